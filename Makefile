@@ -1,0 +1,229 @@
+# oopsd - Linux kernel crash collector.
+#
+#   make                    build with .config (configs/defconfig if none)
+#   make demo               install missing packages, build, run the demo
+#   make check              install missing packages, build, run every test
+#   make <name>_defconfig   start from configs/<name>_defconfig
+#   make menuconfig / olddefconfig / savedefconfig   (python3-kconfiglib)
+#   make bench / eval / fuzz / lint / debug / install / clean / distclean
+#
+# Kbuild-style: every folder has a Build.mk with one `obj-$(CONFIG_X)` line
+# per feature; a disabled feature is neither compiled nor linked.
+# Objects go to $(O) (default build/), binaries to $(O)/bin.  V=1 shows
+# full command lines.  CC, CROSS_COMPILE, CFLAGS, LDFLAGS and PKG_CONFIG are
+# honoured, so cross builds work as in Buildroot or Yocto.
+
+VERSION := 0.1.0
+
+O ?= build
+CROSS_COMPILE ?=
+CC := $(if $(filter default,$(origin CC)),$(CROSS_COMPILE)gcc,$(CC))
+AR := $(if $(filter default,$(origin AR)),$(CROSS_COMPILE)ar,$(AR))
+PKG_CONFIG ?= pkg-config
+KCONFIG_PY ?= /usr/bin/python3
+PREFIX ?= /usr/local
+SYSCONFDIR ?= /etc
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
+MANDIR ?= $(PREFIX)/share/man
+DESTDIR ?=
+
+ifeq ($(V),1)
+Q :=
+quiet = @:
+else
+Q := @
+quiet = @printf '  %-8s %s\n'
+endif
+
+# ---------------------------------------------------------------- config --
+KCONFIG_FILES := Kconfig lib/Kconfig agent/Kconfig collector/Kconfig tools/Kconfig
+CONFIG_FILE := $(if $(wildcard .config),.config,configs/defconfig)
+include $(CONFIG_FILE)
+AUTOCONF := $(O)/include/generated/autoconf.h
+
+# ---------------------------------------------------------------- flags ---
+WARNINGS := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+	-Wno-unused-parameter -Wno-missing-field-initializers -Wformat=2 -Wundef
+ifeq ($(WERROR),1)
+WARNINGS += -Werror
+endif
+SANITIZE ?=
+ifeq ($(SANITIZE),1)
+SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer \
+	-fno-sanitize-recover=undefined
+endif
+
+CFLAGS ?= -O2 -g
+LDFLAGS ?=
+
+# pkg-config packages the enabled features need (each Build.mk adds its own).
+pkgs-y := libprotobuf-c zlib
+include lib/Build.mk agent/Build.mk collector/Build.mk tools/Build.mk \
+	tests/unit/Build.mk
+PKGS := $(sort $(pkgs-y))
+PKG_CFLAGS := $(if $(PKGS),$(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null))
+PKG_LIBS := $(if $(PKGS),$(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null))
+
+ALL_CFLAGS := -std=gnu11 -D_GNU_SOURCE $(WARNINGS) $(SANFLAGS) \
+	-include $(AUTOCONF) -Ilib -I$(O)/proto -I$(O)/include \
+	-DOOPSD_VERSION='"$(VERSION)"' $(PKG_CFLAGS) $(CFLAGS) -MMD -MP
+ALL_LDFLAGS := $(SANFLAGS) -Wl,--as-needed $(LDFLAGS)
+LIBS := $(PKG_LIBS) -lm
+
+# ---------------------------------------------------------------- objects -
+PROTO_C := $(O)/proto/oopsd.pb-c.c
+PROTO_H := $(O)/proto/oopsd.pb-c.h
+LIB_OBJS := $(addprefix $(O)/lib/,$(lib-y)) $(O)/proto/oopsd.pb-c.o
+AGENT_OBJS := $(addprefix $(O)/agent/,$(agent-y))
+COLLECTOR_OBJS := $(addprefix $(O)/collector/,$(collector-y))
+OOPSCTL_OBJS := $(addprefix $(O)/tools/,$(oopsctl-y))
+# Each program's main.o stays out of its archive so tests can link the rest.
+AGENT_LIB := $(O)/agent/libagent.a
+COLLECTOR_LIB := $(O)/collector/libcollector.a
+OOPSCTL_LIB := $(O)/tools/liboopsctl.a
+LIBOOPSD := $(O)/liboopsd.a
+
+PROGS-$(CONFIG_AGENT) += $(O)/bin/oops-agent
+PROGS-$(CONFIG_COLLECTOR) += $(O)/bin/oops-collector
+PROGS-$(CONFIG_OOPSCTL) += $(O)/bin/oopsctl
+PROGS := $(PROGS-y)
+TESTS := $(addprefix $(O)/tests/bin/,$(tests-y))
+ARCHIVES := $(if $(CONFIG_OOPSCTL),$(OOPSCTL_LIB)) \
+	$(if $(CONFIG_COLLECTOR),$(COLLECTOR_LIB)) \
+	$(if $(CONFIG_AGENT),$(AGENT_LIB)) $(LIBOOPSD)
+
+.PHONY: all
+all: $(PROGS)
+
+$(AUTOCONF): $(CONFIG_FILE) $(KCONFIG_FILES) scripts/mkautoconf
+	@mkdir -p $(dir $@)
+	$(Q)scripts/mkautoconf $(KCONFIG_FILES) < $(CONFIG_FILE) > $@.tmp
+	$(Q)if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
+
+$(PROTO_C) $(PROTO_H) &: proto/oopsd.proto
+	$(quiet) PROTOC $<
+	@mkdir -p $(O)/proto
+	$(Q)protoc-c --proto_path=proto --c_out=$(O)/proto $<
+
+$(O)/%.o: %.c | $(AUTOCONF) $(PROTO_H)
+	$(quiet) CC $@
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(O)/proto/oopsd.pb-c.o: $(PROTO_C) | $(AUTOCONF)
+	$(quiet) CC $@
+	$(Q)$(CC) $(filter-out -Wmissing-prototypes -Wshadow,$(ALL_CFLAGS)) -c -o $@ $<
+
+$(LIBOOPSD): $(LIB_OBJS)
+$(AGENT_LIB): $(filter-out %/main.o,$(AGENT_OBJS))
+$(COLLECTOR_LIB): $(filter-out %/main.o,$(COLLECTOR_OBJS))
+$(OOPSCTL_LIB): $(filter-out %/oopsctl.o,$(OOPSCTL_OBJS))
+%.a:
+	$(quiet) AR $@
+	@mkdir -p $(dir $@)
+	$(Q)rm -f $@ && $(AR) rcs $@ $^ $(if $^,,$(O)/empty.o)
+
+$(O)/empty.o: | $(AUTOCONF)
+	@mkdir -p $(dir $@)
+	$(Q)echo 'extern int oopsd_empty_unit;' | $(CC) -x c -c -o $@ -
+
+$(AGENT_LIB) $(COLLECTOR_LIB) $(OOPSCTL_LIB): | $(O)/empty.o
+
+define link
+	$(quiet) LD $@
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $(1) -Wl,--start-group $(2) -Wl,--end-group $(LIBS) $(3)
+endef
+
+$(O)/bin/oops-agent: $(O)/agent/main.o $(AGENT_LIB) $(LIBOOPSD)
+	$(call link,$<,$(AGENT_LIB) $(LIBOOPSD))
+$(O)/bin/oops-collector: $(O)/collector/main.o $(COLLECTOR_LIB) $(LIBOOPSD)
+	$(call link,$<,$(COLLECTOR_LIB) $(LIBOOPSD))
+$(O)/bin/oopsctl: $(O)/tools/oopsctl.o $(ARCHIVES)
+	$(call link,$<,$(ARCHIVES))
+
+# ---------------------------------------------------------------- tests ---
+$(O)/tests/bin/%: $(O)/tests/unit/%.o $(ARCHIVES)
+	$(call link,$<,$(ARCHIVES),$(shell $(PKG_CONFIG) --libs cmocka))
+
+$(O)/tests/unit/%.o: ALL_CFLAGS += -Itests/unit $(shell $(PKG_CONFIG) --cflags cmocka)
+
+.PHONY: deps unit check check-asan e2e demo
+deps:
+	@scripts/install-deps $(CONFIG_FILE)
+
+unit: $(TESTS) $(PROGS)
+	@scripts/run-unit $(TESTS)
+
+check-asan:
+	$(Q)$(MAKE) --no-print-directory O=$(O)/asan SANITIZE=1 unit
+
+e2e: $(PROGS)
+	@O=$(O) scripts/run-e2e
+
+check: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)$(MAKE) --no-print-directory unit
+	$(Q)$(MAKE) --no-print-directory check-asan
+	$(Q)$(MAKE) --no-print-directory e2e
+
+demo: deps
+	$(Q)$(MAKE) --no-print-directory all
+	@O=$(O) scripts/demo
+
+debug:
+	$(Q)$(MAKE) --no-print-directory O=$(O)/debug SANITIZE=1 CFLAGS='-O0 -g3' all
+
+# ---------------------------------------------------------------- extras --
+.PHONY: bench eval fuzz lint
+bench: all
+	@O=$(O) scripts/run-bench
+
+eval: all
+	@O=$(O) scripts/eval
+
+FUZZ_SECONDS ?= 10
+fuzz:
+	@O=$(O) FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/run-fuzz
+
+lint: $(AUTOCONF) $(PROTO_H)
+	@O=$(O) scripts/lint
+
+# ---------------------------------------------------------------- kconfig -
+KCONFIG_RUN = KCONFIG_CONFIG=.config $(KCONFIG_PY) \
+	$(shell $(KCONFIG_PY) -c 'import kconfiglib,os;print(os.path.dirname(kconfiglib.__file__))' 2>/dev/null)
+
+.PHONY: defconfig olddefconfig savedefconfig menuconfig
+defconfig: configs/defconfig
+	cp $< .config
+%_defconfig: configs/%_defconfig
+	cp $< .config
+olddefconfig savedefconfig menuconfig:
+	@$(KCONFIG_PY) -c 'import kconfiglib' 2>/dev/null || { \
+	  echo "make $@ needs a Kconfig frontend: apt-get install python3-kconfiglib"; exit 1; }
+	@test -f .config || cp configs/defconfig .config
+	$(if $(filter savedefconfig,$@),$(KCONFIG_RUN)/savedefconfig.py --kconfig Kconfig --out defconfig,$(KCONFIG_RUN)/$@.py Kconfig)
+
+# ---------------------------------------------------------------- install -
+.PHONY: install clean distclean
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/sbin \
+		$(DESTDIR)$(SYSCONFDIR)/oopsd $(DESTDIR)$(SYSTEMDUNITDIR) \
+		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
+	$(if $(CONFIG_AGENT),install -m755 $(O)/bin/oops-agent $(DESTDIR)$(PREFIX)/sbin/)
+	$(if $(CONFIG_COLLECTOR),install -m755 $(O)/bin/oops-collector $(DESTDIR)$(PREFIX)/sbin/)
+	$(if $(CONFIG_OOPSCTL),install -m755 $(O)/bin/oopsctl $(DESTDIR)$(PREFIX)/bin/)
+	$(if $(CONFIG_AGENT),install -m644 configs/agent.conf $(DESTDIR)$(SYSCONFDIR)/oopsd/)
+	$(if $(CONFIG_COLLECTOR),install -m644 configs/collector.conf $(DESTDIR)$(SYSCONFDIR)/oopsd/)
+	for u in scripts/systemd/*.service; do [ -f "$$u" ] || continue; \
+	  sed -e 's|@SBINDIR@|$(PREFIX)/sbin|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+	  $$u > $(DESTDIR)$(SYSTEMDUNITDIR)/$$(basename $$u); done
+	for m in man/*.[158]; do [ -f "$$m" ] || continue; \
+	  install -m644 $$m $(DESTDIR)$(MANDIR)/man$${m##*.}/; done
+
+clean:
+	rm -rf $(O)
+distclean: clean
+	rm -f .config .config.old defconfig
+
+-include $(shell find $(O) -name '*.d' 2>/dev/null)

@@ -1,0 +1,53 @@
+// SPDX-License-Identifier: MIT
+/*
+ * config.c - oops-agent's configuration table (/etc/oopsd/agent.conf).
+ */
+#include <stddef.h>
+
+#include "agent.h"
+
+#define STR(x) #x
+#define XSTR(x) STR(x)
+
+const struct conf_entry agent_conf_table[] = {
+	{ "collector", CONF_STRING, "udp://127.0.0.1:" XSTR(CONFIG_DEFAULT_UDP_PORT),
+	  offsetof(struct agent_config, collector),
+	  "where records go: udp://HOST:PORT or netlink:PORTID" },
+	{ "pstore_dir", CONF_STRING, CONFIG_DEFAULT_PSTORE_DIR,
+	  offsetof(struct agent_config, pstore_dir), "pstore directory to scan" },
+	{ "pstore_remove", CONF_BOOL, "yes",
+	  offsetof(struct agent_config, pstore_remove),
+	  "delete pstore entries once the collector acknowledged them" },
+	{ "spool_dir", CONF_STRING, CONFIG_DEFAULT_SPOOL_DIR,
+	  offsetof(struct agent_config, spool_dir),
+	  "durable queue of records not yet acknowledged" },
+	{ "spool_max_bytes", CONF_SIZE, XSTR(CONFIG_SPOOL_MAX_BYTES),
+	  offsetof(struct agent_config, spool_max_bytes),
+	  "spool size limit; the oldest records are dropped beyond it",
+	  4096, 1LL << 40 },
+	{ "spool_max_records", CONF_INT, "10000",
+	  offsetof(struct agent_config, spool_max_records),
+	  "spool record count limit", 1, 10000000 },
+	{ "kmsg", CONF_BOOL, ENABLE_AGENT_KMSG ? "yes" : "no",
+	  offsetof(struct agent_config, kmsg),
+	  "follow /dev/kmsg for crashes of the running boot" },
+	{ "netconsole_listen", CONF_STRING, "",
+	  offsetof(struct agent_config, netconsole_listen),
+	  "relay netconsole received on ADDR:PORT (empty: off)" },
+	{ "auth_key_file", CONF_STRING, "",
+	  offsetof(struct agent_config, auth_key_file),
+	  "shared key for HMAC-SHA256 datagram tags (empty: off)" },
+	{ "user", CONF_STRING, CONFIG_DEFAULT_USER,
+	  offsetof(struct agent_config, user),
+	  "drop privileges to this user after start-up" },
+	{ "state_dir", CONF_STRING, "/var/lib/oopsd",
+	  offsetof(struct agent_config, state_dir),
+	  "where the kmsg position and pstore progress are kept" },
+	{ "max_datagram", CONF_SIZE, XSTR(CONFIG_MAX_DATAGRAM_BYTES),
+	  offsetof(struct agent_config, max_datagram),
+	  "largest datagram sent", 512, 65507 },
+	{ "log_level", CONF_STRING, "info",
+	  offsetof(struct agent_config, log_level),
+	  "error, warn, info or debug" },
+	CONF_END,
+};

@@ -1,0 +1,2 @@
+# collector/: oops-collector.
+collector-y += main.o config.o

@@ -1,0 +1,50 @@
+// SPDX-License-Identifier: MIT
+/*
+ * config.c - oops-collector's configuration table
+ * (/etc/oopsd/collector.conf).
+ */
+#include <stddef.h>
+
+#include "collector.h"
+
+#define STR(x) #x
+#define XSTR(x) STR(x)
+
+const struct conf_entry collector_conf_table[] = {
+	{ "listen", CONF_STRING, "udp://[::]:" XSTR(CONFIG_DEFAULT_UDP_PORT),
+	  offsetof(struct collector_config, listen),
+	  "agents' records: udp://ADDR:PORT (empty: off)" },
+	{ "listen_netlink", CONF_INT, "0",
+	  offsetof(struct collector_config, listen_netlink),
+	  "NETLINK_USERSOCK port id for local agents (0: off)", 0, 0x7fffffff },
+	{ "netconsole_listen", CONF_STRING, "",
+	  offsetof(struct collector_config, netconsole_listen),
+	  "raw netconsole on ADDR:PORT (empty: off)" },
+	{ "store", CONF_STRING, CONFIG_DEFAULT_STORE,
+	  offsetof(struct collector_config, store), "sqlite:PATH" },
+	{ "auth_key_file", CONF_STRING, "",
+	  offsetof(struct collector_config, auth_key_file),
+	  "shared key: datagrams without a valid HMAC tag are rejected" },
+	{ "user", CONF_STRING, CONFIG_DEFAULT_USER,
+	  offsetof(struct collector_config, user),
+	  "drop privileges to this user after start-up" },
+	{ "rate_limit", CONF_INT, "600",
+	  offsetof(struct collector_config, rate_limit),
+	  "records accepted per sender per minute", 1, 100000000 },
+	{ "rate_burst", CONF_INT, "100",
+	  offsetof(struct collector_config, rate_burst),
+	  "records a sender may send at once", 1, 100000000 },
+	{ "retention_age", CONF_DURATION, "0",
+	  offsetof(struct collector_config, retention_age),
+	  "delete records older than this (0: keep)" },
+	{ "retention_count", CONF_INT, "0",
+	  offsetof(struct collector_config, retention_count),
+	  "keep at most this many records (0: no limit)", 0, 1LL << 40 },
+	{ "max_datagram", CONF_SIZE, XSTR(CONFIG_MAX_DATAGRAM_BYTES),
+	  offsetof(struct collector_config, max_datagram),
+	  "largest datagram accepted", 512, 65507 },
+	{ "log_level", CONF_STRING, "info",
+	  offsetof(struct collector_config, log_level),
+	  "error, warn, info or debug" },
+	CONF_END,
+};

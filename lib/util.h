@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * util.h - small helpers every layer needs: bounded file reads, crash-safe
+ * file writes, host identity, clocks and hex.
+ */
+#ifndef OOPSD_UTIL_H
+#define OOPSD_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/*
+ * Read at most max bytes of a regular file (O_NOFOLLOW when nofollow).
+ * *out is malloc'd and NUL-terminated (not counted in *len).  Returns 0,
+ * -EFBIG when the file is larger than max (nothing returned), or -errno.
+ */
+int read_file_bounded(const char *path, size_t max, int nofollow, char **out,
+		      size_t *len);
+/* Same, relative to a directory fd (openat, never follows a symlink). */
+int read_fileat_bounded(int dirfd, const char *name, size_t max, char **out,
+			size_t *len);
+
+/*
+ * Write a file crash-safely: write name.tmp, fsync, rename over name,
+ * fsync the directory.  After it returns 0 the file survives power loss
+ * with exactly the new contents.  Returns 0 or -errno (no partial file).
+ */
+int write_file_atomic(int dirfd, const char *name, const void *buf,
+		      size_t len);
+/* fsync a directory by path.  0 or -errno. */
+int fsync_dir(const char *path);
+
+/* Host identity; each returns 0 and fills buf, or -errno. */
+int host_hostname(char *buf, size_t len);
+int host_machine_id(char *buf, size_t len);	/* 32 hex chars */
+int host_boot_id(char *buf, size_t len);	/* 32 hex chars, no dashes */
+
+/* CLOCK_REALTIME in microseconds. */
+int64_t now_realtime_us(void);
+
+/* Lower-case hex of n bytes into out (2n+1 bytes). */
+void hex_encode(const void *in, size_t n, char *out);
+/* Decode 2n hex chars; returns bytes written or -EINVAL. */
+int hex_decode(const char *in, void *out, size_t outlen);
+
+/* strlcpy: copy with truncation, always NUL-terminated; returns strlen(src). */
+size_t str_lcpy(char *dst, const char *src, size_t size);
+
+#endif /* OOPSD_UTIL_H */

@@ -1,0 +1,224 @@
+// SPDX-License-Identifier: MIT
+/* Tests for lib/conf.c: the declarative config table. */
+#include <stdio.h>
+
+#include "testutil.h"
+
+#include "conf.h"
+
+struct tconf {
+	char *name;
+	int enabled;
+	long long count;
+	uint64_t size;
+	uint64_t timeout;
+	int port;
+};
+
+static int parse_port(const char *v, void *field, char *err, size_t errlen)
+{
+	int p = atoi(v);
+
+	if (p < 1 || p > 65535) {
+		snprintf(err, errlen, "'%s' is not a port", v);
+		return -1;
+	}
+	*(int *)field = p;
+	return 0;
+}
+
+static const struct conf_entry table[] = {
+	{ "name", CONF_STRING, "default", offsetof(struct tconf, name), "n" },
+	{ "enabled", CONF_BOOL, "no", offsetof(struct tconf, enabled), "e" },
+	{ "count", CONF_INT, "3", offsetof(struct tconf, count), "c", 1, 10 },
+	{ "size", CONF_SIZE, "1K", offsetof(struct tconf, size), "s" },
+	{ "timeout", CONF_DURATION, "30s", offsetof(struct tconf, timeout), "t" },
+	{ "port", CONF_CUSTOM, "80", offsetof(struct tconf, port), "p", 0, 0,
+	  parse_port, NULL },
+	CONF_END,
+};
+
+static int load(struct tconf *c, const char *text, char *err)
+{
+	memset(c, 0, sizeof(*c));
+	assert_int_equal(conf_defaults(table, c, err, CONF_ERR_MAX), 0);
+	return conf_load_buffer(table, c, "t.conf", text, strlen(text), err,
+				CONF_ERR_MAX);
+}
+
+static void test_defaults(void **state)
+{
+	struct tconf c;
+	char err[CONF_ERR_MAX];
+
+	assert_int_equal(load(&c, "", err), 0);
+	assert_string_equal(c.name, "default");
+	assert_int_equal(c.enabled, 0);
+	assert_int_equal(c.count, 3);
+	assert_int_equal(c.size, 1024);
+	assert_int_equal(c.timeout, 30000);
+	assert_int_equal(c.port, 80);
+	conf_free(table, &c);
+	assert_null(c.name);
+}
+
+static void test_values_quotes_comments(void **state)
+{
+	struct tconf c;
+	char err[CONF_ERR_MAX];
+	const char *text = "# a comment\n"
+			   "\n"
+			   "name = \"with # hash and \\\"quote\\\"\"  # tail\n"
+			   "enabled=yes\n"
+			   "  count = 0x7 # hex\n"
+			   "size = 16M\r\n"
+			   "timeout = 250ms\n"
+			   "port = 5514\n";
+
+	assert_int_equal(load(&c, text, err), 0);
+	assert_string_equal(c.name, "with # hash and \"quote\"");
+	assert_int_equal(c.enabled, 1);
+	assert_int_equal(c.count, 7);
+	assert_int_equal(c.size, 16u << 20);
+	assert_int_equal(c.timeout, 250);
+	assert_int_equal(c.port, 5514);
+	conf_free(table, &c);
+}
+
+static void test_unquoted_hash_in_value(void **state)
+{
+	struct tconf c;
+	char err[CONF_ERR_MAX];
+
+	assert_int_equal(load(&c, "name = a#b # comment\n", err), 0);
+	assert_string_equal(c.name, "a#b");
+	conf_free(table, &c);
+}
+
+struct bad_case {
+	const char *text;
+	const char *message;
+};
+
+static void test_errors_have_file_line(void **state)
+{
+	static const struct bad_case cases[] = {
+		{ "name = x\nbogus = 1\n", "t.conf:2: unknown key 'bogus'" },
+		{ "enabled = maybe\n", "t.conf:1: enabled: 'maybe' is not a boolean (yes or no)" },
+		{ "\n\ncount = 11\n", "t.conf:3: count: 11 is out of range 1..10" },
+		{ "count = 3x\n", "t.conf:1: count: '3x' is not an integer" },
+		{ "size = 12Q\n", "t.conf:1: size: '12Q' is not a size (e.g. 512, 64K, 16M, 1G)" },
+		{ "timeout = -1\n", "t.conf:1: timeout: '-1' is not a duration (e.g. 500ms, 30s, 5m, 2h, 7d)" },
+		{ "port = 99999\n", "t.conf:1: port: '99999' is not a port" },
+		{ "just words\n", "t.conf:1: expected 'key = value'" },
+		{ "= 3\n", "t.conf:1: missing key before '='" },
+		{ "name = \"open\n", "t.conf:1: unterminated quote" },
+		{ "name = \"a\" b\n", "t.conf:1: text after closing quote" },
+		{ "count = 2\ncount = 3\n", "t.conf:2: 'count' is set twice" },
+		{ "na me = 1\n", "t.conf:1: bad character in key 'na me'" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct tconf c;
+		char err[CONF_ERR_MAX] = "";
+
+		assert_int_equal(load(&c, cases[i].text, err), -1);
+		assert_string_equal(err, cases[i].message);
+		conf_free(table, &c);
+	}
+}
+
+static void test_nul_and_long_lines(void **state)
+{
+	struct tconf c;
+	char err[CONF_ERR_MAX];
+	char *big = malloc(10000);
+
+	memset(&c, 0, sizeof(c));
+	conf_defaults(table, &c, err, sizeof(err));
+	assert_int_equal(conf_load_buffer(table, &c, "t.conf", "name = a\0b\n",
+					  11, err, sizeof(err)), -1);
+	assert_string_equal(err, "t.conf:1: NUL byte in line");
+	memset(big, 'a', 9999);
+	big[9999] = '\n';
+	assert_int_equal(conf_load_buffer(table, &c, "t.conf", big, 10000, err,
+					  sizeof(err)), -1);
+	assert_string_equal(err, "t.conf:1: line too long");
+	free(big);
+	conf_free(table, &c);
+}
+
+static void test_overrides(void **state)
+{
+	struct tconf c;
+	char err[CONF_ERR_MAX];
+
+	assert_int_equal(load(&c, "name = file\n", err), 0);
+	assert_int_equal(conf_set(table, &c, "name=cli", err, sizeof(err)), 0);
+	assert_string_equal(c.name, "cli");
+	assert_int_equal(conf_set(table, &c, "nope=1", err, sizeof(err)), -1);
+	assert_string_equal(err, "override: unknown key 'nope'");
+	assert_int_equal(conf_set(table, &c, "count=99", err, sizeof(err)), -1);
+	assert_string_equal(err, "override: count: 99 is out of range 1..10");
+	conf_free(table, &c);
+}
+
+static void test_file_errors(void **state)
+{
+	struct tconf c;
+	char err[CONF_ERR_MAX];
+	char *dir = test_tmpdir();
+	char path[512];
+	FILE *f;
+
+	memset(&c, 0, sizeof(c));
+	conf_defaults(table, &c, err, sizeof(err));
+	snprintf(path, sizeof(path), "%s/missing.conf", dir);
+	assert_int_equal(conf_load_file(table, &c, path, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "No such file or directory"));
+	snprintf(path, sizeof(path), "%s/a.conf", dir);
+	f = fopen(path, "w");
+	fputs("count = 4\nenabled = perhaps\n", f);
+	fclose(f);
+	assert_int_equal(conf_load_file(table, &c, path, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "a.conf:2: enabled: 'perhaps'"));
+	conf_free(table, &c);
+	test_rmtree(dir);
+}
+
+static void test_dump_roundtrip(void **state)
+{
+	struct tconf a, b;
+	char err[CONF_ERR_MAX];
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	assert_int_equal(load(&a, "name = \"q\\\"x\"\ncount = 9\nsize = 2G\n", err), 0);
+	f = open_memstream(&text, &len);
+	conf_dump(table, &a, f);
+	fclose(f);
+	assert_int_equal(load(&b, text, err), 0);
+	assert_string_equal(b.name, "q\"x");
+	assert_int_equal(b.count, 9);
+	assert_int_equal(b.size, 2ULL << 30);
+	conf_free(table, &a);
+	conf_free(table, &b);
+	free(text);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_values_quotes_comments),
+		cmocka_unit_test(test_unquoted_hash_in_value),
+		cmocka_unit_test(test_errors_have_file_line),
+		cmocka_unit_test(test_nul_and_long_lines),
+		cmocka_unit_test(test_overrides),
+		cmocka_unit_test(test_file_errors),
+		cmocka_unit_test(test_dump_roundtrip),
+	};
+
+	return cmocka_run_group_tests_name("conf", tests, NULL, NULL);
+}

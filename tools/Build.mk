@@ -1,0 +1,2 @@
+# tools/: oopsctl.  One file per subcommand, registered in tools/oopsctl.c.
+oopsctl-y += oopsctl.o

@@ -1,0 +1,48 @@
+// SPDX-License-Identifier: MIT
+/*
+ * oopsctl.c - dispatch `oopsctl COMMAND [ARGS]` to tools/cmd_*.c.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "oopsctl.h"
+
+static const struct oopsctl_cmd oopsctl_cmds[] = {
+	/* { "NAME", "ARGS", "summary", cmd_NAME }, one line per command */
+	{ NULL, NULL, NULL, NULL },
+};
+
+
+static void usage(FILE *out)
+{
+	fprintf(out, "Usage: oopsctl COMMAND [ARGS]\n"
+		     "The oopsd operator's tool.\n\nCommands:\n");
+	for (size_t i = 0; oopsctl_cmds[i].name != NULL; i++)
+		fprintf(out, "  %-16s %s\n      %s\n", oopsctl_cmds[i].name,
+			oopsctl_cmds[i].args, oopsctl_cmds[i].summary);
+	fprintf(out, "\n`oopsctl COMMAND --help` describes each command. "
+		     "Exit status: 0 found/ok, 1 nothing found, 2 error.\n");
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return OOPSCTL_ERROR;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+	    strcmp(argv[1], "help") == 0) {
+		usage(stdout);
+		return OOPSCTL_OK;
+	}
+	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0) {
+		printf("oopsctl %s\n", OOPSD_VERSION);
+		return OOPSCTL_OK;
+	}
+	for (size_t i = 0; oopsctl_cmds[i].name != NULL; i++)
+		if (strcmp(argv[1], oopsctl_cmds[i].name) == 0)
+			return oopsctl_cmds[i].run(argc - 1, argv + 1);
+	fprintf(stderr, "oopsctl: unknown command '%s'\n", argv[1]);
+	usage(stderr);
+	return OOPSCTL_ERROR;
+}

@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * oopsctl.h - the operator's tool.  Each subcommand lives in its own file
+ * (tools/cmd_NAME.c) and is listed once in the table in tools/oopsctl.c.
+ *
+ * Exit status convention (like grep): 0 found/ok, 1 nothing found, 2 error.
+ */
+#ifndef OOPSD_OOPSCTL_H
+#define OOPSD_OOPSCTL_H
+
+#include <stdio.h>
+
+#define OOPSCTL_OK 0
+#define OOPSCTL_NONE 1
+#define OOPSCTL_ERROR 2
+
+struct oopsctl_cmd {
+	const char *name;
+	const char *args;    /* "[--json] [FILE...]" for the usage line */
+	const char *summary;
+	/* argv[0] is the subcommand name; returns an exit status. */
+	int (*run)(int argc, char **argv);
+};
+
+/* Subcommands (one file each). */
+int cmd_parse(int argc, char **argv);
+
+#endif /* OOPSD_OOPSCTL_H */
