@@ -146,6 +146,11 @@ $(O)/bin/oopsctl: $(O)/tools/oopsctl.o $(ARCHIVES)
 $(O)/tests/bin/%: $(O)/tests/unit/%.o $(ARCHIVES)
 	$(call link,$<,$(ARCHIVES),$(shell $(PKG_CONFIG) --libs cmocka))
 
+# Benchmark programs: bench/NAME.c -> $(O)/bench/bin/NAME, built on demand
+# by the bench/*.sh scripts (`make $(O)/bench/bin/NAME`).
+$(O)/bench/bin/%: $(O)/bench/%.o $(ARCHIVES)
+	$(call link,$<,$(ARCHIVES))
+
 $(O)/tests/unit/%.o: ALL_CFLAGS += -Itests/unit $(shell $(PKG_CONFIG) --cflags cmocka)
 
 .PHONY: deps unit check check-asan e2e demo
