@@ -21,4 +21,6 @@ pkgs-$(CONFIG_SYSTEMD) += libsystemd
 pkgs-$(CONFIG_SECCOMP) += libseccomp
 
 # Stores.
+lib-y += store.o
+lib-$(CONFIG_STORE_SQLITE) += store_sqlite.o
 pkgs-$(CONFIG_STORE_SQLITE) += sqlite3
