@@ -194,6 +194,10 @@ fuzz:
 lint: $(AUTOCONF) $(PROTO_H)
 	@O=$(O) scripts/lint
 
+# `make print-VAR` prints a variable (scripts use LIBS, ARCHIVES, ...).
+print-%:
+	@echo '$($*)'
+
 # ---------------------------------------------------------------- kconfig -
 KCONFIG_RUN = KCONFIG_CONFIG=.config $(KCONFIG_PY) \
 	$(shell $(KCONFIG_PY) -c 'import kconfiglib,os;print(os.path.dirname(kconfiglib.__file__))' 2>/dev/null)
