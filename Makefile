@@ -95,6 +95,8 @@ ARCHIVES := $(if $(CONFIG_OOPSCTL),$(OOPSCTL_LIB)) \
 	$(if $(CONFIG_AGENT),$(AGENT_LIB)) $(LIBOOPSD)
 
 .PHONY: all
+# Keep intermediate objects (tests, bench) so reruns do not rebuild them.
+.SECONDARY:
 all: $(PROGS)
 
 $(AUTOCONF): $(CONFIG_FILE) $(KCONFIG_FILES) scripts/mkautoconf
