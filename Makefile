@@ -37,7 +37,9 @@ endif
 
 # ---------------------------------------------------------------- config --
 KCONFIG_FILES := Kconfig lib/Kconfig agent/Kconfig collector/Kconfig tools/Kconfig
-CONFIG_FILE := $(if $(wildcard .config),.config,configs/defconfig)
+# CONFIG_FILE=configs/X_defconfig builds another configuration in its own O=
+# directory without touching .config.
+CONFIG_FILE ?= $(if $(wildcard .config),.config,configs/defconfig)
 include $(CONFIG_FILE)
 AUTOCONF := $(O)/include/generated/autoconf.h
 
@@ -93,6 +95,8 @@ ARCHIVES := $(if $(CONFIG_OOPSCTL),$(OOPSCTL_LIB)) \
 	$(if $(CONFIG_AGENT),$(AGENT_LIB)) $(LIBOOPSD)
 
 .PHONY: all
+# Keep intermediate objects (tests, bench) so reruns do not rebuild them.
+.SECONDARY:
 all: $(PROGS)
 
 $(AUTOCONF): $(CONFIG_FILE) $(KCONFIG_FILES) scripts/mkautoconf
@@ -194,6 +198,10 @@ fuzz:
 lint: $(AUTOCONF) $(PROTO_H)
 	@O=$(O) scripts/lint
 
+# `make print-VAR` prints a variable (scripts use LIBS, ARCHIVES, ...).
+print-%:
+	@echo '$($*)'
+
 # ---------------------------------------------------------------- kconfig -
 KCONFIG_RUN = KCONFIG_CONFIG=.config $(KCONFIG_PY) \
 	$(shell $(KCONFIG_PY) -c 'import kconfiglib,os;print(os.path.dirname(kconfiglib.__file__))' 2>/dev/null)
@@ -218,8 +226,8 @@ install: all
 	$(if $(CONFIG_AGENT),install -m755 $(O)/bin/oops-agent $(DESTDIR)$(PREFIX)/sbin/)
 	$(if $(CONFIG_COLLECTOR),install -m755 $(O)/bin/oops-collector $(DESTDIR)$(PREFIX)/sbin/)
 	$(if $(CONFIG_OOPSCTL),install -m755 $(O)/bin/oopsctl $(DESTDIR)$(PREFIX)/bin/)
-	$(if $(CONFIG_AGENT),install -m644 configs/agent.conf $(DESTDIR)$(SYSCONFDIR)/oopsd/)
-	$(if $(CONFIG_COLLECTOR),install -m644 configs/collector.conf $(DESTDIR)$(SYSCONFDIR)/oopsd/)
+	$(if $(CONFIG_AGENT),[ ! -f configs/agent.conf ] || install -m644 configs/agent.conf $(DESTDIR)$(SYSCONFDIR)/oopsd/)
+	$(if $(CONFIG_COLLECTOR),[ ! -f configs/collector.conf ] || install -m644 configs/collector.conf $(DESTDIR)$(SYSCONFDIR)/oopsd/)
 	for u in scripts/systemd/*.service; do [ -f "$$u" ] || continue; \
 	  sed -e 's|@SBINDIR@|$(PREFIX)/sbin|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
 	  $$u > $(DESTDIR)$(SYSTEMDUNITDIR)/$$(basename $$u); done
