@@ -6,6 +6,10 @@ lib-y += log.o evloop.o conf.o json.o util.o daemon.o
 # The crash parser (always built: every source needs it).
 lib-y +=
 
+# Records, signatures and the wire codec (always built).
+lib-y += pbutil.o wire.o
+lib-$(CONFIG_AUTH_HMAC) += wire_hmac.o
+
 # Sources.
 lib-$(CONFIG_PSTORE) +=
 pkgs-$(CONFIG_PSTORE_LZ4) += liblz4
