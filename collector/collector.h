@@ -21,9 +21,18 @@ struct collector_config {
 	uint64_t retention_age;	 /* ms, 0 = keep */
 	long long retention_count; /* records, 0 = keep */
 	uint64_t max_datagram;
+	char *status_file;	 /* empty: derived from the store */
+	long long batch_max;	 /* records per store transaction */
 	char *log_level;
 };
 
 extern const struct conf_entry collector_conf_table[];
+
+/*
+ * The status file the collector rewrites (atomically) every second and on
+ * SIGUSR1, and `oopsctl collector-status` reads: `status_file` when set,
+ * else PATH.status for a sqlite:PATH store.  malloc'd, NULL on ENOMEM.
+ */
+char *collector_status_path(const struct collector_config *cfg);
 
 #endif /* OOPSD_COLLECTOR_H */

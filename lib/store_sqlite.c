@@ -615,7 +615,7 @@ static int sq_export(struct store *st, const struct store_export_query *q,
 
 	snprintf(sql, sizeof(sql),
 		 "SELECT id, sig, host_key, sender, seen_us, received_us,"
-		 " record FROM records WHERE (?1 IS NULL OR sig = ?1)"
+		 " record, release FROM records WHERE (?1 IS NULL OR sig = ?1)"
 		 " AND seen_us >= ?2 ORDER BY %s LIMIT ?3",
 		 q->newest_first ? "seen_us DESC, rid DESC" : "rid");
 	rc = sqlite3_prepare_v2(sq->db, sql, -1, &s, NULL);
@@ -635,6 +635,7 @@ static int sq_export(struct store *st, const struct store_export_query *q,
 			.received_us = sqlite3_column_int64(s, 5),
 			.packed = sqlite3_column_blob(s, 6),
 			.packed_len = (size_t)sqlite3_column_bytes(s, 6),
+			.release = (const char *)sqlite3_column_text(s, 7),
 		};
 
 		n++;

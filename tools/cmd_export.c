@@ -1,0 +1,160 @@
+// SPDX-License-Identifier: MIT
+/*
+ * cmd_export.c - `oopsctl export --json`: every stored record as a JSON
+ * Line, in arrival order (the record's own fields, plus where and when the
+ * collector got it).
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conf.h"
+#include "json.h"
+#include "oopsctl.h"
+#include "store_cli.h"
+#include "util.h"
+
+struct export_out {
+	struct json j;
+	uint64_t bad;
+};
+
+static void export_record_fields(struct json *j, const Oopsd__CrashRecord *r)
+{
+	char id[2 * STORE_MAX_ID_BYTES + 1], sig[STORE_SIG_LEN];
+	char *report;
+	size_t rlen;
+
+	hex_encode(r->id.data, r->id.len <= STORE_MAX_ID_BYTES ? r->id.len : 0,
+		   id);
+	json_kstr(j, "id", id);
+	if (r->crash != NULL) {
+		store_sig_hex(r->crash->title_signature, sig);
+		json_kstr(j, "signature", sig);
+		if (r->crash->has_stack_signature) {
+			store_sig_hex(r->crash->stack_signature, sig);
+			json_kstr(j, "stack_signature", sig);
+		}
+		json_kstr(j, "kind", store_kind_name(r->crash->kind));
+		json_kstr(j, "title", r->crash->title);
+		json_kstr(j, "guilty", r->crash->guilty);
+	}
+	if (r->host != NULL) {
+		json_kstr(j, "host", r->host->hostname);
+		json_kstr(j, "machine_id", r->host->machine_id);
+		json_kstr(j, "boot_id", r->host->boot_id);
+	}
+	if (r->kernel != NULL) {
+		json_kstr(j, "release", r->kernel->release);
+		json_kstr(j, "arch", r->kernel->arch);
+	}
+	if (r->has_crash_time_us)
+		json_kint(j, "crash_time_us", r->crash_time_us);
+	report = store_cli_report(r, &rlen);
+	json_key(j, "report");
+	json_strn(j, report, report ? rlen : 0);
+	free(report);
+}
+
+static int export_print(const struct store_rec *rec, void *arg)
+{
+	struct export_out *o = arg;
+	Oopsd__CrashRecord *r = NULL;
+
+	if (store_cli_unpack(rec->packed, rec->packed_len, &r) < 0) {
+		o->bad++;
+		return 0;
+	}
+	json_obj_begin(&o->j);
+	export_record_fields(&o->j, r);
+	/* What the collector adds. */
+	json_kstr(&o->j, "received_from", rec->sender);
+	store_cli_json_time(&o->j, "seen", rec->seen_us);
+	store_cli_json_time(&o->j, "received", rec->received_us);
+	json_obj_end(&o->j);
+	store_cli_rec_free(r);
+	return json_flush_line(&o->j, stdout) < 0;
+}
+
+static void export_usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: oopsctl export --json [--signature SIG] [--since DURATION]\n"
+		"                      [--limit N] [--store sqlite:PATH] [--config FILE]\n"
+		"Stored records as JSON Lines, oldest first.\n");
+}
+
+int cmd_export(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "signature", required_argument, NULL, 'g' },
+		{ "since", required_argument, NULL, 's' },
+		{ "limit", required_argument, NULL, 'l' },
+		{ "store", required_argument, NULL, 'S' },
+		{ "config", required_argument, NULL, 'c' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *store_opt = NULL, *config_opt = NULL;
+	struct store_export_query q = { 0 };
+	struct export_out o = { 0 };
+	struct store *st;
+	uint64_t ms;
+	char *end;
+	int c, n;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			break; /* JSON Lines is the only format */
+		case 'g':
+			q.signature = optarg;
+			break;
+		case 's':
+			if (conf_parse_duration_ms(optarg, &ms) < 0 || ms == 0) {
+				fprintf(stderr, "oopsctl export: bad duration "
+						"'%s'\n", optarg);
+				return OOPSCTL_ERROR;
+			}
+			q.since_us = now_realtime_us() - (int64_t)ms * 1000;
+			break;
+		case 'l':
+			q.limit = strtoul(optarg, &end, 10);
+			if (*end != '\0' || optarg[0] == '-') {
+				fprintf(stderr, "oopsctl export: bad limit\n");
+				return OOPSCTL_ERROR;
+			}
+			break;
+		case 'S':
+			store_opt = optarg;
+			break;
+		case 'c':
+			config_opt = optarg;
+			break;
+		case 'h':
+			export_usage(stdout);
+			return OOPSCTL_OK;
+		default:
+			export_usage(stderr);
+			return OOPSCTL_ERROR;
+		}
+	}
+	if (optind != argc) {
+		export_usage(stderr);
+		return OOPSCTL_ERROR;
+	}
+	if (store_cli_open(store_opt, config_opt, &st) < 0)
+		return OOPSCTL_ERROR;
+	json_init(&o.j);
+	n = store_export(st, &q, export_print, &o);
+	json_free(&o.j);
+	store_close(st);
+	if (o.bad)
+		fprintf(stderr, "oopsctl export: %llu stored record(s) did "
+				"not decode\n", (unsigned long long)o.bad);
+	if (fflush(stdout) != 0 || n < 0)
+		return OOPSCTL_ERROR;
+	return n > 0 ? OOPSCTL_OK : OOPSCTL_NONE;
+}
