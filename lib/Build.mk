@@ -10,7 +10,7 @@ lib-y +=
 lib-$(CONFIG_PSTORE) +=
 pkgs-$(CONFIG_PSTORE_LZ4) += liblz4
 pkgs-$(CONFIG_PSTORE_ZSTD) += libzstd
-lib-$(CONFIG_NETCONSOLE) +=
+lib-$(CONFIG_NETCONSOLE) += ncon.o
 
 # Transports and authentication.
 lib-$(CONFIG_TRANSPORT_UDP) +=
