@@ -3,6 +3,9 @@
 # The daemon core.
 lib-y += log.o evloop.o conf.o json.o util.o daemon.o
 
+# The agent's durable spool.
+lib-$(CONFIG_AGENT) += spool.o
+
 # The crash parser (always built: every source needs it).
 lib-y +=
 
