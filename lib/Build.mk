@@ -16,8 +16,9 @@ pkgs-$(CONFIG_PSTORE_ZSTD) += libzstd
 lib-$(CONFIG_NETCONSOLE) +=
 
 # Transports and authentication.
-lib-$(CONFIG_TRANSPORT_UDP) +=
-lib-$(CONFIG_TRANSPORT_NETLINK) +=
+lib-y += transport.o
+lib-$(CONFIG_TRANSPORT_UDP) += transport_udp.o
+lib-$(CONFIG_TRANSPORT_NETLINK) += transport_netlink.o
 pkgs-$(CONFIG_TRANSPORT_NETLINK) += libnl-3.0
 pkgs-$(CONFIG_AUTH_HMAC) += libcrypto
 pkgs-$(CONFIG_SYSTEMD) += libsystemd
