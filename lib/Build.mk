@@ -9,6 +9,10 @@ lib-$(CONFIG_AGENT) += spool.o
 # The crash parser (always built: every source needs it).
 lib-y +=
 
+# Records, signatures and the wire codec (always built).
+lib-y += pbutil.o wire.o
+lib-$(CONFIG_AUTH_HMAC) += wire_hmac.o
+
 # Sources.
 lib-$(CONFIG_PSTORE) +=
 pkgs-$(CONFIG_PSTORE_LZ4) += liblz4
@@ -25,4 +29,6 @@ pkgs-$(CONFIG_SYSTEMD) += libsystemd
 pkgs-$(CONFIG_SECCOMP) += libseccomp
 
 # Stores.
+lib-y += store.o
+lib-$(CONFIG_STORE_SQLITE) += store_sqlite.o
 pkgs-$(CONFIG_STORE_SQLITE) += sqlite3

@@ -2,3 +2,5 @@
 tests-y += test_log test_conf test_evloop test_json
 tests-$(CONFIG_AGENT) += test_spool
 tests-y += test_transport
+tests-y += test_wire
+tests-$(CONFIG_STORE_SQLITE) += test_store
