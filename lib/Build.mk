@@ -7,7 +7,7 @@ lib-y += log.o evloop.o conf.o json.o util.o daemon.o
 lib-y +=
 
 # Records, signatures and the wire codec (always built).
-lib-y += pbutil.o wire.o
+lib-y += pbutil.o wire.o signature.o record.o
 lib-$(CONFIG_AUTH_HMAC) += wire_hmac.o
 
 # Sources.

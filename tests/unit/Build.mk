@@ -1,3 +1,3 @@
 # tests/unit/: one cmocka test program per module (tests/unit/test_X.c).
 tests-y += test_log test_conf test_evloop test_json
-tests-y += test_wire
+tests-y += test_wire test_signature test_record
