@@ -5,7 +5,7 @@
 #   make check              install missing packages, build, run every test
 #   make <name>_defconfig   start from configs/<name>_defconfig
 #   make menuconfig / olddefconfig / savedefconfig   (python3-kconfiglib)
-#   make bench / eval / fuzz / lint / debug / install / clean / distclean
+#   make bench / eval / fuzz / lint / valgrind / debug / install / clean / distclean
 #
 # Kbuild-style: every folder has a Build.mk with one `obj-$(CONFIG_X)` line
 # per feature; a disabled feature is neither compiled nor linked.
@@ -184,7 +184,7 @@ debug:
 	$(Q)$(MAKE) --no-print-directory O=$(O)/debug SANITIZE=1 CFLAGS='-O0 -g3' all
 
 # ---------------------------------------------------------------- extras --
-.PHONY: bench eval fuzz lint
+.PHONY: bench eval fuzz lint valgrind
 bench: all
 	@O=$(O) scripts/run-bench
 
@@ -197,6 +197,11 @@ fuzz:
 
 lint: $(AUTOCONF) $(PROTO_H)
 	@O=$(O) scripts/lint
+
+# The unit tests under valgrind (memcheck): any error or definite leak fails.
+valgrind: $(TESTS) $(PROGS)
+	@UNIT_RUNNER="valgrind -q --error-exitcode=99 --leak-check=full \
+	  --errors-for-leak-kinds=definite --track-fds=no" scripts/run-unit $(TESTS)
 
 # `make print-VAR` prints a variable (scripts use LIBS, ARCHIVES, ...).
 print-%:
