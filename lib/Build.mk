@@ -10,7 +10,7 @@ lib-$(CONFIG_AGENT) += spool.o
 lib-y +=
 
 # Records, signatures and the wire codec (always built).
-lib-y += pbutil.o wire.o
+lib-y += pbutil.o wire.o signature.o record.o
 lib-$(CONFIG_AUTH_HMAC) += wire_hmac.o
 
 # Sources.

@@ -3,5 +3,5 @@ tests-y += test_log test_conf test_evloop test_json
 tests-$(CONFIG_NETCONSOLE) += test_ncon
 tests-$(CONFIG_AGENT) += test_spool
 tests-y += test_transport
-tests-y += test_wire
+tests-y += test_wire test_signature test_record
 tests-$(CONFIG_STORE_SQLITE) += test_store
