@@ -50,7 +50,7 @@ const struct conf_entry collector_conf_table[] = {
 	  offsetof(struct collector_config, status_file),
 	  "counters, rewritten every second (empty: the store's path + "
 	  "\".status\")" },
-	{ "batch_max", CONF_INT, "256",
+	{ "batch_max", CONF_INT, "1024",
 	  offsetof(struct collector_config, batch_max),
 	  "records committed in one store transaction, at most", 1, 65536 },
 	{ "log_level", CONF_STRING, "info",

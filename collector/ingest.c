@@ -19,6 +19,7 @@
 #include "ingest.h"
 #include "log.h"
 #include "ratelimit.h"
+#include "record.h"
 
 /* Local (netconsole) records kept across failed transactions, at most. */
 #define INGEST_MAX_LOCAL_BACKLOG 4096
@@ -211,17 +212,16 @@ static void peer_name(const struct ingest_peer *p, char *buf, size_t len)
  */
 static const char *record_sanity(const Oopsd__CrashRecord *r)
 {
-	if (!r->has_id || r->id.len == 0)
-		return "record_no_id";
-	if (r->id.len > STORE_MAX_ID_BYTES)
-		return "record_bad_id";
+	static const struct record_limits lim = RECORD_LIMITS_INIT;
+	const char *reason = "malformed";
+
+	if (record_check(r, &lim, &reason) < 0)
+		return reason;
 	if (r->crash == NULL || !r->crash->has_title_signature)
-		return "record_no_signature";
+		return "no_signature";
 	if (r->crash->title != NULL &&
 	    strlen(r->crash->title) > INGEST_MAX_TITLE)
-		return "record_bad_title";
-	if (r->has_report_len && r->report_len > (64u << 20))
-		return "record_bad_report_len";
+		return "bad_title";
 	return NULL;
 }
 

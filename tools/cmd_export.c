@@ -12,6 +12,7 @@
 #include "conf.h"
 #include "json.h"
 #include "oopsctl.h"
+#include "record.h"
 #include "store_cli.h"
 #include "util.h"
 
@@ -19,43 +20,6 @@ struct export_out {
 	struct json j;
 	uint64_t bad;
 };
-
-static void export_record_fields(struct json *j, const Oopsd__CrashRecord *r)
-{
-	char id[2 * STORE_MAX_ID_BYTES + 1], sig[STORE_SIG_LEN];
-	char *report;
-	size_t rlen;
-
-	hex_encode(r->id.data, r->id.len <= STORE_MAX_ID_BYTES ? r->id.len : 0,
-		   id);
-	json_kstr(j, "id", id);
-	if (r->crash != NULL) {
-		store_sig_hex(r->crash->title_signature, sig);
-		json_kstr(j, "signature", sig);
-		if (r->crash->has_stack_signature) {
-			store_sig_hex(r->crash->stack_signature, sig);
-			json_kstr(j, "stack_signature", sig);
-		}
-		json_kstr(j, "kind", store_kind_name(r->crash->kind));
-		json_kstr(j, "title", r->crash->title);
-		json_kstr(j, "guilty", r->crash->guilty);
-	}
-	if (r->host != NULL) {
-		json_kstr(j, "host", r->host->hostname);
-		json_kstr(j, "machine_id", r->host->machine_id);
-		json_kstr(j, "boot_id", r->host->boot_id);
-	}
-	if (r->kernel != NULL) {
-		json_kstr(j, "release", r->kernel->release);
-		json_kstr(j, "arch", r->kernel->arch);
-	}
-	if (r->has_crash_time_us)
-		json_kint(j, "crash_time_us", r->crash_time_us);
-	report = store_cli_report(r, &rlen);
-	json_key(j, "report");
-	json_strn(j, report, report ? rlen : 0);
-	free(report);
-}
 
 static int export_print(const struct store_rec *rec, void *arg)
 {
@@ -66,9 +30,9 @@ static int export_print(const struct store_rec *rec, void *arg)
 		o->bad++;
 		return 0;
 	}
-	json_obj_begin(&o->j);
-	export_record_fields(&o->j, r);
-	/* What the collector adds. */
+	record_to_json(r, &o->j);
+	/* What the collector adds, in the same object. */
+	json_obj_reopen(&o->j);
 	json_kstr(&o->j, "received_from", rec->sender);
 	store_cli_json_time(&o->j, "seen", rec->seen_us);
 	store_cli_json_time(&o->j, "received", rec->received_us);

@@ -11,6 +11,7 @@
 
 #include "json.h"
 #include "oopsctl.h"
+#include "record.h"
 #include "store_cli.h"
 #include "util.h"
 
@@ -120,7 +121,7 @@ static void show_text(struct store *st, const struct store_sig_detail *d,
 }
 
 static int show_json(struct store *st, const struct store_sig_detail *d,
-		     const Oopsd__CrashRecord *ex, const char *report)
+		     const Oopsd__CrashRecord *ex)
 {
 	const struct store_sig *s = &d->sig;
 	struct store_export_query q = { .signature = s->signature,
@@ -180,19 +181,7 @@ static int show_json(struct store *st, const struct store_sig_detail *d,
 	if (ex == NULL) {
 		json_null(&j);
 	} else {
-		char id[2 * STORE_MAX_ID_BYTES + 1];
-
-		hex_encode(ex->id.data,
-			   ex->id.len <= STORE_MAX_ID_BYTES ? ex->id.len : 0,
-			   id);
-		json_obj_begin(&j);
-		json_kstr(&j, "id", id);
-		json_kstr(&j, "hostname", ex->host ? ex->host->hostname : NULL);
-		json_kstr(&j, "release",
-			  ex->kernel ? ex->kernel->release : NULL);
-		json_kstr(&j, "guilty", ex->crash ? ex->crash->guilty : NULL);
-		json_kstr(&j, "report", report);
-		json_obj_end(&j);
+		record_to_json(ex, &j);
 	}
 	json_obj_end(&j);
 	rc = json_flush_line(&j, stdout);
@@ -262,7 +251,7 @@ int cmd_show(int argc, char **argv)
 	    store_cli_unpack(d->example, d->example_len, &ex) == 0)
 		report = store_cli_report(ex, &rlen);
 	if (json) {
-		if (show_json(st, d, ex, report) < 0)
+		if (show_json(st, d, ex) < 0)
 			goto out;
 	} else {
 		show_text(st, d, ex, report);

@@ -9,12 +9,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <zlib.h>
-
 #include "../collector/collector.h"
 #include "conf.h"
 #include "log.h"
-#include "pbutil.h"
+#include "record.h"
 #include "store_cli.h"
 #include "util.h"
 
@@ -117,49 +115,24 @@ void store_cli_json_time(struct json *j, const char *key, int64_t us)
 
 int store_cli_unpack(const uint8_t *buf, size_t len, Oopsd__CrashRecord **out)
 {
-	static const struct pb_limits lim = {
-		.max_alloc = 16u << 20,
-		.max_string = 65536,
-		.max_bytes = 4u << 20,
-		.max_repeated = 4096,
-		.max_depth = 8,
-	};
 	const char *reason = NULL;
-	ProtobufCMessage *m = NULL;
-	int rc;
 
-	rc = pb_unpack(&oopsd__crash_record__descriptor, buf, len, &lim, &m,
-		       &reason);
-	*out = (Oopsd__CrashRecord *)m;
-	return rc;
+	*out = NULL;
+	return record_unpack(buf, len, NULL, out, &reason);
 }
 
 void store_cli_rec_free(Oopsd__CrashRecord *r)
 {
 	if (r != NULL)
-		pb_free(&r->base);
+		record_free(r);
 }
-
-#define STORE_CLI_MAX_REPORT (1u << 20)
 
 char *store_cli_report(const Oopsd__CrashRecord *r, size_t *len)
 {
-	uLongf cap = STORE_CLI_MAX_REPORT;
-	char *buf;
+	static const struct record_limits lim = RECORD_LIMITS_INIT;
+	char *text = NULL;
 
-	if (!r->has_report_z || r->report_z.len == 0)
+	if (record_text(r, lim.max_text, &text, len) < 0)
 		return NULL;
-	if (r->has_report_len && r->report_len < cap)
-		cap = r->report_len;
-	buf = malloc(cap + 1);
-	if (buf == NULL)
-		return NULL;
-	if (uncompress((Bytef *)buf, &cap, r->report_z.data,
-		       r->report_z.len) != Z_OK) {
-		free(buf);
-		return NULL;
-	}
-	buf[cap] = '\0';
-	*len = cap;
-	return buf;
+	return text;
 }
