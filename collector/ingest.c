@@ -249,8 +249,8 @@ static int add_item(struct ingest *in, const Oopsd__CrashRecord *r,
 	it->put = (struct store_put){ .rec = r,
 				      .packed = it->packed,
 				      .packed_len = len,
-				      .sender = it->sender,
 				      .received_us = now_us };
+	/* put.sender is set at flush time: items[] moves when it grows. */
 	in->nitems++;
 	return 0;
 }
@@ -424,8 +424,10 @@ int ingest_flush(struct ingest *in)
 		if (puts == NULL) {
 			rc = -ENOMEM;
 		} else {
-			for (size_t i = 0; i < in->nitems; i++)
+			for (size_t i = 0; i < in->nitems; i++) {
 				puts[i] = in->items[i].put;
+				puts[i].sender = in->items[i].sender;
+			}
 			rc = store_put_batch(in->st, puts, in->nitems);
 			for (size_t i = 0; i < in->nitems; i++)
 				in->items[i].put.result = puts[i].result;
@@ -461,10 +463,7 @@ int ingest_flush(struct ingest *in)
 
 		if (rc < 0 && it->local != NULL) {
 			it->put.rec = it->local;
-			it->put.sender = NULL;
-			in->items[kept] = *it;
-			in->items[kept].put.sender = in->items[kept].sender;
-			kept++;
+			in->items[kept++] = *it;
 		} else {
 			item_release(it);
 		}
