@@ -7,7 +7,7 @@ lib-y += log.o evloop.o conf.o json.o util.o daemon.o
 lib-y +=
 
 # Sources.
-lib-$(CONFIG_PSTORE) +=
+lib-$(CONFIG_PSTORE) += pstore.o pstore_core.o pstore_decode.o
 pkgs-$(CONFIG_PSTORE_LZ4) += liblz4
 pkgs-$(CONFIG_PSTORE_ZSTD) += libzstd
 lib-$(CONFIG_NETCONSOLE) +=
