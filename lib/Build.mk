@@ -14,7 +14,7 @@ lib-y += pbutil.o wire.o signature.o record.o
 lib-$(CONFIG_AUTH_HMAC) += wire_hmac.o
 
 # Sources.
-lib-$(CONFIG_PSTORE) +=
+lib-$(CONFIG_PSTORE) += pstore.o pstore_core.o pstore_decode.o pstore_record.o
 pkgs-$(CONFIG_PSTORE_LZ4) += liblz4
 pkgs-$(CONFIG_PSTORE_ZSTD) += libzstd
 lib-$(CONFIG_NETCONSOLE) += ncon.o
