@@ -9,10 +9,11 @@ set -eu
 O=${O:-build}
 CORPUS=${CORPUS:-../shared/corpus}
 [ -d "$CORPUS" ] || CORPUS=/work/shared/corpus
-if ! make --no-print-directory -s "$O/bench/bin/records" >/dev/null 2>&1; then
-	echo "records: bench/records.c does not build (is the parser in lib/ yet?)"
-	exit 1
+if ! grep -q 'oops.*\.o' lib/Build.mk; then
+	echo "records: skipped: the parser is not in lib/ yet"
+	exit 0
 fi
+make --no-print-directory -s "$O/bench/bin/records" >/dev/null
 B=$O/bench/bin/records
 
 ext4=$CORPUS/seeds/cases/ext4-bug.log
