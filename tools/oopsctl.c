@@ -9,6 +9,11 @@
 
 static const struct oopsctl_cmd oopsctl_cmds[] = {
 	/* { "NAME", "ARGS", "summary", cmd_NAME }, one line per command */
+#if ENABLE_PSTORE
+	{ "pstore", "[--dir DIR] [--json] [--state FILE]",
+	  "print the crash records in a pstore directory (removes nothing)",
+	  cmd_pstore },
+#endif
 	{ NULL, NULL, NULL, NULL },
 };
 
