@@ -9,6 +9,7 @@
 
 static const struct oopsctl_cmd oopsctl_cmds[] = {
 	/* { "NAME", "ARGS", "summary", cmd_NAME }, one line per command */
+	{ "parse", "[--json] [FILE...]", "find kernel crash reports in logs", cmd_parse },
 	{ NULL, NULL, NULL, NULL },
 };
 
