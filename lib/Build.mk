@@ -10,14 +10,14 @@ lib-$(CONFIG_AGENT) += spool.o
 lib-y +=
 
 # Records, signatures and the wire codec (always built).
-lib-y += pbutil.o wire.o
+lib-y += pbutil.o wire.o signature.o record.o
 lib-$(CONFIG_AUTH_HMAC) += wire_hmac.o
 
 # Sources.
 lib-$(CONFIG_PSTORE) +=
 pkgs-$(CONFIG_PSTORE_LZ4) += liblz4
 pkgs-$(CONFIG_PSTORE_ZSTD) += libzstd
-lib-$(CONFIG_NETCONSOLE) +=
+lib-$(CONFIG_NETCONSOLE) += ncon.o
 
 # Transports and authentication.
 lib-y += transport.o
