@@ -1,2 +1,3 @@
 # tools/: oopsctl.  One file per subcommand, registered in tools/oopsctl.c.
 oopsctl-y += oopsctl.o
+oopsctl-y += cmd_agent_status.o

@@ -9,6 +9,9 @@
 
 static const struct oopsctl_cmd oopsctl_cmds[] = {
 	/* { "NAME", "ARGS", "summary", cmd_NAME }, one line per command */
+	{ "agent-status", "[--state-dir DIR] [--json]",
+	  "what oops-agent has pending: spool, oldest age, last ack, counters",
+	  cmd_agent_status },
 	{ NULL, NULL, NULL, NULL },
 };
 
