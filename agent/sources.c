@@ -8,7 +8,7 @@
 #include "sources.h"
 
 const struct agent_source_ops *const agent_sources[] = {
-#ifdef CONFIG_AGENT_PSTORE
+#if 0 /* CONFIG_AGENT_PSTORE: when lib/pstore.h lands */
 	&agent_source_pstore,
 #endif
 #ifdef CONFIG_AGENT_KMSG
