@@ -171,8 +171,18 @@ int agent_emit(struct agent *a, const struct agent_source_ops *src,
 	a->cnt.spooled++;
 	log_info("%s: spooled %s: %s", src->name, hex,
 		 r->title ? r->title : "(untitled)");
-	ship_kick(a->ship);
+	/* Ship at the end of this loop iteration, so that the records a
+	 * source produces in one go travel together. */
+	if (!a->kick_timer.armed)
+		evloop_timer_arm(a->loop, &a->kick_timer, evloop_now_ms());
 	return 1;
+}
+
+static void agent_kick(struct evloop *loop, void *arg)
+{
+	struct agent *a = arg;
+
+	ship_kick(a->ship);
 }
 
 static void agent_on_acked(void *arg, const struct spool_item *item,
@@ -357,6 +367,7 @@ int agent_open(struct agent *a, struct agent_config *cfg,
 	a->started_us = now_realtime_us();
 	ev_timer_init(&a->memq_timer, agent_memq_retry, a);
 	ev_timer_init(&a->status_timer, agent_status_tick, a);
+	ev_timer_init(&a->kick_timer, agent_kick, a);
 	agent_identity_init(a);
 
 	memset(&sc, 0, sizeof(sc));
@@ -472,13 +483,14 @@ void agent_rescan(struct agent *a)
 
 void agent_close(struct agent *a)
 {
+	if (a->ship != NULL && a->spool != NULL && a->state_dirfd >= 0)
+		agent_status(a, false);
 	for (size_t i = 0; i < a->nsrc; i++)
 		a->src[i]->stop(a, a->src_priv[i]);
 	a->nsrc = 0;
-	if (a->ship != NULL && a->spool != NULL && a->state_dirfd >= 0)
-		agent_status(a, false);
 	evloop_timer_disarm(a->loop, &a->memq_timer);
 	evloop_timer_disarm(a->loop, &a->status_timer);
+	evloop_timer_disarm(a->loop, &a->kick_timer);
 	if (a->memq_n > 0)
 		log_warnx("%zu record(s) could not be spooled before exit; "
 			  "their sources produce them again at the next start",
