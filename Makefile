@@ -5,7 +5,7 @@
 #   make check              install missing packages, build, run every test
 #   make <name>_defconfig   start from configs/<name>_defconfig
 #   make menuconfig / olddefconfig / savedefconfig   (python3-kconfiglib)
-#   make bench / eval / fuzz / lint / debug / install / clean / distclean
+#   make bench / eval / fuzz / lint / valgrind / debug / install / clean / distclean
 #
 # Kbuild-style: every folder has a Build.mk with one `obj-$(CONFIG_X)` line
 # per feature; a disabled feature is neither compiled nor linked.
@@ -37,7 +37,9 @@ endif
 
 # ---------------------------------------------------------------- config --
 KCONFIG_FILES := Kconfig lib/Kconfig agent/Kconfig collector/Kconfig tools/Kconfig
-CONFIG_FILE := $(if $(wildcard .config),.config,configs/defconfig)
+# CONFIG_FILE=configs/X_defconfig builds another configuration in its own O=
+# directory without touching .config.
+CONFIG_FILE ?= $(if $(wildcard .config),.config,configs/defconfig)
 include $(CONFIG_FILE)
 AUTOCONF := $(O)/include/generated/autoconf.h
 
@@ -93,6 +95,8 @@ ARCHIVES := $(if $(CONFIG_OOPSCTL),$(OOPSCTL_LIB)) \
 	$(if $(CONFIG_AGENT),$(AGENT_LIB)) $(LIBOOPSD)
 
 .PHONY: all
+# Keep intermediate objects (tests, bench) so reruns do not rebuild them.
+.SECONDARY:
 all: $(PROGS)
 
 $(AUTOCONF): $(CONFIG_FILE) $(KCONFIG_FILES) scripts/mkautoconf
@@ -180,7 +184,7 @@ debug:
 	$(Q)$(MAKE) --no-print-directory O=$(O)/debug SANITIZE=1 CFLAGS='-O0 -g3' all
 
 # ---------------------------------------------------------------- extras --
-.PHONY: bench eval fuzz lint
+.PHONY: bench eval fuzz lint valgrind
 bench: all
 	@O=$(O) scripts/run-bench
 
@@ -193,6 +197,15 @@ fuzz:
 
 lint: $(AUTOCONF) $(PROTO_H)
 	@O=$(O) scripts/lint
+
+# The unit tests under valgrind (memcheck): any error or definite leak fails.
+valgrind: $(TESTS) $(PROGS)
+	@UNIT_RUNNER="valgrind -q --error-exitcode=99 --leak-check=full \
+	  --errors-for-leak-kinds=definite --track-fds=no" scripts/run-unit $(TESTS)
+
+# `make print-VAR` prints a variable (scripts use LIBS, ARCHIVES, ...).
+print-%:
+	@echo '$($*)'
 
 # ---------------------------------------------------------------- kconfig -
 KCONFIG_RUN = KCONFIG_CONFIG=.config $(KCONFIG_PY) \
@@ -218,8 +231,8 @@ install: all
 	$(if $(CONFIG_AGENT),install -m755 $(O)/bin/oops-agent $(DESTDIR)$(PREFIX)/sbin/)
 	$(if $(CONFIG_COLLECTOR),install -m755 $(O)/bin/oops-collector $(DESTDIR)$(PREFIX)/sbin/)
 	$(if $(CONFIG_OOPSCTL),install -m755 $(O)/bin/oopsctl $(DESTDIR)$(PREFIX)/bin/)
-	$(if $(CONFIG_AGENT),install -m644 configs/agent.conf $(DESTDIR)$(SYSCONFDIR)/oopsd/)
-	$(if $(CONFIG_COLLECTOR),install -m644 configs/collector.conf $(DESTDIR)$(SYSCONFDIR)/oopsd/)
+	$(if $(CONFIG_AGENT),[ ! -f configs/agent.conf ] || install -m644 configs/agent.conf $(DESTDIR)$(SYSCONFDIR)/oopsd/)
+	$(if $(CONFIG_COLLECTOR),[ ! -f configs/collector.conf ] || install -m644 configs/collector.conf $(DESTDIR)$(SYSCONFDIR)/oopsd/)
 	for u in scripts/systemd/*.service; do [ -f "$$u" ] || continue; \
 	  sed -e 's|@SBINDIR@|$(PREFIX)/sbin|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
 	  $$u > $(DESTDIR)$(SYSTEMDUNITDIR)/$$(basename $$u); done

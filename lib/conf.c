@@ -17,7 +17,7 @@
 #include <unistd.h>
 
 /* A config file larger than this is refused: it is not a config file. */
-#define CONF_MAX_FILE (1024 * 1024)
+#define CONF_MAX_FILE (1024L * 1024)
 #define CONF_MAX_LINE 4096
 #define CONF_MAX_KEYS 256
 
@@ -98,8 +98,8 @@ int conf_parse_size(const char *s, uint64_t *out)
 int conf_parse_duration_ms(const char *s, uint64_t *out)
 {
 	static const struct conf_unit units[] = {
-		{ "ms", 1 },	     { "s", 1000 },	    { "", 1000 },
-		{ "m", 60 * 1000 },  { "min", 60 * 1000 }, { "h", 3600 * 1000 },
+		{ "ms", 1 },	     { "s", 1000ULL },	    { "", 1000ULL },
+		{ "m", 60000ULL },  { "min", 60000ULL }, { "h", 3600000ULL },
 		{ "d", 86400000ULL }, { "w", 7 * 86400000ULL }, { NULL, 0 },
 	};
 
@@ -399,7 +399,7 @@ int conf_load_file(const struct conf_entry *table, void *dst, const char *path,
 		return -1;
 	}
 	if (st.st_size > CONF_MAX_FILE) {
-		conf_err(err, errlen, "%s: larger than %d bytes", path,
+		conf_err(err, errlen, "%s: larger than %ld bytes", path,
 			 CONF_MAX_FILE);
 		close(fd);
 		return -1;
@@ -434,13 +434,14 @@ int conf_set(const struct conf_entry *table, void *dst, const char *kv,
 	char line[CONF_MAX_LINE], why[CONF_ERR_MAX];
 	const struct conf_entry *e;
 	char *key, *value;
+	size_t kvlen = strlen(kv);
 	int rc;
 
-	if (strlen(kv) >= sizeof(line)) {
+	if (kvlen >= sizeof(line)) {
 		conf_err(err, errlen, "override: too long");
 		return -1;
 	}
-	strcpy(line, kv);
+	memcpy(line, kv, kvlen + 1);
 	rc = conf_split(line, &key, &value, why, sizeof(why));
 	if (rc <= 0) {
 		conf_err(err, errlen, "override '%s': %s", kv,

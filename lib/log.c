@@ -53,6 +53,10 @@ void log_set_hook(log_hook_fn hook)
 
 static void log_vemit(enum log_level level, const char *errstr,
 		      const char *fmt, va_list ap)
+	__attribute__((format(printf, 3, 0)));
+
+static void log_vemit(enum log_level level, const char *errstr,
+		      const char *fmt, va_list ap)
 {
 	static const int prio[] = { LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG };
 	char line[1024];

@@ -164,8 +164,8 @@ int host_hostname(char *buf, size_t len)
 /* Read a one-line id file, keep hex digits only (boot_id has dashes). */
 static int read_id(const char *path, char *buf, size_t len)
 {
-	char *data;
-	size_t n, o = 0;
+	char *data = NULL;
+	size_t n = 0, o = 0;
 	int rc = read_file_bounded(path, 256, 0, &data, &n);
 
 	if (rc < 0)

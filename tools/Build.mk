@@ -1,2 +1,4 @@
 # tools/: oopsctl.  One file per subcommand, registered in tools/oopsctl.c.
 oopsctl-y += oopsctl.o
+oopsctl-y += cmd_parse.o
+oopsctl-y += cmd_decode.o

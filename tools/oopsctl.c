@@ -9,6 +9,8 @@
 
 static const struct oopsctl_cmd oopsctl_cmds[] = {
 	/* { "NAME", "ARGS", "summary", cmd_NAME }, one line per command */
+	{ "parse", "[--json] [FILE...]", "find kernel crash reports in logs", cmd_parse },
+	{ "decode", "[FILE...]", "print length-delimited crash records as JSON Lines", cmd_decode },
 	{ NULL, NULL, NULL, NULL },
 };
 

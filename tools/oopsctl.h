@@ -24,5 +24,7 @@ struct oopsctl_cmd {
 
 /* Subcommands (one file each). */
 int cmd_parse(int argc, char **argv);
+int cmd_encode(int argc, char **argv);
+int cmd_decode(int argc, char **argv);
 
 #endif /* OOPSD_OOPSCTL_H */

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Scenario: each daemon's -n checks a config file; a bad file gives
+# "file:line: reason" on stderr and a non-zero exit, a good one exits 0.
+set -u
+B=${OOPSD_BIN:-build/bin}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fail=0
+
+expect_error() { # prog expected-message args...
+	local prog=$1 want=$2 out rc
+	shift 2
+	out=$("$B/$prog" -n "$@" 2>&1); rc=$?
+	if [ $rc -eq 0 ]; then
+		echo "FAIL: $prog -n accepted $*"; fail=1
+	elif ! grep -qF -- "$want" <<<"$out"; then
+		echo "FAIL: $prog: expected '$want', got: $out"; fail=1
+	else
+		echo "ok: $prog: $out"
+	fi
+}
+
+for prog in oops-agent oops-collector; do
+	[ -x "$B/$prog" ] || continue
+	printf 'log_level = info\nbogus_key = 1\n' > "$tmp/unknown.conf"
+	expect_error $prog "$tmp/unknown.conf:2: unknown key 'bogus_key'" -c "$tmp/unknown.conf"
+	printf '# comment\n\nmax_datagram = 12Q\n' > "$tmp/badsize.conf"
+	expect_error $prog "$tmp/badsize.conf:3: max_datagram: '12Q' is not a size" -c "$tmp/badsize.conf"
+	printf 'log_level = "info\n' > "$tmp/quote.conf"
+	expect_error $prog "$tmp/quote.conf:1: unterminated quote" -c "$tmp/quote.conf"
+	expect_error $prog "$tmp/missing.conf: No such file or directory" -c "$tmp/missing.conf"
+	printf 'log_level = debug  # a comment\n' > "$tmp/good.conf"
+	if out=$("$B/$prog" -n -c "$tmp/good.conf" 2>&1); then
+		echo "ok: $prog: $out"
+	else
+		echo "FAIL: $prog rejected a good file: $out"; fail=1
+	fi
+	expect_error $prog "override: unknown key 'nope'" -c "$tmp/good.conf" -o nope=1
+	"$B/$prog" --help | grep -q -- '--check' || { echo "FAIL: $prog --help"; fail=1; }
+	"$B/$prog" --version | grep -q "$prog" || { echo "FAIL: $prog --version"; fail=1; }
+done
+exit $fail
