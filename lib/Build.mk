@@ -7,7 +7,7 @@ lib-y += log.o evloop.o conf.o json.o util.o daemon.o
 lib-$(CONFIG_AGENT) += spool.o
 
 # The crash parser (always built: every source needs it).
-lib-y +=
+lib-y += oops.o oops_line.o oops_header.o oops_frame.o oops_title.o oops_json.o
 
 # Records, signatures and the wire codec (always built).
 lib-y += pbutil.o wire.o signature.o record.o

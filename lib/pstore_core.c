@@ -243,8 +243,11 @@ size_t pstore_strip_ecc(const char *buf, size_t len, struct pstore_ecc *ecc)
 	size_t n = len;
 
 	memset(ecc, 0, sizeof(*ecc));
-	/* The kernel writes "\n<notice>\n"; tolerate a missing final \n. */
-	if (n > 0 && buf[n - 1] == '\n')
+	/*
+	 * The kernel writes "\n<notice>\n"; tolerate a missing final \n and
+	 * the blank lines a copy may have added.
+	 */
+	while (n > 0 && buf[n - 1] == '\n')
 		n--;
 	end = buf + n;
 	start = n > 0 ? memrchr(buf, '\n', n) : NULL;

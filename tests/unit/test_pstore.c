@@ -17,10 +17,10 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <zlib.h>
-#if CONFIG_PSTORE_LZ4
+#if ENABLE_PSTORE_LZ4
 #include <lz4.h>
 #endif
-#if CONFIG_PSTORE_ZSTD
+#if ENABLE_PSTORE_ZSTD
 #include <zstd.h>
 #endif
 
@@ -351,7 +351,7 @@ static void *compress_as(const char *how, const char *in, size_t len,
 		deflateEnd(&zs);
 		return out;
 	}
-#if CONFIG_PSTORE_LZ4
+#if ENABLE_PSTORE_LZ4
 	if (strcmp(how, "lz4") == 0) {
 		int n = LZ4_compress_default(in, (char *)out, (int)len, (int)cap);
 
@@ -360,7 +360,7 @@ static void *compress_as(const char *how, const char *in, size_t len,
 		return out;
 	}
 #endif
-#if CONFIG_PSTORE_ZSTD
+#if ENABLE_PSTORE_ZSTD
 	if (strcmp(how, "zstd") == 0) {
 		size_t n = ZSTD_compress(out, cap, in, len, 3);
 
