@@ -10,7 +10,7 @@ lib-$(CONFIG_AGENT) += spool.o
 lib-y += oops.o oops_line.o oops_header.o oops_frame.o oops_title.o oops_json.o
 
 # Records, signatures and the wire codec (always built).
-lib-y += pbutil.o wire.o signature.o record.o
+lib-y += pbutil.o wire.o signature.o record.o record_dict.o
 lib-$(CONFIG_AUTH_HMAC) += wire_hmac.o
 
 # Sources.

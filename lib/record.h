@@ -158,6 +158,10 @@ int record_check(const Oopsd__CrashRecord *rec,
 int record_text(const Oopsd__CrashRecord *rec, size_t max_text, char **text,
 		size_t *len);
 
+/* The preset zlib dictionary of report texts (lib/record_dict.c). */
+extern const char record_zdict_v1[];
+extern const size_t record_zdict_v1_len;
+
 /* "KASAN", "WARNING", ... for a CrashKind; "UNKNOWN" for unknown values. */
 const char *record_kind_name(int kind);
 /* "pstore-dmesg", "netconsole", "kmsg", "file", ...; "unknown" else. */
