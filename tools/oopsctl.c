@@ -9,6 +9,10 @@
 
 static const struct oopsctl_cmd oopsctl_cmds[] = {
 	/* { "NAME", "ARGS", "summary", cmd_NAME }, one line per command */
+#if ENABLE_NETCONSOLE
+	{ "netconsole", "[--listen ADDR:PORT] [--json]",
+	  "receive netconsole and print each crash report", cmd_netconsole },
+#endif
 	{ NULL, NULL, NULL, NULL },
 };
 

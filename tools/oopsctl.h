@@ -24,5 +24,6 @@ struct oopsctl_cmd {
 
 /* Subcommands (one file each). */
 int cmd_parse(int argc, char **argv);
+int cmd_netconsole(int argc, char **argv);
 
 #endif /* OOPSD_OOPSCTL_H */
