@@ -659,3 +659,43 @@ int record_to_json(const Oopsd__CrashRecord *rec, struct json *j)
 	json_obj_end(j);
 	return j->oom ? -ENOMEM : 0;
 }
+
+/* ------------------------------------------------------------ streams -- */
+
+int record_stream_write(FILE *f, const uint8_t *buf, size_t len)
+{
+	uint8_t pre[PB_VARINT_MAX];
+	size_t n = pb_varint_put(pre, len);
+
+	if (fwrite(pre, 1, n, f) != n || fwrite(buf, 1, len, f) != len)
+		return errno ? -errno : -EIO;
+	return 0;
+}
+
+int record_stream_read(FILE *f, uint8_t *buf, size_t cap, size_t *len)
+{
+	uint8_t pre[PB_VARINT_MAX];
+	uint64_t v = 0;
+	size_t n = 0;
+	int c, got = 0;
+
+	*len = 0;
+	while (got == 0) {
+		c = getc(f);
+		if (c == EOF) {
+			if (ferror(f))
+				return -EIO;
+			return n == 0 ? 0 : -EBADMSG;
+		}
+		pre[n++] = (uint8_t)c;
+		got = pb_varint_get(pre, n, &v);
+		if (got < 0 || (got == 0 && n == PB_VARINT_MAX))
+			return -EBADMSG;
+	}
+	if (v > cap)
+		return -EMSGSIZE;
+	if (fread(buf, 1, (size_t)v, f) != (size_t)v)
+		return ferror(f) ? -EIO : -EBADMSG;
+	*len = (size_t)v;
+	return 1;
+}

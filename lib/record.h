@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "json.h"
 #include "oops.h"
@@ -171,5 +172,20 @@ const char *record_source_name(int source);
  * -ENOMEM (j->oom).
  */
 int record_to_json(const Oopsd__CrashRecord *rec, struct json *j);
+
+
+/*
+ * Length-delimited record streams (`oopsctl encode` / `decode`): each
+ * record is preceded by its length as a protobuf varint, like protobuf's
+ * writeDelimitedTo / parseDelimitedFrom.
+ *
+ * record_stream_write(): 0 or -errno.
+ * record_stream_read(): reads the next record into buf (cap bytes):
+ * 1 and *len, 0 at a clean end of stream, -EMSGSIZE for a record longer
+ * than cap (the stream cannot be resynchronised), -EBADMSG for a cut or
+ * over-long length prefix or a cut record, -EIO for a read error.
+ */
+int record_stream_write(FILE *f, const uint8_t *buf, size_t len);
+int record_stream_read(FILE *f, uint8_t *buf, size_t cap, size_t *len);
 
 #endif /* OOPSD_RECORD_H */
