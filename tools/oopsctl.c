@@ -9,11 +9,6 @@
 
 static const struct oopsctl_cmd oopsctl_cmds[] = {
 	/* { "NAME", "ARGS", "summary", cmd_NAME }, one line per command */
-<<<<<<< HEAD
-#if ENABLE_NETCONSOLE
-	{ "netconsole", "[--listen ADDR:PORT] [--json]",
-	  "receive netconsole and print each crash report", cmd_netconsole },
-=======
 	{ "parse", "[--json] [FILE...]", "find kernel crash reports in logs", cmd_parse },
 	{ "decode", "[FILE...]", "print length-delimited crash records as JSON Lines", cmd_decode },
 	{ "agent-status", "[--state-dir DIR] [--json]",
@@ -23,7 +18,10 @@ static const struct oopsctl_cmd oopsctl_cmds[] = {
 	{ "pstore", "[--dir DIR] [--json] [--state FILE]",
 	  "print the crash records in a pstore directory (removes nothing)",
 	  cmd_pstore },
->>>>>>> main
+#endif
+#if ENABLE_NETCONSOLE
+	{ "netconsole", "[--listen ADDR:PORT] [--json]",
+	  "receive netconsole and print each crash report", cmd_netconsole },
 #endif
 	{ NULL, NULL, NULL, NULL },
 };
