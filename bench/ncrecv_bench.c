@@ -199,6 +199,9 @@ int main(int argc, char **argv)
 	evloop_timer_arm(b.loop, &b.tick, b.start_ms + 50);
 	fprintf(stderr, "ncrecv_bench: listening on %s\n", cfg.listen);
 	evloop_run(b.loop);
+	/* Complete what is still open (reports whose idle time is not up). */
+	if (!b.want_idle)
+		ncon_rx_flush(b.rx, evloop_now_ms());
 	ncon_rx_get_counters(b.rx, &c);
 	hwm = status_kb("VmHWM:");
 	rss = status_kb("VmRSS:");
