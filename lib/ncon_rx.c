@@ -86,9 +86,14 @@ static void peer_pop(struct ncon_rx *rx, struct rx_peer *pe)
 		struct ncon_rx_from from;
 		char name[80];
 
-		/* Losses inside the report's lines touch it; older ones go. */
+		/*
+		 * Losses between the report's lines touch it; one just before
+		 * its first line does not (without msgid that is usually the
+		 * messages console_loglevel kept back before the oops raised
+		 * it).  Older ones are forgotten.
+		 */
 		for (i = 0; i < pe->nloss; i++) {
-			if (pe->loss[i].line >= r->start_line &&
+			if (pe->loss[i].line > r->start_line &&
 			    pe->loss[i].line <= r->end_line)
 				lost += pe->loss[i].n;
 			if (pe->loss[i].line > r->end_line)
@@ -547,14 +552,16 @@ struct ncon_rx *ncon_rx_new(struct evloop *loop,
 	if (e < 0)
 		goto out_free;
 done:
-	*err = 0;
+	if (err)
+		*err = 0;
 	return rx;
 out_free:
 	rx->loop = NULL;
 	ncon_rx_free(rx);
 	rx = NULL;
 out:
-	*err = e;
+	if (err)
+		*err = e;
 	return NULL;
 }
 
