@@ -3,3 +3,4 @@ oopsctl-y += oopsctl.o
 oopsctl-y += cmd_parse.o
 oopsctl-y += cmd_decode.o
 oopsctl-y += cmd_agent_status.o
+oopsctl-$(CONFIG_PSTORE) += cmd_pstore.o

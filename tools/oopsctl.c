@@ -14,6 +14,11 @@ static const struct oopsctl_cmd oopsctl_cmds[] = {
 	{ "agent-status", "[--state-dir DIR] [--json]",
 	  "what oops-agent has pending: spool, oldest age, last ack, counters",
 	  cmd_agent_status },
+#if ENABLE_PSTORE
+	{ "pstore", "[--dir DIR] [--json] [--state FILE]",
+	  "print the crash records in a pstore directory (removes nothing)",
+	  cmd_pstore },
+#endif
 	{ NULL, NULL, NULL, NULL },
 };
 
