@@ -6,3 +6,4 @@ tests-y += test_transport
 tests-y += test_wire test_signature test_record
 tests-$(CONFIG_STORE_SQLITE) += test_store
 tests-$(CONFIG_PSTORE) += test_pstore
+tests-$(CONFIG_AGENT) += test_agent_ship
