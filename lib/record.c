@@ -110,9 +110,8 @@ static const struct record_zdict record_zdicts[] = {
 	{ record_zdict_v1, &record_zdict_v1_len },
 };
 
-/* zlib level 9 with the newest dictionary.  *out malloc'd.  0 or -ENOMEM. */
-static int record_deflate(const char *text, size_t len, uint8_t **out,
-			  size_t *outlen)
+int record_compress_text(const char *text, size_t len, uint8_t **out,
+			 size_t *outlen)
 {
 	const struct record_zdict *d = &record_zdicts[ARRAY_SIZE(record_zdicts) - 1];
 	uLong cap = compressBound(len) + 64;
@@ -273,7 +272,7 @@ static int record_pack_text(const struct oops_report *r, const struct record_ori
 	if (text_max > 0 && text_max <= UINT32_MAX) {
 		size_t zlen;
 
-		err = record_deflate(r->text, text_max, &z, &zlen);
+		err = record_compress_text(r->text, text_max, &z, &zlen);
 		if (err)
 			goto out;
 		rec.has_report_z = rec.has_report_len = 1;
