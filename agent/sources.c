@@ -8,7 +8,7 @@
 #include "sources.h"
 
 const struct agent_source_ops *const agent_sources[] = {
-#if 0 /* CONFIG_AGENT_PSTORE: when lib/pstore.h lands */
+#ifdef CONFIG_AGENT_PSTORE
 	&agent_source_pstore,
 #endif
 #ifdef CONFIG_AGENT_KMSG

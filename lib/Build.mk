@@ -17,7 +17,7 @@ lib-$(CONFIG_AUTH_HMAC) += wire_hmac.o
 lib-$(CONFIG_PSTORE) += pstore.o pstore_core.o pstore_decode.o pstore_record.o
 pkgs-$(CONFIG_PSTORE_LZ4) += liblz4
 pkgs-$(CONFIG_PSTORE_ZSTD) += libzstd
-lib-$(CONFIG_NETCONSOLE) += ncon.o
+lib-$(CONFIG_NETCONSOLE) += ncon.o ncon_rx.o
 
 # Transports and authentication.
 lib-y += transport.o

@@ -4,3 +4,4 @@ oopsctl-y += cmd_parse.o
 oopsctl-y += cmd_decode.o
 oopsctl-y += cmd_agent_status.o
 oopsctl-$(CONFIG_PSTORE) += cmd_pstore.o
+oopsctl-$(CONFIG_NETCONSOLE) += cmd_netconsole.o

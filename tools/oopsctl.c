@@ -19,6 +19,10 @@ static const struct oopsctl_cmd oopsctl_cmds[] = {
 	  "print the crash records in a pstore directory (removes nothing)",
 	  cmd_pstore },
 #endif
+#if ENABLE_NETCONSOLE
+	{ "netconsole", "[--listen ADDR:PORT] [--json]",
+	  "receive netconsole and print each crash report", cmd_netconsole },
+#endif
 	{ NULL, NULL, NULL, NULL },
 };
 
