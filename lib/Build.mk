@@ -7,17 +7,17 @@ lib-y += log.o evloop.o conf.o json.o util.o daemon.o
 lib-$(CONFIG_AGENT) += spool.o
 
 # The crash parser (always built: every source needs it).
-lib-y +=
+lib-y += oops.o oops_line.o oops_header.o oops_frame.o oops_title.o oops_json.o
 
 # Records, signatures and the wire codec (always built).
-lib-y += pbutil.o wire.o signature.o record.o
+lib-y += pbutil.o wire.o signature.o record.o record_dict.o
 lib-$(CONFIG_AUTH_HMAC) += wire_hmac.o
 
 # Sources.
-lib-$(CONFIG_PSTORE) +=
+lib-$(CONFIG_PSTORE) += pstore.o pstore_core.o pstore_decode.o pstore_record.o
 pkgs-$(CONFIG_PSTORE_LZ4) += liblz4
 pkgs-$(CONFIG_PSTORE_ZSTD) += libzstd
-lib-$(CONFIG_NETCONSOLE) += ncon.o
+lib-$(CONFIG_NETCONSOLE) += ncon.o ncon_rx.o
 
 # Transports and authentication.
 lib-y += transport.o

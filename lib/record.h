@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "json.h"
 #include "oops.h"
@@ -157,6 +158,19 @@ int record_check(const Oopsd__CrashRecord *rec,
 int record_text(const Oopsd__CrashRecord *rec, size_t max_text, char **text,
 		size_t *len);
 
+/*
+ * Compress a report text as records carry it (zlib level 9 with the preset
+ * dictionary): *out malloc'd, *outlen its length.  0 or -ENOMEM.  Use it
+ * (and record_text() to inflate) rather than zlib directly: a plain
+ * uncompress() cannot inflate a text that names a dictionary.
+ */
+int record_compress_text(const char *text, size_t len, uint8_t **out,
+			 size_t *outlen);
+
+/* The preset zlib dictionary of report texts (lib/record_dict.c). */
+extern const char record_zdict_v1[];
+extern const size_t record_zdict_v1_len;
+
 /* "KASAN", "WARNING", ... for a CrashKind; "UNKNOWN" for unknown values. */
 const char *record_kind_name(int kind);
 /* "pstore-dmesg", "netconsole", "kmsg", "file", ...; "unknown" else. */
@@ -171,5 +185,20 @@ const char *record_source_name(int source);
  * -ENOMEM (j->oom).
  */
 int record_to_json(const Oopsd__CrashRecord *rec, struct json *j);
+
+
+/*
+ * Length-delimited record streams (`oopsctl encode` / `decode`): each
+ * record is preceded by its length as a protobuf varint, like protobuf's
+ * writeDelimitedTo / parseDelimitedFrom.
+ *
+ * record_stream_write(): 0 or -errno.
+ * record_stream_read(): reads the next record into buf (cap bytes):
+ * 1 and *len, 0 at a clean end of stream, -EMSGSIZE for a record longer
+ * than cap (the stream cannot be resynchronised), -EBADMSG for a cut or
+ * over-long length prefix or a cut record, -EIO for a read error.
+ */
+int record_stream_write(FILE *f, const uint8_t *buf, size_t len);
+int record_stream_read(FILE *f, uint8_t *buf, size_t cap, size_t *len);
 
 #endif /* OOPSD_RECORD_H */

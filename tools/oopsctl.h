@@ -29,5 +29,10 @@ int cmd_show(int argc, char **argv);
 int cmd_hosts(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_collector_status(int argc, char **argv);
+int cmd_netconsole(int argc, char **argv);
+int cmd_encode(int argc, char **argv);
+int cmd_decode(int argc, char **argv);
+int cmd_agent_status(int argc, char **argv);
+int cmd_pstore(int argc, char **argv);
 
 #endif /* OOPSD_OOPSCTL_H */
