@@ -2,6 +2,8 @@
 
 # The daemon core.
 lib-y += log.o evloop.o conf.o json.o util.o daemon.o
+# Least privilege: the seccomp allow-list (a stub without CONFIG_SECCOMP).
+lib-y += sandbox.o
 
 # The crash parser (always built: every source needs it).
 lib-y +=
