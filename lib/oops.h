@@ -161,4 +161,14 @@ int oops_parse_buffer(const char *buf, size_t len,
 		      const struct oops_parser_config *cfg,
 		      struct oops_report ***out);
 
+struct json;
+/*
+ * Write the report's members (not the braces) to j: title, kind,
+ * corrupted, guilty, frames (array of {function, offset, size, module,
+ * reliable, inlined}), cpu, pid, comm, tainted, release, build, hardware,
+ * arch, pc, start_line, end_line, time_us, truncated, panicked.  Every
+ * command that prints reports uses these keys; keep them stable.
+ */
+void oops_report_to_json(const struct oops_report *r, struct json *j);
+
 #endif /* OOPSD_OOPS_H */

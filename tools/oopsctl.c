@@ -9,6 +9,20 @@
 
 static const struct oopsctl_cmd oopsctl_cmds[] = {
 	/* { "NAME", "ARGS", "summary", cmd_NAME }, one line per command */
+	{ "parse", "[--json] [FILE...]", "find kernel crash reports in logs", cmd_parse },
+	{ "decode", "[FILE...]", "print length-delimited crash records as JSON Lines", cmd_decode },
+	{ "agent-status", "[--state-dir DIR] [--json]",
+	  "what oops-agent has pending: spool, oldest age, last ack, counters",
+	  cmd_agent_status },
+#if ENABLE_PSTORE
+	{ "pstore", "[--dir DIR] [--json] [--state FILE]",
+	  "print the crash records in a pstore directory (removes nothing)",
+	  cmd_pstore },
+#endif
+#if ENABLE_NETCONSOLE
+	{ "netconsole", "[--listen ADDR:PORT] [--json]",
+	  "receive netconsole and print each crash report", cmd_netconsole },
+#endif
 	{ NULL, NULL, NULL, NULL },
 };
 

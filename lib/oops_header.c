@@ -1,0 +1,261 @@
+// SPDX-License-Identifier: MIT
+/*
+ * oops_header.c - where a report starts.
+ *
+ * A header is a substring anywhere in a line ("BUG:", "WARNING:", ...),
+ * tried in a fixed order; the first that matches and is not one of its
+ * known false positives decides the report's kind.  Most lines of a log are
+ * not headers, so oops_pf_scan() rejects them with two table look-ups per
+ * byte (see scripts/gen-oops-prefilter) before any string search is done.
+ */
+#include <string.h>
+
+#include "oops_internal.h"
+#include "oops_prefilter.h"
+
+/* An anchor whose bigram bit is set in m starts at or just before p? */
+static bool pf_verify(const char *line, const char *p, const char *end,
+		      uint32_t m)
+{
+	for (size_t i = 0; i < sizeof(oops_pf_anchors) /
+				    sizeof(oops_pf_anchors[0]);
+	     i++) {
+		const struct oops_pf_anchor *a = &oops_pf_anchors[i];
+		const char *s;
+
+		if (!(m & (1u << a->bit)))
+			continue;
+		s = p - a->off;
+		if (s < line || end - s < a->len)
+			continue;
+		if (memcmp(s, a->s, a->len) == 0)
+			return true;
+	}
+	return false;
+}
+
+const char *oops_pf_scan(const char *p, const char *end, bool *cand)
+{
+	const char *line = p;
+	const uint8_t *u = (const uint8_t *)p;
+	const uint8_t *e = (const uint8_t *)end;
+
+	if (u == e)
+		return NULL;
+	for (; u + 1 < e; u++) {
+		uint32_t m = oops_pf_first[u[0]] & oops_pf_second[u[1]];
+
+		if (__builtin_expect(m == 0, 1))
+			continue;
+		if (*u == '\n')
+			return (const char *)u;
+		if (!*cand && pf_verify(line, (const char *)u, end, m))
+			*cand = true;
+	}
+	return *u == '\n' ? (const char *)u : NULL;
+}
+
+bool oops_header_maybe(const char *s, size_t n)
+{
+	const uint8_t *u = (const uint8_t *)s;
+
+	for (size_t i = 0; i + 1 < n; i++) {
+		uint32_t m = oops_pf_first[u[i]] & oops_pf_second[u[i + 1]] &
+			     ~OOPS_PF_NEWLINE;
+
+		if (m && pf_verify(s, s + i, s + n, m))
+			return true;
+	}
+	return false;
+}
+
+static bool has_any(const char *s, size_t n, const char *const *list)
+{
+	for (; *list != NULL; list++)
+		if (oops_has(s, n, *list))
+			return true;
+	return false;
+}
+
+/* Lines that contain "BUG:" but are debug output, not crashes. */
+static const char *const bug_fp[] = {
+	"ODEBUG:", "DEBUG:", "Boot_DEBUG:", NULL,
+};
+
+static const char *const info_fp[] = {
+	"INFO: lockdep is turned off",
+	"INFO: Stall ended before state dump start",
+	"INFO: NMI handler",
+	"took too long",
+	"_INFO:",
+	"INFO: recovery required on readonly filesystem",
+	NULL,
+};
+
+static const char *const warning_fp[] = {
+	"sshd", "DT_FLAGS_1", "the mand mount option",
+	"The mand mount option", "Unprivileged eBPF", "fbcon:",
+	"screen size", "SRSO", "mitigation", "Mitigation", "EXT4-fs",
+	"): WARNING", "uses deprecated v2 capabilities",
+	"wireless extensions", "WARNING: The ", "is deprecated",
+	NULL,
+};
+
+/* "WARNING:" at the end of a line or followed by text. */
+static bool warning_ok(const char *s, size_t n)
+{
+	const char *w = oops_memstr(s, n, "WARNING:");
+
+	if (w == NULL)
+		return false;
+	return !has_any(s, n, warning_fp);
+}
+
+/* "general protection fault" followed by ':' or ',' (not a title). */
+static bool gpf_ok(const char *s, size_t n)
+{
+	const char *g = oops_memstr(s, n, "general protection fault");
+	size_t rest;
+
+	if (g == NULL)
+		return false;
+	rest = n - (size_t)(g - s) - 24;
+	if (rest == 0 || (g[24] != ':' && g[24] != ','))
+		return false;
+	/* A user-space fault reported by traps: "... error:0 in libc.so". */
+	if (oops_has(s, n, "traps:") || oops_has(s, n, " in lib") ||
+	    (oops_has(s, n, " ip:") && oops_has(s, n, " sp:")))
+		return false;
+	return true;
+}
+
+static bool booting_ok(const char *s, size_t n)
+{
+	const char *b = oops_memstr(s, n, "Booting the kernel");
+
+	if (b == NULL)
+		return false;
+	if (oops_has(s, n, "Parsing ELF") ||
+	    oops_has(s, n, "Decompressing Linux") ||
+	    oops_has(s, n, "Unknown parameter '"))
+		return false;
+	return true;
+}
+
+static bool go_panic_ok(const char *s, size_t n)
+{
+	const char *p = oops_memstr(s, n, "panic:");
+
+	if (p == NULL)
+		return false;
+	/* skb_panic:, evtlog_status: ..., and "Kernel panic:" forms. */
+	if (p > s && (p[-1] == '_' || (p[-1] >= 'a' && p[-1] <= 'z') ||
+		      (p[-1] >= 'A' && p[-1] <= 'Z')))
+		return false;
+	return p == s;
+}
+
+static bool oom_ok(const char *s, size_t n)
+{
+	return oops_has(s, n, "Out of memory: Kill") ||
+	       oops_has(s, n, "Out of memory (oom_kill_allocating_task)") ||
+	       oops_has(s, n, "out of memory: Kill") ||
+	       oops_has(s, n, " invoked oom-killer: ");
+}
+
+static bool mce_ok(const char *s, size_t n)
+{
+	return oops_has(s, n, "Machine check events logged") ||
+	       oops_has(s, n, "Machine Check Exception:") ||
+	       oops_has(s, n, "Machine check: ") ||
+	       oops_has(s, n, "[Hardware Error]: CPU ");
+}
+
+enum oops_hdr oops_header_find(const char *s, size_t n)
+{
+	/*
+	 * Test tools quote titles ("run #3: crashed: WARNING in f"); a
+	 * quoted title is not kernel output.
+	 */
+	if (oops_has(s, n, "crashed: "))
+		return HDR_NONE;
+	if (oops_has(s, n, "BUG:") && !has_any(s, n, bug_fp))
+		return HDR_BUG;
+	if (warning_ok(s, n))
+		return HDR_WARNING;
+	if (oops_has(s, n, "INFO:") && !has_any(s, n, info_fp))
+		return HDR_INFO;
+	if (oops_has(s, n, "Unable to handle kernel"))
+		return HDR_UNABLE;
+	if (gpf_ok(s, n))
+		return HDR_GPF;
+	if (oops_has(s, n, "stack segment: "))
+		return HDR_STACKSEG;
+	if (oops_has(s, n, "Kernel panic"))
+		return HDR_KPANIC;
+	if (oops_has(s, n, "PANIC: double fault"))
+		return HDR_DFAULT;
+	if (oops_has(s, n, "rust_kernel: panicked"))
+		return HDR_RUST;
+	if (oops_has(s, n, "kernel BUG"))
+		return HDR_KBUG;
+	if (oops_has(s, n, "Kernel BUG"))
+		return HDR_KBUG_CAP;
+	if (oops_has(s, n, "BUG kmalloc-"))
+		return HDR_BUG_KMALLOC;
+	if (oops_has(s, n, "divide error:") || oops_has(s, n, "divide_error:"))
+		return HDR_DIVIDE;
+	if (oops_has(s, n, "invalid opcode:"))
+		return HDR_INVOP;
+	if (oops_has(s, n, "int3:"))
+		return HDR_INT3;
+	if (oops_has(s, n, "UBSAN:"))
+		return HDR_UBSAN;
+	if (booting_ok(s, n))
+		return HDR_BOOT;
+	if (oops_has(s, n, "unregister_netdevice: waiting for"))
+		return HDR_UNREG;
+	if (oops_has(s, n, "VFS: Close: file count is 0"))
+		return HDR_VFS_CLOSE;
+	if (oops_has(s, n, "VFS: Busy inodes after unmount"))
+		return HDR_VFS_BUSY;
+	if (oops_has(s, n, "Internal error:"))
+		return HDR_INTERNAL;
+	if (oops_has(s, n, "Unhandled fault:"))
+		return HDR_UNHANDLED;
+	if (oops_has(s, n, "Alignment trap:"))
+		return HDR_ALIGN;
+	if (oops_has(s, n, "trusty: panic"))
+		return HDR_TRUSTY;
+	if (oops_has(s, n, "fatal error:") && !oops_has(s, n, "ALSA"))
+		return HDR_FATAL;
+	if (oops_has(s, n, "SYZFAIL:"))
+		return HDR_SYZFAIL;
+	if (oops_has(s, n, "SYZFATAL:"))
+		return HDR_SYZFATAL;
+	if (go_panic_ok(s, n))
+		return HDR_GOPANIC;
+	if (oops_has(s, n, "Oops: ") || oops_has(s, n, "Oops ["))
+		return HDR_OOPS;
+	if (oom_ok(s, n))
+		return HDR_OOM;
+	if (mce_ok(s, n))
+		return HDR_MCE;
+	if (oops_has(s, n, "Watchdog detected hard LOCKUP"))
+		return HDR_HARDLOCKUP;
+	return HDR_NONE;
+}
+
+bool oops_header_in_report(enum oops_hdr h)
+{
+	return h == HDR_INVOP || h == HDR_KPANIC || h == HDR_UNREG ||
+	       h == HDR_DFAULT || h == HDR_INTERNAL || h == HDR_OOPS ||
+	       h == HDR_MCE;
+}
+
+bool oops_line_cuts_report(const char *s, size_t n)
+{
+	return oops_has(s, n, "vmalloc: allocation failure:") ||
+	       oops_has(s, n, "FAULT_INJECTION: forcing a failure") ||
+	       oops_has(s, n, "FAULT_FLAG_ALLOW_RETRY missing");
+}

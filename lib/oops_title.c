@@ -1,0 +1,1832 @@
+// SPDX-License-Identifier: MIT
+/*
+ * oops_title.c - the title, guilty function, kind and corruption of a
+ * report, following the conventions of the public kernel crash dashboards
+ * (syzbot).  ../shared/reference/titles.md summarises them; the rules here
+ * are written from that summary.
+ *
+ * A title is the header's pattern ("KASAN: use-after-free Read in F") with
+ * F, the guilty frame, taken from the report's stack: the first frame that
+ * is not report plumbing or a generic helper (oops_frame_skip()), searched
+ * in an order that depends on the kind ("RIP then Call Trace", "the stack
+ * after the timer interrupt", ...).  Frames are found by a small matcher:
+ * a list of parts (find a line, then parse frames) tried in order, with a
+ * second list as a fallback.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "oops_internal.h"
+
+#define MAX_CAND 64
+#define NAME_MAX_LEN 128
+
+struct cand {
+	char name[NAME_MAX_LEN];
+};
+
+/* What a part of a stack search looks for. */
+enum part_kind {
+	P_END = 0,
+	P_PARSE,     /* parse frames until the next stack start */
+	P_RIP,	     /* the PC line: RIP/IP/NIP/pc :/PC is at (captures F) */
+	P_CALLTRACE, /* "Call Trace:" / "Call trace:" */
+	P_LINE,	     /* a line containing .needle */
+	P_LINE2,     /* a line containing .needle or .needle2 */
+	P_HDRFUNC,   /* the header line: "... in f+0x" captured (line 0) */
+	P_AT,	     /* an "at: f+0x" lockdep line (captures F) */
+	P_WARN_PC,   /* RIP line or powerpc "--- interrupt: N at f" */
+};
+
+struct part {
+	enum part_kind kind;
+	const char *needle, *needle2;
+};
+
+enum extractor { EX_FIRST = 0, EX_STALL, EX_HANG };
+
+struct search {
+	const struct oops_tline *l;
+	size_t n;
+	const char *const *extra; /* per-kind extra skip substrings */
+	struct cand c[MAX_CAND];
+	size_t nc;
+	bool fault_injection;
+};
+
+/* ------------------------------------------------------------ helpers -- */
+
+static const char *mem(const struct oops_tline *t, const char *needle)
+{
+	return oops_memstr(t->s, t->n, needle);
+}
+
+static bool line_has(const struct oops_tline *t, const char *needle)
+{
+	return mem(t, needle) != NULL;
+}
+
+static size_t find_line(const struct search *s, size_t from,
+			const char *needle)
+{
+	for (size_t i = from; i < s->n; i++)
+		if (line_has(&s->l[i], needle))
+			return i;
+	return s->n;
+}
+
+static bool is_symc(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       (c >= '0' && c <= '9') || c == '_';
+}
+
+/* The start of a new stack: where one stack's frames end. */
+static bool stack_start(const struct oops_tline *t)
+{
+	const char *p = t->s, *end = t->s + t->n;
+
+	while (p < end && (*p == ' ' || *p == '\t'))
+		p++;
+	size_t n = (size_t)(end - p);
+
+	if (oops_starts(p, n, "Call Trace") || oops_starts(p, n, "Call trace"))
+		return true;
+	if (oops_starts(p, n, "Allocated:") ||
+	    oops_starts(p, n, "Allocated by task ") ||
+	    oops_starts(p, n, "Freed:") || oops_starts(p, n, "Freed by task "))
+		return true;
+	if (oops_starts(p, n, "backtrace") || oops_starts(p, n, "Backtrace:"))
+		return true;
+	if (oops_starts(p, n, "Uninit was stored to memory at"))
+		return true;
+	if (oops_has(p, n, "status: ") && oops_has(p, n, " badaddr: ") &&
+	    oops_has(p, n, " cause: "))
+		return true;
+	return false;
+}
+
+/*
+ * Strip one syscall-wrapper prefix, the one that leaves the shortest name
+ * ("__x64_sys_rmdir" -> "sys_rmdir", "__do_sys_foo" -> "foo").
+ */
+static void strip_syscall(char *name)
+{
+	static const char *const pfx[] = {
+		"__x64_", "__ia32_", "__arm64_", "__do_sys_", "__se_sys_",
+		"__se_", "SyS_", "SYSC_", "sys_", "ksys_", "__sys_", "___sys_",
+		"____sys_", "compat_SyS_", "compat_SYSC_", NULL,
+	};
+	size_t best = 0, len = strlen(name);
+
+	for (int i = 0; pfx[i]; i++) {
+		size_t m = strlen(pfx[i]);
+
+		if (len > m && strncmp(name, pfx[i], m) == 0 && m > best)
+			best = m;
+	}
+	if (best)
+		memmove(name, name + best, len - best + 1);
+}
+
+static bool extra_skip(const struct search *s, const char *name, size_t len)
+{
+	if (s->extra == NULL)
+		return false;
+	for (const char *const *e = s->extra; *e; e++) {
+		const char *pat = *e;
+
+		if (pat[0] == '^') {
+			if (oops_starts(name, len, pat + 1))
+				return true;
+		} else if (pat[0] == '=') {
+			if (strlen(pat + 1) == len &&
+			    memcmp(name, pat + 1, len) == 0)
+				return true;
+		} else if (oops_has(name, len, pat)) {
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Append a frame name unless it is skipped. */
+static void add_cand(struct search *s, const char *name, size_t len)
+{
+	char buf[NAME_MAX_LEN];
+
+	if (len == 0 || len >= sizeof(buf))
+		return;
+	if (oops_has(name, len, "should_fail"))
+		s->fault_injection = true;
+	memcpy(buf, name, len);
+	buf[len] = '\0';
+	strip_syscall(buf);
+	len = strlen(buf);
+	if (len == 0 || oops_frame_skip(buf, len) || extra_skip(s, buf, len))
+		return;
+	if (s->nc < MAX_CAND) {
+		memcpy(s->c[s->nc].name, buf, len + 1);
+		s->nc++;
+	}
+}
+
+/* A frame line: add its function(s); returns true if it was a frame. */
+static bool add_frame_line(struct search *s, const struct oops_tline *t)
+{
+	const char *name, *name2;
+	size_t len2, len = oops_frame_symbol(t->s, t->n, &name, &name2, &len2);
+
+	if (len == 0)
+		return false;
+	add_cand(s, name, len);
+	if (name2 != NULL)
+		add_cand(s, name2, len2);
+	return true;
+}
+
+/*
+ * The PC line: "(IP|NIP|pc |PC is at):? " then "[0-9]+:", up to two
+ * "[<pc>] " and a function, or a bare address / "(null)".  Returns true
+ * when the line is a PC line; *name gets the function if there is one.
+ */
+static bool rip_line(const struct oops_tline *t, const char **name,
+		     size_t *len)
+{
+	static const char *const keys[] = { "IP", "pc ", "PC is at", NULL };
+	const char *end = t->s + t->n;
+
+	*name = NULL;
+	*len = 0;
+	for (int k = 0; keys[k]; k++) {
+		const char *p = t->s;
+
+		while ((p = oops_memstr(p, (size_t)(end - p), keys[k])) !=
+		       NULL) {
+			const char *q = p + strlen(keys[k]), *f;
+
+			p++;
+			if (q < end && *q == ':')
+				q++;
+			if (q >= end || *q != ' ')
+				continue;
+			q++;
+			f = q;
+			while (f < end && *f >= '0' && *f <= '9')
+				f++;
+			if (f > q && f < end && *f == ':')
+				q = f + 1;
+			if (end - q >= 2 && q[0] == '0' && q[1] == 'x')
+				return true;
+			if (end - q >= 6 && memcmp(q, "(null)", 6) == 0)
+				return true;
+			for (int i = 0; i < 2 && q < end && *q == '['; i++) {
+				const char *r = memchr(q, ']', (size_t)(end - q));
+
+				if (r == NULL)
+					break;
+				if (end - r > 10 && memcmp(r + 1, " [<", 3) == 0 &&
+				    oops_has(r, (size_t)(end - r), "(null)"))
+					return true;
+				q = r + 1;
+				while (q < end && *q == ' ')
+					q++;
+			}
+			f = q;
+			while (f < end && is_symc(*f))
+				f++;
+			if (f > q && f < end && (*f == '+' || *f == '.')) {
+				*name = q;
+				*len = (size_t)(f - q);
+				return true;
+			}
+		}
+	}
+	return false;
+}
+
+/* "at: [<pc>] f+0x" or "at: f+0x" (lockdep). */
+static bool at_line(const struct oops_tline *t, const char **name,
+		    size_t *len)
+{
+	const char *p = mem(t, "at: ");
+	struct oops_tline rest;
+	const char *n2;
+	size_t l2;
+
+	if (p == NULL)
+		return false;
+	rest.s = p + 4;
+	rest.n = t->n - (size_t)(rest.s - t->s);
+	*len = oops_frame_symbol(rest.s, rest.n, name, &n2, &l2);
+	return *len > 0;
+}
+
+/* "BUG: KASAN: x in f+0x" and the like: the f after " in ". */
+static bool hdr_func(const struct oops_tline *t, const char **name,
+		     size_t *len)
+{
+	const char *p = mem(t, " in "), *end = t->s + t->n, *q;
+
+	if (p == NULL)
+		return false;
+	p += 4;
+	q = p;
+	while (q < end && is_symc(*q))
+		q++;
+	if (q == p || q >= end || (*q != '+' && *q != '.'))
+		return false;
+	*name = p;
+	*len = (size_t)(q - p);
+	return true;
+}
+
+/* Does line t satisfy a finding part?  Adds any captured frame. */
+static bool part_match(struct search *s, const struct part *pt,
+		       const struct oops_tline *t, bool is_header)
+{
+	const char *name;
+	size_t len;
+
+	switch (pt->kind) {
+	case P_RIP:
+		if (!rip_line(t, &name, &len))
+			return false;
+		if (name)
+			add_cand(s, name, len);
+		return true;
+	case P_WARN_PC:
+		if (rip_line(t, &name, &len)) {
+			if (name)
+				add_cand(s, name, len);
+			return true;
+		}
+		if (line_has(t, "--- interrupt: ")) {
+			const char *a = mem(t, " at ");
+
+			if (a != NULL) {
+				struct oops_tline r = {
+					a + 4, t->n - (size_t)(a + 4 - t->s)
+				};
+				const char *n2;
+				size_t l2;
+
+				len = oops_frame_symbol(r.s, r.n, &name, &n2,
+							&l2);
+				if (len)
+					add_cand(s, name, len);
+				return true;
+			}
+		}
+		return false;
+	case P_CALLTRACE: {
+		const char *p = t->s, *end = t->s + t->n;
+
+		while (p < end && *p == ' ')
+			p++;
+		return oops_starts(p, (size_t)(end - p), "Call Trace") ||
+		       oops_starts(p, (size_t)(end - p), "Call trace");
+	}
+	case P_LINE:
+		return line_has(t, pt->needle);
+	case P_LINE2:
+		return line_has(t, pt->needle) || line_has(t, pt->needle2);
+	case P_HDRFUNC:
+		if (!is_header)
+			return false;
+		if (hdr_func(t, &name, &len))
+			add_cand(s, name, len);
+		return true;
+	case P_AT:
+		if (!at_line(t, &name, &len))
+			return false;
+		add_cand(s, name, len);
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* Run one list of parts over the report, filling s->c. */
+static void run_parts(struct search *s, const struct part *parts)
+{
+	size_t i = 0, pi = 0;
+
+	s->nc = 0;
+	while (parts[pi].kind != P_END) {
+		const struct part *pt = &parts[pi];
+
+		if (pt->kind == P_PARSE) {
+			const struct part *next = &parts[pi + 1];
+			bool moved = false;
+
+			for (; i < s->n; i++) {
+				const struct oops_tline *t = &s->l[i];
+
+				if (stack_start(t)) {
+					i++;
+					moved = true;
+					break;
+				}
+				if (next->kind != P_END && next->kind != P_PARSE &&
+				    part_match(s, next, t, i == 0)) {
+					i++;
+					pi++;
+					moved = true;
+					break;
+				}
+				add_frame_line(s, t);
+			}
+			if (!moved)
+				return;
+			pi++;
+			continue;
+		}
+		for (; i < s->n; i++)
+			if (part_match(s, pt, &s->l[i], i == 0))
+				break;
+		if (i >= s->n)
+			return;
+		i++;
+		pi++;
+	}
+}
+
+/* Dispatchers for the stall rule: the guilty frame is the one above. */
+static bool stall_anchor(const char *f)
+{
+	static const char *const exact[] = {
+		"process_one_work", "worker_thread", "kthread", "ret_from_fork",
+		"invoke_syscall", "el0_svc_handler", "el0_svc_common",
+		"do_el0_svc", "el0_svc", "do_softirq", "__do_softirq",
+		"call_timer_fn", "run_timer_softirq", "vfs_read", "vfs_write",
+		"vfs_readv", "vfs_writev", "vfs_ioctl", "ksys_ioctl",
+		"sock_sendmsg", "sock_recvmsg", "__sock_sendmsg",
+		"sock_write_iter", "sock_read_iter", "__do_fault",
+		"task_work_run", "__fput", "____fput", "do_syscall_32_irqs_on",
+		"do_fast_syscall_32", "__do_fast_syscall_32", "x64_sys_call",
+		"ia32_sys_call", "do_int80_syscall_32", "tasklet_action_common",
+		"irq_exit_rcu", "__irq_exit_rcu", "irq_exit",
+		NULL,
+	};
+	static const char *const prefix[] = {
+		"do_syscall_", "hrtimer_run", "do_iter_", "netif_receive_skb",
+		"__netif_receive_skb", "sys_connect", "sys_ioctl",
+		"sys_socketpair", "connect", "ioctl", "socketpair",
+		"smp_call_function", "__smp_call_single_queue", NULL,
+	};
+
+	for (int i = 0; exact[i]; i++)
+		if (strcmp(f, exact[i]) == 0)
+			return true;
+	for (int i = 0; prefix[i]; i++)
+		if (strncmp(f, prefix[i], strlen(prefix[i])) == 0)
+			return true;
+	return false;
+}
+
+static const char *extract_stall(struct search *s)
+{
+	const char *prev;
+
+	if (s->nc == 0)
+		return NULL;
+	prev = s->c[0].name;
+	for (size_t i = 0; i < s->nc; i++) {
+		if (stall_anchor(s->c[i].name)) {
+			if (strstr(s->c[i].name, "smp_call_function"))
+				return s->c[i].name;
+			return prev;
+		}
+		prev = s->c[i].name;
+	}
+	return NULL;
+}
+
+static const char *extract_hang(struct search *s)
+{
+	static const char *const skip[] = {
+		"sched", "_lock", "_slowlock", "down", "rwsem", "completion",
+		"kthread", "wait", "synchronize", "context_switch",
+		"__switch_to", "cancel_delayed_work", "rcu_barrier", NULL,
+	};
+
+	for (size_t i = 0; i < s->nc; i++)
+		if (strstr(s->c[i].name, "rtnl_lock"))
+			return s->c[i].name;
+	for (size_t i = 0; i < s->nc; i++) {
+		const char *f = s->c[i].name;
+
+		if (strstr(f, "synchronize_rcu") || strstr(f, "synchronize_srcu") ||
+		    strstr(f, "synchronize_net") || strstr(f, "synchronize_sched"))
+			return "synchronize_rcu";
+	}
+	for (size_t i = 0; i < s->nc; i++) {
+		const char *f = s->c[i].name;
+		bool bad = false;
+
+		for (int k = 0; skip[k]; k++)
+			if (strstr(f, skip[k]))
+				bad = true;
+		if (!bad)
+			return f;
+	}
+	return NULL;
+}
+
+/*
+ * Find the guilty frame: parts, then parts2 when parts found nothing.
+ * Writes it to out (or "corrupted") and returns false when none was found.
+ */
+static bool guilty(struct search *s, const struct part *parts,
+		   const struct part *parts2, enum extractor ex, char *out,
+		   size_t size)
+{
+	const struct part *lists[2] = { parts, parts2 };
+	const char *f = NULL;
+
+	for (int k = 0; k < 2 && f == NULL; k++) {
+		if (lists[k] == NULL)
+			continue;
+		run_parts(s, lists[k]);
+		if (ex == EX_STALL)
+			f = extract_stall(s);
+		else if (ex == EX_HANG)
+			f = extract_hang(s);
+		else if (s->nc > 0)
+			f = s->c[0].name;
+	}
+	if (f == NULL) {
+		snprintf(out, size, "corrupted");
+		return false;
+	}
+	snprintf(out, size, "%s", f);
+	return true;
+}
+
+/* ------------------------------------------------------------- stacks -- */
+
+static const struct part ST_RIP_CT[] = { { P_RIP }, { P_PARSE }, { P_END } };
+static const struct part ST_CT[] = { { P_CALLTRACE }, { P_PARSE }, { P_END } };
+static const struct part ST_RIP_ONLY[] = { { P_RIP }, { P_END } };
+static const struct part ST_WARN[] = { { P_WARN_PC }, { P_PARSE }, { P_END } };
+static const struct part ST_HDR_CT[] = {
+	{ P_HDRFUNC }, { P_CALLTRACE }, { P_PARSE }, { P_END }
+};
+static const struct part ST_HDR_STACK[] = {
+	{ P_HDRFUNC }, { P_PARSE }, { P_END }
+};
+static const struct part ST_RIP_CT_STALL[] = {
+	{ P_RIP }, { P_CALLTRACE }, { P_PARSE }, { P_END }
+};
+static const struct part ST_RCU[] = {
+	{ P_LINE, "apic_timer_interrupt" }, { P_RIP }, { P_PARSE }, { P_END }
+};
+static const struct part ST_RCU2[] = {
+	{ P_LINE2, "Exception stack", "el1h_64_irq" }, { P_PARSE }, { P_END }
+};
+static const struct part ST_LEAK[] = {
+	{ P_LINE, "backtrace" }, { P_PARSE }, { P_END }
+};
+
+static const char *const skip_kasan[] = {
+	"kernel_fault", "tag_check", "mem_abort", "^el1_", "^el1h_", NULL,
+};
+static const char *const skip_free[] = {
+	"slab_", "kfree", "vfree", "vunmap", "^kmem_", "kernel_fault",
+	"tag_check", "mem_abort", NULL,
+};
+static const char *const skip_kmsan[] = {
+	"alloc_skb", "^netlink_", "^crypto_", NULL,
+};
+static const char *const skip_leak[] = {
+	"alloc", "kmem", "slab", "kmemleak", "strdup", "kstrdup", "kmemdup",
+	"^__do_kmalloc", "^kmalloc", "create_object", "vmap", "vzalloc",
+	"kvmalloc", "^__kmalloc", "^kvzalloc", "^__vmalloc", "^vmalloc",
+	"^mempool", NULL,
+};
+static const char *const skip_rcu[] = {
+	"rcu", "kmem", "slab", NULL,
+};
+static const char *const skip_nonstatic[] = {
+	"stack", "lock", "IRQ", NULL,
+};
+static const char *const skip_skb[] = { "^skb_", NULL };
+static const char *const skip_schedule[] = { "schedule", NULL };
+static const char *const skip_odebug[] = {
+	"debug_check", "debug_object", "^__debug", "^free_obj_work",
+	"^debug_", "^timer_", "hrtimer_", "^destroy_", NULL,
+};
+static const char *const skip_usercopy[] = {
+	"^check_", "^usercopy", "^__check", "_copy_", "copy_", NULL,
+};
+static const char *const skip_kobject[] = { "^kobject", NULL };
+static const char *const skip_proc[] = { "^proc_", "^__proc", NULL };
+static const char *const skip_refcount[] = { "^refcount", NULL };
+static const char *const skip_kmalloc[] = {
+	"^kmalloc", "^__kmalloc", "^kvmalloc", "^kvzalloc", "^kzalloc",
+	"^krealloc", "^kmalloc_array", "^kcalloc", "^__do_kmalloc", NULL,
+};
+static const char *const skip_vmalloc[] = {
+	"vmalloc", "^__vmalloc", NULL,
+};
+static const char *const skip_locking[] = {
+	"lock", "^__lock", NULL,
+};
+
+/* ------------------------------------------------------------- titles -- */
+
+struct tstate {
+	struct search s;
+	const struct oops_tline *h; /* header line */
+	const char *hp;		    /* the header text in it */
+	size_t hn;
+	struct oops_title_result *res;
+};
+
+/* The title is a followed by b. */
+static void set_title(struct tstate *t, const char *a, const char *b)
+{
+	snprintf(t->res->title, sizeof(t->res->title), "%s%s", a, b);
+}
+
+/* "<prefix> in F" with F from the given stack search. */
+static void title_in(struct tstate *t, const char *prefix,
+		     const struct part *parts, const struct part *parts2,
+		     enum extractor ex, const char *const *extra)
+{
+	char f[NAME_MAX_LEN];
+
+	t->s.extra = extra;
+	if (!guilty(&t->s, parts, parts2, ex, f, sizeof(f)))
+		t->res->corrupted = true;
+	else
+		snprintf(t->res->guilty, sizeof(t->res->guilty), "%s", f);
+	snprintf(t->res->title, sizeof(t->res->title), "%s in %s", prefix, f);
+}
+
+/* The header text from hp to the end of the line (the fallback title). */
+static void title_rest(struct tstate *t)
+{
+	size_t n = t->hn;
+
+	if (n >= sizeof(t->res->title))
+		n = sizeof(t->res->title) - 1;
+	memcpy(t->res->title, t->hp, n);
+	t->res->title[n] = '\0';
+}
+
+/* Text after "key" in the header, up to one of the stop strings. */
+static size_t words_after(const struct tstate *t, const char *key,
+			  const char *stop, char *out, size_t size)
+{
+	const char *p = oops_memstr(t->hp, t->hn, key), *end = t->hp + t->hn;
+	const char *e;
+	size_t n;
+
+	if (p == NULL) {
+		out[0] = '\0';
+		return 0;
+	}
+	p += strlen(key);
+	e = stop ? oops_memstr(p, (size_t)(end - p), stop) : NULL;
+	if (e == NULL)
+		e = end;
+	n = (size_t)(e - p);
+	if (n >= size)
+		n = size - 1;
+	memcpy(out, p, n);
+	out[n] = '\0';
+	while (n > 0 && (out[n - 1] == ' ' || out[n - 1] == '!'))
+		out[--n] = '\0';
+	return n;
+}
+
+static bool hdr_has(const struct tstate *t, const char *s)
+{
+	return oops_has(t->hp, t->hn, s);
+}
+
+/* True when the header ends right after "BUG:" / "WARNING:" / "INFO:". */
+static bool bare(const struct tstate *t, const char *key)
+{
+	const char *p = oops_memstr(t->hp, t->hn, key);
+
+	if (p == NULL)
+		return false;
+	p += strlen(key);
+	while (p < t->hp + t->hn && *p == ' ')
+		p++;
+	return p == t->hp + t->hn;
+}
+
+static const char *access_kind(const struct tstate *t)
+{
+	for (size_t i = 1; i < t->s.n; i++) {
+		const struct oops_tline *l = &t->s.l[i];
+
+		if (line_has(l, "Read of size") || line_has(l, "Read at addr"))
+			return "Read";
+		if (line_has(l, "Write of size") ||
+		    line_has(l, "Write at addr"))
+			return "Write";
+	}
+	return NULL;
+}
+
+static void title_kasan(struct tstate *t)
+{
+	char kind[64], pfx[128];
+	const char *rw;
+
+	t->res->kind = OOPS_KIND_KASAN;
+	words_after(t, "KASAN: ", " ", kind, sizeof(kind));
+	if (hdr_has(t, "double-free") || hdr_has(t, "invalid-free")) {
+		if (hdr_has(t, " in ")) {
+			title_in(t, "KASAN: invalid-free", ST_HDR_CT, NULL,
+				 EX_FIRST, skip_free);
+			return;
+		}
+	}
+	rw = access_kind(t);
+	if (rw && hdr_has(t, " in ")) {
+		snprintf(pfx, sizeof(pfx), "KASAN: %s %s", kind, rw);
+		title_in(t, pfx, ST_HDR_CT, NULL, EX_FIRST, skip_kasan);
+		return;
+	}
+	if (rw && hdr_has(t, "on address")) {
+		snprintf(t->res->title, sizeof(t->res->title), "KASAN: %s %s",
+			 kind, rw);
+		return;
+	}
+	words_after(t, "BUG: ", NULL, t->res->title, sizeof(t->res->title));
+	t->res->corrupted = true;
+}
+
+static void title_kmsan(struct tstate *t)
+{
+	char kind[64], pfx[128];
+
+	t->res->kind = OOPS_KIND_KMSAN;
+	words_after(t, "KMSAN: ", " ", kind, sizeof(kind));
+	if (!hdr_has(t, " in ")) {
+		words_after(t, "BUG: ", NULL, t->res->title,
+			    sizeof(t->res->title));
+		t->res->corrupted = true;
+		return;
+	}
+	snprintf(pfx, sizeof(pfx), "KMSAN: %s", kind);
+	title_in(t, pfx, ST_HDR_STACK, NULL, EX_FIRST, skip_kmsan);
+}
+
+static void title_kfence(struct tstate *t)
+{
+	char words[96], pfx[128];
+
+	t->res->kind = OOPS_KIND_KFENCE;
+	words_after(t, "KFENCE: ", " in ", words, sizeof(words));
+	snprintf(pfx, sizeof(pfx), "KFENCE: %s", words);
+	title_in(t, pfx, ST_HDR_STACK, NULL, EX_FIRST, skip_kasan);
+}
+
+/* Lock-held family: WARNING:/BUG: <what> in F. */
+static bool title_lock_held(struct tstate *t, const char *lvl)
+{
+	static const struct {
+		const char *key, *title;
+	} map[] = {
+		{ "still has locks held", "still has locks held" },
+		{ "held lock freed", "held lock freed" },
+		{ "bad unlock balance detected", "bad unlock balance" },
+		{ "lock held when returning to user space",
+		  "lock held when returning to user space" },
+		{ "Nested lock was not taken", "nested lock was not taken" },
+		{ "lock held at task exit time", "lock held at task exit time" },
+		{ NULL, NULL },
+	};
+	static const struct part parts[] = {
+		{ P_AT }, { P_END }
+	};
+	char pfx[128];
+
+	for (int i = 0; map[i].key; i++) {
+		if (!hdr_has(t, map[i].key))
+			continue;
+		snprintf(pfx, sizeof(pfx), "%s: %s", lvl, map[i].title);
+		t->res->kind = OOPS_KIND_LOCKDEP;
+		title_in(t, pfx, parts, ST_CT, EX_FIRST, NULL);
+		return true;
+	}
+	return false;
+}
+
+/* lockdep: possible deadlock, inconsistent lock state, RCU, keys. */
+static bool title_lockdep(struct tstate *t, const char *lvl)
+{
+	static const struct part circ[] = {
+		{ P_LINE, "is trying to acquire lock" }, { P_AT }, { P_END }
+	};
+	static const struct part circ2[] = {
+		{ P_LINE, "is trying to acquire lock" }, { P_LINE, "at: " },
+		{ P_AT }, { P_END }
+	};
+	static const struct part inv[] = {
+		{ P_LINE, "just changed the state of lock" }, { P_AT },
+		{ P_END }
+	};
+	static const struct part safe[] = {
+		{ P_LINE, "which became" }, { P_PARSE }, { P_END }
+	};
+	static const struct part incons_old[] = {
+		{ P_LINE, "takes" }, { P_AT }, { P_END }
+	};
+	char pfx[128];
+
+	if (hdr_has(t, "possible circular locking dependency detected") ||
+	    hdr_has(t, "possible recursive locking detected")) {
+		t->res->kind = OOPS_KIND_LOCKDEP;
+		if (find_line(&t->s, 1, "is trying to acquire lock") >= t->s.n)
+			return false;
+		t->s.extra = NULL;
+		title_in(t, "possible deadlock", circ, circ2, EX_FIRST, NULL);
+		if (t->res->corrupted) {
+			t->res->corrupted = false;
+			title_in(t, "possible deadlock", ST_CT, NULL, EX_FIRST,
+				 NULL);
+		}
+		return true;
+	}
+	if (hdr_has(t, "possible irq lock inversion dependency detected")) {
+		t->res->kind = OOPS_KIND_LOCKDEP;
+		title_in(t, "possible deadlock", inv, ST_CT, EX_FIRST, NULL);
+		return true;
+	}
+	if (hdr_has(t, "-safe -> ") && hdr_has(t, "-unsafe lock order detected")) {
+		t->res->kind = OOPS_KIND_LOCKDEP;
+		title_in(t, "possible deadlock", safe, ST_CT, EX_FIRST, NULL);
+		return true;
+	}
+	if (hdr_has(t, "inconsistent lock state")) {
+		t->res->kind = OOPS_KIND_LOCKDEP;
+		if (lvl[0] == 'I')
+			title_in(t, "inconsistent lock state", incons_old,
+				 ST_CT, EX_FIRST, NULL);
+		else
+			title_in(t, "inconsistent lock state", ST_CT, NULL,
+				 EX_FIRST, NULL);
+		return true;
+	}
+	if (hdr_has(t, "suspicious RCU usage")) {
+		t->res->kind = OOPS_KIND_LOCKDEP;
+		snprintf(pfx, sizeof(pfx), "%s: suspicious RCU usage", lvl);
+		title_in(t, pfx, ST_CT, NULL, EX_FIRST, skip_rcu);
+		return true;
+	}
+	return title_lock_held(t, lvl);
+}
+
+/* The source file of a WARNING header: "at kernel/x.c:12" or "kernel/x.c:12". */
+static bool warn_file(const struct tstate *t, const char *path)
+{
+	const char *p = oops_memstr(t->hp, t->hn, path);
+
+	return p != NULL && (p[-1] == ' ' || p[-1] == '/');
+}
+
+static void title_warning(struct tstate *t)
+{
+	char pfx[128];
+	const char *const *extra = NULL;
+
+	t->res->kind = OOPS_KIND_WARNING;
+	if (title_lockdep(t, "WARNING"))
+		return;
+	if (hdr_has(t, "kernel stack regs at") && hdr_has(t, "has bad 'bp' value")) {
+		set_title(t, "WARNING: kernel stack regs has bad 'bp' value", "");
+		return;
+	}
+	if (hdr_has(t, "kernel stack frame pointer at") &&
+	    hdr_has(t, "has bad value")) {
+		set_title(t, "WARNING: kernel stack frame pointer has bad value", "");
+		return;
+	}
+	if (bare(t, "WARNING:")) {
+		set_title(t, "WARNING: corrupted", "");
+		t->res->corrupted = true;
+		return;
+	}
+	/* A kernel WARN(): "... at <file>:<line> ..." */
+	if (!(hdr_has(t, " at ") || hdr_has(t, "WARNING: CPU:")) ||
+	    !(hdr_has(t, ".c:") || hdr_has(t, ".h:") || hdr_has(t, ".rs:"))) {
+		title_rest(t);
+		return;
+	}
+	snprintf(pfx, sizeof(pfx), "WARNING");
+	if (warn_file(t, "lib/debugobjects.c")) {
+		snprintf(pfx, sizeof(pfx), "WARNING: ODEBUG bug");
+		extra = skip_odebug;
+	} else if (warn_file(t, "mm/usercopy.c")) {
+		snprintf(pfx, sizeof(pfx), "WARNING: bad usercopy");
+		extra = skip_usercopy;
+	} else if (warn_file(t, "lib/kobject.c")) {
+		snprintf(pfx, sizeof(pfx), "WARNING: kobject bug");
+		extra = skip_kobject;
+	} else if (warn_file(t, "fs/proc/generic.c")) {
+		snprintf(pfx, sizeof(pfx), "WARNING: proc registration bug");
+		extra = skip_proc;
+	} else if (warn_file(t, "lib/refcount.c")) {
+		snprintf(pfx, sizeof(pfx), "WARNING: refcount bug");
+		extra = skip_refcount;
+	} else if (warn_file(t, "kernel/locking/lockdep.c") &&
+		   hdr_has(t, "lock_")) {
+		snprintf(pfx, sizeof(pfx), "WARNING: locking bug");
+		extra = skip_locking;
+	} else if (warn_file(t, "mm/vmalloc.c") && hdr_has(t, "__vmalloc_node")) {
+		snprintf(pfx, sizeof(pfx), "WARNING: zero-size vmalloc");
+		extra = skip_vmalloc;
+	} else if (hdr_has(t, " mm/") && hdr_has(t, "malloc")) {
+		snprintf(pfx, sizeof(pfx), "WARNING: kmalloc bug");
+		extra = skip_kmalloc;
+	} else if (hdr_has(t, "usb_submit_urb")) {
+		char f[NAME_MAX_LEN];
+
+		t->s.extra = NULL;
+		if (!guilty(&t->s, ST_WARN, ST_CT, EX_FIRST, f, sizeof(f)))
+			t->res->corrupted = true;
+		snprintf(t->res->guilty, sizeof(t->res->guilty), "%s", f);
+		snprintf(t->res->title, sizeof(t->res->title),
+			 "WARNING in %s/usb_submit_urb", f);
+		return;
+	}
+	if (extra == skip_refcount || extra == skip_locking)
+		t->res->kind = extra == skip_locking ? OOPS_KIND_LOCKDEP
+						     : OOPS_KIND_WARNING;
+	title_in(t, pfx, ST_WARN, ST_CT, EX_FIRST, extra);
+}
+
+static void title_bug(struct tstate *t)
+{
+	char words[96], pfx[160];
+
+	t->res->kind = OOPS_KIND_BUG;
+	if (hdr_has(t, "BUG: KASAN: ")) {
+		title_kasan(t);
+		return;
+	}
+	if (hdr_has(t, "BUG: KMSAN: ")) {
+		title_kmsan(t);
+		return;
+	}
+	if (hdr_has(t, "BUG: KCSAN: ")) {
+		t->res->kind = OOPS_KIND_KCSAN;
+		words_after(t, "BUG: ", NULL, t->res->title,
+			    sizeof(t->res->title));
+		return;
+	}
+	if (hdr_has(t, "BUG: KFENCE: ")) {
+		title_kfence(t);
+		return;
+	}
+	if (hdr_has(t, "unable to handle kernel paging request") ||
+	    hdr_has(t, "unable to handle page fault for address") ||
+	    hdr_has(t, "Unable to handle kernel data access") ||
+	    hdr_has(t, "Unable to handle kernel instruction fetch")) {
+		t->res->kind = OOPS_KIND_PAGING;
+		title_in(t, "BUG: unable to handle kernel paging request",
+			 ST_RIP_CT, ST_CT, EX_FIRST, NULL);
+		return;
+	}
+	if (hdr_has(t, "unable to handle kernel NULL pointer dereference") ||
+	    hdr_has(t, "kernel NULL pointer dereference")) {
+		t->res->kind = OOPS_KIND_NULL_DEREF;
+		title_in(t,
+			 "BUG: unable to handle kernel NULL pointer dereference",
+			 ST_RIP_CT, ST_CT, EX_FIRST, NULL);
+		return;
+	}
+	if (hdr_has(t, "unable to handle kernel")) {
+		t->res->kind = OOPS_KIND_PAGING;
+		set_title(t, "BUG: unable to handle kernel", "");
+		t->res->corrupted = true;
+		return;
+	}
+	if (hdr_has(t, "BUG: soft lockup")) {
+		t->res->kind = OOPS_KIND_LOCKUP;
+		title_in(t, "BUG: soft lockup", ST_RIP_CT_STALL, ST_CT,
+			 EX_STALL, NULL);
+		return;
+	}
+	if (hdr_has(t, "stack guard page was hit at")) {
+		title_in(t, "BUG: stack guard page was hit", ST_RIP_CT_STALL,
+			 ST_CT, EX_STALL, NULL);
+		return;
+	}
+	if (hdr_has(t, "BUG: sleeping function called from invalid context")) {
+		title_in(t,
+			 "BUG: sleeping function called from invalid context",
+			 ST_CT, NULL, EX_FIRST, NULL);
+		return;
+	}
+	if (hdr_has(t, "BUG: scheduling while atomic")) {
+		title_in(t, "BUG: scheduling while atomic", ST_CT, NULL,
+			 EX_FIRST, skip_schedule);
+		return;
+	}
+	if (hdr_has(t, "BUG: using ") && hdr_has(t, "() in preemptible")) {
+		words_after(t, "BUG: using ", "() in preemptible", words,
+			    sizeof(words));
+		snprintf(pfx, sizeof(pfx),
+			 "BUG: using %s() in preemptible code", words);
+		title_in(t, pfx, ST_CT, NULL, EX_FIRST, NULL);
+		return;
+	}
+	if (hdr_has(t, "BUG: spinlock ") || hdr_has(t, "BUG: rwlock ")) {
+		static const char *const what[] = {
+			"lockup suspected", "already unlocked", "recursion",
+			"bad magic", "wrong owner", "wrong CPU",
+			"cpu recursion", NULL,
+		};
+		const char *lk = hdr_has(t, "BUG: spinlock ") ? "spinlock"
+							      : "rwlock";
+
+		for (int i = 0; what[i]; i++) {
+			if (!hdr_has(t, what[i]))
+				continue;
+			snprintf(pfx, sizeof(pfx), "BUG: %s %s", lk, what[i]);
+			if (i == 0)
+				t->res->kind = OOPS_KIND_LOCKUP;
+			title_in(t, pfx, ST_CT, NULL, EX_FIRST, NULL);
+			return;
+		}
+	}
+	if (hdr_has(t, "BUG: Invalid wait context")) {
+		t->res->kind = OOPS_KIND_LOCKDEP;
+		title_in(t, "BUG: Invalid wait context", ST_CT, NULL, EX_FIRST,
+			 NULL);
+		return;
+	}
+	if (hdr_has(t, "BUG: memory leak")) {
+		t->res->kind = OOPS_KIND_LEAK;
+		title_in(t, "memory leak", ST_LEAK, NULL, EX_FIRST, skip_leak);
+		return;
+	}
+	if (hdr_has(t, "BUG: Bad page state") || hdr_has(t, "BUG: Bad page cache")) {
+		static const struct part bp[] = {
+			{ P_LINE, "page last allocated" }, { P_PARSE }, { P_END }
+		};
+		title_in(t, hdr_has(t, "state") ? "BUG: Bad page state"
+						 : "BUG: Bad page cache",
+			 ST_CT, bp, EX_FIRST, NULL);
+		return;
+	}
+	if (hdr_has(t, "BUG: workqueue leaked lock or atomic")) {
+		size_t i = find_line(&t->s, 0, "last function: ");
+		char f[NAME_MAX_LEN] = "corrupted";
+
+		if (i < t->s.n) {
+			const struct oops_tline *l = &t->s.l[i];
+			const char *p = mem(l, "last function: ") + 15;
+			size_t k = 0;
+
+			while (p < l->s + l->n && is_symc(*p) && k + 1 < sizeof(f))
+				f[k++] = *p++;
+			f[k] = '\0';
+		}
+		snprintf(t->res->title, sizeof(t->res->title),
+			 "BUG: workqueue leaked lock or atomic in %s", f);
+		return;
+	}
+	if (hdr_has(t, "BUG: Dentry ") && hdr_has(t, "still in use")) {
+		set_title(t, "BUG: Dentry still in use in unmount", "");
+		return;
+	}
+	if (hdr_has(t, "BUG: Bad rss-counter state")) {
+		set_title(t, "BUG: Bad rss-counter state", "");
+		return;
+	}
+	if (hdr_has(t, "BUG: non-zero nr_ptes on freeing mm") ||
+	    hdr_has(t, "BUG: non-zero nr_pmds on freeing mm") ||
+	    hdr_has(t, "BUG: non-zero pgtables_bytes on freeing mm")) {
+		words_after(t, "BUG: ", ":", words, sizeof(words));
+		set_title(t, "BUG: ", words);
+		return;
+	}
+	if (hdr_has(t, "BUG: Bad page map")) {
+		set_title(t, "BUG: Bad page map", "");
+		return;
+	}
+	if (hdr_has(t, "BUG: workqueue lockup")) {
+		t->res->kind = OOPS_KIND_LOCKUP;
+		set_title(t, "BUG: workqueue lockup", "");
+		return;
+	}
+	if (title_lock_held(t, "BUG"))
+		return;
+	if (bare(t, "BUG:")) {
+		set_title(t, "BUG: corrupted", "");
+		t->res->corrupted = true;
+		return;
+	}
+	title_rest(t);
+}
+
+static void title_info(struct tstate *t)
+{
+	t->res->kind = OOPS_KIND_OTHER;
+	if (hdr_has(t, "INFO: rcu_") && hdr_has(t, "stall")) {
+		t->res->kind = OOPS_KIND_STALL;
+		title_in(t, "INFO: rcu detected stall", ST_RCU, ST_RCU2,
+			 EX_STALL, NULL);
+		return;
+	}
+	if (hdr_has(t, "INFO: task ") && hdr_has(t, " blocked for more than ")) {
+		t->res->kind = OOPS_KIND_HANG;
+		title_in(t, "INFO: task hung", ST_CT, NULL, EX_HANG, NULL);
+		return;
+	}
+	if (hdr_has(t, "INFO: task ") && hdr_has(t, "can't die for more than")) {
+		t->res->kind = OOPS_KIND_HANG;
+		title_in(t, "INFO: task can't die", ST_CT, NULL, EX_FIRST,
+			 skip_schedule);
+		return;
+	}
+	if (hdr_has(t, "INFO: trying to register non-static key")) {
+		t->res->kind = OOPS_KIND_LOCKDEP;
+		title_in(t, "INFO: trying to register non-static key", ST_CT,
+			 NULL, EX_FIRST, skip_nonstatic);
+		return;
+	}
+	if (title_lockdep(t, "INFO"))
+		return;
+	if (bare(t, "INFO:")) {
+		set_title(t, "INFO: corrupted", "");
+		t->res->corrupted = true;
+		return;
+	}
+	title_rest(t);
+}
+
+static void title_kpanic(struct tstate *t)
+{
+	char msg[128];
+
+	t->res->kind = OOPS_KIND_PANIC;
+	if (!hdr_has(t, "Kernel panic - not syncing: ")) {
+		title_rest(t);
+		return;
+	}
+	words_after(t, "not syncing: ", NULL, msg, sizeof(msg));
+	if (hdr_has(t, "stack-protector:") && hdr_has(t, "corrupted in: ")) {
+		const char *p = oops_memstr(t->hp, t->hn, "corrupted in: ") + 14;
+		const char *end = t->hp + t->hn, *q = p;
+
+		/* The named function, else the call trace. */
+		while (q < end && *q == ' ')
+			q++;
+		if (q < end && *q == '[') {
+			const char *r = memchr(q, ']', (size_t)(end - q));
+
+			q = r ? r + 1 : end;
+			while (q < end && *q == ' ')
+				q++;
+		}
+		p = q;
+		while (q < end && is_symc(*q))
+			q++;
+		if (q > p && (q == end || *q == '+' || *q == '.' || *q == ' ')) {
+			char f[NAME_MAX_LEN];
+			size_t n = (size_t)(q - p);
+
+			if (n >= sizeof(f))
+				n = sizeof(f) - 1;
+			memcpy(f, p, n);
+			f[n] = '\0';
+			snprintf(t->res->guilty, sizeof(t->res->guilty), "%s", f);
+			set_title(t, "kernel panic: stack is corrupted in ", f);
+			return;
+		}
+		title_in(t, "kernel panic: stack is corrupted", ST_CT, NULL,
+			 EX_FIRST, NULL);
+		return;
+	}
+	if (hdr_has(t, "kernel stack overflow")) {
+		title_in(t, "kernel stack overflow", ST_RIP_CT_STALL, ST_CT,
+			 EX_STALL, NULL);
+		return;
+	}
+	if (hdr_has(t, "corrupted stack end")) {
+		title_in(t, "kernel panic: corrupted stack end", ST_RIP_CT_STALL,
+			 ST_CT, EX_STALL, NULL);
+		return;
+	}
+	set_title(t, "kernel panic: ", msg);
+	if (oops_starts(msg, strlen(msg), "Fatal exception") ||
+	    oops_starts(msg, strlen(msg), "panic_on_warn set") ||
+	    oops_starts(msg, strlen(msg), "hung_task: blocked tasks") ||
+	    oops_starts(msg, strlen(msg), "softlockup: hung tasks"))
+		t->res->corrupted = true;
+}
+
+static void title_kbug(struct tstate *t)
+{
+	t->res->kind = OOPS_KIND_BUG;
+	if (hdr_has(t, "kernel BUG at mm/usercopy.c")) {
+		title_in(t, "BUG: bad usercopy", ST_CT, NULL, EX_FIRST,
+			 skip_usercopy);
+		return;
+	}
+	if (hdr_has(t, "kernel BUG at lib/list_debug.c")) {
+		title_in(t, "BUG: corrupted list", ST_CT, NULL, EX_FIRST, NULL);
+		return;
+	}
+	if (hdr_has(t, "kernel BUG at ")) {
+		title_in(t, "kernel BUG", ST_RIP_CT, ST_CT, EX_FIRST, skip_skb);
+		return;
+	}
+	title_rest(t);
+}
+
+static void title_simple_trap(struct tstate *t, const char *what,
+			      const struct part *parts,
+			      const struct part *parts2)
+{
+	t->res->kind = OOPS_KIND_TRAP;
+	title_in(t, what, parts, parts2, EX_FIRST, NULL);
+}
+
+static void title_ubsan(struct tstate *t)
+{
+	char words[96], pfx[128];
+	static const char *const skip[] = { "ubsan", "overflow", NULL };
+
+	t->res->kind = OOPS_KIND_UBSAN;
+	if (hdr_has(t, "Undefined behaviour in")) {
+		title_in(t, "UBSAN: undefined-behaviour", ST_CT, NULL,
+			 EX_FIRST, skip);
+		return;
+	}
+	if (!hdr_has(t, " in ")) {
+		title_rest(t);
+		return;
+	}
+	words_after(t, "UBSAN: ", " in ", words, sizeof(words));
+	snprintf(pfx, sizeof(pfx), "UBSAN: %s", words);
+	title_in(t, pfx, ST_CT, NULL, EX_FIRST, skip);
+}
+
+static void title_trusty(struct tstate *t)
+{
+	char msg[96];
+
+	t->res->kind = OOPS_KIND_PANIC;
+	if (hdr_has(t, "ASSERT FAILED at (")) {
+		const char *p = oops_memstr(t->hp, t->hn, "ASSERT FAILED at (");
+		const char *end = t->hp + t->hn;
+		const char *q = memchr(p, ')', (size_t)(end - p));
+
+		q = q ? q + 1 : end;
+		if (q < end && *q == ':')
+			q++;
+		while (q < end && *q == ' ')
+			q++;
+		snprintf(msg, sizeof(msg), "%.*s", (int)(end - q), q);
+		set_title(t, "trusty: ASSERT FAILED: ", msg);
+		return;
+	}
+	{
+		const char *p = oops_memstr(t->hp, t->hn, "trusty: panic");
+		const char *end = t->hp + t->hn;
+		const char *q = p + 13;
+
+		if (q < end && *q == ' ' && q + 1 < end && q[1] == '(') {
+			const char *r = memchr(q, ')', (size_t)(end - q));
+
+			q = r ? r + 1 : end;
+		}
+		if (q < end && *q == ':')
+			q++;
+		while (q < end && *q == ' ')
+			q++;
+		snprintf(msg, sizeof(msg), "%.*s", (int)(end - q), q);
+		set_title(t, "trusty: panic: ", msg);
+	}
+}
+
+static void title_arm(struct tstate *t, const char *what)
+{
+	t->res->kind = OOPS_KIND_ARM_FAULT;
+	title_in(t, what, ST_RIP_CT, ST_CT, EX_FIRST, NULL);
+}
+
+static void title_unable(struct tstate *t)
+{
+	static const char *const what[] = {
+		"paging request", "NULL pointer dereference",
+		"access to user memory", "execute from non-executable memory",
+		"write to read-only memory", NULL,
+	};
+	char pfx[128];
+
+	for (int i = 0; what[i]; i++) {
+		if (!hdr_has(t, what[i]))
+			continue;
+		t->res->kind = i == 1 ? OOPS_KIND_NULL_DEREF : OOPS_KIND_PAGING;
+		snprintf(pfx, sizeof(pfx), "BUG: unable to handle kernel %s",
+			 what[i]);
+		title_in(t, pfx, ST_RIP_CT, ST_CT, EX_FIRST, skip_kasan);
+		return;
+	}
+	t->res->kind = OOPS_KIND_PAGING;
+	set_title(t, "BUG: unable to handle kernel", "");
+	t->res->corrupted = true;
+}
+
+static void title_ours(struct tstate *t, enum oops_hdr h)
+{
+	char msg[96];
+
+	switch (h) {
+	case HDR_OOPS: {
+		const char *p = oops_memstr(t->hp, t->hn, "Oops");
+		const char *end = t->hp + t->hn;
+		const char *e;
+		size_t n;
+
+		t->res->kind = OOPS_KIND_BUG;
+		p += 4;
+		if (p < end && *p == ':')
+			p++;
+		while (p < end && *p == ' ')
+			p++;
+		e = oops_memstr(p, (size_t)(end - p), ", sig:");
+		if (e == NULL)
+			e = oops_memstr(p, (size_t)(end - p), " [#");
+		if (e == NULL)
+			e = end;
+		n = (size_t)(e - p);
+		if (n >= sizeof(msg))
+			n = sizeof(msg) - 1;
+		memcpy(msg, p, n);
+		msg[n] = '\0';
+		if (n == 0 || (msg[0] >= '0' && msg[0] <= '9') || msg[0] == '[') {
+			title_in(t, "Oops", ST_RIP_CT, ST_CT, EX_FIRST, NULL);
+		} else {
+			char pfx[160];
+
+			snprintf(pfx, sizeof(pfx), "Oops: %s", msg);
+			title_in(t, pfx, ST_RIP_CT, ST_CT, EX_FIRST, NULL);
+		}
+		return;
+	}
+	case HDR_OOM: {
+		static const char *const skip[] = {
+			"oom", "alloc", "dump_header", "out_of_memory",
+			"mem_cgroup", "charge", "try_charge", "reclaim",
+			"page_fault", "handle_mm_fault", "folio", NULL,
+		};
+		const char *what = hdr_has(t, "Memory cgroup") ||
+					   find_line(&t->s, 0, "memcg") < t->s.n
+				   ? "memory cgroup out of memory"
+				   : "out of memory";
+
+		t->res->kind = OOPS_KIND_OOM;
+		if (find_line(&t->s, 0, "Call Trace") < t->s.n ||
+		    find_line(&t->s, 0, "Call trace") < t->s.n) {
+			title_in(t, what, ST_CT, NULL, EX_FIRST, skip);
+			/* No stack is no damage for an OOM kill. */
+			t->res->corrupted = false;
+		} else {
+			set_title(t, "", what);
+		}
+		return;
+	}
+	case HDR_MCE: {
+		const char *p = oops_memstr(t->hp, t->hn, "Machine");
+
+		t->res->kind = OOPS_KIND_MCE;
+		if (p == NULL)
+			p = oops_memstr(t->hp, t->hn, "[Hardware Error]: ");
+		if (p == NULL)
+			p = t->hp;
+		snprintf(msg, sizeof(msg), "%.*s", (int)(t->hp + t->hn - p), p);
+		set_title(t, "MCE: ", msg);
+		return;
+	}
+	case HDR_HARDLOCKUP:
+		t->res->kind = OOPS_KIND_LOCKUP;
+		title_in(t, "watchdog: hard LOCKUP", ST_RIP_CT, ST_CT, EX_FIRST,
+			 NULL);
+		return;
+	default:
+		title_rest(t);
+		return;
+	}
+}
+
+/* The header anchor text for h, to find where the header starts. */
+static const char *hdr_anchor(enum oops_hdr h)
+{
+	static const char *const a[HDR_COUNT] = {
+		[HDR_BUG] = "BUG:",
+		[HDR_WARNING] = "WARNING:",
+		[HDR_INFO] = "INFO:",
+		[HDR_UNABLE] = "Unable to handle kernel",
+		[HDR_GPF] = "general protection fault",
+		[HDR_STACKSEG] = "stack segment: ",
+		[HDR_KPANIC] = "Kernel panic",
+		[HDR_DFAULT] = "PANIC: double fault",
+		[HDR_RUST] = "rust_kernel: panicked",
+		[HDR_KBUG] = "kernel BUG",
+		[HDR_KBUG_CAP] = "Kernel BUG",
+		[HDR_BUG_KMALLOC] = "BUG kmalloc-",
+		[HDR_DIVIDE] = "divide",
+		[HDR_INVOP] = "invalid opcode:",
+		[HDR_INT3] = "int3:",
+		[HDR_UBSAN] = "UBSAN:",
+		[HDR_BOOT] = "Booting the kernel",
+		[HDR_UNREG] = "unregister_netdevice: waiting for",
+		[HDR_VFS_CLOSE] = "VFS: Close: file count is 0",
+		[HDR_VFS_BUSY] = "VFS: Busy inodes after unmount",
+		[HDR_INTERNAL] = "Internal error:",
+		[HDR_UNHANDLED] = "Unhandled fault:",
+		[HDR_ALIGN] = "Alignment trap:",
+		[HDR_TRUSTY] = "trusty: panic",
+		[HDR_FATAL] = "fatal error:",
+		[HDR_SYZFAIL] = "SYZFAIL:",
+		[HDR_SYZFATAL] = "SYZFATAL:",
+		[HDR_GOPANIC] = "panic:",
+		[HDR_OOPS] = "Oops",
+		[HDR_OOM] = "",
+		[HDR_MCE] = "",
+		[HDR_HARDLOCKUP] = "",
+	};
+
+	if (h < 0 || h >= HDR_COUNT || a[h] == NULL)
+		return "";
+	return a[h];
+}
+
+/* KASAN/KMSAN... title prefixes to kinds; the rest is set by the code. */
+static enum oops_kind kind_fixup(const char *title, enum oops_kind k)
+{
+	if (strncmp(title, "KASAN:", 6) == 0)
+		return OOPS_KIND_KASAN;
+	if (strncmp(title, "KMSAN:", 6) == 0)
+		return OOPS_KIND_KMSAN;
+	if (strncmp(title, "KCSAN:", 6) == 0)
+		return OOPS_KIND_KCSAN;
+	if (strncmp(title, "KFENCE:", 7) == 0)
+		return OOPS_KIND_KFENCE;
+	if (strncmp(title, "UBSAN:", 6) == 0)
+		return OOPS_KIND_UBSAN;
+	return k;
+}
+
+void oops_title_compute(const struct oops_tline *lines, size_t nlines,
+			enum oops_hdr hdr, struct oops_title_result *res)
+{
+	struct tstate t;
+	const char *anchor = hdr_anchor(hdr);
+
+	memset(res, 0, sizeof(*res));
+	memset(&t.s, 0, sizeof(t.s));
+	t.s.l = lines;
+	t.s.n = nlines;
+	t.res = res;
+	res->kind = OOPS_KIND_OTHER;
+	if (nlines == 0) {
+		snprintf(res->title, sizeof(res->title), "corrupted");
+		res->corrupted = true;
+		return;
+	}
+	t.h = &lines[0];
+	t.hp = anchor[0] ? oops_memstr(t.h->s, t.h->n, anchor) : NULL;
+	if (t.hp == NULL)
+		t.hp = t.h->s;
+	t.hn = t.h->n - (size_t)(t.hp - t.h->s);
+
+	switch (hdr) {
+	case HDR_BUG:
+		title_bug(&t);
+		break;
+	case HDR_WARNING:
+		title_warning(&t);
+		break;
+	case HDR_INFO:
+		title_info(&t);
+		break;
+	case HDR_UNABLE:
+		title_unable(&t);
+		break;
+	case HDR_GPF:
+		t.res->kind = OOPS_KIND_GPF;
+		title_in(&t, "general protection fault", ST_RIP_CT, ST_CT,
+			 EX_FIRST, NULL);
+		break;
+	case HDR_STACKSEG:
+		title_simple_trap(&t, "stack segment fault", ST_RIP_CT, ST_CT);
+		break;
+	case HDR_KPANIC:
+		title_kpanic(&t);
+		break;
+	case HDR_DFAULT:
+		title_simple_trap(&t, "PANIC: double fault", ST_RIP_ONLY, NULL);
+		break;
+	case HDR_KBUG:
+		title_kbug(&t);
+		break;
+	case HDR_KBUG_CAP:
+		t.res->kind = OOPS_KIND_BUG;
+		words_after(&t, "Kernel BUG", NULL, res->title + 10,
+			    sizeof(res->title) - 10);
+		memcpy(res->title, "kernel BUG", 10);
+		break;
+	case HDR_BUG_KMALLOC:
+		t.res->kind = OOPS_KIND_BUG;
+		if (hdr_has(&t, "Object already free"))
+			set_title(&t, "BUG: Object already free", "");
+		else
+			title_rest(&t);
+		break;
+	case HDR_DIVIDE:
+		title_simple_trap(&t, "divide error", ST_RIP_ONLY, NULL);
+		break;
+	case HDR_INVOP:
+		title_simple_trap(&t, "invalid opcode", ST_RIP_ONLY, NULL);
+		break;
+	case HDR_INT3:
+		title_simple_trap(&t, "int3", ST_RIP_CT, ST_CT);
+		break;
+	case HDR_UBSAN:
+		title_ubsan(&t);
+		break;
+	case HDR_BOOT:
+		t.res->kind = OOPS_KIND_REBOOT;
+		set_title(&t, "unexpected kernel reboot", "");
+		break;
+	case HDR_UNREG:
+		set_title(&t, "unregister_netdevice: waiting for DEV to become free", "");
+		break;
+	case HDR_VFS_CLOSE:
+		set_title(&t, "VFS: Close: file count is 0", "");
+		break;
+	case HDR_VFS_BUSY:
+		set_title(&t, "VFS: Busy inodes after unmount (use-after-free)", "");
+		break;
+	case HDR_INTERNAL:
+		title_arm(&t, "Internal error");
+		break;
+	case HDR_UNHANDLED:
+		title_arm(&t, "Unhandled fault");
+		break;
+	case HDR_ALIGN:
+		title_arm(&t, "Alignment trap");
+		break;
+	case HDR_TRUSTY:
+		title_trusty(&t);
+		break;
+	case HDR_FATAL:
+		set_title(&t, "go runtime error", "");
+		break;
+	case HDR_SYZFAIL:
+	case HDR_SYZFATAL:
+	case HDR_GOPANIC:
+	case HDR_RUST:
+		title_rest(&t);
+		break;
+	default:
+		title_ours(&t, hdr);
+		break;
+	}
+	if (t.s.fault_injection)
+		res->corrupted = true;
+	oops_title_normalize(res->title, sizeof(res->title));
+	res->kind = kind_fixup(res->title, res->kind);
+}
+
+/* ------------------------------------------------------- normalisation -- */
+
+static bool is_alnum(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       (c >= '0' && c <= '9');
+}
+
+static bool is_word(char c)
+{
+	return is_alnum(c) || c == '_';
+}
+
+static bool is_lhex(char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+}
+
+static bool is_dig(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+/*
+ * One replacement pass: at each position, match() returns the length of
+ * a match (0 for none) and the replacement; the output is built in out.
+ */
+typedef size_t (*match_fn)(const char *s, size_t i, size_t n,
+			   const char **rep, size_t *keep);
+
+static bool pass(char *t, size_t size, match_fn match)
+{
+	char out[512];
+	size_t n = strlen(t), o = 0;
+	bool changed = false;
+
+	for (size_t i = 0; i < n;) {
+		const char *rep = NULL;
+		size_t keep = 0, m = match(t, i, n, &rep, &keep);
+
+		if (m > 0) {
+			/* keep: bytes of the match copied before rep. */
+			size_t rl = strlen(rep);
+
+			if (o + keep + rl >= sizeof(out))
+				break;
+			memcpy(out + o, t + i, keep);
+			o += keep;
+			memcpy(out + o, rep, rl);
+			o += rl;
+			i += m;
+			changed = true;
+			continue;
+		}
+		if (o + 1 >= sizeof(out))
+			break;
+		out[o++] = t[i++];
+	}
+	out[o] = '\0';
+	if (changed)
+		snprintf(t, size, "%s", out);
+	return changed;
+}
+
+static size_t m_syz(const char *s, size_t i, size_t n, const char **rep,
+		    size_t *keep)
+{
+	size_t j;
+
+	*keep = 0;
+	if (n - i >= 13 && memcmp(s + i, "syz-executor", 12) == 0) {
+		j = i + 12;
+		if (j < n && s[j] == '.' && j + 1 < n && is_dig(s[j + 1])) {
+			j++;
+			while (j < n && is_dig(s[j]))
+				j++;
+		} else if (j < n && is_dig(s[j])) {
+			while (j < n && is_dig(s[j]))
+				j++;
+			if (j + 1 < n && (s[j] == ':' || s[j] == '/') &&
+			    is_dig(s[j + 1])) {
+				j++;
+				while (j < n && is_dig(s[j]))
+					j++;
+			}
+		} else {
+			return 0;
+		}
+		*rep = "syz-executor";
+		return j - i;
+	}
+	if (n - i >= 10 && memcmp(s + i, "syzkaller", 9) == 0 &&
+	    is_dig(s[i + 9])) {
+		j = i + 9;
+		while (j < n && is_alnum(s[j]))
+			j++;
+		*rep = "syzkaller";
+		return j - i;
+	}
+	return 0;
+}
+
+static size_t m_addr(const char *s, size_t i, size_t n, const char **rep,
+		     size_t *keep)
+{
+	size_t j;
+
+	if (i + 1 >= n || is_alnum(s[i]))
+		return 0;
+	j = i + 1;
+	if (j + 1 < n && s[j] == '0' && s[j + 1] == 'x')
+		j += 2;
+	size_t st = j;
+
+	while (j < n && is_lhex(s[j]))
+		j++;
+	if (j - st < 6) {
+		/* Retry without the 0x: "0x" itself counts as hex digits. */
+		j = i + 1;
+		st = j;
+		while (j < n && is_lhex(s[j]))
+			j++;
+		if (j - st < 6)
+			return 0;
+	}
+	*keep = 1;
+	*rep = "ADDR";
+	return j - i;
+}
+
+static size_t m_ip(const char *s, size_t i, size_t n, const char **rep,
+		   size_t *keep)
+{
+	size_t j = i;
+
+	*keep = 0;
+	if (i > 0 && is_dig(s[i - 1]))
+		return 0;
+	for (int part = 0; part < 4; part++) {
+		size_t st = j;
+
+		while (j < n && is_dig(s[j]) && j - st < 3)
+			j++;
+		if (j == st)
+			return 0;
+		if (part < 3) {
+			if (j >= n || s[j] != '.')
+				return 0;
+			j++;
+		}
+	}
+	if (j < n && is_dig(s[j]))
+		return 0;
+	*rep = "IP";
+	return j - i;
+}
+
+static size_t m_line(const char *s, size_t i, size_t n, const char **rep,
+		     size_t *keep)
+{
+	size_t j = i + 1, e;
+
+	if (s[i] != '.')
+		return 0;
+	while (j < n && ((s[j] >= 'a' && s[j] <= 'z') ||
+			 (s[j] >= 'A' && s[j] <= 'Z')) && j - i <= 4)
+		j++;
+	if (j == i + 1 || j >= n || s[j] != ':' || j + 1 >= n ||
+	    !is_dig(s[j + 1]))
+		return 0;
+	e = j;
+	while (e < n && s[e] == ':' && e + 1 < n && is_dig(s[e + 1])) {
+		e++;
+		while (e < n && is_dig(s[e]))
+			e++;
+	}
+	if (e - j == 5 && memcmp(s + j, ":LINE", 5) == 0)
+		return 0;
+	*keep = j - i;
+	*rep = ":LINE";
+	return e - i;
+}
+
+static size_t m_offset(const char *s, size_t i, size_t n, const char **rep,
+		       size_t *keep)
+{
+	size_t j;
+
+	if (s[i] != '+' || i == 0 || !(is_word(s[i - 1]) || s[i - 1] == '.'))
+		return 0;
+	if (n - i < 4 || s[i + 1] != '0' || s[i + 2] != 'x')
+		return 0;
+	j = i + 3;
+	while (j < n && is_alnum(s[j]))
+		j++;
+	if (j + 3 > n || s[j] != '/' || s[j + 1] != '0' || s[j + 2] != 'x')
+		return 0;
+	j += 3;
+	while (j < n && is_alnum(s[j]))
+		j++;
+	*keep = 0;
+	*rep = "";
+	return j - i;
+}
+
+static size_t m_cpu(const char *s, size_t i, size_t n, const char **rep,
+		    size_t *keep)
+{
+	size_t j;
+
+	if (n - i < 5 || memcmp(s + i, "CPU#", 4) != 0 || !is_dig(s[i + 4]))
+		return 0;
+	j = i + 4;
+	while (j < n && is_dig(s[j]))
+		j++;
+	*keep = 0;
+	*rep = "CPU";
+	return j - i;
+}
+
+static size_t m_num(const char *s, size_t i, size_t n, const char **rep,
+		    size_t *keep)
+{
+	size_t j;
+
+	if (i + 1 >= n || is_word(s[i]) || !is_dig(s[i + 1]))
+		return 0;
+	j = i + 1;
+	while (j < n && is_dig(s[j]))
+		j++;
+	if (j < n && is_word(s[j]))
+		return 0;
+	*keep = 1;
+	*rep = "NUM";
+	return j - i;
+}
+
+static size_t m_longnum(const char *s, size_t i, size_t n, const char **rep,
+			size_t *keep)
+{
+	size_t j = i;
+
+	while (j < n && is_dig(s[j]))
+		j++;
+	if (j - i < 7 || (i > 0 && is_dig(s[i - 1])))
+		return 0;
+	*keep = 0;
+	*rep = "NUM";
+	return j - i;
+}
+
+void oops_title_normalize(char *t, size_t size)
+{
+	static const match_fn steps[] = {
+		m_syz, m_addr, m_ip, m_line, m_offset, m_cpu, m_num, m_longnum,
+	};
+	size_t o = 0;
+	bool space = true;
+
+	for (size_t k = 0; k < sizeof(steps) / sizeof(steps[0]); k++)
+		for (int guard = 0; guard < 16 && pass(t, size, steps[k]);
+		     guard++)
+			;
+	/* Sanitise: 120 bytes, tabs to spaces, no control/non-ASCII. */
+	if (strlen(t) > 120)
+		t[120] = '\0';
+	for (size_t i = 0; t[i]; i++) {
+		unsigned char c = (unsigned char)t[i];
+
+		if (c == '\t')
+			c = ' ';
+		if (c < 0x20 || c >= 0x7f)
+			continue;
+		if (c == ' ') {
+			if (space)
+				continue;
+			space = true;
+		} else {
+			space = false;
+		}
+		t[o++] = (char)c;
+	}
+	while (o > 0 && t[o - 1] == ' ')
+		o--;
+	t[o] = '\0';
+}

@@ -1,0 +1,643 @@
+// SPDX-License-Identifier: MIT
+/*
+ * spool.c - see spool.h.
+ */
+#include "spool.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "log.h"
+#include "util.h"
+
+#define SPOOL_MAGIC "OOPSSP01"
+#define SPOOL_QUARANTINE "quarantine"
+#define SPOOL_NAME_LEN 20 /* 16 hex digits + ".rec" */
+
+/* Index entry of one pending record: 24 bytes, the bytes stay on disk. */
+struct spool_slot {
+	uint64_t seq; /* 0: removed, waiting for compaction */
+	uint32_t idhash;
+	uint32_t size;
+	int64_t created_us;
+};
+
+struct spool {
+	int dirfd;
+	char *dir;
+	uint64_t max_bytes, max_records;
+	struct spool_slot *slots;
+	size_t head, n, cap; /* live slots are in [head, n), some dead */
+	size_t dead;
+	uint64_t next_seq;
+	struct spool_stats st;
+};
+
+static uint32_t spool_idhash(const void *id, size_t len)
+{
+	/* FNV-1a: only a filter, the full id is compared on a match. */
+	const unsigned char *p = id;
+	uint32_t h = 2166136261u;
+
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ p[i]) * 16777619u;
+	return h;
+}
+
+static void put_le32(unsigned char *p, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		p[i] = (unsigned char)(v >> (8 * i));
+}
+
+static uint32_t get_le32(const unsigned char *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+	       (uint32_t)p[3] << 24;
+}
+
+static void put_le64(unsigned char *p, uint64_t v)
+{
+	put_le32(p, (uint32_t)v);
+	put_le32(p + 4, (uint32_t)(v >> 32));
+}
+
+static uint64_t get_le64(const unsigned char *p)
+{
+	return (uint64_t)get_le32(p) | (uint64_t)get_le32(p + 4) << 32;
+}
+
+static void spool_name(uint64_t seq, char name[SPOOL_NAME_LEN + 1])
+{
+	snprintf(name, SPOOL_NAME_LEN + 1, "%016" PRIx64 ".rec", seq);
+}
+
+/* "%016x.rec" -> seq, or 0 when the name is not a record file. */
+static uint64_t spool_parse_name(const char *name)
+{
+	uint64_t seq = 0;
+
+	if (strlen(name) != SPOOL_NAME_LEN || strcmp(name + 16, ".rec") != 0)
+		return 0;
+	for (int i = 0; i < 16; i++) {
+		char c = name[i];
+		int v;
+
+		if (c >= '0' && c <= '9')
+			v = c - '0';
+		else if (c >= 'a' && c <= 'f')
+			v = c - 'a' + 10;
+		else
+			return 0;
+		seq = seq << 4 | (uint64_t)v;
+	}
+	return seq;
+}
+
+/*
+ * Check a whole spool file in memory and point item's fields into it.
+ * 0 or -EBADMSG.
+ */
+static int spool_parse(unsigned char *buf, size_t len, struct spool_item *it)
+{
+	uint32_t id_len, meta_len, rec_len, crc;
+
+	if (len < SPOOL_HDR_SIZE || memcmp(buf, SPOOL_MAGIC, 8) != 0)
+		return -EBADMSG;
+	id_len = get_le32(buf + 8);
+	meta_len = get_le32(buf + 12);
+	rec_len = get_le32(buf + 16);
+	crc = get_le32(buf + 20);
+	if (id_len == 0 || id_len > SPOOL_MAX_ID || meta_len > SPOOL_MAX_META ||
+	    rec_len > SPOOL_MAX_REC ||
+	    (uint64_t)SPOOL_HDR_SIZE + id_len + meta_len + rec_len != len)
+		return -EBADMSG;
+	if (crc32(0L, buf + SPOOL_HDR_SIZE, (uInt)(len - SPOOL_HDR_SIZE)) != crc)
+		return -EBADMSG;
+	it->buf = buf;
+	it->created_us = (int64_t)get_le64(buf + 24);
+	it->id = buf + SPOOL_HDR_SIZE;
+	it->id_len = id_len;
+	it->meta = it->id + id_len;
+	it->meta_len = meta_len;
+	it->rec = it->meta + meta_len;
+	it->rec_len = rec_len;
+	return 0;
+}
+
+static int spool_read(struct spool *s, const char *name, struct spool_item *it)
+{
+	char *buf;
+	size_t len;
+	int rc;
+
+	rc = read_fileat_bounded(s->dirfd, name,
+				 SPOOL_HDR_SIZE + SPOOL_MAX_ID + SPOOL_MAX_META +
+					 SPOOL_MAX_REC,
+				 &buf, &len);
+	if (rc == -EFBIG || rc == -EINVAL)
+		return -EBADMSG;
+	if (rc < 0)
+		return rc;
+	rc = spool_parse((unsigned char *)buf, len, it);
+	if (rc < 0)
+		free(buf);
+	return rc;
+}
+
+/* Move a bad file out of the way; the spool goes on without it. */
+static void spool_quarantine(struct spool *s, const char *name,
+			     const char *why)
+{
+	char dst[64];
+
+	s->st.quarantined++;
+	if (mkdirat(s->dirfd, SPOOL_QUARANTINE, 0700) < 0 && errno != EEXIST) {
+		log_warn("spool: %s/%s is %s; cannot create %s, deleting it",
+			 s->dir, name, why, SPOOL_QUARANTINE);
+		unlinkat(s->dirfd, name, 0);
+		return;
+	}
+	snprintf(dst, sizeof(dst), SPOOL_QUARANTINE "/%s", name);
+	if (renameat(s->dirfd, name, s->dirfd, dst) < 0) {
+		log_warn("spool: %s/%s is %s; cannot quarantine it, deleting it",
+			 s->dir, name, why);
+		unlinkat(s->dirfd, name, 0);
+		return;
+	}
+	log_warnx("spool: %s/%s is %s: moved to %s/%s", s->dir, name, why,
+		  s->dir, dst);
+}
+
+static int spool_slot_cmp(const void *a, const void *b)
+{
+	const struct spool_slot *x = a, *y = b;
+
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+static int spool_append(struct spool *s, const struct spool_slot *slot)
+{
+	if (s->n == s->cap) {
+		size_t ncap = s->cap ? s->cap * 2 : 64;
+		struct spool_slot *ns;
+
+		ns = realloc(s->slots, ncap * sizeof(*ns));
+		if (ns == NULL)
+			return -ENOMEM;
+		s->slots = ns;
+		s->cap = ncap;
+	}
+	s->slots[s->n++] = *slot;
+	return 0;
+}
+
+/* Drop the dead slots once they are many; keeps lookups O(log n). */
+static void spool_compact(struct spool *s)
+{
+	size_t o = 0;
+
+	if (s->dead < 64 || s->dead * 2 < s->n - s->head)
+		return;
+	for (size_t i = s->head; i < s->n; i++)
+		if (s->slots[i].seq != 0)
+			s->slots[o++] = s->slots[i];
+	s->n = o;
+	s->head = 0;
+	s->dead = 0;
+	if (s->cap > 64 && s->n < s->cap / 4) {
+		struct spool_slot *ns =
+			realloc(s->slots, s->cap / 2 * sizeof(*ns));
+
+		if (ns != NULL) {
+			s->slots = ns;
+			s->cap /= 2;
+		}
+	}
+}
+
+static struct spool_slot *spool_find(const struct spool *s, uint64_t seq)
+{
+	size_t lo = s->head, hi = s->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		uint64_t m = s->slots[mid].seq;
+
+		/* Dead slots keep their place: look at a live neighbour. */
+		if (m == 0) {
+			size_t j = mid;
+
+			while (j < hi && s->slots[j].seq == 0)
+				j++;
+			if (j == hi) {
+				hi = mid;
+				continue;
+			}
+			m = s->slots[j].seq;
+			if (m == seq)
+				return &s->slots[j];
+			if (m < seq)
+				lo = j + 1;
+			else
+				hi = mid;
+			continue;
+		}
+		if (m == seq)
+			return &s->slots[mid];
+		if (m < seq)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+static void spool_forget(struct spool *s, struct spool_slot *slot)
+{
+	s->st.pending--;
+	s->st.bytes -= slot->size;
+	slot->seq = 0;
+	s->dead++;
+	while (s->head < s->n && s->slots[s->head].seq == 0) {
+		s->head++;
+		s->dead--;
+	}
+	if (s->head == s->n) {
+		s->head = s->n = 0;
+		s->dead = 0;
+	}
+	spool_compact(s);
+}
+
+static int spool_scan(struct spool *s)
+{
+	DIR *d;
+	struct dirent *de;
+	int fd = dup(s->dirfd);
+
+	if (fd < 0)
+		return -errno;
+	d = fdopendir(fd);
+	if (d == NULL) {
+		int e = errno;
+
+		close(fd);
+		return -e;
+	}
+	while ((de = readdir(d)) != NULL) {
+		struct spool_item it;
+		struct spool_slot slot;
+		uint64_t seq;
+		size_t nlen = strlen(de->d_name);
+		int rc;
+
+		if (de->d_name[0] == '.' && nlen > 4 &&
+		    strcmp(de->d_name + nlen - 4, ".tmp") == 0) {
+			/* An interrupted spool_put(): never acknowledged to
+			 * its source, which produces the record again. */
+			unlinkat(s->dirfd, de->d_name, 0);
+			continue;
+		}
+		seq = spool_parse_name(de->d_name);
+		if (seq == 0)
+			continue;
+		rc = spool_read(s, de->d_name, &it);
+		if (rc == -EBADMSG) {
+			spool_quarantine(s, de->d_name, "corrupt");
+			continue;
+		}
+		if (rc < 0) {
+			log_warn("spool: cannot read %s/%s", s->dir,
+				 de->d_name);
+			errno = -rc;
+			continue;
+		}
+		slot.seq = seq;
+		slot.idhash = spool_idhash(it.id, it.id_len);
+		slot.size = (uint32_t)(SPOOL_HDR_SIZE + it.id_len +
+				       it.meta_len + it.rec_len);
+		slot.created_us = it.created_us;
+		spool_item_clear(&it);
+		if (spool_append(s, &slot) < 0) {
+			closedir(d);
+			return -ENOMEM;
+		}
+		s->st.pending++;
+		s->st.bytes += slot.size;
+		if (seq >= s->next_seq)
+			s->next_seq = seq + 1;
+	}
+	closedir(d);
+	qsort(s->slots, s->n, sizeof(*s->slots), spool_slot_cmp);
+	return 0;
+}
+
+struct spool *spool_open(const char *dir, uint64_t max_bytes,
+			 uint64_t max_records, int *err)
+{
+	struct spool *s = calloc(1, sizeof(*s));
+	int rc;
+
+	if (s == NULL) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	s->dirfd = -1;
+	s->next_seq = 1;
+	s->max_bytes = max_bytes;
+	s->max_records = max_records;
+	s->dir = strdup(dir);
+	if (s->dir == NULL) {
+		rc = -ENOMEM;
+		goto fail;
+	}
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
+		rc = -errno;
+		goto fail;
+	}
+	s->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (s->dirfd < 0) {
+		rc = -errno;
+		goto fail;
+	}
+	rc = spool_scan(s);
+	if (rc < 0)
+		goto fail;
+	if (s->st.pending > 0)
+		log_info("spool: %s: %" PRIu64 " records pending", dir,
+			 s->st.pending);
+	return s;
+fail:
+	spool_free(s);
+	*err = rc;
+	return NULL;
+}
+
+void spool_free(struct spool *s)
+{
+	if (s == NULL)
+		return;
+	if (s->dirfd >= 0)
+		close(s->dirfd);
+	free(s->slots);
+	free(s->dir);
+	free(s);
+}
+
+static bool spool_has_id(struct spool *s, uint32_t h, const void *id,
+			 size_t id_len)
+{
+	for (size_t i = s->head; i < s->n; i++) {
+		struct spool_item it;
+		char name[SPOOL_NAME_LEN + 1];
+		bool same;
+
+		if (s->slots[i].seq == 0 || s->slots[i].idhash != h)
+			continue;
+		spool_name(s->slots[i].seq, name);
+		if (spool_read(s, name, &it) < 0)
+			continue;
+		same = it.id_len == id_len && memcmp(it.id, id, id_len) == 0;
+		spool_item_clear(&it);
+		if (same)
+			return true;
+	}
+	return false;
+}
+
+/* Delete the oldest records until `need` more bytes and one more record fit. */
+static void spool_make_room(struct spool *s, uint64_t need)
+{
+	uint64_t dropped = 0;
+
+	while (s->st.pending > 0 &&
+	       ((s->max_records && s->st.pending + 1 > s->max_records) ||
+		(s->max_bytes && s->st.bytes + need > s->max_bytes))) {
+		struct spool_slot *old = &s->slots[s->head];
+		char name[SPOOL_NAME_LEN + 1];
+
+		spool_name(old->seq, name);
+		if (unlinkat(s->dirfd, name, 0) < 0 && errno != ENOENT)
+			log_warn("spool: cannot delete %s/%s", s->dir, name);
+		spool_forget(s, old);
+		s->st.dropped++;
+		dropped++;
+	}
+	if (dropped > 0)
+		log_warnx("spool: %s full: dropped the %" PRIu64
+			  " oldest record(s) (%" PRIu64 " in total)",
+			  s->dir, dropped, s->st.dropped);
+}
+
+/* The whole file image of a record (malloc'd), or NULL. */
+static unsigned char *spool_build(const void *id, size_t id_len,
+				  const void *meta, size_t meta_len,
+				  const void *rec, size_t rec_len,
+				  int64_t created_us)
+{
+	size_t len = SPOOL_HDR_SIZE + id_len + meta_len + rec_len;
+	unsigned char *buf = malloc(len);
+
+	if (buf == NULL)
+		return NULL;
+	memcpy(buf, SPOOL_MAGIC, 8);
+	put_le32(buf + 8, (uint32_t)id_len);
+	put_le32(buf + 12, (uint32_t)meta_len);
+	put_le32(buf + 16, (uint32_t)rec_len);
+	memcpy(buf + SPOOL_HDR_SIZE, id, id_len);
+	if (meta_len)
+		memcpy(buf + SPOOL_HDR_SIZE + id_len, meta, meta_len);
+	if (rec_len)
+		memcpy(buf + SPOOL_HDR_SIZE + id_len + meta_len, rec, rec_len);
+	put_le32(buf + 20, (uint32_t)crc32(0L, buf + SPOOL_HDR_SIZE,
+					   (uInt)(len - SPOOL_HDR_SIZE)));
+	put_le64(buf + 24, (uint64_t)created_us);
+	return buf;
+}
+
+int spool_put(struct spool *s, const void *id, size_t id_len,
+	      const void *meta, size_t meta_len, const void *rec,
+	      size_t rec_len, uint64_t *seqp)
+{
+	struct spool_slot slot;
+	char name[SPOOL_NAME_LEN + 1];
+	unsigned char *buf;
+	size_t len;
+	uint32_t h;
+	int rc;
+
+	if (id_len == 0 || id_len > SPOOL_MAX_ID || meta_len > SPOOL_MAX_META ||
+	    rec_len > SPOOL_MAX_REC)
+		return -EINVAL;
+	h = spool_idhash(id, id_len);
+	if (spool_has_id(s, h, id, id_len)) {
+		s->st.duplicates++;
+		return 0;
+	}
+	len = SPOOL_HDR_SIZE + id_len + meta_len + rec_len;
+	if (s->max_bytes && len > s->max_bytes)
+		return -EFBIG;
+	slot.created_us = now_realtime_us();
+	buf = spool_build(id, id_len, meta, meta_len, rec, rec_len,
+			  slot.created_us);
+	if (buf == NULL)
+		return -ENOMEM;
+
+	spool_make_room(s, len);
+	slot.seq = s->next_seq;
+	slot.idhash = h;
+	slot.size = (uint32_t)len;
+	spool_name(slot.seq, name);
+	rc = write_file_atomic(s->dirfd, name, buf, len);
+	free(buf);
+	if (rc < 0) {
+		/* The rename may have happened before a failing directory
+		 * fsync: the file must not outlive a failed put. */
+		unlinkat(s->dirfd, name, 0);
+		s->st.write_errors++;
+		return rc;
+	}
+	rc = spool_append(s, &slot);
+	if (rc < 0) {
+		unlinkat(s->dirfd, name, 0);
+		s->st.write_errors++;
+		return rc;
+	}
+	s->next_seq++;
+	s->st.pending++;
+	s->st.bytes += len;
+	s->st.stored++;
+	if (seqp)
+		*seqp = slot.seq;
+	return 1;
+}
+
+int spool_next(const struct spool *s, uint64_t after, uint64_t *seq)
+{
+	size_t lo = s->head, hi = s->n;
+
+	/* First slot with seq > after (dead slots are skipped after). */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		size_t j = mid;
+
+		while (j < hi && s->slots[j].seq == 0)
+			j++;
+		if (j == hi) {
+			hi = mid;
+			continue;
+		}
+		if (s->slots[j].seq <= after)
+			lo = j + 1;
+		else
+			hi = mid;
+	}
+	for (size_t i = lo; i < s->n; i++) {
+		if (s->slots[i].seq > after) {
+			*seq = s->slots[i].seq;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+int spool_load(struct spool *s, uint64_t seq, struct spool_item *item)
+{
+	struct spool_slot *slot = spool_find(s, seq);
+	char name[SPOOL_NAME_LEN + 1];
+	int rc;
+
+	memset(item, 0, sizeof(*item));
+	if (slot == NULL)
+		return -ENOENT;
+	spool_name(seq, name);
+	rc = spool_read(s, name, item);
+	if (rc == -EBADMSG || rc == -ENOENT) {
+		if (rc == -EBADMSG)
+			spool_quarantine(s, name, "corrupt");
+		else
+			log_warnx("spool: %s/%s vanished", s->dir, name);
+		spool_forget(s, slot);
+		return rc == -EBADMSG ? -EBADMSG : -ENOENT;
+	}
+	if (rc < 0)
+		return rc;
+	item->seq = seq;
+	return 0;
+}
+
+void spool_item_clear(struct spool_item *item)
+{
+	free(item->buf);
+	memset(item, 0, sizeof(*item));
+}
+
+int spool_remove(struct spool *s, uint64_t seq)
+{
+	struct spool_slot *slot = spool_find(s, seq);
+	char name[SPOOL_NAME_LEN + 1];
+
+	if (slot == NULL)
+		return -ENOENT;
+	spool_name(seq, name);
+	if (unlinkat(s->dirfd, name, 0) < 0 && errno != ENOENT)
+		log_warn("spool: cannot delete %s/%s", s->dir, name);
+	spool_forget(s, slot);
+	s->st.removed++;
+	return 0;
+}
+
+int spool_replace(struct spool *s, uint64_t seq, const void *rec,
+		  size_t rec_len)
+{
+	struct spool_slot *slot = spool_find(s, seq);
+	struct spool_item it;
+	char name[SPOOL_NAME_LEN + 1];
+	unsigned char *buf;
+	size_t len;
+	int rc;
+
+	if (slot == NULL)
+		return -ENOENT;
+	if (rec_len > SPOOL_MAX_REC)
+		return -EINVAL;
+	rc = spool_load(s, seq, &it);
+	if (rc < 0)
+		return rc;
+	len = SPOOL_HDR_SIZE + it.id_len + it.meta_len + rec_len;
+	buf = spool_build(it.id, it.id_len, it.meta, it.meta_len, rec, rec_len,
+			  it.created_us);
+	spool_item_clear(&it);
+	if (buf == NULL)
+		return -ENOMEM;
+	spool_name(seq, name);
+	rc = write_file_atomic(s->dirfd, name, buf, len);
+	free(buf);
+	if (rc < 0)
+		return rc;
+	slot = spool_find(s, seq);
+	s->st.bytes = s->st.bytes - slot->size + len;
+	slot->size = (uint32_t)len;
+	return 0;
+}
+
+int spool_sync(struct spool *s)
+{
+	return fsync(s->dirfd) < 0 ? -errno : 0;
+}
+
+void spool_get_stats(const struct spool *s, struct spool_stats *st)
+{
+	*st = s->st;
+	st->oldest_us = s->st.pending ? s->slots[s->head].created_us : 0;
+}

@@ -1,0 +1,136 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * transport.h - the socket side of the agent -> collector transports,
+ * shared by both daemons: address parsing, UDP sockets, and netlink
+ * (NETLINK_USERSOCK) sockets through libnl.  What travels is opaque here:
+ * one serialized Datagram (lib/wire.h) per UDP datagram or netlink message.
+ *
+ * Addresses:
+ *	udp://HOST:PORT		IPv4 address or host name
+ *	udp://[V6ADDR]:PORT	IPv6 (also udp://[::]:PORT to listen)
+ *	netlink:PORTID		a netlink port id on this host (1..2^31-1)
+ *
+ * Netlink messages carry the Datagram as the payload of one nlmsghdr of
+ * type TRANSPORT_NL_TYPE; a reply goes back to the sender's port id, which
+ * the kernel fills in and nobody can forge.
+ */
+#ifndef OOPSD_TRANSPORT_H
+#define OOPSD_TRANSPORT_H
+
+#include <errno.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+enum transport_kind {
+	TRANSPORT_NONE = 0,
+	TRANSPORT_UDP = 1,
+	TRANSPORT_NETLINK = 2,
+};
+
+/* nlmsg_type of our messages (above NLMSG_MIN_TYPE = 0x10). */
+#define TRANSPORT_NL_TYPE 0x4f50
+#define TRANSPORT_ERR_MAX 256
+
+struct transport_addr {
+	enum transport_kind kind;
+	struct sockaddr_storage ss; /* TRANSPORT_UDP */
+	socklen_t sslen;
+	uint32_t portid; /* TRANSPORT_NETLINK */
+};
+
+/*
+ * Parse an address (above).  Host names are resolved once, here.  A
+ * scheme whose transport is not built in is an error.  0, or -EINVAL with
+ * a reason in err.
+ */
+int transport_parse(const char *spec, struct transport_addr *out, char *err,
+		    size_t errlen);
+/* "udp://1.2.3.4:5514", "udp://[::1]:5514", "netlink:7514". */
+void transport_format(const struct transport_addr *a, char *buf, size_t len);
+
+/*
+ * UDP: a non-blocking socket connected to `peer` (client: only the peer's
+ * datagrams are received) or bound to `local` (server).  rcvbuf/sndbuf 0
+ * keeps the system default.  Return the fd or -errno.
+ */
+#if ENABLE_TRANSPORT_UDP
+int transport_udp_connect(const struct transport_addr *peer);
+int transport_udp_bind(const struct transport_addr *local, int rcvbuf);
+#else
+static inline int transport_udp_connect(const struct transport_addr *peer)
+{
+	return -EPROTONOSUPPORT;
+}
+
+static inline int transport_udp_bind(const struct transport_addr *local,
+				     int rcvbuf)
+{
+	return -EPROTONOSUPPORT;
+}
+#endif
+
+struct transport_nl;
+
+#if ENABLE_TRANSPORT_NETLINK
+/*
+ * Netlink: open a non-blocking NETLINK_USERSOCK socket bound to
+ * local_portid (0: let the kernel choose, as a client does).  max_msg is
+ * the largest payload to receive.  Returns NULL with *err = -errno
+ * (-EADDRINUSE when the port id is taken).
+ */
+struct transport_nl *transport_nl_open(uint32_t local_portid, size_t max_msg,
+				       int *err);
+void transport_nl_free(struct transport_nl *t);
+int transport_nl_fd(const struct transport_nl *t);
+uint32_t transport_nl_portid(const struct transport_nl *t);
+/* Send one payload to dst_portid.  0, -EAGAIN, -ECONNREFUSED (nobody
+ * bound there), -EMSGSIZE or -errno. */
+int transport_nl_send(struct transport_nl *t, uint32_t dst_portid,
+		      const void *buf, size_t len);
+/*
+ * Receive one message: its payload is copied to buf (at most cap bytes)
+ * and the sender's port id to *src.  Returns the payload length, -EAGAIN
+ * when nothing is queued, -EBADMSG for a message that is not ours
+ * (malformed, wrong type, too long; it is consumed), or -errno.
+ */
+int transport_nl_recv(struct transport_nl *t, void *buf, size_t cap,
+		      uint32_t *src);
+#else
+/* Not built in: callers stay type-checked, and opening fails. */
+static inline struct transport_nl *
+transport_nl_open(uint32_t local_portid, size_t max_msg, int *err)
+{
+	*err = -EPROTONOSUPPORT;
+	return NULL;
+}
+
+static inline void transport_nl_free(struct transport_nl *t)
+{
+}
+
+static inline int transport_nl_fd(const struct transport_nl *t)
+{
+	return -1;
+}
+
+static inline uint32_t transport_nl_portid(const struct transport_nl *t)
+{
+	return 0;
+}
+
+static inline int transport_nl_send(struct transport_nl *t,
+				    uint32_t dst_portid, const void *buf,
+				    size_t len)
+{
+	return -EPROTONOSUPPORT;
+}
+
+static inline int transport_nl_recv(struct transport_nl *t, void *buf,
+				    size_t cap, uint32_t *src)
+{
+	return -EPROTONOSUPPORT;
+}
+#endif
+
+#endif /* OOPSD_TRANSPORT_H */

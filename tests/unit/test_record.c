@@ -1,0 +1,681 @@
+// SPDX-License-Identifier: MIT
+/* Tests for lib/record.c: building, packing, unpacking, JSON. */
+#include "testutil.h"
+
+#include <errno.h>
+
+#include <zlib.h>
+
+#include "pbutil.h"
+#include "record.h"
+#include "signature.h"
+
+static const char report_text[] =
+	"------------[ cut here ]------------\n"
+	"kernel BUG at fs/ext4/ext4.h:3332!\n"
+	"invalid opcode: 0000 [#1] PREEMPT SMP KASAN\n"
+	"CPU: 1 PID: 5112 Comm: syz-executor213 Not tainted 6.3.0-rc4 #0\n"
+	"RIP: 0010:ext4_get_group_info+0x399/0x3a0 fs/ext4/ext4.h:3332\n"
+	"Call Trace:\n"
+	" <TASK>\n"
+	" ext4_mb_load_buddy_gfp+0xc3/0x820 fs/ext4/mballoc.c:1448\n"
+	" ? ext4_discard_preallocations+0x84d/0x10e0 [ext4]\n"
+	" ext4_truncate_failed_write fs/ext4/truncate.h:22 [inline]\n"
+	" </TASK>\n";
+
+static struct oops_frame frames[] = {
+	{ "ext4_mb_load_buddy_gfp", NULL, 0xc3, 0x820, true, false },
+	{ "ext4_discard_preallocations", "ext4", 0x84d, 0x10e0, false, false },
+	{ "ext4_truncate_failed_write", NULL, 0, 0, true, true },
+};
+
+static void make_report(struct oops_report *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->kind = OOPS_KIND_BUG;
+	r->title = "kernel BUG in ext4_get_group_info";
+	r->guilty = "ext4_get_group_info";
+	r->frames = frames;
+	r->nframes = ARRAY_SIZE(frames);
+	r->pc = "RIP: 0010:ext4_get_group_info+0x399/0x3a0 fs/ext4/ext4.h:3332";
+	r->cpu = 1;
+	r->pid = 5112;
+	r->comm = "syz-executor213";
+	r->tainted = "G        W";
+	r->release = "6.3.0-rc4";
+	r->build = "#0";
+	r->hardware = "Google Compute Engine";
+	r->arch = "x86_64";
+	r->text = (char *)report_text;
+	r->text_len = strlen(report_text);
+	r->start_line = 3;
+	r->end_line = 13;
+	r->time_us = 123456789;
+	r->panicked = true;
+	r->corrupted = true;
+}
+
+static const char *const files[] = { "dmesg-efi-1", "dmesg-efi-2" };
+static const char *const attach[] = { "pmsg-ramoops-0" };
+
+static void make_origin(struct record_origin *o)
+{
+	*o = (struct record_origin)RECORD_ORIGIN_INIT;
+	o->source = RECORD_SOURCE_PSTORE_DMESG;
+	o->files = files;
+	o->nfiles = 2;
+	o->reason = "Oops";
+	o->parts_expected = 3;
+	o->parts_found = 2;
+	o->complete = false;
+	o->decompressed_by = "zlib";
+	o->lost_messages = 4;
+	o->ecc_corrected = 5;
+	o->ecc_unrecoverable = 6;
+	o->attachments = attach;
+	o->nattachments = 1;
+	o->hostname = "web-17";
+	o->machine_id = "0123456789abcdef0123456789abcdef";
+	o->boot_id = "fedcba9876543210fedcba9876543210";
+	o->boot_id_is_crashed_boot = true;
+	o->collected_boot_id = "11111111111111111111111111111111";
+	o->crash_time_us = 1700000000123456;
+	o->collected_time_us = 1700000100000000;
+	o->agent_version = "9.9.9";
+}
+
+static void test_round_trip(void **state)
+{
+	struct oops_report r;
+	struct record_origin o;
+	Oopsd__CrashRecord *rec;
+	uint8_t buf[4096], id[RECORD_ID_LEN];
+	const char *reason = NULL;
+	char *text;
+	size_t len;
+	int n;
+
+	make_report(&r);
+	make_origin(&o);
+	n = record_pack(&r, &o, SIZE_MAX, buf, sizeof(buf));
+	assert_true(n > 0);
+	assert_int_equal(record_unpack(buf, n, NULL, &rec, &reason), 0);
+
+	record_make_id(&r, &o, id);
+	assert_int_equal(rec->id.len, RECORD_ID_LEN);
+	assert_memory_equal(rec->id.data, id, RECORD_ID_LEN);
+	assert_string_equal(rec->host->hostname, "web-17");
+	assert_string_equal(rec->host->machine_id, o.machine_id);
+	assert_string_equal(rec->host->boot_id, o.boot_id);
+	assert_true(rec->host->boot_id_is_crashed_boot);
+	assert_string_equal(rec->host->collected_boot_id, o.collected_boot_id);
+	assert_string_equal(rec->kernel->release, "6.3.0-rc4");
+	assert_string_equal(rec->kernel->build, "#0");
+	assert_string_equal(rec->kernel->arch, "x86_64");
+
+	Oopsd__Crash *c = rec->crash;
+
+	assert_int_equal(c->kind, OOPS_KIND_BUG);
+	assert_string_equal(c->title, r.title);
+	assert_true(c->title_signature == sig_title(r.title));
+	assert_true(c->stack_signature ==
+		    sig_stack(r.kind, r.pc, r.frames, r.nframes, r.title));
+	assert_string_equal(c->guilty, r.guilty);
+	assert_int_equal(c->n_frames, 3);
+	for (size_t i = 0; i < 3; i++) {
+		assert_string_equal(c->frames[i]->function, frames[i].function);
+		if (frames[i].module)
+			assert_string_equal(c->frames[i]->module,
+					    frames[i].module);
+		else
+			assert_null(c->frames[i]->module);
+		assert_true(c->frames[i]->offset == frames[i].offset);
+		assert_true(c->frames[i]->size == frames[i].size);
+		assert_int_equal(c->frames[i]->reliable, frames[i].reliable);
+		assert_int_equal(c->frames[i]->inlined, frames[i].inlined);
+	}
+	assert_int_equal(c->cpu, 1);
+	assert_int_equal(c->pid, 5112);
+	assert_string_equal(c->comm, r.comm);
+	assert_string_equal(c->tainted, r.tainted);
+	assert_true(c->corrupted);
+	assert_false(c->truncated);
+	assert_string_equal(c->pc, r.pc);
+	assert_string_equal(c->hardware, r.hardware);
+	assert_true(c->panicked);
+
+	Oopsd__Origin *og = rec->origin;
+
+	assert_int_equal(og->source, RECORD_SOURCE_PSTORE_DMESG);
+	assert_int_equal(og->n_files, 2);
+	assert_string_equal(og->files[1], "dmesg-efi-2");
+	assert_string_equal(og->reason, "Oops");
+	assert_int_equal(og->parts_expected, 3);
+	assert_int_equal(og->parts_found, 2);
+	assert_false(og->complete);
+	assert_string_equal(og->decompressed_by, "zlib");
+	assert_int_equal(og->lost_messages, 4);
+	assert_int_equal(og->ecc_corrected, 5);
+	assert_int_equal(og->ecc_unrecoverable, 6);
+	assert_int_equal(og->n_attachments, 1);
+	assert_int_equal(og->start_line, 3);
+	assert_int_equal(og->end_line, 13);
+	assert_true(rec->crash_time_us == o.crash_time_us);
+	assert_true(rec->collected_time_us == o.collected_time_us);
+	assert_true(rec->boot_time_us == r.time_us);
+	assert_string_equal(rec->agent_version, "9.9.9");
+
+	assert_int_equal(record_text(rec, 1 << 20, &text, &len), 0);
+	assert_int_equal(len, strlen(report_text));
+	assert_string_equal(text, report_text);
+	free(text);
+	/* The text is compressed. */
+	assert_true(rec->report_z.len < strlen(report_text));
+	record_free(rec);
+}
+
+static void test_absent_values(void **state)
+{
+	struct oops_report r;
+	struct record_origin o = RECORD_ORIGIN_INIT;
+	Oopsd__CrashRecord *rec;
+	uint8_t buf[4096];
+	const char *reason;
+	int n;
+
+	memset(&r, 0, sizeof(r));
+	r.cpu = r.pid = -1;
+	r.time_us = -1;
+	n = record_pack(&r, &o, SIZE_MAX, buf, sizeof(buf));
+	assert_true(n > 0);
+	assert_int_equal(record_unpack(buf, n, NULL, &rec, &reason), 0);
+	assert_false(rec->crash->has_cpu);
+	assert_false(rec->crash->has_pid);
+	assert_false(rec->has_boot_time_us);
+	assert_false(rec->has_crash_time_us);
+	assert_false(rec->has_report_z);
+	assert_true(rec->origin->complete); /* the default */
+	assert_string_equal(rec->agent_version, OOPSD_VERSION);
+	record_free(rec);
+}
+
+static void test_id(void **state)
+{
+	struct oops_report r;
+	struct record_origin o, o2;
+	uint8_t a[RECORD_ID_LEN], b[RECORD_ID_LEN];
+
+	make_report(&r);
+	make_origin(&o);
+	record_make_id(&r, &o, a);
+	/* What changes between two collections of one crash does not count. */
+	o2 = o;
+	o2.collected_time_us += 1000;
+	o2.collected_boot_id = "22222222222222222222222222222222";
+	o2.hostname = "renamed";
+	o2.agent_version = "10.0";
+	o2.parts_found = 3;
+	record_make_id(&r, &o2, b);
+	assert_memory_equal(a, b, RECORD_ID_LEN);
+
+	/* What tells two crashes apart does. */
+	o2 = o;
+	o2.boot_id = "33333333333333333333333333333333";
+	record_make_id(&r, &o2, b);
+	assert_memory_not_equal(a, b, RECORD_ID_LEN);
+	o2 = o;
+	o2.machine_id = "99999999999999999999999999999999";
+	record_make_id(&r, &o2, b);
+	assert_memory_not_equal(a, b, RECORD_ID_LEN);
+	o2 = o;
+	o2.nfiles = 1;
+	record_make_id(&r, &o2, b);
+	assert_memory_not_equal(a, b, RECORD_ID_LEN);
+	o2 = o;
+	o2.source = RECORD_SOURCE_KMSG;
+	record_make_id(&r, &o2, b);
+	assert_memory_not_equal(a, b, RECORD_ID_LEN);
+	r.time_us++;
+	record_make_id(&r, &o, b);
+	assert_memory_not_equal(a, b, RECORD_ID_LEN);
+	make_report(&r);
+	r.text_len--;
+	record_make_id(&r, &o, b);
+	assert_memory_not_equal(a, b, RECORD_ID_LEN);
+	/* A boot id that is not the crashed boot's is left out. */
+	make_report(&r);
+	o2 = o;
+	o2.boot_id_is_crashed_boot = false;
+	record_make_id(&r, &o2, a);
+	o2.boot_id = "44444444444444444444444444444444";
+	record_make_id(&r, &o2, b);
+	assert_memory_equal(a, b, RECORD_ID_LEN);
+}
+
+static void test_text_cut_and_fit(void **state)
+{
+	struct oops_report r;
+	struct record_origin o;
+	Oopsd__CrashRecord *rec;
+	uint8_t buf[4096];
+	const char *reason;
+	char *text;
+	size_t len;
+	int full, none, n;
+
+	make_report(&r);
+	r.panicked = false;
+	make_origin(&o);
+	full = record_pack(&r, &o, SIZE_MAX, buf, sizeof(buf));
+	none = record_pack(&r, &o, 0, buf, sizeof(buf));
+	assert_true(none > 0 && none < full);
+	assert_int_equal(record_unpack(buf, none, NULL, &rec, &reason), 0);
+	assert_false(rec->has_report_z);
+	assert_true(rec->crash->truncated);
+	record_free(rec);
+
+	n = record_pack(&r, &o, 100, buf, sizeof(buf));
+	assert_int_equal(record_unpack(buf, n, NULL, &rec, &reason), 0);
+	assert_int_equal(record_text(rec, 1 << 20, &text, &len), 0);
+	assert_int_equal(len, 100);
+	assert_memory_equal(text, report_text, 100);
+	assert_true(rec->crash->truncated);
+	free(text);
+	record_free(rec);
+
+	assert_int_equal(record_pack(&r, &o, SIZE_MAX, buf, full - 1),
+			 -EMSGSIZE);
+	n = record_pack_fit(&r, &o, buf, full - 1);
+	assert_true(n > 0 && n < full);
+	assert_int_equal(record_unpack(buf, n, NULL, &rec, &reason), 0);
+	assert_true(rec->crash->truncated);
+	record_free(rec);
+	assert_int_equal(record_pack_fit(&r, &o, buf, none - 1), -EMSGSIZE);
+}
+
+static int pack_rec(Oopsd__CrashRecord *rec, uint8_t *buf, size_t cap)
+{
+	size_t n = oopsd__crash_record__get_packed_size(rec);
+
+	assert_true(n <= cap);
+	return (int)oopsd__crash_record__pack(rec, buf);
+}
+
+static void test_limits(void **state)
+{
+	struct record_limits lim = RECORD_LIMITS_INIT;
+	struct oops_report r;
+	struct record_origin o;
+	Oopsd__CrashRecord *rec;
+	uint8_t buf[4096];
+	const char *reason;
+	int n;
+
+	make_report(&r);
+	make_origin(&o);
+	n = record_pack(&r, &o, SIZE_MAX, buf, sizeof(buf));
+
+	lim.max_frames = 2;
+	assert_int_equal(record_unpack(buf, n, &lim, &rec, &reason), -E2BIG);
+	assert_string_equal(reason, "too_many_frames");
+	lim = (struct record_limits)RECORD_LIMITS_INIT;
+	lim.max_files = 1;
+	assert_int_equal(record_unpack(buf, n, &lim, &rec, &reason), -E2BIG);
+	assert_string_equal(reason, "too_many_files");
+	lim = (struct record_limits)RECORD_LIMITS_INIT;
+	lim.max_string = 20;
+	assert_int_equal(record_unpack(buf, n, &lim, &rec, &reason), -E2BIG);
+	assert_string_equal(reason, "string_length");
+	lim = (struct record_limits)RECORD_LIMITS_INIT;
+	lim.max_text = 100;
+	assert_int_equal(record_unpack(buf, n, &lim, &rec, &reason), -E2BIG);
+	assert_string_equal(reason, "report_too_long");
+	lim = (struct record_limits)RECORD_LIMITS_INIT;
+	lim.max_record = n - 1;
+	assert_int_equal(record_unpack(buf, n, &lim, &rec, &reason),
+			 -EMSGSIZE);
+	assert_string_equal(reason, "too_large");
+	lim = (struct record_limits)RECORD_LIMITS_INIT;
+	lim.max_alloc = 512;
+	assert_int_equal(record_unpack(buf, n, &lim, &rec, &reason), -E2BIG);
+	assert_string_equal(reason, "alloc_budget");
+
+	/* No id, a bad id. */
+	Oopsd__CrashRecord bare = OOPSD__CRASH_RECORD__INIT;
+
+	n = pack_rec(&bare, buf, sizeof(buf));
+	assert_int_equal(record_unpack(buf, n, NULL, &rec, &reason), -EBADMSG);
+	assert_string_equal(reason, "no_id");
+	bare.has_id = 1;
+	bare.id.data = (uint8_t *)"short";
+	bare.id.len = 5;
+	n = pack_rec(&bare, buf, sizeof(buf));
+	assert_int_equal(record_unpack(buf, n, NULL, &rec, &reason), -EBADMSG);
+	assert_string_equal(reason, "bad_id");
+}
+
+static void test_zlib_bomb_and_corrupt_text(void **state)
+{
+	static uint8_t zeros[4 << 20];
+	static uint8_t z[64 << 10], buf[80 << 10];
+	Oopsd__CrashRecord r = OOPSD__CRASH_RECORD__INIT, *rec;
+	uLongf zlen = sizeof(z);
+	const char *reason;
+	char *text;
+	size_t len;
+	int n;
+
+	/* 4 MiB of zeros deflate to ~4 KiB: claim 100 bytes. */
+	assert_int_equal(compress2(z, &zlen, zeros, sizeof(zeros), 9), Z_OK);
+	r.has_id = 1;
+	r.id.data = zeros;
+	r.id.len = RECORD_ID_LEN;
+	r.has_report_z = r.has_report_len = 1;
+	r.report_z.data = z;
+	r.report_z.len = zlen;
+	r.report_len = 100;
+	n = pack_rec(&r, buf, sizeof(buf));
+	assert_int_equal(record_unpack(buf, n, NULL, &rec, &reason), 0);
+	assert_int_equal(record_text(rec, 1 << 20, &text, &len), -E2BIG);
+	assert_null(text);
+	record_free(rec);
+
+	/* Claiming the true size is refused by the limit, before inflating. */
+	r.report_len = sizeof(zeros);
+	n = pack_rec(&r, buf, sizeof(buf));
+	assert_int_equal(record_unpack(buf, n, NULL, &rec, &reason), -E2BIG);
+	assert_string_equal(reason, "report_too_long");
+
+	/* Claiming more than there is. */
+	uint8_t small[64];
+	uLongf sl = sizeof(small);
+
+	assert_int_equal(compress2(small, &sl, (const Bytef *)"hello", 5, 9),
+			 Z_OK);
+	r.report_z.data = small;
+	r.report_z.len = sl;
+	r.report_len = 6;
+	n = pack_rec(&r, buf, sizeof(buf));
+	assert_int_equal(record_unpack(buf, n, NULL, &rec, &reason), 0);
+	assert_int_equal(record_text(rec, 1 << 20, &text, &len), -EBADMSG);
+	/* A cut stream and a corrupt one. */
+	rec->report_len = 5;
+	rec->report_z.len = sl - 3;
+	assert_int_equal(record_text(rec, 1 << 20, &text, &len), -EBADMSG);
+	rec->report_z.len = sl;
+	rec->report_z.data[0] ^= 0xff;
+	assert_int_equal(record_text(rec, 1 << 20, &text, &len), -EBADMSG);
+	rec->report_z.data[0] ^= 0xff;
+	assert_int_equal(record_text(rec, 4, &text, &len), -E2BIG);
+	assert_int_equal(record_text(rec, 5, &text, &len), 0);
+	assert_string_equal(text, "hello");
+	free(text);
+
+	/* JSON says why the text is missing. */
+	struct json j;
+
+	rec->report_z.data[0] ^= 0xff;
+	json_init(&j);
+	assert_int_equal(record_to_json(rec, &j), 0);
+	assert_non_null(strstr(j.buf, "\"report\":null"));
+	assert_non_null(strstr(j.buf, "\"report_error\":\"corrupt\""));
+	json_free(&j);
+	record_free(rec);
+}
+
+/*
+ * Texts compressed without a dictionary (older agents, other tools) still
+ * inflate; a dictionary this build does not know is refused, not guessed.
+ */
+static void test_text_dictionaries(void **state)
+{
+	static const char hello[] = "Call Trace:\n <TASK>\n";
+	Oopsd__CrashRecord r = OOPSD__CRASH_RECORD__INIT;
+	uint8_t z[256], id[RECORD_ID_LEN] = { 0 };
+	uLongf zl = sizeof(z);
+	char *text;
+	size_t len;
+	z_stream zs;
+
+	r.has_id = 1;
+	r.id.data = id;
+	r.id.len = sizeof(id);
+	r.has_report_z = r.has_report_len = 1;
+	r.report_len = strlen(hello);
+	assert_int_equal(compress2(z, &zl, (const Bytef *)hello, strlen(hello),
+				   9),
+			 Z_OK);
+	r.report_z.data = z;
+	r.report_z.len = zl;
+	assert_int_equal(record_text(&r, 1 << 20, &text, &len), 0);
+	assert_string_equal(text, hello);
+	free(text);
+
+	/* The same text with another preset dictionary. */
+	memset(&zs, 0, sizeof(zs));
+	assert_int_equal(deflateInit(&zs, 9), Z_OK);
+	assert_int_equal(deflateSetDictionary(&zs, (const Bytef *)"other", 5),
+			 Z_OK);
+	zs.next_in = (Bytef *)hello;
+	zs.avail_in = (uInt)strlen(hello);
+	zs.next_out = z;
+	zs.avail_out = sizeof(z);
+	assert_int_equal(deflate(&zs, Z_FINISH), Z_STREAM_END);
+	r.report_z.len = sizeof(z) - zs.avail_out;
+	deflateEnd(&zs);
+	assert_int_equal(record_text(&r, 1 << 20, &text, &len), -EBADMSG);
+	assert_null(text);
+
+	/* Ours: the zlib header names its Adler-32 (FDICT set). */
+	struct oops_report rep;
+	struct record_origin o = RECORD_ORIGIN_INIT;
+	Oopsd__CrashRecord *rec;
+	uint8_t buf[4096];
+	const char *reason;
+	int n;
+
+	make_report(&rep);
+	n = record_pack(&rep, &o, SIZE_MAX, buf, sizeof(buf));
+	assert_int_equal(record_unpack(buf, n, NULL, &rec, &reason), 0);
+	assert_true(rec->report_z.data[1] & 0x20);
+	uLong a = adler32(1, (const Bytef *)record_zdict_v1,
+			  (uInt)record_zdict_v1_len);
+	assert_int_equal(rec->report_z.data[2], (a >> 24) & 0xff);
+	assert_int_equal(rec->report_z.data[5], a & 0xff);
+	record_free(rec);
+}
+
+static void test_truncated_and_corrupt(void **state)
+{
+	struct oops_report r;
+	struct record_origin o;
+	Oopsd__CrashRecord *rec;
+	uint8_t buf[4096], copy[4096];
+	const char *reason;
+	int n, full_ok = 0;
+
+	make_report(&r);
+	make_origin(&o);
+	n = record_pack(&r, &o, SIZE_MAX, buf, sizeof(buf));
+	for (int len = 0; len < n; len++) {
+		/* A prefix may end on a field boundary and still decode. */
+		if (record_unpack(buf, len, NULL, &rec, &reason) == 0) {
+			struct json j;
+
+			json_init(&j);
+			record_to_json(rec, &j);
+			json_free(&j);
+			record_free(rec);
+		} else {
+			assert_non_null(reason);
+		}
+	}
+	for (int i = 0; i < n; i++) {
+		memcpy(copy, buf, n);
+		copy[i] ^= 0xa5;
+		if (record_unpack(copy, n, NULL, &rec, &reason) == 0) {
+			struct json j;
+
+			full_ok++;
+			json_init(&j);
+			assert_int_equal(record_to_json(rec, &j), 0);
+			json_free(&j);
+			record_free(rec);
+		}
+	}
+	/* Most corruptions break the framing; some only change a value. */
+	assert_true(full_ok < n);
+}
+
+/*
+ * Forward compatibility: a record from a newer agent, with a field number
+ * and an enum value this build does not know, decodes and prints.
+ */
+static void test_newer_record(void **state)
+{
+	struct oops_report r;
+	struct record_origin o;
+	Oopsd__CrashRecord *rec;
+	uint8_t buf[4096];
+	const char *reason;
+	struct json j;
+	int n;
+
+	make_report(&r);
+	make_origin(&o);
+	n = record_pack(&r, &o, SIZE_MAX, buf, sizeof(buf));
+	/* Field 99 varint 7, field 100 bytes "new". */
+	buf[n++] = 0x98;
+	buf[n++] = 0x06;
+	buf[n++] = 7;
+	buf[n++] = 0xa2;
+	buf[n++] = 0x06;
+	buf[n++] = 3;
+	memcpy(buf + n, "new", 3);
+	n += 3;
+	/* A crash sub-message with kind 99 (merged into the crash). */
+	static const uint8_t crash_kind99[] = { 0x22, 0x02, 0x08, 99 };
+	/* An origin with source 77. */
+	static const uint8_t origin_src77[] = { 0x2a, 0x02, 0x08, 77 };
+
+	memcpy(buf + n, crash_kind99, sizeof(crash_kind99));
+	n += sizeof(crash_kind99);
+	memcpy(buf + n, origin_src77, sizeof(origin_src77));
+	n += sizeof(origin_src77);
+	assert_int_equal(record_unpack(buf, n, NULL, &rec, &reason), 0);
+	assert_string_equal(rec->crash->title, r.title);
+	assert_string_equal(record_kind_name(rec->crash->kind), "UNKNOWN");
+	assert_string_equal(record_source_name(rec->origin->source), "unknown");
+	json_init(&j);
+	assert_int_equal(record_to_json(rec, &j), 0);
+	assert_non_null(strstr(j.buf, "\"kind\":\"UNKNOWN\""));
+	assert_non_null(strstr(j.buf, "\"source\":\"unknown\""));
+	assert_non_null(strstr(j.buf, "\"title\":\"kernel BUG in ext4_get_group_info\""));
+	json_free(&j);
+	record_free(rec);
+}
+
+/*
+ * Backward compatibility: a record from an older agent that knew only id,
+ * title and kind (bytes written by hand) decodes; what it lacks is null
+ * or the schema default.
+ */
+static void test_older_record(void **state)
+{
+	static const uint8_t old[] = {
+		0x0a, 16, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16,
+		0x22, 10, 0x08, 2, 0x12, 6, 'W', 'A', 'R', 'N', 'I', 'N',
+	};
+	Oopsd__CrashRecord *rec;
+	const char *reason;
+	struct json j;
+
+	assert_int_equal(record_unpack(old, sizeof(old), NULL, &rec, &reason),
+			 0);
+	assert_int_equal(rec->crash->kind, OOPS_KIND_WARNING);
+	assert_null(rec->origin);
+	assert_null(rec->host);
+	json_init(&j);
+	assert_int_equal(record_to_json(rec, &j), 0);
+	assert_non_null(strstr(j.buf, "\"id\":\"0102030405060708090a0b0c0d0e0f10\""));
+	assert_non_null(strstr(j.buf, "\"kind\":\"WARNING\""));
+	assert_non_null(strstr(j.buf, "\"title\":\"WARNIN\""));
+	assert_non_null(strstr(j.buf, "\"cpu\":null"));
+	assert_non_null(strstr(j.buf, "\"signature\":null"));
+	assert_non_null(strstr(j.buf, "\"complete\":true"));
+	assert_non_null(strstr(j.buf, "\"report\":null"));
+	assert_null(strstr(j.buf, "report_error"));
+	json_free(&j);
+	record_free(rec);
+}
+
+static void test_json(void **state)
+{
+	struct oops_report r;
+	struct record_origin o;
+	Oopsd__CrashRecord *rec;
+	uint8_t buf[4096];
+	const char *reason;
+	char sig[SIG_HEX_LEN + 1], want[64];
+	struct json j;
+	int n;
+
+	make_report(&r);
+	make_origin(&o);
+	n = record_pack(&r, &o, SIZE_MAX, buf, sizeof(buf));
+	assert_int_equal(record_unpack(buf, n, NULL, &rec, &reason), 0);
+	json_init(&j);
+	assert_int_equal(record_to_json(rec, &j), 0);
+	static const char *const expect[] = {
+		"{\"id\":\"",
+		"\"kind\":\"BUG\"",
+		"\"corrupted\":true",
+		"\"guilty\":\"ext4_get_group_info\"",
+		"\"frames\":[{\"function\":\"ext4_mb_load_buddy_gfp\","
+		"\"offset\":195,\"size\":2080,\"module\":null,"
+		"\"reliable\":true,\"inlined\":false},",
+		"\"module\":\"ext4\",\"reliable\":false",
+		"\"cpu\":1,\"pid\":5112,\"comm\":\"syz-executor213\"",
+		"\"tainted\":\"G        W\"",
+		"\"release\":\"6.3.0-rc4\",\"build\":\"#0\"",
+		"\"arch\":\"x86_64\"",
+		"\"start_line\":3,\"end_line\":13",
+		"\"truncated\":false,\"panicked\":true",
+		"\"host\":{\"hostname\":\"web-17\"",
+		"\"source\":\"pstore-dmesg\"",
+		"\"files\":[\"dmesg-efi-1\",\"dmesg-efi-2\"]",
+		"\"reason\":\"Oops\",\"parts_expected\":3,\"parts_found\":2,"
+		"\"complete\":false,\"decompressed_by\":\"zlib\","
+		"\"lost_messages\":4",
+		"\"crash_time\":\"2023-11-14T22:13:20.123456Z\"",
+		"\"agent_version\":\"9.9.9\"",
+		"\"report\":\"------------[ cut here ]------------\\nkernel BUG",
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(expect); i++)
+		if (strstr(j.buf, expect[i]) == NULL)
+			fail_msg("missing %s in %s", expect[i], j.buf);
+	sig_format(sig_title(r.title), sig);
+	snprintf(want, sizeof(want), "\"signature\":\"%s\"", sig);
+	assert_non_null(strstr(j.buf, want));
+	json_free(&j);
+	record_free(rec);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_round_trip),
+		cmocka_unit_test(test_absent_values),
+		cmocka_unit_test(test_id),
+		cmocka_unit_test(test_text_cut_and_fit),
+		cmocka_unit_test(test_limits),
+		cmocka_unit_test(test_zlib_bomb_and_corrupt_text),
+		cmocka_unit_test(test_text_dictionaries),
+		cmocka_unit_test(test_truncated_and_corrupt),
+		cmocka_unit_test(test_newer_record),
+		cmocka_unit_test(test_older_record),
+		cmocka_unit_test(test_json),
+	};
+
+	return cmocka_run_group_tests_name("record", tests, NULL, NULL);
+}
