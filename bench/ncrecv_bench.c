@@ -116,7 +116,7 @@ static void on_tick(struct evloop *loop, void *arg)
 		evloop_stop(loop);
 		return;
 	}
-	evloop_timer_arm(loop, &b->tick, now + 10);
+	evloop_timer_arm(loop, &b->tick, now + 2);
 }
 
 static int add_expected(struct bench *b, const char *path)
@@ -210,7 +210,7 @@ int main(int argc, char **argv)
 	}
 	b.start_ms = evloop_now_ms();
 	ev_timer_init(&b.tick, on_tick, &b);
-	evloop_timer_arm(b.loop, &b.tick, b.start_ms + 50);
+	evloop_timer_arm(b.loop, &b.tick, b.start_ms + 2);
 	evloop_run(b.loop);
 	/* Complete what is still open (reports whose idle time is not up). */
 	if (!b.want_idle)
