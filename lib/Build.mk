@@ -2,6 +2,8 @@
 
 # The daemon core.
 lib-y += log.o evloop.o conf.o json.o util.o daemon.o
+# Least privilege: the seccomp allow-list (a stub without CONFIG_SECCOMP).
+lib-y += sandbox.o
 
 # The agent's durable spool.
 lib-$(CONFIG_AGENT) += spool.o
