@@ -11,6 +11,7 @@
 #include <zlib.h>
 
 #include "oopsd.pb-c.h"
+#include "record.h"
 
 /* Our own records hold at most CONFIG_MAX_REPORT_BYTES of text; allow
  * more so a record from another build still inflates, but stay bounded. */
@@ -37,15 +38,12 @@ static int fit_pack(Oopsd__CrashRecord *r, size_t max, uint8_t **out,
 static int fit_set_text(Oopsd__CrashRecord *r, const char *text, size_t keep,
 			uint8_t **zbuf)
 {
-	uLongf zlen = compressBound((uLong)keep);
-	uint8_t *z = malloc(zlen);
+	uint8_t *z = NULL;
+	size_t zlen = 0;
+	int rc = record_compress_text(text, keep, &z, &zlen);
 
-	if (z == NULL)
-		return -ENOMEM;
-	if (compress2(z, &zlen, (const Bytef *)text, (uLong)keep, 9) != Z_OK) {
-		free(z);
-		return -ENOMEM;
-	}
+	if (rc < 0)
+		return rc;
 	free(*zbuf);
 	*zbuf = z;
 	r->has_report_z = true;
@@ -91,15 +89,14 @@ int agent_record_fit(const uint8_t *rec, size_t len, size_t max, uint8_t **out,
 
 	if (r->has_report_z && r->report_z.len > 0 && r->has_report_len &&
 	    r->report_len > 0 && r->report_len <= FIT_MAX_TEXT) {
-		tlen = r->report_len;
-		text = malloc(tlen);
-		if (text == NULL) {
-			rc = -ENOMEM;
+		size_t got = 0;
+
+		/* record_text() knows the preset dictionary; uncompress()
+		 * does not. */
+		rc = record_text(r, FIT_MAX_TEXT, &text, &got);
+		if (rc == -ENOMEM)
 			goto out;
-		}
-		if (uncompress((Bytef *)text, &tlen, r->report_z.data,
-			       (uLong)r->report_z.len) != Z_OK)
-			tlen = 0;
+		tlen = rc < 0 ? 0 : got;
 	}
 	/* Shrink the kept text in proportion to the excess until it fits;
 	 * a handful of rounds at most (compression is not linear). */

@@ -2,6 +2,8 @@
 
 # The daemon core.
 lib-y += log.o evloop.o conf.o json.o util.o daemon.o
+# Least privilege: the seccomp allow-list (a stub without CONFIG_SECCOMP).
+lib-y += sandbox.o
 
 # The agent's durable spool.
 lib-$(CONFIG_AGENT) += spool.o
@@ -10,7 +12,7 @@ lib-$(CONFIG_AGENT) += spool.o
 lib-y += oops.o oops_line.o oops_header.o oops_frame.o oops_title.o oops_json.o
 
 # Records, signatures and the wire codec (always built).
-lib-y += pbutil.o wire.o signature.o record.o
+lib-y += pbutil.o wire.o signature.o record.o record_dict.o
 lib-$(CONFIG_AUTH_HMAC) += wire_hmac.o
 
 # Sources.

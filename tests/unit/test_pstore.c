@@ -888,6 +888,30 @@ static void test_enc_z(void **state)
 		pstore_scan_free(s);
 		free(z);
 	}
+	/*
+	 * Decoded text counts in the scan's memory budget: with 4 KiB of
+	 * budget left after the raw bytes, a record is decoded to at most
+	 * that; with less, it is not decoded at all (skipped, counted).
+	 */
+	{
+		size_t zl;
+		char *z = compress_as("deflate", rec, rl, &zl);
+		struct pstore_scan *s = NULL;
+		struct pstore_options o = { .max_total_bytes = zl + 4096 };
+		struct pstore_blob blob = { "dmesg-ramoops-0.enc.z", z, zl, 0, 0 };
+
+		assert_int_equal(pstore_scan_mem(&blob, 1, &o, &s), 0);
+		assert_int_equal(s->files[0].text_len, 4096);
+		assert_true(s->files[0].cut);
+		pstore_scan_free(s);
+		o.max_total_bytes = zl + 100;
+		assert_int_equal(pstore_scan_mem(&blob, 1, &o, &s), 0);
+		assert_int_equal(s->stats.skipped, 1);
+		assert_int_equal(s->files[0].error, -EFBIG);
+		assert_int_equal(s->nitems, 0);
+		pstore_scan_free(s);
+		free(z);
+	}
 	/* Nothing decodes (lzo, 842, or a truncated stream): raw kept. */
 	{
 		size_t zl;
@@ -1180,6 +1204,63 @@ static void test_remove_state(void **state)
 	free(log);
 }
 
+/*
+ * What no record uses goes with the last acknowledgement: a Shutdown dump
+ * without a report and a dump of uninitialised RAM; a symlink, a name that
+ * does not parse and a directory are never touched.  With no item at all,
+ * pstore_remove_unclaimed() frees the space at once (EFI NVRAM fills up
+ * otherwise).
+ */
+static void test_remove_unclaimed(void **state)
+{
+	char *dir = test_tmpdir(), *var = test_tmpdir(), st[1100], p[1100];
+	size_t ends[4], l0;
+	char *log = boot_log(ends);
+	char *a = dump_record(log, 0, ends[0], "Oops", 1, 1, &l0);
+	char junk[512];
+	struct pstore_scan *s = NULL;
+	const char *shut = "Shutdown#1 Part1\n<6>[ 99.000000] reboot: Power down\n";
+
+	for (size_t i = 0; i < sizeof(junk); i++)
+		junk[i] = (char)(i * 131 + 7);
+	snprintf(st, sizeof(st), "%s/pstore.state", var);
+	write_file(dir, "dmesg-ramoops-0", a, l0);
+	write_file(dir, "dmesg-efi-170000000001001", shut, strlen(shut));
+	write_file(dir, "dmesg-ramoops-2", junk, sizeof(junk));
+	write_file(dir, "not-pstore", "x", 1);
+	snprintf(p, sizeof(p), "%s/dmesg-ramoops-3", dir);
+	assert_int_equal(symlink("/etc/hostname", p), 0);
+	snprintf(p, sizeof(p), "%s/dmesg-ramoops-4", dir);
+	assert_int_equal(mkdir(p, 0700), 0);
+
+	assert_int_equal(pstore_scan_dir(dir, NULL, &s), 0);
+	assert_int_equal(s->nitems, 1);
+	/* An item is not acknowledged yet: nothing goes. */
+	assert_int_equal(pstore_remove_unclaimed(s), 0);
+	assert_true(exists(dir, "dmesg-efi-170000000001001"));
+	assert_int_equal(pstore_remove_entries(s, 0, st), 3);
+	assert_false(exists(dir, "dmesg-ramoops-0"));
+	assert_false(exists(dir, "dmesg-efi-170000000001001"));
+	assert_false(exists(dir, "dmesg-ramoops-2"));
+	assert_true(exists(dir, "not-pstore"));
+	assert_true(exists(dir, "dmesg-ramoops-3"));
+	assert_true(exists(dir, "dmesg-ramoops-4"));
+	assert_true(exists("/etc", "hostname"));
+	pstore_scan_free(s);
+
+	/* Nothing but a Shutdown dump: no item, removable at once. */
+	write_file(dir, "dmesg-efi-170000000001001", shut, strlen(shut));
+	assert_int_equal(pstore_scan_dir(dir, NULL, &s), 0);
+	assert_int_equal(s->nitems, 0);
+	assert_int_equal(pstore_remove_unclaimed(s), 1);
+	assert_false(exists(dir, "dmesg-efi-170000000001001"));
+	pstore_scan_free(s);
+	test_rmtree(dir);
+	test_rmtree(var);
+	free(a);
+	free(log);
+}
+
 /* ------------------------------------------------- real kernel output --- */
 
 /* tests/data/qemu/NAME (OOPSD_TESTDATA overrides tests/data). */
@@ -1313,6 +1394,7 @@ int main(void)
 		cmocka_unit_test(test_garbage),
 		cmocka_unit_test(test_dir_hostile),
 		cmocka_unit_test(test_remove_state),
+		cmocka_unit_test(test_remove_unclaimed),
 		cmocka_unit_test(test_qemu_oops_oops_panic),
 		cmocka_unit_test(test_qemu_shapes),
 	};
