@@ -283,7 +283,7 @@ static bool is_pc_line(const char *s, size_t n)
 {
 	static const char *const keys[] = {
 		"RIP: ", "EIP: ", "IP: ", "pc : ", "PC is at ", "NIP [",
-		"NIP:  ", "epc : ", "epc: ", NULL,
+		"epc : ", "epc: ", NULL,
 	};
 
 	for (int i = 0; keys[i]; i++)
@@ -299,12 +299,12 @@ static const char *guess_arch(const char *text, size_t n)
 		return "x86_64";
 	if (oops_has(text, n, "\nEIP: ") || oops_has(text, n, " EIP: "))
 		return "x86";
-	if (oops_has(text, n, "\npc : ") || oops_has(text, n, "\nlr : ") ||
-	    oops_has(text, n, " el1h_64_") || oops_has(text, n, "ESR = 0x"))
-		return "arm64";
 	if (oops_has(text, n, "PC is at ") || oops_has(text, n, "LR is at ") ||
 	    oops_has(text, n, ") from [<"))
 		return "arm";
+	if (oops_has(text, n, "\npc : ") || oops_has(text, n, "\nlr : ") ||
+	    oops_has(text, n, " el1h_64_") || oops_has(text, n, "ESR = 0x"))
+		return "arm64";
 	if (oops_has(text, n, "epc : ") || oops_has(text, n, " badaddr: ") ||
 	    oops_has(text, n, "\n ra : "))
 		return "riscv";
@@ -480,6 +480,21 @@ static int build_report(struct oops_parser *p, struct oops_open *o,
 
 			trim(&t, &k);
 			r->hardware = dupn(t, k);
+		}
+	}
+	if (r->comm == NULL && nl > 0 && oops_has(l[0].s, l[0].n, "INFO: task ")) {
+		/* "INFO: task java:21873 blocked for more than 120 seconds." */
+		const char *c = oops_memstr(l[0].s, l[0].n, "INFO: task ") + 11;
+		const char *e = oops_memstr(c, l[0].n - (size_t)(c - l[0].s),
+					    " blocked");
+		const char *colon = NULL;
+
+		for (const char *q = c; e != NULL && q < e; q++)
+			if (*q == ':')
+				colon = q;
+		if (colon != NULL) {
+			r->comm = dupn(c, (size_t)(colon - c));
+			r->pid = parse_int(colon + 1, (size_t)(e - colon - 1));
 		}
 	}
 	if (r->cpu < 0 && nl > 0)
@@ -822,6 +837,16 @@ static int process_line(struct oops_parser *p, const char *s, size_t n)
 			return open_report(p, &l, h);
 		}
 		return 0;
+	}
+	if (h == HDR_OOM && o->hdr == HDR_OOM &&
+	    !oops_has(l.text, l.len, "invoked oom-killer")) {
+		/* "Out of memory: Killed process" ends the OOM report. */
+		rc = append(p, o, l.text, l.len);
+		o->ended = true;
+		o->tail = 0;
+		if (o->title_len == 0)
+			o->title_len = o->len;
+		return rc;
 	}
 	if (h != HDR_NONE && !oops_header_in_report(h)) {
 		if (o->ctx_type == OOPS_CTX_CALLER) {

@@ -171,6 +171,16 @@ bool oops_frame_parse(const char *s, size_t n, struct oops_frame *f)
 		have_off = true;
 	}
 	if (arm) {
+		/* "(f [mod])" or "(f+0x1/0x2 [mod])". */
+		if (end - p > 2 && p[0] == ' ' && p[1] == '[') {
+			const char *me = memchr(p, ']', (size_t)(end - p));
+
+			if (me != NULL) {
+				mod = p + 2;
+				modlen = (size_t)(me - mod);
+				p = me + 1;
+			}
+		}
 		if (p >= end || *p != ')')
 			return false;
 		p++;

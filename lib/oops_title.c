@@ -1003,6 +1003,7 @@ static void title_bug(struct tstate *t)
 	if (hdr_has(t, "unable to handle kernel paging request") ||
 	    hdr_has(t, "unable to handle page fault for address") ||
 	    hdr_has(t, "Unable to handle kernel data access") ||
+	    hdr_has(t, "BUG: Unable to handle kernel instruction fetch") ||
 	    hdr_has(t, "Unable to handle kernel instruction fetch")) {
 		t->res->kind = OOPS_KIND_PAGING;
 		title_in(t, "BUG: unable to handle kernel paging request",
@@ -1010,7 +1011,8 @@ static void title_bug(struct tstate *t)
 		return;
 	}
 	if (hdr_has(t, "unable to handle kernel NULL pointer dereference") ||
-	    hdr_has(t, "kernel NULL pointer dereference")) {
+	    hdr_has(t, "kernel NULL pointer dereference") ||
+	    hdr_has(t, "BUG: Kernel NULL pointer dereference")) {
 		t->res->kind = OOPS_KIND_NULL_DEREF;
 		title_in(t,
 			 "BUG: unable to handle kernel NULL pointer dereference",
@@ -1161,6 +1163,17 @@ static void title_info(struct tstate *t)
 		t->res->kind = OOPS_KIND_STALL;
 		title_in(t, "INFO: rcu detected stall", ST_RCU, ST_RCU2,
 			 EX_STALL, NULL);
+		if (t->res->corrupted &&
+		    find_line(&t->s, 0, "apic_timer_interrupt") >= t->s.n) {
+			/*
+			 * Kernels from 6.3 print the interrupt frames of the
+			 * stall as unreliable ("? "); the PC and the task's
+			 * stack still name the looping code.
+			 */
+			t->res->corrupted = false;
+			title_in(t, "INFO: rcu detected stall", ST_RIP_CT_STALL,
+				 NULL, EX_STALL, NULL);
+		}
 		return;
 	}
 	if (hdr_has(t, "INFO: task ") &&
@@ -1424,10 +1437,9 @@ static void title_ours(struct tstate *t, enum oops_hdr h)
 			"mem_cgroup", "charge", "try_charge", "reclaim",
 			"page_fault", "handle_mm_fault", "folio", NULL,
 		};
-		const char *what = hdr_has(t, "Memory cgroup") ||
-					   find_line(&t->s, 0, "memcg") < t->s.n
-				   ? "memory cgroup out of memory"
-				   : "out of memory";
+		const char *what = hdr_has(t, "Memory cgroup out of memory")
+					   ? "memory cgroup out of memory"
+					   : "out of memory";
 
 		t->res->kind = OOPS_KIND_OOM;
 		if (find_line(&t->s, 0, "Call Trace") < t->s.n ||
