@@ -317,6 +317,18 @@ static bool hdr_func(const struct oops_tline *t, const char **name,
 	return true;
 }
 
+/* A PC line naming a kernel function (not a user-space address). */
+static bool has_kernel_pc(const struct search *s)
+{
+	const char *name;
+	size_t len;
+
+	for (size_t i = 0; i < s->n; i++)
+		if (rip_line(&s->l[i], &name, &len) && name != NULL)
+			return true;
+	return false;
+}
+
 /* Does line t satisfy a finding part?  Adds any captured frame. */
 static bool part_match(struct search *s, const struct part *pt,
 		       const struct oops_tline *t, bool is_header)
@@ -1164,7 +1176,8 @@ static void title_info(struct tstate *t)
 		title_in(t, "INFO: rcu detected stall", ST_RCU, ST_RCU2,
 			 EX_STALL, NULL);
 		if (t->res->corrupted &&
-		    find_line(&t->s, 0, "apic_timer_interrupt") >= t->s.n) {
+		    find_line(&t->s, 0, "apic_timer_interrupt") >= t->s.n &&
+		    has_kernel_pc(&t->s)) {
 			/*
 			 * Kernels from 6.3 print the interrupt frames of the
 			 * stall as unreliable ("? "); the PC and the task's

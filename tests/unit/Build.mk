@@ -5,3 +5,4 @@ tests-$(CONFIG_AGENT) += test_spool
 tests-y += test_transport
 tests-y += test_wire test_signature test_record
 tests-$(CONFIG_STORE_SQLITE) += test_store
+tests-y += test_oops
