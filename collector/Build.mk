@@ -1,2 +1,2 @@
 # collector/: oops-collector.
-collector-y += main.o config.o
+collector-y += main.o config.o ingest.o ratelimit.o

@@ -213,8 +213,10 @@ bool oops_frame_parse(const char *s, size_t n, struct oops_frame *f)
 	if (mod != NULL && modlen < 64) {
 		/* Module names are [A-Za-z0-9_-]; anything else is not one. */
 		for (size_t i = 0; i < modlen; i++)
-			if (!is_sym(mod[i]) && mod[i] != '-')
+			if (!is_sym(mod[i]) && mod[i] != '-') {
 				mod = NULL;
+				break;
+			}
 		if (mod != NULL)
 			f->module = strndup(mod, modlen);
 	}

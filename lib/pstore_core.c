@@ -243,8 +243,11 @@ size_t pstore_strip_ecc(const char *buf, size_t len, struct pstore_ecc *ecc)
 	size_t n = len;
 
 	memset(ecc, 0, sizeof(*ecc));
-	/* The kernel writes "\n<notice>\n"; tolerate a missing final \n. */
-	if (n > 0 && buf[n - 1] == '\n')
+	/*
+	 * The kernel writes "\n<notice>\n"; tolerate a missing final \n and
+	 * the blank lines a copy may have added.
+	 */
+	while (n > 0 && buf[n - 1] == '\n')
 		n--;
 	end = buf + n;
 	start = n > 0 ? memrchr(buf, '\n', n) : NULL;
@@ -743,13 +746,16 @@ static const char *const consequence_msgs[] = {
 	"System is deadlocked on memory", /* after the OOM report */
 	"Out of memory",
 	"MCE: ",
+	"kasan.fault=panic",	   /* KASAN/KFENCE set to panic */
+	"kfence.fault=panic",
+	"panic_on_oops",
 };
 
 /*
- * Is r (a panic) the consequence of the report just before it?  Yes when
- * its message is one that only follows a report (above), or when it comes
- * right after one (within 3 lines) that is not a warning; a warning and a
- * later unrelated panic stay two crashes.
+ * Is r (a panic) the consequence of the report just before it?  Only when
+ * its message is one that follows a report (above): a panic that merely
+ * comes soon after a report ("crashmod: panic requested", a sysrq crash)
+ * is a crash of its own.
  */
 static bool is_consequence(const struct oops_report *cause,
 			   const struct oops_report *r)
@@ -763,17 +769,16 @@ static bool is_consequence(const struct oops_report *cause,
 	    r->start_line - cause->end_line > CONSEQUENCE_MAX_GAP)
 		return false;
 	m = strstr(r->text, "not syncing: ");
-	if (m != NULL) {
-		m += 13;
-		nl = strchr(m, '\n');
-		n = nl ? (size_t)(nl - m) : strlen(m);
-		for (size_t i = 0; i < ARRAY_SIZE(consequence_msgs); i++)
-			if (memmem(m, n, consequence_msgs[i],
-				   strlen(consequence_msgs[i])) != NULL)
-				return true;
-	}
-	return cause->kind != OOPS_KIND_WARNING &&
-	       r->start_line - cause->end_line <= 3;
+	if (m == NULL)
+		return false;
+	m += 13;
+	nl = strchr(m, '\n');
+	n = nl ? (size_t)(nl - m) : strlen(m);
+	for (size_t i = 0; i < ARRAY_SIZE(consequence_msgs); i++)
+		if (memmem(m, n, consequence_msgs[i],
+			   strlen(consequence_msgs[i])) != NULL)
+			return true;
+	return false;
 }
 
 static int rep_add(struct builder *b, size_t seg, struct oops_report *r)

@@ -19,10 +19,10 @@
 
 #include "util.h"
 
-#if CONFIG_PSTORE_LZ4
+#if ENABLE_PSTORE_LZ4
 #include <lz4.h>
 #endif
-#if CONFIG_PSTORE_ZSTD
+#if ENABLE_PSTORE_ZSTD
 #include <zstd.h>
 #endif
 
@@ -55,7 +55,7 @@ static long inflate_bounded(const void *in, size_t inlen, int wbits,
 
 static long lz4_bounded(const void *in, size_t inlen, char *out, size_t max)
 {
-#if CONFIG_PSTORE_LZ4
+#if ENABLE_PSTORE_LZ4
 	if (inlen > INT32_MAX || max > INT32_MAX)
 		return -EBADMSG;
 	int n = LZ4_decompress_safe(in, out, (int)inlen, (int)max);
@@ -68,7 +68,7 @@ static long lz4_bounded(const void *in, size_t inlen, char *out, size_t max)
 
 static long zstd_bounded(const void *in, size_t inlen, char *out, size_t max)
 {
-#if CONFIG_PSTORE_ZSTD
+#if ENABLE_PSTORE_ZSTD
 	ZSTD_DCtx *dc = ZSTD_createDCtx();
 	ZSTD_inBuffer ib = { in, inlen, 0 };
 	ZSTD_outBuffer ob = { out, max, 0 };

@@ -439,6 +439,32 @@ static void spool_make_room(struct spool *s, uint64_t need)
 			  s->dir, dropped, s->st.dropped);
 }
 
+/* The whole file image of a record (malloc'd), or NULL. */
+static unsigned char *spool_build(const void *id, size_t id_len,
+				  const void *meta, size_t meta_len,
+				  const void *rec, size_t rec_len,
+				  int64_t created_us)
+{
+	size_t len = SPOOL_HDR_SIZE + id_len + meta_len + rec_len;
+	unsigned char *buf = malloc(len);
+
+	if (buf == NULL)
+		return NULL;
+	memcpy(buf, SPOOL_MAGIC, 8);
+	put_le32(buf + 8, (uint32_t)id_len);
+	put_le32(buf + 12, (uint32_t)meta_len);
+	put_le32(buf + 16, (uint32_t)rec_len);
+	memcpy(buf + SPOOL_HDR_SIZE, id, id_len);
+	if (meta_len)
+		memcpy(buf + SPOOL_HDR_SIZE + id_len, meta, meta_len);
+	if (rec_len)
+		memcpy(buf + SPOOL_HDR_SIZE + id_len + meta_len, rec, rec_len);
+	put_le32(buf + 20, (uint32_t)crc32(0L, buf + SPOOL_HDR_SIZE,
+					   (uInt)(len - SPOOL_HDR_SIZE)));
+	put_le64(buf + 24, (uint64_t)created_us);
+	return buf;
+}
+
 int spool_put(struct spool *s, const void *id, size_t id_len,
 	      const void *meta, size_t meta_len, const void *rec,
 	      size_t rec_len, uint64_t *seqp)
@@ -461,22 +487,11 @@ int spool_put(struct spool *s, const void *id, size_t id_len,
 	len = SPOOL_HDR_SIZE + id_len + meta_len + rec_len;
 	if (s->max_bytes && len > s->max_bytes)
 		return -EFBIG;
-	buf = malloc(len);
+	slot.created_us = now_realtime_us();
+	buf = spool_build(id, id_len, meta, meta_len, rec, rec_len,
+			  slot.created_us);
 	if (buf == NULL)
 		return -ENOMEM;
-	memcpy(buf, SPOOL_MAGIC, 8);
-	put_le32(buf + 8, (uint32_t)id_len);
-	put_le32(buf + 12, (uint32_t)meta_len);
-	put_le32(buf + 16, (uint32_t)rec_len);
-	memcpy(buf + SPOOL_HDR_SIZE, id, id_len);
-	if (meta_len)
-		memcpy(buf + SPOOL_HDR_SIZE + id_len, meta, meta_len);
-	if (rec_len)
-		memcpy(buf + SPOOL_HDR_SIZE + id_len + meta_len, rec, rec_len);
-	put_le32(buf + 20, (uint32_t)crc32(0L, buf + SPOOL_HDR_SIZE,
-					   (uInt)(len - SPOOL_HDR_SIZE)));
-	slot.created_us = now_realtime_us();
-	put_le64(buf + 24, (uint64_t)slot.created_us);
 
 	spool_make_room(s, len);
 	slot.seq = s->next_seq;
@@ -579,6 +594,40 @@ int spool_remove(struct spool *s, uint64_t seq)
 		log_warn("spool: cannot delete %s/%s", s->dir, name);
 	spool_forget(s, slot);
 	s->st.removed++;
+	return 0;
+}
+
+int spool_replace(struct spool *s, uint64_t seq, const void *rec,
+		  size_t rec_len)
+{
+	struct spool_slot *slot = spool_find(s, seq);
+	struct spool_item it;
+	char name[SPOOL_NAME_LEN + 1];
+	unsigned char *buf;
+	size_t len;
+	int rc;
+
+	if (slot == NULL)
+		return -ENOENT;
+	if (rec_len > SPOOL_MAX_REC)
+		return -EINVAL;
+	rc = spool_load(s, seq, &it);
+	if (rc < 0)
+		return rc;
+	len = SPOOL_HDR_SIZE + it.id_len + it.meta_len + rec_len;
+	buf = spool_build(it.id, it.id_len, it.meta, it.meta_len, rec, rec_len,
+			  it.created_us);
+	spool_item_clear(&it);
+	if (buf == NULL)
+		return -ENOMEM;
+	spool_name(seq, name);
+	rc = write_file_atomic(s->dirfd, name, buf, len);
+	free(buf);
+	if (rc < 0)
+		return rc;
+	slot = spool_find(s, seq);
+	s->st.bytes = s->st.bytes - slot->size + len;
+	slot->size = (uint32_t)len;
 	return 0;
 }
 

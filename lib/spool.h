@@ -104,6 +104,15 @@ void spool_item_clear(struct spool_item *item);
  * collector deduplicates; call spool_sync() after a batch.  0 or -ENOENT.
  */
 int spool_remove(struct spool *s, uint64_t seq);
+/*
+ * Replace the record bytes of pending record `seq` (same id and meta), as
+ * crash-safely as spool_put(): the file holds the old or the new bytes.
+ * Used to cut a record that no longer fits a datagram.  0, -ENOENT,
+ * -EINVAL, or -errno (the old record stays).
+ */
+int spool_replace(struct spool *s, uint64_t seq, const void *rec,
+		  size_t rec_len);
+
 /* fsync the spool directory.  0 or -errno. */
 int spool_sync(struct spool *s);
 

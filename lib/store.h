@@ -134,6 +134,7 @@ struct store_rec {
 	int64_t seen_us, received_us;
 	const uint8_t *packed; /* the CrashRecord as received */
 	size_t packed_len;
+	const char *release;
 };
 typedef int (*store_rec_fn)(const struct store_rec *r, void *arg);
 

@@ -423,6 +423,68 @@ static void test_zlib_bomb_and_corrupt_text(void **state)
 	record_free(rec);
 }
 
+/*
+ * Texts compressed without a dictionary (older agents, other tools) still
+ * inflate; a dictionary this build does not know is refused, not guessed.
+ */
+static void test_text_dictionaries(void **state)
+{
+	static const char hello[] = "Call Trace:\n <TASK>\n";
+	Oopsd__CrashRecord r = OOPSD__CRASH_RECORD__INIT;
+	uint8_t z[256], id[RECORD_ID_LEN] = { 0 };
+	uLongf zl = sizeof(z);
+	char *text;
+	size_t len;
+	z_stream zs;
+
+	r.has_id = 1;
+	r.id.data = id;
+	r.id.len = sizeof(id);
+	r.has_report_z = r.has_report_len = 1;
+	r.report_len = strlen(hello);
+	assert_int_equal(compress2(z, &zl, (const Bytef *)hello, strlen(hello),
+				   9),
+			 Z_OK);
+	r.report_z.data = z;
+	r.report_z.len = zl;
+	assert_int_equal(record_text(&r, 1 << 20, &text, &len), 0);
+	assert_string_equal(text, hello);
+	free(text);
+
+	/* The same text with another preset dictionary. */
+	memset(&zs, 0, sizeof(zs));
+	assert_int_equal(deflateInit(&zs, 9), Z_OK);
+	assert_int_equal(deflateSetDictionary(&zs, (const Bytef *)"other", 5),
+			 Z_OK);
+	zs.next_in = (Bytef *)hello;
+	zs.avail_in = (uInt)strlen(hello);
+	zs.next_out = z;
+	zs.avail_out = sizeof(z);
+	assert_int_equal(deflate(&zs, Z_FINISH), Z_STREAM_END);
+	r.report_z.len = sizeof(z) - zs.avail_out;
+	deflateEnd(&zs);
+	assert_int_equal(record_text(&r, 1 << 20, &text, &len), -EBADMSG);
+	assert_null(text);
+
+	/* Ours: the zlib header names its Adler-32 (FDICT set). */
+	struct oops_report rep;
+	struct record_origin o = RECORD_ORIGIN_INIT;
+	Oopsd__CrashRecord *rec;
+	uint8_t buf[4096];
+	const char *reason;
+	int n;
+
+	make_report(&rep);
+	n = record_pack(&rep, &o, SIZE_MAX, buf, sizeof(buf));
+	assert_int_equal(record_unpack(buf, n, NULL, &rec, &reason), 0);
+	assert_true(rec->report_z.data[1] & 0x20);
+	uLong a = adler32(1, (const Bytef *)record_zdict_v1,
+			  (uInt)record_zdict_v1_len);
+	assert_int_equal(rec->report_z.data[2], (a >> 24) & 0xff);
+	assert_int_equal(rec->report_z.data[5], a & 0xff);
+	record_free(rec);
+}
+
 static void test_truncated_and_corrupt(void **state)
 {
 	struct oops_report r;
@@ -608,6 +670,7 @@ int main(void)
 		cmocka_unit_test(test_text_cut_and_fit),
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_zlib_bomb_and_corrupt_text),
+		cmocka_unit_test(test_text_dictionaries),
 		cmocka_unit_test(test_truncated_and_corrupt),
 		cmocka_unit_test(test_newer_record),
 		cmocka_unit_test(test_older_record),
