@@ -7,10 +7,12 @@
  *
  *   ncrecv_bench [--listen ADDR:PORT] [--no-parse] [--crash FILE]...
  *                [--quiet-ms MS] [--max-seconds S] [--rcvbuf BYTES]
- *                [--max-senders N] [--idle]
+ *                [--max-senders N] [--idle] [--delay-ms MS]
  *
  * --crash FILE: the expected title of each report is what the parser
  * gives for FILE parsed whole; every report received must match one.
+ * --delay-ms: bind, then wait before reading, so that the sender can
+ * fill the socket buffer: the rate then measured is the drain capacity.
  * --idle: after the traffic, wait until every sender is idle (held lines
  * out, parsers given back) and report the heap bytes per idle sender.
  */
@@ -21,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "evloop.h"
 #include "log.h"
@@ -113,7 +116,7 @@ static void on_tick(struct evloop *loop, void *arg)
 		evloop_stop(loop);
 		return;
 	}
-	evloop_timer_arm(loop, &b->tick, now + 50);
+	evloop_timer_arm(loop, &b->tick, now + 2);
 }
 
 static int add_expected(struct bench *b, const char *path)
@@ -149,6 +152,7 @@ int main(int argc, char **argv)
 		{ "rcvbuf", required_argument, NULL, 'r' },
 		{ "max-senders", required_argument, NULL, 's' },
 		{ "idle", no_argument, NULL, 'i' },
+		{ "delay-ms", required_argument, NULL, 'D' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct ncon_rx_config cfg = { .listen = "127.0.0.1:6666",
@@ -160,6 +164,7 @@ int main(int argc, char **argv)
 	int ch, err;
 	long hwm, rss;
 	size_t base;
+	unsigned long delay_ms = 0;
 
 	log_init("ncrecv_bench", 0, LOG_LEVEL_WARN);
 	while ((ch = getopt_long(argc, argv, "", lo, NULL)) != -1) {
@@ -177,6 +182,7 @@ int main(int argc, char **argv)
 			cfg.ncon.max_senders = strtoul(optarg, NULL, 10);
 			break;
 		case 'i': b.want_idle = true; break;
+		case 'D': delay_ms = strtoul(optarg, NULL, 10); break;
 		default:
 			fprintf(stderr, "see the header of bench/ncrecv_bench.c\n");
 			return 2;
@@ -194,10 +200,17 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	base = mallinfo2().uordblks;
+	fprintf(stderr, "ncrecv_bench: listening on %s\n", cfg.listen);
+	if (delay_ms) {
+		/* Let the socket fill up first: the drain rate is capacity. */
+		struct timespec ts = { (time_t)(delay_ms / 1000),
+				       (long)(delay_ms % 1000) * 1000000 };
+
+		nanosleep(&ts, NULL);
+	}
 	b.start_ms = evloop_now_ms();
 	ev_timer_init(&b.tick, on_tick, &b);
-	evloop_timer_arm(b.loop, &b.tick, b.start_ms + 50);
-	fprintf(stderr, "ncrecv_bench: listening on %s\n", cfg.listen);
+	evloop_timer_arm(b.loop, &b.tick, b.start_ms + 2);
 	evloop_run(b.loop);
 	/* Complete what is still open (reports whose idle time is not up). */
 	if (!b.want_idle)

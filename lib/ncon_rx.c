@@ -23,6 +23,9 @@
 #ifndef CONFIG_DEFAULT_NETCONSOLE_PORT
 #define CONFIG_DEFAULT_NETCONSOLE_PORT 6666
 #endif
+#ifndef CONFIG_MAX_SENDERS
+#define CONFIG_MAX_SENDERS 65536
+#endif
 #ifndef CONFIG_MAX_DATAGRAM_BYTES
 #define CONFIG_MAX_DATAGRAM_BYTES 8192
 #endif
@@ -160,8 +163,18 @@ static struct rx_peer *peer_get(struct ncon_rx *rx, struct ncon_sender *s,
 		return pe;
 	}
 	if (rx->npeers >= rx->cfg.max_parsers && rx->tail) {
-		rx->c.parser_evictions++;
-		peer_free(rx, rx->tail, now);
+		struct rx_peer *v = rx->tail;
+		int k;
+
+		/* Prefer a parser with no open report: freeing it loses nothing. */
+		for (k = 0; v && k < 16; k++, v = v->prev)
+			if (oops_parser_deadline(v->p) == UINT64_MAX)
+				break;
+		if (v == NULL || k == 16) {
+			v = rx->tail;
+			rx->c.parser_evictions++;
+		}
+		peer_free(rx, v, now);
 	}
 	pe = calloc(1, sizeof(*pe));
 	if (pe == NULL)
@@ -513,7 +526,7 @@ struct ncon_rx *ncon_rx_new(struct evloop *loop,
 	if (rx->cfg.parser_idle_ms == 0)
 		rx->cfg.parser_idle_ms = 30000;
 	if (rx->cfg.max_parsers == 0)
-		rx->cfg.max_parsers = 4096;
+		rx->cfg.max_parsers = CONFIG_MAX_SENDERS;
 	{
 		struct oops_parser_config def = OOPS_PARSER_CONFIG_INIT;
 		struct oops_parser_config *pc = &rx->cfg.parser;

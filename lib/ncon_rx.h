@@ -36,7 +36,13 @@ struct ncon_rx_config {
 	unsigned batch;		 /* datagrams per recvmmsg; default 64 */
 	bool no_parse;		 /* lines only (line_fn), no crash parser */
 	uint64_t parser_idle_ms; /* default 30 s */
-	size_t max_parsers;	 /* live parsers; default 4096 */
+	/*
+	 * Live parsers; default CONFIG_MAX_SENDERS.  An idle parser is a
+	 * few hundred bytes, one with an open report up to max_report_bytes;
+	 * past the limit one without an open report is freed, else the
+	 * least recent one is completed early (parser_evictions).
+	 */
+	size_t max_parsers;
 	struct ncon_config ncon;
 	struct oops_parser_config parser; /* 0 fields: parser defaults */
 };

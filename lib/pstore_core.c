@@ -422,6 +422,9 @@ static void file_prepare_dmesg(struct pstore_file *f, size_t max_out)
 			return;
 		}
 		f->decompressed_by = m;
+		/* Output at the bound: the newest end of the log is cut. */
+		if (f->text_len >= max_out)
+			f->cut = true;
 		data = f->text;
 		len = f->text_len;
 	}
@@ -1317,9 +1320,13 @@ int pstore_scan_analyse(struct pstore_scan *s, const struct pstore_options *o)
 	struct builder b = { .scan = s, .opt = o };
 	long console = -1;
 	bool any_dmesg_text = false;
-	size_t dmesg_items;
+	size_t dmesg_items, used = 0, budget;
 	int rc;
 
+	/* Decoded text counts in the scan's memory budget too. */
+	for (size_t i = 0; i < s->nfiles; i++)
+		used += s->files[i].raw_len;
+	budget = used < o->max_total_bytes ? o->max_total_bytes - used : 0;
 	for (size_t i = 0; i < s->nfiles; i++) {
 		struct pstore_file *f = &s->files[i];
 
@@ -1327,7 +1334,14 @@ int pstore_scan_analyse(struct pstore_scan *s, const struct pstore_options *o)
 			continue;
 		switch (f->pn.type) {
 		case PSTORE_TYPE_DMESG:
-			file_prepare_dmesg(f, o->max_file_bytes);
+			if (f->pn.enc_z && budget < 4096) {
+				f->error = -EFBIG;
+				s->stats.skipped++;
+				continue;
+			}
+			file_prepare_dmesg(f, budget < o->max_file_bytes ?
+						      budget : o->max_file_bytes);
+			budget -= f->text_len < budget ? f->text_len : budget;
 			if (f->undecodable)
 				s->stats.undecodable++;
 			else if (f->garbage)

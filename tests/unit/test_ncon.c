@@ -184,6 +184,21 @@ static void test_unescape(void **state)
 	ncon_free(nc);
 }
 
+static void test_empty_record(void **state)
+{
+	struct rx rx;
+	struct ncon *nc = mk(&rx, NULL);
+
+	/* Found by fuzzing: an empty first record has no buffer at all. */
+	feed(nc, 1, 0, "6,1,1,-;");
+	feed(nc, 1, 0, "6,2,2,-;\n SUBSYSTEM=x");
+	ncon_flush(nc, 1);
+	assert_int_equal(rx.n, 2);
+	assert_string_equal(rx.l[0].text, "");
+	assert_string_equal(rx.l[1].text, "");
+	ncon_free(nc);
+}
+
 static void test_continuation_merge(void **state)
 {
 	struct rx rx;
@@ -838,6 +853,7 @@ int main(void)
 		cmocka_unit_test(test_next_record_releases),
 		cmocka_unit_test(test_release_prefix_and_caller),
 		cmocka_unit_test(test_unescape),
+		cmocka_unit_test(test_empty_record),
 		cmocka_unit_test(test_continuation_merge),
 		cmocka_unit_test(test_reorder),
 		cmocka_unit_test(test_gap_is_lost_after_timeout),

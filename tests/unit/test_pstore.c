@@ -888,6 +888,30 @@ static void test_enc_z(void **state)
 		pstore_scan_free(s);
 		free(z);
 	}
+	/*
+	 * Decoded text counts in the scan's memory budget: with 4 KiB of
+	 * budget left after the raw bytes, a record is decoded to at most
+	 * that; with less, it is not decoded at all (skipped, counted).
+	 */
+	{
+		size_t zl;
+		char *z = compress_as("deflate", rec, rl, &zl);
+		struct pstore_scan *s = NULL;
+		struct pstore_options o = { .max_total_bytes = zl + 4096 };
+		struct pstore_blob blob = { "dmesg-ramoops-0.enc.z", z, zl, 0, 0 };
+
+		assert_int_equal(pstore_scan_mem(&blob, 1, &o, &s), 0);
+		assert_int_equal(s->files[0].text_len, 4096);
+		assert_true(s->files[0].cut);
+		pstore_scan_free(s);
+		o.max_total_bytes = zl + 100;
+		assert_int_equal(pstore_scan_mem(&blob, 1, &o, &s), 0);
+		assert_int_equal(s->stats.skipped, 1);
+		assert_int_equal(s->files[0].error, -EFBIG);
+		assert_int_equal(s->nitems, 0);
+		pstore_scan_free(s);
+		free(z);
+	}
 	/* Nothing decodes (lzo, 842, or a truncated stream): raw kept. */
 	{
 		size_t zl;
