@@ -5,6 +5,7 @@
  * The analysis itself is in pstore_core.c.
  */
 #include "pstore.h"
+#include "pstore_internal.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -17,8 +18,6 @@
 
 #include "log.h"
 #include "util.h"
-
-int pstore_scan_analyse(struct pstore_scan *s, const struct pstore_options *o);
 
 /* A cut file keeps its header line: at most this many bytes of head. */
 #define HEAD_BYTES 256

@@ -5,6 +5,7 @@
  * identity.  pstore.c feeds it from a directory, the fuzzer from memory.
  */
 #include "pstore.h"
+#include "pstore_internal.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -281,29 +282,13 @@ static uint64_t fnv1a(uint64_t h, const void *data, size_t n)
 #define FNV_SEED1 0xcbf29ce484222325ULL
 #define FNV_SEED2 0x84222325cbf29ce4ULL
 
-static bool is_text(const char *s, size_t n)
-{
-	size_t good = 0;
-
-	if (n == 0)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (c == '\n' || c == '\t' || c == '\r' ||
-		    (c >= 0x20 && c != 0x7f))
-			good++;
-	}
-	return good * 100 >= n * 95;
-}
-
 /* Head and tail 4 KiB must look like text, with at least one newline. */
 static bool looks_like_log(const char *s, size_t n)
 {
 	size_t k = n < 4096 ? n : 4096;
 
-	return memchr(s, '\n', n) != NULL && is_text(s, k) &&
-	       is_text(s + n - k, k);
+	return memchr(s, '\n', n) != NULL && pstore_is_text(s, k) &&
+	       pstore_is_text(s + n - k, k);
 }
 
 /*
@@ -1311,9 +1296,6 @@ static void builder_free(struct builder *b)
 			oops_report_free(b->reps[i].r);
 	free(b->reps);
 }
-
-/* Called by pstore.c once scan->files is filled. */
-int pstore_scan_analyse(struct pstore_scan *s, const struct pstore_options *o);
 
 int pstore_scan_analyse(struct pstore_scan *s, const struct pstore_options *o)
 {
