@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <malloc.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
@@ -399,6 +400,10 @@ int main(int argc, char **argv)
 	if (!opts.verbose)
 		log_set_level((enum log_level)level);
 	signal(SIGPIPE, SIG_IGN);
+	/* Every batch allocates and frees the same few MiB; keep them
+	 * rather than give them back to the kernel each time. */
+	mallopt(M_TRIM_THRESHOLD, 64 << 20);
+	mallopt(M_MMAP_THRESHOLD, 4 << 20);
 	co.cfg = &cfg;
 	co.udp_fd = -1;
 	co.started_us = now_realtime_us();
