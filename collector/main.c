@@ -271,6 +271,16 @@ static void on_usr1(struct evloop *loop, int signo, void *arg)
 	status_write(co, true);
 }
 
+static void on_hup(struct evloop *loop, int signo, void *arg)
+{
+	struct collector *co = arg;
+
+	/* Nothing to re-read; apply retention now rather than within the
+	 * minute. */
+	retention(co);
+	status_write(co, true);
+}
+
 static int open_status(struct collector *co)
 {
 	char *slash;
@@ -450,6 +460,7 @@ int main(int argc, char **argv)
 	evloop_on_signal(co.loop, SIGTERM, on_stop, &co);
 	evloop_on_signal(co.loop, SIGINT, on_stop, &co);
 	evloop_on_signal(co.loop, SIGUSR1, on_usr1, &co);
+	evloop_on_signal(co.loop, SIGHUP, on_hup, &co);
 	ev_timer_init(&co.tick, on_tick, &co);
 	evloop_timer_arm(co.loop, &co.tick, evloop_now_ms() + TICK_MS);
 	retention(&co);
