@@ -157,7 +157,9 @@ void oops_parser_free(struct oops_parser *p)
 		return;
 	for (size_t i = 0; i < p->nopen; i++)
 		open_free(p->open[i]);
+	/* done is NULL only when ndone is 0. */
 	for (size_t i = 0; i < p->ndone; i++)
+		// NOLINTNEXTLINE(clang-analyzer-core.NullDereference)
 		oops_report_free(p->done[i]);
 	free(p->done);
 	free(p->part);

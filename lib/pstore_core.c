@@ -5,6 +5,7 @@
  * identity.  pstore.c feeds it from a directory, the fuzzer from memory.
  */
 #include "pstore.h"
+#include "pstore_internal.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -281,29 +282,13 @@ static uint64_t fnv1a(uint64_t h, const void *data, size_t n)
 #define FNV_SEED1 0xcbf29ce484222325ULL
 #define FNV_SEED2 0x84222325cbf29ce4ULL
 
-static bool is_text(const char *s, size_t n)
-{
-	size_t good = 0;
-
-	if (n == 0)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (c == '\n' || c == '\t' || c == '\r' ||
-		    (c >= 0x20 && c != 0x7f))
-			good++;
-	}
-	return good * 100 >= n * 95;
-}
-
 /* Head and tail 4 KiB must look like text, with at least one newline. */
 static bool looks_like_log(const char *s, size_t n)
 {
 	size_t k = n < 4096 ? n : 4096;
 
-	return memchr(s, '\n', n) != NULL && is_text(s, k) &&
-	       is_text(s + n - k, k);
+	return memchr(s, '\n', n) != NULL && pstore_is_text(s, k) &&
+	       pstore_is_text(s + n - k, k);
 }
 
 /*
@@ -422,6 +407,9 @@ static void file_prepare_dmesg(struct pstore_file *f, size_t max_out)
 			return;
 		}
 		f->decompressed_by = m;
+		/* Output at the bound: the newest end of the log is cut. */
+		if (f->text_len >= max_out)
+			f->cut = true;
 		data = f->text;
 		len = f->text_len;
 	}
@@ -1309,17 +1297,18 @@ static void builder_free(struct builder *b)
 	free(b->reps);
 }
 
-/* Called by pstore.c once scan->files is filled. */
-int pstore_scan_analyse(struct pstore_scan *s, const struct pstore_options *o);
-
 int pstore_scan_analyse(struct pstore_scan *s, const struct pstore_options *o)
 {
 	struct builder b = { .scan = s, .opt = o };
 	long console = -1;
 	bool any_dmesg_text = false;
-	size_t dmesg_items;
+	size_t dmesg_items, used = 0, budget;
 	int rc;
 
+	/* Decoded text counts in the scan's memory budget too. */
+	for (size_t i = 0; i < s->nfiles; i++)
+		used += s->files[i].raw_len;
+	budget = used < o->max_total_bytes ? o->max_total_bytes - used : 0;
 	for (size_t i = 0; i < s->nfiles; i++) {
 		struct pstore_file *f = &s->files[i];
 
@@ -1327,7 +1316,14 @@ int pstore_scan_analyse(struct pstore_scan *s, const struct pstore_options *o)
 			continue;
 		switch (f->pn.type) {
 		case PSTORE_TYPE_DMESG:
-			file_prepare_dmesg(f, o->max_file_bytes);
+			if (f->pn.enc_z && budget < 4096) {
+				f->error = -EFBIG;
+				s->stats.skipped++;
+				continue;
+			}
+			file_prepare_dmesg(f, budget < o->max_file_bytes ?
+						      budget : o->max_file_bytes);
+			budget -= f->text_len < budget ? f->text_len : budget;
 			if (f->undecodable)
 				s->stats.undecodable++;
 			else if (f->garbage)

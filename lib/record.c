@@ -630,8 +630,9 @@ static void record_json_crash(const Oopsd__CrashRecord *rec, struct json *j)
 		json_obj_end(j);
 	}
 	json_arr_end(j);
-	json_kopt_int(j, "cpu", c->has_cpu, c->cpu);
-	json_kopt_int(j, "pid", c->has_pid, c->pid);
+	/* As `oopsctl parse --json` (lib/oops_json.c): -1 when unknown. */
+	json_kint(j, "cpu", c->has_cpu ? c->cpu : -1);
+	json_kint(j, "pid", c->has_pid ? c->pid : -1);
 	json_kstr(j, "comm", c->comm);
 	json_kstr(j, "tainted", c->tainted);
 	json_kstr(j, "release", k->release);
@@ -639,10 +640,9 @@ static void record_json_crash(const Oopsd__CrashRecord *rec, struct json *j)
 	json_kstr(j, "hardware", c->hardware);
 	json_kstr(j, "arch", k->arch);
 	json_kstr(j, "pc", c->pc);
-	json_kopt_uint(j, "start_line", o && o->has_start_line,
-		       o ? o->start_line : 0);
-	json_kopt_uint(j, "end_line", o && o->has_end_line,
-		       o ? o->end_line : 0);
+	json_kuint(j, "start_line", o ? o->start_line : 0);
+	json_kuint(j, "end_line", o ? o->end_line : 0);
+	json_kint(j, "time_us", rec->has_boot_time_us ? rec->boot_time_us : -1);
 	json_kbool(j, "truncated", c->truncated);
 	json_kbool(j, "panicked", c->panicked);
 	json_ksig(j, "signature", c->has_title_signature, c->title_signature);
@@ -700,8 +700,6 @@ int record_to_json(const Oopsd__CrashRecord *rec, struct json *j)
 		   rec->collected_time_us);
 	json_kopt_int(j, "collected_time_us", rec->has_collected_time_us,
 		      rec->collected_time_us);
-	json_kopt_int(j, "boot_time_us", rec->has_boot_time_us,
-		      rec->boot_time_us);
 	json_kstr(j, "agent_version", rec->agent_version);
 	json_kopt_uint(j, "report_len", rec->has_report_len, rec->report_len);
 	err = record_text(rec, lim.max_text, &text, &len);

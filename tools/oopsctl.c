@@ -17,6 +17,7 @@ static const struct oopsctl_cmd oopsctl_cmds[] = {
 	{ "collector-status", "[--json]", "the collector's counters", cmd_collector_status },
 #endif
 	{ "parse", "[--json] [FILE...]", "find kernel crash reports in logs", cmd_parse },
+	{ "encode", "[--no-text] [FILE...]", "write a length-delimited crash record per report", cmd_encode },
 	{ "decode", "[FILE...]", "print length-delimited crash records as JSON Lines", cmd_decode },
 	{ "agent-status", "[--state-dir DIR] [--json]",
 	  "what oops-agent has pending: spool, oldest age, last ack, counters",
