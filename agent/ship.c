@@ -16,12 +16,17 @@
 #include "log.h"
 #include "util.h"
 
-/* One record of a datagram in flight. */
+/*
+ * One record of a datagram in flight.  Ids are 16 bytes (RECORD_ID_LEN);
+ * a longer one (another producer) is matched on its first SHIP_ID_MAX
+ * bytes and its length, which is still exact for any sane id scheme.
+ */
+#define SHIP_ID_MAX 32
 struct ship_rec {
 	uint64_t spool_seq;
 	uint8_t id_len;
 	bool done; /* acknowledged or rejected */
-	uint8_t id[SPOOL_MAX_ID];
+	uint8_t id[SHIP_ID_MAX];
 };
 
 struct ship_flight {
@@ -237,7 +242,8 @@ static bool ship_fill(struct ship *s, struct ship_flight *f)
 		f->recs[f->n].spool_seq = seq;
 		f->recs[f->n].id_len = (uint8_t)it.id_len;
 		f->recs[f->n].done = false;
-		memcpy(f->recs[f->n].id, it.id, it.id_len);
+		memcpy(f->recs[f->n].id, it.id,
+		       it.id_len < SHIP_ID_MAX ? it.id_len : SHIP_ID_MAX);
 		f->n++;
 		f->left++;
 		s->cursor = seq;
@@ -294,7 +300,8 @@ static void ship_record_done(struct ship *s, const uint8_t *id, size_t len,
 			struct spool_item it;
 
 			if (r->done || r->id_len != len ||
-			    memcmp(r->id, id, len) != 0)
+			    memcmp(r->id, id,
+				   len < SHIP_ID_MAX ? len : SHIP_ID_MAX) != 0)
 				continue;
 			r->done = true;
 			f->left--;

@@ -84,7 +84,7 @@ struct collector {
  * completed report as a record (origin netconsole, the sender).  0 or
  * -errno (logged).  close() flushes what is pending and frees.
  */
-#if ENABLE_COLLECTOR_NETCONSOLE && defined(COLLECTOR_WITH_NCON_RX)
+#if ENABLE_COLLECTOR_NETCONSOLE
 int collector_netconsole_open(struct collector *co);
 void collector_netconsole_close(struct collector *co);
 #else

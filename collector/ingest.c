@@ -103,7 +103,7 @@ static void item_release(struct ing_item *it)
 {
 	free(it->packed);
 	if (it->local != NULL)
-		oopsd__crash_record__free_unpacked(it->local, NULL);
+		record_free(it->local);
 	memset(it, 0, sizeof(*it));
 }
 
@@ -348,7 +348,7 @@ int ingest_add_local(struct ingest *in, Oopsd__CrashRecord *rec,
 	if (why != NULL) {
 		in->c.rejected_records++;
 		ingest_count_reject(&in->c, why);
-		oopsd__crash_record__free_unpacked(rec, NULL);
+		record_free(rec);
 		return -EINVAL;
 	}
 	for (size_t i = 0; i < in->nitems; i++)
@@ -357,11 +357,11 @@ int ingest_add_local(struct ingest *in, Oopsd__CrashRecord *rec,
 		log_warnx("netconsole backlog full (store failing?): "
 			  "report from %s dropped", sender);
 		ingest_count_reject(&in->c, "local_backlog_full");
-		oopsd__crash_record__free_unpacked(rec, NULL);
+		record_free(rec);
 		return -ENOBUFS;
 	}
 	if (add_item(in, rec, sender, now_us) < 0) {
-		oopsd__crash_record__free_unpacked(rec, NULL);
+		record_free(rec);
 		return -ENOMEM;
 	}
 	in->items[in->nitems - 1].local = rec;

@@ -98,7 +98,7 @@ void ingest_datagram(struct ingest *in, const struct ingest_peer *peer,
 
 /*
  * Queue a record the collector made itself (raw netconsole): rec is taken
- * over (freed with oopsd__crash_record__free_unpacked(rec, NULL) after the
+ * over (a record from record_unpack(), freed with record_free() after the
  * flush); sender names the origin.  0, or -EINVAL (counted and freed) when
  * it fails the checks, -ENOMEM.
  */

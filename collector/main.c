@@ -166,7 +166,8 @@ static void status_write(struct collector *co, bool force)
 
 	if (co->status_dirfd < 0)
 		return;
-	if (!force && memcmp(c, &co->last_status, sizeof(*c)) == 0 &&
+	if (!force && co->ncon == NULL &&
+	    memcmp(c, &co->last_status, sizeof(*c)) == 0 &&
 	    co->ncon_stats_changed == false)
 		return;
 	co->last_status = *c;

@@ -5,6 +5,7 @@
  * The analysis itself is in pstore_core.c.
  */
 #include "pstore.h"
+#include "pstore_internal.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -17,8 +18,6 @@
 
 #include "log.h"
 #include "util.h"
-
-int pstore_scan_analyse(struct pstore_scan *s, const struct pstore_options *o);
 
 /* A cut file keeps its header line: at most this many bytes of head. */
 #define HEAD_BYTES 256
@@ -321,7 +320,8 @@ int pstore_scan_dir(const char *dir, const struct pstore_options *opt,
 	closedir(d);
 	d = NULL;
 	/* Readdir order is arbitrary: sort so every scan is the same. */
-	qsort(names, nnames, sizeof(*names), cmp_name);
+	if (nnames > 1) /* qsort(NULL, 0) is undefined */
+		qsort(names, nnames, sizeof(*names), cmp_name);
 	for (size_t i = 0; i < nnames; i++) {
 		struct pstore_file *f = file_add(s, names[i]);
 		struct stat st;

@@ -5,6 +5,7 @@
  * identity.  pstore.c feeds it from a directory, the fuzzer from memory.
  */
 #include "pstore.h"
+#include "pstore_internal.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -281,29 +282,13 @@ static uint64_t fnv1a(uint64_t h, const void *data, size_t n)
 #define FNV_SEED1 0xcbf29ce484222325ULL
 #define FNV_SEED2 0x84222325cbf29ce4ULL
 
-static bool is_text(const char *s, size_t n)
-{
-	size_t good = 0;
-
-	if (n == 0)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (c == '\n' || c == '\t' || c == '\r' ||
-		    (c >= 0x20 && c != 0x7f))
-			good++;
-	}
-	return good * 100 >= n * 95;
-}
-
 /* Head and tail 4 KiB must look like text, with at least one newline. */
 static bool looks_like_log(const char *s, size_t n)
 {
 	size_t k = n < 4096 ? n : 4096;
 
-	return memchr(s, '\n', n) != NULL && is_text(s, k) &&
-	       is_text(s + n - k, k);
+	return memchr(s, '\n', n) != NULL && pstore_is_text(s, k) &&
+	       pstore_is_text(s + n - k, k);
 }
 
 /*
@@ -909,9 +894,14 @@ static int merge_copies(struct builder *b)
 	for (size_t i = 0; i < b->nreps; i++)
 		order[i] = &b->reps[i];
 	qsort(order, b->nreps, sizeof(*order), cmp_rep_key);
+	/*
+	 * Two equal keys in one segment are two reports (identical lines
+	 * without printk times): only copies from different dumps fold.
+	 */
 	for (size_t i = 1; i < b->nreps; i++)
 		if (order[i]->key[0] == order[i - 1]->key[0] &&
-		    order[i]->key[1] == order[i - 1]->key[1])
+		    order[i]->key[1] == order[i - 1]->key[1] &&
+		    order[i]->seg != order[i - 1]->seg)
 			rep_union(b, order[i] - b->reps, order[i - 1] - b->reps);
 	free(order);
 
@@ -1296,6 +1286,28 @@ static int add_console_item(struct builder *b, long cf)
 	return 0;
 }
 
+/*
+ * Keys name items in the state file: two items must never share one (an
+ * acknowledgement would cover both).  A later twin gets its ordinal mixed
+ * in; the order of items is deterministic, so the key is stable.
+ */
+static void unique_keys(struct pstore_scan *s)
+{
+	for (size_t i = 1; i < s->nitems; i++) {
+		uint64_t n = 0;
+
+		for (size_t j = 0; j < i; j++) {
+			if (s->items[j].key[0] != s->items[i].key[0] ||
+			    s->items[j].key[1] != s->items[i].key[1])
+				continue;
+			n++;
+			s->items[i].key[1] = fnv1a(s->items[i].key[1], &n,
+						   sizeof(n));
+			j = (size_t)-1; /* check again from the start */
+		}
+	}
+}
+
 static void builder_free(struct builder *b)
 {
 	for (size_t i = 0; i < b->ndumps; i++)
@@ -1311,9 +1323,6 @@ static void builder_free(struct builder *b)
 			oops_report_free(b->reps[i].r);
 	free(b->reps);
 }
-
-/* Called by pstore.c once scan->files is filled. */
-int pstore_scan_analyse(struct pstore_scan *s, const struct pstore_options *o);
 
 int pstore_scan_analyse(struct pstore_scan *s, const struct pstore_options *o)
 {
@@ -1390,6 +1399,7 @@ int pstore_scan_analyse(struct pstore_scan *s, const struct pstore_options *o)
 		rc = add_raw_items(&b, s->nitems > dmesg_items);
 	if (rc < 0)
 		goto out;
+	unique_keys(s);
 	for (size_t i = 0; i < s->nitems; i++)
 		for (size_t k = 0; k < s->items[i].nfiles; k++)
 			s->files[s->items[i].files[k]].nitems++;

@@ -116,6 +116,7 @@ int spool_replace(struct spool *s, uint64_t seq, const void *rec,
 /* fsync the spool directory.  0 or -errno. */
 int spool_sync(struct spool *s);
 
-void spool_get_stats(const struct spool *s, struct spool_stats *st);
+/* Counters; oldest_us is read from the oldest record's file when needed. */
+void spool_get_stats(struct spool *s, struct spool_stats *st);
 
 #endif /* OOPSD_SPOOL_H */

@@ -1374,6 +1374,143 @@ static void test_qemu_shapes(void **state)
 	check_capture("pstore-lockup-hung", lockup, 6, false, NULL);
 }
 
+/*
+ * console-ramoops from real kernel output: the serial console of the
+ * QEMU bug, null, panic run (the same text a console record holds: no
+ * "<level>"), cut where boot 1 starts.  With no dmesg record the last
+ * report is used: the panic.  Cut before the panic and started in the
+ * middle of a line (a wrapped ring), it is the null oops.
+ */
+static void test_qemu_console(void **state)
+{
+	size_t len;
+	char *con = test_fixture("qemu/console-oops-oops-panic.log", &len);
+	char *boot1 = strstr(con + 1, "[    0.000000] Linux version");
+	char *panic = strstr(con, "Kernel panic - not syncing");
+	struct pstore_scan *s = NULL;
+
+	assert_non_null(boot1);
+	assert_non_null(panic);
+	struct pstore_blob b = { "console-ramoops-0", con,
+				 (size_t)(boot1 - con), 0, 0 };
+
+	assert_int_equal(pstore_scan_mem(&b, 1, NULL, &s), 0);
+	assert_int_equal(s->nitems, 1);
+	assert_int_equal(s->items[0].source, PSTORE_SRC_CONSOLE);
+	assert_non_null(strstr(s->items[0].text, "crashmod: panic requested"));
+	assert_int_equal(s->items[0].report->kind, OOPS_KIND_PANIC);
+	pstore_scan_free(s);
+
+	while (panic > con && panic[-1] != '\n')
+		panic--;
+	b.data = con + 10000 + 7; /* mid-line */
+	b.len = (size_t)(panic - con) - 10007;
+	assert_int_equal(pstore_scan_mem(&b, 1, NULL, &s), 0);
+	assert_int_equal(s->nitems, 1);
+	assert_non_null(strstr(s->items[0].text, "crashmod_do_null"));
+	assert_true(s->items[0].time_us > 0);
+	pstore_scan_free(s);
+	free(con);
+}
+
+/*
+ * Uninitialised RAM comes in several shapes: random bytes, all zeros
+ * (cleared memory), all 0xff (erased flash / some RAM).  None is a log.
+ * Text with UTF-8 (a comm or a path) is one.
+ */
+static void test_garbage_shapes(void **state)
+{
+	static char buf[8192];
+	struct pstore_scan *s = NULL;
+	struct pstore_blob b = { "console-ramoops-0", buf, sizeof(buf), 0, 0 };
+
+	memset(buf, 0, sizeof(buf));
+	assert_int_equal(pstore_scan_mem(&b, 1, NULL, &s), 0);
+	assert_int_equal(s->nitems, 0);
+	assert_int_equal(s->stats.garbage, 1);
+	pstore_scan_free(s);
+	memset(buf, 0xff, sizeof(buf));
+	buf[100] = '\n';
+	assert_int_equal(pstore_scan_mem(&b, 1, NULL, &s), 0);
+	assert_int_equal(s->nitems, 0);
+	assert_int_equal(s->stats.garbage, 1);
+	pstore_scan_free(s);
+	b.len = 0;
+	for (int i = 0; i < 60; i++)
+		b.len += (size_t)sprintf(buf + b.len, "[   %2d.000000] caf\xc3\xa9 "
+					 "\xe2\x80\x94 ok\n", i);
+	b.data = buf;
+	assert_int_equal(pstore_scan_mem(&b, 1, NULL, &s), 0);
+	assert_int_equal(s->stats.garbage, 0);
+	assert_int_equal(s->nitems, 1);
+	assert_true(s->items[0].console_tail);
+	pstore_scan_free(s);
+}
+
+/*
+ * printk.time=0: no "[ sec.usec]" to identify a report's place.  The
+ * first line and the two after it stand in: the same oops in two dumps is
+ * still one record, two different oopses stay two.
+ */
+static void test_no_printk_time(void **state)
+{
+	size_t ends[4], l0, l1;
+	char *log = boot_log(ends);
+	struct sbuf nt = { 0 };
+	size_t e0 = 0, e1 = 0;
+	struct pstore_scan *s = NULL;
+
+	/* Drop the times: "<4>[   10.000010] x" -> "<4>x". */
+	for (const char *p = log; *p;) {
+		const char *nl = strchr(p, '\n'), *rb = strchr(p, ']');
+
+		sb_add(&nt, p, 3);
+		sb_add(&nt, rb + 2, (size_t)(nl + 1 - (rb + 2)));
+		p = nl + 1;
+		if ((size_t)(p - log) == ends[0])
+			e0 = nt.len;
+		if ((size_t)(p - log) == ends[1])
+			e1 = nt.len;
+	}
+	char *a = dump_record(nt.s, 0, e0, "Oops", 1, 1, &l0);
+	char *b = dump_record(nt.s, 0, e1, "Oops", 2, 1, &l1);
+	struct pstore_blob blobs[2] = {
+		{ "dmesg-ramoops-0", a, l0, 0, 0 },
+		{ "dmesg-ramoops-1", b, l1, 0, 0 },
+	};
+
+	assert_int_equal(pstore_scan_mem(blobs, 2, NULL, &s), 0);
+	assert_int_equal(s->nitems, 2);
+	assert_int_equal(find_item(s, "first_crash+0x11")->nfiles, 2);
+	assert_int_equal(find_item(s, "second_crash+0x11")->nfiles, 1);
+	assert_int_equal(find_item(s, "first_crash+0x11")->time_us, -1);
+	pstore_scan_free(s);
+	free(a);
+	free(b);
+
+	/* One dump with the same oops printed twice: two items, two keys. */
+	{
+		struct sbuf two = { 0 };
+		size_t l2;
+		char *c;
+
+		sb_add(&two, nt.s, e0);
+		sb_add(&two, nt.s, e0);
+		c = dump_record(two.s, 0, two.len, "Oops", 2, 1, &l2);
+		struct pstore_blob blob = { "dmesg-ramoops-0", c, l2, 0, 0 };
+
+		assert_int_equal(pstore_scan_mem(&blob, 1, NULL, &s), 0);
+		assert_int_equal(s->nitems, 2);
+		assert_false(s->items[0].key[0] == s->items[1].key[0] &&
+			     s->items[0].key[1] == s->items[1].key[1]);
+		pstore_scan_free(s);
+		free(c);
+		free(two.s);
+	}
+	free(nt.s);
+	free(log);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1397,6 +1534,9 @@ int main(void)
 		cmocka_unit_test(test_remove_unclaimed),
 		cmocka_unit_test(test_qemu_oops_oops_panic),
 		cmocka_unit_test(test_qemu_shapes),
+		cmocka_unit_test(test_qemu_console),
+		cmocka_unit_test(test_garbage_shapes),
+		cmocka_unit_test(test_no_printk_time),
 	};
 
 	return cmocka_run_group_tests_name("pstore", tests, NULL, NULL);
