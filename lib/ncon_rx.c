@@ -44,6 +44,7 @@ struct rx_peer {
 		uint64_t line, n; /* n messages lost before line `line` */
 	} loss[RX_LOSS_SLOTS];
 	unsigned nloss;
+	bool open; /* the parser has an open report */
 };
 
 struct ncon_rx {
@@ -57,7 +58,7 @@ struct ncon_rx {
 	void *arg;
 
 	struct rx_peer *head, *tail;
-	size_t npeers;
+	size_t npeers, nopen;
 	char *linebuf;
 	size_t linecap;
 
@@ -144,6 +145,8 @@ static void peer_free(struct ncon_rx *rx, struct rx_peer *pe, uint64_t now)
 {
 	oops_parser_finish(pe->p, now);
 	peer_pop(rx, pe);
+	if (pe->open)
+		rx->nopen--;
 	oops_parser_free(pe->p);
 	peer_unlink(rx, pe);
 	ncon_sender_set_user(pe->s, NULL);
@@ -210,8 +213,36 @@ static void peer_arm(struct ncon_rx *rx, struct rx_peer *pe)
 {
 	uint64_t d = oops_parser_deadline(pe->p);
 	uint64_t idle = pe->last_fed + rx->cfg.parser_idle_ms;
+	bool open = d != UINT64_MAX;
+
+	if (open != pe->open) {
+		pe->open = open;
+		if (open)
+			rx->nopen++;
+		else
+			rx->nopen--;
+	}
 
 	ncon_sender_set_deadline(rx->nc, pe->s, d < idle ? d : idle);
+}
+
+/*
+ * Too many reports open at once (each may hold max_report_bytes): complete
+ * the one least recently fed now rather than let memory grow.
+ */
+static void close_one(struct ncon_rx *rx, struct rx_peer *keep, uint64_t now)
+{
+	struct rx_peer *v;
+
+	for (v = rx->tail; v; v = v->prev)
+		if (v->open && v != keep)
+			break;
+	if (v == NULL)
+		return;
+	rx->c.report_evictions++;
+	oops_parser_finish(v->p, now);
+	peer_pop(rx, v);
+	peer_arm(rx, v);
 }
 
 static void on_line(void *arg, struct ncon_sender *s,
@@ -268,6 +299,8 @@ static void on_line(void *arg, struct ncon_sender *s,
 	pe->last_fed = now;
 	peer_pop(rx, pe);
 	peer_arm(rx, pe);
+	if (rx->nopen > rx->cfg.max_open_reports)
+		close_one(rx, pe, now);
 }
 
 static void on_timer(void *arg, struct ncon_sender *s, uint64_t now)
@@ -528,6 +561,8 @@ struct ncon_rx *ncon_rx_new(struct evloop *loop,
 		rx->cfg.batch = 1024;
 	if (rx->cfg.parser_idle_ms == 0)
 		rx->cfg.parser_idle_ms = 30000;
+	if (rx->cfg.max_open_reports == 0)
+		rx->cfg.max_open_reports = 1024;
 	if (rx->cfg.max_parsers == 0)
 		rx->cfg.max_parsers = CONFIG_MAX_SENDERS;
 	{
@@ -655,6 +690,7 @@ void ncon_rx_get_counters(const struct ncon_rx *rx,
 	c->malformed = c->ncon.malformed;
 	c->lost = c->ncon.lost;
 	c->parsers = rx->npeers;
+	c->open_reports = rx->nopen;
 	if (rx->fd >= 0) {
 		/*
 		 * SO_RXQ_OVFL only reports drops on the next datagram that

@@ -239,6 +239,45 @@ static void test_idle_parser_given_back(void **state)
 	ncon_rx_free(rx);
 }
 
+static void test_open_reports_bounded(void **state)
+{
+	struct got g = { 0 };
+	struct ncon_rx_config cfg = { .max_open_reports = 2 };
+	struct ncon_rx_counters c;
+	const char *msgs[] = {
+		"4,1,1000000,-;BUG: kernel NULL pointer dereference, address: 0000000000000000",
+		"4,2,1000001,-;#PF: supervisor read access in kernel mode",
+		"4,3,1000002,-;RIP: 0010:crashmod_do_null+0x15/0x20 [crashmod]",
+		"4,4,1000003,-;Call Trace:",
+	};
+	struct ncon_rx *rx;
+	int err;
+	char host[32];
+
+	rx = ncon_rx_new(NULL, &cfg, on_report, NULL, &g, &err);
+	assert_non_null(rx);
+	for (int h = 1; h <= 3; h++) {
+		struct ncon_key k;
+
+		snprintf(host, sizeof(host), "10.0.0.%d", h);
+		k = key_of(host, 6665);
+		for (size_t i = 0; i < ARRAY_SIZE(msgs); i++)
+			ncon_rx_input(rx, &k, msgs[i], strlen(msgs[i]),
+				      (uint64_t)h);
+	}
+	/* The third open report completed the least recent one early. */
+	ncon_rx_get_counters(rx, &c);
+	assert_int_equal(c.report_evictions, 1);
+	assert_int_equal(c.open_reports, 2);
+	assert_int_equal(g.n, 1);
+	assert_string_equal(g.sender[0], "10.0.0.1:6665");
+	assert_non_null(strstr(g.title[0], "crashmod_do_null"));
+	ncon_rx_free(rx);
+	/* Nothing is lost: the others complete at the end. */
+	assert_int_equal(g.n, 3);
+	got_free(&g);
+}
+
 static void test_parse_addr(void **state)
 {
 	struct sockaddr_storage ss;
@@ -346,6 +385,7 @@ int main(void)
 		cmocka_unit_test(test_capture_loss_marks_report),
 		cmocka_unit_test(test_eviction_completes_report),
 		cmocka_unit_test(test_idle_parser_given_back),
+		cmocka_unit_test(test_open_reports_bounded),
 		cmocka_unit_test(test_parse_addr),
 		cmocka_unit_test(test_socket_dual_stack),
 	};
