@@ -245,6 +245,46 @@ static void close_one(struct ncon_rx *rx, struct rx_peer *keep, uint64_t now)
 	peer_arm(rx, v);
 }
 
+/*
+ * "[%5llu.%06llu] " or "[%5llu.%06llu][%6s] " as the console prints it,
+ * without printf (this runs for every line).  buf holds 64 bytes.
+ */
+static size_t console_prefix(char *buf, uint64_t us, const char *caller)
+{
+	char d[24];
+	uint64_t sec = us / 1000000;
+	unsigned frac = (unsigned)(us % 1000000);
+	size_t n = 0, k = 0, cl;
+
+	do {
+		d[k++] = (char)('0' + sec % 10);
+		sec /= 10;
+	} while (sec);
+	buf[n++] = '[';
+	for (size_t pad = k; pad < 5; pad++)
+		buf[n++] = ' ';
+	while (k)
+		buf[n++] = d[--k];
+	buf[n++] = '.';
+	for (int i = 5; i >= 0; i--) {
+		buf[n + (size_t)i] = (char)('0' + frac % 10);
+		frac /= 10;
+	}
+	n += 6;
+	buf[n++] = ']';
+	if (caller) {
+		cl = strnlen(caller, 15);
+		buf[n++] = '[';
+		for (size_t pad = cl; pad < 6; pad++)
+			buf[n++] = ' ';
+		memcpy(buf + n, caller, cl);
+		n += cl;
+		buf[n++] = ']';
+	}
+	buf[n++] = ' ';
+	return n;
+}
+
 static void on_line(void *arg, struct ncon_sender *s,
 		    const struct ncon_line *l, uint64_t now)
 {
@@ -272,23 +312,8 @@ static void on_line(void *arg, struct ncon_sender *s,
 	if (l->lost)
 		note_loss(pe, l->lost);
 	/* Extended lines get the console's own prefixes back. */
-	if (l->usec >= 0) {
-		uint64_t us = (uint64_t)l->usec;
-
-		if (l->caller)
-			n = (size_t)snprintf(rx->linebuf, 64,
-					     "[%5llu.%06llu][%6s] ",
-					     (unsigned long long)(us / 1000000),
-					     (unsigned long long)(us % 1000000),
-					     l->caller);
-		else
-			n = (size_t)snprintf(rx->linebuf, 64,
-					     "[%5llu.%06llu] ",
-					     (unsigned long long)(us / 1000000),
-					     (unsigned long long)(us % 1000000));
-		if (n >= 64)
-			n = 63;
-	}
+	if (l->usec >= 0)
+		n = console_prefix(rx->linebuf, (uint64_t)l->usec, l->caller);
 	if (n + l->len > rx->linecap)
 		n = 0;
 	memcpy(rx->linebuf + n, l->text,

@@ -19,6 +19,7 @@ struct got {
 	uint64_t lost[64];
 	bool corrupted[64];
 	char sender[64][80];
+	int64_t time_us[64];
 	int n;
 };
 
@@ -31,6 +32,7 @@ static void on_report(void *arg, const struct ncon_rx_from *from,
 	g->title[g->n] = strdup(r->title ? r->title : "");
 	g->lost[g->n] = lost;
 	g->corrupted[g->n] = r->corrupted;
+	g->time_us[g->n] = r->time_us;
 	snprintf(g->sender[g->n], sizeof(g->sender[0]), "%s", from->sender);
 	g->n++;
 	oops_report_free(r);
@@ -74,6 +76,8 @@ static void load_dgrams(struct dgrams *g, const char *name)
 }
 
 /* The titles the parser finds in the whole console text. */
+static int64_t want_time[64];
+
 static int console_titles(char ***out)
 {
 	struct oops_report **reps = NULL;
@@ -85,6 +89,8 @@ static int console_titles(char ***out)
 	*out = calloc((size_t)n, sizeof(char *));
 	for (int i = 0; i < n; i++) {
 		(*out)[i] = strdup(reps[i]->title ? reps[i]->title : "");
+		if (i < 64)
+			want_time[i] = reps[i]->time_us;
 		oops_report_free(reps[i]);
 	}
 	free(reps);
@@ -137,6 +143,9 @@ static void test_capture_titles(void **state)
 	for (int i = 0; i < n; i++) {
 		assert_string_equal(g.title[i], want[i]);
 		assert_string_equal(g.sender[i], "10.0.2.15:6665");
+		/* The console prefix rebuilt from usec gives the same time. */
+		assert_true(want_time[i] > 0);
+		assert_int_equal(g.time_us[i], want_time[i]);
 		free(want[i]);
 	}
 	free(want);
