@@ -9,3 +9,5 @@ tests-$(CONFIG_STORE_SQLITE) += test_store
 tests-$(CONFIG_COLLECTOR) += test_collector_ingest test_collector_ratelimit
 tests-$(CONFIG_PSTORE) += test_pstore
 tests-$(CONFIG_AGENT) += test_agent_ship
+tests-y += test_limits
+tests-$(CONFIG_PSTORE) += test_limits_pstore
