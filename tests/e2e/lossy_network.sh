@@ -9,8 +9,12 @@
 #  1. While they ship, the collector is SIGKILLed and restarted (at ~30%),
 #     then the agent is SIGKILLed and restarted (at ~60%).  At the end the
 #     store holds each of the 1,000 records exactly once.
-#  2. The board's spool is on a small tmpfs that is full; 100 more reports
-#     come in; then space is freed.  Nothing is lost, nothing duplicated.
+#  2. The board's spool is on a small tmpfs that is full; 20 more kmsg
+#     reports come in and a pstore folder with two real ramoops dumps (a
+#     BUG and a panic) is there; then space is freed.  Nothing is lost,
+#     nothing duplicated, and the pstore entries are removed after the ack.
+#     (20 stays within what the agent holds in memory while it cannot
+#     spool; kmsg records beyond that are dropped and counted by design.)
 . "$(dirname "$0")/lib/common.sh"
 . "$(dirname "$0")/lib/oopsd.sh"
 e2e_init lossy_network
@@ -20,7 +24,7 @@ e2e_need_bin oops-agent oops-collector oopsctl
 e2e_has_key oops-agent kmsg_path || e2e_skip "oops-agent has no kmsg_path (test input)"
 
 N=${LOSSY_RECORDS:-1000}
-N2=100
+N2=20
 SEED=${LOSSY_SEED:-20261121}
 LIB=$E2E_ROOT/tests/e2e/lib
 
@@ -117,6 +121,9 @@ dd if=/dev/zero of="$full/filler" bs=4k 2>/dev/null	# until ENOSPC
 e2e_log "spool tmpfs: $(df -k "$full" | awk 'NR==2 { print $4 }') KiB free"
 /usr/bin/python3 "$LIB/gen_kmsg.py" "$E2E_TMP/kmsg2" "$E2E_TMP/counts2" \
 	"$N2" "$next_seq" 7 full_disk_warn $((10 + N + 100)) >/dev/null || e2e_fail "gen_kmsg"
+cp "$E2E_ROOT/tests/data/qemu/pstore-ecc/"dmesg-ramoops-* "$AGENT_DIR/pstore/"
+printf '1\tkernel BUG in crashmod_do_bug\n1\tkernel panic: crashmod: panic requested\n' \
+	> "$E2E_TMP/counts3"
 sed -e "s|^kmsg_path = .*|kmsg_path = $E2E_TMP/kmsg2|" \
 	-e "s|^spool_dir = .*|spool_dir = $full/spool|" \
 	"$E2E_TMP/agent.conf" > "$E2E_TMP/agent2.conf"
@@ -126,15 +133,17 @@ stored=$(e2e_stored_count)
 e2e_log "disk full: $stored stored, spool_write_errors $(e2e_agent_status "$AGENT_DIR" spool_write_errors), memory_queue $(e2e_agent_status "$AGENT_DIR" memory_queue)"
 rm -f "$full/filler"
 e2e_log "space freed"
-e2e_wait_for 180 e2e_count_at_least $((N + N2)) || {
+e2e_wait_for 180 e2e_count_at_least $((N + N2 + 2)) || {
 	tail -n 20 "$E2E_TMP/agent.$AGENT_RUNS.log"
-	e2e_fail "after the disk-full episode only $(e2e_stored_count) of $((N + N2)) records stored"
+	e2e_fail "after the disk-full episode only $(e2e_stored_count) of $((N + N2 + 2)) records stored"
 }
 e2e_wait_for 60 e2e_agent_idle "$AGENT_DIR" || e2e_fail "agent not idle"
 sleep 2
-cat "$E2E_TMP/counts1" "$E2E_TMP/counts2" > "$E2E_TMP/counts"
+pstore_emptied() { ! ls "$AGENT_DIR/pstore" | grep -q .; }
+e2e_wait_for 30 pstore_emptied || e2e_fail "pstore entries not removed after the ack"
+cat "$E2E_TMP/counts1" "$E2E_TMP/counts2" "$E2E_TMP/counts3" > "$E2E_TMP/counts"
 e2e_export "$E2E_TMP/export2.jsonl" || e2e_fail "oopsctl export failed"
-$E2E_RECORDS export "$E2E_TMP/export2.jsonl" --total $((N + N2)) --unique id \
+$E2E_RECORDS export "$E2E_TMP/export2.jsonl" --total $((N + N2 + 2)) --unique id \
 	--counts-file "$E2E_TMP/counts" ||
 	e2e_fail "phase 2: records lost or duplicated"
 
