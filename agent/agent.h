@@ -1,11 +1,21 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * agent.h - oops-agent's configuration and state.
+ * agent.h - oops-agent's configuration, state and source interface.
+ *
+ * A source (pstore, kmsg, netconsole relay) is one file exporting one
+ * `const struct agent_source_ops`, listed in agent_sources[] (sources.c)
+ * when its Kconfig symbol is on.  Sources turn their input into parser
+ * reports and hand each to agent_emit(), which builds the record, writes
+ * it to the spool and wakes the shipper.  When the collector acknowledged
+ * a record, the source that made it gets its `meta` back in acked() (e.g.
+ * to delete the pstore files).
  */
 #ifndef OOPSD_AGENT_H
 #define OOPSD_AGENT_H
 
+#include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "conf.h"
 
@@ -23,8 +33,78 @@ struct agent_config {
 	char *state_dir;
 	uint64_t max_datagram;
 	char *log_level;
+	char *kmsg_path;	/* /dev/kmsg, or a file/FIFO for tests */
+	uint64_t retry_min;	/* first retransmission, ms */
+	uint64_t retry_max;	/* backoff cap, ms */
+	uint64_t status_interval; /* status file refresh, ms */
 };
 
 extern const struct conf_entry agent_conf_table[];
+
+struct agent;
+struct oops_report;
+struct record_origin;
+
+struct agent_source_ops {
+	const char *name;
+	/* First byte of the meta of every record this source spools. */
+	uint8_t tag;
+	/* Needs CAP_DAC_OVERRIDE after the privilege drop: pstore files
+	 * are readable and removable by root only. */
+	bool keep_dac_override;
+	/* Whether the configuration asks for this source. */
+	bool (*wanted)(const struct agent_config *cfg);
+	/*
+	 * Open what needs privileges (devices, sockets).  Runs as root,
+	 * before privileges are dropped.  *priv is the source's state.
+	 * 0 or -errno (fatal at start-up).
+	 */
+	int (*init)(struct agent *a, void **priv);
+	/* Start producing records (after the privilege drop). 0 or -errno. */
+	int (*start)(struct agent *a, void *priv);
+	/* Save state and free priv.  Always called once after init(). */
+	void (*stop)(struct agent *a, void *priv);
+	/* SIGHUP: look again (pstore).  May be NULL. */
+	void (*rescan)(struct agent *a, void *priv);
+	/* A record of ours was acknowledged (meta without the tag byte).
+	 * May be NULL. */
+	void (*acked)(struct agent *a, void *priv, const uint8_t *meta,
+		      size_t len);
+	/* Counters as "name value" lines, for the status file.  May be NULL. */
+	void (*status)(struct agent *a, void *priv, FILE *out);
+};
+
+/* The built-in sources, NULL-terminated (sources.c). */
+extern const struct agent_source_ops *const agent_sources[];
+
+/* Host identity, read once at start-up. */
+struct agent_identity {
+	char hostname[256];
+	char machine_id[33];
+	char boot_id[33];	/* this boot */
+	char prev_boot_id[33];	/* the boot before, when the agent saw it */
+};
+
+/*
+ * Build the record of report r (origin o: the source fills source, files,
+ * times...; agent_emit() adds the host identity and agent version where
+ * o leaves them NULL), write it to the spool and wake the shipper.  meta
+ * (may be NULL) comes back to src->acked() after the acknowledgement.
+ *
+ * Returns 1 when the record is durably spooled, 0 when it was already
+ * pending (same record id), or -errno when it could not be stored (disk
+ * full, ...): then it is kept in a small memory queue and retried, and
+ * agent_all_spooled() is false until it is stored.
+ */
+int agent_emit(struct agent *a, const struct agent_source_ops *src,
+	       const struct oops_report *r, struct record_origin *o,
+	       const void *meta, size_t meta_len);
+
+/* No emitted record is waiting in memory for the spool. */
+bool agent_all_spooled(const struct agent *a);
+
+const struct agent_identity *agent_identity(const struct agent *a);
+const struct agent_config *agent_config(const struct agent *a);
+struct evloop *agent_loop(struct agent *a);
 
 #endif /* OOPSD_AGENT_H */

@@ -1,2 +1,3 @@
 # collector/: oops-collector.
-collector-y += main.o config.o
+collector-y += main.o config.o ingest.o ratelimit.o
+collector-$(CONFIG_COLLECTOR_NETCONSOLE) += netconsole.o

@@ -4,6 +4,9 @@
  * (/etc/oopsd/collector.conf).
  */
 #include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "collector.h"
 
@@ -43,8 +46,29 @@ const struct conf_entry collector_conf_table[] = {
 	{ "max_datagram", CONF_SIZE, XSTR(CONFIG_MAX_DATAGRAM_BYTES),
 	  offsetof(struct collector_config, max_datagram),
 	  "largest datagram accepted", 512, 65507 },
+	{ "status_file", CONF_STRING, "",
+	  offsetof(struct collector_config, status_file),
+	  "counters, rewritten every second (empty: the store's path + "
+	  "\".status\")" },
+	{ "batch_max", CONF_INT, "1024",
+	  offsetof(struct collector_config, batch_max),
+	  "records committed in one store transaction, at most", 1, 65536 },
 	{ "log_level", CONF_STRING, "info",
 	  offsetof(struct collector_config, log_level),
 	  "error, warn, info or debug" },
 	CONF_END,
 };
+
+char *collector_status_path(const struct collector_config *cfg)
+{
+	char *path = NULL;
+
+	if (cfg->status_file != NULL && cfg->status_file[0] != '\0')
+		return strdup(cfg->status_file);
+	if (cfg->store != NULL && strncmp(cfg->store, "sqlite:", 7) == 0) {
+		if (asprintf(&path, "%s.status", cfg->store + 7) < 0)
+			return NULL;
+		return path;
+	}
+	return strdup("/run/oopsd/collector.status");
+}

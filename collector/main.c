@@ -1,21 +1,360 @@
 // SPDX-License-Identifier: MIT
 /*
  * main.c - oops-collector: ingest -> dedupe -> aggregate -> store.
+ *
+ * One event loop: the UDP and netlink sockets feed ingest (collector/
+ * ingest.c), which commits a batch to the store and acknowledges it once
+ * the sockets are drained or a batch is full; raw netconsole goes through
+ * the netconsole receiver and the parser into records (collector/
+ * netconsole.c).  A one-second timer rewrites the status file that
+ * `oopsctl collector-status` reads; SIGUSR1 also logs the counters.
  */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "collector.h"
 #include "daemon.h"
 #include "evloop.h"
+#include "ingest.h"
 #include "log.h"
+#include "store.h"
+#include "transport.h"
+#include "util.h"
+#include "wire.h"
+
+/* Datagrams read per recvmmsg() call. */
+#define RECV_BATCH 64
+/* Read rounds per wake-up, so one busy socket cannot starve the rest. */
+#define RECV_ROUNDS 16
+#define TICK_MS 1000
+#define RETENTION_EVERY_MS (60 * 1000)
+
+static struct collector *collector_of(void *arg)
+{
+	return arg;
+}
+
+static int reply(void *arg, const struct ingest_peer *peer,
+		 const uint8_t *buf, size_t len)
+{
+	struct collector *co = collector_of(arg);
+
+	if (peer->kind == INGEST_PEER_UDP) {
+		if (sendto(peer->fd, buf, len, MSG_DONTWAIT,
+			   (const struct sockaddr *)&peer->ss,
+			   peer->sslen) < 0)
+			return -errno;
+		return 0;
+	}
+	if (peer->kind == INGEST_PEER_NETLINK && co->nl != NULL)
+		return transport_nl_send(co->nl, peer->portid, buf, len);
+	return -EINVAL;
+}
+
+static void flush(struct collector *co)
+{
+	if (ingest_pending(co->in) > 0 || co->unacked_envelopes) {
+		ingest_flush(co->in);
+		co->unacked_envelopes = false;
+	}
+}
+
+static void on_udp(struct evloop *loop, int fd, unsigned events, void *arg)
+{
+	struct collector *co = arg;
+	struct mmsghdr *m = co->mmsg;
+	uint64_t now_ms = evloop_now_ms();
+	int64_t now_us = now_realtime_us();
+
+	for (int round = 0; round < RECV_ROUNDS; round++) {
+		int n;
+
+		for (int i = 0; i < RECV_BATCH; i++) {
+			co->iov[i].iov_base = co->rbuf + (size_t)i * co->rbuf_len;
+			co->iov[i].iov_len = co->rbuf_len;
+			memset(&m[i].msg_hdr, 0, sizeof(m[i].msg_hdr));
+			m[i].msg_hdr.msg_name = &co->peers[i].ss;
+			m[i].msg_hdr.msg_namelen = sizeof(co->peers[i].ss);
+			m[i].msg_hdr.msg_iov = &co->iov[i];
+			m[i].msg_hdr.msg_iovlen = 1;
+		}
+		n = recvmmsg(fd, m, RECV_BATCH, MSG_DONTWAIT, NULL);
+		if (n <= 0) {
+			if (n < 0 && errno != EAGAIN && errno != EINTR)
+				log_warn("udp receive");
+			break;
+		}
+		for (int i = 0; i < n; i++) {
+			co->peers[i].kind = INGEST_PEER_UDP;
+			co->peers[i].fd = fd;
+			co->peers[i].sslen = m[i].msg_hdr.msg_namelen;
+			ingest_datagram(co->in, &co->peers[i],
+					co->iov[i].iov_base, m[i].msg_len,
+					(m[i].msg_hdr.msg_flags & MSG_TRUNC) ||
+						m[i].msg_len >= co->rbuf_len,
+					now_ms, now_us);
+			co->unacked_envelopes = true;
+		}
+		if (ingest_pending(co->in) >= (size_t)co->cfg->batch_max)
+			flush(co);
+		if (n < RECV_BATCH)
+			break;
+	}
+	flush(co);
+}
+
+static void on_netlink(struct evloop *loop, int fd, unsigned events,
+		       void *arg)
+{
+	struct collector *co = arg;
+	uint64_t now_ms = evloop_now_ms();
+	int64_t now_us = now_realtime_us();
+
+	for (int i = 0; i < RECV_BATCH * RECV_ROUNDS; i++) {
+		struct ingest_peer peer = { .kind = INGEST_PEER_NETLINK,
+					    .fd = fd };
+		int n = transport_nl_recv(co->nl, co->rbuf, co->rbuf_len,
+					  &peer.portid);
+
+		if (n == -EAGAIN)
+			break;
+		if (n == -EBADMSG) {
+			struct ingest_counters *c =
+				(struct ingest_counters *)ingest_counters(co->in);
+
+			c->datagrams++;
+			c->rejected_datagrams++;
+			ingest_count_reject(c, "netlink_bad_message");
+			continue;
+		}
+		if (n < 0) {
+			if (n != -EINTR)
+				log_warnx("netlink receive: %s", strerror(-n));
+			break;
+		}
+		ingest_datagram(co->in, &peer, co->rbuf, (size_t)n,
+				(size_t)n >= co->rbuf_len, now_ms, now_us);
+		co->unacked_envelopes = true;
+		if (ingest_pending(co->in) >= (size_t)co->cfg->batch_max)
+			flush(co);
+	}
+	flush(co);
+}
+
+/* The status file: "name value" lines, rewritten atomically. */
+static void status_write(struct collector *co, bool force)
+{
+	const struct ingest_counters *c = ingest_counters(co->in);
+	char buf[8192];
+	size_t len = 0;
+	int rc;
+
+#define ADD(...)                                                               \
+	do {                                                                   \
+		int k_ = snprintf(buf + len, sizeof(buf) - len, __VA_ARGS__);  \
+		if (k_ > 0 && (size_t)k_ < sizeof(buf) - len)                  \
+			len += (size_t)k_;                                     \
+	} while (0)
+
+	if (co->status_dirfd < 0)
+		return;
+	if (!force && co->ncon == NULL &&
+	    memcmp(c, &co->last_status, sizeof(*c)) == 0 &&
+	    co->ncon_stats_changed == false)
+		return;
+	co->last_status = *c;
+	co->ncon_stats_changed = false;
+	ADD("pid %ld\n", (long)getpid());
+	ADD("version %s\n", OOPSD_VERSION);
+	ADD("store %s\n", co->cfg->store);
+	ADD("started_us %" PRId64 "\n", co->started_us);
+	ADD("updated_us %" PRId64 "\n", now_realtime_us());
+	ADD("datagrams %" PRIu64 "\n", c->datagrams);
+	ADD("bytes %" PRIu64 "\n", c->bytes);
+	ADD("received %" PRIu64 "\n", c->records);
+	ADD("stored %" PRIu64 "\n", c->stored);
+	ADD("duplicates %" PRIu64 "\n", c->duplicates);
+	ADD("rejected_datagrams %" PRIu64 "\n", c->rejected_datagrams);
+	ADD("rejected_records %" PRIu64 "\n", c->rejected_records);
+	ADD("rate_limited %" PRIu64 "\n", c->rate_limited);
+	ADD("acks_sent %" PRIu64 "\n", c->acks_sent);
+	ADD("ack_errors %" PRIu64 "\n", c->ack_errors);
+	ADD("store_errors %" PRIu64 "\n", c->store_errors);
+	ADD("batches %" PRIu64 "\n", c->batches);
+	ADD("netconsole_reports %" PRIu64 "\n", c->local_records);
+	ADD("senders %zu\n", ingest_senders(co->in));
+	ADD("retention_deleted %" PRIu64 "\n", co->retention_deleted);
+	for (size_t i = 0; i < INGEST_MAX_REASONS && c->rejected[i].reason;
+	     i++)
+		ADD("rejected_%s %" PRIu64 "\n", c->rejected[i].reason,
+		    c->rejected[i].count);
+	if (co->ncon_status != NULL)
+		len += co->ncon_status(co, buf + len, sizeof(buf) - len);
+#undef ADD
+	rc = write_file_atomic(co->status_dirfd, co->status_name, buf, len);
+	if (rc < 0 && !co->status_warned) {
+		log_warnx("status file %s: %s", co->status_path,
+			  strerror(-rc));
+		co->status_warned = true;
+	}
+}
+
+static void log_counters(struct collector *co)
+{
+	const struct ingest_counters *c = ingest_counters(co->in);
+
+	log_info("counters: datagrams %" PRIu64 ", received %" PRIu64
+		 ", stored %" PRIu64 ", duplicates %" PRIu64
+		 ", rejected datagrams %" PRIu64 ", rejected records %" PRIu64
+		 ", rate limited %" PRIu64 ", acks %" PRIu64
+		 ", store errors %" PRIu64 ", netconsole reports %" PRIu64,
+		 c->datagrams, c->records, c->stored, c->duplicates,
+		 c->rejected_datagrams, c->rejected_records, c->rate_limited,
+		 c->acks_sent, c->store_errors, c->local_records);
+	for (size_t i = 0; i < INGEST_MAX_REASONS && c->rejected[i].reason;
+	     i++)
+		log_info("rejected %s: %" PRIu64, c->rejected[i].reason,
+			 c->rejected[i].count);
+}
+
+static void retention(struct collector *co)
+{
+	int64_t n;
+
+	if (co->cfg->retention_age == 0 && co->cfg->retention_count == 0)
+		return;
+	n = store_retention(co->store, now_realtime_us(),
+			    co->cfg->retention_age * 1000,
+			    (uint64_t)co->cfg->retention_count);
+	if (n > 0) {
+		co->retention_deleted += (uint64_t)n;
+		log_info("retention: %" PRId64 " record(s) deleted", n);
+	}
+}
+
+static void on_tick(struct evloop *loop, void *arg)
+{
+	struct collector *co = arg;
+	uint64_t now = evloop_now_ms();
+
+	ingest_tick(co->in, now);
+	/* Local records kept after a failed transaction are retried. */
+	flush(co);
+	if (now >= co->next_retention_ms) {
+		retention(co);
+		co->next_retention_ms = now + RETENTION_EVERY_MS;
+	}
+	status_write(co, false);
+	evloop_timer_arm(loop, &co->tick, now + TICK_MS);
+}
 
 static void on_stop(struct evloop *loop, int signo, void *arg)
 {
 	log_info("signal %d: stopping", signo);
 	evloop_stop(loop);
+}
+
+static void on_usr1(struct evloop *loop, int signo, void *arg)
+{
+	struct collector *co = arg;
+
+	log_counters(co);
+	status_write(co, true);
+}
+
+static int open_status(struct collector *co)
+{
+	char *slash;
+
+	co->status_dirfd = -1;
+	co->status_path = collector_status_path(co->cfg);
+	if (co->status_path == NULL)
+		return -ENOMEM;
+	slash = strrchr(co->status_path, '/');
+	if (slash == NULL) {
+		co->status_name = co->status_path;
+		co->status_dirfd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	} else {
+		*slash = '\0';
+		co->status_dirfd = open(co->status_path[0] ? co->status_path :
+							     "/",
+					O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		*slash = '/';
+		co->status_name = slash + 1;
+	}
+	if (co->status_dirfd < 0) {
+		log_warn("status file %s", co->status_path);
+		return -errno;
+	}
+	return 0;
+}
+
+/*
+ * Before dropping root, hand the files the collector keeps writing to the
+ * user it becomes; the directories are left alone (they must be writable
+ * by that user, as systemd's StateDirectory= makes them).
+ */
+static void chown_store_files(struct collector *co)
+{
+	static const char *const suffixes[] = { "", "-wal", "-shm" };
+	struct passwd *pw;
+	char path[4096];
+
+	if (geteuid() != 0 || co->cfg->user[0] == '\0' ||
+	    strncmp(co->cfg->store, "sqlite:", 7) != 0)
+		return;
+	pw = getpwnam(co->cfg->user);
+	if (pw == NULL)
+		return;
+	for (size_t i = 0; i < ARRAY_SIZE(suffixes); i++) {
+		snprintf(path, sizeof(path), "%s%s", co->cfg->store + 7,
+			 suffixes[i]);
+		if (chown(path, pw->pw_uid, pw->pw_gid) < 0 && errno != ENOENT)
+			log_warn("chown %s", path);
+	}
+}
+
+static void open_listeners(struct collector *co)
+{
+	char err[TRANSPORT_ERR_MAX];
+	struct transport_addr a;
+	int rc;
+
+	if (co->cfg->listen[0] != '\0') {
+		if (transport_parse(co->cfg->listen, &a, err, sizeof(err)) < 0)
+			fatalx("listen = %s: %s", co->cfg->listen, err);
+		if (a.kind != TRANSPORT_UDP)
+			fatalx("listen = %s: expected udp://ADDR:PORT",
+			       co->cfg->listen);
+		co->udp_fd = transport_udp_bind(&a, 8 << 20);
+		if (co->udp_fd < 0) {
+			errno = -co->udp_fd;
+			fatal("listen %s", co->cfg->listen);
+		}
+		if (evloop_add_fd(co->loop, co->udp_fd, EV_READ, on_udp, co) < 0)
+			fatal("event loop");
+		log_info("listening on %s", co->cfg->listen);
+	}
+	if (co->cfg->listen_netlink > 0) {
+		co->nl = transport_nl_open((uint32_t)co->cfg->listen_netlink,
+					   co->rbuf_len, &rc);
+		if (co->nl == NULL) {
+			errno = -rc;
+			fatal("netlink port id %lld", co->cfg->listen_netlink);
+		}
+		if (evloop_add_fd(co->loop, transport_nl_fd(co->nl), EV_READ,
+				  on_netlink, co) < 0)
+			fatal("event loop");
+		log_info("listening on netlink:%lld", co->cfg->listen_netlink);
+	}
 }
 
 int main(int argc, char **argv)
@@ -27,10 +366,11 @@ int main(int argc, char **argv)
 		.default_config = CONFIG_DEFAULT_SYSCONFDIR "/collector.conf",
 		.table = collector_conf_table,
 	};
+	static struct collector co;
 	struct collector_config cfg;
 	struct daemon_opts opts;
-	struct evloop *loop;
-	int level;
+	struct ingest_config icfg = { 0 };
+	int level, rc;
 
 	memset(&cfg, 0, sizeof(cfg));
 	daemon_setup(&desc, argc, argv, &opts, &cfg);
@@ -40,23 +380,98 @@ int main(int argc, char **argv)
 				"warn, info, debug\n", desc.progname, cfg.log_level);
 		return 1;
 	}
+	if (cfg.auth_key_file[0] != '\0') {
+		rc = wire_key_load(cfg.auth_key_file, &co.key);
+		if (rc < 0) {
+			fprintf(stderr, "%s: auth_key_file %s: %s\n",
+				desc.progname, cfg.auth_key_file,
+				rc == -EINVAL ? "key too short (16 bytes at "
+						"least)" : strerror(-rc));
+			return 1;
+		}
+	}
 	if (opts.check_only) {
 		printf("%s: configuration OK\n", opts.config_path);
+		wire_key_clear(&co.key);
 		conf_free(collector_conf_table, &cfg);
 		return 0;
 	}
 	if (!opts.verbose)
 		log_set_level((enum log_level)level);
-	loop = evloop_new();
-	if (loop == NULL)
-		fatal("event loop");
-	evloop_on_signal(loop, SIGTERM, on_stop, NULL);
-	evloop_on_signal(loop, SIGINT, on_stop, NULL);
-	log_info("started, store %s", cfg.store);
+	signal(SIGPIPE, SIG_IGN);
+	co.cfg = &cfg;
+	co.udp_fd = -1;
+	co.started_us = now_realtime_us();
+	/* One byte more than the largest datagram, to see truncation. */
+	co.rbuf_len = (size_t)cfg.max_datagram + 1;
+	co.rbuf = malloc(co.rbuf_len * RECV_BATCH);
+	co.loop = evloop_new();
+	if (co.rbuf == NULL || co.loop == NULL)
+		fatal("start-up");
+	rc = store_open(cfg.store, 0, &co.store);
+	if (rc < 0)
+		fatalx("store %s: cannot open (%s)", cfg.store, strerror(-rc));
+	icfg.key = co.key.len ? &co.key : NULL;
+	icfg.max_datagram = (size_t)cfg.max_datagram;
+	icfg.rate_limit = (uint64_t)cfg.rate_limit;
+	icfg.rate_burst = (uint64_t)cfg.rate_burst;
+	icfg.max_senders = CONFIG_MAX_SENDERS;
+	icfg.batch_max = (size_t)cfg.batch_max;
+	icfg.reply = reply;
+	icfg.reply_arg = &co;
+	co.in = ingest_new(co.store, &icfg);
+	if (co.in == NULL)
+		fatal("ingest");
+	open_listeners(&co);
+	if (cfg.netconsole_listen[0] != '\0') {
+		if (!ENABLE_COLLECTOR_NETCONSOLE)
+			fatalx("netconsole_listen: not built in "
+			       "(CONFIG_COLLECTOR_NETCONSOLE)");
+		if (collector_netconsole_open(&co) < 0)
+			fatalx("netconsole_listen = %s: cannot listen",
+			       cfg.netconsole_listen);
+	}
+	if (open_status(&co) < 0)
+		fatalx("cannot write the status file");
+	chown_store_files(&co);
+	rc = daemon_drop_privileges(cfg.user);
+	if (rc == -ENOENT)
+		fatalx("user '%s' does not exist: create it, or set `user =` "
+		       "(empty) to keep running as root", cfg.user);
+	if (rc < 0) {
+		errno = -rc;
+		fatal("dropping privileges to %s", cfg.user);
+	}
+	evloop_on_signal(co.loop, SIGTERM, on_stop, &co);
+	evloop_on_signal(co.loop, SIGINT, on_stop, &co);
+	evloop_on_signal(co.loop, SIGUSR1, on_usr1, &co);
+	ev_timer_init(&co.tick, on_tick, &co);
+	evloop_timer_arm(co.loop, &co.tick, evloop_now_ms() + TICK_MS);
+	retention(&co);
+	co.next_retention_ms = evloop_now_ms() + RETENTION_EVERY_MS;
+	status_write(&co, true);
+	log_info("started, store %s%s", cfg.store,
+		 co.key.len ? ", datagrams authenticated" : "");
 	daemon_notify_ready();
-	evloop_run(loop);
+	evloop_run(co.loop);
 	daemon_notify_stopping();
-	evloop_free(loop);
+
+	/* Whatever was read is stored (and acked) before leaving. */
+	collector_netconsole_close(&co);
+	flush(&co);
+	log_counters(&co);
+	status_write(&co, true);
+	ingest_free(co.in);
+	store_close(co.store);
+	if (co.udp_fd >= 0)
+		close(co.udp_fd);
+	transport_nl_free(co.nl);
+	if (co.status_dirfd >= 0)
+		close(co.status_dirfd);
+	free(co.status_path);
+	free(co.rbuf);
+	evloop_free(co.loop);
+	wire_key_clear(&co.key);
 	conf_free(collector_conf_table, &cfg);
 	return 0;
 }

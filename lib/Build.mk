@@ -2,6 +2,8 @@
 
 # The daemon core.
 lib-y += log.o evloop.o conf.o json.o util.o daemon.o
+# Least privilege: the seccomp allow-list (a stub without CONFIG_SECCOMP).
+lib-y += sandbox.o
 
 # The agent's durable spool.
 lib-$(CONFIG_AGENT) += spool.o
@@ -10,14 +12,14 @@ lib-$(CONFIG_AGENT) += spool.o
 lib-y += oops.o oops_line.o oops_header.o oops_frame.o oops_title.o oops_json.o
 
 # Records, signatures and the wire codec (always built).
-lib-y += pbutil.o wire.o signature.o record.o
+lib-y += pbutil.o wire.o signature.o record.o record_dict.o
 lib-$(CONFIG_AUTH_HMAC) += wire_hmac.o
 
 # Sources.
 lib-$(CONFIG_PSTORE) += pstore.o pstore_core.o pstore_decode.o pstore_record.o
 pkgs-$(CONFIG_PSTORE_LZ4) += liblz4
 pkgs-$(CONFIG_PSTORE_ZSTD) += libzstd
-lib-$(CONFIG_NETCONSOLE) += ncon.o
+lib-$(CONFIG_NETCONSOLE) += ncon.o ncon_rx.o
 
 # Transports and authentication.
 lib-y += transport.o

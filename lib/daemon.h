@@ -8,6 +8,7 @@
 #define OOPSD_DAEMON_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "conf.h"
 
@@ -37,10 +38,25 @@ void daemon_setup(const struct daemon_desc *desc, int argc, char **argv,
 		  struct daemon_opts *opts, void *cfg);
 
 /*
- * Drop root to `user` (setgroups, setgid, setuid) once sockets and files
- * are open.  No-op when not root or user is empty.  0 or -errno.
+ * Drop root to `user` once sockets and files are open, keeping no
+ * capability: daemon_drop_privileges_caps(user, NULL, 0).
  */
 int daemon_drop_privileges(const char *user);
+
+/*
+ * Drop root to `user`, keeping only the capabilities keep[0..n-1]
+ * (CAP_* numbers from <linux/capability.h>; keep none unless a steady
+ * state operation needs one, and say which in the README).  Clears the
+ * supplementary groups, sets the real, effective and saved uid and gid,
+ * drops everything not kept from the bounding and ambient sets, and
+ * verifies that uid 0 cannot be regained and that exactly the kept
+ * capabilities remain.  No-op (0) when not running as root or when user
+ * is NULL or empty.  Returns 0, -ENOENT (no such user), -EINVAL (user is
+ * uid 0, or a bad capability number), -EPERM (a check failed), or the
+ * -errno of the failing call.  On error the process may be half dropped:
+ * the caller must exit.
+ */
+int daemon_drop_privileges_caps(const char *user, const int *keep, size_t n);
 
 /* Tell systemd we are ready (sd_notify), when built with it. */
 void daemon_notify_ready(void);

@@ -90,6 +90,18 @@ void json_obj_end(struct json *j)
 	json_close(j, '}');
 }
 
+void json_obj_reopen(struct json *j)
+{
+	if (j->len == 0 || j->buf[j->len - 1] != '}' ||
+	    j->depth >= JSON_MAX_DEPTH - 1)
+		return;
+	j->len--;
+	j->buf[j->len] = '\0';
+	j->depth++;
+	/* The object had keys unless it was "{}". */
+	j->first[j->depth] = j->len > 0 && j->buf[j->len - 1] == '{';
+}
+
 void json_arr_begin(struct json *j)
 {
 	json_open(j, '[');

@@ -33,6 +33,12 @@ void json_reset(struct json *j);
 
 void json_obj_begin(struct json *j);
 void json_obj_end(struct json *j);
+/*
+ * Reopen the object json_obj_end() just closed, to append keys to what
+ * another function wrote (oopsctl export adds the collector's keys to
+ * record_to_json()'s object).  No-op unless the buffer ends with '}'.
+ */
+void json_obj_reopen(struct json *j);
 void json_arr_begin(struct json *j);
 void json_arr_end(struct json *j);
 void json_key(struct json *j, const char *key);

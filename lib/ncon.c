@@ -386,8 +386,9 @@ static void emit_hold(struct ncon *nc, struct ncon_sender *s, uint64_t now)
 	l.caller = a->hold_m.caller[0] ? a->hold_m.caller : NULL;
 	l.lost = a->hold_lost;
 	l.flags = a->hold_flags;
-	p = a->hold;
-	end = a->hold + a->hold_len;
+	/* An empty record has no buffer yet: it is still one (empty) line. */
+	p = a->hold ? a->hold : "";
+	end = p + a->hold_len;
 	for (;;) {
 		nl = memchr(p, '\n', (size_t)(end - p));
 		l.text = p;
@@ -395,7 +396,7 @@ static void emit_hold(struct ncon *nc, struct ncon_sender *s, uint64_t now)
 		if (nl == NULL && a->hold_cut)
 			l.flags |= NCON_LINE_TRUNCATED;
 		/* A record ending in "\n" has no empty line after it. */
-		if (l.len || nl || p == a->hold)
+		if (l.len || nl || p == (a->hold ? a->hold : end))
 			emit(nc, s, &l, now);
 		if (nl == NULL)
 			break;
@@ -545,7 +546,8 @@ static void part_append(struct ncon *nc, struct ncon_sender *s,
 		if (!buf_reserve(nc, a, &a->part, &a->part_cap,
 				 a->part_len + n))
 			return;
-		memcpy(a->part + a->part_len, p, n);
+		if (n > 0) /* a->part may still be NULL */
+			memcpy(a->part + a->part_len, p, n);
 		a->part_len += n;
 		p += n;
 		len -= n;
@@ -1369,7 +1371,9 @@ void ncon_free(struct ncon *nc)
 {
 	if (nc == NULL)
 		return;
+	/* sender_drop() unlinks the tail: the loop ends. */
 	while (nc->lru_tail)
+		// NOLINTNEXTLINE(clang-analyzer-unix.Malloc)
 		sender_drop(nc, nc->lru_tail, 0, false);
 	free(nc->tab);
 	free(nc->heap);

@@ -5,6 +5,7 @@
  * The analysis itself is in pstore_core.c.
  */
 #include "pstore.h"
+#include "pstore_internal.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -17,8 +18,6 @@
 
 #include "log.h"
 #include "util.h"
-
-int pstore_scan_analyse(struct pstore_scan *s, const struct pstore_options *o);
 
 /* A cut file keeps its header line: at most this many bytes of head. */
 #define HEAD_BYTES 256
@@ -321,7 +320,8 @@ int pstore_scan_dir(const char *dir, const struct pstore_options *opt,
 	closedir(d);
 	d = NULL;
 	/* Readdir order is arbitrary: sort so every scan is the same. */
-	qsort(names, nnames, sizeof(*names), cmp_name);
+	if (nnames > 1) /* qsort(NULL, 0) is undefined */
+		qsort(names, nnames, sizeof(*names), cmp_name);
 	for (size_t i = 0; i < nnames; i++) {
 		struct pstore_file *f = file_add(s, names[i]);
 		struct stat st;
@@ -517,11 +517,43 @@ static int remove_file(struct pstore_scan *s, size_t f)
 	return 1;
 }
 
+/*
+ * A file the scan read but no item uses: a dmesg dump without a report
+ * (a Shutdown dump), uninitialised RAM, an unused console record.  Files
+ * that could not be read, whose names did not parse, or that are not
+ * regular files are never touched: we do not know what they hold.
+ */
+static bool file_unclaimed(const struct pstore_scan *s, size_t f)
+{
+	const struct pstore_file *pf = &s->files[f];
+
+	return pf->name_ok && pf->error == 0 && pf->nitems == 0 &&
+	       (pf->pn.type == PSTORE_TYPE_DMESG ||
+		pf->pn.type == PSTORE_TYPE_CONSOLE);
+}
+
+int pstore_remove_unclaimed(struct pstore_scan *s)
+{
+	int removed = 0;
+
+	if (s == NULL || s->dirfd < 0)
+		return -EINVAL;
+	for (size_t i = 0; i < s->nitems; i++)
+		if (!s->items[i].acked)
+			return 0;
+	for (size_t k = 0; k < s->nattachments; k++)
+		removed += remove_file(s, s->attachments[k]);
+	for (size_t f = 0; f < s->nfiles; f++)
+		if (file_unclaimed(s, f))
+			removed += remove_file(s, f);
+	return removed;
+}
+
 int pstore_remove_entries(struct pstore_scan *s, size_t idx,
 			  const char *state_path)
 {
 	struct pstore_item *it;
-	bool was, all = true;
+	bool was;
 	int rc, removed = 0;
 
 	if (s == NULL || idx >= s->nitems || s->dirfd < 0 || !state_path)
@@ -541,11 +573,7 @@ int pstore_remove_entries(struct pstore_scan *s, size_t idx,
 	for (size_t k = 0; k < it->nfiles; k++)
 		if (file_done(s, it->files[k]))
 			removed += remove_file(s, it->files[k]);
-	/* pmsg, ftrace, ... belong to every item: last one out. */
-	for (size_t i = 0; i < s->nitems; i++)
-		all = all && s->items[i].acked;
-	if (all)
-		for (size_t k = 0; k < s->nattachments; k++)
-			removed += remove_file(s, s->attachments[k]);
-	return removed;
+	/* pmsg, ftrace and unused records belong to the boot: last one out. */
+	rc = pstore_remove_unclaimed(s);
+	return removed + (rc > 0 ? rc : 0);
 }

@@ -277,6 +277,8 @@ void pstore_record_release(struct pstore_record *rec);
  * process dies between the two steps, the next run marks the item acked
  * and a new call finishes the unlinking: nothing is lost or sent twice.
  * The state file forgets keys whose files are all gone, so it stays small.
+ * Attachments and files no record uses go with the last acknowledgement
+ * (pstore_remove_unclaimed()).
  *
  * state_path is a file outside pstore (pstore accepts no new files), e.g.
  * /var/lib/oopsd/pstore.state.
@@ -298,5 +300,18 @@ int pstore_state_apply(struct pstore_scan *scan, const char *state_path);
  */
 int pstore_remove_entries(struct pstore_scan *scan, size_t idx,
 			  const char *state_path);
+
+/*
+ * Once every item of the scan is acknowledged (at once when there is
+ * none), unlink what belongs to the crashed boot but to no record: the
+ * attachments (pmsg, ftrace, ...), dmesg dumps without a report (Shutdown
+ * dumps), uninitialised RAM, an unused console record.  Unreadable files,
+ * names that do not parse and non-regular files are never touched.  EFI
+ * variables are only freed by unlinking, so an agent should call this
+ * after a scan that found nothing (pstore_remove_entries() calls it after
+ * the last acknowledgement).  Returns the number removed, 0 while some
+ * item is not acknowledged, or -EINVAL for an in-memory scan.
+ */
+int pstore_remove_unclaimed(struct pstore_scan *scan);
 
 #endif /* OOPSD_PSTORE_H */

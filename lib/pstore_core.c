@@ -5,6 +5,7 @@
  * identity.  pstore.c feeds it from a directory, the fuzzer from memory.
  */
 #include "pstore.h"
+#include "pstore_internal.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -243,8 +244,11 @@ size_t pstore_strip_ecc(const char *buf, size_t len, struct pstore_ecc *ecc)
 	size_t n = len;
 
 	memset(ecc, 0, sizeof(*ecc));
-	/* The kernel writes "\n<notice>\n"; tolerate a missing final \n. */
-	if (n > 0 && buf[n - 1] == '\n')
+	/*
+	 * The kernel writes "\n<notice>\n"; tolerate a missing final \n and
+	 * the blank lines a copy may have added.
+	 */
+	while (n > 0 && buf[n - 1] == '\n')
 		n--;
 	end = buf + n;
 	start = n > 0 ? memrchr(buf, '\n', n) : NULL;
@@ -278,29 +282,13 @@ static uint64_t fnv1a(uint64_t h, const void *data, size_t n)
 #define FNV_SEED1 0xcbf29ce484222325ULL
 #define FNV_SEED2 0x84222325cbf29ce4ULL
 
-static bool is_text(const char *s, size_t n)
-{
-	size_t good = 0;
-
-	if (n == 0)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (c == '\n' || c == '\t' || c == '\r' ||
-		    (c >= 0x20 && c != 0x7f))
-			good++;
-	}
-	return good * 100 >= n * 95;
-}
-
 /* Head and tail 4 KiB must look like text, with at least one newline. */
 static bool looks_like_log(const char *s, size_t n)
 {
 	size_t k = n < 4096 ? n : 4096;
 
-	return memchr(s, '\n', n) != NULL && is_text(s, k) &&
-	       is_text(s + n - k, k);
+	return memchr(s, '\n', n) != NULL && pstore_is_text(s, k) &&
+	       pstore_is_text(s + n - k, k);
 }
 
 /*
@@ -419,6 +407,9 @@ static void file_prepare_dmesg(struct pstore_file *f, size_t max_out)
 			return;
 		}
 		f->decompressed_by = m;
+		/* Output at the bound: the newest end of the log is cut. */
+		if (f->text_len >= max_out)
+			f->cut = true;
 		data = f->text;
 		len = f->text_len;
 	}
@@ -743,13 +734,16 @@ static const char *const consequence_msgs[] = {
 	"System is deadlocked on memory", /* after the OOM report */
 	"Out of memory",
 	"MCE: ",
+	"kasan.fault=panic",	   /* KASAN/KFENCE set to panic */
+	"kfence.fault=panic",
+	"panic_on_oops",
 };
 
 /*
- * Is r (a panic) the consequence of the report just before it?  Yes when
- * its message is one that only follows a report (above), or when it comes
- * right after one (within 3 lines) that is not a warning; a warning and a
- * later unrelated panic stay two crashes.
+ * Is r (a panic) the consequence of the report just before it?  Only when
+ * its message is one that follows a report (above): a panic that merely
+ * comes soon after a report ("crashmod: panic requested", a sysrq crash)
+ * is a crash of its own.
  */
 static bool is_consequence(const struct oops_report *cause,
 			   const struct oops_report *r)
@@ -763,17 +757,16 @@ static bool is_consequence(const struct oops_report *cause,
 	    r->start_line - cause->end_line > CONSEQUENCE_MAX_GAP)
 		return false;
 	m = strstr(r->text, "not syncing: ");
-	if (m != NULL) {
-		m += 13;
-		nl = strchr(m, '\n');
-		n = nl ? (size_t)(nl - m) : strlen(m);
-		for (size_t i = 0; i < ARRAY_SIZE(consequence_msgs); i++)
-			if (memmem(m, n, consequence_msgs[i],
-				   strlen(consequence_msgs[i])) != NULL)
-				return true;
-	}
-	return cause->kind != OOPS_KIND_WARNING &&
-	       r->start_line - cause->end_line <= 3;
+	if (m == NULL)
+		return false;
+	m += 13;
+	nl = strchr(m, '\n');
+	n = nl ? (size_t)(nl - m) : strlen(m);
+	for (size_t i = 0; i < ARRAY_SIZE(consequence_msgs); i++)
+		if (memmem(m, n, consequence_msgs[i],
+			   strlen(consequence_msgs[i])) != NULL)
+			return true;
+	return false;
 }
 
 static int rep_add(struct builder *b, size_t seg, struct oops_report *r)
@@ -1304,17 +1297,18 @@ static void builder_free(struct builder *b)
 	free(b->reps);
 }
 
-/* Called by pstore.c once scan->files is filled. */
-int pstore_scan_analyse(struct pstore_scan *s, const struct pstore_options *o);
-
 int pstore_scan_analyse(struct pstore_scan *s, const struct pstore_options *o)
 {
 	struct builder b = { .scan = s, .opt = o };
 	long console = -1;
 	bool any_dmesg_text = false;
-	size_t dmesg_items;
+	size_t dmesg_items, used = 0, budget;
 	int rc;
 
+	/* Decoded text counts in the scan's memory budget too. */
+	for (size_t i = 0; i < s->nfiles; i++)
+		used += s->files[i].raw_len;
+	budget = used < o->max_total_bytes ? o->max_total_bytes - used : 0;
 	for (size_t i = 0; i < s->nfiles; i++) {
 		struct pstore_file *f = &s->files[i];
 
@@ -1322,7 +1316,14 @@ int pstore_scan_analyse(struct pstore_scan *s, const struct pstore_options *o)
 			continue;
 		switch (f->pn.type) {
 		case PSTORE_TYPE_DMESG:
-			file_prepare_dmesg(f, o->max_file_bytes);
+			if (f->pn.enc_z && budget < 4096) {
+				f->error = -EFBIG;
+				s->stats.skipped++;
+				continue;
+			}
+			file_prepare_dmesg(f, budget < o->max_file_bytes ?
+						      budget : o->max_file_bytes);
+			budget -= f->text_len < budget ? f->text_len : budget;
 			if (f->undecodable)
 				s->stats.undecodable++;
 			else if (f->garbage)

@@ -11,6 +11,7 @@
  * random inputs.
  */
 #include "pstore.h"
+#include "pstore_internal.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -19,10 +20,10 @@
 
 #include "util.h"
 
-#if CONFIG_PSTORE_LZ4
+#if ENABLE_PSTORE_LZ4
 #include <lz4.h>
 #endif
-#if CONFIG_PSTORE_ZSTD
+#if ENABLE_PSTORE_ZSTD
 #include <zstd.h>
 #endif
 
@@ -55,7 +56,7 @@ static long inflate_bounded(const void *in, size_t inlen, int wbits,
 
 static long lz4_bounded(const void *in, size_t inlen, char *out, size_t max)
 {
-#if CONFIG_PSTORE_LZ4
+#if ENABLE_PSTORE_LZ4
 	if (inlen > INT32_MAX || max > INT32_MAX)
 		return -EBADMSG;
 	int n = LZ4_decompress_safe(in, out, (int)inlen, (int)max);
@@ -68,7 +69,7 @@ static long lz4_bounded(const void *in, size_t inlen, char *out, size_t max)
 
 static long zstd_bounded(const void *in, size_t inlen, char *out, size_t max)
 {
-#if CONFIG_PSTORE_ZSTD
+#if ENABLE_PSTORE_ZSTD
 	ZSTD_DCtx *dc = ZSTD_createDCtx();
 	ZSTD_inBuffer ib = { in, inlen, 0 };
 	ZSTD_outBuffer ob = { out, max, 0 };
@@ -91,24 +92,56 @@ static long zstd_bounded(const void *in, size_t inlen, char *out, size_t max)
 #endif
 }
 
-/*
- * Kernel log text: mostly printable ASCII/UTF-8 with newlines.  Checked on
- * the first 4 KiB, which is where a wrong decoder shows.
- */
+/* Length of a valid UTF-8 sequence of 2-4 bytes at s, or 0. */
+static size_t utf8_seq(const unsigned char *s, size_t n)
+{
+	size_t k;
+
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		k = 2;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		k = 3;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		k = 4;
+	else
+		return 0;
+	if (k > n)
+		return 0;
+	for (size_t i = 1; i < k; i++)
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+	return k;
+}
+
+bool pstore_is_text(const char *buf, size_t len)
+{
+	const unsigned char *s = (const unsigned char *)buf;
+	size_t good = 0;
+
+	if (len == 0)
+		return false;
+	for (size_t i = 0; i < len;) {
+		unsigned char c = s[i];
+		size_t k;
+
+		if (c == '\n' || c == '\t' || c == '\r' ||
+		    (c >= 0x20 && c < 0x7f)) {
+			good++;
+			i++;
+		} else if (c >= 0x80 && (k = utf8_seq(s + i, len - i)) > 0) {
+			good += k;
+			i += k;
+		} else {
+			i++;
+		}
+	}
+	return good * 100 >= len * 95;
+}
+
+/* Checked on the first 4 KiB, which is where a wrong decoder shows. */
 static bool looks_like_text(const char *s, size_t n)
 {
-	size_t good = 0, lim = n < 4096 ? n : 4096;
-
-	if (n == 0)
-		return false;
-	for (size_t i = 0; i < lim; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (c == '\n' || c == '\t' || (c >= 0x20 && c < 0x7f) ||
-		    c >= 0x80)
-			good++;
-	}
-	return good * 100 >= lim * 95;
+	return pstore_is_text(s, n < 4096 ? n : 4096);
 }
 
 int pstore_decompress(const void *in, size_t inlen, size_t max, char **out,

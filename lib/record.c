@@ -94,6 +94,57 @@ void record_make_id(const struct oops_report *r, const struct record_origin *o,
 	}
 }
 
+/* ------------------------------------------------------------- zlib -- */
+
+/*
+ * Every preset dictionary ever used, by the DICTID of the zlib header
+ * (Adler-32 of the dictionary); the last one is used to compress.  Append
+ * only: old records name old dictionaries.
+ */
+struct record_zdict {
+	const char *data;
+	const size_t *len;
+};
+
+static const struct record_zdict record_zdicts[] = {
+	{ record_zdict_v1, &record_zdict_v1_len },
+};
+
+int record_compress_text(const char *text, size_t len, uint8_t **out,
+			 size_t *outlen)
+{
+	const struct record_zdict *d = &record_zdicts[ARRAY_SIZE(record_zdicts) - 1];
+	uLong cap = compressBound(len) + 64;
+	uint8_t *z = malloc(cap);
+	z_stream zs;
+	int zr;
+
+	if (z == NULL)
+		return -ENOMEM;
+	memset(&zs, 0, sizeof(zs));
+	if (deflateInit2(&zs, Z_BEST_COMPRESSION, Z_DEFLATED, 15, 9,
+			 Z_DEFAULT_STRATEGY) != Z_OK) {
+		free(z);
+		return -ENOMEM;
+	}
+	zr = deflateSetDictionary(&zs, (const Bytef *)d->data, (uInt)*d->len);
+	if (zr == Z_OK) {
+		zs.next_in = (Bytef *)text;
+		zs.avail_in = (uInt)len;
+		zs.next_out = z;
+		zs.avail_out = (uInt)cap;
+		zr = deflate(&zs, Z_FINISH);
+	}
+	deflateEnd(&zs);
+	if (zr != Z_STREAM_END) {
+		free(z);
+		return -ENOMEM;
+	}
+	*out = z;
+	*outlen = cap - zs.avail_out;
+	return 0;
+}
+
 /* ------------------------------------------------------------ packing -- */
 
 static int record_pack_text(const struct oops_report *r, const struct record_origin *o,
@@ -219,18 +270,11 @@ static int record_pack_text(const struct oops_report *r, const struct record_ori
 	if (text_max > text_len)
 		text_max = text_len;
 	if (text_max > 0 && text_max <= UINT32_MAX) {
-		uLongf zlen = compressBound(text_max);
+		size_t zlen;
 
-		z = malloc(zlen);
-		if (z == NULL) {
-			err = -ENOMEM;
+		err = record_compress_text(r->text, text_max, &z, &zlen);
+		if (err)
 			goto out;
-		}
-		if (compress2(z, &zlen, (const Bytef *)r->text, text_max,
-			      Z_BEST_COMPRESSION) != Z_OK) {
-			err = -ENOMEM;
-			goto out;
-		}
 		rec.has_report_z = rec.has_report_len = 1;
 		rec.report_z.data = z;
 		rec.report_z.len = zlen;
@@ -401,6 +445,20 @@ int record_text(const Oopsd__CrashRecord *rec, size_t max_text, char **text,
 	 * which is refused below, so a bomb never costs more than that.
 	 */
 	zr = inflate(&zs, Z_FINISH);
+	if (zr == Z_NEED_DICT) {
+		zr = Z_DATA_ERROR; /* a dictionary we do not know */
+		for (size_t i = 0; i < ARRAY_SIZE(record_zdicts); i++) {
+			const struct record_zdict *d = &record_zdicts[i];
+
+			if (adler32(1, (const Bytef *)d->data,
+				    (uInt)*d->len) != zs.adler)
+				continue;
+			if (inflateSetDictionary(&zs, (const Bytef *)d->data,
+						 (uInt)*d->len) == Z_OK)
+				zr = inflate(&zs, Z_FINISH);
+			break;
+		}
+	}
 	if (zr == Z_BUF_ERROR && zs.avail_out == 0) {
 		/* Full: does the stream have more to say (too long), or did
 		 * the input stop early (cut)?  One more byte tells. */
@@ -572,8 +630,9 @@ static void record_json_crash(const Oopsd__CrashRecord *rec, struct json *j)
 		json_obj_end(j);
 	}
 	json_arr_end(j);
-	json_kopt_int(j, "cpu", c->has_cpu, c->cpu);
-	json_kopt_int(j, "pid", c->has_pid, c->pid);
+	/* As `oopsctl parse --json` (lib/oops_json.c): -1 when unknown. */
+	json_kint(j, "cpu", c->has_cpu ? c->cpu : -1);
+	json_kint(j, "pid", c->has_pid ? c->pid : -1);
 	json_kstr(j, "comm", c->comm);
 	json_kstr(j, "tainted", c->tainted);
 	json_kstr(j, "release", k->release);
@@ -581,10 +640,9 @@ static void record_json_crash(const Oopsd__CrashRecord *rec, struct json *j)
 	json_kstr(j, "hardware", c->hardware);
 	json_kstr(j, "arch", k->arch);
 	json_kstr(j, "pc", c->pc);
-	json_kopt_uint(j, "start_line", o && o->has_start_line,
-		       o ? o->start_line : 0);
-	json_kopt_uint(j, "end_line", o && o->has_end_line,
-		       o ? o->end_line : 0);
+	json_kuint(j, "start_line", o ? o->start_line : 0);
+	json_kuint(j, "end_line", o ? o->end_line : 0);
+	json_kint(j, "time_us", rec->has_boot_time_us ? rec->boot_time_us : -1);
 	json_kbool(j, "truncated", c->truncated);
 	json_kbool(j, "panicked", c->panicked);
 	json_ksig(j, "signature", c->has_title_signature, c->title_signature);
@@ -642,8 +700,6 @@ int record_to_json(const Oopsd__CrashRecord *rec, struct json *j)
 		   rec->collected_time_us);
 	json_kopt_int(j, "collected_time_us", rec->has_collected_time_us,
 		      rec->collected_time_us);
-	json_kopt_int(j, "boot_time_us", rec->has_boot_time_us,
-		      rec->boot_time_us);
 	json_kstr(j, "agent_version", rec->agent_version);
 	json_kopt_uint(j, "report_len", rec->has_report_len, rec->report_len);
 	err = record_text(rec, lim.max_text, &text, &len);

@@ -158,6 +158,19 @@ int record_check(const Oopsd__CrashRecord *rec,
 int record_text(const Oopsd__CrashRecord *rec, size_t max_text, char **text,
 		size_t *len);
 
+/*
+ * Compress a report text as records carry it (zlib level 9 with the preset
+ * dictionary): *out malloc'd, *outlen its length.  0 or -ENOMEM.  Use it
+ * (and record_text() to inflate) rather than zlib directly: a plain
+ * uncompress() cannot inflate a text that names a dictionary.
+ */
+int record_compress_text(const char *text, size_t len, uint8_t **out,
+			 size_t *outlen);
+
+/* The preset zlib dictionary of report texts (lib/record_dict.c). */
+extern const char record_zdict_v1[];
+extern const size_t record_zdict_v1_len;
+
 /* "KASAN", "WARNING", ... for a CrashKind; "UNKNOWN" for unknown values. */
 const char *record_kind_name(int kind);
 /* "pstore-dmesg", "netconsole", "kmsg", "file", ...; "unknown" else. */

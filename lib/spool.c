@@ -23,12 +23,14 @@
 #define SPOOL_QUARANTINE "quarantine"
 #define SPOOL_NAME_LEN 20 /* 16 hex digits + ".rec" */
 
-/* Index entry of one pending record: 24 bytes, the bytes stay on disk. */
+/*
+ * Index entry of one pending record: 16 bytes, everything else stays on
+ * disk (10,000 pending records cost 160 KiB of memory).
+ */
 struct spool_slot {
 	uint64_t seq; /* 0: removed, waiting for compaction */
 	uint32_t idhash;
 	uint32_t size;
-	int64_t created_us;
 };
 
 struct spool {
@@ -40,6 +42,10 @@ struct spool {
 	size_t dead;
 	uint64_t next_seq;
 	struct spool_stats st;
+	/* Creation time of the oldest record, read from its file when the
+	 * oldest changes (only the status needs it). */
+	uint64_t oldest_seq;
+	int64_t oldest_us;
 };
 
 static uint32_t spool_idhash(const void *id, size_t len)
@@ -326,7 +332,6 @@ static int spool_scan(struct spool *s)
 		slot.idhash = spool_idhash(it.id, it.id_len);
 		slot.size = (uint32_t)(SPOOL_HDR_SIZE + it.id_len +
 				       it.meta_len + it.rec_len);
-		slot.created_us = it.created_us;
 		spool_item_clear(&it);
 		if (spool_append(s, &slot) < 0) {
 			closedir(d);
@@ -338,7 +343,8 @@ static int spool_scan(struct spool *s)
 			s->next_seq = seq + 1;
 	}
 	closedir(d);
-	qsort(s->slots, s->n, sizeof(*s->slots), spool_slot_cmp);
+	if (s->n > 1) /* qsort(NULL, 0) is undefined */
+		qsort(s->slots, s->n, sizeof(*s->slots), spool_slot_cmp);
 	return 0;
 }
 
@@ -439,6 +445,33 @@ static void spool_make_room(struct spool *s, uint64_t need)
 			  s->dir, dropped, s->st.dropped);
 }
 
+/* The whole file image of a record (malloc'd), or NULL. */
+static unsigned char *spool_build(const void *id, size_t id_len,
+				  const void *meta, size_t meta_len,
+				  const void *rec, size_t rec_len,
+				  int64_t created_us)
+{
+	size_t len = SPOOL_HDR_SIZE + id_len + meta_len + rec_len;
+	unsigned char *buf = malloc(len);
+
+	if (buf == NULL)
+		return NULL;
+	// NOLINTNEXTLINE(bugprone-not-null-terminated-result): binary magic
+	memcpy(buf, SPOOL_MAGIC, 8);
+	put_le32(buf + 8, (uint32_t)id_len);
+	put_le32(buf + 12, (uint32_t)meta_len);
+	put_le32(buf + 16, (uint32_t)rec_len);
+	memcpy(buf + SPOOL_HDR_SIZE, id, id_len);
+	if (meta_len)
+		memcpy(buf + SPOOL_HDR_SIZE + id_len, meta, meta_len);
+	if (rec_len)
+		memcpy(buf + SPOOL_HDR_SIZE + id_len + meta_len, rec, rec_len);
+	put_le32(buf + 20, (uint32_t)crc32(0L, buf + SPOOL_HDR_SIZE,
+					   (uInt)(len - SPOOL_HDR_SIZE)));
+	put_le64(buf + 24, (uint64_t)created_us);
+	return buf;
+}
+
 int spool_put(struct spool *s, const void *id, size_t id_len,
 	      const void *meta, size_t meta_len, const void *rec,
 	      size_t rec_len, uint64_t *seqp)
@@ -461,22 +494,10 @@ int spool_put(struct spool *s, const void *id, size_t id_len,
 	len = SPOOL_HDR_SIZE + id_len + meta_len + rec_len;
 	if (s->max_bytes && len > s->max_bytes)
 		return -EFBIG;
-	buf = malloc(len);
+	buf = spool_build(id, id_len, meta, meta_len, rec, rec_len,
+			  now_realtime_us());
 	if (buf == NULL)
 		return -ENOMEM;
-	memcpy(buf, SPOOL_MAGIC, 8);
-	put_le32(buf + 8, (uint32_t)id_len);
-	put_le32(buf + 12, (uint32_t)meta_len);
-	put_le32(buf + 16, (uint32_t)rec_len);
-	memcpy(buf + SPOOL_HDR_SIZE, id, id_len);
-	if (meta_len)
-		memcpy(buf + SPOOL_HDR_SIZE + id_len, meta, meta_len);
-	if (rec_len)
-		memcpy(buf + SPOOL_HDR_SIZE + id_len + meta_len, rec, rec_len);
-	put_le32(buf + 20, (uint32_t)crc32(0L, buf + SPOOL_HDR_SIZE,
-					   (uInt)(len - SPOOL_HDR_SIZE)));
-	slot.created_us = now_realtime_us();
-	put_le64(buf + 24, (uint64_t)slot.created_us);
 
 	spool_make_room(s, len);
 	slot.seq = s->next_seq;
@@ -582,13 +603,66 @@ int spool_remove(struct spool *s, uint64_t seq)
 	return 0;
 }
 
+int spool_replace(struct spool *s, uint64_t seq, const void *rec,
+		  size_t rec_len)
+{
+	struct spool_slot *slot = spool_find(s, seq);
+	struct spool_item it;
+	char name[SPOOL_NAME_LEN + 1];
+	unsigned char *buf;
+	size_t len;
+	int rc;
+
+	if (slot == NULL)
+		return -ENOENT;
+	if (rec_len > SPOOL_MAX_REC)
+		return -EINVAL;
+	rc = spool_load(s, seq, &it);
+	if (rc < 0)
+		return rc;
+	len = SPOOL_HDR_SIZE + it.id_len + it.meta_len + rec_len;
+	buf = spool_build(it.id, it.id_len, it.meta, it.meta_len, rec, rec_len,
+			  it.created_us);
+	spool_item_clear(&it);
+	if (buf == NULL)
+		return -ENOMEM;
+	spool_name(seq, name);
+	rc = write_file_atomic(s->dirfd, name, buf, len);
+	free(buf);
+	if (rc < 0)
+		return rc;
+	slot = spool_find(s, seq);
+	s->st.bytes = s->st.bytes - slot->size + len;
+	slot->size = (uint32_t)len;
+	return 0;
+}
+
 int spool_sync(struct spool *s)
 {
 	return fsync(s->dirfd) < 0 ? -errno : 0;
 }
 
-void spool_get_stats(const struct spool *s, struct spool_stats *st)
+void spool_get_stats(struct spool *s, struct spool_stats *st)
 {
 	*st = s->st;
-	st->oldest_us = s->st.pending ? s->slots[s->head].created_us : 0;
+	st->oldest_us = 0;
+	if (s->st.pending == 0)
+		return;
+	if (s->oldest_seq != s->slots[s->head].seq) {
+		char name[SPOOL_NAME_LEN + 1];
+		unsigned char hdr[SPOOL_HDR_SIZE];
+		int fd;
+
+		s->oldest_seq = s->slots[s->head].seq;
+		s->oldest_us = 0;
+		spool_name(s->oldest_seq, name);
+		fd = openat(s->dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+		if (fd >= 0) {
+			if (pread(fd, hdr, sizeof(hdr), 0) == sizeof(hdr) &&
+			    memcmp(hdr, SPOOL_MAGIC, 8) == 0)
+				s->oldest_us = (int64_t)get_le64(hdr + 24);
+			close(fd);
+		}
+	}
+	st->oldest_us = s->oldest_us;
 }

@@ -104,9 +104,19 @@ void spool_item_clear(struct spool_item *item);
  * collector deduplicates; call spool_sync() after a batch.  0 or -ENOENT.
  */
 int spool_remove(struct spool *s, uint64_t seq);
+/*
+ * Replace the record bytes of pending record `seq` (same id and meta), as
+ * crash-safely as spool_put(): the file holds the old or the new bytes.
+ * Used to cut a record that no longer fits a datagram.  0, -ENOENT,
+ * -EINVAL, or -errno (the old record stays).
+ */
+int spool_replace(struct spool *s, uint64_t seq, const void *rec,
+		  size_t rec_len);
+
 /* fsync the spool directory.  0 or -errno. */
 int spool_sync(struct spool *s);
 
-void spool_get_stats(const struct spool *s, struct spool_stats *st);
+/* Counters; oldest_us is read from the oldest record's file when needed. */
+void spool_get_stats(struct spool *s, struct spool_stats *st);
 
 #endif /* OOPSD_SPOOL_H */

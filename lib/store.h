@@ -134,6 +134,7 @@ struct store_rec {
 	int64_t seen_us, received_us;
 	const uint8_t *packed; /* the CrashRecord as received */
 	size_t packed_len;
+	const char *release;
 };
 typedef int (*store_rec_fn)(const struct store_rec *r, void *arg);
 
@@ -198,8 +199,13 @@ void store_sig_hex(uint64_t sig, char out[STORE_SIG_LEN]);
 const char *store_kind_name(int kind);
 /* The "seen" time of a record (see above). */
 int64_t store_seen_us(const Oopsd__CrashRecord *rec, int64_t received_us);
-/* Host key of a record: machine id, else hostname, else sender. */
-const char *store_host_key(const Oopsd__CrashRecord *rec, const char *sender);
+/*
+ * Host key of a record: machine id, else hostname, else the sender's
+ * address without its port (written into buf), else "unknown".
+ */
+#define STORE_HOST_KEY_MAX 256
+const char *store_host_key(const Oopsd__CrashRecord *rec, const char *sender,
+			   char *buf, size_t len);
 void store_sig_free(struct store_sig *sig);
 
 /* A backend. */

@@ -108,19 +108,22 @@ static const char *const store_sqlite_sql[S_COUNT] = {
 		" kind, source, sender, seen_us, received_us, record)"
 		" VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
 		" ON CONFLICT(id) DO NOTHING",
+	/* The aggregates are updated once per group of a batch (same
+	 * signature, host, ...): ?n records, seen from ?first to ?last. */
 	[S_UPS_SIG_HOST] =
-		"INSERT INTO sig_hosts VALUES(?1, ?2, ?3, 1, ?4, ?4)"
-		" ON CONFLICT DO UPDATE SET count = count + 1,"
+		"INSERT INTO sig_hosts VALUES(?1, ?2, ?3, ?4, ?5, ?6)"
+		" ON CONFLICT DO UPDATE SET count = count + excluded.count,"
 		" hostname = coalesce(excluded.hostname, hostname),"
 		" first_seen_us = min(first_seen_us, excluded.first_seen_us),"
 		" last_seen_us = max(last_seen_us, excluded.last_seen_us)"
 		" RETURNING count",
-	/* ?5 is 1 when the host is new for this signature.  The example
+	/* ?6 is the number of hosts new for this signature.  The example
 	 * is the newest record, so retention (which deletes the oldest)
-	 * rarely meets an example. */
+	 * rarely meets an example.  In SET, bare column names are the
+	 * row's values before the update. */
 	[S_UPS_SIG] =
-		"INSERT INTO signatures VALUES(?1, ?2, ?3, ?4, 1, ?5, ?6, ?6, ?7)"
-		" ON CONFLICT DO UPDATE SET count = count + 1,"
+		"INSERT INTO signatures VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
+		" ON CONFLICT DO UPDATE SET count = count + excluded.count,"
 		" hosts = hosts + excluded.hosts,"
 		" first_seen_us = min(first_seen_us, excluded.first_seen_us),"
 		" last_seen_us = max(last_seen_us, excluded.last_seen_us),"
@@ -133,13 +136,13 @@ static const char *const store_sqlite_sql[S_COUNT] = {
 		" example_rid = iif(excluded.last_seen_us >= last_seen_us,"
 		"  excluded.example_rid, example_rid)",
 	[S_UPS_SIG_RELEASE] =
-		"INSERT INTO sig_releases VALUES(?1, ?2, 1, ?3, ?3)"
-		" ON CONFLICT DO UPDATE SET count = count + 1,"
+		"INSERT INTO sig_releases VALUES(?1, ?2, ?3, ?4, ?5)"
+		" ON CONFLICT DO UPDATE SET count = count + excluded.count,"
 		" first_seen_us = min(first_seen_us, excluded.first_seen_us),"
 		" last_seen_us = max(last_seen_us, excluded.last_seen_us)",
 	[S_UPS_HOST] =
-		"INSERT INTO hosts VALUES(?1, ?2, ?3, ?4, ?5, 1, ?6, ?7, ?7)"
-		" ON CONFLICT DO UPDATE SET count = count + 1,"
+		"INSERT INTO hosts VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
+		" ON CONFLICT DO UPDATE SET count = count + excluded.count,"
 		" signatures = signatures + excluded.signatures,"
 		" hostname = coalesce(excluded.hostname, hostname),"
 		" machine_id = coalesce(excluded.machine_id, machine_id),"
@@ -149,12 +152,25 @@ static const char *const store_sqlite_sql[S_COUNT] = {
 		" first_seen_us = min(first_seen_us, excluded.first_seen_us),"
 		" last_seen_us = max(last_seen_us, excluded.last_seen_us)",
 	[S_UPS_SIG_HOUR] =
-		"INSERT INTO sig_hours VALUES(?1, ?2, 1)"
-		" ON CONFLICT DO UPDATE SET count = count + 1",
+		"INSERT INTO sig_hours VALUES(?1, ?2, ?3)"
+		" ON CONFLICT DO UPDATE SET count = count + excluded.count",
 	[S_SIG_RELEASES] =
 		"SELECT release, count, first_seen_us, last_seen_us"
 		" FROM sig_releases WHERE sig = ?1"
 		" ORDER BY first_seen_us, release",
+};
+
+/* A record newly stored in the current batch, for the aggregates. */
+struct sq_agg {
+	char sig[STORE_SIG_LEN], stack_sig[STORE_SIG_LEN];
+	bool has_stack;
+	int kind;
+	const char *title, *hostname, *machine_id, *release;
+	const char *sender;
+	/* A copy, not a pointer: qsort() moves the entries. */
+	char host_key[STORE_HOST_KEY_MAX];
+	int64_t seen, hour, rid;
+	bool new_sig_host; /* first of a (sig, host) pair new to the store */
 };
 
 struct store_sqlite {
@@ -163,6 +179,8 @@ struct store_sqlite {
 	char *path;
 	bool readonly;
 	sqlite3_stmt *stmt[S_COUNT];
+	struct sq_agg *agg;
+	size_t agg_cap;
 };
 
 static struct store_sqlite *to_sq(struct store *st)
@@ -188,6 +206,7 @@ static void sq_close(struct store *st)
 		sqlite3_finalize(sq->stmt[i]);
 	sqlite3_close(sq->db);
 	free(sq->path);
+	free(sq->agg);
 	free(sq);
 }
 
@@ -236,7 +255,9 @@ static int sq_open(const char *path, unsigned flags, struct store **out)
 		 * makes an acknowledgement after it honest. */
 		if ((err = sq_exec(sq, "PRAGMA journal_mode=WAL")) < 0 ||
 		    (err = sq_exec(sq, "PRAGMA synchronous=FULL")) < 0 ||
-		    (err = sq_exec(sq, "PRAGMA cache_size=-32768")) < 0 ||
+		    (err = sq_exec(sq, "PRAGMA cache_size=-65536")) < 0 ||
+		    (err = sq_exec(sq, "PRAGMA mmap_size=1073741824")) < 0 ||
+		    (err = sq_exec(sq, "PRAGMA wal_autocheckpoint=16384")) < 0 ||
 		    (err = sq_exec(sq, store_sqlite_schema)) < 0)
 			goto fail;
 	} else {
@@ -306,40 +327,49 @@ static bool put_valid(const struct store_put *p)
 	       p->packed_len > 0;
 }
 
-/* Insert one record and its aggregates; inside the batch transaction. */
-static int put_one(struct store_sqlite *sq, struct store_put *p)
+/* Insert one record; its aggregates are added for the whole batch. */
+static int put_one(struct store_sqlite *sq, struct store_put *p,
+		   struct sq_agg *ag)
 {
 	const Oopsd__CrashRecord *r = p->rec;
 	const Oopsd__Crash *c = r->crash;
-	const char *release = r->kernel ? r->kernel->release : NULL;
-	const char *hostname = r->host ? r->host->hostname : NULL;
-	const char *machine_id = r->host ? r->host->machine_id : NULL;
-	const char *host_key = store_host_key(r, p->sender);
-	const char *title = c->title && c->title[0] ? c->title : "(no title)";
-	char sig[STORE_SIG_LEN], stack_sig[STORE_SIG_LEN];
-	int64_t seen = store_seen_us(r, p->received_us), rid, hcount = 0;
-	sqlite3_stmt *s;
-	bool new_host;
+	sqlite3_stmt *s = sq->stmt[S_INS_RECORD];
 	int rc;
 
-	store_sig_hex(c->title_signature, sig);
-	store_sig_hex(c->stack_signature, stack_sig);
-	if (release == NULL || release[0] == '\0')
-		release = "unknown";
+	memset(ag, 0, sizeof(*ag));
+	store_sig_hex(c->title_signature, ag->sig);
+	store_sig_hex(c->stack_signature, ag->stack_sig);
+	ag->has_stack = c->has_stack_signature;
+	ag->kind = c->kind;
+	ag->title = c->title && c->title[0] ? c->title : "(no title)";
+	{
+		char buf[STORE_HOST_KEY_MAX];
 
-	s = sq->stmt[S_INS_RECORD];
+		str_lcpy(ag->host_key,
+			 store_host_key(r, p->sender, buf, sizeof(buf)),
+			 sizeof(ag->host_key));
+	}
+	ag->hostname = r->host ? r->host->hostname : NULL;
+	ag->machine_id = r->host ? r->host->machine_id : NULL;
+	ag->release = r->kernel ? r->kernel->release : NULL;
+	if (ag->release == NULL || ag->release[0] == '\0')
+		ag->release = "unknown";
+	ag->sender = p->sender;
+	ag->seen = store_seen_us(r, p->received_us);
+	ag->hour = ag->seen / US_PER_HOUR;
+
 	sqlite3_bind_blob(s, 1, r->id.data, (int)r->id.len, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, sig, -1, SQLITE_STATIC);
-	if (c->has_stack_signature)
-		sqlite3_bind_text(s, 3, stack_sig, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, ag->sig, -1, SQLITE_STATIC);
+	if (ag->has_stack)
+		sqlite3_bind_text(s, 3, ag->stack_sig, -1, SQLITE_STATIC);
 	else
 		sqlite3_bind_null(s, 3);
-	sqlite3_bind_text(s, 4, host_key, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 5, release, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 4, ag->host_key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 5, ag->release, -1, SQLITE_STATIC);
 	sqlite3_bind_int(s, 6, c->kind);
 	sqlite3_bind_int(s, 7, r->origin ? (int)r->origin->source : 0);
 	bind_text(s, 8, p->sender);
-	sqlite3_bind_int64(s, 9, seen);
+	sqlite3_bind_int64(s, 9, ag->seen);
 	sqlite3_bind_int64(s, 10, p->received_us);
 	sqlite3_bind_blob(s, 11, p->packed, (int)p->packed_len, SQLITE_STATIC);
 	if ((rc = step_done(sq, s, NULL)) < 0)
@@ -348,67 +378,240 @@ static int put_one(struct store_sqlite *sq, struct store_put *p)
 		p->result = STORE_PUT_DUPLICATE;
 		return 0;
 	}
-	rid = sqlite3_last_insert_rowid(sq->db);
-
-	s = sq->stmt[S_UPS_SIG_HOST];
-	sqlite3_bind_text(s, 1, sig, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, host_key, -1, SQLITE_STATIC);
-	bind_text(s, 3, hostname);
-	sqlite3_bind_int64(s, 4, seen);
-	if ((rc = step_done(sq, s, &hcount)) < 0)
-		return rc;
-	new_host = hcount == 1;
-
-	s = sq->stmt[S_UPS_SIG];
-	sqlite3_bind_text(s, 1, sig, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, title, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 3, store_kind_name(c->kind), -1, SQLITE_STATIC);
-	if (c->has_stack_signature)
-		sqlite3_bind_text(s, 4, stack_sig, -1, SQLITE_STATIC);
-	else
-		sqlite3_bind_null(s, 4);
-	sqlite3_bind_int(s, 5, new_host);
-	sqlite3_bind_int64(s, 6, seen);
-	sqlite3_bind_int64(s, 7, rid);
-	if ((rc = step_done(sq, s, NULL)) < 0)
-		return rc;
-
-	s = sq->stmt[S_UPS_SIG_RELEASE];
-	sqlite3_bind_text(s, 1, sig, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, release, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 3, seen);
-	if ((rc = step_done(sq, s, NULL)) < 0)
-		return rc;
-
-	s = sq->stmt[S_UPS_HOST];
-	sqlite3_bind_text(s, 1, host_key, -1, SQLITE_STATIC);
-	bind_text(s, 2, hostname);
-	bind_text(s, 3, machine_id);
-	sqlite3_bind_text(s, 4, release, -1, SQLITE_STATIC);
-	bind_text(s, 5, p->sender);
-	sqlite3_bind_int(s, 6, new_host);
-	sqlite3_bind_int64(s, 7, seen);
-	if ((rc = step_done(sq, s, NULL)) < 0)
-		return rc;
-
-	s = sq->stmt[S_UPS_SIG_HOUR];
-	sqlite3_bind_text(s, 1, sig, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 2, seen / US_PER_HOUR);
-	if ((rc = step_done(sq, s, NULL)) < 0)
-		return rc;
+	ag->rid = sqlite3_last_insert_rowid(sq->db);
 	p->result = STORE_PUT_STORED;
 	return 1;
+}
+
+static int cmp_str(const char *a, const char *b)
+{
+	return strcmp(a ? a : "", b ? b : "");
+}
+
+static int cmp_i64(int64_t a, int64_t b)
+{
+	return (a > b) - (a < b);
+}
+
+static int by_sig_host(const void *x, const void *y)
+{
+	const struct sq_agg *a = x, *b = y;
+	int c = strcmp(a->sig, b->sig);
+
+	return c ? c : cmp_str(a->host_key, b->host_key);
+}
+
+/* By signature, newest last, so a group's last entry is its example. */
+static int by_sig(const void *x, const void *y)
+{
+	const struct sq_agg *a = x, *b = y;
+	int c = strcmp(a->sig, b->sig);
+
+	if (c == 0)
+		c = cmp_i64(a->seen, b->seen);
+	return c ? c : cmp_i64(a->rid, b->rid);
+}
+
+static int by_sig_release(const void *x, const void *y)
+{
+	const struct sq_agg *a = x, *b = y;
+	int c = strcmp(a->sig, b->sig);
+
+	return c ? c : cmp_str(a->release, b->release);
+}
+
+static int by_host(const void *x, const void *y)
+{
+	const struct sq_agg *a = x, *b = y;
+	int c = cmp_str(a->host_key, b->host_key);
+
+	if (c == 0)
+		c = cmp_i64(a->seen, b->seen);
+	return c ? c : cmp_i64(a->rid, b->rid);
+}
+
+static int by_sig_hour(const void *x, const void *y)
+{
+	const struct sq_agg *a = x, *b = y;
+	int c = strcmp(a->sig, b->sig);
+
+	return c ? c : cmp_i64(a->hour, b->hour);
+}
+
+/* Walk the groups of a sorted array: [*i, end) share the key of cmp. */
+static size_t group_end(const struct sq_agg *ag, size_t n, size_t i,
+			int (*cmp)(const void *, const void *))
+{
+	size_t j = i + 1;
+
+	while (j < n && cmp(&ag[i], &ag[j]) == 0)
+		j++;
+	return j;
+}
+
+static void group_span(const struct sq_agg *ag, size_t i, size_t j,
+		       int64_t *first, int64_t *last, size_t *newest)
+{
+	*first = ag[i].seen;
+	*last = ag[i].seen;
+	*newest = i;
+	for (size_t k = i + 1; k < j; k++) {
+		if (ag[k].seen < *first)
+			*first = ag[k].seen;
+		if (ag[k].seen >= *last) {
+			*last = ag[k].seen;
+			*newest = k;
+		}
+	}
+}
+
+static int same_sig_host(const void *x, const void *y)
+{
+	return by_sig_host(x, y);
+}
+
+static int same_sig(const void *x, const void *y)
+{
+	return strcmp(((const struct sq_agg *)x)->sig,
+		      ((const struct sq_agg *)y)->sig);
+}
+
+static int same_host(const void *x, const void *y)
+{
+	return cmp_str(((const struct sq_agg *)x)->host_key,
+		       ((const struct sq_agg *)y)->host_key);
+}
+
+/* Add n new records (ag) to the aggregate tables, one UPSERT a group. */
+static int put_aggregates(struct store_sqlite *sq, struct sq_agg *ag, size_t n)
+{
+	int64_t first, last, ret;
+	size_t i, j, newest, news;
+	sqlite3_stmt *s;
+	int rc;
+
+	/* Per signature and host, first: it tells which hosts are new. */
+	qsort(ag, n, sizeof(*ag), by_sig_host);
+	s = sq->stmt[S_UPS_SIG_HOST];
+	for (i = 0; i < n; i = j) {
+		j = group_end(ag, n, i, same_sig_host);
+		group_span(ag, i, j, &first, &last, &newest);
+		sqlite3_bind_text(s, 1, ag[i].sig, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 2, ag[i].host_key, -1, SQLITE_STATIC);
+		bind_text(s, 3, ag[newest].hostname);
+		sqlite3_bind_int64(s, 4, (int64_t)(j - i));
+		sqlite3_bind_int64(s, 5, first);
+		sqlite3_bind_int64(s, 6, last);
+		ret = 0;
+		if ((rc = step_done(sq, s, &ret)) < 0)
+			return rc;
+		/* The row holds exactly this group: it was created now. */
+		ag[i].new_sig_host = ret == (int64_t)(j - i);
+	}
+
+	qsort(ag, n, sizeof(*ag), by_sig);
+	s = sq->stmt[S_UPS_SIG];
+	for (i = 0; i < n; i = j) {
+		j = group_end(ag, n, i, same_sig);
+		news = 0;
+		for (size_t k = i; k < j; k++)
+			news += ag[k].new_sig_host;
+		group_span(ag, i, j, &first, &last, &newest);
+		newest = j - 1; /* sorted by seen, then arrival */
+		sqlite3_bind_text(s, 1, ag[i].sig, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 2, ag[newest].title, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 3, store_kind_name(ag[newest].kind), -1,
+				  SQLITE_STATIC);
+		if (ag[newest].has_stack)
+			sqlite3_bind_text(s, 4, ag[newest].stack_sig, -1,
+					  SQLITE_STATIC);
+		else
+			sqlite3_bind_null(s, 4);
+		sqlite3_bind_int64(s, 5, (int64_t)(j - i));
+		sqlite3_bind_int64(s, 6, (int64_t)news);
+		sqlite3_bind_int64(s, 7, first);
+		sqlite3_bind_int64(s, 8, last);
+		sqlite3_bind_int64(s, 9, ag[newest].rid);
+		if ((rc = step_done(sq, s, NULL)) < 0)
+			return rc;
+	}
+
+	qsort(ag, n, sizeof(*ag), by_sig_release);
+	s = sq->stmt[S_UPS_SIG_RELEASE];
+	for (i = 0; i < n; i = j) {
+		j = group_end(ag, n, i, by_sig_release);
+		group_span(ag, i, j, &first, &last, &newest);
+		sqlite3_bind_text(s, 1, ag[i].sig, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 2, ag[i].release, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(s, 3, (int64_t)(j - i));
+		sqlite3_bind_int64(s, 4, first);
+		sqlite3_bind_int64(s, 5, last);
+		if ((rc = step_done(sq, s, NULL)) < 0)
+			return rc;
+	}
+
+	qsort(ag, n, sizeof(*ag), by_host);
+	s = sq->stmt[S_UPS_HOST];
+	for (i = 0; i < n; i = j) {
+		j = group_end(ag, n, i, same_host);
+		news = 0;
+		for (size_t k = i; k < j; k++)
+			news += ag[k].new_sig_host;
+		group_span(ag, i, j, &first, &last, &newest);
+		newest = j - 1;
+		sqlite3_bind_text(s, 1, ag[i].host_key, -1, SQLITE_STATIC);
+		bind_text(s, 2, ag[newest].hostname);
+		bind_text(s, 3, ag[newest].machine_id);
+		/* The newest release that is known: a report that did not
+		 * say (a bare panic) does not make the host's kernel unknown. */
+		{
+			const char *rel = NULL;
+
+			for (size_t k = j; k-- > i && rel == NULL;)
+				if (strcmp(ag[k].release, "unknown") != 0)
+					rel = ag[k].release;
+			bind_text(s, 4, rel);
+		}
+		bind_text(s, 5, ag[newest].sender);
+		sqlite3_bind_int64(s, 6, (int64_t)(j - i));
+		sqlite3_bind_int64(s, 7, (int64_t)news);
+		sqlite3_bind_int64(s, 8, first);
+		sqlite3_bind_int64(s, 9, last);
+		if ((rc = step_done(sq, s, NULL)) < 0)
+			return rc;
+	}
+
+	qsort(ag, n, sizeof(*ag), by_sig_hour);
+	s = sq->stmt[S_UPS_SIG_HOUR];
+	for (i = 0; i < n; i = j) {
+		j = group_end(ag, n, i, by_sig_hour);
+		sqlite3_bind_text(s, 1, ag[i].sig, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(s, 2, ag[i].hour);
+		sqlite3_bind_int64(s, 3, (int64_t)(j - i));
+		if ((rc = step_done(sq, s, NULL)) < 0)
+			return rc;
+	}
+	return 0;
 }
 
 static int sq_put_batch(struct store *st, struct store_put *items, size_t n)
 {
 	struct store_sqlite *sq = to_sq(st);
+	size_t nagg = 0;
 	int stored = 0, rc;
 
 	if (sq->readonly)
 		return -EROFS;
 	if (n == 0)
 		return 0;
+	if (n > sq->agg_cap) {
+		struct sq_agg *a = realloc(sq->agg, n * sizeof(*a));
+
+		if (a == NULL)
+			return -ENOMEM;
+		sq->agg = a;
+		sq->agg_cap = n;
+	}
 	if ((rc = step_done(sq, sq->stmt[S_BEGIN], NULL)) < 0)
 		return rc;
 	for (size_t i = 0; i < n; i++) {
@@ -416,11 +619,14 @@ static int sq_put_batch(struct store *st, struct store_put *items, size_t n)
 			items[i].result = STORE_PUT_INVALID;
 			continue;
 		}
-		rc = put_one(sq, &items[i]);
+		rc = put_one(sq, &items[i], &sq->agg[nagg]);
 		if (rc < 0)
 			goto rollback;
+		nagg += (size_t)rc;
 		stored += rc;
 	}
+	if ((rc = put_aggregates(sq, sq->agg, nagg)) < 0)
+		goto rollback;
 	if ((rc = step_done(sq, sq->stmt[S_COMMIT], NULL)) < 0)
 		goto rollback;
 	return stored;
@@ -615,7 +821,7 @@ static int sq_export(struct store *st, const struct store_export_query *q,
 
 	snprintf(sql, sizeof(sql),
 		 "SELECT id, sig, host_key, sender, seen_us, received_us,"
-		 " record FROM records WHERE (?1 IS NULL OR sig = ?1)"
+		 " record, release FROM records WHERE (?1 IS NULL OR sig = ?1)"
 		 " AND seen_us >= ?2 ORDER BY %s LIMIT ?3",
 		 q->newest_first ? "seen_us DESC, rid DESC" : "rid");
 	rc = sqlite3_prepare_v2(sq->db, sql, -1, &s, NULL);
@@ -635,6 +841,7 @@ static int sq_export(struct store *st, const struct store_export_query *q,
 			.received_us = sqlite3_column_int64(s, 5),
 			.packed = sqlite3_column_blob(s, 6),
 			.packed_len = (size_t)sqlite3_column_bytes(s, 6),
+			.release = (const char *)sqlite3_column_text(s, 7),
 		};
 
 		n++;

@@ -75,6 +75,27 @@ static int parse_udp(const char *hp, struct transport_addr *out, char *err,
 		snprintf(err, errlen, "bad port '%s'", port);
 		return -EINVAL;
 	}
+	memset(out, 0, sizeof(*out));
+	out->kind = TRANSPORT_UDP;
+	/* Numeric addresses first: no resolver code runs (and is paged in)
+	 * for the common case. */
+	{
+		struct sockaddr_in *s4 = (struct sockaddr_in *)&out->ss;
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&out->ss;
+
+		if (inet_pton(AF_INET, host, &s4->sin_addr) == 1) {
+			s4->sin_family = AF_INET;
+			s4->sin_port = htons((uint16_t)p);
+			out->sslen = sizeof(*s4);
+			return 0;
+		}
+		if (inet_pton(AF_INET6, host, &s6->sin6_addr) == 1) {
+			s6->sin6_family = AF_INET6;
+			s6->sin6_port = htons((uint16_t)p);
+			out->sslen = sizeof(*s6);
+			return 0;
+		}
+	}
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_family = AF_UNSPEC;
 	hints.ai_socktype = SOCK_DGRAM;

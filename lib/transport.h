@@ -17,6 +17,7 @@
 #ifndef OOPSD_TRANSPORT_H
 #define OOPSD_TRANSPORT_H
 
+#include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
@@ -53,11 +54,25 @@ void transport_format(const struct transport_addr *a, char *buf, size_t len);
  * datagrams are received) or bound to `local` (server).  rcvbuf/sndbuf 0
  * keeps the system default.  Return the fd or -errno.
  */
+#if ENABLE_TRANSPORT_UDP
 int transport_udp_connect(const struct transport_addr *peer);
 int transport_udp_bind(const struct transport_addr *local, int rcvbuf);
+#else
+static inline int transport_udp_connect(const struct transport_addr *peer)
+{
+	return -EPROTONOSUPPORT;
+}
+
+static inline int transport_udp_bind(const struct transport_addr *local,
+				     int rcvbuf)
+{
+	return -EPROTONOSUPPORT;
+}
+#endif
 
 struct transport_nl;
 
+#if ENABLE_TRANSPORT_NETLINK
 /*
  * Netlink: open a non-blocking NETLINK_USERSOCK socket bound to
  * local_portid (0: let the kernel choose, as a client does).  max_msg is
@@ -81,5 +96,41 @@ int transport_nl_send(struct transport_nl *t, uint32_t dst_portid,
  */
 int transport_nl_recv(struct transport_nl *t, void *buf, size_t cap,
 		      uint32_t *src);
+#else
+/* Not built in: callers stay type-checked, and opening fails. */
+static inline struct transport_nl *
+transport_nl_open(uint32_t local_portid, size_t max_msg, int *err)
+{
+	*err = -EPROTONOSUPPORT;
+	return NULL;
+}
+
+static inline void transport_nl_free(struct transport_nl *t)
+{
+}
+
+static inline int transport_nl_fd(const struct transport_nl *t)
+{
+	return -1;
+}
+
+static inline uint32_t transport_nl_portid(const struct transport_nl *t)
+{
+	return 0;
+}
+
+static inline int transport_nl_send(struct transport_nl *t,
+				    uint32_t dst_portid, const void *buf,
+				    size_t len)
+{
+	return -EPROTONOSUPPORT;
+}
+
+static inline int transport_nl_recv(struct transport_nl *t, void *buf,
+				    size_t cap, uint32_t *src)
+{
+	return -EPROTONOSUPPORT;
+}
+#endif
 
 #endif /* OOPSD_TRANSPORT_H */

@@ -9,8 +9,28 @@
 
 static const struct oopsctl_cmd oopsctl_cmds[] = {
 	/* { "NAME", "ARGS", "summary", cmd_NAME }, one line per command */
+#if ENABLE_COLLECTOR
+	{ "top", "[--since DURATION] [--json]", "crash signatures by count", cmd_top },
+	{ "show", "SIGNATURE [--json]", "one signature: kernels, hosts, example", cmd_show },
+	{ "hosts", "[--json]", "hosts that sent crashes", cmd_hosts },
+	{ "export", "--json [--since DURATION]", "stored records as JSON Lines", cmd_export },
+	{ "collector-status", "[--json]", "the collector's counters", cmd_collector_status },
+#endif
 	{ "parse", "[--json] [FILE...]", "find kernel crash reports in logs", cmd_parse },
+	{ "encode", "[--no-text] [FILE...]", "write a length-delimited crash record per report", cmd_encode },
 	{ "decode", "[FILE...]", "print length-delimited crash records as JSON Lines", cmd_decode },
+	{ "agent-status", "[--state-dir DIR] [--json]",
+	  "what oops-agent has pending: spool, oldest age, last ack, counters",
+	  cmd_agent_status },
+#if ENABLE_PSTORE
+	{ "pstore", "[--dir DIR] [--json] [--state FILE]",
+	  "print the crash records in a pstore directory (removes nothing)",
+	  cmd_pstore },
+#endif
+#if ENABLE_NETCONSOLE
+	{ "netconsole", "[--listen ADDR:PORT] [--json]",
+	  "receive netconsole and print each crash report", cmd_netconsole },
+#endif
 	{ NULL, NULL, NULL, NULL },
 };
 

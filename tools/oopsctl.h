@@ -24,7 +24,15 @@ struct oopsctl_cmd {
 
 /* Subcommands (one file each). */
 int cmd_parse(int argc, char **argv);
+int cmd_top(int argc, char **argv);
+int cmd_show(int argc, char **argv);
+int cmd_hosts(int argc, char **argv);
+int cmd_export(int argc, char **argv);
+int cmd_collector_status(int argc, char **argv);
+int cmd_netconsole(int argc, char **argv);
 int cmd_encode(int argc, char **argv);
 int cmd_decode(int argc, char **argv);
+int cmd_agent_status(int argc, char **argv);
+int cmd_pstore(int argc, char **argv);
 
 #endif /* OOPSD_OOPSCTL_H */

@@ -1,7 +1,12 @@
 # tests/unit/: one cmocka test program per module (tests/unit/test_X.c).
 tests-y += test_log test_conf test_evloop test_json
-tests-$(CONFIG_NETCONSOLE) += test_ncon
+tests-y += test_sandbox
+tests-$(CONFIG_NETCONSOLE) += test_ncon test_ncon_rx
 tests-$(CONFIG_AGENT) += test_spool
 tests-y += test_transport
 tests-y += test_wire test_signature test_record
 tests-$(CONFIG_STORE_SQLITE) += test_store
+tests-y += test_oops
+tests-$(CONFIG_COLLECTOR) += test_collector_ingest test_collector_ratelimit
+tests-$(CONFIG_PSTORE) += test_pstore
+tests-$(CONFIG_AGENT) += test_agent_ship

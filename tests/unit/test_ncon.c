@@ -184,6 +184,21 @@ static void test_unescape(void **state)
 	ncon_free(nc);
 }
 
+static void test_empty_record(void **state)
+{
+	struct rx rx;
+	struct ncon *nc = mk(&rx, NULL);
+
+	/* Found by fuzzing: an empty first record has no buffer at all. */
+	feed(nc, 1, 0, "6,1,1,-;");
+	feed(nc, 1, 0, "6,2,2,-;\n SUBSYSTEM=x");
+	ncon_flush(nc, 1);
+	assert_int_equal(rx.n, 2);
+	assert_string_equal(rx.l[0].text, "");
+	assert_string_equal(rx.l[1].text, "");
+	ncon_free(nc);
+}
+
 static void test_continuation_merge(void **state)
 {
 	struct rx rx;
@@ -617,6 +632,220 @@ static void test_key_format(void **state)
 	assert_string_equal(buf, "[2001:db8::1]:6666");
 }
 
+
+/* ------------------------------------------------ real QEMU captures --- */
+
+/* Datagrams of a tests/data/qemu .dgrams file: "N\n", N bytes, "\n". */
+struct dgrams {
+	char *buf;
+	size_t n;
+	const char *d[1024];
+	size_t len[1024];
+};
+
+static void load_dgrams(struct dgrams *g, const char *name)
+{
+	size_t len, i = 0;
+
+	memset(g, 0, sizeof(*g));
+	g->buf = test_fixture(name, &len);
+	while (i < len) {
+		char *end;
+		unsigned long n = strtoul(g->buf + i, &end, 10);
+
+		assert_true(*end == '\n');
+		assert_true(g->n < 1024);
+		i = (size_t)(end - g->buf) + 1;
+		assert_true(i + n < len + 1);
+		g->d[g->n] = g->buf + i;
+		g->len[g->n++] = n;
+		i += n + 1;
+	}
+}
+
+struct lines {
+	char **l;
+	uint64_t *lost;
+	size_t n, cap;
+};
+
+static void lines_line(void *arg, struct ncon_sender *s,
+		       const struct ncon_line *l, uint64_t now)
+{
+	struct lines *ls = arg;
+	char *t;
+
+	if (ls->n == ls->cap) {
+		ls->cap = ls->cap ? ls->cap * 2 : 256;
+		ls->l = realloc(ls->l, ls->cap * sizeof(*ls->l));
+		ls->lost = realloc(ls->lost, ls->cap * sizeof(*ls->lost));
+	}
+	t = malloc(l->len + 32);
+	if (l->usec >= 0)
+		sprintf(t, "[%5llu.%06llu] ",
+			(unsigned long long)(l->usec / 1000000),
+			(unsigned long long)(l->usec % 1000000));
+	else
+		t[0] = 0;
+	strncat(t, l->text, l->len);
+	ls->lost[ls->n] = l->lost;
+	ls->l[ls->n++] = t;
+}
+
+static void lines_free(struct lines *ls)
+{
+	for (size_t i = 0; i < ls->n; i++)
+		free(ls->l[i]);
+	free(ls->l);
+	free(ls->lost);
+}
+
+static const struct ncon_ops lines_ops = { .line = lines_line };
+
+/* Feed datagrams in the order given by idx (NULL: as captured). */
+static void run_capture(struct lines *ls, const struct dgrams *g,
+			const size_t *idx, size_t n, struct ncon_stats *st)
+{
+	struct ncon *nc = ncon_new(NULL, &lines_ops, ls);
+	struct ncon_key k = key4(15);
+	uint64_t now = 0;
+
+	memset(ls, 0, sizeof(*ls));
+	for (size_t i = 0; i < n; i++) {
+		size_t j = idx ? idx[i] : i;
+
+		assert_int_equal(ncon_process(nc, &k, g->d[j], g->len[j], now),
+				 0);
+		now += 1;
+		ncon_tick(nc, now);
+	}
+	ncon_flush(nc, now);
+	ncon_get_stats(nc, st);
+	ncon_free(nc);
+}
+
+/* Sum of the seq gaps of a capture (it arrived in order). */
+static uint64_t seq_gaps(const struct dgrams *g)
+{
+	unsigned long long seq, prev = 0;
+	uint64_t gaps = 0;
+
+	for (size_t i = 0; i < g->n; i++) {
+		assert_int_equal(sscanf(g->d[i], "%*u,%llu,", &seq), 1);
+		if (i && seq > prev + 1)
+			gaps += seq - prev - 1;
+		prev = seq;
+	}
+	return gaps;
+}
+
+static void test_qemu_extended_matches_legacy(void **state)
+{
+	struct dgrams *e = malloc(sizeof(*e)), *l = malloc(sizeof(*l));
+	struct lines le, ll;
+	struct ncon_stats se, sl;
+	char eacute[401 + 64];
+	bool seen = false;
+
+	load_dgrams(e, "qemu/netconsole-extended.dgrams");
+	load_dgrams(l, "qemu/netconsole-legacy.dgrams");
+	run_capture(&le, e, NULL, e->n, &se);
+	run_capture(&ll, l, NULL, l->n, &sl);
+	assert_int_equal(se.malformed, 0);
+	/*
+	 * Without msgid, seq gaps count as lost: here they are the debug
+	 * messages the default console loglevel kept from netconsole.
+	 */
+	assert_int_equal(se.lost, seq_gaps(e));
+	assert_int_equal(se.fragments, 2);
+	assert_int_equal(se.records, e->n - 1);
+	assert_int_equal(sl.legacy, l->n);
+	/* The same kernel messages, whichever format carried them. */
+	assert_int_equal(le.n, ll.n);
+	for (size_t i = 0; i < le.n; i++)
+		assert_string_equal(le.l[i], ll.l[i]);
+	/* The 1639-byte escaped message came back as 200 UTF-8 e-acutes. */
+	for (int i = 0; i < 200; i++)
+		memcpy(eacute + 2 * i, "\xc3\xa9", 2);
+	eacute[400] = 0;
+	for (size_t i = 0; i < le.n; i++)
+		if (strstr(le.l[i], "200 times e-acute: ")) {
+			assert_string_equal(strstr(le.l[i], ": \xc3") + 2,
+					    eacute);
+			seen = true;
+		}
+	assert_true(seen);
+	lines_free(&le);
+	lines_free(&ll);
+	free(e->buf);
+	free(l->buf);
+	free(e);
+	free(l);
+}
+
+static void test_qemu_extended_disordered(void **state)
+{
+	struct dgrams *e = malloc(sizeof(*e));
+	struct lines a, b;
+	struct ncon_stats sa, sb;
+	size_t idx[2048], n = 0;
+
+	load_dgrams(e, "qemu/netconsole-extended.dgrams");
+	run_capture(&a, e, NULL, e->n, &sa);
+	/*
+	 * Swap neighbours, send every 7th datagram twice and the fragments
+	 * backwards: the lines must not change and nothing is lost.  The
+	 * first datagram stays first (it defines where the stream starts).
+	 */
+	idx[n++] = 0;
+	for (size_t i = 1; i < e->n; i += 2) {
+		if (i + 1 < e->n)
+			idx[n++] = i + 1;
+		idx[n++] = i;
+		if (i % 7 == 0)
+			idx[n++] = i;
+	}
+	run_capture(&b, e, idx, n, &sb);
+	assert_int_equal(sb.lost, sa.lost);
+	assert_true(sb.duplicates > 0);
+	assert_true(sb.reordered > 0);
+	assert_int_equal(a.n, b.n);
+	for (size_t i = 0; i < a.n; i++)
+		assert_string_equal(a.l[i], b.l[i]);
+	lines_free(&a);
+	lines_free(&b);
+	free(e->buf);
+	free(e);
+}
+
+static void test_qemu_extended_loss(void **state)
+{
+	struct dgrams *e = malloc(sizeof(*e));
+	struct lines a, b;
+	struct ncon_stats sa, sb;
+	size_t idx[1024], n = 0, drop = 300, i;
+
+	load_dgrams(e, "qemu/netconsole-extended.dgrams");
+	run_capture(&a, e, NULL, e->n, &sa);
+	for (i = 0; i < e->n; i++)
+		if (i != drop)
+			idx[n++] = i;
+	run_capture(&b, e, idx, n, &sb);
+	/* One message is lost, and the line after the gap says so. */
+	assert_int_equal(b.n, a.n - 1);
+	for (i = 0; i < b.n && strcmp(a.l[i], b.l[i]) == 0; i++)
+		assert_int_equal(b.lost[i], a.lost[i]);
+	assert_true(i < b.n);
+	assert_string_equal(b.l[i], a.l[i + 1]);
+	/* The dropped message plus the (filtered) gaps around it. */
+	assert_int_equal(b.lost[i], a.lost[i] + 1 + a.lost[i + 1]);
+	assert_int_equal(sb.lost, sa.lost + 1);
+	lines_free(&a);
+	lines_free(&b);
+	free(e->buf);
+	free(e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -624,6 +853,7 @@ int main(void)
 		cmocka_unit_test(test_next_record_releases),
 		cmocka_unit_test(test_release_prefix_and_caller),
 		cmocka_unit_test(test_unescape),
+		cmocka_unit_test(test_empty_record),
 		cmocka_unit_test(test_continuation_merge),
 		cmocka_unit_test(test_reorder),
 		cmocka_unit_test(test_gap_is_lost_after_timeout),
@@ -640,6 +870,9 @@ int main(void)
 		cmocka_unit_test(test_total_limit),
 		cmocka_unit_test(test_many_senders_idle_cost),
 		cmocka_unit_test(test_key_format),
+		cmocka_unit_test(test_qemu_extended_matches_legacy),
+		cmocka_unit_test(test_qemu_extended_disordered),
+		cmocka_unit_test(test_qemu_extended_loss),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -17,10 +17,10 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <zlib.h>
-#if CONFIG_PSTORE_LZ4
+#if ENABLE_PSTORE_LZ4
 #include <lz4.h>
 #endif
-#if CONFIG_PSTORE_ZSTD
+#if ENABLE_PSTORE_ZSTD
 #include <zstd.h>
 #endif
 
@@ -351,7 +351,7 @@ static void *compress_as(const char *how, const char *in, size_t len,
 		deflateEnd(&zs);
 		return out;
 	}
-#if CONFIG_PSTORE_LZ4
+#if ENABLE_PSTORE_LZ4
 	if (strcmp(how, "lz4") == 0) {
 		int n = LZ4_compress_default(in, (char *)out, (int)len, (int)cap);
 
@@ -360,7 +360,7 @@ static void *compress_as(const char *how, const char *in, size_t len,
 		return out;
 	}
 #endif
-#if CONFIG_PSTORE_ZSTD
+#if ENABLE_PSTORE_ZSTD
 	if (strcmp(how, "zstd") == 0) {
 		size_t n = ZSTD_compress(out, cap, in, len, 3);
 
@@ -888,6 +888,30 @@ static void test_enc_z(void **state)
 		pstore_scan_free(s);
 		free(z);
 	}
+	/*
+	 * Decoded text counts in the scan's memory budget: with 4 KiB of
+	 * budget left after the raw bytes, a record is decoded to at most
+	 * that; with less, it is not decoded at all (skipped, counted).
+	 */
+	{
+		size_t zl;
+		char *z = compress_as("deflate", rec, rl, &zl);
+		struct pstore_scan *s = NULL;
+		struct pstore_options o = { .max_total_bytes = zl + 4096 };
+		struct pstore_blob blob = { "dmesg-ramoops-0.enc.z", z, zl, 0, 0 };
+
+		assert_int_equal(pstore_scan_mem(&blob, 1, &o, &s), 0);
+		assert_int_equal(s->files[0].text_len, 4096);
+		assert_true(s->files[0].cut);
+		pstore_scan_free(s);
+		o.max_total_bytes = zl + 100;
+		assert_int_equal(pstore_scan_mem(&blob, 1, &o, &s), 0);
+		assert_int_equal(s->stats.skipped, 1);
+		assert_int_equal(s->files[0].error, -EFBIG);
+		assert_int_equal(s->nitems, 0);
+		pstore_scan_free(s);
+		free(z);
+	}
 	/* Nothing decodes (lzo, 842, or a truncated stream): raw kept. */
 	{
 		size_t zl;
@@ -1180,6 +1204,293 @@ static void test_remove_state(void **state)
 	free(log);
 }
 
+/*
+ * What no record uses goes with the last acknowledgement: a Shutdown dump
+ * without a report and a dump of uninitialised RAM; a symlink, a name that
+ * does not parse and a directory are never touched.  With no item at all,
+ * pstore_remove_unclaimed() frees the space at once (EFI NVRAM fills up
+ * otherwise).
+ */
+static void test_remove_unclaimed(void **state)
+{
+	char *dir = test_tmpdir(), *var = test_tmpdir(), st[1100], p[1100];
+	size_t ends[4], l0;
+	char *log = boot_log(ends);
+	char *a = dump_record(log, 0, ends[0], "Oops", 1, 1, &l0);
+	char junk[512];
+	struct pstore_scan *s = NULL;
+	const char *shut = "Shutdown#1 Part1\n<6>[ 99.000000] reboot: Power down\n";
+
+	for (size_t i = 0; i < sizeof(junk); i++)
+		junk[i] = (char)(i * 131 + 7);
+	snprintf(st, sizeof(st), "%s/pstore.state", var);
+	write_file(dir, "dmesg-ramoops-0", a, l0);
+	write_file(dir, "dmesg-efi-170000000001001", shut, strlen(shut));
+	write_file(dir, "dmesg-ramoops-2", junk, sizeof(junk));
+	write_file(dir, "not-pstore", "x", 1);
+	snprintf(p, sizeof(p), "%s/dmesg-ramoops-3", dir);
+	assert_int_equal(symlink("/etc/hostname", p), 0);
+	snprintf(p, sizeof(p), "%s/dmesg-ramoops-4", dir);
+	assert_int_equal(mkdir(p, 0700), 0);
+
+	assert_int_equal(pstore_scan_dir(dir, NULL, &s), 0);
+	assert_int_equal(s->nitems, 1);
+	/* An item is not acknowledged yet: nothing goes. */
+	assert_int_equal(pstore_remove_unclaimed(s), 0);
+	assert_true(exists(dir, "dmesg-efi-170000000001001"));
+	assert_int_equal(pstore_remove_entries(s, 0, st), 3);
+	assert_false(exists(dir, "dmesg-ramoops-0"));
+	assert_false(exists(dir, "dmesg-efi-170000000001001"));
+	assert_false(exists(dir, "dmesg-ramoops-2"));
+	assert_true(exists(dir, "not-pstore"));
+	assert_true(exists(dir, "dmesg-ramoops-3"));
+	assert_true(exists(dir, "dmesg-ramoops-4"));
+	assert_true(exists("/etc", "hostname"));
+	pstore_scan_free(s);
+
+	/* Nothing but a Shutdown dump: no item, removable at once. */
+	write_file(dir, "dmesg-efi-170000000001001", shut, strlen(shut));
+	assert_int_equal(pstore_scan_dir(dir, NULL, &s), 0);
+	assert_int_equal(s->nitems, 0);
+	assert_int_equal(pstore_remove_unclaimed(s), 1);
+	assert_false(exists(dir, "dmesg-efi-170000000001001"));
+	pstore_scan_free(s);
+	test_rmtree(dir);
+	test_rmtree(var);
+	free(a);
+	free(log);
+}
+
+/* ------------------------------------------------- real kernel output --- */
+
+/* tests/data/qemu/NAME (OOPSD_TESTDATA overrides tests/data). */
+static struct pstore_scan *scan_fixture_dir(const char *name)
+{
+	const char *base = getenv("OOPSD_TESTDATA");
+	struct pstore_scan *s = NULL;
+	char dir[1024];
+
+	snprintf(dir, sizeof(dir), "%s/qemu/%s", base ? base : "tests/data",
+		 name);
+	if (pstore_scan_dir(dir, NULL, &s) < 0)
+		fail_msg("cannot scan fixture directory %s", dir);
+	return s;
+}
+
+/* Expected items of a capture: a text in the report, reason, files. */
+struct want {
+	const char *needle;
+	const char *reason;
+	size_t nfiles;
+};
+
+static void check_capture(const char *name, const struct want *w, size_t n,
+			  bool ecc, const char *decompressed_by)
+{
+	struct pstore_scan *s = scan_fixture_dir(name);
+
+	if (s->nitems != n)
+		fail_msg("%s: %zu items, want %zu", name, s->nitems, n);
+	for (size_t i = 0; i < n; i++) {
+		const struct pstore_item *it = &s->items[i]; /* log order */
+
+		if (strstr(it->text, w[i].needle) == NULL)
+			fail_msg("%s: item %zu lacks '%s'", name, i,
+				 w[i].needle);
+		assert_string_equal(it->reason, w[i].reason);
+		assert_int_equal(it->nfiles, w[i].nfiles);
+		assert_int_equal(it->source, PSTORE_SRC_DMESG);
+		assert_true(it->complete);
+		assert_int_equal(it->ecc.present, ecc);
+		if (decompressed_by)
+			assert_string_equal(it->decompressed_by,
+					    decompressed_by);
+		else
+			assert_null(it->decompressed_by);
+		assert_true(it->time_us > 0);
+	}
+	pstore_scan_free(s);
+}
+
+/*
+ * Captures from a real 6.1 kernel under QEMU (tests/data/qemu/README.md):
+ * ramoops after bug, null, panic; each dump holds the whole log so far, so
+ * the BUG report is in all three files and must come out once.
+ */
+static void test_qemu_oops_oops_panic(void **state)
+{
+	static const struct want w[] = {
+		{ "crashmod_do_bug", "Oops", 3 },
+		{ "crashmod_do_null", "Oops", 2 },
+		{ "crashmod: panic requested", "Panic", 1 },
+	};
+	struct pstore_scan *s;
+
+	check_capture("pstore-oops-oops-panic", w, 3, false, NULL);
+	check_capture("pstore-nocompress", w, 3, false, NULL);
+	/*
+	 * After the second oops x86 reprints the FIRST oops's RIP (the
+	 * summary after "---[ end trace ]---"): still the null report's own
+	 * RIP, and no extra item.
+	 */
+	s = scan_fixture_dir("pstore-oops-oops-panic");
+	assert_non_null(s->items[1].report);
+	assert_non_null(s->items[1].report->pc);
+	assert_non_null(strstr(s->items[1].report->pc, "crashmod_do_null"));
+	pstore_scan_free(s);
+}
+
+static void test_qemu_shapes(void **state)
+{
+	static const struct want panic[] = {
+		{ "crashmod: panic requested", "Panic", 1 },
+	};
+	static const struct want bug_panic[] = {
+		{ "crashmod_do_bug", "Oops", 2 },
+		{ "crashmod: panic requested", "Panic", 1 },
+	};
+	static const struct want null_panic[] = {
+		{ "crashmod_do_null", "Oops", 2 },
+		{ "crashmod: panic requested", "Panic", 1 },
+	};
+	/* A WARNING, a hung task and a soft lockup make no dump of their
+	 * own: they are in the log of the later dumps, with no reason. */
+	static const struct want lockup[] = {
+		{ "crashmod_do_warn", "", 3 },
+		{ "crashmod_hung", "", 3 },
+		{ "soft lockup", "", 3 },
+		{ "crashmod_do_bug", "Oops", 3 },
+		{ "crashmod_do_null", "Oops", 2 },
+		{ "crashmod: panic requested", "Panic", 1 },
+	};
+
+	check_capture("pstore-panic", panic, 1, false, NULL);
+	check_capture("pstore-ecc", bug_panic, 2, true, NULL);
+	/* The next kernel could not decompress: raw deflate, decoded here. */
+	check_capture("pstore-enc-z", bug_panic, 2, false, "deflate");
+	check_capture("pstore-small-record", null_panic, 2, false, NULL);
+	check_capture("pstore-small-record-nocompress", null_panic, 2, false,
+		      NULL);
+	check_capture("pstore-lockup-hung", lockup, 6, false, NULL);
+}
+
+/*
+ * console-ramoops from real kernel output: the serial console of the
+ * QEMU bug, null, panic run (the same text a console record holds: no
+ * "<level>"), cut where boot 1 starts.  With no dmesg record the last
+ * report is used: the panic.  Cut before the panic and started in the
+ * middle of a line (a wrapped ring), it is the null oops.
+ */
+static void test_qemu_console(void **state)
+{
+	size_t len;
+	char *con = test_fixture("qemu/console-oops-oops-panic.log", &len);
+	char *boot1 = strstr(con + 1, "[    0.000000] Linux version");
+	char *panic = strstr(con, "Kernel panic - not syncing");
+	struct pstore_scan *s = NULL;
+
+	assert_non_null(boot1);
+	assert_non_null(panic);
+	struct pstore_blob b = { "console-ramoops-0", con,
+				 (size_t)(boot1 - con), 0, 0 };
+
+	assert_int_equal(pstore_scan_mem(&b, 1, NULL, &s), 0);
+	assert_int_equal(s->nitems, 1);
+	assert_int_equal(s->items[0].source, PSTORE_SRC_CONSOLE);
+	assert_non_null(strstr(s->items[0].text, "crashmod: panic requested"));
+	assert_int_equal(s->items[0].report->kind, OOPS_KIND_PANIC);
+	pstore_scan_free(s);
+
+	while (panic > con && panic[-1] != '\n')
+		panic--;
+	b.data = con + 10000 + 7; /* mid-line */
+	b.len = (size_t)(panic - con) - 10007;
+	assert_int_equal(pstore_scan_mem(&b, 1, NULL, &s), 0);
+	assert_int_equal(s->nitems, 1);
+	assert_non_null(strstr(s->items[0].text, "crashmod_do_null"));
+	assert_true(s->items[0].time_us > 0);
+	pstore_scan_free(s);
+	free(con);
+}
+
+/*
+ * Uninitialised RAM comes in several shapes: random bytes, all zeros
+ * (cleared memory), all 0xff (erased flash / some RAM).  None is a log.
+ * Text with UTF-8 (a comm or a path) is one.
+ */
+static void test_garbage_shapes(void **state)
+{
+	static char buf[8192];
+	struct pstore_scan *s = NULL;
+	struct pstore_blob b = { "console-ramoops-0", buf, sizeof(buf), 0, 0 };
+
+	memset(buf, 0, sizeof(buf));
+	assert_int_equal(pstore_scan_mem(&b, 1, NULL, &s), 0);
+	assert_int_equal(s->nitems, 0);
+	assert_int_equal(s->stats.garbage, 1);
+	pstore_scan_free(s);
+	memset(buf, 0xff, sizeof(buf));
+	buf[100] = '\n';
+	assert_int_equal(pstore_scan_mem(&b, 1, NULL, &s), 0);
+	assert_int_equal(s->nitems, 0);
+	assert_int_equal(s->stats.garbage, 1);
+	pstore_scan_free(s);
+	b.len = 0;
+	for (int i = 0; i < 60; i++)
+		b.len += (size_t)sprintf(buf + b.len, "[   %2d.000000] caf\xc3\xa9 "
+					 "\xe2\x80\x94 ok\n", i);
+	b.data = buf;
+	assert_int_equal(pstore_scan_mem(&b, 1, NULL, &s), 0);
+	assert_int_equal(s->stats.garbage, 0);
+	assert_int_equal(s->nitems, 1);
+	assert_true(s->items[0].console_tail);
+	pstore_scan_free(s);
+}
+
+/*
+ * printk.time=0: no "[ sec.usec]" to identify a report's place.  The
+ * first line and the two after it stand in: the same oops in two dumps is
+ * still one record, two different oopses stay two.
+ */
+static void test_no_printk_time(void **state)
+{
+	size_t ends[4], l0, l1;
+	char *log = boot_log(ends);
+	struct sbuf nt = { 0 };
+	size_t e0 = 0, e1 = 0;
+	struct pstore_scan *s = NULL;
+
+	/* Drop the times: "<4>[   10.000010] x" -> "<4>x". */
+	for (const char *p = log; *p;) {
+		const char *nl = strchr(p, '\n'), *rb = strchr(p, ']');
+
+		sb_add(&nt, p, 3);
+		sb_add(&nt, rb + 2, (size_t)(nl + 1 - (rb + 2)));
+		p = nl + 1;
+		if ((size_t)(p - log) == ends[0])
+			e0 = nt.len;
+		if ((size_t)(p - log) == ends[1])
+			e1 = nt.len;
+	}
+	char *a = dump_record(nt.s, 0, e0, "Oops", 1, 1, &l0);
+	char *b = dump_record(nt.s, 0, e1, "Oops", 2, 1, &l1);
+	struct pstore_blob blobs[2] = {
+		{ "dmesg-ramoops-0", a, l0, 0, 0 },
+		{ "dmesg-ramoops-1", b, l1, 0, 0 },
+	};
+
+	assert_int_equal(pstore_scan_mem(blobs, 2, NULL, &s), 0);
+	assert_int_equal(s->nitems, 2);
+	assert_int_equal(find_item(s, "first_crash+0x11")->nfiles, 2);
+	assert_int_equal(find_item(s, "second_crash+0x11")->nfiles, 1);
+	assert_int_equal(find_item(s, "first_crash+0x11")->time_us, -1);
+	pstore_scan_free(s);
+	free(a);
+	free(b);
+	free(nt.s);
+	free(log);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1200,6 +1511,12 @@ int main(void)
 		cmocka_unit_test(test_garbage),
 		cmocka_unit_test(test_dir_hostile),
 		cmocka_unit_test(test_remove_state),
+		cmocka_unit_test(test_remove_unclaimed),
+		cmocka_unit_test(test_qemu_oops_oops_panic),
+		cmocka_unit_test(test_qemu_shapes),
+		cmocka_unit_test(test_qemu_console),
+		cmocka_unit_test(test_garbage_shapes),
+		cmocka_unit_test(test_no_printk_time),
 	};
 
 	return cmocka_run_group_tests_name("pstore", tests, NULL, NULL);

@@ -244,6 +244,58 @@ static void test_documented_input(void **state)
 		    sig_fnv1a64(SIG_FNV_INIT, doc, strlen(doc)));
 }
 
+/* Parse a fixture of tests/data/records/ and return its first report. */
+static struct oops_report *parse_fixture(const char *name)
+{
+	struct oops_report **reps = NULL, *r;
+	char path[256], *text;
+	size_t len;
+	int n;
+
+	snprintf(path, sizeof(path), "records/%s", name);
+	text = test_fixture(path, &len);
+	n = oops_parse_buffer(text, len, NULL, &reps);
+	free(text);
+	if (n < 1)
+		fail_msg("no report in %s", name);
+	r = reps[0];
+	for (int i = 1; i < n; i++)
+		oops_report_free(reps[i]);
+	free(reps);
+	return r;
+}
+
+static void fixture_sigs(const char *name, uint64_t *title, uint64_t *stack)
+{
+	struct oops_report *r = parse_fixture(name);
+
+	*title = sig_title(r->title);
+	*stack = sig_stack(r->kind, r->pc, r->frames, r->nframes, r->title);
+	oops_report_free(r);
+}
+
+/*
+ * The same bug on two kernels, builds, machines, CPUs, PIDs and times
+ * (tests/data/records/README.md) has the same signatures; another bug
+ * has others.  Through the real parser, end to end.
+ */
+static void test_fixtures(void **state)
+{
+	uint64_t t1, s1, t2, s2, t3, s3, t4, s4, t5, s5;
+
+	fixture_sigs("ext4-bug-debian-6.1.0-13.log", &t1, &s1);
+	fixture_sigs("ext4-bug-debian-6.1.0-21.log", &t2, &s2);
+	fixture_sigs("warn-mlx5-x86_64.log", &t3, &s3);
+	fixture_sigs("warn-mlx5-arm64.log", &t4, &s4);
+	fixture_sigs("nullderef-tg3.log", &t5, &s5);
+	assert_true(t1 == t2);
+	assert_true(s1 == s2);
+	assert_true(t3 == t4);
+	assert_true(s3 == s4);
+	assert_true(t1 != t3 && t1 != t5 && t3 != t5);
+	assert_true(s1 != s3 && s1 != s5 && s3 != s5);
+}
+
 static void test_format_parse(void **state)
 {
 	char hex[SIG_HEX_LEN + 1];
@@ -268,6 +320,7 @@ int main(void)
 		cmocka_unit_test(test_different_bugs_differ),
 		cmocka_unit_test(test_what_is_ignored),
 		cmocka_unit_test(test_documented_input),
+		cmocka_unit_test(test_fixtures),
 		cmocka_unit_test(test_format_parse),
 	};
 

@@ -1,0 +1,580 @@
+// SPDX-License-Identifier: MIT
+/*
+ * core.c - the agent between its sources and its shipper: records into
+ * the spool, acknowledgements back to the sources, identity, status file
+ * and privilege drop.
+ */
+#include "core.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <inttypes.h>
+#include <dirent.h>
+#include <linux/capability.h>
+#include <pwd.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "record.h"
+#include "transport.h"
+#include "util.h"
+
+#define AGENT_MEMQ_RETRY_MS 5000
+
+const struct agent_identity *agent_identity(const struct agent *a)
+{
+	return &a->id;
+}
+
+const struct agent_config *agent_config(const struct agent *a)
+{
+	return a->cfg;
+}
+
+struct evloop *agent_loop(struct agent *a)
+{
+	return a->loop;
+}
+
+bool agent_all_spooled(const struct agent *a)
+{
+	return a->memq_n == 0;
+}
+
+/* ------------------------------------------------------------ records -- */
+
+static void agent_memq_retry(struct evloop *loop, void *arg)
+{
+	struct agent *a = arg;
+	size_t done = 0;
+	bool stored = false;
+
+	while (done < a->memq_n) {
+		struct agent_memq_entry *e = &a->memq[done];
+		int rc = spool_put(a->spool, e->buf, e->id_len,
+				   e->buf + e->id_len, e->meta_len,
+				   e->buf + e->id_len + e->meta_len,
+				   e->rec_len, NULL);
+
+		if (rc < 0)
+			break;
+		if (rc == 1) {
+			a->cnt.spooled++;
+			stored = true;
+		}
+		free(e->buf);
+		done++;
+	}
+	memmove(a->memq, a->memq + done,
+		(a->memq_n - done) * sizeof(a->memq[0]));
+	a->memq_n -= done;
+	if (done > 0)
+		log_info("spool: %zu record(s) waiting in memory stored, %zu "
+			 "left", done, a->memq_n);
+	if (a->memq_n > 0)
+		evloop_timer_arm(a->loop, &a->memq_timer,
+				 evloop_now_ms() + AGENT_MEMQ_RETRY_MS);
+	if (stored)
+		ship_kick(a->ship);
+}
+
+static int agent_memq_push(struct agent *a, const uint8_t *id, size_t id_len,
+			   const uint8_t *meta, size_t meta_len,
+			   const uint8_t *rec, size_t rec_len)
+{
+	struct agent_memq_entry *e;
+
+	if (a->memq_n == AGENT_MEMQ_MAX) {
+		a->cnt.memq_dropped++;
+		log_warnx("spool unusable and %d records already waiting in "
+			  "memory: one record lost (%" PRIu64 " so far)",
+			  AGENT_MEMQ_MAX, a->cnt.memq_dropped);
+		return -ENOBUFS;
+	}
+	e = &a->memq[a->memq_n];
+	e->buf = malloc(id_len + meta_len + rec_len);
+	if (e->buf == NULL)
+		return -ENOMEM;
+	memcpy(e->buf, id, id_len);
+	memcpy(e->buf + id_len, meta, meta_len);
+	memcpy(e->buf + id_len + meta_len, rec, rec_len);
+	e->id_len = id_len;
+	e->meta_len = meta_len;
+	e->rec_len = rec_len;
+	a->memq_n++;
+	if (!a->memq_timer.armed)
+		evloop_timer_arm(a->loop, &a->memq_timer,
+				 evloop_now_ms() + AGENT_MEMQ_RETRY_MS);
+	return 0;
+}
+
+int agent_emit(struct agent *a, const struct agent_source_ops *src,
+	       const struct oops_report *r, struct record_origin *o,
+	       const void *meta, size_t meta_len)
+{
+	uint8_t id[RECORD_ID_LEN];
+	uint8_t mbuf[1 + SPOOL_MAX_META];
+	size_t cap = a->cfg->max_datagram - WIRE_OVERHEAD - WIRE_RECORD_OVERHEAD;
+	char hex[2 * RECORD_ID_LEN + 1];
+	int n, rc;
+
+	a->cnt.reports++;
+	if (o->hostname == NULL)
+		o->hostname = a->id.hostname;
+	if (o->machine_id == NULL && a->id.machine_id[0])
+		o->machine_id = a->id.machine_id;
+	if (o->collected_boot_id == NULL && a->id.boot_id[0])
+		o->collected_boot_id = a->id.boot_id;
+	if (o->boot_id == NULL && a->id.boot_id[0]) {
+		o->boot_id = a->id.boot_id;
+		o->boot_id_is_crashed_boot = false;
+	}
+	if (o->collected_time_us < 0)
+		o->collected_time_us = now_realtime_us();
+	if (meta_len + 1 > sizeof(mbuf))
+		return -EINVAL;
+	n = record_pack_fit(r, o, a->recbuf, cap);
+	if (n < 0) {
+		a->cnt.pack_errors++;
+		log_warnx("%s: cannot build a record of '%s': %s", src->name,
+			  r->title ? r->title : "(untitled)", strerror(-n));
+		return n;
+	}
+	record_make_id(r, o, id);
+	hex_encode(id, sizeof(id), hex);
+	mbuf[0] = src->tag;
+	if (meta_len)
+		memcpy(mbuf + 1, meta, meta_len);
+	rc = spool_put(a->spool, id, sizeof(id), mbuf, meta_len + 1, a->recbuf,
+		       (size_t)n, NULL);
+	if (rc == 0) {
+		a->cnt.duplicates++;
+		log_debug("%s: record %s already spooled", src->name, hex);
+		return 0;
+	}
+	if (rc < 0) {
+		a->cnt.spool_errors++;
+		log_warnx("%s: cannot spool record %s (%s): %s; keeping it in "
+			  "memory and retrying", src->name, hex,
+			  r->title ? r->title : "(untitled)", strerror(-rc));
+		if (agent_memq_push(a, id, sizeof(id), mbuf, meta_len + 1,
+				    a->recbuf, (size_t)n) < 0)
+			return rc;
+		return rc;
+	}
+	a->cnt.spooled++;
+	log_info("%s: spooled %s: %s", src->name, hex,
+		 r->title ? r->title : "(untitled)");
+	/* Ship at the end of this loop iteration, so that the records a
+	 * source produces in one go travel together. */
+	if (!a->kick_timer.armed)
+		evloop_timer_arm(a->loop, &a->kick_timer, evloop_now_ms());
+	return 1;
+}
+
+static void agent_kick(struct evloop *loop, void *arg)
+{
+	struct agent *a = arg;
+
+	ship_kick(a->ship);
+}
+
+static void agent_on_acked(void *arg, const struct spool_item *item,
+			   bool rejected)
+{
+	struct agent *a = arg;
+
+	if (rejected || item->meta_len == 0)
+		return;
+	for (size_t i = 0; i < a->nsrc; i++) {
+		if (a->src[i]->tag != item->meta[0])
+			continue;
+		if (a->src[i]->acked != NULL)
+			a->src[i]->acked(a, a->src_priv[i], item->meta + 1,
+					 item->meta_len - 1);
+		return;
+	}
+	/* A record spooled by a source this build or config lacks. */
+}
+
+/* ------------------------------------------------------------- status -- */
+
+static void agent_status_text(struct agent *a, FILE *f)
+{
+	struct spool_stats sp;
+	struct ship_stats sh;
+
+	spool_get_stats(a->spool, &sp);
+	ship_get_stats(a->ship, &sh);
+	fprintf(f, "version %s\n", OOPSD_VERSION);
+	fprintf(f, "pid %d\n", (int)getpid());
+	fprintf(f, "started_us %" PRId64 "\n", a->started_us);
+	fprintf(f, "updated_us %" PRId64 "\n", now_realtime_us());
+	fprintf(f, "collector %s\n", a->cfg->collector);
+	fprintf(f, "hostname %s\n", a->id.hostname);
+	fprintf(f, "boot_id %s\n", a->id.boot_id);
+	fprintf(f, "spool_dir %s\n", a->cfg->spool_dir);
+	fprintf(f, "spool_pending %" PRIu64 "\n", sp.pending);
+	fprintf(f, "spool_bytes %" PRIu64 "\n", sp.bytes);
+	fprintf(f, "spool_oldest_us %" PRId64 "\n", sp.oldest_us);
+	fprintf(f, "spool_stored %" PRIu64 "\n", sp.stored);
+	fprintf(f, "spool_duplicates %" PRIu64 "\n", sp.duplicates);
+	fprintf(f, "spool_dropped %" PRIu64 "\n", sp.dropped);
+	fprintf(f, "spool_quarantined %" PRIu64 "\n", sp.quarantined);
+	fprintf(f, "spool_write_errors %" PRIu64 "\n", sp.write_errors);
+	fprintf(f, "memory_queue %zu\n", a->memq_n);
+	fprintf(f, "memory_queue_dropped %" PRIu64 "\n", a->cnt.memq_dropped);
+	fprintf(f, "reports %" PRIu64 "\n", a->cnt.reports);
+	fprintf(f, "pack_errors %" PRIu64 "\n", a->cnt.pack_errors);
+	fprintf(f, "last_ack_us %" PRId64 "\n", sh.last_ack_us);
+	fprintf(f, "last_send_us %" PRId64 "\n", sh.last_send_us);
+	fprintf(f, "in_flight %u\n", sh.in_flight);
+	fprintf(f, "datagrams %" PRIu64 "\n", sh.datagrams);
+	fprintf(f, "retransmits %" PRIu64 "\n", sh.retransmits);
+	fprintf(f, "send_errors %" PRIu64 "\n", sh.send_errors);
+	fprintf(f, "acks %" PRIu64 "\n", sh.acks);
+	fprintf(f, "bad_acks %" PRIu64 "\n", sh.bad_acks);
+	fprintf(f, "acked %" PRIu64 "\n", sh.acked);
+	fprintf(f, "rejected %" PRIu64 "\n", sh.rejected);
+	fprintf(f, "oversize %" PRIu64 "\n", sh.oversize);
+	fprintf(f, "backoff_ms %" PRIu64 "\n", sh.rto_ms);
+	for (size_t i = 0; i < a->nsrc; i++)
+		if (a->src[i]->status != NULL)
+			a->src[i]->status(a, a->src_priv[i], f);
+}
+
+void agent_status(struct agent *a, bool log)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	int rc;
+
+	if (f == NULL)
+		return;
+	agent_status_text(a, f);
+	if (fclose(f) != 0) {
+		free(text);
+		return;
+	}
+	if (log) {
+		/* One line per counter is noisy in syslog: join them. */
+		for (char *p = text; *p; p++)
+			if (*p == '\n')
+				*p = p[1] ? ',' : '\0';
+		log_info("counters: %s", text);
+		for (char *p = text; *p; p++)
+			if (*p == ',')
+				*p = '\n';
+		text[len - 1] = '\n';
+	}
+	rc = write_file_atomic(a->state_dirfd, AGENT_STATUS_FILE, text, len);
+	if (rc < 0)
+		log_debug("cannot write %s/%s: %s", a->cfg->state_dir,
+			  AGENT_STATUS_FILE, strerror(-rc));
+	free(text);
+}
+
+static void agent_status_tick(struct evloop *loop, void *arg)
+{
+	struct agent *a = arg;
+
+	agent_status(a, false);
+	evloop_timer_arm(loop, &a->status_timer,
+			 evloop_now_ms() + a->cfg->status_interval);
+}
+
+/* ----------------------------------------------------------- identity -- */
+
+/*
+ * Remember this boot's id in state_dir/boot_id; the id found there when
+ * it differs is the previous boot's: the one whose crash pstore holds.
+ */
+static void agent_boot_ids(struct agent *a)
+{
+	char *old = NULL;
+	size_t len = 0;
+
+	if (read_fileat_bounded(a->state_dirfd, "boot_id", 64, &old, &len) == 0) {
+		if (len >= 32 && strncmp(old, a->id.boot_id, 32) != 0) {
+			memcpy(a->id.prev_boot_id, old, 32);
+			a->id.prev_boot_id[32] = '\0';
+		}
+		free(old);
+	}
+	if (a->id.boot_id[0] && strcmp(a->id.prev_boot_id, a->id.boot_id) != 0) {
+		char line[34];
+
+		snprintf(line, sizeof(line), "%s\n", a->id.boot_id);
+		if (write_file_atomic(a->state_dirfd, "boot_id", line, 33) < 0)
+			log_warn("cannot write %s/boot_id", a->cfg->state_dir);
+	}
+}
+
+static int agent_identity_init(struct agent *a)
+{
+	if (host_hostname(a->id.hostname, sizeof(a->id.hostname)) < 0)
+		str_lcpy(a->id.hostname, "localhost", sizeof(a->id.hostname));
+	if (host_machine_id(a->id.machine_id, sizeof(a->id.machine_id)) < 0) {
+		log_warnx("no usable /etc/machine-id: records carry the host "
+			  "name only");
+		a->id.machine_id[0] = '\0';
+	}
+	if (host_boot_id(a->id.boot_id, sizeof(a->id.boot_id)) < 0)
+		a->id.boot_id[0] = '\0';
+	return 0;
+}
+
+/* ------------------------------------------------------- start / stop -- */
+
+static int mkdir_p(const char *path, mode_t mode)
+{
+	char buf[4096];
+	size_t n = str_lcpy(buf, path, sizeof(buf));
+
+	if (n >= sizeof(buf))
+		return -ENAMETOOLONG;
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, 0755) < 0 && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(buf, mode) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+int agent_open(struct agent *a, struct agent_config *cfg,
+	       struct evloop *loop)
+{
+	struct ship_config sc;
+	char err[TRANSPORT_ERR_MAX];
+	int rc;
+
+	memset(a, 0, sizeof(*a));
+	a->cfg = cfg;
+	a->loop = loop;
+	a->state_dirfd = -1;
+	a->started_us = now_realtime_us();
+	ev_timer_init(&a->memq_timer, agent_memq_retry, a);
+	ev_timer_init(&a->status_timer, agent_status_tick, a);
+	ev_timer_init(&a->kick_timer, agent_kick, a);
+	agent_identity_init(a);
+
+	memset(&sc, 0, sizeof(sc));
+	rc = transport_parse(cfg->collector, &sc.peer, err, sizeof(err));
+	if (rc < 0) {
+		log_warnx("collector: %s", err);
+		return rc;
+	}
+	rc = mkdir_p(cfg->state_dir, 0700);
+	if (rc == 0) {
+		a->state_dirfd = open(cfg->state_dir,
+				      O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (a->state_dirfd < 0)
+			rc = -errno;
+	}
+	if (rc < 0) {
+		log_warnx("state_dir %s: %s", cfg->state_dir, strerror(-rc));
+		return rc;
+	}
+	agent_boot_ids(a);
+	if (cfg->auth_key_file[0]) {
+		rc = wire_key_load(cfg->auth_key_file, &a->key);
+		if (rc < 0) {
+			log_warnx("auth_key_file %s: %s", cfg->auth_key_file,
+				  rc == -EOPNOTSUPP ?
+					  "built without CONFIG_AUTH_HMAC" :
+				  rc == -EINVAL ? "key too short" :
+						  strerror(-rc));
+			return rc;
+		}
+	}
+	rc = mkdir_p(cfg->spool_dir, 0700);
+	if (rc == 0)
+		a->spool = spool_open(cfg->spool_dir, cfg->spool_max_bytes,
+				      (uint64_t)cfg->spool_max_records, &rc);
+	if (a->spool == NULL) {
+		log_warnx("spool_dir %s: %s", cfg->spool_dir, strerror(-rc));
+		return rc;
+	}
+	a->recbuf_cap = cfg->max_datagram;
+	a->recbuf = malloc(a->recbuf_cap);
+	if (a->recbuf == NULL)
+		return -ENOMEM;
+
+	sc.max_datagram = cfg->max_datagram;
+	sc.key = &a->key;
+	sc.rto_min_ms = cfg->retry_min;
+	sc.rto_max_ms = cfg->retry_max;
+	sc.on_acked = agent_on_acked;
+	sc.arg = a;
+	/* The sender id: the machine id's 16 bytes, else the host name. */
+	if (a->id.machine_id[0]) {
+		sc.sender_id_len = (size_t)hex_decode(a->id.machine_id,
+						      sc.sender_id,
+						      sizeof(sc.sender_id));
+	} else {
+		sc.sender_id_len = str_lcpy((char *)sc.sender_id,
+					    a->id.hostname,
+					    sizeof(sc.sender_id));
+		if (sc.sender_id_len >= sizeof(sc.sender_id))
+			sc.sender_id_len = sizeof(sc.sender_id) - 1;
+	}
+	a->ship = ship_new(loop, a->spool, &sc, &rc);
+	if (a->ship == NULL) {
+		log_warnx("collector %s: %s", cfg->collector, strerror(-rc));
+		return rc;
+	}
+	for (size_t i = 0; agent_sources[i] != NULL; i++) {
+		const struct agent_source_ops *ops = agent_sources[i];
+
+		if (!ops->wanted(cfg) || a->nsrc == AGENT_MAX_SOURCES)
+			continue;
+		rc = ops->init(a, &a->src_priv[a->nsrc]);
+		if (rc < 0) {
+			log_warnx("source %s: %s", ops->name, strerror(-rc));
+			return rc;
+		}
+		a->src[a->nsrc++] = ops;
+	}
+	return 0;
+}
+
+int agent_start(struct agent *a)
+{
+	for (size_t i = 0; i < a->nsrc; i++) {
+		int rc = a->src[i]->start(a, a->src_priv[i]);
+
+		if (rc < 0) {
+			log_warnx("source %s: %s", a->src[i]->name,
+				  strerror(-rc));
+			return rc;
+		}
+		log_info("source %s started", a->src[i]->name);
+	}
+	/* Whatever a previous run left in the spool goes first. */
+	ship_kick(a->ship);
+	agent_status(a, false);
+	evloop_timer_arm(a->loop, &a->status_timer,
+			 evloop_now_ms() + a->cfg->status_interval);
+	return 0;
+}
+
+void agent_rescan(struct agent *a)
+{
+	for (size_t i = 0; i < a->nsrc; i++)
+		if (a->src[i]->rescan != NULL)
+			a->src[i]->rescan(a, a->src_priv[i]);
+	if (a->memq_n > 0)
+		agent_memq_retry(a->loop, a);
+	if (a->ship != NULL)
+		ship_retry_now(a->ship);
+}
+
+void agent_close(struct agent *a)
+{
+	if (a->ship != NULL && a->spool != NULL && a->state_dirfd >= 0)
+		agent_status(a, false);
+	for (size_t i = 0; i < a->nsrc; i++)
+		a->src[i]->stop(a, a->src_priv[i]);
+	a->nsrc = 0;
+	evloop_timer_disarm(a->loop, &a->memq_timer);
+	evloop_timer_disarm(a->loop, &a->status_timer);
+	evloop_timer_disarm(a->loop, &a->kick_timer);
+	if (a->memq_n > 0)
+		log_warnx("%zu record(s) could not be spooled before exit; "
+			  "their sources produce them again at the next start",
+			  a->memq_n);
+	for (size_t i = 0; i < a->memq_n; i++)
+		free(a->memq[i].buf);
+	a->memq_n = 0;
+	ship_free(a->ship);
+	a->ship = NULL;
+	if (a->spool != NULL)
+		spool_sync(a->spool);
+	spool_free(a->spool);
+	a->spool = NULL;
+	wire_key_clear(&a->key);
+	free(a->recbuf);
+	a->recbuf = NULL;
+	if (a->state_dirfd >= 0)
+		close(a->state_dirfd);
+	a->state_dirfd = -1;
+}
+
+/* ---------------------------------------------------------- privileges -- */
+
+/* Hand a directory and the files directly in it to uid/gid. */
+static void chown_shallow(const char *dir, uid_t uid, gid_t gid)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d;
+	struct dirent *de;
+
+	if (fd < 0)
+		return;
+	if (fchown(fd, uid, gid) < 0)
+		log_warn("chown %s", dir);
+	d = fdopendir(fd);
+	if (d == NULL) {
+		close(fd);
+		return;
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.' &&
+		    (de->d_name[1] == '\0' ||
+		     (de->d_name[1] == '.' && de->d_name[2] == '\0')))
+			continue;
+		fchownat(fd, de->d_name, uid, gid, AT_SYMLINK_NOFOLLOW);
+	}
+	closedir(d);
+}
+
+int agent_drop_privileges(struct agent *a, bool keep_dac)
+{
+	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct data[2];
+	const char *user = a->cfg->user;
+	struct passwd *pw;
+
+	if (geteuid() != 0 || user == NULL || *user == '\0')
+		return 0;
+	pw = getpwnam(user);
+	if (pw == NULL) {
+		log_warnx("user '%s' does not exist: running as root", user);
+		return 0;
+	}
+	chown_shallow(a->cfg->spool_dir, pw->pw_uid, pw->pw_gid);
+	chown_shallow(a->cfg->state_dir, pw->pw_uid, pw->pw_gid);
+	if (keep_dac && prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
+		return -errno;
+	if (setgroups(1, &pw->pw_gid) < 0 || setgid(pw->pw_gid) < 0 ||
+	    setuid(pw->pw_uid) < 0)
+		return -errno;
+	/* Keep nothing, or only the right to read and delete pstore files,
+	 * which the kernel creates readable by root alone. */
+	memset(data, 0, sizeof(data));
+	if (keep_dac) {
+		data[0].permitted = data[0].effective =
+			1u << CAP_DAC_OVERRIDE;
+		prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0);
+	}
+	if (syscall(SYS_capset, &hdr, data) < 0)
+		return -errno;
+	/* Make sure there is no way back. */
+	if (setuid(0) == 0)
+		return -EPERM;
+	log_info("running as %s%s", user,
+		 keep_dac ? " (keeping CAP_DAC_OVERRIDE for pstore)" : "");
+	return 0;
+}

@@ -1,0 +1,500 @@
+// SPDX-License-Identifier: MIT
+/*
+ * ship.c - see ship.h.
+ */
+#include "ship.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "evloop.h"
+#include "fit.h"
+#include "log.h"
+#include "util.h"
+
+/*
+ * One record of a datagram in flight.  Ids are 16 bytes (RECORD_ID_LEN);
+ * a longer one (another producer) is matched on its first SHIP_ID_MAX
+ * bytes and its length, which is still exact for any sane id scheme.
+ */
+#define SHIP_ID_MAX 32
+struct ship_rec {
+	uint64_t spool_seq;
+	uint8_t id_len;
+	bool done; /* acknowledged or rejected */
+	uint8_t id[SHIP_ID_MAX];
+};
+
+struct ship_flight {
+	bool used;
+	unsigned tries;
+	uint64_t wire_seq; /* of the latest copy */
+	uint64_t deadline;
+	size_t n, left;
+	struct ship_rec recs[SHIP_MAX_BATCH];
+	struct ev_timer timer;
+	struct ship *ship;
+};
+
+struct ship {
+	struct evloop *loop;
+	struct spool *spool;
+	struct ship_config cfg;
+	int fd;			  /* UDP */
+	struct transport_nl *nl;  /* netlink */
+	uint64_t next_wire_seq;
+	uint64_t cursor;	  /* highest spool seq handed to a flight */
+	uint64_t rng;
+	uint8_t *buf;		  /* one datagram */
+	size_t bufcap;
+	struct ship_flight flights[SHIP_WINDOW];
+	struct ship_stats st;
+};
+
+static uint64_t ship_rand(struct ship *s)
+{
+	/* xorshift64*: jitter only, no secrecy needed. */
+	s->rng ^= s->rng >> 12;
+	s->rng ^= s->rng << 25;
+	s->rng ^= s->rng >> 27;
+	return s->rng * 2685821657736338717ULL;
+}
+
+/* Backoff for a datagram sent `tries` times: min * 2^(tries-1), capped,
+ * then +-25% jitter so a fleet that lost its collector does not come back
+ * in lockstep. */
+static uint64_t ship_rto(struct ship *s, unsigned tries)
+{
+	uint64_t rto = s->cfg.rto_min_ms;
+
+	for (unsigned i = 1; i < tries && rto < s->cfg.rto_max_ms; i++)
+		rto *= 2;
+	if (rto > s->cfg.rto_max_ms)
+		rto = s->cfg.rto_max_ms;
+	s->st.rto_ms = rto;
+	return rto - rto / 4 + ship_rand(s) % (rto / 2 + 1);
+}
+
+static int ship_send_raw(struct ship *s, const uint8_t *buf, size_t len)
+{
+	if (s->nl != NULL)
+		return transport_nl_send(s->nl, s->cfg.peer.portid, buf, len);
+	for (;;) {
+		if (send(s->fd, buf, len, 0) >= 0)
+			return 0;
+		if (errno != EINTR)
+			return -errno;
+	}
+}
+
+static void ship_flight_release(struct ship *s, struct ship_flight *f)
+{
+	evloop_timer_disarm(s->loop, &f->timer);
+	f->used = false;
+	s->st.in_flight--;
+}
+
+/*
+ * Build the datagram of flight f from the spool and send it.  Records that
+ * vanished from the spool meanwhile (dropped by its limits) are skipped.
+ */
+static void ship_transmit(struct ship *s, struct ship_flight *f)
+{
+	struct wire_iov sender = { s->cfg.sender_id, s->cfg.sender_id_len };
+	struct wire_iov iov[SHIP_MAX_BATCH];
+	struct spool_item items[SHIP_MAX_BATCH];
+	size_t n = 0;
+	int len, rc;
+
+	memset(items, 0, sizeof(items));
+	for (size_t i = 0; i < f->n; i++) {
+		struct ship_rec *r = &f->recs[i];
+
+		if (r->done)
+			continue;
+		if (spool_load(s->spool, r->spool_seq, &items[n]) < 0) {
+			r->done = true;
+			f->left--;
+			s->st.unreadable++;
+			continue;
+		}
+		iov[n].data = items[n].rec;
+		iov[n].len = items[n].rec_len;
+		n++;
+	}
+	if (n == 0) {
+		ship_flight_release(s, f);
+		return;
+	}
+	f->wire_seq = s->next_wire_seq++;
+	len = wire_pack_envelope(&sender, f->wire_seq, iov, n, s->cfg.key,
+				 s->buf, s->bufcap);
+	for (size_t i = 0; i < n; i++)
+		spool_item_clear(&items[i]);
+	if (len < 0) {
+		/* Cannot happen for records chosen to fit; say so loudly and
+		 * retry later rather than lose them. */
+		log_warnx("ship: cannot pack %zu records: %s", n,
+			  strerror(-len));
+		s->st.send_errors++;
+	} else {
+		rc = ship_send_raw(s, s->buf, (size_t)len);
+		if (f->tries == 0)
+			s->st.datagrams++;
+		else
+			s->st.retransmits++;
+		if (rc < 0) {
+			s->st.send_errors++;
+			log_debug("ship: send: %s", strerror(-rc));
+		}
+		s->st.last_send_us = now_realtime_us();
+	}
+	f->tries++;
+	evloop_timer_arm(s->loop, &f->timer,
+			 evloop_now_ms() + ship_rto(s, f->tries));
+}
+
+static void ship_on_timer(struct evloop *loop, void *arg)
+{
+	struct ship_flight *f = arg;
+
+	log_debug("ship: no ack for envelope %" PRIu64 " (try %u)",
+		  f->wire_seq, f->tries);
+	ship_transmit(f->ship, f);
+}
+
+/* Cut the text of spooled record seq so it fits in room bytes. */
+static int ship_refit(struct ship *s, uint64_t seq, size_t room)
+{
+	struct spool_item it;
+	uint8_t *rec;
+	size_t len;
+	int rc = spool_load(s->spool, seq, &it);
+
+	if (rc < 0)
+		return rc;
+	rc = agent_record_fit(it.rec, it.rec_len, room, &rec, &len);
+	spool_item_clear(&it);
+	if (rc < 0) {
+		log_warnx("ship: spooled record %" PRIu64 " cannot fit in a "
+			  "%zu-byte datagram: %s", seq, s->cfg.max_datagram,
+			  strerror(-rc));
+		return rc;
+	}
+	rc = spool_replace(s->spool, seq, rec, len);
+	free(rec);
+	if (rc == 0)
+		log_info("ship: spooled record %" PRIu64 " cut to %zu bytes "
+			 "for max_datagram", seq, len);
+	return rc;
+}
+
+/*
+ * Fill a new flight with the oldest records not yet in flight.  Returns
+ * false when the spool has nothing more to send.
+ */
+static bool ship_fill(struct ship *s, struct ship_flight *f)
+{
+	struct wire_iov sender = { s->cfg.sender_id, s->cfg.sender_id_len };
+	size_t used = wire_envelope_size(&sender, NULL, 0, s->cfg.key);
+	uint64_t seq;
+	int rc;
+
+	f->n = f->left = 0;
+	f->tries = 0;
+	while (f->n < SHIP_MAX_BATCH &&
+	       spool_next(s->spool, s->cursor, &seq) == 0) {
+		struct spool_item it;
+		size_t need;
+
+		rc = spool_load(s->spool, seq, &it);
+		if (rc < 0) {
+			s->st.unreadable++;
+			/* Corrupt or gone: out of the index.  Anything else
+			 * (EIO, EMFILE): skip it for now. */
+			if (rc != -EBADMSG && rc != -ENOENT)
+				s->cursor = seq;
+			continue;
+		}
+		need = it.rec_len + WIRE_RECORD_OVERHEAD;
+		if (used + need > s->cfg.max_datagram) {
+			size_t room = s->cfg.max_datagram - used;
+
+			if (f->n > 0) {
+				spool_item_clear(&it);
+				break; /* the next datagram takes it */
+			}
+			/* Alone and still too large: spooled under a larger
+			 * max_datagram.  Cut its text now, in the spool. */
+			spool_item_clear(&it);
+			if (room <= WIRE_RECORD_OVERHEAD ||
+			    ship_refit(s, seq, room - WIRE_RECORD_OVERHEAD) < 0) {
+				s->st.oversize++;
+				s->cursor = seq;
+			}
+			continue;
+		}
+		used += need;
+		f->recs[f->n].spool_seq = seq;
+		f->recs[f->n].id_len = (uint8_t)it.id_len;
+		f->recs[f->n].done = false;
+		memcpy(f->recs[f->n].id, it.id,
+		       it.id_len < SHIP_ID_MAX ? it.id_len : SHIP_ID_MAX);
+		f->n++;
+		f->left++;
+		s->cursor = seq;
+		spool_item_clear(&it);
+	}
+	return f->n > 0;
+}
+
+void ship_kick(struct ship *s)
+{
+	/* With nothing in flight every pending record is eligible again,
+	 * including one skipped after a transient read error. */
+	if (s->st.in_flight == 0)
+		s->cursor = 0;
+	for (size_t i = 0; i < SHIP_WINDOW; i++) {
+		struct ship_flight *f = &s->flights[i];
+
+		if (f->used)
+			continue;
+		if (!ship_fill(s, f))
+			return;
+		f->used = true;
+		s->st.in_flight++;
+		ship_transmit(s, f);
+	}
+}
+
+void ship_retry_now(struct ship *s)
+{
+	uint64_t now = evloop_now_ms();
+
+	for (size_t i = 0; i < SHIP_WINDOW; i++) {
+		struct ship_flight *f = &s->flights[i];
+
+		if (f->used) {
+			f->tries = 1;
+			evloop_timer_arm(s->loop, &f->timer, now);
+		}
+	}
+	ship_kick(s);
+}
+
+/* A record id came back: find it in flight, hand it over, unspool it. */
+static void ship_record_done(struct ship *s, const uint8_t *id, size_t len,
+			     bool rejected)
+{
+	for (size_t i = 0; i < SHIP_WINDOW; i++) {
+		struct ship_flight *f = &s->flights[i];
+
+		if (!f->used)
+			continue;
+		for (size_t k = 0; k < f->n; k++) {
+			struct ship_rec *r = &f->recs[k];
+			struct spool_item it;
+
+			if (r->done || r->id_len != len ||
+			    memcmp(r->id, id,
+				   len < SHIP_ID_MAX ? len : SHIP_ID_MAX) != 0)
+				continue;
+			r->done = true;
+			f->left--;
+			if (rejected)
+				s->st.rejected++;
+			else
+				s->st.acked++;
+			if (s->cfg.on_acked != NULL &&
+			    spool_load(s->spool, r->spool_seq, &it) == 0) {
+				s->cfg.on_acked(s->cfg.arg, &it, rejected);
+				spool_item_clear(&it);
+			}
+			spool_remove(s->spool, r->spool_seq);
+			if (f->left == 0)
+				ship_flight_release(s, f);
+			return;
+		}
+	}
+}
+
+static void ship_handle_ack(struct ship *s, const uint8_t *buf, size_t len)
+{
+	struct wire_limits lim = WIRE_LIMITS_INIT;
+	struct wire_msg m;
+	const char *reason = "";
+	int rc;
+
+	lim.max_datagram = WIRE_UDP_MAX;
+	rc = wire_unpack(buf, len, s->cfg.key, &lim, &m, &reason);
+	if (rc < 0 || m.type != WIRE_BODY_ACK) {
+		s->st.bad_acks++;
+		log_debug("ship: refused a reply: %s",
+			  rc < 0 ? reason : "not an ack");
+		if (rc == 0)
+			wire_msg_release(&m);
+		return;
+	}
+	s->st.acks++;
+	s->st.last_ack_us = now_realtime_us();
+	for (size_t i = 0; i < m.ack->n_ids; i++)
+		ship_record_done(s, m.ack->ids[i].data, m.ack->ids[i].len,
+				 false);
+	for (size_t i = 0; i < m.ack->n_rejected_ids; i++) {
+		char hex[2 * SPOOL_MAX_ID + 1];
+		size_t n = m.ack->rejected_ids[i].len;
+
+		hex_encode(m.ack->rejected_ids[i].data,
+			   n > SPOOL_MAX_ID ? SPOOL_MAX_ID : n, hex);
+		log_warnx("ship: collector refused record %s for good%s%s", hex,
+			  m.ack->error ? ": " : "",
+			  m.ack->error ? m.ack->error : "");
+		ship_record_done(s, m.ack->rejected_ids[i].data, n, true);
+	}
+	wire_msg_release(&m);
+	/* The collector answers: whatever waits in a backoff may go now,
+	 * and the freed window takes new records. */
+	for (size_t i = 0; i < SHIP_WINDOW; i++) {
+		struct ship_flight *f = &s->flights[i];
+
+		if (f->used && f->tries > 2) {
+			f->tries = 1;
+			evloop_timer_arm(s->loop, &f->timer,
+					 evloop_now_ms() + ship_rto(s, 1));
+		}
+	}
+	s->st.rto_ms = s->cfg.rto_min_ms;
+	ship_kick(s);
+}
+
+static void ship_on_readable(struct evloop *loop, int fd, unsigned events,
+			     void *arg)
+{
+	struct ship *s = arg;
+
+	/* Drain: several acks may be queued; bounded by the socket. */
+	for (int i = 0; i < 64; i++) {
+		ssize_t n;
+
+		if (s->nl != NULL) {
+			uint32_t src = 0;
+
+			n = transport_nl_recv(s->nl, s->buf, s->bufcap, &src);
+			if (n >= 0 && src != s->cfg.peer.portid) {
+				s->st.bad_acks++;
+				continue;
+			}
+			if (n == -EBADMSG) {
+				s->st.bad_acks++;
+				continue;
+			}
+		} else {
+			n = recv(s->fd, s->buf, s->bufcap, MSG_TRUNC);
+			if (n < 0)
+				n = -errno;
+			if (n > (ssize_t)s->bufcap) {
+				s->st.bad_acks++;
+				continue;
+			}
+		}
+		if (n == -EAGAIN || n == -EWOULDBLOCK)
+			return;
+		if (n == -EINTR)
+			continue;
+		if (n < 0) {
+			/* ECONNREFUSED: ICMP port unreachable, the collector
+			 * is down; the backoff takes care of it. */
+			if (n != -ECONNREFUSED)
+				log_debug("ship: recv: %s", strerror((int)-n));
+			s->st.send_errors++;
+			continue;
+		}
+		ship_handle_ack(s, s->buf, (size_t)n);
+	}
+}
+
+struct ship *ship_new(struct evloop *loop, struct spool *spool,
+		      const struct ship_config *cfg, int *err)
+{
+	struct ship *s = calloc(1, sizeof(*s));
+	int rc, fd;
+
+	if (s == NULL) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	s->loop = loop;
+	s->spool = spool;
+	s->cfg = *cfg;
+	s->fd = -1;
+	if (s->cfg.rto_min_ms == 0)
+		s->cfg.rto_min_ms = 500;
+	if (s->cfg.rto_max_ms < s->cfg.rto_min_ms)
+		s->cfg.rto_max_ms = 60000;
+	if (s->cfg.max_datagram < 512 || s->cfg.max_datagram > WIRE_UDP_MAX) {
+		rc = -EINVAL;
+		goto fail;
+	}
+	s->st.rto_ms = s->cfg.rto_min_ms;
+	/* Envelope numbers only grow, across restarts too: start from the
+	 * clock in microseconds, faster than we can ever send. */
+	s->next_wire_seq = (uint64_t)now_realtime_us();
+	s->rng = s->next_wire_seq ^ ((uint64_t)getpid() << 32) ^ 0x9e3779b97f4a7c15ULL;
+	s->bufcap = WIRE_UDP_MAX;
+	s->buf = malloc(s->bufcap);
+	if (s->buf == NULL) {
+		rc = -ENOMEM;
+		goto fail;
+	}
+	for (size_t i = 0; i < SHIP_WINDOW; i++) {
+		ev_timer_init(&s->flights[i].timer, ship_on_timer,
+			      &s->flights[i]);
+		s->flights[i].ship = s;
+	}
+	if (cfg->peer.kind == TRANSPORT_NETLINK) {
+		s->nl = transport_nl_open(0, s->bufcap, &rc);
+		if (s->nl == NULL)
+			goto fail;
+		fd = transport_nl_fd(s->nl);
+	} else {
+		rc = transport_udp_connect(&cfg->peer);
+		if (rc < 0)
+			goto fail;
+		fd = s->fd = rc;
+	}
+	rc = evloop_add_fd(loop, fd, EV_READ, ship_on_readable, s);
+	if (rc < 0)
+		goto fail;
+	return s;
+fail:
+	ship_free(s);
+	*err = rc;
+	return NULL;
+}
+
+void ship_free(struct ship *s)
+{
+	if (s == NULL)
+		return;
+	for (size_t i = 0; i < SHIP_WINDOW; i++)
+		evloop_timer_disarm(s->loop, &s->flights[i].timer);
+	if (s->nl != NULL) {
+		evloop_del_fd(s->loop, transport_nl_fd(s->nl));
+		transport_nl_free(s->nl);
+	}
+	if (s->fd >= 0) {
+		evloop_del_fd(s->loop, s->fd);
+		close(s->fd);
+	}
+	free(s->buf);
+	free(s);
+}
+
+void ship_get_stats(const struct ship *s, struct ship_stats *st)
+{
+	*st = s->st;
+}

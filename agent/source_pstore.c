@@ -1,0 +1,342 @@
+// SPDX-License-Identifier: MIT
+/*
+ * source_pstore.c - the previous boot's crash, from pstore (lib/pstore.h),
+ * scanned at start-up and on SIGHUP.
+ *
+ * Each distinct report becomes a record whose meta is the item's key (32
+ * hex digits).  Once the collector acknowledged it, the key comes back to
+ * pstore_acked(), which calls pstore_remove_entries() when pstore_remove
+ * is on: the files go only when every report they hold is acknowledged.
+ *
+ * state_dir/pstore.seen remembers, per item key, the boot id the item
+ * was attributed to when first seen and whether it was acknowledged:
+ *  - the record id hashes the crashed boot's id, so an item still in
+ *    pstore a reboot later (collector unreachable meanwhile) keeps the
+ *    same id and is deduplicated instead of counted twice;
+ *  - with pstore_remove = no, acknowledged items are not sent again at
+ *    each start.
+ * Lines: "KEY BOOT_ID ACKED"; only keys still in pstore are kept.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "agent.h"
+#include "log.h"
+#include "pstore.h"
+#include "record.h"
+#include "sources.h"
+#include "util.h"
+
+#define PSTORE_SEEN "pstore.seen"
+#define PSTORE_STATE "pstore.state"
+#define PSTORE_SEEN_MAX 4096
+
+struct pstore_seen {
+	char key[33];
+	char boot[33];
+	bool acked;
+};
+
+struct pstore_src {
+	struct agent *a;
+	struct pstore_scan *scan;
+	char state_path[4096];
+	struct pstore_seen *seen;
+	size_t nseen;
+	/* counters */
+	uint64_t scans, items, sent, skipped_acked, removed_files,
+		remove_errors, scan_errors;
+};
+
+/* ----------------------------------------------------------- seen file -- */
+
+static void pstore_seen_load(struct pstore_src *p)
+{
+	int dfd = open(agent_config(p->a)->state_dir,
+		       O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	char *buf = NULL, *line, *save = NULL;
+	size_t len;
+
+	p->nseen = 0;
+	if (dfd < 0)
+		return;
+	if (read_fileat_bounded(dfd, PSTORE_SEEN, PSTORE_SEEN_MAX * 80, &buf,
+				&len) < 0) {
+		close(dfd);
+		return;
+	}
+	close(dfd);
+	for (line = strtok_r(buf, "\n", &save);
+	     line != NULL && p->nseen < PSTORE_SEEN_MAX;
+	     line = strtok_r(NULL, "\n", &save)) {
+		struct pstore_seen *s = &p->seen[p->nseen];
+		int acked;
+
+		if (sscanf(line, "%32s %32s %d", s->key, s->boot, &acked) != 3 ||
+		    strlen(s->key) != 32)
+			continue;
+		s->acked = acked != 0;
+		p->nseen++;
+	}
+	free(buf);
+}
+
+static void pstore_seen_save(struct pstore_src *p)
+{
+	int dfd = open(agent_config(p->a)->state_dir,
+		       O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f;
+	int rc;
+
+	if (dfd < 0)
+		return;
+	f = open_memstream(&text, &len);
+	if (f == NULL) {
+		close(dfd);
+		return;
+	}
+	for (size_t i = 0; i < p->nseen; i++)
+		fprintf(f, "%s %s %d\n", p->seen[i].key,
+			p->seen[i].boot[0] ? p->seen[i].boot : "-",
+			p->seen[i].acked);
+	if (fclose(f) == 0) {
+		rc = write_file_atomic(dfd, PSTORE_SEEN, text, len);
+		if (rc < 0)
+			log_warnx("pstore: cannot write %s: %s", PSTORE_SEEN,
+				  strerror(-rc));
+	}
+	free(text);
+	close(dfd);
+}
+
+static struct pstore_seen *pstore_seen_find(struct pstore_src *p,
+					    const char *key)
+{
+	for (size_t i = 0; i < p->nseen; i++)
+		if (strcmp(p->seen[i].key, key) == 0)
+			return &p->seen[i];
+	return NULL;
+}
+
+/* Keep only the keys of the current scan; add the new ones. */
+static void pstore_seen_update(struct pstore_src *p, const char *boot)
+{
+	struct pstore_seen *keep;
+	size_t n = 0;
+	bool changed = false;
+
+	keep = calloc(PSTORE_SEEN_MAX, sizeof(*keep));
+	if (keep == NULL)
+		return;
+	for (size_t i = 0; i < p->scan->nitems && n < PSTORE_SEEN_MAX; i++) {
+		char key[33];
+		struct pstore_seen *s;
+
+		pstore_item_key_hex(&p->scan->items[i], key);
+		s = pstore_seen_find(p, key);
+		if (s != NULL) {
+			keep[n++] = *s;
+			continue;
+		}
+		memcpy(keep[n].key, key, sizeof(key));
+		str_lcpy(keep[n].boot, boot, sizeof(keep[n].boot));
+		keep[n].acked = false;
+		n++;
+		changed = true;
+	}
+	if (n != p->nseen)
+		changed = true;
+	memcpy(p->seen, keep, n * sizeof(*keep));
+	p->nseen = n;
+	free(keep);
+	if (changed)
+		pstore_seen_save(p);
+}
+
+/* ---------------------------------------------------------------- scan -- */
+
+static void pstore_do_scan(struct pstore_src *p)
+{
+	const struct agent_config *cfg = agent_config(p->a);
+	const struct agent_identity *id = agent_identity(p->a);
+	struct oops_parser_config pc = OOPS_PARSER_CONFIG_INIT;
+	struct pstore_options opt;
+	struct pstore_scan *scan = NULL;
+	int rc;
+
+	memset(&opt, 0, sizeof(opt));
+	pc.max_report_bytes = CONFIG_MAX_REPORT_BYTES;
+	pc.max_frames = CONFIG_MAX_FRAMES;
+	opt.parser = &pc;
+	p->scans++;
+	rc = pstore_scan_dir(cfg->pstore_dir, &opt, &scan);
+	if (rc < 0) {
+		p->scan_errors++;
+		if (rc == -ENOENT)
+			log_info("pstore: %s does not exist (pstore not "
+				 "mounted?)", cfg->pstore_dir);
+		else
+			log_warnx("pstore: %s: %s", cfg->pstore_dir,
+				  strerror(-rc));
+		return;
+	}
+	pstore_scan_free(p->scan);
+	p->scan = scan;
+	rc = pstore_state_apply(scan, p->state_path);
+	if (rc < 0)
+		log_warnx("pstore: %s: %s", p->state_path, strerror(-rc));
+	/* The previous boot's id when the agent saw it, else none. */
+	pstore_seen_update(p, id->prev_boot_id);
+	if (scan->nitems > 0 || scan->stats.files > 0)
+		log_info("pstore: %s: %u files, %zu reports",
+			 cfg->pstore_dir, scan->stats.files, scan->nitems);
+	for (size_t i = 0; i < scan->nitems; i++) {
+		struct pstore_item *it = &scan->items[i];
+		struct pstore_record rec;
+		struct pstore_seen *s;
+		char key[33];
+
+		p->items++;
+		pstore_item_key_hex(it, key);
+		s = pstore_seen_find(p, key);
+		if (it->acked || (s != NULL && s->acked)) {
+			p->skipped_acked++;
+			/* Acknowledged, but a crash may have come between the
+			 * state write and the unlinking: finish it. */
+			if (cfg->pstore_remove && it->acked)
+				pstore_remove_entries(scan, i, p->state_path);
+			continue;
+		}
+		if (pstore_item_record(scan, i, &rec) < 0) {
+			p->scan_errors++;
+			continue;
+		}
+		if (s != NULL && s->boot[0] && strcmp(s->boot, "-") != 0) {
+			rec.origin.boot_id = s->boot;
+			rec.origin.boot_id_is_crashed_boot = true;
+		}
+		if (agent_emit(p->a, &agent_source_pstore, rec.report,
+			       &rec.origin, key, 32) >= 0)
+			p->sent++;
+		pstore_record_release(&rec);
+	}
+}
+
+/* ------------------------------------------------------------- the ops -- */
+
+static bool pstore_wanted(const struct agent_config *cfg)
+{
+	return cfg->pstore_dir[0] != '\0';
+}
+
+static int pstore_init(struct agent *a, void **priv)
+{
+	struct pstore_src *p = calloc(1, sizeof(*p));
+
+	if (p == NULL)
+		return -ENOMEM;
+	p->seen = calloc(PSTORE_SEEN_MAX, sizeof(*p->seen));
+	if (p->seen == NULL) {
+		free(p);
+		return -ENOMEM;
+	}
+	p->a = a;
+	snprintf(p->state_path, sizeof(p->state_path), "%s/%s",
+		 agent_config(a)->state_dir, PSTORE_STATE);
+	*priv = p;
+	return 0;
+}
+
+static int pstore_start(struct agent *a, void *priv)
+{
+	struct pstore_src *p = priv;
+
+	pstore_seen_load(p);
+	pstore_do_scan(p);
+	return 0;
+}
+
+static void pstore_rescan(struct agent *a, void *priv)
+{
+	pstore_do_scan(priv);
+}
+
+static void pstore_acked(struct agent *a, void *priv, const uint8_t *meta,
+			 size_t len)
+{
+	struct pstore_src *p = priv;
+	char key[33];
+	struct pstore_seen *s;
+
+	if (len != 32 || p->scan == NULL)
+		return;
+	memcpy(key, meta, 32);
+	key[32] = '\0';
+	s = pstore_seen_find(p, key);
+	if (s != NULL && !s->acked) {
+		s->acked = true;
+		pstore_seen_save(p);
+	}
+	if (!agent_config(a)->pstore_remove)
+		return;
+	for (size_t i = 0; i < p->scan->nitems; i++) {
+		char k[33];
+		int rc;
+
+		pstore_item_key_hex(&p->scan->items[i], k);
+		if (strcmp(k, key) != 0)
+			continue;
+		rc = pstore_remove_entries(p->scan, i, p->state_path);
+		if (rc < 0) {
+			p->remove_errors++;
+			log_warnx("pstore: cannot remove the entries of %s: %s",
+				  key, strerror(-rc));
+		} else if (rc > 0) {
+			p->removed_files += (uint64_t)rc;
+			log_info("pstore: %s acknowledged, %d file(s) removed",
+				 key, rc);
+		}
+		return;
+	}
+}
+
+static void pstore_stop(struct agent *a, void *priv)
+{
+	struct pstore_src *p = priv;
+
+	pstore_scan_free(p->scan);
+	free(p->seen);
+	free(p);
+}
+
+static void pstore_status(struct agent *a, void *priv, FILE *out)
+{
+	struct pstore_src *p = priv;
+
+	fprintf(out, "pstore_scans %" PRIu64 "\n", p->scans);
+	fprintf(out, "pstore_items %" PRIu64 "\n", p->items);
+	fprintf(out, "pstore_sent %" PRIu64 "\n", p->sent);
+	fprintf(out, "pstore_skipped_acked %" PRIu64 "\n", p->skipped_acked);
+	fprintf(out, "pstore_removed_files %" PRIu64 "\n", p->removed_files);
+	fprintf(out, "pstore_remove_errors %" PRIu64 "\n", p->remove_errors);
+	fprintf(out, "pstore_scan_errors %" PRIu64 "\n", p->scan_errors);
+}
+
+const struct agent_source_ops agent_source_pstore = {
+	.name = "pstore",
+	.tag = 'P',
+	.keep_dac_override = true,
+	.wanted = pstore_wanted,
+	.init = pstore_init,
+	.start = pstore_start,
+	.stop = pstore_stop,
+	.rescan = pstore_rescan,
+	.acked = pstore_acked,
+	.status = pstore_status,
+};

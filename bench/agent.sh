@@ -1,0 +1,117 @@
+#!/bin/sh
+# bench/agent.sh - footprint of the tiny agent (configs/tiny_agent_defconfig):
+# stripped size, the features it lacks, RSS idle and while shipping 10,000
+# spooled records to a receiver on loopback, and the CPU time to ship them.
+# Prints figures; never fails on a number.  N=... changes the record count.
+#
+# The tiny build uses the flags an embedded build would (size, no unwind
+# tables, no PIE, unused sections dropped) and stays dynamically linked
+# against libc, libprotobuf-c and zlib.
+set -u
+O=${O:-build}
+N=${N:-10000}
+TINY=$O/tiny
+TINY_CFLAGS="-Os -fno-pie -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables -fno-unwind-tables"
+TINY_LDFLAGS="-no-pie -Wl,--gc-sections -Wl,-z,noseparate-code -Wl,-O1"
+
+echo "building the tiny agent in $TINY ..."
+make -s -j2 O="$TINY" CONFIG_FILE=configs/tiny_agent_defconfig \
+	CFLAGS="$TINY_CFLAGS" LDFLAGS="$TINY_LDFLAGS" "$TINY/bin/oops-agent" \
+	>/dev/null || { echo "agent bench: tiny build failed"; exit 1; }
+make -s -j2 O="$O" "$O/bench/bin/ackrecv" "$O/bench/bin/spoolfill" \
+	>/dev/null || { echo "agent bench: helper build failed"; exit 1; }
+
+bin=$TINY/bin/oops-agent
+work=$(mktemp -d /tmp/oopsd-bench-agent-XXXXXX)
+agent_pid= rx_pid=
+cleanup() {
+	[ -n "$agent_pid" ] && kill "$agent_pid" 2>/dev/null
+	[ -n "$rx_pid" ] && kill "$rx_pid" 2>/dev/null
+	wait 2>/dev/null
+	rm -rf "$work"
+}
+trap cleanup EXIT INT TERM
+
+strip -o "$work/oops-agent" "$bin"
+size=$(stat -c %s "$work/oops-agent")
+printf 'tiny oops-agent stripped: %d bytes (%d KiB; target <= 150 KiB)\n' \
+	"$size" $(( (size + 1023) / 1024 ))
+echo "dynamically linked against: $(ldd "$bin" | awk '/=>/ {print $1}' | tr '\n' ' ')"
+size -A "$work/oops-agent" | awk '$1 ~ /^\.(text|rodata|data|data\.rel\.ro|bss)$/ {printf "  %-14s %7d\n", $1, $2}'
+
+# What the tiny build leaves out, by symbol (the full build has them).
+for feat in "netlink:transport_nl_" "kmsg:agent_source_kmsg" \
+	"netconsole:ncon_" "HMAC:wire_tag" "systemd:sd_notify"; do
+	name=${feat%%:*} sym=${feat#*:}
+	tiny=$(nm "$bin" 2>/dev/null | grep -c "$sym")
+	full=$(nm "$O/bin/oops-agent" 2>/dev/null | grep -c "$sym")
+	printf '  %-11s symbols in tiny: %d (full build: %d)\n' "$name" "$tiny" "$full"
+done
+
+port=$(( 20000 + $$ % 20000 ))
+mkdir -p "$work/spool" "$work/state" "$work/pstore"
+cat > "$work/agent.conf" <<EOF
+collector = udp://127.0.0.1:$port
+pstore_dir = $work/pstore
+spool_dir = $work/spool
+spool_max_records = $((N + 10))
+spool_max_bytes = 1G
+state_dir = $work/state
+user =
+retry_min = 50ms
+retry_max = 200ms
+status_interval = 1s
+EOF
+
+rss() { awk '/^VmRSS/ {print $2}' "/proc/$1/status" 2>/dev/null; }
+# RSS counts the shared library pages the kernel maps around each fault
+# (mostly libc's code, shared with every process): show what is ours too.
+mem() {
+	awk '/^Pss:/ {pss=$2} /^Private_(Clean|Dirty):/ {priv+=$2}
+	     /^Shared_Clean:/ {sh=$2}
+	     END {printf "PSS %d KiB, private %d KiB, shared clean %d KiB", pss, priv, sh}' \
+		"/proc/$1/smaps_rollup" 2>/dev/null
+}
+hwm() { awk '/^VmHWM/ {print $2}' "/proc/$1/status" 2>/dev/null; }
+cpu_ms() { # utime + stime of a live process, in ms
+	awk -v hz="$(getconf CLK_TCK)" '{print int(($14 + $15) * 1000 / hz)}' "/proc/$1/stat"
+}
+
+# Idle: an empty spool, an empty pstore, nobody listening.
+"$bin" -f -c "$work/agent.conf" 2>"$work/idle.log" &
+agent_pid=$!
+sleep 1
+echo "RSS idle: $(rss $agent_pid) KiB (target <= 2048 KiB); $(mem $agent_pid)"
+kill "$agent_pid"; wait "$agent_pid" 2>/dev/null; agent_pid=
+
+echo "filling the spool with $N records ..."
+t0=$(date +%s%N)
+"$O/bench/bin/spoolfill" "$work/spool" "$N" || exit 1
+t1=$(date +%s%N)
+echo "spool filled in $(( (t1 - t0) / 1000000 )) ms ($(du -sk "$work/spool" | cut -f1) KiB on disk)"
+
+"$bin" -f -c "$work/agent.conf" 2>"$work/ship.log" &
+agent_pid=$!
+sleep 1
+echo "RSS with $N records pending: $(rss $agent_pid) KiB; $(mem $agent_pid)"
+c0=$(cpu_ms $agent_pid)
+"$O/bench/bin/ackrecv" "udp://127.0.0.1:$port" >"$work/rx.out" &
+rx_pid=$!
+t0=$(date +%s%N)
+max=0 maxmem=
+while :; do
+	left=$(find "$work/spool" -maxdepth 1 -name '*.rec' | wc -l)
+	r=$(rss $agent_pid); [ -n "$r" ] && [ "$r" -gt "$max" ] && max=$r &&
+		maxmem=$(mem $agent_pid)
+	[ "$left" -eq 0 ] && break
+	[ $(( $(date +%s%N) - t0 )) -gt 300000000000 ] && { echo "timeout: $left left"; break; }
+	sleep 0.05
+done
+t1=$(date +%s%N)
+c1=$(cpu_ms $agent_pid)
+echo "shipped $N records in $(( (t1 - t0) / 1000000 )) ms wall, $(( c1 - c0 )) ms CPU (user+sys) of the agent"
+echo "RSS while shipping: max sampled $max KiB ($maxmem), peak (VmHWM) $(hwm $agent_pid) KiB (target <= 2048 KiB)"
+kill "$agent_pid"; wait "$agent_pid" 2>/dev/null; agent_pid=
+kill "$rx_pid"; wait "$rx_pid" 2>/dev/null; rx_pid=
+echo "receiver: $(tail -n 1 "$work/rx.out")"
+grep -E '^(datagrams|retransmits|acked) ' "$work/state/agent.status" | tr '\n' ' '; echo

@@ -1,0 +1,259 @@
+// SPDX-License-Identifier: MIT
+/*
+ * ncrecv_bench.c - the receiving side of bench/netconsole.sh: our
+ * netconsole receiver (lib/ncon_rx.h) in an event loop, measuring what it
+ * gets from bench/ncblast (or any sender) and stopping once the senders
+ * have been quiet for a while.
+ *
+ *   ncrecv_bench [--listen ADDR:PORT] [--no-parse] [--crash FILE]...
+ *                [--quiet-ms MS] [--max-seconds S] [--rcvbuf BYTES]
+ *                [--max-senders N] [--idle] [--delay-ms MS]
+ *
+ * --crash FILE: the expected title of each report is what the parser
+ * gives for FILE parsed whole; every report received must match one.
+ * --delay-ms: bind, then wait before reading, so that the sender can
+ * fill the socket buffer: the rate then measured is the drain capacity.
+ * --idle: after the traffic, wait until every sender is idle (held lines
+ * out, parsers given back) and report the heap bytes per idle sender.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <malloc.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "evloop.h"
+#include "log.h"
+#include "ncon_rx.h"
+#include "oops.h"
+#include "util.h"
+
+#define MAX_TITLES 16
+
+struct bench {
+	struct evloop *loop;
+	struct ncon_rx *rx;
+	struct ev_timer tick;
+	uint64_t first_ms, last_ms, last_dgrams, quiet_ms, max_ms, start_ms;
+	bool idle_phase, want_idle;
+	char *titles[MAX_TITLES];
+	uint64_t title_hits[MAX_TITLES];
+	unsigned ntitles;
+	uint64_t reports, matched, mismatched, lost_reports;
+};
+
+static long status_kb(const char *key)
+{
+	FILE *f = fopen("/proc/self/status", "r");
+	char line[256];
+	long v = -1;
+	size_t n = strlen(key);
+
+	if (f == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (strncmp(line, key, n) == 0) {
+			v = strtol(line + n, NULL, 10);
+			break;
+		}
+	fclose(f);
+	return v;
+}
+
+static void on_report(void *arg, const struct ncon_rx_from *from,
+		      struct oops_report *r, uint64_t lost)
+{
+	struct bench *b = arg;
+	unsigned i;
+
+	b->reports++;
+	if (lost)
+		b->lost_reports++;
+	for (i = 0; i < b->ntitles; i++)
+		if (r->title && strcmp(r->title, b->titles[i]) == 0) {
+			b->title_hits[i]++;
+			b->matched++;
+			break;
+		}
+	if (i == b->ntitles && b->ntitles) {
+		b->mismatched++;
+		if (b->mismatched <= 5)
+			fprintf(stderr, "ncrecv_bench: %s: unexpected title "
+					"\"%s\" (lines %" PRIu64 "-%" PRIu64
+					", lost %" PRIu64 ")\n",
+				from->sender, r->title ? r->title : "(none)",
+				r->start_line, r->end_line, lost);
+	}
+	oops_report_free(r);
+}
+
+static void on_tick(struct evloop *loop, void *arg)
+{
+	struct bench *b = arg;
+	struct ncon_rx_counters c;
+	uint64_t now = evloop_now_ms();
+
+	ncon_rx_get_counters(b->rx, &c);
+	if (c.datagrams != b->last_dgrams) {
+		if (b->first_ms == 0)
+			b->first_ms = now;
+		b->last_ms = now;
+		b->last_dgrams = c.datagrams;
+	}
+	if (now - b->start_ms > b->max_ms ||
+	    (b->first_ms && now - b->last_ms > b->quiet_ms && !b->idle_phase)) {
+		if (!b->want_idle) {
+			evloop_stop(loop);
+			return;
+		}
+		b->idle_phase = true;
+	}
+	if (b->idle_phase && c.parsers == 0 && c.ncon.buffered_bytes == 0 &&
+	    ncon_rx_deadline(b->rx) == UINT64_MAX) {
+		evloop_stop(loop);
+		return;
+	}
+	evloop_timer_arm(loop, &b->tick, now + 2);
+}
+
+static int add_expected(struct bench *b, const char *path)
+{
+	struct oops_report **reps = NULL;
+	char *buf;
+	size_t len;
+	int n, i;
+
+	if (read_file_bounded(path, 1u << 20, 0, &buf, &len) < 0) {
+		fprintf(stderr, "ncrecv_bench: cannot read %s\n", path);
+		return -1;
+	}
+	n = oops_parse_buffer(buf, len, NULL, &reps);
+	free(buf);
+	for (i = 0; i < n; i++) {
+		if (reps[i]->title && b->ntitles < MAX_TITLES)
+			b->titles[b->ntitles++] = strdup(reps[i]->title);
+		oops_report_free(reps[i]);
+	}
+	free(reps);
+	return n > 0 ? 0 : -1;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "listen", required_argument, NULL, 'l' },
+		{ "no-parse", no_argument, NULL, 'N' },
+		{ "crash", required_argument, NULL, 'c' },
+		{ "quiet-ms", required_argument, NULL, 'q' },
+		{ "max-seconds", required_argument, NULL, 'm' },
+		{ "rcvbuf", required_argument, NULL, 'r' },
+		{ "max-senders", required_argument, NULL, 's' },
+		{ "idle", no_argument, NULL, 'i' },
+		{ "delay-ms", required_argument, NULL, 'D' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct ncon_rx_config cfg = { .listen = "127.0.0.1:6666",
+				      .rcvbuf = 64 << 20 };
+	struct bench b = { .quiet_ms = 1000, .max_ms = 60000 };
+	struct ncon_rx_counters c;
+	struct mallinfo2 mi;
+	double secs, rate;
+	int ch, err;
+	long hwm, rss;
+	size_t base;
+	unsigned long delay_ms = 0;
+
+	log_init("ncrecv_bench", 0, LOG_LEVEL_WARN);
+	while ((ch = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+		switch (ch) {
+		case 'l': cfg.listen = optarg; break;
+		case 'N': cfg.no_parse = true; break;
+		case 'c':
+			if (add_expected(&b, optarg) < 0)
+				return 2;
+			break;
+		case 'q': b.quiet_ms = strtoull(optarg, NULL, 10); break;
+		case 'm': b.max_ms = 1000 * strtoull(optarg, NULL, 10); break;
+		case 'r': cfg.rcvbuf = atoi(optarg); break;
+		case 's':
+			cfg.ncon.max_senders = strtoul(optarg, NULL, 10);
+			break;
+		case 'i': b.want_idle = true; break;
+		case 'D': delay_ms = strtoul(optarg, NULL, 10); break;
+		default:
+			fprintf(stderr, "see the header of bench/ncrecv_bench.c\n");
+			return 2;
+		}
+	}
+	/* Short idle times so that --idle finishes quickly. */
+	cfg.parser_idle_ms = 1000;
+	b.loop = evloop_new();
+	if (b.loop == NULL)
+		return 2;
+	b.rx = ncon_rx_new(b.loop, &cfg, on_report, NULL, &b, &err);
+	if (b.rx == NULL) {
+		fprintf(stderr, "ncrecv_bench: %s: %s\n", cfg.listen,
+			strerror(-err));
+		return 2;
+	}
+	base = mallinfo2().uordblks;
+	fprintf(stderr, "ncrecv_bench: listening on %s\n", cfg.listen);
+	if (delay_ms) {
+		/* Let the socket fill up first: the drain rate is capacity. */
+		struct timespec ts = { (time_t)(delay_ms / 1000),
+				       (long)(delay_ms % 1000) * 1000000 };
+
+		nanosleep(&ts, NULL);
+	}
+	b.start_ms = evloop_now_ms();
+	ev_timer_init(&b.tick, on_tick, &b);
+	evloop_timer_arm(b.loop, &b.tick, b.start_ms + 2);
+	evloop_run(b.loop);
+	/* Complete what is still open (reports whose idle time is not up). */
+	if (!b.want_idle)
+		ncon_rx_flush(b.rx, evloop_now_ms());
+	ncon_rx_get_counters(b.rx, &c);
+	hwm = status_kb("VmHWM:");
+	rss = status_kb("VmRSS:");
+	mi = mallinfo2();
+	secs = b.last_ms > b.first_ms ? (double)(b.last_ms - b.first_ms) / 1e3 :
+					0.001;
+	rate = (double)(c.ncon.records + c.ncon.legacy) / secs;
+	printf("ncrecv_bench: parse=%s datagrams=%" PRIu64 " records=%" PRIu64
+	       " legacy=%" PRIu64 " lines=%" PRIu64 " seconds=%.3f"
+	       " msgs_per_s=%.0f kernel_drops=%" PRIu64 " lost=%" PRIu64
+	       " malformed=%" PRIu64 " truncated=%" PRIu64
+	       " duplicates=%" PRIu64 " reordered=%" PRIu64
+	       " fragments=%" PRIu64 " senders=%" PRIu64
+	       " evictions=%" PRIu64 " overflows=%" PRIu64
+	       " buffered_peak=%" PRIu64 "\n",
+	       cfg.no_parse ? "no" : "yes", c.datagrams, c.ncon.records,
+	       c.ncon.legacy, c.ncon.lines, secs, rate, c.kernel_drops, c.lost,
+	       c.malformed, c.truncated, c.ncon.duplicates, c.ncon.reordered,
+	       c.ncon.fragments, c.ncon.senders, c.ncon.evictions,
+	       c.ncon.overflows, c.ncon.buffered_peak);
+	printf("ncrecv_bench: reports=%" PRIu64 " titles_matched=%" PRIu64
+	       " titles_mismatched=%" PRIu64 " reports_with_loss=%" PRIu64
+	       "\n", b.reports, b.matched, b.mismatched, b.lost_reports);
+	for (unsigned i = 0; i < b.ntitles; i++)
+		printf("ncrecv_bench:   %6" PRIu64 " x \"%s\"\n",
+		       b.title_hits[i], b.titles[i]);
+	printf("ncrecv_bench: rss_peak_kib=%ld rss_kib=%ld heap_in_use=%zu"
+	       " parsers_live=%" PRIu64 "\n", hwm, rss, mi.uordblks,
+	       c.parsers);
+	if (b.want_idle && c.ncon.senders)
+		printf("ncrecv_bench: idle senders=%" PRIu64
+		       " heap_bytes_per_idle_sender=%.0f"
+		       " (struct+hash %zu)\n",
+		       c.ncon.senders,
+		       (double)(mi.uordblks - base) / c.ncon.senders,
+		       ncon_idle_sender_bytes());
+	ncon_rx_free(b.rx);
+	evloop_free(b.loop);
+	for (unsigned i = 0; i < b.ntitles; i++)
+		free(b.titles[i]);
+	return 0;
+}

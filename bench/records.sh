@@ -1,0 +1,34 @@
+#!/bin/sh
+# records.sh - crash record sizes (issue: records).
+#
+# Targets: the record of ../shared/corpus/seeds/cases/ext4-bug.log is at
+# most 1.2 KB with its report text and 400 bytes without.  When the
+# evaluation corpus is present, the sizes over all of it: median and max of
+# record size / report text size.  Prints figures, never fails on one.
+set -eu
+O=${O:-build}
+CORPUS=${CORPUS:-../shared/corpus}
+[ -d "$CORPUS" ] || CORPUS=/work/shared/corpus
+if ! grep -q 'oops.*\.o' lib/Build.mk; then
+	echo "records: skipped: the parser is not in lib/ yet"
+	exit 0
+fi
+make --no-print-directory -s "$O/bench/bin/records" >/dev/null
+B=$O/bench/bin/records
+
+ext4=$CORPUS/seeds/cases/ext4-bug.log
+if [ -f "$ext4" ]; then
+	echo "records: ext4-bug.log (target: <= 1228 B with text, <= 400 B without)"
+	"$B" -v "$ext4" | sed 's/^/records:   /'
+else
+	echo "records: $ext4 absent: the ext4-bug.log figure is skipped"
+fi
+
+if [ -d "$CORPUS/syzkaller/cases" ]; then
+	echo "records: whole corpus ($CORPUS: seeds + syzkaller)"
+	# shellcheck disable=SC2046
+	"$B" $(ls "$CORPUS"/seeds/cases/*.log "$CORPUS"/syzkaller/cases/*.log) |
+		sed 's/^/records:   /'
+else
+	echo "records: no corpus at $CORPUS: the corpus figures are skipped"
+fi

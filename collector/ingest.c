@@ -1,0 +1,488 @@
+// SPDX-License-Identifier: MIT
+/*
+ * ingest.c - validate, rate-limit, queue, commit, acknowledge.
+ *
+ * A batch is a list of items (one per record, pointing into a decoded
+ * envelope or owning a local record) and a list of envelopes waiting for
+ * their ack.  ingest_flush() hands the items to the store in one
+ * transaction; when it returns, each envelope's ack lists the ids stored
+ * or already there (duplicates: an agent that retransmits because an ack
+ * was lost gets it again) and the ids refused.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ingest.h"
+#include "log.h"
+#include "ratelimit.h"
+#include "record.h"
+
+/* Local (netconsole) records kept across failed transactions, at most. */
+#define INGEST_MAX_LOCAL_BACKLOG 4096
+/* Longest title a record may carry. */
+#define INGEST_MAX_TITLE 1024
+#define INGEST_SENDER_MAX 64
+
+struct ing_item {
+	struct store_put put;
+	uint8_t *packed;	    /* malloc'd */
+	Oopsd__CrashRecord *local;  /* owned (local records only) */
+	char sender[INGEST_SENDER_MAX];
+};
+
+struct ing_env {
+	struct ingest_peer peer;
+	struct wire_msg msg; /* owned: the items point into it */
+	size_t first, n;     /* its items */
+	struct wire_iov *rejected;
+	size_t nrejected;
+};
+
+struct ingest {
+	struct store *st;
+	struct ingest_config cfg;
+	struct wire_limits lim;
+	struct ratelimit *rl;
+	struct ingest_counters c;
+	struct ing_item *items;
+	size_t nitems, items_cap;
+	struct ing_env *envs;
+	size_t nenvs, envs_cap;
+	uint8_t *ackbuf;
+	size_t ackbuf_cap;
+	struct wire_iov *ids; /* scratch for one ack */
+	size_t ids_cap;
+};
+
+void ingest_count_reject(struct ingest_counters *c, const char *reason)
+{
+	size_t i;
+
+	for (i = 0; i < INGEST_MAX_REASONS && c->rejected[i].reason; i++)
+		if (c->rejected[i].reason == reason ||
+		    strcmp(c->rejected[i].reason, reason) == 0)
+			break;
+	if (i == INGEST_MAX_REASONS)
+		i = INGEST_MAX_REASONS - 1; /* the last slot takes the rest */
+	else if (c->rejected[i].reason == NULL)
+		c->rejected[i].reason = reason;
+	c->rejected[i].count++;
+}
+
+struct ingest *ingest_new(struct store *st, const struct ingest_config *cfg)
+{
+	struct ingest *in = calloc(1, sizeof(*in));
+	struct wire_limits lim = WIRE_LIMITS_INIT;
+
+	if (in == NULL)
+		return NULL;
+	in->st = st;
+	in->cfg = *cfg;
+	if (in->cfg.batch_max == 0)
+		in->cfg.batch_max = 256;
+	if (in->cfg.max_datagram == 0 || in->cfg.max_datagram > WIRE_UDP_MAX)
+		in->cfg.max_datagram = WIRE_UDP_MAX;
+	lim.max_datagram = in->cfg.max_datagram;
+	in->lim = lim;
+	in->rl = ratelimit_new(cfg->rate_limit, cfg->rate_burst,
+			       cfg->max_senders ? cfg->max_senders : 65536);
+	in->ackbuf_cap = WIRE_UDP_MAX;
+	in->ackbuf = malloc(in->ackbuf_cap);
+	if (in->rl == NULL || in->ackbuf == NULL) {
+		ingest_free(in);
+		return NULL;
+	}
+	return in;
+}
+
+static void item_release(struct ing_item *it)
+{
+	free(it->packed);
+	if (it->local != NULL)
+		record_free(it->local);
+	memset(it, 0, sizeof(*it));
+}
+
+static void env_release(struct ing_env *e)
+{
+	wire_msg_release(&e->msg);
+	free(e->rejected);
+	memset(e, 0, sizeof(*e));
+}
+
+void ingest_free(struct ingest *in)
+{
+	if (in == NULL)
+		return;
+	for (size_t i = 0; i < in->nitems; i++)
+		item_release(&in->items[i]);
+	for (size_t i = 0; i < in->nenvs; i++)
+		env_release(&in->envs[i]);
+	free(in->items);
+	free(in->envs);
+	free(in->ids);
+	free(in->ackbuf);
+	ratelimit_free(in->rl);
+	free(in);
+}
+
+static int grow(void **arr, size_t *cap, size_t need, size_t size)
+{
+	size_t ncap;
+	void *p;
+
+	if (need <= *cap)
+		return 0;
+	ncap = *cap ? *cap : 64;
+	while (ncap < need)
+		ncap *= 2;
+	p = realloc(*arr, ncap * size);
+	if (p == NULL)
+		return -ENOMEM;
+	*arr = p;
+	*cap = ncap;
+	return 0;
+}
+
+/* The rate-limit key: the address without the port, or the port id. */
+static size_t peer_key(const struct ingest_peer *p, uint8_t *key)
+{
+	if (p->kind == INGEST_PEER_UDP && p->ss.ss_family == AF_INET) {
+		const struct sockaddr_in *a = (const void *)&p->ss;
+
+		key[0] = 4;
+		memcpy(key + 1, &a->sin_addr, 4);
+		return 5;
+	}
+	if (p->kind == INGEST_PEER_UDP && p->ss.ss_family == AF_INET6) {
+		const struct sockaddr_in6 *a = (const void *)&p->ss;
+
+		/* An IPv4 client of a dual-stack socket is the same sender
+		 * as over a plain IPv4 socket. */
+		if (IN6_IS_ADDR_V4MAPPED(&a->sin6_addr)) {
+			key[0] = 4;
+			memcpy(key + 1, &a->sin6_addr.s6_addr[12], 4);
+			return 5;
+		}
+		key[0] = 6;
+		memcpy(key + 1, &a->sin6_addr, 16);
+		return 17;
+	}
+	key[0] = 'n';
+	memcpy(key + 1, &p->portid, 4);
+	return 5;
+}
+
+static void peer_name(const struct ingest_peer *p, char *buf, size_t len)
+{
+	char addr[INET6_ADDRSTRLEN];
+
+	if (p->kind == INGEST_PEER_UDP && p->ss.ss_family == AF_INET) {
+		const struct sockaddr_in *a = (const void *)&p->ss;
+
+		inet_ntop(AF_INET, &a->sin_addr, addr, sizeof(addr));
+		snprintf(buf, len, "%s:%u", addr, ntohs(a->sin_port));
+	} else if (p->kind == INGEST_PEER_UDP && p->ss.ss_family == AF_INET6) {
+		const struct sockaddr_in6 *a = (const void *)&p->ss;
+
+		if (IN6_IS_ADDR_V4MAPPED(&a->sin6_addr)) {
+			inet_ntop(AF_INET, &a->sin6_addr.s6_addr[12], addr,
+				  sizeof(addr));
+			snprintf(buf, len, "%s:%u", addr, ntohs(a->sin6_port));
+		} else {
+			inet_ntop(AF_INET6, &a->sin6_addr, addr, sizeof(addr));
+			snprintf(buf, len, "[%s]:%u", addr,
+				 ntohs(a->sin6_port));
+		}
+	} else if (p->kind == INGEST_PEER_NETLINK) {
+		snprintf(buf, len, "netlink:%u", p->portid);
+	} else {
+		snprintf(buf, len, "local");
+	}
+}
+
+/*
+ * Field sanity beyond the codec's generic limits: what the store and the
+ * queries rely on.  Returns NULL when the record is acceptable, else the
+ * reason token.
+ */
+static const char *record_sanity(const Oopsd__CrashRecord *r)
+{
+	static const struct record_limits lim = RECORD_LIMITS_INIT;
+	const char *reason = "malformed";
+
+	if (record_check(r, &lim, &reason) < 0)
+		return reason;
+	if (r->crash == NULL || !r->crash->has_title_signature)
+		return "no_signature";
+	if (r->crash->title != NULL &&
+	    strlen(r->crash->title) > INGEST_MAX_TITLE)
+		return "bad_title";
+	return NULL;
+}
+
+/* Append an item for record r; packed bytes are made here. */
+static int add_item(struct ingest *in, const Oopsd__CrashRecord *r,
+		    const char *sender, int64_t now_us)
+{
+	struct ing_item *it;
+	size_t len;
+
+	if (grow((void **)&in->items, &in->items_cap, in->nitems + 1,
+		 sizeof(*in->items)) < 0)
+		return -ENOMEM;
+	it = &in->items[in->nitems];
+	memset(it, 0, sizeof(*it));
+	/* Stored as the record's own bytes: protobuf-c keeps the fields it
+	 * does not know and packs them back, so a newer agent's fields
+	 * survive in the store. */
+	len = oopsd__crash_record__get_packed_size(r);
+	it->packed = malloc(len ? len : 1);
+	if (it->packed == NULL)
+		return -ENOMEM;
+	oopsd__crash_record__pack(r, it->packed);
+	snprintf(it->sender, sizeof(it->sender), "%s", sender);
+	it->put = (struct store_put){ .rec = r,
+				      .packed = it->packed,
+				      .packed_len = len,
+				      .received_us = now_us };
+	/* put.sender is set at flush time: items[] moves when it grows. */
+	in->nitems++;
+	return 0;
+}
+
+void ingest_datagram(struct ingest *in, const struct ingest_peer *peer,
+		     const uint8_t *buf, size_t len, bool truncated,
+		     uint64_t now_ms, int64_t now_us)
+{
+	const char *reason = NULL;
+	uint8_t key[RATELIMIT_KEY_MAX];
+	char sender[INGEST_SENDER_MAX];
+	struct ing_env *e;
+	size_t nrec, granted, keylen;
+	int rc;
+
+	in->c.datagrams++;
+	in->c.bytes += len;
+	if (truncated || len > in->cfg.max_datagram) {
+		in->c.rejected_datagrams++;
+		ingest_count_reject(&in->c, "too_large");
+		return;
+	}
+	if (grow((void **)&in->envs, &in->envs_cap, in->nenvs + 1,
+		 sizeof(*in->envs)) < 0) {
+		in->c.rejected_datagrams++;
+		ingest_count_reject(&in->c, "no_memory");
+		return;
+	}
+	e = &in->envs[in->nenvs];
+	memset(e, 0, sizeof(*e));
+	rc = wire_unpack(buf, len, in->cfg.key, &in->lim, &e->msg, &reason);
+	if (rc < 0) {
+		in->c.rejected_datagrams++;
+		ingest_count_reject(&in->c, reason ? reason : "malformed");
+		return;
+	}
+	if (e->msg.type != WIRE_BODY_ENVELOPE || e->msg.env == NULL) {
+		in->c.rejected_datagrams++;
+		ingest_count_reject(&in->c, "unexpected_ack");
+		wire_msg_release(&e->msg);
+		return;
+	}
+	e->peer = *peer;
+	nrec = e->msg.env->n_records;
+	in->c.records += nrec;
+	e->rejected = calloc(nrec ? nrec : 1, sizeof(*e->rejected));
+	if (e->rejected == NULL) {
+		in->c.rejected_datagrams++;
+		ingest_count_reject(&in->c, "no_memory");
+		wire_msg_release(&e->msg);
+		return;
+	}
+	peer_name(peer, sender, sizeof(sender));
+	keylen = peer_key(peer, key);
+	granted = ratelimit_take(in->rl, key, keylen, nrec, now_ms);
+	if (granted < nrec) {
+		in->c.rate_limited += nrec - granted;
+		log_debug("%s: %zu record(s) over the rate limit held back",
+			  sender, nrec - granted);
+	}
+	e->first = in->nitems;
+	for (size_t i = 0; i < granted; i++) {
+		const Oopsd__CrashRecord *r = e->msg.env->records[i];
+		const char *why = record_sanity(r);
+
+		if (why != NULL) {
+			in->c.rejected_records++;
+			ingest_count_reject(&in->c, why);
+			/* A record with a usable id is refused for good, so
+			 * the agent stops sending it. */
+			if (r->has_id && r->id.len > 0 &&
+			    r->id.len <= STORE_MAX_ID_BYTES)
+				e->rejected[e->nrejected++] = (struct wire_iov){
+					r->id.data, r->id.len
+				};
+			continue;
+		}
+		if (add_item(in, r, sender, now_us) < 0) {
+			/* Not acked: the agent sends it again. */
+			ingest_count_reject(&in->c, "no_memory");
+			break;
+		}
+	}
+	e->n = in->nitems - e->first;
+	in->nenvs++;
+}
+
+int ingest_add_local(struct ingest *in, Oopsd__CrashRecord *rec,
+		     const char *sender, int64_t now_us)
+{
+	const char *why = record_sanity(rec);
+	size_t nlocal = 0;
+
+	in->c.local_records++;
+	if (why != NULL) {
+		in->c.rejected_records++;
+		ingest_count_reject(&in->c, why);
+		record_free(rec);
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < in->nitems; i++)
+		nlocal += in->items[i].local != NULL;
+	if (nlocal >= INGEST_MAX_LOCAL_BACKLOG) {
+		log_warnx("netconsole backlog full (store failing?): "
+			  "report from %s dropped", sender);
+		ingest_count_reject(&in->c, "local_backlog_full");
+		record_free(rec);
+		return -ENOBUFS;
+	}
+	if (add_item(in, rec, sender, now_us) < 0) {
+		record_free(rec);
+		return -ENOMEM;
+	}
+	in->items[in->nitems - 1].local = rec;
+	return 0;
+}
+
+size_t ingest_pending(const struct ingest *in)
+{
+	return in->nitems;
+}
+
+static void send_ack(struct ingest *in, struct ing_env *e)
+{
+	size_t nids = 0;
+	int len, rc;
+
+	if (e->peer.kind == INGEST_PEER_LOCAL || in->cfg.reply == NULL)
+		return;
+	if (grow((void **)&in->ids, &in->ids_cap, e->n + 1,
+		 sizeof(*in->ids)) < 0) {
+		in->c.ack_errors++;
+		return;
+	}
+	for (size_t i = 0; i < e->n; i++) {
+		const struct store_put *p = &in->items[e->first + i].put;
+
+		if (p->result == STORE_PUT_STORED ||
+		    p->result == STORE_PUT_DUPLICATE)
+			in->ids[nids++] = (struct wire_iov){ p->rec->id.data,
+							     p->rec->id.len };
+	}
+	if (nids == 0 && e->nrejected == 0)
+		return; /* everything held back: nothing to say yet */
+	len = wire_pack_ack(e->msg.seq, in->ids, nids, e->rejected,
+			    e->nrejected, NULL, in->cfg.key, in->ackbuf,
+			    in->ackbuf_cap);
+	if (len < 0) {
+		in->c.ack_errors++;
+		return;
+	}
+	rc = in->cfg.reply(in->cfg.reply_arg, &e->peer, in->ackbuf,
+			   (size_t)len);
+	if (rc < 0)
+		in->c.ack_errors++;
+	else
+		in->c.acks_sent++;
+}
+
+int ingest_flush(struct ingest *in)
+{
+	struct store_put *puts;
+	size_t kept = 0;
+	int rc;
+
+	if (in->nitems == 0 && in->nenvs == 0)
+		return 0;
+	rc = 0;
+	if (in->nitems > 0) {
+		puts = malloc(in->nitems * sizeof(*puts));
+		if (puts == NULL) {
+			rc = -ENOMEM;
+		} else {
+			for (size_t i = 0; i < in->nitems; i++) {
+				puts[i] = in->items[i].put;
+				puts[i].sender = in->items[i].sender;
+			}
+			rc = store_put_batch(in->st, puts, in->nitems);
+			for (size_t i = 0; i < in->nitems; i++)
+				in->items[i].put.result = puts[i].result;
+			free(puts);
+		}
+		in->c.batches++;
+	}
+	if (rc < 0) {
+		in->c.store_errors++;
+		log_warnx("store: batch of %zu record(s) not stored (%s); "
+			  "agents will retransmit",
+			  in->nitems, strerror(-rc));
+	} else {
+		for (size_t i = 0; i < in->nitems; i++) {
+			enum store_put_result r = in->items[i].put.result;
+
+			if (r == STORE_PUT_STORED)
+				in->c.stored++;
+			else if (r == STORE_PUT_DUPLICATE)
+				in->c.duplicates++;
+		}
+		/* Durable: now, and only now, acknowledge. */
+		for (size_t i = 0; i < in->nenvs; i++)
+			send_ack(in, &in->envs[i]);
+	}
+	for (size_t i = 0; i < in->nenvs; i++)
+		env_release(&in->envs[i]);
+	in->nenvs = 0;
+	/* Network records are dropped after a failure (their agents keep
+	 * them until acked); local ones have no other copy and are kept. */
+	for (size_t i = 0; i < in->nitems; i++) {
+		struct ing_item *it = &in->items[i];
+
+		if (rc < 0 && it->local != NULL) {
+			it->put.rec = it->local;
+			in->items[kept++] = *it;
+		} else {
+			item_release(it);
+		}
+	}
+	in->nitems = kept;
+	return rc;
+}
+
+void ingest_tick(struct ingest *in, uint64_t now_ms)
+{
+	ratelimit_sweep(in->rl, now_ms);
+}
+
+const struct ingest_counters *ingest_counters(const struct ingest *in)
+{
+	return &in->c;
+}
+
+size_t ingest_senders(const struct ingest *in)
+{
+	return ratelimit_senders(in->rl);
+}

@@ -1,0 +1,128 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * ingest.h - the collector's datagram path, without sockets: validate a
+ * datagram, rate-limit its sender, queue its records, commit the queue to
+ * the store in one transaction and only then acknowledge.
+ *
+ * The daemon feeds every datagram it reads (UDP, netlink) to
+ * ingest_datagram() and calls ingest_flush() when its sockets are drained
+ * or ingest_pending() reaches the batch size.  Acks leave through the
+ * reply callback, after the store said the batch is durable, never before:
+ * an agent that got an ack may delete its copy.
+ *
+ * Everything from the wire is hostile: a datagram that fails decoding or
+ * authentication is counted under its reason and dropped without a reply;
+ * a record that fails the field checks is refused for good (its id is in
+ * the ack's rejected_ids, so the agent stops sending it); a record over
+ * its sender's rate is held back (neither acked nor refused: the agent
+ * retransmits it later).  Nothing here blocks or grows without bound.
+ */
+#ifndef OOPSD_INGEST_H
+#define OOPSD_INGEST_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "store.h"
+#include "wire.h"
+
+struct ingest;
+
+enum ingest_peer_kind {
+	INGEST_PEER_UDP = 1,
+	INGEST_PEER_NETLINK = 2,
+	INGEST_PEER_LOCAL = 3, /* netconsole: no replies */
+};
+
+/* Where a datagram came from, and so where its ack goes. */
+struct ingest_peer {
+	enum ingest_peer_kind kind;
+	int fd; /* the socket it arrived on */
+	struct sockaddr_storage ss;
+	socklen_t sslen;
+	uint32_t portid; /* netlink */
+};
+
+/* Send an ack; returns 0 or -errno (counted, never retried). */
+typedef int (*ingest_reply_fn)(void *arg, const struct ingest_peer *peer,
+			       const uint8_t *buf, size_t len);
+
+struct ingest_config {
+	const struct wire_key *key; /* NULL or empty: no authentication */
+	size_t max_datagram;
+	uint64_t rate_limit; /* records per sender per minute */
+	uint64_t rate_burst;
+	size_t max_senders;  /* rate-limit buckets */
+	size_t batch_max;    /* records per transaction (soft) */
+	ingest_reply_fn reply;
+	void *reply_arg;
+};
+
+/* Reasons a datagram or record is refused, each a counter. */
+#define INGEST_MAX_REASONS 32
+
+struct ingest_counters {
+	uint64_t datagrams;	/* read from the sockets */
+	uint64_t bytes;
+	uint64_t records;	/* in valid envelopes */
+	uint64_t stored;
+	uint64_t duplicates;
+	uint64_t rejected_datagrams;
+	uint64_t rejected_records;
+	uint64_t rate_limited;	/* records held back */
+	uint64_t acks_sent;
+	uint64_t ack_errors;
+	uint64_t store_errors;	/* failed transactions */
+	uint64_t local_records; /* netconsole reports queued */
+	uint64_t batches;
+	struct {
+		const char *reason; /* static token */
+		uint64_t count;
+	} rejected[INGEST_MAX_REASONS];
+};
+
+/* st is borrowed.  NULL on ENOMEM. */
+struct ingest *ingest_new(struct store *st, const struct ingest_config *cfg);
+void ingest_free(struct ingest *in);
+
+/*
+ * Take one datagram (len bytes; truncated: it was larger than the read
+ * buffer) from peer at now_ms (monotonic, for rate limits) and now_us
+ * (wall clock, stored as the time received).  Never fails: what is bad is
+ * counted.  Queued records wait for ingest_flush().
+ */
+void ingest_datagram(struct ingest *in, const struct ingest_peer *peer,
+		     const uint8_t *buf, size_t len, bool truncated,
+		     uint64_t now_ms, int64_t now_us);
+
+/*
+ * Queue a record the collector made itself (raw netconsole): rec is taken
+ * over (a record from record_unpack(), freed with record_free() after the
+ * flush); sender names the origin.  0, or -EINVAL (counted and freed) when
+ * it fails the checks, -ENOMEM.
+ */
+int ingest_add_local(struct ingest *in, Oopsd__CrashRecord *rec,
+		     const char *sender, int64_t now_us);
+
+/* Records waiting for ingest_flush(). */
+size_t ingest_pending(const struct ingest *in);
+
+/*
+ * Store everything queued in one transaction, then send the acks.
+ * Returns records newly stored, or -errno from the store (nothing is
+ * acked; the agents retransmit; local records are kept for the next
+ * flush, up to a bound).
+ */
+int ingest_flush(struct ingest *in);
+
+/* Periodic upkeep (rate-limit buckets).  Call every few seconds. */
+void ingest_tick(struct ingest *in, uint64_t now_ms);
+
+const struct ingest_counters *ingest_counters(const struct ingest *in);
+size_t ingest_senders(const struct ingest *in);
+
+/* Count a refusal under `reason` (a static string). */
+void ingest_count_reject(struct ingest_counters *c, const char *reason);
+
+#endif /* OOPSD_INGEST_H */

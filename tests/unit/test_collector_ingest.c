@@ -1,0 +1,388 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Tests for collector/ingest.c: what the wire brings in, valid or hostile,
+ * and what goes back.
+ */
+#include "testutil.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+
+#include "../../collector/ingest.h"
+#include "store.h"
+#include "wire.h"
+
+#define NOW_US (1767225600LL * 1000000)
+
+struct acks {
+	int n;
+	size_t ids, rejected;
+	uint64_t last_seq;
+	const struct wire_key *key;
+};
+
+struct fixture {
+	char *dir;
+	struct store *st;
+	struct ingest *in;
+	struct acks acks;
+	struct wire_key key;
+	struct ingest_config cfg;
+};
+
+static int capture_ack(void *arg, const struct ingest_peer *peer,
+		       const uint8_t *buf, size_t len)
+{
+	struct acks *a = arg;
+	struct wire_msg m;
+	const char *reason;
+
+	assert_int_equal(wire_unpack(buf, len, a->key, NULL, &m, &reason), 0);
+	assert_int_equal(m.type, WIRE_BODY_ACK);
+	a->n++;
+	a->ids += m.ack->n_ids;
+	a->rejected += m.ack->n_rejected_ids;
+	a->last_seq = m.seq;
+	wire_msg_release(&m);
+	return 0;
+}
+
+static struct fixture *fixture_new(uint64_t rate, uint64_t burst,
+				   bool with_key, unsigned store_flags)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	char spec[1100];
+
+	f->dir = test_tmpdir();
+	snprintf(spec, sizeof(spec), "sqlite:%s/s.db", f->dir);
+	if (store_flags & STORE_READONLY) {
+		/* Create it, then reopen read-only so every put fails. */
+		assert_int_equal(store_open(spec, 0, &f->st), 0);
+		store_close(f->st);
+	}
+	assert_int_equal(store_open(spec, store_flags, &f->st), 0);
+	if (with_key) {
+		assert_int_equal(wire_key_set(&f->key, "0123456789abcdef0123",
+					      20),
+				 0);
+		f->acks.key = &f->key;
+		f->cfg.key = &f->key;
+	}
+	f->cfg.max_datagram = 8192;
+	f->cfg.rate_limit = rate;
+	f->cfg.rate_burst = burst;
+	f->cfg.max_senders = 16;
+	f->cfg.batch_max = 64;
+	f->cfg.reply = capture_ack;
+	f->cfg.reply_arg = &f->acks;
+	f->in = ingest_new(f->st, &f->cfg);
+	assert_non_null(f->in);
+	return f;
+}
+
+static void fixture_free(struct fixture *f)
+{
+	ingest_free(f->in);
+	store_close(f->st);
+	test_rmtree(f->dir);
+	free(f);
+}
+
+static struct ingest_peer peer_v4(const char *addr, uint16_t port)
+{
+	struct ingest_peer p = { .kind = INGEST_PEER_UDP, .fd = -1 };
+	struct sockaddr_in *a = (struct sockaddr_in *)&p.ss;
+
+	a->sin_family = AF_INET;
+	a->sin_port = htons(port);
+	inet_pton(AF_INET, addr, &a->sin_addr);
+	p.sslen = sizeof(*a);
+	return p;
+}
+
+/* A packed record with a 16-byte id (i), or a bad id length. */
+static size_t make_record(uint8_t *buf, unsigned i, size_t id_len)
+{
+	Oopsd__CrashRecord r = OOPSD__CRASH_RECORD__INIT;
+	Oopsd__Crash c = OOPSD__CRASH__INIT;
+	Oopsd__Host h = OOPSD__HOST__INIT;
+	uint8_t id[32] = { 0 };
+
+	memcpy(id, &i, sizeof(i));
+	r.has_id = 1;
+	r.id.data = id;
+	r.id.len = id_len;
+	h.hostname = (char *)"board1";
+	r.host = &h;
+	c.title = (char *)"WARNING in foo";
+	c.has_title_signature = 1;
+	c.title_signature = 0x1234 + (i % 3);
+	c.has_kind = 1;
+	c.kind = OOPSD__CRASH_KIND__KIND_WARNING;
+	r.crash = &c;
+	return oopsd__crash_record__pack(&r, buf);
+}
+
+/* An envelope of n records first..first+n-1 into out; returns length. */
+static size_t make_envelope(uint8_t *out, size_t cap, unsigned first,
+			    unsigned n, uint64_t seq,
+			    const struct wire_key *key)
+{
+	static uint8_t recs[64][256];
+	struct wire_iov iov[64];
+	struct wire_iov sender = { "test-agent", 10 };
+	int len;
+
+	assert_true(n <= 64);
+	for (unsigned i = 0; i < n; i++) {
+		size_t l = make_record(recs[i], first + i, 16);
+
+		iov[i] = (struct wire_iov){ recs[i], l };
+	}
+	len = wire_pack_envelope(&sender, seq, iov, n, key, out, cap);
+	assert_true(len > 0);
+	return (size_t)len;
+}
+
+static uint64_t reject_count(const struct ingest_counters *c,
+			     const char *reason)
+{
+	for (size_t i = 0; i < INGEST_MAX_REASONS && c->rejected[i].reason; i++)
+		if (strcmp(c->rejected[i].reason, reason) == 0)
+			return c->rejected[i].count;
+	return 0;
+}
+
+static void test_ack_only_after_commit(void **state)
+{
+	struct fixture *f = fixture_new(6000, 1000, false, 0);
+	struct ingest_peer p = peer_v4("127.0.0.1", 4000);
+	uint8_t buf[8192];
+	size_t len = make_envelope(buf, sizeof(buf), 1, 5, 7, NULL);
+	const struct ingest_counters *c = ingest_counters(f->in);
+	struct store_stats ss;
+
+	ingest_datagram(f->in, &p, buf, len, false, 0, NOW_US);
+	assert_int_equal(ingest_pending(f->in), 5);
+	/* Nothing acknowledged before the batch is committed. */
+	assert_int_equal(f->acks.n, 0);
+	assert_int_equal(ingest_flush(f->in), 5);
+	assert_int_equal(f->acks.n, 1);
+	assert_int_equal(f->acks.ids, 5);
+	assert_int_equal(f->acks.last_seq, 7);
+	assert_int_equal(c->stored, 5);
+	assert_int_equal(store_stats(f->st, &ss), 0);
+	assert_int_equal(ss.records, 5);
+	fixture_free(f);
+}
+
+static void test_retransmission_is_acked_again(void **state)
+{
+	struct fixture *f = fixture_new(6000, 1000, false, 0);
+	struct ingest_peer p = peer_v4("127.0.0.1", 4000);
+	uint8_t buf[8192];
+	size_t len = make_envelope(buf, sizeof(buf), 1, 4, 1, NULL);
+	const struct ingest_counters *c = ingest_counters(f->in);
+	struct store_stats ss;
+
+	/* Sent twice in one batch, then again after the commit (the ack was
+	 * lost): stored once, acknowledged every time. */
+	ingest_datagram(f->in, &p, buf, len, false, 0, NOW_US);
+	ingest_datagram(f->in, &p, buf, len, false, 0, NOW_US);
+	assert_int_equal(ingest_flush(f->in), 4);
+	ingest_datagram(f->in, &p, buf, len, false, 10, NOW_US);
+	assert_int_equal(ingest_flush(f->in), 0);
+	assert_int_equal(f->acks.n, 3);
+	assert_int_equal(f->acks.ids, 12);
+	assert_int_equal(c->stored, 4);
+	assert_int_equal(c->duplicates, 8);
+	assert_int_equal(store_stats(f->st, &ss), 0);
+	assert_int_equal(ss.records, 4);
+	fixture_free(f);
+}
+
+static void test_hostile_datagrams(void **state)
+{
+	struct fixture *f = fixture_new(6000, 1000, false, 0);
+	struct ingest_peer p = peer_v4("10.0.0.1", 4000);
+	const struct ingest_counters *c = ingest_counters(f->in);
+	uint8_t buf[8192], big[9000];
+	uint64_t rng = 42, before;
+	size_t len;
+
+	/* Fuzzed bytes: random lengths and contents. */
+	for (int i = 0; i < 3000; i++) {
+		size_t n;
+
+		rng = rng * 6364136223846793005ull + 1442695040888963407ull;
+		n = (size_t)(rng >> 33) % 600;
+		for (size_t k = 0; k < n; k++) {
+			rng = rng * 6364136223846793005ull + 1;
+			buf[k] = (uint8_t)(rng >> 56);
+		}
+		ingest_datagram(f->in, &p, buf, n, false, 0, NOW_US);
+	}
+	/* Mutations of a valid envelope: every byte flipped in turn. */
+	len = make_envelope(buf, sizeof(buf), 1, 3, 1, NULL);
+	for (size_t k = 0; k < len; k++) {
+		uint8_t m[8192];
+
+		memcpy(m, buf, len);
+		m[k] ^= 0xff;
+		ingest_datagram(f->in, &p, m, len, false, 0, NOW_US);
+	}
+	ingest_flush(f->in);
+	/* A huge claimed length: field 2 (body), length varint 2^62. */
+	{
+		const uint8_t lie[] = { 0x08, 0x01, 0x12, 0xff, 0xff, 0xff,
+					0xff, 0xff, 0xff, 0xff, 0xff, 0x3f,
+					0x00 };
+
+		before = c->rejected_datagrams;
+		ingest_datagram(f->in, &p, lie, sizeof(lie), false, 0, NOW_US);
+		assert_int_equal(c->rejected_datagrams, before + 1);
+	}
+	/* Larger than max_datagram, and truncated by the socket. */
+	memset(big, 0, sizeof(big));
+	ingest_datagram(f->in, &p, big, sizeof(big), false, 0, NOW_US);
+	ingest_datagram(f->in, &p, buf, 100, true, 0, NOW_US);
+	assert_int_equal(reject_count(c, "too_large"), 2);
+	ingest_flush(f->in);
+	/* Every reject is counted under some reason. */
+	{
+		uint64_t sum = 0;
+
+		for (size_t i = 0; i < INGEST_MAX_REASONS; i++)
+			sum += c->rejected[i].count;
+		assert_int_equal(sum,
+				 c->rejected_datagrams + c->rejected_records);
+	}
+	assert_true(c->rejected_datagrams > 2900);
+	/* The collector still works afterwards. */
+	len = make_envelope(buf, sizeof(buf), 100, 2, 9, NULL);
+	f->acks.ids = 0;
+	ingest_datagram(f->in, &p, buf, len, false, 0, NOW_US);
+	ingest_flush(f->in);
+	assert_int_equal(f->acks.ids, 2);
+	fixture_free(f);
+}
+
+static void test_authentication(void **state)
+{
+	struct fixture *f = fixture_new(6000, 1000, true, 0);
+	struct ingest_peer p = peer_v4("127.0.0.1", 4000);
+	const struct ingest_counters *c = ingest_counters(f->in);
+	struct wire_key other;
+	uint8_t buf[8192];
+	size_t len;
+
+	/* No tag at all. */
+	len = make_envelope(buf, sizeof(buf), 1, 2, 1, NULL);
+	ingest_datagram(f->in, &p, buf, len, false, 0, NOW_US);
+	/* Another key. */
+	assert_int_equal(wire_key_set(&other, "another key, 20 bytes", 20), 0);
+	len = make_envelope(buf, sizeof(buf), 1, 2, 2, &other);
+	ingest_datagram(f->in, &p, buf, len, false, 0, NOW_US);
+	/* The right key, then a flipped bit of the tag's datagram. */
+	len = make_envelope(buf, sizeof(buf), 1, 2, 3, &f->key);
+	ingest_datagram(f->in, &p, buf, len, false, 0, NOW_US);
+	buf[len - 1] ^= 1;
+	ingest_datagram(f->in, &p, buf, len, false, 0, NOW_US);
+	ingest_flush(f->in);
+	assert_int_equal(c->rejected_datagrams, 3);
+	assert_int_equal(reject_count(c, "no_tag"), 1);
+	assert_int_equal(c->stored, 2);
+	assert_int_equal(f->acks.n, 1);
+	fixture_free(f);
+}
+
+static void test_bad_record_refused_alone(void **state)
+{
+	struct fixture *f = fixture_new(6000, 1000, false, 0);
+	struct ingest_peer p = peer_v4("127.0.0.1", 4000);
+	const struct ingest_counters *c = ingest_counters(f->in);
+	uint8_t recs[3][256], buf[8192];
+	struct wire_iov iov[3];
+	struct wire_iov sender = { "a", 1 };
+	int len;
+
+	iov[0] = (struct wire_iov){ recs[0], make_record(recs[0], 1, 16) };
+	/* A 20-byte id: refused for good (its id goes back as rejected). */
+	iov[1] = (struct wire_iov){ recs[1], make_record(recs[1], 2, 20) };
+	iov[2] = (struct wire_iov){ recs[2], make_record(recs[2], 3, 16) };
+	len = wire_pack_envelope(&sender, 5, iov, 3, NULL, buf, sizeof(buf));
+	assert_true(len > 0);
+	ingest_datagram(f->in, &p, buf, (size_t)len, false, 0, NOW_US);
+	assert_int_equal(ingest_flush(f->in), 2);
+	assert_int_equal(f->acks.ids, 2);
+	assert_int_equal(f->acks.rejected, 1);
+	assert_int_equal(c->rejected_records, 1);
+	fixture_free(f);
+}
+
+static void test_rate_limit_holds_back(void **state)
+{
+	/* 60 a minute (one a second), bursts of 5, on an invented clock. */
+	struct fixture *f = fixture_new(60, 5, false, 0);
+	struct ingest_peer loud = peer_v4("10.0.0.1", 4000);
+	struct ingest_peer quiet = peer_v4("10.0.0.2", 4000);
+	const struct ingest_counters *c = ingest_counters(f->in);
+	uint8_t buf[8192], buf2[8192];
+	size_t len = make_envelope(buf, sizeof(buf), 1, 10, 1, NULL);
+	size_t len2 = make_envelope(buf2, sizeof(buf2), 1000, 3, 1, NULL);
+
+	ingest_datagram(f->in, &loud, buf, len, false, 1000, NOW_US);
+	/* The other sender is not affected by the loud one. */
+	ingest_datagram(f->in, &quiet, buf2, len2, false, 1000, NOW_US);
+	assert_int_equal(ingest_flush(f->in), 8);
+	assert_int_equal(c->rate_limited, 5);
+	assert_int_equal(f->acks.ids, 8);
+	/* A different port of the same address is the same sender. */
+	loud = peer_v4("10.0.0.1", 4001);
+	ingest_datagram(f->in, &loud, buf, len, false, 1500, NOW_US);
+	assert_int_equal(ingest_flush(f->in), 0);
+	assert_int_equal(c->rate_limited, 15);
+	/* 3 s later: 3 more tokens; the retransmission's first 3 records
+	 * are duplicates, so nothing new yet: the agent keeps retrying. */
+	ingest_datagram(f->in, &loud, buf, len, false, 4500, NOW_US);
+	assert_int_equal(ingest_flush(f->in), 0);
+	/* A minute later the bucket is full again (5): records 6-10 of a
+	 * retransmission that starts at record 6 get in. */
+	len = make_envelope(buf, sizeof(buf), 6, 5, 2, NULL);
+	ingest_datagram(f->in, &loud, buf, len, false, 70000, NOW_US);
+	assert_int_equal(ingest_flush(f->in), 5);
+	assert_int_equal(c->stored, 13);
+	fixture_free(f);
+}
+
+static void test_store_failure_no_ack(void **state)
+{
+	struct fixture *f = fixture_new(6000, 1000, false, STORE_READONLY);
+	struct ingest_peer p = peer_v4("127.0.0.1", 4000);
+	const struct ingest_counters *c = ingest_counters(f->in);
+	uint8_t buf[8192];
+	size_t len = make_envelope(buf, sizeof(buf), 1, 3, 1, NULL);
+
+	ingest_datagram(f->in, &p, buf, len, false, 0, NOW_US);
+	assert_true(ingest_flush(f->in) < 0);
+	assert_int_equal(f->acks.n, 0);
+	assert_int_equal(c->store_errors, 1);
+	assert_int_equal(ingest_pending(f->in), 0);
+	fixture_free(f);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_ack_only_after_commit),
+		cmocka_unit_test(test_retransmission_is_acked_again),
+		cmocka_unit_test(test_hostile_datagrams),
+		cmocka_unit_test(test_authentication),
+		cmocka_unit_test(test_bad_record_refused_alone),
+		cmocka_unit_test(test_rate_limit_holds_back),
+		cmocka_unit_test(test_store_failure_no_ack),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

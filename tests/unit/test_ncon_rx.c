@@ -1,0 +1,354 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Tests for lib/ncon_rx.c: the netconsole receiver (decoder -> parser per
+ * sender -> reports), fed by hand and through a real socket.
+ */
+#include <errno.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include "testutil.h"
+
+#include "evloop.h"
+#include "ncon_rx.h"
+
+struct got {
+	char *title[64];
+	uint64_t lost[64];
+	bool corrupted[64];
+	char sender[64][80];
+	int n;
+};
+
+static void on_report(void *arg, const struct ncon_rx_from *from,
+		      struct oops_report *r, uint64_t lost)
+{
+	struct got *g = arg;
+
+	assert_true(g->n < 64);
+	g->title[g->n] = strdup(r->title ? r->title : "");
+	g->lost[g->n] = lost;
+	g->corrupted[g->n] = r->corrupted;
+	snprintf(g->sender[g->n], sizeof(g->sender[0]), "%s", from->sender);
+	g->n++;
+	oops_report_free(r);
+}
+
+static void got_free(struct got *g)
+{
+	for (int i = 0; i < g->n; i++)
+		free(g->title[i]);
+	g->n = 0;
+}
+
+struct dgrams {
+	char *buf;
+	size_t n;
+	const char *d[1024];
+	size_t len[1024];
+	uint64_t ms[1024]; /* printk time of each (extended), for `now` */
+};
+
+static void load_dgrams(struct dgrams *g, const char *name)
+{
+	size_t len, i = 0;
+
+	memset(g, 0, sizeof(*g));
+	g->buf = test_fixture(name, &len);
+	while (i < len) {
+		char *end;
+		unsigned long n = strtoul(g->buf + i, &end, 10);
+		unsigned long long usec = 0;
+
+		assert_true(*end == '\n' && g->n < 1024);
+		i = (size_t)(end - g->buf) + 1;
+		g->d[g->n] = g->buf + i;
+		g->len[g->n] = n;
+		if (sscanf(g->d[g->n], "%*u,%*u,%llu,", &usec) == 1)
+			g->ms[g->n] = usec / 1000;
+		g->n++;
+		i += n + 1;
+	}
+}
+
+/* The titles the parser finds in the whole console text. */
+static int console_titles(char ***out)
+{
+	struct oops_report **reps = NULL;
+	size_t len;
+	char *buf = test_fixture("qemu/console-netconsole-run.log", &len);
+	int n = oops_parse_buffer(buf, len, NULL, &reps);
+
+	assert_true(n > 0);
+	*out = calloc((size_t)n, sizeof(char *));
+	for (int i = 0; i < n; i++) {
+		(*out)[i] = strdup(reps[i]->title ? reps[i]->title : "");
+		oops_report_free(reps[i]);
+	}
+	free(reps);
+	free(buf);
+	return n;
+}
+
+static struct ncon_key key_of(const char *a, int port)
+{
+	struct sockaddr_in in = { .sin_family = AF_INET,
+				  .sin_port = htons((uint16_t)port) };
+	struct ncon_key k;
+
+	inet_pton(AF_INET, a, &in.sin_addr);
+	ncon_key_from_sockaddr(&k, (void *)&in);
+	return k;
+}
+
+/* Feed a capture at its own pace (skip = index to drop, or -1). */
+static void replay(struct ncon_rx *rx, const struct dgrams *g, long skip)
+{
+	struct ncon_key k = key_of("10.0.2.15", 6665);
+	uint64_t now = 1000;
+
+	for (size_t i = 0; i < g->n; i++) {
+		if (g->ms[i] + 1000 > now)
+			now = g->ms[i] + 1000;
+		ncon_rx_tick(rx, now);
+		if ((long)i == skip)
+			continue;
+		ncon_rx_input(rx, &k, g->d[i], g->len[i], now);
+	}
+	ncon_rx_flush(rx, now + 1);
+}
+
+static void test_capture_titles(void **state)
+{
+	struct dgrams *e = malloc(sizeof(*e));
+	struct got g = { 0 };
+	struct ncon_rx *rx;
+	char **want;
+	int err, n = console_titles(&want);
+
+	load_dgrams(e, "qemu/netconsole-extended.dgrams");
+	rx = ncon_rx_new(NULL, NULL, on_report, NULL, &g, &err);
+	assert_non_null(rx);
+	replay(rx, e, -1);
+	/* The same reports, with the same titles, as the serial console. */
+	assert_int_equal(g.n, n);
+	for (int i = 0; i < n; i++) {
+		assert_string_equal(g.title[i], want[i]);
+		assert_string_equal(g.sender[i], "10.0.2.15:6665");
+		free(want[i]);
+	}
+	free(want);
+	ncon_rx_free(rx);
+	got_free(&g);
+	free(e->buf);
+	free(e);
+}
+
+static void test_capture_loss_marks_report(void **state)
+{
+	struct dgrams *e = malloc(sizeof(*e));
+	struct got g = { 0 }, h = { 0 };
+	struct ncon_rx *rx;
+	long drop = -1;
+	int err, marked = 0;
+
+	load_dgrams(e, "qemu/netconsole-extended.dgrams");
+	/* Drop the datagram right after the first "Call Trace:". */
+	for (size_t i = 0; i < e->n && drop < 0; i++)
+		if (memmem(e->d[i], e->len[i], "Call Trace:", 11))
+			drop = (long)i + 2;
+	assert_true(drop > 0);
+	rx = ncon_rx_new(NULL, NULL, on_report, NULL, &g, &err);
+	replay(rx, e, -1);
+	ncon_rx_free(rx);
+	rx = ncon_rx_new(NULL, NULL, on_report, NULL, &h, &err);
+	replay(rx, e, drop);
+	ncon_rx_free(rx);
+	assert_int_equal(g.n, h.n);
+	for (int i = 0; i < g.n; i++) {
+		if (h.lost[i] > g.lost[i]) {
+			marked++;
+			assert_true(h.corrupted[i]);
+		}
+	}
+	/* Exactly the report that lost a line says so. */
+	assert_int_equal(marked, 1);
+	got_free(&g);
+	got_free(&h);
+	free(e->buf);
+	free(e);
+}
+
+static void test_eviction_completes_report(void **state)
+{
+	struct dgrams *e = malloc(sizeof(*e));
+	struct got g = { 0 };
+	struct ncon_rx_config cfg = { .ncon.max_senders = 1 };
+	struct ncon_rx *rx;
+	struct ncon_key k = key_of("10.0.2.15", 6665);
+	struct ncon_key other = key_of("10.0.2.16", 6665);
+	struct ncon_rx_counters c;
+	size_t i;
+	int err;
+
+	load_dgrams(e, "qemu/netconsole-extended.dgrams");
+	rx = ncon_rx_new(NULL, &cfg, on_report, NULL, &g, &err);
+	/* Up to the middle of the first report's call trace. */
+	for (i = 0; i < e->n; i++) {
+		ncon_rx_input(rx, &k, e->d[i], e->len[i], 1000);
+		if (memmem(e->d[i], e->len[i], "Call Trace:", 11))
+			break;
+	}
+	assert_int_equal(g.n, 0);
+	/* Another sender pushes this one out: its report is not lost. */
+	ncon_rx_input(rx, &other, "6,1,1,-;hello", 13, 1001);
+	assert_int_equal(g.n, 1);
+	assert_string_equal(g.sender[0], "10.0.2.15:6665");
+	ncon_rx_get_counters(rx, &c);
+	assert_int_equal(c.ncon.evictions, 1);
+	assert_int_equal(c.parsers, 0); /* its parser went with it */
+	ncon_rx_free(rx);
+	got_free(&g);
+	free(e->buf);
+	free(e);
+}
+
+static void test_idle_parser_given_back(void **state)
+{
+	struct got g = { 0 };
+	struct ncon_rx_config cfg = { .parser_idle_ms = 500 };
+	int err;
+	struct ncon_rx *rx = ncon_rx_new(NULL, &cfg, on_report, NULL, &g, &err);
+	struct ncon_key k = key_of("10.0.0.1", 6665);
+	struct ncon_rx_counters c;
+	uint64_t d;
+	int guard = 0;
+
+	ncon_rx_input(rx, &k, "6,1,1,-;hello", 13, 0);
+	ncon_rx_input(rx, &k, "6,2,2,-;world", 13, 0);
+	ncon_rx_get_counters(rx, &c);
+	assert_int_equal(c.parsers, 1);
+	while ((d = ncon_rx_deadline(rx)) != UINT64_MAX && guard++ < 100)
+		ncon_rx_tick(rx, d);
+	ncon_rx_get_counters(rx, &c);
+	assert_int_equal(c.parsers, 0);
+	assert_int_equal(c.ncon.buffered_bytes, 0);
+	assert_int_equal(c.ncon.senders, 1);
+	ncon_rx_free(rx);
+}
+
+static void test_parse_addr(void **state)
+{
+	struct sockaddr_storage ss;
+	unsigned len;
+
+	assert_int_equal(ncon_rx_parse_addr("127.0.0.1:6666", 1, &ss, &len),
+			 0);
+	assert_int_equal(ss.ss_family, AF_INET);
+	assert_int_equal(ncon_rx_parse_addr("[::1]:7", 1, &ss, &len), 0);
+	assert_int_equal(ss.ss_family, AF_INET6);
+	assert_int_equal(ncon_rx_parse_addr(":6666", 1, &ss, &len), 0);
+	assert_int_equal(ss.ss_family, AF_INET6);
+	assert_int_equal(ncon_rx_parse_addr("6666", 1, &ss, &len), 0);
+	assert_int_equal(ncon_rx_parse_addr("1.2.3.4:99999", 1, &ss, &len),
+			 -EINVAL);
+	assert_int_equal(ncon_rx_parse_addr("[::1", 1, &ss, &len), -EINVAL);
+	assert_int_equal(ncon_rx_parse_addr("nohost:1", 1, &ss, &len),
+			 -EINVAL);
+}
+
+struct sock_ctx {
+	struct got g;
+	struct ncon_rx *rx;
+};
+
+static void stop_on_report(void *arg, const struct ncon_rx_from *from,
+			   struct oops_report *r, uint64_t lost)
+{
+	on_report(arg, from, r, lost);
+}
+
+static void test_socket_dual_stack(void **state)
+{
+	struct evloop *loop = evloop_new();
+	struct got g = { 0 };
+	struct ncon_rx_config cfg = { .listen = "[::]:0", .rcvbuf = 1 << 20 };
+	struct ncon_rx *rx;
+	struct ncon_rx_counters c;
+	struct sockaddr_in6 d6 = { .sin6_family = AF_INET6 };
+	struct sockaddr_in d4 = { .sin_family = AF_INET };
+	const char *msgs[] = {
+		"4,1,1000000,-;BUG: kernel NULL pointer dereference, address: 0000000000000000",
+		"4,2,1000001,-;#PF: supervisor read access in kernel mode",
+		"4,3,1000002,-;RIP: 0010:crashmod_do_null+0x15/0x20 [crashmod]",
+		"4,4,1000003,-;Call Trace:",
+		"4,5,1000004,-; <TASK>",
+		"4,6,1000005,-; kthread+0xe9/0x110",
+		"4,7,1000006,-; </TASK>",
+		"4,8,1000007,-;---[ end trace 0000000000000000 ]---",
+	};
+	int err, s4, s6, port;
+
+	assert_non_null(loop);
+	rx = ncon_rx_new(loop, &cfg, stop_on_report, NULL, &g, &err);
+	if (rx == NULL && err == -EAFNOSUPPORT) {
+		evloop_free(loop);
+		skip();
+	}
+	assert_non_null(rx);
+	port = ncon_rx_port(rx);
+	assert_true(port > 0);
+	s4 = socket(AF_INET, SOCK_DGRAM, 0);
+	s6 = socket(AF_INET6, SOCK_DGRAM, 0);
+	d4.sin_port = htons((uint16_t)port);
+	inet_pton(AF_INET, "127.0.0.1", &d4.sin_addr);
+	d6.sin6_port = htons((uint16_t)port);
+	inet_pton(AF_INET6, "::1", &d6.sin6_addr);
+	for (size_t i = 0; i < ARRAY_SIZE(msgs); i++) {
+		assert_true(sendto(s4, msgs[i], strlen(msgs[i]), 0,
+				   (void *)&d4, sizeof(d4)) > 0);
+		assert_true(sendto(s6, msgs[i], strlen(msgs[i]), 0,
+				   (void *)&d6, sizeof(d6)) > 0);
+	}
+	/* Loopback delivers at once; a few iterations read everything. */
+	for (int i = 0; i < 20; i++) {
+		ncon_rx_get_counters(rx, &c);
+		if (c.datagrams == 2 * ARRAY_SIZE(msgs))
+			break;
+		evloop_run_once(loop, 100);
+	}
+	ncon_rx_get_counters(rx, &c);
+	assert_int_equal(c.datagrams, 2 * ARRAY_SIZE(msgs));
+	assert_int_equal(c.ncon.senders, 2);
+	assert_int_equal(c.kernel_drops, 0);
+	/* Completing at exit is the caller's flush. */
+	ncon_rx_flush(rx, evloop_now_ms());
+	assert_int_equal(g.n, 2);
+	for (int i = 0; i < 2; i++)
+		assert_non_null(strstr(g.title[i], "crashmod_do_null"));
+	assert_true((strncmp(g.sender[0], "127.0.0.1:", 10) == 0 &&
+		     strncmp(g.sender[1], "[::1]:", 6) == 0) ||
+		    (strncmp(g.sender[1], "127.0.0.1:", 10) == 0 &&
+		     strncmp(g.sender[0], "[::1]:", 6) == 0));
+	close(s4);
+	close(s6);
+	ncon_rx_free(rx);
+	evloop_free(loop);
+	got_free(&g);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_capture_titles),
+		cmocka_unit_test(test_capture_loss_marks_report),
+		cmocka_unit_test(test_eviction_completes_report),
+		cmocka_unit_test(test_idle_parser_given_back),
+		cmocka_unit_test(test_parse_addr),
+		cmocka_unit_test(test_socket_dual_stack),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,133 @@
+// SPDX-License-Identifier: MIT
+/*
+ * cmd_collector_status.c - `oopsctl collector-status [--json]`: the
+ * collector's counters (received, stored, duplicates, rejected by reason,
+ * rate-limited), read from the status file it rewrites atomically every
+ * second and on SIGUSR1.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "json.h"
+#include "oopsctl.h"
+#include "store_cli.h"
+#include "util.h"
+
+#define STATUS_MAX_BYTES (64u << 10)
+
+/* Each line of the file is "name value"; values are integers or text. */
+static void status_json(char *buf, struct json *j)
+{
+	char *save = NULL;
+
+	for (char *line = strtok_r(buf, "\n", &save); line != NULL;
+	     line = strtok_r(NULL, "\n", &save)) {
+		char *sp = strchr(line, ' '), *end;
+		long long v;
+
+		if (sp == NULL)
+			continue;
+		*sp++ = '\0';
+		v = strtoll(sp, &end, 10);
+		if (*sp != '\0' && *end == '\0')
+			json_kint(j, line, v);
+		else
+			json_kstr(j, line, sp);
+	}
+}
+
+static bool status_running(const char *buf)
+{
+	const char *p = strstr(buf, "pid ");
+	long pid;
+
+	if (p == NULL || (p != buf && p[-1] != '\n'))
+		return false;
+	pid = strtol(p + 4, NULL, 10);
+	return pid > 0 && (kill((pid_t)pid, 0) == 0 || errno == EPERM);
+}
+
+int cmd_collector_status(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "store", required_argument, NULL, 'S' },
+		{ "config", required_argument, NULL, 'c' },
+		{ "status-file", required_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *store_opt = NULL, *config_opt = NULL, *file_opt = NULL;
+	char *path, *buf = NULL;
+	bool json = false, running;
+	size_t len;
+	int c, rc;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			json = true;
+			break;
+		case 'S':
+			store_opt = optarg;
+			break;
+		case 'c':
+			config_opt = optarg;
+			break;
+		case 'f':
+			file_opt = optarg;
+			break;
+		case 'h':
+		default:
+			fprintf(c == 'h' ? stdout : stderr,
+				"Usage: oopsctl collector-status [--json] "
+				"[--status-file FILE]\n"
+				"       [--store sqlite:PATH] [--config FILE]\n"
+				"The running collector's counters.\n");
+			return c == 'h' ? OOPSCTL_OK : OOPSCTL_ERROR;
+		}
+	}
+	path = file_opt ? strdup(file_opt) :
+			  store_cli_status_path(store_opt, config_opt);
+	if (path == NULL)
+		return OOPSCTL_ERROR;
+	rc = read_file_bounded(path, STATUS_MAX_BYTES, 0, &buf, &len);
+	if (rc < 0) {
+		fprintf(stderr, "oopsctl collector-status: %s: %s\n", path,
+			strerror(-rc));
+		free(path);
+		return rc == -ENOENT ? OOPSCTL_NONE : OOPSCTL_ERROR;
+	}
+	running = status_running(buf);
+	if (json) {
+		struct json j;
+
+		json_init(&j);
+		json_obj_begin(&j);
+		json_kbool(&j, "running", running);
+		status_json(buf, &j);
+		json_obj_end(&j);
+		json_flush_line(&j, stdout);
+		json_free(&j);
+	} else {
+		char *save = NULL;
+
+		printf("status file %s (collector %s)\n", path,
+		       running ? "running" : "not running");
+		for (char *line = strtok_r(buf, "\n", &save); line != NULL;
+		     line = strtok_r(NULL, "\n", &save)) {
+			char *sp = strchr(line, ' ');
+
+			if (sp != NULL)
+				*sp++ = '\0';
+			printf("  %-28s %s\n", line, sp ? sp : "");
+		}
+	}
+	free(path);
+	free(buf);
+	return fflush(stdout) == 0 ? OOPSCTL_OK : OOPSCTL_ERROR;
+}

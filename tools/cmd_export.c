@@ -1,0 +1,124 @@
+// SPDX-License-Identifier: MIT
+/*
+ * cmd_export.c - `oopsctl export --json`: every stored record as a JSON
+ * Line, in arrival order (the record's own fields, plus where and when the
+ * collector got it).
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conf.h"
+#include "json.h"
+#include "oopsctl.h"
+#include "record.h"
+#include "store_cli.h"
+#include "util.h"
+
+struct export_out {
+	struct json j;
+	uint64_t bad;
+};
+
+static int export_print(const struct store_rec *rec, void *arg)
+{
+	struct export_out *o = arg;
+	Oopsd__CrashRecord *r = NULL;
+
+	if (store_cli_unpack(rec->packed, rec->packed_len, &r) < 0) {
+		o->bad++;
+		return 0;
+	}
+	record_to_json(r, &o->j);
+	/* What the collector adds, in the same object. */
+	json_obj_reopen(&o->j);
+	json_kstr(&o->j, "received_from", rec->sender);
+	store_cli_json_time(&o->j, "seen", rec->seen_us);
+	store_cli_json_time(&o->j, "received", rec->received_us);
+	json_obj_end(&o->j);
+	store_cli_rec_free(r);
+	return json_flush_line(&o->j, stdout) < 0;
+}
+
+static void export_usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: oopsctl export --json [--signature SIG] [--since DURATION]\n"
+		"                      [--limit N] [--store sqlite:PATH] [--config FILE]\n"
+		"Stored records as JSON Lines, oldest first.\n");
+}
+
+int cmd_export(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "signature", required_argument, NULL, 'g' },
+		{ "since", required_argument, NULL, 's' },
+		{ "limit", required_argument, NULL, 'l' },
+		{ "store", required_argument, NULL, 'S' },
+		{ "config", required_argument, NULL, 'c' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *store_opt = NULL, *config_opt = NULL;
+	struct store_export_query q = { 0 };
+	struct export_out o = { 0 };
+	struct store *st;
+	uint64_t ms;
+	char *end;
+	int c, n;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			break; /* JSON Lines is the only format */
+		case 'g':
+			q.signature = optarg;
+			break;
+		case 's':
+			if (conf_parse_duration_ms(optarg, &ms) < 0 || ms == 0) {
+				fprintf(stderr, "oopsctl export: bad duration "
+						"'%s'\n", optarg);
+				return OOPSCTL_ERROR;
+			}
+			q.since_us = now_realtime_us() - (int64_t)ms * 1000;
+			break;
+		case 'l':
+			q.limit = strtoul(optarg, &end, 10);
+			if (*end != '\0' || optarg[0] == '-') {
+				fprintf(stderr, "oopsctl export: bad limit\n");
+				return OOPSCTL_ERROR;
+			}
+			break;
+		case 'S':
+			store_opt = optarg;
+			break;
+		case 'c':
+			config_opt = optarg;
+			break;
+		case 'h':
+			export_usage(stdout);
+			return OOPSCTL_OK;
+		default:
+			export_usage(stderr);
+			return OOPSCTL_ERROR;
+		}
+	}
+	if (optind != argc) {
+		export_usage(stderr);
+		return OOPSCTL_ERROR;
+	}
+	if (store_cli_open(store_opt, config_opt, &st) < 0)
+		return OOPSCTL_ERROR;
+	json_init(&o.j);
+	n = store_export(st, &q, export_print, &o);
+	json_free(&o.j);
+	store_close(st);
+	if (o.bad)
+		fprintf(stderr, "oopsctl export: %llu stored record(s) did "
+				"not decode\n", (unsigned long long)o.bad);
+	if (fflush(stdout) != 0 || n < 0)
+		return OOPSCTL_ERROR;
+	return n > 0 ? OOPSCTL_OK : OOPSCTL_NONE;
+}

@@ -1,0 +1,138 @@
+// SPDX-License-Identifier: MIT
+/*
+ * store_cli.c - shared by oopsctl's store queries.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../collector/collector.h"
+#include "conf.h"
+#include "log.h"
+#include "record.h"
+#include "store_cli.h"
+#include "util.h"
+
+/* The collector's config, parsed with the collector's own table. */
+static int load_collector_config(const char *config_opt,
+				 struct collector_config *cfg)
+{
+	const char *path = config_opt ? config_opt :
+			   CONFIG_DEFAULT_SYSCONFDIR "/collector.conf";
+	char err[CONF_ERR_MAX];
+
+	memset(cfg, 0, sizeof(*cfg));
+	if (conf_defaults(collector_conf_table, cfg, err, sizeof(err)) < 0) {
+		fprintf(stderr, "oopsctl: %s\n", err);
+		return -EINVAL;
+	}
+	if (config_opt == NULL && access(path, F_OK) != 0)
+		return 0;
+	if (conf_load_file(collector_conf_table, cfg, path, err,
+			   sizeof(err)) < 0) {
+		fprintf(stderr, "oopsctl: %s\n", err);
+		conf_free(collector_conf_table, cfg);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+char *store_cli_spec(const char *store_opt, const char *config_opt)
+{
+	struct collector_config cfg;
+	char *spec;
+
+	if (store_opt != NULL)
+		return strdup(store_opt);
+	if (load_collector_config(config_opt, &cfg) < 0)
+		return NULL;
+	spec = strdup(cfg.store ? cfg.store : CONFIG_DEFAULT_STORE);
+	conf_free(collector_conf_table, &cfg);
+	return spec;
+}
+
+char *store_cli_status_path(const char *store_opt, const char *config_opt)
+{
+	struct collector_config cfg;
+	char *path = NULL;
+
+	if (load_collector_config(config_opt, &cfg) < 0)
+		return NULL;
+	if (store_opt != NULL) {
+		free(cfg.store);
+		cfg.store = strdup(store_opt);
+	}
+	if (cfg.store != NULL)
+		path = collector_status_path(&cfg);
+	conf_free(collector_conf_table, &cfg);
+	return path;
+}
+
+int store_cli_open(const char *store_opt, const char *config_opt,
+		   struct store **out)
+{
+	char *spec = store_cli_spec(store_opt, config_opt);
+	int rc;
+
+	if (spec == NULL)
+		return -EINVAL;
+	rc = store_open(spec, STORE_READONLY, out);
+	if (rc < 0)
+		fprintf(stderr, "oopsctl: cannot open store %s: %s\n", spec,
+			strerror(-rc));
+	free(spec);
+	return rc;
+}
+
+const char *store_cli_time(int64_t us, char *buf, size_t len)
+{
+	time_t t = (time_t)(us / 1000000);
+	struct tm tm;
+
+	if (us <= 0 || gmtime_r(&t, &tm) == NULL ||
+	    strftime(buf, len, "%Y-%m-%d %H:%M:%S", &tm) == 0)
+		str_lcpy(buf, "-", len);
+	return buf;
+}
+
+void store_cli_json_time(struct json *j, const char *key, int64_t us)
+{
+	char buf[32], k[64];
+	time_t t = (time_t)(us / 1000000);
+	struct tm tm;
+
+	if (us > 0 && gmtime_r(&t, &tm) != NULL &&
+	    strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm) != 0)
+		json_kstr(j, key, buf);
+	else
+		json_kstr(j, key, NULL);
+	snprintf(k, sizeof(k), "%s_us", key);
+	json_kint(j, k, us);
+}
+
+int store_cli_unpack(const uint8_t *buf, size_t len, Oopsd__CrashRecord **out)
+{
+	const char *reason = NULL;
+
+	*out = NULL;
+	return record_unpack(buf, len, NULL, out, &reason);
+}
+
+void store_cli_rec_free(Oopsd__CrashRecord *r)
+{
+	if (r != NULL)
+		record_free(r);
+}
+
+char *store_cli_report(const Oopsd__CrashRecord *r, size_t *len)
+{
+	static const struct record_limits lim = RECORD_LIMITS_INIT;
+	char *text = NULL;
+
+	if (record_text(r, lim.max_text, &text, len) < 0)
+		return NULL;
+	return text;
+}

@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * store_cli.h - what oopsctl's store queries (top, show, hosts, export,
+ * collector-status) share: finding the store, parsing common options and
+ * printing times.
+ */
+#ifndef OOPSD_STORE_CLI_H
+#define OOPSD_STORE_CLI_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "json.h"
+#include "store.h"
+
+/*
+ * The store spec to use: `--store` when given, else the `store` key of the
+ * collector's config file (`--config`, else /etc/oopsd/collector.conf when
+ * it exists), else CONFIG_DEFAULT_STORE.  Returns a malloc'd string, or
+ * NULL after printing why (a config file that does not parse).
+ */
+char *store_cli_spec(const char *store_opt, const char *config_opt);
+
+/* The collector's status file for a store spec (see collector.h). */
+char *store_cli_status_path(const char *store_opt, const char *config_opt);
+
+/* Open the store read-only; prints the error.  0 or -errno. */
+int store_cli_open(const char *store_opt, const char *config_opt,
+		   struct store **out);
+
+/* "2026-11-21 05:10:34" (UTC) into buf; "-" for 0. */
+const char *store_cli_time(int64_t us, char *buf, size_t len);
+/* key: "2026-11-21T05:10:34Z" and key_us: integer. */
+void store_cli_json_time(struct json *j, const char *key, int64_t us);
+
+
+
+/* Decode a stored record (bounded).  Free with
+ * oopsd__crash_record__free_unpacked(r, NULL)... use store_cli_rec_free. */
+int store_cli_unpack(const uint8_t *buf, size_t len, Oopsd__CrashRecord **out);
+void store_cli_rec_free(Oopsd__CrashRecord *r);
+/* The record's report text, decompressed (at most 1 MiB), malloc'd and
+ * NUL-terminated; NULL when it has none or it does not inflate. */
+char *store_cli_report(const Oopsd__CrashRecord *r, size_t *len);
+#endif /* OOPSD_STORE_CLI_H */
