@@ -43,6 +43,12 @@ struct ncon_rx_config {
 	 * least recent one is completed early (parser_evictions).
 	 */
 	size_t max_parsers;
+	/*
+	 * Reports open at once (each up to max_report_bytes); default 1024.
+	 * Past it the least recently fed one is completed early
+	 * (report_evictions): memory stays bounded, nothing is dropped.
+	 */
+	size_t max_open_reports;
 	struct ncon_config ncon;
 	struct oops_parser_config parser; /* 0 fields: parser defaults */
 };
@@ -57,6 +63,8 @@ struct ncon_rx_counters {
 	uint64_t lost;		/* messages lost (decoder) */
 	uint64_t parsers;	/* live now */
 	uint64_t parser_evictions; /* parsers finished early (max_parsers) */
+	uint64_t open_reports;	   /* now */
+	uint64_t report_evictions; /* completed early (max_open_reports) */
 	struct ncon_stats ncon;
 };
 
@@ -112,6 +120,15 @@ void ncon_rx_flush(struct ncon_rx *rx, uint64_t now_ms);
 
 void ncon_rx_get_counters(const struct ncon_rx *rx,
 			  struct ncon_rx_counters *c);
+
+struct record_origin;
+/*
+ * Fill the netconsole part of a record's origin (lib/record.h; start from
+ * RECORD_ORIGIN_INIT): source netconsole, the sender (borrowed from
+ * `from`, valid during the report callback), lost_messages, complete.
+ */
+void ncon_rx_record_origin(const struct ncon_rx_from *from, uint64_t lost,
+			   struct record_origin *o);
 
 /*
  * Parse "ADDR:PORT" / "[V6]:PORT" / ":PORT" / "PORT" into a sockaddr.
