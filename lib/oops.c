@@ -28,6 +28,7 @@
 #define OOPS_MAX_OPEN 4	     /* concurrently open reports (contexts) */
 #define OOPS_TAIL_LINES 16   /* lines after the end marker to wait for */
 #define OOPS_QUIET_LINES 50  /* frame-less lines that end the stack part */
+#define OOPS_QUIET_FIRST 200 /* the same before the first frame */
 #define OOPS_TITLE_LINES 22  /* after this, a panic ends the title text */
 
 struct oops_open {
@@ -43,10 +44,20 @@ struct oops_open {
 	uint64_t last_ms;
 	unsigned int tail; /* lines seen since the end marker */
 	unsigned int quiet; /* same-context lines since the last frame */
+	bool framed;	    /* a frame line was seen */
 	bool ended;	    /* end marker seen: in the tail */
 	bool truncated;
 	bool panicked;
 	bool nmi_all; /* "Sending NMI from CPU": keep every [ Cn] line */
+	/*
+	 * A later report started in the same caller-id context: this one's
+	 * own text ends at own_len / own_end, but its title still looks at
+	 * the following text of the context (the caller id already isolates
+	 * it from other tasks), so lines keep being appended.
+	 */
+	bool shadow;
+	size_t own_len;
+	uint64_t own_end;
 };
 
 struct oops_parser {
@@ -157,7 +168,9 @@ void oops_parser_free(struct oops_parser *p)
 		return;
 	for (size_t i = 0; i < p->nopen; i++)
 		open_free(p->open[i]);
+	/* done is NULL only when ndone is 0. */
 	for (size_t i = 0; i < p->ndone; i++)
+		// NOLINTNEXTLINE(clang-analyzer-core.NullDereference)
 		oops_report_free(p->done[i]);
 	free(p->done);
 	free(p->part);
@@ -272,7 +285,7 @@ static bool is_pc_line(const char *s, size_t n)
 {
 	static const char *const keys[] = {
 		"RIP: ", "EIP: ", "IP: ", "pc : ", "PC is at ", "NIP [",
-		"NIP:  ", "epc : ", "epc: ", NULL,
+		"epc : ", "epc: ", NULL,
 	};
 
 	for (int i = 0; keys[i]; i++)
@@ -288,12 +301,12 @@ static const char *guess_arch(const char *text, size_t n)
 		return "x86_64";
 	if (oops_has(text, n, "\nEIP: ") || oops_has(text, n, " EIP: "))
 		return "x86";
-	if (oops_has(text, n, "\npc : ") || oops_has(text, n, "\nlr : ") ||
-	    oops_has(text, n, " el1h_64_") || oops_has(text, n, "ESR = 0x"))
-		return "arm64";
 	if (oops_has(text, n, "PC is at ") || oops_has(text, n, "LR is at ") ||
 	    oops_has(text, n, ") from [<"))
 		return "arm";
+	if (oops_has(text, n, "\npc : ") || oops_has(text, n, "\nlr : ") ||
+	    oops_has(text, n, " el1h_64_") || oops_has(text, n, "ESR = 0x"))
+		return "arm64";
 	if (oops_has(text, n, "epc : ") || oops_has(text, n, " badaddr: ") ||
 	    oops_has(text, n, "\n ra : "))
 		return "riscv";
@@ -417,7 +430,7 @@ static int build_report(struct oops_parser *p, struct oops_open *o,
 	r->pid = -1;
 	r->time_us = o->time_us;
 	r->start_line = o->start_line;
-	r->end_line = o->end_line;
+	r->end_line = o->shadow ? o->own_end : o->end_line;
 	r->truncated = o->truncated;
 	r->panicked = o->panicked;
 	/* Lines: at most one per 1 byte of text + 1. */
@@ -432,6 +445,10 @@ static int build_report(struct oops_parser *p, struct oops_open *o,
 	nl = split_lines(o->text, tlen, l, maxl,
 			 o->ctx_type != OOPS_CTX_NONE);
 	oops_title_compute(l, nl, o->hdr, &tr);
+	if (tr.discard) {
+		rc = 0;
+		goto out;
+	}
 	r->title = strdup(tr.title);
 	if (r->title == NULL)
 		goto out;
@@ -440,6 +457,8 @@ static int build_report(struct oops_parser *p, struct oops_open *o,
 	r->kind = tr.kind;
 	r->corrupted = tr.corrupted;
 
+	if (o->shadow && o->own_len < o->len)
+		o->len = o->own_len;
 	nl = split_lines(o->text, o->len, l, maxl, false);
 	if (collect_frames(p, r, l, nl) < 0)
 		goto out;
@@ -463,6 +482,21 @@ static int build_report(struct oops_parser *p, struct oops_open *o,
 
 			trim(&t, &k);
 			r->hardware = dupn(t, k);
+		}
+	}
+	if (r->comm == NULL && nl > 0 && oops_has(l[0].s, l[0].n, "INFO: task ")) {
+		/* "INFO: task java:21873 blocked for more than 120 seconds." */
+		const char *c = oops_memstr(l[0].s, l[0].n, "INFO: task ") + 11;
+		const char *e = oops_memstr(c, l[0].n - (size_t)(c - l[0].s),
+					    " blocked");
+		const char *colon = NULL;
+
+		for (const char *q = c; e != NULL && q < e; q++)
+			if (*q == ':')
+				colon = q;
+		if (colon != NULL) {
+			r->comm = dupn(c, (size_t)(colon - c));
+			r->pid = parse_int(colon + 1, (size_t)(e - colon - 1));
 		}
 	}
 	if (r->cpu < 0 && nl > 0)
@@ -527,11 +561,33 @@ static int complete(struct oops_parser *p, size_t i)
 	p->open[p->nopen] = NULL;
 	rc = build_report(p, o, &r);
 	open_free(o);
-	if (rc == 0)
+	if (rc == 0 && r != NULL)
 		rc = push_done(p, r);
 	if (rc < 0) {
 		oops_report_free(r);
 		p->err = rc;
+	}
+	return rc;
+}
+
+/* Complete report i and the shadows of its context (they end with it). */
+static int complete_ctx(struct oops_parser *p, size_t i)
+{
+	struct oops_open *o = p->open[i];
+	enum oops_ctx_type t = o->ctx_type;
+	char id[OOPS_CTX_ID_MAX];
+	int rc;
+
+	memcpy(id, o->ctx_id, sizeof(id));
+	rc = complete(p, i);
+	for (size_t k = 0; rc == 0 && k < p->nopen;) {
+		struct oops_open *x = p->open[k];
+
+		if (x->shadow && x->ctx_type == t && strcmp(x->ctx_id, id) == 0) {
+			rc = complete(p, k);
+			continue;
+		}
+		k++;
 	}
 	return rc;
 }
@@ -576,8 +632,21 @@ static int open_report(struct oops_parser *p, const struct oops_line *l,
 {
 	struct oops_open *o;
 
-	if (p->nopen == OOPS_MAX_OPEN)
-		return 0; /* too many contexts at once: count it as noise */
+	if (p->nopen == OOPS_MAX_OPEN) {
+		size_t old = OOPS_MAX_OPEN;
+
+		for (size_t i = 0; i < p->nopen; i++)
+			if (p->open[i]->shadow &&
+			    (old == OOPS_MAX_OPEN ||
+			     p->open[i]->start_line < p->open[old]->start_line))
+				old = i;
+		if (old == OOPS_MAX_OPEN)
+			return 0; /* too many contexts at once: noise */
+		int rc = complete(p, old);
+
+		if (rc < 0)
+			return rc;
+	}
 	o = calloc(1, sizeof(*o));
 	if (o == NULL)
 		return -ENOMEM;
@@ -648,6 +717,8 @@ static struct oops_open *find_open(struct oops_parser *p,
 	for (size_t i = 0; i < p->nopen; i++) {
 		struct oops_open *o = p->open[i];
 
+		if (o->shadow)
+			continue;
 		if (oops_line_same_ctx(l, o->ctx_type, o->ctx_id) ||
 		    (o->nmi_all && l->ctx_type == OOPS_CTX_CALLER &&
 		     l->ctx_id[0] == 'C')) {
@@ -661,19 +732,50 @@ static struct oops_open *find_open(struct oops_parser *p,
 /* Count a line against reports in their tail; complete the expired ones. */
 static int age_tails(struct oops_parser *p, const struct oops_open *except)
 {
-	for (size_t i = 0; i < p->nopen;) {
+	struct oops_open *expired = NULL;
+
+	for (size_t i = 0; i < p->nopen; i++) {
 		struct oops_open *o = p->open[i];
 
-		if (o != except && o->ended && ++o->tail > OOPS_TAIL_LINES) {
-			int rc = complete(p, i);
+		if (o != except && !o->shadow && o->ended &&
+		    ++o->tail > OOPS_TAIL_LINES && expired == NULL)
+			expired = o;
+	}
+	/* At most one per line: the others expire on the next lines. */
+	for (size_t i = 0; expired != NULL && i < p->nopen; i++)
+		if (p->open[i] == expired)
+			return complete_ctx(p, i);
+	return 0;
+}
 
-			if (rc < 0)
-				return rc;
+/* Append a line to the shadows of its context (title text only). */
+static int feed_shadows(struct oops_parser *p, const struct oops_line *l,
+			enum oops_hdr h)
+{
+	for (size_t i = 0; i < p->nopen; i++) {
+		struct oops_open *o = p->open[i];
+		int rc;
+
+		if (!o->shadow || !oops_line_same_ctx(l, o->ctx_type, o->ctx_id))
 			continue;
-		}
-		i++;
+		if (h == HDR_KPANIC && o->nlines > OOPS_TITLE_LINES &&
+		    o->title_len == 0)
+			o->title_len = o->len;
+		if (o->title_len != 0)
+			continue;
+		rc = append(p, o, l->text, l->len);
+		if (rc < 0)
+			return rc;
 	}
 	return 0;
+}
+
+static size_t index_of(const struct oops_parser *p, const struct oops_open *o)
+{
+	for (size_t i = 0; i < p->nopen; i++)
+		if (p->open[i] == o)
+			return i;
+	return (size_t)-1;
 }
 
 static int process_line(struct oops_parser *p, const char *s, size_t n)
@@ -693,33 +795,35 @@ static int process_line(struct oops_parser *p, const char *s, size_t n)
 	oops_line_parse(s, n, &l);
 	if (l.kmsg_cont)
 		return 0;
+	if (oops_has(l.text, l.len,
+		     "Disabling lock debugging due to kernel taint"))
+		return 0;
+	/* A header that was only a printk replay is not a report. */
+	if (oops_has(l.text, l.len, "** replaying previous printk message **")) {
+		for (size_t i = 0; i < p->nopen; i++) {
+			o = p->open[i];
+			if (o->nlines == 1 && o->start_line + 1 == p->line_no) {
+				p->open[i] = p->open[--p->nopen];
+				p->open[p->nopen] = NULL;
+				open_free(o);
+				break;
+			}
+		}
+		return 0;
+	}
 	o = find_open(p, &l, &idx);
 	rc = age_tails(p, o);
+	if (rc == 0)
+		rc = feed_shadows(p, &l, h);
 	if (rc < 0)
 		return rc;
-	if (o != NULL)
-		idx = (size_t)-1;
-	/* age_tails() may have moved o in the array: find it again. */
-	for (size_t i = 0; o != NULL && i < p->nopen; i++)
-		if (p->open[i] == o)
-			idx = i;
-	if (o != NULL && idx == (size_t)-1)
+	if (o != NULL && (idx = index_of(p, o)) == (size_t)-1)
 		o = NULL;
 
 	if (o == NULL) {
 		if (h == HDR_NONE)
 			return 0;
 		return open_report(p, &l, h);
-	}
-	if (oops_has(l.text, l.len, "Disabling lock debugging due to kernel taint"))
-		return 0;
-	/* A header that was only a printk replay is not a report. */
-	if (o->nlines == 1 &&
-	    oops_has(l.text, l.len, "** replaying previous printk message **")) {
-		p->open[idx] = p->open[--p->nopen];
-		p->open[p->nopen] = NULL;
-		open_free(o);
-		return 0;
 	}
 	if (o->ended) {
 		if (h == HDR_KPANIC && panic_consequence(l.text, l.len)) {
@@ -729,20 +833,39 @@ static int process_line(struct oops_parser *p, const char *s, size_t n)
 		if (h == HDR_NONE && tail_line(l.text, l.len))
 			return append(p, o, l.text, l.len);
 		if (h != HDR_NONE || ++o->tail > OOPS_TAIL_LINES) {
-			rc = complete(p, idx);
+			rc = complete_ctx(p, idx);
 			if (rc < 0 || h == HDR_NONE)
 				return rc;
 			return open_report(p, &l, h);
 		}
 		return 0;
 	}
-	if ((h != HDR_NONE && !oops_header_in_report(h)) ||
-	    oops_line_cuts_report(l.text, l.len)) {
-		rc = complete(p, idx);
-		if (rc < 0 || h == HDR_NONE || oops_header_in_report(h))
+	if (h == HDR_OOM && o->hdr == HDR_OOM &&
+	    !oops_has(l.text, l.len, "invoked oom-killer")) {
+		/* "Out of memory: Killed process" ends the OOM report. */
+		rc = append(p, o, l.text, l.len);
+		o->ended = true;
+		o->tail = 0;
+		if (o->title_len == 0)
+			o->title_len = o->len;
+		return rc;
+	}
+	if (h != HDR_NONE && !oops_header_in_report(h)) {
+		if (o->ctx_type == OOPS_CTX_CALLER) {
+			/* Same task, new report: o keeps reading for its title. */
+			o->shadow = true;
+			o->own_len = o->len;
+			o->own_end = o->end_line;
+			rc = append(p, o, l.text, l.len);
+		} else {
+			rc = complete_ctx(p, idx);
+		}
+		if (rc < 0)
 			return rc;
 		return open_report(p, &l, h);
 	}
+	if (oops_line_cuts_report(l.text, l.len))
+		return complete_ctx(p, idx);
 	if (h == HDR_KPANIC) {
 		o->panicked = true;
 		if (o->nlines > OOPS_TITLE_LINES && o->title_len == 0)
@@ -750,9 +873,11 @@ static int process_line(struct oops_parser *p, const char *s, size_t n)
 	}
 	if (oops_has(l.text, l.len, "Sending NMI from CPU"))
 		o->nmi_all = true;
-	if (frame_like(l.text, l.len))
+	if (frame_like(l.text, l.len)) {
 		o->quiet = 0;
-	else if (++o->quiet > OOPS_QUIET_LINES) {
+		o->framed = true;
+	} else if (++o->quiet > (o->framed ? OOPS_QUIET_LINES
+					   : OOPS_QUIET_FIRST)) {
 		o->ended = true;
 		o->tail = o->quiet;
 		if (o->title_len == 0)

@@ -92,6 +92,8 @@ size_t oops_frame_symbol(const char *s, size_t n, const char **name,
 		if (k == 0 || p + k >= end || p[k] != ' ')
 			break;
 		p += k + 1;
+		while (p < end && *p == ' ')
+			p++;
 	}
 	q = p;
 	while (q < end && is_sym(*q))
@@ -169,6 +171,16 @@ bool oops_frame_parse(const char *s, size_t n, struct oops_frame *f)
 		have_off = true;
 	}
 	if (arm) {
+		/* "(f [mod])" or "(f+0x1/0x2 [mod])". */
+		if (end - p > 2 && p[0] == ' ' && p[1] == '[') {
+			const char *me = memchr(p, ']', (size_t)(end - p));
+
+			if (me != NULL) {
+				mod = p + 2;
+				modlen = (size_t)(me - mod);
+				p = me + 1;
+			}
+		}
 		if (p >= end || *p != ')')
 			return false;
 		p++;
@@ -249,7 +261,7 @@ static const char *const skip_patterns[] = {
 	"dev_alert", "dev_crit", "dev_emerg", "program_check_exception",
 	"program_check_common", "del_timer", "flush_work",
 	"__cancel_work_timer", "cancel_work_sync", "try_to_grab_pending",
-	"flush_workqueue", "drain_workqueue", "destroy_workqueue",
+	"drain_workqueue", "destroy_workqueue",
 	"queue_work", "finish_wait", "kthread_stop", "kobject_",
 	"add_uevent_var", "get_device_parent", "device_add", "device_del",
 	"device_unregister", "device_destroy", "device_release",
@@ -279,6 +291,13 @@ static const char *const skip_patterns[] = {
 	"_raw_", "__raw_", "trace_hardirqs",
 	"do_raw_", "__local_bh", "local_bh", "sched_clock", "arch_local_irq",
 	"___might_sleep", "should_fail", "fail_dump",
+	"check_preemption_disabled", "debug_smp_processor_id",
+	"fast_dput", "mark_buffer_dirty", "drop_nlink", "ida_free",
+	"fortify", "__phys_addr", "folio_unlock", "unlock_page",
+	"lock_timer_base", "xas_", "aes_encrypt", "alloc_page_interleave",
+	"alloc_frozen_pages", "hex_dump", "klist_", "assertfail",
+	"walk_stackframe", "tasklet_action",
+	"__this_cpu_preempt_check",
 	NULL,
 };
 

@@ -92,13 +92,50 @@ static const char *const info_fp[] = {
 	NULL,
 };
 
+/* has_any() ignoring case: some syslog relays upper-case whole lines. */
+static bool has_any_nocase(const char *s, size_t n, const char *const *list)
+{
+	char low[512];
+
+	if (n >= sizeof(low))
+		n = sizeof(low) - 1;
+	for (size_t i = 0; i < n; i++)
+		low[i] = (s[i] >= 'A' && s[i] <= 'Z') ? (char)(s[i] | 0x20)
+						       : s[i];
+	for (; *list != NULL; list++) {
+		char pat[64];
+		size_t k = strlen(*list);
+
+		if (k >= sizeof(pat))
+			continue;
+		for (size_t i = 0; i <= k; i++)
+			pat[i] = ((*list)[i] >= 'A' && (*list)[i] <= 'Z')
+					 ? (char)((*list)[i] | 0x20)
+					 : (*list)[i];
+		if (memmem(low, n, pat, k) != NULL)
+			return true;
+	}
+	return false;
+}
+
+/* "INFO: " with a space: "INFO:foo" is someone's debug output. */
+static bool info_ok(const char *s, size_t n)
+{
+	const char *p = oops_memstr(s, n, "INFO:");
+
+	if (p == NULL || has_any(s, n, info_fp))
+		return false;
+	p += 5;
+	return p == s + n || *p == ' ';
+}
+
 static const char *const warning_fp[] = {
 	"sshd", "DT_FLAGS_1", "the mand mount option",
 	"The mand mount option", "Unprivileged eBPF", "fbcon:",
 	"screen size", "SRSO", "mitigation", "Mitigation", "EXT4-fs",
 	"): WARNING", "uses deprecated v2 capabilities",
 	"wireless extensions", "WARNING: The ", "is deprecated",
-	NULL,
+	"/etc/ssh/", NULL,
 };
 
 /* "WARNING:" at the end of a line or followed by text. */
@@ -108,7 +145,7 @@ static bool warning_ok(const char *s, size_t n)
 
 	if (w == NULL)
 		return false;
-	return !has_any(s, n, warning_fp);
+	return !has_any_nocase(s, n, warning_fp);
 }
 
 /* "general protection fault" followed by ':' or ',' (not a title). */
@@ -131,7 +168,7 @@ static bool gpf_ok(const char *s, size_t n)
 
 static bool booting_ok(const char *s, size_t n)
 {
-	const char *b = oops_memstr(s, n, "Booting the kernel");
+	const char *b = oops_memstr(s, n, "Booting the kernel.");
 
 	if (b == NULL)
 		return false;
@@ -183,7 +220,7 @@ enum oops_hdr oops_header_find(const char *s, size_t n)
 		return HDR_BUG;
 	if (warning_ok(s, n))
 		return HDR_WARNING;
-	if (oops_has(s, n, "INFO:") && !has_any(s, n, info_fp))
+	if (info_ok(s, n))
 		return HDR_INFO;
 	if (oops_has(s, n, "Unable to handle kernel"))
 		return HDR_UNABLE;

@@ -138,6 +138,7 @@ struct oops_title_result {
 	char guilty[128];
 	enum oops_kind kind;
 	bool corrupted;
+	bool discard; /* the header was a false positive after all */
 };
 
 /*

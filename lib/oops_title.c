@@ -32,7 +32,6 @@ enum part_kind {
 	P_RIP,	     /* the PC line: RIP/IP/NIP/pc :/PC is at (captures F) */
 	P_CALLTRACE, /* "Call Trace:" / "Call trace:" */
 	P_LINE,	     /* a line containing .needle */
-	P_LINE2,     /* a line containing .needle or .needle2 */
 	P_HDRFUNC,   /* the header line: "... in f+0x" captured (line 0) */
 	P_AT,	     /* an "at: f+0x" lockdep line (captures F) */
 	P_WARN_PC,   /* RIP line or powerpc "--- interrupt: N at f" */
@@ -40,7 +39,7 @@ enum part_kind {
 
 struct part {
 	enum part_kind kind;
-	const char *needle, *needle2;
+	const char *needle; /* P_LINE: alternatives separated by '|' */
 };
 
 enum extractor { EX_FIRST = 0, EX_STALL, EX_HANG };
@@ -64,6 +63,24 @@ static const char *mem(const struct oops_tline *t, const char *needle)
 static bool line_has(const struct oops_tline *t, const char *needle)
 {
 	return mem(t, needle) != NULL;
+}
+
+/* Does the line contain one of the '|'-separated alternatives? */
+static bool line_has_any(const struct oops_tline *t, const char *alts)
+{
+	const char *a = alts;
+
+	while (*a) {
+		const char *e = strchr(a, '|');
+		size_t k = e ? (size_t)(e - a) : strlen(a);
+
+		if (k > 0 && k <= t->n && memmem(t->s, t->n, a, k) != NULL)
+			return true;
+		if (e == NULL)
+			break;
+		a = e + 1;
+	}
+	return false;
 }
 
 static size_t find_line(const struct search *s, size_t from,
@@ -90,7 +107,7 @@ static bool stack_start(const struct oops_tline *t)
 		p++;
 	size_t n = (size_t)(end - p);
 
-	if (oops_starts(p, n, "Call Trace") || oops_starts(p, n, "Call trace"))
+	if (oops_has(p, n, "Call Trace") || oops_has(p, n, "Call trace"))
 		return true;
 	if (oops_starts(p, n, "Allocated:") ||
 	    oops_starts(p, n, "Allocated by task ") ||
@@ -129,6 +146,24 @@ static void strip_syscall(char *name)
 		memmove(name, name + best, len - best + 1);
 }
 
+/* Itanium C++ names: "_Z8fakeNameiii" -> "fakeName" (no parameters). */
+static void demangle(char *name)
+{
+	char *p = name + 2;
+	size_t n = 0;
+
+	if (strncmp(name, "_Z", 2) != 0)
+		return;
+	if (*p == 'N')
+		p++;
+	while (*p >= '0' && *p <= '9' && n < 1000)
+		n = n * 10 + (size_t)(*p++ - '0');
+	if (n == 0 || n > strlen(p))
+		return;
+	memmove(name, p, n);
+	name[n] = '\0';
+}
+
 static bool extra_skip(const struct search *s, const char *name, size_t len)
 {
 	if (s->extra == NULL)
@@ -161,6 +196,7 @@ static void add_cand(struct search *s, const char *name, size_t len)
 		s->fault_injection = true;
 	memcpy(buf, name, len);
 	buf[len] = '\0';
+	demangle(buf);
 	strip_syscall(buf);
 	len = strlen(buf);
 	if (len == 0 || oops_frame_skip(buf, len) || extra_skip(s, buf, len))
@@ -281,6 +317,18 @@ static bool hdr_func(const struct oops_tline *t, const char **name,
 	return true;
 }
 
+/* A PC line naming a kernel function (not a user-space address). */
+static bool has_kernel_pc(const struct search *s)
+{
+	const char *name;
+	size_t len;
+
+	for (size_t i = 0; i < s->n; i++)
+		if (rip_line(&s->l[i], &name, &len) && name != NULL)
+			return true;
+	return false;
+}
+
 /* Does line t satisfy a finding part?  Adds any captured frame. */
 static bool part_match(struct search *s, const struct part *pt,
 		       const struct oops_tline *t, bool is_header)
@@ -322,15 +370,11 @@ static bool part_match(struct search *s, const struct part *pt,
 	case P_CALLTRACE: {
 		const char *p = t->s, *end = t->s + t->n;
 
-		while (p < end && *p == ' ')
-			p++;
-		return oops_starts(p, (size_t)(end - p), "Call Trace") ||
-		       oops_starts(p, (size_t)(end - p), "Call trace");
+		return oops_has(p, (size_t)(end - p), "Call Trace:") ||
+		       oops_has(p, (size_t)(end - p), "Call trace:");
 	}
 	case P_LINE:
-		return line_has(t, pt->needle);
-	case P_LINE2:
-		return line_has(t, pt->needle) || line_has(t, pt->needle2);
+		return line_has_any(t, pt->needle);
 	case P_HDRFUNC:
 		if (!is_header)
 			return false;
@@ -392,37 +436,35 @@ static void run_parts(struct search *s, const struct part *parts)
 	}
 }
 
-/* Dispatchers for the stall rule: the guilty frame is the one above. */
+/*
+ * Dispatchers for the stall rule: generic functions that hand work to the
+ * code that loops; the guilty frame is the one just above them.
+ */
 static bool stall_anchor(const char *f)
 {
-	static const char *const exact[] = {
-		"process_one_work", "worker_thread", "kthread", "ret_from_fork",
-		"invoke_syscall", "el0_svc_handler", "el0_svc_common",
-		"do_el0_svc", "el0_svc", "do_softirq", "__do_softirq",
-		"call_timer_fn", "run_timer_softirq", "vfs_read", "vfs_write",
-		"vfs_readv", "vfs_writev", "vfs_ioctl", "ksys_ioctl",
-		"sock_sendmsg", "sock_recvmsg", "__sock_sendmsg",
-		"sock_write_iter", "sock_read_iter", "__do_fault",
-		"task_work_run", "__fput", "____fput", "do_syscall_32_irqs_on",
-		"do_fast_syscall_32", "__do_fast_syscall_32", "x64_sys_call",
-		"ia32_sys_call", "do_int80_syscall_32", "tasklet_action_common",
-		"irq_exit_rcu", "__irq_exit_rcu", "irq_exit",
+	static const char *const sub[] = {
+		"process_one_work", "do_syscall_", "invoke_syscall",
+		"el0_svc_handler", "do_softirq", "call_timer_fn",
+		"run_timer_softirq", "hrtimer_run", "ret_from_fork", "vfs_read",
+		"vfs_write", "vfs_ioctl", "ksys_ioctl", "do_iter_",
+		"sock_sendmsg", "sock_recvmsg", "netif_receive_skb",
+		"__do_fault", "task_work_run", "__fput", "smp_call_function",
+		"ret_fast_syscall", "rtnetlink_rcv_msg", "nfnetlink_rcv_msg",
+		"genl_rcv_msg", "do_dentry_open", "mmap_region", "compat_ioctl",
 		NULL,
 	};
 	static const char *const prefix[] = {
-		"do_syscall_", "hrtimer_run", "do_iter_", "netif_receive_skb",
-		"__netif_receive_skb", "sys_connect", "sys_ioctl",
-		"sys_socketpair", "connect", "ioctl", "socketpair",
-		"smp_call_function", "__smp_call_single_queue", NULL,
+		"sys_connect", "sys_ioctl", "sys_socketpair", "connect", "ioctl",
+		"socketpair", "sock_common_", NULL,
 	};
 
-	for (int i = 0; exact[i]; i++)
-		if (strcmp(f, exact[i]) == 0)
+	for (int i = 0; sub[i]; i++)
+		if (strstr(f, sub[i]))
 			return true;
 	for (int i = 0; prefix[i]; i++)
 		if (strncmp(f, prefix[i], strlen(prefix[i])) == 0)
 			return true;
-	return false;
+	return strcmp(f, "kthread") == 0;
 }
 
 static const char *extract_stall(struct search *s)
@@ -523,7 +565,11 @@ static const struct part ST_RCU[] = {
 	{ P_LINE, "apic_timer_interrupt" }, { P_RIP }, { P_PARSE }, { P_END }
 };
 static const struct part ST_RCU2[] = {
-	{ P_LINE2, "Exception stack", "el1h_64_irq" }, { P_PARSE }, { P_END }
+	{ P_LINE, "apic_timer_interrupt|Exception stack|el1h_64_irq" },
+	{ P_PARSE }, { P_END }
+};
+static const struct part ST_STACK_ANY[] = {
+	{ P_LINE, "Call Trace:|Call trace:|Backtrace:" }, { P_PARSE }, { P_END }
 };
 static const struct part ST_LEAK[] = {
 	{ P_LINE, "backtrace" }, { P_PARSE }, { P_END }
@@ -555,7 +601,8 @@ static const char *const skip_skb[] = { "^skb_", NULL };
 static const char *const skip_schedule[] = { "schedule", NULL };
 static const char *const skip_odebug[] = {
 	"debug_check", "debug_object", "^__debug", "^free_obj_work",
-	"^debug_", "^timer_", "hrtimer_", "^destroy_", NULL,
+	"^debug_", "^timer_", "hrtimer_", "^destroy_", "vunmap", "free_pages",
+	"free_pcp", "init_timer", "^__init_work", "kvfree", "^__free_", NULL,
 };
 static const char *const skip_usercopy[] = {
 	"^check_", "^usercopy", "^__check", "_copy_", "copy_", NULL,
@@ -747,6 +794,9 @@ static bool title_lock_held(struct tstate *t, const char *lvl)
 	static const struct part parts[] = {
 		{ P_AT }, { P_END }
 	};
+	static const struct part parts2[] = {
+		{ P_LINE, "at:" }, { P_PARSE }, { P_END }
+	};
 	char pfx[128];
 
 	for (int i = 0; map[i].key; i++) {
@@ -754,7 +804,7 @@ static bool title_lock_held(struct tstate *t, const char *lvl)
 			continue;
 		snprintf(pfx, sizeof(pfx), "%s: %s", lvl, map[i].title);
 		t->res->kind = OOPS_KIND_LOCKDEP;
-		title_in(t, pfx, parts, ST_CT, EX_FIRST, NULL);
+		title_in(t, pfx, parts, parts2, EX_FIRST, NULL);
 		return true;
 	}
 	return false;
@@ -818,6 +868,13 @@ static bool title_lockdep(struct tstate *t, const char *lvl)
 	}
 	if (hdr_has(t, "suspicious RCU usage")) {
 		t->res->kind = OOPS_KIND_LOCKDEP;
+		if (find_line(&t->s, 1, ".h:") >= t->s.n &&
+		    find_line(&t->s, 1, ".c:") >= t->s.n) {
+			/* The line naming the source was lost. */
+			title_rest(t);
+			t->res->corrupted = true;
+			return true;
+		}
 		snprintf(pfx, sizeof(pfx), "%s: suspicious RCU usage", lvl);
 		title_in(t, pfx, ST_CT, NULL, EX_FIRST, skip_rcu);
 		return true;
@@ -833,6 +890,26 @@ static bool warn_file(const struct tstate *t, const char *path)
 	return p != NULL && (p[-1] == ' ' || p[-1] == '/');
 }
 
+/* "WARNING: ... at mm/x.c:N kmalloc_slab+0x.." : a k*malloc* function. */
+static bool kmalloc_func(const struct tstate *t)
+{
+	const char *p = oops_memstr(t->hp, t->hn, " mm/"), *end = t->hp + t->hn;
+	const char *f, *e;
+
+	if (p == NULL)
+		return false;
+	f = memchr(p + 1, ' ', (size_t)(end - p - 1));
+	if (f == NULL)
+		return false;
+	f++;
+	while (f < end && *f == '_')
+		f++;
+	e = f;
+	while (e < end && is_symc(*e))
+		e++;
+	return f < end && *f == 'k' && oops_has(f, (size_t)(e - f), "malloc");
+}
+
 static void title_warning(struct tstate *t)
 {
 	char pfx[128];
@@ -841,13 +918,21 @@ static void title_warning(struct tstate *t)
 	t->res->kind = OOPS_KIND_WARNING;
 	if (title_lockdep(t, "WARNING"))
 		return;
-	if (hdr_has(t, "kernel stack regs at") && hdr_has(t, "has bad 'bp' value")) {
-		set_title(t, "WARNING: kernel stack regs has bad 'bp' value", "");
-		return;
-	}
-	if (hdr_has(t, "kernel stack frame pointer at") &&
-	    hdr_has(t, "has bad value")) {
-		set_title(t, "WARNING: kernel stack frame pointer has bad value", "");
+	if ((hdr_has(t, "kernel stack regs at") &&
+	     hdr_has(t, "has bad 'bp' value")) ||
+	    (hdr_has(t, "kernel stack frame pointer at") &&
+	     hdr_has(t, "has bad value"))) {
+		/* Hashed pointers ("(ptrval)") do not make the usual form. */
+		if (hdr_has(t, "(ptrval)"))
+			set_title(t, "WARNING: kernel stack regs has bad value",
+				  "");
+		else if (hdr_has(t, "regs at"))
+			set_title(t, "WARNING: kernel stack regs has bad 'bp' value",
+				  "");
+		else
+			set_title(t,
+				  "WARNING: kernel stack frame pointer has bad value",
+				  "");
 		return;
 	}
 	if (bare(t, "WARNING:")) {
@@ -884,7 +969,7 @@ static void title_warning(struct tstate *t)
 	} else if (warn_file(t, "mm/vmalloc.c") && hdr_has(t, "__vmalloc_node")) {
 		snprintf(pfx, sizeof(pfx), "WARNING: zero-size vmalloc");
 		extra = skip_vmalloc;
-	} else if (hdr_has(t, " mm/") && hdr_has(t, "malloc")) {
+	} else if (hdr_has(t, " mm/") && kmalloc_func(t)) {
 		snprintf(pfx, sizeof(pfx), "WARNING: kmalloc bug");
 		extra = skip_kmalloc;
 	} else if (hdr_has(t, "usb_submit_urb")) {
@@ -930,6 +1015,7 @@ static void title_bug(struct tstate *t)
 	if (hdr_has(t, "unable to handle kernel paging request") ||
 	    hdr_has(t, "unable to handle page fault for address") ||
 	    hdr_has(t, "Unable to handle kernel data access") ||
+	    hdr_has(t, "BUG: Unable to handle kernel instruction fetch") ||
 	    hdr_has(t, "Unable to handle kernel instruction fetch")) {
 		t->res->kind = OOPS_KIND_PAGING;
 		title_in(t, "BUG: unable to handle kernel paging request",
@@ -937,7 +1023,8 @@ static void title_bug(struct tstate *t)
 		return;
 	}
 	if (hdr_has(t, "unable to handle kernel NULL pointer dereference") ||
-	    hdr_has(t, "kernel NULL pointer dereference")) {
+	    hdr_has(t, "kernel NULL pointer dereference") ||
+	    hdr_has(t, "BUG: Kernel NULL pointer dereference")) {
 		t->res->kind = OOPS_KIND_NULL_DEREF;
 		title_in(t,
 			 "BUG: unable to handle kernel NULL pointer dereference",
@@ -992,16 +1079,23 @@ static void title_bug(struct tstate *t)
 		for (int i = 0; what[i]; i++) {
 			if (!hdr_has(t, what[i]))
 				continue;
+			static const char *const skip_spin[] = {
+				"spin_", "_raw_", "do_raw_", NULL,
+			};
+
 			snprintf(pfx, sizeof(pfx), "BUG: %s %s", lk, what[i]);
 			if (i == 0)
 				t->res->kind = OOPS_KIND_LOCKUP;
-			title_in(t, pfx, ST_CT, NULL, EX_FIRST, NULL);
+			title_in(t, pfx, ST_CT, NULL, EX_FIRST, skip_spin);
 			return;
 		}
 	}
 	if (hdr_has(t, "BUG: Invalid wait context")) {
+		static const struct part iw[] = {
+			{ P_LINE, "is trying to lock" }, { P_AT }, { P_END }
+		};
 		t->res->kind = OOPS_KIND_LOCKDEP;
-		title_in(t, "BUG: Invalid wait context", ST_CT, NULL, EX_FIRST,
+		title_in(t, "WARNING: locking bug", iw, ST_STACK_ANY, EX_FIRST,
 			 NULL);
 		return;
 	}
@@ -1014,9 +1108,13 @@ static void title_bug(struct tstate *t)
 		static const struct part bp[] = {
 			{ P_LINE, "page last allocated" }, { P_PARSE }, { P_END }
 		};
+		static const char *const skip_bp[] = {
+			"bad_page", "free_pages", "free_pcp", "free_unref",
+			"__free_one_page", "free_page_is_bad", NULL,
+		};
 		title_in(t, hdr_has(t, "state") ? "BUG: Bad page state"
 						 : "BUG: Bad page cache",
-			 ST_CT, bp, EX_FIRST, NULL);
+			 ST_CT, bp, EX_FIRST, skip_bp);
 		return;
 	}
 	if (hdr_has(t, "BUG: workqueue leaked lock or atomic")) {
@@ -1077,9 +1175,23 @@ static void title_info(struct tstate *t)
 		t->res->kind = OOPS_KIND_STALL;
 		title_in(t, "INFO: rcu detected stall", ST_RCU, ST_RCU2,
 			 EX_STALL, NULL);
+		if (t->res->corrupted &&
+		    find_line(&t->s, 0, "apic_timer_interrupt") >= t->s.n &&
+		    has_kernel_pc(&t->s)) {
+			/*
+			 * Kernels from 6.3 print the interrupt frames of the
+			 * stall as unreliable ("? "); the PC and the task's
+			 * stack still name the looping code.
+			 */
+			t->res->corrupted = false;
+			title_in(t, "INFO: rcu detected stall", ST_RIP_CT_STALL,
+				 NULL, EX_STALL, NULL);
+		}
 		return;
 	}
-	if (hdr_has(t, "INFO: task ") && hdr_has(t, " blocked for more than ")) {
+	if (hdr_has(t, "INFO: task ") &&
+	    ((hdr_has(t, " blocked ") && hdr_has(t, " for more than ")) ||
+	     (t->s.n > 1 && line_has(&t->s.l[1], " blocked for more than ")))) {
 		t->res->kind = OOPS_KIND_HANG;
 		title_in(t, "INFO: task hung", ST_CT, NULL, EX_HANG, NULL);
 		return;
@@ -1158,6 +1270,20 @@ static void title_kpanic(struct tstate *t)
 		title_in(t, "kernel panic: corrupted stack end", ST_RIP_CT_STALL,
 			 ST_CT, EX_STALL, NULL);
 		return;
+	}
+	/* The message without its variable tail. */
+	{
+		static const char *const cut[] = {
+			" in interrupt", " ...", " exitcode=", " for ", " --- ",
+			NULL,
+		};
+
+		for (int i = 0; cut[i]; i++) {
+			char *c = strstr(msg, cut[i]);
+
+			if (c != NULL)
+				*c = '\0';
+		}
 	}
 	set_title(t, "kernel panic: ", msg);
 	if (oops_starts(msg, strlen(msg), "Fatal exception") ||
@@ -1324,10 +1450,9 @@ static void title_ours(struct tstate *t, enum oops_hdr h)
 			"mem_cgroup", "charge", "try_charge", "reclaim",
 			"page_fault", "handle_mm_fault", "folio", NULL,
 		};
-		const char *what = hdr_has(t, "Memory cgroup") ||
-					   find_line(&t->s, 0, "memcg") < t->s.n
-				   ? "memory cgroup out of memory"
-				   : "out of memory";
+		const char *what = hdr_has(t, "Memory cgroup out of memory")
+					   ? "memory cgroup out of memory"
+					   : "out of memory";
 
 		t->res->kind = OOPS_KIND_OOM;
 		if (find_line(&t->s, 0, "Call Trace") < t->s.n ||
@@ -1526,6 +1651,9 @@ void oops_title_compute(const struct oops_tline *lines, size_t nlines,
 		title_trusty(&t);
 		break;
 	case HDR_FATAL:
+		/* A Go runtime crash prints its goroutines. */
+		if (find_line(&t.s, 1, "goroutine ") >= t.s.n)
+			res->discard = true;
 		set_title(&t, "go runtime error", "");
 		break;
 	case HDR_SYZFAIL:

@@ -320,7 +320,8 @@ int pstore_scan_dir(const char *dir, const struct pstore_options *opt,
 	closedir(d);
 	d = NULL;
 	/* Readdir order is arbitrary: sort so every scan is the same. */
-	qsort(names, nnames, sizeof(*names), cmp_name);
+	if (nnames > 1) /* qsort(NULL, 0) is undefined */
+		qsort(names, nnames, sizeof(*names), cmp_name);
 	for (size_t i = 0; i < nnames; i++) {
 		struct pstore_file *f = file_add(s, names[i]);
 		struct stat st;

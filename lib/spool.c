@@ -343,7 +343,8 @@ static int spool_scan(struct spool *s)
 			s->next_seq = seq + 1;
 	}
 	closedir(d);
-	qsort(s->slots, s->n, sizeof(*s->slots), spool_slot_cmp);
+	if (s->n > 1) /* qsort(NULL, 0) is undefined */
+		qsort(s->slots, s->n, sizeof(*s->slots), spool_slot_cmp);
 	return 0;
 }
 
@@ -455,6 +456,7 @@ static unsigned char *spool_build(const void *id, size_t id_len,
 
 	if (buf == NULL)
 		return NULL;
+	// NOLINTNEXTLINE(bugprone-not-null-terminated-result): binary magic
 	memcpy(buf, SPOOL_MAGIC, 8);
 	put_le32(buf + 8, (uint32_t)id_len);
 	put_le32(buf + 12, (uint32_t)meta_len);

@@ -146,13 +146,28 @@ int64_t store_seen_us(const Oopsd__CrashRecord *rec, int64_t received_us)
 	return received_us;
 }
 
-const char *store_host_key(const Oopsd__CrashRecord *rec, const char *sender)
+const char *store_host_key(const Oopsd__CrashRecord *rec, const char *sender,
+			   char *buf, size_t len)
 {
+	const char *colon;
+	size_t n;
+
 	if (rec->host != NULL && rec->host->machine_id != NULL &&
 	    rec->host->machine_id[0] != '\0')
 		return rec->host->machine_id;
 	if (rec->host != NULL && rec->host->hostname != NULL &&
 	    rec->host->hostname[0] != '\0')
 		return rec->host->hostname;
-	return sender != NULL ? sender : "unknown";
+	if (sender == NULL || sender[0] == '\0')
+		return "unknown";
+	/* "1.2.3.4:6665" -> "1.2.3.4", "[::1]:6665" -> "[::1]": a
+	 * netconsole sender is its address. */
+	colon = strrchr(sender, ':');
+	n = colon != NULL && colon != sender && strchr(colon, ']') == NULL ?
+		    (size_t)(colon - sender) : strlen(sender);
+	if (n >= len)
+		n = len - 1;
+	memcpy(buf, sender, n);
+	buf[n] = '\0';
+	return buf;
 }

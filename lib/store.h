@@ -199,8 +199,13 @@ void store_sig_hex(uint64_t sig, char out[STORE_SIG_LEN]);
 const char *store_kind_name(int kind);
 /* The "seen" time of a record (see above). */
 int64_t store_seen_us(const Oopsd__CrashRecord *rec, int64_t received_us);
-/* Host key of a record: machine id, else hostname, else sender. */
-const char *store_host_key(const Oopsd__CrashRecord *rec, const char *sender);
+/*
+ * Host key of a record: machine id, else hostname, else the sender's
+ * address without its port (written into buf), else "unknown".
+ */
+#define STORE_HOST_KEY_MAX 256
+const char *store_host_key(const Oopsd__CrashRecord *rec, const char *sender,
+			   char *buf, size_t len);
 void store_sig_free(struct store_sig *sig);
 
 /* A backend. */

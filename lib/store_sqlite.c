@@ -165,8 +165,10 @@ struct sq_agg {
 	char sig[STORE_SIG_LEN], stack_sig[STORE_SIG_LEN];
 	bool has_stack;
 	int kind;
-	const char *title, *host_key, *hostname, *machine_id, *release;
+	const char *title, *hostname, *machine_id, *release;
 	const char *sender;
+	/* A copy, not a pointer: qsort() moves the entries. */
+	char host_key[STORE_HOST_KEY_MAX];
 	int64_t seen, hour, rid;
 	bool new_sig_host; /* first of a (sig, host) pair new to the store */
 };
@@ -340,7 +342,13 @@ static int put_one(struct store_sqlite *sq, struct store_put *p,
 	ag->has_stack = c->has_stack_signature;
 	ag->kind = c->kind;
 	ag->title = c->title && c->title[0] ? c->title : "(no title)";
-	ag->host_key = store_host_key(r, p->sender);
+	{
+		char buf[STORE_HOST_KEY_MAX];
+
+		str_lcpy(ag->host_key,
+			 store_host_key(r, p->sender, buf, sizeof(buf)),
+			 sizeof(ag->host_key));
+	}
 	ag->hostname = r->host ? r->host->hostname : NULL;
 	ag->machine_id = r->host ? r->host->machine_id : NULL;
 	ag->release = r->kernel ? r->kernel->release : NULL;
@@ -554,7 +562,16 @@ static int put_aggregates(struct store_sqlite *sq, struct sq_agg *ag, size_t n)
 		sqlite3_bind_text(s, 1, ag[i].host_key, -1, SQLITE_STATIC);
 		bind_text(s, 2, ag[newest].hostname);
 		bind_text(s, 3, ag[newest].machine_id);
-		sqlite3_bind_text(s, 4, ag[newest].release, -1, SQLITE_STATIC);
+		/* The newest release that is known: a report that did not
+		 * say (a bare panic) does not make the host's kernel unknown. */
+		{
+			const char *rel = NULL;
+
+			for (size_t k = j; k-- > i && rel == NULL;)
+				if (strcmp(ag[k].release, "unknown") != 0)
+					rel = ag[k].release;
+			bind_text(s, 4, rel);
+		}
 		bind_text(s, 5, ag[newest].sender);
 		sqlite3_bind_int64(s, 6, (int64_t)(j - i));
 		sqlite3_bind_int64(s, 7, (int64_t)news);

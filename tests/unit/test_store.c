@@ -4,6 +4,8 @@
 
 #include <errno.h>
 
+#include <sqlite3.h>
+
 #include "store.h"
 
 #define HOUR_US (3600LL * 1000000)
@@ -240,6 +242,90 @@ static void test_aggregates_incremental(void **state)
 	assert_int_equal(c.s[0].release0_last, T0 + 3000);
 }
 
+/* SQL that returns rows where an aggregate differs from a recount. */
+static const char *const recount_checks[] = {
+	"SELECT s.sig FROM signatures s LEFT JOIN (SELECT sig, count(*) n,"
+	" count(DISTINCT host_key) h, min(seen_us) f, max(seen_us) l"
+	" FROM records GROUP BY sig) r ON r.sig = s.sig"
+	" WHERE r.n IS NOT s.count OR r.h IS NOT s.hosts"
+	" OR r.f IS NOT s.first_seen_us OR r.l IS NOT s.last_seen_us",
+	"SELECT sig FROM records EXCEPT SELECT sig FROM signatures",
+	"SELECT a.sig FROM sig_releases a LEFT JOIN (SELECT sig, release,"
+	" count(*) n, min(seen_us) f, max(seen_us) l FROM records"
+	" GROUP BY sig, release) r USING (sig, release)"
+	" WHERE r.n IS NOT a.count OR r.f IS NOT a.first_seen_us"
+	" OR r.l IS NOT a.last_seen_us",
+	"SELECT count(*) FROM sig_releases HAVING count(*) !="
+	" (SELECT count(*) FROM (SELECT DISTINCT sig, release FROM records))",
+	"SELECT a.sig FROM sig_hosts a LEFT JOIN (SELECT sig, host_key,"
+	" count(*) n, min(seen_us) f, max(seen_us) l FROM records"
+	" GROUP BY sig, host_key) r USING (sig, host_key)"
+	" WHERE r.n IS NOT a.count OR r.f IS NOT a.first_seen_us"
+	" OR r.l IS NOT a.last_seen_us",
+	"SELECT h.host_key FROM hosts h LEFT JOIN (SELECT host_key,"
+	" count(*) n, count(DISTINCT sig) g, min(seen_us) f, max(seen_us) l"
+	" FROM records GROUP BY host_key) r USING (host_key)"
+	" WHERE r.n IS NOT h.count OR r.g IS NOT h.signatures"
+	" OR r.f IS NOT h.first_seen_us OR r.l IS NOT h.last_seen_us",
+	"SELECT a.sig FROM sig_hours a LEFT JOIN (SELECT sig,"
+	" seen_us / 3600000000 hour, count(*) n FROM records"
+	" GROUP BY 1, 2) r USING (sig, hour) WHERE r.n IS NOT a.count",
+	/* The example is the newest record of its signature. */
+	"SELECT s.sig FROM signatures s JOIN records e ON e.rid ="
+	" s.example_rid WHERE e.sig != s.sig OR e.seen_us != s.last_seen_us",
+};
+
+static void test_aggregates_match_recount(void **state)
+{
+	struct fixture *f = *state;
+	static const char *const hosts[] = { "h0", "h1", "h2", "h3", NULL };
+	static const char *const rels[] = { "6.1", "6.6", NULL };
+	static struct trec t[50];
+	uint64_t rng = 7;
+	unsigned next_id = 1;
+	char path[1100];
+	sqlite3 *db;
+
+#define RND(n) ((rng = rng * 6364136223846793005ull + 1442695040888963407ull), \
+		(unsigned)((rng >> 33) % (n)))
+	for (int batch = 0; batch < 40; batch++) {
+		size_t n = 1 + RND(50);
+
+		for (size_t i = 0; i < n; i++) {
+			/* One record in ten is an earlier one again. */
+			unsigned id = next_id > 1 && RND(10) == 0 ?
+					      1 + RND(next_id - 1) : next_id++;
+			uint64_t h = id * 2654435761u;
+
+			trec_init(&t[i], id, 0x100 + h % 7, "T", hosts[h % 5],
+				  rels[(h >> 8) % 3],
+				  h % 4 ? T0 + (int64_t)((h >> 4) % 48) *
+						       HOUR_US + (int64_t)(h % 977)
+					: 0);
+			if (hosts[h % 5] == NULL)
+				t[i].rec.host = NULL; /* keyed by sender */
+		}
+		assert_true(put(f->st, t, n, T0 + 50 * HOUR_US) >= 0);
+	}
+#undef RND
+	snprintf(path, sizeof(path), "%s/s.db", f->dir);
+	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY,
+					 NULL),
+			 SQLITE_OK);
+	for (size_t i = 0; i < ARRAY_SIZE(recount_checks); i++) {
+		sqlite3_stmt *s = NULL;
+
+		assert_int_equal(sqlite3_prepare_v2(db, recount_checks[i], -1,
+						    &s, NULL),
+				 SQLITE_OK);
+		if (sqlite3_step(s) == SQLITE_ROW)
+			fail_msg("aggregate differs from recount: %s",
+				 recount_checks[i]);
+		sqlite3_finalize(s);
+	}
+	sqlite3_close(db);
+}
+
 static void test_top_ordering_and_limit(void **state)
 {
 	struct fixture *f = *state;
@@ -440,6 +526,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_invalid_records, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_aggregates_incremental,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_aggregates_match_recount,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_top_ordering_and_limit,
 						setup, teardown),

@@ -1,0 +1,574 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Tests for the crash parser (lib/oops*.c) on the fixtures in
+ * tests/data/parser/ (see its README.md): every kind, every architecture's
+ * trace format, every prefix style, interleaving, consequences, truncation,
+ * the idle deadline, and streaming in arbitrary chunks.
+ */
+#include "testutil.h"
+
+#include "json.h"
+#include "oops.h"
+#include "oops_internal.h"
+
+struct expect {
+	const char *file;
+	int nreports;
+	int idx; /* which report the fields below describe */
+	const char *title;
+	enum oops_kind kind;
+	const char *guilty; /* NULL: none expected */
+	int cpu, pid;
+	const char *comm, *tainted, *release, *arch;
+	bool panicked;
+	uint64_t start_line, end_line;
+	int64_t time_us;
+	const char *frame0, *frame0_mod; /* first frame, its module */
+};
+
+static const struct expect fixtures[] = {
+	{ "x86_64-warning.log", 1, 0, "WARNING in foo_tx_complete",
+	  OOPS_KIND_WARNING, "foo_tx_complete", 2, 4312, "kworker/2:1",
+	  "G        W  O", "6.1.0-18-amd64", "x86_64", false, 3, 34, 101523413,
+	  "__warn", NULL },
+	{ "x86_64-kasan-caller.log", 2, 0,
+	  "KASAN: slab-use-after-free Read in bar_release", OOPS_KIND_KASAN,
+	  "bar_release", 0, 5011, "syz-executor.3", NULL,
+	  "6.8.0-rc3-syzkaller-00047-g1f719a2f3fa6", "x86_64", false, 3, 34,
+	  88130002, "__dump_stack", NULL },
+	{ "x86_64-kasan-caller.log", 2, 1,
+	  "BUG: scheduling while atomic in corrupted", OOPS_KIND_BUG, NULL, -1,
+	  -1, NULL, NULL, NULL, NULL, false, 19, 19, 88130018, NULL, NULL },
+	{ "x86_64-null-deref-panic.log", 1, 0,
+	  "BUG: unable to handle kernel NULL pointer dereference in baz_probe",
+	  OOPS_KIND_NULL_DEREF, "baz_probe", 3, 1733, "modprobe",
+	  "G           OE", "5.15.0-91-generic", "x86_64", true, 1, 45,
+	  512000001, "show_regs.part.0", NULL },
+	{ "arm64-paging.log", 1, 0,
+	  "BUG: unable to handle kernel paging request in qux_read_fifo",
+	  OOPS_KIND_PAGING, "qux_read_fifo", 1, 217, "irq/45-qux", NULL,
+	  "6.6.20-v8+", "arm64", false, 1, 22, 2301118842, "qux_read_fifo",
+	  "qux_drv" },
+	{ "arm-null-deref.log", 1, 0,
+	  "BUG: unable to handle kernel NULL pointer dereference in quux_poll",
+	  OOPS_KIND_NULL_DEREF, "quux_poll", 0, 311, "quuxd", NULL, "5.10.168",
+	  "arm", false, 2, 16, 45102040, "quux_poll", "quux" },
+	{ "riscv-null-deref.log", 1, 0,
+	  "BUG: unable to handle kernel NULL pointer dereference in corge_init",
+	  OOPS_KIND_NULL_DEREF, "corge_init", 0, 1, "swapper/0", NULL, "6.1.0",
+	  "riscv", true, 1, 16, 12345001, "corge_init", NULL },
+	{ "powerpc-oops.log", 1, 0,
+	  "BUG: unable to handle kernel NULL pointer dereference in "
+	  "grault_get_stats",
+	  OOPS_KIND_NULL_DEREF, "grault_get_stats", 4, 9021, "grault-ctl", NULL,
+	  "6.4.0-ppc64le", "powerpc", false, 1, 20, 77000001, "grault_ioctl",
+	  NULL },
+	{ "hung-task-syslog.log", 1, 0, "INFO: task hung in nfs_writepage_setup",
+	  OOPS_KIND_HANG, "nfs_writepage_setup", -1, 21873, "java", NULL, NULL,
+	  "x86_64", false, 2, 21, 186382226401, "__schedule", NULL },
+	{ "rcu-stall.log", 1, 0, "INFO: rcu detected stall in garply_ioctl",
+	  OOPS_KIND_STALL, "garply_ioctl", 5, 3120, "garply-scan",
+	  "G             L", "6.5.0-14-generic", "x86_64", false, 1, 29,
+	  4410000001, "show_regs", NULL },
+	{ "soft-lockup-kmsg.log", 1, 0, "BUG: soft lockup in spinmod_write",
+	  OOPS_KIND_LOCKUP, "spinmod_write", 2, 4021, "spinner",
+	  "G           O  L", "6.6.8-arch1-1", "x86_64", true, 2, 19,
+	  5230000001, "spinmod_write", "spinmod" },
+	{ "lockdep.log", 1, 0, "possible deadlock in waldo_flush",
+	  OOPS_KIND_LOCKDEP, "waldo_flush", 6, 1934, "waldo", NULL, "6.9.0-rc1",
+	  "x86_64", false, 2, 43, 342552820, "dump_stack_lvl", NULL },
+	{ "oom-level.log", 1, 0, "out of memory in filemap_fault", OOPS_KIND_OOM,
+	  "filemap_fault", 1, 7781, "fred", NULL, "6.1.0-13-amd64", "x86_64",
+	  false, 2, 31, 9002100001, "dump_stack_lvl", NULL },
+	{ "mce.log", 1, 0, "MCE: Machine check events logged", OOPS_KIND_MCE,
+	  NULL, -1, -1, NULL, NULL, NULL, NULL, false, 2, 5, 7002000001, NULL,
+	  NULL },
+	{ "gpf-divide.log", 2, 0, "general protection fault in plugh_sendmsg",
+	  OOPS_KIND_GPF, "plugh_sendmsg", 0, 6102, "syz-executor.1", NULL,
+	  "6.2.0-syzkaller", "x86_64", false, 1, 17, 610100001,
+	  "sock_sendmsg_nosec", NULL },
+	{ "gpf-divide.log", 2, 1, "divide error in xyzzy_rate", OOPS_KIND_TRAP,
+	  "xyzzy_rate", 1, 6140, "syz-executor.4", "G      D",
+	  "6.2.0-syzkaller", "x86_64", false, 18, 26, 611200001, "xyzzy_ioctl",
+	  NULL },
+	{ "ubsan-leak.log", 2, 0, "UBSAN: shift-out-of-bounds in thud_set_mask",
+	  OOPS_KIND_UBSAN, "thud_set_mask", 2, 880, "thudctl", NULL, "6.7.0",
+	  "x86_64", false, 2, 13, 33000002, "dump_stack_lvl", NULL },
+	{ "ubsan-leak.log", 2, 1, "memory leak in thud_open", OOPS_KIND_LEAK,
+	  "thud_open", -1, -1, NULL, NULL, NULL, NULL, false, 15, 24,
+	  904000002, "__kmalloc", NULL },
+	{ "sysrq-panic.log", 1, 0, "kernel panic: sysrq triggered crash",
+	  OOPS_KIND_PANIC, NULL, 0, 1501, "bash", NULL, "6.1.0", "x86_64", true,
+	  2, 19, 120000002, "dump_stack_lvl", NULL },
+};
+
+static const char *const fixture_files[] = {
+	"x86_64-warning.log", "x86_64-kasan-caller.log",
+	"x86_64-null-deref-panic.log", "arm64-paging.log", "arm-null-deref.log",
+	"riscv-null-deref.log", "powerpc-oops.log", "hung-task-syslog.log",
+	"rcu-stall.log", "soft-lockup-kmsg.log", "lockdep.log", "oom-level.log",
+	"mce.log", "gpf-divide.log", "ubsan-leak.log", "sysrq-panic.log",
+	"no-crash.log", NULL,
+};
+
+static char *load(const char *name, size_t *len)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), "parser/%s", name);
+	return test_fixture(path, len);
+}
+
+static void free_reports(struct oops_report **v, int n)
+{
+	for (int i = 0; i < n; i++)
+		oops_report_free(v[i]);
+	free(v);
+}
+
+static void assert_str_or_null(const char *want, const char *got)
+{
+	if (want == NULL)
+		assert_null(got);
+	else {
+		assert_non_null(got);
+		assert_string_equal(want, got);
+	}
+}
+
+static void test_kind_names(void **state)
+{
+	for (int k = 0; k < OOPS_KIND_COUNT; k++) {
+		const char *n = oops_kind_name((enum oops_kind)k);
+
+		assert_non_null(n);
+		assert_int_equal(oops_kind_from_name(n), k);
+	}
+	assert_string_equal(oops_kind_name(OOPS_KIND_COUNT), "UNKNOWN");
+	assert_string_equal(oops_kind_name((enum oops_kind)-3), "UNKNOWN");
+	assert_int_equal(oops_kind_from_name("NO_SUCH"), OOPS_KIND_UNKNOWN);
+	assert_int_equal(oops_kind_from_name(NULL), OOPS_KIND_UNKNOWN);
+	assert_string_equal(oops_kind_name(OOPS_KIND_KASAN), "KASAN");
+}
+
+static void test_fixtures(void **state)
+{
+	for (size_t i = 0; i < sizeof(fixtures) / sizeof(fixtures[0]); i++) {
+		const struct expect *e = &fixtures[i];
+		struct oops_report **v, *r;
+		size_t len;
+		char *buf = load(e->file, &len);
+		int n = oops_parse_buffer(buf, len, NULL, &v);
+
+		print_message("fixture %s #%d\n", e->file, e->idx);
+		assert_int_equal(n, e->nreports);
+		r = v[e->idx];
+		assert_string_equal(r->title, e->title);
+		assert_int_equal(r->kind, e->kind);
+		assert_str_or_null(e->guilty, r->guilty);
+		assert_int_equal(r->cpu, e->cpu);
+		assert_int_equal(r->pid, e->pid);
+		assert_str_or_null(e->comm, r->comm);
+		assert_str_or_null(e->tainted, r->tainted);
+		assert_str_or_null(e->release, r->release);
+		assert_str_or_null(e->arch, r->arch);
+		assert_int_equal(r->panicked, e->panicked);
+		assert_int_equal(r->start_line, e->start_line);
+		assert_int_equal(r->end_line, e->end_line);
+		assert_int_equal(r->time_us, e->time_us);
+		assert_false(r->truncated);
+		assert_non_null(r->text);
+		assert_int_equal(strlen(r->text), r->text_len);
+		if (e->frame0 != NULL) {
+			assert_true(r->nframes > 0);
+			assert_string_equal(r->frames[0].function, e->frame0);
+			assert_str_or_null(e->frame0_mod, r->frames[0].module);
+		} else {
+			assert_int_equal(r->nframes, 0);
+		}
+		free_reports(v, n);
+		free(buf);
+	}
+}
+
+static void test_no_crash(void **state)
+{
+	struct oops_report **v;
+	size_t len;
+	char *buf = load("no-crash.log", &len);
+
+	/* ODEBUG, lockdep off, user-space traps, quoted titles, sshd, ... */
+	assert_int_equal(oops_parse_buffer(buf, len, NULL, &v), 0);
+	free(v);
+	free(buf);
+}
+
+/* Frames keep the "?" marker, [inline] and module names. */
+static void test_frame_details(void **state)
+{
+	struct oops_report **v;
+	size_t len;
+	char *buf = load("x86_64-warning.log", &len);
+	int n = oops_parse_buffer(buf, len, NULL, &v);
+	const struct oops_frame *f;
+
+	assert_int_equal(n, 1);
+	assert_int_equal(v[0]->nframes, 12);
+	f = &v[0]->frames[0];
+	assert_false(f->reliable);
+	f = &v[0]->frames[6];
+	assert_string_equal(f->function, "foo_tx_complete");
+	assert_true(f->reliable);
+	assert_string_equal(f->module, "foo");
+	assert_int_equal(f->offset, 0x1c2);
+	assert_int_equal(f->size, 0x210);
+	assert_string_equal(v[0]->pc, "RIP: 0010:foo_tx_complete+0x1c2/0x210 [foo]");
+	assert_string_equal(v[0]->build, "#1 Debian 6.1.76-1");
+	assert_string_equal(v[0]->hardware,
+			    "LENOVO 20XW0026GE/20XW0026GE, BIOS N32ET86W (1.62 ) 02/07/2024");
+	/* The prefixes are gone from the text. */
+	assert_true(strncmp(v[0]->text, "WARNING: CPU: 2 PID: 4312 at", 28) == 0);
+	free_reports(v, n);
+	free(buf);
+
+	buf = load("x86_64-kasan-caller.log", &len);
+	n = oops_parse_buffer(buf, len, NULL, &v);
+	assert_int_equal(n, 2);
+	assert_true(v[0]->frames[0].inlined);
+	/* The other task's lines were not merged into the report. */
+	assert_null(strstr(v[0]->text, "usb 1-1"));
+	assert_null(strstr(v[0]->text, "scheduling while atomic"));
+	assert_non_null(strstr(v[0]->text, "Freed by task 5010"));
+	free_reports(v, n);
+	free(buf);
+
+	buf = load("powerpc-oops.log", &len);
+	n = oops_parse_buffer(buf, len, NULL, &v);
+	assert_int_equal(n, 1);
+	assert_false(v[0]->frames[0].reliable); /* "(unreliable)" */
+	assert_string_equal(v[0]->pc, "NIP [c000000000a1b2c4] grault_get_stats+0x24/0x80");
+	free_reports(v, n);
+	free(buf);
+}
+
+/* A consequence panic and the reprinted registers stay with their cause. */
+static void test_consequences(void **state)
+{
+	struct oops_report **v;
+	size_t len;
+	char *buf = load("x86_64-null-deref-panic.log", &len);
+	int n = oops_parse_buffer(buf, len, NULL, &v);
+
+	assert_int_equal(n, 1);
+	assert_true(v[0]->panicked);
+	assert_non_null(strstr(v[0]->text, "Kernel panic - not syncing: Fatal exception"));
+	assert_non_null(strstr(v[0]->text, "---[ end Kernel panic"));
+	free_reports(v, n);
+	free(buf);
+}
+
+static void test_prefixes(void **state)
+{
+	static const struct {
+		const char *in, *text;
+		int64_t us;
+		enum oops_ctx_type ctx;
+		const char *id;
+	} cases[] = {
+		{ "[   12.345678] BUG: x", "BUG: x", 12345678, OOPS_CTX_CONSOLE, "" },
+		{ "[  101.5] hi", "hi", 101500000, OOPS_CTX_CONSOLE, "" },
+		{ "[   88.130002][ T5011] BUG: y", "BUG: y", 88130002,
+		  OOPS_CTX_CALLER, "T5011" },
+		{ "[ 1.000000][    C1] z", "z", 1000000, OOPS_CTX_CALLER, "C1" },
+		{ "<4>[   45.102150] PC is at f", "PC is at f", 45102150,
+		  OOPS_CTX_CONSOLE, "" },
+		{ "<0>plain", "plain", -1, OOPS_CTX_NONE, "" },
+		{ "4,90117,5230000005,-;RIP: 0010:f", "RIP: 0010:f", 5230000005,
+		  OOPS_CTX_CONSOLE, "" },
+		{ "6,12,34,-,caller=T77;usb", "usb", 34, OOPS_CTX_CALLER, "T77" },
+		{ "Nov 21 04:59:12 web-17 kernel: [186382.226401] INFO: t",
+		  "INFO: t", 186382226401, OOPS_CTX_CONSOLE, "" },
+		{ "Nov  1 04:59:12 host kernel: no stamp", "no stamp", -1,
+		  OOPS_CTX_NONE, "" },
+		{ "2026-11-21T05:09:33.123456+00:00 h kernel: [ 5.000001] x", "x",
+		  5000001, OOPS_CTX_CONSOLE, "" },
+		{ "** 3 printk messages dropped ** [   9.000000] y", "y", 9000000,
+		  OOPS_CTX_CONSOLE, "" },
+		{ "syzkaller login: [  709.6] INFO: z", "INFO: z", 709600000,
+		  OOPS_CTX_CONSOLE, "" },
+		{ "Nov 21 04:59:12 web-17 CRON[1]: not the kernel",
+		  "Nov 21 04:59:12 web-17 CRON[1]: not the kernel", -1,
+		  OOPS_CTX_NONE, "" },
+		{ "[ broken] x", "[ broken] x", -1, OOPS_CTX_NONE, "" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct oops_line l;
+
+		oops_line_parse(cases[i].in, strlen(cases[i].in), &l);
+		print_message("prefix case %zu\n", i);
+		assert_int_equal(l.len, strlen(cases[i].text));
+		assert_memory_equal(l.text, cases[i].text, l.len);
+		assert_int_equal(l.time_us, cases[i].us);
+		assert_int_equal(l.ctx_type, cases[i].ctx);
+		assert_string_equal(l.ctx_id, cases[i].id);
+	}
+}
+
+static void assert_same_reports(struct oops_report **a, int na,
+				struct oops_report **b, int nb)
+{
+	assert_int_equal(na, nb);
+	for (int i = 0; i < na; i++) {
+		assert_string_equal(a[i]->title, b[i]->title);
+		assert_int_equal(a[i]->kind, b[i]->kind);
+		assert_int_equal(a[i]->start_line, b[i]->start_line);
+		assert_int_equal(a[i]->end_line, b[i]->end_line);
+		assert_int_equal(a[i]->text_len, b[i]->text_len);
+		assert_memory_equal(a[i]->text, b[i]->text, a[i]->text_len);
+		assert_int_equal(a[i]->nframes, b[i]->nframes);
+		assert_int_equal(a[i]->panicked, b[i]->panicked);
+	}
+}
+
+static int drain(struct oops_parser *p, struct oops_report ***v, int n)
+{
+	struct oops_report *r;
+
+	while ((r = oops_parser_next(p)) != NULL) {
+		*v = realloc(*v, (size_t)(n + 1) * sizeof(**v));
+		assert_non_null(*v);
+		(*v)[n++] = r;
+	}
+	return n;
+}
+
+/* Feeding any chunking (or line by line) gives the whole-buffer result. */
+static void test_streaming(void **state)
+{
+	uint32_t seed = 12345;
+
+	for (int f = 0; fixture_files[f]; f++) {
+		size_t len;
+		char *buf = load(fixture_files[f], &len);
+		struct oops_report **whole, **v;
+		int nw = oops_parse_buffer(buf, len, NULL, &whole);
+
+		for (int round = 0; round < 8; round++) {
+			struct oops_parser *p = oops_parser_new(NULL);
+			size_t off = 0;
+			int n = 0;
+
+			v = NULL;
+			while (off < len) {
+				size_t k;
+
+				seed = seed * 1103515245u + 12345u;
+				k = round == 0 ? 1 : 1 + (seed >> 16) % 97;
+				if (k > len - off)
+					k = len - off;
+				assert_int_equal(oops_parser_feed(p, buf + off, k, 0), 0);
+				off += k;
+				n = drain(p, &v, n);
+			}
+			oops_parser_finish(p, 0);
+			n = drain(p, &v, n);
+			assert_same_reports(whole, nw, v, n);
+			free_reports(v, n);
+			oops_parser_free(p);
+		}
+		/* One line at a time through oops_parser_feed_line(). */
+		{
+			struct oops_parser *p = oops_parser_new(NULL);
+			const char *s = buf, *end = buf + len;
+			int n = 0;
+
+			v = NULL;
+			while (s < end) {
+				const char *nl = memchr(s, '\n', (size_t)(end - s));
+				size_t k = (size_t)((nl ? nl : end) - s);
+
+				assert_int_equal(oops_parser_feed_line(p, s, k, 0), 0);
+				s += k + 1;
+				n = drain(p, &v, n);
+			}
+			oops_parser_finish(p, 0);
+			n = drain(p, &v, n);
+			assert_same_reports(whole, nw, v, n);
+			free_reports(v, n);
+			oops_parser_free(p);
+		}
+		free_reports(whole, nw);
+		free(buf);
+	}
+}
+
+static void test_truncation(void **state)
+{
+	struct oops_parser_config cfg = OOPS_PARSER_CONFIG_INIT;
+	struct oops_report **v;
+	size_t len;
+	char *buf = load("x86_64-null-deref-panic.log", &len);
+	int n;
+
+	cfg.max_report_bytes = 600;
+	n = oops_parse_buffer(buf, len, &cfg, &v);
+	assert_int_equal(n, 1);
+	assert_true(v[0]->truncated);
+	assert_true(v[0]->text_len <= 600);
+	/* The report still spans its whole input and keeps its title. */
+	assert_int_equal(v[0]->end_line, 45);
+	assert_string_equal(v[0]->title,
+			    "BUG: unable to handle kernel NULL pointer dereference in baz_probe");
+	free_reports(v, n);
+
+	cfg = (struct oops_parser_config)OOPS_PARSER_CONFIG_INIT;
+	cfg.max_frames = 3;
+	n = oops_parse_buffer(buf, len, &cfg, &v);
+	assert_int_equal(n, 1);
+	assert_int_equal(v[0]->nframes, 3);
+	assert_true(v[0]->truncated);
+	free_reports(v, n);
+
+	/* Lines longer than max_line_bytes are cut, not fatal. */
+	cfg = (struct oops_parser_config)OOPS_PARSER_CONFIG_INIT;
+	cfg.max_line_bytes = 100;
+	{
+		size_t big = 100000;
+		char *line = malloc(big + 64);
+
+		memset(line, 'A', big);
+		memcpy(line, "[ 1.000000] BUG: unable to handle page fault for address", 57);
+		memcpy(line + big, "\n[ 1.000001] RIP: 0010:f+0x1/0x2\n", 33);
+		n = oops_parse_buffer(line, big + 33, &cfg, &v);
+		assert_int_equal(n, 1);
+		assert_true(v[0]->text_len < 300);
+		assert_string_equal(v[0]->title,
+				    "BUG: unable to handle kernel paging request in f");
+		free_reports(v, n);
+		free(line);
+	}
+	free(buf);
+}
+
+/* A stream that stops inside a report: the deadline completes it. */
+static void test_idle_deadline(void **state)
+{
+	struct oops_parser_config cfg = OOPS_PARSER_CONFIG_INIT;
+	struct oops_parser *p;
+	struct oops_report *r;
+	size_t len;
+	char *buf = load("x86_64-warning.log", &len);
+	const char *cut = strstr(buf, "[  101.523560]");
+
+	cfg.idle_ms = 5000;
+	p = oops_parser_new(&cfg);
+	assert_int_equal(oops_parser_deadline(p), UINT64_MAX);
+	assert_int_equal(oops_parser_feed(p, buf, (size_t)(cut - buf), 1000), 0);
+	assert_null(oops_parser_next(p));
+	assert_int_equal(oops_parser_deadline(p), 6000);
+	oops_parser_tick(p, 5999);
+	assert_null(oops_parser_next(p));
+	oops_parser_tick(p, 6000);
+	r = oops_parser_next(p);
+	assert_non_null(r);
+	assert_string_equal(r->title, "WARNING in foo_tx_complete");
+	assert_int_equal(oops_parser_deadline(p), UINT64_MAX);
+	oops_report_free(r);
+	assert_null(oops_parser_next(p));
+	oops_parser_free(p);
+	free(buf);
+}
+
+/* A header that the console replays is not reported twice. */
+static void test_replay(void **state)
+{
+	static const char log[] =
+		"[  584.3][   T31] INFO: t\n"
+		"** replaying previous printk message **\n"
+		"[  584.3][   T31] INFO: task udevd:5612 blocked for more than 143 seconds.\n"
+		"[  584.3][   T31] Call Trace:\n"
+		"[  584.3][   T31]  __schedule+0x1b74/0x2d24\n"
+		"[  584.3][   T31]  read_part_sector+0xcc/0x6e8\n";
+	struct oops_report **v;
+	int n = oops_parse_buffer(log, sizeof(log) - 1, NULL, &v);
+
+	assert_int_equal(n, 1);
+	assert_string_equal(v[0]->title, "INFO: task hung in read_part_sector");
+	assert_int_equal(v[0]->start_line, 3);
+	free_reports(v, n);
+}
+
+static void test_json(void **state)
+{
+	struct oops_report **v;
+	struct json j;
+	size_t len;
+	char *buf = load("arm64-paging.log", &len);
+	int n = oops_parse_buffer(buf, len, NULL, &v);
+	const char *keys[] = {
+		"\"title\":", "\"kind\":\"PAGING\"", "\"corrupted\":false",
+		"\"guilty\":\"qux_read_fifo\"", "\"frames\":[{\"function\":",
+		"\"module\":\"qux_drv\"", "\"reliable\":true", "\"inlined\":false",
+		"\"cpu\":1", "\"pid\":217", "\"comm\":\"irq/45-qux\"",
+		"\"tainted\":null", "\"release\":\"6.6.20-v8+\"", "\"build\":\"#1\"",
+		"\"hardware\":", "\"arch\":\"arm64\"", "\"pc\":\"pc : ",
+		"\"start_line\":1", "\"end_line\":22", "\"time_us\":2301118842",
+		"\"truncated\":false", "\"panicked\":false", NULL,
+	};
+
+	assert_int_equal(n, 1);
+	json_init(&j);
+	json_obj_begin(&j);
+	oops_report_to_json(v[0], &j);
+	json_obj_end(&j);
+	for (int i = 0; keys[i]; i++)
+		assert_non_null(strstr(j.buf, keys[i]));
+	json_free(&j);
+	free_reports(v, n);
+	free(buf);
+}
+
+/* Titles are normalised: addresses, numbers, line numbers, offsets. */
+static void test_normalize(void **state)
+{
+	static const struct {
+		const char *in, *out;
+	} cases[] = {
+		{ "kernel panic: failed at 0xffff8880deadbeef", "kernel panic: failed at ADDR" },
+		{ "BUG: foo in syz-executor.3 pid 1234", "BUG: foo in syz-executor pid NUM" },
+		{ "WARNING: bar at fs/x.c:123:4 on CPU#2", "WARNING: bar at fs/x.c:LINE on CPU" },
+		{ "x f+0x1a/0x30 y", "x f y" },
+		{ "addr 10.0.0.1 loop0", "addr IP loop0" },
+		{ "2 things  \tspaced ", "2 things spaced" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char t[320];
+
+		snprintf(t, sizeof(t), "%s", cases[i].in);
+		oops_title_normalize(t, sizeof(t));
+		print_message("normalize %zu: %s\n", i, t);
+		assert_string_equal(t, cases[i].out);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_kind_names),
+		cmocka_unit_test(test_fixtures),
+		cmocka_unit_test(test_no_crash),
+		cmocka_unit_test(test_frame_details),
+		cmocka_unit_test(test_consequences),
+		cmocka_unit_test(test_prefixes),
+		cmocka_unit_test(test_streaming),
+		cmocka_unit_test(test_truncation),
+		cmocka_unit_test(test_idle_deadline),
+		cmocka_unit_test(test_replay),
+		cmocka_unit_test(test_json),
+		cmocka_unit_test(test_normalize),
+	};
+
+	return cmocka_run_group_tests_name("oops", tests, NULL, NULL);
+}
