@@ -430,7 +430,9 @@ static void test_oversize_record_is_cut(void **state)
 	run_until_empty(c, 20000);
 	assert_all_acked_once(c);
 	assert_true(c->rx.max_seen <= 1200);
-	assert_int_equal(c->rx.truncated_seen, 3);
+	/* Every copy received (retransmissions included) was cut. */
+	assert_true(c->rx.truncated_seen >= 3);
+	assert_int_equal(c->rx.truncated_seen, c->rx.records_seen);
 }
 
 static void test_fit(void **state)
