@@ -825,20 +825,18 @@ static bool make_room(struct ncon *nc, struct ncon_sender *s, size_t need,
 		return false;
 	while (nc->bytes + need > nc->cfg.max_total_bytes) {
 		struct ncon_active *o = nc->act_head;
+		struct ncon_sender *os;
 
 		while (o && o->owner == s)
 			o = o->next;
 		if (o == NULL)
 			return false;
+		os = o->owner;
 		nc->st.overflows++;
-		sender_flush(nc, o->owner, now);
-		/* Anything still there was just made (lines are out). */
-		if (o->owner->act == o)
-			active_maybe_free(nc, o->owner);
-		if (o->owner->act == o) {
-			/* Cannot happen: flush empties everything. */
+		/* o is freed by the flush when it empties (it always does). */
+		sender_flush(nc, os, now);
+		if (os->act != NULL)
 			return false;
-		}
 	}
 	return true;
 }

@@ -12,6 +12,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <linux/sock_diag.h>
 
 #include "evloop.h"
 #include "log.h"
@@ -654,4 +655,17 @@ void ncon_rx_get_counters(const struct ncon_rx *rx,
 	c->malformed = c->ncon.malformed;
 	c->lost = c->ncon.lost;
 	c->parsers = rx->npeers;
+	if (rx->fd >= 0) {
+		/*
+		 * SO_RXQ_OVFL only reports drops on the next datagram that
+		 * gets through; the socket's own counter is exact right now.
+		 */
+		uint32_t mi[SK_MEMINFO_VARS];
+		socklen_t len = sizeof(mi);
+
+		if (getsockopt(rx->fd, SOL_SOCKET, SO_MEMINFO, mi, &len) == 0 &&
+		    len > SK_MEMINFO_DROPS * sizeof(uint32_t) &&
+		    mi[SK_MEMINFO_DROPS] > c->kernel_drops)
+			c->kernel_drops = mi[SK_MEMINFO_DROPS];
+	}
 }

@@ -894,9 +894,14 @@ static int merge_copies(struct builder *b)
 	for (size_t i = 0; i < b->nreps; i++)
 		order[i] = &b->reps[i];
 	qsort(order, b->nreps, sizeof(*order), cmp_rep_key);
+	/*
+	 * Two equal keys in one segment are two reports (identical lines
+	 * without printk times): only copies from different dumps fold.
+	 */
 	for (size_t i = 1; i < b->nreps; i++)
 		if (order[i]->key[0] == order[i - 1]->key[0] &&
-		    order[i]->key[1] == order[i - 1]->key[1])
+		    order[i]->key[1] == order[i - 1]->key[1] &&
+		    order[i]->seg != order[i - 1]->seg)
 			rep_union(b, order[i] - b->reps, order[i - 1] - b->reps);
 	free(order);
 
@@ -1281,6 +1286,28 @@ static int add_console_item(struct builder *b, long cf)
 	return 0;
 }
 
+/*
+ * Keys name items in the state file: two items must never share one (an
+ * acknowledgement would cover both).  A later twin gets its ordinal mixed
+ * in; the order of items is deterministic, so the key is stable.
+ */
+static void unique_keys(struct pstore_scan *s)
+{
+	for (size_t i = 1; i < s->nitems; i++) {
+		uint64_t n = 0;
+
+		for (size_t j = 0; j < i; j++) {
+			if (s->items[j].key[0] != s->items[i].key[0] ||
+			    s->items[j].key[1] != s->items[i].key[1])
+				continue;
+			n++;
+			s->items[i].key[1] = fnv1a(s->items[i].key[1], &n,
+						   sizeof(n));
+			j = (size_t)-1; /* check again from the start */
+		}
+	}
+}
+
 static void builder_free(struct builder *b)
 {
 	for (size_t i = 0; i < b->ndumps; i++)
@@ -1372,6 +1399,7 @@ int pstore_scan_analyse(struct pstore_scan *s, const struct pstore_options *o)
 		rc = add_raw_items(&b, s->nitems > dmesg_items);
 	if (rc < 0)
 		goto out;
+	unique_keys(s);
 	for (size_t i = 0; i < s->nitems; i++)
 		for (size_t k = 0; k < s->items[i].nfiles; k++)
 			s->files[s->items[i].files[k]].nitems++;

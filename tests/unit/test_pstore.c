@@ -1487,6 +1487,26 @@ static void test_no_printk_time(void **state)
 	pstore_scan_free(s);
 	free(a);
 	free(b);
+
+	/* One dump with the same oops printed twice: two items, two keys. */
+	{
+		struct sbuf two = { 0 };
+		size_t l2;
+		char *c;
+
+		sb_add(&two, nt.s, e0);
+		sb_add(&two, nt.s, e0);
+		c = dump_record(two.s, 0, two.len, "Oops", 2, 1, &l2);
+		struct pstore_blob blob = { "dmesg-ramoops-0", c, l2, 0, 0 };
+
+		assert_int_equal(pstore_scan_mem(&blob, 1, NULL, &s), 0);
+		assert_int_equal(s->nitems, 2);
+		assert_false(s->items[0].key[0] == s->items[1].key[0] &&
+			     s->items[0].key[1] == s->items[1].key[1]);
+		pstore_scan_free(s);
+		free(c);
+		free(two.s);
+	}
 	free(nt.s);
 	free(log);
 }
