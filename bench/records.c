@@ -3,8 +3,11 @@
  * records.c - record sizes: parse each log given, build the record of
  * every report with and without its text, and print the sizes.
  *
- *   records [-v] FILE...
+ *   records [-v] [-f] FILE...
  *
+ * The origin is an agent's pstore record with full host identity (host
+ * name, machine id, two boot ids, times); with -f it is what `oopsctl
+ * encode` writes for a log file (source file, the file name, no host).
  * Prints one line per report with -v, then a summary: reports, median and
  * max of (record size / report text size), median and max record size
  * with and without text.  Never fails on a number (bench rule).
@@ -43,11 +46,13 @@ int main(int argc, char **argv)
 	struct record_origin o = RECORD_ORIGIN_INIT;
 	struct sample *s = NULL;
 	size_t n = 0, cap = 0;
-	int verbose = 0, first = 1;
+	int verbose = 0, file_origin = 0, first = 1;
 
-	if (argc > 1 && strcmp(argv[1], "-v") == 0) {
-		verbose = 1;
-		first = 2;
+	for (; first < argc && argv[first][0] == '-'; first++) {
+		if (strcmp(argv[first], "-v") == 0)
+			verbose = 1;
+		else if (strcmp(argv[first], "-f") == 0)
+			file_origin = 1;
 	}
 	/* A realistic origin: pstore on a fleet host. */
 	o.source = RECORD_SOURCE_PSTORE_DMESG;
@@ -72,6 +77,14 @@ int main(int argc, char **argv)
 			continue;
 		}
 		files[0] = "dmesg-ramoops-0";
+		if (file_origin) {
+			o = (struct record_origin)RECORD_ORIGIN_INIT;
+			o.source = RECORD_SOURCE_FILE;
+			o.files = files;
+			o.nfiles = 1;
+			o.collected_time_us = 1763700000000000;
+			files[0] = argv[i];
+		}
 		nr = oops_parse_buffer(text, len, NULL, &reps);
 		for (int k = 0; k < nr; k++) {
 			struct oops_report *r = reps[k];

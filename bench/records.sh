@@ -14,12 +14,16 @@ if ! grep -q 'oops.*\.o' lib/Build.mk; then
 	exit 0
 fi
 make --no-print-directory -s "$O/bench/bin/records" >/dev/null
-B=$O/bench/bin/records
+case $O in /*) B=$O/bench/bin/records ;; *) B=$(pwd)/$O/bench/bin/records ;; esac
 
 ext4=$CORPUS/seeds/cases/ext4-bug.log
 if [ -f "$ext4" ]; then
 	echo "records: ext4-bug.log (target: <= 1228 B with text, <= 400 B without)"
-	"$B" -v "$ext4" | sed 's/^/records:   /'
+	echo "records:  as an agent ships it (pstore, host name, machine id, boot ids, times):"
+	"$B" -v "$ext4" | sed -n 1p | sed 's/^/records:   /'
+	echo "records:  as oopsctl encode writes it (source file, no host identity):"
+	(cd "$(dirname "$ext4")" && "$B" -v -f ext4-bug.log) | sed -n 1p |
+		sed 's/^/records:   /'
 else
 	echo "records: $ext4 absent: the ext4-bug.log figure is skipped"
 fi

@@ -44,6 +44,7 @@ struct rx_peer {
 		uint64_t line, n; /* n messages lost before line `line` */
 	} loss[RX_LOSS_SLOTS];
 	unsigned nloss;
+	bool open; /* the parser has an open report */
 };
 
 struct ncon_rx {
@@ -57,7 +58,7 @@ struct ncon_rx {
 	void *arg;
 
 	struct rx_peer *head, *tail;
-	size_t npeers;
+	size_t npeers, nopen;
 	char *linebuf;
 	size_t linecap;
 
@@ -144,6 +145,8 @@ static void peer_free(struct ncon_rx *rx, struct rx_peer *pe, uint64_t now)
 {
 	oops_parser_finish(pe->p, now);
 	peer_pop(rx, pe);
+	if (pe->open)
+		rx->nopen--;
 	oops_parser_free(pe->p);
 	peer_unlink(rx, pe);
 	ncon_sender_set_user(pe->s, NULL);
@@ -210,8 +213,76 @@ static void peer_arm(struct ncon_rx *rx, struct rx_peer *pe)
 {
 	uint64_t d = oops_parser_deadline(pe->p);
 	uint64_t idle = pe->last_fed + rx->cfg.parser_idle_ms;
+	bool open = d != UINT64_MAX;
+
+	if (open != pe->open) {
+		pe->open = open;
+		if (open)
+			rx->nopen++;
+		else
+			rx->nopen--;
+	}
 
 	ncon_sender_set_deadline(rx->nc, pe->s, d < idle ? d : idle);
+}
+
+/*
+ * Too many reports open at once (each may hold max_report_bytes): complete
+ * the one least recently fed now rather than let memory grow.
+ */
+static void close_one(struct ncon_rx *rx, struct rx_peer *keep, uint64_t now)
+{
+	struct rx_peer *v;
+
+	for (v = rx->tail; v; v = v->prev)
+		if (v->open && v != keep)
+			break;
+	if (v == NULL)
+		return;
+	rx->c.report_evictions++;
+	oops_parser_finish(v->p, now);
+	peer_pop(rx, v);
+	peer_arm(rx, v);
+}
+
+/*
+ * "[%5llu.%06llu] " or "[%5llu.%06llu][%6s] " as the console prints it,
+ * without printf (this runs for every line).  buf holds 64 bytes.
+ */
+static size_t console_prefix(char *buf, uint64_t us, const char *caller)
+{
+	char d[24];
+	uint64_t sec = us / 1000000;
+	unsigned frac = (unsigned)(us % 1000000);
+	size_t n = 0, k = 0, cl;
+
+	do {
+		d[k++] = (char)('0' + sec % 10);
+		sec /= 10;
+	} while (sec);
+	buf[n++] = '[';
+	for (size_t pad = k; pad < 5; pad++)
+		buf[n++] = ' ';
+	while (k)
+		buf[n++] = d[--k];
+	buf[n++] = '.';
+	for (int i = 5; i >= 0; i--) {
+		buf[n + (size_t)i] = (char)('0' + frac % 10);
+		frac /= 10;
+	}
+	n += 6;
+	buf[n++] = ']';
+	if (caller) {
+		cl = strnlen(caller, 15);
+		buf[n++] = '[';
+		for (size_t pad = cl; pad < 6; pad++)
+			buf[n++] = ' ';
+		memcpy(buf + n, caller, cl);
+		n += cl;
+		buf[n++] = ']';
+	}
+	buf[n++] = ' ';
+	return n;
 }
 
 static void on_line(void *arg, struct ncon_sender *s,
@@ -241,23 +312,8 @@ static void on_line(void *arg, struct ncon_sender *s,
 	if (l->lost)
 		note_loss(pe, l->lost);
 	/* Extended lines get the console's own prefixes back. */
-	if (l->usec >= 0) {
-		uint64_t us = (uint64_t)l->usec;
-
-		if (l->caller)
-			n = (size_t)snprintf(rx->linebuf, 64,
-					     "[%5llu.%06llu][%6s] ",
-					     (unsigned long long)(us / 1000000),
-					     (unsigned long long)(us % 1000000),
-					     l->caller);
-		else
-			n = (size_t)snprintf(rx->linebuf, 64,
-					     "[%5llu.%06llu] ",
-					     (unsigned long long)(us / 1000000),
-					     (unsigned long long)(us % 1000000));
-		if (n >= 64)
-			n = 63;
-	}
+	if (l->usec >= 0)
+		n = console_prefix(rx->linebuf, (uint64_t)l->usec, l->caller);
 	if (n + l->len > rx->linecap)
 		n = 0;
 	memcpy(rx->linebuf + n, l->text,
@@ -268,6 +324,8 @@ static void on_line(void *arg, struct ncon_sender *s,
 	pe->last_fed = now;
 	peer_pop(rx, pe);
 	peer_arm(rx, pe);
+	if (rx->nopen > rx->cfg.max_open_reports)
+		close_one(rx, pe, now);
 }
 
 static void on_timer(void *arg, struct ncon_sender *s, uint64_t now)
@@ -528,6 +586,8 @@ struct ncon_rx *ncon_rx_new(struct evloop *loop,
 		rx->cfg.batch = 1024;
 	if (rx->cfg.parser_idle_ms == 0)
 		rx->cfg.parser_idle_ms = 30000;
+	if (rx->cfg.max_open_reports == 0)
+		rx->cfg.max_open_reports = 1024;
 	if (rx->cfg.max_parsers == 0)
 		rx->cfg.max_parsers = CONFIG_MAX_SENDERS;
 	{
@@ -655,6 +715,7 @@ void ncon_rx_get_counters(const struct ncon_rx *rx,
 	c->malformed = c->ncon.malformed;
 	c->lost = c->ncon.lost;
 	c->parsers = rx->npeers;
+	c->open_reports = rx->nopen;
 	if (rx->fd >= 0) {
 		/*
 		 * SO_RXQ_OVFL only reports drops on the next datagram that

@@ -43,6 +43,12 @@ struct ncon_rx_config {
 	 * least recent one is completed early (parser_evictions).
 	 */
 	size_t max_parsers;
+	/*
+	 * Reports open at once (each up to max_report_bytes); default 1024.
+	 * Past it the least recently fed one is completed early
+	 * (report_evictions): memory stays bounded, nothing is dropped.
+	 */
+	size_t max_open_reports;
 	struct ncon_config ncon;
 	struct oops_parser_config parser; /* 0 fields: parser defaults */
 };
@@ -57,6 +63,8 @@ struct ncon_rx_counters {
 	uint64_t lost;		/* messages lost (decoder) */
 	uint64_t parsers;	/* live now */
 	uint64_t parser_evictions; /* parsers finished early (max_parsers) */
+	uint64_t open_reports;	   /* now */
+	uint64_t report_evictions; /* completed early (max_open_reports) */
 	struct ncon_stats ncon;
 };
 

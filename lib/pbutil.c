@@ -15,6 +15,8 @@
  * during decoding; the block is released with plain free() so messages can
  * be freed long after the budget (a stack object) is gone.
  */
+#define PB_MAX_FIELD_NUMBER 536870911u /* 2^29 - 1 */
+
 struct pb_budget {
 	size_t used, max;
 	bool refused; /* an allocation was refused: the budget is spent */
@@ -124,6 +126,20 @@ static int pb_check_depth(const ProtobufCMessage *msg,
 	if (depth > lim->max_depth) {
 		*reason = "nesting";
 		return -E2BIG;
+	}
+	/*
+	 * protobuf-c keeps unknown fields (forward compatibility) but accepts
+	 * field numbers protobuf forbids (0, above 2^29 - 1), which it then
+	 * cannot write back correctly: re-packing such a message yields
+	 * bytes nobody can read.  Refuse them here.
+	 */
+	for (unsigned int i = 0; i < msg->n_unknown_fields; i++) {
+		uint32_t tag = msg->unknown_fields[i].tag;
+
+		if (tag == 0 || tag > PB_MAX_FIELD_NUMBER) {
+			*reason = "malformed";
+			return -EBADMSG;
+		}
 	}
 	for (unsigned int i = 0; i < d->n_fields; i++) {
 		const ProtobufCFieldDescriptor *f = &d->fields[i];

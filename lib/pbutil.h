@@ -45,7 +45,9 @@ void pb_free(ProtobufCMessage *msg);
 
 /*
  * Check an already decoded message against the length and count limits
- * (max_alloc is ignored).  0 or -E2BIG with *reason as for pb_unpack().
+ * (max_alloc is ignored), and its unknown fields for field numbers
+ * protobuf forbids.  0, -E2BIG or -EBADMSG with *reason as for
+ * pb_unpack().
  */
 int pb_check(const ProtobufCMessage *msg, const struct pb_limits *lim,
 	     const char **reason);

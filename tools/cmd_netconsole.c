@@ -113,12 +113,14 @@ static void print_counters(struct nc_cmd *c)
 		" fragments=%" PRIu64 " legacy=%" PRIu64 " lines=%" PRIu64
 		" lost=%" PRIu64 " duplicates=%" PRIu64 " reordered=%" PRIu64
 		" reboots=%" PRIu64 " reports=%" PRIu64 " parsers=%" PRIu64
+		" open_reports=%" PRIu64 " report_evictions=%" PRIu64
 		" buffered_bytes=%" PRIu64 "\n",
 		k.datagrams, k.bytes, k.malformed, k.truncated,
 		k.kernel_drops, k.ncon.senders, k.ncon.evictions,
 		k.ncon.records, k.ncon.fragments, k.ncon.legacy, k.ncon.lines,
 		k.lost, k.ncon.duplicates, k.ncon.reordered, k.ncon.reboots,
-		k.reports, k.parsers, k.ncon.buffered_bytes);
+		k.reports, k.parsers, k.open_reports, k.report_evictions,
+		k.ncon.buffered_bytes);
 }
 
 static void on_stop(struct evloop *loop, int signo, void *arg)

@@ -19,6 +19,7 @@ struct got {
 	uint64_t lost[64];
 	bool corrupted[64];
 	char sender[64][80];
+	int64_t time_us[64];
 	int n;
 };
 
@@ -31,6 +32,7 @@ static void on_report(void *arg, const struct ncon_rx_from *from,
 	g->title[g->n] = strdup(r->title ? r->title : "");
 	g->lost[g->n] = lost;
 	g->corrupted[g->n] = r->corrupted;
+	g->time_us[g->n] = r->time_us;
 	snprintf(g->sender[g->n], sizeof(g->sender[0]), "%s", from->sender);
 	g->n++;
 	oops_report_free(r);
@@ -74,6 +76,8 @@ static void load_dgrams(struct dgrams *g, const char *name)
 }
 
 /* The titles the parser finds in the whole console text. */
+static int64_t want_time[64];
+
 static int console_titles(char ***out)
 {
 	struct oops_report **reps = NULL;
@@ -85,6 +89,8 @@ static int console_titles(char ***out)
 	*out = calloc((size_t)n, sizeof(char *));
 	for (int i = 0; i < n; i++) {
 		(*out)[i] = strdup(reps[i]->title ? reps[i]->title : "");
+		if (i < 64)
+			want_time[i] = reps[i]->time_us;
 		oops_report_free(reps[i]);
 	}
 	free(reps);
@@ -137,6 +143,9 @@ static void test_capture_titles(void **state)
 	for (int i = 0; i < n; i++) {
 		assert_string_equal(g.title[i], want[i]);
 		assert_string_equal(g.sender[i], "10.0.2.15:6665");
+		/* The console prefix rebuilt from usec gives the same time. */
+		assert_true(want_time[i] > 0);
+		assert_int_equal(g.time_us[i], want_time[i]);
 		free(want[i]);
 	}
 	free(want);
@@ -237,6 +246,45 @@ static void test_idle_parser_given_back(void **state)
 	assert_int_equal(c.ncon.buffered_bytes, 0);
 	assert_int_equal(c.ncon.senders, 1);
 	ncon_rx_free(rx);
+}
+
+static void test_open_reports_bounded(void **state)
+{
+	struct got g = { 0 };
+	struct ncon_rx_config cfg = { .max_open_reports = 2 };
+	struct ncon_rx_counters c;
+	const char *msgs[] = {
+		"4,1,1000000,-;BUG: kernel NULL pointer dereference, address: 0000000000000000",
+		"4,2,1000001,-;#PF: supervisor read access in kernel mode",
+		"4,3,1000002,-;RIP: 0010:crashmod_do_null+0x15/0x20 [crashmod]",
+		"4,4,1000003,-;Call Trace:",
+	};
+	struct ncon_rx *rx;
+	int err;
+	char host[32];
+
+	rx = ncon_rx_new(NULL, &cfg, on_report, NULL, &g, &err);
+	assert_non_null(rx);
+	for (int h = 1; h <= 3; h++) {
+		struct ncon_key k;
+
+		snprintf(host, sizeof(host), "10.0.0.%d", h);
+		k = key_of(host, 6665);
+		for (size_t i = 0; i < ARRAY_SIZE(msgs); i++)
+			ncon_rx_input(rx, &k, msgs[i], strlen(msgs[i]),
+				      (uint64_t)h);
+	}
+	/* The third open report completed the least recent one early. */
+	ncon_rx_get_counters(rx, &c);
+	assert_int_equal(c.report_evictions, 1);
+	assert_int_equal(c.open_reports, 2);
+	assert_int_equal(g.n, 1);
+	assert_string_equal(g.sender[0], "10.0.0.1:6665");
+	assert_non_null(strstr(g.title[0], "crashmod_do_null"));
+	ncon_rx_free(rx);
+	/* Nothing is lost: the others complete at the end. */
+	assert_int_equal(g.n, 3);
+	got_free(&g);
 }
 
 static void test_parse_addr(void **state)
@@ -346,6 +394,7 @@ int main(void)
 		cmocka_unit_test(test_capture_loss_marks_report),
 		cmocka_unit_test(test_eviction_completes_report),
 		cmocka_unit_test(test_idle_parser_given_back),
+		cmocka_unit_test(test_open_reports_bounded),
 		cmocka_unit_test(test_parse_addr),
 		cmocka_unit_test(test_socket_dual_stack),
 	};

@@ -576,6 +576,39 @@ static void test_newer_record(void **state)
 }
 
 /*
+ * protobuf-c accepts unknown fields numbered 0 or above 2^29 - 1 but
+ * cannot write them back: such records are refused (found by fuzzing,
+ * tests/fuzz/regress/record/).
+ */
+static void test_forbidden_field_numbers(void **state)
+{
+	static const uint8_t id[] = { 0x0a, 16, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10,
+				      11, 12, 13, 14, 15, 16 };
+	static const uint8_t field0[] = { 0x00, 5 };
+	static const uint8_t big[] = { 0x80, 0x80, 0x80, 0x80, 0x10, 5 };
+	static const uint8_t ok[] = { 0xf8, 0xff, 0xff, 0xff, 0x0f, 5 };
+	Oopsd__CrashRecord *rec;
+	const char *reason;
+	uint8_t buf[64];
+
+	memcpy(buf, id, sizeof(id));
+	memcpy(buf + sizeof(id), field0, sizeof(field0));
+	assert_int_equal(record_unpack(buf, sizeof(id) + sizeof(field0), NULL,
+				       &rec, &reason),
+			 -EBADMSG);
+	memcpy(buf + sizeof(id), big, sizeof(big));
+	assert_int_equal(record_unpack(buf, sizeof(id) + sizeof(big), NULL,
+				       &rec, &reason),
+			 -EBADMSG);
+	/* 2^29 - 1 is the largest field number allowed: kept, ignored. */
+	memcpy(buf + sizeof(id), ok, sizeof(ok));
+	assert_int_equal(record_unpack(buf, sizeof(id) + sizeof(ok), NULL,
+				       &rec, &reason),
+			 0);
+	record_free(rec);
+}
+
+/*
  * Backward compatibility: a record from an older agent that knew only id,
  * title and kind (bytes written by hand) decodes; what it lacks is null
  * or the schema default.
@@ -755,6 +788,7 @@ int main(void)
 		cmocka_unit_test(test_truncated_and_corrupt),
 		cmocka_unit_test(test_newer_record),
 		cmocka_unit_test(test_older_record),
+		cmocka_unit_test(test_forbidden_field_numbers),
 		cmocka_unit_test(test_json),
 		cmocka_unit_test(test_kind_names),
 		cmocka_unit_test(test_fixture_round_trip),
