@@ -1170,10 +1170,10 @@ static int add_raw_items(struct builder *b, bool linked_to_console)
 }
 
 /*
- * console-ramoops when no dmesg record gave anything: the last complete
- * report, else the tail (a hard reset leaves no report).
+ * console-ramoops when no dmesg record gave a report: the last complete
+ * report, else (allow_tail) the tail: a hard reset leaves no report.
  */
-static int add_console_item(struct builder *b, long cf)
+static int add_console_item(struct builder *b, long cf, bool allow_tail)
 {
 	struct pstore_scan *s = b->scan;
 	struct pstore_file *f = &s->files[cf];
@@ -1210,6 +1210,8 @@ static int add_console_item(struct builder *b, long cf)
 		if (out[i] != pick)
 			oops_report_free(out[i]);
 	free(out);
+	if (pick == NULL && !allow_tail)
+		return 0;
 	it = item_new(s);
 	if (it == NULL) {
 		oops_report_free(pick);
@@ -1393,8 +1395,14 @@ int pstore_scan_analyse(struct pstore_scan *s, const struct pstore_options *o)
 	if (s->nitems > 1)
 		qsort(s->items, s->nitems, sizeof(*s->items), cmp_item_time);
 	dmesg_items = s->nitems;
-	if (!any_dmesg_text && console >= 0)
-		rc = add_console_item(&b, console);
+	/*
+	 * No report from dmesg records: the console may hold one (a watchdog
+	 * reset makes no dump).  Its bare tail only stands for a crash when
+	 * there is no dmesg text at all: next to a Shutdown dump, it is the
+	 * end of a clean shutdown.
+	 */
+	if (s->nitems == 0 && console >= 0)
+		rc = add_console_item(&b, console, !any_dmesg_text);
 	if (rc == 0)
 		rc = add_raw_items(&b, s->nitems > dmesg_items);
 	if (rc < 0)

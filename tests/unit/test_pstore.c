@@ -996,7 +996,34 @@ static void test_console_fallback(void **state)
 		pstore_scan_free(s);
 		free(t.s);
 	}
-	/* A dmesg record exists: the console is not used. */
+	/*
+	 * A Shutdown dump (no report) and a console with a report: the
+	 * console's report is the crash.  With a console without a report,
+	 * there is nothing: the tail is the end of a clean shutdown.
+	 */
+	{
+		const char *shut = "Shutdown#1 Part1\n<6>[ 99.000000] reboot: "
+				   "Power down\n";
+		struct sbuf t = { 0 };
+		struct pstore_blob b3[2] = {
+			{ "console-ramoops-0", con.s, con.len, 0, 0 },
+			{ "dmesg-ramoops-0", shut, strlen(shut), 0, 0 },
+		};
+
+		assert_int_equal(pstore_scan_mem(b3, 2, NULL, &s), 0);
+		assert_int_equal(s->nitems, 1);
+		assert_int_equal(s->items[0].source, PSTORE_SRC_CONSOLE);
+		assert_non_null(strstr(s->items[0].text, "third_crash+0x11"));
+		pstore_scan_free(s);
+		noise(&t, 1000000, 40);
+		b3[0].data = t.s;
+		b3[0].len = t.len;
+		assert_int_equal(pstore_scan_mem(b3, 2, NULL, &s), 0);
+		assert_int_equal(s->nitems, 0);
+		pstore_scan_free(s);
+		free(t.s);
+	}
+	/* A dmesg record with a report exists: the console is not used. */
 	{
 		size_t rl;
 		char *rec = dump_record(log, 0, ends[0], "Oops", 1, 1, &rl);
