@@ -33,7 +33,8 @@ struct rx {
 	unsigned drop_first;	/* datagrams ignored at first */
 	bool reject_odd;	/* refuse records whose id's first byte is odd */
 	bool check_truncated;
-	unsigned truncated_seen;
+	unsigned truncated_seen; /* distinct records: retransmissions count once */
+	bool truncated_flag[NREC_MAX];
 	unsigned records_seen;
 };
 
@@ -160,8 +161,15 @@ static void rx_handle(struct ctx *c, const uint8_t *buf, size_t len,
 		Oopsd__CrashRecord *r = m.env->records[i];
 
 		c->rx.records_seen++;
-		if (c->rx.check_truncated && r->crash && r->crash->truncated)
-			c->rx.truncated_seen++;
+		if (c->rx.check_truncated && r->crash && r->crash->truncated) {
+			int j = find_id(c, r->id.data, r->id.len);
+
+			/* A retransmission (the ack was late) is the same record. */
+			if (j >= 0 && !c->rx.truncated_flag[j]) {
+				c->rx.truncated_flag[j] = true;
+				c->rx.truncated_seen++;
+			}
+		}
 		if (c->rx.reject_odd && (r->id.data[0] & 1)) {
 			rej[nrej].data = r->id.data;
 			rej[nrej++].len = r->id.len;
