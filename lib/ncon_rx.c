@@ -17,6 +17,7 @@
 #include "evloop.h"
 #include "log.h"
 #include "ncon_rx.h"
+#include "record.h"
 
 #ifndef SO_RXQ_OVFL
 #define SO_RXQ_OVFL 40
@@ -272,8 +273,10 @@ static size_t console_prefix(char *buf, uint64_t us, const char *caller)
 	}
 	n += 6;
 	buf[n++] = ']';
-	if (caller) {
-		cl = strnlen(caller, 15);
+	/* Only the mainline shapes ("T123", "C3"): the parser knows those. */
+	cl = caller ? strnlen(caller, 15) : 0;
+	if (cl >= 2 && (caller[0] == 'T' || caller[0] == 'C') &&
+	    strspn(caller + 1, "0123456789") == cl - 1) {
 		buf[n++] = '[';
 		for (size_t pad = cl; pad < 6; pad++)
 			buf[n++] = ' ';
@@ -729,4 +732,13 @@ void ncon_rx_get_counters(const struct ncon_rx *rx,
 		    mi[SK_MEMINFO_DROPS] > c->kernel_drops)
 			c->kernel_drops = mi[SK_MEMINFO_DROPS];
 	}
+}
+
+void ncon_rx_record_origin(const struct ncon_rx_from *from, uint64_t lost,
+			   struct record_origin *o)
+{
+	o->source = RECORD_SOURCE_NETCONSOLE;
+	o->sender = from->sender;
+	o->lost_messages = lost;
+	o->complete = lost == 0;
 }

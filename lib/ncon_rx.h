@@ -121,6 +121,15 @@ void ncon_rx_flush(struct ncon_rx *rx, uint64_t now_ms);
 void ncon_rx_get_counters(const struct ncon_rx *rx,
 			  struct ncon_rx_counters *c);
 
+struct record_origin;
+/*
+ * Fill the netconsole part of a record's origin (lib/record.h; start from
+ * RECORD_ORIGIN_INIT): source netconsole, the sender (borrowed from
+ * `from`, valid during the report callback), lost_messages, complete.
+ */
+void ncon_rx_record_origin(const struct ncon_rx_from *from, uint64_t lost,
+			   struct record_origin *o);
+
 /*
  * Parse "ADDR:PORT" / "[V6]:PORT" / ":PORT" / "PORT" into a sockaddr.
  * 0 or -EINVAL.

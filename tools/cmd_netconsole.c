@@ -41,10 +41,7 @@ static void print_record(struct nc_cmd *c, const struct ncon_rx_from *from,
 	const char *reason = NULL;
 	int n;
 
-	o.source = RECORD_SOURCE_NETCONSOLE;
-	o.sender = from->sender;
-	o.lost_messages = lost;
-	o.complete = lost == 0;
+	ncon_rx_record_origin(from, lost, &o);
 	o.collected_time_us = now_realtime_us();
 	n = record_pack_fit(r, &o, c->buf, c->cap);
 	if (n < 0 || record_unpack(c->buf, (size_t)n, NULL, &rec, &reason)) {

@@ -235,6 +235,9 @@ int cmd_pstore(int argc, char **argv)
 	}
 	if (!json)
 		print_stats(s, stdout);
+	else if (s->stats.unreadable || s->stats.bad_names || s->stats.cut ||
+		 s->stats.skipped || s->stats.undecodable || s->stats.garbage)
+		print_stats(s, stderr); /* keep stdout pure JSON Lines */
 	if (status == OOPSCTL_OK && s->nitems == 0)
 		status = OOPSCTL_NONE;
 out:

@@ -287,6 +287,40 @@ static void test_open_reports_bounded(void **state)
 	got_free(&g);
 }
 
+static void test_caller_shapes(void **state)
+{
+	const char *callers[] = { "T42", "C3", "T1@C2", "X" };
+	struct got g = { 0 };
+	struct ncon_rx *rx;
+	char buf[256];
+	int err;
+
+	rx = ncon_rx_new(NULL, NULL, on_report, NULL, &g, &err);
+	for (int h = 0; h < 4; h++) {
+		const char *lines[] = {
+			"BUG: kernel NULL pointer dereference, address: 0000000000000000",
+			"RIP: 0010:crashmod_do_null+0x15/0x20 [crashmod]",
+			"Call Trace:", " kthread+0xe9/0x110",
+			"---[ end trace 0000000000000000 ]---",
+		};
+		struct ncon_key k = key_of("10.0.0.9", 1000 + h);
+
+		for (int i = 0; i < 5; i++) {
+			snprintf(buf, sizeof(buf), "4,%d,%d,-,caller=%s;%s",
+				 i + 1, 1000000 + i, callers[h], lines[i]);
+			ncon_rx_input(rx, &k, buf, strlen(buf), 0);
+		}
+	}
+	ncon_rx_free(rx);
+	/* Mainline and vendor caller shapes alike leave the title intact. */
+	assert_int_equal(g.n, 4);
+	for (int i = 0; i < 4; i++)
+		assert_string_equal(g.title[i], "BUG: unable to handle kernel "
+						"NULL pointer dereference in "
+						"crashmod_do_null");
+	got_free(&g);
+}
+
 static void test_parse_addr(void **state)
 {
 	struct sockaddr_storage ss;
@@ -395,6 +429,7 @@ int main(void)
 		cmocka_unit_test(test_eviction_completes_report),
 		cmocka_unit_test(test_idle_parser_given_back),
 		cmocka_unit_test(test_open_reports_bounded),
+		cmocka_unit_test(test_caller_shapes),
 		cmocka_unit_test(test_parse_addr),
 		cmocka_unit_test(test_socket_dual_stack),
 	};

@@ -455,6 +455,29 @@ static void test_key_files(void **state)
 	test_rmtree(dir);
 }
 
+/* The documented worst-case overheads hold, so an agent can plan a batch. */
+static void test_overhead_bounds(void **state)
+{
+	static uint8_t recs[3][40000], dg[WIRE_UDP_MAX + 1000];
+	uint8_t sid[WIRE_SENDER_ID_MAX];
+	struct wire_key k = test_key(7);
+	struct wire_iov who = { sid, sizeof(sid) }, iov[3];
+	size_t sizes[3] = { 1, 300, 40000 }, payload = 0;
+
+	memset(sid, 0xee, sizeof(sid));
+	for (int i = 0; i < 3; i++) {
+		memset(recs[i], 0x42, sizes[i]);
+		iov[i] = (struct wire_iov){ recs[i], sizes[i] };
+		payload += sizes[i] + WIRE_RECORD_OVERHEAD;
+	}
+	int n = wire_pack_envelope(&who, UINT64_MAX, iov, 3, &k, dg,
+				   sizeof(dg));
+
+	assert_true(n > 0);
+	assert_true((size_t)n <= payload + WIRE_OVERHEAD);
+	assert_true((size_t)n <= wire_envelope_size(&who, iov, 3, &k));
+}
+
 static void test_varint(void **state)
 {
 	static const uint64_t vals[] = { 0, 1, 127, 128, 300, 16383, 16384,
@@ -491,6 +514,7 @@ int main(void)
 		cmocka_unit_test(test_bad_headers),
 		cmocka_unit_test(test_truncated_and_corrupt),
 		cmocka_unit_test(test_key_files),
+		cmocka_unit_test(test_overhead_bounds),
 		cmocka_unit_test(test_varint),
 	};
 
