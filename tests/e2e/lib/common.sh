@@ -98,8 +98,11 @@ e2e_need_root() {
 
 # e2e_need_feature BIN WORD MESSAGE: skip unless `BIN --help` mentions WORD
 # (how a scenario waits for an interface another piece has not landed yet).
+# BIN is a program name in $OOPSD_BIN or a path.
 e2e_need_feature() {
-	"$OOPSD_BIN/$1" --help 2>&1 | grep -q -- "$2" || e2e_skip "$3"
+	local bin=$1
+	case $bin in */*) ;; *) bin=$OOPSD_BIN/$bin;; esac
+	"$bin" --help 2>&1 | grep -q -- "$2" || e2e_skip "$3"
 }
 
 # QUICK=1 skips the slow QEMU scenarios while iterating (never in CI).
