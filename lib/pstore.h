@@ -122,7 +122,7 @@ struct pstore_file {
 	int error;		/* -errno when it could not be read, else 0 */
 	int64_t mtime_us;	/* record time, when the backend knows it */
 	uint64_t size;		/* size of the file */
-	bool cut;		/* larger than max_file_bytes: head + tail kept */
+	bool cut;		/* over max_file_bytes: head + tail kept */
 	char *raw;		/* bytes as read (NUL-terminated) */
 	size_t raw_len;
 
