@@ -258,6 +258,8 @@ static int file_read(int dirfd, struct pstore_file *f, size_t max,
 	*budget -= want;
 	len = head + (size_t)rc;
 	if (len + 1 < want / 2) {
+		/* Never 0 bytes: len <= want, and want + 1 was allocated. */
+		// NOLINTNEXTLINE(clang-analyzer-optin.portability.UnixAPI)
 		char *nb = realloc(buf, len + 1);
 
 		if (nb != NULL)

@@ -1142,6 +1142,8 @@ static int add_raw_items(struct builder *b, bool linked_to_console)
 	for (size_t i = 0; i < s->nfiles; i++) {
 		struct pstore_file *f = &s->files[i];
 		struct pstore_item *it;
+		struct pstore_ecc e;
+		size_t len;
 
 		if (!f->undecodable || linked_to_console)
 			continue;
@@ -1150,16 +1152,19 @@ static int add_raw_items(struct builder *b, bool linked_to_console)
 			return -ENOMEM;
 		it->source = PSTORE_SRC_DMESG;
 		it->undecodable = true;
-		it->text = malloc(f->raw_len + 1);
+		/* The raw bytes as the kernel kept them, ECC trailer aside. */
+		len = f->ecc.present ? pstore_strip_ecc(f->raw, f->raw_len, &e) :
+				       f->raw_len;
+		it->text = malloc(len + 1);
 		if (it->text == NULL)
 			return -ENOMEM;
-		memcpy(it->text, f->raw, f->raw_len);
-		it->text[f->raw_len] = '\0';
-		it->text_len = f->raw_len;
+		memcpy(it->text, f->raw, len);
+		it->text[len] = '\0';
+		it->text_len = len;
 		snprintf(it->first_line, sizeof(it->first_line),
 			 "undecodable %s", f->name);
-		it->key[0] = fnv1a(FNV_SEED1, f->raw, f->raw_len);
-		it->key[1] = fnv1a(FNV_SEED2, f->raw, f->raw_len);
+		it->key[0] = fnv1a(FNV_SEED1, f->raw, len);
+		it->key[1] = fnv1a(FNV_SEED2, f->raw, len);
 		it->parts_expected = 1;
 		it->parts_found = 1;
 		if (item_add_file(it, i) < 0)
