@@ -1093,13 +1093,19 @@ static int build_items(struct builder *b)
 				       !it->report->truncated;
 		}
 	}
-	/* The dump reason: the report at the end of the dump's newest part. */
+	/*
+	 * The dump reason: the report at the end of the dump's newest part
+	 * triggered it.  Only Oops and Panic dumps are triggered by a report:
+	 * a Shutdown, Restart, Halt, Poweroff or Emergency dump ends with
+	 * whatever came last, which did not cause it.
+	 */
 	for (size_t sgi = 0; sgi < b->nsegs; sgi++) {
 		const struct segment *sg = &b->segs[sgi];
 		const char *reason = b->dumps[sg->dump].reason;
 		long last = -1;
 
-		if (!sg->newest)
+		if (!sg->newest || (strcmp(reason, "Oops") != 0 &&
+				    strcmp(reason, "Panic") != 0))
 			continue;
 		for (size_t i = 0; i < b->nreps; i++)
 			if (b->reps[i].seg == sgi)

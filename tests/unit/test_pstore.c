@@ -1024,6 +1024,23 @@ static void test_console_fallback(void **state)
 		pstore_scan_free(s);
 		free(t.s);
 	}
+	/*
+	 * printk.always_kmsg_dump: a clean shutdown dumps the log, which
+	 * holds an earlier oops.  The oops is a record, but the Shutdown
+	 * dump was not its doing: no reason.
+	 */
+	{
+		size_t rl;
+		char *rec = dump_record(log, 0, ends[0] + 500, "Shutdown", 1, 1,
+					&rl);
+		struct pstore_blob b4 = { "dmesg-ramoops-0", rec, rl, 0, 0 };
+
+		assert_int_equal(pstore_scan_mem(&b4, 1, NULL, &s), 0);
+		assert_int_equal(s->nitems, 1);
+		assert_string_equal(s->items[0].reason, "");
+		pstore_scan_free(s);
+		free(rec);
+	}
 	/* A dmesg record with a report exists: the console is not used. */
 	{
 		size_t rl;
