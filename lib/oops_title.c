@@ -516,7 +516,7 @@ static bool stall_anchor(const char *f)
 		"sock_sendmsg", "sock_recvmsg", "netif_receive_skb",
 		"__do_fault", "task_work_run", "__fput", "smp_call_function",
 		"ret_fast_syscall", "rtnetlink_rcv_msg", "nfnetlink_rcv_msg",
-		"genl_rcv_msg", "do_dentry_open", "mmap_region", "compat_ioctl",
+		"do_dentry_open", "mmap_region", "compat_ioctl",
 		NULL,
 	};
 	static const char *const prefix[] = {
@@ -1263,7 +1263,14 @@ static void title_kpanic(struct tstate *t)
 		p = q;
 		while (q < end && is_symc(*q))
 			q++;
-		if (q > p && (q == end || *q == '+' || *q == '.' || *q == ' ')) {
+		/* A bare address names nothing: use the call trace. */
+		bool addr = q - p >= 8;
+
+		for (const char *h = p; addr && h < q; h++)
+			if (!((*h >= '0' && *h <= '9') || (*h >= 'a' && *h <= 'f')))
+				addr = false;
+		if (!addr && q > p &&
+		    (q == end || *q == '+' || *q == '.' || *q == ' ')) {
 			char f[NAME_MAX_LEN];
 			size_t n = (size_t)(q - p);
 
