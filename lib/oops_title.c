@@ -435,8 +435,10 @@ static bool part_match(struct search *s, const struct part *pt,
 	case P_CALLTRACE: {
 		const char *p = t->s, *end = t->s + t->n;
 
+		/* ARM prints "Backtrace:" where others print "Call Trace:". */
 		return oops_has(p, (size_t)(end - p), "Call Trace:") ||
-		       oops_has(p, (size_t)(end - p), "Call trace:");
+		       oops_has(p, (size_t)(end - p), "Call trace:") ||
+		       oops_starts(p, (size_t)(end - p), "Backtrace:");
 	}
 	case P_LINE:
 		return line_has_any(t, pt->needle);
