@@ -786,6 +786,24 @@ static void test_erst_missing_and_duplicate(void **state)
 	assert_non_null(it);
 	assert_int_equal(it->parts_duplicate, 1);
 	assert_int_equal(it->parts_found, 1);
+	/* ... and said in the record. */
+	{
+		struct pstore_record pr;
+		static uint8_t buf[1 << 18];
+		Oopsd__CrashRecord *r = NULL;
+		const char *why;
+		int n;
+
+		assert_int_equal(pstore_item_record(s, (size_t)(it - s->items),
+						    &pr), 0);
+		n = record_pack_fit(pr.report, &pr.origin, buf, sizeof(buf));
+		assert_true(n > 0);
+		assert_int_equal(record_unpack(buf, (size_t)n, NULL, &r, &why), 0);
+		assert_true(r->origin->has_parts_duplicate);
+		assert_int_equal(r->origin->parts_duplicate, 1);
+		record_free(r);
+		pstore_record_release(&pr);
+	}
 	pstore_scan_free(s);
 	mp_free(&m);
 	free(log);
