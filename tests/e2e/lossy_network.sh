@@ -128,7 +128,12 @@ sed -e "s|^kmsg_path = .*|kmsg_path = $E2E_TMP/kmsg2|" \
 	-e "s|^spool_dir = .*|spool_dir = $full/spool|" \
 	"$E2E_TMP/agent.conf" > "$E2E_TMP/agent2.conf"
 agent_start "$E2E_TMP/agent2.conf"
-sleep 3	# the agent meets the full disk
+# Wait until the agent met the full disk with every new record (20 kmsg
+# reports, 2 from pstore).
+full_disk_met() {
+	[ "$(e2e_agent_status "$AGENT_DIR" spool_write_errors)" -ge $((N2 + 2)) ] 2>/dev/null
+}
+e2e_wait_for 60 full_disk_met || e2e_fail "the agent did not report spool write errors"
 stored=$(e2e_stored_count)
 e2e_log "disk full: $stored stored, spool_write_errors $(e2e_agent_status "$AGENT_DIR" spool_write_errors), memory_queue $(e2e_agent_status "$AGENT_DIR" memory_queue)"
 rm -f "$full/filler"
