@@ -28,10 +28,10 @@ static void pstore_usage(FILE *out)
 		"Print the crash records in a pstore directory (default %s):\n"
 		"one per distinct report of the crashed boot, with the files\n"
 		"it came from.  Nothing is removed.\n\n"
-		"  -d, --dir DIR     read DIR (a copy of /sys/fs/pstore works)\n"
-		"  -j, --json        JSON Lines: the `oopsctl decode` fields and\n"
-		"                    pstore_files, parts_missing, parts_duplicate,\n"
-		"                    acked, key\n"
+		"  -d, --dir DIR     read DIR (a copy of /sys/fs/pstore too)\n"
+		"  -j, --json        JSON Lines: `oopsctl decode` fields and\n"
+		"                    pstore_files, parts_missing, undecodable,\n"
+		"                    console_tail, ecc, acked, key\n"
 		"  -s, --state FILE  mark records the agent already had\n"
 		"                    acknowledged (its pstore state file)\n"
 		"  -h, --help        this help\n\n"
@@ -53,7 +53,6 @@ static void pstore_json_extra(const struct pstore_scan *s,
 		json_str(j, s->files[it->files[i]].name);
 	json_arr_end(j);
 	json_kuint(j, "parts_missing", it->parts_missing);
-	json_kuint(j, "parts_duplicate", it->parts_duplicate);
 	json_kbool(j, "undecodable", it->undecodable);
 	json_kbool(j, "console_tail", it->console_tail);
 	json_kbool(j, "ecc", it->ecc.present);
