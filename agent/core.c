@@ -413,6 +413,7 @@ int agent_open(struct agent *a, struct agent_config *cfg,
 		return -ENOMEM;
 
 	sc.max_datagram = cfg->max_datagram;
+	sc.collector_name = cfg->collector;
 	sc.key = &a->key;
 	sc.rto_min_ms = cfg->retry_min;
 	sc.rto_max_ms = cfg->retry_max;

@@ -45,6 +45,7 @@ struct ship {
 	struct spool *spool;
 	struct ship_config cfg;
 	int fd;			  /* UDP */
+	bool connected;		  /* fd connected to the peer */
 	struct transport_nl *nl;  /* netlink */
 	uint64_t next_wire_seq;
 	uint64_t cursor;	  /* highest spool seq handed to a flight */
@@ -83,6 +84,15 @@ static int ship_send_raw(struct ship *s, const uint8_t *buf, size_t len)
 {
 	if (s->nl != NULL)
 		return transport_nl_send(s->nl, s->cfg.peer.portid, buf, len);
+	/* Not connected yet (no route at start-up, network not up): try
+	 * again now; until it works every send counts as an error. */
+	if (!s->connected) {
+		if (connect(s->fd, (const struct sockaddr *)&s->cfg.peer.ss,
+			    s->cfg.peer.sslen) < 0)
+			return -errno;
+		s->connected = true;
+		log_info("ship: collector reachable again");
+	}
 	for (;;) {
 		if (send(s->fd, buf, len, 0) >= 0)
 			return 0;
@@ -462,6 +472,21 @@ struct ship *ship_new(struct evloop *loop, struct spool *spool,
 		fd = transport_nl_fd(s->nl);
 	} else {
 		rc = transport_udp_connect(&cfg->peer);
+		if (rc == -ENETUNREACH || rc == -EHOSTUNREACH ||
+		    rc == -EADDRNOTAVAIL || rc == -ENETDOWN) {
+			/* No route yet: a daemon started early in the boot.
+			 * Keep an unconnected socket and connect later. */
+			log_warnx("collector %s: %s; will retry",
+				  cfg->collector_name ? cfg->collector_name : "",
+				  strerror(-rc));
+			rc = socket(cfg->peer.ss.ss_family,
+				    SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+				    0);
+			if (rc < 0)
+				rc = -errno;
+		} else if (rc >= 0) {
+			s->connected = true;
+		}
 		if (rc < 0)
 			goto fail;
 		fd = s->fd = rc;

@@ -32,6 +32,7 @@ struct ship;
 
 struct ship_config {
 	struct transport_addr peer;
+	const char *collector_name; /* for log lines; may be NULL */
 	size_t max_datagram;	  /* bytes, >= 512 */
 	const struct wire_key *key; /* NULL or empty: no tags */
 	uint8_t sender_id[WIRE_SENDER_ID_MAX];

@@ -5,10 +5,13 @@
  * counts distinct record ids.  It stores nothing, so it measures the
  * agent, not a database.
  *
- *   ackrecv ADDR [--key FILE] [--ids FILE] [--drop N]
+ *   ackrecv ADDR [--key FILE] [--ack-key FILE] [--ids FILE] [--out FILE]
+ *           [--drop N]
  *
  * ADDR is udp://HOST:PORT or netlink:PORTID.  --drop ignores the first N
- * datagrams (loss).  --ids appends each newly seen record id (hex) to FILE.
+ * datagrams (loss).  --key checks tags and signs acks; --ack-key signs
+ * acks with another key (a receiver that is not the agent's collector).
+ * --out appends each new record, length-delimited (`oopsctl decode`).  --ids appends each newly seen record id (hex) to FILE.
  * On SIGTERM/SIGINT it prints "datagrams N records N distinct N bad N".
  */
 #include <errno.h>
@@ -30,9 +33,9 @@
 struct rx {
 	int fd;
 	struct transport_nl *nl;
-	struct wire_key key;
+	struct wire_key key, ack_key;
 	unsigned long drop;
-	FILE *ids;
+	FILE *ids, *out;
 	uint8_t (*seen)[RECORD_ID_LEN]; /* open addressing on the id */
 	unsigned long datagrams, records, distinct, bad;
 };
@@ -54,6 +57,25 @@ static bool seen_add(struct rx *r, const uint8_t *id)
 		}
 	}
 	return false;
+}
+
+/* varint length + the record, as `oopsctl encode` writes them. */
+static void write_record(FILE *f, const Oopsd__CrashRecord *rec)
+{
+	size_t n = oopsd__crash_record__get_packed_size(rec);
+	uint8_t *buf = malloc(n + 10);
+	size_t k = 0, v = n;
+
+	if (buf == NULL)
+		return;
+	do {
+		buf[k++] = (uint8_t)((v & 0x7f) | (v > 0x7f ? 0x80 : 0));
+		v >>= 7;
+	} while (v);
+	oopsd__crash_record__pack(rec, buf + k);
+	fwrite(buf, 1, k + n, f);
+	fflush(f);
+	free(buf);
 }
 
 static void handle(struct rx *r, const uint8_t *buf, size_t len,
@@ -96,11 +118,14 @@ static void handle(struct rx *r, const uint8_t *buf, size_t len,
 				fprintf(r->ids, "%s\n", hex);
 				fflush(r->ids);
 			}
+			if (r->out)
+				write_record(r->out, m.env->records[i]);
 		}
 		ids[n].data = id->data;
 		ids[n++].len = id->len;
 	}
-	olen = wire_pack_ack(m.seq, ids, n, NULL, 0, NULL, &r->key, out,
+	olen = wire_pack_ack(m.seq, ids, n, NULL, 0, NULL,
+			     r->ack_key.len ? &r->ack_key : &r->key, out,
 			     sizeof(out));
 	if (olen > 0) {
 		if (r->nl)
@@ -164,8 +189,17 @@ int main(int argc, char **argv)
 					strerror(-rc));
 				return 2;
 			}
+		} else if (strcmp(argv[i], "--ack-key") == 0) {
+			rc = wire_key_load(argv[i + 1], &r.ack_key);
+			if (rc < 0) {
+				fprintf(stderr, "ackrecv: ack key: %s\n",
+					strerror(-rc));
+				return 2;
+			}
 		} else if (strcmp(argv[i], "--ids") == 0) {
 			r.ids = fopen(argv[i + 1], "a");
+		} else if (strcmp(argv[i], "--out") == 0) {
+			r.out = fopen(argv[i + 1], "ab");
 		} else if (strcmp(argv[i], "--drop") == 0) {
 			r.drop = strtoul(argv[i + 1], NULL, 10);
 		}
@@ -205,6 +239,8 @@ int main(int argc, char **argv)
 		close(r.fd);
 	if (r.ids)
 		fclose(r.ids);
+	if (r.out)
+		fclose(r.out);
 	free(r.seen);
 	return 0;
 }

@@ -284,17 +284,18 @@ int main(int argc, char **argv)
 	}
 	while (!b.fire && b.nacked < b.n) {
 		struct pollfd pfd = { .fd = b.fd, .events = POLLIN };
-		uint64_t now = mono_ms();
+		uint64_t now;
 
 		if (mono_s() - t0 > limit_s)
 			break;
 		if (fill(&b) < 0)
 			return 1;
+		now = mono_ms();
 		/* Retransmit what waited too long. */
 		for (uint64_t i = 0; i < b.w; i++) {
 			struct slot *s = &b.slots[i];
 
-			if (s->busy && now - s->sent_ms >= b.rexmit_ms) {
+			if (s->busy && now >= s->sent_ms + b.rexmit_ms) {
 				b.retransmits++;
 				if (send_slot(&b, s) < 0)
 					return 1;

@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <malloc.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
@@ -270,6 +271,16 @@ static void on_usr1(struct evloop *loop, int signo, void *arg)
 	status_write(co, true);
 }
 
+static void on_hup(struct evloop *loop, int signo, void *arg)
+{
+	struct collector *co = arg;
+
+	/* Nothing to re-read; apply retention now rather than within the
+	 * minute. */
+	retention(co);
+	status_write(co, true);
+}
+
 static int open_status(struct collector *co)
 {
 	char *slash;
@@ -399,6 +410,10 @@ int main(int argc, char **argv)
 	if (!opts.verbose)
 		log_set_level((enum log_level)level);
 	signal(SIGPIPE, SIG_IGN);
+	/* Every batch allocates and frees the same few MiB; keep them
+	 * rather than give them back to the kernel each time. */
+	mallopt(M_TRIM_THRESHOLD, 64 << 20);
+	mallopt(M_MMAP_THRESHOLD, 4 << 20);
 	co.cfg = &cfg;
 	co.udp_fd = -1;
 	co.started_us = now_realtime_us();
@@ -445,6 +460,7 @@ int main(int argc, char **argv)
 	evloop_on_signal(co.loop, SIGTERM, on_stop, &co);
 	evloop_on_signal(co.loop, SIGINT, on_stop, &co);
 	evloop_on_signal(co.loop, SIGUSR1, on_usr1, &co);
+	evloop_on_signal(co.loop, SIGHUP, on_hup, &co);
 	ev_timer_init(&co.tick, on_tick, &co);
 	evloop_timer_arm(co.loop, &co.tick, evloop_now_ms() + TICK_MS);
 	retention(&co);

@@ -621,7 +621,9 @@ static int append(struct oops_parser *p, struct oops_open *o, const char *s,
 		o->text = t;
 		o->cap = nc;
 	}
-	memcpy(o->text + o->len, s, n);
+	/* A NUL from a damaged log would end the text early for C callers. */
+	for (size_t i = 0; i < n; i++)
+		o->text[o->len + i] = s[i] ? s[i] : ' ';
 	o->len += n;
 	o->text[o->len++] = '\n';
 	return 0;

@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "oops.h"
 
@@ -41,10 +42,44 @@ void oops_line_parse(const char *s, size_t n, struct oops_line *l);
 bool oops_line_same_ctx(const struct oops_line *a, enum oops_ctx_type t,
 			const char *id);
 
-/* Byte-string helpers over (pointer, length) lines. */
-const char *oops_memstr(const char *s, size_t n, const char *needle);
-bool oops_has(const char *s, size_t n, const char *needle);
-bool oops_starts(const char *s, size_t n, const char *prefix);
+/*
+ * Byte-string helpers over (pointer, length) lines.  Inline so that the
+ * length of a literal needle folds to a constant; the search is memchr()
+ * for the first byte then memcmp(), which beats memmem() on short lines.
+ */
+static inline const char *oops_memstr(const char *s, size_t n,
+				      const char *needle)
+{
+	size_t m = strlen(needle);
+	const char *p = s, *last;
+
+	if (m == 0)
+		return s;
+	if (m > n)
+		return NULL;
+	last = s + n - m;
+	while (p <= last) {
+		p = memchr(p, needle[0], (size_t)(last - p) + 1);
+		if (p == NULL)
+			return NULL;
+		if (memcmp(p + 1, needle + 1, m - 1) == 0)
+			return p;
+		p++;
+	}
+	return NULL;
+}
+
+static inline bool oops_has(const char *s, size_t n, const char *needle)
+{
+	return oops_memstr(s, n, needle) != NULL;
+}
+
+static inline bool oops_starts(const char *s, size_t n, const char *prefix)
+{
+	size_t m = strlen(prefix);
+
+	return n >= m && memcmp(s, prefix, m) == 0;
+}
 
 /* -------------------------------------------------------------- headers -- */
 

@@ -14,29 +14,6 @@
 
 #include "oops_internal.h"
 
-const char *oops_memstr(const char *s, size_t n, const char *needle)
-{
-	size_t m = strlen(needle);
-
-	if (m == 0)
-		return s;
-	if (m > n)
-		return NULL;
-	return memmem(s, n, needle, m);
-}
-
-bool oops_has(const char *s, size_t n, const char *needle)
-{
-	return oops_memstr(s, n, needle) != NULL;
-}
-
-bool oops_starts(const char *s, size_t n, const char *prefix)
-{
-	size_t m = strlen(prefix);
-
-	return n >= m && memcmp(s, prefix, m) == 0;
-}
-
 static bool is_digit(char c)
 {
 	return c >= '0' && c <= '9';

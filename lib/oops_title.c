@@ -50,6 +50,7 @@ struct search {
 	const char *const *extra; /* per-kind extra skip substrings */
 	struct cand c[MAX_CAND];
 	size_t nc;
+	size_t want; /* stop once this many candidates are found */
 	bool fault_injection;
 };
 
@@ -397,14 +398,14 @@ static void run_parts(struct search *s, const struct part *parts)
 	size_t i = 0, pi = 0;
 
 	s->nc = 0;
-	while (parts[pi].kind != P_END) {
+	while (parts[pi].kind != P_END && s->nc < s->want) {
 		const struct part *pt = &parts[pi];
 
 		if (pt->kind == P_PARSE) {
 			const struct part *next = &parts[pi + 1];
 			bool moved = false;
 
-			for (; i < s->n; i++) {
+			for (; i < s->n && s->nc < s->want; i++) {
 				const struct oops_tline *t = &s->l[i];
 
 				if (stack_start(t)) {
@@ -530,6 +531,8 @@ static bool guilty(struct search *s, const struct part *parts,
 	for (int k = 0; k < 2 && f == NULL; k++) {
 		if (lists[k] == NULL)
 			continue;
+		/* The first frame is enough unless a rule walks the stack. */
+		s->want = ex == EX_FIRST ? 1 : MAX_CAND;
 		run_parts(s, lists[k]);
 		if (ex == EX_STALL)
 			f = extract_stall(s);
@@ -1931,10 +1934,16 @@ void oops_title_normalize(char *t, size_t size)
 	size_t o = 0;
 	bool space = true;
 
-	for (size_t k = 0; k < sizeof(steps) / sizeof(steps[0]); k++)
+	bool digits = strpbrk(t, "0123456789") != NULL;
+
+	for (size_t k = 0; k < sizeof(steps) / sizeof(steps[0]); k++) {
+		/* Every step but the first rewrites digits. */
+		if (k == 0 ? strstr(t, "syz") == NULL : !digits)
+			continue;
 		for (int guard = 0; guard < 16 && pass(t, size, steps[k]);
 		     guard++)
 			;
+	}
 	/* Sanitise: 120 bytes, tabs to spaces, no control/non-ASCII. */
 	if (strlen(t) > 120)
 		t[120] = '\0';

@@ -189,7 +189,7 @@ static int file_read(int dirfd, struct pstore_file *f, size_t max,
 		     size_t *budget)
 {
 	struct stat st;
-	size_t len, head = 0;
+	size_t len, want, head = 0;
 	char *buf;
 	int fd, rc;
 
@@ -213,6 +213,7 @@ static int file_read(int dirfd, struct pstore_file *f, size_t max,
 		rc = -EFBIG;
 		goto out;
 	}
+	want = len;
 	buf = malloc(len + 1);
 	if (buf == NULL) {
 		rc = -ENOMEM;
@@ -249,11 +250,24 @@ static int file_read(int dirfd, struct pstore_file *f, size_t max,
 		free(buf);
 		goto out;
 	}
+	/*
+	 * The budget is charged with what was allocated, not with what was
+	 * kept: a sparse file of gigabytes keeps a few lines of its tail but
+	 * cost a max_file_bytes buffer.  Give back what was not used.
+	 */
+	*budget -= want;
 	len = head + (size_t)rc;
+	if (len + 1 < want / 2) {
+		/* Never 0 bytes: len <= want, and want + 1 was allocated. */
+		// NOLINTNEXTLINE(clang-analyzer-optin.portability.UnixAPI)
+		char *nb = realloc(buf, len + 1);
+
+		if (nb != NULL)
+			buf = nb;
+	}
 	buf[len] = '\0';
 	f->raw = buf;
 	f->raw_len = len;
-	*budget -= len;
 	rc = 0;
 out:
 	close(fd);

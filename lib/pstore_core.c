@@ -1093,13 +1093,19 @@ static int build_items(struct builder *b)
 				       !it->report->truncated;
 		}
 	}
-	/* The dump reason: the report at the end of the dump's newest part. */
+	/*
+	 * The dump reason: the report at the end of the dump's newest part
+	 * triggered it.  Only Oops and Panic dumps are triggered by a report:
+	 * a Shutdown, Restart, Halt, Poweroff or Emergency dump ends with
+	 * whatever came last, which did not cause it.
+	 */
 	for (size_t sgi = 0; sgi < b->nsegs; sgi++) {
 		const struct segment *sg = &b->segs[sgi];
 		const char *reason = b->dumps[sg->dump].reason;
 		long last = -1;
 
-		if (!sg->newest)
+		if (!sg->newest || (strcmp(reason, "Oops") != 0 &&
+				    strcmp(reason, "Panic") != 0))
 			continue;
 		for (size_t i = 0; i < b->nreps; i++)
 			if (b->reps[i].seg == sgi)
@@ -1142,6 +1148,8 @@ static int add_raw_items(struct builder *b, bool linked_to_console)
 	for (size_t i = 0; i < s->nfiles; i++) {
 		struct pstore_file *f = &s->files[i];
 		struct pstore_item *it;
+		struct pstore_ecc e;
+		size_t len;
 
 		if (!f->undecodable || linked_to_console)
 			continue;
@@ -1150,16 +1158,19 @@ static int add_raw_items(struct builder *b, bool linked_to_console)
 			return -ENOMEM;
 		it->source = PSTORE_SRC_DMESG;
 		it->undecodable = true;
-		it->text = malloc(f->raw_len + 1);
+		/* The raw bytes as the kernel kept them, ECC trailer aside. */
+		len = f->ecc.present ? pstore_strip_ecc(f->raw, f->raw_len, &e) :
+				       f->raw_len;
+		it->text = malloc(len + 1);
 		if (it->text == NULL)
 			return -ENOMEM;
-		memcpy(it->text, f->raw, f->raw_len);
-		it->text[f->raw_len] = '\0';
-		it->text_len = f->raw_len;
+		memcpy(it->text, f->raw, len);
+		it->text[len] = '\0';
+		it->text_len = len;
 		snprintf(it->first_line, sizeof(it->first_line),
 			 "undecodable %s", f->name);
-		it->key[0] = fnv1a(FNV_SEED1, f->raw, f->raw_len);
-		it->key[1] = fnv1a(FNV_SEED2, f->raw, f->raw_len);
+		it->key[0] = fnv1a(FNV_SEED1, f->raw, len);
+		it->key[1] = fnv1a(FNV_SEED2, f->raw, len);
 		it->parts_expected = 1;
 		it->parts_found = 1;
 		if (item_add_file(it, i) < 0)

@@ -39,6 +39,7 @@ int pstore_item_record(const struct pstore_scan *s, size_t idx,
 	o->reason = it->reason[0] ? it->reason : NULL;
 	o->parts_expected = it->parts_expected;
 	o->parts_found = it->parts_found;
+	o->parts_duplicate = it->parts_duplicate;
 	o->complete = it->complete;
 	o->decompressed_by = it->decompressed_by;
 	o->ecc_corrected = it->ecc.corrected;

@@ -256,6 +256,8 @@ static int record_pack_text(const struct oops_report *r, const struct record_ori
 	origin.ecc_unrecoverable = o->ecc_unrecoverable;
 	origin.attachments = (char **)o->attachments;
 	origin.n_attachments = o->attachments ? o->nattachments : 0;
+	origin.has_parts_duplicate = o->parts_duplicate != 0;
+	origin.parts_duplicate = o->parts_duplicate;
 	rec.origin = &origin;
 
 	rec.has_crash_time_us = o->crash_time_us >= 0;
@@ -678,6 +680,7 @@ static void record_json_origin(const Oopsd__CrashRecord *rec, struct json *j)
 	json_kuint(j, "lost_messages", o->lost_messages);
 	json_kuint(j, "ecc_corrected", o->ecc_corrected);
 	json_kuint(j, "ecc_unrecoverable", o->ecc_unrecoverable);
+	json_kuint(j, "parts_duplicate", o->parts_duplicate);
 	json_kstrs(j, "attachments", o->attachments, o->n_attachments);
 }
 

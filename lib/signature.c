@@ -210,6 +210,52 @@ static const char *const sig_plumbing[] = {
 	"print_circular_bug", "check_noncircular", "check_prev_add",
 	"validate_chain", "__lock_acquire", "lock_acquire",
 	"print_usage_bug", "mark_lock", "valid_state",
+	"register_lock_class", "lockdep_init_map_type", "fixup_bug",
+	"__kasan_check_read", "__kasan_check_write", "kasan_check_read",
+	"kasan_check_write", "should_fail", "should_fail_ex",
+	"__should_failslab", "should_failslab", "should_fail_alloc_page",
+	"debug_print_object", "refcount_warn_saturate", "print_other_cpu_stall",
+	"print_cpu_stall_info", "rcu_check_callbacks", "rcu_pending",
+	"update_process_times", "tick_sched_handle", "tick_sched_timer",
+	"tick_sched_do_timer", "tick_nohz_handler", "__hrtimer_run_queues",
+	"hrtimer_interrupt", "local_apic_timer_interrupt",
+	"smp_apic_timer_interrupt", "apic_timer_interrupt",
+	"__sysvec_apic_timer_interrupt", "sysvec_apic_timer_interrupt",
+	"asm_sysvec_apic_timer_interrupt", "irq_exit", "irq_exit_rcu",
+	"__irq_exit_rcu",
+	"dump_backtrace", "arch_stack_walk",
+	/* Sleeping and locking primitives: a hung task or a lockup sits in
+	 * them whatever the bug; the callers tell bugs apart. */
+	"__switch_to", "__switch_to_asm", "context_switch", "__schedule",
+	"schedule", "schedule_timeout",
+	"schedule_preempt_disabled", "schedule_hrtimeout_range",
+	"schedule_hrtimeout_range_clock", "io_schedule", "io_schedule_timeout",
+	"__wait_for_common", "wait_for_common", "do_wait_for_common",
+	"wait_for_completion", "wait_for_completion_timeout",
+	"wait_for_completion_killable", "wait_for_completion_interruptible",
+	"wait_for_completion_io", "__mutex_lock", "__mutex_lock_common",
+	"__mutex_lock_slowpath", "mutex_lock", "mutex_lock_nested",
+	"mutex_lock_killable", "mutex_lock_interruptible",
+	"mutex_lock_io_nested", "rwsem_down_read_slowpath",
+	"rwsem_down_write_slowpath", "__down_read", "__down_write",
+	"down_read", "down_write", "down_read_killable", "down_write_killable",
+	"__down", "__down_common", "down", "rt_mutex_slowlock",
+	"__wait_on_bit", "out_of_line_wait_on_bit", "bit_wait", "bit_wait_io",
+	"_raw_spin_lock", "_raw_spin_lock_irq", "_raw_spin_lock_irqsave",
+	"_raw_spin_lock_bh", "_raw_read_lock", "_raw_write_lock",
+	"_raw_read_lock_bh", "_raw_write_lock_bh", "_raw_write_lock_irq",
+	"do_raw_spin_lock", "queued_spin_lock_slowpath",
+	"native_queued_spin_lock_slowpath", "__pv_queued_spin_lock_slowpath",
+	/* Generic entry and thread context: the same for every bug, and
+	 * renamed between kernel versions. */
+	"entry_SYSCALL_64", "entry_SYSCALL_64_after_hwframe",
+	"entry_SYSCALL_64_fastpath", "entry_SYSCALL_64_safe_stack",
+	"do_syscall_64", "do_syscall_x64", "x64_sys_call", "do_fast_syscall_32",
+	"entry_SYSENTER_compat_after_hwframe", "ret_from_fork",
+	"ret_from_fork_asm", "ret_from_fork_kernel", "kthread",
+	"worker_thread", "process_one_work", "invoke_syscall",
+	"el0_svc_common", "do_el0_svc", "el0_svc", "el0t_64_sync_handler",
+	"el0t_64_sync",
 };
 
 static const char *const sig_plumbing_prefix[] = {
@@ -254,10 +300,31 @@ size_t sig_pc_function(const char *pc, const char **fn)
 	return (size_t)(plus - start);
 }
 
+/*
+ * Syscall entry points are named per architecture (__x64_sys_ioctl,
+ * __arm64_sys_ioctl): hashed as "sys_ioctl" so one bug reached through a
+ * system call has one signature on every architecture.
+ */
+static const char *const sig_syscall_prefix[] = {
+	"__x64_sys_", "__ia32_sys_", "__x32_compat_sys_", "__ia32_compat_sys_",
+	"__arm64_sys_", "__arm64_compat_sys_", "__riscv_sys_", "__se_sys_",
+	"__do_sys_", "__s390x_sys_", "sys_",
+};
+
 static uint64_t sig_hash_frame(uint64_t h, const char *fn, size_t n,
 			       const char *module)
 {
 	h = sig_fnv1a64(h, "\n", 1);
+	for (size_t i = 0; i < ARRAY_SIZE(sig_syscall_prefix); i++) {
+		size_t pl = strlen(sig_syscall_prefix[i]);
+
+		if (n > pl && memcmp(fn, sig_syscall_prefix[i], pl) == 0) {
+			h = sig_fnv1a64(h, "sys_", 4);
+			fn += pl;
+			n -= pl;
+			break;
+		}
+	}
 	h = sig_fnv1a64(h, fn, n);
 	if (module && module[0]) {
 		h = sig_fnv1a64(h, " [", 2);

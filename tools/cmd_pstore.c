@@ -30,8 +30,8 @@ static void pstore_usage(FILE *out)
 		"it came from.  Nothing is removed.\n\n"
 		"  -d, --dir DIR     read DIR (a copy of /sys/fs/pstore works)\n"
 		"  -j, --json        JSON Lines: the `oopsctl decode` fields and\n"
-		"                    pstore_files, parts_missing, parts_duplicate,\n"
-		"                    acked, key\n"
+		"                    pstore_files, parts_missing, undecodable,\n"
+		"                    console_tail, ecc, acked, key\n"
 		"  -s, --state FILE  mark records the agent already had\n"
 		"                    acknowledged (its pstore state file)\n"
 		"  -h, --help        this help\n\n"
@@ -53,7 +53,6 @@ static void pstore_json_extra(const struct pstore_scan *s,
 		json_str(j, s->files[it->files[i]].name);
 	json_arr_end(j);
 	json_kuint(j, "parts_missing", it->parts_missing);
-	json_kuint(j, "parts_duplicate", it->parts_duplicate);
 	json_kbool(j, "undecodable", it->undecodable);
 	json_kbool(j, "console_tail", it->console_tail);
 	json_kbool(j, "ecc", it->ecc.present);
@@ -235,6 +234,9 @@ int cmd_pstore(int argc, char **argv)
 	}
 	if (!json)
 		print_stats(s, stdout);
+	else if (s->stats.unreadable || s->stats.bad_names || s->stats.cut ||
+		 s->stats.skipped || s->stats.undecodable || s->stats.garbage)
+		print_stats(s, stderr); /* keep stdout pure JSON Lines */
 	if (status == OOPSCTL_OK && s->nitems == 0)
 		status = OOPSCTL_NONE;
 out:

@@ -12,12 +12,27 @@ t0=$(date +%s)
 	e2e_fail "flood did not run"
 "$BLAST" -n 10 -k 1 -w 10 -r 200 -t 20 -s 32 -b 127.0.0.3 "$COLL_URL" ||
 	e2e_fail "the quiet machine's records were not all acknowledged"
-coll_wait_stat received 20010 10 || e2e_fail "flood not received: $(coll_stat received)"
+# The kernel may drop part of a fire-and-forget flood; wait until what
+# arrived has been counted (the counter stops moving).
+last=-1
+settled() {
+	local now
+	now=$(coll_stat received)
+	[ "$now" -eq "$last" ] && return 0
+	last=$now
+	sleep 1.1
+	return 1
+}
+e2e_wait_for 30 settled || e2e_fail "received never settled"
+received=$(coll_stat received)
+[ "$received" -ge 5000 ] || e2e_fail "only $received records of the flood arrived"
 secs=$(( $(date +%s) - t0 + 2 ))
 stored=$(coll_stat stored)
 limited=$(coll_stat rate_limited)
-# The flood may store its burst plus one record a second.
+# The flood may store its burst plus one record a second; the quiet
+# machine its 10.
 max=$((20 + secs + 10))
 [ "$stored" -le "$max" ] || e2e_fail "flood not held: $stored stored (max $max)"
-[ "$limited" -ge $((20000 - max)) ] || e2e_fail "rate_limited $limited"
+[ "$limited" -ge $((received - max - $(coll_stat duplicates))) ] ||
+	e2e_fail "rate_limited $limited of $received received"
 e2e_log "ok: $stored stored, $limited held back by the rate limit"

@@ -89,4 +89,20 @@ if [ -d $D/pstore ]; then
 	# shellcheck disable=SC2046
 	add pstore $(find $D/pstore -type f ! -name README.md | head -n 200)
 fi
+# Whole captured directories as fuzz_pstore images ("@@ NAME" + bytes per
+# file); a big file keeps its header line and its newest 12000 bytes (the
+# crashes), so an image stays under the 64 KiB cut.
+for dir in $D/qemu/pstore-*; do
+	[ -d "$dir" ] || continue
+	for f in "$dir"/*; do
+		printf '@@ %s\n' "$(basename "$f")"
+		if [ "$(wc -c < "$f")" -gt 12000 ]; then
+			head -n 1 "$f"
+			tail -c 12000 "$f" | tail -n +2
+		else
+			cat "$f"
+		fi
+		printf '\n'
+	done | add_text pstore
+done
 exit 0

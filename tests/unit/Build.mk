@@ -10,3 +10,6 @@ tests-y += test_oops
 tests-$(CONFIG_COLLECTOR) += test_collector_ingest test_collector_ratelimit
 tests-$(CONFIG_PSTORE) += test_pstore
 tests-$(CONFIG_AGENT) += test_agent_ship
+tests-y += test_limits
+tests-$(CONFIG_PSTORE) += test_limits_pstore
+tests-$(CONFIG_NETCONSOLE) += test_limits_ncon

@@ -35,6 +35,7 @@ struct rx {
 	bool check_truncated;
 	unsigned truncated_seen; /* distinct records: retransmissions count once */
 	bool truncated_flag[NREC_MAX];
+	unsigned truncated_copies; /* every copy received */
 	unsigned records_seen;
 };
 
@@ -164,6 +165,7 @@ static void rx_handle(struct ctx *c, const uint8_t *buf, size_t len,
 		if (c->rx.check_truncated && r->crash && r->crash->truncated) {
 			int j = find_id(c, r->id.data, r->id.len);
 
+			c->rx.truncated_copies++;
 			/* A retransmission (the ack was late) is the same record. */
 			if (j >= 0 && !c->rx.truncated_flag[j]) {
 				c->rx.truncated_flag[j] = true;
@@ -438,7 +440,10 @@ static void test_oversize_record_is_cut(void **state)
 	run_until_empty(c, 20000);
 	assert_all_acked_once(c);
 	assert_true(c->rx.max_seen <= 1200);
+	/* Each record was cut, and so was every copy received
+	 * (retransmissions included). */
 	assert_int_equal(c->rx.truncated_seen, 3);
+	assert_int_equal(c->rx.truncated_copies, c->rx.records_seen);
 }
 
 static void test_fit(void **state)

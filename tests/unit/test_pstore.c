@@ -25,6 +25,7 @@
 #endif
 
 #include "pstore.h"
+#include "record.h"
 
 /* ------------------------------------------------------------ logs --- */
 
@@ -785,6 +786,24 @@ static void test_erst_missing_and_duplicate(void **state)
 	assert_non_null(it);
 	assert_int_equal(it->parts_duplicate, 1);
 	assert_int_equal(it->parts_found, 1);
+	/* ... and said in the record. */
+	{
+		struct pstore_record pr;
+		static uint8_t buf[1 << 18];
+		Oopsd__CrashRecord *r = NULL;
+		const char *why;
+		int n;
+
+		assert_int_equal(pstore_item_record(s, (size_t)(it - s->items),
+						    &pr), 0);
+		n = record_pack_fit(pr.report, &pr.origin, buf, sizeof(buf));
+		assert_true(n > 0);
+		assert_int_equal(record_unpack(buf, (size_t)n, NULL, &r, &why), 0);
+		assert_true(r->origin->has_parts_duplicate);
+		assert_int_equal(r->origin->parts_duplicate, 1);
+		record_free(r);
+		pstore_record_release(&pr);
+	}
 	pstore_scan_free(s);
 	mp_free(&m);
 	free(log);
@@ -1022,6 +1041,23 @@ static void test_console_fallback(void **state)
 		assert_int_equal(s->nitems, 0);
 		pstore_scan_free(s);
 		free(t.s);
+	}
+	/*
+	 * printk.always_kmsg_dump: a clean shutdown dumps the log, which
+	 * holds an earlier oops.  The oops is a record, but the Shutdown
+	 * dump was not its doing: no reason.
+	 */
+	{
+		size_t rl;
+		char *rec = dump_record(log, 0, ends[0] + 500, "Shutdown", 1, 1,
+					&rl);
+		struct pstore_blob b4 = { "dmesg-ramoops-0", rec, rl, 0, 0 };
+
+		assert_int_equal(pstore_scan_mem(&b4, 1, NULL, &s), 0);
+		assert_int_equal(s->nitems, 1);
+		assert_string_equal(s->items[0].reason, "");
+		pstore_scan_free(s);
+		free(rec);
 	}
 	/* A dmesg record with a report exists: the console is not used. */
 	{
@@ -1538,6 +1574,101 @@ static void test_no_printk_time(void **state)
 	free(log);
 }
 
+/*
+ * The record of each kind of item (lib/record.h): a parsed report with
+ * its origin, a console tail ("unexpected kernel reboot") and an
+ * undecodable dump ("corrupted report", raw bytes kept), packed and read
+ * back.
+ */
+static void test_item_records(void **state)
+{
+	size_t ends[4], rl, zl;
+	char *log = boot_log(ends);
+	char *rec = dump_record(log, 0, ends[0], "Oops", 1, 1, &rl);
+	char *z = compress_as("deflate", rec, rl, &zl);
+	struct sbuf t = { 0 };
+	static uint8_t buf[1 << 20];
+	struct pstore_scan *s = NULL;
+
+	const char *trailer = "\nECC: 1 Corrected bytes, 0 unrecoverable "
+			      "blocks\n";
+
+	z = realloc(z, zl + 64);
+	zl += (size_t)sprintf(z + zl, "%s", trailer);
+	struct pstore_blob blobs[2] = {
+		{ "dmesg-ramoops-0.enc.z", z, zl, 0, 1700000000123456LL },
+		{ "pmsg-ramoops-0", "x\n", 2, 0, 0 },
+	};
+	assert_int_equal(pstore_scan_mem(blobs, 2, NULL, &s), 0);
+	assert_int_equal(s->nitems, 1);
+	for (int pass = 0; pass < 3; pass++) {
+		struct pstore_record pr;
+		Oopsd__CrashRecord *r = NULL;
+		const char *why = NULL;
+		int n;
+
+		assert_int_equal(pstore_item_record(s, 0, &pr), 0);
+		n = record_pack_fit(pr.report, &pr.origin, buf, sizeof(buf));
+		assert_true(n > 0);
+		assert_int_equal(record_unpack(buf, (size_t)n, NULL, &r, &why), 0);
+		assert_int_equal(r->origin->n_files, 1);
+		assert_int_equal(r->origin->n_attachments, 1);
+		assert_string_equal(r->origin->attachments[0], "pmsg-ramoops-0");
+		if (pass == 0) {
+			assert_int_equal(r->origin->source,
+					 OOPSD__SOURCE__SOURCE_PSTORE_DMESG);
+			assert_string_equal(r->origin->files[0],
+					    "dmesg-ramoops-0.enc.z");
+			assert_string_equal(r->origin->reason, "Oops");
+			assert_string_equal(r->origin->decompressed_by, "deflate");
+			assert_int_equal(r->origin->parts_expected, 1);
+			assert_int_equal(r->origin->parts_found, 1);
+			assert_true(r->origin->complete);
+			assert_int_equal(r->origin->ecc_corrected, 1);
+			assert_true(r->crash_time_us == 1700000000123456LL);
+			assert_non_null(strstr(r->crash->title, "first_crash"));
+		} else if (pass == 1) {
+			assert_int_equal(r->origin->source,
+					 OOPSD__SOURCE__SOURCE_PSTORE_CONSOLE);
+			assert_string_equal(r->crash->title,
+					    "unexpected kernel reboot");
+			assert_int_equal(r->crash->kind,
+					 OOPSD__CRASH_KIND__KIND_REBOOT);
+			assert_false(r->origin->complete);
+		} else {
+			assert_string_equal(r->crash->title,
+					    "corrupted report (undecodable "
+					    "pstore record)");
+			assert_true(r->crash->corrupted);
+			/* The raw bytes, without the ECC trailer. */
+			assert_int_equal(r->report_len, zl - strlen(trailer));
+			assert_int_equal(r->origin->ecc_corrected, 1);
+		}
+		record_free(r);
+		pstore_record_release(&pr);
+		pstore_scan_free(s);
+		s = NULL;
+		if (pass == 0) {
+			noise(&t, 1000000, 40);
+			blobs[0] = (struct pstore_blob){ "console-ramoops-0", t.s,
+							 t.len, 0, 0 };
+		} else if (pass == 1) {
+			for (size_t k = 0; k < 8; k++)
+				z[k] = (char)0xa5; /* no decoder reads it */
+			blobs[0] = (struct pstore_blob){ "dmesg-ramoops-0.enc.z", z,
+							 zl, 0, 0 };
+		} else {
+			break;
+		}
+		assert_int_equal(pstore_scan_mem(blobs, 2, NULL, &s), 0);
+		assert_int_equal(s->nitems, 1);
+	}
+	free(t.s);
+	free(z);
+	free(rec);
+	free(log);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1564,6 +1695,7 @@ int main(void)
 		cmocka_unit_test(test_qemu_console),
 		cmocka_unit_test(test_garbage_shapes),
 		cmocka_unit_test(test_no_printk_time),
+		cmocka_unit_test(test_item_records),
 	};
 
 	return cmocka_run_group_tests_name("pstore", tests, NULL, NULL);

@@ -695,6 +695,57 @@ static void test_json(void **state)
 	record_free(rec);
 }
 
+/* Length-delimited streams: round trip, clean end, every broken shape. */
+static void test_streams(void **state)
+{
+	static const uint8_t cut_prefix[] = { 0x80 };
+	static const uint8_t long_prefix[] = { 0xff, 0xff, 0xff, 0xff, 0xff,
+					       0xff, 0xff, 0xff, 0xff, 0xff,
+					       0x01 };
+	static const uint8_t cut_body[] = { 0x05, 'a', 'b' };
+	static const uint8_t big[] = { 0x80, 0x02, 'x' }; /* 256 bytes */
+	uint8_t out[200], buf[256];
+	char *mem = NULL;
+	size_t memlen = 0, len;
+	FILE *f;
+
+	f = open_memstream(&mem, &memlen);
+	assert_int_equal(record_stream_write(f, (const uint8_t *)"abc", 3), 0);
+	assert_int_equal(record_stream_write(f, (const uint8_t *)"", 0), 0);
+	memset(buf, 'z', 150);
+	assert_int_equal(record_stream_write(f, buf, 150), 0);
+	fclose(f);
+	assert_int_equal(memlen, 1 + 3 + 1 + 0 + 2 + 150);
+	f = fmemopen(mem, memlen, "rb");
+	assert_int_equal(record_stream_read(f, out, sizeof(out), &len), 1);
+	assert_int_equal(len, 3);
+	assert_memory_equal(out, "abc", 3);
+	assert_int_equal(record_stream_read(f, out, sizeof(out), &len), 1);
+	assert_int_equal(len, 0);
+	assert_int_equal(record_stream_read(f, out, sizeof(out), &len), 1);
+	assert_int_equal(len, 150);
+	assert_int_equal(record_stream_read(f, out, sizeof(out), &len), 0);
+	fclose(f);
+	free(mem);
+
+	f = fmemopen((void *)cut_prefix, sizeof(cut_prefix), "rb");
+	assert_int_equal(record_stream_read(f, out, sizeof(out), &len),
+			 -EBADMSG);
+	fclose(f);
+	f = fmemopen((void *)long_prefix, sizeof(long_prefix), "rb");
+	assert_int_equal(record_stream_read(f, out, sizeof(out), &len),
+			 -EBADMSG);
+	fclose(f);
+	f = fmemopen((void *)cut_body, sizeof(cut_body), "rb");
+	assert_int_equal(record_stream_read(f, out, sizeof(out), &len),
+			 -EBADMSG);
+	fclose(f);
+	f = fmemopen((void *)big, sizeof(big), "rb");
+	assert_int_equal(record_stream_read(f, out, sizeof(out), &len),
+			 -EMSGSIZE);
+	fclose(f);
+}
+
 /* The kind names are those of the parser, for every kind. */
 static void test_kind_names(void **state)
 {
@@ -790,6 +841,7 @@ int main(void)
 		cmocka_unit_test(test_older_record),
 		cmocka_unit_test(test_forbidden_field_numbers),
 		cmocka_unit_test(test_json),
+		cmocka_unit_test(test_streams),
 		cmocka_unit_test(test_kind_names),
 		cmocka_unit_test(test_fixture_round_trip),
 	};

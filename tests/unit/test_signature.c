@@ -230,6 +230,35 @@ static void test_what_is_ignored(void **state)
 		    sig_stack(OOPS_KIND_HANG, NULL, NULL, 0, "INFO:  x"));
 }
 
+/* Timer-interrupt, entry and fault-injection frames do not count, and the
+ * syscall entry is one name on every architecture. */
+static void test_plumbing_and_syscalls(void **state)
+{
+	struct oops_frame x86[] = {
+		F("rcu_check_callbacks", 1, 1, NULL), F("tick_sched_timer", 1, 1, NULL),
+		F("should_failslab", 1, 1, NULL), F("lo_ioctl", 1, 1, NULL),
+		F("__x64_sys_ioctl", 1, 1, NULL), F("do_syscall_64", 1, 1, NULL),
+		F("entry_SYSCALL_64_after_hwframe", 1, 1, NULL),
+	};
+	struct oops_frame arm[] = {
+		F("lo_ioctl", 2, 2, NULL), F("__arm64_sys_ioctl", 2, 2, NULL),
+		F("invoke_syscall", 2, 2, NULL), F("el0_svc_common.constprop.0", 2, 2, NULL),
+		F("el0t_64_sync", 2, 2, NULL),
+	};
+	struct oops_frame other[] = {
+		F("lo_ioctl", 2, 2, NULL), F("__arm64_sys_read", 2, 2, NULL),
+	};
+
+	assert_true(sig_stack(OOPS_KIND_STALL, NULL, x86, ARRAY_SIZE(x86), NULL) ==
+		    sig_stack(OOPS_KIND_STALL, NULL, arm, ARRAY_SIZE(arm), NULL));
+	assert_true(sig_stack(OOPS_KIND_STALL, NULL, x86, ARRAY_SIZE(x86), NULL) !=
+		    sig_stack(OOPS_KIND_STALL, NULL, other, ARRAY_SIZE(other),
+			      NULL));
+	/* The documented bytes: "11\nlo_ioctl\nsys_ioctl". */
+	assert_true(sig_stack(OOPS_KIND_STALL, NULL, x86, ARRAY_SIZE(x86), NULL) ==
+		    sig_fnv1a64(SIG_FNV_INIT, "11\nlo_ioctl\nsys_ioctl", 21));
+}
+
 /*
  * The exact bytes hashed are part of the format (README "Signatures"):
  * recompute the documented input by hand.
@@ -320,6 +349,7 @@ int main(void)
 		cmocka_unit_test(test_different_bugs_differ),
 		cmocka_unit_test(test_what_is_ignored),
 		cmocka_unit_test(test_documented_input),
+		cmocka_unit_test(test_plumbing_and_syscalls),
 		cmocka_unit_test(test_fixtures),
 		cmocka_unit_test(test_format_parse),
 	};

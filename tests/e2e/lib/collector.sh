@@ -18,7 +18,8 @@ coll_need() {
 }
 
 # coll_start [KEY=VALUE...]: start a collector (store $E2E_TMP/store.db,
-# UDP on a free port: $COLL_PORT), with extra config lines; waits until
+# UDP on a free port: $COLL_PORT, unless a listen= is given), with extra
+# config lines; waits until
 # it is up.  Sets COLL_PID, COLL_STORE, COLL_URL.
 coll_start() {
 	COLL_PORT=${COLL_PORT:-$(e2e_free_port udp)}
@@ -26,9 +27,12 @@ coll_start() {
 	COLL_URL=udp://127.0.0.1:$COLL_PORT
 	{
 		echo "store = $COLL_STORE"
-		echo "listen = $COLL_URL"
 		echo "user ="
 		local kv
+		case " $* " in
+		*" listen="*) ;;
+		*) echo "listen = $COLL_URL" ;;
+		esac
 		for kv in "$@"; do
 			echo "${kv%%=*} = ${kv#*=}"
 		done

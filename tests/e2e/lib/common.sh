@@ -53,6 +53,12 @@ e2e_cleanup() {
 	for ((i = ${#E2E_CLEANUP[@]} - 1; i >= 0; i--)); do
 		eval "${E2E_CLEANUP[$i]}" >/dev/null 2>&1
 	done
+	# Namespaces made by e2e_netns (also from a $(...) subshell, where
+	# e2e_at_exit cannot reach this shell): everything named oopsd-$$-*.
+	for i in $(ip netns list 2>/dev/null | awk '{ print $1 }' | grep "^oopsd-$$-"); do
+		e2e_kill_netns_pids "$i"
+		ip netns delete "$i" 2>/dev/null
+	done
 	if [ -n "${E2E_TMP:-}" ] && [ -d "$E2E_TMP" ]; then
 		if [ "$rc" -ne 0 ] && [ "$rc" -ne 77 ] && [ -n "${E2E_KEEP:-}" ]; then
 			echo "$E2E_NAME: kept $E2E_TMP"
@@ -98,8 +104,11 @@ e2e_need_root() {
 
 # e2e_need_feature BIN WORD MESSAGE: skip unless `BIN --help` mentions WORD
 # (how a scenario waits for an interface another piece has not landed yet).
+# BIN is a program name in $OOPSD_BIN or a path.
 e2e_need_feature() {
-	"$OOPSD_BIN/$1" --help 2>&1 | grep -q -- "$2" || e2e_skip "$3"
+	local bin=$1
+	case $bin in */*) ;; *) bin=$OOPSD_BIN/$bin;; esac
+	"$bin" --help 2>&1 | grep -q -- "$2" || e2e_skip "$3"
 }
 
 # QUICK=1 skips the slow QEMU scenarios while iterating (never in CI).
@@ -158,16 +167,16 @@ EOF
 }
 
 # e2e_netns SHORTNAME: create a network namespace named oopsd-<pid>-SHORT
-# (unique per run), with lo up; prints its name; deleted at exit.
+# (unique per run), with lo up; prints its name.  It is deleted at exit,
+# with any process left in it, even when called as NS=$(e2e_netns x).
 e2e_netns() {
 	local ns="oopsd-$$-$1"
 	ip netns add "$ns" || e2e_fail "ip netns add $ns"
-	e2e_at_exit "ip netns delete $ns"
 	ip -n "$ns" link set lo up
 	echo "$ns"
 }
 
-# e2e_pids_in_netns NS: kill every process still in the namespace (what
+# e2e_kill_netns_pids NS: kill every process still in the namespace (what
 # the scenario started there) before it is deleted.
 e2e_kill_netns_pids() {
 	local p

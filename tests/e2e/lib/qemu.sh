@@ -62,3 +62,53 @@ e2e_qemu_extract() {
 e2e_qemu_console() {
 	tr -d '\r' < "$1"
 }
+
+# e2e_qemu_guest_agent_conf FILE [KEY=VALUE...]: the agent configuration
+# used inside the guest: it ships to the host's collector through QEMU's
+# user network (10.0.2.2 is the host's 127.0.0.1).
+e2e_qemu_guest_agent_conf() {
+	local file=$1 kv
+	shift
+	{
+		echo "collector = udp://10.0.2.2:$E2E_COLLECTOR_PORT"
+		echo "pstore_dir = /sys/fs/pstore"
+		echo "pstore_remove = yes"
+		echo "spool_dir = /var/spool/oopsd"
+		echo "state_dir = /var/lib/oopsd"
+		echo 'user = ""'
+		echo "log_level = debug"
+		E2E_RETRY_MIN=200ms E2E_RETRY_MAX=2s e2e_agent_tuning
+		for kv in "$@"; do
+			echo "${kv%%=*} = ${kv#*=}"
+		done
+	} > "$file"
+	"$OOPSD_BIN/oops-agent" -n -c "$file" >/dev/null 2>"$file.err" ||
+		e2e_fail "agent config refused: $(cat "$file.err")"
+}
+
+# e2e_qemu_pstore_cycle CRASH_STEPS N [KERNEL_ARGS...]: the whole pstore
+# story in one QEMU process.  Boot 0 runs CRASH_STEPS (ending in a panic);
+# boot 1 starts the agent, waits until it has N records acknowledged and
+# removed their pstore files, and reboots; boot 2 dumps pstore, which must
+# be empty.  The collector must be running.  Leaves the console in
+# $E2E_TMP/serial.log.
+e2e_qemu_pstore_cycle() {
+	local steps=$1 n=$2 log=$E2E_TMP/serial.log
+	shift 2
+	e2e_qemu_guest_agent_conf "$E2E_TMP/guest-agent.conf"
+	e2e_qemu_agent_initramfs "$E2E_TMP/initrd.cpio" "$E2E_TMP/guest-agent.conf"
+	QEMU_TIMEOUT=${QEMU_TIMEOUT:-240} e2e_qemu_boot "$E2E_TMP/initrd.cpio" "$log" \
+		"e2e.steps=$steps/agent,agent_wait:$n:120,agent_stop,reboot/dump,poweroff" "$@" ||
+		{ e2e_qemu_console "$log" | grep -a 'E2E' | tail -n 80; e2e_fail "guest did not power off"; }
+	e2e_qemu_console "$log" | grep -a -E '^E2E(: |-AGENT-STATUS: (acked|spool_pending|retransmits|datagrams) )'
+	e2e_qemu_console "$log" | grep -a -q "^E2E: agent acked" || {
+		e2e_qemu_console "$log" | grep -a '^E2E-AGENT-LOG' | tail -n 40
+		e2e_collector_logs
+		e2e_fail "the agent in the guest did not get its records acknowledged"
+	}
+	# Boot 2: the agent removed every pstore entry after the ack.
+	e2e_qemu_console "$log" | awk '/^E2E: boot 2$/ { b = 1 } b' |
+		grep -a -q '^E2E-PSTORE-FILES 0$' ||
+		e2e_fail "pstore is not empty in the third boot"
+	e2e_log "third boot: pstore empty"
+}
