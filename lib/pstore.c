@@ -99,6 +99,30 @@ static struct pstore_file *file_add(struct pstore_scan *s, const char *name)
 	return f;
 }
 
+/*
+ * The same rule as for a big file: the head line (a dmesg header) and the
+ * newest tail from a line boundary, into out (cap bytes).  Returns the
+ * length kept.
+ */
+static size_t keep_head_tail(char *out, size_t cap, const char *in,
+			     size_t len)
+{
+	const char *nl = memchr(in, '\n', len < HEAD_BYTES ? len : HEAD_BYTES);
+	size_t head = nl ? (size_t)(nl - in) + 1 : 0, tail;
+	const char *t;
+
+	memcpy(out, in, head);
+	tail = cap - head;
+	t = in + len - tail;
+	nl = memchr(t, '\n', tail);
+	if (nl != NULL) {
+		tail -= (size_t)(nl + 1 - t);
+		t = nl + 1;
+	}
+	memcpy(out + head, t, tail);
+	return head + tail;
+}
+
 int pstore_scan_mem(const struct pstore_blob *blobs, size_t n,
 		    const struct pstore_options *opt, struct pstore_scan **out)
 {
@@ -129,7 +153,6 @@ int pstore_scan_mem(const struct pstore_blob *blobs, size_t n,
 			continue;
 		}
 		if (len > o.max_file_bytes) {
-			/* Same rule as a file: keep the head line and the tail. */
 			len = o.max_file_bytes;
 			f->cut = true;
 			s->stats.cut++;
@@ -143,10 +166,14 @@ int pstore_scan_mem(const struct pstore_blob *blobs, size_t n,
 		f->raw = malloc(len + 1);
 		if (f->raw == NULL)
 			goto nomem;
-		if (len > 0)
+		if (f->cut)
+			f->raw_len = keep_head_tail(f->raw, len, blobs[i].data,
+						    blobs[i].len);
+		else if (len > 0)
 			memcpy(f->raw, blobs[i].data, len);
-		f->raw[len] = '\0';
-		f->raw_len = len;
+		if (!f->cut)
+			f->raw_len = len;
+		f->raw[f->raw_len] = '\0';
 	}
 	rc = pstore_scan_analyse(s, &o);
 	if (rc < 0) {

@@ -22,10 +22,13 @@
  *    same report appears in several dumps: a report is identified by its
  *    first raw log line (printk time included), i.e. by its place in the
  *    boot's log, and comes out once, linked to every file it came from.
- *    A consequence (the "Kernel panic - not syncing" that follows a
- *    report) is merged into its cause.
+ *    A consequence (a "Kernel panic - not syncing" whose message only
+ *    follows a report: "Fatal exception", "softlockup: hung tasks", ...)
+ *    is merged into its cause; any other panic is a crash of its own.
+ *    Oops and Panic dumps give their reason to the report that ends them.
  *  - console-ramoops is used only when no dmesg record gave a report: its
- *    last complete report, else its tail; uninitialised RAM is rejected.
+ *    last complete report, else (no dmesg text at all) its tail;
+ *    uninitialised RAM is rejected.
  *  - pmsg, ftrace and the other types are attachments, never parsed.
  *
  * Nothing is removed by a scan.  Removal is the separate, explicit
@@ -119,7 +122,7 @@ struct pstore_file {
 	int error;		/* -errno when it could not be read, else 0 */
 	int64_t mtime_us;	/* record time, when the backend knows it */
 	uint64_t size;		/* size of the file */
-	bool cut;		/* larger than max_file_bytes: head + tail kept */
+	bool cut;		/* over max_file_bytes: head + tail kept */
 	char *raw;		/* bytes as read (NUL-terminated) */
 	size_t raw_len;
 
@@ -201,7 +204,11 @@ struct pstore_scan {
 
 struct pstore_options {
 	size_t max_file_bytes;	/* per file; default 4 MiB */
-	size_t max_total_bytes; /* per scan; default 64 MiB */
+	/*
+	 * Bytes read and decoded per scan; default 64 MiB.  Peak memory is
+	 * about twice this (the reassembled text) plus the parsed reports.
+	 */
+	size_t max_total_bytes;
 	size_t max_files;	/* default 4096 */
 	size_t console_tail_bytes; /* console tail kept; default 8 KiB */
 	const struct oops_parser_config *parser; /* NULL: defaults */

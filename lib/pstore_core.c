@@ -58,8 +58,8 @@ int pstore_parse_name(const char *name, struct pstore_name *out)
 	for (size_t i = 0; i < ARRAY_SIZE(pstore_types); i++) {
 		size_t n = strlen(pstore_types[i].name);
 
-		if (len > n + 1 && strncmp(name, pstore_types[i].name, n) == 0 &&
-		    name[n] == '-') {
+		if (len > n + 1 && name[n] == '-' &&
+		    strncmp(name, pstore_types[i].name, n) == 0) {
 			out->type = pstore_types[i].type;
 			tlen = n;
 			break;
@@ -433,7 +433,8 @@ struct gkey {
 
 static bool is_efi(const char *backend)
 {
-	return strcmp(backend, "efi") == 0 || strcmp(backend, "efi_pstore") == 0;
+	return strcmp(backend, "efi") == 0 ||
+	       strcmp(backend, "efi_pstore") == 0;
 }
 
 static uint64_t efi_seconds(uint64_t id)
@@ -445,9 +446,10 @@ static uint64_t efi_seconds(uint64_t id)
 static int cmp_dmesg(const void *a, const void *b, void *arg)
 {
 	const struct pstore_scan *s = arg;
-	const struct pstore_file *fa = &s->files[((const struct gkey *)a)->file];
-	const struct pstore_file *fb = &s->files[((const struct gkey *)b)->file];
-	uint64_t ka = ((const struct gkey *)a)->k, kb = ((const struct gkey *)b)->k;
+	const struct gkey *ga = a, *gb = b;
+	const struct pstore_file *fa = &s->files[ga->file];
+	const struct pstore_file *fb = &s->files[gb->file];
+	uint64_t ka = ga->k, kb = gb->k;
 	int c;
 
 	c = strcmp(fa->pn.backend, fb->pn.backend);
@@ -902,13 +904,16 @@ static int merge_copies(struct builder *b)
 		if (order[i]->key[0] == order[i - 1]->key[0] &&
 		    order[i]->key[1] == order[i - 1]->key[1] &&
 		    order[i]->seg != order[i - 1]->seg)
-			rep_union(b, order[i] - b->reps, order[i - 1] - b->reps);
+			rep_union(b, order[i] - b->reps,
+				  order[i - 1] - b->reps);
 	free(order);
 
-	for (size_t i = 0; i < b->nreps; i++)
-		cap += b->reps[i].r->end_line >= b->reps[i].r->start_line ?
-			       b->reps[i].r->end_line - b->reps[i].r->start_line :
-			       0;
+	for (size_t i = 0; i < b->nreps; i++) {
+		const struct oops_report *r = b->reps[i].r;
+
+		if (r->end_line >= r->start_line)
+			cap += r->end_line - r->start_line;
+	}
 	hp = calloc(cap + 1, sizeof(*hp));
 	if (hp == NULL)
 		return -ENOMEM;
@@ -1159,8 +1164,9 @@ static int add_raw_items(struct builder *b, bool linked_to_console)
 		it->source = PSTORE_SRC_DMESG;
 		it->undecodable = true;
 		/* The raw bytes as the kernel kept them, ECC trailer aside. */
-		len = f->ecc.present ? pstore_strip_ecc(f->raw, f->raw_len, &e) :
-				       f->raw_len;
+		len = f->raw_len;
+		if (f->ecc.present)
+			len = pstore_strip_ecc(f->raw, f->raw_len, &e);
 		it->text = malloc(len + 1);
 		if (it->text == NULL)
 			return -ENOMEM;
@@ -1255,8 +1261,10 @@ static int add_console_item(struct builder *b, long cf, bool allow_tail)
 		it->key[0] = fnv1a(FNV_SEED1, l, n);
 		it->key[1] = fnv1a(FNV_SEED2, l, n);
 		if (it->time_us < 0) {
-			it->key[0] = fnv1a(it->key[0], pick->text, pick->text_len);
-			it->key[1] = fnv1a(it->key[1], pick->text, pick->text_len);
+			size_t tl = pick->text_len;
+
+			it->key[0] = fnv1a(it->key[0], pick->text, tl);
+			it->key[1] = fnv1a(it->key[1], pick->text, tl);
 		}
 		memcpy(it->first_line, l, n < sizeof(it->first_line) ?
 					  n : sizeof(it->first_line) - 1);
@@ -1362,7 +1370,7 @@ int pstore_scan_analyse(struct pstore_scan *s, const struct pstore_options *o)
 				continue;
 			}
 			file_prepare_dmesg(f, budget < o->max_file_bytes ?
-						      budget : o->max_file_bytes);
+						   budget : o->max_file_bytes);
 			budget -= f->text_len < budget ? f->text_len : budget;
 			if (f->undecodable)
 				s->stats.undecodable++;

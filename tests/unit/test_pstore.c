@@ -1669,6 +1669,36 @@ static void test_item_records(void **state)
 	free(log);
 }
 
+/*
+ * A record over max_file_bytes keeps its header line and its newest tail
+ * from a line boundary (the crash is at the end of the log), flagged cut:
+ * the record says it is not complete.
+ */
+static void test_big_record_head_tail(void **state)
+{
+	size_t ends[4], rl;
+	char *log = boot_log(ends);
+	char *rec = dump_record(log, 0, ends[1], "Oops", 2, 1, &rl);
+	struct pstore_options o = { .max_file_bytes = 2000 };
+	struct pstore_blob b = { "dmesg-ramoops-0", rec, rl, 0, 0 };
+	struct pstore_scan *s = NULL;
+
+	assert_true(rl > 4000);
+	assert_int_equal(pstore_scan_mem(&b, 1, &o, &s), 0);
+	assert_true(s->files[0].cut);
+	assert_true(s->files[0].raw_len <= 2000);
+	assert_true(s->files[0].header_ok);
+	assert_int_equal(s->files[0].hdr.count, 2);
+	assert_true(s->files[0].body[0] == '<');
+	assert_int_equal(s->nitems, 1);
+	assert_non_null(strstr(s->items[0].text, "second_crash+0x11"));
+	assert_string_equal(s->items[0].reason, "Oops");
+	assert_false(s->items[0].complete);
+	pstore_scan_free(s);
+	free(rec);
+	free(log);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1696,6 +1726,7 @@ int main(void)
 		cmocka_unit_test(test_garbage_shapes),
 		cmocka_unit_test(test_no_printk_time),
 		cmocka_unit_test(test_item_records),
+		cmocka_unit_test(test_big_record_head_tail),
 	};
 
 	return cmocka_run_group_tests_name("pstore", tests, NULL, NULL);
