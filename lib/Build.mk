@@ -4,6 +4,8 @@
 lib-y += log.o evloop.o conf.o json.o util.o daemon.o
 # Least privilege: the seccomp allow-list (a stub without CONFIG_SECCOMP).
 lib-y += sandbox.o
+# Authentication: the per-sender replay window for authenticated datagrams.
+lib-y += replay.o
 
 # The agent's durable spool.
 lib-$(CONFIG_AGENT) += spool.o

@@ -13,3 +13,4 @@ tests-$(CONFIG_AGENT) += test_agent_ship
 tests-y += test_limits
 tests-$(CONFIG_PSTORE) += test_limits_pstore
 tests-$(CONFIG_NETCONSOLE) += test_limits_ncon
+tests-y += test_replay
