@@ -1033,6 +1033,18 @@ uint64_t oops_parser_deadline(const struct oops_parser *p)
 	return d;
 }
 
+size_t oops_parser_footprint(const struct oops_parser *p)
+{
+	size_t n = sizeof(*p);
+
+	if (p->part != NULL)
+		n += p->cfg.max_line_bytes;
+	for (size_t i = 0; i < p->nopen; i++)
+		n += sizeof(*p->open[i]) + p->open[i]->cap;
+	n += p->done_cap * sizeof(*p->done);
+	return n;
+}
+
 struct oops_report *oops_parser_next(struct oops_parser *p)
 {
 	size_t best = 0;

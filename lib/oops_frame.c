@@ -309,7 +309,7 @@ static const struct skip_pat skip_patterns[] = {
 	P("drop_nlink"), P("ida_free"), P("fortify"), P("__phys_addr"),
 	P("folio_unlock"), P("unlock_page"), P("lock_timer_base"), P("xas_"),
 	P("aes_encrypt"), P("alloc_page_interleave"), P("alloc_frozen_pages"),
-	P("hex_dump"), P("klist_"), P("assertfail"), P("walk_stackframe"),
+	P("hex_dump"), P("klist_"), P("assertfail"), P("walk_stackframe"), P("usb_bulk_msg"), P("usb_interrupt_msg"), P("wait_for_completion"), P("^logic_in"), P("^logic_out"), P("^do_trap"), P("mod_timer"), P("=complete"), P("stack_chk_fail"),
 	P("tasklet_action"), P("__this_cpu_preempt_check"),
 	{ NULL, 0 },
 };
