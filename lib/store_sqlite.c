@@ -705,11 +705,32 @@ static void row_to_sig(sqlite3_stmt *s, struct store_sig *sig)
 	sig->last_seen_us = sqlite3_column_int64(s, 7);
 }
 
+static int hosts_since(struct store_sqlite *sq, sqlite3_stmt **s,
+		       const char *sig, int64_t since_us, uint64_t *out)
+{
+	int rc;
+
+	if (*s == NULL) {
+		rc = sqlite3_prepare_v2(sq->db,
+					"SELECT count(*) FROM sig_hosts WHERE"
+					" sig = ?1 AND last_seen_us >= ?2",
+					-1, s, NULL);
+		if (rc != SQLITE_OK)
+			return sq_err(sq, rc, "top hosts");
+	}
+	sqlite3_bind_text(*s, 1, sig, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(*s, 2, since_us);
+	rc = sqlite3_step(*s);
+	*out = rc == SQLITE_ROW ? (uint64_t)sqlite3_column_int64(*s, 0) : 0;
+	sqlite3_reset(*s);
+	return rc == SQLITE_ROW ? 0 : sq_err(sq, rc, "top hosts");
+}
+
 static int sq_top(struct store *st, const struct store_top_query *q,
 		  store_sig_fn fn, void *arg)
 {
 	struct store_sqlite *sq = to_sq(st);
-	sqlite3_stmt *s = NULL;
+	sqlite3_stmt *s = NULL, *hosts = NULL;
 	int rc, n = 0, err = 0;
 
 	if (q->since_us <= 0) {
@@ -736,9 +757,7 @@ static int sq_top(struct store *st, const struct store_top_query *q,
 			"  AND r.seen_us < ?4) FROM sig_hours h"
 			"  WHERE h.hour = ?2),"
 			" t(sig, n) AS (SELECT sig, sum(n) FROM w GROUP BY sig)"
-			" SELECT " SIG_COLUMNS ", t.n,"
-			" (SELECT count(*) FROM sig_hosts h WHERE h.sig = s.sig"
-			"  AND h.last_seen_us >= ?3)"
+			" SELECT " SIG_COLUMNS ", t.n"
 			" FROM t JOIN signatures s ON s.sig = t.sig"
 			" WHERE t.n > 0"
 			" ORDER BY t.n DESC, s.last_seen_us DESC, s.sig"
@@ -762,9 +781,13 @@ static int sq_top(struct store *st, const struct store_top_query *q,
 		row_to_sig(s, &sig);
 		if (q->since_us > 0) {
 			sig.count = (uint64_t)sqlite3_column_int64(s, 8);
-			sig.hosts = (uint64_t)sqlite3_column_int64(s, 9);
+			/* Hosts whose last record of the signature is in the
+			 * window, only for the rows printed. */
+			err = hosts_since(sq, &hosts, sig.signature,
+					  q->since_us, &sig.hosts);
 		}
-		err = load_releases(sq, &sig);
+		if (err == 0 && !q->no_releases)
+			err = load_releases(sq, &sig);
 		if (err < 0) {
 			store_sig_free(&sig);
 			break;
@@ -778,6 +801,7 @@ static int sq_top(struct store *st, const struct store_top_query *q,
 	if (err == 0 && rc != SQLITE_ROW && rc != SQLITE_DONE)
 		err = sq_err(sq, rc, "top");
 	sqlite3_finalize(s);
+	sqlite3_finalize(hosts);
 	return err < 0 ? err : n;
 }
 
@@ -827,15 +851,21 @@ static int sq_export(struct store *st, const struct store_export_query *q,
 	char sql[512];
 	int rc, n = 0;
 
+	/* Spelled out per case so that a signature's records come from
+	 * the (sig, seen_us) index, in its order, not from a scan. */
 	snprintf(sql, sizeof(sql),
 		 "SELECT id, sig, host_key, sender, seen_us, received_us,"
-		 " record, release FROM records WHERE (?1 IS NULL OR sig = ?1)"
-		 " AND seen_us >= ?2 ORDER BY %s LIMIT ?3",
-		 q->newest_first ? "seen_us DESC, rid DESC" : "rid");
+		 " record, release FROM records WHERE %s"
+		 " seen_us >= ?2 ORDER BY %s LIMIT ?3",
+		 q->signature ? "sig = ?1 AND" : "",
+		 q->newest_first ? (q->signature ? "seen_us DESC" :
+						   "seen_us DESC, rid DESC") :
+				   "rid");
 	rc = sqlite3_prepare_v2(sq->db, sql, -1, &s, NULL);
 	if (rc != SQLITE_OK)
 		return sq_err(sq, rc, "export");
-	bind_text(s, 1, q->signature);
+	if (q->signature != NULL)
+		sqlite3_bind_text(s, 1, q->signature, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 2, q->since_us > 0 ? q->since_us : INT64_MIN);
 	sqlite3_bind_int64(s, 3, q->limit ? (int64_t)q->limit : -1);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
