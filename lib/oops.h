@@ -151,6 +151,13 @@ void oops_parser_finish(struct oops_parser *p, uint64_t now_ms);
 uint64_t oops_parser_deadline(const struct oops_parser *p);
 /* Pop the next complete report in input order (caller frees), or NULL. */
 struct oops_report *oops_parser_next(struct oops_parser *p);
+/*
+ * Bytes the parser holds right now (its struct, open reports, a pending
+ * partial line; completed reports not yet popped are not counted).  An
+ * idle parser (no open report, no partial line) holds well under 1 KiB, so
+ * a receiver can keep one per sender and budget them.
+ */
+size_t oops_parser_footprint(const struct oops_parser *p);
 
 /*
  * Convenience for a whole buffer (a pstore record, a test fixture): parse

@@ -18,12 +18,7 @@
 
 #include "oops_internal.h"
 
-#define MAX_CAND 64
 #define NAME_MAX_LEN 128
-
-struct cand {
-	char name[NAME_MAX_LEN];
-};
 
 /* What a part of a stack search looks for. */
 enum part_kind {
@@ -48,9 +43,19 @@ struct search {
 	const struct oops_tline *l;
 	size_t n;
 	const char *const *extra; /* per-kind extra skip substrings */
-	struct cand c[MAX_CAND];
-	size_t nc;
-	size_t want; /* stop once this many candidates are found */
+	/*
+	 * Frames are consumed as they are found (stacks of recursion can be
+	 * thousands of frames long): the extractor keeps only its state.
+	 */
+	enum extractor ex;
+	size_t nc;   /* candidates seen in this run */
+	bool done;   /* the extractor has its answer */
+	bool have;   /* result is set */
+	char result[NAME_MAX_LEN];
+	char prev[NAME_MAX_LEN];	/* EX_STALL: the frame above */
+	bool hang_sync;			/* EX_HANG: a synchronize_* frame */
+	bool hang_have_first;
+	char hang_first[NAME_MAX_LEN];	/* EX_HANG: first non-waiting frame */
 	bool fault_injection;
 };
 
@@ -186,6 +191,68 @@ static bool extra_skip(const struct search *s, const char *name, size_t len)
 	return false;
 }
 
+static bool stall_anchor(const char *f);
+
+static void set_result(struct search *s, const char *name)
+{
+	snprintf(s->result, sizeof(s->result), "%s", name);
+	s->have = true;
+	s->done = true;
+}
+
+/* Feed one guilty-frame candidate to the extractor. */
+static void consume(struct search *s, const char *name)
+{
+	static const char *const hang_skip[] = {
+		"sched", "_lock", "_slowlock", "down", "rwsem", "completion",
+		"kthread", "wait", "synchronize", "context_switch",
+		"__switch_to", "cancel_delayed_work", "rcu_barrier", NULL,
+	};
+
+	switch (s->ex) {
+	case EX_FIRST:
+		set_result(s, name);
+		break;
+	case EX_STALL:
+		/* At the first dispatcher, the frame above it loops. */
+		if (stall_anchor(name)) {
+			if (strstr(name, "smp_call_function") || s->nc == 0)
+				set_result(s, name);
+			else
+				set_result(s, s->prev);
+			break;
+		}
+		snprintf(s->prev, sizeof(s->prev), "%s", name);
+		break;
+	case EX_HANG:
+		if (strstr(name, "rtnl_lock")) {
+			set_result(s, name);
+			break;
+		}
+		if (strstr(name, "synchronize_rcu") ||
+		    strstr(name, "synchronize_srcu") ||
+		    strstr(name, "synchronize_net") ||
+		    strstr(name, "synchronize_sched")) {
+			s->hang_sync = true;
+			break;
+		}
+		if (!s->hang_have_first) {
+			bool bad = false;
+
+			for (int k = 0; hang_skip[k]; k++)
+				if (strstr(name, hang_skip[k]))
+					bad = true;
+			if (!bad) {
+				snprintf(s->hang_first, sizeof(s->hang_first),
+					 "%s", name);
+				s->hang_have_first = true;
+			}
+		}
+		break;
+	}
+	s->nc++;
+}
+
 /* Append a frame name unless it is skipped. */
 static void add_cand(struct search *s, const char *name, size_t len)
 {
@@ -202,10 +269,7 @@ static void add_cand(struct search *s, const char *name, size_t len)
 	len = strlen(buf);
 	if (len == 0 || oops_frame_skip(buf, len) || extra_skip(s, buf, len))
 		return;
-	if (s->nc < MAX_CAND) {
-		memcpy(s->c[s->nc].name, buf, len + 1);
-		s->nc++;
-	}
+	consume(s, buf);
 }
 
 /* A frame line: add its function(s); returns true if it was a frame. */
@@ -371,8 +435,10 @@ static bool part_match(struct search *s, const struct part *pt,
 	case P_CALLTRACE: {
 		const char *p = t->s, *end = t->s + t->n;
 
+		/* ARM prints "Backtrace:" where others print "Call Trace:". */
 		return oops_has(p, (size_t)(end - p), "Call Trace:") ||
-		       oops_has(p, (size_t)(end - p), "Call trace:");
+		       oops_has(p, (size_t)(end - p), "Call trace:") ||
+		       oops_starts(p, (size_t)(end - p), "Backtrace:");
 	}
 	case P_LINE:
 		return line_has_any(t, pt->needle);
@@ -398,14 +464,15 @@ static void run_parts(struct search *s, const struct part *parts)
 	size_t i = 0, pi = 0;
 
 	s->nc = 0;
-	while (parts[pi].kind != P_END && s->nc < s->want) {
+	s->done = s->have = s->hang_sync = s->hang_have_first = false;
+	while (parts[pi].kind != P_END && !s->done) {
 		const struct part *pt = &parts[pi];
 
 		if (pt->kind == P_PARSE) {
 			const struct part *next = &parts[pi + 1];
 			bool moved = false;
 
-			for (; i < s->n && s->nc < s->want; i++) {
+			for (; i < s->n && !s->done; i++) {
 				const struct oops_tline *t = &s->l[i];
 
 				if (stack_start(t)) {
@@ -451,7 +518,7 @@ static bool stall_anchor(const char *f)
 		"sock_sendmsg", "sock_recvmsg", "netif_receive_skb",
 		"__do_fault", "task_work_run", "__fput", "smp_call_function",
 		"ret_fast_syscall", "rtnetlink_rcv_msg", "nfnetlink_rcv_msg",
-		"genl_rcv_msg", "do_dentry_open", "mmap_region", "compat_ioctl",
+		"do_dentry_open", "mmap_region", "compat_ioctl",
 		NULL,
 	};
 	static const char *const prefix[] = {
@@ -468,55 +535,6 @@ static bool stall_anchor(const char *f)
 	return strcmp(f, "kthread") == 0;
 }
 
-static const char *extract_stall(struct search *s)
-{
-	const char *prev;
-
-	if (s->nc == 0)
-		return NULL;
-	prev = s->c[0].name;
-	for (size_t i = 0; i < s->nc; i++) {
-		if (stall_anchor(s->c[i].name)) {
-			if (strstr(s->c[i].name, "smp_call_function"))
-				return s->c[i].name;
-			return prev;
-		}
-		prev = s->c[i].name;
-	}
-	return NULL;
-}
-
-static const char *extract_hang(struct search *s)
-{
-	static const char *const skip[] = {
-		"sched", "_lock", "_slowlock", "down", "rwsem", "completion",
-		"kthread", "wait", "synchronize", "context_switch",
-		"__switch_to", "cancel_delayed_work", "rcu_barrier", NULL,
-	};
-
-	for (size_t i = 0; i < s->nc; i++)
-		if (strstr(s->c[i].name, "rtnl_lock"))
-			return s->c[i].name;
-	for (size_t i = 0; i < s->nc; i++) {
-		const char *f = s->c[i].name;
-
-		if (strstr(f, "synchronize_rcu") || strstr(f, "synchronize_srcu") ||
-		    strstr(f, "synchronize_net") || strstr(f, "synchronize_sched"))
-			return "synchronize_rcu";
-	}
-	for (size_t i = 0; i < s->nc; i++) {
-		const char *f = s->c[i].name;
-		bool bad = false;
-
-		for (int k = 0; skip[k]; k++)
-			if (strstr(f, skip[k]))
-				bad = true;
-		if (!bad)
-			return f;
-	}
-	return NULL;
-}
-
 /*
  * Find the guilty frame: parts, then parts2 when parts found nothing.
  * Writes it to out (or "corrupted") and returns false when none was found.
@@ -531,15 +549,14 @@ static bool guilty(struct search *s, const struct part *parts,
 	for (int k = 0; k < 2 && f == NULL; k++) {
 		if (lists[k] == NULL)
 			continue;
-		/* The first frame is enough unless a rule walks the stack. */
-		s->want = ex == EX_FIRST ? 1 : MAX_CAND;
+		s->ex = ex;
 		run_parts(s, lists[k]);
-		if (ex == EX_STALL)
-			f = extract_stall(s);
-		else if (ex == EX_HANG)
-			f = extract_hang(s);
-		else if (s->nc > 0)
-			f = s->c[0].name;
+		if (s->have)
+			f = s->result;
+		else if (ex == EX_HANG && s->hang_sync)
+			f = "synchronize_rcu";
+		else if (ex == EX_HANG && s->hang_have_first)
+			f = s->hang_first;
 	}
 	if (f == NULL) {
 		snprintf(out, size, "corrupted");
@@ -1248,7 +1265,14 @@ static void title_kpanic(struct tstate *t)
 		p = q;
 		while (q < end && is_symc(*q))
 			q++;
-		if (q > p && (q == end || *q == '+' || *q == '.' || *q == ' ')) {
+		/* A bare address names nothing: use the call trace. */
+		bool addr = q - p >= 8;
+
+		for (const char *h = p; addr && h < q; h++)
+			if (!((*h >= '0' && *h <= '9') || (*h >= 'a' && *h <= 'f')))
+				addr = false;
+		if (!addr && q > p &&
+		    (q == end || *q == '+' || *q == '.' || *q == ' ')) {
 			char f[NAME_MAX_LEN];
 			size_t n = (size_t)(q - p);
 

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Scenario: the collector is down while crashes are found.  The records
 # wait in the spool (oopsctl agent-status shows them, the agent retries
-# with backoff), and once the collector is up everything arrives, once.
+# with backoff), and once oops-collector is up everything is stored, once.
 . "$(dirname "$0")/lib/common.sh"
 . "$(dirname "$0")/lib/agent.sh"
 e2e_init agent_collector_down
-e2e_need_bin oops-agent oopsctl
+e2e_need_bin oops-agent oops-collector oopsctl
 agent_setup
 
 port=$(e2e_free_port udp)
@@ -29,11 +29,11 @@ json=$("$OOPSD_BIN/oopsctl" agent-status --state-dir "$AG_STATE" --json)
 e2e_wait_for 10 status_ge backoff_ms 300 || e2e_fail "backoff did not grow: $(agent_status backoff_ms)"
 
 e2e_log "collector up"
-rx_start "udp://127.0.0.1:$port"
-e2e_wait_for 30 rx_has 40 || e2e_fail "only $(rx_distinct)/40 arrived"
+col_start "$port"
+e2e_wait_for 30 col_has 40 || e2e_fail "only $(col_stored)/40 stored"
 e2e_wait_for 10 spool_empty || e2e_fail "spool not empty"
 e2e_wait_for 5 status_ge acked 40 || e2e_fail "acked $(agent_status acked)"
-[ "$(rx_dups)" -eq 0 ] || e2e_fail "duplicate ids"
+[ "$(col_stored)" -eq 40 ] || e2e_fail "$(col_stored) stored, want 40"
 json=$("$OOPSD_BIN/oopsctl" agent-status --state-dir "$AG_STATE" --json)
 /usr/bin/python3 -c 'import json,sys; d=json.loads(sys.argv[1]); assert d["spool_pending"]==0 and d["last_ack_age_s"]>=0, d' "$json" ||
 	e2e_fail "agent-status after: $json"

@@ -480,6 +480,58 @@ static void test_idle_deadline(void **state)
 	free(buf);
 }
 
+/* An idle parser is small, and gives back what a report took. */
+static void test_footprint(void **state)
+{
+	struct oops_parser *p = oops_parser_new(NULL);
+	struct oops_report *r;
+	size_t idle = oops_parser_footprint(p), len;
+	char *buf = load("x86_64-warning.log", &len);
+
+	print_message("idle parser: %zu bytes\n", idle);
+	assert_true(idle < 1024);
+	/* Noise and a partial line of noise: still idle. */
+	assert_int_equal(oops_parser_feed(p, "[ 1.0] eth0: up\n[ 1.1] eth", 26, 0), 0);
+	assert_true(oops_parser_footprint(p) <= idle + 4096);
+	assert_int_equal(oops_parser_feed(p, "1: down\n", 8, 0), 0);
+	assert_int_equal(oops_parser_footprint(p), idle);
+	/* Inside a report it grows, and shrinks back once it is popped. */
+	assert_int_equal(oops_parser_feed(p, buf, len / 2, 0), 0);
+	assert_true(oops_parser_footprint(p) > idle);
+	assert_int_equal(oops_parser_feed(p, buf + len / 2, len - len / 2, 0), 0);
+	oops_parser_finish(p, 0);
+	r = oops_parser_next(p);
+	assert_non_null(r);
+	oops_report_free(r);
+	assert_int_equal(oops_parser_footprint(p), idle);
+	oops_parser_free(p);
+	free(buf);
+}
+
+/* A report without an end marker ends with its stack sections. */
+static void test_stack_end(void **state)
+{
+	char log[8192];
+	size_t n = 0;
+	struct oops_report **v;
+	int k;
+
+	n += (size_t)snprintf(log + n, sizeof(log) - n,
+		"[ 1.0] INFO: task a:1 blocked for more than 1 seconds.\n"
+		"[ 1.0] Call Trace:\n"
+		"[ 1.0]  __schedule+0x1/0x2\n"
+		"[ 1.0]  foo+0x1/0x2\n");
+	for (int i = 0; i < 80; i++)
+		n += (size_t)snprintf(log + n, sizeof(log) - n,
+				      "[ 2.%d] systemd[1]: noise %d\n", i, i);
+	k = oops_parse_buffer(log, n, NULL, &v);
+	assert_int_equal(k, 1);
+	assert_string_equal(v[0]->title, "INFO: task hung in foo");
+	assert_int_equal(v[0]->end_line, 4);
+	assert_null(strstr(v[0]->text, "noise"));
+	free_reports(v, k);
+}
+
 /* A header that the console replays is not reported twice. */
 static void test_replay(void **state)
 {
@@ -565,6 +617,8 @@ int main(void)
 		cmocka_unit_test(test_streaming),
 		cmocka_unit_test(test_truncation),
 		cmocka_unit_test(test_idle_deadline),
+		cmocka_unit_test(test_footprint),
+		cmocka_unit_test(test_stack_end),
 		cmocka_unit_test(test_replay),
 		cmocka_unit_test(test_json),
 		cmocka_unit_test(test_normalize),

@@ -108,3 +108,41 @@ spool_count() { find "$AG_SPOOL" -maxdepth 1 -name '*.rec' | wc -l; }
 spool_empty() { [ "$(spool_count)" -eq 0 ]; }
 rx_has() { [ "$(rx_distinct)" -ge "$1" ]; }
 status_ge() { local v; v=$(agent_status "$1"); [ -n "$v" ] && [ "$v" -ge "$2" ]; }
+
+# The real collector (oops-collector + SQLite store) as the receiver.
+#   col_start UDP_PORT [NETLINK_PORTID] [KEY_FILE]
+#   col_stored / col_distinct   records in the store, distinct ids
+#   col_status KEY              a counter of `oopsctl collector-status`
+col_start() {
+	COL_DB=$E2E_TMP/store.db
+	{
+		echo "listen = udp://127.0.0.1:$1"
+		echo "listen_netlink = ${2:-0}"
+		echo "store = sqlite:$COL_DB"
+		echo "user ="
+		echo "rate_limit = 10000000"
+		echo "rate_burst = 1000000"
+		[ -n "${3:-}" ] && echo "auth_key_file = $3"
+	} >"$E2E_TMP/collector.conf"
+	e2e_bg "$E2E_TMP/collector.log" "$OOPSD_BIN/oops-collector" -f -c "$E2E_TMP/collector.conf"
+	COL_PID=$E2E_LAST_PID
+	e2e_wait_for 10 grep -q "started" "$E2E_TMP/collector.log" ||
+		e2e_fail "collector did not start: $(tail -n 3 "$E2E_TMP/collector.log")"
+}
+
+col_stop() {
+	[ -n "${COL_PID:-}" ] && e2e_stop "$COL_PID"
+	COL_PID=
+}
+
+col_export() { "$OOPSD_BIN/oopsctl" export --json --store "sqlite:$COL_DB" 2>/dev/null; }
+col_stored() { col_export | grep -c .; }
+col_distinct() {
+	col_export | /usr/bin/python3 -c 'import json,sys; print(len({json.loads(l)["id"] for l in sys.stdin if l.strip()}))'
+}
+col_status() {
+	"$OOPSD_BIN/oopsctl" collector-status --json --store "sqlite:$COL_DB" 2>/dev/null |
+		/usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin).get(sys.argv[1], ""))' "$1"
+}
+col_has() { [ "$(col_stored)" -ge "$1" ]; }
+col_status_ge() { local v; v=$(col_status "$1"); [ -n "$v" ] && [ "$v" -ge "$2" ]; }
