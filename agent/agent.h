@@ -30,6 +30,7 @@ struct agent_config {
 	char *netconsole_listen; /* ADDR:PORT, empty = off */
 	char *auth_key_file;
 	char *user;
+	char *seccomp; /* kill, errno, log or off (lib/sandbox.h) */
 	char *state_dir;
 	uint64_t max_datagram;
 	char *log_level;
