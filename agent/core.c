@@ -43,6 +43,11 @@ struct evloop *agent_loop(struct agent *a)
 	return a->loop;
 }
 
+int agent_state_dirfd(const struct agent *a)
+{
+	return a->state_dirfd;
+}
+
 bool agent_all_spooled(const struct agent *a)
 {
 	return a->memq_n == 0;
