@@ -850,8 +850,8 @@ static int process_line(struct oops_parser *p, const char *s, size_t n)
 	oops_line_parse(s, n, &l);
 	if (l.kmsg_cont)
 		return 0;
-	if (oops_has(l.text, l.len,
-		     "Disabling lock debugging due to kernel taint"))
+	if (oops_starts(l.text, l.len,
+			"Disabling lock debugging due to kernel taint"))
 		return 0;
 	/* A header that was only a printk replay is not a report. */
 	if (oops_has(l.text, l.len,
@@ -948,7 +948,7 @@ static int process_line(struct oops_parser *p, const char *s, size_t n)
 		if (o->nlines > OOPS_TITLE_LINES && o->title_len == 0)
 			o->title_len = o->len;
 	}
-	if (oops_has(l.text, l.len, "Sending NMI from CPU"))
+	if (oops_starts(l.text, l.len, "Sending NMI from CPU"))
 		o->nmi_all = true;
 	if (frame_like(l.text, l.len)) {
 		o->quiet = 0;

@@ -306,6 +306,8 @@ bool oops_header_in_report(enum oops_hdr h)
 
 bool oops_line_cuts_report(const char *s, size_t n)
 {
+	if (!oops_has(s, n, "FAULT_") && !oops_has(s, n, "vmalloc: "))
+		return false;
 	return oops_has(s, n, "vmalloc: allocation failure:") ||
 	       oops_has(s, n, "FAULT_INJECTION: forcing a failure") ||
 	       oops_has(s, n, "FAULT_FLAG_ALLOW_RETRY missing");
