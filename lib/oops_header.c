@@ -149,6 +149,7 @@ static const char *const warning_fp[] = {
     "WARNING: The ",
     "is deprecated",
     "/etc/ssh/",
+    "workqueue cpumask:",
     NULL,
 };
 
@@ -171,7 +172,8 @@ static bool gpf_ok(const char *s, size_t n)
 	if (g == NULL)
 		return false;
 	rest = n - (size_t)(g - s) - 24;
-	if (rest == 0 || (g[24] != ':' && g[24] != ','))
+	if (rest == 0 || (g[24] != ':' && g[24] != ',' &&
+			  !oops_starts(g + 24, rest, " for non-canonical")))
 		return false;
 	/* A user-space fault reported by traps: "... error:0 in libc.so". */
 	if (oops_has(s, n, "traps:") || oops_has(s, n, " in lib") ||
