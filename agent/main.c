@@ -16,6 +16,7 @@
 #include "daemon.h"
 #include "evloop.h"
 #include "log.h"
+#include "sandbox.h"
 #include "sources.h"
 #include "transport.h"
 #include "wire.h"
@@ -101,6 +102,11 @@ int main(int argc, char **argv)
 				"warn, info, debug\n", desc.progname, cfg.log_level);
 		return 1;
 	}
+	if (sandbox_mode_check(cfg.seccomp) < 0) {
+		fprintf(stderr, "%s: seccomp: '%s' is not one of kill, errno, "
+				"log, off\n", desc.progname, cfg.seccomp);
+		return 1;
+	}
 	if (opts.check_only) {
 		if (agent_check(&cfg) != 0) {
 			conf_free(agent_conf_table, &cfg);
@@ -135,6 +141,13 @@ int main(int argc, char **argv)
 		agent_close(&a);
 		fatalx("cannot start: %s", strerror(-rc));
 	}
+	/*
+	 * From here on: UDP/netlink/netconsole traffic on open sockets, and
+	 * the spool, state and pstore directories (SANDBOX_FILES).
+	 */
+	if (sandbox_apply(cfg.seccomp, SANDBOX_NET | SANDBOX_FILES, NULL) < 0)
+		fatalx("cannot install the seccomp filter (seccomp = off "
+		       "to run without)");
 	log_info("started, collector %s, spool %s", cfg.collector,
 		 cfg.spool_dir);
 	daemon_notify_ready();

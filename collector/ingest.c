@@ -11,6 +11,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -440,10 +441,14 @@ int ingest_flush(struct ingest *in)
 		in->c.batches++;
 	}
 	if (rc < 0) {
-		in->c.store_errors++;
-		log_warnx("store: batch of %zu record(s) not stored (%s); "
-			  "agents will retransmit",
-			  in->nitems, strerror(-rc));
+		/* A full disk fails every batch: say so on the first failure
+		 * and then once every 100, not thousands of times. */
+		if (in->c.store_errors++ % 100 == 0)
+			log_warnx("store: batch of %zu record(s) not stored "
+				  "(%s; %" PRIu64 " failed batches so far); "
+				  "agents will retransmit",
+				  in->nitems, strerror(-rc),
+				  in->c.store_errors);
 	} else {
 		for (size_t i = 0; i < in->nitems; i++) {
 			enum store_put_result r = in->items[i].put.result;

@@ -45,6 +45,8 @@ struct oops_open {
 	unsigned int tail; /* lines seen since the end marker */
 	unsigned int quiet; /* same-context lines since the last frame */
 	bool framed;	    /* a frame line was seen */
+	size_t core_len;    /* text up to the last line that looked like */
+	uint64_t core_line; /* part of a report (frame, indented, registers) */
 	bool ended;	    /* end marker seen: in the tail */
 	bool truncated;
 	bool panicked;
@@ -713,6 +715,21 @@ static bool frame_like(const char *s, size_t n)
 	       oops_has(s, n, " [inline]");
 }
 
+/* Lines that look like part of a report rather than the log going on. */
+static bool core_line(const char *s, size_t n)
+{
+	if (n == 0)
+		return false;
+	if (s[0] == ' ' || s[0] == '\t' || s[0] == '<' || s[0] == '>' ||
+	    s[0] == '[' || s[0] == '#')
+		return true;
+	/* Registers ("RAX: ", "R10: ", "x29: "), "Code: ", markers. */
+	if (n > 4 && (s[2] == ':' || s[3] == ':' || s[4] == ':'))
+		return true;
+	return frame_like(s, n) || oops_starts(s, n, "---") ||
+	       oops_starts(s, n, "===");
+}
+
 static struct oops_open *find_open(struct oops_parser *p,
 				   const struct oops_line *l, size_t *idx)
 {
@@ -884,11 +901,22 @@ static int process_line(struct oops_parser *p, const char *s, size_t n)
 		o->tail = o->quiet;
 		if (o->title_len == 0)
 			o->title_len = o->len;
+		/* The frame-less lines after the stack were the log going on. */
+		if (o->framed && !o->truncated && o->core_len > 0) {
+			o->len = o->core_len;
+			o->end_line = o->core_line;
+			if (o->title_len > o->len)
+				o->title_len = o->len;
+		}
 		return 0;
 	}
 	rc = append(p, o, l.text, l.len);
 	if (rc < 0)
 		return rc;
+	if (!o->truncated && core_line(l.text, l.len)) {
+		o->core_len = o->len;
+		o->core_line = o->end_line;
+	}
 	if (o->nlines > 1 && end_marker(l.text, l.len)) {
 		o->ended = true;
 		o->tail = 0;

@@ -237,9 +237,18 @@ bool oops_frame_parse(const char *s, size_t n, struct oops_frame *f)
 struct skip_pat {
 	const char *s;
 	uint8_t len;
+	uint64_t bit; /* pair_bit() of its first two literal bytes */
 };
 
-#define P(x) { x, sizeof(x) - 1 }
+/* pair_bit() as a constant expression, skipping a leading '^', '$', '='. */
+#define PAIR_BIT(a, b)                                                        \
+	(1ull << (((unsigned char)(a) * 31u + (unsigned char)(b)) & 63u))
+#define ANCHORED(x) ((x)[0] == '^' || (x)[0] == '$' || (x)[0] == '=')
+#define P(x)                                                                  \
+	{                                                                     \
+		x, sizeof(x) - 1,                                             \
+		ANCHORED(x) ? PAIR_BIT((x)[1], (x)[2]) : PAIR_BIT((x)[0], (x)[1]) \
+	}
 static const struct skip_pat skip_patterns[] = {
 	P("__sanitizer"), P("__asan"), P("kasan"), P("hwasan"), P("__msan"),
 	P("kmsan"), P("kcsan_setup_watchpoint"), P("check_memory_region"),
@@ -330,6 +339,8 @@ static bool skip_match(const struct skip_pat *pat, const char *name,
 	const char *p = pat->s + 1;
 	size_t m = pat->len - 1u;
 
+	if (!(sig & pat->bit))
+		return false;
 	switch (pat->s[0]) {
 	case '^':
 		return len >= m && memcmp(name, p, m) == 0;
@@ -339,7 +350,7 @@ static bool skip_match(const struct skip_pat *pat, const char *name,
 		return len == m && memcmp(name, p, m) == 0;
 	default:
 		m = pat->len;
-		if (m > len || !(sig & pair_bit(pat->s[0], pat->s[1])))
+		if (m > len)
 			return false;
 		for (const char *q = name; q + m <= name + len; q++)
 			if (*q == pat->s[0] && memcmp(q, pat->s, m) == 0)

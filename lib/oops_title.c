@@ -1446,7 +1446,8 @@ static void title_ours(struct tstate *t, enum oops_hdr h)
 		size_t n;
 
 		t->res->kind = OOPS_KIND_BUG;
-		p += 4;
+		/* The header may not hold "Oops" itself (a mangled line). */
+		p = p != NULL ? p + 4 : end;
 		if (p < end && *p == ':')
 			p++;
 		while (p < end && *p == ' ')

@@ -424,6 +424,15 @@ static void file_prepare_dmesg(struct pstore_file *f, size_t max_out)
 	if (!looks_like_log(f->body, f->body_len) &&
 	    !(f->header_ok && f->body_len == 0))
 		f->garbage = true;
+	/*
+	 * The crashed kernel said it compresses its dumps, and this one is
+	 * not .enc.z: the next kernel decompressed it.  (The line is printed
+	 * when pstore starts, so a short dump may not hold it.)
+	 */
+	if (!f->pn.enc_z && !f->garbage &&
+	    memmem(f->body, f->body_len, "pstore: Using crash dump compression",
+		   36) != NULL)
+		f->decompressed_by = "kernel";
 }
 
 struct gkey {

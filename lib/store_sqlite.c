@@ -226,6 +226,10 @@ static int sq_open(const char *path, unsigned flags, struct store **out)
 
 	if (path[0] == '\0')
 		return -EINVAL;
+	/* Memory statistics cost a lock per allocation and nobody reads
+	 * them.  Only possible before SQLite initialises; later calls fail
+	 * harmlessly. */
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 	if ((flags & STORE_READONLY) && access(path, F_OK) != 0) {
 		err = -errno;
 		log_warnx("store %s: %s", path, strerror(errno));

@@ -10,6 +10,7 @@
 #include <netinet/in.h>
 
 #include "../../collector/ingest.h"
+#include "record.h"
 #include "store.h"
 #include "wire.h"
 
@@ -372,6 +373,59 @@ static void test_store_failure_no_ack(void **state)
 	fixture_free(f);
 }
 
+/* A record the collector made (netconsole): decoded as record_unpack()
+ * gives it, owned by ingest from then on. */
+static Oopsd__CrashRecord *local_record(unsigned i)
+{
+	Oopsd__CrashRecord *rec = NULL;
+	const char *reason;
+	uint8_t buf[256];
+	size_t len = make_record(buf, i, 16);
+
+	assert_int_equal(record_unpack(buf, len, NULL, &rec, &reason), 0);
+	return rec;
+}
+
+static void test_local_records(void **state)
+{
+	struct fixture *f = fixture_new(60, 1, false, 0);
+	const struct ingest_counters *c = ingest_counters(f->in);
+	struct store_stats ss;
+
+	/* Not rate-limited (the netconsole receiver has its own bounds),
+	 * never acknowledged (nobody to tell), deduplicated like the rest. */
+	for (unsigned i = 0; i < 5; i++)
+		assert_int_equal(ingest_add_local(f->in, local_record(i),
+						  "192.0.2.7:6665", NOW_US),
+				 0);
+	assert_int_equal(ingest_add_local(f->in, local_record(0),
+					  "192.0.2.7:6665", NOW_US),
+			 0);
+	assert_int_equal(ingest_flush(f->in), 5);
+	assert_int_equal(f->acks.n, 0);
+	assert_int_equal(c->local_records, 6);
+	assert_int_equal(c->duplicates, 1);
+	assert_int_equal(store_stats(f->st, &ss), 0);
+	assert_int_equal(ss.records, 5);
+	assert_int_equal(ss.hosts, 1);
+	fixture_free(f);
+}
+
+static void test_local_records_survive_store_failure(void **state)
+{
+	struct fixture *f = fixture_new(6000, 1000, false, STORE_READONLY);
+
+	/* They have no other copy: kept for the next flush. */
+	assert_int_equal(ingest_add_local(f->in, local_record(1), "x:1",
+					  NOW_US),
+			 0);
+	assert_true(ingest_flush(f->in) < 0);
+	assert_int_equal(ingest_pending(f->in), 1);
+	assert_true(ingest_flush(f->in) < 0);
+	assert_int_equal(ingest_pending(f->in), 1);
+	fixture_free(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -382,6 +436,8 @@ int main(void)
 		cmocka_unit_test(test_bad_record_refused_alone),
 		cmocka_unit_test(test_rate_limit_holds_back),
 		cmocka_unit_test(test_store_failure_no_ack),
+		cmocka_unit_test(test_local_records),
+		cmocka_unit_test(test_local_records_survive_store_failure),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -421,6 +421,42 @@ static void test_socket_dual_stack(void **state)
 	got_free(&g);
 }
 
+static void test_socket_drops_and_truncation(void **state)
+{
+	struct evloop *loop = evloop_new();
+	struct ncon_rx_config cfg = { .listen = "127.0.0.1:0", .rcvbuf = 1 };
+	struct ncon_rx *rx;
+	struct ncon_rx_counters c;
+	struct sockaddr_in d = { .sin_family = AF_INET };
+	char big[CONFIG_MAX_DATAGRAM_BYTES + 100];
+	int err, s, sent = 0;
+
+	rx = ncon_rx_new(loop, &cfg, NULL, NULL, NULL, &err);
+	assert_non_null(rx);
+	s = socket(AF_INET, SOCK_DGRAM, 0);
+	d.sin_port = htons((uint16_t)ncon_rx_port(rx));
+	inet_pton(AF_INET, "127.0.0.1", &d.sin_addr);
+	/* Larger than the receive buffers: counted as truncated. */
+	memset(big, 'x', sizeof(big));
+	assert_true(sendto(s, big, sizeof(big), 0, (void *)&d, sizeof(d)) > 0);
+	evloop_run_once(loop, 100);
+	ncon_rx_get_counters(rx, &c);
+	assert_int_equal(c.truncated, 1);
+	/* A tiny socket buffer nobody reads overflows: the kernel drops. */
+	for (int i = 0; i < 200; i++)
+		if (sendto(s, "6,1,1,-;x", 9, 0, (void *)&d, sizeof(d)) > 0)
+			sent++;
+	assert_int_equal(sent, 200);
+	for (int i = 0; i < 5; i++)
+		evloop_run_once(loop, 20);
+	ncon_rx_get_counters(rx, &c);
+	assert_true(c.kernel_drops > 0);
+	assert_int_equal(c.kernel_drops + c.ncon.datagrams, 200);
+	close(s);
+	ncon_rx_free(rx);
+	evloop_free(loop);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -432,6 +468,7 @@ int main(void)
 		cmocka_unit_test(test_caller_shapes),
 		cmocka_unit_test(test_parse_addr),
 		cmocka_unit_test(test_socket_dual_stack),
+		cmocka_unit_test(test_socket_drops_and_truncation),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -508,6 +508,30 @@ static void test_footprint(void **state)
 	free(buf);
 }
 
+/* A report without an end marker ends with its stack sections. */
+static void test_stack_end(void **state)
+{
+	char log[8192];
+	size_t n = 0;
+	struct oops_report **v;
+	int k;
+
+	n += (size_t)snprintf(log + n, sizeof(log) - n,
+		"[ 1.0] INFO: task a:1 blocked for more than 1 seconds.\n"
+		"[ 1.0] Call Trace:\n"
+		"[ 1.0]  __schedule+0x1/0x2\n"
+		"[ 1.0]  foo+0x1/0x2\n");
+	for (int i = 0; i < 80; i++)
+		n += (size_t)snprintf(log + n, sizeof(log) - n,
+				      "[ 2.%d] systemd[1]: noise %d\n", i, i);
+	k = oops_parse_buffer(log, n, NULL, &v);
+	assert_int_equal(k, 1);
+	assert_string_equal(v[0]->title, "INFO: task hung in foo");
+	assert_int_equal(v[0]->end_line, 4);
+	assert_null(strstr(v[0]->text, "noise"));
+	free_reports(v, k);
+}
+
 /* A header that the console replays is not reported twice. */
 static void test_replay(void **state)
 {
@@ -594,6 +618,7 @@ int main(void)
 		cmocka_unit_test(test_truncation),
 		cmocka_unit_test(test_idle_deadline),
 		cmocka_unit_test(test_footprint),
+		cmocka_unit_test(test_stack_end),
 		cmocka_unit_test(test_replay),
 		cmocka_unit_test(test_json),
 		cmocka_unit_test(test_normalize),

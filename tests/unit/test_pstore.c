@@ -1389,7 +1389,9 @@ static void test_qemu_oops_oops_panic(void **state)
 	};
 	struct pstore_scan *s;
 
-	check_capture("pstore-oops-oops-panic", w, 3, false, NULL);
+	/* Compressed (deflate) by the crashed kernel, decompressed by the
+	 * next one, which the log says; with pstore.compress=none, not. */
+	check_capture("pstore-oops-oops-panic", w, 3, false, "kernel");
 	check_capture("pstore-nocompress", w, 3, false, NULL);
 	/*
 	 * After the second oops x86 reprints the FIRST oops's RIP (the
@@ -1427,14 +1429,14 @@ static void test_qemu_shapes(void **state)
 		{ "crashmod: panic requested", "Panic", 1 },
 	};
 
-	check_capture("pstore-panic", panic, 1, false, NULL);
-	check_capture("pstore-ecc", bug_panic, 2, true, NULL);
+	check_capture("pstore-panic", panic, 1, false, "kernel");
+	check_capture("pstore-ecc", bug_panic, 2, true, "kernel");
 	/* The next kernel could not decompress: raw deflate, decoded here. */
 	check_capture("pstore-enc-z", bug_panic, 2, false, "deflate");
-	check_capture("pstore-small-record", null_panic, 2, false, NULL);
+	check_capture("pstore-small-record", null_panic, 2, false, "kernel");
 	check_capture("pstore-small-record-nocompress", null_panic, 2, false,
 		      NULL);
-	check_capture("pstore-lockup-hung", lockup, 6, false, NULL);
+	check_capture("pstore-lockup-hung", lockup, 6, false, "kernel");
 }
 
 /*
