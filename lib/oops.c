@@ -839,6 +839,26 @@ static int process_line(struct oops_parser *p, const char *s, size_t n)
 	if (o != NULL && (idx = index_of(p, o)) == (size_t)-1)
 		o = NULL;
 
+	if (o == NULL && h == HDR_KPANIC && panic_consequence(l.text, l.len)) {
+		/*
+		 * The panic an oops causes may be printed from another context
+		 * ("[ C1]" after a "[ T123]" oops): it is still the consequence
+		 * of the latest open report.
+		 */
+		struct oops_open *cause = NULL;
+
+		for (size_t i = 0; i < p->nopen; i++)
+			if (!p->open[i]->shadow &&
+			    (cause == NULL ||
+			     p->open[i]->start_line > cause->start_line))
+				cause = p->open[i];
+		if (cause != NULL) {
+			cause->panicked = true;
+			if (cause->ended)
+				cause->tail = 0;
+			return append(p, cause, l.text, l.len);
+		}
+	}
 	if (o == NULL) {
 		if (h == HDR_NONE)
 			return 0;

@@ -319,7 +319,10 @@ static bool rip_line(const struct oops_tline *t, const char **name,
 				q = f + 1;
 			if (end - q >= 2 && q[0] == '0' && q[1] == 'x')
 				return true;
-			if (end - q >= 6 && memcmp(q, "(null)", 6) == 0)
+			f = q;
+			while (f < end && *f == ' ')
+				f++;
+			if (end - f >= 6 && memcmp(f, "(null)", 6) == 0)
 				return true;
 			for (int i = 0; i < 2 && q < end && *q == '['; i++) {
 				const char *r = memchr(q, ']', (size_t)(end - q));
@@ -614,6 +617,12 @@ static const char *const skip_leak[] = {
 static const char *const skip_rcu[] = {
 	"rcu", "kmem", "slab", NULL,
 };
+/* A lock taken by the workqueue machinery names no subsystem. */
+static const char *const skip_lockdep[] = {
+	"process_one_work", "worker_thread", "print_circular",
+	"check_noncircular", "check_prev_add", "check_prevs_add",
+	"validate_chain", NULL,
+};
 static const char *const skip_nonstatic[] = {
 	"stack", "lock", "IRQ", NULL,
 };
@@ -857,12 +866,12 @@ static bool title_lockdep(struct tstate *t, const char *lvl)
 		t->res->kind = OOPS_KIND_LOCKDEP;
 		if (find_line(&t->s, 1, "is trying to acquire lock") >= t->s.n)
 			return false;
-		t->s.extra = NULL;
-		title_in(t, "possible deadlock", circ, circ2, EX_FIRST, NULL);
+		title_in(t, "possible deadlock", circ, circ2, EX_FIRST,
+			 skip_lockdep);
 		if (t->res->corrupted) {
 			t->res->corrupted = false;
 			title_in(t, "possible deadlock", ST_CT, NULL, EX_FIRST,
-				 NULL);
+				 skip_lockdep);
 		}
 		return true;
 	}

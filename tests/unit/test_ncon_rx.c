@@ -321,6 +321,83 @@ static void test_caller_shapes(void **state)
 	got_free(&g);
 }
 
+/*
+ * The hand-written reports of tests/data/netconsole/ sent as a kernel
+ * would: one extended record per line, the long "Modules linked in:" line
+ * as ncfrag fragments of at most 1000 bytes delivered last-first, every
+ * other pair of records swapped.  Each must come out with the title the
+ * parser gives for the file read whole.
+ */
+static void test_fixture_reports_fragmented(void **state)
+{
+	static const char *const files[] = {
+		"netconsole/null-deref.log", "netconsole/warning.log",
+		"netconsole/kernel-bug.log",
+	};
+
+	for (size_t f = 0; f < ARRAY_SIZE(files); f++) {
+		struct oops_report **reps = NULL;
+		struct got g = { 0 };
+		struct ncon_rx *rx;
+		struct ncon_key k = key_of("192.0.2.7", 6665);
+		struct ncon_rx_counters c;
+		char *dg[256], *text, *line, *save = NULL;
+		size_t len, ndg = 0, frags = 0;
+		int err, n, seq = 100;
+
+		text = test_fixture(files[f], &len);
+		n = oops_parse_buffer(text, len, NULL, &reps);
+		assert_int_equal(n, 1);
+		for (line = strtok_r(text, "\n", &save); line;
+		     line = strtok_r(NULL, "\n", &save)) {
+			size_t ll = strlen(line), nf = (ll + 999) / 1000;
+
+			seq++;
+			if (ll <= 1000) {
+				assert_true(asprintf(&dg[ndg++], "4,%d,%d,-;%s",
+						     seq, seq * 10, line) > 0);
+				continue;
+			}
+			for (size_t i = nf; i-- > 0;) {
+				size_t off = i * 1000;
+				size_t m = ll - off < 1000 ? ll - off : 1000;
+
+				assert_true(asprintf(&dg[ndg++],
+						     "4,%d,%d,-,ncfrag=%zu/%zu;%.*s",
+						     seq, seq * 10, off, ll,
+						     (int)m, line + off) > 0);
+				frags++;
+			}
+		}
+		assert_true(frags >= 2);
+		for (size_t i = 1; i + 1 < ndg; i += 4) {
+			char *t = dg[i];
+
+			dg[i] = dg[i + 1];
+			dg[i + 1] = t;
+		}
+		rx = ncon_rx_new(NULL, NULL, on_report, NULL, &g, &err);
+		for (size_t i = 0; i < ndg; i++) {
+			assert_int_equal(ncon_rx_input(rx, &k, dg[i],
+						       strlen(dg[i]), 5),
+					 0);
+			free(dg[i]);
+		}
+		ncon_rx_flush(rx, 6);
+		ncon_rx_get_counters(rx, &c);
+		assert_int_equal(c.ncon.fragments, frags);
+		assert_int_equal(c.lost, 0);
+		assert_int_equal(g.n, 1);
+		assert_string_equal(g.title[0], reps[0]->title);
+		assert_int_equal(g.lost[0], 0);
+		ncon_rx_free(rx);
+		got_free(&g);
+		oops_report_free(reps[0]);
+		free(reps);
+		free(text);
+	}
+}
+
 static void test_parse_addr(void **state)
 {
 	struct sockaddr_storage ss;
@@ -466,6 +543,7 @@ int main(void)
 		cmocka_unit_test(test_idle_parser_given_back),
 		cmocka_unit_test(test_open_reports_bounded),
 		cmocka_unit_test(test_caller_shapes),
+		cmocka_unit_test(test_fixture_reports_fragmented),
 		cmocka_unit_test(test_parse_addr),
 		cmocka_unit_test(test_socket_dual_stack),
 		cmocka_unit_test(test_socket_drops_and_truncation),

@@ -265,6 +265,30 @@ static void test_consequences(void **state)
 	assert_non_null(strstr(v[0]->text, "---[ end Kernel panic"));
 	free_reports(v, n);
 	free(buf);
+
+	/* The panic printed from another context still belongs to it. */
+	{
+		static const char log[] =
+			"[ 1.0][ T12] BUG: kernel NULL pointer dereference, address: 0000000000000008\n"
+			"[ 1.0][ T12] RIP: 0010:f+0x1/0x2\n"
+			"[ 1.0][ T12] Call Trace:\n"
+			"[ 1.0][ T12]  g+0x1/0x2\n"
+			"[ 1.0][ T12] ---[ end trace 0 ]---\n"
+			"[ 1.1][  C0] Kernel panic - not syncing: Fatal exception in interrupt\n";
+
+		n = oops_parse_buffer(log, sizeof(log) - 1, NULL, &v);
+		assert_int_equal(n, 1);
+		assert_true(v[0]->panicked);
+		assert_int_equal(v[0]->end_line, 6);
+		free_reports(v, n);
+	}
+	/* A deliberate panic with no report before it is its own report. */
+	buf = load("sysrq-panic.log", &len);
+	n = oops_parse_buffer(buf, len, NULL, &v);
+	assert_int_equal(n, 1);
+	assert_int_equal(v[0]->kind, OOPS_KIND_PANIC);
+	free_reports(v, n);
+	free(buf);
 }
 
 static void test_prefixes(void **state)
