@@ -437,7 +437,7 @@ static void file_prepare_dmesg(struct pstore_file *f, size_t max_out)
 
 struct gkey {
 	size_t file;
-	uint64_t k;		/* id - part, or the EFI cluster start */
+	uint64_t k;		/* id - part, or the EFI dump's first index */
 };
 
 static bool is_efi(const char *backend)
@@ -492,6 +492,23 @@ static bool same_dump(const struct pstore_scan *s, const struct gkey *a,
 	       fa->hdr.count == fb->hdr.count && a->k == b->k;
 }
 
+/* Does gk[j] repeat a part of gk[i..j) with other text? */
+static bool part_conflict(const struct pstore_scan *s, const struct gkey *gk,
+			  size_t i, size_t j)
+{
+	const struct pstore_file *g = &s->files[gk[j].file];
+
+	for (size_t k = i; k < j; k++) {
+		const struct pstore_file *f = &s->files[gk[k].file];
+
+		if (f->hdr.part == g->hdr.part &&
+		    (f->body_len != g->body_len ||
+		     memcmp(f->body, g->body, f->body_len) != 0))
+			return true;
+	}
+	return false;
+}
+
 /*
  * Group the readable dmesg files into dumps.  Files that did not decode or
  * are garbage form no dump (they still count in stats).
@@ -522,9 +539,12 @@ static int group_dumps(struct builder *b)
 		n++;
 	}
 	/*
-	 * EFI: the seconds of each part may differ by a little; cluster the
-	 * parts of one (reason, count) whose times are within the window, so
-	 * two dumps of different boots never merge.
+	 * EFI: each part carries its own time, a little later than the one
+	 * before.  The parts of one (reason, count) form one dump while each
+	 * comes within the window of the previous one and no part number
+	 * comes again with other text: two dumps of two boots (both
+	 * "Panic#1") never merge, even a few seconds apart.  Each dump gets a
+	 * key of its own (its first index).
 	 */
 	qsort_r(gk, n, sizeof(*gk), cmp_dmesg, s);
 	for (size_t i = 0; i < n;) {
@@ -532,7 +552,7 @@ static int group_dumps(struct builder *b)
 		size_t j = i + 1;
 
 		if (f->header_ok && is_efi(f->pn.backend)) {
-			uint64_t start = gk[i].k;
+			uint64_t prev = gk[i].k;
 
 			while (j < n) {
 				struct pstore_file *g = &s->files[gk[j].file];
@@ -541,13 +561,14 @@ static int group_dumps(struct builder *b)
 				    strcmp(g->pn.backend, f->pn.backend) ||
 				    strcmp(g->hdr.reason, f->hdr.reason) ||
 				    g->hdr.count != f->hdr.count ||
-				    gk[j].k - start > EFI_DUMP_WINDOW_S)
+				    gk[j].k - prev > EFI_DUMP_WINDOW_S ||
+				    part_conflict(s, gk, i, j))
 					break;
-				gk[j].k = start;
+				prev = gk[j].k;
 				j++;
 			}
 			for (size_t k = i; k < j; k++)
-				gk[k].k = start;
+				gk[k].k = i;
 		}
 		i = j;
 	}

@@ -691,8 +691,56 @@ static void test_efi_multipart(void **state)
 			 (unsigned long long)efi_id(1699999400, 1, 1));
 		mp_add(&m, name, rec, len);
 	}
+	/*
+	 * A third dump: another boot that panicked the same way ("Panic#1")
+	 * only 6 s after the first one's parts (a fast VM reboot), its log
+	 * 0.5 s later throughout.  The same part numbers come again with
+	 * other text: a dump of its own, never merged with the first.
+	 */
+	{
+		struct sbuf sh = { 0 };
+
+		for (const char *p = log; p < log + ends[3];) {
+			const char *nl = strchr(p, '\n');
+			unsigned long long sec, us;
+			int lvl;
+			char line[512];
+
+			assert_int_equal(sscanf(p, "<%d>[%llu.%llu]", &lvl, &sec,
+						&us), 3);
+			snprintf(line, sizeof(line), "%.*s",
+				 (int)(nl - strchr(p, ']') - 2), strchr(p, ']') + 2);
+			log_line(&sh, lvl, sec * 1000000 + us + 500000, line);
+			p = nl + 1;
+		}
+		size_t sst[16], ssp[16];
+		int snp = split_parts(sh.s, line_start(sh.s, sh.len - 3000),
+				      sh.len, 1024, sst, ssp, 16);
+
+		for (int k = 1; k <= snp; k++) {
+			size_t len;
+			char *rec = dump_record(sh.s, sst[k - 1], ssp[k - 1],
+						"Panic", 1, k, &len);
+
+			snprintf(name, sizeof(name), "dmesg-efi_pstore-%llu",
+				 (unsigned long long)efi_id(1700000006, k, 1));
+			mp_add(&m, name, rec, len);
+		}
+		free(sh.s);
+	}
 	assert_int_equal(pstore_scan_mem(m.blobs, (size_t)m.n, NULL, &s), 0);
-	assert_int_equal(s->stats.dumps, 2);
+	assert_int_equal(s->stats.dumps, 3);
+	assert_int_equal(s->stats.duplicates_merged, 0);
+	size_t panics = 0;
+
+	for (size_t i = 0; i < s->nitems; i++)
+		if (strstr(s->items[i].text, "sysrq triggered crash")) {
+			panics++;
+			assert_int_equal(s->items[i].parts_found, np);
+			assert_int_equal(s->items[i].parts_duplicate, 0);
+			assert_true(s->items[i].complete);
+		}
+	assert_int_equal(panics, 2);
 	const struct pstore_item *it = find_item(s, "sysrq triggered crash");
 
 	assert_non_null(it);
