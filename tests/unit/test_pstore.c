@@ -495,11 +495,10 @@ static void test_ramoops_exactly_once(void **state)
 }
 
 /*
- * A small record_size: each dump keeps only the last ~1.5 KB, so dump 2
- * starts in the middle of oops #1's... no: in the chatter after it, and
- * dump 1 starts in the middle of oops #1 itself.  The piece of oops #1
- * that starts mid-report must not become a second item when the full
- * report is in another dump.
+ * A small record_size: dump B keeps only the tail of the log, which starts
+ * in the middle of oops #1; dump A holds all of oops #1.  Whatever the
+ * parser makes of the piece of oops #1 in dump B, it must not become a
+ * second item: its first line lies inside the full report of dump A.
  */
 static void test_ramoops_window_cuts_report(void **state)
 {
@@ -1246,11 +1245,12 @@ static void test_dir_hostile(void **state)
 }
 
 /*
- * Removal: three oopses in two ramoops dumps.  dmesg-ramoops-0 holds
- * oops #1; dmesg-ramoops-1 holds #1 and #2.  Acking #1 removes nothing
- * shared...: file 0 only holds #1, so it goes; file 1 stays until #2 is
- * acked.  A crash between the state write and the unlink is simulated by
- * putting the file back: the next run sees the item acked, not new.
+ * Removal: two oopses in two ramoops dumps.  dmesg-ramoops-0 holds oops
+ * #1; dmesg-ramoops-1 holds #1 and #2.  Acknowledging #1 removes file 0
+ * (only #1 needs it); file 1 stays until #2 is acknowledged too, and the
+ * pmsg attachment goes with the last one.  A crash between the state
+ * write and the unlink is simulated by putting a file back: the next run
+ * sees its item acknowledged, not new.
  */
 static void test_remove_state(void **state)
 {
