@@ -1175,8 +1175,12 @@ static int cmp_item_time(const void *a, const void *b)
 	return 0;
 }
 
-/* An undecodable dump with nothing better: keep its raw bytes. */
-static int add_raw_items(struct builder *b, bool linked_to_console)
+/*
+ * An undecodable dump keeps its raw bytes in a record of its own, even
+ * when the console stands in for its text: nothing is lost when the file
+ * is removed.
+ */
+static int add_raw_items(struct builder *b)
 {
 	struct pstore_scan *s = b->scan;
 
@@ -1186,7 +1190,7 @@ static int add_raw_items(struct builder *b, bool linked_to_console)
 		struct pstore_ecc e;
 		size_t len;
 
-		if (!f->undecodable || linked_to_console)
+		if (!f->undecodable)
 			continue;
 		it = item_new(s);
 		if (it == NULL)
@@ -1329,10 +1333,6 @@ static int add_console_item(struct builder *b, long cf, bool allow_tail)
 	}
 	if (item_add_file(it, (size_t)cf) < 0)
 		return -ENOMEM;
-	/* Undecodable dmesg dumps are the same crash: keep them linked. */
-	for (size_t i = 0; i < s->nfiles; i++)
-		if (s->files[i].undecodable && item_add_file(it, i) < 0)
-			return -ENOMEM;
 	item_finish(s, it);
 	return 0;
 }
@@ -1380,7 +1380,7 @@ int pstore_scan_analyse(struct pstore_scan *s, const struct pstore_options *o)
 	struct builder b = { .scan = s, .opt = o };
 	long console = -1;
 	bool any_dmesg_text = false;
-	size_t dmesg_items, used = 0, budget;
+	size_t used = 0, budget;
 	int rc;
 
 	/* Decoded text counts in the scan's memory budget too. */
@@ -1443,7 +1443,6 @@ int pstore_scan_analyse(struct pstore_scan *s, const struct pstore_options *o)
 		goto out;
 	if (s->nitems > 1)
 		qsort(s->items, s->nitems, sizeof(*s->items), cmp_item_time);
-	dmesg_items = s->nitems;
 	/*
 	 * No report from dmesg records: the console may hold one (a watchdog
 	 * reset makes no dump).  Its bare tail only stands for a crash when
@@ -1453,7 +1452,7 @@ int pstore_scan_analyse(struct pstore_scan *s, const struct pstore_options *o)
 	if (s->nitems == 0 && console >= 0)
 		rc = add_console_item(&b, console, !any_dmesg_text);
 	if (rc == 0)
-		rc = add_raw_items(&b, s->nitems > dmesg_items);
+		rc = add_raw_items(&b);
 	if (rc < 0)
 		goto out;
 	unique_keys(s);

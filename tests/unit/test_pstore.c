@@ -1106,6 +1106,28 @@ static void test_console_fallback(void **state)
 		pstore_scan_free(s);
 		free(rec);
 	}
+	/*
+	 * A dmesg record no decoder reads: the console stands in for its
+	 * text, and the raw bytes still get a record of their own (the file
+	 * goes once both are acknowledged).
+	 */
+	{
+		unsigned char junk[600];
+		struct pstore_blob b5[2] = {
+			{ "console-ramoops-0", con.s, con.len, 0, 0 },
+			{ "dmesg-ramoops-0.enc.z", junk, sizeof(junk), 0, 0 },
+		};
+
+		for (size_t i = 0; i < sizeof(junk); i++)
+			junk[i] = (unsigned char)(i * 7919 + 13);
+		assert_int_equal(pstore_scan_mem(b5, 2, NULL, &s), 0);
+		assert_int_equal(s->nitems, 2);
+		assert_int_equal(s->items[0].source, PSTORE_SRC_CONSOLE);
+		assert_non_null(strstr(s->items[0].text, "third_crash+0x11"));
+		assert_true(s->items[1].undecodable);
+		assert_int_equal(s->items[1].text_len, sizeof(junk));
+		pstore_scan_free(s);
+	}
 	/* A dmesg record with a report exists: the console is not used. */
 	{
 		size_t rl;
