@@ -398,6 +398,16 @@ static bool has_kernel_pc(const struct search *s)
 	return false;
 }
 
+/* A line that ends in "at:" (the lockdep frame follows on the next). */
+static bool at_line_end(const struct oops_tline *t)
+{
+	size_t n = t->n;
+
+	while (n > 0 && t->s[n - 1] == ' ')
+		n--;
+	return n >= 3 && memcmp(t->s + n - 3, "at:", 3) == 0;
+}
+
 /* Does line t satisfy a finding part?  Adds any captured frame. */
 static bool part_match(struct search *s, const struct part *pt,
 		       const struct oops_tline *t, bool is_header)
@@ -498,9 +508,17 @@ static void run_parts(struct search *s, const struct part *parts)
 			pi++;
 			continue;
 		}
-		for (; i < s->n; i++)
+		for (; i < s->n; i++) {
+			if (pt->kind == P_AT && i + 1 < s->n &&
+			    at_line_end(&s->l[i])) {
+				/* "... lock (x) at:" with the frame below it. */
+				add_frame_line(s, &s->l[i + 1]);
+				i++;
+				break;
+			}
 			if (part_match(s, pt, &s->l[i], i == 0))
 				break;
+		}
 		if (i >= s->n)
 			return;
 		i++;
@@ -1721,7 +1739,8 @@ void oops_title_compute(const struct oops_tline *lines, size_t nlines,
 		break;
 	case HDR_FATAL:
 		/* A Go runtime crash prints its goroutines. */
-		if (find_line(&t.s, 1, "goroutine ") >= t.s.n)
+		if (find_line(&t.s, 1, "goroutine ") >= t.s.n &&
+		    find_line(&t.s, 1, "runtime stack:") >= t.s.n)
 			res->discard = true;
 		set_title(&t, "go runtime error", "");
 		break;
