@@ -30,6 +30,7 @@ struct agent_config {
 	char *netconsole_listen; /* ADDR:PORT, empty = off */
 	char *auth_key_file;
 	char *user;
+	char *seccomp; /* kill, errno, log or off (lib/sandbox.h) */
 	char *state_dir;
 	uint64_t max_datagram;
 	char *log_level;
@@ -106,5 +107,10 @@ bool agent_all_spooled(const struct agent *a);
 const struct agent_identity *agent_identity(const struct agent *a);
 const struct agent_config *agent_config(const struct agent *a);
 struct evloop *agent_loop(struct agent *a);
+/*
+ * The state directory, opened before the privilege drop (its parents may
+ * not be searchable by the user we run as).  Borrowed: dup() it to keep.
+ */
+int agent_state_dirfd(const struct agent *a);
 
 #endif /* OOPSD_AGENT_H */

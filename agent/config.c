@@ -40,6 +40,10 @@ const struct conf_entry agent_conf_table[] = {
 	{ "user", CONF_STRING, CONFIG_DEFAULT_USER,
 	  offsetof(struct agent_config, user),
 	  "drop privileges to this user after start-up" },
+	{ "seccomp", CONF_STRING, "kill",
+	  offsetof(struct agent_config, seccomp),
+	  "system calls outside the steady-state allow-list: kill, errno, "
+	  "log or off" },
 	{ "state_dir", CONF_STRING, "/var/lib/oopsd",
 	  offsetof(struct agent_config, state_dir),
 	  "where the kmsg position and pstore progress are kept" },

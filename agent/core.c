@@ -20,6 +20,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "daemon.h"
 #include "log.h"
 #include "record.h"
 #include "transport.h"
@@ -40,6 +41,11 @@ const struct agent_config *agent_config(const struct agent *a)
 struct evloop *agent_loop(struct agent *a)
 {
 	return a->loop;
+}
+
+int agent_state_dirfd(const struct agent *a)
+{
+	return a->state_dirfd;
 }
 
 bool agent_all_spooled(const struct agent *a)
@@ -157,6 +163,16 @@ int agent_emit(struct agent *a, const struct agent_source_ops *src,
 		a->cnt.duplicates++;
 		log_debug("%s: record %s already spooled", src->name, hex);
 		return 0;
+	}
+	if (rc == -EFBIG || rc == -EINVAL) {
+		/* Larger than the whole spool (spool_max_bytes below
+		 * max_datagram): no retry can store it. */
+		a->cnt.spool_errors++;
+		a->cnt.memq_dropped++;
+		log_warnx("%s: record %s (%s) is larger than spool_max_bytes: "
+			  "lost", src->name, hex,
+			  r->title ? r->title : "(untitled)");
+		return rc;
 	}
 	if (rc < 0) {
 		a->cnt.spool_errors++;
@@ -543,10 +559,10 @@ static void chown_shallow(const char *dir, uid_t uid, gid_t gid)
 
 int agent_drop_privileges(struct agent *a, bool keep_dac)
 {
-	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
-	struct __user_cap_data_struct data[2];
+	static const int dac[] = { CAP_DAC_OVERRIDE };
 	const char *user = a->cfg->user;
 	struct passwd *pw;
+	int rc;
 
 	if (geteuid() != 0 || user == NULL || *user == '\0')
 		return 0;
@@ -557,24 +573,13 @@ int agent_drop_privileges(struct agent *a, bool keep_dac)
 	}
 	chown_shallow(a->cfg->spool_dir, pw->pw_uid, pw->pw_gid);
 	chown_shallow(a->cfg->state_dir, pw->pw_uid, pw->pw_gid);
-	if (keep_dac && prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
-		return -errno;
-	if (setgroups(1, &pw->pw_gid) < 0 || setgid(pw->pw_gid) < 0 ||
-	    setuid(pw->pw_uid) < 0)
-		return -errno;
 	/* Keep nothing, or only the right to read and delete pstore files,
-	 * which the kernel creates readable by root alone. */
-	memset(data, 0, sizeof(data));
-	if (keep_dac) {
-		data[0].permitted = data[0].effective =
-			1u << CAP_DAC_OVERRIDE;
-		prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0);
-	}
-	if (syscall(SYS_capset, &hdr, data) < 0)
-		return -errno;
-	/* Make sure there is no way back. */
-	if (setuid(0) == 0)
-		return -EPERM;
+	 * which the kernel creates readable by root alone.  The helper also
+	 * clears supplementary groups, the bounding and ambient sets, and
+	 * checks that root cannot be regained. */
+	rc = daemon_drop_privileges_caps(user, dac, keep_dac ? 1 : 0);
+	if (rc < 0)
+		return rc;
 	log_info("running as %s%s", user,
 		 keep_dac ? " (keeping CAP_DAC_OVERRIDE for pstore)" : "");
 	return 0;

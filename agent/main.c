@@ -16,7 +16,9 @@
 #include "daemon.h"
 #include "evloop.h"
 #include "log.h"
+#include "sandbox.h"
 #include "sources.h"
+#include "spool.h"
 #include "transport.h"
 #include "wire.h"
 
@@ -70,6 +72,12 @@ static int agent_check(const struct agent_config *cfg)
 				"CONFIG_AGENT_NETCONSOLE\n");
 		bad = 1;
 	}
+	if (cfg->spool_max_bytes < cfg->max_datagram + SPOOL_HDR_SIZE +
+					   SPOOL_MAX_ID + 1) {
+		fprintf(stderr, "spool_max_bytes: smaller than one record of "
+				"max_datagram bytes\n");
+		bad = 1;
+	}
 	if (cfg->max_datagram < WIRE_OVERHEAD + 256) {
 		fprintf(stderr, "max_datagram: too small for a record\n");
 		bad = 1;
@@ -99,6 +107,11 @@ int main(int argc, char **argv)
 	if (level < 0) {
 		fprintf(stderr, "%s: log_level: '%s' is not one of error, "
 				"warn, info, debug\n", desc.progname, cfg.log_level);
+		return 1;
+	}
+	if (sandbox_mode_check(cfg.seccomp) < 0) {
+		fprintf(stderr, "%s: seccomp: '%s' is not one of kill, errno, "
+				"log, off\n", desc.progname, cfg.seccomp);
 		return 1;
 	}
 	if (opts.check_only) {
@@ -135,6 +148,13 @@ int main(int argc, char **argv)
 		agent_close(&a);
 		fatalx("cannot start: %s", strerror(-rc));
 	}
+	/*
+	 * From here on: UDP/netlink/netconsole traffic on open sockets, and
+	 * the spool, state and pstore directories (SANDBOX_FILES).
+	 */
+	if (sandbox_apply(cfg.seccomp, SANDBOX_NET | SANDBOX_FILES, NULL) < 0)
+		fatalx("cannot install the seccomp filter (seccomp = off "
+		       "to run without)");
 	log_info("started, collector %s, spool %s", cfg.collector,
 		 cfg.spool_dir);
 	daemon_notify_ready();

@@ -64,8 +64,7 @@ struct kmsg_src {
 
 static int kmsg_state_dirfd(struct kmsg_src *k)
 {
-	return open(agent_config(k->a)->state_dir,
-		    O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	return fcntl(agent_state_dirfd(k->a), F_DUPFD_CLOEXEC, 0);
 }
 
 static void kmsg_load_state(struct kmsg_src *k)

@@ -56,8 +56,7 @@ struct pstore_src {
 
 static void pstore_seen_load(struct pstore_src *p)
 {
-	int dfd = open(agent_config(p->a)->state_dir,
-		       O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int dfd = fcntl(agent_state_dirfd(p->a), F_DUPFD_CLOEXEC, 0);
 	char *buf = NULL, *line, *save = NULL;
 	size_t len;
 
@@ -87,8 +86,7 @@ static void pstore_seen_load(struct pstore_src *p)
 
 static void pstore_seen_save(struct pstore_src *p)
 {
-	int dfd = open(agent_config(p->a)->state_dir,
-		       O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int dfd = fcntl(agent_state_dirfd(p->a), F_DUPFD_CLOEXEC, 0);
 	char *text = NULL;
 	size_t len = 0;
 	FILE *f;

@@ -101,6 +101,9 @@ static int send_slot(struct blast *b, struct slot *s)
 		iov[i] = (struct wire_iov){ b->recbuf + off, l };
 		off += l;
 	}
+	/* A fresh number for every transmission, as the agent does: the
+	 * collector's replay window refuses a number it has seen. */
+	s->seq = ++b->seq;
 	len = wire_pack_envelope(&sender, s->seq, iov, s->n,
 				 b->use_key ? &b->key : NULL, b->dbuf, b->dcap);
 	if (len < 0) {
@@ -269,6 +272,8 @@ int main(int argc, char **argv)
 	    b.recbuf == NULL)
 		return 2;
 
+	/* Numbers continue above those of earlier runs (one sender id). */
+	b.seq = (uint64_t)now_realtime_us();
 	t0 = mono_s();
 	if (b.fire) {
 		while (b.next < b.n) {

@@ -24,6 +24,7 @@ struct collector_config {
 	char *store;		 /* sqlite:PATH */
 	char *auth_key_file;
 	char *user;
+	char *seccomp; /* kill, errno, log or off (lib/sandbox.h) */
 	long long rate_limit;	 /* records per sender per minute */
 	long long rate_burst;
 	uint64_t retention_age;	 /* ms, 0 = keep */

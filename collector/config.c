@@ -31,6 +31,10 @@ const struct conf_entry collector_conf_table[] = {
 	{ "user", CONF_STRING, CONFIG_DEFAULT_USER,
 	  offsetof(struct collector_config, user),
 	  "drop privileges to this user after start-up" },
+	{ "seccomp", CONF_STRING, "kill",
+	  offsetof(struct collector_config, seccomp),
+	  "system calls outside the steady-state allow-list: kill, errno, "
+	  "log or off" },
 	{ "rate_limit", CONF_INT, "600",
 	  offsetof(struct collector_config, rate_limit),
 	  "records accepted per sender per minute", 1, 100000000 },

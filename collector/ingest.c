@@ -11,6 +11,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +21,7 @@
 #include "log.h"
 #include "ratelimit.h"
 #include "record.h"
+#include "replay.h"
 
 /* Local (netconsole) records kept across failed transactions, at most. */
 #define INGEST_MAX_LOCAL_BACKLOG 4096
@@ -47,6 +49,7 @@ struct ingest {
 	struct ingest_config cfg;
 	struct wire_limits lim;
 	struct ratelimit *rl;
+	struct replay *rp; /* with a key: envelope numbers seen per sender */
 	struct ingest_counters c;
 	struct ing_item *items;
 	size_t nitems, items_cap;
@@ -90,6 +93,13 @@ struct ingest *ingest_new(struct store *st, const struct ingest_config *cfg)
 	in->lim = lim;
 	in->rl = ratelimit_new(cfg->rate_limit, cfg->rate_burst,
 			       cfg->max_senders ? cfg->max_senders : 65536);
+	if (cfg->key != NULL && cfg->key->len > 0) {
+		in->rp = replay_new(cfg->max_senders ? cfg->max_senders : 65536);
+		if (in->rp == NULL) {
+			ingest_free(in);
+			return NULL;
+		}
+	}
 	in->ackbuf_cap = WIRE_UDP_MAX;
 	in->ackbuf = malloc(in->ackbuf_cap);
 	if (in->rl == NULL || in->ackbuf == NULL) {
@@ -127,6 +137,7 @@ void ingest_free(struct ingest *in)
 	free(in->ids);
 	free(in->ackbuf);
 	ratelimit_free(in->rl);
+	replay_free(in->rp);
 	free(in);
 }
 
@@ -293,6 +304,24 @@ void ingest_datagram(struct ingest *in, const struct ingest_peer *peer,
 		wire_msg_release(&e->msg);
 		return;
 	}
+	/*
+	 * A good tag does not make a datagram new: refuse an envelope
+	 * number this sender used before, or one too old to tell
+	 * (lib/replay.h).  Authenticated datagrams only: without a key
+	 * anyone could use up another agent's numbers.
+	 */
+	if (in->rp != NULL && e->msg.authenticated) {
+		enum replay_verdict v =
+			replay_check(in->rp, e->msg.sender_id,
+				     e->msg.sender_id_len, e->msg.seq);
+
+		if (v != REPLAY_OK) {
+			in->c.rejected_datagrams++;
+			ingest_count_reject(&in->c, replay_verdict_name(v));
+			wire_msg_release(&e->msg);
+			return;
+		}
+	}
 	e->peer = *peer;
 	nrec = e->msg.env->n_records;
 	in->c.records += nrec;
@@ -313,8 +342,12 @@ void ingest_datagram(struct ingest *in, const struct ingest_peer *peer,
 	}
 	e->first = in->nitems;
 	for (size_t i = 0; i < granted; i++) {
-		const Oopsd__CrashRecord *r = e->msg.env->records[i];
+		Oopsd__CrashRecord *r = e->msg.env->records[i];
 		const char *why = record_sanity(r);
+
+		/* The store and the queries read the plain fields. */
+		if (why == NULL && record_expand(r, NULL, &why) == 0)
+			why = NULL;
 
 		if (why != NULL) {
 			in->c.rejected_records++;
@@ -436,10 +469,14 @@ int ingest_flush(struct ingest *in)
 		in->c.batches++;
 	}
 	if (rc < 0) {
-		in->c.store_errors++;
-		log_warnx("store: batch of %zu record(s) not stored (%s); "
-			  "agents will retransmit",
-			  in->nitems, strerror(-rc));
+		/* A full disk fails every batch: say so on the first failure
+		 * and then once every 100, not thousands of times. */
+		if (in->c.store_errors++ % 100 == 0)
+			log_warnx("store: batch of %zu record(s) not stored "
+				  "(%s; %" PRIu64 " failed batches so far); "
+				  "agents will retransmit",
+				  in->nitems, strerror(-rc),
+				  in->c.store_errors);
 	} else {
 		for (size_t i = 0; i < in->nitems; i++) {
 			enum store_put_result r = in->items[i].put.result;

@@ -26,6 +26,7 @@
 #include "evloop.h"
 #include "ingest.h"
 #include "log.h"
+#include "sandbox.h"
 #include "store.h"
 #include "transport.h"
 #include "util.h"
@@ -401,6 +402,13 @@ int main(int argc, char **argv)
 			return 1;
 		}
 	}
+	if (sandbox_mode_check(cfg.seccomp) < 0) {
+		fprintf(stderr, "%s: seccomp: '%s' is not one of kill, errno, "
+				"log, off\n", desc.progname, cfg.seccomp);
+		wire_key_clear(&co.key);
+		conf_free(collector_conf_table, &cfg);
+		return 1;
+	}
 	if (opts.check_only) {
 		printf("%s: configuration OK\n", opts.config_path);
 		wire_key_clear(&co.key);
@@ -466,6 +474,10 @@ int main(int argc, char **argv)
 	retention(&co);
 	co.next_retention_ms = evloop_now_ms() + RETENTION_EVERY_MS;
 	status_write(&co, true);
+	/* From here on: sockets already open, and the store (SQLite files). */
+	if (sandbox_apply(cfg.seccomp, SANDBOX_NET | SANDBOX_FILES, NULL) < 0)
+		fatalx("cannot install the seccomp filter (seccomp = off "
+		       "to run without)");
 	log_info("started, store %s%s", cfg.store,
 		 co.key.len ? ", datagrams authenticated" : "");
 	daemon_notify_ready();

@@ -58,6 +58,7 @@ struct ncon_hdr {
 /* A record that arrived ahead of its predecessor; text still escaped. */
 struct ncon_rec {
 	uint64_t order;
+	uint64_t arrived; /* since then its predecessors are known missing */
 	struct ncon_meta m;
 	size_t text_len;
 	char text[];
@@ -747,7 +748,16 @@ static void drain(struct ncon *nc, struct ncon_sender *s, uint64_t now)
 	if (i) {
 		memmove(a->recs, a->recs + i, (a->nrecs - i) * sizeof(*a->recs));
 		a->nrecs -= i;
-		a->gap_since = now;
+		/*
+		 * The next gap has been known since the earliest arrival of
+		 * the records behind it: wait from then, not from now, so
+		 * that a stream with many gaps (messages filtered by the
+		 * sender's console_loglevel) is delayed missing_ms at most.
+		 */
+		a->gap_since = UINT64_MAX;
+		for (uint32_t k = 0; k < a->nrecs; k++)
+			if (a->recs[k]->arrived < a->gap_since)
+				a->gap_since = a->recs[k]->arrived;
 	}
 }
 
@@ -907,6 +917,7 @@ static void hold_record(struct ncon *nc, struct ncon_sender *s,
 		return;
 	}
 	r->order = order;
+	r->arrived = now;
 	r->m = *m;
 	r->text_len = len;
 	memcpy(r->text, text, len);

@@ -52,6 +52,7 @@ struct ncon_rx {
 	struct ncon_rx_config cfg;
 	struct evloop *loop;
 	int fd, port;
+	bool meminfo; /* SO_MEMINFO works: drops read from it */
 	struct ev_timer timer;
 	struct ncon *nc;
 	ncon_rx_report_fn report;
@@ -451,7 +452,24 @@ static int rx_open(struct ncon_rx *rx)
 	    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rx->cfg.rcvbuf,
 		       sizeof(rx->cfg.rcvbuf)) < 0)
 		log_warn("netconsole: SO_RCVBUF %d", rx->cfg.rcvbuf);
-	if (setsockopt(fd, SOL_SOCKET, SO_RXQ_OVFL, &one, sizeof(one)) < 0)
+	/*
+	 * Kernel drops: SO_MEMINFO reads the socket's drop counter exactly,
+	 * whenever asked, at no cost per datagram.  SO_RXQ_OVFL attaches it
+	 * to each datagram instead, which makes the kernel take a slower
+	 * path for every datagram (measured: 10-30% of the drain rate) and
+	 * misses drops after the last datagram; it is the fallback for
+	 * kernels without SO_MEMINFO (before 4.12).
+	 */
+	{
+		uint32_t mi[SK_MEMINFO_VARS];
+		socklen_t mlen = sizeof(mi);
+
+		rx->meminfo = getsockopt(fd, SOL_SOCKET, SO_MEMINFO, mi,
+					 &mlen) == 0 &&
+			      mlen > SK_MEMINFO_DROPS * sizeof(uint32_t);
+	}
+	if (!rx->meminfo &&
+	    setsockopt(fd, SOL_SOCKET, SO_RXQ_OVFL, &one, sizeof(one)) < 0)
 		log_warn("netconsole: SO_RXQ_OVFL (kernel drops not counted)");
 	if (bind(fd, (struct sockaddr *)&ss, sslen) < 0) {
 		err = -errno;
@@ -719,11 +737,8 @@ void ncon_rx_get_counters(const struct ncon_rx *rx,
 	c->lost = c->ncon.lost;
 	c->parsers = rx->npeers;
 	c->open_reports = rx->nopen;
-	if (rx->fd >= 0) {
-		/*
-		 * SO_RXQ_OVFL only reports drops on the next datagram that
-		 * gets through; the socket's own counter is exact right now.
-		 */
+	if (rx->fd >= 0 && rx->meminfo) {
+		/* The socket's own drop counter, exact right now. */
 		uint32_t mi[SK_MEMINFO_VARS];
 		socklen_t len = sizeof(mi);
 

@@ -57,7 +57,7 @@ struct ncon_rx_counters {
 	uint64_t datagrams, bytes;
 	uint64_t malformed;	/* refused by the decoder */
 	uint64_t truncated;	/* larger than the receive buffer */
-	uint64_t kernel_drops;	/* SO_RXQ_OVFL: dropped by the socket */
+	uint64_t kernel_drops;	/* dropped by the socket (SO_MEMINFO, or SO_RXQ_OVFL) */
 	uint64_t recv_errors;
 	uint64_t reports;
 	uint64_t lost;		/* messages lost (decoder) */

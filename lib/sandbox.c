@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -35,6 +36,35 @@ int sandbox_action_parse(const char *s, enum sandbox_action *out)
 	return -EINVAL;
 }
 
+int sandbox_mode_check(const char *mode)
+{
+	enum sandbox_action a;
+
+	if (mode != NULL && strcmp(mode, "off") == 0)
+		return 0;
+	return mode != NULL ? sandbox_action_parse(mode, &a) : -EINVAL;
+}
+
+int sandbox_apply(const char *mode, unsigned groups, const char *const *extra)
+{
+	enum sandbox_action a = SANDBOX_KILL;
+	int rc;
+
+	if (sandbox_mode_check(mode) < 0)
+		return -EINVAL;
+	if (strcmp(mode, "off") == 0) {
+		log_info("seccomp: off");
+		return 0;
+	}
+	(void)sandbox_action_parse(mode, &a);
+	rc = sandbox_seccomp(groups, extra, a);
+	if (rc == -ENOSYS) {
+		log_info("seccomp: not built in (CONFIG_SECCOMP)");
+		return 0;
+	}
+	return rc;
+}
+
 #ifdef CONFIG_SECCOMP
 
 /*
@@ -56,8 +86,12 @@ static const char *const sandbox_base[] = {
 	"time", "clock_nanosleep", "clock_nanosleep_time64", "nanosleep",
 	/* Memory (brk, and malloc's large blocks through mmap below). */
 	"brk", "munmap", "mremap", "madvise",
-	/* Cheap and read-only; glibc and libraries ask. */
-	"getpid", "gettid", "getuid", "geteuid", "getgid", "getegid",
+	/*
+	 * Cheap and read-only; glibc and libraries ask: uname for
+	 * gethostname(), sysinfo for qsort() (it sizes its buffer by the
+	 * physical memory).
+	 */
+	"uname", "sysinfo", "getpid", "gettid", "getuid", "geteuid", "getgid", "getegid",
 	"getuid32", "geteuid32", "getgid32", "getegid32",
 	/* Backoff jitter and random ids; locks inside libraries. */
 	"getrandom", "futex", "futex_time64",
@@ -79,6 +113,7 @@ static const char *const sandbox_files[] = {
 	"fdatasync", "ftruncate", "ftruncate64", "fallocate", "flock",
 	"faccessat", "faccessat2", "access", "getcwd", "stat", "lstat",
 	"stat64", "lstat64", "readlinkat", "readlink", "fchmod",
+	"dup", /* fdopendir(dup(dirfd)) to rescan a directory */
 };
 
 /*
@@ -170,7 +205,12 @@ static int sandbox_allow_checked(scmp_filter_ctx ctx, unsigned *count)
 			      SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)getpid()));
 	if (rc < 0)
 		return rc;
-	*count += 3;
+	/* isatty() from stdio on a log stream: TCGETS only. */
+	rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
+			      SCMP_A1(SCMP_CMP_EQ, TCGETS));
+	if (rc < 0)
+		return rc;
+	*count += 4;
 	return 0;
 }
 

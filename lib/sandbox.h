@@ -43,6 +43,18 @@ enum {
 int sandbox_action_parse(const char *s, enum sandbox_action *out);
 
 /*
+ * What the daemons' `seccomp` configuration key does: "kill", "errno" or
+ * "log" install the allow-list with that action for everything else,
+ * "off" installs nothing.  sandbox_mode_check() validates the value (for
+ * -n); sandbox_apply() returns 0 (also for "off", and when built without
+ * CONFIG_SECCOMP, which it logs), -EINVAL for a bad mode, or the error of
+ * sandbox_seccomp() (already logged).
+ */
+int sandbox_mode_check(const char *mode);
+int sandbox_apply(const char *mode, unsigned groups,
+		  const char *const *extra);
+
+/*
  * Install the allow-list: the base list, the groups in `groups`, and
  * `extra`, a NULL-terminated array of system call names (may be NULL).
  * Names of system calls this architecture lacks are ignored; a name no

@@ -14,3 +14,4 @@ tests-y += test_limits
 tests-$(CONFIG_PSTORE) += test_limits_pstore
 tests-$(CONFIG_NETCONSOLE) += test_limits_ncon
 tests-y += test_replay
+tests-$(CONFIG_AGENT_KMSG) += test_agent_kmsg

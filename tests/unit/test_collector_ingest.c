@@ -10,6 +10,7 @@
 #include <netinet/in.h>
 
 #include "../../collector/ingest.h"
+#include "record.h"
 #include "store.h"
 #include "wire.h"
 
@@ -297,6 +298,48 @@ static void test_authentication(void **state)
 	fixture_free(f);
 }
 
+/*
+ * With a key, an authenticated datagram replayed as it is, or one whose
+ * number is far below what the sender already used, is refused and
+ * counted, without an ack.  The agent's retransmissions carry fresh
+ * numbers and pass (their records are duplicates, acknowledged again).
+ */
+static void test_replayed_datagrams(void **state)
+{
+	struct fixture *f = fixture_new(6000, 1000, true, 0);
+	struct ingest_peer p = peer_v4("127.0.0.1", 4000);
+	const struct ingest_counters *c = ingest_counters(f->in);
+	uint8_t buf[8192], old[8192];
+	size_t len, oldlen;
+
+	oldlen = make_envelope(old, sizeof(old), 1, 2, 5000, &f->key);
+	ingest_datagram(f->in, &p, old, oldlen, false, 0, NOW_US);
+	ingest_flush(f->in);
+	assert_int_equal(c->stored, 2);
+	assert_int_equal(f->acks.n, 1);
+	/* The same bytes again, in the next batch and in the same one. */
+	ingest_datagram(f->in, &p, old, oldlen, false, 1, NOW_US);
+	ingest_datagram(f->in, &p, old, oldlen, false, 1, NOW_US);
+	ingest_flush(f->in);
+	assert_int_equal(reject_count(c, "replayed"), 2);
+	assert_int_equal(f->acks.n, 1);
+	/* A retransmission: same records, a new number. */
+	len = make_envelope(buf, sizeof(buf), 1, 2, 5001, &f->key);
+	ingest_datagram(f->in, &p, buf, len, false, 2, NOW_US);
+	ingest_flush(f->in);
+	assert_int_equal(f->acks.n, 2);
+	assert_int_equal(c->stored, 2);
+	/* The sender moved far ahead: its old datagram is now stale. */
+	len = make_envelope(buf, sizeof(buf), 3, 1, 900000, &f->key);
+	ingest_datagram(f->in, &p, buf, len, false, 3, NOW_US);
+	ingest_datagram(f->in, &p, old, oldlen, false, 3, NOW_US);
+	ingest_flush(f->in);
+	assert_int_equal(reject_count(c, "stale"), 1);
+	assert_int_equal(c->stored, 3);
+	assert_int_equal(c->rejected_datagrams, 3);
+	fixture_free(f);
+}
+
 static void test_bad_record_refused_alone(void **state)
 {
 	struct fixture *f = fixture_new(6000, 1000, false, 0);
@@ -372,6 +415,59 @@ static void test_store_failure_no_ack(void **state)
 	fixture_free(f);
 }
 
+/* A record the collector made (netconsole): decoded as record_unpack()
+ * gives it, owned by ingest from then on. */
+static Oopsd__CrashRecord *local_record(unsigned i)
+{
+	Oopsd__CrashRecord *rec = NULL;
+	const char *reason;
+	uint8_t buf[256];
+	size_t len = make_record(buf, i, 16);
+
+	assert_int_equal(record_unpack(buf, len, NULL, &rec, &reason), 0);
+	return rec;
+}
+
+static void test_local_records(void **state)
+{
+	struct fixture *f = fixture_new(60, 1, false, 0);
+	const struct ingest_counters *c = ingest_counters(f->in);
+	struct store_stats ss;
+
+	/* Not rate-limited (the netconsole receiver has its own bounds),
+	 * never acknowledged (nobody to tell), deduplicated like the rest. */
+	for (unsigned i = 0; i < 5; i++)
+		assert_int_equal(ingest_add_local(f->in, local_record(i),
+						  "192.0.2.7:6665", NOW_US),
+				 0);
+	assert_int_equal(ingest_add_local(f->in, local_record(0),
+					  "192.0.2.7:6665", NOW_US),
+			 0);
+	assert_int_equal(ingest_flush(f->in), 5);
+	assert_int_equal(f->acks.n, 0);
+	assert_int_equal(c->local_records, 6);
+	assert_int_equal(c->duplicates, 1);
+	assert_int_equal(store_stats(f->st, &ss), 0);
+	assert_int_equal(ss.records, 5);
+	assert_int_equal(ss.hosts, 1);
+	fixture_free(f);
+}
+
+static void test_local_records_survive_store_failure(void **state)
+{
+	struct fixture *f = fixture_new(6000, 1000, false, STORE_READONLY);
+
+	/* They have no other copy: kept for the next flush. */
+	assert_int_equal(ingest_add_local(f->in, local_record(1), "x:1",
+					  NOW_US),
+			 0);
+	assert_true(ingest_flush(f->in) < 0);
+	assert_int_equal(ingest_pending(f->in), 1);
+	assert_true(ingest_flush(f->in) < 0);
+	assert_int_equal(ingest_pending(f->in), 1);
+	fixture_free(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -379,9 +475,12 @@ int main(void)
 		cmocka_unit_test(test_retransmission_is_acked_again),
 		cmocka_unit_test(test_hostile_datagrams),
 		cmocka_unit_test(test_authentication),
+		cmocka_unit_test(test_replayed_datagrams),
 		cmocka_unit_test(test_bad_record_refused_alone),
 		cmocka_unit_test(test_rate_limit_holds_back),
 		cmocka_unit_test(test_store_failure_no_ack),
+		cmocka_unit_test(test_local_records),
+		cmocka_unit_test(test_local_records_survive_store_failure),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -271,6 +271,43 @@ static void test_gap_is_lost_after_timeout(void **state)
 	ncon_free(nc);
 }
 
+static void test_many_gaps_bounded_delay(void **state)
+{
+	struct rx rx;
+	struct ncon_config cfg = { .missing_ms = 500, .cont_ms = 100 };
+	struct ncon *nc = mk(&rx, &cfg);
+	struct ncon_stats st;
+	char buf[64];
+	int fed = 0;
+
+	/*
+	 * A message every 100 ms and every third seq never sent (filtered
+	 * by the sender's loglevel): each gap waits missing_ms from when it
+	 * became known, so delivery keeps pace instead of falling behind.
+	 */
+	for (int seq = 1; seq <= 90; seq++) {
+		uint64_t now = (uint64_t)seq * 100;
+
+		if (seq % 3 == 0)
+			continue;
+		snprintf(buf, sizeof(buf), "6,%d,%d,-;m%d", seq, seq * 1000,
+			 seq);
+		feed(nc, 1, now, buf);
+		fed++;
+		settle(nc, now);
+		/* Everything that arrived 700 ms ago or more is out. */
+		if (now > 1000)
+			assert_true(rx.n >= fed - 8);
+	}
+	ncon_get_stats(nc, &st);
+	assert_int_equal(st.overflows, 0);
+	settle(nc, 100000);
+	assert_int_equal(rx.n, fed);
+	ncon_get_stats(nc, &st);
+	assert_int_equal(st.lost, 29); /* 3, 6, ... 87 */
+	ncon_free(nc);
+}
+
 static void test_reboot(void **state)
 {
 	struct rx rx;
@@ -857,6 +894,7 @@ int main(void)
 		cmocka_unit_test(test_continuation_merge),
 		cmocka_unit_test(test_reorder),
 		cmocka_unit_test(test_gap_is_lost_after_timeout),
+		cmocka_unit_test(test_many_gaps_bounded_delay),
 		cmocka_unit_test(test_reboot),
 		cmocka_unit_test(test_msgid),
 		cmocka_unit_test(test_fragments_out_of_order),

@@ -321,6 +321,83 @@ static void test_caller_shapes(void **state)
 	got_free(&g);
 }
 
+/*
+ * The hand-written reports of tests/data/netconsole/ sent as a kernel
+ * would: one extended record per line, the long "Modules linked in:" line
+ * as ncfrag fragments of at most 1000 bytes delivered last-first, every
+ * other pair of records swapped.  Each must come out with the title the
+ * parser gives for the file read whole.
+ */
+static void test_fixture_reports_fragmented(void **state)
+{
+	static const char *const files[] = {
+		"netconsole/null-deref.log", "netconsole/warning.log",
+		"netconsole/kernel-bug.log",
+	};
+
+	for (size_t f = 0; f < ARRAY_SIZE(files); f++) {
+		struct oops_report **reps = NULL;
+		struct got g = { 0 };
+		struct ncon_rx *rx;
+		struct ncon_key k = key_of("192.0.2.7", 6665);
+		struct ncon_rx_counters c;
+		char *dg[256], *text, *line, *save = NULL;
+		size_t len, ndg = 0, frags = 0;
+		int err, n, seq = 100;
+
+		text = test_fixture(files[f], &len);
+		n = oops_parse_buffer(text, len, NULL, &reps);
+		assert_int_equal(n, 1);
+		for (line = strtok_r(text, "\n", &save); line;
+		     line = strtok_r(NULL, "\n", &save)) {
+			size_t ll = strlen(line), nf = (ll + 999) / 1000;
+
+			seq++;
+			if (ll <= 1000) {
+				assert_true(asprintf(&dg[ndg++], "4,%d,%d,-;%s",
+						     seq, seq * 10, line) > 0);
+				continue;
+			}
+			for (size_t i = nf; i-- > 0;) {
+				size_t off = i * 1000;
+				size_t m = ll - off < 1000 ? ll - off : 1000;
+
+				assert_true(asprintf(&dg[ndg++],
+						     "4,%d,%d,-,ncfrag=%zu/%zu;%.*s",
+						     seq, seq * 10, off, ll,
+						     (int)m, line + off) > 0);
+				frags++;
+			}
+		}
+		assert_true(frags >= 2);
+		for (size_t i = 1; i + 1 < ndg; i += 4) {
+			char *t = dg[i];
+
+			dg[i] = dg[i + 1];
+			dg[i + 1] = t;
+		}
+		rx = ncon_rx_new(NULL, NULL, on_report, NULL, &g, &err);
+		for (size_t i = 0; i < ndg; i++) {
+			assert_int_equal(ncon_rx_input(rx, &k, dg[i],
+						       strlen(dg[i]), 5),
+					 0);
+			free(dg[i]);
+		}
+		ncon_rx_flush(rx, 6);
+		ncon_rx_get_counters(rx, &c);
+		assert_int_equal(c.ncon.fragments, frags);
+		assert_int_equal(c.lost, 0);
+		assert_int_equal(g.n, 1);
+		assert_string_equal(g.title[0], reps[0]->title);
+		assert_int_equal(g.lost[0], 0);
+		ncon_rx_free(rx);
+		got_free(&g);
+		oops_report_free(reps[0]);
+		free(reps);
+		free(text);
+	}
+}
+
 static void test_parse_addr(void **state)
 {
 	struct sockaddr_storage ss;
@@ -421,6 +498,42 @@ static void test_socket_dual_stack(void **state)
 	got_free(&g);
 }
 
+static void test_socket_drops_and_truncation(void **state)
+{
+	struct evloop *loop = evloop_new();
+	struct ncon_rx_config cfg = { .listen = "127.0.0.1:0", .rcvbuf = 1 };
+	struct ncon_rx *rx;
+	struct ncon_rx_counters c;
+	struct sockaddr_in d = { .sin_family = AF_INET };
+	char big[CONFIG_MAX_DATAGRAM_BYTES + 100];
+	int err, s, sent = 0;
+
+	rx = ncon_rx_new(loop, &cfg, NULL, NULL, NULL, &err);
+	assert_non_null(rx);
+	s = socket(AF_INET, SOCK_DGRAM, 0);
+	d.sin_port = htons((uint16_t)ncon_rx_port(rx));
+	inet_pton(AF_INET, "127.0.0.1", &d.sin_addr);
+	/* Larger than the receive buffers: counted as truncated. */
+	memset(big, 'x', sizeof(big));
+	assert_true(sendto(s, big, sizeof(big), 0, (void *)&d, sizeof(d)) > 0);
+	evloop_run_once(loop, 100);
+	ncon_rx_get_counters(rx, &c);
+	assert_int_equal(c.truncated, 1);
+	/* A tiny socket buffer nobody reads overflows: the kernel drops. */
+	for (int i = 0; i < 200; i++)
+		if (sendto(s, "6,1,1,-;x", 9, 0, (void *)&d, sizeof(d)) > 0)
+			sent++;
+	assert_int_equal(sent, 200);
+	for (int i = 0; i < 5; i++)
+		evloop_run_once(loop, 20);
+	ncon_rx_get_counters(rx, &c);
+	assert_true(c.kernel_drops > 0);
+	assert_int_equal(c.kernel_drops + c.ncon.datagrams, 200);
+	close(s);
+	ncon_rx_free(rx);
+	evloop_free(loop);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -430,8 +543,10 @@ int main(void)
 		cmocka_unit_test(test_idle_parser_given_back),
 		cmocka_unit_test(test_open_reports_bounded),
 		cmocka_unit_test(test_caller_shapes),
+		cmocka_unit_test(test_fixture_reports_fragmented),
 		cmocka_unit_test(test_parse_addr),
 		cmocka_unit_test(test_socket_dual_stack),
+		cmocka_unit_test(test_socket_drops_and_truncation),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

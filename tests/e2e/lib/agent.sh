@@ -110,13 +110,13 @@ rx_has() { [ "$(rx_distinct)" -ge "$1" ]; }
 status_ge() { local v; v=$(agent_status "$1"); [ -n "$v" ] && [ "$v" -ge "$2" ]; }
 
 # The real collector (oops-collector + SQLite store) as the receiver.
-#   col_start UDP_PORT [NETLINK_PORTID] [KEY_FILE]
+#   col_start UDP_PORT [NETLINK_PORTID] [KEY_FILE]  (COL_HOST=[::1] for IPv6)
 #   col_stored / col_distinct   records in the store, distinct ids
 #   col_status KEY              a counter of `oopsctl collector-status`
 col_start() {
 	COL_DB=$E2E_TMP/store.db
 	{
-		echo "listen = udp://127.0.0.1:$1"
+		echo "listen = udp://${COL_HOST:-127.0.0.1}:$1"
 		echo "listen_netlink = ${2:-0}"
 		echo "store = sqlite:$COL_DB"
 		echo "user ="

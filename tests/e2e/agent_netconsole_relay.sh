@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Scenario: the netconsole relay source.  oops-agent listens for
+# netconsole on loopback; a "machine" streams a WARNING as legacy
+# netconsole lines; the agent parses it and ships it to oops-collector as
+# a netconsole record naming the sender.
+. "$(dirname "$0")/lib/common.sh"
+. "$(dirname "$0")/lib/agent.sh"
+e2e_init agent_netconsole_relay
+e2e_need_bin oops-agent oops-collector oopsctl
+"$OOPSD_BIN/oops-agent" -n -o kmsg=no -o netconsole_listen=127.0.0.1:1 >/dev/null 2>&1 ||
+	e2e_skip "agent built without CONFIG_AGENT_NETCONSOLE"
+agent_setup
+
+port=$(e2e_free_port udp)
+ncport=$(e2e_free_port udp)
+col_start "$port"
+agent_conf collector="udp://127.0.0.1:$port" pstore_dir= netconsole_listen="127.0.0.1:$ncport"
+agent_start
+e2e_wait_for 10 grep -q "source netconsole started" "$AG_LOG" || e2e_fail "relay did not start"
+/usr/bin/python3 - "$ncport" "$E2E_ROOT/tests/data/agent/warning.log" <<'PY'
+import socket, sys, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1", 0))
+lines = open(sys.argv[2]).read().splitlines()
+lines.append("a normal line after the report")
+for i, l in enumerate(lines):
+    s.sendto(("[  321.%06d] %s\n" % (i, l)).encode(), ("127.0.0.1", int(sys.argv[1])))
+    time.sleep(0.002)
+PY
+e2e_wait_for 30 col_has 1 || e2e_fail "relayed crash not stored (agent: $(agent_status netconsole_reports) reports)"
+col_export | /usr/bin/python3 -c '
+import json, sys
+r = json.loads(sys.stdin.readline())
+assert r["title"] == "WARNING in foo_tx", r["title"]
+assert r["source"] == "netconsole", r["source"]
+assert r["sender"].startswith("127.0.0.1:"), r
+' || e2e_fail "stored record: $(col_export | head -c 400)"
+e2e_wait_for 10 spool_empty || e2e_fail "spool not empty"
+agent_stop
+col_stop
+e2e_log "pass"
