@@ -229,7 +229,8 @@ static int details_build(const struct oops_report *r, char **out,
 	struct dbuf b = { 0 };
 	char num[64];
 
-	if ((r->build && !details_line_ok(r->build)) ||
+	if ((r->release && !details_line_ok(r->release)) ||
+	    (r->build && !details_line_ok(r->build)) ||
 	    (r->hardware && !details_line_ok(r->hardware)) ||
 	    (r->pc && !details_line_ok(r->pc)))
 		return -EINVAL;
@@ -237,6 +238,11 @@ static int details_build(const struct oops_report *r, char **out,
 		if (!details_frame_ok(&r->frames[i]))
 			return -EINVAL;
 	dbuf_add(&b, "", 0);
+	if (r->release) {
+		dbuf_str(&b, "R");
+		dbuf_str(&b, r->release);
+		dbuf_str(&b, "\n");
+	}
 	if (r->build) {
 		dbuf_str(&b, "B");
 		dbuf_str(&b, r->build);
@@ -346,7 +352,7 @@ static int record_pack_text(const struct oops_report *r, const struct record_ori
 	if (err < 0)
 		det = NULL; /* not representable: the plain fields */
 
-	kernel.release = r->release;
+	kernel.release = det ? NULL : r->release;
 	kernel.build = det ? NULL : r->build;
 	kernel.arch = r->arch;
 	rec.kernel = &kernel;
@@ -878,6 +884,9 @@ static int expand_details(Oopsd__CrashRecord *rec, const char *d, size_t len,
 
 		e = memchr(p, '\n', (size_t)(end - p));
 		switch (*p) {
+		case 'R':
+			dst = &k->release;
+			break;
 		case 'B':
 			dst = &k->build;
 			break;

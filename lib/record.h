@@ -145,7 +145,7 @@ void record_free(Oopsd__CrashRecord *rec);
  * Turn a record decoded by pb_unpack() (each record of a wire envelope)
  * into the plain form every reader uses: the 16-byte host ids
  * (*_id_bin) become their hex strings, and the details stream (details_z)
- * fills kernel.build, crash.hardware, crash.pc and crash.frames (a field
+ * fills kernel.release, kernel.build, crash.hardware, crash.pc and crash.frames (a field
  * already present is kept).  The compact fields stay, so the record packs
  * back as it came plus the plain fields.  record_unpack() calls it.  lim
  * NULL means RECORD_LIMITS_INIT.  0, or -EBADMSG ("bad_host_id",
