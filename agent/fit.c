@@ -34,18 +34,30 @@ static int fit_pack(Oopsd__CrashRecord *r, size_t max, uint8_t **out,
 	return 0;
 }
 
-/* Replace r->report_z by the first `keep` bytes of text, compressed. */
+/*
+ * Replace r->report_z by the first `keep` bytes of text, compressed; for a
+ * compact record (det not NULL), re-make details_z with that much text
+ * before the same details.
+ */
 static int fit_set_text(Oopsd__CrashRecord *r, const char *text, size_t keep,
-			uint8_t **zbuf)
+			const char *det, size_t dlen, uint8_t **zbuf)
 {
 	uint8_t *z = NULL;
 	size_t zlen = 0;
-	int rc = record_compress_text(text, keep, &z, &zlen);
+	int rc = det ? record_compress_parts(text, keep, det, dlen, &z, &zlen)
+		     : record_compress_text(text, keep, &z, &zlen);
 
 	if (rc < 0)
 		return rc;
 	free(*zbuf);
 	*zbuf = z;
+	if (det) {
+		r->details_z.data = z;
+		r->details_z.len = zlen;
+		r->has_report_len = keep > 0;
+		r->report_len = (uint32_t)keep;
+		return 0;
+	}
 	r->has_report_z = true;
 	r->report_z.data = z;
 	r->report_z.len = zlen;
@@ -60,10 +72,11 @@ int agent_record_fit(const uint8_t *rec, size_t len, size_t max, uint8_t **out,
 	Oopsd__CrashRecord *r;
 	Oopsd__Crash crash_default = OOPSD__CRASH__INIT;
 	Oopsd__Crash *crash;
-	char *text = NULL;
+	char *text = NULL, *det = NULL;
+	size_t dlen = 0;
 	uint8_t *z = NULL;
 	uLongf tlen = 0;
-	ProtobufCBinaryData saved_z;
+	ProtobufCBinaryData saved_z, saved_dz;
 	protobuf_c_boolean saved_has_z;
 	size_t saved_frames;
 	int rc;
@@ -81,14 +94,21 @@ int agent_record_fit(const uint8_t *rec, size_t len, size_t max, uint8_t **out,
 		return -EBADMSG;
 	saved_z = r->report_z;
 	saved_has_z = r->has_report_z;
+	saved_dz = r->details_z;
 	crash = r->crash ? r->crash : &crash_default;
 	r->crash = crash;
 	crash->has_truncated = true;
 	crash->truncated = true;
 	saved_frames = crash->n_frames;
+	if (r->has_details_z) {
+		rc = record_details(r, FIT_MAX_TEXT, &det, &dlen);
+		if (rc < 0)
+			goto out;
+	}
 
-	if (r->has_report_z && r->report_z.len > 0 && r->has_report_len &&
-	    r->report_len > 0 && r->report_len <= FIT_MAX_TEXT) {
+	if ((det || (r->has_report_z && r->report_z.len > 0)) &&
+	    r->has_report_len && r->report_len > 0 &&
+	    r->report_len <= FIT_MAX_TEXT) {
 		size_t got = 0;
 
 		/* record_text() knows the preset dictionary; uncompress()
@@ -106,7 +126,7 @@ int agent_record_fit(const uint8_t *rec, size_t len, size_t max, uint8_t **out,
 		for (int round = 0; round < 12 && keep > 0; round++) {
 			size_t now;
 
-			rc = fit_set_text(r, text, keep, &z);
+			rc = fit_set_text(r, text, keep, det, dlen, &z);
 			if (rc < 0)
 				goto out;
 			now = oopsd__crash_record__get_packed_size(r);
@@ -119,6 +139,11 @@ int agent_record_fit(const uint8_t *rec, size_t len, size_t max, uint8_t **out,
 		}
 	}
 	/* No text at all; then fewer frames. */
+	if (det) {
+		rc = fit_set_text(r, "", 0, det, dlen, &z);
+		if (rc < 0)
+			goto out;
+	}
 	r->has_report_z = false;
 	r->report_z.len = 0;
 	r->report_z.data = NULL;
@@ -136,8 +161,10 @@ out:
 	/* report_z may point to our buffer: give back the decoder's own. */
 	r->has_report_z = saved_has_z;
 	r->report_z = saved_z;
+	r->details_z = saved_dz;
 	oopsd__crash_record__free_unpacked(r, NULL);
 	free(text);
+	free(det);
 	free(z);
 	return rc;
 }

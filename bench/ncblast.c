@@ -8,9 +8,10 @@
  *
  * Each host is its own source address in 127.0.0.0/8 (one socket; the
  * source is chosen per datagram with IP_PKTINFO), or, for a target that is
- * not 127.0.0.0/8, its own source port (one socket per host).
+ * not in 127.0.0.0/8 (any IPv4 ADDR:PORT or [V6ADDR]:PORT), its own source
+ * port (one socket per host).
  *
- *   ncblast [-t HOST:PORT] [-n HOSTS] [-s BYTES] [-r MSGS_PER_S]
+ *   ncblast [-t ADDR:PORT | -t [V6ADDR]:PORT] [-n HOSTS] [-s BYTES] [-r MSGS_PER_S]
  *           [-d SECONDS | -c MESSAGES] [--legacy] [--msgid] [--release]
  *           [--loss PCT] [--dup PCT] [--reorder PCT]
  *           [--crash FILE]... [--crashes N] [--frag-size BYTES]
@@ -288,7 +289,10 @@ int main(int argc, char **argv)
 		.seconds = 2, .frag_size = 1000,
 	};
 	struct crash_text crash[MAX_CRASH_FILES] = { 0 };
-	struct sockaddr_in dst = { .sin_family = AF_INET };
+	struct sockaddr_storage dss = { 0 };
+	struct sockaddr_in *d4 = (struct sockaddr_in *)&dss;
+	struct sockaddr_in6 *d6 = (struct sockaddr_in6 *)&dss;
+	socklen_t dlen;
 	struct mmsghdr msgs[BATCH];
 	unsigned slot_host[BATCH];
 	struct iovec iov[BATCH];
@@ -348,12 +352,23 @@ int main(int argc, char **argv)
 	if (colon == NULL)
 		usage();
 	*colon = 0;
-	dst.sin_port = htons((uint16_t)atoi(colon + 1));
-	if (inet_pton(AF_INET, host, &dst.sin_addr) != 1) {
-		fprintf(stderr, "ncblast: target must be IPv4 ADDR:PORT\n");
-		return 2;
+	if (host[0] == '[' && colon > host + 1 && colon[-1] == ']') {
+		/* [V6ADDR]:PORT: each host is its own source port. */
+		colon[-1] = 0;
+		d6->sin6_family = AF_INET6;
+		d6->sin6_port = htons((uint16_t)atoi(colon + 1));
+		dlen = sizeof(*d6);
+		if (inet_pton(AF_INET6, host + 1, &d6->sin6_addr) != 1)
+			usage();
+		pktinfo = false;
+	} else {
+		d4->sin_family = AF_INET;
+		d4->sin_port = htons((uint16_t)atoi(colon + 1));
+		dlen = sizeof(*d4);
+		if (inet_pton(AF_INET, host, &d4->sin_addr) != 1)
+			usage();
+		pktinfo = (ntohl(d4->sin_addr.s_addr) >> 24) == 127;
 	}
-	pktinfo = (ntohl(dst.sin_addr.s_addr) >> 24) == 127;
 	hosts = calloc(o.hosts, sizeof(*hosts));
 	if (hosts == NULL)
 		return 2;
@@ -369,14 +384,14 @@ int main(int argc, char **argv)
 		hosts[i].seq = 1000 + rng() % 1000;
 		hosts[i].usec = 5000000 + rng() % 1000000;
 		if (!pktinfo) {
-			hosts[i].fd = socket(AF_INET, SOCK_DGRAM, 0);
+			hosts[i].fd = socket(dss.ss_family, SOCK_DGRAM, 0);
 			if (hosts[i].fd < 0) {
 				perror("ncblast: socket (raise ulimit -n)");
 				return 2;
 			}
 		}
 	}
-	fd = socket(AF_INET, SOCK_DGRAM, 0);
+	fd = socket(dss.ss_family, SOCK_DGRAM, 0);
 	if (fd < 0) {
 		perror("ncblast: socket");
 		return 2;
@@ -473,8 +488,8 @@ int main(int argc, char **argv)
 			struct msghdr *m = &msgs[k].msg_hdr;
 			struct host *h = &hosts[slot_host[k]];
 
-			m->msg_name = &dst;
-			m->msg_namelen = sizeof(dst);
+			m->msg_name = &dss;
+			m->msg_namelen = dlen;
 			m->msg_iov = &iov[k];
 			m->msg_iovlen = 1;
 			m->msg_flags = 0;
@@ -536,8 +551,8 @@ int main(int argc, char **argv)
 		int sfd = pktinfo ? fd : h->fd;
 
 		while (h->iq < h->nq || h->stash) {
-			struct msghdr m = { .msg_name = &dst,
-					    .msg_namelen = sizeof(dst) };
+			struct msghdr m = { .msg_name = &dss,
+					    .msg_namelen = dlen };
 			struct iovec v;
 			char c[CMSG_SPACE(sizeof(struct in_pktinfo))];
 

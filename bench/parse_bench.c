@@ -24,85 +24,86 @@
 #include "oops.h"
 
 static const char *const noise[] = {
-	"e1000e 0000:00:19.0 eth0: NIC Link is Up 1000 Mbps Full Duplex, Flow Control: Rx/Tx",
-	"audit: type=1400 audit(1700000000.123:%u): apparmor=\"DENIED\" operation=\"open\" profile=\"snap.firefox\" name=\"/proc/%u/status\" pid=%u comm=\"firefox\" requested_mask=\"r\" denied_mask=\"r\" fsuid=1000 ouid=0",
-	"usb 1-1.%u: new high-speed USB device number %u using xhci_hcd",
-	"usb 1-1.2: New USB device found, idVendor=0bda, idProduct=8153, bcdDevice=30.00",
-	"EXT4-fs (nvme0n1p%u): mounted filesystem 1a2b3c4d-0000-4000-8000-00000000%u r/w with ordered data mode. Quota mode: none.",
-	"IPv6: ADDRCONF(NETDEV_CHANGE): veth%u: link becomes ready",
-	"br-lan: port %u(veth1c2d) entered forwarding state",
-	"nf_conntrack: nf_conntrack: table full, dropping packet",
-	"[UFW BLOCK] IN=eth0 OUT= MAC=52:54:00:12:34:56 SRC=10.0.%u.7 DST=10.0.0.1 LEN=60 TOS=0x00 PROC=TCP SPT=%u DPT=22",
-	"systemd[1]: Started session-%u.scope - Session %u of User ubuntu.",
-	"kauditd_printk_skb: %u callbacks suppressed",
-	"nvme nvme0: I/O %u QID 3 timeout, completion polled",
-	"xfs filesystem being mounted at /srv/data%u supports timestamps until 2038-01-19 (0x7fffffff)",
-	"device-mapper: uevent: version 1.0.3",
-	"docker0: port %u(vethb%u) entered blocking state",
-	"TCP: request_sock_TCP: Possible SYN flooding on port %u. Sending cookies.",
-	"cgroup: fork rejected by pids controller in /system.slice/cron.service",
-	"perf: interrupt took too long (%u > 3140), lowering kernel.perf_event_max_sample_rate to %u",
-	"mlx5_core 0000:3b:00.%u: mlx5_cmd_out_err:803:(pid %u): QUERY_VPORT_COUNTER(0x770) op_mod(0x0) failed",
-	"scsi %u:0:0:0: Direct-Access     ATA      Samsung SSD 870  2B6Q PQ: 0 ANSI: 5",
+    "e1000e 0000:00:19.0 eth0: NIC Link is Up 1000 Mbps Full Duplex, Flow Control: Rx/Tx",
+    "audit: type=1400 audit(1700000000.123:%u): apparmor=\"DENIED\" operation=\"open\" profile=\"snap.firefox\" name=\"/proc/%u/status\" pid=%u comm=\"firefox\" requested_mask=\"r\" denied_mask=\"r\" fsuid=1000 ouid=0",
+    "usb 1-1.%u: new high-speed USB device number %u using xhci_hcd",
+    "usb 1-1.2: New USB device found, idVendor=0bda, idProduct=8153, bcdDevice=30.00",
+    "EXT4-fs (nvme0n1p%u): mounted filesystem 1a2b3c4d-0000-4000-8000-00000000%u r/w with ordered data mode. Quota mode: none.",
+    "IPv6: ADDRCONF(NETDEV_CHANGE): veth%u: link becomes ready",
+    "br-lan: port %u(veth1c2d) entered forwarding state",
+    "nf_conntrack: nf_conntrack: table full, dropping packet",
+    "[UFW BLOCK] IN=eth0 OUT= MAC=52:54:00:12:34:56 SRC=10.0.%u.7 DST=10.0.0.1 LEN=60 TOS=0x00 PROC=TCP SPT=%u DPT=22",
+    "systemd[1]: Started session-%u.scope - Session %u of User ubuntu.",
+    "kauditd_printk_skb: %u callbacks suppressed",
+    "nvme nvme0: I/O %u QID 3 timeout, completion polled",
+    "xfs filesystem being mounted at /srv/data%u supports timestamps until 2038-01-19 (0x7fffffff)",
+    "device-mapper: uevent: version 1.0.3",
+    "docker0: port %u(vethb%u) entered blocking state",
+    "TCP: request_sock_TCP: Possible SYN flooding on port %u. Sending cookies.",
+    "cgroup: fork rejected by pids controller in /system.slice/cron.service",
+    "perf: interrupt took too long (%u > 3140), lowering kernel.perf_event_max_sample_rate to %u",
+    "mlx5_core 0000:3b:00.%u: mlx5_cmd_out_err:803:(pid %u): QUERY_VPORT_COUNTER(0x770) op_mod(0x0) failed",
+    "scsi %u:0:0:0: Direct-Access     ATA      Samsung SSD 870  2B6Q PQ: 0 ANSI: 5",
 };
 
 static const char *const crashes[] = {
-	"------------[ cut here ]------------\n"
-	"WARNING: CPU: 2 PID: %u at drivers/net/wireless/foo/main.c:812 foo_tx_complete+0x1c2/0x210 [foo]\n"
-	"Modules linked in: foo(O) mac80211 cfg80211 e1000e\n"
-	"CPU: 2 PID: %u Comm: kworker/2:1 Tainted: G        W  O       6.1.0-18-amd64 #1 Debian 6.1.76-1\n"
-	"Hardware name: LENOVO 20XW0026GE/20XW0026GE, BIOS N32ET86W (1.62 ) 02/07/2024\n"
-	"RIP: 0010:foo_tx_complete+0x1c2/0x210 [foo]\n"
-	"Code: 48 8b 45 00 48 85 c0 74 0b 0f 0b 48 83 c4 08 5b 5d c3 cc 0f 0b eb f1\n"
-	"RSP: 0018:ffffb4e1c0b47d98 EFLAGS: 00010246\n"
-	"RAX: 0000000000000000 RBX: ffff9a4c81234000 RCX: 0000000000000000\n"
-	"Call Trace:\n"
-	" <TASK>\n"
-	" ? __warn+0x7d/0xc0\n"
-	" ? report_bug+0xe2/0x150\n"
-	" foo_tx_complete+0x1c2/0x210 [foo]\n"
-	" foo_work_handler+0x5a/0x90 [foo]\n"
-	" process_one_work+0x1c4/0x380\n"
-	" worker_thread+0x4d/0x380\n"
-	" kthread+0xd7/0x100\n"
-	" ret_from_fork+0x2c/0x50\n"
-	" </TASK>\n"
-	"---[ end trace 0000000000000000 ]---\n",
+    "------------[ cut here ]------------\n"
+    "WARNING: CPU: 2 PID: %u at drivers/net/wireless/foo/main.c:812 foo_tx_complete+0x1c2/0x210 [foo]\n"
+    "Modules linked in: foo(O) mac80211 cfg80211 e1000e\n"
+    "CPU: 2 PID: %u Comm: kworker/2:1 Tainted: G        W  O       6.1.0-18-amd64 #1 Debian 6.1.76-1\n"
+    "Hardware name: LENOVO 20XW0026GE/20XW0026GE, BIOS N32ET86W (1.62 ) 02/07/2024\n"
+    "RIP: 0010:foo_tx_complete+0x1c2/0x210 [foo]\n"
+    "Code: 48 8b 45 00 48 85 c0 74 0b 0f 0b 48 83 c4 08 5b 5d c3 cc 0f 0b eb f1\n"
+    "RSP: 0018:ffffb4e1c0b47d98 EFLAGS: 00010246\n"
+    "RAX: 0000000000000000 RBX: ffff9a4c81234000 RCX: 0000000000000000\n"
+    "Call Trace:\n"
+    " <TASK>\n"
+    " ? __warn+0x7d/0xc0\n"
+    " ? report_bug+0xe2/0x150\n"
+    " foo_tx_complete+0x1c2/0x210 [foo]\n"
+    " foo_work_handler+0x5a/0x90 [foo]\n"
+    " process_one_work+0x1c4/0x380\n"
+    " worker_thread+0x4d/0x380\n"
+    " kthread+0xd7/0x100\n"
+    " ret_from_fork+0x2c/0x50\n"
+    " </TASK>\n"
+    "---[ end trace 0000000000000000 ]---\n",
 
-	"BUG: kernel NULL pointer dereference, address: 0000000000000008\n"
-	"#PF: supervisor read access in kernel mode\n"
-	"Oops: 0000 [#1] PREEMPT SMP NOPTI\n"
-	"CPU: 3 PID: %u Comm: modprobe Tainted: G           OE      5.15.0-91-generic #101-Ubuntu\n"
-	"RIP: 0010:baz_probe+0x2b/0x1a0 [baz]\n"
-	"RSP: 0018:ffffa63c0284bb88 EFLAGS: 00010246\n"
-	"Call Trace:\n"
-	" <TASK>\n"
-	" local_pci_probe+0x48/0xb0\n"
-	" pci_device_probe+0x105/0x220\n"
-	" really_probe+0x1f7/0x3d0\n"
-	" do_init_module+0x52/0x260\n"
-	" do_syscall_64+0x59/0xc0\n"
-	" </TASK>\n"
-	"---[ end trace 1a2b3c4d5e6f7a8b ]---\n",
+    "BUG: kernel NULL pointer dereference, address: 0000000000000008\n"
+    "#PF: supervisor read access in kernel mode\n"
+    "Oops: 0000 [#1] PREEMPT SMP NOPTI\n"
+    "CPU: 3 PID: %u Comm: modprobe Tainted: G           OE      5.15.0-91-generic #101-Ubuntu\n"
+    "RIP: 0010:baz_probe+0x2b/0x1a0 [baz]\n"
+    "RSP: 0018:ffffa63c0284bb88 EFLAGS: 00010246\n"
+    "Call Trace:\n"
+    " <TASK>\n"
+    " local_pci_probe+0x48/0xb0\n"
+    " pci_device_probe+0x105/0x220\n"
+    " really_probe+0x1f7/0x3d0\n"
+    " do_init_module+0x52/0x260\n"
+    " do_syscall_64+0x59/0xc0\n"
+    " </TASK>\n"
+    "---[ end trace 1a2b3c4d5e6f7a8b ]---\n",
 
-	"INFO: task java:%u blocked for more than 120 seconds.\n"
-	"      Not tainted 5.14.0-362.8.1.el9_3.x86_64 #1\n"
-	"\"echo 0 > /proc/sys/kernel/hung_task_timeout_secs\" disables this message.\n"
-	"task:java            state:D stack:0     pid:%u ppid:1      flags:0x00000002\n"
-	"Call Trace:\n"
-	" <TASK>\n"
-	" __schedule+0x20a/0x550\n"
-	" schedule+0x2d/0x70\n"
-	" io_schedule+0x42/0x70\n"
-	" nfs_writepage_setup+0x8b/0x130 [nfs]\n"
-	" vfs_write+0x2cb/0x3c0\n"
-	" ksys_write+0x5f/0xe0\n"
-	" </TASK>\n",
+    "INFO: task java:%u blocked for more than 120 seconds.\n"
+    "      Not tainted 5.14.0-362.8.1.el9_3.x86_64 #1\n"
+    "\"echo 0 > /proc/sys/kernel/hung_task_timeout_secs\" disables this message.\n"
+    "task:java            state:D stack:0     pid:%u ppid:1      flags:0x00000002\n"
+    "Call Trace:\n"
+    " <TASK>\n"
+    " __schedule+0x20a/0x550\n"
+    " schedule+0x2d/0x70\n"
+    " io_schedule+0x42/0x70\n"
+    " nfs_writepage_setup+0x8b/0x130 [nfs]\n"
+    " vfs_write+0x2cb/0x3c0\n"
+    " ksys_write+0x5f/0xe0\n"
+    " </TASK>\n",
 };
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: parse_bench gen noise|dense MB FILE | run FILE\n");
+	fprintf(stderr,
+		"usage: parse_bench gen noise|dense MB FILE | run FILE\n");
 	return 2;
 }
 
@@ -179,8 +180,10 @@ static int gen(const char *kind, long mb, const char *path)
 			line += 20;
 			continue;
 		}
-		put_template(f, t, noise[(seed >> 12) % (sizeof(noise) / sizeof(noise[0]))],
-			     (seed >> 4) & 0xffff);
+		put_template(
+		    f, t,
+		    noise[(seed >> 12) % (sizeof(noise) / sizeof(noise[0]))],
+		    (seed >> 4) & 0xffff);
 		line++;
 	}
 	if (fclose(f) != 0) {

@@ -342,8 +342,12 @@ void ingest_datagram(struct ingest *in, const struct ingest_peer *peer,
 	}
 	e->first = in->nitems;
 	for (size_t i = 0; i < granted; i++) {
-		const Oopsd__CrashRecord *r = e->msg.env->records[i];
+		Oopsd__CrashRecord *r = e->msg.env->records[i];
 		const char *why = record_sanity(r);
+
+		/* The store and the queries read the plain fields. */
+		if (why == NULL && record_expand(r, NULL, &why) == 0)
+			why = NULL;
 
 		if (why != NULL) {
 			in->c.rejected_records++;

@@ -25,11 +25,11 @@
 
 #include "oops_internal.h"
 
-#define OOPS_MAX_OPEN 4	     /* concurrently open reports (contexts) */
-#define OOPS_TAIL_LINES 16   /* lines after the end marker to wait for */
-#define OOPS_QUIET_LINES 50  /* frame-less lines that end the stack part */
+#define OOPS_MAX_OPEN 4 /* concurrently open reports (contexts) */
+#define OOPS_TAIL_LINES 16 /* lines after the end marker to wait for */
+#define OOPS_QUIET_LINES 50 /* frame-less lines that end the stack part */
 #define OOPS_QUIET_FIRST 200 /* the same before the first frame */
-#define OOPS_TITLE_LINES 22  /* after this, a panic ends the title text */
+#define OOPS_TITLE_LINES 22 /* after this, a panic ends the title text */
 
 struct oops_open {
 	enum oops_hdr hdr;
@@ -44,10 +44,10 @@ struct oops_open {
 	uint64_t last_ms;
 	unsigned int tail; /* lines seen since the end marker */
 	unsigned int quiet; /* same-context lines since the last frame */
-	bool framed;	    /* a frame line was seen */
-	size_t core_len;    /* text up to the last line that looked like */
+	bool framed; /* a frame line was seen */
+	size_t core_len; /* text up to the last line that looked like */
 	uint64_t core_line; /* part of a report (frame, indented, registers) */
-	bool ended;	    /* end marker seen: in the tail */
+	bool ended; /* end marker seen: in the tail */
 	bool truncated;
 	bool panicked;
 	bool nmi_all; /* "Sending NMI from CPU": keep every [ Cn] line */
@@ -76,19 +76,29 @@ struct oops_parser {
 };
 
 static const char *const kind_names[OOPS_KIND_COUNT] = {
-	[OOPS_KIND_UNKNOWN] = "UNKNOWN",   [OOPS_KIND_BUG] = "BUG",
-	[OOPS_KIND_WARNING] = "WARNING",   [OOPS_KIND_PANIC] = "PANIC",
-	[OOPS_KIND_KASAN] = "KASAN",	   [OOPS_KIND_KMSAN] = "KMSAN",
-	[OOPS_KIND_KCSAN] = "KCSAN",	   [OOPS_KIND_KFENCE] = "KFENCE",
-	[OOPS_KIND_UBSAN] = "UBSAN",	   [OOPS_KIND_LOCKDEP] = "LOCKDEP",
-	[OOPS_KIND_HANG] = "HANG",	   [OOPS_KIND_STALL] = "STALL",
-	[OOPS_KIND_LOCKUP] = "LOCKUP",	   [OOPS_KIND_GPF] = "GPF",
-	[OOPS_KIND_NULL_DEREF] = "NULL_DEREF",
-	[OOPS_KIND_PAGING] = "PAGING",	   [OOPS_KIND_OOM] = "OOM",
-	[OOPS_KIND_MCE] = "MCE",	   [OOPS_KIND_LEAK] = "LEAK",
-	[OOPS_KIND_TRAP] = "TRAP",	   [OOPS_KIND_REBOOT] = "REBOOT",
-	[OOPS_KIND_ARM_FAULT] = "ARM_FAULT",
-	[OOPS_KIND_OTHER] = "OTHER",
+    [OOPS_KIND_UNKNOWN] = "UNKNOWN",
+    [OOPS_KIND_BUG] = "BUG",
+    [OOPS_KIND_WARNING] = "WARNING",
+    [OOPS_KIND_PANIC] = "PANIC",
+    [OOPS_KIND_KASAN] = "KASAN",
+    [OOPS_KIND_KMSAN] = "KMSAN",
+    [OOPS_KIND_KCSAN] = "KCSAN",
+    [OOPS_KIND_KFENCE] = "KFENCE",
+    [OOPS_KIND_UBSAN] = "UBSAN",
+    [OOPS_KIND_LOCKDEP] = "LOCKDEP",
+    [OOPS_KIND_HANG] = "HANG",
+    [OOPS_KIND_STALL] = "STALL",
+    [OOPS_KIND_LOCKUP] = "LOCKUP",
+    [OOPS_KIND_GPF] = "GPF",
+    [OOPS_KIND_NULL_DEREF] = "NULL_DEREF",
+    [OOPS_KIND_PAGING] = "PAGING",
+    [OOPS_KIND_OOM] = "OOM",
+    [OOPS_KIND_MCE] = "MCE",
+    [OOPS_KIND_LEAK] = "LEAK",
+    [OOPS_KIND_TRAP] = "TRAP",
+    [OOPS_KIND_REBOOT] = "REBOOT",
+    [OOPS_KIND_ARM_FAULT] = "ARM_FAULT",
+    [OOPS_KIND_OTHER] = "OTHER",
 };
 
 const char *oops_kind_name(enum oops_kind kind)
@@ -286,8 +296,8 @@ static bool line_starts_trim(const char *s, size_t n, const char *p)
 static bool is_pc_line(const char *s, size_t n)
 {
 	static const char *const keys[] = {
-		"RIP: ", "EIP: ", "IP: ", "pc : ", "PC is at ", "NIP [",
-		"epc : ", "epc: ", NULL,
+	    "RIP: ", "EIP: ",  "IP: ",	"pc : ", "PC is at ",
+	    "NIP [", "epc : ", "epc: ", NULL,
 	};
 
 	for (int i = 0; keys[i]; i++)
@@ -404,7 +414,8 @@ static size_t split_lines(const char *text, size_t len, struct oops_tline *l,
 
 		if (!drop_unreliable ||
 		    ((!oops_has(s, k, " ? ") || oops_has(s, k, "<EOI>")) &&
-		     !(k >= 13 && memcmp(s + k - 13, " (unreliable)", 13) == 0))) {
+		     !(k >= 13 &&
+		       memcmp(s + k - 13, " (unreliable)", 13) == 0))) {
 			l[n].s = s;
 			l[n].n = k;
 			n++;
@@ -444,8 +455,7 @@ static int build_report(struct oops_parser *p, struct oops_open *o,
 		goto out;
 
 	tlen = o->title_len ? o->title_len : o->len;
-	nl = split_lines(o->text, tlen, l, maxl,
-			 o->ctx_type != OOPS_CTX_NONE);
+	nl = split_lines(o->text, tlen, l, maxl, o->ctx_type != OOPS_CTX_NONE);
 	oops_title_compute(l, nl, o->hdr, &tr);
 	if (tr.discard) {
 		rc = 0;
@@ -478,7 +488,8 @@ static int build_report(struct oops_parser *p, struct oops_open *o,
 		if (r->comm == NULL && oops_has(s, n, "CPU: ") &&
 		    oops_has(s, n, " PID: ") && oops_has(s, n, "Comm: "))
 			parse_cpu_line(r, s, n);
-		if (r->hardware == NULL && oops_starts(s, n, "Hardware name: ")) {
+		if (r->hardware == NULL &&
+		    oops_starts(s, n, "Hardware name: ")) {
 			const char *t = s + 15;
 			size_t k = n - 15;
 
@@ -486,11 +497,12 @@ static int build_report(struct oops_parser *p, struct oops_open *o,
 			r->hardware = dupn(t, k);
 		}
 	}
-	if (r->comm == NULL && nl > 0 && oops_has(l[0].s, l[0].n, "INFO: task ")) {
+	if (r->comm == NULL && nl > 0 &&
+	    oops_has(l[0].s, l[0].n, "INFO: task ")) {
 		/* "INFO: task java:21873 blocked for more than 120 seconds." */
 		const char *c = oops_memstr(l[0].s, l[0].n, "INFO: task ") + 11;
-		const char *e = oops_memstr(c, l[0].n - (size_t)(c - l[0].s),
-					    " blocked");
+		const char *e =
+		    oops_memstr(c, l[0].n - (size_t)(c - l[0].s), " blocked");
 		const char *colon = NULL;
 
 		for (const char *q = c; e != NULL && q < e; q++)
@@ -585,7 +597,8 @@ static int complete_ctx(struct oops_parser *p, size_t i)
 	for (size_t k = 0; rc == 0 && k < p->nopen;) {
 		struct oops_open *x = p->open[k];
 
-		if (x->shadow && x->ctx_type == t && strcmp(x->ctx_id, id) == 0) {
+		if (x->shadow && x->ctx_type == t &&
+		    strcmp(x->ctx_id, id) == 0) {
 			rc = complete(p, k);
 			continue;
 		}
@@ -684,12 +697,34 @@ static bool panic_consequence(const char *s, size_t n)
 static bool tail_line(const char *s, size_t n)
 {
 	static const char *const keys[] = {
-		"RIP: ", "RSP: ", "RAX: ", "RDX: ", "RBP: ", "R10: ", "R13: ",
-		"FS: ", "CS: ", "CR2: ", "DR0: ", "DR3: ", "PKRU: ", "Code: ",
-		"Kernel Offset: ", "---[ end Kernel panic", "Rebooting in ",
-		"SMP: stopping secondary CPUs", "Dumping ftrace buffer",
-		"Kernel panic - not syncing", "EIP: ", "EAX: ", "ESI: ",
-		"DS: ", "CR0: ", "Modules linked in:", "CPU: ", NULL,
+	    "RIP: ",
+	    "RSP: ",
+	    "RAX: ",
+	    "RDX: ",
+	    "RBP: ",
+	    "R10: ",
+	    "R13: ",
+	    "FS: ",
+	    "CS: ",
+	    "CR2: ",
+	    "DR0: ",
+	    "DR3: ",
+	    "PKRU: ",
+	    "Code: ",
+	    "Kernel Offset: ",
+	    "---[ end Kernel panic",
+	    "Rebooting in ",
+	    "SMP: stopping secondary CPUs",
+	    "Dumping ftrace buffer",
+	    "Kernel panic - not syncing",
+	    "EIP: ",
+	    "EAX: ",
+	    "ESI: ",
+	    "DS: ",
+	    "CR0: ",
+	    "Modules linked in:",
+	    "CPU: ",
+	    NULL,
 	};
 
 	for (int i = 0; keys[i]; i++)
@@ -775,7 +810,8 @@ static int feed_shadows(struct oops_parser *p, const struct oops_line *l,
 		struct oops_open *o = p->open[i];
 		int rc;
 
-		if (!o->shadow || !oops_line_same_ctx(l, o->ctx_type, o->ctx_id))
+		if (!o->shadow ||
+		    !oops_line_same_ctx(l, o->ctx_type, o->ctx_id))
 			continue;
 		if (h == HDR_KPANIC && o->nlines > OOPS_TITLE_LINES &&
 		    o->title_len == 0)
@@ -814,11 +850,12 @@ static int process_line(struct oops_parser *p, const char *s, size_t n)
 	oops_line_parse(s, n, &l);
 	if (l.kmsg_cont)
 		return 0;
-	if (oops_has(l.text, l.len,
-		     "Disabling lock debugging due to kernel taint"))
+	if (oops_starts(l.text, l.len,
+			"Disabling lock debugging due to kernel taint"))
 		return 0;
 	/* A header that was only a printk replay is not a report. */
-	if (oops_has(l.text, l.len, "** replaying previous printk message **")) {
+	if (oops_has(l.text, l.len,
+		     "** replaying previous printk message **")) {
 		for (size_t i = 0; i < p->nopen; i++) {
 			o = p->open[i];
 			if (o->nlines == 1 && o->start_line + 1 == p->line_no) {
@@ -891,7 +928,8 @@ static int process_line(struct oops_parser *p, const char *s, size_t n)
 	}
 	if (h != HDR_NONE && !oops_header_in_report(h)) {
 		if (o->ctx_type == OOPS_CTX_CALLER) {
-			/* Same task, new report: o keeps reading for its title. */
+			/* Same task, new report: o keeps reading for its title.
+			 */
 			o->shadow = true;
 			o->own_len = o->len;
 			o->own_end = o->end_line;
@@ -910,18 +948,19 @@ static int process_line(struct oops_parser *p, const char *s, size_t n)
 		if (o->nlines > OOPS_TITLE_LINES && o->title_len == 0)
 			o->title_len = o->len;
 	}
-	if (oops_has(l.text, l.len, "Sending NMI from CPU"))
+	if (oops_starts(l.text, l.len, "Sending NMI from CPU"))
 		o->nmi_all = true;
 	if (frame_like(l.text, l.len)) {
 		o->quiet = 0;
 		o->framed = true;
-	} else if (++o->quiet > (o->framed ? OOPS_QUIET_LINES
-					   : OOPS_QUIET_FIRST)) {
+	} else if (++o->quiet >
+		   (o->framed ? OOPS_QUIET_LINES : OOPS_QUIET_FIRST)) {
 		o->ended = true;
 		o->tail = o->quiet;
 		if (o->title_len == 0)
 			o->title_len = o->len;
-		/* The frame-less lines after the stack were the log going on. */
+		/* The frame-less lines after the stack were the log going on.
+		 */
 		if (o->framed && !o->truncated && o->core_len > 0) {
 			o->len = o->core_len;
 			o->end_line = o->core_line;

@@ -17,9 +17,8 @@
 static bool pf_verify(const char *line, const char *p, const char *end,
 		      uint32_t m)
 {
-	for (size_t i = 0; i < sizeof(oops_pf_anchors) /
-				    sizeof(oops_pf_anchors[0]);
-	     i++) {
+	for (size_t i = 0;
+	     i < sizeof(oops_pf_anchors) / sizeof(oops_pf_anchors[0]); i++) {
 		const struct oops_pf_anchor *a = &oops_pf_anchors[i];
 		const char *s;
 
@@ -79,17 +78,20 @@ static bool has_any(const char *s, size_t n, const char *const *list)
 
 /* Lines that contain "BUG:" but are debug output, not crashes. */
 static const char *const bug_fp[] = {
-	"ODEBUG:", "DEBUG:", "Boot_DEBUG:", NULL,
+    "ODEBUG:",
+    "DEBUG:",
+    "Boot_DEBUG:",
+    NULL,
 };
 
 static const char *const info_fp[] = {
-	"INFO: lockdep is turned off",
-	"INFO: Stall ended before state dump start",
-	"INFO: NMI handler",
-	"took too long",
-	"_INFO:",
-	"INFO: recovery required on readonly filesystem",
-	NULL,
+    "INFO: lockdep is turned off",
+    "INFO: Stall ended before state dump start",
+    "INFO: NMI handler",
+    "took too long",
+    "_INFO:",
+    "INFO: recovery required on readonly filesystem",
+    NULL,
 };
 
 /* has_any() ignoring case: some syslog relays upper-case whole lines. */
@@ -100,8 +102,8 @@ static bool has_any_nocase(const char *s, size_t n, const char *const *list)
 	if (n >= sizeof(low))
 		n = sizeof(low) - 1;
 	for (size_t i = 0; i < n; i++)
-		low[i] = (s[i] >= 'A' && s[i] <= 'Z') ? (char)(s[i] | 0x20)
-						       : s[i];
+		low[i] =
+		    (s[i] >= 'A' && s[i] <= 'Z') ? (char)(s[i] | 0x20) : s[i];
 	for (; *list != NULL; list++) {
 		char pat[64];
 		size_t k = strlen(*list);
@@ -110,8 +112,8 @@ static bool has_any_nocase(const char *s, size_t n, const char *const *list)
 			continue;
 		for (size_t i = 0; i <= k; i++)
 			pat[i] = ((*list)[i] >= 'A' && (*list)[i] <= 'Z')
-					 ? (char)((*list)[i] | 0x20)
-					 : (*list)[i];
+				     ? (char)((*list)[i] | 0x20)
+				     : (*list)[i];
 		if (memmem(low, n, pat, k) != NULL)
 			return true;
 	}
@@ -130,12 +132,25 @@ static bool info_ok(const char *s, size_t n)
 }
 
 static const char *const warning_fp[] = {
-	"sshd", "DT_FLAGS_1", "the mand mount option",
-	"The mand mount option", "Unprivileged eBPF", "fbcon:",
-	"screen size", "SRSO", "mitigation", "Mitigation", "EXT4-fs",
-	"): WARNING", "uses deprecated v2 capabilities",
-	"wireless extensions", "WARNING: The ", "is deprecated",
-	"/etc/ssh/", NULL,
+    "sshd",
+    "DT_FLAGS_1",
+    "the mand mount option",
+    "The mand mount option",
+    "Unprivileged eBPF",
+    "fbcon:",
+    "screen size",
+    "SRSO",
+    "mitigation",
+    "Mitigation",
+    "EXT4-fs",
+    "): WARNING",
+    "uses deprecated v2 capabilities",
+    "wireless extensions",
+    "WARNING: The ",
+    "is deprecated",
+    "/etc/ssh/",
+    "workqueue cpumask:",
+    NULL,
 };
 
 /* "WARNING:" at the end of a line or followed by text. */
@@ -157,7 +172,8 @@ static bool gpf_ok(const char *s, size_t n)
 	if (g == NULL)
 		return false;
 	rest = n - (size_t)(g - s) - 24;
-	if (rest == 0 || (g[24] != ':' && g[24] != ','))
+	if (rest == 0 || (g[24] != ':' && g[24] != ',' &&
+			  !oops_starts(g + 24, rest, " for non-canonical")))
 		return false;
 	/* A user-space fault reported by traps: "... error:0 in libc.so". */
 	if (oops_has(s, n, "traps:") || oops_has(s, n, " in lib") ||
@@ -292,6 +308,8 @@ bool oops_header_in_report(enum oops_hdr h)
 
 bool oops_line_cuts_report(const char *s, size_t n)
 {
+	if (!oops_has(s, n, "FAULT_") && !oops_has(s, n, "vmalloc: "))
+		return false;
 	return oops_has(s, n, "vmalloc: allocation failure:") ||
 	       oops_has(s, n, "FAULT_INJECTION: forcing a failure") ||
 	       oops_has(s, n, "FAULT_FLAG_ALLOW_RETRY missing");

@@ -22,8 +22,8 @@
 
 enum oops_ctx_type {
 	OOPS_CTX_NONE = 0, /* no timestamp prefix */
-	OOPS_CTX_CONSOLE,  /* a timestamp but no caller id */
-	OOPS_CTX_CALLER,   /* [ T123] / [ C1] after the timestamp */
+	OOPS_CTX_CONSOLE, /* a timestamp but no caller id */
+	OOPS_CTX_CALLER, /* [ T123] / [ C1] after the timestamp */
 };
 
 #define OOPS_CTX_ID_MAX 16
@@ -35,7 +35,7 @@ struct oops_line {
 	int64_t time_us; /* printk time, -1 when absent */
 	enum oops_ctx_type ctx_type;
 	char ctx_id[OOPS_CTX_ID_MAX]; /* "T123", "C1" (CALLER only) */
-	bool kmsg_cont;		      /* a /dev/kmsg " KEY=value" line */
+	bool kmsg_cont; /* a /dev/kmsg " KEY=value" line */
 };
 
 void oops_line_parse(const char *s, size_t n, struct oops_line *l);
@@ -86,38 +86,38 @@ static inline bool oops_starts(const char *s, size_t n, const char *prefix)
 enum oops_hdr {
 	HDR_NONE = -1,
 	/* syzkaller's order: the first header found in a line wins. */
-	HDR_BUG = 0,	/* BUG: */
-	HDR_WARNING,	/* WARNING: */
-	HDR_INFO,	/* INFO: */
-	HDR_UNABLE,	/* Unable to handle kernel */
-	HDR_GPF,	/* general protection fault */
-	HDR_STACKSEG,	/* stack segment: */
-	HDR_KPANIC,	/* Kernel panic */
-	HDR_DFAULT,	/* PANIC: double fault */
-	HDR_RUST,	/* rust_kernel: panicked */
-	HDR_KBUG,	/* kernel BUG */
-	HDR_KBUG_CAP,	/* Kernel BUG */
+	HDR_BUG = 0, /* BUG: */
+	HDR_WARNING, /* WARNING: */
+	HDR_INFO, /* INFO: */
+	HDR_UNABLE, /* Unable to handle kernel */
+	HDR_GPF, /* general protection fault */
+	HDR_STACKSEG, /* stack segment: */
+	HDR_KPANIC, /* Kernel panic */
+	HDR_DFAULT, /* PANIC: double fault */
+	HDR_RUST, /* rust_kernel: panicked */
+	HDR_KBUG, /* kernel BUG */
+	HDR_KBUG_CAP, /* Kernel BUG */
 	HDR_BUG_KMALLOC, /* BUG kmalloc- */
-	HDR_DIVIDE,	/* divide error: / divide_error: */
-	HDR_INVOP,	/* invalid opcode: */
-	HDR_INT3,	/* int3: */
-	HDR_UBSAN,	/* UBSAN: */
-	HDR_BOOT,	/* Booting the kernel. */
-	HDR_UNREG,	/* unregister_netdevice: waiting for */
-	HDR_VFS_CLOSE,	/* VFS: Close: file count is 0 */
-	HDR_VFS_BUSY,	/* VFS: Busy inodes after unmount */
-	HDR_INTERNAL,	/* Internal error: */
-	HDR_UNHANDLED,	/* Unhandled fault: */
-	HDR_ALIGN,	/* Alignment trap: */
-	HDR_TRUSTY,	/* trusty: panic */
-	HDR_FATAL,	/* fatal error: (Go runtime) */
-	HDR_SYZFAIL,	/* SYZFAIL: */
-	HDR_SYZFATAL,	/* SYZFATAL: */
-	HDR_GOPANIC,	/* panic: */
+	HDR_DIVIDE, /* divide error: / divide_error: */
+	HDR_INVOP, /* invalid opcode: */
+	HDR_INT3, /* int3: */
+	HDR_UBSAN, /* UBSAN: */
+	HDR_BOOT, /* Booting the kernel. */
+	HDR_UNREG, /* unregister_netdevice: waiting for */
+	HDR_VFS_CLOSE, /* VFS: Close: file count is 0 */
+	HDR_VFS_BUSY, /* VFS: Busy inodes after unmount */
+	HDR_INTERNAL, /* Internal error: */
+	HDR_UNHANDLED, /* Unhandled fault: */
+	HDR_ALIGN, /* Alignment trap: */
+	HDR_TRUSTY, /* trusty: panic */
+	HDR_FATAL, /* fatal error: (Go runtime) */
+	HDR_SYZFAIL, /* SYZFAIL: */
+	HDR_SYZFATAL, /* SYZFATAL: */
+	HDR_GOPANIC, /* panic: */
 	/* Ours, checked after syzkaller's. */
-	HDR_OOPS,	/* Oops: / Oops [#1] */
-	HDR_OOM,	/* Out of memory: Killed process / invoked oom-killer */
-	HDR_MCE,	/* Machine check events logged, Machine Check Exception */
+	HDR_OOPS, /* Oops: / Oops [#1] */
+	HDR_OOM, /* Out of memory: Killed process / invoked oom-killer */
+	HDR_MCE, /* Machine check events logged, Machine Check Exception */
 	HDR_HARDLOCKUP, /* Watchdog detected hard LOCKUP */
 	HDR_COUNT
 };

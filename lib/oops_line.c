@@ -43,7 +43,7 @@ static size_t skip_level(const char *p, const char *end)
 static size_t skip_kmsg(const char *p, const char *end, struct oops_line *l)
 {
 	const char *q = p, *semi;
-	uint64_t fields[3] = { 0, 0, 0 };
+	uint64_t fields[3] = {0, 0, 0};
 
 	for (int i = 0; i < 3; i++) {
 		if (q >= end || !is_digit(*q))
@@ -67,7 +67,8 @@ static size_t skip_kmsg(const char *p, const char *end, struct oops_line *l)
 	l->time_us = (int64_t)(fields[2] & INT64_MAX);
 	l->ctx_type = OOPS_CTX_CONSOLE;
 	for (const char *c = q; c + 8 < semi; c++) {
-		if (memcmp(c, "caller=", 7) == 0 && (c[7] == 'T' || c[7] == 'C')) {
+		if (memcmp(c, "caller=", 7) == 0 &&
+		    (c[7] == 'T' || c[7] == 'C')) {
 			size_t k = 0;
 
 			c += 7;

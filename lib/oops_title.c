@@ -23,13 +23,13 @@
 /* What a part of a stack search looks for. */
 enum part_kind {
 	P_END = 0,
-	P_PARSE,     /* parse frames until the next stack start */
-	P_RIP,	     /* the PC line: RIP/IP/NIP/pc :/PC is at (captures F) */
+	P_PARSE, /* parse frames until the next stack start */
+	P_RIP, /* the PC line: RIP/IP/NIP/pc :/PC is at (captures F) */
 	P_CALLTRACE, /* "Call Trace:" / "Call trace:" */
-	P_LINE,	     /* a line containing .needle */
-	P_HDRFUNC,   /* the header line: "... in f+0x" captured (line 0) */
-	P_AT,	     /* an "at: f+0x" lockdep line (captures F) */
-	P_WARN_PC,   /* RIP line or powerpc "--- interrupt: N at f" */
+	P_LINE, /* a line containing .needle */
+	P_HDRFUNC, /* the header line: "... in f+0x" captured (line 0) */
+	P_AT, /* an "at: f+0x" lockdep line (captures F) */
+	P_WARN_PC, /* RIP line or powerpc "--- interrupt: N at f" */
 };
 
 struct part {
@@ -48,14 +48,14 @@ struct search {
 	 * thousands of frames long): the extractor keeps only its state.
 	 */
 	enum extractor ex;
-	size_t nc;   /* candidates seen in this run */
-	bool done;   /* the extractor has its answer */
-	bool have;   /* result is set */
+	size_t nc; /* candidates seen in this run */
+	bool done; /* the extractor has its answer */
+	bool have; /* result is set */
 	char result[NAME_MAX_LEN];
-	char prev[NAME_MAX_LEN];	/* EX_STALL: the frame above */
-	bool hang_sync;			/* EX_HANG: a synchronize_* frame */
+	char prev[NAME_MAX_LEN]; /* EX_STALL: the frame above */
+	bool hang_sync; /* EX_HANG: a synchronize_* frame */
 	bool hang_have_first;
-	char hang_first[NAME_MAX_LEN];	/* EX_HANG: first non-waiting frame */
+	char hang_first[NAME_MAX_LEN]; /* EX_HANG: first non-waiting frame */
 	bool fault_injection;
 };
 
@@ -89,8 +89,7 @@ static bool line_has_any(const struct oops_tline *t, const char *alts)
 	return false;
 }
 
-static size_t find_line(const struct search *s, size_t from,
-			const char *needle)
+static size_t find_line(const struct search *s, size_t from, const char *needle)
 {
 	for (size_t i = from; i < s->n; i++)
 		if (line_has(&s->l[i], needle))
@@ -136,9 +135,10 @@ static bool stack_start(const struct oops_tline *t)
 static void strip_syscall(char *name)
 {
 	static const char *const pfx[] = {
-		"__x64_", "__ia32_", "__arm64_", "__do_sys_", "__se_sys_",
-		"__se_", "SyS_", "SYSC_", "sys_", "ksys_", "__sys_", "___sys_",
-		"____sys_", "compat_SyS_", "compat_SYSC_", NULL,
+	    "__x64_",	 "__ia32_",	"__arm64_",	"__do_sys_",
+	    "__se_sys_", "__se_",	"SyS_",		"SYSC_",
+	    "sys_",	 "ksys_",	"__sys_",	"___sys_",
+	    "____sys_",	 "compat_SyS_", "compat_SYSC_", NULL,
 	};
 	size_t best = 0, len = strlen(name);
 
@@ -204,9 +204,11 @@ static void set_result(struct search *s, const char *name)
 static void consume(struct search *s, const char *name)
 {
 	static const char *const hang_skip[] = {
-		"sched", "_lock", "_slowlock", "down", "rwsem", "completion",
-		"kthread", "wait", "synchronize", "context_switch",
-		"__switch_to", "cancel_delayed_work", "rcu_barrier", NULL,
+	    "sched",	      "_lock",	     "_slowlock",
+	    "down",	      "rwsem",	     "completion",
+	    "kthread",	      "wait",	     "synchronize",
+	    "context_switch", "__switch_to", "cancel_delayed_work",
+	    "rcu_barrier",    NULL,
 	};
 
 	switch (s->ex) {
@@ -291,10 +293,9 @@ static bool add_frame_line(struct search *s, const struct oops_tline *t)
  * "[<pc>] " and a function, or a bare address / "(null)".  Returns true
  * when the line is a PC line; *name gets the function if there is one.
  */
-static bool rip_line(const struct oops_tline *t, const char **name,
-		     size_t *len)
+static bool rip_line(const struct oops_tline *t, const char **name, size_t *len)
 {
-	static const char *const keys[] = { "IP", "pc ", "PC is at", NULL };
+	static const char *const keys[] = {"IP", "pc ", "PC is at", NULL};
 	const char *end = t->s + t->n;
 
 	*name = NULL;
@@ -325,11 +326,13 @@ static bool rip_line(const struct oops_tline *t, const char **name,
 			if (end - f >= 6 && memcmp(f, "(null)", 6) == 0)
 				return true;
 			for (int i = 0; i < 2 && q < end && *q == '['; i++) {
-				const char *r = memchr(q, ']', (size_t)(end - q));
+				const char *r =
+				    memchr(q, ']', (size_t)(end - q));
 
 				if (r == NULL)
 					break;
-				if (end - r > 10 && memcmp(r + 1, " [<", 3) == 0 &&
+				if (end - r > 10 &&
+				    memcmp(r + 1, " [<", 3) == 0 &&
 				    oops_has(r, (size_t)(end - r), "(null)"))
 					return true;
 				q = r + 1;
@@ -350,8 +353,7 @@ static bool rip_line(const struct oops_tline *t, const char **name,
 }
 
 /* "at: [<pc>] f+0x" or "at: f+0x" (lockdep). */
-static bool at_line(const struct oops_tline *t, const char **name,
-		    size_t *len)
+static bool at_line(const struct oops_tline *t, const char **name, size_t *len)
 {
 	const char *p = mem(t, "at: ");
 	struct oops_tline rest;
@@ -367,8 +369,7 @@ static bool at_line(const struct oops_tline *t, const char **name,
 }
 
 /* "BUG: KASAN: x in f+0x" and the like: the f after " in ". */
-static bool hdr_func(const struct oops_tline *t, const char **name,
-		     size_t *len)
+static bool hdr_func(const struct oops_tline *t, const char **name, size_t *len)
 {
 	const char *p = mem(t, " in "), *end = t->s + t->n, *q;
 
@@ -397,6 +398,16 @@ static bool has_kernel_pc(const struct search *s)
 	return false;
 }
 
+/* A line that ends in "at:" (the lockdep frame follows on the next). */
+static bool at_line_end(const struct oops_tline *t)
+{
+	size_t n = t->n;
+
+	while (n > 0 && t->s[n - 1] == ' ')
+		n--;
+	return n >= 3 && memcmp(t->s + n - 3, "at:", 3) == 0;
+}
+
 /* Does line t satisfy a finding part?  Adds any captured frame. */
 static bool part_match(struct search *s, const struct part *pt,
 		       const struct oops_tline *t, bool is_header)
@@ -422,8 +433,7 @@ static bool part_match(struct search *s, const struct part *pt,
 
 			if (a != NULL) {
 				struct oops_tline r = {
-					a + 4, t->n - (size_t)(a + 4 - t->s)
-				};
+				    a + 4, t->n - (size_t)(a + 4 - t->s)};
 				const char *n2;
 				size_t l2;
 
@@ -483,7 +493,8 @@ static void run_parts(struct search *s, const struct part *parts)
 					moved = true;
 					break;
 				}
-				if (next->kind != P_END && next->kind != P_PARSE &&
+				if (next->kind != P_END &&
+				    next->kind != P_PARSE &&
 				    part_match(s, next, t, i == 0)) {
 					i++;
 					pi++;
@@ -497,9 +508,17 @@ static void run_parts(struct search *s, const struct part *parts)
 			pi++;
 			continue;
 		}
-		for (; i < s->n; i++)
+		for (; i < s->n; i++) {
+			if (pt->kind == P_AT && i + 1 < s->n &&
+			    at_line_end(&s->l[i])) {
+				/* "... lock (x) at:" with the frame below it. */
+				add_frame_line(s, &s->l[i + 1]);
+				i++;
+				break;
+			}
 			if (part_match(s, pt, &s->l[i], i == 0))
 				break;
+		}
 		if (i >= s->n)
 			return;
 		i++;
@@ -514,19 +533,24 @@ static void run_parts(struct search *s, const struct part *parts)
 static bool stall_anchor(const char *f)
 {
 	static const char *const sub[] = {
-		"process_one_work", "do_syscall_", "invoke_syscall",
-		"el0_svc_handler", "do_softirq", "call_timer_fn",
-		"run_timer_softirq", "hrtimer_run", "ret_from_fork", "vfs_read",
-		"vfs_write", "vfs_ioctl", "ksys_ioctl", "do_iter_",
-		"sock_sendmsg", "sock_recvmsg", "netif_receive_skb",
-		"__do_fault", "task_work_run", "__fput", "smp_call_function",
-		"ret_fast_syscall", "rtnetlink_rcv_msg", "nfnetlink_rcv_msg",
-		"do_dentry_open", "mmap_region", "compat_ioctl",
-		NULL,
+	    "process_one_work",	 "do_syscall_",
+	    "invoke_syscall",	 "el0_svc_handler",
+	    "do_softirq",	 "call_timer_fn",
+	    "run_timer_softirq", "hrtimer_run",
+	    "ret_from_fork",	 "vfs_read",
+	    "vfs_write",	 "vfs_ioctl",
+	    "ksys_ioctl",	 "do_iter_",
+	    "sock_sendmsg",	 "sock_recvmsg",
+	    "netif_receive_skb", "__do_fault",
+	    "task_work_run",	 "__fput",
+	    "smp_call_function", "ret_fast_syscall",
+	    "rtnetlink_rcv_msg", "nfnetlink_rcv_msg",
+	    "do_dentry_open",	 "mmap_region",
+	    "compat_ioctl",	 NULL,
 	};
 	static const char *const prefix[] = {
-		"sys_connect", "sys_ioctl", "sys_socketpair", "connect", "ioctl",
-		"socketpair", "sock_common_", NULL,
+	    "sys_connect", "sys_ioctl",	 "sys_socketpair", "connect",
+	    "ioctl",	   "socketpair", "sock_common_",   NULL,
 	};
 
 	for (int i = 0; sub[i]; i++)
@@ -546,7 +570,7 @@ static bool guilty(struct search *s, const struct part *parts,
 		   const struct part *parts2, enum extractor ex, char *out,
 		   size_t size)
 {
-	const struct part *lists[2] = { parts, parts2 };
+	const struct part *lists[2] = {parts, parts2};
 	const char *f = NULL;
 
 	for (int k = 0; k < 2 && f == NULL; k++) {
@@ -571,83 +595,91 @@ static bool guilty(struct search *s, const struct part *parts,
 
 /* ------------------------------------------------------------- stacks -- */
 
-static const struct part ST_RIP_CT[] = { { P_RIP }, { P_PARSE }, { P_END } };
-static const struct part ST_CT[] = { { P_CALLTRACE }, { P_PARSE }, { P_END } };
-static const struct part ST_RIP_ONLY[] = { { P_RIP }, { P_END } };
-static const struct part ST_WARN[] = { { P_WARN_PC }, { P_PARSE }, { P_END } };
+static const struct part ST_RIP_CT[] = {{P_RIP}, {P_PARSE}, {P_END}};
+static const struct part ST_CT[] = {{P_CALLTRACE}, {P_PARSE}, {P_END}};
+static const struct part ST_RIP_ONLY[] = {{P_RIP}, {P_END}};
+static const struct part ST_WARN[] = {{P_WARN_PC}, {P_PARSE}, {P_END}};
 static const struct part ST_HDR_CT[] = {
-	{ P_HDRFUNC }, { P_CALLTRACE }, { P_PARSE }, { P_END }
-};
-static const struct part ST_HDR_STACK[] = {
-	{ P_HDRFUNC }, { P_PARSE }, { P_END }
-};
+    {P_HDRFUNC}, {P_CALLTRACE}, {P_PARSE}, {P_END}};
+static const struct part ST_HDR_STACK[] = {{P_HDRFUNC}, {P_PARSE}, {P_END}};
 static const struct part ST_RIP_CT_STALL[] = {
-	{ P_RIP }, { P_CALLTRACE }, { P_PARSE }, { P_END }
-};
+    {P_RIP}, {P_CALLTRACE}, {P_PARSE}, {P_END}};
 static const struct part ST_RCU[] = {
-	{ P_LINE, "apic_timer_interrupt" }, { P_RIP }, { P_PARSE }, { P_END }
-};
+    {P_LINE, "apic_timer_interrupt"}, {P_RIP}, {P_PARSE}, {P_END}};
 static const struct part ST_RCU2[] = {
-	{ P_LINE, "apic_timer_interrupt|Exception stack|el1h_64_irq" },
-	{ P_PARSE }, { P_END }
-};
+    {P_LINE, "apic_timer_interrupt|Exception stack|el1h_64_irq"},
+    {P_PARSE},
+    {P_END}};
 static const struct part ST_STACK_ANY[] = {
-	{ P_LINE, "Call Trace:|Call trace:|Backtrace:" }, { P_PARSE }, { P_END }
-};
+    {P_LINE, "Call Trace:|Call trace:|Backtrace:"}, {P_PARSE}, {P_END}};
 static const struct part ST_LEAK[] = {
-	{ P_LINE, "backtrace" }, { P_PARSE }, { P_END }
-};
+    {P_LINE, "backtrace"}, {P_PARSE}, {P_END}};
 
 static const char *const skip_kasan[] = {
-	"kernel_fault", "tag_check", "mem_abort", "^el1_", "^el1h_", NULL,
+    "kernel_fault", "tag_check", "mem_abort", "^el1_", "^el1h_", NULL,
 };
 static const char *const skip_free[] = {
-	"slab_", "kfree", "vfree", "vunmap", "^kmem_", "kernel_fault",
-	"tag_check", "mem_abort", NULL,
+    "slab_",	    "kfree",	 "vfree",     "vunmap", "^kmem_",
+    "kernel_fault", "tag_check", "mem_abort", NULL,
 };
 static const char *const skip_kmsan[] = {
-	"alloc_skb", "^netlink_", "^crypto_", NULL,
+    "alloc_skb",
+    "^netlink_",
+    "^crypto_",
+    NULL,
 };
 static const char *const skip_leak[] = {
-	"alloc", "kmem", "slab", "kmemleak", "strdup", "kstrdup", "kmemdup",
-	"^__do_kmalloc", "^kmalloc", "create_object", "vmap", "vzalloc",
-	"kvmalloc", "^__kmalloc", "^kvzalloc", "^__vmalloc", "^vmalloc",
-	"^mempool", NULL,
+    "alloc",	  "kmem",     "slab",	       "kmemleak",   "strdup",
+    "kstrdup",	  "kmemdup",  "^__do_kmalloc", "^kmalloc",   "create_object",
+    "vmap",	  "vzalloc",  "kvmalloc",      "^__kmalloc", "^kvzalloc",
+    "^__vmalloc", "^vmalloc", "^mempool",      NULL,
 };
 static const char *const skip_rcu[] = {
-	"rcu", "kmem", "slab", NULL,
+    "rcu",
+    "kmem",
+    "slab",
+    NULL,
 };
 /* A lock taken by the workqueue machinery names no subsystem. */
 static const char *const skip_lockdep[] = {
-	"process_one_work", "worker_thread", "print_circular",
-	"check_noncircular", "check_prev_add", "check_prevs_add",
-	"validate_chain", NULL,
+    "process_one_work", "worker_thread",
+    "print_circular",	"check_noncircular",
+    "check_prev_add",	"check_prevs_add",
+    "validate_chain",	NULL,
 };
 static const char *const skip_nonstatic[] = {
-	"stack", "lock", "IRQ", NULL,
+    "stack",
+    "lock",
+    "IRQ",
+    NULL,
 };
-static const char *const skip_skb[] = { "^skb_", NULL };
-static const char *const skip_schedule[] = { "schedule", NULL };
+static const char *const skip_skb[] = {"^skb_", NULL};
+static const char *const skip_schedule[] = {"schedule", NULL};
 static const char *const skip_odebug[] = {
-	"debug_check", "debug_object", "^__debug", "^free_obj_work",
-	"^debug_", "^timer_", "hrtimer_", "^destroy_", "vunmap", "free_pages",
-	"free_pcp", "init_timer", "^__init_work", "kvfree", "^__free_", NULL,
+    "debug_check",  "debug_object", "^__debug", "^free_obj_work",
+    "^debug_",	    "^timer_",	    "hrtimer_", "^destroy_",
+    "vunmap",	    "free_pages",   "free_pcp", "init_timer",
+    "^__init_work", "kvfree",	    "^__free_", NULL,
 };
 static const char *const skip_usercopy[] = {
-	"^check_", "^usercopy", "^__check", "_copy_", "copy_", NULL,
+    "^check_", "^usercopy", "^__check", "_copy_", "copy_", NULL,
 };
-static const char *const skip_kobject[] = { "^kobject", NULL };
-static const char *const skip_proc[] = { "^proc_", "^__proc", NULL };
-static const char *const skip_refcount[] = { "^refcount", NULL };
+static const char *const skip_kobject[] = {"^kobject", NULL};
+static const char *const skip_proc[] = {"^proc_", "^__proc", NULL};
+static const char *const skip_refcount[] = {"^refcount", NULL};
 static const char *const skip_kmalloc[] = {
-	"^kmalloc", "^__kmalloc", "^kvmalloc", "^kvzalloc", "^kzalloc",
-	"^krealloc", "^kmalloc_array", "^kcalloc", "^__do_kmalloc", NULL,
+    "^kmalloc",	 "^__kmalloc",	   "^kvmalloc", "^kvzalloc",	 "^kzalloc",
+    "^krealloc", "^kmalloc_array", "^kcalloc",	"^__do_kmalloc", NULL,
 };
 static const char *const skip_vmalloc[] = {
-	"vmalloc", "^__vmalloc", NULL,
+    "vmalloc",
+    "^__vmalloc",
+    NULL,
 };
 static const char *const skip_locking[] = {
-	"lock", "^__lock", NULL,
+    "lock",
+    "^__lock",
+    NULL,
 };
 
 /* ------------------------------------------------------------- titles -- */
@@ -655,7 +687,7 @@ static const char *const skip_locking[] = {
 struct tstate {
 	struct search s;
 	const struct oops_tline *h; /* header line */
-	const char *hp;		    /* the header text in it */
+	const char *hp; /* the header text in it */
 	size_t hn;
 	struct oops_title_result *res;
 };
@@ -811,21 +843,18 @@ static bool title_lock_held(struct tstate *t, const char *lvl)
 	static const struct {
 		const char *key, *title;
 	} map[] = {
-		{ "still has locks held", "still has locks held" },
-		{ "held lock freed", "held lock freed" },
-		{ "bad unlock balance detected", "bad unlock balance" },
-		{ "lock held when returning to user space",
-		  "lock held when returning to user space" },
-		{ "Nested lock was not taken", "nested lock was not taken" },
-		{ "lock held at task exit time", "lock held at task exit time" },
-		{ NULL, NULL },
+	    {"still has locks held", "still has locks held"},
+	    {"held lock freed", "held lock freed"},
+	    {"bad unlock balance detected", "bad unlock balance"},
+	    {"lock held when returning to user space",
+	     "lock held when returning to user space"},
+	    {"Nested lock was not taken", "nested lock was not taken"},
+	    {"lock held at task exit time", "lock held at task exit time"},
+	    {NULL, NULL},
 	};
-	static const struct part parts[] = {
-		{ P_AT }, { P_END }
-	};
+	static const struct part parts[] = {{P_AT}, {P_END}};
 	static const struct part parts2[] = {
-		{ P_LINE, "at:" }, { P_PARSE }, { P_END }
-	};
+	    {P_LINE, "at:"}, {P_PARSE}, {P_END}};
 	char pfx[128];
 
 	for (int i = 0; map[i].key; i++) {
@@ -843,22 +872,18 @@ static bool title_lock_held(struct tstate *t, const char *lvl)
 static bool title_lockdep(struct tstate *t, const char *lvl)
 {
 	static const struct part circ[] = {
-		{ P_LINE, "is trying to acquire lock" }, { P_AT }, { P_END }
-	};
+	    {P_LINE, "is trying to acquire lock"}, {P_AT}, {P_END}};
 	static const struct part circ2[] = {
-		{ P_LINE, "is trying to acquire lock" }, { P_LINE, "at: " },
-		{ P_AT }, { P_END }
-	};
+	    {P_LINE, "is trying to acquire lock"},
+	    {P_LINE, "at: "},
+	    {P_AT},
+	    {P_END}};
 	static const struct part inv[] = {
-		{ P_LINE, "just changed the state of lock" }, { P_AT },
-		{ P_END }
-	};
+	    {P_LINE, "just changed the state of lock"}, {P_AT}, {P_END}};
 	static const struct part safe[] = {
-		{ P_LINE, "which became" }, { P_PARSE }, { P_END }
-	};
+	    {P_LINE, "which became"}, {P_PARSE}, {P_END}};
 	static const struct part incons_old[] = {
-		{ P_LINE, "takes" }, { P_AT }, { P_END }
-	};
+	    {P_LINE, "takes"}, {P_AT}, {P_END}};
 	char pfx[128];
 
 	if (hdr_has(t, "possible circular locking dependency detected") ||
@@ -880,7 +905,8 @@ static bool title_lockdep(struct tstate *t, const char *lvl)
 		title_in(t, "possible deadlock", inv, ST_CT, EX_FIRST, NULL);
 		return true;
 	}
-	if (hdr_has(t, "-safe -> ") && hdr_has(t, "-unsafe lock order detected")) {
+	if (hdr_has(t, "-safe -> ") &&
+	    hdr_has(t, "-unsafe lock order detected")) {
 		t->res->kind = OOPS_KIND_LOCKDEP;
 		title_in(t, "possible deadlock", safe, ST_CT, EX_FIRST, NULL);
 		return true;
@@ -911,7 +937,8 @@ static bool title_lockdep(struct tstate *t, const char *lvl)
 	return title_lock_held(t, lvl);
 }
 
-/* The source file of a WARNING header: "at kernel/x.c:12" or "kernel/x.c:12". */
+/* The source file of a WARNING header: "at kernel/x.c:12" or "kernel/x.c:12".
+ */
 static bool warn_file(const struct tstate *t, const char *path)
 {
 	const char *p = oops_memstr(t->hp, t->hn, path);
@@ -956,12 +983,14 @@ static void title_warning(struct tstate *t)
 			set_title(t, "WARNING: kernel stack regs has bad value",
 				  "");
 		else if (hdr_has(t, "regs at"))
-			set_title(t, "WARNING: kernel stack regs has bad 'bp' value",
-				  "");
+			set_title(
+			    t, "WARNING: kernel stack regs has bad 'bp' value",
+			    "");
 		else
-			set_title(t,
-				  "WARNING: kernel stack frame pointer has bad value",
-				  "");
+			set_title(
+			    t,
+			    "WARNING: kernel stack frame pointer has bad value",
+			    "");
 		return;
 	}
 	if (bare(t, "WARNING:")) {
@@ -995,7 +1024,8 @@ static void title_warning(struct tstate *t)
 		   hdr_has(t, "lock_")) {
 		snprintf(pfx, sizeof(pfx), "WARNING: locking bug");
 		extra = skip_locking;
-	} else if (warn_file(t, "mm/vmalloc.c") && hdr_has(t, "__vmalloc_node")) {
+	} else if (warn_file(t, "mm/vmalloc.c") &&
+		   hdr_has(t, "__vmalloc_node")) {
 		snprintf(pfx, sizeof(pfx), "WARNING: zero-size vmalloc");
 		extra = skip_vmalloc;
 	} else if (hdr_has(t, " mm/") && kmalloc_func(t)) {
@@ -1055,9 +1085,9 @@ static void title_bug(struct tstate *t)
 	    hdr_has(t, "kernel NULL pointer dereference") ||
 	    hdr_has(t, "BUG: Kernel NULL pointer dereference")) {
 		t->res->kind = OOPS_KIND_NULL_DEREF;
-		title_in(t,
-			 "BUG: unable to handle kernel NULL pointer dereference",
-			 ST_RIP_CT, ST_CT, EX_FIRST, NULL);
+		title_in(
+		    t, "BUG: unable to handle kernel NULL pointer dereference",
+		    ST_RIP_CT, ST_CT, EX_FIRST, NULL);
 		return;
 	}
 	if (hdr_has(t, "unable to handle kernel")) {
@@ -1098,18 +1128,22 @@ static void title_bug(struct tstate *t)
 	}
 	if (hdr_has(t, "BUG: spinlock ") || hdr_has(t, "BUG: rwlock ")) {
 		static const char *const what[] = {
-			"lockup suspected", "already unlocked", "recursion",
-			"bad magic", "wrong owner", "wrong CPU",
-			"cpu recursion", NULL,
+		    "lockup suspected", "already unlocked",
+		    "recursion",	"bad magic",
+		    "wrong owner",	"wrong CPU",
+		    "cpu recursion",	NULL,
 		};
-		const char *lk = hdr_has(t, "BUG: spinlock ") ? "spinlock"
-							      : "rwlock";
+		const char *lk =
+		    hdr_has(t, "BUG: spinlock ") ? "spinlock" : "rwlock";
 
 		for (int i = 0; what[i]; i++) {
 			if (!hdr_has(t, what[i]))
 				continue;
 			static const char *const skip_spin[] = {
-				"spin_", "_raw_", "do_raw_", NULL,
+			    "spin_",
+			    "_raw_",
+			    "do_raw_",
+			    NULL,
 			};
 
 			snprintf(pfx, sizeof(pfx), "BUG: %s %s", lk, what[i]);
@@ -1121,8 +1155,7 @@ static void title_bug(struct tstate *t)
 	}
 	if (hdr_has(t, "BUG: Invalid wait context")) {
 		static const struct part iw[] = {
-			{ P_LINE, "is trying to lock" }, { P_AT }, { P_END }
-		};
+		    {P_LINE, "is trying to lock"}, {P_AT}, {P_END}};
 		t->res->kind = OOPS_KIND_LOCKDEP;
 		title_in(t, "WARNING: locking bug", iw, ST_STACK_ANY, EX_FIRST,
 			 NULL);
@@ -1133,16 +1166,18 @@ static void title_bug(struct tstate *t)
 		title_in(t, "memory leak", ST_LEAK, NULL, EX_FIRST, skip_leak);
 		return;
 	}
-	if (hdr_has(t, "BUG: Bad page state") || hdr_has(t, "BUG: Bad page cache")) {
+	if (hdr_has(t, "BUG: Bad page state") ||
+	    hdr_has(t, "BUG: Bad page cache")) {
 		static const struct part bp[] = {
-			{ P_LINE, "page last allocated" }, { P_PARSE }, { P_END }
-		};
+		    {P_LINE, "page last allocated"}, {P_PARSE}, {P_END}};
 		static const char *const skip_bp[] = {
-			"bad_page", "free_pages", "free_pcp", "free_unref",
-			"__free_one_page", "free_page_is_bad", NULL,
+		    "bad_page",	  "free_pages",	     "free_pcp",
+		    "free_unref", "__free_one_page", "free_page_is_bad",
+		    NULL,
 		};
-		title_in(t, hdr_has(t, "state") ? "BUG: Bad page state"
-						 : "BUG: Bad page cache",
+		title_in(t,
+			 hdr_has(t, "state") ? "BUG: Bad page state"
+					     : "BUG: Bad page cache",
 			 ST_CT, bp, EX_FIRST, skip_bp);
 		return;
 	}
@@ -1155,7 +1190,8 @@ static void title_bug(struct tstate *t)
 			const char *p = mem(l, "last function: ") + 15;
 			size_t k = 0;
 
-			while (p < l->s + l->n && is_symc(*p) && k + 1 < sizeof(f))
+			while (p < l->s + l->n && is_symc(*p) &&
+			       k + 1 < sizeof(f))
 				f[k++] = *p++;
 			f[k] = '\0';
 		}
@@ -1225,7 +1261,8 @@ static void title_info(struct tstate *t)
 		title_in(t, "INFO: task hung", ST_CT, NULL, EX_HANG, NULL);
 		return;
 	}
-	if (hdr_has(t, "INFO: task ") && hdr_has(t, "can't die for more than")) {
+	if (hdr_has(t, "INFO: task ") &&
+	    hdr_has(t, "can't die for more than")) {
 		t->res->kind = OOPS_KIND_HANG;
 		title_in(t, "INFO: task can't die", ST_CT, NULL, EX_FIRST,
 			 skip_schedule);
@@ -1258,7 +1295,8 @@ static void title_kpanic(struct tstate *t)
 	}
 	words_after(t, "not syncing: ", NULL, msg, sizeof(msg));
 	if (hdr_has(t, "stack-protector:") && hdr_has(t, "corrupted in: ")) {
-		const char *p = oops_memstr(t->hp, t->hn, "corrupted in: ") + 14;
+		const char *p =
+		    oops_memstr(t->hp, t->hn, "corrupted in: ") + 14;
 		const char *end = t->hp + t->hn, *q = p;
 
 		/* The named function, else the call trace. */
@@ -1278,7 +1316,8 @@ static void title_kpanic(struct tstate *t)
 		bool addr = q - p >= 8;
 
 		for (const char *h = p; addr && h < q; h++)
-			if (!((*h >= '0' && *h <= '9') || (*h >= 'a' && *h <= 'f')))
+			if (!((*h >= '0' && *h <= '9') ||
+			      (*h >= 'a' && *h <= 'f')))
 				addr = false;
 		if (!addr && q > p &&
 		    (q == end || *q == '+' || *q == '.' || *q == ' ')) {
@@ -1289,7 +1328,8 @@ static void title_kpanic(struct tstate *t)
 				n = sizeof(f) - 1;
 			memcpy(f, p, n);
 			f[n] = '\0';
-			snprintf(t->res->guilty, sizeof(t->res->guilty), "%s", f);
+			snprintf(t->res->guilty, sizeof(t->res->guilty), "%s",
+				 f);
 			set_title(t, "kernel panic: stack is corrupted in ", f);
 			return;
 		}
@@ -1303,15 +1343,15 @@ static void title_kpanic(struct tstate *t)
 		return;
 	}
 	if (hdr_has(t, "corrupted stack end")) {
-		title_in(t, "kernel panic: corrupted stack end", ST_RIP_CT_STALL,
-			 ST_CT, EX_STALL, NULL);
+		title_in(t, "kernel panic: corrupted stack end",
+			 ST_RIP_CT_STALL, ST_CT, EX_STALL, NULL);
 		return;
 	}
 	/* The message without its variable tail. */
 	{
 		static const char *const cut[] = {
-			" in interrupt", " ...", " exitcode=", " for ", " --- ",
-			NULL,
+		    " in interrupt", " ...",  " exitcode=",
+		    " for ",	     " --- ", NULL,
 		};
 
 		for (int i = 0; cut[i]; i++) {
@@ -1359,12 +1399,12 @@ static void title_simple_trap(struct tstate *t, const char *what,
 static void title_ubsan(struct tstate *t)
 {
 	char words[96], pfx[128];
-	static const char *const skip[] = { "ubsan", "overflow", NULL };
+	static const char *const skip[] = {"ubsan", "overflow", NULL};
 
 	t->res->kind = OOPS_KIND_UBSAN;
 	if (hdr_has(t, "Undefined behaviour in")) {
-		title_in(t, "UBSAN: undefined-behaviour", ST_CT, NULL,
-			 EX_FIRST, skip);
+		title_in(t, "UBSAN: undefined-behaviour", ST_CT, NULL, EX_FIRST,
+			 skip);
 		return;
 	}
 	if (!hdr_has(t, " in ")) {
@@ -1423,9 +1463,12 @@ static void title_arm(struct tstate *t, const char *what)
 static void title_unable(struct tstate *t)
 {
 	static const char *const what[] = {
-		"paging request", "NULL pointer dereference",
-		"access to user memory", "execute from non-executable memory",
-		"write to read-only memory", NULL,
+	    "paging request",
+	    "NULL pointer dereference",
+	    "access to user memory",
+	    "execute from non-executable memory",
+	    "write to read-only memory",
+	    NULL,
 	};
 	char pfx[128];
 
@@ -1471,7 +1514,8 @@ static void title_ours(struct tstate *t, enum oops_hdr h)
 			n = sizeof(msg) - 1;
 		memcpy(msg, p, n);
 		msg[n] = '\0';
-		if (n == 0 || (msg[0] >= '0' && msg[0] <= '9') || msg[0] == '[') {
+		if (n == 0 || (msg[0] >= '0' && msg[0] <= '9') ||
+		    msg[0] == '[') {
 			title_in(t, "Oops", ST_RIP_CT, ST_CT, EX_FIRST, NULL);
 		} else {
 			char pfx[160];
@@ -1483,13 +1527,16 @@ static void title_ours(struct tstate *t, enum oops_hdr h)
 	}
 	case HDR_OOM: {
 		static const char *const skip[] = {
-			"oom", "alloc", "dump_header", "out_of_memory",
-			"mem_cgroup", "charge", "try_charge", "reclaim",
-			"page_fault", "handle_mm_fault", "folio", NULL,
+		    "oom",	   "alloc",
+		    "dump_header", "out_of_memory",
+		    "mem_cgroup",  "charge",
+		    "try_charge",  "reclaim",
+		    "page_fault",  "handle_mm_fault",
+		    "folio",	   NULL,
 		};
 		const char *what = hdr_has(t, "Memory cgroup out of memory")
-					   ? "memory cgroup out of memory"
-					   : "out of memory";
+				       ? "memory cgroup out of memory"
+				       : "out of memory";
 
 		t->res->kind = OOPS_KIND_OOM;
 		if (find_line(&t->s, 0, "Call Trace") < t->s.n ||
@@ -1529,38 +1576,38 @@ static void title_ours(struct tstate *t, enum oops_hdr h)
 static const char *hdr_anchor(enum oops_hdr h)
 {
 	static const char *const a[HDR_COUNT] = {
-		[HDR_BUG] = "BUG:",
-		[HDR_WARNING] = "WARNING:",
-		[HDR_INFO] = "INFO:",
-		[HDR_UNABLE] = "Unable to handle kernel",
-		[HDR_GPF] = "general protection fault",
-		[HDR_STACKSEG] = "stack segment: ",
-		[HDR_KPANIC] = "Kernel panic",
-		[HDR_DFAULT] = "PANIC: double fault",
-		[HDR_RUST] = "rust_kernel: panicked",
-		[HDR_KBUG] = "kernel BUG",
-		[HDR_KBUG_CAP] = "Kernel BUG",
-		[HDR_BUG_KMALLOC] = "BUG kmalloc-",
-		[HDR_DIVIDE] = "divide",
-		[HDR_INVOP] = "invalid opcode:",
-		[HDR_INT3] = "int3:",
-		[HDR_UBSAN] = "UBSAN:",
-		[HDR_BOOT] = "Booting the kernel",
-		[HDR_UNREG] = "unregister_netdevice: waiting for",
-		[HDR_VFS_CLOSE] = "VFS: Close: file count is 0",
-		[HDR_VFS_BUSY] = "VFS: Busy inodes after unmount",
-		[HDR_INTERNAL] = "Internal error:",
-		[HDR_UNHANDLED] = "Unhandled fault:",
-		[HDR_ALIGN] = "Alignment trap:",
-		[HDR_TRUSTY] = "trusty: panic",
-		[HDR_FATAL] = "fatal error:",
-		[HDR_SYZFAIL] = "SYZFAIL:",
-		[HDR_SYZFATAL] = "SYZFATAL:",
-		[HDR_GOPANIC] = "panic:",
-		[HDR_OOPS] = "Oops",
-		[HDR_OOM] = "",
-		[HDR_MCE] = "",
-		[HDR_HARDLOCKUP] = "",
+	    [HDR_BUG] = "BUG:",
+	    [HDR_WARNING] = "WARNING:",
+	    [HDR_INFO] = "INFO:",
+	    [HDR_UNABLE] = "Unable to handle kernel",
+	    [HDR_GPF] = "general protection fault",
+	    [HDR_STACKSEG] = "stack segment: ",
+	    [HDR_KPANIC] = "Kernel panic",
+	    [HDR_DFAULT] = "PANIC: double fault",
+	    [HDR_RUST] = "rust_kernel: panicked",
+	    [HDR_KBUG] = "kernel BUG",
+	    [HDR_KBUG_CAP] = "Kernel BUG",
+	    [HDR_BUG_KMALLOC] = "BUG kmalloc-",
+	    [HDR_DIVIDE] = "divide",
+	    [HDR_INVOP] = "invalid opcode:",
+	    [HDR_INT3] = "int3:",
+	    [HDR_UBSAN] = "UBSAN:",
+	    [HDR_BOOT] = "Booting the kernel",
+	    [HDR_UNREG] = "unregister_netdevice: waiting for",
+	    [HDR_VFS_CLOSE] = "VFS: Close: file count is 0",
+	    [HDR_VFS_BUSY] = "VFS: Busy inodes after unmount",
+	    [HDR_INTERNAL] = "Internal error:",
+	    [HDR_UNHANDLED] = "Unhandled fault:",
+	    [HDR_ALIGN] = "Alignment trap:",
+	    [HDR_TRUSTY] = "trusty: panic",
+	    [HDR_FATAL] = "fatal error:",
+	    [HDR_SYZFAIL] = "SYZFAIL:",
+	    [HDR_SYZFATAL] = "SYZFATAL:",
+	    [HDR_GOPANIC] = "panic:",
+	    [HDR_OOPS] = "Oops",
+	    [HDR_OOM] = "",
+	    [HDR_MCE] = "",
+	    [HDR_HARDLOCKUP] = "",
 	};
 
 	if (h < 0 || h >= HDR_COUNT || a[h] == NULL)
@@ -1667,13 +1714,16 @@ void oops_title_compute(const struct oops_tline *lines, size_t nlines,
 		set_title(&t, "unexpected kernel reboot", "");
 		break;
 	case HDR_UNREG:
-		set_title(&t, "unregister_netdevice: waiting for DEV to become free", "");
+		set_title(
+		    &t, "unregister_netdevice: waiting for DEV to become free",
+		    "");
 		break;
 	case HDR_VFS_CLOSE:
 		set_title(&t, "VFS: Close: file count is 0", "");
 		break;
 	case HDR_VFS_BUSY:
-		set_title(&t, "VFS: Busy inodes after unmount (use-after-free)", "");
+		set_title(&t, "VFS: Busy inodes after unmount (use-after-free)",
+			  "");
 		break;
 	case HDR_INTERNAL:
 		title_arm(&t, "Internal error");
@@ -1689,7 +1739,8 @@ void oops_title_compute(const struct oops_tline *lines, size_t nlines,
 		break;
 	case HDR_FATAL:
 		/* A Go runtime crash prints its goroutines. */
-		if (find_line(&t.s, 1, "goroutine ") >= t.s.n)
+		if (find_line(&t.s, 1, "goroutine ") >= t.s.n &&
+		    find_line(&t.s, 1, "runtime stack:") >= t.s.n)
 			res->discard = true;
 		set_title(&t, "go runtime error", "");
 		break;
@@ -1736,8 +1787,8 @@ static bool is_dig(char c)
  * One replacement pass: at each position, match() returns the length of
  * a match (0 for none) and the replacement; the output is built in out.
  */
-typedef size_t (*match_fn)(const char *s, size_t i, size_t n,
-			   const char **rep, size_t *keep);
+typedef size_t (*match_fn)(const char *s, size_t i, size_t n, const char **rep,
+			   size_t *keep);
 
 static bool pass(char *t, size_t size, match_fn match)
 {
@@ -1873,8 +1924,9 @@ static size_t m_line(const char *s, size_t i, size_t n, const char **rep,
 
 	if (s[i] != '.')
 		return 0;
-	while (j < n && ((s[j] >= 'a' && s[j] <= 'z') ||
-			 (s[j] >= 'A' && s[j] <= 'Z')) && j - i <= 4)
+	while (j < n &&
+	       ((s[j] >= 'a' && s[j] <= 'z') || (s[j] >= 'A' && s[j] <= 'Z')) &&
+	       j - i <= 4)
 		j++;
 	if (j == i + 1 || j >= n || s[j] != ':' || j + 1 >= n ||
 	    !is_dig(s[j + 1]))
@@ -1963,7 +2015,7 @@ static size_t m_longnum(const char *s, size_t i, size_t n, const char **rep,
 void oops_title_normalize(char *t, size_t size)
 {
 	static const match_fn steps[] = {
-		m_syz, m_addr, m_ip, m_line, m_offset, m_cpu, m_num, m_longnum,
+	    m_syz, m_addr, m_ip, m_line, m_offset, m_cpu, m_num, m_longnum,
 	};
 	size_t o = 0;
 	bool space = true;

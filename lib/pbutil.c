@@ -55,6 +55,16 @@ static void *pb_refuse_alloc(void *data, size_t size)
 	return NULL;
 }
 
+void *pb_malloc(size_t size)
+{
+	struct pb_budget b = { .used = 0, .max = SIZE_MAX };
+	void *p = pb_budget_alloc(&b, size);
+
+	if (p)
+		memset(p, 0, size);
+	return p;
+}
+
 void pb_free(ProtobufCMessage *msg)
 {
 	ProtobufCAllocator a = {

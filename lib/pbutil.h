@@ -42,6 +42,12 @@ int pb_unpack(const ProtobufCMessageDescriptor *desc, const uint8_t *buf,
 
 /* Free a message returned by pb_unpack(); NULL is allowed. */
 void pb_free(ProtobufCMessage *msg);
+/*
+ * Allocate size bytes (zeroed) that pb_free() can release as part of a
+ * message from pb_unpack(): for fields a caller fills in after decoding.
+ * NULL when out of memory.
+ */
+void *pb_malloc(size_t size);
 
 /*
  * Check an already decoded message against the length and count limits

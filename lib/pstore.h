@@ -15,8 +15,10 @@
  *  - .enc.z records are decoded here: zlib, raw deflate, lz4, zstd.  When
  *    all fail, the raw bytes are kept and the item says so.
  *  - Multi-part dumps are grouped per backend id scheme (EFI: id =
- *    (seconds * 100 + part) * 1000 + count; ERST and the others: id - part
- *    is constant within a dump) and joined highest part first.  Missing
+ *    (seconds * 100 + part) * 1000 + count, parts of one dump come within
+ *    10 s of each other and never twice with other text; ERST and the
+ *    others: id - part is constant within a dump) and joined highest part
+ *    first.  Missing
  *    and duplicate parts are counted; text is never glued across a gap.
  *  - Every dump of a boot holds the tail of the same kernel log, so the
  *    same report appears in several dumps: a report is identified by its

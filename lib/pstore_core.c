@@ -437,7 +437,7 @@ static void file_prepare_dmesg(struct pstore_file *f, size_t max_out)
 
 struct gkey {
 	size_t file;
-	uint64_t k;		/* id - part, or the EFI cluster start */
+	uint64_t k;		/* id - part, or the EFI dump's first index */
 };
 
 static bool is_efi(const char *backend)
@@ -492,6 +492,23 @@ static bool same_dump(const struct pstore_scan *s, const struct gkey *a,
 	       fa->hdr.count == fb->hdr.count && a->k == b->k;
 }
 
+/* Does gk[j] repeat a part of gk[i..j) with other text? */
+static bool part_conflict(const struct pstore_scan *s, const struct gkey *gk,
+			  size_t i, size_t j)
+{
+	const struct pstore_file *g = &s->files[gk[j].file];
+
+	for (size_t k = i; k < j; k++) {
+		const struct pstore_file *f = &s->files[gk[k].file];
+
+		if (f->hdr.part == g->hdr.part &&
+		    (f->body_len != g->body_len ||
+		     memcmp(f->body, g->body, f->body_len) != 0))
+			return true;
+	}
+	return false;
+}
+
 /*
  * Group the readable dmesg files into dumps.  Files that did not decode or
  * are garbage form no dump (they still count in stats).
@@ -522,9 +539,12 @@ static int group_dumps(struct builder *b)
 		n++;
 	}
 	/*
-	 * EFI: the seconds of each part may differ by a little; cluster the
-	 * parts of one (reason, count) whose times are within the window, so
-	 * two dumps of different boots never merge.
+	 * EFI: each part carries its own time, a little later than the one
+	 * before.  The parts of one (reason, count) form one dump while each
+	 * comes within the window of the previous one and no part number
+	 * comes again with other text: two dumps of two boots (both
+	 * "Panic#1") never merge, even a few seconds apart.  Each dump gets a
+	 * key of its own (its first index).
 	 */
 	qsort_r(gk, n, sizeof(*gk), cmp_dmesg, s);
 	for (size_t i = 0; i < n;) {
@@ -532,7 +552,7 @@ static int group_dumps(struct builder *b)
 		size_t j = i + 1;
 
 		if (f->header_ok && is_efi(f->pn.backend)) {
-			uint64_t start = gk[i].k;
+			uint64_t prev = gk[i].k;
 
 			while (j < n) {
 				struct pstore_file *g = &s->files[gk[j].file];
@@ -541,13 +561,14 @@ static int group_dumps(struct builder *b)
 				    strcmp(g->pn.backend, f->pn.backend) ||
 				    strcmp(g->hdr.reason, f->hdr.reason) ||
 				    g->hdr.count != f->hdr.count ||
-				    gk[j].k - start > EFI_DUMP_WINDOW_S)
+				    gk[j].k - prev > EFI_DUMP_WINDOW_S ||
+				    part_conflict(s, gk, i, j))
 					break;
-				gk[j].k = start;
+				prev = gk[j].k;
 				j++;
 			}
 			for (size_t k = i; k < j; k++)
-				gk[k].k = start;
+				gk[k].k = i;
 		}
 		i = j;
 	}
@@ -1154,8 +1175,12 @@ static int cmp_item_time(const void *a, const void *b)
 	return 0;
 }
 
-/* An undecodable dump with nothing better: keep its raw bytes. */
-static int add_raw_items(struct builder *b, bool linked_to_console)
+/*
+ * An undecodable dump keeps its raw bytes in a record of its own, even
+ * when the console stands in for its text: nothing is lost when the file
+ * is removed.
+ */
+static int add_raw_items(struct builder *b)
 {
 	struct pstore_scan *s = b->scan;
 
@@ -1165,7 +1190,7 @@ static int add_raw_items(struct builder *b, bool linked_to_console)
 		struct pstore_ecc e;
 		size_t len;
 
-		if (!f->undecodable || linked_to_console)
+		if (!f->undecodable)
 			continue;
 		it = item_new(s);
 		if (it == NULL)
@@ -1308,10 +1333,6 @@ static int add_console_item(struct builder *b, long cf, bool allow_tail)
 	}
 	if (item_add_file(it, (size_t)cf) < 0)
 		return -ENOMEM;
-	/* Undecodable dmesg dumps are the same crash: keep them linked. */
-	for (size_t i = 0; i < s->nfiles; i++)
-		if (s->files[i].undecodable && item_add_file(it, i) < 0)
-			return -ENOMEM;
 	item_finish(s, it);
 	return 0;
 }
@@ -1359,7 +1380,7 @@ int pstore_scan_analyse(struct pstore_scan *s, const struct pstore_options *o)
 	struct builder b = { .scan = s, .opt = o };
 	long console = -1;
 	bool any_dmesg_text = false;
-	size_t dmesg_items, used = 0, budget;
+	size_t used = 0, budget;
 	int rc;
 
 	/* Decoded text counts in the scan's memory budget too. */
@@ -1422,7 +1443,6 @@ int pstore_scan_analyse(struct pstore_scan *s, const struct pstore_options *o)
 		goto out;
 	if (s->nitems > 1)
 		qsort(s->items, s->nitems, sizeof(*s->items), cmp_item_time);
-	dmesg_items = s->nitems;
 	/*
 	 * No report from dmesg records: the console may hold one (a watchdog
 	 * reset makes no dump).  Its bare tail only stands for a crash when
@@ -1432,7 +1452,7 @@ int pstore_scan_analyse(struct pstore_scan *s, const struct pstore_options *o)
 	if (s->nitems == 0 && console >= 0)
 		rc = add_console_item(&b, console, !any_dmesg_text);
 	if (rc == 0)
-		rc = add_raw_items(&b, s->nitems > dmesg_items);
+		rc = add_raw_items(&b);
 	if (rc < 0)
 		goto out;
 	unique_keys(s);

@@ -110,15 +110,23 @@ static const struct record_zdict record_zdicts[] = {
 	{ record_zdict_v1, &record_zdict_v1_len },
 };
 
-int record_compress_text(const char *text, size_t len, uint8_t **out,
-			 size_t *outlen)
+/*
+ * Deflate text then details (either may be empty) as ONE zlib stream with
+ * the current preset dictionary, so the details can refer back into the
+ * text.
+ */
+int record_compress_parts(const char *text, size_t tlen, const char *det,
+			  size_t dlen, uint8_t **out, size_t *outlen)
 {
 	const struct record_zdict *d = &record_zdicts[ARRAY_SIZE(record_zdicts) - 1];
-	uLong cap = compressBound(len) + 64;
-	uint8_t *z = malloc(cap);
+	uLong cap = compressBound(tlen + dlen) + 64;
+	uint8_t *z;
 	z_stream zs;
 	int zr;
 
+	if (tlen > UINT32_MAX || dlen > UINT32_MAX)
+		return -ENOMEM;
+	z = malloc(cap);
 	if (z == NULL)
 		return -ENOMEM;
 	memset(&zs, 0, sizeof(zs));
@@ -128,11 +136,16 @@ int record_compress_text(const char *text, size_t len, uint8_t **out,
 		return -ENOMEM;
 	}
 	zr = deflateSetDictionary(&zs, (const Bytef *)d->data, (uInt)*d->len);
-	if (zr == Z_OK) {
+	zs.next_out = z;
+	zs.avail_out = (uInt)cap;
+	if (zr == Z_OK && tlen > 0) {
 		zs.next_in = (Bytef *)text;
-		zs.avail_in = (uInt)len;
-		zs.next_out = z;
-		zs.avail_out = (uInt)cap;
+		zs.avail_in = (uInt)tlen;
+		zr = deflate(&zs, Z_NO_FLUSH);
+	}
+	if (zr == Z_OK) {
+		zs.next_in = (Bytef *)det;
+		zs.avail_in = (uInt)dlen;
 		zr = deflate(&zs, Z_FINISH);
 	}
 	deflateEnd(&zs);
@@ -145,7 +158,147 @@ int record_compress_text(const char *text, size_t len, uint8_t **out,
 	return 0;
 }
 
+int record_compress_text(const char *text, size_t len, uint8_t **out,
+			 size_t *outlen)
+{
+	return record_compress_parts(text, len, NULL, 0, out, outlen);
+}
+
+/* ------------------------------------------------------------ details -- */
+
+/*
+ * The details block (proto/oopsd.proto, CrashRecord.details_z): lines a
+ * decoder turns back into exactly the same fields.  A value is written
+ * only if it reads back unchanged; otherwise -EINVAL and the caller uses
+ * the plain fields.
+ */
+struct dbuf {
+	char *p;
+	size_t len, cap;
+	bool oom;
+};
+
+static void dbuf_add(struct dbuf *b, const char *s, size_t n)
+{
+	if (b->oom)
+		return;
+	if (b->len + n + 1 > b->cap) {
+		size_t cap = b->cap ? 2 * b->cap : 512;
+		char *p;
+
+		while (cap < b->len + n + 1)
+			cap *= 2;
+		p = realloc(b->p, cap);
+		if (p == NULL) {
+			b->oom = true;
+			return;
+		}
+		b->p = p;
+		b->cap = cap;
+	}
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+}
+
+static void dbuf_str(struct dbuf *b, const char *s)
+{
+	dbuf_add(b, s, strlen(s));
+}
+
+static bool details_line_ok(const char *s)
+{
+	return strchr(s, '\n') == NULL;
+}
+
+static bool details_frame_ok(const struct oops_frame *f)
+{
+	const char *fn = f->function;
+
+	if (fn == NULL || fn[0] == '\0' || strpbrk(fn, " \n\t+") != NULL)
+		return false;
+	if (f->module && (f->module[0] == '\0' ||
+			  strpbrk(f->module, " \n\t[]") != NULL))
+		return false;
+	return true;
+}
+
+static int details_build(const struct oops_report *r, char **out,
+			 size_t *outlen)
+{
+	struct dbuf b = { 0 };
+	char num[64];
+
+	if ((r->release && !details_line_ok(r->release)) ||
+	    (r->build && !details_line_ok(r->build)) ||
+	    (r->hardware && !details_line_ok(r->hardware)) ||
+	    (r->pc && !details_line_ok(r->pc)))
+		return -EINVAL;
+	for (size_t i = 0; i < r->nframes; i++)
+		if (!details_frame_ok(&r->frames[i]))
+			return -EINVAL;
+	dbuf_add(&b, "", 0);
+	if (r->release) {
+		dbuf_str(&b, "R");
+		dbuf_str(&b, r->release);
+		dbuf_str(&b, "\n");
+	}
+	if (r->build) {
+		dbuf_str(&b, "B");
+		dbuf_str(&b, r->build);
+		dbuf_str(&b, "\n");
+	}
+	if (r->hardware) {
+		dbuf_str(&b, "H");
+		dbuf_str(&b, r->hardware);
+		dbuf_str(&b, "\n");
+	}
+	if (r->pc) {
+		dbuf_str(&b, "P");
+		dbuf_str(&b, r->pc);
+		dbuf_str(&b, "\n");
+	}
+	for (size_t i = 0; i < r->nframes; i++) {
+		const struct oops_frame *f = &r->frames[i];
+
+		dbuf_str(&b, f->reliable ? "F" : "F? ");
+		dbuf_str(&b, f->function);
+		if (f->offset || f->size) {
+			snprintf(num, sizeof(num), "+0x%llx/0x%llx",
+				 (unsigned long long)f->offset,
+				 (unsigned long long)f->size);
+			dbuf_str(&b, num);
+		}
+		if (f->module) {
+			dbuf_str(&b, " [");
+			dbuf_str(&b, f->module);
+			dbuf_str(&b, "]");
+		}
+		if (f->inlined)
+			dbuf_str(&b, " inline");
+		dbuf_str(&b, "\n");
+	}
+	if (b.oom) {
+		free(b.p);
+		return -ENOMEM;
+	}
+	*out = b.p;
+	*outlen = b.len;
+	return 0;
+}
+
 /* ------------------------------------------------------------ packing -- */
+
+/* A 32-lowercase-hex id as 16 bytes, if it reads back the same. */
+static bool id_to_bin(const char *hex, uint8_t bin[16])
+{
+	char back[33];
+
+	if (hex == NULL || strlen(hex) != 32 || hex_decode(hex, bin, 16) != 16)
+		return false;
+	hex_encode(bin, 16, back);
+	return strcmp(back, hex) == 0;
+}
 
 static int record_pack_text(const struct oops_report *r, const struct record_origin *o,
 			    size_t text_max, uint8_t *buf, size_t cap)
@@ -159,6 +312,9 @@ static int record_pack_text(const struct oops_report *r, const struct record_ori
 	uint8_t id[RECORD_ID_LEN];
 	uint8_t *z = NULL;
 	size_t text_len = r->text ? r->text_len : 0;
+	char *det = NULL;
+	size_t det_len = 0;
+	uint8_t mid[16], bid[16], cbid[16];
 	int err;
 
 	record_make_id(r, o, id);
@@ -172,10 +328,32 @@ static int record_pack_text(const struct oops_report *r, const struct record_ori
 	host.has_boot_id_is_crashed_boot = o->boot_id != NULL;
 	host.boot_id_is_crashed_boot = o->boot_id_is_crashed_boot;
 	host.collected_boot_id = (char *)o->collected_boot_id;
+	/* 16 raw bytes rather than 32 hex digits when they say the same. */
+	if (id_to_bin(o->machine_id, mid)) {
+		host.machine_id = NULL;
+		host.has_machine_id_bin = 1;
+		host.machine_id_bin = (ProtobufCBinaryData){ 16, mid };
+	}
+	if (id_to_bin(o->boot_id, bid)) {
+		host.boot_id = NULL;
+		host.has_boot_id_bin = 1;
+		host.boot_id_bin = (ProtobufCBinaryData){ 16, bid };
+	}
+	if (id_to_bin(o->collected_boot_id, cbid)) {
+		host.collected_boot_id = NULL;
+		host.has_collected_boot_id_bin = 1;
+		host.collected_boot_id_bin = (ProtobufCBinaryData){ 16, cbid };
+	}
 	rec.host = &host;
 
-	kernel.release = r->release;
-	kernel.build = r->build;
+	err = details_build(r, &det, &det_len);
+	if (err == -ENOMEM)
+		goto out;
+	if (err < 0)
+		det = NULL; /* not representable: the plain fields */
+
+	kernel.release = det ? NULL : r->release;
+	kernel.build = det ? NULL : r->build;
 	kernel.arch = r->arch;
 	rec.kernel = &kernel;
 
@@ -187,7 +365,7 @@ static int record_pack_text(const struct oops_report *r, const struct record_ori
 	crash.stack_signature = sig_stack(r->kind, r->pc, r->frames,
 					  r->nframes, r->title);
 	crash.guilty = r->guilty;
-	if (r->nframes > 0) {
+	if (r->nframes > 0 && det == NULL) {
 		frames = calloc(r->nframes, sizeof(*frames));
 		fptrs = calloc(r->nframes, sizeof(*fptrs));
 		if (frames == NULL || fptrs == NULL) {
@@ -225,8 +403,8 @@ static int record_pack_text(const struct oops_report *r, const struct record_ori
 	crash.corrupted = r->corrupted;
 	crash.has_truncated = r->truncated || text_max < text_len;
 	crash.truncated = crash.has_truncated;
-	crash.pc = r->pc;
-	crash.hardware = r->hardware;
+	crash.pc = det ? NULL : r->pc;
+	crash.hardware = det ? NULL : r->hardware;
 	crash.has_panicked = r->panicked;
 	crash.panicked = r->panicked;
 	rec.crash = &crash;
@@ -271,7 +449,22 @@ static int record_pack_text(const struct oops_report *r, const struct record_ori
 
 	if (text_max > text_len)
 		text_max = text_len;
-	if (text_max > 0 && text_max <= UINT32_MAX) {
+	if (text_max > UINT32_MAX)
+		text_max = 0;
+	if (det) {
+		size_t zlen;
+
+		err = record_compress_parts(r->text, text_max, det, det_len,
+					    &z, &zlen);
+		if (err)
+			goto out;
+		rec.has_details_z = rec.has_details_len = 1;
+		rec.details_z.data = z;
+		rec.details_z.len = zlen;
+		rec.details_len = (uint32_t)det_len;
+		rec.has_report_len = text_max > 0;
+		rec.report_len = (uint32_t)text_max;
+	} else if (text_max > 0) {
 		size_t zlen;
 
 		err = record_compress_text(r->text, text_max, &z, &zlen);
@@ -291,6 +484,7 @@ static int record_pack_text(const struct oops_report *r, const struct record_ori
 	}
 	err = (int)oopsd__crash_record__pack(&rec, buf);
 out:
+	free(det);
 	free(z);
 	free(frames);
 	free(fptrs);
@@ -334,6 +528,12 @@ static void record_pb_limits(const struct record_limits *lim,
 	};
 }
 
+/* The longest details block the limits allow: every frame and string. */
+static size_t record_details_max(const struct record_limits *lim)
+{
+	return (lim->max_frames + 3) * (2 * lim->max_string + 64);
+}
+
 int record_check(const Oopsd__CrashRecord *rec,
 		 const struct record_limits *lim, const char **reason)
 {
@@ -372,6 +572,14 @@ int record_check(const Oopsd__CrashRecord *rec,
 		*reason = "report_too_long";
 		return -E2BIG;
 	}
+	if (rec->has_details_z && !rec->has_details_len) {
+		*reason = "no_details_len";
+		return -EBADMSG;
+	}
+	if (rec->has_details_len && rec->details_len > record_details_max(lim)) {
+		*reason = "details_too_long";
+		return -E2BIG;
+	}
 	return 0;
 }
 
@@ -397,6 +605,8 @@ int record_unpack(const uint8_t *buf, size_t len,
 	if (err)
 		return err;
 	err = record_check((Oopsd__CrashRecord *)m, lim, reason);
+	if (err == 0)
+		err = record_expand((Oopsd__CrashRecord *)m, lim, reason);
 	if (err) {
 		pb_free(m);
 		return err;
@@ -411,23 +621,20 @@ void record_free(Oopsd__CrashRecord *rec)
 		pb_free(&rec->base);
 }
 
-int record_text(const Oopsd__CrashRecord *rec, size_t max_text, char **text,
-		size_t *len)
+/*
+ * Inflate a zlib stream (one of our dictionaries, or none) into exactly
+ * want bytes: *out malloc'd, NUL-terminated.  A stream that would give
+ * more is -E2BIG, less or corrupt -EBADMSG.
+ */
+static int record_inflate(const ProtobufCBinaryData *zin, size_t want,
+			  char **outp)
 {
 	bool too_long = false;
 	z_stream zs;
-	size_t want;
 	char *out;
 	int zr;
 
-	*text = NULL;
-	*len = 0;
-	if (!rec->has_report_z)
-		return 0;
-	if (!rec->has_report_len)
-		return -EBADMSG;
-	want = rec->report_len;
-	if (want > max_text)
+	if (want >= UINT32_MAX || zin->len > UINT32_MAX)
 		return -E2BIG;
 	out = malloc(want + 1);
 	if (out == NULL)
@@ -437,14 +644,14 @@ int record_text(const Oopsd__CrashRecord *rec, size_t max_text, char **text,
 		free(out);
 		return -ENOMEM;
 	}
-	zs.next_in = rec->report_z.data;
-	zs.avail_in = (uInt)rec->report_z.len;
+	zs.next_in = zin->data;
+	zs.avail_in = (uInt)zin->len;
 	zs.next_out = (Bytef *)out;
 	zs.avail_out = (uInt)want;
 	/*
-	 * The output buffer is exactly report_len bytes: a stream that
-	 * would produce more stops with Z_OK/Z_BUF_ERROR and no room left,
-	 * which is refused below, so a bomb never costs more than that.
+	 * The output buffer is exactly want bytes: a stream that would
+	 * produce more stops with Z_OK/Z_BUF_ERROR and no room left, which
+	 * is refused below, so a bomb never costs more than that.
 	 */
 	zr = inflate(&zs, Z_FINISH);
 	if (zr == Z_NEED_DICT) {
@@ -483,9 +690,283 @@ int record_text(const Oopsd__CrashRecord *rec, size_t max_text, char **text,
 		return -EBADMSG;
 	}
 	out[want] = '\0';
+	*outp = out;
+	return 0;
+}
+
+int record_text(const Oopsd__CrashRecord *rec, size_t max_text, char **text,
+		size_t *len)
+{
+	size_t want;
+	char *out;
+	int err;
+
+	*text = NULL;
+	*len = 0;
+	if (!rec->has_report_z) {
+		if (!rec->has_details_z || !rec->has_report_len ||
+		    rec->report_len == 0)
+			return 0;
+		/* The compact form: the text heads the details stream. */
+		if (rec->report_len > max_text)
+			return -E2BIG;
+		if (!rec->has_details_len)
+			return -EBADMSG;
+		err = record_inflate(&rec->details_z,
+				     (size_t)rec->report_len + rec->details_len,
+				     &out);
+		if (err)
+			return err;
+		out[rec->report_len] = '\0';
+		*text = out;
+		*len = rec->report_len;
+		return 0;
+	}
+	if (!rec->has_report_len)
+		return -EBADMSG;
+	want = rec->report_len;
+	if (want > max_text)
+		return -E2BIG;
+	err = record_inflate(&rec->report_z, want, &out);
+	if (err)
+		return err;
 	*text = out;
 	*len = want;
 	return 0;
+}
+
+int record_details(const Oopsd__CrashRecord *rec, size_t max_text,
+		   char **det, size_t *len)
+{
+	size_t tlen = rec->has_report_len ? rec->report_len : 0;
+	char *all;
+	int err;
+
+	*det = NULL;
+	*len = 0;
+	if (!rec->has_details_z)
+		return 0;
+	if (!rec->has_details_len)
+		return -EBADMSG;
+	if (tlen > max_text)
+		return -E2BIG;
+	err = record_inflate(&rec->details_z, tlen + rec->details_len, &all);
+	if (err)
+		return err;
+	memmove(all, all + tlen, rec->details_len + 1);
+	*det = all;
+	*len = rec->details_len;
+	return 0;
+}
+
+/* ---------------------------------------------------------- expansion -- */
+
+static char *pb_strndup(const char *s, size_t n)
+{
+	char *p = pb_malloc(n + 1);
+
+	if (p)
+		memcpy(p, s, n);
+	return p;
+}
+
+/* hex of a 16-byte id into *str when *str is absent. */
+static int expand_id(char **str, const ProtobufCBinaryData *bin, bool has)
+{
+	if (!has)
+		return 0;
+	if (bin->len != 16)
+		return -EBADMSG;
+	if (*str == NULL) {
+		*str = pb_malloc(33);
+		if (*str == NULL)
+			return -ENOMEM;
+		hex_encode(bin->data, 16, *str);
+	}
+	return 0;
+}
+
+/* Parse one F line (without "F" and the newline) into f. */
+static int expand_frame(const char *s, size_t n, size_t max_string,
+			Oopsd__Frame *f)
+{
+	const char *end = s + n, *p, *q;
+	unsigned long long off, size;
+	char num[64];
+	int used = 0;
+
+	oopsd__frame__init(f);
+	if (n >= 2 && s[0] == '?' && s[1] == ' ') {
+		f->has_reliable = 1;
+		f->reliable = 0;
+		s += 2;
+	}
+	for (p = s; p < end && *p != '+' && *p != ' '; p++)
+		;
+	if (p == s || (size_t)(p - s) > max_string)
+		return -EBADMSG;
+	f->function = pb_strndup(s, (size_t)(p - s));
+	if (f->function == NULL)
+		return -ENOMEM;
+	if (p < end && *p == '+') {
+		for (q = p; q < end && *q != ' '; q++)
+			;
+		if ((size_t)(q - p) >= sizeof(num))
+			return -EBADMSG;
+		memcpy(num, p, (size_t)(q - p));
+		num[q - p] = '\0';
+		if (sscanf(num, "+0x%llx/0x%llx%n", &off, &size, &used) != 2 ||
+		    (size_t)used != (size_t)(q - p))
+			return -EBADMSG;
+		f->has_offset = off != 0;
+		f->offset = off;
+		f->has_size = size != 0;
+		f->size = size;
+		p = q;
+	}
+	if (end - p >= 3 && p[0] == ' ' && p[1] == '[') {
+		q = memchr(p + 2, ']', (size_t)(end - p - 2));
+		if (q == NULL || q == p + 2 || (size_t)(q - p - 2) > max_string)
+			return -EBADMSG;
+		f->module = pb_strndup(p + 2, (size_t)(q - p - 2));
+		if (f->module == NULL)
+			return -ENOMEM;
+		p = q + 1;
+	}
+	if (end - p == 7 && memcmp(p, " inline", 7) == 0) {
+		f->has_inlined = f->inlined = 1;
+		p = end;
+	}
+	return p == end ? 0 : -EBADMSG;
+}
+
+static int expand_details(Oopsd__CrashRecord *rec, const char *d, size_t len,
+			  const struct record_limits *lim, const char **reason)
+{
+	Oopsd__Crash *c = rec->crash;
+	Oopsd__Kernel *k = rec->kernel;
+	size_t nf = 0, i = 0;
+	const char *p, *e, *end = d + len;
+	int err;
+
+	if (c == NULL) {
+		c = rec->crash = pb_malloc(sizeof(*c));
+		if (c == NULL)
+			return -ENOMEM;
+		oopsd__crash__init(c);
+	}
+	if (k == NULL) {
+		k = rec->kernel = pb_malloc(sizeof(*k));
+		if (k == NULL)
+			return -ENOMEM;
+		oopsd__kernel__init(k);
+	}
+	for (p = d; p < end; p = e + 1) {
+		e = memchr(p, '\n', (size_t)(end - p));
+		if (e == NULL)
+			return -EBADMSG;
+		if (*p == 'F')
+			nf++;
+	}
+	if (nf > lim->max_frames) {
+		*reason = "too_many_frames";
+		return -E2BIG;
+	}
+	if (nf > 0 && c->n_frames == 0) {
+		c->frames = pb_malloc(nf * sizeof(*c->frames));
+		if (c->frames == NULL)
+			return -ENOMEM;
+	} else {
+		nf = 0; /* frames given as fields win */
+	}
+	for (p = d; p < end; p = e + 1) {
+		char **dst = NULL;
+
+		e = memchr(p, '\n', (size_t)(end - p));
+		switch (*p) {
+		case 'R':
+			dst = &k->release;
+			break;
+		case 'B':
+			dst = &k->build;
+			break;
+		case 'H':
+			dst = &c->hardware;
+			break;
+		case 'P':
+			dst = &c->pc;
+			break;
+		case 'F':
+			if (nf == 0)
+				continue;
+			c->frames[i] = pb_malloc(sizeof(Oopsd__Frame));
+			if (c->frames[i] == NULL)
+				return -ENOMEM;
+			c->n_frames = ++i;
+			err = expand_frame(p + 1, (size_t)(e - p - 1),
+					   lim->max_string, c->frames[i - 1]);
+			if (err)
+				return err;
+			continue;
+		default:
+			return -EBADMSG;
+		}
+		if ((size_t)(e - p - 1) > lim->max_string) {
+			*reason = "string_length";
+			return -E2BIG;
+		}
+		if (*dst == NULL) {
+			*dst = pb_strndup(p + 1, (size_t)(e - p - 1));
+			if (*dst == NULL)
+				return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+int record_expand(Oopsd__CrashRecord *rec, const struct record_limits *lim,
+		  const char **reason)
+{
+	static const struct record_limits defaults = RECORD_LIMITS_INIT;
+	size_t tlen;
+	char *all;
+	int err = 0;
+
+	if (lim == NULL)
+		lim = &defaults;
+	*reason = "bad_host_id";
+	if (rec->host) {
+		Oopsd__Host *h = rec->host;
+
+		err = expand_id(&h->machine_id, &h->machine_id_bin,
+				h->has_machine_id_bin);
+		if (err == 0)
+			err = expand_id(&h->boot_id, &h->boot_id_bin,
+					h->has_boot_id_bin);
+		if (err == 0)
+			err = expand_id(&h->collected_boot_id,
+					&h->collected_boot_id_bin,
+					h->has_collected_boot_id_bin);
+		if (err)
+			return err;
+	}
+	if (!rec->has_details_z)
+		return 0;
+	*reason = "bad_details";
+	if (!rec->has_details_len)
+		return -EBADMSG;
+	tlen = rec->has_report_len ? rec->report_len : 0;
+	if (tlen > lim->max_text ||
+	    rec->details_len > record_details_max(lim)) {
+		*reason = "details_too_long";
+		return -E2BIG;
+	}
+	err = record_inflate(&rec->details_z, tlen + rec->details_len, &all);
+	if (err)
+		return err;
+	err = expand_details(rec, all + tlen, rec->details_len, lim, reason);
+	free(all);
+	return err;
 }
 
 /* -------------------------------------------------------------- names -- */

@@ -142,6 +142,19 @@ int record_unpack(const uint8_t *buf, size_t len,
 void record_free(Oopsd__CrashRecord *rec);
 
 /*
+ * Turn a record decoded by pb_unpack() (each record of a wire envelope)
+ * into the plain form every reader uses: the 16-byte host ids
+ * (*_id_bin) become their hex strings, and the details stream (details_z)
+ * fills kernel.release, kernel.build, crash.hardware, crash.pc and crash.frames (a field
+ * already present is kept).  The compact fields stay, so the record packs
+ * back as it came plus the plain fields.  record_unpack() calls it.  lim
+ * NULL means RECORD_LIMITS_INIT.  0, or -EBADMSG ("bad_host_id",
+ * "bad_details"), -E2BIG ("details_too_long"), -ENOMEM, *reason set.
+ */
+int record_expand(Oopsd__CrashRecord *rec, const struct record_limits *lim,
+		  const char **reason);
+
+/*
  * The semantic checks of record_unpack() on a record decoded elsewhere
  * (each record of a wire envelope).  0 or an error as record_unpack().
  */
@@ -167,6 +180,22 @@ int record_text(const Oopsd__CrashRecord *rec, size_t max_text, char **text,
  */
 int record_compress_text(const char *text, size_t len, uint8_t **out,
 			 size_t *outlen);
+
+/*
+ * The compact stream of CrashRecord.details_z: text (tlen bytes, may be 0)
+ * then the details block (dlen bytes), one zlib stream with the preset
+ * dictionary.  *out malloc'd.  0 or -ENOMEM.
+ */
+int record_compress_parts(const char *text, size_t tlen, const char *det,
+			  size_t dlen, uint8_t **out, size_t *outlen);
+
+/*
+ * The details block of a compact record (details_z): *det malloc'd,
+ * NUL-terminated, *len its length; 0 and *det NULL when the record has
+ * none.  Errors as record_text() (max_text bounds the text before it).
+ */
+int record_details(const Oopsd__CrashRecord *rec, size_t max_text,
+		   char **det, size_t *len);
 
 /* The preset zlib dictionary of report texts (lib/record_dict.c). */
 extern const char record_zdict_v1[];

@@ -100,6 +100,7 @@ struct store_sig {
 struct store_top_query {
 	int64_t since_us; /* 0: all time; else count only records seen since */
 	size_t limit;	  /* 0: every signature */
+	bool no_releases; /* leave store_sig.releases empty (faster) */
 };
 
 /* Called once per signature, by count descending.  Nonzero stops. */

@@ -686,6 +686,100 @@ static int load_releases(struct store_sqlite *sq, struct store_sig *sig)
 	return rc == SQLITE_DONE ? 0 : sq_err(sq, rc, "releases");
 }
 
+/*
+ * Every signature's releases at once, for a top that prints many rows:
+ * one scan of sig_releases instead of one query per signature.
+ */
+struct rel_row {
+	char sig[STORE_SIG_LEN];
+	struct store_release r;
+};
+
+struct rel_cache {
+	struct rel_row *rows; /* by signature, then first seen */
+	size_t n;
+};
+
+static void rel_cache_free(struct rel_cache *c)
+{
+	for (size_t i = 0; i < c->n; i++)
+		free(c->rows[i].r.release);
+	free(c->rows);
+	memset(c, 0, sizeof(*c));
+}
+
+static int rel_cache_load(struct store_sqlite *sq, struct rel_cache *c)
+{
+	sqlite3_stmt *s = NULL;
+	size_t cap = 0;
+	int rc = sqlite3_prepare_v2(sq->db,
+				    "SELECT sig, release, count, first_seen_us,"
+				    " last_seen_us FROM sig_releases"
+				    " ORDER BY sig, first_seen_us, release",
+				    -1, &s, NULL);
+
+	if (rc != SQLITE_OK)
+		return sq_err(sq, rc, "releases");
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct rel_row *row;
+
+		if (c->n == cap) {
+			size_t ncap = cap ? cap * 2 : 1024;
+
+			row = realloc(c->rows, ncap * sizeof(*row));
+			if (row == NULL) {
+				sqlite3_finalize(s);
+				return -ENOMEM;
+			}
+			c->rows = row;
+			cap = ncap;
+		}
+		row = &c->rows[c->n++];
+		col_sig(s, 0, row->sig);
+		row->r.release = col_strdup(s, 1);
+		row->r.count = (uint64_t)sqlite3_column_int64(s, 2);
+		row->r.first_seen_us = sqlite3_column_int64(s, 3);
+		row->r.last_seen_us = sqlite3_column_int64(s, 4);
+	}
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? 0 : sq_err(sq, rc, "releases");
+}
+
+static int rel_cache_get(const struct rel_cache *c, struct store_sig *sig)
+{
+	size_t lo = 0, hi = c->n, end;
+
+	/* The first row of the signature (SQLite sorts TEXT by memcmp, as
+	 * strcmp does for these hex strings). */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (strcmp(c->rows[mid].sig, sig->signature) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (end = lo; end < c->n && strcmp(c->rows[end].sig,
+					    sig->signature) == 0;)
+		end++;
+	if (end == lo)
+		return 0;
+	sig->releases = calloc(end - lo, sizeof(*sig->releases));
+	if (sig->releases == NULL)
+		return -ENOMEM;
+	for (size_t i = lo; i < end; i++) {
+		struct store_release *r = &sig->releases[sig->n_releases++];
+
+		*r = c->rows[i].r;
+		r->release = c->rows[i].r.release ?
+				     strdup(c->rows[i].r.release) : NULL;
+	}
+	return 0;
+}
+
+/* Above this many rows, top reads all releases in one scan. */
+#define TOP_BULK_RELEASES 100
+
 /* Columns 0..8 of the signature queries below. */
 #define SIG_COLUMNS                                                            \
 	"s.sig, s.title, s.kind, s.stack_sig, s.count, s.hosts,"              \
@@ -705,12 +799,41 @@ static void row_to_sig(sqlite3_stmt *s, struct store_sig *sig)
 	sig->last_seen_us = sqlite3_column_int64(s, 7);
 }
 
+static int hosts_since(struct store_sqlite *sq, sqlite3_stmt **s,
+		       const char *sig, int64_t since_us, uint64_t *out)
+{
+	int rc;
+
+	if (*s == NULL) {
+		rc = sqlite3_prepare_v2(sq->db,
+					"SELECT count(*) FROM sig_hosts WHERE"
+					" sig = ?1 AND last_seen_us >= ?2",
+					-1, s, NULL);
+		if (rc != SQLITE_OK)
+			return sq_err(sq, rc, "top hosts");
+	}
+	sqlite3_bind_text(*s, 1, sig, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(*s, 2, since_us);
+	rc = sqlite3_step(*s);
+	*out = rc == SQLITE_ROW ? (uint64_t)sqlite3_column_int64(*s, 0) : 0;
+	sqlite3_reset(*s);
+	return rc == SQLITE_ROW ? 0 : sq_err(sq, rc, "top hosts");
+}
+
 static int sq_top(struct store *st, const struct store_top_query *q,
 		  store_sig_fn fn, void *arg)
 {
 	struct store_sqlite *sq = to_sq(st);
-	sqlite3_stmt *s = NULL;
+	sqlite3_stmt *s = NULL, *hosts = NULL;
+	struct rel_cache rels = { 0 };
+	bool bulk = !q->no_releases &&
+		    (q->limit == 0 || q->limit > TOP_BULK_RELEASES);
 	int rc, n = 0, err = 0;
+
+	if (bulk && (err = rel_cache_load(sq, &rels)) < 0) {
+		rel_cache_free(&rels);
+		return err;
+	}
 
 	if (q->since_us <= 0) {
 		/* All time: the aggregate table in count order. */
@@ -736,17 +859,17 @@ static int sq_top(struct store *st, const struct store_top_query *q,
 			"  AND r.seen_us < ?4) FROM sig_hours h"
 			"  WHERE h.hour = ?2),"
 			" t(sig, n) AS (SELECT sig, sum(n) FROM w GROUP BY sig)"
-			" SELECT " SIG_COLUMNS ", t.n,"
-			" (SELECT count(*) FROM sig_hosts h WHERE h.sig = s.sig"
-			"  AND h.last_seen_us >= ?3)"
+			" SELECT " SIG_COLUMNS ", t.n"
 			" FROM t JOIN signatures s ON s.sig = t.sig"
 			" WHERE t.n > 0"
 			" ORDER BY t.n DESC, s.last_seen_us DESC, s.sig"
 			" LIMIT ?1",
 			-1, &s, NULL);
 	}
-	if (rc != SQLITE_OK)
+	if (rc != SQLITE_OK) {
+		rel_cache_free(&rels);
 		return sq_err(sq, rc, "top");
+	}
 	sqlite3_bind_int64(s, 1, q->limit ? (int64_t)q->limit : -1);
 	if (q->since_us > 0) {
 		int64_t hour = q->since_us / US_PER_HOUR;
@@ -762,9 +885,14 @@ static int sq_top(struct store *st, const struct store_top_query *q,
 		row_to_sig(s, &sig);
 		if (q->since_us > 0) {
 			sig.count = (uint64_t)sqlite3_column_int64(s, 8);
-			sig.hosts = (uint64_t)sqlite3_column_int64(s, 9);
+			/* Hosts whose last record of the signature is in the
+			 * window, only for the rows printed. */
+			err = hosts_since(sq, &hosts, sig.signature,
+					  q->since_us, &sig.hosts);
 		}
-		err = load_releases(sq, &sig);
+		if (err == 0 && !q->no_releases)
+			err = bulk ? rel_cache_get(&rels, &sig) :
+				     load_releases(sq, &sig);
 		if (err < 0) {
 			store_sig_free(&sig);
 			break;
@@ -778,6 +906,8 @@ static int sq_top(struct store *st, const struct store_top_query *q,
 	if (err == 0 && rc != SQLITE_ROW && rc != SQLITE_DONE)
 		err = sq_err(sq, rc, "top");
 	sqlite3_finalize(s);
+	sqlite3_finalize(hosts);
+	rel_cache_free(&rels);
 	return err < 0 ? err : n;
 }
 
@@ -827,15 +957,21 @@ static int sq_export(struct store *st, const struct store_export_query *q,
 	char sql[512];
 	int rc, n = 0;
 
+	/* Spelled out per case so that a signature's records come from
+	 * the (sig, seen_us) index, in its order, not from a scan. */
 	snprintf(sql, sizeof(sql),
 		 "SELECT id, sig, host_key, sender, seen_us, received_us,"
-		 " record, release FROM records WHERE (?1 IS NULL OR sig = ?1)"
-		 " AND seen_us >= ?2 ORDER BY %s LIMIT ?3",
-		 q->newest_first ? "seen_us DESC, rid DESC" : "rid");
+		 " record, release FROM records WHERE %s"
+		 " seen_us >= ?2 ORDER BY %s LIMIT ?3",
+		 q->signature ? "sig = ?1 AND" : "",
+		 q->newest_first ? (q->signature ? "seen_us DESC" :
+						   "seen_us DESC, rid DESC") :
+				   "rid");
 	rc = sqlite3_prepare_v2(sq->db, sql, -1, &s, NULL);
 	if (rc != SQLITE_OK)
 		return sq_err(sq, rc, "export");
-	bind_text(s, 1, q->signature);
+	if (q->signature != NULL)
+		sqlite3_bind_text(s, 1, q->signature, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 2, q->since_us > 0 ? q->since_us : INT64_MIN);
 	sqlite3_bind_int64(s, 3, q->limit ? (int64_t)q->limit : -1);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {

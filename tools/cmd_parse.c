@@ -27,23 +27,24 @@ struct parse_opts {
 
 static void parse_usage(FILE *out)
 {
-	fprintf(out,
-		"Usage: oopsctl parse [--json] [FILE...]\n"
-		"Find kernel crash reports (oopses, BUGs, WARNINGs, KASAN, lockdep,\n"
-		"hangs, stalls, panics, OOM kills, ...) in kernel logs and print one\n"
-		"summary per report, in input order.  Reads stdin when no FILE is\n"
-		"given or FILE is -.  Console prefixes ([ time], [ T123] caller ids, <N> levels,\n"
-		"/dev/kmsg records, syslog/journal lines) are understood.\n"
-		"\n"
-		"  -j, --json   print JSON Lines: one object per report with the keys\n"
-		"               title, kind, corrupted, guilty, frames[{function,\n"
-		"               offset, size, module, reliable, inlined}], cpu, pid,\n"
-		"               comm, tainted, release, build, hardware, arch, pc,\n"
-		"               start_line, end_line (1-based, per file), time_us,\n"
-		"               truncated, panicked\n"
-		"  -h, --help   show this help\n"
-		"\n"
-		"Exit status: 0 if a report was found, 1 if none, 2 on error.\n");
+	fprintf(
+	    out,
+	    "Usage: oopsctl parse [--json] [FILE...]\n"
+	    "Find kernel crash reports (oopses, BUGs, WARNINGs, KASAN, lockdep,\n"
+	    "hangs, stalls, panics, OOM kills, ...) in kernel logs and print one\n"
+	    "summary per report, in input order.  Reads stdin when no FILE is\n"
+	    "given or FILE is -.  Console prefixes ([ time], [ T123] caller ids, <N> levels,\n"
+	    "/dev/kmsg records, syslog/journal lines) are understood.\n"
+	    "\n"
+	    "  -j, --json   print JSON Lines: one object per report with the keys\n"
+	    "               title, kind, corrupted, guilty, frames[{function,\n"
+	    "               offset, size, module, reliable, inlined}], cpu, pid,\n"
+	    "               comm, tainted, release, build, hardware, arch, pc,\n"
+	    "               start_line, end_line (1-based, per file), time_us,\n"
+	    "               truncated, panicked\n"
+	    "  -h, --help   show this help\n"
+	    "\n"
+	    "Exit status: 0 if a report was found, 1 if none, 2 on error.\n");
 }
 
 static void print_text(const struct oops_report *r, const char *name,
@@ -64,8 +65,7 @@ static void print_text(const struct oops_report *r, const char *name,
 		       r->comm ? r->comm : "?");
 	if (r->release)
 		printf("  kernel:   %s %s%s%s\n", r->release,
-		       r->build ? r->build : "",
-		       r->tainted ? " tainted: " : "",
+		       r->build ? r->build : "", r->tainted ? " tainted: " : "",
 		       r->tainted ? r->tainted : "");
 	if (r->hardware)
 		printf("  hardware: %s\n", r->hardware);
@@ -150,11 +150,11 @@ static int parse_fd(int fd, const char *name, const struct parse_opts *o,
 int cmd_parse(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+	    {"json", no_argument, NULL, 'j'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
-	struct parse_opts o = { .json = false };
+	struct parse_opts o = {.json = false};
 	unsigned long count = 0;
 	struct json j;
 	static char buf[PARSE_CHUNK];

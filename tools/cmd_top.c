@@ -125,6 +125,8 @@ int cmd_top(int argc, char **argv)
 	}
 	if (store_cli_open(store_opt, config_opt, &st) < 0)
 		return OOPSCTL_ERROR;
+	/* The table does not print the releases; JSON does. */
+	q.no_releases = !o.json;
 	if (o.json)
 		json_init(&o.j);
 	else

@@ -104,8 +104,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		while ((r = oops_parser_next(p)) != NULL) {
 			check(r, &cfg);
-			if (!(flags & 2) && (got >= (size_t)nwhole ||
-					     !same(r, whole[got])))
+			if (!(flags & 2) &&
+			    (got >= (size_t)nwhole || !same(r, whole[got])))
 				abort();
 			got++;
 			oops_report_free(r);
@@ -114,7 +114,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	oops_parser_finish(p, now);
 	while ((r = oops_parser_next(p)) != NULL) {
 		check(r, &cfg);
-		if (!(flags & 2) && (got >= (size_t)nwhole || !same(r, whole[got])))
+		if (!(flags & 2) &&
+		    (got >= (size_t)nwhole || !same(r, whole[got])))
 			abort();
 		got++;
 		oops_report_free(r);

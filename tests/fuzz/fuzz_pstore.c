@@ -14,6 +14,12 @@
  * dmesg record, as a console record and as a still-compressed .enc.z
  * record (so plain pstore files from tests/data are good seeds).
  *
+ * Seeds: tests/fuzz/corpus/pstore/ holds small directory images written
+ * by hand in this format (ramoops dumps repeating a report, EFI parts,
+ * ERST with a missing part, pstore/blk "Total" header, console only,
+ * raw deflate and zlib .enc.z with an ECC trailer); seeds.sh adds images
+ * of the QEMU captures in tests/data/qemu/.
+ *
  * Properties checked (abort() when broken): every item links at least one
  * existing file, parts_found <= parts_expected unless parts are missing
  * from the count, text stays within the per-file bound, every item packs

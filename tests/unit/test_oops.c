@@ -27,88 +27,96 @@ struct expect {
 };
 
 static const struct expect fixtures[] = {
-	{ "x86_64-warning.log", 1, 0, "WARNING in foo_tx_complete",
-	  OOPS_KIND_WARNING, "foo_tx_complete", 2, 4312, "kworker/2:1",
-	  "G        W  O", "6.1.0-18-amd64", "x86_64", false, 3, 34, 101523413,
-	  "__warn", NULL },
-	{ "x86_64-kasan-caller.log", 2, 0,
-	  "KASAN: slab-use-after-free Read in bar_release", OOPS_KIND_KASAN,
-	  "bar_release", 0, 5011, "syz-executor.3", NULL,
-	  "6.8.0-rc3-syzkaller-00047-g1f719a2f3fa6", "x86_64", false, 3, 34,
-	  88130002, "__dump_stack", NULL },
-	{ "x86_64-kasan-caller.log", 2, 1,
-	  "BUG: scheduling while atomic in corrupted", OOPS_KIND_BUG, NULL, -1,
-	  -1, NULL, NULL, NULL, NULL, false, 19, 19, 88130018, NULL, NULL },
-	{ "x86_64-null-deref-panic.log", 1, 0,
-	  "BUG: unable to handle kernel NULL pointer dereference in baz_probe",
-	  OOPS_KIND_NULL_DEREF, "baz_probe", 3, 1733, "modprobe",
-	  "G           OE", "5.15.0-91-generic", "x86_64", true, 1, 45,
-	  512000001, "show_regs.part.0", NULL },
-	{ "arm64-paging.log", 1, 0,
-	  "BUG: unable to handle kernel paging request in qux_read_fifo",
-	  OOPS_KIND_PAGING, "qux_read_fifo", 1, 217, "irq/45-qux", NULL,
-	  "6.6.20-v8+", "arm64", false, 1, 22, 2301118842, "qux_read_fifo",
-	  "qux_drv" },
-	{ "arm-null-deref.log", 1, 0,
-	  "BUG: unable to handle kernel NULL pointer dereference in quux_poll",
-	  OOPS_KIND_NULL_DEREF, "quux_poll", 0, 311, "quuxd", NULL, "5.10.168",
-	  "arm", false, 2, 16, 45102040, "quux_poll", "quux" },
-	{ "riscv-null-deref.log", 1, 0,
-	  "BUG: unable to handle kernel NULL pointer dereference in corge_init",
-	  OOPS_KIND_NULL_DEREF, "corge_init", 0, 1, "swapper/0", NULL, "6.1.0",
-	  "riscv", true, 1, 16, 12345001, "corge_init", NULL },
-	{ "powerpc-oops.log", 1, 0,
-	  "BUG: unable to handle kernel NULL pointer dereference in "
-	  "grault_get_stats",
-	  OOPS_KIND_NULL_DEREF, "grault_get_stats", 4, 9021, "grault-ctl", NULL,
-	  "6.4.0-ppc64le", "powerpc", false, 1, 20, 77000001, "grault_ioctl",
-	  NULL },
-	{ "hung-task-syslog.log", 1, 0, "INFO: task hung in nfs_writepage_setup",
-	  OOPS_KIND_HANG, "nfs_writepage_setup", -1, 21873, "java", NULL, NULL,
-	  "x86_64", false, 2, 21, 186382226401, "__schedule", NULL },
-	{ "rcu-stall.log", 1, 0, "INFO: rcu detected stall in garply_ioctl",
-	  OOPS_KIND_STALL, "garply_ioctl", 5, 3120, "garply-scan",
-	  "G             L", "6.5.0-14-generic", "x86_64", false, 1, 29,
-	  4410000001, "show_regs", NULL },
-	{ "soft-lockup-kmsg.log", 1, 0, "BUG: soft lockup in spinmod_write",
-	  OOPS_KIND_LOCKUP, "spinmod_write", 2, 4021, "spinner",
-	  "G           O  L", "6.6.8-arch1-1", "x86_64", true, 2, 19,
-	  5230000001, "spinmod_write", "spinmod" },
-	{ "lockdep.log", 1, 0, "possible deadlock in waldo_flush",
-	  OOPS_KIND_LOCKDEP, "waldo_flush", 6, 1934, "waldo", NULL, "6.9.0-rc1",
-	  "x86_64", false, 2, 43, 342552820, "dump_stack_lvl", NULL },
-	{ "oom-level.log", 1, 0, "out of memory in filemap_fault", OOPS_KIND_OOM,
-	  "filemap_fault", 1, 7781, "fred", NULL, "6.1.0-13-amd64", "x86_64",
-	  false, 2, 31, 9002100001, "dump_stack_lvl", NULL },
-	{ "mce.log", 1, 0, "MCE: Machine check events logged", OOPS_KIND_MCE,
-	  NULL, -1, -1, NULL, NULL, NULL, NULL, false, 2, 5, 7002000001, NULL,
-	  NULL },
-	{ "gpf-divide.log", 2, 0, "general protection fault in plugh_sendmsg",
-	  OOPS_KIND_GPF, "plugh_sendmsg", 0, 6102, "syz-executor.1", NULL,
-	  "6.2.0-syzkaller", "x86_64", false, 1, 17, 610100001,
-	  "sock_sendmsg_nosec", NULL },
-	{ "gpf-divide.log", 2, 1, "divide error in xyzzy_rate", OOPS_KIND_TRAP,
-	  "xyzzy_rate", 1, 6140, "syz-executor.4", "G      D",
-	  "6.2.0-syzkaller", "x86_64", false, 18, 26, 611200001, "xyzzy_ioctl",
-	  NULL },
-	{ "ubsan-leak.log", 2, 0, "UBSAN: shift-out-of-bounds in thud_set_mask",
-	  OOPS_KIND_UBSAN, "thud_set_mask", 2, 880, "thudctl", NULL, "6.7.0",
-	  "x86_64", false, 2, 13, 33000002, "dump_stack_lvl", NULL },
-	{ "ubsan-leak.log", 2, 1, "memory leak in thud_open", OOPS_KIND_LEAK,
-	  "thud_open", -1, -1, NULL, NULL, NULL, NULL, false, 15, 24,
-	  904000002, "__kmalloc", NULL },
-	{ "sysrq-panic.log", 1, 0, "kernel panic: sysrq triggered crash",
-	  OOPS_KIND_PANIC, NULL, 0, 1501, "bash", NULL, "6.1.0", "x86_64", true,
-	  2, 19, 120000002, "dump_stack_lvl", NULL },
+    {"x86_64-warning.log", 1, 0, "WARNING in foo_tx_complete",
+     OOPS_KIND_WARNING, "foo_tx_complete", 2, 4312, "kworker/2:1",
+     "G        W  O", "6.1.0-18-amd64", "x86_64", false, 3, 34, 101523413,
+     "__warn", NULL},
+    {"x86_64-kasan-caller.log", 2, 0,
+     "KASAN: slab-use-after-free Read in bar_release", OOPS_KIND_KASAN,
+     "bar_release", 0, 5011, "syz-executor.3", NULL,
+     "6.8.0-rc3-syzkaller-00047-g1f719a2f3fa6", "x86_64", false, 3, 34,
+     88130002, "__dump_stack", NULL},
+    {"x86_64-kasan-caller.log", 2, 1,
+     "BUG: scheduling while atomic in corrupted", OOPS_KIND_BUG, NULL, -1, -1,
+     NULL, NULL, NULL, NULL, false, 19, 19, 88130018, NULL, NULL},
+    {"x86_64-null-deref-panic.log", 1, 0,
+     "BUG: unable to handle kernel NULL pointer dereference in baz_probe",
+     OOPS_KIND_NULL_DEREF, "baz_probe", 3, 1733, "modprobe", "G           OE",
+     "5.15.0-91-generic", "x86_64", true, 1, 45, 512000001, "show_regs.part.0",
+     NULL},
+    {"arm64-paging.log", 1, 0,
+     "BUG: unable to handle kernel paging request in qux_read_fifo",
+     OOPS_KIND_PAGING, "qux_read_fifo", 1, 217, "irq/45-qux", NULL,
+     "6.6.20-v8+", "arm64", false, 1, 22, 2301118842, "qux_read_fifo",
+     "qux_drv"},
+    {"arm-null-deref.log", 1, 0,
+     "BUG: unable to handle kernel NULL pointer dereference in quux_poll",
+     OOPS_KIND_NULL_DEREF, "quux_poll", 0, 311, "quuxd", NULL, "5.10.168",
+     "arm", false, 2, 16, 45102040, "quux_poll", "quux"},
+    {"riscv-null-deref.log", 1, 0,
+     "BUG: unable to handle kernel NULL pointer dereference in corge_init",
+     OOPS_KIND_NULL_DEREF, "corge_init", 0, 1, "swapper/0", NULL, "6.1.0",
+     "riscv", true, 1, 16, 12345001, "corge_init", NULL},
+    {"powerpc-oops.log", 1, 0,
+     "BUG: unable to handle kernel NULL pointer dereference in "
+     "grault_get_stats",
+     OOPS_KIND_NULL_DEREF, "grault_get_stats", 4, 9021, "grault-ctl", NULL,
+     "6.4.0-ppc64le", "powerpc", false, 1, 20, 77000001, "grault_ioctl", NULL},
+    {"hung-task-syslog.log", 1, 0, "INFO: task hung in nfs_writepage_setup",
+     OOPS_KIND_HANG, "nfs_writepage_setup", -1, 21873, "java", NULL, NULL,
+     "x86_64", false, 2, 21, 186382226401, "__schedule", NULL},
+    {"rcu-stall.log", 1, 0, "INFO: rcu detected stall in garply_ioctl",
+     OOPS_KIND_STALL, "garply_ioctl", 5, 3120, "garply-scan", "G             L",
+     "6.5.0-14-generic", "x86_64", false, 1, 29, 4410000001, "show_regs", NULL},
+    {"soft-lockup-kmsg.log", 1, 0, "BUG: soft lockup in spinmod_write",
+     OOPS_KIND_LOCKUP, "spinmod_write", 2, 4021, "spinner", "G           O  L",
+     "6.6.8-arch1-1", "x86_64", true, 2, 19, 5230000001, "spinmod_write",
+     "spinmod"},
+    {"lockdep.log", 1, 0, "possible deadlock in waldo_flush", OOPS_KIND_LOCKDEP,
+     "waldo_flush", 6, 1934, "waldo", NULL, "6.9.0-rc1", "x86_64", false, 2, 43,
+     342552820, "dump_stack_lvl", NULL},
+    {"oom-level.log", 1, 0, "out of memory in filemap_fault", OOPS_KIND_OOM,
+     "filemap_fault", 1, 7781, "fred", NULL, "6.1.0-13-amd64", "x86_64", false,
+     2, 31, 9002100001, "dump_stack_lvl", NULL},
+    {"mce.log", 1, 0, "MCE: Machine check events logged", OOPS_KIND_MCE, NULL,
+     -1, -1, NULL, NULL, NULL, NULL, false, 2, 5, 7002000001, NULL, NULL},
+    {"gpf-divide.log", 2, 0, "general protection fault in plugh_sendmsg",
+     OOPS_KIND_GPF, "plugh_sendmsg", 0, 6102, "syz-executor.1", NULL,
+     "6.2.0-syzkaller", "x86_64", false, 1, 17, 610100001, "sock_sendmsg_nosec",
+     NULL},
+    {"gpf-divide.log", 2, 1, "divide error in xyzzy_rate", OOPS_KIND_TRAP,
+     "xyzzy_rate", 1, 6140, "syz-executor.4", "G      D", "6.2.0-syzkaller",
+     "x86_64", false, 18, 26, 611200001, "xyzzy_ioctl", NULL},
+    {"ubsan-leak.log", 2, 0, "UBSAN: shift-out-of-bounds in thud_set_mask",
+     OOPS_KIND_UBSAN, "thud_set_mask", 2, 880, "thudctl", NULL, "6.7.0",
+     "x86_64", false, 2, 13, 33000002, "dump_stack_lvl", NULL},
+    {"ubsan-leak.log", 2, 1, "memory leak in thud_open", OOPS_KIND_LEAK,
+     "thud_open", -1, -1, NULL, NULL, NULL, NULL, false, 15, 24, 904000002,
+     "__kmalloc", NULL},
+    {"sysrq-panic.log", 1, 0, "kernel panic: sysrq triggered crash",
+     OOPS_KIND_PANIC, NULL, 0, 1501, "bash", NULL, "6.1.0", "x86_64", true, 2,
+     19, 120000002, "dump_stack_lvl", NULL},
 };
 
 static const char *const fixture_files[] = {
-	"x86_64-warning.log", "x86_64-kasan-caller.log",
-	"x86_64-null-deref-panic.log", "arm64-paging.log", "arm-null-deref.log",
-	"riscv-null-deref.log", "powerpc-oops.log", "hung-task-syslog.log",
-	"rcu-stall.log", "soft-lockup-kmsg.log", "lockdep.log", "oom-level.log",
-	"mce.log", "gpf-divide.log", "ubsan-leak.log", "sysrq-panic.log",
-	"no-crash.log", NULL,
+    "x86_64-warning.log",
+    "x86_64-kasan-caller.log",
+    "x86_64-null-deref-panic.log",
+    "arm64-paging.log",
+    "arm-null-deref.log",
+    "riscv-null-deref.log",
+    "powerpc-oops.log",
+    "hung-task-syslog.log",
+    "rcu-stall.log",
+    "soft-lockup-kmsg.log",
+    "lockdep.log",
+    "oom-level.log",
+    "mce.log",
+    "gpf-divide.log",
+    "ubsan-leak.log",
+    "sysrq-panic.log",
+    "no-crash.log",
+    NULL,
 };
 
 static char *load(const char *name, size_t *len)
@@ -145,7 +153,7 @@ static void test_kind_names(void **state)
 		assert_int_equal(oops_kind_from_name(n), k);
 	}
 	assert_string_equal(oops_kind_name(OOPS_KIND_COUNT), "UNKNOWN");
-	assert_string_equal(oops_kind_name((enum oops_kind)-3), "UNKNOWN");
+	assert_string_equal(oops_kind_name((enum oops_kind) - 3), "UNKNOWN");
 	assert_int_equal(oops_kind_from_name("NO_SUCH"), OOPS_KIND_UNKNOWN);
 	assert_int_equal(oops_kind_from_name(NULL), OOPS_KIND_UNKNOWN);
 	assert_string_equal(oops_kind_name(OOPS_KIND_KASAN), "KASAN");
@@ -222,12 +230,15 @@ static void test_frame_details(void **state)
 	assert_string_equal(f->module, "foo");
 	assert_int_equal(f->offset, 0x1c2);
 	assert_int_equal(f->size, 0x210);
-	assert_string_equal(v[0]->pc, "RIP: 0010:foo_tx_complete+0x1c2/0x210 [foo]");
+	assert_string_equal(v[0]->pc,
+			    "RIP: 0010:foo_tx_complete+0x1c2/0x210 [foo]");
 	assert_string_equal(v[0]->build, "#1 Debian 6.1.76-1");
-	assert_string_equal(v[0]->hardware,
-			    "LENOVO 20XW0026GE/20XW0026GE, BIOS N32ET86W (1.62 ) 02/07/2024");
+	assert_string_equal(
+	    v[0]->hardware,
+	    "LENOVO 20XW0026GE/20XW0026GE, BIOS N32ET86W (1.62 ) 02/07/2024");
 	/* The prefixes are gone from the text. */
-	assert_true(strncmp(v[0]->text, "WARNING: CPU: 2 PID: 4312 at", 28) == 0);
+	assert_true(strncmp(v[0]->text, "WARNING: CPU: 2 PID: 4312 at", 28) ==
+		    0);
 	free_reports(v, n);
 	free(buf);
 
@@ -246,7 +257,8 @@ static void test_frame_details(void **state)
 	n = oops_parse_buffer(buf, len, NULL, &v);
 	assert_int_equal(n, 1);
 	assert_false(v[0]->frames[0].reliable); /* "(unreliable)" */
-	assert_string_equal(v[0]->pc, "NIP [c000000000a1b2c4] grault_get_stats+0x24/0x80");
+	assert_string_equal(
+	    v[0]->pc, "NIP [c000000000a1b2c4] grault_get_stats+0x24/0x80");
 	free_reports(v, n);
 	free(buf);
 }
@@ -261,7 +273,8 @@ static void test_consequences(void **state)
 
 	assert_int_equal(n, 1);
 	assert_true(v[0]->panicked);
-	assert_non_null(strstr(v[0]->text, "Kernel panic - not syncing: Fatal exception"));
+	assert_non_null(
+	    strstr(v[0]->text, "Kernel panic - not syncing: Fatal exception"));
 	assert_non_null(strstr(v[0]->text, "---[ end Kernel panic"));
 	free_reports(v, n);
 	free(buf);
@@ -269,12 +282,12 @@ static void test_consequences(void **state)
 	/* The panic printed from another context still belongs to it. */
 	{
 		static const char log[] =
-			"[ 1.0][ T12] BUG: kernel NULL pointer dereference, address: 0000000000000008\n"
-			"[ 1.0][ T12] RIP: 0010:f+0x1/0x2\n"
-			"[ 1.0][ T12] Call Trace:\n"
-			"[ 1.0][ T12]  g+0x1/0x2\n"
-			"[ 1.0][ T12] ---[ end trace 0 ]---\n"
-			"[ 1.1][  C0] Kernel panic - not syncing: Fatal exception in interrupt\n";
+		    "[ 1.0][ T12] BUG: kernel NULL pointer dereference, address: 0000000000000008\n"
+		    "[ 1.0][ T12] RIP: 0010:f+0x1/0x2\n"
+		    "[ 1.0][ T12] Call Trace:\n"
+		    "[ 1.0][ T12]  g+0x1/0x2\n"
+		    "[ 1.0][ T12] ---[ end trace 0 ]---\n"
+		    "[ 1.1][  C0] Kernel panic - not syncing: Fatal exception in interrupt\n";
 
 		n = oops_parse_buffer(log, sizeof(log) - 1, NULL, &v);
 		assert_int_equal(n, 1);
@@ -299,31 +312,31 @@ static void test_prefixes(void **state)
 		enum oops_ctx_type ctx;
 		const char *id;
 	} cases[] = {
-		{ "[   12.345678] BUG: x", "BUG: x", 12345678, OOPS_CTX_CONSOLE, "" },
-		{ "[  101.5] hi", "hi", 101500000, OOPS_CTX_CONSOLE, "" },
-		{ "[   88.130002][ T5011] BUG: y", "BUG: y", 88130002,
-		  OOPS_CTX_CALLER, "T5011" },
-		{ "[ 1.000000][    C1] z", "z", 1000000, OOPS_CTX_CALLER, "C1" },
-		{ "<4>[   45.102150] PC is at f", "PC is at f", 45102150,
-		  OOPS_CTX_CONSOLE, "" },
-		{ "<0>plain", "plain", -1, OOPS_CTX_NONE, "" },
-		{ "4,90117,5230000005,-;RIP: 0010:f", "RIP: 0010:f", 5230000005,
-		  OOPS_CTX_CONSOLE, "" },
-		{ "6,12,34,-,caller=T77;usb", "usb", 34, OOPS_CTX_CALLER, "T77" },
-		{ "Nov 21 04:59:12 web-17 kernel: [186382.226401] INFO: t",
-		  "INFO: t", 186382226401, OOPS_CTX_CONSOLE, "" },
-		{ "Nov  1 04:59:12 host kernel: no stamp", "no stamp", -1,
-		  OOPS_CTX_NONE, "" },
-		{ "2026-11-21T05:09:33.123456+00:00 h kernel: [ 5.000001] x", "x",
-		  5000001, OOPS_CTX_CONSOLE, "" },
-		{ "** 3 printk messages dropped ** [   9.000000] y", "y", 9000000,
-		  OOPS_CTX_CONSOLE, "" },
-		{ "syzkaller login: [  709.6] INFO: z", "INFO: z", 709600000,
-		  OOPS_CTX_CONSOLE, "" },
-		{ "Nov 21 04:59:12 web-17 CRON[1]: not the kernel",
-		  "Nov 21 04:59:12 web-17 CRON[1]: not the kernel", -1,
-		  OOPS_CTX_NONE, "" },
-		{ "[ broken] x", "[ broken] x", -1, OOPS_CTX_NONE, "" },
+	    {"[   12.345678] BUG: x", "BUG: x", 12345678, OOPS_CTX_CONSOLE, ""},
+	    {"[  101.5] hi", "hi", 101500000, OOPS_CTX_CONSOLE, ""},
+	    {"[   88.130002][ T5011] BUG: y", "BUG: y", 88130002,
+	     OOPS_CTX_CALLER, "T5011"},
+	    {"[ 1.000000][    C1] z", "z", 1000000, OOPS_CTX_CALLER, "C1"},
+	    {"<4>[   45.102150] PC is at f", "PC is at f", 45102150,
+	     OOPS_CTX_CONSOLE, ""},
+	    {"<0>plain", "plain", -1, OOPS_CTX_NONE, ""},
+	    {"4,90117,5230000005,-;RIP: 0010:f", "RIP: 0010:f", 5230000005,
+	     OOPS_CTX_CONSOLE, ""},
+	    {"6,12,34,-,caller=T77;usb", "usb", 34, OOPS_CTX_CALLER, "T77"},
+	    {"Nov 21 04:59:12 web-17 kernel: [186382.226401] INFO: t",
+	     "INFO: t", 186382226401, OOPS_CTX_CONSOLE, ""},
+	    {"Nov  1 04:59:12 host kernel: no stamp", "no stamp", -1,
+	     OOPS_CTX_NONE, ""},
+	    {"2026-11-21T05:09:33.123456+00:00 h kernel: [ 5.000001] x", "x",
+	     5000001, OOPS_CTX_CONSOLE, ""},
+	    {"** 3 printk messages dropped ** [   9.000000] y", "y", 9000000,
+	     OOPS_CTX_CONSOLE, ""},
+	    {"syzkaller login: [  709.6] INFO: z", "INFO: z", 709600000,
+	     OOPS_CTX_CONSOLE, ""},
+	    {"Nov 21 04:59:12 web-17 CRON[1]: not the kernel",
+	     "Nov 21 04:59:12 web-17 CRON[1]: not the kernel", -1,
+	     OOPS_CTX_NONE, ""},
+	    {"[ broken] x", "[ broken] x", -1, OOPS_CTX_NONE, ""},
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -391,7 +404,8 @@ static void test_streaming(void **state)
 				k = round == 0 ? 1 : 1 + (seed >> 16) % 97;
 				if (k > len - off)
 					k = len - off;
-				assert_int_equal(oops_parser_feed(p, buf + off, k, 0), 0);
+				assert_int_equal(
+				    oops_parser_feed(p, buf + off, k, 0), 0);
 				off += k;
 				n = drain(p, &v, n);
 			}
@@ -409,10 +423,12 @@ static void test_streaming(void **state)
 
 			v = NULL;
 			while (s < end) {
-				const char *nl = memchr(s, '\n', (size_t)(end - s));
+				const char *nl =
+				    memchr(s, '\n', (size_t)(end - s));
 				size_t k = (size_t)((nl ? nl : end) - s);
 
-				assert_int_equal(oops_parser_feed_line(p, s, k, 0), 0);
+				assert_int_equal(
+				    oops_parser_feed_line(p, s, k, 0), 0);
 				s += k + 1;
 				n = drain(p, &v, n);
 			}
@@ -442,8 +458,9 @@ static void test_truncation(void **state)
 	assert_true(v[0]->text_len <= 600);
 	/* The report still spans its whole input and keeps its title. */
 	assert_int_equal(v[0]->end_line, 45);
-	assert_string_equal(v[0]->title,
-			    "BUG: unable to handle kernel NULL pointer dereference in baz_probe");
+	assert_string_equal(
+	    v[0]->title,
+	    "BUG: unable to handle kernel NULL pointer dereference in baz_probe");
 	free_reports(v, n);
 
 	cfg = (struct oops_parser_config)OOPS_PARSER_CONFIG_INIT;
@@ -462,13 +479,17 @@ static void test_truncation(void **state)
 		char *line = malloc(big + 64);
 
 		memset(line, 'A', big);
-		memcpy(line, "[ 1.000000] BUG: unable to handle page fault for address", 57);
+		memcpy(
+		    line,
+		    "[ 1.000000] BUG: unable to handle page fault for address",
+		    57);
 		memcpy(line + big, "\n[ 1.000001] RIP: 0010:f+0x1/0x2\n", 33);
 		n = oops_parse_buffer(line, big + 33, &cfg, &v);
 		assert_int_equal(n, 1);
 		assert_true(v[0]->text_len < 300);
-		assert_string_equal(v[0]->title,
-				    "BUG: unable to handle kernel paging request in f");
+		assert_string_equal(
+		    v[0]->title,
+		    "BUG: unable to handle kernel paging request in f");
 		free_reports(v, n);
 		free(line);
 	}
@@ -488,7 +509,8 @@ static void test_idle_deadline(void **state)
 	cfg.idle_ms = 5000;
 	p = oops_parser_new(&cfg);
 	assert_int_equal(oops_parser_deadline(p), UINT64_MAX);
-	assert_int_equal(oops_parser_feed(p, buf, (size_t)(cut - buf), 1000), 0);
+	assert_int_equal(oops_parser_feed(p, buf, (size_t)(cut - buf), 1000),
+			 0);
 	assert_null(oops_parser_next(p));
 	assert_int_equal(oops_parser_deadline(p), 6000);
 	oops_parser_tick(p, 5999);
@@ -515,14 +537,16 @@ static void test_footprint(void **state)
 	print_message("idle parser: %zu bytes\n", idle);
 	assert_true(idle < 1024);
 	/* Noise and a partial line of noise: still idle. */
-	assert_int_equal(oops_parser_feed(p, "[ 1.0] eth0: up\n[ 1.1] eth", 26, 0), 0);
+	assert_int_equal(
+	    oops_parser_feed(p, "[ 1.0] eth0: up\n[ 1.1] eth", 26, 0), 0);
 	assert_true(oops_parser_footprint(p) <= idle + 4096);
 	assert_int_equal(oops_parser_feed(p, "1: down\n", 8, 0), 0);
 	assert_int_equal(oops_parser_footprint(p), idle);
 	/* Inside a report it grows, and shrinks back once it is popped. */
 	assert_int_equal(oops_parser_feed(p, buf, len / 2, 0), 0);
 	assert_true(oops_parser_footprint(p) > idle);
-	assert_int_equal(oops_parser_feed(p, buf + len / 2, len - len / 2, 0), 0);
+	assert_int_equal(oops_parser_feed(p, buf + len / 2, len - len / 2, 0),
+			 0);
 	oops_parser_finish(p, 0);
 	r = oops_parser_next(p);
 	assert_non_null(r);
@@ -540,11 +564,12 @@ static void test_stack_end(void **state)
 	struct oops_report **v;
 	int k;
 
-	n += (size_t)snprintf(log + n, sizeof(log) - n,
-		"[ 1.0] INFO: task a:1 blocked for more than 1 seconds.\n"
-		"[ 1.0] Call Trace:\n"
-		"[ 1.0]  __schedule+0x1/0x2\n"
-		"[ 1.0]  foo+0x1/0x2\n");
+	n += (size_t)snprintf(
+	    log + n, sizeof(log) - n,
+	    "[ 1.0] INFO: task a:1 blocked for more than 1 seconds.\n"
+	    "[ 1.0] Call Trace:\n"
+	    "[ 1.0]  __schedule+0x1/0x2\n"
+	    "[ 1.0]  foo+0x1/0x2\n");
 	for (int i = 0; i < 80; i++)
 		n += (size_t)snprintf(log + n, sizeof(log) - n,
 				      "[ 2.%d] systemd[1]: noise %d\n", i, i);
@@ -560,12 +585,12 @@ static void test_stack_end(void **state)
 static void test_replay(void **state)
 {
 	static const char log[] =
-		"[  584.3][   T31] INFO: t\n"
-		"** replaying previous printk message **\n"
-		"[  584.3][   T31] INFO: task udevd:5612 blocked for more than 143 seconds.\n"
-		"[  584.3][   T31] Call Trace:\n"
-		"[  584.3][   T31]  __schedule+0x1b74/0x2d24\n"
-		"[  584.3][   T31]  read_part_sector+0xcc/0x6e8\n";
+	    "[  584.3][   T31] INFO: t\n"
+	    "** replaying previous printk message **\n"
+	    "[  584.3][   T31] INFO: task udevd:5612 blocked for more than 143 seconds.\n"
+	    "[  584.3][   T31] Call Trace:\n"
+	    "[  584.3][   T31]  __schedule+0x1b74/0x2d24\n"
+	    "[  584.3][   T31]  read_part_sector+0xcc/0x6e8\n";
 	struct oops_report **v;
 	int n = oops_parse_buffer(log, sizeof(log) - 1, NULL, &v);
 
@@ -583,14 +608,29 @@ static void test_json(void **state)
 	char *buf = load("arm64-paging.log", &len);
 	int n = oops_parse_buffer(buf, len, NULL, &v);
 	const char *keys[] = {
-		"\"title\":", "\"kind\":\"PAGING\"", "\"corrupted\":false",
-		"\"guilty\":\"qux_read_fifo\"", "\"frames\":[{\"function\":",
-		"\"module\":\"qux_drv\"", "\"reliable\":true", "\"inlined\":false",
-		"\"cpu\":1", "\"pid\":217", "\"comm\":\"irq/45-qux\"",
-		"\"tainted\":null", "\"release\":\"6.6.20-v8+\"", "\"build\":\"#1\"",
-		"\"hardware\":", "\"arch\":\"arm64\"", "\"pc\":\"pc : ",
-		"\"start_line\":1", "\"end_line\":22", "\"time_us\":2301118842",
-		"\"truncated\":false", "\"panicked\":false", NULL,
+	    "\"title\":",
+	    "\"kind\":\"PAGING\"",
+	    "\"corrupted\":false",
+	    "\"guilty\":\"qux_read_fifo\"",
+	    "\"frames\":[{\"function\":",
+	    "\"module\":\"qux_drv\"",
+	    "\"reliable\":true",
+	    "\"inlined\":false",
+	    "\"cpu\":1",
+	    "\"pid\":217",
+	    "\"comm\":\"irq/45-qux\"",
+	    "\"tainted\":null",
+	    "\"release\":\"6.6.20-v8+\"",
+	    "\"build\":\"#1\"",
+	    "\"hardware\":",
+	    "\"arch\":\"arm64\"",
+	    "\"pc\":\"pc : ",
+	    "\"start_line\":1",
+	    "\"end_line\":22",
+	    "\"time_us\":2301118842",
+	    "\"truncated\":false",
+	    "\"panicked\":false",
+	    NULL,
 	};
 
 	assert_int_equal(n, 1);
@@ -611,12 +651,15 @@ static void test_normalize(void **state)
 	static const struct {
 		const char *in, *out;
 	} cases[] = {
-		{ "kernel panic: failed at 0xffff8880deadbeef", "kernel panic: failed at ADDR" },
-		{ "BUG: foo in syz-executor.3 pid 1234", "BUG: foo in syz-executor pid NUM" },
-		{ "WARNING: bar at fs/x.c:123:4 on CPU#2", "WARNING: bar at fs/x.c:LINE on CPU" },
-		{ "x f+0x1a/0x30 y", "x f y" },
-		{ "addr 10.0.0.1 loop0", "addr IP loop0" },
-		{ "2 things  \tspaced ", "2 things spaced" },
+	    {"kernel panic: failed at 0xffff8880deadbeef",
+	     "kernel panic: failed at ADDR"},
+	    {"BUG: foo in syz-executor.3 pid 1234",
+	     "BUG: foo in syz-executor pid NUM"},
+	    {"WARNING: bar at fs/x.c:123:4 on CPU#2",
+	     "WARNING: bar at fs/x.c:LINE on CPU"},
+	    {"x f+0x1a/0x30 y", "x f y"},
+	    {"addr 10.0.0.1 loop0", "addr IP loop0"},
+	    {"2 things  \tspaced ", "2 things spaced"},
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -632,20 +675,20 @@ static void test_normalize(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_kind_names),
-		cmocka_unit_test(test_fixtures),
-		cmocka_unit_test(test_no_crash),
-		cmocka_unit_test(test_frame_details),
-		cmocka_unit_test(test_consequences),
-		cmocka_unit_test(test_prefixes),
-		cmocka_unit_test(test_streaming),
-		cmocka_unit_test(test_truncation),
-		cmocka_unit_test(test_idle_deadline),
-		cmocka_unit_test(test_footprint),
-		cmocka_unit_test(test_stack_end),
-		cmocka_unit_test(test_replay),
-		cmocka_unit_test(test_json),
-		cmocka_unit_test(test_normalize),
+	    cmocka_unit_test(test_kind_names),
+	    cmocka_unit_test(test_fixtures),
+	    cmocka_unit_test(test_no_crash),
+	    cmocka_unit_test(test_frame_details),
+	    cmocka_unit_test(test_consequences),
+	    cmocka_unit_test(test_prefixes),
+	    cmocka_unit_test(test_streaming),
+	    cmocka_unit_test(test_truncation),
+	    cmocka_unit_test(test_idle_deadline),
+	    cmocka_unit_test(test_footprint),
+	    cmocka_unit_test(test_stack_end),
+	    cmocka_unit_test(test_replay),
+	    cmocka_unit_test(test_json),
+	    cmocka_unit_test(test_normalize),
 	};
 
 	return cmocka_run_group_tests_name("oops", tests, NULL, NULL);

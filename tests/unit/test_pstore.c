@@ -495,11 +495,10 @@ static void test_ramoops_exactly_once(void **state)
 }
 
 /*
- * A small record_size: each dump keeps only the last ~1.5 KB, so dump 2
- * starts in the middle of oops #1's... no: in the chatter after it, and
- * dump 1 starts in the middle of oops #1 itself.  The piece of oops #1
- * that starts mid-report must not become a second item when the full
- * report is in another dump.
+ * A small record_size: dump B keeps only the tail of the log, which starts
+ * in the middle of oops #1; dump A holds all of oops #1.  Whatever the
+ * parser makes of the piece of oops #1 in dump B, it must not become a
+ * second item: its first line lies inside the full report of dump A.
  */
 static void test_ramoops_window_cuts_report(void **state)
 {
@@ -691,8 +690,56 @@ static void test_efi_multipart(void **state)
 			 (unsigned long long)efi_id(1699999400, 1, 1));
 		mp_add(&m, name, rec, len);
 	}
+	/*
+	 * A third dump: another boot that panicked the same way ("Panic#1")
+	 * only 6 s after the first one's parts (a fast VM reboot), its log
+	 * 0.5 s later throughout.  The same part numbers come again with
+	 * other text: a dump of its own, never merged with the first.
+	 */
+	{
+		struct sbuf sh = { 0 };
+
+		for (const char *p = log; p < log + ends[3];) {
+			const char *nl = strchr(p, '\n');
+			unsigned long long sec, us;
+			int lvl;
+			char line[512];
+
+			assert_int_equal(sscanf(p, "<%d>[%llu.%llu]", &lvl, &sec,
+						&us), 3);
+			snprintf(line, sizeof(line), "%.*s",
+				 (int)(nl - strchr(p, ']') - 2), strchr(p, ']') + 2);
+			log_line(&sh, lvl, sec * 1000000 + us + 500000, line);
+			p = nl + 1;
+		}
+		size_t sst[16], ssp[16];
+		int snp = split_parts(sh.s, line_start(sh.s, sh.len - 3000),
+				      sh.len, 1024, sst, ssp, 16);
+
+		for (int k = 1; k <= snp; k++) {
+			size_t len;
+			char *rec = dump_record(sh.s, sst[k - 1], ssp[k - 1],
+						"Panic", 1, k, &len);
+
+			snprintf(name, sizeof(name), "dmesg-efi_pstore-%llu",
+				 (unsigned long long)efi_id(1700000006, k, 1));
+			mp_add(&m, name, rec, len);
+		}
+		free(sh.s);
+	}
 	assert_int_equal(pstore_scan_mem(m.blobs, (size_t)m.n, NULL, &s), 0);
-	assert_int_equal(s->stats.dumps, 2);
+	assert_int_equal(s->stats.dumps, 3);
+	assert_int_equal(s->stats.duplicates_merged, 0);
+	size_t panics = 0;
+
+	for (size_t i = 0; i < s->nitems; i++)
+		if (strstr(s->items[i].text, "sysrq triggered crash")) {
+			panics++;
+			assert_int_equal(s->items[i].parts_found, np);
+			assert_int_equal(s->items[i].parts_duplicate, 0);
+			assert_true(s->items[i].complete);
+		}
+	assert_int_equal(panics, 2);
 	const struct pstore_item *it = find_item(s, "sysrq triggered crash");
 
 	assert_non_null(it);
@@ -1059,6 +1106,28 @@ static void test_console_fallback(void **state)
 		pstore_scan_free(s);
 		free(rec);
 	}
+	/*
+	 * A dmesg record no decoder reads: the console stands in for its
+	 * text, and the raw bytes still get a record of their own (the file
+	 * goes once both are acknowledged).
+	 */
+	{
+		unsigned char junk[600];
+		struct pstore_blob b5[2] = {
+			{ "console-ramoops-0", con.s, con.len, 0, 0 },
+			{ "dmesg-ramoops-0.enc.z", junk, sizeof(junk), 0, 0 },
+		};
+
+		for (size_t i = 0; i < sizeof(junk); i++)
+			junk[i] = (unsigned char)(i * 7919 + 13);
+		assert_int_equal(pstore_scan_mem(b5, 2, NULL, &s), 0);
+		assert_int_equal(s->nitems, 2);
+		assert_int_equal(s->items[0].source, PSTORE_SRC_CONSOLE);
+		assert_non_null(strstr(s->items[0].text, "third_crash+0x11"));
+		assert_true(s->items[1].undecodable);
+		assert_int_equal(s->items[1].text_len, sizeof(junk));
+		pstore_scan_free(s);
+	}
 	/* A dmesg record with a report exists: the console is not used. */
 	{
 		size_t rl;
@@ -1198,11 +1267,12 @@ static void test_dir_hostile(void **state)
 }
 
 /*
- * Removal: three oopses in two ramoops dumps.  dmesg-ramoops-0 holds
- * oops #1; dmesg-ramoops-1 holds #1 and #2.  Acking #1 removes nothing
- * shared...: file 0 only holds #1, so it goes; file 1 stays until #2 is
- * acked.  A crash between the state write and the unlink is simulated by
- * putting the file back: the next run sees the item acked, not new.
+ * Removal: two oopses in two ramoops dumps.  dmesg-ramoops-0 holds oops
+ * #1; dmesg-ramoops-1 holds #1 and #2.  Acknowledging #1 removes file 0
+ * (only #1 needs it); file 1 stays until #2 is acknowledged too, and the
+ * pmsg attachment goes with the last one.  A crash between the state
+ * write and the unlink is simulated by putting a file back: the next run
+ * sees its item acknowledged, not new.
  */
 static void test_remove_state(void **state)
 {

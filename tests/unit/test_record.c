@@ -169,8 +169,8 @@ static void test_round_trip(void **state)
 	assert_int_equal(len, strlen(report_text));
 	assert_string_equal(text, report_text);
 	free(text);
-	/* The text is compressed. */
-	assert_true(rec->report_z.len < strlen(report_text));
+	/* The text is compressed (with the details, in one stream). */
+	assert_true(rec->details_z.len < strlen(report_text));
 	record_free(rec);
 }
 
@@ -477,11 +477,11 @@ static void test_text_dictionaries(void **state)
 	make_report(&rep);
 	n = record_pack(&rep, &o, SIZE_MAX, buf, sizeof(buf));
 	assert_int_equal(record_unpack(buf, n, NULL, &rec, &reason), 0);
-	assert_true(rec->report_z.data[1] & 0x20);
+	assert_true(rec->details_z.data[1] & 0x20);
 	uLong a = adler32(1, (const Bytef *)record_zdict_v1,
 			  (uInt)record_zdict_v1_len);
-	assert_int_equal(rec->report_z.data[2], (a >> 24) & 0xff);
-	assert_int_equal(rec->report_z.data[5], a & 0xff);
+	assert_int_equal(rec->details_z.data[2], (a >> 24) & 0xff);
+	assert_int_equal(rec->details_z.data[5], a & 0xff);
 	record_free(rec);
 }
 
@@ -760,6 +760,222 @@ static void test_kind_names(void **state)
  * the report (same keys, same values, same order), and whose fields equal
  * the report's.
  */
+/* JSON of a packed record, through record_unpack(). */
+static char *json_of(const uint8_t *buf, size_t n)
+{
+	Oopsd__CrashRecord *rec;
+	const char *reason;
+	struct json j;
+	char *s;
+
+	assert_int_equal(record_unpack(buf, n, NULL, &rec, &reason), 0);
+	json_init(&j);
+	assert_int_equal(record_to_json(rec, &j), 0);
+	s = strdup(j.buf);
+	assert_non_null(s);
+	json_free(&j);
+	record_free(rec);
+	return s;
+}
+
+/*
+ * The compact form on the wire: frames, pc, hardware and build travel in
+ * details_z (after the text, one zlib stream), the host ids as 16 bytes;
+ * title, release and the indexed fields stay plain.
+ */
+static void test_compact_form(void **state)
+{
+	struct oops_report r;
+	struct record_origin o;
+	Oopsd__CrashRecord *raw;
+	uint8_t buf[4096];
+	char *det;
+	size_t dlen;
+	int n, none;
+
+	make_report(&r);
+	make_origin(&o);
+	n = record_pack(&r, &o, SIZE_MAX, buf, sizeof(buf));
+	assert_true(n > 0);
+	raw = oopsd__crash_record__unpack(NULL, (size_t)n, buf);
+	assert_non_null(raw);
+	assert_true(raw->has_details_z);
+	assert_false(raw->has_report_z);
+	assert_int_equal(raw->report_len, strlen(report_text));
+	assert_int_equal(raw->crash->n_frames, 0);
+	assert_null(raw->crash->pc);
+	assert_null(raw->crash->hardware);
+	assert_null(raw->kernel->build);
+	assert_null(raw->kernel->release);
+	assert_string_equal(raw->kernel->arch, r.arch);
+	assert_string_equal(raw->crash->title, r.title);
+	assert_string_equal(raw->crash->comm, r.comm);
+	assert_null(raw->host->machine_id);
+	assert_int_equal(raw->host->machine_id_bin.len, 16);
+	assert_int_equal(raw->host->machine_id_bin.data[0], 0x01);
+	assert_int_equal(raw->host->boot_id_bin.len, 16);
+	assert_int_equal(raw->host->collected_boot_id_bin.len, 16);
+	assert_int_equal(record_details(raw, 1 << 20, &det, &dlen), 0);
+	assert_int_equal(dlen, raw->details_len);
+	assert_string_equal(det,
+			    "R6.3.0-rc4\nB#0\nHGoogle Compute Engine\n"
+			    "PRIP: 0010:ext4_get_group_info+0x399/0x3a0 "
+			    "fs/ext4/ext4.h:3332\n"
+			    "Fext4_mb_load_buddy_gfp+0xc3/0x820\n"
+			    "F? ext4_discard_preallocations+0x84d/0x10e0 "
+			    "[ext4]\n"
+			    "Fext4_truncate_failed_write inline\n");
+	free(det);
+	oopsd__crash_record__free_unpacked(raw, NULL);
+
+	/* Without the text: the details alone, still lossless. */
+	none = record_pack(&r, &o, 0, buf, sizeof(buf));
+	raw = oopsd__crash_record__unpack(NULL, (size_t)none, buf);
+	assert_non_null(raw);
+	assert_true(raw->has_details_z);
+	assert_false(raw->has_report_len);
+	oopsd__crash_record__free_unpacked(raw, NULL);
+	char *a = json_of(buf, (size_t)none);
+
+	assert_non_null(strstr(a, "\"function\":\"ext4_discard_preallocations"
+				  "\",\"offset\":2125,\"size\":4320,"
+				  "\"module\":\"ext4\",\"reliable\":false"));
+	assert_non_null(strstr(a, "\"machine_id\":\"0123456789abcdef"
+				  "0123456789abcdef\""));
+	assert_non_null(strstr(a, "\"hardware\":\"Google Compute Engine\""));
+	free(a);
+}
+
+/*
+ * Backward compatibility: the same record written the old way (Frame
+ * messages, pc/hardware/build fields, hex ids, report_z) decodes to the
+ * same JSON as the compact one.
+ */
+static void test_plain_form_still_decodes(void **state)
+{
+	struct oops_report r;
+	struct record_origin o;
+	Oopsd__CrashRecord *rec;
+	static uint8_t buf[8192], old[8192];
+	const char *reason;
+	uint8_t *z;
+	size_t zlen;
+	char *a, *b;
+	int n, m;
+
+	make_report(&r);
+	make_origin(&o);
+	n = record_pack(&r, &o, SIZE_MAX, buf, sizeof(buf));
+	a = json_of(buf, (size_t)n);
+	/* The decoded record holds the plain fields: drop the compact ones
+	 * and pack it as an older agent would have. */
+	assert_int_equal(record_unpack(buf, n, NULL, &rec, &reason), 0);
+	rec->has_details_z = rec->has_details_len = 0;
+	rec->host->has_machine_id_bin = rec->host->has_boot_id_bin = 0;
+	rec->host->has_collected_boot_id_bin = 0;
+	assert_int_equal(record_compress_text(report_text, strlen(report_text),
+					      &z, &zlen),
+			 0);
+	ProtobufCBinaryData saved = rec->report_z;
+
+	rec->has_report_z = 1;
+	rec->report_z = (ProtobufCBinaryData){ zlen, z };
+	m = pack_rec(rec, old, sizeof(old));
+	rec->report_z = saved;
+	rec->has_report_z = 0;
+	record_free(rec);
+	free(z);
+	rec = oopsd__crash_record__unpack(NULL, (size_t)m, old);
+	assert_non_null(rec);
+	assert_false(rec->has_details_z);
+	assert_int_equal(rec->crash->n_frames, 3);
+	assert_string_equal(rec->host->machine_id, o.machine_id);
+	oopsd__crash_record__free_unpacked(rec, NULL);
+	b = json_of(old, (size_t)m);
+	assert_string_equal(a, b);
+	assert_true(m > n);
+	free(a);
+	free(b);
+}
+
+/* What a line cannot carry stays in the plain fields, losslessly. */
+static void test_compact_fallback(void **state)
+{
+	static struct oops_frame odd[] = {
+		{ "weird name", "mod", 1, 2, true, false },
+	};
+	struct oops_report r;
+	struct record_origin o;
+	Oopsd__CrashRecord *rec;
+	uint8_t buf[4096];
+	const char *reason;
+	int n;
+
+	make_report(&r);
+	make_origin(&o);
+	o.machine_id = "0123456789ABCDEF0123456789ABCDEF"; /* not canonical */
+	r.frames = odd;
+	r.nframes = 1;
+	n = record_pack(&r, &o, SIZE_MAX, buf, sizeof(buf));
+	rec = oopsd__crash_record__unpack(NULL, (size_t)n, buf);
+	assert_non_null(rec);
+	assert_false(rec->has_details_z);
+	assert_true(rec->has_report_z);
+	assert_false(rec->host->has_machine_id_bin);
+	assert_true(rec->host->has_boot_id_bin);
+	oopsd__crash_record__free_unpacked(rec, NULL);
+	assert_int_equal(record_unpack(buf, n, NULL, &rec, &reason), 0);
+	assert_string_equal(rec->crash->frames[0]->function, "weird name");
+	assert_string_equal(rec->host->machine_id, o.machine_id);
+	assert_string_equal(rec->host->boot_id, o.boot_id);
+	assert_string_equal(rec->crash->pc, r.pc);
+	record_free(rec);
+}
+
+/* A details block that does not parse, or a bad binary id, is refused. */
+static void test_bad_details(void **state)
+{
+	static const char *const bad[] = {
+		"Xwhat\n", "Ffn+0xzz/0x1\n", "Ffn [mod\n", "Ffn junk\n",
+		"Bno newline", "F\n",
+	};
+	Oopsd__CrashRecord rec = OOPSD__CRASH_RECORD__INIT;
+	Oopsd__Host host = OOPSD__HOST__INIT;
+	uint8_t id[RECORD_ID_LEN] = { 1 }, buf[1024], *z;
+	Oopsd__CrashRecord *out;
+	const char *reason;
+	size_t zlen;
+	int n;
+
+	rec.has_id = 1;
+	rec.id = (ProtobufCBinaryData){ sizeof(id), id };
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		assert_int_equal(record_compress_parts(NULL, 0, bad[i],
+						       strlen(bad[i]), &z,
+						       &zlen),
+				 0);
+		rec.has_details_z = rec.has_details_len = 1;
+		rec.details_z = (ProtobufCBinaryData){ zlen, z };
+		rec.details_len = (uint32_t)strlen(bad[i]);
+		n = pack_rec(&rec, buf, sizeof(buf));
+		assert_int_equal(record_unpack(buf, n, NULL, &out, &reason),
+				 -EBADMSG);
+		assert_string_equal(reason, "bad_details");
+		/* A details_len that lies. */
+		rec.details_len++;
+		n = pack_rec(&rec, buf, sizeof(buf));
+		assert_true(record_unpack(buf, n, NULL, &out, &reason) < 0);
+		free(z);
+	}
+	rec.has_details_z = rec.has_details_len = 0;
+	host.has_machine_id_bin = 1;
+	host.machine_id_bin = (ProtobufCBinaryData){ 5, id };
+	rec.host = &host;
+	n = pack_rec(&rec, buf, sizeof(buf));
+	assert_int_equal(record_unpack(buf, n, NULL, &out, &reason), -EBADMSG);
+	assert_string_equal(reason, "bad_host_id");
+}
+
 static void test_fixture_round_trip(void **state)
 {
 	static const char *const names[] = {
@@ -844,6 +1060,10 @@ int main(void)
 		cmocka_unit_test(test_streams),
 		cmocka_unit_test(test_kind_names),
 		cmocka_unit_test(test_fixture_round_trip),
+		cmocka_unit_test(test_compact_form),
+		cmocka_unit_test(test_plain_form_still_decodes),
+		cmocka_unit_test(test_compact_fallback),
+		cmocka_unit_test(test_bad_details),
 	};
 
 	return cmocka_run_group_tests_name("record", tests, NULL, NULL);
