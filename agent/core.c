@@ -164,6 +164,16 @@ int agent_emit(struct agent *a, const struct agent_source_ops *src,
 		log_debug("%s: record %s already spooled", src->name, hex);
 		return 0;
 	}
+	if (rc == -EFBIG || rc == -EINVAL) {
+		/* Larger than the whole spool (spool_max_bytes below
+		 * max_datagram): no retry can store it. */
+		a->cnt.spool_errors++;
+		a->cnt.memq_dropped++;
+		log_warnx("%s: record %s (%s) is larger than spool_max_bytes: "
+			  "lost", src->name, hex,
+			  r->title ? r->title : "(untitled)");
+		return rc;
+	}
 	if (rc < 0) {
 		a->cnt.spool_errors++;
 		log_warnx("%s: cannot spool record %s (%s): %s; keeping it in "

@@ -18,6 +18,7 @@
 #include "log.h"
 #include "sandbox.h"
 #include "sources.h"
+#include "spool.h"
 #include "transport.h"
 #include "wire.h"
 
@@ -69,6 +70,12 @@ static int agent_check(const struct agent_config *cfg)
 	if (cfg->netconsole_listen[0] && !ENABLE_AGENT_NETCONSOLE) {
 		fprintf(stderr, "netconsole_listen: built without "
 				"CONFIG_AGENT_NETCONSOLE\n");
+		bad = 1;
+	}
+	if (cfg->spool_max_bytes < cfg->max_datagram + SPOOL_HDR_SIZE +
+					   SPOOL_MAX_ID + 1) {
+		fprintf(stderr, "spool_max_bytes: smaller than one record of "
+				"max_datagram bytes\n");
 		bad = 1;
 	}
 	if (cfg->max_datagram < WIRE_OVERHEAD + 256) {

@@ -141,8 +141,9 @@ static void ship_transmit(struct ship *s, struct ship_flight *f)
 		return;
 	}
 	f->wire_seq = s->next_wire_seq++;
+	/* Never above max_datagram, whatever the fill step decided. */
 	len = wire_pack_envelope(&sender, f->wire_seq, iov, n, s->cfg.key,
-				 s->buf, s->bufcap);
+				 s->buf, s->cfg.max_datagram);
 	for (size_t i = 0; i < n; i++)
 		spool_item_clear(&items[i]);
 	if (len < 0) {

@@ -43,6 +43,8 @@ struct bench {
 	uint64_t title_hits[MAX_TITLES];
 	unsigned ntitles;
 	uint64_t reports, matched, mismatched, lost_reports;
+	size_t quiet_heap;
+	uint64_t quiet_parsers, quiet_buffered;
 };
 
 static long status_kb(const char *key)
@@ -110,6 +112,10 @@ static void on_tick(struct evloop *loop, void *arg)
 			return;
 		}
 		b->idle_phase = true;
+		/* Quiet, parsers still alive: the cost with the parser. */
+		b->quiet_heap = mallinfo2().uordblks;
+		b->quiet_parsers = c.parsers;
+		b->quiet_buffered = c.ncon.buffered_bytes;
 	}
 	if (b->idle_phase && c.parsers == 0 && c.ncon.buffered_bytes == 0 &&
 	    ncon_rx_deadline(b->rx) == UINT64_MAX) {
@@ -244,6 +250,12 @@ int main(int argc, char **argv)
 	printf("ncrecv_bench: rss_peak_kib=%ld rss_kib=%ld heap_in_use=%zu"
 	       " parsers_live=%" PRIu64 "\n", hwm, rss, mi.uordblks,
 	       c.parsers);
+	if (b.want_idle && c.ncon.senders && b.quiet_heap)
+		printf("ncrecv_bench: quiet (parsers alive) senders=%" PRIu64
+		       " parsers=%" PRIu64 " buffered=%" PRIu64
+		       " heap_bytes_per_sender_with_parser=%.0f\n",
+		       c.ncon.senders, b.quiet_parsers, b.quiet_buffered,
+		       (double)(b.quiet_heap - base) / c.ncon.senders);
 	if (b.want_idle && c.ncon.senders)
 		printf("ncrecv_bench: idle senders=%" PRIu64
 		       " heap_bytes_per_idle_sender=%.0f"

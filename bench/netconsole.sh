@@ -123,5 +123,7 @@ run many --idle $CRASH -- -n 65536 -s 64 -d $((SECS + 3)) -r 200000 $CRASH \
 sed 's/^/  /' "$tmp/many.tx" "$tmp/many.rx"
 echo "netconsole: RESULT 65,536 hosts: peak RSS $(field "$tmp/many.rx" rss_peak_kib) KiB" \
 	"(bound: 64 MiB buffered + parsers), heap per idle sender" \
-	"$(field "$tmp/many.rx" heap_bytes_per_idle_sender) bytes (target <= 4096; netconsd ~21 KiB)"
+	"$(field "$tmp/many.rx" heap_bytes_per_idle_sender) bytes once idle," \
+	"$(field "$tmp/many.rx" heap_bytes_per_sender_with_parser) bytes just quiet with its parser" \
+	"(target <= 4096; netconsd ~21 KiB)"
 exit 0

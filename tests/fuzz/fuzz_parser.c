@@ -12,6 +12,10 @@
  * Checked: every report respects the limits and is well formed, and
  * without ticking the reports equal those of oops_parse_buffer() on the
  * whole log (streaming must not depend on where the chunks split).
+ *
+ * Seeds: tests/fuzz/corpus/parser/NAME-F is tests/data/parser/NAME.log
+ * (its first 6000 bytes) behind the header: flags F, chunk lengths
+ * 1 7 64 3 255 16 2 128.  seeds.sh adds the raw fixtures too.
  */
 #include <stdint.h>
 #include <stdlib.h>
