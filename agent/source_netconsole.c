@@ -7,6 +7,14 @@
  * decoder forgets the sender, so memory is bounded by the decoder's sender
  * limit.  Records name the sender as host and origin; the relay's own
  * machine id and boot are not the crashed machine's, so they are left out.
+ *
+ * Unlike pstore and kmsg, a netconsole stream cannot be read again: UDP
+ * has no acknowledgement towards the sender, so when the spool cannot
+ * take a report (disk full) its only copy is the agent's memory queue,
+ * and a report that does not fit there is lost (counted in
+ * netconsole_spool_lost and memory_queue_dropped, logged).  The relay keeps
+ * receiving meanwhile: pausing would only move the loss into the socket
+ * buffer.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -42,7 +50,7 @@ struct relay_src {
 	struct ev_timer timer;
 	unsigned char buf[RELAY_DGRAM];
 	char line[4200];
-	uint64_t reports, datagrams, oversize, no_memory;
+	uint64_t reports, datagrams, oversize, no_memory, spool_lost;
 };
 
 static void relay_pop(struct relay_src *r, struct relay_sender *rs)
@@ -68,7 +76,9 @@ static void relay_pop(struct relay_src *r, struct relay_sender *rs)
 		o.lost_messages = rs->lost;
 		o.complete = rs->lost == 0;
 		r->reports++;
-		agent_emit(r->a, &agent_source_netconsole, rep, &o, NULL, 0);
+		if (agent_emit(r->a, &agent_source_netconsole, rep, &o, NULL,
+			       0) == -ENOBUFS)
+			r->spool_lost++;
 		oops_report_free(rep);
 	}
 }
@@ -286,6 +296,7 @@ static void relay_status(struct agent *a, void *priv, FILE *out)
 	fprintf(out, "netconsole_lost %" PRIu64 "\n", st.lost);
 	fprintf(out, "netconsole_senders %" PRIu64 "\n", st.senders);
 	fprintf(out, "netconsole_reports %" PRIu64 "\n", r->reports);
+	fprintf(out, "netconsole_spool_lost %" PRIu64 "\n", r->spool_lost);
 }
 
 const struct agent_source_ops agent_source_netconsole = {
