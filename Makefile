@@ -245,4 +245,7 @@ clean:
 distclean: clean
 	rm -f .config .config.old defconfig
 
--include $(shell find $(O) -name '*.d' 2>/dev/null)
+# Only our own object folders: anything else under $(O) (a kernel tree of the
+# QEMU tests, say) has .d files of its own.
+-include $(shell find $(addprefix $(O)/,lib agent collector tools tests bench proto) \
+	-name '*.d' 2>/dev/null)

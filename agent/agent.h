@@ -73,6 +73,12 @@ struct agent_source_ops {
 		      size_t len);
 	/* Counters as "name value" lines, for the status file.  May be NULL. */
 	void (*status)(struct agent *a, void *priv, FILE *out);
+	/*
+	 * Records that waited in memory are all spooled now
+	 * (agent_all_spooled() became true): a source that stopped
+	 * producing while the spool was unusable may go on.  May be NULL.
+	 */
+	void (*spool_ready)(struct agent *a, void *priv);
 };
 
 /* The built-in sources, NULL-terminated (sources.c). */
@@ -95,7 +101,13 @@ struct agent_identity {
  * Returns 1 when the record is durably spooled, 0 when it was already
  * pending (same record id), or -errno when it could not be stored (disk
  * full, ...): then it is kept in a small memory queue and retried, and
- * agent_all_spooled() is false until it is stored.
+ * agent_all_spooled() is false until it is stored.  -ENOBUFS: the memory
+ * queue was full too and the record is not kept anywhere: the source
+ * must still have it (pstore files, the kernel's log) to produce it again
+ * later.  -EFBIG, -EINVAL or a packing error: the record can never be
+ * stored (logged and counted).  A source whose input cannot wait should
+ * stop producing while agent_all_spooled() is false, and resume in its
+ * spool_ready() op.
  */
 int agent_emit(struct agent *a, const struct agent_source_ops *src,
 	       const struct oops_report *r, struct record_origin *o,

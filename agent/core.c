@@ -55,6 +55,14 @@ bool agent_all_spooled(const struct agent *a)
 
 /* ------------------------------------------------------------ records -- */
 
+/* The spool takes records again: sources that held back may go on. */
+static void agent_notify_spool_ready(struct agent *a)
+{
+	for (size_t i = 0; i < a->nsrc; i++)
+		if (a->src[i]->spool_ready != NULL)
+			a->src[i]->spool_ready(a, a->src_priv[i]);
+}
+
 static void agent_memq_retry(struct evloop *loop, void *arg)
 {
 	struct agent *a = arg;
@@ -88,6 +96,8 @@ static void agent_memq_retry(struct evloop *loop, void *arg)
 				 evloop_now_ms() + AGENT_MEMQ_RETRY_MS);
 	if (stored)
 		ship_kick(a->ship);
+	if (a->memq_n == 0)
+		agent_notify_spool_ready(a);
 }
 
 static int agent_memq_push(struct agent *a, const uint8_t *id, size_t id_len,
@@ -181,7 +191,7 @@ int agent_emit(struct agent *a, const struct agent_source_ops *src,
 			  r->title ? r->title : "(untitled)", strerror(-rc));
 		if (agent_memq_push(a, id, sizeof(id), mbuf, meta_len + 1,
 				    a->recbuf, (size_t)n) < 0)
-			return rc;
+			return -ENOBUFS;
 		return rc;
 	}
 	a->cnt.spooled++;

@@ -92,6 +92,7 @@ int main(int argc, char **argv)
 		.summary = "Find kernel crashes on this machine and ship them to "
 			   "a collector.",
 		.default_config = CONFIG_DEFAULT_SYSCONFDIR "/agent.conf",
+		.sighup = "rescans pstore and retransmits at once",
 		.table = agent_conf_table,
 	};
 	struct agent_config cfg;

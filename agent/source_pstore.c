@@ -16,6 +16,11 @@
  *  - with pstore_remove = no, acknowledged items are not sent again at
  *    each start.
  * Lines: "KEY BOOT_ID ACKED"; only keys still in pstore are kept.
+ *
+ * Nothing is lost on a full spool: pstore files stay until acknowledged,
+ * so a report the agent could not keep even in memory (-ENOBUFS) is read
+ * again by the next scan, which runs when the spool takes records again
+ * (spool_ready), on SIGHUP and at the next start.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -47,6 +52,7 @@ struct pstore_src {
 	char state_path[4096];
 	struct pstore_seen *seen;
 	size_t nseen;
+	bool rescan_wanted;	/* a report was kept nowhere: scan again */
 	/* counters */
 	uint64_t scans, items, sent, skipped_acked, removed_files,
 		remove_errors, scan_errors;
@@ -199,6 +205,7 @@ static void pstore_do_scan(struct pstore_src *p)
 		struct pstore_record rec;
 		struct pstore_seen *s;
 		char key[33];
+		int erc;
 
 		p->items++;
 		pstore_item_key_hex(it, key);
@@ -219,9 +226,12 @@ static void pstore_do_scan(struct pstore_src *p)
 			rec.origin.boot_id = s->boot;
 			rec.origin.boot_id_is_crashed_boot = true;
 		}
-		if (agent_emit(p->a, &agent_source_pstore, rec.report,
-			       &rec.origin, key, 32) >= 0)
+		erc = agent_emit(p->a, &agent_source_pstore, rec.report,
+				 &rec.origin, key, 32);
+		if (erc >= 0)
 			p->sent++;
+		else if (erc == -ENOBUFS)
+			p->rescan_wanted = true;
 		pstore_record_release(&rec);
 	}
 }
@@ -263,6 +273,17 @@ static int pstore_start(struct agent *a, void *priv)
 static void pstore_rescan(struct agent *a, void *priv)
 {
 	pstore_do_scan(priv);
+}
+
+static void pstore_spool_ready(struct agent *a, void *priv)
+{
+	struct pstore_src *p = priv;
+
+	if (!p->rescan_wanted)
+		return;
+	p->rescan_wanted = false;
+	log_info("pstore: the spool takes records again: scanning again");
+	pstore_do_scan(p);
 }
 
 static void pstore_acked(struct agent *a, void *priv, const uint8_t *meta,
@@ -335,6 +356,7 @@ const struct agent_source_ops agent_source_pstore = {
 	.start = pstore_start,
 	.stop = pstore_stop,
 	.rescan = pstore_rescan,
+	.spool_ready = pstore_spool_ready,
 	.acked = pstore_acked,
 	.status = pstore_status,
 };

@@ -20,7 +20,17 @@ ext4=$CORPUS/seeds/cases/ext4-bug.log
 if [ -f "$ext4" ]; then
 	echo "records: ext4-bug.log (target: <= 1228 B with text, <= 400 B without)"
 	echo "records:  as an agent ships it (pstore, host name, machine id, boot ids, times):"
-	"$B" -v "$ext4" | sed -n 1p | sed 's/^/records:   /'
+	line=$("$B" -v "$ext4" | sed -n 1p)
+	echo "$line" | sed 's/^/records:   /'
+	# "... record N B (r), without text M B ...": the verdict on both.
+	echo "$line" | awk '{
+		for (i = 1; i <= NF; i++) {
+			if ($i == "record") w = $(i + 1);
+			if ($i == "text" && $(i - 1) == "without") n = $(i + 1);
+		}
+		printf "records:   ext4 target: with text %d B (%s), without text %d B (%s)\n",
+			w, w <= 1228 ? "met" : "NOT met", n, n <= 400 ? "met" : "NOT met"
+	}'
 	echo "records:  as oopsctl encode writes it (source file, no host identity):"
 	(cd "$(dirname "$ext4")" && "$B" -v -f ext4-bug.log) | sed -n 1p |
 		sed 's/^/records:   /'

@@ -376,6 +376,7 @@ int main(int argc, char **argv)
 		.summary = "Receive crash records and netconsole, aggregate them by "
 			   "signature in a store.",
 		.default_config = CONFIG_DEFAULT_SYSCONFDIR "/collector.conf",
+		.sighup = "applies retention now",
 		.table = collector_conf_table,
 	};
 	static struct collector co;

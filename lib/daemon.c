@@ -40,8 +40,8 @@ static void daemon_usage(const struct daemon_desc *d, FILE *out)
 		"Configuration keys (file syntax: key = value):\n",
 		d->progname, d->summary, d->default_config);
 	conf_print_help(d->table, out);
-	fprintf(out, "\nSignals: SIGTERM/SIGINT stop, SIGUSR1 logs counters, "
-		     "SIGHUP rescans.\n");
+	fprintf(out, "\nSignals: SIGTERM/SIGINT stop, SIGUSR1 logs counters%s%s.\n",
+		d->sighup ? ", SIGHUP " : "", d->sighup ? d->sighup : "");
 }
 
 void daemon_setup(const struct daemon_desc *d, int argc, char **argv,

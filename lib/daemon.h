@@ -25,6 +25,7 @@ struct daemon_desc {
 	const char *summary;	   /* one line for --help */
 	const char *default_config; /* e.g. CONFIG_DEFAULT_SYSCONFDIR "/agent.conf" */
 	const struct conf_entry *table;
+	const char *sighup;	   /* what SIGHUP does, for --help; NULL: nothing */
 };
 
 /*

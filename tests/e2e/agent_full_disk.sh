@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Scenario: the spool's file system fills up (a 96 KiB tmpfs) while the
 # collector is down.  The agent keeps running, says so in its log, counts
-# the failed writes and keeps the records it could not spool in memory;
-# once the collector is up and the acknowledged records free the space,
-# everything arrives and nothing is lost.
+# the failed writes, keeps the record it could not spool in memory and
+# pauses reading kmsg (no record dropped); once the collector is up and
+# the acknowledged records free the space, everything arrives and nothing
+# is lost.  agent_kmsg_full_disk.sh adds 100 reports and a restart.
 . "$(dirname "$0")/lib/common.sh"
 . "$(dirname "$0")/lib/agent.sh"
 e2e_init agent_full_disk

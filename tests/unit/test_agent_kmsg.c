@@ -4,7 +4,10 @@
  * a file become spooled records; the position is saved per boot and a
  * restart resumes after it; a lost position replays into the same record
  * ids (spool duplicates, no new files); dictionary and malformed lines;
- * the status file.
+ * the status file; a spool that cannot take records (a full disk, made by
+ * wrapping spool_put() at link time: see Build.mk) never lets the saved
+ * position pass an unspooled report, and every report arrives exactly
+ * once when space returns or after a restart.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -15,6 +18,39 @@
 
 #include "../../agent/core.h"
 #include "log.h"
+#include "oops.h"
+#include "record.h"
+
+/*
+ * spool_put() is wrapped (-Wl,--wrap=spool_put): put_budget more records
+ * fit on the "disk", then -ENOSPC; -1 is a disk that never fills.
+ */
+static int put_budget = -1;
+static unsigned put_failures;
+
+int __real_spool_put(struct spool *s, const void *id, size_t id_len,
+		     const void *meta, size_t meta_len, const void *rec,
+		     size_t rec_len, uint64_t *seq);
+int __wrap_spool_put(struct spool *s, const void *id, size_t id_len,
+		     const void *meta, size_t meta_len, const void *rec,
+		     size_t rec_len, uint64_t *seq);
+
+int __wrap_spool_put(struct spool *s, const void *id, size_t id_len,
+		     const void *meta, size_t meta_len, const void *rec,
+		     size_t rec_len, uint64_t *seq)
+{
+	int rc;
+
+	if (put_budget == 0) {
+		put_failures++;
+		return -ENOSPC;
+	}
+	rc = __real_spool_put(s, id, id_len, meta, meta_len, rec, rec_len,
+			      seq);
+	if (rc == 1 && put_budget > 0)
+		put_budget--;
+	return rc;
+}
 
 struct ctx {
 	char *dir;
@@ -91,6 +127,8 @@ static int setup(void **state)
 	set(&c->cfg, "kmsg_path", c->path);
 	set(&c->cfg, "user", "");
 	log_set_level(LOG_LEVEL_WARN);
+	put_budget = -1;
+	put_failures = 0;
 	*state = c;
 	return 0;
 }
@@ -256,6 +294,195 @@ static void test_bad_collector_refused(void **state)
 	evloop_free(loop);
 }
 
+/* The saved position, or 0 when there is none. */
+static unsigned long long saved_seq(struct ctx *c)
+{
+	char boot[64], *st = read_state(c, "kmsg.state");
+	unsigned long long seq = 0;
+
+	if (st == NULL)
+		return 0;
+	assert_int_equal(sscanf(st, "%63s %llu", boot, &seq), 2);
+	free(st);
+	return seq;
+}
+
+/* Report i (from 0) of write_kmsg(path, 1, n) starts at this sequence. */
+#define REPORT_SEQ(i) (100 + 26 * (i))
+#define NREPORTS 100
+
+/*
+ * The disk fills after 10 records while 100 reports arrive: reading
+ * pauses with one report in memory and none dropped, the saved position
+ * stays before the first unspooled report, and when space returns the
+ * rest is read: all 100 spooled exactly once.
+ */
+static void test_full_spool_space_returns(void **state)
+{
+	struct ctx *c = *state;
+	struct evloop *loop = evloop_new();
+	struct spool_stats sp;
+	struct agent a;
+	char *st;
+
+	write_kmsg(c->path, 1, NREPORTS);
+	put_budget = 10;
+	assert_non_null(loop);
+	assert_int_equal(agent_open(&a, &c->cfg, loop), 0);
+	assert_int_equal(agent_start(&a), 0);
+	evloop_run_once(loop, 0);
+	spool_get_stats(a.spool, &sp);
+	assert_int_equal(sp.pending, 10);
+	assert_int_equal(a.memq_n, 1);
+	assert_int_equal(a.cnt.memq_dropped, 0);
+	assert_int_equal(a.cnt.reports, 11);
+	assert_false(agent_all_spooled(&a));
+	/* Saved, but not past report 11 (index 10), which is in memory. */
+	assert_true(saved_seq(c) < REPORT_SEQ(10));
+	agent_status(&a, false);
+	st = read_state(c, "agent.status");
+	assert_non_null(st);
+	assert_non_null(strstr(st, "\nkmsg_paused 1\n"));
+	assert_non_null(strstr(st, "\nkmsg_unspooled 1\n"));
+	free(st);
+
+	/* Still full: the retry fails, nothing moves. */
+	agent_rescan(&a);
+	assert_int_equal(a.memq_n, 1);
+	assert_true(saved_seq(c) < REPORT_SEQ(10));
+
+	/* Space returns: the waiting report is stored and reading goes on
+	 * to the end of the file. */
+	put_budget = -1;
+	agent_rescan(&a);
+	evloop_run_once(loop, 0);
+	spool_get_stats(a.spool, &sp);
+	assert_int_equal(a.memq_n, 0);
+	assert_int_equal(sp.pending, NREPORTS);
+	assert_int_equal(a.cnt.spooled, NREPORTS);
+	assert_int_equal(a.cnt.duplicates, 0);
+	assert_int_equal(a.cnt.memq_dropped, 0);
+	agent_close(&a);
+	evloop_free(loop);
+	assert_int_equal(saved_seq(c), REPORT_SEQ(NREPORTS) - 1);
+	assert_true(put_failures > 0);
+}
+
+/*
+ * The agent stops while the disk is full (twice, at different points),
+ * then starts with space: every report is spooled exactly once, and the
+ * position saved at each stop is before the first unspooled report.
+ */
+static void test_full_spool_restart(void **state)
+{
+	struct ctx *c = *state;
+	struct spool_stats sp;
+	struct agent_counters cnt;
+
+	write_kmsg(c->path, 1, NREPORTS);
+	put_budget = 10;
+	run_agent(c, &sp, &cnt);
+	assert_int_equal(sp.pending, 10);
+	assert_int_equal(cnt.spooled, 10);
+	assert_int_equal(cnt.memq_dropped, 0);
+	assert_true(saved_seq(c) < REPORT_SEQ(10));
+
+	/*
+	 * A little space: 25 more, then full again.  These reports follow
+	 * each other closely, so the parser is never idle between them and
+	 * the last safe boundary is the start: the first 10 are read again
+	 * and recognised by their record ids (no second copy).
+	 */
+	put_budget = 25;
+	run_agent(c, &sp, &cnt);
+	assert_int_equal(sp.pending, 35);
+	assert_int_equal(cnt.spooled, 25);
+	assert_int_equal(cnt.duplicates, 10);
+	assert_int_equal(cnt.memq_dropped, 0);
+	assert_true(saved_seq(c) < REPORT_SEQ(35));
+
+	put_budget = -1;
+	run_agent(c, &sp, &cnt);
+	assert_int_equal(sp.pending, NREPORTS);
+	assert_int_equal(cnt.spooled, NREPORTS - 35);
+	assert_int_equal(cnt.duplicates, 35);
+	assert_int_equal(cnt.memq_dropped, 0);
+	assert_int_equal(saved_seq(c), REPORT_SEQ(NREPORTS) - 1);
+}
+
+static bool fake_wanted(const struct agent_config *cfg)
+{
+	return false;
+}
+
+/* A source that only emits what the test gives it. */
+static const struct agent_source_ops fake_source = {
+	.name = "fake",
+	.tag = 'T',
+	.wanted = fake_wanted,
+};
+
+/*
+ * The memory queue is full (another source's records) when the disk
+ * fills: a kmsg report is dropped from memory.  Reading pauses, and when
+ * space returns the file is read again from the held position: all 100
+ * reports are spooled, once each.
+ */
+static void test_full_spool_dropped_rewinds(void **state)
+{
+	struct ctx *c = *state;
+	struct evloop *loop = evloop_new();
+	struct spool_stats sp;
+	struct agent a;
+	write_kmsg(c->path, 1, NREPORTS);
+	assert_non_null(loop);
+	assert_int_equal(agent_open(&a, &c->cfg, loop), 0);
+	put_budget = 0;
+	for (int i = 0; i < AGENT_MEMQ_MAX; i++) {
+		struct oops_parser *p = oops_parser_new(NULL);
+		struct record_origin o = RECORD_ORIGIN_INIT;
+		struct oops_report *r;
+		char *text;
+		int n;
+
+		/* Distinct function names: distinct record ids. */
+		assert_non_null(p);
+		n = asprintf(&text,
+			     "WARNING: CPU: 0 PID: 1 at drivers/fill.c:%d "
+			     "filler%d+0x1/0x10\nCall Trace:\n <TASK>\n "
+			     "filler%d+0x1/0x10\n </TASK>\n---[ end trace "
+			     "0000000000000000 ]---\n",
+			     i + 1, i, i);
+		assert_true(n > 0);
+		oops_parser_feed(p, text, (size_t)n, 0);
+		free(text);
+		oops_parser_finish(p, 0);
+		r = oops_parser_next(p);
+		assert_non_null(r);
+		o.source = RECORD_SOURCE_FILE;
+		assert_true(agent_emit(&a, &fake_source, r, &o, NULL, 0) < 0);
+		oops_report_free(r);
+		oops_parser_free(p);
+	}
+	assert_int_equal(a.memq_n, AGENT_MEMQ_MAX);
+	assert_int_equal(agent_start(&a), 0);
+	evloop_run_once(loop, 0);
+	/* The first kmsg report found the memory queue full. */
+	assert_int_equal(a.cnt.memq_dropped, 1);
+	assert_int_equal(a.cnt.reports, AGENT_MEMQ_MAX + 1);
+	assert_true(saved_seq(c) < REPORT_SEQ(1));
+
+	put_budget = -1;
+	agent_rescan(&a);
+	evloop_run_once(loop, 0);
+	spool_get_stats(a.spool, &sp);
+	assert_int_equal(a.memq_n, 0);
+	assert_int_equal(sp.pending, AGENT_MEMQ_MAX + NREPORTS);
+	agent_close(&a);
+	evloop_free(loop);
+	assert_int_equal(saved_seq(c), REPORT_SEQ(NREPORTS) - 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -265,6 +492,12 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_boot_ids, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_collector_refused,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_full_spool_space_returns,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_full_spool_restart,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_full_spool_dropped_rewinds,
 						setup, teardown),
 	};
 

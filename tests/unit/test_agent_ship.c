@@ -479,6 +479,71 @@ static void test_fit(void **state)
 	/* Impossible: smaller than the record without any text. */
 	assert_int_equal(agent_record_fit(buf, (size_t)n, 20, &out, &outlen),
 			 -EMSGSIZE);
+
+	/* A compact record (frames and pc in details_z after the text):
+	 * cut, the details survive whole. */
+	{
+		static struct oops_frame fr[] = {
+			{ "fn_a", "mod", 0x10, 0x20, true, false },
+			{ "fn_b", NULL, 0, 0, false, true },
+		};
+		struct oops_report rep;
+		struct record_origin o = RECORD_ORIGIN_INIT;
+		const char *reason;
+		char *big = malloc(20001);
+
+		assert_non_null(big);
+		uint32_t x = 2463534242u;
+
+		for (size_t k = 0; k < 20000; k++) {
+			x ^= x << 13;
+			x ^= x >> 17;
+			x ^= x << 5;
+			big[k] = (char)('!' + x % 90);
+		}
+		big[20000] = '\0';
+		memset(&rep, 0, sizeof(rep));
+		rep.kind = OOPS_KIND_BUG;
+		rep.title = "kernel BUG in fn_a";
+		rep.pc = "RIP: 0010:fn_a+0x10/0x20 [mod]";
+		rep.frames = fr;
+		rep.nframes = 2;
+		rep.text = big;
+		rep.text_len = 20000;
+		rep.cpu = rep.pid = -1;
+		rep.time_us = -1;
+		o.source = RECORD_SOURCE_KMSG;
+		n = record_pack(&rep, &o, SIZE_MAX, buf, sizeof(buf));
+		assert_true(n > 2000);
+		assert_int_equal(agent_record_fit(buf, (size_t)n, 2000, &out,
+						  &outlen),
+				 0);
+		assert_true(outlen <= 2000);
+		assert_int_equal(record_unpack(out, outlen, NULL, &r, &reason),
+				 0);
+		assert_true(r->crash->truncated);
+		assert_int_equal(r->crash->n_frames, 2);
+		assert_string_equal(r->crash->frames[1]->function, "fn_b");
+		assert_false(r->crash->frames[1]->reliable);
+		assert_string_equal(r->crash->pc, rep.pc);
+		assert_int_equal(record_text(r, 1 << 20, &text, &tlen), 0);
+		assert_true(tlen > 0 && tlen < 20000);
+		assert_memory_equal(text, big, tlen);
+		free(text);
+		record_free(r);
+		free(out);
+		/* Room for little or no text: the details stay whole. */
+		assert_int_equal(agent_record_fit(buf, (size_t)n, 200, &out,
+						  &outlen),
+				 0);
+		assert_true(outlen <= 200);
+		assert_int_equal(record_unpack(out, outlen, NULL, &r, &reason),
+				 0);
+		assert_int_equal(r->crash->n_frames, 2);
+		record_free(r);
+		free(out);
+		free(big);
+	}
 	assert_int_equal(agent_record_fit((const uint8_t *)"\xff\xff\xff", 3, 2,
 					  &out, &outlen),
 			 -EBADMSG);
