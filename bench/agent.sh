@@ -11,11 +11,12 @@ set -u
 O=${O:-build}
 N=${N:-10000}
 TINY=$O/tiny
-TINY_CFLAGS="-Os -fno-pie -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables -fno-unwind-tables"
-TINY_LDFLAGS="-no-pie -Wl,--gc-sections -Wl,-z,noseparate-code -Wl,-O1"
+# Size flags an embedded build would use; -flto needs gcc-ar for the archives.
+TINY_CFLAGS="-Os -flto -fno-pie -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables -fno-unwind-tables"
+TINY_LDFLAGS="-Os -flto=auto -no-pie -Wl,--gc-sections -Wl,-z,noseparate-code -Wl,-O1"
 
 echo "building the tiny agent in $TINY ..."
-make -s -j2 O="$TINY" CONFIG_FILE=configs/tiny_agent_defconfig \
+make -s -j2 O="$TINY" CONFIG_FILE=configs/tiny_agent_defconfig AR=gcc-ar \
 	CFLAGS="$TINY_CFLAGS" LDFLAGS="$TINY_LDFLAGS" "$TINY/bin/oops-agent" \
 	>/dev/null || { echo "agent bench: tiny build failed"; exit 1; }
 make -s -j2 O="$O" "$O/bench/bin/ackrecv" "$O/bench/bin/spoolfill" \

@@ -24,6 +24,7 @@
 #include <sys/socket.h>
 
 #include "ncon.h"
+#include "util.h"
 
 #define NCON_MAX_FRAGS 4	    /* partial messages per sender */
 #define NCON_MAX_FRAG_TOTAL 65536   /* largest ncfrag total accepted */
@@ -409,17 +410,6 @@ static void emit_hold(struct ncon *nc, struct ncon_sender *s, uint64_t now)
 	a->hold_cut = false;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Append text to the held line, decoding "\xNN", up to max_line_bytes. */
 static void hold_append(struct ncon *nc, struct ncon_active *a,
 			const char *text, size_t len)
@@ -447,8 +437,8 @@ static void hold_append(struct ncon *nc, struct ncon_active *a,
 		int hi, lo;
 
 		if (text[i] == '\\' && i + 3 < len && text[i + 1] == 'x' &&
-		    (hi = hexval(text[i + 2])) >= 0 &&
-		    (lo = hexval(text[i + 3])) >= 0) {
+		    (hi = hex_digit_value(text[i + 2])) >= 0 &&
+		    (lo = hex_digit_value(text[i + 3])) >= 0) {
 			*d++ = (char)(hi << 4 | lo);
 			i += 3;
 		} else {

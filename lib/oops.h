@@ -170,6 +170,15 @@ int oops_parse_buffer(const char *buf, size_t len,
 
 struct json;
 /*
+ * Write one call-trace frame as a JSON object ({function, offset, size,
+ * module, reliable, inlined}): the one place that spells these keys, used
+ * for parsed reports and for decoded records alike.
+ */
+void oops_frame_json(struct json *j, const char *function, uint64_t offset,
+		     uint64_t size, const char *module, bool reliable,
+		     bool inlined);
+
+/*
  * Write the report's members (not the braces) to j: title, kind,
  * corrupted, guilty, frames (array of {function, offset, size, module,
  * reliable, inlined}), cpu, pid, comm, tainted, release, build, hardware,

@@ -6,6 +6,20 @@
 #include "json.h"
 #include "oops.h"
 
+void oops_frame_json(struct json *j, const char *function, uint64_t offset,
+		     uint64_t size, const char *module, bool reliable,
+		     bool inlined)
+{
+	json_obj_begin(j);
+	json_kstr(j, "function", function);
+	json_kuint(j, "offset", offset);
+	json_kuint(j, "size", size);
+	json_kstr(j, "module", module);
+	json_kbool(j, "reliable", reliable);
+	json_kbool(j, "inlined", inlined);
+	json_obj_end(j);
+}
+
 void oops_report_to_json(const struct oops_report *r, struct json *j)
 {
 	json_kstr(j, "title", r->title);
@@ -17,14 +31,8 @@ void oops_report_to_json(const struct oops_report *r, struct json *j)
 	for (size_t i = 0; i < r->nframes; i++) {
 		const struct oops_frame *f = &r->frames[i];
 
-		json_obj_begin(j);
-		json_kstr(j, "function", f->function);
-		json_kuint(j, "offset", f->offset);
-		json_kuint(j, "size", f->size);
-		json_kstr(j, "module", f->module);
-		json_kbool(j, "reliable", f->reliable);
-		json_kbool(j, "inlined", f->inlined);
-		json_obj_end(j);
+		oops_frame_json(j, f->function, f->offset, f->size, f->module,
+				f->reliable, f->inlined);
 	}
 	json_arr_end(j);
 	json_kint(j, "cpu", r->cpu);

@@ -1438,7 +1438,15 @@ static void title_trusty(struct tstate *t)
 	{
 		const char *p = oops_memstr(t->hp, t->hn, "trusty: panic");
 		const char *end = t->hp + t->hn;
-		const char *q = p + 13;
+		const char *q;
+
+		/* The header may have matched without this exact text: never
+		 * step from a NULL match (found by fuzz_parser, fuzz_ncon). */
+		if (p == NULL) {
+			title_rest(t);
+			return;
+		}
+		q = p + 13;
 
 		if (q < end && *q == ' ' && q + 1 < end && q[1] == '(') {
 			const char *r = memchr(q, ')', (size_t)(end - q));

@@ -1103,14 +1103,8 @@ static void record_json_crash(const Oopsd__CrashRecord *rec, struct json *j)
 	for (size_t i = 0; i < c->n_frames; i++) {
 		const Oopsd__Frame *f = c->frames[i];
 
-		json_obj_begin(j);
-		json_kstr(j, "function", f->function);
-		json_kuint(j, "offset", f->offset);
-		json_kuint(j, "size", f->size);
-		json_kstr(j, "module", f->module);
-		json_kbool(j, "reliable", f->reliable);
-		json_kbool(j, "inlined", f->inlined);
-		json_obj_end(j);
+		oops_frame_json(j, f->function, f->offset, f->size, f->module,
+				f->reliable, f->inlined);
 	}
 	json_arr_end(j);
 	/* As `oopsctl parse --json` (lib/oops_json.c): -1 when unknown. */

@@ -208,7 +208,7 @@ void hex_encode(const void *in, size_t n, char *out)
 	out[2 * n] = '\0';
 }
 
-static int hex_val(char c)
+int hex_digit_value(char c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -227,7 +227,8 @@ int hex_decode(const char *in, void *out, size_t outlen)
 	if (n % 2 != 0 || n / 2 > outlen)
 		return -EINVAL;
 	for (size_t i = 0; i < n / 2; i++) {
-		int hi = hex_val(in[2 * i]), lo = hex_val(in[2 * i + 1]);
+		int hi = hex_digit_value(in[2 * i]),
+		    lo = hex_digit_value(in[2 * i + 1]);
 
 		if (hi < 0 || lo < 0)
 			return -EINVAL;

@@ -42,6 +42,8 @@ int64_t now_realtime_us(void);
 
 /* Lower-case hex of n bytes into out (2n+1 bytes). */
 void hex_encode(const void *in, size_t n, char *out);
+/* The value of one hex digit, or -1. */
+int hex_digit_value(char c);
 /* Decode 2n hex chars; returns bytes written or -EINVAL. */
 int hex_decode(const char *in, void *out, size_t outlen);
 

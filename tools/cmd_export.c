@@ -65,8 +65,6 @@ int cmd_export(int argc, char **argv)
 	struct store_export_query q = { 0 };
 	struct export_out o = { 0 };
 	struct store *st;
-	uint64_t ms;
-	char *end;
 	int c, n;
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -77,19 +75,12 @@ int cmd_export(int argc, char **argv)
 			q.signature = optarg;
 			break;
 		case 's':
-			if (conf_parse_duration_ms(optarg, &ms) < 0 || ms == 0) {
-				fprintf(stderr, "oopsctl export: bad duration "
-						"'%s'\n", optarg);
+			if (store_cli_since("export", optarg, &q.since_us) < 0)
 				return OOPSCTL_ERROR;
-			}
-			q.since_us = now_realtime_us() - (int64_t)ms * 1000;
 			break;
 		case 'l':
-			q.limit = strtoul(optarg, &end, 10);
-			if (*end != '\0' || optarg[0] == '-') {
-				fprintf(stderr, "oopsctl export: bad limit\n");
+			if (store_cli_limit("export", optarg, &q.limit) < 0)
 				return OOPSCTL_ERROR;
-			}
 			break;
 		case 'S':
 			store_opt = optarg;

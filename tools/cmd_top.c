@@ -78,29 +78,17 @@ int cmd_top(int argc, char **argv)
 	struct store_top_query q = { 0 };
 	struct top_out o = { 0 };
 	struct store *st;
-	uint64_t ms;
-	char *end;
 	int c, n;
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
 		case 's':
-			if (conf_parse_duration_ms(optarg, &ms) < 0 || ms == 0) {
-				fprintf(stderr, "oopsctl top: bad duration "
-						"'%s' (30m, 12h, 7d)\n", optarg);
+			if (store_cli_since("top", optarg, &q.since_us) < 0)
 				return OOPSCTL_ERROR;
-			}
-			q.since_us = now_realtime_us() - (int64_t)ms * 1000;
-			if (q.since_us <= 0)
-				q.since_us = 1;
 			break;
 		case 'l':
-			q.limit = strtoul(optarg, &end, 10);
-			if (*end != '\0' || optarg[0] == '-') {
-				fprintf(stderr, "oopsctl top: bad limit '%s'\n",
-					optarg);
+			if (store_cli_limit("top", optarg, &q.limit) < 0)
 				return OOPSCTL_ERROR;
-			}
 			break;
 		case 'j':
 			o.json = true;

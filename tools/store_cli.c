@@ -136,3 +136,35 @@ char *store_cli_report(const Oopsd__CrashRecord *r, size_t *len)
 		return NULL;
 	return text;
 }
+
+int store_cli_since(const char *cmd, const char *arg, int64_t *since_us)
+{
+	uint64_t ms;
+
+	if (conf_parse_duration_ms(arg, &ms) < 0 || ms == 0 ||
+	    ms > (uint64_t)INT64_MAX / 1000) {
+		fprintf(stderr, "oopsctl %s: bad duration '%s' (30m, 12h, 7d)\n",
+			cmd, arg);
+		return -1;
+	}
+	*since_us = now_realtime_us() - (int64_t)ms * 1000;
+	if (*since_us <= 0)
+		*since_us = 1;
+	return 0;
+}
+
+int store_cli_limit(const char *cmd, const char *arg, size_t *limit)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	v = strtoull(arg, &end, 10);
+	if (errno != 0 || end == arg || *end != '\0' || arg[0] == '-' ||
+	    v > SIZE_MAX) {
+		fprintf(stderr, "oopsctl %s: bad limit '%s'\n", cmd, arg);
+		return -1;
+	}
+	*limit = (size_t)v;
+	return 0;
+}

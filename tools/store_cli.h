@@ -28,6 +28,14 @@ char *store_cli_status_path(const char *store_opt, const char *config_opt);
 int store_cli_open(const char *store_opt, const char *config_opt,
 		   struct store **out);
 
+/*
+ * Parse `--since DURATION` (30m, 12h, 7d) into a unix time in microseconds
+ * (at least 1), and `--limit N`.  0, or -1 after printing
+ * "oopsctl CMD: bad ..." to stderr.
+ */
+int store_cli_since(const char *cmd, const char *arg, int64_t *since_us);
+int store_cli_limit(const char *cmd, const char *arg, size_t *limit);
+
 /* "2026-11-21 05:10:34" (UTC) into buf; "-" for 0. */
 const char *store_cli_time(int64_t us, char *buf, size_t len);
 /* key: "2026-11-21T05:10:34Z" and key_us: integer. */
