@@ -129,6 +129,8 @@ static void relay_status(struct agent *a, void *priv, FILE *out)
 	struct ncon_rx_counters c;
 
 	ncon_rx_get_counters(r->rx, &c);
+	/* The bound port (useful when listening on port 0). */
+	fprintf(out, "netconsole_port %d\n", ncon_rx_port(r->rx));
 	fprintf(out, "netconsole_datagrams %" PRIu64 "\n", c.datagrams);
 	fprintf(out, "netconsole_malformed %" PRIu64 "\n", c.malformed);
 	fprintf(out, "netconsole_truncated %" PRIu64 "\n", c.truncated);

@@ -17,3 +17,4 @@ tests-y += test_replay
 tests-$(CONFIG_AGENT_KMSG) += test_agent_kmsg
 # A full disk, simulated: the test wraps spool_put().
 $(O)/tests/bin/test_agent_kmsg: ALL_LDFLAGS += -Wl,--wrap=spool_put
+tests-$(CONFIG_AGENT_NETCONSOLE) += test_agent_netconsole
