@@ -128,14 +128,18 @@ sed -e "s|^kmsg_path = .*|kmsg_path = $E2E_TMP/kmsg2|" \
 	-e "s|^spool_dir = .*|spool_dir = $full/spool|" \
 	"$E2E_TMP/agent.conf" > "$E2E_TMP/agent2.conf"
 agent_start "$E2E_TMP/agent2.conf"
-# Wait until the agent met the full disk with every new record (20 kmsg
-# reports, 2 from pstore).
+# Wait until the agent met the full disk: the 2 pstore records and the
+# first kmsg report failed to spool, and kmsg reading paused (the other
+# kmsg reports wait in the input, not in memory, so none can be dropped).
 full_disk_met() {
-	[ "$(e2e_agent_status "$AGENT_DIR" spool_write_errors)" -ge $((N2 + 2)) ] 2>/dev/null
+	[ "$(e2e_agent_status "$AGENT_DIR" spool_write_errors)" -ge 3 ] 2>/dev/null &&
+		[ "$(e2e_agent_status "$AGENT_DIR" kmsg_paused)" = 1 ]
 }
 e2e_wait_for 60 full_disk_met || e2e_fail "the agent did not report spool write errors"
 stored=$(e2e_stored_count)
 e2e_log "disk full: $stored stored, spool_write_errors $(e2e_agent_status "$AGENT_DIR" spool_write_errors), memory_queue $(e2e_agent_status "$AGENT_DIR" memory_queue)"
+[ "$(e2e_agent_status "$AGENT_DIR" memory_queue_dropped)" = 0 ] ||
+	e2e_fail "records dropped from memory on the full disk"
 rm -f "$full/filler"
 e2e_log "space freed"
 e2e_wait_for 180 e2e_count_at_least $((N + N2 + 2)) || {
