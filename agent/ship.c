@@ -5,7 +5,9 @@
 #include "ship.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -48,6 +50,7 @@ struct ship {
 	bool connected;		  /* fd connected to the peer */
 	struct transport_nl *nl;  /* netlink */
 	uint64_t next_wire_seq;
+	uint64_t seq_lease;	  /* persisted: no sequence at or above is used */
 	uint64_t cursor;	  /* highest spool seq handed to a flight */
 	uint64_t rng;
 	uint8_t *buf;		  /* one datagram */
@@ -55,6 +58,8 @@ struct ship {
 	struct ship_flight flights[SHIP_WINDOW];
 	struct ship_stats st;
 };
+
+static int ship_seq_lease(struct ship *s);
 
 static uint64_t ship_rand(struct ship *s)
 {
@@ -137,6 +142,12 @@ static void ship_transmit(struct ship *s, struct ship_flight *f)
 		n++;
 	}
 	if (n == 0) {
+		ship_flight_release(s, f);
+		return;
+	}
+	if (s->next_wire_seq >= s->seq_lease && ship_seq_lease(s) < 0) {
+		/* Cannot persist the mark: send nothing rather than risk
+		 * reusing numbers after a restart; the flight is retried. */
 		ship_flight_release(s, f);
 		return;
 	}
@@ -428,6 +439,64 @@ static void ship_on_readable(struct evloop *loop, int fd, unsigned events,
 	}
 }
 
+#define SHIP_SEQ_FILE "wire_seq"
+#define SHIP_SEQ_LEASE 65536
+
+/*
+ * Persist a new high-water mark for envelope sequence numbers before any
+ * of them is used: a restarted agent starts above it, whatever the clock
+ * says.  One fsync'd write per SHIP_SEQ_LEASE datagrams.  0 or -errno.
+ */
+static int ship_seq_lease(struct ship *s)
+{
+	char line[32];
+	uint64_t mark = s->next_wire_seq + SHIP_SEQ_LEASE;
+	int n, rc, dirfd;
+
+	if (s->cfg.state_dir == NULL) {
+		s->seq_lease = UINT64_MAX;
+		return 0;
+	}
+	n = snprintf(line, sizeof(line), "%llu\n", (unsigned long long)mark);
+	dirfd = open(s->cfg.state_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dirfd < 0) {
+		rc = -errno;
+	} else {
+		rc = write_file_atomic(dirfd, SHIP_SEQ_FILE, line, (size_t)n);
+		close(dirfd);
+	}
+	if (rc < 0) {
+		log_warnx("cannot save the envelope sequence mark: %s",
+			  strerror(-rc));
+		return rc;
+	}
+	s->seq_lease = mark;
+	return 0;
+}
+
+/* The first sequence number: above the saved mark and the clock. */
+static uint64_t ship_seq_start(const struct ship *s)
+{
+	uint64_t start = (uint64_t)now_realtime_us();
+	char path[4096];
+	char *text;
+	size_t len;
+
+	if (s->cfg.state_dir != NULL &&
+	    snprintf(path, sizeof(path), "%s/%s", s->cfg.state_dir,
+		     SHIP_SEQ_FILE) < (int)sizeof(path) &&
+	    read_file_bounded(path, 32, 1, &text, &len) == 0) {
+		char *end;
+		unsigned long long saved = strtoull(text, &end, 10);
+
+		if (end != text && (*end == '\n' || *end == '\0') &&
+		    saved > start)
+			start = saved;
+		free(text);
+	}
+	return start;
+}
+
 struct ship *ship_new(struct evloop *loop, struct spool *spool,
 		      const struct ship_config *cfg, int *err)
 {
@@ -452,8 +521,10 @@ struct ship *ship_new(struct evloop *loop, struct spool *spool,
 	}
 	s->st.rto_ms = s->cfg.rto_min_ms;
 	/* Envelope numbers only grow, across restarts too: start from the
-	 * clock in microseconds, faster than we can ever send. */
-	s->next_wire_seq = (uint64_t)now_realtime_us();
+	 * clock in microseconds (faster than we can ever send) or above the
+	 * mark saved by the previous run, whichever is higher. */
+	s->next_wire_seq = ship_seq_start(s);
+	s->seq_lease = 0; /* leased on the first send */
 	s->rng = s->next_wire_seq ^ ((uint64_t)getpid() << 32) ^ 0x9e3779b97f4a7c15ULL;
 	s->bufcap = WIRE_UDP_MAX;
 	s->buf = malloc(s->bufcap);

@@ -40,6 +40,13 @@ struct ship_config {
 	uint64_t rto_min_ms;	  /* first retransmission; default 500 */
 	uint64_t rto_max_ms;	  /* backoff cap; default 60000 */
 	/*
+	 * Directory where the envelope sequence high-water mark is kept, or
+	 * NULL.  With it, sequence numbers keep growing across restarts
+	 * even when the clock goes back (a board without an RTC), so the
+	 * collector's replay window never refuses a restarted agent.
+	 */
+	const char *state_dir;
+	/*
 	 * Called once a record is acknowledged (or refused for good, with
 	 * rejected set), just before it leaves the spool; item holds the
 	 * record and its meta.  May be NULL.

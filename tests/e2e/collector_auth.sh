@@ -22,7 +22,7 @@ for i in $(seq 200); do
 	head -c $((RANDOM % 3000 + 1)) /dev/urandom >&3
 done
 exec 3>&-
-coll_wait_stat rejected_datagrams 200 10 || e2e_fail "rejects not counted"
+coll_wait_stat rejected_datagrams 200 30 || e2e_fail "rejects not counted"
 [ "$(coll_stat rejected_no_tag)" -gt 0 ] || e2e_fail "no_tag not counted"
 [ "$(coll_stat rejected_key_mismatch)" -gt 0 ] || [ "$(coll_stat rejected_bad_tag)" -gt 0 ] ||
 	e2e_fail "wrong key not counted"

@@ -15,8 +15,8 @@ e2e_log "first pass acknowledged"
 "$BLAST" -n $n -k 8 -w 32 -r 50 -t 60 -s 11 "$COLL_URL" ||
 	e2e_fail "second pass: duplicates not acknowledged"
 # The status file is rewritten every second: wait for the final counts.
-coll_wait_stat stored $n 5 || e2e_fail "stored counter $(coll_stat stored), want $n"
-coll_wait_stat duplicates $n 5 || e2e_fail "duplicates not counted: $(coll_stat duplicates)"
+coll_wait_stat stored $n 30 || e2e_fail "stored counter $(coll_stat stored), want $n"
+coll_wait_stat duplicates $n 30 || e2e_fail "duplicates not counted: $(coll_stat duplicates)"
 [ "$(coll_records)" -eq $n ] || e2e_fail "store has $(coll_records) records, want $n"
 [ "$(coll_top_total)" -eq $n ] || e2e_fail "top counts $(coll_top_total), want $n"
 [ "$(coll_stat stored)" -eq $n ] || e2e_fail "stored counter $(coll_stat stored), want $n"

@@ -49,7 +49,7 @@ n=400
 "$BLAST" -n $n -k 4 -w 16 -t 60 -s 21 -K "$E2E_TMP/key" "udp://127.0.0.1:$rport" ||
 	e2e_fail "records with the key through the relay not acknowledged"
 e2e_stop "$RELAY_PID"
-coll_wait_stat stored $n 10 || e2e_fail "stored $(coll_stat stored), want $n"
+coll_wait_stat stored $n 30 || e2e_fail "stored $(coll_stat stored), want $n"
 before_rej=$(coll_stat rejected_datagrams)
 
 # The attack: replay all, truncate all, flip a bit in all; count acks.
@@ -86,7 +86,7 @@ read -r _ nd nrep ntr nfl _ acks <"$E2E_TMP/attack.log"
 e2e_log "attack: $nd recorded datagrams: $nrep replays, $ntr truncated, $nfl flipped; $acks acks"
 [ "$acks" -eq 0 ] || e2e_fail "$acks attack datagrams were acknowledged"
 total=$((nrep + ntr + nfl))
-coll_wait_stat rejected_datagrams $((before_rej + total)) 10 ||
+coll_wait_stat rejected_datagrams $((before_rej + total)) 30 ||
 	e2e_fail "rejected $(( $(coll_stat rejected_datagrams) - before_rej )) of $total"
 replayed=$(( $(coll_stat rejected_replayed) + $(coll_stat rejected_stale) ))
 [ "$replayed" -ge "$nrep" ] || e2e_fail "only $replayed of $nrep replays refused as replayed/stale"

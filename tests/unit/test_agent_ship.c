@@ -37,6 +37,7 @@ struct rx {
 	bool truncated_flag[NREC_MAX];
 	unsigned truncated_copies; /* every copy received */
 	unsigned records_seen;
+	uint64_t min_seq, max_seq; /* envelope sequence numbers seen */
 };
 
 struct ctx {
@@ -50,6 +51,7 @@ struct ctx {
 	int acked[NREC_MAX];
 	int rejected[NREC_MAX];
 	int n;
+	char *state_dir; /* for the sequence mark, or NULL */
 };
 
 static int find_id(struct ctx *c, const uint8_t *id, size_t len)
@@ -156,6 +158,10 @@ static void rx_handle(struct ctx *c, const uint8_t *buf, size_t len,
 	 * own key when it has one (the wrong-key case). */
 	assert_int_equal(wire_unpack(buf, len, NULL, &lim, &m, &reason), 0);
 	assert_int_equal(m.type, WIRE_BODY_ENVELOPE);
+	if (c->rx.min_seq == 0 || m.seq < c->rx.min_seq)
+		c->rx.min_seq = m.seq;
+	if (m.seq > c->rx.max_seq)
+		c->rx.max_seq = m.seq;
 	if (m.env->n_records > 1)
 		c->rx.multi++;
 	for (size_t i = 0; i < m.env->n_records; i++) {
@@ -262,6 +268,7 @@ static void start(struct ctx *c, bool netlink, size_t max_datagram)
 	sc.rto_max_ms = 80;
 	sc.on_acked = on_acked;
 	sc.arg = c;
+	sc.state_dir = c->state_dir;
 	c->ship = ship_new(c->loop, c->spool, &sc, &rc);
 	assert_non_null(c->ship);
 }
@@ -310,6 +317,7 @@ static int teardown(void **state)
 	spool_free(c->spool);
 	evloop_free(c->loop);
 	test_rmtree(c->dir);
+	test_rmtree(c->state_dir);
 	free(c);
 	return 0;
 }
@@ -549,6 +557,38 @@ static void test_fit(void **state)
 			 -EBADMSG);
 }
 
+/*
+ * A restarted agent whose clock went back (a board without an RTC) must
+ * still send envelope numbers above everything it used before, or the
+ * collector's replay window refuses it: the saved mark wins over the
+ * clock, and a new mark is saved before numbers above the old one are
+ * used.
+ */
+static void test_sequence_survives_clock_going_back(void **state)
+{
+	struct ctx *c = *state;
+	uint64_t saved = (uint64_t)now_realtime_us() + 1000000000000ULL;
+	char path[1200], line[32], *text;
+	size_t len;
+	FILE *f;
+
+	c->state_dir = test_tmpdir();
+	snprintf(path, sizeof(path), "%s/wire_seq", c->state_dir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fprintf(f, "%llu\n", (unsigned long long)saved);
+	fclose(f);
+	spool_records(c, 20, 200);
+	start(c, false, 1400);
+	run_until_empty(c, 20000);
+	assert_all_acked_once(c);
+	assert_true(c->rx.min_seq >= saved);
+	assert_int_equal(read_file_bounded(path, 64, 1, &text, &len), 0);
+	snprintf(line, sizeof(line), "%s", text);
+	free(text);
+	assert_true(strtoull(line, NULL, 10) > c->rx.max_seq);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -561,6 +601,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_wrong_key_ack_refused,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rejected_leave_spool,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sequence_survives_clock_going_back,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_oversize_record_is_cut,
 						setup, teardown),
