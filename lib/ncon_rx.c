@@ -675,6 +675,9 @@ void ncon_rx_free(struct ncon_rx *rx)
 	}
 	if (rx->nc)
 		ncon_rx_flush(rx, now);
+	/* The flush re-arms the timer: it must not stay in the loop. */
+	if (rx->loop)
+		evloop_timer_disarm(rx->loop, &rx->timer);
 	ncon_free(rx->nc);
 	if (rx->fd >= 0)
 		close(rx->fd);
