@@ -458,6 +458,7 @@ int agent_open(struct agent *a, struct agent_config *cfg,
 			sc.sender_id_len = sizeof(sc.sender_id) - 1;
 	}
 	sc.state_dir = a->state_dirfd >= 0 ? cfg->state_dir : NULL;
+	sc.state_dirfd = a->state_dirfd;
 	a->ship = ship_new(loop, a->spool, &sc, &rc);
 	if (a->ship == NULL) {
 		log_warnx("collector %s: %s", cfg->collector, strerror(-rc));

@@ -5,7 +5,6 @@
 #include "ship.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -451,23 +450,19 @@ static int ship_seq_lease(struct ship *s)
 {
 	char line[32];
 	uint64_t mark = s->next_wire_seq + SHIP_SEQ_LEASE;
-	int n, rc, dirfd;
+	int n, rc;
 
 	if (s->cfg.state_dir == NULL) {
 		s->seq_lease = UINT64_MAX;
 		return 0;
 	}
 	n = snprintf(line, sizeof(line), "%llu\n", (unsigned long long)mark);
-	dirfd = open(s->cfg.state_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dirfd < 0) {
-		rc = -errno;
-	} else {
-		rc = write_file_atomic(dirfd, SHIP_SEQ_FILE, line, (size_t)n);
-		close(dirfd);
-	}
+	/* By fd: after the privilege drop the path may not be reachable. */
+	rc = write_file_atomic(s->cfg.state_dirfd, SHIP_SEQ_FILE, line,
+			       (size_t)n);
 	if (rc < 0) {
-		log_warnx("cannot save the envelope sequence mark: %s",
-			  strerror(-rc));
+		log_warnx("cannot save the envelope sequence mark in %s: %s",
+			  s->cfg.state_dir, strerror(-rc));
 		return rc;
 	}
 	s->seq_lease = mark;
@@ -478,14 +473,12 @@ static int ship_seq_lease(struct ship *s)
 static uint64_t ship_seq_start(const struct ship *s)
 {
 	uint64_t start = (uint64_t)now_realtime_us();
-	char path[4096];
 	char *text;
 	size_t len;
 
 	if (s->cfg.state_dir != NULL &&
-	    snprintf(path, sizeof(path), "%s/%s", s->cfg.state_dir,
-		     SHIP_SEQ_FILE) < (int)sizeof(path) &&
-	    read_file_bounded(path, 32, 1, &text, &len) == 0) {
+	    read_fileat_bounded(s->cfg.state_dirfd, SHIP_SEQ_FILE, 32, &text,
+				&len) == 0) {
 		char *end;
 		unsigned long long saved = strtoull(text, &end, 10);
 

@@ -40,12 +40,14 @@ struct ship_config {
 	uint64_t rto_min_ms;	  /* first retransmission; default 500 */
 	uint64_t rto_max_ms;	  /* backoff cap; default 60000 */
 	/*
-	 * Directory where the envelope sequence high-water mark is kept, or
-	 * NULL.  With it, sequence numbers keep growing across restarts
+	 * Directory where the envelope sequence high-water mark is kept
+	 * (state_dirfd, opened by the caller before dropping privileges; the
+	 * path is for messages), or NULL.  With it, sequence numbers keep growing across restarts
 	 * even when the clock goes back (a board without an RTC), so the
 	 * collector's replay window never refuses a restarted agent.
 	 */
 	const char *state_dir;
+	int state_dirfd;	  /* used only when state_dir is set */
 	/*
 	 * Called once a record is acknowledged (or refused for good, with
 	 * rejected set), just before it leaves the spool; item holds the

@@ -11,6 +11,8 @@
 #include <stdbool.h>
 #include <sys/socket.h>
 
+#include <fcntl.h>
+
 #include "testutil.h"
 
 #include "evloop.h"
@@ -52,6 +54,7 @@ struct ctx {
 	int rejected[NREC_MAX];
 	int n;
 	char *state_dir; /* for the sequence mark, or NULL */
+	int state_dirfd;
 };
 
 static int find_id(struct ctx *c, const uint8_t *id, size_t len)
@@ -269,6 +272,11 @@ static void start(struct ctx *c, bool netlink, size_t max_datagram)
 	sc.on_acked = on_acked;
 	sc.arg = c;
 	sc.state_dir = c->state_dir;
+	if (c->state_dir != NULL) {
+		c->state_dirfd = open(c->state_dir, O_RDONLY | O_DIRECTORY);
+		assert_true(c->state_dirfd >= 0);
+		sc.state_dirfd = c->state_dirfd;
+	}
 	c->ship = ship_new(c->loop, c->spool, &sc, &rc);
 	assert_non_null(c->ship);
 }
@@ -317,6 +325,8 @@ static int teardown(void **state)
 	spool_free(c->spool);
 	evloop_free(c->loop);
 	test_rmtree(c->dir);
+	if (c->state_dir != NULL)
+		close(c->state_dirfd);
 	test_rmtree(c->state_dir);
 	free(c);
 	return 0;
