@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "signature.h"
 #include "util.h"
 
 /* Parts of one EFI dump carry the time of each part: allow this spread. */
@@ -267,17 +268,6 @@ size_t pstore_strip_ecc(const char *buf, size_t len, struct pstore_ecc *ecc)
 }
 
 /* ------------------------------------------------------------------ */
-
-static uint64_t fnv1a(uint64_t h, const void *data, size_t n)
-{
-	const unsigned char *p = data;
-
-	for (size_t i = 0; i < n; i++) {
-		h ^= p[i];
-		h *= 0x100000001b3ULL;
-	}
-	return h;
-}
 
 #define FNV_SEED1 0xcbf29ce484222325ULL
 #define FNV_SEED2 0x84222325cbf29ce4ULL
@@ -832,8 +822,8 @@ static int rep_add(struct builder *b, size_t seg, struct oops_report *r)
 	p->timed = p->time_us >= 0;
 	if (!p->timed && r->time_us >= 0)
 		p->time_us = r->time_us;
-	h1 = fnv1a(FNV_SEED1, l, n);
-	h2 = fnv1a(FNV_SEED2, l, n);
+	h1 = sig_fnv1a64(FNV_SEED1, l, n);
+	h2 = sig_fnv1a64(FNV_SEED2, l, n);
 	p->first_hash = h1;
 	/*
 	 * Without printk times the first line is not unique in a boot: add
@@ -841,8 +831,8 @@ static int rep_add(struct builder *b, size_t seg, struct oops_report *r)
 	 */
 	for (size_t i = 1; !p->timed && i <= 2 && first + i < sg->nlines; i++) {
 		l = seg_line(sg, first + i, &n);
-		h1 = fnv1a(h1, l, n);
-		h2 = fnv1a(h2, l, n);
+		h1 = sig_fnv1a64(h1, l, n);
+		h2 = sig_fnv1a64(h2, l, n);
 	}
 	p->key[0] = h1;
 	p->key[1] = h2;
@@ -958,7 +948,7 @@ static int merge_copies(struct builder *b)
 
 			if (line_time_us(s, n) < 0)
 				continue;
-			hp[nh].h = fnv1a(FNV_SEED1, s, n);
+			hp[nh].h = sig_fnv1a64(FNV_SEED1, s, n);
 			hp[nh].rep = (long)i;
 			nh++;
 		}
@@ -1209,8 +1199,8 @@ static int add_raw_items(struct builder *b)
 		it->text_len = len;
 		snprintf(it->first_line, sizeof(it->first_line),
 			 "undecodable %s", f->name);
-		it->key[0] = fnv1a(FNV_SEED1, f->raw, len);
-		it->key[1] = fnv1a(FNV_SEED2, f->raw, len);
+		it->key[0] = sig_fnv1a64(FNV_SEED1, f->raw, len);
+		it->key[1] = sig_fnv1a64(FNV_SEED2, f->raw, len);
 		it->parts_expected = 1;
 		it->parts_found = 1;
 		if (item_add_file(it, i) < 0)
@@ -1292,13 +1282,13 @@ static int add_console_item(struct builder *b, long cf, bool allow_tail)
 		it->text = pick->text;
 		it->text_len = pick->text_len;
 		it->time_us = line_time_us(l, n);
-		it->key[0] = fnv1a(FNV_SEED1, l, n);
-		it->key[1] = fnv1a(FNV_SEED2, l, n);
+		it->key[0] = sig_fnv1a64(FNV_SEED1, l, n);
+		it->key[1] = sig_fnv1a64(FNV_SEED2, l, n);
 		if (it->time_us < 0) {
 			size_t tl = pick->text_len;
 
-			it->key[0] = fnv1a(it->key[0], pick->text, tl);
-			it->key[1] = fnv1a(it->key[1], pick->text, tl);
+			it->key[0] = sig_fnv1a64(it->key[0], pick->text, tl);
+			it->key[1] = sig_fnv1a64(it->key[1], pick->text, tl);
 		}
 		memcpy(it->first_line, l, n < sizeof(it->first_line) ?
 					  n : sizeof(it->first_line) - 1);
@@ -1326,8 +1316,8 @@ static int add_console_item(struct builder *b, long cf, bool allow_tail)
 		memcpy(it->text, t, tail);
 		it->text[tail] = '\0';
 		it->text_len = tail;
-		it->key[0] = fnv1a(FNV_SEED1, t, tail);
-		it->key[1] = fnv1a(FNV_SEED2, t, tail);
+		it->key[0] = sig_fnv1a64(FNV_SEED1, t, tail);
+		it->key[1] = sig_fnv1a64(FNV_SEED2, t, tail);
 		snprintf(it->first_line, sizeof(it->first_line),
 			 "console tail of %s", f->name);
 	}
@@ -1352,8 +1342,8 @@ static void unique_keys(struct pstore_scan *s)
 			    s->items[j].key[1] != s->items[i].key[1])
 				continue;
 			n++;
-			s->items[i].key[1] = fnv1a(s->items[i].key[1], &n,
-						   sizeof(n));
+			s->items[i].key[1] = sig_fnv1a64(s->items[i].key[1],
+							 &n, sizeof(n));
 			j = (size_t)-1; /* check again from the start */
 		}
 	}
