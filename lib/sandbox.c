@@ -23,12 +23,13 @@
 #include <seccomp.h>
 #endif
 
+/* Indexed by enum sandbox_action. */
+static const char *const sandbox_action_names[] = { "kill", "errno", "log" };
+
 int sandbox_action_parse(const char *s, enum sandbox_action *out)
 {
-	static const char *const names[] = { "kill", "errno", "log" };
-
-	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
-		if (strcmp(s, names[i]) == 0) {
+	for (size_t i = 0; i < ARRAY_SIZE(sandbox_action_names); i++) {
+		if (strcmp(s, sandbox_action_names[i]) == 0) {
 			*out = (enum sandbox_action)i;
 			return 0;
 		}
@@ -217,7 +218,6 @@ static int sandbox_allow_checked(scmp_filter_ctx ctx, unsigned *count)
 int sandbox_seccomp(unsigned groups, const char *const *extra,
 		    enum sandbox_action action)
 {
-	static const char *const action_names[] = { "kill", "errno", "log" };
 	uint32_t def;
 	scmp_filter_ctx ctx;
 	unsigned count = 0;
@@ -267,7 +267,7 @@ int sandbox_seccomp(unsigned groups, const char *const *extra,
 		goto out;
 	}
 	log_info("seccomp: %u system calls allowed, others: %s", count,
-		 action_names[action]);
+		 sandbox_action_names[action]);
 out:
 	seccomp_release(ctx);
 	return rc;
