@@ -8,7 +8,6 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-#include <zlib.h>
 
 #include "oopsd.pb-c.h"
 #include "record.h"
@@ -75,7 +74,7 @@ int agent_record_fit(const uint8_t *rec, size_t len, size_t max, uint8_t **out,
 	char *text = NULL, *det = NULL;
 	size_t dlen = 0;
 	uint8_t *z = NULL;
-	uLongf tlen = 0;
+	size_t tlen = 0;
 	ProtobufCBinaryData saved_z, saved_dz;
 	protobuf_c_boolean saved_has_z;
 	size_t saved_frames;
