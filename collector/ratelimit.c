@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "ratelimit.h"
+#include "signature.h"
 
 #define MILLI 1000u
 
@@ -66,13 +67,8 @@ void ratelimit_free(struct ratelimit *rl)
 
 static size_t rl_hash(const struct ratelimit *rl, const void *key, size_t len)
 {
-	const uint8_t *p = key;
-	uint64_t h = 0xcbf29ce484222325ull; /* FNV-1a */
+	uint64_t h = sig_fnv1a64(SIG_FNV_INIT, key, len);
 
-	for (size_t i = 0; i < len; i++) {
-		h ^= p[i];
-		h *= 0x100000001b3ull;
-	}
 	return (size_t)(h ^ (h >> 32)) & (rl->nslots - 1);
 }
 
