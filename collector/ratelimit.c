@@ -82,9 +82,11 @@ static void rl_refill(const struct ratelimit *rl, struct rl_bucket *b,
 		return;
 	dt = now_ms - b->last_ms;
 	/* per_minute tokens per 60000 ms, in thousandths: per_minute * dt /
-	 * 60.  Clamp dt first so the product cannot overflow. */
-	if (dt > 60000ull * rl->burst + 60000)
-		dt = 60000ull * rl->burst + 60000;
+	 * 60.  Clamp dt first to a little more than an empty bucket takes to
+	 * fill, so the product cannot overflow (per_minute * dt stays near
+	 * 60000 * burst, whatever per_minute is). */
+	if (dt > 60000ull * rl->burst / rl->per_minute + 60)
+		dt = 60000ull * rl->burst / rl->per_minute + 60;
 	b->tokens += rl->per_minute * dt / 60;
 	if (b->tokens > cap)
 		b->tokens = cap;
