@@ -47,10 +47,8 @@ void store_cli_json_time(struct json *j, const char *key, int64_t us);
  */
 int store_cli_exit_status(int n);
 
-
-
-/* Decode a stored record (bounded).  Free with
- * oopsd__crash_record__free_unpacked(r, NULL)... use store_cli_rec_free. */
+/* Decode a stored record with record_unpack()'s limits; free it with
+ * store_cli_rec_free().  0 or -errno. */
 int store_cli_unpack(const uint8_t *buf, size_t len, Oopsd__CrashRecord **out);
 void store_cli_rec_free(Oopsd__CrashRecord *r);
 /* The record's report text, decompressed (at most 1 MiB), malloc'd and
