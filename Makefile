@@ -232,12 +232,15 @@ install: all
 	$(if $(CONFIG_AGENT),install -m755 $(O)/bin/oops-agent $(DESTDIR)$(PREFIX)/sbin/)
 	$(if $(CONFIG_COLLECTOR),install -m755 $(O)/bin/oops-collector $(DESTDIR)$(PREFIX)/sbin/)
 	$(if $(CONFIG_OOPSCTL),install -m755 $(O)/bin/oopsctl $(DESTDIR)$(PREFIX)/bin/)
-	$(if $(CONFIG_AGENT),[ ! -f configs/agent.conf ] || install -m644 configs/agent.conf $(DESTDIR)$(SYSCONFDIR)/oopsd/)
-	$(if $(CONFIG_COLLECTOR),[ ! -f configs/collector.conf ] || install -m644 configs/collector.conf $(DESTDIR)$(SYSCONFDIR)/oopsd/)
-	for u in scripts/systemd/*.service; do [ -f "$$u" ] || continue; \
+	$(if $(CONFIG_AGENT),install -m644 configs/agent.conf $(DESTDIR)$(SYSCONFDIR)/oopsd/)
+	$(if $(CONFIG_COLLECTOR),install -m644 configs/collector.conf $(DESTDIR)$(SYSCONFDIR)/oopsd/)
+	for u in $(if $(CONFIG_AGENT),scripts/systemd/oops-agent.service) \
+	  $(if $(CONFIG_COLLECTOR),scripts/systemd/oops-collector.service); do \
 	  sed -e 's|@SBINDIR@|$(PREFIX)/sbin|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
 	  $$u > $(DESTDIR)$(SYSTEMDUNITDIR)/$$(basename $$u); done
-	for m in man/*.[158]; do [ -f "$$m" ] || continue; \
+	for m in $(if $(CONFIG_AGENT),man/oops-agent.8) \
+	  $(if $(CONFIG_COLLECTOR),man/oops-collector.8) \
+	  $(if $(CONFIG_OOPSCTL),man/oopsctl*.1); do \
 	  install -m644 $$m $(DESTDIR)$(MANDIR)/man$${m##*.}/; done
 
 clean:

@@ -185,7 +185,7 @@ enum replay_verdict replay_check(struct replay *r, const void *id,
 		window_shift(w, seq - w->highest);
 		w->highest = seq;
 		w->bits[0] |= 1;
-			r->st.accepted++;
+		r->st.accepted++;
 		return REPLAY_OK;
 	}
 	d = w->highest - seq;
@@ -197,7 +197,7 @@ enum replay_verdict replay_check(struct replay *r, const void *id,
 			return REPLAY_DUPLICATE;
 		}
 		w->bits[d / 64] |= bit;
-			r->st.accepted++;
+		r->st.accepted++;
 		return REPLAY_OK;
 	}
 	/* Below the window: too old to tell, so refused (see replay.h). */

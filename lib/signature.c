@@ -146,22 +146,27 @@ emit:
 	return o;
 }
 
-uint64_t sig_title(const char *title)
+/* Fold the normalised title into h (unnormalised if out of memory). */
+static uint64_t sig_hash_title(uint64_t h, const char *title)
 {
 	size_t len = title ? strlen(title) : 0;
 	char stackbuf[512];
 	char *buf = len < sizeof(stackbuf) ? stackbuf : malloc(len + 1);
-	uint64_t h;
 
 	if (buf == NULL) {
 		/* Out of memory for a giant title: hash it unnormalised. */
-		return sig_fnv1a64(SIG_FNV_INIT, title, len);
+		return sig_fnv1a64(h, title, len);
 	}
 	len = sig_normalize_title(title, buf, len + 1);
-	h = sig_fnv1a64(SIG_FNV_INIT, buf, len);
+	h = sig_fnv1a64(h, buf, len);
 	if (buf != stackbuf)
 		free(buf);
 	return h;
+}
+
+uint64_t sig_title(const char *title)
+{
+	return sig_hash_title(SIG_FNV_INIT, title);
 }
 
 size_t sig_function_len(const char *function)
@@ -385,17 +390,8 @@ uint64_t sig_stack(enum oops_kind kind, const char *pc,
 		kept++;
 	}
 	if (kept == 0) {
-		size_t len = title ? strlen(title) : 0;
-		char stackbuf[512];
-		char *buf = len < sizeof(stackbuf) ? stackbuf : malloc(len + 1);
-
 		h = sig_fnv1a64(h, "\n", 1);
-		if (buf == NULL)
-			return sig_fnv1a64(h, title, len);
-		len = sig_normalize_title(title, buf, len + 1);
-		h = sig_fnv1a64(h, buf, len);
-		if (buf != stackbuf)
-			free(buf);
+		h = sig_hash_title(h, title);
 	}
 	return h;
 }

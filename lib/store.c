@@ -4,12 +4,11 @@
  * dispatch to it; helpers every backend shares.
  */
 #include <errno.h>
-#include <inttypes.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "log.h"
+#include "signature.h"
 #include "store.h"
 #include "util.h"
 
@@ -120,7 +119,8 @@ void store_sig_detail_free(struct store_sig_detail *d)
 
 void store_sig_hex(uint64_t sig, char out[STORE_SIG_LEN])
 {
-	snprintf(out, STORE_SIG_LEN, "%016" PRIx64, sig);
+	_Static_assert(STORE_SIG_LEN == SIG_HEX_LEN + 1, "signature hex size");
+	sig_format(sig, out);
 }
 
 const char *store_kind_name(int kind)

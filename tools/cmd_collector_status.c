@@ -91,6 +91,11 @@ int cmd_collector_status(int argc, char **argv)
 			return c == 'h' ? OOPSCTL_OK : OOPSCTL_ERROR;
 		}
 	}
+	if (optind != argc) {
+		fprintf(stderr, "oopsctl collector-status: unexpected argument "
+				"'%s'\n", argv[optind]);
+		return OOPSCTL_ERROR;
+	}
 	path = file_opt ? strdup(file_opt) :
 			  store_cli_status_path(store_opt, config_opt);
 	if (path == NULL)

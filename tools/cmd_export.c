@@ -109,7 +109,5 @@ int cmd_export(int argc, char **argv)
 	if (o.bad)
 		fprintf(stderr, "oopsctl export: %llu stored record(s) did "
 				"not decode\n", (unsigned long long)o.bad);
-	if (fflush(stdout) != 0 || n < 0)
-		return OOPSCTL_ERROR;
-	return n > 0 ? OOPSCTL_OK : OOPSCTL_NONE;
+	return store_cli_exit_status(n);
 }

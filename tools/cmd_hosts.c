@@ -94,7 +94,5 @@ int cmd_hosts(int argc, char **argv)
 	if (o.json)
 		json_free(&o.j);
 	store_close(st);
-	if (fflush(stdout) != 0 || n < 0)
-		return OOPSCTL_ERROR;
-	return n > 0 ? OOPSCTL_OK : OOPSCTL_NONE;
+	return store_cli_exit_status(n);
 }

@@ -12,6 +12,7 @@
 #include "../collector/collector.h"
 #include "conf.h"
 #include "log.h"
+#include "oopsctl.h"
 #include "record.h"
 #include "store_cli.h"
 #include "util.h"
@@ -167,4 +168,11 @@ int store_cli_limit(const char *cmd, const char *arg, size_t *limit)
 	}
 	*limit = (size_t)v;
 	return 0;
+}
+
+int store_cli_exit_status(int n)
+{
+	if (fflush(stdout) != 0 || n < 0)
+		return OOPSCTL_ERROR;
+	return n > 0 ? OOPSCTL_OK : OOPSCTL_NONE;
 }

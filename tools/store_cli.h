@@ -40,11 +40,15 @@ int store_cli_limit(const char *cmd, const char *arg, size_t *limit);
 const char *store_cli_time(int64_t us, char *buf, size_t len);
 /* key: "2026-11-21T05:10:34Z" and key_us: integer. */
 void store_cli_json_time(struct json *j, const char *key, int64_t us);
+/*
+ * The exit status of a listing that produced n rows (n < 0: an error):
+ * flushes stdout; OOPSCTL_ERROR on a failed flush or n < 0, else
+ * OOPSCTL_OK when n > 0 and OOPSCTL_NONE when n == 0.
+ */
+int store_cli_exit_status(int n);
 
-
-
-/* Decode a stored record (bounded).  Free with
- * oopsd__crash_record__free_unpacked(r, NULL)... use store_cli_rec_free. */
+/* Decode a stored record with record_unpack()'s limits; free it with
+ * store_cli_rec_free().  0 or -errno. */
 int store_cli_unpack(const uint8_t *buf, size_t len, Oopsd__CrashRecord **out);
 void store_cli_rec_free(Oopsd__CrashRecord *r);
 /* The record's report text, decompressed (at most 1 MiB), malloc'd and
