@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "ratelimit.h"
+#include "signature.h"
 
 #define MILLI 1000u
 
@@ -66,13 +67,8 @@ void ratelimit_free(struct ratelimit *rl)
 
 static size_t rl_hash(const struct ratelimit *rl, const void *key, size_t len)
 {
-	const uint8_t *p = key;
-	uint64_t h = 0xcbf29ce484222325ull; /* FNV-1a */
+	uint64_t h = sig_fnv1a64(SIG_FNV_INIT, key, len);
 
-	for (size_t i = 0; i < len; i++) {
-		h ^= p[i];
-		h *= 0x100000001b3ull;
-	}
 	return (size_t)(h ^ (h >> 32)) & (rl->nslots - 1);
 }
 
@@ -86,9 +82,11 @@ static void rl_refill(const struct ratelimit *rl, struct rl_bucket *b,
 		return;
 	dt = now_ms - b->last_ms;
 	/* per_minute tokens per 60000 ms, in thousandths: per_minute * dt /
-	 * 60.  Clamp dt first so the product cannot overflow. */
-	if (dt > 60000ull * rl->burst + 60000)
-		dt = 60000ull * rl->burst + 60000;
+	 * 60.  Clamp dt first to a little more than an empty bucket takes to
+	 * fill, so the product cannot overflow (per_minute * dt stays near
+	 * 60000 * burst, whatever per_minute is). */
+	if (dt > 60000ull * rl->burst / rl->per_minute + 60)
+		dt = 60000ull * rl->burst / rl->per_minute + 60;
 	b->tokens += rl->per_minute * dt / 60;
 	if (b->tokens > cap)
 		b->tokens = cap;

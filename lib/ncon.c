@@ -1417,7 +1417,7 @@ int ncon_process(struct ncon *nc, const struct ncon_key *key,
 	}
 	active_maybe_free(nc, s);
 	sched(nc, s);
-	return err == -EINVAL ? -EINVAL : err;
+	return err;
 }
 
 void ncon_tick(struct ncon *nc, uint64_t now_ms)
