@@ -694,6 +694,19 @@ static int record_inflate(const ProtobufCBinaryData *zin, size_t want,
 	return 0;
 }
 
+/*
+ * record_text() and record_details() may see records unpacked by plain
+ * protobuf-c (agent/fit.c, tests), not only through record_unpack(): bound
+ * the details they allocate for here too, with the default limits.
+ */
+static bool record_details_len_ok(const Oopsd__CrashRecord *rec)
+{
+	static const struct record_limits defaults = RECORD_LIMITS_INIT;
+
+	return rec->has_details_len &&
+	       rec->details_len <= record_details_max(&defaults);
+}
+
 int record_text(const Oopsd__CrashRecord *rec, size_t max_text, char **text,
 		size_t *len)
 {
@@ -712,6 +725,8 @@ int record_text(const Oopsd__CrashRecord *rec, size_t max_text, char **text,
 			return -E2BIG;
 		if (!rec->has_details_len)
 			return -EBADMSG;
+		if (!record_details_len_ok(rec))
+			return -E2BIG;
 		err = record_inflate(&rec->details_z,
 				     (size_t)rec->report_len + rec->details_len,
 				     &out);
@@ -748,7 +763,7 @@ int record_details(const Oopsd__CrashRecord *rec, size_t max_text,
 		return 0;
 	if (!rec->has_details_len)
 		return -EBADMSG;
-	if (tlen > max_text)
+	if (tlen > max_text || !record_details_len_ok(rec))
 		return -E2BIG;
 	err = record_inflate(&rec->details_z, tlen + rec->details_len, &all);
 	if (err)

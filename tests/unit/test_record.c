@@ -1042,10 +1042,36 @@ static void test_fixture_round_trip(void **state)
 	assert_true(total >= 5);
 }
 
+/*
+ * A record that did not come through record_unpack() (plain protobuf-c,
+ * as agent/fit.c does) still cannot make record_text()/record_details()
+ * allocate what a hostile details_len claims.
+ */
+static void test_details_len_bounded_outside_unpack(void **state)
+{
+	Oopsd__CrashRecord r = OOPSD__CRASH_RECORD__INIT;
+	uint8_t z[8] = { 0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01 };
+	char *out = NULL;
+	size_t len = 0;
+
+	r.has_details_z = 1;
+	r.details_z.data = z;
+	r.details_z.len = sizeof(z);
+	r.has_details_len = 1;
+	r.details_len = 0xfffffff0u;
+	r.has_report_len = 1;
+	r.report_len = 10;
+	assert_int_equal(record_details(&r, 1 << 20, &out, &len), -E2BIG);
+	assert_null(out);
+	assert_int_equal(record_text(&r, 1 << 20, &out, &len), -E2BIG);
+	assert_null(out);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_round_trip),
+		cmocka_unit_test(test_details_len_bounded_outside_unpack),
 		cmocka_unit_test(test_absent_values),
 		cmocka_unit_test(test_id),
 		cmocka_unit_test(test_text_cut_and_fit),
