@@ -315,7 +315,7 @@ int pstore_scan_dir(const char *dir, const struct pstore_options *opt,
 	size_t nnames = 0, budget;
 	struct dirent *de;
 	DIR *d = NULL;
-	int fd, rc = 0;
+	int fd, dfd, rc = 0;
 
 	options_fill(&o, opt);
 	budget = o.max_total_bytes;
@@ -330,9 +330,12 @@ int pstore_scan_dir(const char *dir, const struct pstore_options *opt,
 		return -ENOMEM;
 	}
 	s->dirfd = fd;
-	d = fdopendir(dup(fd));
+	dfd = dup(fd);
+	d = dfd >= 0 ? fdopendir(dfd) : NULL;
 	if (d == NULL) {
 		rc = -errno;
+		if (dfd >= 0)
+			close(dfd); /* fdopendir failed: still ours */
 		goto fail;
 	}
 	while ((de = readdir(d)) != NULL) {
