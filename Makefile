@@ -49,10 +49,15 @@ WARNINGS := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 ifeq ($(WERROR),1)
 WARNINGS += -Werror
 endif
+# SANITIZE=1: ASan + UBSan (make check-asan, make debug, make fuzz);
+# SANITIZE=ub: UBSan alone (the fast build of long fuzz campaigns).
 SANITIZE ?=
 ifeq ($(SANITIZE),1)
 SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer \
 	-fno-sanitize-recover=undefined
+endif
+ifeq ($(SANITIZE),ub)
+SANFLAGS := -fsanitize=undefined -fno-sanitize-recover=undefined
 endif
 
 CFLAGS ?= -O2 -g
