@@ -275,6 +275,7 @@ void ingest_datagram(struct ingest *in, const struct ingest_peer *peer,
 	char sender[INGEST_SENDER_MAX];
 	struct ing_env *e;
 	size_t nrec, granted, keylen;
+	uint64_t full;
 	int rc;
 
 	in->c.datagrams++;
@@ -334,9 +335,13 @@ void ingest_datagram(struct ingest *in, const struct ingest_peer *peer,
 	}
 	peer_name(peer, sender, sizeof(sender));
 	keylen = peer_key(peer, key);
+	full = ratelimit_table_full(in->rl);
 	granted = ratelimit_take(in->rl, key, keylen, nrec, now_ms);
 	if (granted < nrec) {
 		in->c.rate_limited += nrec - granted;
+		/* A flood of new (spoofed?) senders is not one loud one. */
+		if (ratelimit_table_full(in->rl) != full)
+			in->c.rate_table_full += nrec;
 		log_debug("%s: %zu record(s) over the rate limit held back",
 			  sender, nrec - granted);
 	}

@@ -71,6 +71,7 @@ struct ingest_counters {
 	uint64_t rejected_datagrams;
 	uint64_t rejected_records;
 	uint64_t rate_limited;	/* records held back */
+	uint64_t rate_table_full; /* of those, from senders with no bucket */
 	uint64_t acks_sent;
 	uint64_t ack_errors;
 	uint64_t store_errors;	/* failed transactions */

@@ -187,6 +187,7 @@ static void status_write(struct collector *co, bool force)
 	ADD("rejected_datagrams %" PRIu64 "\n", c->rejected_datagrams);
 	ADD("rejected_records %" PRIu64 "\n", c->rejected_records);
 	ADD("rate_limited %" PRIu64 "\n", c->rate_limited);
+	ADD("rate_table_full %" PRIu64 "\n", c->rate_table_full);
 	ADD("acks_sent %" PRIu64 "\n", c->acks_sent);
 	ADD("ack_errors %" PRIu64 "\n", c->ack_errors);
 	ADD("store_errors %" PRIu64 "\n", c->store_errors);

@@ -4,14 +4,19 @@
  *
  * Tokens are kept in thousandths so refills at low rates (600 a minute is
  * one every 100 ms) lose nothing to rounding.
+ *
+ * The table has at least as many slots as senders (up to 2^20), so with a
+ * keyed hash a chain holds one or two buckets; RL_CHAIN_MAX is far above
+ * what chance produces (a chain of 17 at load 1 has odds near 1e-14), so
+ * the cap only ever bites on keys someone managed to make collide.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "ratelimit.h"
-#include "signature.h"
 
 #define MILLI 1000u
+#define RL_CHAIN_MAX 16
 
 struct rl_bucket {
 	struct rl_bucket *next;
@@ -25,8 +30,16 @@ struct ratelimit {
 	uint64_t per_minute, burst;
 	size_t max_senders, n;
 	size_t nslots; /* power of two */
+	size_t chain_max;
+	uint64_t table_full;
+	struct siphash_key secret;
 	struct rl_bucket **slots;
 };
+
+static uint64_t clamp(uint64_t v, uint64_t lo, uint64_t hi)
+{
+	return v < lo ? lo : v > hi ? hi : v;
+}
 
 struct ratelimit *ratelimit_new(uint64_t per_minute, uint64_t burst,
 				size_t max_senders)
@@ -35,12 +48,17 @@ struct ratelimit *ratelimit_new(uint64_t per_minute, uint64_t burst,
 
 	if (rl == NULL)
 		return NULL;
-	rl->per_minute = per_minute ? per_minute : 1;
-	rl->burst = burst ? burst : 1;
+	rl->per_minute = clamp(per_minute, 1, RATELIMIT_MAX);
+	rl->burst = clamp(burst, 1, RATELIMIT_MAX);
 	rl->max_senders = max_senders ? max_senders : 1;
 	rl->nslots = 64;
 	while (rl->nslots < rl->max_senders && rl->nslots < (1u << 20))
 		rl->nslots <<= 1;
+	/* Beyond 2^20 senders the load grows past one: so may the cap. */
+	rl->chain_max = RL_CHAIN_MAX *
+			((rl->max_senders + rl->nslots - 1) / rl->nslots);
+	/* Without entropy yet the fallback secret still differs per run. */
+	siphash_key_random(&rl->secret);
 	rl->slots = calloc(rl->nslots, sizeof(*rl->slots));
 	if (rl->slots == NULL) {
 		free(rl);
@@ -65,11 +83,17 @@ void ratelimit_free(struct ratelimit *rl)
 	free(rl);
 }
 
-static size_t rl_hash(const struct ratelimit *rl, const void *key, size_t len)
+size_t ratelimit_slot(const struct ratelimit *rl, const void *key,
+		      size_t keylen)
 {
-	uint64_t h = sig_fnv1a64(SIG_FNV_INIT, key, len);
+	if (keylen > RATELIMIT_KEY_MAX)
+		keylen = RATELIMIT_KEY_MAX;
+	return (size_t)siphash24(&rl->secret, key, keylen) & (rl->nslots - 1);
+}
 
-	return (size_t)(h ^ (h >> 32)) & (rl->nslots - 1);
+void ratelimit_set_secret(struct ratelimit *rl, const struct siphash_key *k)
+{
+	rl->secret = *k;
 }
 
 /* Bring a bucket's tokens up to now_ms. */
@@ -97,17 +121,21 @@ size_t ratelimit_take(struct ratelimit *rl, const void *key, size_t keylen,
 		      size_t n, uint64_t now_ms)
 {
 	struct rl_bucket *b;
-	size_t slot, granted;
+	size_t slot, granted, depth = 0;
 
 	if (keylen > RATELIMIT_KEY_MAX)
 		keylen = RATELIMIT_KEY_MAX;
-	slot = rl_hash(rl, key, keylen);
-	for (b = rl->slots[slot]; b != NULL; b = b->next)
+	slot = ratelimit_slot(rl, key, keylen);
+	for (b = rl->slots[slot]; b != NULL; b = b->next, depth++)
 		if (b->keylen == keylen && memcmp(b->key, key, keylen) == 0)
 			break;
 	if (b == NULL) {
-		if (rl->n >= rl->max_senders)
+		/* Chains never grow past chain_max, so the walk above is
+		 * bounded too. */
+		if (rl->n >= rl->max_senders || depth >= rl->chain_max) {
+			rl->table_full++;
 			return 0;
+		}
 		b = calloc(1, sizeof(*b));
 		if (b == NULL)
 			return 0;
@@ -151,4 +179,24 @@ size_t ratelimit_sweep(struct ratelimit *rl, uint64_t now_ms)
 size_t ratelimit_senders(const struct ratelimit *rl)
 {
 	return rl->n;
+}
+
+uint64_t ratelimit_table_full(const struct ratelimit *rl)
+{
+	return rl->table_full;
+}
+
+size_t ratelimit_max_chain(const struct ratelimit *rl)
+{
+	size_t max = 0;
+
+	for (size_t i = 0; i < rl->nslots; i++) {
+		size_t len = 0;
+
+		for (const struct rl_bucket *b = rl->slots[i]; b; b = b->next)
+			len++;
+		if (len > max)
+			max = len;
+	}
+	return max;
 }

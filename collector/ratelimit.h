@@ -12,7 +12,14 @@
  * Memory is bounded: at most max_senders buckets.  A bucket that has
  * refilled to full is the same as no bucket at all, so ratelimit_sweep()
  * frees those; when the table is still full, a new sender gets no tokens
- * until a sweep makes room (counted by the caller as rate limited).
+ * until a sweep makes room (counted by the caller as rate limited, and
+ * here in ratelimit_table_full()).
+ *
+ * The table is hashed with SipHash under a per-process random secret, so
+ * a flood of spoofed sources cannot be chosen to share one chain; chains
+ * are also capped (a new sender whose chain is full is refused like one
+ * arriving at a full table), so no lookup walks more than a few buckets
+ * whatever the keys.
  */
 #ifndef OOPSD_RATELIMIT_H
 #define OOPSD_RATELIMIT_H
@@ -20,11 +27,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "siphash.h"
+
 #define RATELIMIT_KEY_MAX 20
+/* per_minute and burst are clamped to this, so token arithmetic (in
+ * thousandths, over a refill interval) cannot overflow 64 bits. */
+#define RATELIMIT_MAX UINT64_C(1000000000)
 
 struct ratelimit;
 
-/* NULL on ENOMEM.  per_minute and burst >= 1. */
+/* NULL on ENOMEM.  per_minute and burst in 1..RATELIMIT_MAX (clamped). */
 struct ratelimit *ratelimit_new(uint64_t per_minute, uint64_t burst,
 				size_t max_senders);
 void ratelimit_free(struct ratelimit *rl);
@@ -40,5 +52,21 @@ size_t ratelimit_take(struct ratelimit *rl, const void *key, size_t keylen,
 /* Free the buckets that are full again.  Returns the senders left. */
 size_t ratelimit_sweep(struct ratelimit *rl, uint64_t now_ms);
 size_t ratelimit_senders(const struct ratelimit *rl);
+
+/* Takes refused because a new sender found no room (table or chain full). */
+uint64_t ratelimit_table_full(const struct ratelimit *rl);
+
+/*
+ * Replace the random hash secret (tests, to place keys in chosen chains).
+ * Only while the table is empty: buckets already in are not rehashed.
+ */
+void ratelimit_set_secret(struct ratelimit *rl, const struct siphash_key *k);
+
+/* The longest chain now (tests and benchmarks; walks the whole table). */
+size_t ratelimit_max_chain(const struct ratelimit *rl);
+
+/* The chain key lands in (tests, to find keys that share one). */
+size_t ratelimit_slot(const struct ratelimit *rl, const void *key,
+		      size_t keylen);
 
 #endif /* OOPSD_RATELIMIT_H */

@@ -6,6 +6,8 @@ lib-y += log.o evloop.o conf.o json.o util.o daemon.o
 lib-y += sandbox.o
 # Authentication: the per-sender replay window for authenticated datagrams.
 lib-y += replay.o
+# Keyed hashing for tables whose keys a peer picks (rate limits, replay).
+lib-y += siphash.o
 
 # The agent's durable spool.
 lib-$(CONFIG_AGENT) += spool.o

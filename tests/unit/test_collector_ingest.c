@@ -399,6 +399,38 @@ static void test_rate_limit_holds_back(void **state)
 	fixture_free(f);
 }
 
+/*
+ * More senders than rate-limit buckets (16 in the fixture): the newcomers'
+ * records are held back and counted apart, those already in go on.
+ */
+static void test_rate_table_full(void **state)
+{
+	struct fixture *f = fixture_new(6000, 1000, false, 0);
+	const struct ingest_counters *c = ingest_counters(f->in);
+	struct ingest_peer p;
+	uint8_t buf[8192];
+	size_t len = make_envelope(buf, sizeof(buf), 1, 2, 1, NULL);
+	char addr[32];
+
+	for (unsigned i = 0; i < 100; i++) {
+		snprintf(addr, sizeof(addr), "10.1.%u.%u", i / 250, i % 250);
+		p = peer_v4(addr, 4000);
+		ingest_datagram(f->in, &p, buf, len, false, 0, NOW_US);
+	}
+	assert_int_equal(ingest_senders(f->in), 16);
+	assert_int_equal(c->rate_limited, 84 * 2);
+	assert_int_equal(c->rate_table_full, 84 * 2);
+	assert_int_equal(ingest_flush(f->in), 2);
+	assert_int_equal(f->acks.n, 16);
+	/* A sender with a bucket is limited by its rate alone. */
+	p = peer_v4("10.1.0.0", 4000);
+	len = make_envelope(buf, sizeof(buf), 3, 2, 2, NULL);
+	ingest_datagram(f->in, &p, buf, len, false, 0, NOW_US);
+	assert_int_equal(ingest_flush(f->in), 2);
+	assert_int_equal(c->rate_table_full, 84 * 2);
+	fixture_free(f);
+}
+
 static void test_store_failure_no_ack(void **state)
 {
 	struct fixture *f = fixture_new(6000, 1000, false, STORE_READONLY);
@@ -478,6 +510,7 @@ int main(void)
 		cmocka_unit_test(test_replayed_datagrams),
 		cmocka_unit_test(test_bad_record_refused_alone),
 		cmocka_unit_test(test_rate_limit_holds_back),
+		cmocka_unit_test(test_rate_table_full),
 		cmocka_unit_test(test_store_failure_no_ack),
 		cmocka_unit_test(test_local_records),
 		cmocka_unit_test(test_local_records_survive_store_failure),
