@@ -22,6 +22,7 @@
 #include "ratelimit.h"
 #include "record.h"
 #include "replay.h"
+#include "util.h"
 
 /* Local (netconsole) records kept across failed transactions, at most. */
 #define INGEST_MAX_LOCAL_BACKLOG 4096
@@ -53,6 +54,7 @@ struct ingest {
 	struct ingest_counters c;
 	struct ing_item *items;
 	size_t nitems, items_cap;
+	size_t nlocal; /* items that own a local record */
 	struct ing_env *envs;
 	size_t nenvs, envs_cap;
 	uint8_t *ackbuf;
@@ -141,24 +143,6 @@ void ingest_free(struct ingest *in)
 	free(in);
 }
 
-static int grow(void **arr, size_t *cap, size_t need, size_t size)
-{
-	size_t ncap;
-	void *p;
-
-	if (need <= *cap)
-		return 0;
-	ncap = *cap ? *cap : 64;
-	while (ncap < need)
-		ncap *= 2;
-	p = realloc(*arr, ncap * size);
-	if (p == NULL)
-		return -ENOMEM;
-	*arr = p;
-	*cap = ncap;
-	return 0;
-}
-
 /* The rate-limit key: the address without the port, or the port id. */
 static size_t peer_key(const struct ingest_peer *p, uint8_t *key)
 {
@@ -243,7 +227,7 @@ static int add_item(struct ingest *in, const Oopsd__CrashRecord *r,
 	struct ing_item *it;
 	size_t len;
 
-	if (grow((void **)&in->items, &in->items_cap, in->nitems + 1,
+	if (array_grow((void **)&in->items, &in->items_cap, in->nitems + 1,
 		 sizeof(*in->items)) < 0)
 		return -ENOMEM;
 	it = &in->items[in->nitems];
@@ -285,7 +269,7 @@ void ingest_datagram(struct ingest *in, const struct ingest_peer *peer,
 		ingest_count_reject(&in->c, "too_large");
 		return;
 	}
-	if (grow((void **)&in->envs, &in->envs_cap, in->nenvs + 1,
+	if (array_grow((void **)&in->envs, &in->envs_cap, in->nenvs + 1,
 		 sizeof(*in->envs)) < 0) {
 		in->c.rejected_datagrams++;
 		ingest_count_reject(&in->c, "no_memory");
@@ -380,7 +364,6 @@ int ingest_add_local(struct ingest *in, Oopsd__CrashRecord *rec,
 		     const char *sender, int64_t now_us)
 {
 	const char *why = record_sanity(rec);
-	size_t nlocal = 0;
 
 	in->c.local_records++;
 	if (why != NULL) {
@@ -389,9 +372,7 @@ int ingest_add_local(struct ingest *in, Oopsd__CrashRecord *rec,
 		record_free(rec);
 		return -EINVAL;
 	}
-	for (size_t i = 0; i < in->nitems; i++)
-		nlocal += in->items[i].local != NULL;
-	if (nlocal >= INGEST_MAX_LOCAL_BACKLOG) {
+	if (in->nlocal >= INGEST_MAX_LOCAL_BACKLOG) {
 		log_warnx("netconsole backlog full (store failing?): "
 			  "report from %s dropped", sender);
 		ingest_count_reject(&in->c, "local_backlog_full");
@@ -403,6 +384,7 @@ int ingest_add_local(struct ingest *in, Oopsd__CrashRecord *rec,
 		return -ENOMEM;
 	}
 	in->items[in->nitems - 1].local = rec;
+	in->nlocal++;
 	return 0;
 }
 
@@ -418,7 +400,7 @@ static void send_ack(struct ingest *in, struct ing_env *e)
 
 	if (e->peer.kind == INGEST_PEER_LOCAL || in->cfg.reply == NULL)
 		return;
-	if (grow((void **)&in->ids, &in->ids_cap, e->n + 1,
+	if (array_grow((void **)&in->ids, &in->ids_cap, e->n + 1,
 		 sizeof(*in->ids)) < 0) {
 		in->c.ack_errors++;
 		return;
@@ -511,6 +493,8 @@ int ingest_flush(struct ingest *in)
 		}
 	}
 	in->nitems = kept;
+	/* What is kept is exactly the local records. */
+	in->nlocal = kept;
 	return rc;
 }
 

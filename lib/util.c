@@ -7,6 +7,8 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -248,4 +250,26 @@ size_t str_lcpy(char *dst, const char *src, size_t size)
 		dst[c] = '\0';
 	}
 	return n;
+}
+
+int array_grow(void **arr, size_t *cap, size_t need, size_t size)
+{
+	/* No allocator hands out more than PTRDIFF_MAX bytes in one block. */
+	size_t max = size ? PTRDIFF_MAX / size : 0;
+	size_t ncap;
+	void *p;
+
+	if (need <= *cap)
+		return 0;
+	if (need > max)
+		return -ENOMEM;
+	ncap = *cap ? *cap : 64;
+	while (ncap < need)
+		ncap = ncap > max / 2 ? max : ncap * 2;
+	p = realloc(*arr, ncap * size);
+	if (p == NULL)
+		return -ENOMEM;
+	*arr = p;
+	*cap = ncap;
+	return 0;
 }

@@ -47,6 +47,15 @@ int hex_digit_value(char c);
 /* Decode 2n hex chars; returns bytes written or -EINVAL. */
 int hex_decode(const char *in, void *out, size_t outlen);
 
+/*
+ * Make room for need elements of size bytes in *arr (capacity *cap),
+ * doubling from 64.  *arr and *cap change only on success.  Returns 0, or
+ * -ENOMEM when memory is short or need * size is more than one block can
+ * hold (PTRDIFF_MAX; the doubling and the multiplication are both checked,
+ * so realloc() never sees a wrapped size).
+ */
+int array_grow(void **arr, size_t *cap, size_t need, size_t size);
+
 /* strlcpy: copy with truncation, always NUL-terminated; returns strlen(src). */
 size_t str_lcpy(char *dst, const char *src, size_t size);
 

@@ -500,6 +500,44 @@ static void test_local_records_survive_store_failure(void **state)
 	fixture_free(f);
 }
 
+/*
+ * The local backlog is bounded by the local records alone (network
+ * records queued beside them do not count), across failed flushes, and
+ * frees up once a flush succeeds.
+ */
+static void test_local_backlog_bounded(void **state)
+{
+	struct fixture *f = fixture_new(6000, 1000, false, STORE_READONLY);
+	const struct ingest_counters *c = ingest_counters(f->in);
+	struct ingest_peer p = peer_v4("127.0.0.1", 4000);
+	uint8_t buf[8192];
+	size_t len = make_envelope(buf, sizeof(buf), 1, 8, 1, NULL);
+	const unsigned max = 4096; /* INGEST_MAX_LOCAL_BACKLOG */
+
+	for (unsigned i = 0; i < max; i++) {
+		assert_int_equal(ingest_add_local(f->in, local_record(i),
+						  "x:1", NOW_US),
+				 0);
+		if (i == max / 2) {
+			ingest_datagram(f->in, &p, buf, len, false, 0, NOW_US);
+			assert_true(ingest_flush(f->in) < 0);
+		}
+	}
+	ingest_datagram(f->in, &p, buf, len, false, 0, NOW_US);
+	assert_int_equal(ingest_pending(f->in), max + 8);
+	assert_int_equal(ingest_add_local(f->in, local_record(max), "x:1",
+					  NOW_US),
+			 -ENOBUFS);
+	assert_int_equal(reject_count(c, "local_backlog_full"), 1);
+	assert_true(ingest_flush(f->in) < 0);
+	assert_int_equal(ingest_pending(f->in), max);
+	assert_int_equal(ingest_add_local(f->in, local_record(max), "x:1",
+					  NOW_US),
+			 -ENOBUFS);
+	assert_int_equal(reject_count(c, "local_backlog_full"), 2);
+	fixture_free(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -514,6 +552,7 @@ int main(void)
 		cmocka_unit_test(test_store_failure_no_ack),
 		cmocka_unit_test(test_local_records),
 		cmocka_unit_test(test_local_records_survive_store_failure),
+		cmocka_unit_test(test_local_backlog_bounded),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,67 @@
+// SPDX-License-Identifier: MIT
+/* Tests for lib/util.c helpers that need more than a glance. */
+#include "testutil.h"
+
+#include <errno.h>
+
+static void test_array_grow(void **state)
+{
+	uint64_t *arr = NULL;
+	size_t cap = 0;
+
+	assert_int_equal(array_grow((void **)&arr, &cap, 1, sizeof(*arr)), 0);
+	assert_int_equal(cap, 64);
+	assert_int_equal(array_grow((void **)&arr, &cap, 64, sizeof(*arr)), 0);
+	assert_int_equal(cap, 64);
+	assert_int_equal(array_grow((void **)&arr, &cap, 65, sizeof(*arr)), 0);
+	assert_int_equal(cap, 128);
+	arr[127] = 7;
+	assert_int_equal(array_grow((void **)&arr, &cap, 1000, sizeof(*arr)),
+			 0);
+	assert_int_equal(cap, 1024);
+	assert_int_equal(arr[127], 7);
+	free(arr);
+}
+
+/*
+ * Sizes whose byte count does not fit: refused before realloc() sees a
+ * wrapped size (realloc(p, 0) would free the array under the caller),
+ * and the array is left as it was.
+ */
+static void test_array_grow_overflow(void **state)
+{
+	uint64_t *arr = NULL, *before;
+	size_t cap = 0;
+
+	assert_int_equal(array_grow((void **)&arr, &cap, 10, sizeof(*arr)), 0);
+	before = arr;
+	/* Doubling from 64 reaches 2^61 elements of 8 bytes: 2^64 bytes,
+	 * which wraps to 0. */
+	assert_int_equal(array_grow((void **)&arr, &cap, SIZE_MAX / 8,
+				    sizeof(*arr)),
+			 -ENOMEM);
+	assert_ptr_equal(arr, before);
+	assert_int_equal(cap, 64);
+	/* need * size itself overflows. */
+	assert_int_equal(array_grow((void **)&arr, &cap, SIZE_MAX / 4,
+				    sizeof(*arr)),
+			 -ENOMEM);
+	/* Past half the address space the doubling itself would wrap. */
+	assert_int_equal(array_grow((void **)&arr, &cap, SIZE_MAX / 2 + 2, 1),
+			 -ENOMEM);
+	assert_int_equal(array_grow((void **)&arr, &cap, 1, 0), 0);
+	assert_ptr_equal(arr, before);
+	assert_int_equal(cap, 64);
+	arr[63] = 1; /* still ours */
+	free(arr);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_array_grow),
+		cmocka_unit_test(test_array_grow_overflow),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
