@@ -18,6 +18,7 @@
 #include "log.h"
 #include "ncon_rx.h"
 #include "record.h"
+#include "transport.h"
 
 #ifndef SO_RXQ_OVFL
 #define SO_RXQ_OVFL 40
@@ -366,64 +367,26 @@ static const struct ncon_ops rx_ops = {
 int ncon_rx_parse_addr(const char *spec, int default_port,
 		       struct sockaddr_storage *ss, unsigned *sslen)
 {
-	char host[INET6_ADDRSTRLEN + 2] = "";
-	const char *port = NULL, *colon;
-	struct sockaddr_in *in = (void *)ss;
+	struct transport_hostport hp;
 	struct sockaddr_in6 *in6 = (void *)ss;
-	long p = default_port;
-	char *end;
+	socklen_t len;
 
-	memset(ss, 0, sizeof(*ss));
-	if (spec == NULL || *spec == 0) {
-		port = NULL;
-	} else if (spec[0] == '[') {
-		const char *rb = strchr(spec, ']');
-
-		if (rb == NULL || (size_t)(rb - spec - 1) >= sizeof(host))
-			return -EINVAL;
-		memcpy(host, spec + 1, (size_t)(rb - spec - 1));
-		host[rb - spec - 1] = 0;
-		if (rb[1] == ':')
-			port = rb + 2;
-		else if (rb[1] != 0)
-			return -EINVAL;
-	} else if ((colon = strrchr(spec, ':')) != NULL) {
-		if ((size_t)(colon - spec) >= sizeof(host))
-			return -EINVAL;
-		memcpy(host, spec, (size_t)(colon - spec));
-		host[colon - spec] = 0;
-		port = colon + 1;
-	} else if (strspn(spec, "0123456789") == strlen(spec)) {
-		port = spec;
-	} else {
-		size_t n = strlen(spec);
-
-		if (n >= sizeof(host))
-			return -EINVAL;
-		memcpy(host, spec, n + 1);
-	}
-	if (port) {
-		errno = 0;
-		p = strtol(port, &end, 10);
-		if (*port == 0 || *end != 0 || errno || p < 0 || p > 65535)
-			return -EINVAL;
-	}
-	if (host[0] == 0 || strcmp(host, "*") == 0) {
+	if (transport_parse_hostport(spec ? spec : "", TRANSPORT_HP_LISTEN,
+				     (uint16_t)default_port, &hp, NULL,
+				     0) < 0)
+		return -EINVAL;
+	if (hp.host[0] == '\0' || strcmp(hp.host, "*") == 0) {
+		/* Every address, IPv4 ones too (the socket is dual-stack). */
+		memset(ss, 0, sizeof(*ss));
 		in6->sin6_family = AF_INET6;
 		in6->sin6_addr = in6addr_any;
-		in6->sin6_port = htons((uint16_t)p);
+		in6->sin6_port = htons(hp.port);
 		*sslen = sizeof(*in6);
-	} else if (inet_pton(AF_INET, host, &in->sin_addr) == 1) {
-		in->sin_family = AF_INET;
-		in->sin_port = htons((uint16_t)p);
-		*sslen = sizeof(*in);
-	} else if (inet_pton(AF_INET6, host, &in6->sin6_addr) == 1) {
-		in6->sin6_family = AF_INET6;
-		in6->sin6_port = htons((uint16_t)p);
-		*sslen = sizeof(*in6);
-	} else {
-		return -EINVAL;
+		return 0;
 	}
+	if (transport_numeric_addr(hp.host, hp.port, ss, &len) < 0)
+		return -EINVAL;
+	*sslen = len;
 	return 0;
 }
 

@@ -46,6 +46,36 @@ struct transport_addr {
  */
 int transport_parse(const char *spec, struct transport_addr *out, char *err,
 		    size_t errlen);
+/*
+ * HOST:PORT, the one parser every address option shares (udp:// above, the
+ * netconsole listen addresses).  Accepted: "HOST:PORT" and
+ * "[V6ADDR]:PORT"; an IPv6 address without brackets is refused (its last
+ * group would read as the port).  TRANSPORT_HP_LISTEN, for addresses to
+ * listen on, also takes ":PORT", "PORT", "HOST" and "[V6ADDR]" (the port is
+ * then default_port) and port 0 (any free port).  A port is decimal digits
+ * only, 1..65535 (0..65535 with TRANSPORT_HP_LISTEN).
+ */
+#define TRANSPORT_HP_LISTEN 1u
+#define TRANSPORT_HOST_MAX 256
+
+struct transport_hostport {
+	char host[TRANSPORT_HOST_MAX]; /* brackets removed; "" when absent */
+	uint16_t port;
+};
+
+/* 0, or -EINVAL with a reason in err (err may be NULL). */
+int transport_parse_hostport(const char *spec, unsigned flags,
+			     uint16_t default_port,
+			     struct transport_hostport *out, char *err,
+			     size_t errlen);
+
+/*
+ * A numeric IPv4 or IPv6 host and a port into *ss (no resolver runs).
+ * 0, or -EINVAL when host is not a numeric address.
+ */
+int transport_numeric_addr(const char *host, uint16_t port,
+			   struct sockaddr_storage *ss, socklen_t *sslen);
+
 /* "udp://1.2.3.4:5514", "udp://[::1]:5514", "netlink:7514". */
 void transport_format(const struct transport_addr *a, char *buf, size_t len);
 

@@ -416,6 +416,15 @@ static void test_parse_addr(void **state)
 	assert_int_equal(ncon_rx_parse_addr("[::1", 1, &ss, &len), -EINVAL);
 	assert_int_equal(ncon_rx_parse_addr("nohost:1", 1, &ss, &len),
 			 -EINVAL);
+	/* The rest is transport_parse_hostport()'s (test_transport.c): an
+	 * unbracketed IPv6 address is refused as it is for udp://, where it
+	 * used to bind to a port read from its last group. */
+	assert_int_equal(ncon_rx_parse_addr("::1:6666", 1, &ss, &len),
+			 -EINVAL);
+	assert_int_equal(ncon_rx_parse_addr("*:6666", 1, &ss, &len), 0);
+	assert_int_equal(ss.ss_family, AF_INET6);
+	assert_int_equal(ncon_rx_parse_addr(NULL, 6666, &ss, &len), 0);
+	assert_int_equal(ntohs(((struct sockaddr_in6 *)&ss)->sin6_port), 6666);
 }
 
 struct sock_ctx {

@@ -56,6 +56,87 @@ static void test_parse(void **state)
 	parse_bad("", "expected udp://");
 }
 
+static void hp_ok(const char *spec, unsigned flags, const char *host,
+		  uint16_t port)
+{
+	struct transport_hostport hp;
+	char err[TRANSPORT_ERR_MAX] = "";
+
+	if (transport_parse_hostport(spec, flags, 6666, &hp, err,
+				     sizeof(err)) < 0)
+		fail_msg("'%s' refused: %s", spec, err);
+	assert_string_equal(hp.host, host);
+	assert_int_equal(hp.port, port);
+}
+
+static void hp_bad(const char *spec, unsigned flags, const char *reason)
+{
+	struct transport_hostport hp;
+	char err[TRANSPORT_ERR_MAX] = "";
+
+	assert_int_equal(transport_parse_hostport(spec, flags, 6666, &hp, err,
+						  sizeof(err)),
+			 -EINVAL);
+	if (strstr(err, reason) == NULL)
+		fail_msg("'%s': error '%s' lacks '%s'", spec, err, reason);
+}
+
+/* The HOST:PORT parser udp:// and the netconsole listeners share. */
+static void test_parse_hostport(void **state)
+{
+	const unsigned L = TRANSPORT_HP_LISTEN;
+	struct sockaddr_storage ss;
+	socklen_t len;
+	char longhost[300];
+
+	/* IPv4, names, [IPv6]:port. */
+	hp_ok("127.0.0.1:5514", 0, "127.0.0.1", 5514);
+	hp_ok("collector.example:1", 0, "collector.example", 1);
+	hp_ok("[::1]:65535", 0, "::1", 65535);
+	hp_ok("[fe80::1%lo]:9", 0, "fe80::1%lo", 9);
+	/* Bad ports: out of range, zero for a peer, not decimal digits. */
+	hp_bad("127.0.0.1:65536", 0, "bad port");
+	hp_bad("127.0.0.1:0", 0, "bad port");
+	hp_bad("127.0.0.1:-1", 0, "bad port");
+	hp_bad("127.0.0.1:+1", 0, "bad port");
+	hp_bad("127.0.0.1: 1", 0, "bad port");
+	hp_bad("127.0.0.1:0x10", 0, "bad port");
+	hp_bad("127.0.0.1:", 0, "bad port");
+	hp_bad("[::1]:", 0, "bad port");
+	hp_bad("[::1]:99999999999999999999", 0, "bad port");
+	/* Missing port, host or bracket. */
+	hp_bad("127.0.0.1", 0, "HOST:PORT");
+	hp_bad(":5514", 0, "HOST:PORT");
+	hp_bad("", 0, "HOST:PORT");
+	hp_bad("[::1]", 0, "[ADDR]:PORT");
+	hp_bad("[::1", 0, "[ADDR]:PORT");
+	hp_bad("[::1]5514", 0, "[ADDR]:PORT");
+	hp_bad("::1:5514", 0, "brackets");
+	hp_bad("::1:5514", L, "brackets");
+	memset(longhost, 'a', sizeof(longhost));
+	strcpy(longhost + 280, ":1");
+	hp_bad(longhost, 0, "too long");
+	/* Listening: the port may be missing (default) or 0 (any). */
+	hp_ok("127.0.0.1:0", L, "127.0.0.1", 0);
+	hp_ok("[::]:0", L, "::", 0);
+	hp_ok(":7000", L, "", 7000);
+	hp_ok("7000", L, "", 7000);
+	hp_ok("127.0.0.1", L, "127.0.0.1", 6666);
+	hp_ok("[::1]", L, "::1", 6666);
+	hp_ok("", L, "", 6666);
+	hp_bad("127.0.0.1:65536", L, "bad port");
+	hp_bad("[::1]x", L, "[ADDR]:PORT");
+	/* Numeric addresses only, no resolver. */
+	assert_int_equal(transport_numeric_addr("10.0.0.1", 9, &ss, &len), 0);
+	assert_int_equal(ss.ss_family, AF_INET);
+	assert_int_equal(len, sizeof(struct sockaddr_in));
+	assert_int_equal(ntohs(((struct sockaddr_in *)&ss)->sin_port), 9);
+	assert_int_equal(transport_numeric_addr("::1", 9, &ss, &len), 0);
+	assert_int_equal(ss.ss_family, AF_INET6);
+	assert_int_equal(transport_numeric_addr("localhost", 9, &ss, &len),
+			 -EINVAL);
+}
+
 static void wait_readable(int fd)
 {
 	struct pollfd p = { .fd = fd, .events = POLLIN };
@@ -187,6 +268,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse),
+		cmocka_unit_test(test_parse_hostport),
 		cmocka_unit_test(test_udp),
 		cmocka_unit_test(test_netlink),
 	};
