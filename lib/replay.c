@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "siphash.h"
+
 #define REPLAY_WORDS (REPLAY_WINDOW / 64)
 
 struct replay_win {
@@ -29,17 +31,20 @@ struct replay {
 	size_t max, n;
 	struct replay_win *head, *tail;
 	struct replay_stats st;
+	struct siphash_key secret;
 };
 
-static uint32_t replay_hash(const uint8_t *id, size_t len)
+/*
+ * Sender ids are chosen by whoever holds the fleet's shared key, which is
+ * every agent: a keyed hash keeps one compromised machine from piling ids
+ * into one chain and making each lookup a walk of max_senders windows.
+ */
+static uint32_t replay_hash(const struct replay *r, const uint8_t *id,
+			    size_t len)
 {
-	uint32_t h = 2166136261u; /* FNV-1a */
+	uint64_t h = siphash24(&r->secret, id, len);
 
-	for (size_t i = 0; i < len; i++) {
-		h ^= id[i];
-		h *= 16777619u;
-	}
-	return h;
+	return (uint32_t)(h ^ (h >> 32));
 }
 
 struct replay *replay_new(size_t max_senders)
@@ -58,6 +63,7 @@ struct replay *replay_new(size_t max_senders)
 		return NULL;
 	}
 	r->mask = buckets - 1;
+	siphash_key_random(&r->secret);
 	return r;
 }
 
@@ -150,7 +156,7 @@ enum replay_verdict replay_check(struct replay *r, const void *id,
 
 	if (idlen > REPLAY_MAX_ID)
 		idlen = REPLAY_MAX_ID;
-	h = replay_hash(key, idlen);
+	h = replay_hash(r, key, idlen);
 	for (w = r->tab[h & r->mask]; w != NULL; w = w->hnext)
 		if (w->hash == h && w->idlen == idlen &&
 		    memcmp(w->id, key, idlen) == 0)

@@ -17,6 +17,7 @@
 #include <zlib.h>
 
 #include "log.h"
+#include "signature.h"
 #include "util.h"
 
 #define SPOOL_MAGIC "OOPSSP01"
@@ -48,15 +49,16 @@ struct spool {
 	int64_t oldest_us;
 };
 
+/*
+ * Only a filter, kept in memory (rebuilt from the files at open, never
+ * written), so any hash does: the full id is compared on a match.  Record
+ * ids are themselves hashes of the record, nothing a peer chooses.
+ */
 static uint32_t spool_idhash(const void *id, size_t len)
 {
-	/* FNV-1a: only a filter, the full id is compared on a match. */
-	const unsigned char *p = id;
-	uint32_t h = 2166136261u;
+	uint64_t h = sig_fnv1a64(SIG_FNV_INIT, id, len);
 
-	for (size_t i = 0; i < len; i++)
-		h = (h ^ p[i]) * 16777619u;
-	return h;
+	return (uint32_t)(h ^ (h >> 32));
 }
 
 static void put_le32(unsigned char *p, uint32_t v)
