@@ -87,22 +87,17 @@ struct kmsg_src {
 
 /* ---------------------------------------------------------- state file -- */
 
-static int kmsg_state_dirfd(struct kmsg_src *k)
-{
-	return fcntl(agent_state_dirfd(k->a), F_DUPFD_CLOEXEC, 0);
-}
-
 static void kmsg_load_state(struct kmsg_src *k)
 {
 	const char *boot = agent_identity(k->a)->boot_id;
 	char *buf = NULL, id[40];
 	size_t len;
 	uint64_t seq;
-	int dfd = kmsg_state_dirfd(k);
 
-	if (dfd < 0)
-		return;
-	if (read_fileat_bounded(dfd, KMSG_STATE, 256, &buf, &len) == 0) {
+	/* The state directory's fd is the agent's, open until after every
+	 * source stopped: borrowed, never closed here. */
+	if (read_fileat_bounded(agent_state_dirfd(k->a), KMSG_STATE, 256, &buf,
+				&len) == 0) {
 		if (sscanf(buf, "%39s %" SCNu64, id, &seq) == 2 &&
 		    strcmp(id, boot) == 0) {
 			k->skip_upto = seq;
@@ -111,7 +106,6 @@ static void kmsg_load_state(struct kmsg_src *k)
 		}
 		free(buf);
 	}
-	close(dfd);
 }
 
 /*
@@ -124,7 +118,7 @@ static void kmsg_save_state(struct kmsg_src *k)
 {
 	char line[96];
 	uint64_t pos;
-	int dfd, n, rc;
+	int n, rc;
 
 	if (k->hold) {
 		pos = k->hold_seq;
@@ -140,11 +134,8 @@ static void kmsg_save_state(struct kmsg_src *k)
 	}
 	n = snprintf(line, sizeof(line), "%s %" PRIu64 "\n",
 		     agent_identity(k->a)->boot_id, pos);
-	dfd = kmsg_state_dirfd(k);
-	if (dfd < 0)
-		return;
-	rc = write_file_atomic(dfd, KMSG_STATE, line, (size_t)n);
-	close(dfd);
+	rc = write_file_atomic(agent_state_dirfd(k->a), KMSG_STATE, line,
+			       (size_t)n);
 	if (rc < 0) {
 		log_warnx("kmsg: cannot save the position: %s", strerror(-rc));
 		return;

@@ -26,8 +26,6 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
-#include <fcntl.h>
-#include <unistd.h>
 
 #include "agent.h"
 #include "log.h"
@@ -60,21 +58,17 @@ struct pstore_src {
 
 /* ----------------------------------------------------------- seen file -- */
 
+/* The state directory's fd is the agent's, open until after every source
+ * stopped: borrowed here, never closed. */
 static void pstore_seen_load(struct pstore_src *p)
 {
-	int dfd = fcntl(agent_state_dirfd(p->a), F_DUPFD_CLOEXEC, 0);
 	char *buf = NULL, *line, *save = NULL;
 	size_t len;
 
 	p->nseen = 0;
-	if (dfd < 0)
+	if (read_fileat_bounded(agent_state_dirfd(p->a), PSTORE_SEEN,
+				PSTORE_SEEN_MAX * 80, &buf, &len) < 0)
 		return;
-	if (read_fileat_bounded(dfd, PSTORE_SEEN, PSTORE_SEEN_MAX * 80, &buf,
-				&len) < 0) {
-		close(dfd);
-		return;
-	}
-	close(dfd);
 	for (line = strtok_r(buf, "\n", &save);
 	     line != NULL && p->nseen < PSTORE_SEEN_MAX;
 	     line = strtok_r(NULL, "\n", &save)) {
@@ -92,31 +86,26 @@ static void pstore_seen_load(struct pstore_src *p)
 
 static void pstore_seen_save(struct pstore_src *p)
 {
-	int dfd = fcntl(agent_state_dirfd(p->a), F_DUPFD_CLOEXEC, 0);
 	char *text = NULL;
 	size_t len = 0;
 	FILE *f;
 	int rc;
 
-	if (dfd < 0)
-		return;
 	f = open_memstream(&text, &len);
-	if (f == NULL) {
-		close(dfd);
+	if (f == NULL)
 		return;
-	}
 	for (size_t i = 0; i < p->nseen; i++)
 		fprintf(f, "%s %s %d\n", p->seen[i].key,
 			p->seen[i].boot[0] ? p->seen[i].boot : "-",
 			p->seen[i].acked);
 	if (fclose(f) == 0) {
-		rc = write_file_atomic(dfd, PSTORE_SEEN, text, len);
+		rc = write_file_atomic(agent_state_dirfd(p->a), PSTORE_SEEN,
+				       text, len);
 		if (rc < 0)
 			log_warnx("pstore: cannot write %s: %s", PSTORE_SEEN,
 				  strerror(-rc));
 	}
 	free(text);
-	close(dfd);
 }
 
 static struct pstore_seen *pstore_seen_find(struct pstore_src *p,
