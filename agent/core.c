@@ -321,6 +321,10 @@ static void agent_status_tick(struct evloop *loop, void *arg)
 /*
  * Remember this boot's id in state_dir/boot_id; the id found there when
  * it differs is the previous boot's: the one whose crash pstore holds.
+ * The file is what this function wrote (32 lower-case hex digits and a
+ * newline); anything else (a torn write, an edit, a file from elsewhere)
+ * is no previous boot: its id would go into records and the pstore seen
+ * file as is.
  */
 static void agent_boot_ids(struct agent *a)
 {
@@ -328,7 +332,12 @@ static void agent_boot_ids(struct agent *a)
 	size_t len = 0;
 
 	if (read_fileat_bounded(a->state_dirfd, "boot_id", 64, &old, &len) == 0) {
-		if (len >= 32 && strncmp(old, a->id.boot_id, 32) != 0) {
+		if (len < 32 || !hex_is_lower(old, 32) ||
+		    (len > 32 && strcmp(old + 32, "\n") != 0))
+			log_warnx("%s/boot_id: not a boot id, ignored (the "
+				  "previous boot is unknown)",
+				  a->cfg->state_dir);
+		else if (strncmp(old, a->id.boot_id, 32) != 0) {
 			memcpy(a->id.prev_boot_id, old, 32);
 			a->id.prev_boot_id[32] = '\0';
 		}

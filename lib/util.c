@@ -221,6 +221,16 @@ int hex_digit_value(char c)
 	return -1;
 }
 
+bool hex_is_lower(const char *s, size_t n)
+{
+	if (n == 0)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return false;
+	return true;
+}
+
 int hex_decode(const char *in, void *out, size_t outlen)
 {
 	size_t n = strlen(in);

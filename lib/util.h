@@ -6,6 +6,7 @@
 #ifndef OOPSD_UTIL_H
 #define OOPSD_UTIL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -44,6 +45,8 @@ int64_t now_realtime_us(void);
 void hex_encode(const void *in, size_t n, char *out);
 /* The value of one hex digit, or -1. */
 int hex_digit_value(char c);
+/* True when s[0..n) are all lower-case hex digits (and n > 0). */
+bool hex_is_lower(const char *s, size_t n);
 /* Decode 2n hex chars; returns bytes written or -EINVAL. */
 int hex_decode(const char *in, void *out, size_t outlen);
 

@@ -282,6 +282,54 @@ static void test_boot_ids(void **state)
 	evloop_free(loop);
 }
 
+/*
+ * A boot_id file that is not one (torn, edited, copied from elsewhere) is
+ * no previous boot, and is replaced by this boot's id.
+ */
+static void test_boot_id_garbage(void **state)
+{
+	static const struct {
+		const char *text;
+		size_t len;
+	} bad[] = {
+		{ "not a boot id at all, but 32+ chars long\n", 41 },
+		{ "0123456789ABCDEF0123456789ABCDEF\n", 33 },
+		{ "0123456789abcdef0123456789abcdef0\n", 34 },
+		{ "0123456789abcdef0123456789abcdef junk\n", 38 },
+		{ "0123456789abcdef\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\n", 33 },
+		{ "0123456789abcdef0123456789abcdef\0\n", 34 },
+		{ "01234567-89ab-cdef-0123-456789abcdef\n", 37 },
+		{ "0123456789abcdef", 16 },
+	};
+	struct ctx *c = *state;
+	struct evloop *loop = evloop_new();
+	struct agent a;
+	char path[700], *now;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/state", c->dir);
+	assert_int_equal(mkdir(path, 0700), 0);
+	set(&c->cfg, "kmsg", "no");
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		snprintf(path, sizeof(path), "%s/state/boot_id", c->dir);
+		fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		assert_true(fd >= 0);
+		assert_int_equal(write(fd, bad[i].text, bad[i].len),
+				 (ssize_t)bad[i].len);
+		close(fd);
+		assert_int_equal(agent_open(&a, &c->cfg, loop), 0);
+		if (agent_identity(&a)->prev_boot_id[0] != '\0')
+			fail_msg("boot_id file %zu taken as '%s'", i,
+				 agent_identity(&a)->prev_boot_id);
+		agent_close(&a);
+		now = read_state(c, "boot_id");
+		assert_int_equal(strlen(now), 33);
+		assert_true(hex_is_lower(now, 32));
+		free(now);
+	}
+	evloop_free(loop);
+}
+
 static void test_bad_collector_refused(void **state)
 {
 	struct ctx *c = *state;
@@ -490,6 +538,8 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_other_boot_position_ignored,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_boot_id_garbage, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_boot_ids, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_collector_refused,
 						setup, teardown),

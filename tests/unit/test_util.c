@@ -56,11 +56,22 @@ static void test_array_grow_overflow(void **state)
 	free(arr);
 }
 
+static void test_hex_is_lower(void **state)
+{
+	assert_true(hex_is_lower("0123456789abcdef", 16));
+	assert_true(hex_is_lower("0123456789abcdefXYZ", 16));
+	assert_false(hex_is_lower("0123456789abcdeF", 16));
+	assert_false(hex_is_lower("0123456789abcdeg", 16));
+	assert_false(hex_is_lower("01234567\0", 9));
+	assert_false(hex_is_lower("", 0));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_array_grow),
 		cmocka_unit_test(test_array_grow_overflow),
+		cmocka_unit_test(test_hex_is_lower),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
