@@ -187,7 +187,9 @@ nomem:
 	return -ENOMEM;
 }
 
-static int read_full(int fd, char *buf, size_t len, off_t off)
+/* Read up to len bytes at off (less at the end of the file): the count,
+ * or -errno.  len is at most one allocation, so the count fits. */
+static ssize_t read_full(int fd, char *buf, size_t len, off_t off)
 {
 	size_t got = 0;
 
@@ -203,7 +205,7 @@ static int read_full(int fd, char *buf, size_t len, off_t off)
 			break;
 		got += (size_t)r;
 	}
-	return (int)got;
+	return (ssize_t)got;
 }
 
 /*
@@ -218,6 +220,7 @@ static int file_read(int dirfd, struct pstore_file *f, size_t max,
 	struct stat st;
 	size_t len, want, head = 0;
 	char *buf;
+	ssize_t n;
 	int fd, rc;
 
 	fd = openat(dirfd, f->name,
@@ -247,20 +250,20 @@ static int file_read(int dirfd, struct pstore_file *f, size_t max,
 		goto out;
 	}
 	if (f->size <= max) {
-		rc = read_full(fd, buf, len, 0);
+		n = read_full(fd, buf, len, 0);
 	} else {
 		char *nl;
 
 		f->cut = true;
-		rc = read_full(fd, buf, HEAD_BYTES, 0);
-		if (rc >= 0) {
-			nl = memchr(buf, '\n', (size_t)rc);
+		n = read_full(fd, buf, HEAD_BYTES, 0);
+		if (n >= 0) {
+			nl = memchr(buf, '\n', (size_t)n);
 			head = nl ? (size_t)(nl - buf) + 1 : 0;
-			rc = read_full(fd, buf + head, len - head,
-				       (off_t)(f->size - (len - head)));
+			n = read_full(fd, buf + head, len - head,
+				      (off_t)(f->size - (len - head)));
 		}
-		if (rc >= 0) {
-			size_t got = (size_t)rc;
+		if (n >= 0) {
+			size_t got = (size_t)n;
 
 			/* Start the tail at a line boundary. */
 			nl = memchr(buf + head, '\n', got);
@@ -270,10 +273,11 @@ static int file_read(int dirfd, struct pstore_file *f, size_t max,
 				memmove(buf + head, nl + 1, got - skip);
 				got -= skip;
 			}
-			rc = (int)got;
+			n = (ssize_t)got;
 		}
 	}
-	if (rc < 0) {
+	if (n < 0) {
+		rc = (int)n;
 		free(buf);
 		goto out;
 	}
@@ -283,7 +287,7 @@ static int file_read(int dirfd, struct pstore_file *f, size_t max,
 	 * cost a max_file_bytes buffer.  Give back what was not used.
 	 */
 	*budget -= want;
-	len = head + (size_t)rc;
+	len = head + (size_t)n;
 	if (len + 1 < want / 2) {
 		/* Never 0 bytes: len <= want, and want + 1 was allocated. */
 		// NOLINTNEXTLINE(clang-analyzer-optin.portability.UnixAPI)

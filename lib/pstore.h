@@ -186,7 +186,10 @@ struct pstore_stats {
 	unsigned int cut;		/* larger than max_file_bytes */
 	unsigned int skipped;		/* over max_files / max_total_bytes */
 	unsigned int bad_headers;	/* dmesg without a parsable header */
-	unsigned int undecodable;
+	unsigned int undecodable;	/* .enc.z no decoder could read */
+	/* .enc.z not decoded for lack of room (what was left of
+	 * max_total_bytes, or memory): no record now, a later scan may. */
+	unsigned int over_budget;
 	unsigned int garbage;
 	unsigned int dumps;
 	unsigned int duplicates_merged; /* report copies folded into one */

@@ -373,7 +373,13 @@ struct builder {
 	size_t nreps;
 };
 
-static void file_prepare_dmesg(struct pstore_file *f, size_t max_out)
+/*
+ * Decode (.enc.z: at most max_out bytes of text) and split a dmesg record.
+ * Returns 0, or the decoder's -EBADMSG/-ENOMEM for an .enc.z file that
+ * did not decode (the caller decides whether it is corrupt or only did not
+ * fit).
+ */
+static int file_prepare_dmesg(struct pstore_file *f, size_t max_out)
 {
 	const char *data = f->raw;
 	size_t len = f->raw_len;
@@ -392,10 +398,8 @@ static void file_prepare_dmesg(struct pstore_file *f, size_t max_out)
 			if (rc == 0)
 				memset(&f->ecc, 0, sizeof(f->ecc));
 		}
-		if (rc < 0) {
-			f->undecodable = true;
-			return;
-		}
+		if (rc < 0)
+			return rc;
 		f->decompressed_by = m;
 		/* Output at the bound: the newest end of the log is cut. */
 		if (f->text_len >= max_out)
@@ -423,6 +427,7 @@ static void file_prepare_dmesg(struct pstore_file *f, size_t max_out)
 	    memmem(f->body, f->body_len, "pstore: Using crash dump compression",
 		   36) != NULL)
 		f->decompressed_by = "kernel";
+	return 0;
 }
 
 struct gkey {
@@ -1383,14 +1388,31 @@ int pstore_scan_analyse(struct pstore_scan *s, const struct pstore_options *o)
 		if (!f->name_ok || f->error)
 			continue;
 		switch (f->pn.type) {
-		case PSTORE_TYPE_DMESG:
+		case PSTORE_TYPE_DMESG: {
+			bool by_budget = budget < o->max_file_bytes;
+
+			/*
+			 * An .enc.z file that cannot be decoded within what
+			 * is left of the scan's budget is not known to be
+			 * corrupt: a decoder that needs more room than it got
+			 * (an lz4 block does not stop half way) fails like a
+			 * broken stream.  It is not made a "corrupted report"
+			 * record of raw bytes then, only counted: the files
+			 * stay, and a scan with more room decodes them.
+			 */
 			if (f->pn.enc_z && budget < 4096) {
 				f->error = -EFBIG;
-				s->stats.skipped++;
+				s->stats.over_budget++;
 				continue;
 			}
-			file_prepare_dmesg(f, budget < o->max_file_bytes ?
+			rc = file_prepare_dmesg(f, by_budget ?
 						   budget : o->max_file_bytes);
+			if (rc == -ENOMEM || (rc < 0 && by_budget)) {
+				f->error = rc == -ENOMEM ? rc : -EFBIG;
+				s->stats.over_budget++;
+				continue;
+			}
+			f->undecodable = rc < 0;
 			budget -= f->text_len < budget ? f->text_len : budget;
 			if (f->undecodable)
 				s->stats.undecodable++;
@@ -1401,6 +1423,7 @@ int pstore_scan_analyse(struct pstore_scan *s, const struct pstore_options *o)
 			if (!f->undecodable && !f->header_ok)
 				s->stats.bad_headers++;
 			break;
+		}
 		case PSTORE_TYPE_CONSOLE:
 			/* Several consoles: the one with the highest id. */
 			if (console < 0 ||

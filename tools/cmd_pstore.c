@@ -133,11 +133,12 @@ static void print_stats(const struct pstore_scan *s, FILE *out)
 	fprintf(out,
 		"%zu record(s) from %u file(s), %u dump(s); unreadable %u, "
 		"bad names %u, cut %u, skipped %u, bad headers %u, "
-		"undecodable %u, garbage %u; copies merged %u, consequences "
-		"merged %u\n",
+		"undecodable %u, over budget %u, garbage %u; copies merged "
+		"%u, consequences merged %u\n",
 		s->nitems, st->files, st->dumps, st->unreadable, st->bad_names,
 		st->cut, st->skipped, st->bad_headers, st->undecodable,
-		st->garbage, st->duplicates_merged, st->consequences_merged);
+		st->over_budget, st->garbage, st->duplicates_merged,
+		st->consequences_merged);
 }
 
 int cmd_pstore(int argc, char **argv)
@@ -235,7 +236,8 @@ int cmd_pstore(int argc, char **argv)
 	if (!json)
 		print_stats(s, stdout);
 	else if (s->stats.unreadable || s->stats.bad_names || s->stats.cut ||
-		 s->stats.skipped || s->stats.undecodable || s->stats.garbage)
+		 s->stats.skipped || s->stats.undecodable ||
+		 s->stats.over_budget || s->stats.garbage)
 		print_stats(s, stderr); /* keep stdout pure JSON Lines */
 	if (status == OOPSCTL_OK && s->nitems == 0)
 		status = OOPSCTL_NONE;
