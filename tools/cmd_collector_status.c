@@ -55,28 +55,22 @@ int cmd_collector_status(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' },
-		{ "store", required_argument, NULL, 'S' },
-		{ "config", required_argument, NULL, 'c' },
 		{ "status-file", required_argument, NULL, 'f' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+		STORE_CLI_OPTIONS,
 	};
-	const char *store_opt = NULL, *config_opt = NULL, *file_opt = NULL;
+	struct store_cli_opts so = { 0 };
+	const char *file_opt = NULL;
 	char *path, *buf = NULL;
 	bool json = false, running;
 	size_t len;
 	int c, rc;
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (store_cli_option(&so, c, optarg))
+			continue;
 		switch (c) {
 		case 'j':
 			json = true;
-			break;
-		case 'S':
-			store_opt = optarg;
-			break;
-		case 'c':
-			config_opt = optarg;
 			break;
 		case 'f':
 			file_opt = optarg;
@@ -86,7 +80,7 @@ int cmd_collector_status(int argc, char **argv)
 			fprintf(c == 'h' ? stdout : stderr,
 				"Usage: oopsctl collector-status [--json] "
 				"[--status-file FILE]\n"
-				"       [--store sqlite:PATH] [--config FILE]\n"
+				"       " STORE_CLI_USAGE "\n"
 				"The running collector's counters.\n");
 			return c == 'h' ? OOPSCTL_OK : OOPSCTL_ERROR;
 		}
@@ -97,7 +91,7 @@ int cmd_collector_status(int argc, char **argv)
 		return OOPSCTL_ERROR;
 	}
 	path = file_opt ? strdup(file_opt) :
-			  store_cli_status_path(store_opt, config_opt);
+			  store_cli_status_path(so.store, so.config);
 	if (path == NULL)
 		return OOPSCTL_ERROR;
 	rc = read_file_bounded(path, STATUS_MAX_BYTES, 0, &buf, &len);

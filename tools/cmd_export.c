@@ -45,7 +45,7 @@ static void export_usage(FILE *out)
 {
 	fprintf(out,
 		"Usage: oopsctl export --json [--signature SIG] [--since DURATION]\n"
-		"                      [--limit N] [--store sqlite:PATH] [--config FILE]\n"
+		"                      [--limit N] " STORE_CLI_USAGE "\n"
 		"Stored records as JSON Lines, oldest first.\n");
 }
 
@@ -56,18 +56,17 @@ int cmd_export(int argc, char **argv)
 		{ "signature", required_argument, NULL, 'g' },
 		{ "since", required_argument, NULL, 's' },
 		{ "limit", required_argument, NULL, 'l' },
-		{ "store", required_argument, NULL, 'S' },
-		{ "config", required_argument, NULL, 'c' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+		STORE_CLI_OPTIONS,
 	};
-	const char *store_opt = NULL, *config_opt = NULL;
+	struct store_cli_opts so = { 0 };
 	struct store_export_query q = { 0 };
 	struct export_out o = { 0 };
 	struct store *st;
 	int c, n;
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (store_cli_option(&so, c, optarg))
+			continue;
 		switch (c) {
 		case 'j':
 			break; /* JSON Lines is the only format */
@@ -82,12 +81,6 @@ int cmd_export(int argc, char **argv)
 			if (store_cli_limit("export", optarg, &q.limit) < 0)
 				return OOPSCTL_ERROR;
 			break;
-		case 'S':
-			store_opt = optarg;
-			break;
-		case 'c':
-			config_opt = optarg;
-			break;
 		case 'h':
 			export_usage(stdout);
 			return OOPSCTL_OK;
@@ -100,7 +93,7 @@ int cmd_export(int argc, char **argv)
 		export_usage(stderr);
 		return OOPSCTL_ERROR;
 	}
-	if (store_cli_open(store_opt, config_opt, &st) < 0)
+	if (store_cli_open(so.store, so.config, &st) < 0)
 		return OOPSCTL_ERROR;
 	json_init(&o.j);
 	n = store_export(st, &q, export_print, &o);

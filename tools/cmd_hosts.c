@@ -48,32 +48,25 @@ int cmd_hosts(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' },
-		{ "store", required_argument, NULL, 'S' },
-		{ "config", required_argument, NULL, 'c' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+		STORE_CLI_OPTIONS,
 	};
-	const char *store_opt = NULL, *config_opt = NULL;
+	struct store_cli_opts so = { 0 };
 	struct hosts_out o = { 0 };
 	struct store *st;
 	int c, n;
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (store_cli_option(&so, c, optarg))
+			continue;
 		switch (c) {
 		case 'j':
 			o.json = true;
 			break;
-		case 'S':
-			store_opt = optarg;
-			break;
-		case 'c':
-			config_opt = optarg;
-			break;
 		case 'h':
 		default:
 			fprintf(c == 'h' ? stdout : stderr,
-				"Usage: oopsctl hosts [--json] "
-				"[--store sqlite:PATH] [--config FILE]\n"
+				"Usage: oopsctl hosts [--json] " STORE_CLI_USAGE
+				"\n"
 				"Hosts that sent crashes, newest first.\n");
 			return c == 'h' ? OOPSCTL_OK : OOPSCTL_ERROR;
 		}
@@ -82,7 +75,7 @@ int cmd_hosts(int argc, char **argv)
 		fprintf(stderr, "oopsctl hosts: no arguments expected\n");
 		return OOPSCTL_ERROR;
 	}
-	if (store_cli_open(store_opt, config_opt, &st) < 0)
+	if (store_cli_open(so.store, so.config, &st) < 0)
 		return OOPSCTL_ERROR;
 	if (o.json)
 		json_init(&o.j);

@@ -56,8 +56,8 @@ static int recent_print(const struct store_rec *r, void *arg)
 static void show_usage(FILE *out)
 {
 	fprintf(out,
-		"Usage: oopsctl show SIGNATURE [--json] [--store sqlite:PATH]\n"
-		"                    [--config FILE]\n"
+		"Usage: oopsctl show SIGNATURE [--json]\n"
+		"                    " STORE_CLI_USAGE "\n"
 		"Everything about one signature (16 hex digits, or a unique\n"
 		"prefix of at least 4): counts, kernels, hosts, recent records\n"
 		"and an example report.\n");
@@ -193,12 +193,9 @@ int cmd_show(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' },
-		{ "store", required_argument, NULL, 'S' },
-		{ "config", required_argument, NULL, 'c' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+		STORE_CLI_OPTIONS,
 	};
-	const char *store_opt = NULL, *config_opt = NULL;
+	struct store_cli_opts so = { 0 };
 	struct store_sig_detail *d = NULL;
 	Oopsd__CrashRecord *ex = NULL;
 	char *report = NULL;
@@ -208,15 +205,11 @@ int cmd_show(int argc, char **argv)
 	int c, rc, ret = OOPSCTL_ERROR;
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (store_cli_option(&so, c, optarg))
+			continue;
 		switch (c) {
 		case 'j':
 			json = true;
-			break;
-		case 'S':
-			store_opt = optarg;
-			break;
-		case 'c':
-			config_opt = optarg;
 			break;
 		case 'h':
 			show_usage(stdout);
@@ -230,7 +223,7 @@ int cmd_show(int argc, char **argv)
 		show_usage(stderr);
 		return OOPSCTL_ERROR;
 	}
-	if (store_cli_open(store_opt, config_opt, &st) < 0)
+	if (store_cli_open(so.store, so.config, &st) < 0)
 		return OOPSCTL_ERROR;
 	rc = store_show(st, argv[optind], SHOW_MAX_HOSTS, &d);
 	if (rc == -ENOENT) {

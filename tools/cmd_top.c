@@ -58,7 +58,7 @@ static void top_usage(FILE *out)
 {
 	fprintf(out,
 		"Usage: oopsctl top [--since DURATION] [--limit N] [--json]\n"
-		"                   [--store sqlite:PATH] [--config FILE]\n"
+		"                   " STORE_CLI_USAGE "\n"
 		"Crash signatures by number of records (all time, or seen in\n"
 		"the last DURATION: 30m, 12h, 7d).\n");
 }
@@ -69,18 +69,17 @@ int cmd_top(int argc, char **argv)
 		{ "since", required_argument, NULL, 's' },
 		{ "limit", required_argument, NULL, 'l' },
 		{ "json", no_argument, NULL, 'j' },
-		{ "store", required_argument, NULL, 'S' },
-		{ "config", required_argument, NULL, 'c' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+		STORE_CLI_OPTIONS,
 	};
-	const char *store_opt = NULL, *config_opt = NULL;
+	struct store_cli_opts so = { 0 };
 	struct store_top_query q = { 0 };
 	struct top_out o = { 0 };
 	struct store *st;
 	int c, n;
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (store_cli_option(&so, c, optarg))
+			continue;
 		switch (c) {
 		case 's':
 			if (store_cli_since("top", optarg, &q.since_us) < 0)
@@ -92,12 +91,6 @@ int cmd_top(int argc, char **argv)
 			break;
 		case 'j':
 			o.json = true;
-			break;
-		case 'S':
-			store_opt = optarg;
-			break;
-		case 'c':
-			config_opt = optarg;
 			break;
 		case 'h':
 			top_usage(stdout);
@@ -111,7 +104,7 @@ int cmd_top(int argc, char **argv)
 		top_usage(stderr);
 		return OOPSCTL_ERROR;
 	}
-	if (store_cli_open(store_opt, config_opt, &st) < 0)
+	if (store_cli_open(so.store, so.config, &st) < 0)
 		return OOPSCTL_ERROR;
 	/* The table does not print the releases; JSON does. */
 	q.no_releases = !o.json;

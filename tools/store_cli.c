@@ -41,6 +41,17 @@ static int load_collector_config(const char *config_opt,
 	return 0;
 }
 
+bool store_cli_option(struct store_cli_opts *o, int c, const char *arg)
+{
+	if (c == 'S')
+		o->store = arg;
+	else if (c == 'c')
+		o->config = arg;
+	else
+		return false;
+	return true;
+}
+
 char *store_cli_spec(const char *store_opt, const char *config_opt)
 {
 	struct collector_config cfg;

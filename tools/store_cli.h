@@ -7,11 +7,34 @@
 #ifndef OOPSD_STORE_CLI_H
 #define OOPSD_STORE_CLI_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "json.h"
 #include "store.h"
+
+/*
+ * The options every store query takes.  Its getopt_long() table ends with
+ * STORE_CLI_OPTIONS (--store, --config, --help and the terminator), its
+ * option loop offers each option to store_cli_option() before its own
+ * switch, and its usage text names STORE_CLI_USAGE.
+ */
+#define STORE_CLI_OPTIONS                                                      \
+	{ "store", required_argument, NULL, 'S' },                             \
+	{ "config", required_argument, NULL, 'c' },                            \
+	{ "help", no_argument, NULL, 'h' },                                    \
+	{ NULL, 0, NULL, 0 }
+#define STORE_CLI_USAGE "[--store sqlite:PATH] [--config FILE]"
+
+struct store_cli_opts {
+	const char *store;  /* --store, or NULL */
+	const char *config; /* --config, or NULL */
+};
+
+/* Take getopt_long()'s c (argument arg) when it is --store or --config:
+ * true then, false for the command's own options and --help. */
+bool store_cli_option(struct store_cli_opts *o, int c, const char *arg);
 
 /*
  * The store spec to use: `--store` when given, else the `store` key of the
