@@ -20,6 +20,7 @@
 #include "sources.h"
 #include "spool.h"
 #include "transport.h"
+#include "util.h"
 #include "wire.h"
 
 static void on_stop(struct evloop *loop, int signo, void *arg)
@@ -149,6 +150,9 @@ int main(int argc, char **argv)
 		agent_close(&a);
 		fatalx("cannot start: %s", strerror(-rc));
 	}
+	/* Start-up (configuration, the spool index, the first pstore scan)
+	 * freed more than it keeps: give those pages back. */
+	release_free_memory();
 	/*
 	 * From here on: UDP/netlink/netconsole traffic on open sockets, and
 	 * the spool, state and pstore directories (SANDBOX_FILES).

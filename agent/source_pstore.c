@@ -48,8 +48,8 @@ struct pstore_src {
 	struct agent *a;
 	struct pstore_scan *scan;
 	char state_path[4096];
-	struct pstore_seen *seen;
-	size_t nseen;
+	struct pstore_seen *seen; /* grown as needed: most boards have few */
+	size_t nseen, seen_cap;
 	bool rescan_wanted;	/* a report was kept nowhere: scan again */
 	/* counters */
 	uint64_t scans, items, sent, skipped_acked, removed_files,
@@ -57,6 +57,27 @@ struct pstore_src {
 };
 
 /* ----------------------------------------------------------- seen file -- */
+
+/* Room for one more entry (at most PSTORE_SEEN_MAX).  0 or -ENOMEM. */
+static int pstore_seen_grow(struct pstore_src *p)
+{
+	struct pstore_seen *ns;
+	size_t ncap;
+
+	if (p->nseen < p->seen_cap)
+		return 0;
+	ncap = p->seen_cap ? 2 * p->seen_cap : 16;
+	if (ncap > PSTORE_SEEN_MAX)
+		ncap = PSTORE_SEEN_MAX;
+	if (ncap <= p->nseen)
+		return -ENOMEM;
+	ns = realloc(p->seen, ncap * sizeof(*ns));
+	if (ns == NULL)
+		return -ENOMEM;
+	p->seen = ns;
+	p->seen_cap = ncap;
+	return 0;
+}
 
 /* The state directory's fd is the agent's, open until after every source
  * stopped: borrowed here, never closed. */
@@ -70,7 +91,7 @@ static void pstore_seen_load(struct pstore_src *p)
 				PSTORE_SEEN_MAX * 80, &buf, &len) < 0)
 		return;
 	for (line = strtok_r(buf, "\n", &save);
-	     line != NULL && p->nseen < PSTORE_SEEN_MAX;
+	     line != NULL && pstore_seen_grow(p) == 0;
 	     line = strtok_r(NULL, "\n", &save)) {
 		struct pstore_seen *s = &p->seen[p->nseen];
 		int acked;
@@ -124,7 +145,7 @@ static void pstore_seen_update(struct pstore_src *p, const char *boot)
 	size_t n = 0;
 	bool changed = false;
 
-	keep = calloc(PSTORE_SEEN_MAX, sizeof(*keep));
+	keep = calloc(p->scan->nitems ? p->scan->nitems : 1, sizeof(*keep));
 	if (keep == NULL)
 		return;
 	for (size_t i = 0; i < p->scan->nitems && n < PSTORE_SEEN_MAX; i++) {
@@ -145,9 +166,10 @@ static void pstore_seen_update(struct pstore_src *p, const char *boot)
 	}
 	if (n != p->nseen)
 		changed = true;
-	memcpy(p->seen, keep, n * sizeof(*keep));
+	free(p->seen);
+	p->seen = keep;
+	p->seen_cap = p->scan->nitems ? p->scan->nitems : 1;
 	p->nseen = n;
-	free(keep);
 	if (changed)
 		pstore_seen_save(p);
 }
@@ -238,11 +260,6 @@ static int pstore_init(struct agent *a, void **priv)
 
 	if (p == NULL)
 		return -ENOMEM;
-	p->seen = calloc(PSTORE_SEEN_MAX, sizeof(*p->seen));
-	if (p->seen == NULL) {
-		free(p);
-		return -ENOMEM;
-	}
 	p->a = a;
 	snprintf(p->state_path, sizeof(p->state_path), "%s/%s",
 		 agent_config(a)->state_dir, PSTORE_STATE);

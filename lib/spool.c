@@ -25,13 +25,14 @@
 #define SPOOL_NAME_LEN 20 /* 16 hex digits + ".rec" */
 
 /*
- * Index entry of one pending record: 16 bytes, everything else stays on
- * disk (10,000 pending records cost 160 KiB of memory).
+ * Index entry of one pending record: 8 bytes, everything else stays on
+ * disk (10,000 pending records cost 80 KiB of memory).  The sequence
+ * number is kept relative to spool.base; sizes are asked of the file
+ * system when a record leaves.
  */
 struct spool_slot {
-	uint64_t seq; /* 0: removed, waiting for compaction */
+	uint32_t rel; /* seq - spool.base; 0: removed, awaiting compaction */
 	uint32_t idhash;
-	uint32_t size;
 };
 
 struct spool {
@@ -40,6 +41,7 @@ struct spool {
 	uint64_t max_bytes, max_records;
 	struct spool_slot *slots;
 	size_t head, n, cap; /* live slots are in [head, n), some dead */
+	uint64_t base;	     /* slot seq = base + rel */
 	size_t dead;
 	uint64_t next_seq;
 	struct spool_stats st;
@@ -59,6 +61,19 @@ static uint32_t spool_idhash(const void *id, size_t len)
 	uint64_t h = sig_fnv1a64(SIG_FNV_INIT, id, len);
 
 	return (uint32_t)(h ^ (h >> 32));
+}
+
+static uint64_t slot_seq(const struct spool *s, const struct spool_slot *sl)
+{
+	return s->base + sl->rel;
+}
+
+/* seq relative to the base, or 0 when no slot can hold it. */
+static uint32_t seq_rel(const struct spool *s, uint64_t seq)
+{
+	return seq > s->base && seq - s->base <= UINT32_MAX
+		       ? (uint32_t)(seq - s->base)
+		       : 0;
 }
 
 static void put_le32(unsigned char *p, uint32_t v)
@@ -190,7 +205,7 @@ static int spool_slot_cmp(const void *a, const void *b)
 {
 	const struct spool_slot *x = a, *y = b;
 
-	return x->seq < y->seq ? -1 : x->seq > y->seq;
+	return x->rel < y->rel ? -1 : x->rel > y->rel;
 }
 
 static int spool_append(struct spool *s, const struct spool_slot *slot)
@@ -217,7 +232,7 @@ static void spool_compact(struct spool *s)
 	if (s->dead < 64 || s->dead * 2 < s->n - s->head)
 		return;
 	for (size_t i = s->head; i < s->n; i++)
-		if (s->slots[i].seq != 0)
+		if (s->slots[i].rel != 0)
 			s->slots[o++] = s->slots[i];
 	s->n = o;
 	s->head = 0;
@@ -233,25 +248,28 @@ static void spool_compact(struct spool *s)
 	}
 }
 
-static struct spool_slot *spool_find(const struct spool *s, uint64_t seq)
+static struct spool_slot *spool_find(const struct spool *s, uint64_t seqno)
 {
 	size_t lo = s->head, hi = s->n;
+	uint32_t seq = seq_rel(s, seqno);
 
+	if (seq == 0)
+		return NULL;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		uint64_t m = s->slots[mid].seq;
+		uint32_t m = s->slots[mid].rel;
 
 		/* Dead slots keep their place: look at a live neighbour. */
 		if (m == 0) {
 			size_t j = mid;
 
-			while (j < hi && s->slots[j].seq == 0)
+			while (j < hi && s->slots[j].rel == 0)
 				j++;
 			if (j == hi) {
 				hi = mid;
 				continue;
 			}
-			m = s->slots[j].seq;
+			m = s->slots[j].rel;
 			if (m == seq)
 				return &s->slots[j];
 			if (m < seq)
@@ -270,21 +288,55 @@ static struct spool_slot *spool_find(const struct spool *s, uint64_t seq)
 	return NULL;
 }
 
-static void spool_forget(struct spool *s, struct spool_slot *slot)
+/* The size of a record file, or -1 when it cannot be known. */
+static int64_t spool_file_size(const struct spool *s, uint64_t seq)
+{
+	char name[SPOOL_NAME_LEN + 1];
+	struct stat st;
+
+	spool_name(seq, name);
+	if (fstatat(s->dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return -1;
+	return st.st_size;
+}
+
+/* The byte count again from the files, after one vanished unseen. */
+static void spool_recount(struct spool *s)
+{
+	s->st.bytes = 0;
+	for (size_t i = s->head; i < s->n; i++) {
+		int64_t sz;
+
+		if (s->slots[i].rel == 0)
+			continue;
+		sz = spool_file_size(s, slot_seq(s, &s->slots[i]));
+		if (sz > 0)
+			s->st.bytes += (uint64_t)sz;
+	}
+}
+
+/* The slot leaves the index; size: its file's, or -1 when unknown. */
+static void spool_forget(struct spool *s, struct spool_slot *slot,
+			 int64_t size)
 {
 	s->st.pending--;
-	s->st.bytes -= slot->size;
-	slot->seq = 0;
+	slot->rel = 0;
 	s->dead++;
-	while (s->head < s->n && s->slots[s->head].seq == 0) {
+	while (s->head < s->n && s->slots[s->head].rel == 0) {
 		s->head++;
 		s->dead--;
 	}
 	if (s->head == s->n) {
 		s->head = s->n = 0;
 		s->dead = 0;
+		/* Nothing pending: restart the relative numbering. */
+		s->base = s->next_seq - 1;
 	}
 	spool_compact(s);
+	if (size < 0 || (uint64_t)size > s->st.bytes)
+		spool_recount(s);
+	else
+		s->st.bytes -= (uint64_t)size;
 }
 
 static int spool_scan(struct spool *s)
@@ -302,11 +354,35 @@ static int spool_scan(struct spool *s)
 		close(fd);
 		return -e;
 	}
+	/* Size the index once: growing it by doubling would leave the
+	 * smaller copies behind in the heap (resident memory on a board
+	 * that restarts with a long backlog). */
+	s->base = UINT64_MAX;
+	while ((de = readdir(d)) != NULL) {
+		uint64_t seq = spool_parse_name(de->d_name);
+
+		if (seq == 0)
+			continue;
+		s->cap++;
+		if (seq - 1 < s->base)
+			s->base = seq - 1;
+	}
+	if (s->base == UINT64_MAX)
+		s->base = 0;
+	rewinddir(d);
+	if (s->cap < 64)
+		s->cap = 64;
+	s->slots = malloc(s->cap * sizeof(*s->slots));
+	if (s->slots == NULL) {
+		s->cap = 0;
+		closedir(d);
+		return -ENOMEM;
+	}
 	while ((de = readdir(d)) != NULL) {
 		struct spool_item it;
 		struct spool_slot slot;
 		uint64_t seq;
-		size_t nlen = strlen(de->d_name);
+		size_t size, nlen = strlen(de->d_name);
 		int rc;
 
 		if (de->d_name[0] == '.' && nlen > 4 &&
@@ -319,6 +395,12 @@ static int spool_scan(struct spool *s)
 		seq = spool_parse_name(de->d_name);
 		if (seq == 0)
 			continue;
+		if (seq_rel(s, seq) == 0 || seq == UINT64_MAX) {
+			/* Only a hand-made name is 2^32 records away from the
+			 * oldest (or would leave no next number). */
+			spool_quarantine(s, de->d_name, "out of sequence range");
+			continue;
+		}
 		rc = spool_read(s, de->d_name, &it);
 		if (rc == -EBADMSG) {
 			spool_quarantine(s, de->d_name, "corrupt");
@@ -330,17 +412,16 @@ static int spool_scan(struct spool *s)
 			errno = -rc;
 			continue;
 		}
-		slot.seq = seq;
+		slot.rel = seq_rel(s, seq);
 		slot.idhash = spool_idhash(it.id, it.id_len);
-		slot.size = (uint32_t)(SPOOL_HDR_SIZE + it.id_len +
-				       it.meta_len + it.rec_len);
+		size = SPOOL_HDR_SIZE + it.id_len + it.meta_len + it.rec_len;
 		spool_item_clear(&it);
 		if (spool_append(s, &slot) < 0) {
 			closedir(d);
 			return -ENOMEM;
 		}
 		s->st.pending++;
-		s->st.bytes += slot.size;
+		s->st.bytes += size;
 		if (seq >= s->next_seq)
 			s->next_seq = seq + 1;
 	}
@@ -410,9 +491,9 @@ static bool spool_has_id(struct spool *s, uint32_t h, const void *id,
 		char name[SPOOL_NAME_LEN + 1];
 		bool same;
 
-		if (s->slots[i].seq == 0 || s->slots[i].idhash != h)
+		if (s->slots[i].rel == 0 || s->slots[i].idhash != h)
 			continue;
-		spool_name(s->slots[i].seq, name);
+		spool_name(slot_seq(s, &s->slots[i]), name);
 		if (spool_read(s, name, &it) < 0)
 			continue;
 		same = it.id_len == id_len && memcmp(it.id, id, id_len) == 0;
@@ -433,11 +514,12 @@ static void spool_make_room(struct spool *s, uint64_t need)
 		(s->max_bytes && s->st.bytes + need > s->max_bytes))) {
 		struct spool_slot *old = &s->slots[s->head];
 		char name[SPOOL_NAME_LEN + 1];
+		int64_t size = spool_file_size(s, slot_seq(s, old));
 
-		spool_name(old->seq, name);
+		spool_name(slot_seq(s, old), name);
 		if (unlinkat(s->dirfd, name, 0) < 0 && errno != ENOENT)
 			log_warn("spool: cannot delete %s/%s", s->dir, name);
-		spool_forget(s, old);
+		spool_forget(s, old, size);
 		s->st.dropped++;
 		dropped++;
 	}
@@ -445,6 +527,32 @@ static void spool_make_room(struct spool *s, uint64_t need)
 		log_warnx("spool: %s full: dropped the %" PRIu64
 			  " oldest record(s) (%" PRIu64 " in total)",
 			  s->dir, dropped, s->st.dropped);
+}
+
+/*
+ * Move the base up to the oldest pending record so that the next sequence
+ * number fits a slot again (after 2^32 records without an empty spool).
+ * 0, or -EOVERFLOW when even the oldest pending record is that far back.
+ */
+static int spool_rebase(struct spool *s)
+{
+	uint64_t nbase = s->next_seq - 1;
+	uint32_t d;
+
+	for (size_t i = s->head; i < s->n; i++) {
+		if (s->slots[i].rel != 0) {
+			nbase = slot_seq(s, &s->slots[i]) - 1;
+			break;
+		}
+	}
+	if (s->next_seq - nbase > UINT32_MAX)
+		return -EOVERFLOW;
+	d = (uint32_t)(nbase - s->base);
+	for (size_t i = s->head; i < s->n; i++)
+		if (s->slots[i].rel != 0)
+			s->slots[i].rel -= d;
+	s->base = nbase;
+	return 0;
 }
 
 /* The whole file image of a record (malloc'd), or NULL. */
@@ -502,10 +610,14 @@ int spool_put(struct spool *s, const void *id, size_t id_len,
 		return -ENOMEM;
 
 	spool_make_room(s, len);
-	slot.seq = s->next_seq;
+	if (seq_rel(s, s->next_seq) == 0 && spool_rebase(s) < 0) {
+		free(buf);
+		s->st.write_errors++;
+		return -EOVERFLOW;
+	}
+	slot.rel = seq_rel(s, s->next_seq);
 	slot.idhash = h;
-	slot.size = (uint32_t)len;
-	spool_name(slot.seq, name);
+	spool_name(s->next_seq, name);
 	rc = write_file_atomic(s->dirfd, name, buf, len);
 	free(buf);
 	if (rc < 0) {
@@ -526,7 +638,7 @@ int spool_put(struct spool *s, const void *id, size_t id_len,
 	s->st.bytes += len;
 	s->st.stored++;
 	if (seqp)
-		*seqp = slot.seq;
+		*seqp = slot_seq(s, &slot);
 	return 1;
 }
 
@@ -539,20 +651,20 @@ int spool_next(const struct spool *s, uint64_t after, uint64_t *seq)
 		size_t mid = lo + (hi - lo) / 2;
 		size_t j = mid;
 
-		while (j < hi && s->slots[j].seq == 0)
+		while (j < hi && s->slots[j].rel == 0)
 			j++;
 		if (j == hi) {
 			hi = mid;
 			continue;
 		}
-		if (s->slots[j].seq <= after)
+		if (slot_seq(s, &s->slots[j]) <= after)
 			lo = j + 1;
 		else
 			hi = mid;
 	}
 	for (size_t i = lo; i < s->n; i++) {
-		if (s->slots[i].seq > after) {
-			*seq = s->slots[i].seq;
+		if (s->slots[i].rel != 0 && slot_seq(s, &s->slots[i]) > after) {
+			*seq = slot_seq(s, &s->slots[i]);
 			return 0;
 		}
 	}
@@ -571,11 +683,13 @@ int spool_load(struct spool *s, uint64_t seq, struct spool_item *item)
 	spool_name(seq, name);
 	rc = spool_read(s, name, item);
 	if (rc == -EBADMSG || rc == -ENOENT) {
+		int64_t size = spool_file_size(s, seq);
+
 		if (rc == -EBADMSG)
 			spool_quarantine(s, name, "corrupt");
 		else
 			log_warnx("spool: %s/%s vanished", s->dir, name);
-		spool_forget(s, slot);
+		spool_forget(s, slot, size);
 		return rc == -EBADMSG ? -EBADMSG : -ENOENT;
 	}
 	if (rc < 0)
@@ -595,12 +709,15 @@ int spool_remove(struct spool *s, uint64_t seq)
 	struct spool_slot *slot = spool_find(s, seq);
 	char name[SPOOL_NAME_LEN + 1];
 
+	int64_t size;
+
 	if (slot == NULL)
 		return -ENOENT;
+	size = spool_file_size(s, seq);
 	spool_name(seq, name);
 	if (unlinkat(s->dirfd, name, 0) < 0 && errno != ENOENT)
 		log_warn("spool: cannot delete %s/%s", s->dir, name);
-	spool_forget(s, slot);
+	spool_forget(s, slot, size);
 	s->st.removed++;
 	return 0;
 }
@@ -612,7 +729,7 @@ int spool_replace(struct spool *s, uint64_t seq, const void *rec,
 	struct spool_item it;
 	char name[SPOOL_NAME_LEN + 1];
 	unsigned char *buf;
-	size_t len;
+	size_t len, old_len;
 	int rc;
 
 	if (slot == NULL)
@@ -622,6 +739,7 @@ int spool_replace(struct spool *s, uint64_t seq, const void *rec,
 	rc = spool_load(s, seq, &it);
 	if (rc < 0)
 		return rc;
+	old_len = SPOOL_HDR_SIZE + it.id_len + it.meta_len + it.rec_len;
 	len = SPOOL_HDR_SIZE + it.id_len + it.meta_len + rec_len;
 	buf = spool_build(it.id, it.id_len, it.meta, it.meta_len, rec, rec_len,
 			  it.created_us);
@@ -633,9 +751,7 @@ int spool_replace(struct spool *s, uint64_t seq, const void *rec,
 	free(buf);
 	if (rc < 0)
 		return rc;
-	slot = spool_find(s, seq);
-	s->st.bytes = s->st.bytes - slot->size + len;
-	slot->size = (uint32_t)len;
+	s->st.bytes = s->st.bytes - old_len + len;
 	return 0;
 }
 
@@ -650,12 +766,12 @@ void spool_get_stats(struct spool *s, struct spool_stats *st)
 	st->oldest_us = 0;
 	if (s->st.pending == 0)
 		return;
-	if (s->oldest_seq != s->slots[s->head].seq) {
+	if (s->oldest_seq != slot_seq(s, &s->slots[s->head])) {
 		char name[SPOOL_NAME_LEN + 1];
 		unsigned char hdr[SPOOL_HDR_SIZE];
 		int fd;
 
-		s->oldest_seq = s->slots[s->head].seq;
+		s->oldest_seq = slot_seq(s, &s->slots[s->head]);
 		s->oldest_us = 0;
 		spool_name(s->oldest_seq, name);
 		fd = openat(s->dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);

@@ -26,7 +26,7 @@
  * quarantine/ with a log line and counted; it is never fatal.  The spool
  * is bounded by bytes and records: beyond either limit the oldest records
  * are deleted, counted and logged.  The memory kept per pending record is
- * a small index entry; record bytes are read back on demand.
+ * an 8-byte index entry; record bytes are read back on demand.
  */
 #ifndef OOPSD_SPOOL_H
 #define OOPSD_SPOOL_H

@@ -41,6 +41,13 @@ int host_boot_id(char *buf, size_t len);	/* 32 hex chars, no dashes */
 /* CLOCK_REALTIME in microseconds. */
 int64_t now_realtime_us(void);
 
+/*
+ * Return the free pages of the heap to the kernel (glibc's malloc_trim;
+ * nothing elsewhere).  Daemons call it once start-up, which allocates and
+ * frees more than the steady state keeps, is over.
+ */
+void release_free_memory(void);
+
 /* Lower-case hex of n bytes into out (2n+1 bytes). */
 void hex_encode(const void *in, size_t n, char *out);
 /* The value of one hex digit, or -1. */

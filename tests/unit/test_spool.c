@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdbool.h>
 #include <sys/stat.h>
 
@@ -98,6 +99,33 @@ static int count_files(const char *dir, const char *sub)
 	assert_int_equal(fscanf(f, "%d", &n), 1);
 	pclose(f);
 	return n;
+}
+
+/* The sizes of the record files in dir, as the file system sees them. */
+static uint64_t dir_bytes(const char *dir)
+{
+	char cmd[512];
+	FILE *f;
+	unsigned long long n = 0;
+
+	snprintf(cmd, sizeof(cmd),
+		 "find '%s' -maxdepth 1 -name '*.rec' -printf '%%s\\n' |"
+		 " awk '{ s += $1 } END { print s + 0 }'",
+		 dir);
+	f = popen(cmd, "r");
+	assert_non_null(f);
+	assert_int_equal(fscanf(f, "%llu", &n), 1);
+	pclose(f);
+	return n;
+}
+
+static void rename_rec(const char *dir, uint64_t from, uint64_t to)
+{
+	char a[512], b[512];
+
+	snprintf(a, sizeof(a), "%s/%016" PRIx64 ".rec", dir, from);
+	snprintf(b, sizeof(b), "%s/%016" PRIx64 ".rec", dir, to);
+	assert_int_equal(rename(a, b), 0);
 }
 
 /* What survives a close (or a kill -9: nothing is cached) is everything. */
@@ -357,6 +385,9 @@ static void test_random_against_model(void **state)
 
 		spool_get_stats(s, &st);
 		assert_int_equal(st.pending, (uint64_t)nlive);
+		/* Sizes are not kept per record: the count must still be
+		 * exact after thousands of puts and removals. */
+		assert_int_equal(st.bytes, dir_bytes(dir));
 		for (int i = 0; i < next; i++) {
 			if (!live[i])
 				continue;
@@ -371,6 +402,56 @@ static void test_random_against_model(void **state)
 	}
 	spool_free(s);
 	assert_int_equal(count_files(dir, ""), nlive);
+}
+
+/*
+ * Sequence numbers are kept relative to the oldest pending one in 32 bits:
+ * a spool whose numbers span more is handled (rebased when it can be,
+ * refused with -EOVERFLOW when it cannot), and a file numbered too far
+ * from the others is quarantined, not lost.
+ */
+static void test_far_sequence_numbers(void **state)
+{
+	const char *dir = *state;
+	struct spool *s = open_spool(dir, 0, 0);
+	struct spool_stats st;
+	char id[] = "id-9", body[] = "x";
+	uint64_t seq = 0;
+
+	assert_int_equal(put_rec(s, 0), 1);
+	assert_int_equal(put_rec(s, 1), 2);
+	spool_free(s);
+	rename_rec(dir, 2, 0xffffffffu);
+	s = open_spool(dir, 0, 0);
+	/* Seq 1 and 0xffffffff pending: 0x100000000 cannot be numbered. */
+	assert_int_equal(spool_put(s, id, strlen(id), NULL, 0, body, 1, &seq),
+			 -EOVERFLOW);
+	spool_get_stats(s, &st);
+	assert_int_equal(st.write_errors, 1);
+	assert_int_equal(spool_remove(s, 1), 0);
+	/* Now the oldest is 0xffffffff: the numbering moves up to it. */
+	seq = put_rec(s, 2);
+	assert_int_equal(seq, 0x100000000ull);
+	assert_int_equal(spool_next(s, 0, &seq), 0);
+	assert_int_equal(seq, 0xffffffffu);
+	check_rec(s, seq, 1);
+	assert_int_equal(spool_next(s, seq, &seq), 0);
+	assert_int_equal(seq, 0x100000000ull);
+	check_rec(s, seq, 2);
+	spool_get_stats(s, &st);
+	assert_int_equal(st.bytes, dir_bytes(dir));
+	spool_free(s);
+
+	/* A hand-made name 2^40 away from the rest: quarantined. */
+	rename_rec(dir, 0x100000000ull, 0x10000000000ull);
+	s = open_spool(dir, 0, 0);
+	spool_get_stats(s, &st);
+	assert_int_equal(st.pending, 1);
+	assert_int_equal(st.quarantined, 1);
+	assert_int_equal(count_files(dir, "quarantine"), 1);
+	assert_int_equal(spool_next(s, 0, &seq), 0);
+	check_rec(s, seq, 1);
+	spool_free(s);
 }
 
 int main(void)
@@ -393,6 +474,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_unusable_dir, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_random_against_model,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_far_sequence_numbers,
 						setup, teardown),
 	};
 
