@@ -239,12 +239,13 @@ bool oops_frame_parse(const char *s, size_t n, struct oops_frame *f)
 struct skip_pat {
 	const char *s;
 	uint8_t len;
-	uint64_t bit; /* pair_bit() of its first two literal bytes */
+	uint8_t bitno; /* pair_bit() of its first two literal bytes is
+			* 1 << bitno (a byte, not the mask: 16-byte entries) */
 };
 
-/* pair_bit() as a constant expression, skipping a leading '^', '$', '='. */
-#define PAIR_BIT(a, b)                                                         \
-	(1ull << (((unsigned char)(a)*31u + (unsigned char)(b)) & 63u))
+/* pair_bit()'s bit number as a constant expression, skipping a leading
+ * '^', '$', '='. */
+#define PAIR_BIT(a, b) ((((unsigned char)(a)*31u + (unsigned char)(b)) & 63u))
 #define ANCHORED(x) ((x)[0] == '^' || (x)[0] == '$' || (x)[0] == '=')
 #define P(x)                                                                   \
 	{                                                                      \
@@ -540,7 +541,7 @@ static bool skip_match(const struct skip_pat *pat, const char *name, size_t len,
 	const char *p = pat->s + 1;
 	size_t m = pat->len - 1u;
 
-	if (!(sig & pat->bit))
+	if (!(sig & (1ull << pat->bitno)))
 		return false;
 	switch (pat->s[0]) {
 	case '^':

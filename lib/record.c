@@ -924,6 +924,11 @@ static int expand_details(Oopsd__CrashRecord *rec, const char *d, size_t len,
 				return err;
 			continue;
 		default:
+			/* An upper-case letter we do not know: a field added
+			 * by a newer agent (forward compatibility, as for
+			 * unknown protobuf fields).  Anything else is broken. */
+			if (*p >= 'A' && *p <= 'Z')
+				continue;
 			return -EBADMSG;
 		}
 		if ((size_t)(e - p - 1) > lim->max_string) {

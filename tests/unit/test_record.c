@@ -936,7 +936,7 @@ static void test_compact_fallback(void **state)
 static void test_bad_details(void **state)
 {
 	static const char *const bad[] = {
-		"Xwhat\n", "Ffn+0xzz/0x1\n", "Ffn [mod\n", "Ffn junk\n",
+		"xwhat\n", "\n", "Ffn+0xzz/0x1\n", "Ffn [mod\n", "Ffn junk\n",
 		"Bno newline", "F\n",
 	};
 	Oopsd__CrashRecord rec = OOPSD__CRASH_RECORD__INIT;
@@ -974,6 +974,38 @@ static void test_bad_details(void **state)
 	n = pack_rec(&rec, buf, sizeof(buf));
 	assert_int_equal(record_unpack(buf, n, NULL, &out, &reason), -EBADMSG);
 	assert_string_equal(reason, "bad_host_id");
+}
+
+/* A details line of a newer agent (an unknown upper-case letter) is
+ * skipped; the lines around it still decode. */
+static void test_details_unknown_line_skipped(void **state)
+{
+	static const char det[] = "R6.1.0-test\nZa field from the future\n"
+				  "Ffn_a+0x10/0x20\nQ\nFfn_b+0x1/0x2 [mod]\n";
+	Oopsd__CrashRecord rec = OOPSD__CRASH_RECORD__INIT;
+	uint8_t id[RECORD_ID_LEN] = { 1 }, buf[1024], *z;
+	Oopsd__CrashRecord *out;
+	const char *reason;
+	size_t zlen;
+	int n;
+
+	rec.has_id = 1;
+	rec.id = (ProtobufCBinaryData){ sizeof(id), id };
+	assert_int_equal(record_compress_parts(NULL, 0, det, strlen(det), &z,
+					       &zlen),
+			 0);
+	rec.has_details_z = rec.has_details_len = 1;
+	rec.details_z = (ProtobufCBinaryData){ zlen, z };
+	rec.details_len = (uint32_t)strlen(det);
+	n = pack_rec(&rec, buf, sizeof(buf));
+	assert_int_equal(record_unpack(buf, n, NULL, &out, &reason), 0);
+	assert_string_equal(out->kernel->release, "6.1.0-test");
+	assert_int_equal(out->crash->n_frames, 2);
+	assert_string_equal(out->crash->frames[0]->function, "fn_a");
+	assert_string_equal(out->crash->frames[1]->function, "fn_b");
+	assert_string_equal(out->crash->frames[1]->module, "mod");
+	record_free(out);
+	free(z);
 }
 
 static void test_fixture_round_trip(void **state)
@@ -1090,6 +1122,7 @@ int main(void)
 		cmocka_unit_test(test_plain_form_still_decodes),
 		cmocka_unit_test(test_compact_fallback),
 		cmocka_unit_test(test_bad_details),
+		cmocka_unit_test(test_details_unknown_line_skipped),
 	};
 
 	return cmocka_run_group_tests_name("record", tests, NULL, NULL);
