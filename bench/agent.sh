@@ -2,7 +2,12 @@
 # bench/agent.sh - footprint of the tiny agent (configs/tiny_agent_defconfig):
 # stripped size, the features it lacks, RSS idle and while shipping 10,000
 # spooled records to a receiver on loopback, and the CPU time to ship them.
-# Prints figures; never fails on a number.  N=... changes the record count.
+# Prints figures; never fails on a number.  N=... changes the record count,
+# RUNS=... the number of idle and shipping runs (3): RSS moves by up to
+# ~200 KiB from run to run because the kernel maps shared library pages in
+# 64 KiB blocks around each fault and where those blocks fall depends on
+# the random load address of each library, so each run is printed and
+# then the median.
 #
 # The tiny build uses the flags an embedded build would (size, no unwind
 # tables, no PIE, unused sections dropped) and stays dynamically linked
@@ -10,6 +15,7 @@
 set -u
 O=${O:-build}
 N=${N:-10000}
+RUNS=${RUNS:-3}
 TINY=$O/tiny
 # Size flags an embedded build would use; -flto needs gcc-ar for the archives.
 TINY_CFLAGS="-Os -flto -fno-pie -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables -fno-unwind-tables"
@@ -78,41 +84,59 @@ cpu_ms() { # utime + stime of a live process, in ms
 	awk -v hz="$(getconf CLK_TCK)" '{print int(($14 + $15) * 1000 / hz)}' "/proc/$1/stat"
 }
 
+median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+
 # Idle: an empty spool, an empty pstore, nobody listening.
-"$bin" -f -c "$work/agent.conf" 2>"$work/idle.log" &
-agent_pid=$!
-sleep 1
-echo "RSS idle: $(rss $agent_pid) KiB (target <= 2048 KiB); $(mem $agent_pid)"
-kill "$agent_pid"; wait "$agent_pid" 2>/dev/null; agent_pid=
+: > "$work/idle.rss"
+for run in $(seq 1 "$RUNS"); do
+	"$bin" -f -c "$work/agent.conf" 2>"$work/idle.log" &
+	agent_pid=$!
+	sleep 1
+	r=$(rss $agent_pid)
+	echo "$r" >> "$work/idle.rss"
+	echo "RSS idle, run $run: $r KiB; $(mem $agent_pid)"
+	kill "$agent_pid"; wait "$agent_pid" 2>/dev/null; agent_pid=
+done
+echo "RSS idle: median of $RUNS runs $(median < "$work/idle.rss") KiB (target <= 2048 KiB)"
 
 echo "filling the spool with $N records ..."
 t0=$(date +%s%N)
-"$O/bench/bin/spoolfill" "$work/spool" "$N" || exit 1
+"$O/bench/bin/spoolfill" "$work/seed" "$N" || exit 1
 t1=$(date +%s%N)
-echo "spool filled in $(( (t1 - t0) / 1000000 )) ms ($(du -sk "$work/spool" | cut -f1) KiB on disk)"
+echo "spool filled in $(( (t1 - t0) / 1000000 )) ms ($(du -sk "$work/seed" | cut -f1) KiB on disk)"
 
-"$bin" -f -c "$work/agent.conf" 2>"$work/ship.log" &
-agent_pid=$!
-sleep 1
-echo "RSS with $N records pending: $(rss $agent_pid) KiB; $(mem $agent_pid)"
-c0=$(cpu_ms $agent_pid)
-"$O/bench/bin/ackrecv" "udp://127.0.0.1:$port" >"$work/rx.out" &
-rx_pid=$!
-t0=$(date +%s%N)
-max=0 maxmem=
-while :; do
-	left=$(find "$work/spool" -maxdepth 1 -name '*.rec' | wc -l)
-	r=$(rss $agent_pid); [ -n "$r" ] && [ "$r" -gt "$max" ] && max=$r &&
-		maxmem=$(mem $agent_pid)
-	[ "$left" -eq 0 ] && break
-	[ $(( $(date +%s%N) - t0 )) -gt 300000000000 ] && { echo "timeout: $left left"; break; }
-	sleep 0.05
+: > "$work/ship.rss"; : > "$work/ship.hwm"; : > "$work/ship.cpu"
+for run in $(seq 1 "$RUNS"); do
+	rm -rf "$work/spool" "$work/state"
+	cp -a "$work/seed" "$work/spool"
+	mkdir -p "$work/state"
+	"$bin" -f -c "$work/agent.conf" 2>"$work/ship.log" &
+	agent_pid=$!
+	sleep 1
+	echo "run $run: RSS with $N records pending: $(rss $agent_pid) KiB; $(mem $agent_pid)"
+	c0=$(cpu_ms $agent_pid)
+	"$O/bench/bin/ackrecv" "udp://127.0.0.1:$port" >"$work/rx.out" &
+	rx_pid=$!
+	t0=$(date +%s%N)
+	max=0 maxmem=
+	while :; do
+		left=$(find "$work/spool" -maxdepth 1 -name '*.rec' | wc -l)
+		r=$(rss $agent_pid); [ -n "$r" ] && [ "$r" -gt "$max" ] && max=$r &&
+			maxmem=$(mem $agent_pid)
+		[ "$left" -eq 0 ] && break
+		[ $(( $(date +%s%N) - t0 )) -gt 300000000000 ] && { echo "timeout: $left left"; break; }
+		sleep 0.05
+	done
+	t1=$(date +%s%N)
+	c1=$(cpu_ms $agent_pid)
+	h=$(hwm $agent_pid)
+	echo "$max" >> "$work/ship.rss"; echo "$h" >> "$work/ship.hwm"
+	echo "$(( c1 - c0 ))" >> "$work/ship.cpu"
+	echo "run $run: shipped $N records in $(( (t1 - t0) / 1000000 )) ms wall, $(( c1 - c0 )) ms CPU (user+sys) of the agent"
+	echo "run $run: RSS while shipping: max sampled $max KiB ($maxmem), peak (VmHWM) $h KiB"
+	kill "$agent_pid"; wait "$agent_pid" 2>/dev/null; agent_pid=
+	kill "$rx_pid"; wait "$rx_pid" 2>/dev/null; rx_pid=
+	echo "run $run: receiver: $(tail -n 1 "$work/rx.out")"
+	echo "run $run: $(grep -E '^(datagrams|retransmits|acked) ' "$work/state/agent.status" | tr '\n' ' ')"
 done
-t1=$(date +%s%N)
-c1=$(cpu_ms $agent_pid)
-echo "shipped $N records in $(( (t1 - t0) / 1000000 )) ms wall, $(( c1 - c0 )) ms CPU (user+sys) of the agent"
-echo "RSS while shipping: max sampled $max KiB ($maxmem), peak (VmHWM) $(hwm $agent_pid) KiB (target <= 2048 KiB)"
-kill "$agent_pid"; wait "$agent_pid" 2>/dev/null; agent_pid=
-kill "$rx_pid"; wait "$rx_pid" 2>/dev/null; rx_pid=
-echo "receiver: $(tail -n 1 "$work/rx.out")"
-grep -E '^(datagrams|retransmits|acked) ' "$work/state/agent.status" | tr '\n' ' '; echo
+echo "RSS while shipping $N records: median of $RUNS runs: max sampled $(median < "$work/ship.rss") KiB, VmHWM $(median < "$work/ship.hwm") KiB (target <= 2048 KiB); CPU to ship them $(median < "$work/ship.cpu") ms"
