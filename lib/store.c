@@ -10,6 +10,7 @@
 #include "log.h"
 #include "signature.h"
 #include "store.h"
+#include "store_internal.h"
 #include "util.h"
 
 static const struct store_ops *const store_backends[] = {
@@ -170,4 +171,217 @@ const char *store_host_key(const Oopsd__CrashRecord *rec, const char *sender,
 	memcpy(buf, sender, n);
 	buf[n] = '\0';
 	return buf;
+}
+
+bool store_put_valid(const struct store_put *p)
+{
+	const Oopsd__CrashRecord *r = p->rec;
+
+	return r != NULL && r->has_id && r->id.len > 0 &&
+	       r->id.len <= STORE_MAX_ID_BYTES && r->crash != NULL &&
+	       r->crash->has_title_signature && p->packed != NULL &&
+	       p->packed_len > 0;
+}
+
+void store_agg_fill(struct store_agg *ag, const struct store_put *p)
+{
+	const Oopsd__CrashRecord *r = p->rec;
+	const Oopsd__Crash *c = r->crash;
+	char buf[STORE_HOST_KEY_MAX];
+
+	memset(ag, 0, sizeof(*ag));
+	store_sig_hex(c->title_signature, ag->sig);
+	store_sig_hex(c->stack_signature, ag->stack_sig);
+	ag->has_stack = c->has_stack_signature;
+	ag->kind = c->kind;
+	ag->title = c->title && c->title[0] ? c->title : "(no title)";
+	str_lcpy(ag->host_key, store_host_key(r, p->sender, buf, sizeof(buf)),
+		 sizeof(ag->host_key));
+	ag->hostname = r->host ? r->host->hostname : NULL;
+	ag->machine_id = r->host ? r->host->machine_id : NULL;
+	ag->release = r->kernel ? r->kernel->release : NULL;
+	if (ag->release == NULL || ag->release[0] == '\0')
+		ag->release = "unknown";
+	ag->sender = p->sender;
+	ag->seen = store_seen_us(r, p->received_us);
+	ag->hour = ag->seen / STORE_US_PER_HOUR;
+}
+
+static int cmp_str(const char *a, const char *b)
+{
+	return strcmp(a ? a : "", b ? b : "");
+}
+
+static int cmp_i64(int64_t a, int64_t b)
+{
+	return (a > b) - (a < b);
+}
+
+static int by_sig_host(const void *x, const void *y)
+{
+	const struct store_agg *a = x, *b = y;
+	int c = strcmp(a->sig, b->sig);
+
+	return c ? c : cmp_str(a->host_key, b->host_key);
+}
+
+static int same_sig(const void *x, const void *y)
+{
+	return strcmp(((const struct store_agg *)x)->sig,
+		      ((const struct store_agg *)y)->sig);
+}
+
+/* By signature, newest last, so a group's last entry is its example. */
+static int by_sig(const void *x, const void *y)
+{
+	const struct store_agg *a = x, *b = y;
+	int c = strcmp(a->sig, b->sig);
+
+	if (c == 0)
+		c = cmp_i64(a->seen, b->seen);
+	return c ? c : cmp_i64(a->rid, b->rid);
+}
+
+static int by_sig_release(const void *x, const void *y)
+{
+	const struct store_agg *a = x, *b = y;
+	int c = strcmp(a->sig, b->sig);
+
+	return c ? c : cmp_str(a->release, b->release);
+}
+
+static int same_host(const void *x, const void *y)
+{
+	return cmp_str(((const struct store_agg *)x)->host_key,
+		       ((const struct store_agg *)y)->host_key);
+}
+
+static int by_host(const void *x, const void *y)
+{
+	const struct store_agg *a = x, *b = y;
+	int c = cmp_str(a->host_key, b->host_key);
+
+	if (c == 0)
+		c = cmp_i64(a->seen, b->seen);
+	return c ? c : cmp_i64(a->rid, b->rid);
+}
+
+static int by_sig_hour(const void *x, const void *y)
+{
+	const struct store_agg *a = x, *b = y;
+	int c = strcmp(a->sig, b->sig);
+
+	return c ? c : cmp_i64(a->hour, b->hour);
+}
+
+/*
+ * The group that starts at ag[i] under `same`: its end, count, seen span
+ * and newest entry (the last with the greatest seen time).
+ */
+static size_t agg_group(const struct store_agg *ag, size_t n, size_t i,
+			int (*same)(const void *, const void *),
+			struct store_agg_group *g)
+{
+	size_t j = i + 1;
+
+	memset(g, 0, sizeof(*g));
+	g->key = &ag[i];
+	g->newest = &ag[i];
+	g->first = ag[i].seen;
+	g->last = ag[i].seen;
+	for (; j < n && same(&ag[i], &ag[j]) == 0; j++) {
+		if (ag[j].seen < g->first)
+			g->first = ag[j].seen;
+		if (ag[j].seen >= g->last) {
+			g->last = ag[j].seen;
+			g->newest = &ag[j];
+		}
+	}
+	g->n = (int64_t)(j - i);
+	return j;
+}
+
+static int64_t agg_news(const struct store_agg *ag, size_t i, size_t j)
+{
+	int64_t news = 0;
+
+	for (size_t k = i; k < j; k++)
+		news += ag[k].new_sig_host;
+	return news;
+}
+
+int store_agg_apply(struct store_agg *ag, size_t n,
+		    const struct store_agg_sink *sink, void *arg)
+{
+	struct store_agg_group g;
+	int64_t ret;
+	size_t i, j;
+	int rc;
+
+	/* Per signature and host first: it tells which hosts are new. */
+	qsort(ag, n, sizeof(*ag), by_sig_host);
+	for (i = 0; i < n; i = j) {
+		j = agg_group(ag, n, i, by_sig_host, &g);
+		if ((ret = sink->sig_host(arg, &g)) < 0)
+			return (int)ret;
+		/* The row holds exactly this group: it was created now. */
+		ag[i].new_sig_host = ret == g.n;
+	}
+
+	qsort(ag, n, sizeof(*ag), by_sig);
+	for (i = 0; i < n; i = j) {
+		j = agg_group(ag, n, i, same_sig, &g);
+		g.news = agg_news(ag, i, j);
+		g.newest = &ag[j - 1]; /* sorted by seen, then arrival */
+		if ((rc = sink->sig(arg, &g)) < 0)
+			return rc;
+	}
+
+	qsort(ag, n, sizeof(*ag), by_sig_release);
+	for (i = 0; i < n; i = j) {
+		j = agg_group(ag, n, i, by_sig_release, &g);
+		if ((rc = sink->release(arg, &g)) < 0)
+			return rc;
+	}
+
+	qsort(ag, n, sizeof(*ag), by_host);
+	for (i = 0; i < n; i = j) {
+		j = agg_group(ag, n, i, same_host, &g);
+		g.news = agg_news(ag, i, j);
+		g.newest = &ag[j - 1];
+		/* The newest release that is known: a report that did not
+		 * say (a bare panic) does not make the host's kernel unknown. */
+		for (size_t k = j; k-- > i && g.release == NULL;)
+			if (strcmp(ag[k].release, "unknown") != 0)
+				g.release = ag[k].release;
+		if ((rc = sink->host(arg, &g)) < 0)
+			return rc;
+	}
+
+	qsort(ag, n, sizeof(*ag), by_sig_hour);
+	for (i = 0; i < n; i = j) {
+		j = agg_group(ag, n, i, by_sig_hour, &g);
+		if ((rc = sink->hour(arg, &g)) < 0)
+			return rc;
+	}
+	return 0;
+}
+
+int store_sig_prefix(const char *signature, char out[STORE_SIG_LEN])
+{
+	size_t len = strlen(signature);
+
+	if (len < 4 || len > STORE_SIG_LEN - 1)
+		return -EINVAL;
+	for (size_t i = 0; i < len; i++) {
+		char c = signature[i];
+
+		if (c >= 'A' && c <= 'F')
+			c = (char)(c + 32);
+		if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
+			return -EINVAL;
+		out[i] = c;
+	}
+	out[len] = '\0';
+	return 0;
 }

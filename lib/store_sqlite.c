@@ -30,9 +30,8 @@
 
 #include "log.h"
 #include "store.h"
+#include "store_internal.h"
 #include "util.h"
-
-#define US_PER_HOUR ((int64_t)3600 * 1000000)
 
 static const char store_sqlite_schema[] =
 	"CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value)"
@@ -162,26 +161,13 @@ static const char *const store_sqlite_sql[S_COUNT] = {
 		" ORDER BY first_seen_us, release",
 };
 
-/* A record newly stored in the current batch, for the aggregates. */
-struct sq_agg {
-	char sig[STORE_SIG_LEN], stack_sig[STORE_SIG_LEN];
-	bool has_stack;
-	int kind;
-	const char *title, *hostname, *machine_id, *release;
-	const char *sender;
-	/* A copy, not a pointer: qsort() moves the entries. */
-	char host_key[STORE_HOST_KEY_MAX];
-	int64_t seen, hour, rid;
-	bool new_sig_host; /* first of a (sig, host) pair new to the store */
-};
-
 struct store_sqlite {
 	struct store base;
 	sqlite3 *db;
 	char *path;
 	bool readonly;
 	sqlite3_stmt *stmt[S_COUNT];
-	struct sq_agg *agg;
+	struct store_agg *agg;
 	size_t agg_cap;
 };
 
@@ -323,47 +309,15 @@ static int step_done(struct store_sqlite *sq, sqlite3_stmt *s, int64_t *col0)
 	return 0;
 }
 
-static bool put_valid(const struct store_put *p)
-{
-	const Oopsd__CrashRecord *r = p->rec;
-
-	return r != NULL && r->has_id && r->id.len > 0 &&
-	       r->id.len <= STORE_MAX_ID_BYTES && r->crash != NULL &&
-	       r->crash->has_title_signature && p->packed != NULL &&
-	       p->packed_len > 0;
-}
-
 /* Insert one record; its aggregates are added for the whole batch. */
 static int put_one(struct store_sqlite *sq, struct store_put *p,
-		   struct sq_agg *ag)
+		   struct store_agg *ag)
 {
 	const Oopsd__CrashRecord *r = p->rec;
-	const Oopsd__Crash *c = r->crash;
 	sqlite3_stmt *s = sq->stmt[S_INS_RECORD];
 	int rc;
 
-	memset(ag, 0, sizeof(*ag));
-	store_sig_hex(c->title_signature, ag->sig);
-	store_sig_hex(c->stack_signature, ag->stack_sig);
-	ag->has_stack = c->has_stack_signature;
-	ag->kind = c->kind;
-	ag->title = c->title && c->title[0] ? c->title : "(no title)";
-	{
-		char buf[STORE_HOST_KEY_MAX];
-
-		str_lcpy(ag->host_key,
-			 store_host_key(r, p->sender, buf, sizeof(buf)),
-			 sizeof(ag->host_key));
-	}
-	ag->hostname = r->host ? r->host->hostname : NULL;
-	ag->machine_id = r->host ? r->host->machine_id : NULL;
-	ag->release = r->kernel ? r->kernel->release : NULL;
-	if (ag->release == NULL || ag->release[0] == '\0')
-		ag->release = "unknown";
-	ag->sender = p->sender;
-	ag->seen = store_seen_us(r, p->received_us);
-	ag->hour = ag->seen / US_PER_HOUR;
-
+	store_agg_fill(ag, p);
 	sqlite3_bind_blob(s, 1, r->id.data, (int)r->id.len, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, ag->sig, -1, SQLITE_STATIC);
 	if (ag->has_stack)
@@ -372,7 +326,7 @@ static int put_one(struct store_sqlite *sq, struct store_put *p,
 		sqlite3_bind_null(s, 3);
 	sqlite3_bind_text(s, 4, ag->host_key, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 5, ag->release, -1, SQLITE_STATIC);
-	sqlite3_bind_int(s, 6, c->kind);
+	sqlite3_bind_int(s, 6, ag->kind);
 	sqlite3_bind_int(s, 7, r->origin ? (int)r->origin->source : 0);
 	bind_text(s, 8, p->sender);
 	sqlite3_bind_int64(s, 9, ag->seen);
@@ -389,216 +343,94 @@ static int put_one(struct store_sqlite *sq, struct store_put *p,
 	return 1;
 }
 
-static int cmp_str(const char *a, const char *b)
+/* The aggregate UPSERTs, one per group (store_agg_apply()). */
+static int64_t sq_agg_sig_host(void *arg, const struct store_agg_group *g)
 {
-	return strcmp(a ? a : "", b ? b : "");
-}
-
-static int cmp_i64(int64_t a, int64_t b)
-{
-	return (a > b) - (a < b);
-}
-
-static int by_sig_host(const void *x, const void *y)
-{
-	const struct sq_agg *a = x, *b = y;
-	int c = strcmp(a->sig, b->sig);
-
-	return c ? c : cmp_str(a->host_key, b->host_key);
-}
-
-/* By signature, newest last, so a group's last entry is its example. */
-static int by_sig(const void *x, const void *y)
-{
-	const struct sq_agg *a = x, *b = y;
-	int c = strcmp(a->sig, b->sig);
-
-	if (c == 0)
-		c = cmp_i64(a->seen, b->seen);
-	return c ? c : cmp_i64(a->rid, b->rid);
-}
-
-static int by_sig_release(const void *x, const void *y)
-{
-	const struct sq_agg *a = x, *b = y;
-	int c = strcmp(a->sig, b->sig);
-
-	return c ? c : cmp_str(a->release, b->release);
-}
-
-static int by_host(const void *x, const void *y)
-{
-	const struct sq_agg *a = x, *b = y;
-	int c = cmp_str(a->host_key, b->host_key);
-
-	if (c == 0)
-		c = cmp_i64(a->seen, b->seen);
-	return c ? c : cmp_i64(a->rid, b->rid);
-}
-
-static int by_sig_hour(const void *x, const void *y)
-{
-	const struct sq_agg *a = x, *b = y;
-	int c = strcmp(a->sig, b->sig);
-
-	return c ? c : cmp_i64(a->hour, b->hour);
-}
-
-/* Walk the groups of a sorted array: [*i, end) share the key of cmp. */
-static size_t group_end(const struct sq_agg *ag, size_t n, size_t i,
-			int (*cmp)(const void *, const void *))
-{
-	size_t j = i + 1;
-
-	while (j < n && cmp(&ag[i], &ag[j]) == 0)
-		j++;
-	return j;
-}
-
-static void group_span(const struct sq_agg *ag, size_t i, size_t j,
-		       int64_t *first, int64_t *last, size_t *newest)
-{
-	*first = ag[i].seen;
-	*last = ag[i].seen;
-	*newest = i;
-	for (size_t k = i + 1; k < j; k++) {
-		if (ag[k].seen < *first)
-			*first = ag[k].seen;
-		if (ag[k].seen >= *last) {
-			*last = ag[k].seen;
-			*newest = k;
-		}
-	}
-}
-
-static int same_sig_host(const void *x, const void *y)
-{
-	return by_sig_host(x, y);
-}
-
-static int same_sig(const void *x, const void *y)
-{
-	return strcmp(((const struct sq_agg *)x)->sig,
-		      ((const struct sq_agg *)y)->sig);
-}
-
-static int same_host(const void *x, const void *y)
-{
-	return cmp_str(((const struct sq_agg *)x)->host_key,
-		       ((const struct sq_agg *)y)->host_key);
-}
-
-/* Add n new records (ag) to the aggregate tables, one UPSERT a group. */
-static int put_aggregates(struct store_sqlite *sq, struct sq_agg *ag, size_t n)
-{
-	int64_t first, last, ret;
-	size_t i, j, newest, news;
-	sqlite3_stmt *s;
+	struct store_sqlite *sq = arg;
+	sqlite3_stmt *s = sq->stmt[S_UPS_SIG_HOST];
+	int64_t ret = 0;
 	int rc;
 
-	/* Per signature and host, first: it tells which hosts are new. */
-	qsort(ag, n, sizeof(*ag), by_sig_host);
-	s = sq->stmt[S_UPS_SIG_HOST];
-	for (i = 0; i < n; i = j) {
-		j = group_end(ag, n, i, same_sig_host);
-		group_span(ag, i, j, &first, &last, &newest);
-		sqlite3_bind_text(s, 1, ag[i].sig, -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, 2, ag[i].host_key, -1, SQLITE_STATIC);
-		bind_text(s, 3, ag[newest].hostname);
-		sqlite3_bind_int64(s, 4, (int64_t)(j - i));
-		sqlite3_bind_int64(s, 5, first);
-		sqlite3_bind_int64(s, 6, last);
-		ret = 0;
-		if ((rc = step_done(sq, s, &ret)) < 0)
-			return rc;
-		/* The row holds exactly this group: it was created now. */
-		ag[i].new_sig_host = ret == (int64_t)(j - i);
-	}
-
-	qsort(ag, n, sizeof(*ag), by_sig);
-	s = sq->stmt[S_UPS_SIG];
-	for (i = 0; i < n; i = j) {
-		j = group_end(ag, n, i, same_sig);
-		news = 0;
-		for (size_t k = i; k < j; k++)
-			news += ag[k].new_sig_host;
-		group_span(ag, i, j, &first, &last, &newest);
-		newest = j - 1; /* sorted by seen, then arrival */
-		sqlite3_bind_text(s, 1, ag[i].sig, -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, 2, ag[newest].title, -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, 3, store_kind_name(ag[newest].kind), -1,
-				  SQLITE_STATIC);
-		if (ag[newest].has_stack)
-			sqlite3_bind_text(s, 4, ag[newest].stack_sig, -1,
-					  SQLITE_STATIC);
-		else
-			sqlite3_bind_null(s, 4);
-		sqlite3_bind_int64(s, 5, (int64_t)(j - i));
-		sqlite3_bind_int64(s, 6, (int64_t)news);
-		sqlite3_bind_int64(s, 7, first);
-		sqlite3_bind_int64(s, 8, last);
-		sqlite3_bind_int64(s, 9, ag[newest].rid);
-		if ((rc = step_done(sq, s, NULL)) < 0)
-			return rc;
-	}
-
-	qsort(ag, n, sizeof(*ag), by_sig_release);
-	s = sq->stmt[S_UPS_SIG_RELEASE];
-	for (i = 0; i < n; i = j) {
-		j = group_end(ag, n, i, by_sig_release);
-		group_span(ag, i, j, &first, &last, &newest);
-		sqlite3_bind_text(s, 1, ag[i].sig, -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, 2, ag[i].release, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(s, 3, (int64_t)(j - i));
-		sqlite3_bind_int64(s, 4, first);
-		sqlite3_bind_int64(s, 5, last);
-		if ((rc = step_done(sq, s, NULL)) < 0)
-			return rc;
-	}
-
-	qsort(ag, n, sizeof(*ag), by_host);
-	s = sq->stmt[S_UPS_HOST];
-	for (i = 0; i < n; i = j) {
-		j = group_end(ag, n, i, same_host);
-		news = 0;
-		for (size_t k = i; k < j; k++)
-			news += ag[k].new_sig_host;
-		group_span(ag, i, j, &first, &last, &newest);
-		newest = j - 1;
-		sqlite3_bind_text(s, 1, ag[i].host_key, -1, SQLITE_STATIC);
-		bind_text(s, 2, ag[newest].hostname);
-		bind_text(s, 3, ag[newest].machine_id);
-		/* The newest release that is known: a report that did not
-		 * say (a bare panic) does not make the host's kernel unknown. */
-		{
-			const char *rel = NULL;
-
-			for (size_t k = j; k-- > i && rel == NULL;)
-				if (strcmp(ag[k].release, "unknown") != 0)
-					rel = ag[k].release;
-			bind_text(s, 4, rel);
-		}
-		bind_text(s, 5, ag[newest].sender);
-		sqlite3_bind_int64(s, 6, (int64_t)(j - i));
-		sqlite3_bind_int64(s, 7, (int64_t)news);
-		sqlite3_bind_int64(s, 8, first);
-		sqlite3_bind_int64(s, 9, last);
-		if ((rc = step_done(sq, s, NULL)) < 0)
-			return rc;
-	}
-
-	qsort(ag, n, sizeof(*ag), by_sig_hour);
-	s = sq->stmt[S_UPS_SIG_HOUR];
-	for (i = 0; i < n; i = j) {
-		j = group_end(ag, n, i, by_sig_hour);
-		sqlite3_bind_text(s, 1, ag[i].sig, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(s, 2, ag[i].hour);
-		sqlite3_bind_int64(s, 3, (int64_t)(j - i));
-		if ((rc = step_done(sq, s, NULL)) < 0)
-			return rc;
-	}
-	return 0;
+	sqlite3_bind_text(s, 1, g->key->sig, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, g->key->host_key, -1, SQLITE_STATIC);
+	bind_text(s, 3, g->newest->hostname);
+	sqlite3_bind_int64(s, 4, g->n);
+	sqlite3_bind_int64(s, 5, g->first);
+	sqlite3_bind_int64(s, 6, g->last);
+	if ((rc = step_done(sq, s, &ret)) < 0)
+		return rc;
+	return ret;
 }
+
+static int sq_agg_sig(void *arg, const struct store_agg_group *g)
+{
+	struct store_sqlite *sq = arg;
+	sqlite3_stmt *s = sq->stmt[S_UPS_SIG];
+	const struct store_agg *e = g->newest;
+
+	sqlite3_bind_text(s, 1, e->sig, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, e->title, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, store_kind_name(e->kind), -1, SQLITE_STATIC);
+	if (e->has_stack)
+		sqlite3_bind_text(s, 4, e->stack_sig, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(s, 4);
+	sqlite3_bind_int64(s, 5, g->n);
+	sqlite3_bind_int64(s, 6, g->news);
+	sqlite3_bind_int64(s, 7, g->first);
+	sqlite3_bind_int64(s, 8, g->last);
+	sqlite3_bind_int64(s, 9, e->rid);
+	return step_done(sq, s, NULL);
+}
+
+static int sq_agg_release(void *arg, const struct store_agg_group *g)
+{
+	struct store_sqlite *sq = arg;
+	sqlite3_stmt *s = sq->stmt[S_UPS_SIG_RELEASE];
+
+	sqlite3_bind_text(s, 1, g->key->sig, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, g->key->release, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 3, g->n);
+	sqlite3_bind_int64(s, 4, g->first);
+	sqlite3_bind_int64(s, 5, g->last);
+	return step_done(sq, s, NULL);
+}
+
+static int sq_agg_host(void *arg, const struct store_agg_group *g)
+{
+	struct store_sqlite *sq = arg;
+	sqlite3_stmt *s = sq->stmt[S_UPS_HOST];
+
+	sqlite3_bind_text(s, 1, g->key->host_key, -1, SQLITE_STATIC);
+	bind_text(s, 2, g->newest->hostname);
+	bind_text(s, 3, g->newest->machine_id);
+	bind_text(s, 4, g->release);
+	bind_text(s, 5, g->newest->sender);
+	sqlite3_bind_int64(s, 6, g->n);
+	sqlite3_bind_int64(s, 7, g->news);
+	sqlite3_bind_int64(s, 8, g->first);
+	sqlite3_bind_int64(s, 9, g->last);
+	return step_done(sq, s, NULL);
+}
+
+static int sq_agg_hour(void *arg, const struct store_agg_group *g)
+{
+	struct store_sqlite *sq = arg;
+	sqlite3_stmt *s = sq->stmt[S_UPS_SIG_HOUR];
+
+	sqlite3_bind_text(s, 1, g->key->sig, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, g->key->hour);
+	sqlite3_bind_int64(s, 3, g->n);
+	return step_done(sq, s, NULL);
+}
+
+static const struct store_agg_sink sq_agg_sink = {
+	.sig_host = sq_agg_sig_host,
+	.sig = sq_agg_sig,
+	.release = sq_agg_release,
+	.host = sq_agg_host,
+	.hour = sq_agg_hour,
+};
 
 static int sq_put_batch(struct store *st, struct store_put *items, size_t n)
 {
@@ -611,7 +443,7 @@ static int sq_put_batch(struct store *st, struct store_put *items, size_t n)
 	if (n == 0)
 		return 0;
 	if (n > sq->agg_cap) {
-		struct sq_agg *a = realloc(sq->agg, n * sizeof(*a));
+		struct store_agg *a = realloc(sq->agg, n * sizeof(*a));
 
 		if (a == NULL)
 			return -ENOMEM;
@@ -621,7 +453,7 @@ static int sq_put_batch(struct store *st, struct store_put *items, size_t n)
 	if ((rc = step_done(sq, sq->stmt[S_BEGIN], NULL)) < 0)
 		return rc;
 	for (size_t i = 0; i < n; i++) {
-		if (!put_valid(&items[i])) {
+		if (!store_put_valid(&items[i])) {
 			items[i].result = STORE_PUT_INVALID;
 			continue;
 		}
@@ -631,7 +463,7 @@ static int sq_put_batch(struct store *st, struct store_put *items, size_t n)
 		nagg += (size_t)rc;
 		stored += rc;
 	}
-	if ((rc = put_aggregates(sq, sq->agg, nagg)) < 0)
+	if ((rc = store_agg_apply(sq->agg, nagg, &sq_agg_sink, sq)) < 0)
 		goto rollback;
 	if ((rc = step_done(sq, sq->stmt[S_COMMIT], NULL)) < 0)
 		goto rollback;
@@ -872,11 +704,11 @@ static int sq_top(struct store *st, const struct store_top_query *q,
 	}
 	sqlite3_bind_int64(s, 1, q->limit ? (int64_t)q->limit : -1);
 	if (q->since_us > 0) {
-		int64_t hour = q->since_us / US_PER_HOUR;
+		int64_t hour = q->since_us / STORE_US_PER_HOUR;
 
 		sqlite3_bind_int64(s, 2, hour);
 		sqlite3_bind_int64(s, 3, q->since_us);
-		sqlite3_bind_int64(s, 4, (hour + 1) * US_PER_HOUR);
+		sqlite3_bind_int64(s, 4, (hour + 1) * STORE_US_PER_HOUR);
 	}
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		struct store_sig sig;
@@ -998,16 +830,6 @@ static int sq_export(struct store *st, const struct store_export_query *q,
 	return n;
 }
 
-static bool is_hex(const char *s)
-{
-	if (*s == '\0')
-		return false;
-	for (; *s; s++)
-		if (!((*s >= '0' && *s <= '9') || (*s >= 'a' && *s <= 'f')))
-			return false;
-	return true;
-}
-
 static int sq_show(struct store *st, const char *signature, size_t max_hosts,
 		   struct store_sig_detail **out)
 {
@@ -1015,17 +837,11 @@ static int sq_show(struct store *st, const char *signature, size_t max_hosts,
 	struct store_sig_detail *d = NULL;
 	char pattern[STORE_SIG_LEN + 1], lower[STORE_SIG_LEN];
 	sqlite3_stmt *s = NULL;
-	size_t len = strlen(signature);
 	int64_t example_rid = 0;
 	int rc, err = -EIO;
 
 	*out = NULL;
-	if (len < 4 || len > 16)
-		return -EINVAL;
-	for (size_t i = 0; i <= len; i++)
-		lower[i] = (char)((signature[i] >= 'A' && signature[i] <= 'F') ?
-					  signature[i] + 32 : signature[i]);
-	if (!is_hex(lower))
+	if (store_sig_prefix(signature, lower) < 0)
 		return -EINVAL;
 	snprintf(pattern, sizeof(pattern), "%s*", lower);
 	rc = sqlite3_prepare_v2(sq->db,
@@ -1191,7 +1007,7 @@ static int64_t sq_retention(struct store *st, int64_t now_us,
 
 			snprintf(sql, sizeof(sql),
 				 "DELETE FROM sig_hours WHERE hour < %" PRId64,
-				 cutoff / US_PER_HOUR);
+				 cutoff / STORE_US_PER_HOUR);
 			if ((rc = sq_exec(sq, sql)) < 0)
 				return rc;
 		}
