@@ -38,3 +38,5 @@ pkgs-$(CONFIG_SECCOMP) += libseccomp
 lib-y += store.o
 lib-$(CONFIG_STORE_SQLITE) += store_sqlite.o
 pkgs-$(CONFIG_STORE_SQLITE) += sqlite3
+lib-$(CONFIG_STORE_POSTGRES) += store_pg.o
+pkgs-$(CONFIG_STORE_POSTGRES) += libpq

@@ -17,35 +17,52 @@ static const struct store_ops *const store_backends[] = {
 #if ENABLE_STORE_SQLITE
 	&store_sqlite_ops,
 #endif
+#if ENABLE_STORE_POSTGRES
+	&store_pg_ops,
+#endif
 	NULL,
 };
 
+static bool scheme_is(const char *name, const char *spec, size_t n)
+{
+	return strlen(name) == n && memcmp(name, spec, n) == 0;
+}
+
 int store_open(const char *spec, unsigned flags, struct store **out)
 {
+	char shown[512];
 	const char *colon;
 	size_t n;
 
 	*out = NULL;
 	if (spec == NULL || (colon = strchr(spec, ':')) == NULL ||
 	    colon[1] == '\0') {
-		log_warnx("store '%s': expected SCHEME:PATH (sqlite:PATH)",
-			  spec ? spec : "");
+		store_spec_redact(spec ? spec : "", shown, sizeof(shown));
+		log_warnx("store '%s': expected SCHEME:PATH (sqlite:PATH or "
+			  "postgresql://...)", shown);
 		return -EINVAL;
 	}
 	n = (size_t)(colon - spec);
 	for (size_t i = 0; store_backends[i] != NULL; i++) {
 		const struct store_ops *ops = store_backends[i];
+		const char *arg = NULL;
+		int rc;
 
-		if (strlen(ops->scheme) == n &&
-		    memcmp(ops->scheme, spec, n) == 0) {
-			int rc = ops->open(colon + 1, flags, out);
-
-			if (rc == 0)
-				(*out)->ops = ops;
-			return rc;
-		}
+		if (scheme_is(ops->scheme, spec, n))
+			arg = colon + 1;
+		for (size_t k = 0; arg == NULL && ops->aliases != NULL &&
+				   ops->aliases[k] != NULL; k++)
+			if (scheme_is(ops->aliases[k], spec, n))
+				arg = spec;
+		if (arg == NULL)
+			continue;
+		rc = ops->open(arg, flags, out);
+		if (rc == 0)
+			(*out)->ops = ops;
+		return rc;
 	}
-	log_warnx("store '%s': unknown or disabled store type", spec);
+	store_spec_redact(spec, shown, sizeof(shown));
+	log_warnx("store '%s': unknown or disabled store type", shown);
 	return -EINVAL;
 }
 
@@ -53,6 +70,78 @@ void store_close(struct store *st)
 {
 	if (st != NULL)
 		st->ops->close(st);
+}
+
+const char *const *store_syscalls(const struct store *st)
+{
+	return st->ops->syscalls;
+}
+
+/*
+ * Copy [s, s + n) to out at *pos, truncating at len - 1 bytes.  Helper of
+ * store_spec_redact().
+ */
+static void redact_put(char *out, size_t len, size_t *pos, const char *s,
+		       size_t n)
+{
+	if (*pos + n >= len)
+		n = len - 1 - *pos;
+	memcpy(out + *pos, s, n);
+	*pos += n;
+	out[*pos] = '\0';
+}
+
+char *store_spec_redact(const char *spec, char *out, size_t len)
+{
+	const char *p = spec, *scheme_end = strstr(spec, "://");
+	size_t pos = 0;
+
+	if (len == 0)
+		return out;
+	out[0] = '\0';
+	/* URI user info: "scheme://user:password@host" */
+	if (scheme_end != NULL) {
+		const char *auth = scheme_end + 3;
+		const char *end = auth + strcspn(auth, "/?");
+		const char *at = memchr(auth, '@', (size_t)(end - auth));
+		const char *pw = at ? memchr(auth, ':', (size_t)(at - auth)) :
+				      NULL;
+
+		if (pw != NULL) {
+			redact_put(out, len, &pos, spec,
+				   (size_t)(pw + 1 - spec));
+			redact_put(out, len, &pos, "***", 3);
+			p = at;
+		}
+	}
+	/* "password=..." as a keyword or a URI query parameter. */
+	while (*p != '\0') {
+		const char *kw = strstr(p, "password=");
+
+		if (kw == NULL || (kw > spec && kw[-1] != ' ' &&
+				   kw[-1] != '?' && kw[-1] != '&' &&
+				   kw[-1] != ':')) {
+			size_t n = kw ? (size_t)(kw - p) + 9 : strlen(p);
+
+			redact_put(out, len, &pos, p, n);
+			p += n;
+			continue;
+		}
+		redact_put(out, len, &pos, p, (size_t)(kw - p) + 9);
+		redact_put(out, len, &pos, "***", 3);
+		p = kw + 9;
+		if (*p == '\'') {
+			/* A quoted keyword value: up to the closing quote. */
+			for (p++; *p != '\0' && *p != '\''; p++)
+				if (*p == '\\' && p[1] != '\0')
+					p++;
+			if (*p == '\'')
+				p++;
+		} else {
+			p += strcspn(p, " &");
+		}
+	}
+	return out;
 }
 
 int store_put_batch(struct store *st, struct store_put *items, size_t n)

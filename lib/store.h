@@ -4,9 +4,10 @@
  * per-signature aggregates, and where oopsctl's queries read them.
  *
  * A small interface over backends chosen by the scheme of a store spec
- * ("sqlite:/var/lib/oopsd/oopsd.db"), so that a shared server database can
- * be added later without touching ingest or the queries.  Each backend is
- * one `const struct store_ops` (lib/store_sqlite.c is the embedded one).
+ * ("sqlite:/var/lib/oopsd/oopsd.db", "postgresql://db/oopsd"), so that
+ * ingest and the queries do not care where records live.  Each backend is
+ * one `const struct store_ops`: lib/store_sqlite.c is the embedded one,
+ * lib/store_pg.c the PostgreSQL server several collectors share.
  *
  * Records enter in batches: store_put_batch() stores every record of the
  * batch in one durable transaction and says, per record, whether it was
@@ -58,7 +59,8 @@ struct store_put {
 #define STORE_READONLY 0x1u
 
 /*
- * Open the store named by spec ("sqlite:PATH"), creating it (and its
+ * Open the store named by spec ("sqlite:PATH", "postgresql://...",
+ * "postgres://..." or "pg:KEYWORD=VALUE ..."), creating it (and its
  * schema) unless STORE_READONLY.  *out is owned by the caller, released
  * with store_close().  Returns 0, -EINVAL for an unknown scheme or bad
  * spec, -ENOENT when a read-only store does not exist, or -EIO (the
@@ -211,7 +213,12 @@ void store_sig_free(struct store_sig *sig);
 
 /* A backend. */
 struct store_ops {
-	const char *scheme; /* "sqlite" */
+	const char *scheme; /* "sqlite": open() gets what follows "sqlite:" */
+	/*
+	 * Other schemes, NULL-terminated (may be NULL): open() gets the whole
+	 * spec, as a URI ("postgresql://...") keeps its scheme.
+	 */
+	const char *const *aliases;
 	int (*open)(const char *path, unsigned flags, struct store **out);
 	void (*close)(struct store *st);
 	int (*put_batch)(struct store *st, struct store_put *items, size_t n);
@@ -225,6 +232,7 @@ struct store_ops {
 	int64_t (*retention)(struct store *st, int64_t now_us,
 			     uint64_t max_age_us, uint64_t max_count);
 	int (*stats)(struct store *st, struct store_stats *out);
+	const char *const *syscalls; /* see store_syscalls(); may be NULL */
 };
 
 /* Every backend's struct store starts with this. */
@@ -232,6 +240,22 @@ struct store {
 	const struct store_ops *ops;
 };
 
+/*
+ * System calls the backend may make once the daemon's seccomp filter is
+ * installed (sandbox_apply()'s extra list), beyond the base list and the
+ * file and socket I/O groups: a server backend reconnects.  NULL-terminated,
+ * or NULL when it needs none.
+ */
+const char *const *store_syscalls(const struct store *st);
+
+/*
+ * The spec with any password replaced by "***", for logs and the status
+ * file ("postgresql://u:***@db/oopsd", "pg:... password=***").  Writes at
+ * most len bytes (truncating) and returns out.
+ */
+char *store_spec_redact(const char *spec, char *out, size_t len);
+
 extern const struct store_ops store_sqlite_ops;
+extern const struct store_ops store_pg_ops;
 
 #endif /* OOPSD_STORE_H */

@@ -1,10 +1,20 @@
 // SPDX-License-Identifier: MIT
-/* Tests for lib/store.c and lib/store_sqlite.c. */
+/*
+ * Tests for lib/store.c and the store backends.  Every behaviour test runs
+ * against SQLite, and again against PostgreSQL when OOPSD_TEST_PG holds a
+ * libpq connection URI (tests/e2e/collector_postgres.sh starts a server
+ * and sets it); without it the PostgreSQL cases are skipped.  Each
+ * PostgreSQL case gets a schema of its own, dropped afterwards.
+ */
 #include "testutil.h"
 
 #include <errno.h>
+#include <sys/wait.h>
 
 #include <sqlite3.h>
+#if ENABLE_STORE_POSTGRES
+#include <libpq-fe.h>
+#endif
 
 #include "store.h"
 
@@ -16,7 +26,20 @@ struct fixture {
 	char *dir;
 	char spec[1100];
 	struct store *st;
+	bool pg;	     /* a PostgreSQL store in schema `schema` */
+	bool skip;	     /* no OOPSD_TEST_PG: the case is skipped */
+	char schema[64];
 };
+
+/* The fixture of a case; skips the case when its backend is missing. */
+static struct fixture *fixture(void **state)
+{
+	struct fixture *f = *state;
+
+	if (f->skip)
+		skip();
+	return f;
+}
 
 /* Records built on the stack of the test, packed into `buf`. */
 struct trec {
@@ -89,11 +112,96 @@ static int setup(void **state)
 	return 0;
 }
 
+#if ENABLE_STORE_POSTGRES
+/* Run SQL on the test server as an administrator, in f's schema. */
+static PGresult *pg_admin(const struct fixture *f, const char *sql)
+{
+	PGconn *c = PQconnectdb(getenv("OOPSD_TEST_PG"));
+	PGresult *res;
+	char set[128];
+
+	if (PQstatus(c) != CONNECTION_OK)
+		fail_msg("OOPSD_TEST_PG: %s", PQerrorMessage(c));
+	snprintf(set, sizeof(set),
+		 "SET search_path = %s; SET client_min_messages = warning",
+		 f->schema);
+	PQclear(PQexec(c, set));
+	res = PQexec(c, sql);
+	if (PQresultStatus(res) != PGRES_COMMAND_OK &&
+	    PQresultStatus(res) != PGRES_TUPLES_OK)
+		fail_msg("%s: %s", sql, PQerrorMessage(c));
+	PQfinish(c);
+	return res;
+}
+
+/* Whether a query returns any row. */
+static bool pg_any_row(const struct fixture *f, const char *sql)
+{
+	PGresult *res = pg_admin(f, sql);
+	bool any = PQntuples(res) > 0;
+
+	PQclear(res);
+	return any;
+}
+
+static void pg_admin_do(const struct fixture *f, const char *sql)
+{
+	PQclear(pg_admin(f, sql));
+}
+#else
+static bool pg_any_row(const struct fixture *f, const char *sql)
+{
+	(void)f;
+	fail_msg("built without CONFIG_STORE_POSTGRES: %s", sql);
+	return false;
+}
+
+static void pg_admin_do(const struct fixture *f, const char *sql)
+{
+	pg_any_row(f, sql);
+}
+#endif
+
+/* PostgreSQL: a fresh schema, named after the process, for the case. */
+static int setup_pg(void **state)
+{
+	const char *uri = getenv("OOPSD_TEST_PG");
+	struct fixture *f = calloc(1, sizeof(*f));
+	char sql[256];
+
+	assert_non_null(f);
+	*state = f;
+	f->pg = true;
+	if (!ENABLE_STORE_POSTGRES || uri == NULL || uri[0] == '\0') {
+		f->skip = true;
+		return 0;
+	}
+	snprintf(f->schema, sizeof(f->schema), "oopsd_test_%d", (int)getpid());
+	snprintf(sql, sizeof(sql),
+		 "DROP SCHEMA IF EXISTS %s CASCADE; CREATE SCHEMA %s",
+		 f->schema, f->schema);
+	pg_admin_do(f, sql);
+	/* The store's session works in that schema, under a name the
+	 * reconnection case can find it by. */
+	snprintf(f->spec, sizeof(f->spec),
+		 "%s%coptions=-csearch_path%%3D%s"
+		 "&application_name=oopsd_test_%d",
+		 uri, strchr(uri, '?') ? '&' : '?', f->schema, (int)getpid());
+	assert_int_equal(store_open(f->spec, 0, &f->st), 0);
+	return 0;
+}
+
 static int teardown(void **state)
 {
 	struct fixture *f = *state;
+	char sql[128];
 
 	store_close(f->st);
+	if (f->pg && !f->skip) {
+		snprintf(sql, sizeof(sql), "DROP SCHEMA %s CASCADE",
+			 f->schema);
+		pg_admin_do(f, sql);
+	}
 	test_rmtree(f->dir);
 	free(f);
 	return 0;
@@ -151,7 +259,7 @@ static void top(struct store *st, int64_t since, size_t limit,
 
 static void test_dedupe(void **state)
 {
-	struct fixture *f = *state;
+	struct fixture *f = fixture(state);
 	struct trec t[4];
 	struct store_put p[4];
 	struct collect c;
@@ -189,7 +297,7 @@ static void test_dedupe(void **state)
 
 static void test_invalid_records(void **state)
 {
-	struct fixture *f = *state;
+	struct fixture *f = fixture(state);
 	struct trec t[3];
 	struct store_put p[3];
 
@@ -211,7 +319,7 @@ static void test_invalid_records(void **state)
 /* Aggregates after many batches equal what a full recount gives. */
 static void test_aggregates_incremental(void **state)
 {
-	struct fixture *f = *state;
+	struct fixture *f = fixture(state);
 	struct trec t[6];
 	struct collect c;
 
@@ -242,49 +350,90 @@ static void test_aggregates_incremental(void **state)
 	assert_int_equal(c.s[0].release0_last, T0 + 3000);
 }
 
-/* SQL that returns rows where an aggregate differs from a recount. */
+/*
+ * SQL that returns rows where an aggregate differs from a recount, for
+ * SQLite; PG() makes the PostgreSQL spelling (IS DISTINCT FROM for IS NOT,
+ * an alias every subquery needs).
+ */
+#define RECOUNT_CHECKS(IS_NOT, AS)                                            \
+	"SELECT s.sig FROM signatures s LEFT JOIN (SELECT sig, count(*) n,"   \
+	" count(DISTINCT host_key) h, min(seen_us) f, max(seen_us) l"         \
+	" FROM records GROUP BY sig) r ON r.sig = s.sig"                      \
+	" WHERE r.n " IS_NOT " s.count OR r.h " IS_NOT " s.hosts"             \
+	" OR r.f " IS_NOT " s.first_seen_us OR r.l " IS_NOT " s.last_seen_us", \
+	"SELECT sig FROM records EXCEPT SELECT sig FROM signatures",           \
+	"SELECT a.sig FROM sig_releases a LEFT JOIN (SELECT sig, release,"    \
+	" count(*) n, min(seen_us) f, max(seen_us) l FROM records"            \
+	" GROUP BY sig, release) r USING (sig, release)"                      \
+	" WHERE r.n " IS_NOT " a.count OR r.f " IS_NOT " a.first_seen_us"     \
+	" OR r.l " IS_NOT " a.last_seen_us",                                  \
+	"SELECT count(*) FROM sig_releases HAVING count(*) !="                \
+	" (SELECT count(*) FROM (SELECT DISTINCT sig, release FROM records)"  \
+	AS ")",                                                                \
+	"SELECT a.sig FROM sig_hosts a LEFT JOIN (SELECT sig, host_key,"      \
+	" count(*) n, min(seen_us) f, max(seen_us) l FROM records"            \
+	" GROUP BY sig, host_key) r USING (sig, host_key)"                    \
+	" WHERE r.n " IS_NOT " a.count OR r.f " IS_NOT " a.first_seen_us"     \
+	" OR r.l " IS_NOT " a.last_seen_us",                                  \
+	"SELECT h.host_key FROM hosts h LEFT JOIN (SELECT host_key,"          \
+	" count(*) n, count(DISTINCT sig) g, min(seen_us) f, max(seen_us) l"  \
+	" FROM records GROUP BY host_key) r USING (host_key)"                 \
+	" WHERE r.n " IS_NOT " h.count OR r.g " IS_NOT " h.signatures"        \
+	" OR r.f " IS_NOT " h.first_seen_us OR r.l " IS_NOT " h.last_seen_us", \
+	"SELECT a.sig FROM sig_hours a LEFT JOIN (SELECT sig,"                \
+	" seen_us / 3600000000 AS hour, count(*) n FROM records"                 \
+	" GROUP BY 1, 2) r USING (sig, hour) WHERE r.n " IS_NOT " a.count",    \
+	/* The example is the newest record of its signature. */              \
+	"SELECT s.sig FROM signatures s JOIN records e ON e.rid ="             \
+	" s.example_rid WHERE e.sig != s.sig OR e.seen_us != s.last_seen_us"
+
 static const char *const recount_checks[] = {
-	"SELECT s.sig FROM signatures s LEFT JOIN (SELECT sig, count(*) n,"
-	" count(DISTINCT host_key) h, min(seen_us) f, max(seen_us) l"
-	" FROM records GROUP BY sig) r ON r.sig = s.sig"
-	" WHERE r.n IS NOT s.count OR r.h IS NOT s.hosts"
-	" OR r.f IS NOT s.first_seen_us OR r.l IS NOT s.last_seen_us",
-	"SELECT sig FROM records EXCEPT SELECT sig FROM signatures",
-	"SELECT a.sig FROM sig_releases a LEFT JOIN (SELECT sig, release,"
-	" count(*) n, min(seen_us) f, max(seen_us) l FROM records"
-	" GROUP BY sig, release) r USING (sig, release)"
-	" WHERE r.n IS NOT a.count OR r.f IS NOT a.first_seen_us"
-	" OR r.l IS NOT a.last_seen_us",
-	"SELECT count(*) FROM sig_releases HAVING count(*) !="
-	" (SELECT count(*) FROM (SELECT DISTINCT sig, release FROM records))",
-	"SELECT a.sig FROM sig_hosts a LEFT JOIN (SELECT sig, host_key,"
-	" count(*) n, min(seen_us) f, max(seen_us) l FROM records"
-	" GROUP BY sig, host_key) r USING (sig, host_key)"
-	" WHERE r.n IS NOT a.count OR r.f IS NOT a.first_seen_us"
-	" OR r.l IS NOT a.last_seen_us",
-	"SELECT h.host_key FROM hosts h LEFT JOIN (SELECT host_key,"
-	" count(*) n, count(DISTINCT sig) g, min(seen_us) f, max(seen_us) l"
-	" FROM records GROUP BY host_key) r USING (host_key)"
-	" WHERE r.n IS NOT h.count OR r.g IS NOT h.signatures"
-	" OR r.f IS NOT h.first_seen_us OR r.l IS NOT h.last_seen_us",
-	"SELECT a.sig FROM sig_hours a LEFT JOIN (SELECT sig,"
-	" seen_us / 3600000000 hour, count(*) n FROM records"
-	" GROUP BY 1, 2) r USING (sig, hour) WHERE r.n IS NOT a.count",
-	/* The example is the newest record of its signature. */
-	"SELECT s.sig FROM signatures s JOIN records e ON e.rid ="
-	" s.example_rid WHERE e.sig != s.sig OR e.seen_us != s.last_seen_us",
+	RECOUNT_CHECKS("IS NOT", ""),
 };
+
+static const char *const recount_checks_pg[] = {
+	RECOUNT_CHECKS("IS DISTINCT FROM", " d"),
+};
+
+/* Fail when any aggregate of f's store differs from a recount. */
+static void check_recount(struct fixture *f)
+{
+	char path[1100];
+	sqlite3 *db;
+
+	if (f->pg) {
+		for (size_t i = 0; i < ARRAY_SIZE(recount_checks_pg); i++)
+			if (pg_any_row(f, recount_checks_pg[i]))
+				fail_msg("aggregate differs from recount: %s",
+					 recount_checks_pg[i]);
+		return;
+	}
+	snprintf(path, sizeof(path), "%s/s.db", f->dir);
+	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY,
+					 NULL),
+			 SQLITE_OK);
+	for (size_t i = 0; i < ARRAY_SIZE(recount_checks); i++) {
+		sqlite3_stmt *s = NULL;
+
+		assert_int_equal(sqlite3_prepare_v2(db, recount_checks[i], -1,
+						    &s, NULL),
+				 SQLITE_OK);
+		if (sqlite3_step(s) == SQLITE_ROW)
+			fail_msg("aggregate differs from recount: %s",
+				 recount_checks[i]);
+		sqlite3_finalize(s);
+	}
+	sqlite3_close(db);
+}
 
 static void test_aggregates_match_recount(void **state)
 {
-	struct fixture *f = *state;
+	struct fixture *f = fixture(state);
 	static const char *const hosts[] = { "h0", "h1", "h2", "h3", NULL };
 	static const char *const rels[] = { "6.1", "6.6", NULL };
 	static struct trec t[50];
 	uint64_t rng = 7;
 	unsigned next_id = 1;
-	char path[1100];
-	sqlite3 *db;
 
 #define RND(n) ((rng = rng * 6364136223846793005ull + 1442695040888963407ull), \
 		(unsigned)((rng >> 33) % (n)))
@@ -308,27 +457,12 @@ static void test_aggregates_match_recount(void **state)
 		assert_true(put(f->st, t, n, T0 + 50 * HOUR_US) >= 0);
 	}
 #undef RND
-	snprintf(path, sizeof(path), "%s/s.db", f->dir);
-	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY,
-					 NULL),
-			 SQLITE_OK);
-	for (size_t i = 0; i < ARRAY_SIZE(recount_checks); i++) {
-		sqlite3_stmt *s = NULL;
-
-		assert_int_equal(sqlite3_prepare_v2(db, recount_checks[i], -1,
-						    &s, NULL),
-				 SQLITE_OK);
-		if (sqlite3_step(s) == SQLITE_ROW)
-			fail_msg("aggregate differs from recount: %s",
-				 recount_checks[i]);
-		sqlite3_finalize(s);
-	}
-	sqlite3_close(db);
+	check_recount(f);
 }
 
 static void test_top_ordering_and_limit(void **state)
 {
-	struct fixture *f = *state;
+	struct fixture *f = fixture(state);
 	struct trec t[9];
 	struct collect c;
 	unsigned id = 1;
@@ -352,7 +486,7 @@ static void test_top_ordering_and_limit(void **state)
 
 static void test_since_filter(void **state)
 {
-	struct fixture *f = *state;
+	struct fixture *f = fixture(state);
 	struct trec t[8];
 	struct collect c;
 
@@ -396,7 +530,7 @@ static int count_fn(const struct store_rec *r, void *arg)
 
 static void test_retention(void **state)
 {
-	struct fixture *f = *state;
+	struct fixture *f = fixture(state);
 	struct trec t[10];
 	struct collect c;
 	struct store_stats ss;
@@ -458,7 +592,7 @@ static int first_rec_fn(const struct store_rec *r, void *arg)
 
 static void test_show_export_hosts_persist(void **state)
 {
-	struct fixture *f = *state;
+	struct fixture *f = fixture(state);
 	struct trec t[4];
 	struct store_sig_detail *d = NULL;
 	struct store_export_query q = { .newest_first = true };
@@ -519,26 +653,196 @@ static void test_open_errors(void **state)
 	assert_null(st);
 }
 
+/* Passwords never reach a log line. */
+static void test_spec_redact(void **state)
+{
+	static const char *const cases[][2] = {
+		{ "postgresql://u:secret@db:5432/oopsd?sslmode=require",
+		  "postgresql://u:***@db:5432/oopsd?sslmode=require" },
+		{ "postgres://db/x?password=secret&sslmode=require",
+		  "postgres://db/x?password=***&sslmode=require" },
+		{ "pg:host=db password=secret dbname=x",
+		  "pg:host=db password=*** dbname=x" },
+		{ "pg:password='a b\\' c' host=x", "pg:password=*** host=x" },
+		{ "postgresql://u@db/x", "postgresql://u@db/x" },
+		{ "sqlite:/var/lib/oopsd/password=x.db",
+		  "sqlite:/var/lib/oopsd/password=x.db" },
+	};
+	char buf[128];
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++)
+		assert_string_equal(store_spec_redact(cases[i][0], buf,
+						      sizeof(buf)),
+				    cases[i][1]);
+	/* Truncated, still terminated. */
+	assert_string_equal(store_spec_redact(cases[0][0], buf, 8), "postgre");
+}
+
+/* Text the server would refuse (not UTF-8) is stored, repaired. */
+static void test_not_utf8(void **state)
+{
+	struct fixture *f = fixture(state);
+	struct trec t;
+	struct collect c;
+
+	trec_init(&t, 1, 0x5, "WARNING in \xc3(", "h\xff", "6.\xe2\x82", T0);
+	assert_int_equal(put(f->st, &t, 1, T0), 1);
+	top(f->st, 0, 0, &c);
+	assert_int_equal(c.n, 1);
+	assert_int_equal(c.s[0].count, 1);
+	if (f->pg) {
+		assert_string_equal(c.s[0].title, "WARNING in ?(");
+		assert_string_equal(c.s[0].release0, "6.??");
+	}
+}
+
+/*
+ * Two writers (processes, each with its connection) store the same
+ * records at once, in batches that overlap in opposite orders: each
+ * record is stored by exactly one of them, nothing deadlocks for good, and
+ * every aggregate equals a recount.
+ */
+#define CW_IDS 600
+#define CW_BATCH 30
+static void test_concurrent_writers(void **state)
+{
+	static const char *const hosts[] = { "h0", "h1", "h2" };
+	struct fixture *f = fixture(state);
+	int stored[2] = { 0, 0 }, fds[2], status;
+	struct store_stats ss;
+	pid_t pid[2];
+
+	assert_int_equal(pipe(fds), 0);
+	for (int w = 0; w < 2; w++) {
+		pid[w] = fork();
+		assert_true(pid[w] >= 0);
+		if (pid[w] > 0)
+			continue;
+		{
+			static struct trec t[CW_BATCH];
+			struct store *st;
+			int total = 0, rc = 0;
+
+			if (store_open(f->spec, 0, &st) < 0)
+				_exit(2);
+			for (int b = 0; b < CW_IDS / CW_BATCH && rc >= 0; b++) {
+				for (int i = 0; i < CW_BATCH; i++) {
+					/* Writer 1 walks the ids backwards. */
+					unsigned k = (unsigned)(b * CW_BATCH + i);
+					unsigned id = w ? CW_IDS - k : k + 1;
+
+					trec_init(&t[i], id, 0x300 + id % 7,
+						  "T", hosts[id % 3],
+						  id % 2 ? "6.1" : "6.6",
+						  T0 + (int64_t)id * 1000);
+				}
+				rc = put(st, t, CW_BATCH, T0 + HOUR_US);
+				total += rc > 0 ? rc : 0;
+			}
+			store_close(st);
+			if (write(fds[1], &total, sizeof(total)) !=
+			    sizeof(total))
+				_exit(3);
+			_exit(rc < 0 ? 1 : 0);
+		}
+	}
+	close(fds[1]);
+	for (int w = 0; w < 2; w++) {
+		assert_int_equal(waitpid(pid[w], &status, 0), pid[w]);
+		assert_true(WIFEXITED(status));
+		assert_int_equal(WEXITSTATUS(status), 0);
+	}
+	assert_int_equal(read(fds[0], &stored[0], sizeof(int)), sizeof(int));
+	assert_int_equal(read(fds[0], &stored[1], sizeof(int)), sizeof(int));
+	close(fds[0]);
+	assert_int_equal(stored[0] + stored[1], CW_IDS);
+	assert_int_equal(store_stats(f->st, &ss), 0);
+	assert_int_equal(ss.records, CW_IDS);
+	assert_int_equal(ss.signatures, 7);
+	assert_int_equal(ss.hosts, 3);
+	check_recount(f);
+}
+
+/* The server cuts the connection: the next batch reconnects and stores. */
+static void test_reconnect(void **state)
+{
+	struct fixture *f = fixture(state);
+	struct store_stats ss;
+	struct trec t[2];
+	char sql[256];
+
+	trec_init(&t[0], 1, 0x9, "A", "h1", "6.1", T0);
+	trec_init(&t[1], 2, 0x9, "A", "h1", "6.1", T0 + 1);
+	assert_int_equal(put(f->st, &t[0], 1, T0), 1);
+	snprintf(sql, sizeof(sql),
+		 "SELECT pg_terminate_backend(pid, 10000) FROM"
+		 " pg_stat_activity WHERE application_name = 'oopsd_test_%d'",
+		 (int)getpid());
+	assert_true(pg_any_row(f, sql));
+	assert_int_equal(put(f->st, t, 2, T0), 1);
+	assert_int_equal(store_stats(f->st, &ss), 0);
+	assert_int_equal(ss.records, 2);
+	check_recount(f);
+}
+
+static void test_pg_open_errors(void **state)
+{
+	struct fixture *f = fixture(state);
+	const char *uri = getenv("OOPSD_TEST_PG");
+	struct store *st = NULL;
+	char spec[1100];
+
+	/* A schema with no tables: nothing to read. */
+	snprintf(spec, sizeof(spec), "%s%coptions=-csearch_path%%3Dnosuch",
+		 uri, strchr(uri, '?') ? '&' : '?');
+	assert_int_equal(store_open(spec, STORE_READONLY, &st), -ENOENT);
+	/* No server there. */
+	assert_int_equal(store_open("postgresql:///x?host=/nonexistent"
+				    "&connect_timeout=2", 0, &st),
+			 -EIO);
+	assert_int_equal(store_open("pg:host=/nonexistent dbname=x", 0, &st),
+			 -EIO);
+	assert_null(st);
+	(void)f;
+}
+
+/* The behaviour cases, run once per backend. */
+#define STORE_CASES(SETUP)                                                     \
+	cmocka_unit_test_setup_teardown(test_dedupe, SETUP, teardown),         \
+	cmocka_unit_test_setup_teardown(test_invalid_records, SETUP,           \
+					teardown),                             \
+	cmocka_unit_test_setup_teardown(test_aggregates_incremental, SETUP,    \
+					teardown),                             \
+	cmocka_unit_test_setup_teardown(test_aggregates_match_recount, SETUP,  \
+					teardown),                             \
+	cmocka_unit_test_setup_teardown(test_top_ordering_and_limit, SETUP,    \
+					teardown),                             \
+	cmocka_unit_test_setup_teardown(test_since_filter, SETUP, teardown),   \
+	cmocka_unit_test_setup_teardown(test_retention, SETUP, teardown),      \
+	cmocka_unit_test_setup_teardown(test_show_export_hosts_persist, SETUP, \
+					teardown),                             \
+	cmocka_unit_test_setup_teardown(test_not_utf8, SETUP, teardown)
+
 int main(void)
 {
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_dedupe, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_invalid_records, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_aggregates_incremental,
-						setup, teardown),
-		cmocka_unit_test_setup_teardown(test_aggregates_match_recount,
-						setup, teardown),
-		cmocka_unit_test_setup_teardown(test_top_ordering_and_limit,
-						setup, teardown),
-		cmocka_unit_test_setup_teardown(test_since_filter, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_retention, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_show_export_hosts_persist,
-						setup, teardown),
+	const struct CMUnitTest sqlite[] = {
+		STORE_CASES(setup),
 		cmocka_unit_test(test_open_errors),
+		cmocka_unit_test(test_spec_redact),
 	};
+	const struct CMUnitTest pg[] = {
+		STORE_CASES(setup_pg),
+		cmocka_unit_test_setup_teardown(test_concurrent_writers,
+						setup_pg, teardown),
+		cmocka_unit_test_setup_teardown(test_reconnect, setup_pg,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_pg_open_errors, setup_pg,
+						teardown),
+	};
+	int failed = cmocka_run_group_tests_name("store_sqlite", sqlite, NULL,
+						 NULL);
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return failed + cmocka_run_group_tests_name("store_pg", pg, NULL,
+						    NULL);
 }
