@@ -21,7 +21,7 @@ struct collector_config {
 	char *listen;		 /* udp://ADDR:PORT, empty = off */
 	long long listen_netlink; /* port id, 0 = off */
 	char *netconsole_listen; /* ADDR:PORT, empty = off */
-	char *store;		 /* sqlite:PATH */
+	char *store;		 /* sqlite:PATH, postgresql://... */
 	char *auth_key_file;
 	char *user;
 	char *seccomp; /* kill, errno, log or off (lib/sandbox.h) */

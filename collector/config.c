@@ -24,7 +24,9 @@ const struct conf_entry collector_conf_table[] = {
 	  offsetof(struct collector_config, netconsole_listen),
 	  "raw netconsole on ADDR:PORT (empty: off)" },
 	{ "store", CONF_STRING, CONFIG_DEFAULT_STORE,
-	  offsetof(struct collector_config, store), "sqlite:PATH" },
+	  offsetof(struct collector_config, store),
+	  "sqlite:PATH, or postgresql://... (a libpq URI) to share a "
+	  "PostgreSQL database with other collectors" },
 	{ "auth_key_file", CONF_STRING, "",
 	  offsetof(struct collector_config, auth_key_file),
 	  "shared key: datagrams without a valid HMAC tag are rejected" },

@@ -155,7 +155,7 @@ static void on_netlink(struct evloop *loop, int fd, unsigned events,
 static void status_write(struct collector *co, bool force)
 {
 	const struct ingest_counters *c = ingest_counters(co->in);
-	char buf[8192];
+	char buf[8192], shown[512];
 	size_t len = 0;
 	int rc;
 
@@ -176,7 +176,8 @@ static void status_write(struct collector *co, bool force)
 	co->ncon_stats_changed = false;
 	ADD("pid %ld\n", (long)getpid());
 	ADD("version %s\n", OOPSD_VERSION);
-	ADD("store %s\n", co->cfg->store);
+	ADD("store %s\n", store_spec_redact(co->cfg->store, shown,
+					     sizeof(shown)));
 	ADD("started_us %" PRId64 "\n", co->started_us);
 	ADD("updated_us %" PRId64 "\n", now_realtime_us());
 	ADD("datagrams %" PRIu64 "\n", c->datagrams);
@@ -384,6 +385,7 @@ int main(int argc, char **argv)
 	struct collector_config cfg;
 	struct daemon_opts opts;
 	struct ingest_config icfg = { 0 };
+	char shown[512];
 	int level, rc;
 
 	memset(&cfg, 0, sizeof(cfg));
@@ -435,7 +437,9 @@ int main(int argc, char **argv)
 		fatal("start-up");
 	rc = store_open(cfg.store, 0, &co.store);
 	if (rc < 0)
-		fatalx("store %s: cannot open (%s)", cfg.store, strerror(-rc));
+		fatalx("store %s: cannot open (%s)",
+		       store_spec_redact(cfg.store, shown, sizeof(shown)),
+		       strerror(-rc));
 	icfg.key = co.key.len ? &co.key : NULL;
 	icfg.max_datagram = (size_t)cfg.max_datagram;
 	icfg.rate_limit = (uint64_t)cfg.rate_limit;
@@ -476,11 +480,14 @@ int main(int argc, char **argv)
 	retention(&co);
 	co.next_retention_ms = evloop_now_ms() + RETENTION_EVERY_MS;
 	status_write(&co, true);
-	/* From here on: sockets already open, and the store (SQLite files). */
-	if (sandbox_apply(cfg.seccomp, SANDBOX_NET | SANDBOX_FILES, NULL) < 0)
+	/* From here on: sockets already open, and the store (SQLite files,
+	 * or a server connection the store may have to open again). */
+	if (sandbox_apply(cfg.seccomp, SANDBOX_NET | SANDBOX_FILES,
+			  store_syscalls(co.store)) < 0)
 		fatalx("cannot install the seccomp filter (seccomp = off "
 		       "to run without)");
-	log_info("started, store %s%s", cfg.store,
+	log_info("started, store %s%s",
+		 store_spec_redact(cfg.store, shown, sizeof(shown)),
 		 co.key.len ? ", datagrams authenticated" : "");
 	daemon_notify_ready();
 	evloop_run(co.loop);

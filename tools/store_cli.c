@@ -92,9 +92,13 @@ int store_cli_open(const char *store_opt, const char *config_opt,
 	if (spec == NULL)
 		return -EINVAL;
 	rc = store_open(spec, STORE_READONLY, out);
-	if (rc < 0)
-		fprintf(stderr, "oopsctl: cannot open store %s: %s\n", spec,
+	if (rc < 0) {
+		char shown[512];
+
+		fprintf(stderr, "oopsctl: cannot open store %s: %s\n",
+			store_spec_redact(spec, shown, sizeof(shown)),
 			strerror(-rc));
+	}
 	free(spec);
 	return rc;
 }
