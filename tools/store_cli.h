@@ -25,7 +25,7 @@
 	{ "config", required_argument, NULL, 'c' },                            \
 	{ "help", no_argument, NULL, 'h' },                                    \
 	{ NULL, 0, NULL, 0 }
-#define STORE_CLI_USAGE "[--store sqlite:PATH] [--config FILE]"
+#define STORE_CLI_USAGE "[--store sqlite:PATH|postgresql://...] [--config FILE]"
 
 struct store_cli_opts {
 	const char *store;  /* --store, or NULL */
