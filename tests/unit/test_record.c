@@ -933,6 +933,22 @@ static void test_compact_fallback(void **state)
 }
 
 /* A details block that does not parse, or a bad binary id, is refused. */
+/* Give rec the details block det (compressed into *z, freed by the
+ * caller) and pack it into buf; returns the packed length. */
+static int pack_details(Oopsd__CrashRecord *rec, const char *det,
+			uint8_t **z, uint8_t *buf, size_t cap)
+{
+	size_t zlen;
+
+	assert_int_equal(record_compress_parts(NULL, 0, det, strlen(det), z,
+					       &zlen),
+			 0);
+	rec->has_details_z = rec->has_details_len = 1;
+	rec->details_z = (ProtobufCBinaryData){ zlen, *z };
+	rec->details_len = (uint32_t)strlen(det);
+	return pack_rec(rec, buf, cap);
+}
+
 static void test_bad_details(void **state)
 {
 	static const char *const bad[] = {
@@ -944,20 +960,12 @@ static void test_bad_details(void **state)
 	uint8_t id[RECORD_ID_LEN] = { 1 }, buf[1024], *z;
 	Oopsd__CrashRecord *out;
 	const char *reason;
-	size_t zlen;
 	int n;
 
 	rec.has_id = 1;
 	rec.id = (ProtobufCBinaryData){ sizeof(id), id };
 	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
-		assert_int_equal(record_compress_parts(NULL, 0, bad[i],
-						       strlen(bad[i]), &z,
-						       &zlen),
-				 0);
-		rec.has_details_z = rec.has_details_len = 1;
-		rec.details_z = (ProtobufCBinaryData){ zlen, z };
-		rec.details_len = (uint32_t)strlen(bad[i]);
-		n = pack_rec(&rec, buf, sizeof(buf));
+		n = pack_details(&rec, bad[i], &z, buf, sizeof(buf));
 		assert_int_equal(record_unpack(buf, n, NULL, &out, &reason),
 				 -EBADMSG);
 		assert_string_equal(reason, "bad_details");
@@ -986,18 +994,11 @@ static void test_details_unknown_line_skipped(void **state)
 	uint8_t id[RECORD_ID_LEN] = { 1 }, buf[1024], *z;
 	Oopsd__CrashRecord *out;
 	const char *reason;
-	size_t zlen;
 	int n;
 
 	rec.has_id = 1;
 	rec.id = (ProtobufCBinaryData){ sizeof(id), id };
-	assert_int_equal(record_compress_parts(NULL, 0, det, strlen(det), &z,
-					       &zlen),
-			 0);
-	rec.has_details_z = rec.has_details_len = 1;
-	rec.details_z = (ProtobufCBinaryData){ zlen, z };
-	rec.details_len = (uint32_t)strlen(det);
-	n = pack_rec(&rec, buf, sizeof(buf));
+	n = pack_details(&rec, det, &z, buf, sizeof(buf));
 	assert_int_equal(record_unpack(buf, n, NULL, &out, &reason), 0);
 	assert_string_equal(out->kernel->release, "6.1.0-test");
 	assert_int_equal(out->crash->n_frames, 2);
