@@ -296,6 +296,11 @@ enum oops_hdr oops_header_find(const char *s, size_t n)
 		return HDR_MCE;
 	if (oops_has(s, n, "Watchdog detected hard LOCKUP"))
 		return HDR_HARDLOCKUP;
+	/* kernel/irq/spurious.c: an interrupt no handler claimed 99,900
+	 * times in 100,000, or a handler returning garbage. */
+	if (oops_has(s, n, "irq ") && (oops_has(s, n, ": nobody cared") ||
+				       oops_has(s, n, ": bogus return value")))
+		return HDR_IRQ;
 	return HDR_NONE;
 }
 

@@ -119,6 +119,7 @@ enum oops_hdr {
 	HDR_OOM, /* Out of memory: Killed process / invoked oom-killer */
 	HDR_MCE, /* Machine check events logged, Machine Check Exception */
 	HDR_HARDLOCKUP, /* Watchdog detected hard LOCKUP */
+	HDR_IRQ, /* irq N: nobody cared, irq event N: bogus return value */
 	HDR_COUNT
 };
 

@@ -946,6 +946,43 @@ static bool warn_file(const struct tstate *t, const char *path)
 	return p != NULL && (p[-1] == ' ' || p[-1] == '/');
 }
 
+/*
+ * "irq N: nobody cared" / "irq event N: bogus return value": the stack is
+ * the interrupt path (whatever it interrupted, and the IRQ core), which
+ * says nothing; the culprit is the handler the kernel lists after
+ * "handlers:" as "[<ptr>] name [module]" (the first one when the line is
+ * shared).  Title: "irq: nobody cared in usb_hcd_irq".
+ */
+static void title_irq(struct tstate *t)
+{
+	const char *what = hdr_has(t, "bogus return value")
+				   ? "irq: bogus return value"
+				   : "irq: nobody cared";
+	size_t i = find_line(&t->s, 1, "handlers:");
+	char f[NAME_MAX_LEN];
+	size_t k = 0;
+
+	t->res->kind = OOPS_KIND_OTHER;
+	if (i + 1 < t->s.n) {
+		const struct oops_tline *l = &t->s.l[i + 1];
+		const char *p = mem(l, "] "), *end = l->s + l->n;
+
+		if (p != NULL && l->n > 0 && l->s[0] == '[') {
+			for (p += 2; p < end && is_symc(*p) &&
+				     k + 1 < sizeof(f);
+			     p++)
+				f[k++] = *p;
+		}
+	}
+	f[k] = '\0';
+	if (k == 0) {
+		set_title(t, what, "");
+		return;
+	}
+	snprintf(t->res->guilty, sizeof(t->res->guilty), "%s", f);
+	snprintf(t->res->title, sizeof(t->res->title), "%s in %s", what, f);
+}
+
 /* "WARNING: ... at mm/x.c:N kmalloc_slab+0x.." : a k*malloc* function. */
 static bool kmalloc_func(const struct tstate *t)
 {
@@ -1574,6 +1611,9 @@ static void title_ours(struct tstate *t, enum oops_hdr h)
 		title_in(t, "watchdog: hard LOCKUP", ST_RIP_CT, ST_CT, EX_FIRST,
 			 NULL);
 		return;
+	case HDR_IRQ:
+		title_irq(t);
+		return;
 	default:
 		title_rest(t);
 		return;
@@ -1616,6 +1656,7 @@ static const char *hdr_anchor(enum oops_hdr h)
 	    [HDR_OOM] = "",
 	    [HDR_MCE] = "",
 	    [HDR_HARDLOCKUP] = "",
+	    [HDR_IRQ] = "irq ",
 	};
 
 	if (h < 0 || h >= HDR_COUNT || a[h] == NULL)

@@ -96,6 +96,9 @@ static const struct expect fixtures[] = {
     {"sysrq-panic.log", 1, 0, "kernel panic: sysrq triggered crash",
      OOPS_KIND_PANIC, NULL, 0, 1501, "bash", NULL, "6.1.0", "x86_64", true, 2,
      19, 120000002, "dump_stack_lvl", NULL},
+    {"irq-nobody-cared.log", 1, 0, "irq: nobody cared in usb_hcd_irq",
+     OOPS_KIND_OTHER, "usb_hcd_irq", 0, 0, "swapper/0", NULL, "6.1.0-13-amd64",
+     "x86_64", false, 2, 37, 201904217, "dump_stack_lvl", NULL},
 };
 
 static const char *const fixture_files[] = {
@@ -115,6 +118,7 @@ static const char *const fixture_files[] = {
     "gpf-divide.log",
     "ubsan-leak.log",
     "sysrq-panic.log",
+    "irq-nobody-cared.log",
     "no-crash.log",
     NULL,
 };
