@@ -275,6 +275,39 @@ static void agent_status_text(struct agent *a, FILE *f)
 			a->src[i]->status(a, a->src_priv[i], f);
 }
 
+/*
+ * One line per counter is noisy in syslog: join them with commas, in as
+ * many "counters:" lines as it takes to stay within a log line (lib/log.c
+ * keeps 1024 bytes and would cut the rest off).
+ */
+static void agent_status_log(const char *text)
+{
+	char line[900];
+	size_t n = 0;
+
+	while (*text) {
+		const char *end = strchr(text, '\n');
+		size_t l = end ? (size_t)(end - text) : strlen(text);
+
+		if (n > 0 && n + 1 + l >= sizeof(line)) {
+			log_info("counters: %s", line);
+			n = 0;
+		}
+		if (n > 0)
+			line[n++] = ',';
+		/* A value longer than a whole line (a long collector
+		 * address) is cut. */
+		if (l >= sizeof(line) - n)
+			l = sizeof(line) - n - 1;
+		memcpy(line + n, text, l);
+		n += l;
+		line[n] = '\0';
+		text = end ? end + 1 : text + strlen(text);
+	}
+	if (n > 0)
+		log_info("counters: %s", line);
+}
+
 void agent_status(struct agent *a, bool log)
 {
 	char *text = NULL;
@@ -289,17 +322,8 @@ void agent_status(struct agent *a, bool log)
 		free(text);
 		return;
 	}
-	if (log) {
-		/* One line per counter is noisy in syslog: join them. */
-		for (char *p = text; *p; p++)
-			if (*p == '\n')
-				*p = p[1] ? ',' : '\0';
-		log_info("counters: %s", text);
-		for (char *p = text; *p; p++)
-			if (*p == ',')
-				*p = '\n';
-		text[len - 1] = '\n';
-	}
+	if (log)
+		agent_status_log(text);
 	rc = write_file_atomic(a->state_dirfd, AGENT_STATUS_FILE, text, len);
 	if (rc < 0)
 		log_debug("cannot write %s/%s: %s", a->cfg->state_dir,

@@ -24,6 +24,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -37,6 +38,39 @@
 #define PSTORE_SEEN "pstore.seen"
 #define PSTORE_STATE "pstore.state"
 #define PSTORE_SEEN_MAX 4096
+
+/*
+ * The scan's file counters (struct pstore_stats) in the status file, as
+ * pstore_NAME, summed over scans: a file still there at the next scan
+ * (SIGHUP, a rescan when the spool takes records again, a restart with
+ * pstore_remove = no) is counted again.
+ */
+static const struct {
+	const char *name;
+	size_t off;
+} pstore_file_counters[] = {
+	{ "files_read", offsetof(struct pstore_stats, files) },
+	{ "unreadable", offsetof(struct pstore_stats, unreadable) },
+	{ "bad_names", offsetof(struct pstore_stats, bad_names) },
+	{ "cut", offsetof(struct pstore_stats, cut) },
+	{ "files_skipped", offsetof(struct pstore_stats, skipped) },
+	{ "bad_headers", offsetof(struct pstore_stats, bad_headers) },
+	{ "undecodable", offsetof(struct pstore_stats, undecodable) },
+	{ "over_budget", offsetof(struct pstore_stats, over_budget) },
+	{ "garbage", offsetof(struct pstore_stats, garbage) },
+	{ "dumps", offsetof(struct pstore_stats, dumps) },
+	{ "duplicates_merged",
+	  offsetof(struct pstore_stats, duplicates_merged) },
+	{ "consequences_merged",
+	  offsetof(struct pstore_stats, consequences_merged) },
+};
+
+#define PSTORE_FILE_COUNTERS \
+	(sizeof(pstore_file_counters) / sizeof(pstore_file_counters[0]))
+_Static_assert(sizeof(struct pstore_stats) ==
+		       PSTORE_FILE_COUNTERS * sizeof(unsigned int),
+	       "every counter of struct pstore_stats (all unsigned int) is "
+	       "listed in pstore_file_counters");
 
 struct pstore_seen {
 	char key[33];
@@ -54,6 +88,7 @@ struct pstore_src {
 	/* counters */
 	uint64_t scans, items, sent, skipped_acked, removed_files,
 		remove_errors, scan_errors;
+	uint64_t files[PSTORE_FILE_COUNTERS]; /* pstore_file_counters */
 };
 
 /* ----------------------------------------------------------- seen file -- */
@@ -203,6 +238,14 @@ static void pstore_do_scan(struct pstore_src *p)
 	}
 	pstore_scan_free(p->scan);
 	p->scan = scan;
+	for (size_t i = 0; i < PSTORE_FILE_COUNTERS; i++) {
+		unsigned int v;
+
+		memcpy(&v, (const char *)&scan->stats +
+				   pstore_file_counters[i].off,
+		       sizeof(v));
+		p->files[i] += v;
+	}
 	rc = pstore_state_apply(scan, p->state_path);
 	if (rc < 0)
 		log_warnx("pstore: %s: %s", p->state_path, strerror(-rc));
@@ -351,6 +394,9 @@ static void pstore_status(struct agent *a, void *priv, FILE *out)
 	fprintf(out, "pstore_removed_files %" PRIu64 "\n", p->removed_files);
 	fprintf(out, "pstore_remove_errors %" PRIu64 "\n", p->remove_errors);
 	fprintf(out, "pstore_scan_errors %" PRIu64 "\n", p->scan_errors);
+	for (size_t i = 0; i < PSTORE_FILE_COUNTERS; i++)
+		fprintf(out, "pstore_%s %" PRIu64 "\n",
+			pstore_file_counters[i].name, p->files[i]);
 }
 
 const struct agent_source_ops agent_source_pstore = {

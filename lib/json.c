@@ -3,6 +3,7 @@
  * json.c - see json.h.
  */
 #include "json.h"
+#include "util.h"
 
 #include <inttypes.h>
 #include <stdlib.h>
@@ -33,19 +34,11 @@ static void json_put(struct json *j, const char *s, size_t n)
 {
 	if (j->oom)
 		return;
-	if (j->len + n + 1 > j->cap) {
-		size_t cap = j->cap ? j->cap : 256;
-		char *b;
-
-		while (cap < j->len + n + 1)
-			cap *= 2;
-		b = realloc(j->buf, cap);
-		if (b == NULL) {
-			j->oom = true;
-			return;
-		}
-		j->buf = b;
-		j->cap = cap;
+	if (n > SIZE_MAX - 1 - j->len ||
+	    array_grow_bounded((void **)&j->buf, &j->cap, j->len + n + 1, 1,
+			       256, SIZE_MAX) < 0) {
+		j->oom = true;
+		return;
 	}
 	memcpy(j->buf + j->len, s, n);
 	j->len += n;

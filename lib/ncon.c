@@ -252,15 +252,9 @@ static int heap_set(struct ncon *nc, struct ncon_sender *s, uint64_t when)
 		return 0;
 	}
 	if (s->heap_idx == NCON_NO_HEAP) {
-		if (nc->nheap == nc->heap_cap) {
-			size_t cap = nc->heap_cap ? nc->heap_cap * 2 : 64;
-			void *p = realloc(nc->heap, cap * sizeof(*nc->heap));
-
-			if (p == NULL)
-				return -ENOMEM;
-			nc->heap = p;
-			nc->heap_cap = cap;
-		}
+		if (array_grow((void **)&nc->heap, &nc->heap_cap,
+			       nc->nheap + 1, sizeof(*nc->heap)) < 0)
+			return -ENOMEM;
 		s->heap_idx = (uint32_t)nc->nheap;
 		nc->heap[nc->nheap++] = s;
 		s->heap_key = when;
@@ -339,24 +333,19 @@ static void active_maybe_free(struct ncon *nc, struct ncon_sender *s)
 	s->act = NULL;
 }
 
-/* Grow *buf to hold need bytes, capped at max.  false when impossible. */
+/*
+ * Grow *buf to hold need bytes (the callers keep need within
+ * max_line_bytes) and account for it.  false when impossible.
+ */
 static bool buf_reserve(struct ncon *nc, struct ncon_active *a, char **buf,
 			size_t *cap, size_t need)
 {
-	size_t ncap;
-	char *p;
+	size_t old = *cap;
 
-	if (need <= *cap)
-		return true;
-	ncap = *cap ? *cap : NCON_HOLD_MIN;
-	while (ncap < need)
-		ncap *= 2;
-	p = realloc(*buf, ncap);
-	if (p == NULL)
+	if (array_grow_bounded((void **)buf, cap, need, 1, NCON_HOLD_MIN,
+			       SIZE_MAX) < 0)
 		return false;
-	acct(nc, a, ncap, *cap);
-	*buf = p;
-	*cap = ncap;
+	acct(nc, a, *cap, old);
 	return true;
 }
 
@@ -889,17 +878,18 @@ static void hold_record(struct ncon *nc, struct ncon_sender *s,
 		return;
 	}
 	if (a->nrecs == a->recs_cap) {
-		uint32_t cap = a->recs_cap ? a->recs_cap * 2 : 8;
-		void *p = realloc(a->recs, cap * sizeof(*a->recs));
+		/* The count is a uint32_t: the capacity stays within it. */
+		size_t cap = a->recs_cap;
 
-		if (p == NULL) {
+		if (array_grow_bounded((void **)&a->recs, &cap,
+				       (size_t)a->nrecs + 1, sizeof(*a->recs),
+				       8, UINT32_MAX) < 0) {
 			count_lost(nc, s, 1);
 			return;
 		}
 		acct(nc, a, cap * sizeof(*a->recs),
 		     a->recs_cap * sizeof(*a->recs));
-		a->recs = p;
-		a->recs_cap = cap;
+		a->recs_cap = (uint32_t)cap;
 	}
 	r = malloc(sizeof(*r) + len);
 	if (r == NULL) {

@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "oops_internal.h"
+#include "util.h"
 
 #define OOPS_MAX_OPEN 4 /* concurrently open reports (contexts) */
 #define OOPS_TAIL_LINES 16 /* lines after the end marker to wait for */
@@ -381,20 +382,12 @@ static int collect_frames(struct oops_parser *p, struct oops_report *r,
 			r->truncated = true;
 			break;
 		}
-		if (r->nframes == cap) {
-			size_t nc = cap ? cap * 2 : 16;
-			struct oops_frame *nf;
-
-			if (nc > p->cfg.max_frames)
-				nc = p->cfg.max_frames;
-			nf = realloc(r->frames, nc * sizeof(*nf));
-			if (nf == NULL) {
-				free(f.function);
-				free(f.module);
-				return -ENOMEM;
-			}
-			r->frames = nf;
-			cap = nc;
+		if (array_grow_bounded((void **)&r->frames, &cap,
+				       r->nframes + 1, sizeof(*r->frames), 16,
+				       p->cfg.max_frames) < 0) {
+			free(f.function);
+			free(f.module);
+			return -ENOMEM;
 		}
 		r->frames[r->nframes++] = f;
 	}
@@ -551,15 +544,9 @@ out:
 
 static int push_done(struct oops_parser *p, struct oops_report *r)
 {
-	if (p->ndone == p->done_cap) {
-		size_t nc = p->done_cap ? p->done_cap * 2 : 4;
-		struct oops_report **nd = realloc(p->done, nc * sizeof(*nd));
-
-		if (nd == NULL)
-			return -ENOMEM;
-		p->done = nd;
-		p->done_cap = nc;
-	}
+	if (array_grow_bounded((void **)&p->done, &p->done_cap, p->ndone + 1,
+			       sizeof(*p->done), 4, SIZE_MAX) < 0)
+		return -ENOMEM;
 	p->done[p->ndone++] = r;
 	return 0;
 }
@@ -622,20 +609,9 @@ static int append(struct oops_parser *p, struct oops_open *o, const char *s,
 		o->truncated = true;
 		return 0;
 	}
-	if (need > o->cap) {
-		size_t nc = o->cap ? o->cap : 1024;
-		char *t;
-
-		while (nc < need)
-			nc *= 2;
-		if (nc > p->cfg.max_report_bytes)
-			nc = p->cfg.max_report_bytes;
-		t = realloc(o->text, nc);
-		if (t == NULL)
-			return -ENOMEM;
-		o->text = t;
-		o->cap = nc;
-	}
+	if (array_grow_bounded((void **)&o->text, &o->cap, need, 1, 1024,
+			       p->cfg.max_report_bytes) < 0)
+		return -ENOMEM;
 	/* A NUL from a damaged log would end the text early for C callers. */
 	for (size_t i = 0; i < n; i++)
 		o->text[o->len + i] = s[i] ? s[i] : ' ';
@@ -1175,17 +1151,11 @@ int oops_parse_buffer(const char *buf, size_t len,
 	if (rc == 0 && p->err)
 		rc = p->err;
 	while ((r = oops_parser_next(p)) != NULL) {
-		if (n == cap) {
-			size_t nc = cap ? cap * 2 : 4;
-			struct oops_report **nv = realloc(v, nc * sizeof(*nv));
-
-			if (nv == NULL) {
-				oops_report_free(r);
-				rc = -ENOMEM;
-				continue;
-			}
-			v = nv;
-			cap = nc;
+		if (array_grow_bounded((void **)&v, &cap, n + 1, sizeof(*v), 4,
+				       SIZE_MAX) < 0) {
+			oops_report_free(r);
+			rc = -ENOMEM;
+			continue;
 		}
 		v[n++] = r;
 	}

@@ -182,19 +182,11 @@ static void dbuf_add(struct dbuf *b, const char *s, size_t n)
 {
 	if (b->oom)
 		return;
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? 2 * b->cap : 512;
-		char *p;
-
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		p = realloc(b->p, cap);
-		if (p == NULL) {
-			b->oom = true;
-			return;
-		}
-		b->p = p;
-		b->cap = cap;
+	if (n > SIZE_MAX - 1 - b->len ||
+	    array_grow_bounded((void **)&b->p, &b->cap, b->len + n + 1, 1, 512,
+			       SIZE_MAX) < 0) {
+		b->oom = true;
+		return;
 	}
 	memcpy(b->p + b->len, s, n);
 	b->len += n;

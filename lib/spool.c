@@ -210,16 +210,11 @@ static int spool_slot_cmp(const void *a, const void *b)
 
 static int spool_append(struct spool *s, const struct spool_slot *slot)
 {
-	if (s->n == s->cap) {
-		size_t ncap = s->cap ? s->cap * 2 : 64;
-		struct spool_slot *ns;
+	int rc = array_grow((void **)&s->slots, &s->cap, s->n + 1,
+			    sizeof(*s->slots));
 
-		ns = realloc(s->slots, ncap * sizeof(*ns));
-		if (ns == NULL)
-			return -ENOMEM;
-		s->slots = ns;
-		s->cap = ncap;
-	}
+	if (rc < 0)
+		return rc;
 	s->slots[s->n++] = *slot;
 	return 0;
 }

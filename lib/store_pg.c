@@ -204,8 +204,9 @@ struct store_pg {
 	unsigned connect_failures;
 	int64_t next_connect_ms;
 	struct store_agg *agg;
-	size_t *order; /* a batch's valid records, by id */
 	size_t agg_cap;
+	size_t *order; /* a batch's valid records, by id */
+	size_t order_cap;
 	char **owned; /* a batch's UTF-8 repaired strings */
 	size_t nowned, owned_cap;
 };
@@ -894,19 +895,13 @@ static int pg_put_batch(struct store *st, struct store_put *items, size_t n)
 		return -EROFS;
 	if (n == 0)
 		return 0;
-	if (n > pg->agg_cap) {
-		struct store_agg *a = realloc(pg->agg, n * sizeof(*a));
-		size_t *o;
-
-		if (a == NULL)
-			return -ENOMEM;
-		pg->agg = a;
-		o = realloc(pg->order, n * sizeof(*o));
-		if (o == NULL)
-			return -ENOMEM;
-		pg->order = o;
-		pg->agg_cap = n;
-	}
+	/* Sized to the first batch; a batch too large to index is refused
+	 * before any of it is read. */
+	if ((rc = array_grow_bounded((void **)&pg->agg, &pg->agg_cap, n,
+				     sizeof(*pg->agg), n, SIZE_MAX)) < 0 ||
+	    (rc = array_grow_bounded((void **)&pg->order, &pg->order_cap, n,
+				     sizeof(*pg->order), n, SIZE_MAX)) < 0)
+		return rc;
 	for (size_t i = 0; i < n; i++) {
 		if (store_put_valid(&items[i]))
 			pg->order[nvalid++] = i;

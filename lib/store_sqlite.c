@@ -442,14 +442,12 @@ static int sq_put_batch(struct store *st, struct store_put *items, size_t n)
 		return -EROFS;
 	if (n == 0)
 		return 0;
-	if (n > sq->agg_cap) {
-		struct store_agg *a = realloc(sq->agg, n * sizeof(*a));
-
-		if (a == NULL)
-			return -ENOMEM;
-		sq->agg = a;
-		sq->agg_cap = n;
-	}
+	/* Sized to the first batch; a batch too large to index is refused
+	 * before any of it is read. */
+	rc = array_grow_bounded((void **)&sq->agg, &sq->agg_cap, n,
+				sizeof(*sq->agg), n, SIZE_MAX);
+	if (rc < 0)
+		return rc;
 	if ((rc = step_done(sq, sq->stmt[S_BEGIN], NULL)) < 0)
 		return rc;
 	for (size_t i = 0; i < n; i++) {
@@ -497,16 +495,11 @@ static int load_releases(struct store_sqlite *sq, struct store_sig *sig)
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		struct store_release *r;
 
-		if (sig->n_releases == cap) {
-			size_t ncap = cap ? cap * 2 : 4;
-
-			r = realloc(sig->releases, ncap * sizeof(*r));
-			if (r == NULL) {
-				sqlite3_reset(s);
-				return -ENOMEM;
-			}
-			sig->releases = r;
-			cap = ncap;
+		if (array_grow_bounded((void **)&sig->releases, &cap,
+				       sig->n_releases + 1, sizeof(*r), 4,
+				       SIZE_MAX) < 0) {
+			sqlite3_reset(s);
+			return -ENOMEM;
 		}
 		r = &sig->releases[sig->n_releases++];
 		r->release = col_strdup(s, 0);
@@ -555,16 +548,10 @@ static int rel_cache_load(struct store_sqlite *sq, struct rel_cache *c)
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		struct rel_row *row;
 
-		if (c->n == cap) {
-			size_t ncap = cap ? cap * 2 : 1024;
-
-			row = realloc(c->rows, ncap * sizeof(*row));
-			if (row == NULL) {
-				sqlite3_finalize(s);
-				return -ENOMEM;
-			}
-			c->rows = row;
-			cap = ncap;
+		if (array_grow_bounded((void **)&c->rows, &cap, c->n + 1,
+				       sizeof(*row), 1024, SIZE_MAX) < 0) {
+			sqlite3_finalize(s);
+			return -ENOMEM;
 		}
 		row = &c->rows[c->n++];
 		col_sig(s, 0, row->sig);

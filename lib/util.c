@@ -272,24 +272,34 @@ size_t str_lcpy(char *dst, const char *src, size_t size)
 	return n;
 }
 
-int array_grow(void **arr, size_t *cap, size_t need, size_t size)
+int array_grow_bounded(void **arr, size_t *cap, size_t need, size_t size,
+		       size_t first, size_t max)
 {
 	/* No allocator hands out more than PTRDIFF_MAX bytes in one block. */
-	size_t max = size ? PTRDIFF_MAX / size : 0;
+	size_t lim = size ? PTRDIFF_MAX / size : 0;
 	size_t ncap;
 	void *p;
 
 	if (need <= *cap)
 		return 0;
-	if (need > max)
+	if (max < lim)
+		lim = max;
+	if (need > lim)
 		return -ENOMEM;
-	ncap = *cap ? *cap : 64;
+	ncap = *cap ? *cap : first ? first : 1;
 	while (ncap < need)
-		ncap = ncap > max / 2 ? max : ncap * 2;
+		ncap = ncap > lim / 2 ? lim : ncap * 2;
+	if (ncap > lim)
+		ncap = lim;
 	p = realloc(*arr, ncap * size);
 	if (p == NULL)
 		return -ENOMEM;
 	*arr = p;
 	*cap = ncap;
 	return 0;
+}
+
+int array_grow(void **arr, size_t *cap, size_t need, size_t size)
+{
+	return array_grow_bounded(arr, cap, need, size, 64, SIZE_MAX);
 }

@@ -65,6 +65,16 @@ int hex_decode(const char *in, void *out, size_t outlen);
  * so realloc() never sees a wrapped size).
  */
 int array_grow(void **arr, size_t *cap, size_t need, size_t size);
+/*
+ * array_grow() for arrays that start smaller or larger than 64 elements
+ * (first, taken as 1 if 0) or must not pass a limit of their own (max
+ * elements; SIZE_MAX for none): the capacity doubles from first and is
+ * clamped to max.  Returns 0, or -ENOMEM when memory is short or need is
+ * more than max or than one block can hold; *arr and *cap change only on
+ * success.
+ */
+int array_grow_bounded(void **arr, size_t *cap, size_t need, size_t size,
+		       size_t first, size_t max);
 
 /* strlcpy: copy with truncation, always NUL-terminated; returns strlen(src). */
 size_t str_lcpy(char *dst, const char *src, size_t size);

@@ -92,15 +92,28 @@ static int encode_buffer(const struct encode_opts *eo, const char *name,
 	return status;
 }
 
-/* Read all of stdin, bounded. */
+/*
+ * Read all of stdin, bounded: the buffer holds one byte more than is read,
+ * for the NUL, and input that fills ENCODE_MAX_INPUT is refused.
+ */
 static int encode_read_stdin(char **out, size_t *len)
 {
-	size_t cap = 65536, n = 0;
-	char *buf = malloc(cap + 1);
+	size_t cap = 0, n = 0;
+	char *buf = NULL;
 
-	while (buf) {
-		size_t r = fread(buf + n, 1, cap - n, stdin);
+	for (;;) {
+		size_t r;
 
+		if (n >= ENCODE_MAX_INPUT) {
+			free(buf);
+			return -EFBIG;
+		}
+		if (array_grow_bounded((void **)&buf, &cap, n + 2, 1,
+				       65536 + 1, ENCODE_MAX_INPUT + 1) < 0) {
+			free(buf);
+			return -ENOMEM;
+		}
+		r = fread(buf + n, 1, cap - 1 - n, stdin);
 		n += r;
 		if (r == 0) {
 			if (ferror(stdin)) {
@@ -112,21 +125,7 @@ static int encode_read_stdin(char **out, size_t *len)
 			*len = n;
 			return 0;
 		}
-		if (n == cap) {
-			char *nb;
-
-			if (cap >= ENCODE_MAX_INPUT) {
-				free(buf);
-				return -EFBIG;
-			}
-			cap *= 2;
-			nb = realloc(buf, cap + 1);
-			if (nb == NULL)
-				free(buf);
-			buf = nb;
-		}
 	}
-	return -ENOMEM;
 }
 
 int cmd_encode(int argc, char **argv)

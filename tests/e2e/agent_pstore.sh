@@ -63,4 +63,30 @@ e2e_wait_for 10 status_ge pstore_skipped_acked 1 || e2e_fail "restart did not sk
 agent_stop
 rx_stop
 [ "$(wc -l <"$AG_IDS")" -eq "$lines" ] || e2e_fail "ids grew"
+
+# The scan's file counters in the status file, summed over scans: a
+# compressed dump no decoder reads and a file whose name is no pstore
+# name are counted by each scan (dmesg-ramoops-2 is still there).
+head -c 512 /dev/zero | tr '\0' '\245' >"$AG_PSTORE/dmesg-ramoops-3.enc.z"
+echo hello >"$AG_PSTORE/not-a-pstore-name"
+agent_start
+e2e_wait_for 10 status_ge pstore_undecodable 1 || e2e_fail "undecodable dump not counted"
+[ "$(agent_status pstore_bad_names)" = 1 ] || e2e_fail "bad name not counted"
+[ "$(agent_status pstore_files_read)" = 3 ] || e2e_fail "files read: $(agent_status pstore_files_read), want 3"
+[ "$(agent_status pstore_over_budget)" = 0 ] || e2e_fail "over budget without a budget"
+kill -HUP "$AGENT_PID"
+e2e_wait_for 10 status_ge pstore_scans 2 || e2e_fail "no rescan"
+[ "$(agent_status pstore_undecodable)" = 2 ] || e2e_fail "undecodable not summed over scans"
+[ "$(agent_status pstore_files_read)" = 6 ] || e2e_fail "files read not summed over scans"
+kill -USR1 "$AGENT_PID"
+e2e_wait_for 5 grep -q 'counters: .*pstore_undecodable 2' "$AG_LOG" ||
+	e2e_fail "SIGUSR1 did not log the pstore file counters"
+"$OOPSD_BIN/oopsctl" agent-status --state-dir "$AG_STATE" --json |
+	/usr/bin/python3 -c '
+import json, sys
+s = json.load(sys.stdin)
+assert s["pstore_undecodable"] == 2 and s["pstore_bad_names"] == 2, s
+assert s["pstore_files_read"] == 6, s
+' || e2e_fail "agent-status --json lacks the pstore file counters"
+agent_stop
 e2e_log "pass"

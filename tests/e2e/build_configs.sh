@@ -43,4 +43,14 @@ for lib in libnl libsqlite libcrypto libseccomp libsystemd liblz4 libzstd; do
 done
 size=$(stat -c %s "$out/bin/oops-agent")
 echo "tiny agent: $size bytes unstripped; libraries: $(awk '{print $1}' <<<"$libs" | tr '\n' ' ')"
+# The unit tests of what the tiny configuration builds must pass in it too
+# (a test that needs a feature the configuration leaves out skips).
+if ! make --no-print-directory -j2 O="$out" \
+	CONFIG_FILE=configs/tiny_agent_defconfig unit > "$out/unit.log" 2>&1; then
+	echo "FAIL: unit tests fail in the tiny configuration:"
+	grep -E "FAILED|\[  FAILED" "$out/unit.log" | head -n 20
+	fail=1
+else
+	tail -n 1 "$out/unit.log"
+fi
 exit $fail

@@ -316,6 +316,30 @@ static void test_invalid_records(void **state)
 	assert_int_equal(p[2].result, STORE_PUT_STORED);
 }
 
+/*
+ * A batch count whose index size does not fit in a size_t (2^63 + 1
+ * entries of an even size wrap to a handful of bytes) is refused before
+ * any item is read, and the store goes on working.
+ */
+static void test_batch_too_large(void **state)
+{
+	struct fixture *f = fixture(state);
+	struct trec t[1];
+	struct store_put p[1];
+	struct store_stats ss;
+
+	trec_init(&t[0], 1, 0x1, "A", "h", "r", T0);
+	p[0] = (struct store_put){ .rec = &t[0].rec, .packed = t[0].buf,
+				   .packed_len = t[0].len,
+				   .received_us = T0 };
+	assert_int_equal(store_put_batch(f->st, p, SIZE_MAX / 2 + 2),
+			 -ENOMEM);
+	assert_int_equal(store_put_batch(f->st, p, 1), 1);
+	assert_int_equal(p[0].result, STORE_PUT_STORED);
+	assert_int_equal(store_stats(f->st, &ss), 0);
+	assert_int_equal(ss.records, 1);
+}
+
 /* Aggregates after many batches equal what a full recount gives. */
 static void test_aggregates_incremental(void **state)
 {
@@ -811,6 +835,8 @@ static void test_pg_open_errors(void **state)
 #define STORE_CASES(SETUP)                                                     \
 	cmocka_unit_test_setup_teardown(test_dedupe, SETUP, teardown),         \
 	cmocka_unit_test_setup_teardown(test_invalid_records, SETUP,           \
+					teardown),                             \
+	cmocka_unit_test_setup_teardown(test_batch_too_large, SETUP,           \
 					teardown),                             \
 	cmocka_unit_test_setup_teardown(test_aggregates_incremental, SETUP,    \
 					teardown),                             \

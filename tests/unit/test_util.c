@@ -56,6 +56,62 @@ static void test_array_grow_overflow(void **state)
 	free(arr);
 }
 
+/*
+ * The bounded form: a first capacity of the caller's choosing and a limit
+ * the capacity is clamped to; a need past the limit is refused and leaves
+ * the array as it was.
+ */
+static void test_array_grow_bounded(void **state)
+{
+	uint32_t *arr = NULL, *before;
+	size_t cap = 0;
+
+	assert_int_equal(array_grow_bounded((void **)&arr, &cap, 1,
+					    sizeof(*arr), 4, 100),
+			 0);
+	assert_int_equal(cap, 4);
+	assert_int_equal(array_grow_bounded((void **)&arr, &cap, 5,
+					    sizeof(*arr), 4, 100),
+			 0);
+	assert_int_equal(cap, 8);
+	arr[7] = 7;
+	/* Doubling would give 128: clamped to the limit. */
+	assert_int_equal(array_grow_bounded((void **)&arr, &cap, 65,
+					    sizeof(*arr), 4, 100),
+			 0);
+	assert_int_equal(cap, 100);
+	assert_int_equal(arr[7], 7);
+	arr[99] = 1;
+	before = arr;
+	assert_int_equal(array_grow_bounded((void **)&arr, &cap, 101,
+					    sizeof(*arr), 4, 100),
+			 -ENOMEM);
+	assert_ptr_equal(arr, before);
+	assert_int_equal(cap, 100);
+	free(arr);
+
+	/* A first capacity past the limit is clamped too; 0 means 1. */
+	arr = NULL;
+	cap = 0;
+	assert_int_equal(array_grow_bounded((void **)&arr, &cap, 2,
+					    sizeof(*arr), 1000, 10),
+			 0);
+	assert_int_equal(cap, 10);
+	free(arr);
+	arr = NULL;
+	cap = 0;
+	assert_int_equal(array_grow_bounded((void **)&arr, &cap, 1,
+					    sizeof(*arr), 0, SIZE_MAX),
+			 0);
+	assert_int_equal(cap, 1);
+	/* No limit of its own: still refused when the bytes would wrap. */
+	assert_int_equal(array_grow_bounded((void **)&arr, &cap, SIZE_MAX / 2,
+					    sizeof(*arr), 0, SIZE_MAX),
+			 -ENOMEM);
+	assert_int_equal(cap, 1);
+	free(arr);
+}
+
 static void test_hex_is_lower(void **state)
 {
 	assert_true(hex_is_lower("0123456789abcdef", 16));
@@ -71,6 +127,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_array_grow),
 		cmocka_unit_test(test_array_grow_overflow),
+		cmocka_unit_test(test_array_grow_bounded),
 		cmocka_unit_test(test_hex_is_lower),
 	};
 
