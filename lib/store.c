@@ -474,3 +474,81 @@ int store_sig_prefix(const char *signature, char out[STORE_SIG_LEN])
 	out[len] = '\0';
 	return 0;
 }
+
+/* Delete in chunks until a chunk comes back short or limit is reached. */
+static int64_t retention_chunks(const struct store_retention_ops *ops,
+				void *arg, bool oldest, int64_t cutoff,
+				int64_t limit)
+{
+	int64_t total = 0;
+
+	while (limit > 0) {
+		int64_t chunk = limit < STORE_RETENTION_CHUNK ?
+					limit : STORE_RETENTION_CHUNK;
+		int64_t n = oldest ? ops->delete_oldest(arg, chunk) :
+				     ops->delete_before(arg, cutoff, chunk);
+
+		if (n < 0)
+			return n;
+		total += n;
+		limit -= n;
+		if (n < chunk)
+			break;
+	}
+	return total;
+}
+
+int64_t store_retention_run(const struct store_retention_ops *ops, void *arg,
+			    int64_t now_us, uint64_t max_age_us,
+			    uint64_t max_count)
+{
+	int64_t deleted = 0, rc;
+
+	if (max_age_us > 0 && max_age_us < (uint64_t)now_us) {
+		int64_t cutoff = now_us - (int64_t)max_age_us;
+
+		rc = retention_chunks(ops, arg, false, cutoff, INT64_MAX);
+		if (rc < 0)
+			return rc;
+		deleted += rc;
+		/* Hour buckets before the cutoff can no longer be asked for
+		 * with a meaningful --since. */
+		rc = ops->delete_hours_before(arg, cutoff / STORE_US_PER_HOUR);
+		if (rc < 0)
+			return rc;
+	}
+	if (max_count > 0) {
+		int64_t total = 0;
+
+		if ((rc = ops->count(arg, &total)) < 0)
+			return rc;
+		if ((uint64_t)total > max_count) {
+			rc = retention_chunks(ops, arg, true, 0,
+					      total - (int64_t)max_count);
+			if (rc < 0)
+				return rc;
+			deleted += rc;
+		}
+	}
+	return deleted;
+}
+
+size_t store_sig_rows(const void *rows, size_t n,
+		      const char *(*sig_at)(const void *rows, size_t i),
+		      const char *sig, size_t *first)
+{
+	size_t lo = 0, hi = n, end;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (strcmp(sig_at(rows, mid), sig) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (end = lo; end < n && strcmp(sig_at(rows, end), sig) == 0;)
+		end++;
+	*first = lo;
+	return end;
+}

@@ -70,6 +70,35 @@ int store_agg_apply(struct store_agg *ag, size_t n,
 		    const struct store_agg_sink *sink, void *arg);
 
 /*
+ * Retention, step by step (store_retention_run() drives them, in chunks
+ * of STORE_RETENTION_CHUNK records so that writers never wait long).  Each
+ * returns records deleted (delete_*), 0, or -errno.
+ */
+#define STORE_RETENTION_CHUNK 5000
+struct store_retention_ops {
+	/* Up to chunk records seen before cutoff that are no example. */
+	int64_t (*delete_before)(void *arg, int64_t cutoff, int64_t chunk);
+	/* The hour buckets before hour. */
+	int (*delete_hours_before)(void *arg, int64_t hour);
+	int (*count)(void *arg, int64_t *records);
+	/* Up to chunk of the oldest records (arrival order) but examples. */
+	int64_t (*delete_oldest)(void *arg, int64_t chunk);
+};
+
+/* store_retention() for a backend's steps.  Deleted count or -errno. */
+int64_t store_retention_run(const struct store_retention_ops *ops, void *arg,
+			    int64_t now_us, uint64_t max_age_us,
+			    uint64_t max_count);
+
+/*
+ * Rows [*first, return) of n rows sorted by signature (bytes) whose
+ * signature is sig; sig_at(rows, i) gives row i's.  Empty: returns *first.
+ */
+size_t store_sig_rows(const void *rows, size_t n,
+		      const char *(*sig_at)(const void *rows, size_t i),
+		      const char *sig, size_t *first);
+
+/*
  * A signature or prefix as `oopsctl show` takes it: 4 to 16 hex digits,
  * either case.  Writes the lower-case form to out.  Returns 0 or -EINVAL.
  */

@@ -46,8 +46,6 @@
 #define PG_RETRIES 5
 /* A lost connection is tried again at most this often. */
 #define PG_RECONNECT_MS 1000
-/* Records deleted per retention statement, so writers never wait long. */
-#define PG_RETENTION_CHUNK 5000
 #define PG_SCHEMA_VERSION "1"
 /* pg_advisory_xact_lock() key: collectors create the schema one by one. */
 #define PG_SCHEMA_LOCK "478560809828" /* 0x6f6f707364, "oopsd" */
@@ -365,17 +363,6 @@ static PGresult *pg_run(struct store_pg *pg, const char *sql, bool prepared,
 		return res;
 	*err = pg_fail(pg, res, prepared ? sql + 6 : "query");
 	return NULL;
-}
-
-/* A statement whose result is not needed.  Returns 0 or -errno. */
-static int pg_do(struct store_pg *pg, const char *sql,
-		 const struct pg_params *pp)
-{
-	int err = 0;
-	PGresult *res = pg_run(pg, sql, false, pp, &err);
-
-	PQclear(res);
-	return err;
 }
 
 /* Commands of a fixed string, several allowed (simple query protocol). */
@@ -956,33 +943,29 @@ static int pg_rels_load(struct store_pg *pg, const char *sigs,
 	return err;
 }
 
+static const char *pg_rel_sig(const void *rows, size_t i)
+{
+	return PQgetvalue(rows, (int)i, 0);
+}
+
 static int pg_rels_get(const struct pg_rels *c, struct store_sig *sig)
 {
-	int lo = 0, hi = c->n, end;
+	size_t lo, end;
 
-	while (lo < hi) {
-		int mid = lo + (hi - lo) / 2;
-
-		if (strcmp(PQgetvalue(c->res, mid, 0), sig->signature) < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	for (end = lo; end < c->n &&
-		       strcmp(PQgetvalue(c->res, end, 0), sig->signature) == 0;)
-		end++;
+	end = store_sig_rows(c->res, (size_t)c->n, pg_rel_sig, sig->signature,
+			     &lo);
 	if (end == lo)
 		return 0;
-	sig->releases = calloc((size_t)(end - lo), sizeof(*sig->releases));
+	sig->releases = calloc(end - lo, sizeof(*sig->releases));
 	if (sig->releases == NULL)
 		return -ENOMEM;
-	for (int i = lo; i < end; i++) {
+	for (size_t i = lo; i < end; i++) {
 		struct store_release *r = &sig->releases[sig->n_releases++];
 
-		r->release = col_strdup(c->res, i, 1);
-		r->count = (uint64_t)col_i64(c->res, i, 2);
-		r->first_seen_us = col_i64(c->res, i, 3);
-		r->last_seen_us = col_i64(c->res, i, 4);
+		r->release = col_strdup(c->res, (int)i, 1);
+		r->count = (uint64_t)col_i64(c->res, (int)i, 2);
+		r->first_seen_us = col_i64(c->res, (int)i, 3);
+		r->last_seen_us = col_i64(c->res, (int)i, 4);
 	}
 	return 0;
 }
@@ -1297,33 +1280,24 @@ out:
 	return err;
 }
 
-/* Run a DELETE ... LIMIT $2 until it deletes less than a chunk. */
-static int64_t pg_delete_chunks(struct store_pg *pg, const char *sql,
-				int64_t param, int64_t limit)
+/* Run a retention DELETE with $1 = param, $2 = chunk.  Deleted or -errno. */
+static int64_t pg_delete(struct store_pg *pg, const char *sql, int64_t param,
+			 int64_t chunk)
 {
-	int64_t total = 0;
+	struct pg_params pp = { 0 };
+	PGresult *res;
+	int64_t changed;
+	int err = 0;
 
-	while (limit > 0) {
-		int64_t chunk = limit < PG_RETENTION_CHUNK ? limit :
-							     PG_RETENTION_CHUNK;
-		struct pg_params pp = { 0 };
-		PGresult *res;
-		int64_t changed;
-		int err = 0;
-
-		pp_i64(&pp, param);
+	pp_i64(&pp, param);
+	if (chunk >= 0)
 		pp_i64(&pp, chunk);
-		res = pg_run(pg, sql, false, &pp, &err);
-		if (res == NULL)
-			return err;
-		changed = strtoll(PQcmdTuples(res), NULL, 10);
-		PQclear(res);
-		total += changed;
-		limit -= changed;
-		if (changed < chunk)
-			break;
-	}
-	return total;
+	res = pg_run(pg, sql, false, &pp, &err);
+	if (res == NULL)
+		return err;
+	changed = strtoll(PQcmdTuples(res), NULL, 10);
+	PQclear(res);
+	return changed;
 }
 
 static int64_t pg_scalar(struct store_pg *pg, const char *sql, int64_t *out)
@@ -1338,57 +1312,58 @@ static int64_t pg_scalar(struct store_pg *pg, const char *sql, int64_t *out)
 	return 0;
 }
 
+static int64_t pg_ret_delete_before(void *arg, int64_t cutoff, int64_t chunk)
+{
+	return pg_delete(arg,
+			 "DELETE FROM records WHERE rid IN (SELECT r.rid FROM"
+			 " signatures s JOIN records r ON r.sig = s.sig"
+			 " AND r.seen_us < $1"
+			 " WHERE r.rid IS DISTINCT FROM s.example_rid LIMIT $2)",
+			 cutoff, chunk);
+}
+
+static int pg_ret_delete_hours(void *arg, int64_t hour)
+{
+	int64_t rc = pg_delete(arg, "DELETE FROM sig_hours WHERE hour < $1",
+			       hour, -1);
+
+	return rc < 0 ? (int)rc : 0;
+}
+
+static int pg_ret_count(void *arg, int64_t *records)
+{
+	return (int)pg_scalar(arg, "SELECT count(*) FROM records", records);
+}
+
+static int64_t pg_ret_delete_oldest(void *arg, int64_t chunk)
+{
+	return pg_delete(arg,
+			 "DELETE FROM records WHERE rid IN (SELECT rid"
+			 " FROM records r WHERE rid > $1 AND NOT EXISTS"
+			 " (SELECT 1 FROM signatures s WHERE"
+			 " s.example_rid = r.rid) ORDER BY rid LIMIT $2)",
+			 0, chunk);
+}
+
+static const struct store_retention_ops pg_retention_ops = {
+	.delete_before = pg_ret_delete_before,
+	.delete_hours_before = pg_ret_delete_hours,
+	.count = pg_ret_count,
+	.delete_oldest = pg_ret_delete_oldest,
+};
+
 static int64_t pg_retention(struct store *st, int64_t now_us,
 			    uint64_t max_age_us, uint64_t max_count)
 {
 	struct store_pg *pg = to_pg(st);
-	int64_t deleted = 0, rc;
+	int rc;
 
 	if (pg->readonly)
 		return -EROFS;
 	if ((rc = pg_ready(pg)) < 0)
 		return rc;
-	if (max_age_us > 0 && max_age_us < (uint64_t)now_us) {
-		int64_t cutoff = now_us - (int64_t)max_age_us;
-		struct pg_params pp = { 0 };
-
-		rc = pg_delete_chunks(
-			pg,
-			"DELETE FROM records WHERE rid IN (SELECT r.rid FROM"
-			" signatures s JOIN records r ON r.sig = s.sig"
-			" AND r.seen_us < $1"
-			" WHERE r.rid IS DISTINCT FROM s.example_rid LIMIT $2)",
-			cutoff, INT64_MAX);
-		if (rc < 0)
-			return rc;
-		deleted += rc;
-		/* Hour buckets before the cutoff can no longer be asked for
-		 * with a meaningful --since. */
-		pp_i64(&pp, cutoff / STORE_US_PER_HOUR);
-		if ((rc = pg_do(pg, "DELETE FROM sig_hours WHERE hour < $1",
-				&pp)) < 0)
-			return rc;
-	}
-	if (max_count > 0) {
-		int64_t total = 0;
-
-		if ((rc = pg_scalar(pg, "SELECT count(*) FROM records",
-				    &total)) < 0)
-			return rc;
-		if ((uint64_t)total > max_count) {
-			rc = pg_delete_chunks(
-				pg,
-				"DELETE FROM records WHERE rid IN (SELECT rid"
-				" FROM records r WHERE rid > $1 AND NOT EXISTS"
-				" (SELECT 1 FROM signatures s WHERE"
-				" s.example_rid = r.rid) ORDER BY rid LIMIT $2)",
-				0, total - (int64_t)max_count);
-			if (rc < 0)
-				return rc;
-			deleted += rc;
-		}
-	}
-	return deleted;
+	return store_retention_run(&pg_retention_ops, pg, now_us, max_age_us,
+				   max_count);
 }
 
 static int pg_stats(struct store *st, struct store_stats *out)

@@ -564,23 +564,18 @@ static int rel_cache_load(struct store_sqlite *sq, struct rel_cache *c)
 	return rc == SQLITE_DONE ? 0 : sq_err(sq, rc, "releases");
 }
 
+static const char *rel_row_sig(const void *rows, size_t i)
+{
+	return ((const struct rel_row *)rows)[i].sig;
+}
+
 static int rel_cache_get(const struct rel_cache *c, struct store_sig *sig)
 {
-	size_t lo = 0, hi = c->n, end;
+	size_t lo, end;
 
-	/* The first row of the signature (SQLite sorts TEXT by memcmp, as
-	 * strcmp does for these hex strings). */
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (strcmp(c->rows[mid].sig, sig->signature) < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	for (end = lo; end < c->n && strcmp(c->rows[end].sig,
-					    sig->signature) == 0;)
-		end++;
+	/* SQLite sorts TEXT by memcmp, as strcmp does for these hex
+	 * strings. */
+	end = store_sig_rows(c->rows, c->n, rel_row_sig, sig->signature, &lo);
 	if (end == lo)
 		return 0;
 	sig->releases = calloc(end - lo, sizeof(*sig->releases));
@@ -932,93 +927,75 @@ static int64_t scalar(struct store_sqlite *sq, const char *sql, int64_t *out)
 	return 0;
 }
 
-/* Records deleted per transaction, so the writer never waits long. */
-#define RETENTION_CHUNK 5000
-
-static int64_t delete_chunks(struct store_sqlite *sq, const char *sql,
-			     int64_t param, int64_t limit)
+/* Run a retention DELETE with ?1 = param, ?2 = chunk.  Deleted or -errno. */
+static int64_t sq_delete(struct store_sqlite *sq, const char *sql,
+			 int64_t param, int64_t chunk)
 {
 	sqlite3_stmt *s = NULL;
-	int64_t total = 0;
 	int rc = sqlite3_prepare_v2(sq->db, sql, -1, &s, NULL);
 
 	if (rc != SQLITE_OK)
 		return sq_err(sq, rc, "retention");
-	while (limit > 0) {
-		int64_t chunk = limit < RETENTION_CHUNK ? limit : RETENTION_CHUNK;
-		int changed;
-
-		sqlite3_bind_int64(s, 1, param);
+	sqlite3_bind_int64(s, 1, param);
+	if (chunk >= 0)
 		sqlite3_bind_int64(s, 2, chunk);
-		rc = sqlite3_step(s);
-		sqlite3_reset(s);
-		if (rc != SQLITE_DONE) {
-			total = sq_err(sq, rc, "retention");
-			break;
-		}
-		changed = sqlite3_changes(sq->db);
-		total += changed;
-		limit -= changed;
-		if (changed < chunk)
-			break;
-	}
+	rc = sqlite3_step(s);
 	sqlite3_finalize(s);
-	return total;
+	if (rc != SQLITE_DONE)
+		return sq_err(sq, rc, "retention");
+	return sqlite3_changes(sq->db);
 }
+
+static int64_t sq_ret_delete_before(void *arg, int64_t cutoff, int64_t chunk)
+{
+	return sq_delete(arg,
+			 "DELETE FROM records WHERE rid IN (SELECT r.rid FROM"
+			 " signatures s JOIN records r ON r.sig = s.sig"
+			 " AND r.seen_us < ?1 WHERE r.rid IS NOT s.example_rid"
+			 " LIMIT ?2)",
+			 cutoff, chunk);
+}
+
+static int sq_ret_delete_hours(void *arg, int64_t hour)
+{
+	int64_t rc = sq_delete(arg, "DELETE FROM sig_hours WHERE hour < ?1",
+			       hour, -1);
+
+	return rc < 0 ? (int)rc : 0;
+}
+
+static int sq_ret_count(void *arg, int64_t *records)
+{
+	return (int)scalar(arg, "SELECT count(*) FROM records", records);
+}
+
+static int64_t sq_ret_delete_oldest(void *arg, int64_t chunk)
+{
+	return sq_delete(arg,
+			 "DELETE FROM records WHERE rid IN (SELECT rid"
+			 " FROM records WHERE rid > ?1 AND rid NOT IN"
+			 " (SELECT example_rid FROM signatures WHERE"
+			 " example_rid IS NOT NULL) ORDER BY rid"
+			 " LIMIT ?2)",
+			 0, chunk);
+}
+
+static const struct store_retention_ops sq_retention_ops = {
+	.delete_before = sq_ret_delete_before,
+	.delete_hours_before = sq_ret_delete_hours,
+	.count = sq_ret_count,
+	.delete_oldest = sq_ret_delete_oldest,
+};
 
 static int64_t sq_retention(struct store *st, int64_t now_us,
 			    uint64_t max_age_us, uint64_t max_count)
 {
 	struct store_sqlite *sq = to_sq(st);
-	int64_t deleted = 0, rc;
 
 	if (sq->readonly)
 		return -EROFS;
-	if (max_age_us > 0 && max_age_us < (uint64_t)now_us) {
-		int64_t cutoff = now_us - (int64_t)max_age_us;
-
-		rc = delete_chunks(
-			sq,
-			"DELETE FROM records WHERE rid IN (SELECT r.rid FROM"
-			" signatures s JOIN records r ON r.sig = s.sig"
-			" AND r.seen_us < ?1 WHERE r.rid IS NOT s.example_rid"
-			" LIMIT ?2)",
-			cutoff, INT64_MAX);
-		if (rc < 0)
-			return rc;
-		deleted += rc;
-		/* Hour buckets before the cutoff can no longer be asked for
-		 * with a meaningful --since. */
-		{
-			char sql[96];
-
-			snprintf(sql, sizeof(sql),
-				 "DELETE FROM sig_hours WHERE hour < %" PRId64,
-				 cutoff / STORE_US_PER_HOUR);
-			if ((rc = sq_exec(sq, sql)) < 0)
-				return rc;
-		}
-	}
-	if (max_count > 0) {
-		int64_t total;
-
-		if ((rc = scalar(sq, "SELECT count(*) FROM records", &total)) < 0)
-			return rc;
-		if ((uint64_t)total > max_count) {
-			rc = delete_chunks(
-				sq,
-				"DELETE FROM records WHERE rid IN (SELECT rid"
-				" FROM records WHERE rid > ?1 AND rid NOT IN"
-				" (SELECT example_rid FROM signatures WHERE"
-				" example_rid IS NOT NULL) ORDER BY rid"
-				" LIMIT ?2)",
-				0, total - (int64_t)max_count);
-			if (rc < 0)
-				return rc;
-			deleted += rc;
-		}
-	}
-	return deleted;
+	return store_retention_run(&sq_retention_ops, sq, now_us, max_age_us,
+				   max_count);
 }
 
 static int sq_stats(struct store *st, struct store_stats *out)
