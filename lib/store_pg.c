@@ -44,8 +44,18 @@
 
 /* Transactions retried after a deadlock or serialization failure. */
 #define PG_RETRIES 5
-/* A lost connection is tried again at most this often. */
+/*
+ * A lost connection is tried again after this long, doubled after each
+ * failed attempt up to the maximum: an attempt can block the collector up
+ * to connect_timeout when the server's host does not answer at all.
+ */
 #define PG_RECONNECT_MS 1000
+#define PG_RECONNECT_MAX_MS 16000
+/*
+ * Key columns in an index keep at most this many bytes (a B-tree entry is
+ * limited to about 2.7 KB; a kernel release is 64 bytes at most).
+ */
+#define PG_MAX_KEY 255
 #define PG_SCHEMA_VERSION "1"
 /* pg_advisory_xact_lock() key: collectors create the schema one by one. */
 #define PG_SCHEMA_LOCK "478560809828" /* 0x6f6f707364, "oopsd" */
@@ -201,6 +211,7 @@ struct store_pg {
 	bool lost;	 /* the connection broke: say so once */
 	unsigned connect_failures;
 	int64_t next_connect_ms;
+	int64_t backoff_ms;
 	struct store_agg *agg;
 	size_t agg_cap;
 	size_t *order; /* a batch's valid records, by id */
@@ -437,7 +448,8 @@ static int pg_create_schema(struct store_pg *pg)
 	return rc;
 }
 
-static int pg_check_schema(struct store_pg *pg)
+/* -ENOENT (said in the log unless quiet) when the tables are not there. */
+static int pg_check_schema(struct store_pg *pg, bool quiet)
 {
 	PGresult *res;
 	const char *v;
@@ -449,7 +461,9 @@ static int pg_check_schema(struct store_pg *pg)
 	if (res == NULL)
 		return err;
 	if (PQntuples(res) != 1 || PQgetvalue(res, 0, 0)[0] != 1) {
-		log_warnx("store %s: not an oopsd store (no tables)", pg->name);
+		if (!quiet)
+			log_warnx("store %s: not an oopsd store (no tables)",
+				  pg->name);
 		PQclear(res);
 		return -ENOENT;
 	}
@@ -481,10 +495,16 @@ static int pg_session(struct store_pg *pg, bool first)
 			       "SET client_min_messages = warning",
 			   "session setup")) < 0)
 		return err;
-	if (first && !pg->readonly && (err = pg_create_schema(pg)) < 0)
-		return err;
-	if (first && (err = pg_check_schema(pg)) < 0)
-		return err;
+	/* Created only when absent: a role that may not create tables can
+	 * still use the ones another collector created. */
+	if (first) {
+		err = pg_check_schema(pg, !pg->readonly);
+		if (err == -ENOENT && !pg->readonly &&
+		    (err = pg_create_schema(pg)) == 0)
+			err = pg_check_schema(pg, false);
+		if (err < 0)
+			return err;
+	}
 	if (pg->readonly)
 		return pg_exec(pg, "SET default_transaction_read_only = on",
 			       "session setup");
@@ -499,8 +519,8 @@ static int pg_session(struct store_pg *pg, bool first)
 }
 
 /*
- * Be connected and ready, reconnecting a lost connection (at most once per
- * PG_RECONNECT_MS).  Returns 0, -ENOTCONN or another -errno.
+ * Be connected and ready, reconnecting a lost connection (after
+ * PG_RECONNECT_MS, backing off).  Returns 0, -ENOTCONN or another -errno.
  */
 static int pg_ready(struct store_pg *pg)
 {
@@ -512,14 +532,19 @@ static int pg_ready(struct store_pg *pg)
 	now = now_ms();
 	if (now < pg->next_connect_ms)
 		return -ENOTCONN;
-	pg->next_connect_ms = now + PG_RECONNECT_MS;
 	pg->ready = false;
 	PQreset(pg->conn);
 	if (PQstatus(pg->conn) != CONNECTION_OK) {
 		const char *msg = PQerrorMessage(pg->conn);
 
-		/* Once, then every minute or so while the server is away. */
-		if (pg->connect_failures++ % 60 == 0)
+		pg->backoff_ms = pg->backoff_ms ? pg->backoff_ms * 2 :
+						  PG_RECONNECT_MS;
+		if (pg->backoff_ms > PG_RECONNECT_MAX_MS)
+			pg->backoff_ms = PG_RECONNECT_MAX_MS;
+		pg->next_connect_ms = now_ms() + pg->backoff_ms;
+
+		/* Once, then every few minutes while the server is away. */
+		if (pg->connect_failures++ % 16 == 0)
 			log_warnx("store %s: cannot reconnect: %.*s", pg->name,
 				  (int)strcspn(msg, "\n"), msg);
 		return -ENOTCONN;
@@ -530,6 +555,7 @@ static int pg_ready(struct store_pg *pg)
 	pg->ready = true;
 	pg->lost = false;
 	pg->connect_failures = 0;
+	pg->backoff_ms = 0;
 	return 0;
 }
 
@@ -596,11 +622,7 @@ fail:
 	return err;
 }
 
-/*
- * Text the server accepts: valid UTF-8 (it refuses anything else, which
- * would fail the batch forever).  Returns s, or a copy with every invalid
- * byte replaced by '?', freed after the batch; NULL only without memory.
- */
+/* The length of the longest valid UTF-8 prefix of s. */
 static size_t utf8_valid_len(const unsigned char *s)
 {
 	const unsigned char *p = s;
@@ -646,17 +668,28 @@ static void utf8_repair(char *s)
 	}
 }
 
-static const char *pg_text(struct store_pg *pg, const char *s)
+/*
+ * Text the server accepts: valid UTF-8 (it refuses anything else, which
+ * would fail the batch forever), at most max bytes.  Returns s, or a copy
+ * cut at max bytes with every invalid byte replaced by '?', freed after the
+ * batch; NULL only without memory.
+ */
+static const char *pg_text(struct store_pg *pg, const char *s, size_t max)
 {
+	size_t valid;
 	char *copy;
 
-	if (s == NULL || s[utf8_valid_len((const unsigned char *)s)] == '\0')
+	if (s == NULL)
+		return s;
+	valid = utf8_valid_len((const unsigned char *)s);
+	if (s[valid] == '\0' && valid <= max)
 		return s;
 	if (pg->nowned == pg->owned_cap &&
 	    array_grow((void **)&pg->owned, &pg->owned_cap, pg->nowned + 1,
 		       sizeof(*pg->owned)) < 0)
 		return NULL;
-	copy = strdup(s);
+	/* Cut at max bytes: a character cut in two becomes '?'. */
+	copy = strndup(s, max);
 	if (copy == NULL)
 		return NULL;
 	utf8_repair(copy);
@@ -679,7 +712,10 @@ static int pg_agg_text(struct store_pg *pg, struct store_agg *ag)
 
 	utf8_repair(ag->host_key);
 	for (size_t i = 0; i < ARRAY_SIZE(fields); i++) {
-		const char *t = pg_text(pg, *fields[i]);
+		/* The release is a key of sig_releases. */
+		const char *t = pg_text(pg, *fields[i],
+					fields[i] == &ag->release ? PG_MAX_KEY :
+								    SIZE_MAX);
 
 		if (t == NULL && *fields[i] != NULL)
 			return -ENOMEM;

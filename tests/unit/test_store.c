@@ -48,7 +48,7 @@ struct trec {
 	Oopsd__Kernel kernel;
 	Oopsd__Crash crash;
 	uint8_t id[16];
-	uint8_t buf[512];
+	uint8_t buf[4096];
 	size_t len;
 };
 
@@ -722,6 +722,33 @@ static void test_not_utf8(void **state)
 }
 
 /*
+ * A release longer than a B-tree entry may be (a hostile agent's; a
+ * kernel's is 64 bytes at most) does not fail the batch forever.
+ */
+static void test_long_release(void **state)
+{
+	struct fixture *f = fixture(state);
+	static char release[3001];
+	struct trec t[2];
+	struct collect c;
+	uint32_t x = 1;
+
+	/* Not compressible: the server would squeeze 3000 x's to fit. */
+	for (size_t i = 0; i < sizeof(release) - 1; i++) {
+		x = x * 1103515245u + 12345u;
+		release[i] = (char)('!' + (x >> 16) % 94);
+	}
+	trec_init(&t[0], 1, 0x6, "A", "h", release, T0);
+	trec_init(&t[1], 2, 0x6, "A", "h", "6.1", T0 + 1);
+	assert_int_equal(put(f->st, t, 2, T0), 2);
+	top(f->st, 0, 0, &c);
+	assert_int_equal(c.n, 1);
+	assert_int_equal(c.s[0].count, 2);
+	assert_int_equal(c.s[0].n_releases, 2);
+	check_recount(f);
+}
+
+/*
  * Two writers (processes, each with its connection) store the same
  * records at once, in batches that overlap in opposite orders: each
  * record is stored by exactly one of them, nothing deadlocks for good, and
@@ -848,7 +875,8 @@ static void test_pg_open_errors(void **state)
 	cmocka_unit_test_setup_teardown(test_retention, SETUP, teardown),      \
 	cmocka_unit_test_setup_teardown(test_show_export_hosts_persist, SETUP, \
 					teardown),                             \
-	cmocka_unit_test_setup_teardown(test_not_utf8, SETUP, teardown)
+	cmocka_unit_test_setup_teardown(test_not_utf8, SETUP, teardown),       \
+	cmocka_unit_test_setup_teardown(test_long_release, SETUP, teardown)
 
 int main(void)
 {
