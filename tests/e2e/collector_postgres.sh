@@ -162,6 +162,13 @@ for c in 1 2; do
 		e2e_fail "collector $c never lost its connection: the restart came too late"
 done
 check $((base + 2 * m))
+# Both stop cleanly (what a sanitizer build finds at exit is a failure).
+for c in 1 2; do
+	e2e_stop "$(eval echo "\$PGC${c}_PID")" TERM
+	if grep -E "Sanitizer|runtime error" "$E2E_TMP/c$c.log" >/dev/null; then
+		e2e_fail "collector $c: $(grep -E -m 3 "Sanitizer|runtime error" "$E2E_TMP/c$c.log")"
+	fi
+done
 e2e_log "c. ok: $((2 * m)) records across a server restart, each stored once;" \
 	"store errors (batches not acked, retransmitted): $(stat 1 store_errors) and $(stat 2 store_errors)"
 e2e_log "ok"
