@@ -682,7 +682,7 @@ static const char *pg_text(struct store_pg *pg, const char *s, size_t max)
 	if (s == NULL)
 		return s;
 	valid = utf8_valid_len((const unsigned char *)s);
-	if (s[valid] == '\0' && valid <= max)
+	if (valid <= max && s[valid] == '\0')
 		return s;
 	if (pg->nowned == pg->owned_cap &&
 	    array_grow((void **)&pg->owned, &pg->owned_cap, pg->nowned + 1,

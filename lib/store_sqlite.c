@@ -575,6 +575,8 @@ static int rel_cache_get(const struct rel_cache *c, struct store_sig *sig)
 
 	/* SQLite sorts TEXT by memcmp, as strcmp does for these hex
 	 * strings. */
+	if (c->rows == NULL)
+		return 0;
 	end = store_sig_rows(c->rows, c->n, rel_row_sig, sig->signature, &lo);
 	if (end == lo)
 		return 0;
