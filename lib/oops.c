@@ -817,6 +817,10 @@ static int process_line(struct oops_parser *p, const char *s, size_t n)
 	size_t idx = 0;
 	int rc;
 
+	/* CRLF logs (serial consoles captured elsewhere): a line is the same
+	 * line whichever way it was fed, bytes or lines. */
+	while (n > 0 && (s[n - 1] == '\r' || s[n - 1] == '\n'))
+		n--;
 	if (n > p->cfg.max_line_bytes)
 		n = p->cfg.max_line_bytes;
 	if (oops_header_maybe(s, n))
@@ -1051,8 +1055,6 @@ int oops_parser_feed_line(struct oops_parser *p, const char *line, size_t len,
 		if (rc < 0)
 			return rc;
 	}
-	while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
-		len--;
 	p->line_no++;
 	return process_line(p, line, len);
 }

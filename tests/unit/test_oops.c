@@ -447,6 +447,68 @@ static void test_streaming(void **state)
 	}
 }
 
+/* The LF text buf and its CRLF copy give the same reports, fed as a buffer
+ * or as lines; returns the number of reports. */
+static int check_crlf(const char *buf, size_t len)
+{
+	char *crlf = malloc(2 * len + 1);
+	struct oops_report **whole, **v = NULL;
+	struct oops_parser *p = oops_parser_new(NULL);
+	const char *s, *end;
+	size_t k = 0;
+	int nw, nc, n = 0;
+
+	assert_non_null(crlf);
+	for (size_t i = 0; i < len; i++) {
+		if (buf[i] == '\n')
+			crlf[k++] = '\r';
+		crlf[k++] = buf[i];
+	}
+	nw = oops_parse_buffer(buf, len, NULL, &whole);
+	nc = oops_parse_buffer(crlf, k, NULL, &v);
+	assert_same_reports(whole, nw, v, nc);
+	free_reports(v, nc);
+	v = NULL;
+	for (s = crlf, end = crlf + k; s < end;) {
+		const char *nl = memchr(s, '\n', (size_t)(end - s));
+		size_t m = (size_t)((nl ? nl + 1 : end) - s);
+
+		assert_int_equal(oops_parser_feed_line(p, s, m, 0), 0);
+		s += m;
+		n = drain(p, &v, n);
+	}
+	oops_parser_finish(p, 0);
+	n = drain(p, &v, n);
+	assert_same_reports(whole, nw, v, n);
+	free_reports(v, n);
+	oops_parser_free(p);
+	free_reports(whole, nw);
+	free(crlf);
+	return nw;
+}
+
+/*
+ * A CRLF log (a serial console captured on another system) gives the
+ * reports of the LF log, texts without '\r', fed as a buffer or as lines
+ * (found by fuzz_parser: a line ending in "INFO:\r" was a header when fed
+ * as a line and none when fed as bytes).
+ */
+static void test_crlf(void **state)
+{
+	static const char cut[] = "[    1.000000] INFO:\n"
+				  "[    1.000001] Call Trace:\n"
+				  "[    1.000002]  foo_work+0x1/0x2\n";
+
+	for (int f = 0; fixture_files[f]; f++) {
+		size_t len;
+		char *buf = load(fixture_files[f], &len);
+
+		check_crlf(buf, len);
+		free(buf);
+	}
+	assert_int_equal(check_crlf(cut, strlen(cut)), 1);
+}
+
 static void test_truncation(void **state)
 {
 	struct oops_parser_config cfg = OOPS_PARSER_CONFIG_INIT;
@@ -686,6 +748,7 @@ int main(void)
 	    cmocka_unit_test(test_consequences),
 	    cmocka_unit_test(test_prefixes),
 	    cmocka_unit_test(test_streaming),
+	    cmocka_unit_test(test_crlf),
 	    cmocka_unit_test(test_truncation),
 	    cmocka_unit_test(test_idle_deadline),
 	    cmocka_unit_test(test_footprint),
