@@ -817,12 +817,15 @@ static int process_line(struct oops_parser *p, const char *s, size_t n)
 	size_t idx = 0;
 	int rc;
 
-	/* CRLF logs (serial consoles captured elsewhere): a line is the same
-	 * line whichever way it was fed, bytes or lines. */
-	while (n > 0 && (s[n - 1] == '\r' || s[n - 1] == '\n'))
-		n--;
+	/*
+	 * A line is the same line whichever way it was fed (bytes, lines, or
+	 * a long line kept in part): cut to the limit, then without the
+	 * trailing CR/LF of CRLF logs (serial consoles captured elsewhere).
+	 */
 	if (n > p->cfg.max_line_bytes)
 		n = p->cfg.max_line_bytes;
+	while (n > 0 && (s[n - 1] == '\r' || s[n - 1] == '\n'))
+		n--;
 	if (oops_header_maybe(s, n))
 		h = oops_header_find(s, n);
 	if (p->nopen == 0 && h == HDR_NONE)

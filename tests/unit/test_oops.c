@@ -509,6 +509,39 @@ static void test_crlf(void **state)
 	assert_int_equal(check_crlf(cut, strlen(cut)), 1);
 }
 
+/*
+ * A line longer than max_line_bytes whose kept part ends in '\r' is the
+ * same line fed whole or byte by byte (the byte feed keeps only the part
+ * that fits; found by fuzz_parser with its tiny limits).
+ */
+static void test_long_line_cut_at_cr(void **state)
+{
+	/* 15 + 43 + 5 + 1: the 64th byte is the '\r' after "INFO:". */
+	static const char log[] = "[    1.000000] a line cut by the limit at "
+				  "64 bytes, whose INFO:\r and the rest\n"
+				  "[    1.000001] Call Trace:\n"
+				  "[    1.000002]  foo_work+0x1/0x2\n";
+	struct oops_parser_config cfg = OOPS_PARSER_CONFIG_INIT;
+	struct oops_report **whole, **v = NULL;
+	struct oops_parser *p;
+	int nw, n = 0;
+
+	cfg.max_line_bytes = 64; /* the cut falls just after "INFO:\r" */
+	nw = oops_parse_buffer(log, strlen(log), &cfg, &whole);
+	p = oops_parser_new(&cfg);
+	assert_non_null(p);
+	for (size_t i = 0; log[i]; i++) {
+		assert_int_equal(oops_parser_feed(p, log + i, 1, 0), 0);
+		n = drain(p, &v, n);
+	}
+	oops_parser_finish(p, 0);
+	n = drain(p, &v, n);
+	assert_same_reports(whole, nw, v, n);
+	free_reports(v, n);
+	free_reports(whole, nw);
+	oops_parser_free(p);
+}
+
 static void test_truncation(void **state)
 {
 	struct oops_parser_config cfg = OOPS_PARSER_CONFIG_INIT;
@@ -749,6 +782,7 @@ int main(void)
 	    cmocka_unit_test(test_prefixes),
 	    cmocka_unit_test(test_streaming),
 	    cmocka_unit_test(test_crlf),
+	    cmocka_unit_test(test_long_line_cut_at_cr),
 	    cmocka_unit_test(test_truncation),
 	    cmocka_unit_test(test_idle_deadline),
 	    cmocka_unit_test(test_footprint),
