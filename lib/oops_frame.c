@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "oops_internal.h"
+#include "oops_skiplist.h"
 
 static bool is_sym(char c)
 {
@@ -230,301 +231,12 @@ bool oops_frame_parse(const char *s, size_t n, struct oops_frame *f)
 }
 
 /*
- * The skip list: functions that are report plumbing (sanitizers, WARN and
- * BUG machinery, stack dumpers), allocators, locking, atomics, string and
- * memory helpers, list and tree helpers, workqueue and timer helpers and
- * device teardown.  A title names the first frame that is none of these.
- * '^' anchors at the start of the name, '$' at its end, '=' is exact.
+ * The skip list (lib/oops_skip.list, generated into lib/oops_skiplist.h by
+ * scripts/gen-oops-skiplist): report plumbing, allocators, locking,
+ * atomics, string, list and tree helpers, ...; a title names the first
+ * frame that matches none of these.  '^' anchors a pattern at the start of
+ * the name, '$' at its end, '=' makes it exact.
  */
-struct skip_pat {
-	const char *s;
-	uint8_t len;
-	uint8_t bitno; /* pair_bit() of its first two literal bytes is
-			* 1 << bitno (a byte, not the mask: 16-byte entries) */
-};
-
-/* pair_bit()'s bit number as a constant expression, skipping a leading
- * '^', '$', '='. */
-#define PAIR_BIT(a, b) ((((unsigned char)(a)*31u + (unsigned char)(b)) & 63u))
-#define ANCHORED(x) ((x)[0] == '^' || (x)[0] == '$' || (x)[0] == '=')
-#define P(x)                                                                   \
-	{                                                                      \
-		x, sizeof(x) - 1,                                              \
-		    ANCHORED(x) ? PAIR_BIT((x)[1], (x)[2])                     \
-				: PAIR_BIT((x)[0], (x)[1])                     \
-	}
-static const struct skip_pat skip_patterns[] = {
-    P("__sanitizer"),
-    P("__asan"),
-    P("kasan"),
-    P("hwasan"),
-    P("__msan"),
-    P("kmsan"),
-    P("kcsan_setup_watchpoint"),
-    P("check_memory_region"),
-    P("check_heap_object"),
-    P("check_object"),
-    P("read_word_at_a_time"),
-    P("print_address_description"),
-    P("panic"),
-    P("invalid_op"),
-    P("report_bug"),
-    P("fixup_bug"),
-    P("print_report"),
-    P("print_usage_bug"),
-    P("do_error"),
-    P("$_trap"),
-    P("dump_stack"),
-    P("show_stack"),
-    P("show_regs"),
-    P("dump_backtrace"),
-    P("print_tainted"),
-    P("warn_slowpath"),
-    P("warn_alloc"),
-    P("warn_bogus"),
-    P("__warn"),
-    P("debug_object"),
-    P("timer_is_static_object"),
-    P("work_is_static_object"),
-    P("__might_fault"),
-    P("__might_sleep"),
-    P("__might_resched"),
-    P("__cant_sleep"),
-    P("print_unlock"),
-    P("imbalance_bug"),
-    P("lockdep"),
-    P("bh_enable"),
-    P("bh_disable"),
-    P("perf_trace"),
-    P("lock_acquire"),
-    P("lock_release"),
-    P("lock_class"),
-    P("mark_lock"),
-    P("reacquire_held_locks"),
-    P("mark_held_locks"),
-    P("raw_spin_rq"),
-    P("spin_lock"),
-    P("spin_trylock"),
-    P("spin_unlock"),
-    P("read_lock"),
-    P("read_trylock"),
-    P("write_lock"),
-    P("write_trylock"),
-    P("read_unlock"),
-    P("write_unlock"),
-    P("=down"),
-    P("down_read"),
-    P("down_write"),
-    P("down_trylock"),
-    P("up_read"),
-    P("up_write"),
-    P("^mutex_"),
-    P("^__mutex_"),
-    P("^rt_mutex_"),
-    P("owner_on_cpu"),
-    P("osq_lock"),
-    P("osq_unlock"),
-    P("__wake_up"),
-    P("^refcount_"),
-    P("^kref_"),
-    P("ref_tracker"),
-    P("seqprop_assert"),
-    P("memcpy"),
-    P("memcmp"),
-    P("memset"),
-    P("memchr"),
-    P("memmove"),
-    P("memdup"),
-    P("strcmp"),
-    P("strncmp"),
-    P("strchr"),
-    P("strlen"),
-    P("strcpy"),
-    P("strscpy"),
-    P("strncpy"),
-    P("strlcpy"),
-    P("strcat"),
-    P("strncat"),
-    P("strlcat"),
-    P("strstr"),
-    P("strnstr"),
-    P("strnlen"),
-    P("strsep"),
-    P("string"),
-    P("pointer"),
-    P("snprintf"),
-    P("scnprintf"),
-    P("kasprintf"),
-    P("kvasprintf"),
-    P("printk"),
-    P("va_format"),
-    P("dev_info"),
-    P("dev_notice"),
-    P("dev_warn"),
-    P("dev_err"),
-    P("dev_alert"),
-    P("dev_crit"),
-    P("dev_emerg"),
-    P("program_check_exception"),
-    P("program_check_common"),
-    P("del_timer"),
-    P("flush_work"),
-    P("__cancel_work_timer"),
-    P("cancel_work_sync"),
-    P("try_to_grab_pending"),
-    P("drain_workqueue"),
-    P("destroy_workqueue"),
-    P("queue_work"),
-    P("finish_wait"),
-    P("kthread_stop"),
-    P("kobject_"),
-    P("add_uevent_var"),
-    P("get_device_parent"),
-    P("device_add"),
-    P("device_del"),
-    P("device_unregister"),
-    P("device_destroy"),
-    P("device_release"),
-    P("devres_release_all"),
-    P("hwrng_unregister"),
-    P("i2c_del_adapter"),
-    P("__unregister_client"),
-    P("device_for_each_child"),
-    P("rollback_registered"),
-    P("unregister_netdev"),
-    P("sysfs_remove"),
-    P("__sysfs_remove"),
-    P("copy_to_user"),
-    P("copy_from_user"),
-    P("copy_to_iter"),
-    P("copy_from_iter"),
-    P("copy_page_to_iter"),
-    P("copy_page_from_iter"),
-    P("copy_folio_to_iter"),
-    P("=copyin"),
-    P("=copyout"),
-    P("put_user"),
-    P("get_user"),
-    P("might_fault"),
-    P("might_sleep"),
-    P("list_add"),
-    P("list_del"),
-    P("list_replace"),
-    P("list_move"),
-    P("list_splice"),
-    P("^rb_"),
-    P("^__rb_"),
-    P("_indirect_thunk_"),
-    P("malloc"),
-    P("zalloc"),
-    P("calloc"),
-    P("krealloc"),
-    P("kmem_cache"),
-    P("slab_"),
-    P("=kfree"),
-    P("^__kfree"),
-    P("^kfree"),
-    P("vfree"),
-    P("kvfree"),
-    P("kfree_skb"),
-    P("alloc_pages"),
-    P("^__alloc_pages"),
-    P("folio_alloc"),
-    P("pagecache_get_page"),
-    P("__get_free_pages"),
-    P("^kmem_"),
-    P("^__kmem_"),
-    P("kmemdup"),
-    P("kstrdup"),
-    P("kstrndup"),
-    P("^slab_"),
-    P("__slab_"),
-    P("^cache_alloc"),
-    P("^___slab"),
-    P("usb_submit_urb"),
-    P("usb_kill_urb"),
-    P("usb_control_msg"),
-    P("usb_start_wait_urb"),
-    P("$readl"),
-    P("$writel"),
-    P("$readw"),
-    P("$writew"),
-    P("$readb"),
-    P("$writeb"),
-    P("=iput"),
-    P("=dput"),
-    P("stack_trace_save"),
-    P("stack_depot"),
-    P("xas_load"),
-    P("rhashtable_lookup"),
-    P("do_mem_abort"),
-    P("el1_abort"),
-    P("el1h_64_sync"),
-    P("el1_sync_handler"),
-    P("el1_sync"),
-    P("el1_da"),
-    P("__do_kernel_fault"),
-    P("do_bad_area"),
-    P("do_translation_fault"),
-    P("do_page_fault"),
-    P("__do_page_fault"),
-    P("exc_page_fault"),
-    P("do_user_addr_fault"),
-    P("do_kern_addr_fault"),
-    P("handle_page_fault"),
-    P("page_fault"),
-    P("^report_"),
-    P("rcu_read_lock"),
-    P("rcu_read_unlock"),
-    P("rcu_lock_acquire"),
-    P("rcu_lock_release"),
-    P("pagefault_enable"),
-    P("pagefault_disable"),
-    P("preempt_count"),
-    P("_raw_"),
-    P("__raw_"),
-    P("trace_hardirqs"),
-    P("do_raw_"),
-    P("__local_bh"),
-    P("local_bh"),
-    P("sched_clock"),
-    P("arch_local_irq"),
-    P("___might_sleep"),
-    P("should_fail"),
-    P("fail_dump"),
-    P("check_preemption_disabled"),
-    P("debug_smp_processor_id"),
-    P("fast_dput"),
-    P("mark_buffer_dirty"),
-    P("drop_nlink"),
-    P("ida_free"),
-    P("fortify"),
-    P("__phys_addr"),
-    P("folio_unlock"),
-    P("unlock_page"),
-    P("lock_timer_base"),
-    P("xas_"),
-    P("aes_encrypt"),
-    P("alloc_page_interleave"),
-    P("alloc_frozen_pages"),
-    P("hex_dump"),
-    P("klist_"),
-    P("assertfail"),
-    P("walk_stackframe"),
-    P("usb_bulk_msg"),
-    P("usb_interrupt_msg"),
-    P("wait_for_completion"),
-    P("^logic_in"),
-    P("^logic_out"),
-    P("^do_trap"),
-    P("mod_timer"),
-    P("=complete"),
-    P("stack_chk_fail"),
-    P("tasklet_action"),
-    P("__this_cpu_preempt_check"),
-    {NULL, 0},
-};
-
 /* One bit of a 64-bit signature per adjacent byte pair. */
 static uint64_t pair_bit(char a, char b)
 {
@@ -535,15 +247,16 @@ static uint64_t pair_bit(char a, char b)
  * sig holds the pair bits of the name: a substring pattern whose first
  * pair is not among them cannot match, which saves most searches.
  */
-static bool skip_match(const struct skip_pat *pat, const char *name, size_t len,
-		       uint64_t sig)
+static bool skip_match(const struct oops_skip_pat *pat, const char *name,
+		       size_t len, uint64_t sig)
 {
-	const char *p = pat->s + 1;
+	const char *ps = oops_skip_pool + pat->off;
+	const char *p = ps + 1;
 	size_t m = pat->len - 1u;
 
 	if (!(sig & (1ull << pat->bitno)))
 		return false;
-	switch (pat->s[0]) {
+	switch (ps[0]) {
 	case '^':
 		return len >= m && memcmp(name, p, m) == 0;
 	case '$':
@@ -555,7 +268,7 @@ static bool skip_match(const struct skip_pat *pat, const char *name, size_t len,
 		if (m > len)
 			return false;
 		for (const char *q = name; q + m <= name + len; q++)
-			if (*q == pat->s[0] && memcmp(q, pat->s, m) == 0)
+			if (*q == ps[0] && memcmp(q, ps, m) == 0)
 				return true;
 		return false;
 	}
@@ -607,8 +320,8 @@ bool oops_frame_skip(const char *name, size_t len)
 
 	for (size_t i = 0; i + 1 < len; i++)
 		sig |= pair_bit(name[i], name[i + 1]);
-	for (int i = 0; skip_patterns[i].s != NULL; i++)
-		if (skip_match(&skip_patterns[i], name, len, sig))
+	for (size_t i = 0; i < OOPS_SKIP_COUNT; i++)
+		if (skip_match(&oops_skip_pats[i], name, len, sig))
 			return true;
 	return atomic_op(name, len) || bit_or_crc(name, len);
 }
