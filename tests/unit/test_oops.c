@@ -384,6 +384,17 @@ static int drain(struct oops_parser *p, struct oops_report ***v, int n)
 	return n;
 }
 
+/* Finish p, and its reports (v, n so far) must be whole's; frees v and p. */
+static void finish_same(struct oops_parser *p, struct oops_report **whole,
+			int nw, struct oops_report **v, int n)
+{
+	oops_parser_finish(p, 0);
+	n = drain(p, &v, n);
+	assert_same_reports(whole, nw, v, n);
+	free_reports(v, n);
+	oops_parser_free(p);
+}
+
 /* Feeding any chunking (or line by line) gives the whole-buffer result. */
 static void test_streaming(void **state)
 {
@@ -413,11 +424,7 @@ static void test_streaming(void **state)
 				off += k;
 				n = drain(p, &v, n);
 			}
-			oops_parser_finish(p, 0);
-			n = drain(p, &v, n);
-			assert_same_reports(whole, nw, v, n);
-			free_reports(v, n);
-			oops_parser_free(p);
+			finish_same(p, whole, nw, v, n);
 		}
 		/* One line at a time through oops_parser_feed_line(). */
 		{
@@ -436,11 +443,7 @@ static void test_streaming(void **state)
 				s += k + 1;
 				n = drain(p, &v, n);
 			}
-			oops_parser_finish(p, 0);
-			n = drain(p, &v, n);
-			assert_same_reports(whole, nw, v, n);
-			free_reports(v, n);
-			oops_parser_free(p);
+			finish_same(p, whole, nw, v, n);
 		}
 		free_reports(whole, nw);
 		free(buf);
@@ -477,11 +480,7 @@ static int check_crlf(const char *buf, size_t len)
 		s += m;
 		n = drain(p, &v, n);
 	}
-	oops_parser_finish(p, 0);
-	n = drain(p, &v, n);
-	assert_same_reports(whole, nw, v, n);
-	free_reports(v, n);
-	oops_parser_free(p);
+	finish_same(p, whole, nw, v, n);
 	free_reports(whole, nw);
 	free(crlf);
 	return nw;
@@ -534,12 +533,8 @@ static void test_long_line_cut_at_cr(void **state)
 		assert_int_equal(oops_parser_feed(p, log + i, 1, 0), 0);
 		n = drain(p, &v, n);
 	}
-	oops_parser_finish(p, 0);
-	n = drain(p, &v, n);
-	assert_same_reports(whole, nw, v, n);
-	free_reports(v, n);
+	finish_same(p, whole, nw, v, n);
 	free_reports(whole, nw);
-	oops_parser_free(p);
 }
 
 static void test_truncation(void **state)
