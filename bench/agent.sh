@@ -11,7 +11,12 @@
 #
 # The tiny build uses the flags an embedded build would (size, no unwind
 # tables, no PIE, unused sections dropped) and stays dynamically linked
-# against libc, libprotobuf-c and zlib.
+# against libc, libprotobuf-c and zlib.  It is measured twice: against
+# Debian's glibc, and against musl as a musl-based board (OpenWrt, Alpine,
+# Buildroot) runs it (scripts/musl-sysroot; BENCH_MUSL=0 skips it).  Most of
+# the glibc figure is glibc itself: the agent touches code in every 64 KiB
+# block of libc's text, so ~1.4 MiB of libc is mapped whatever it does (a
+# program that only calls pause() has 1.1 MiB); musl's libc maps ~0.6 MiB.
 set -u
 O=${O:-build}
 N=${N:-10000}
@@ -21,14 +26,30 @@ TINY=$O/tiny
 TINY_CFLAGS="-Os -flto -fno-pie -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables -fno-unwind-tables"
 TINY_LDFLAGS="-Os -flto=auto -no-pie -Wl,--gc-sections -Wl,-z,noseparate-code -Wl,-O1"
 
+tiny_build() { # OUT [make variables...]: the tiny agent with the size flags
+	out=$1; shift
+	make -s -j2 O="$out" CONFIG_FILE=configs/tiny_agent_defconfig AR=gcc-ar \
+		CFLAGS="$TINY_CFLAGS" LDFLAGS="$TINY_LDFLAGS" "$@" "$out/bin/oops-agent" >/dev/null
+}
 echo "building the tiny agent in $TINY ..."
-make -s -j2 O="$TINY" CONFIG_FILE=configs/tiny_agent_defconfig AR=gcc-ar \
-	CFLAGS="$TINY_CFLAGS" LDFLAGS="$TINY_LDFLAGS" "$TINY/bin/oops-agent" \
-	>/dev/null || { echo "agent bench: tiny build failed"; exit 1; }
+tiny_build "$TINY" || { echo "agent bench: tiny build failed"; exit 1; }
 make -s -j2 O="$O" "$O/bench/bin/ackrecv" "$O/bench/bin/spoolfill" \
 	>/dev/null || { echo "agent bench: helper build failed"; exit 1; }
+# The same configuration against musl, as a musl-based board (OpenWrt,
+# Alpine, Buildroot) runs it: scripts/musl-sysroot builds zlib and the
+# protobuf-c runtime with musl-gcc from Debian's sources.
+MUSL=$O/musl TINY_MUSL=$O/tiny-musl musl_ok=
+if [ "${BENCH_MUSL:-1}" = 1 ]; then
+	EXTRA_PKGS=musl-tools scripts/install-deps >/dev/null 2>&1
+	if scripts/musl-sysroot "$MUSL" >/dev/null &&
+	   tiny_build "$TINY_MUSL" CC=musl-gcc \
+		PKG_CONFIG="env PKG_CONFIG_LIBDIR=$PWD/$MUSL/lib/pkgconfig pkg-config"; then
+		musl_ok=1
+	else
+		echo "agent bench: no musl build (musl-tools or the Debian sources unavailable): glibc only"
+	fi
+fi
 
-bin=$TINY/bin/oops-agent
 work=$(mktemp -d /tmp/oopsd-bench-agent-XXXXXX)
 agent_pid= rx_pid=
 cleanup() {
@@ -39,14 +60,7 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-strip -o "$work/oops-agent" "$bin"
-size=$(stat -c %s "$work/oops-agent")
-printf 'tiny oops-agent stripped: %d bytes (%d KiB; target <= 150 KiB)\n' \
-	"$size" $(( (size + 1023) / 1024 ))
-echo "dynamically linked against: $(ldd "$bin" | awk '/=>/ {print $1}' | tr '\n' ' ')"
-size -A "$work/oops-agent" | awk '$1 ~ /^\.(text|rodata|data|data\.rel\.ro|bss)$/ {printf "  %-14s %7d\n", $1, $2}'
-
-# What the tiny build leaves out, by symbol (the full build has them).
+bin=$TINY/bin/oops-agent
 for feat in "netlink:transport_nl_" "kmsg:agent_source_kmsg" \
 	"netconsole:ncon_" "HMAC:wire_tag" "systemd:sd_notify"; do
 	name=${feat%%:*} sym=${feat#*:}
@@ -86,57 +100,82 @@ cpu_ms() { # utime + stime of a live process, in ms
 
 median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
-# Idle: an empty spool, an empty pstore, nobody listening.
-: > "$work/idle.rss"
-for run in $(seq 1 "$RUNS"); do
-	"$bin" -f -c "$work/agent.conf" 2>"$work/idle.log" &
-	agent_pid=$!
-	sleep 1
-	r=$(rss $agent_pid)
-	echo "$r" >> "$work/idle.rss"
-	echo "RSS idle, run $run: $r KiB; $(mem $agent_pid)"
-	kill "$agent_pid"; wait "$agent_pid" 2>/dev/null; agent_pid=
-done
-echo "RSS idle: median of $RUNS runs $(median < "$work/idle.rss") KiB (target <= 2048 KiB)"
-
 echo "filling the spool with $N records ..."
 t0=$(date +%s%N)
 "$O/bench/bin/spoolfill" "$work/seed" "$N" || exit 1
 t1=$(date +%s%N)
 echo "spool filled in $(( (t1 - t0) / 1000000 )) ms ($(du -sk "$work/seed" | cut -f1) KiB on disk)"
 
-: > "$work/ship.rss"; : > "$work/ship.hwm"; : > "$work/ship.cpu"
-for run in $(seq 1 "$RUNS"); do
-	rm -rf "$work/spool" "$work/state"
-	cp -a "$work/seed" "$work/spool"
-	mkdir -p "$work/state"
-	"$bin" -f -c "$work/agent.conf" 2>"$work/ship.log" &
-	agent_pid=$!
-	sleep 1
-	echo "run $run: RSS with $N records pending: $(rss $agent_pid) KiB; $(mem $agent_pid)"
-	c0=$(cpu_ms $agent_pid)
-	"$O/bench/bin/ackrecv" "udp://127.0.0.1:$port" >"$work/rx.out" &
-	rx_pid=$!
-	t0=$(date +%s%N)
-	max=0 maxmem=
-	while :; do
-		left=$(find "$work/spool" -maxdepth 1 -name '*.rec' | wc -l)
-		r=$(rss $agent_pid); [ -n "$r" ] && [ "$r" -gt "$max" ] && max=$r &&
-			maxmem=$(mem $agent_pid)
-		[ "$left" -eq 0 ] && break
-		[ $(( $(date +%s%N) - t0 )) -gt 300000000000 ] && { echo "timeout: $left left"; break; }
-		sleep 0.05
+
+run_agent() { # the agent under test, with its own libraries if any
+	if [ -n "$libdir" ]; then
+		LD_LIBRARY_PATH=$libdir exec "$bin" "$@"
+	else
+		exec "$bin" "$@"
+	fi
+}
+
+# footprint LABEL BIN LIBDIR: stripped size, RSS idle and while shipping
+# $N spooled records, of one build (LIBDIR: its libraries, or empty).
+footprint() {
+	label=$1 bin=$2 libdir=$3
+	strip -o "$work/oops-agent" "$bin"
+	size=$(stat -c %s "$work/oops-agent")
+	echo "== $label"
+	printf '%s: tiny oops-agent stripped: %d bytes (%d KiB; target <= 150 KiB)\n' \
+		"$label" "$size" $(( (size + 1023) / 1024 ))
+	echo "$label: dynamically linked against: $(readelf -d "$bin" | sed -n 's/.*NEEDED.*\[\(.*\)\]/\1/p' | tr '\n' ' ')"
+	size -A "$work/oops-agent" | awk '$1 ~ /^\.(text|rodata|data|data\.rel\.ro|bss)$/ {printf "  %-14s %7d\n", $1, $2}'
+	# Idle: an empty spool, an empty pstore, nobody listening.
+	: > "$work/idle.rss"
+	for run in $(seq 1 "$RUNS"); do
+		run_agent -f -c "$work/agent.conf" 2>"$work/idle.log" &
+		agent_pid=$!
+		sleep 1
+		r=$(rss $agent_pid)
+		echo "$r" >> "$work/idle.rss"
+		echo "RSS idle, run $run: $r KiB; $(mem $agent_pid)"
+		kill "$agent_pid"; wait "$agent_pid" 2>/dev/null; agent_pid=
 	done
-	t1=$(date +%s%N)
-	c1=$(cpu_ms $agent_pid)
-	h=$(hwm $agent_pid)
-	echo "$max" >> "$work/ship.rss"; echo "$h" >> "$work/ship.hwm"
-	echo "$(( c1 - c0 ))" >> "$work/ship.cpu"
-	echo "run $run: shipped $N records in $(( (t1 - t0) / 1000000 )) ms wall, $(( c1 - c0 )) ms CPU (user+sys) of the agent"
-	echo "run $run: RSS while shipping: max sampled $max KiB ($maxmem), peak (VmHWM) $h KiB"
-	kill "$agent_pid"; wait "$agent_pid" 2>/dev/null; agent_pid=
-	kill "$rx_pid"; wait "$rx_pid" 2>/dev/null; rx_pid=
-	echo "run $run: receiver: $(tail -n 1 "$work/rx.out")"
-	echo "run $run: $(grep -E '^(datagrams|retransmits|acked) ' "$work/state/agent.status" | tr '\n' ' ')"
-done
-echo "RSS while shipping $N records: median of $RUNS runs: max sampled $(median < "$work/ship.rss") KiB, VmHWM $(median < "$work/ship.hwm") KiB (target <= 2048 KiB); CPU to ship them $(median < "$work/ship.cpu") ms"
+	echo "$label: RSS idle: median of $RUNS runs $(median < "$work/idle.rss") KiB (target <= 2048 KiB)"
+
+	: > "$work/ship.rss"; : > "$work/ship.hwm"; : > "$work/ship.cpu"
+	for run in $(seq 1 "$RUNS"); do
+		rm -rf "$work/spool" "$work/state"
+		cp -a "$work/seed" "$work/spool"
+		mkdir -p "$work/state"
+		run_agent -f -c "$work/agent.conf" 2>"$work/ship.log" &
+		agent_pid=$!
+		sleep 1
+		echo "run $run: RSS with $N records pending: $(rss $agent_pid) KiB; $(mem $agent_pid)"
+		c0=$(cpu_ms $agent_pid)
+		"$O/bench/bin/ackrecv" "udp://127.0.0.1:$port" >"$work/rx.out" &
+		rx_pid=$!
+		t0=$(date +%s%N)
+		max=0 maxmem=
+		while :; do
+			left=$(find "$work/spool" -maxdepth 1 -name '*.rec' | wc -l)
+			r=$(rss $agent_pid); [ -n "$r" ] && [ "$r" -gt "$max" ] && max=$r &&
+				maxmem=$(mem $agent_pid)
+			[ "$left" -eq 0 ] && break
+			[ $(( $(date +%s%N) - t0 )) -gt 300000000000 ] && { echo "timeout: $left left"; break; }
+			sleep 0.05
+		done
+		t1=$(date +%s%N)
+		c1=$(cpu_ms $agent_pid)
+		h=$(hwm $agent_pid)
+		echo "$max" >> "$work/ship.rss"; echo "$h" >> "$work/ship.hwm"
+		echo "$(( c1 - c0 ))" >> "$work/ship.cpu"
+		echo "run $run: shipped $N records in $(( (t1 - t0) / 1000000 )) ms wall, $(( c1 - c0 )) ms CPU (user+sys) of the agent"
+		echo "run $run: RSS while shipping: max sampled $max KiB ($maxmem), peak (VmHWM) $h KiB"
+		kill "$agent_pid"; wait "$agent_pid" 2>/dev/null; agent_pid=
+		kill "$rx_pid"; wait "$rx_pid" 2>/dev/null; rx_pid=
+		echo "run $run: receiver: $(tail -n 1 "$work/rx.out")"
+		echo "run $run: $(grep -E '^(datagrams|retransmits|acked) ' "$work/state/agent.status" | tr '\n' ' ')"
+	done
+	echo "$label: RSS while shipping $N records: median of $RUNS runs: max sampled $(median < "$work/ship.rss") KiB, VmHWM $(median < "$work/ship.hwm") KiB (target <= 2048 KiB); CPU to ship them $(median < "$work/ship.cpu") ms"
+}
+
+footprint glibc "$TINY/bin/oops-agent" ""
+[ -n "$musl_ok" ] && footprint musl "$TINY_MUSL/bin/oops-agent" "$PWD/$MUSL/lib"
+exit 0
