@@ -416,6 +416,17 @@ int store_agg_apply(struct store_agg *ag, size_t n,
 		/* The row holds exactly this group: it was created now. */
 		ag[i].new_sig_host = ret == g.n;
 	}
+	if (sink->sig_host_counts != NULL) {
+		const int64_t *counts;
+		size_t k = 0;
+
+		if ((rc = sink->sig_host_counts(arg, &counts)) < 0)
+			return rc;
+		for (i = 0; i < n; i = j, k++) {
+			j = agg_group(ag, n, i, by_sig_host, &g);
+			ag[i].new_sig_host = counts[k] == g.n;
+		}
+	}
 
 	qsort(ag, n, sizeof(*ag), by_sig);
 	for (i = 0; i < n; i = j) {

@@ -46,9 +46,16 @@ struct store_agg_group {
  * One UPSERT per group and table, called by store_agg_apply().  Each
  * returns 0 or -errno (which stops the walk); sig_host returns the row's
  * count after the update (== g->n: the row was created by this group).
+ *
+ * A sink that queues its statements and reads their results later (the
+ * PostgreSQL store's pipeline) sets sig_host_counts: its sig_host returns
+ * 0 once the statement is queued, and sig_host_counts, called after the
+ * last sig_host, points *counts at the rows' counts, one per group in
+ * call order, and returns 0 or -errno.
  */
 struct store_agg_sink {
 	int64_t (*sig_host)(void *arg, const struct store_agg_group *g);
+	int (*sig_host_counts)(void *arg, const int64_t **counts);
 	int (*sig)(void *arg, const struct store_agg_group *g);
 	int (*release)(void *arg, const struct store_agg_group *g);
 	int (*host)(void *arg, const struct store_agg_group *g);

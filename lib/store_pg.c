@@ -218,6 +218,12 @@ struct store_pg {
 	size_t order_cap;
 	char **owned; /* a batch's UTF-8 repaired strings */
 	size_t nowned, owned_cap;
+	PGresult **res; /* the answers of the batch's pipeline */
+	size_t nres, res_cap;
+	size_t queued;	/* statements sent since the last sync */
+	size_t checked;	/* answers checked by pg_pipe_sync() */
+	int64_t *counts; /* (signature, host) counts, per group */
+	size_t counts_cap;
 };
 
 /* Parameters of one statement: text, except bytea (binary). */
@@ -568,6 +574,8 @@ static void pg_close(struct store *st)
 	free(pg->agg);
 	free(pg->order);
 	free(pg->owned);
+	free(pg->res);
+	free(pg->counts);
 	free(pg);
 }
 
@@ -724,14 +732,153 @@ static int pg_agg_text(struct store_pg *pg, struct store_agg *ag)
 	return 0;
 }
 
-/* Insert one record.  Returns 1 when stored, 0 (duplicate) or -errno. */
-static int pg_put_one(struct store_pg *pg, struct store_put *p,
-		      struct store_agg *ag)
+/*
+ * The write path is pipelined (libpq's pipeline mode): a batch sends its
+ * statements without waiting for each answer and reads the answers at a
+ * sync point, three times a batch (the inserts; the (signature, host)
+ * counts the signatures need; the other aggregates and COMMIT), so a batch
+ * costs three round trips to the server whatever its size, where it cost
+ * one a statement (about six a record).  At most PG_PIPE_MAX statements go
+ * out between syncs, so the server's answers (under 100 bytes each) never
+ * fill the socket while this blocking connection is still sending.  With a
+ * libpq older than 14 (no pipeline mode) the same code runs each statement
+ * when it is queued.
+ */
+#define PG_PIPE_MAX 256
+
+static int pg_pipe_enter(struct store_pg *pg)
+{
+	pg->nres = 0;
+	pg->checked = 0;
+	pg->queued = 0;
+#ifdef LIBPQ_HAS_PIPELINING
+	if (!PQenterPipelineMode(pg->conn))
+		return pg_fail(pg, NULL, "pipeline");
+#endif
+	return 0;
+}
+
+static void pg_pipe_clear(struct store_pg *pg)
+{
+	for (size_t i = 0; i < pg->nres; i++)
+		PQclear(pg->res[i]);
+	pg->nres = 0;
+	pg->checked = 0;
+}
+
+/* Leave pipeline mode; a connection that cannot is reset before reuse. */
+static void pg_pipe_leave(struct store_pg *pg)
+{
+	pg_pipe_clear(pg);
+#ifdef LIBPQ_HAS_PIPELINING
+	if (PQpipelineStatus(pg->conn) != PQ_PIPELINE_OFF &&
+	    !PQexitPipelineMode(pg->conn))
+		pg->ready = false;
+#endif
+	pg->queued = 0;
+}
+
+/* Keep a statement's result (NULL: the connection gave none). */
+static int pg_pipe_keep(struct store_pg *pg, PGresult *res)
+{
+	if (array_grow((void **)&pg->res, &pg->res_cap, pg->nres + 1,
+		       sizeof(*pg->res)) < 0) {
+		PQclear(res);
+		return -ENOMEM;
+	}
+	pg->res[pg->nres++] = res;
+	return 0;
+}
+
+/*
+ * Read the answers of the statements queued since the last sync into
+ * pg->res[] (in order) and check them.  Returns 0, or -errno for the first
+ * statement that failed (the rest of the pipeline is then aborted).
+ */
+static int pg_pipe_sync(struct store_pg *pg)
+{
+	int err = 0;
+
+#ifdef LIBPQ_HAS_PIPELINING
+	size_t queued = pg->queued;
+	PGresult *res;
+
+	if (queued == 0)
+		return 0;
+	pg->queued = 0;
+	if (!PQpipelineSync(pg->conn))
+		return pg_fail(pg, NULL, "pipeline sync");
+	for (size_t q = 0; q < queued; q++) {
+		res = PQgetResult(pg->conn);
+		if (res == NULL) /* the connection broke */
+			return pg_fail(pg, NULL, "pipeline");
+		if ((err = pg_pipe_keep(pg, res)) < 0)
+			return err;
+		while ((res = PQgetResult(pg->conn)) != NULL)
+			PQclear(res); /* the statement's end */
+	}
+	/* Every answer is in, and what they say stands: a COMMIT that
+	 * answered COMMIT is durable even if the server then closes the
+	 * connection (a shutdown) before the sync's answer; the connection
+	 * is reset before it is used again. */
+	res = PQgetResult(pg->conn);
+	if (res == NULL || PQresultStatus(res) != PGRES_PIPELINE_SYNC) {
+		log_debug("store %s: pipeline sync: %s", pg->name,
+			  res ? PQresultErrorMessage(res) : PQerrorMessage(pg->conn));
+		pg->ready = false;
+	}
+	PQclear(res);
+#endif
+	for (; pg->checked < pg->nres && err == 0; pg->checked++) {
+		PGresult *r = pg->res[pg->checked];
+		ExecStatusType st = PQresultStatus(r);
+
+		if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+			pg->res[pg->checked] = NULL;
+			err = pg_fail(pg, r, "batch"); /* frees r */
+		}
+	}
+	return err;
+}
+
+/* Queue a prepared statement of the write path (or BEGIN/COMMIT). */
+static int pg_queue(struct store_pg *pg, const char *stmt, bool prepared,
+		    const struct pg_params *pp)
+{
+	static const struct pg_params none;
+	int rc;
+
+	if (pp == NULL)
+		pp = &none;
+#ifdef LIBPQ_HAS_PIPELINING
+	if (pg->queued >= PG_PIPE_MAX && (rc = pg_pipe_sync(pg)) < 0)
+		return rc;
+	rc = prepared ? PQsendQueryPrepared(pg->conn, stmt, pp->n, pp->v,
+					    pp->len, pp->fmt, 1) :
+			PQsendQueryParams(pg->conn, stmt, pp->n, NULL, pp->v,
+					  pp->len, pp->fmt, 1);
+	if (!rc)
+		return pg_fail(pg, NULL, "pipeline");
+	pg->queued++;
+	return 0;
+#else
+	rc = pg_pipe_keep(pg, prepared ? PQexecPrepared(pg->conn, stmt, pp->n,
+						     pp->v, pp->len, pp->fmt, 1) :
+				       PQexecParams(pg->conn, stmt, pp->n, NULL,
+						    pp->v, pp->len, pp->fmt, 1));
+	if (rc == 0 && pg->res[pg->nres - 1] == NULL)
+		rc = pg_fail(pg, NULL, "batch");
+	return rc;
+#endif
+}
+
+/* Queue the insert of one record (its result is read at the sync). */
+static int pg_queue_insert(struct store_pg *pg, struct store_put *p,
+			   struct store_agg *ag)
 {
 	const Oopsd__CrashRecord *r = p->rec;
 	struct pg_params pp = { 0 };
-	PGresult *res;
-	int err = 0;
+	int err;
 
 	store_agg_fill(ag, p);
 	if ((err = pg_agg_text(pg, ag)) < 0)
@@ -747,28 +894,13 @@ static int pg_put_one(struct store_pg *pg, struct store_put *p,
 	pp_i64(&pp, ag->seen);
 	pp_i64(&pp, p->received_us);
 	pp_bytes(&pp, p->packed, p->packed_len);
-	res = pg_run(pg, pg_stmt[P_INS_RECORD].name, true, &pp, &err);
-	if (res == NULL)
-		return err;
-	if (PQntuples(res) == 0) {
-		PQclear(res);
-		p->result = STORE_PUT_DUPLICATE;
-		return 0;
-	}
-	ag->rid = col_i64(res, 0, 0);
-	PQclear(res);
-	p->result = STORE_PUT_STORED;
-	return 1;
+	return pg_queue(pg, pg_stmt[P_INS_RECORD].name, true, &pp);
 }
 
-/* The aggregate UPSERTs, one per group (store_agg_apply()). */
+/* The aggregate UPSERTs, one per group (store_agg_apply()), queued. */
 static int64_t pg_agg_sig_host(void *arg, const struct store_agg_group *g)
 {
-	struct store_pg *pg = arg;
 	struct pg_params pp = { 0 };
-	PGresult *res;
-	int64_t count;
-	int err = 0;
 
 	pp_str(&pp, g->key->sig);
 	pp_str(&pp, g->key->host_key);
@@ -776,21 +908,31 @@ static int64_t pg_agg_sig_host(void *arg, const struct store_agg_group *g)
 	pp_i64(&pp, g->n);
 	pp_i64(&pp, g->first);
 	pp_i64(&pp, g->last);
-	res = pg_run(pg, pg_stmt[P_UPS_SIG_HOST].name, true, &pp, &err);
-	if (res == NULL)
-		return err;
-	count = PQntuples(res) == 1 ? col_i64(res, 0, 0) : 0;
-	PQclear(res);
-	return count;
+	return pg_queue(arg, pg_stmt[P_UPS_SIG_HOST].name, true, &pp);
+}
+
+/* The (signature, host) rows' counts after the update, in queue order. */
+static int pg_agg_sig_host_counts(void *arg, const int64_t **counts)
+{
+	struct store_pg *pg = arg;
+	int rc;
+
+	if ((rc = pg_pipe_sync(pg)) < 0)
+		return rc;
+	if ((rc = array_grow((void **)&pg->counts, &pg->counts_cap,
+			     pg->nres + 1, sizeof(*pg->counts))) < 0)
+		return rc;
+	for (size_t i = 0; i < pg->nres; i++)
+		pg->counts[i] = PQntuples(pg->res[i]) == 1 ?
+					col_i64(pg->res[i], 0, 0) : 0;
+	pg_pipe_clear(pg);
+	*counts = pg->counts;
+	return 0;
 }
 
 static int pg_upsert(struct store_pg *pg, int stmt, const struct pg_params *pp)
 {
-	int err = 0;
-	PGresult *res = pg_run(pg, pg_stmt[stmt].name, true, pp, &err);
-
-	PQclear(res);
-	return err;
+	return pg_queue(pg, pg_stmt[stmt].name, true, pp);
 }
 
 static int pg_agg_sig(void *arg, const struct store_agg_group *g)
@@ -850,6 +992,7 @@ static int pg_agg_hour(void *arg, const struct store_agg_group *g)
 
 static const struct store_agg_sink pg_agg_sink = {
 	.sig_host = pg_agg_sig_host,
+	.sig_host_counts = pg_agg_sig_host_counts,
 	.sig = pg_agg_sig,
 	.release = pg_agg_release,
 	.host = pg_agg_host,
@@ -871,38 +1014,56 @@ static int by_id(const void *x, const void *y, void *arg)
 static int pg_put_try(struct store_pg *pg, struct store_put *items,
 		      size_t nvalid)
 {
-	size_t nagg = 0;
 	PGresult *res;
+	size_t nagg = 0;
 	int stored = 0, rc;
 
 	pg_owned_free(pg);
-	if ((rc = pg_exec(pg, "BEGIN", "begin")) < 0)
+	if ((rc = pg_pipe_enter(pg)) < 0)
 		return rc;
+	/* 1: BEGIN and the inserts; a record that comes back is new. */
+	if ((rc = pg_queue(pg, "BEGIN", false, NULL)) < 0)
+		goto rollback;
 	for (size_t i = 0; i < nvalid; i++) {
-		rc = pg_put_one(pg, &items[pg->order[i]], &pg->agg[nagg]);
+		rc = pg_queue_insert(pg, &items[pg->order[i]], &pg->agg[i]);
 		if (rc < 0)
 			goto rollback;
-		nagg += (size_t)rc;
-		stored += rc;
 	}
-	if ((rc = store_agg_apply(pg->agg, nagg, &pg_agg_sink, pg)) < 0)
+	if ((rc = pg_pipe_sync(pg)) < 0)
 		goto rollback;
-	/* COMMIT of a transaction that failed says ROLLBACK: check. */
-	res = PQexec(pg->conn, "COMMIT");
-	if (res == NULL || PQresultStatus(res) != PGRES_COMMAND_OK) {
-		rc = pg_fail(pg, res, "commit");
-		goto rollback;
+	for (size_t i = 0; i < nvalid; i++) {
+		struct store_put *p = &items[pg->order[i]];
+
+		res = pg->res[i + 1];
+		if (PQntuples(res) == 0) {
+			p->result = STORE_PUT_DUPLICATE;
+			continue;
+		}
+		p->result = STORE_PUT_STORED;
+		if (nagg != i)
+			pg->agg[nagg] = pg->agg[i];
+		pg->agg[nagg++].rid = col_i64(res, 0, 0);
+		stored++;
 	}
+	pg_pipe_clear(pg);
+	/* 2 and 3: the aggregates (the sink syncs once in between), then
+	 * COMMIT, which says ROLLBACK for a transaction that failed. */
+	if ((rc = store_agg_apply(pg->agg, nagg, &pg_agg_sink, pg)) < 0 ||
+	    (rc = pg_queue(pg, "COMMIT", false, NULL)) < 0 ||
+	    (rc = pg_pipe_sync(pg)) < 0)
+		goto rollback;
+	res = pg->res[pg->nres - 1];
 	if (strcmp(PQcmdStatus(res), "COMMIT") != 0) {
 		log_warnx("store %s: commit: %s", pg->name, PQcmdStatus(res));
-		PQclear(res);
-		return -EIO;
+		rc = -EIO;
+		goto rollback;
 	}
-	PQclear(res);
+	pg_pipe_leave(pg);
 	pg_owned_free(pg);
 	return stored;
 rollback:
-	if (PQstatus(pg->conn) == CONNECTION_OK)
+	pg_pipe_leave(pg);
+	if (pg->ready && PQstatus(pg->conn) == CONNECTION_OK)
 		PQclear(PQexec(pg->conn, "ROLLBACK"));
 	pg_owned_free(pg);
 	return rc;
