@@ -25,7 +25,8 @@
  * more, counted once.
  *
  * Every statement takes its values as parameters; the write path is
- * prepared once per connection.
+ * prepared once per connection and pipelined (three round trips a batch,
+ * see pg_put_try()).
  */
 #include <endian.h>
 #include <errno.h>
