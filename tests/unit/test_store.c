@@ -484,6 +484,45 @@ static void test_aggregates_match_recount(void **state)
 	check_recount(f);
 }
 
+/*
+ * One batch far larger than the PostgreSQL store's pipeline chunk (256
+ * statements between syncs): 700 records in 350 (signature, host) groups,
+ * 100 of them stored by an earlier batch.  Every record's result, the
+ * count returned and the aggregates (against a recount) are right.
+ */
+static void test_large_batch(void **state)
+{
+	struct fixture *f = fixture(state);
+	enum { N = 700, OLD = 100 };
+	static const char *const hosts[] = { "h0", "h1", "h2", "h3", "h4",
+					     "h5", "h6" };
+	struct trec *t = calloc(N, sizeof(*t));
+	struct store_put *p = calloc(N, sizeof(*p));
+	struct store_stats ss;
+
+	assert_non_null(t);
+	assert_non_null(p);
+	for (unsigned i = 0; i < N; i++) {
+		trec_init(&t[i], 1 + i, 0x1000 + i % 50, "T", hosts[i % 7],
+			  i % 2 ? "6.1" : "6.6", T0 + (int64_t)(i % 90) * HOUR_US);
+		p[i] = (struct store_put){ .rec = &t[i].rec, .packed = t[i].buf,
+					   .packed_len = t[i].len,
+					   .sender = "127.0.0.1:9",
+					   .received_us = T0 + 100 * HOUR_US };
+	}
+	/* Records 600..699 first, alone. */
+	assert_int_equal(store_put_batch(f->st, p + N - OLD, OLD), OLD);
+	assert_int_equal(store_put_batch(f->st, p, N), N - OLD);
+	for (unsigned i = 0; i < N; i++)
+		assert_int_equal(p[i].result, i < N - OLD ? STORE_PUT_STORED :
+							    STORE_PUT_DUPLICATE);
+	assert_int_equal(store_stats(f->st, &ss), 0);
+	assert_int_equal(ss.records, N);
+	check_recount(f);
+	free(t);
+	free(p);
+}
+
 static void test_top_ordering_and_limit(void **state)
 {
 	struct fixture *f = fixture(state);
@@ -876,6 +915,7 @@ static void test_pg_open_errors(void **state)
 	cmocka_unit_test_setup_teardown(test_show_export_hosts_persist, SETUP, \
 					teardown),                             \
 	cmocka_unit_test_setup_teardown(test_not_utf8, SETUP, teardown),       \
+	cmocka_unit_test_setup_teardown(test_large_batch, SETUP, teardown),    \
 	cmocka_unit_test_setup_teardown(test_long_release, SETUP, teardown)
 
 int main(void)
