@@ -13,7 +13,7 @@
 # tables, no PIE, unused sections dropped) and stays dynamically linked
 # against libc, libprotobuf-c and zlib.  It is measured twice: against
 # Debian's glibc, and against musl as a musl-based board (OpenWrt, Alpine,
-# Buildroot) runs it (scripts/musl-sysroot; BENCH_MUSL=0 skips it).  Most of
+# Buildroot) runs it (scripts/target-libs; BENCH_MUSL=0 skips it).  Most of
 # the glibc figure is glibc itself: the agent touches code in every 64 KiB
 # block of libc's text, so ~1.4 MiB of libc is mapped whatever it does (a
 # program that only calls pause() has 1.1 MiB); musl's libc maps ~0.6 MiB.
@@ -36,12 +36,12 @@ tiny_build "$TINY" || { echo "agent bench: tiny build failed"; exit 1; }
 make -s -j2 O="$O" "$O/bench/bin/ackrecv" "$O/bench/bin/spoolfill" \
 	>/dev/null || { echo "agent bench: helper build failed"; exit 1; }
 # The same configuration against musl, as a musl-based board (OpenWrt,
-# Alpine, Buildroot) runs it: scripts/musl-sysroot builds zlib and the
+# Alpine, Buildroot) runs it: scripts/target-libs builds zlib and the
 # protobuf-c runtime with musl-gcc from Debian's sources.
 MUSL=$O/musl TINY_MUSL=$O/tiny-musl musl_ok=
 if [ "${BENCH_MUSL:-1}" = 1 ]; then
 	EXTRA_PKGS=musl-tools scripts/install-deps >/dev/null 2>&1
-	if scripts/musl-sysroot "$MUSL" >/dev/null &&
+	if scripts/target-libs "$MUSL" musl-gcc >/dev/null &&
 	   tiny_build "$TINY_MUSL" CC=musl-gcc \
 		PKG_CONFIG="env PKG_CONFIG_LIBDIR=$PWD/$MUSL/lib/pkgconfig pkg-config"; then
 		musl_ok=1
@@ -178,4 +178,22 @@ footprint() {
 
 footprint glibc "$TINY/bin/oops-agent" ""
 [ -n "$musl_ok" ] && footprint musl "$TINY_MUSL/bin/oops-agent" "$PWD/$MUSL/lib"
+
+# The size of the same build for arm64 (a cross build, as for most boards;
+# 4 KiB pages: Debian's arm64 default aligns segments to 64 KiB).  Under
+# qemu-user an RSS would mean nothing: size only.
+if [ "${BENCH_ARM64:-1}" = 1 ] && command -v aarch64-linux-gnu-gcc >/dev/null &&
+   scripts/target-libs "$O/arm64" aarch64-linux-gnu-gcc >/dev/null &&
+   make -s -j2 O="$O/tiny-arm64" CONFIG_FILE=configs/tiny_agent_defconfig \
+	CROSS_COMPILE=aarch64-linux-gnu- AR=aarch64-linux-gnu-gcc-ar \
+	CFLAGS="$TINY_CFLAGS" LDFLAGS="$TINY_LDFLAGS -Wl,-z,max-page-size=4096" \
+	PKG_CONFIG="env PKG_CONFIG_LIBDIR=$PWD/$O/arm64/lib/pkgconfig pkg-config" \
+	"$O/tiny-arm64/bin/oops-agent" >/dev/null; then
+	aarch64-linux-gnu-strip -o "$work/oops-agent" "$O/tiny-arm64/bin/oops-agent"
+	size=$(stat -c %s "$work/oops-agent")
+	echo "== arm64 (glibc, cross-built)"
+	printf 'arm64: tiny oops-agent stripped: %d bytes (%d KiB; the target is for x86-64)\n' \
+		"$size" $(( (size + 1023) / 1024 ))
+	aarch64-linux-gnu-size -A "$work/oops-agent" | awk '$1 ~ /^\.(text|rodata|data|data\.rel\.ro|bss)$/ {printf "  %-14s %7d\n", $1, $2}'
+fi
 exit 0
