@@ -13,7 +13,9 @@ e2e_need_bin oops-collector oopsctl
 command -v qemu-aarch64 >/dev/null || e2e_skip "no qemu-aarch64 (apt-get install qemu-user)"
 [ -d /usr/aarch64-linux-gnu/lib ] || e2e_skip "no arm64 C library (libc6-arm64-cross)"
 target_build arm64 aarch64-linux-gnu-gcc CROSS_COMPILE=aarch64-linux-gnu-
-file -L "$AGENT_BIN" | grep -q 'ARM aarch64' || e2e_fail "not an arm64 program: $(file -L "$AGENT_BIN")"
+# readelf (binutils, which gcc needs), not file(1): a minimal Debian has none.
+readelf -h "$AGENT_BIN" | grep -q 'Machine: *AArch64$' ||
+	e2e_fail "not an arm64 program: $(readelf -h "$AGENT_BIN" | grep Machine)"
 [ "$(target_needed)" = "libprotobuf-c.so.1 libz.so.1 libc.so.6 " ] ||
 	e2e_fail "NEEDED: $(target_needed)"
 AGENT_RUN="qemu-aarch64 -L /usr/aarch64-linux-gnu -E LD_LIBRARY_PATH=$TARGET_LIB"
