@@ -854,6 +854,78 @@ static void test_concurrent_writers(void **state)
 	check_recount(f);
 }
 
+#if ENABLE_STORE_POSTGRES
+/*
+ * PostgreSQL: a statement that fails in any of the pipeline's three
+ * phases (an insert past the first 256-statement chunk, a (signature,
+ * host) count, an hour) fails the batch with nothing stored, and leaves
+ * the connection usable as it was (out of pipeline mode, no reconnection).
+ */
+static void test_failed_batch(void **state)
+{
+	struct fixture *f = fixture(state);
+	enum { N = 700 };
+	static const char *const hosts[] = { "h0", "h1", "h2", "h3", "h4",
+					     "h5", "h6" };
+	/* Refused: the records seen at 89 h, the (signature, host) rows
+	 * whose newest record they are, and their hour's rows. */
+	static const struct {
+		const char *table, *column;
+		int64_t value;
+	} checks[] = {
+		{ "records", "seen_us", T0 + 89 * HOUR_US },
+		{ "sig_hosts", "last_seen_us", T0 + 89 * HOUR_US },
+		{ "sig_hours", "hour", T0 / HOUR_US + 89 },
+	};
+	struct trec *t = calloc(N, sizeof(*t));
+	struct store_put *p = calloc(N, sizeof(*p));
+	struct store_stats ss;
+	char sql[256], pid_sql[160], *pid0;
+	PGresult *res;
+
+	assert_non_null(t);
+	assert_non_null(p);
+	for (unsigned i = 0; i < N; i++) {
+		trec_init(&t[i], 1 + i, 0x1000 + i % 50, "T", hosts[i % 7],
+			  "6.1", T0 + (int64_t)(i % 90) * HOUR_US);
+		p[i] = (struct store_put){ .rec = &t[i].rec, .packed = t[i].buf,
+					   .packed_len = t[i].len,
+					   .sender = "127.0.0.1:9",
+					   .received_us = T0 + 100 * HOUR_US };
+	}
+	snprintf(pid_sql, sizeof(pid_sql),
+		 "SELECT pid FROM pg_stat_activity"
+		 " WHERE application_name = 'oopsd_test_%d'", (int)getpid());
+	assert_int_equal(store_stats(f->st, &ss), 0);
+	res = pg_admin(f, pid_sql);
+	assert_int_equal(PQntuples(res), 1);
+	pid0 = strdup(PQgetvalue(res, 0, 0));
+	PQclear(res);
+	for (size_t k = 0; k < ARRAY_SIZE(checks); k++) {
+		snprintf(sql, sizeof(sql),
+			 "ALTER TABLE %s ADD CONSTRAINT bad CHECK (%s <> %lld)",
+			 checks[k].table, checks[k].column,
+			 (long long)checks[k].value);
+		pg_admin_do(f, sql);
+		assert_int_equal(store_put_batch(f->st, p, N), -EIO);
+		assert_int_equal(store_stats(f->st, &ss), 0);
+		assert_int_equal(ss.records, 0);
+		snprintf(sql, sizeof(sql), "ALTER TABLE %s DROP CONSTRAINT bad",
+			 checks[k].table);
+		pg_admin_do(f, sql);
+	}
+	assert_int_equal(store_put_batch(f->st, p, N), N);
+	check_recount(f);
+	res = pg_admin(f, pid_sql);
+	assert_int_equal(PQntuples(res), 1);
+	assert_string_equal(PQgetvalue(res, 0, 0), pid0);
+	PQclear(res);
+	free(pid0);
+	free(t);
+	free(p);
+}
+#endif
+
 /* The server cuts the connection: the next batch reconnects and stores. */
 static void test_reconnect(void **state)
 {
@@ -931,6 +1003,10 @@ int main(void)
 						setup_pg, teardown),
 		cmocka_unit_test_setup_teardown(test_reconnect, setup_pg,
 						teardown),
+#if ENABLE_STORE_POSTGRES
+		cmocka_unit_test_setup_teardown(test_failed_batch, setup_pg,
+						teardown),
+#endif
 		cmocka_unit_test_setup_teardown(test_pg_open_errors, setup_pg,
 						teardown),
 	};
