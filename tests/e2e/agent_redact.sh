@@ -54,4 +54,11 @@ plain=$("$OOPSD_BIN/oopsctl" encode "$E2E_TMP/dump" | "$OOPSD_BIN/oopsctl" decod
 	/usr/bin/python3 -c 'import json,sys; r=json.loads(sys.stdin.readline()); print(r["signature"], r["stack_signature"])') ||
 	e2e_fail "oopsctl encode | decode"
 [ "$sig" = "$plain" ] || e2e_fail "signatures $sig, without redaction $plain"
+# oopsctl encode --redact shows what the agent sends: the same text.
+"$OOPSD_BIN/oopsctl" encode --redact "$E2E_TMP/dump" | "$OOPSD_BIN/oopsctl" decode |
+	/usr/bin/python3 -c '
+import json, sys
+a = json.loads(sys.stdin.readline())["report"]
+b = json.loads(open(sys.argv[1]).readline())["report"]
+assert a == b, (a, b)' "$E2E_TMP/export.json" || e2e_fail "oopsctl encode --redact differs from the agent"
 e2e_log "pass: 5 addresses redacted, numbered consistently; title and signatures kept"
