@@ -38,6 +38,7 @@ struct agent_config {
 	uint64_t retry_min;	/* first retransmission, ms */
 	uint64_t retry_max;	/* backoff cap, ms */
 	uint64_t status_interval; /* status file refresh, ms */
+	int redact;		/* MAC/IP/e-mail addresses out of reports */
 };
 
 extern const struct conf_entry agent_conf_table[];

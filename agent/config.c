@@ -37,6 +37,10 @@ const struct conf_entry agent_conf_table[] = {
 	{ "auth_key_file", CONF_STRING, "",
 	  offsetof(struct agent_config, auth_key_file),
 	  "shared key for HMAC-SHA256 datagram tags (empty: off)" },
+	{ "redact", CONF_BOOL, "no",
+	  offsetof(struct agent_config, redact),
+	  "replace MAC, IPv4, IPv6 and e-mail addresses in reports by "
+	  "<mac-1>, <ipv4-1>, ... before they are spooled and sent" },
 	{ "user", CONF_STRING, CONFIG_DEFAULT_USER,
 	  offsetof(struct agent_config, user),
 	  "drop privileges to this user after start-up" },

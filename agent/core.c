@@ -23,6 +23,7 @@
 #include "daemon.h"
 #include "log.h"
 #include "record.h"
+#include "redact.h"
 #include "transport.h"
 #include "util.h"
 
@@ -130,9 +131,9 @@ static int agent_memq_push(struct agent *a, const uint8_t *id, size_t id_len,
 	return 0;
 }
 
-int agent_emit(struct agent *a, const struct agent_source_ops *src,
-	       const struct oops_report *r, struct record_origin *o,
-	       const void *meta, size_t meta_len)
+static int agent_emit_one(struct agent *a, const struct agent_source_ops *src,
+			  const struct oops_report *r, struct record_origin *o,
+			  const void *meta, size_t meta_len)
 {
 	uint8_t id[RECORD_ID_LEN];
 	uint8_t mbuf[1 + SPOOL_MAX_META];
@@ -204,6 +205,30 @@ int agent_emit(struct agent *a, const struct agent_source_ops *src,
 	return 1;
 }
 
+int agent_emit(struct agent *a, const struct agent_source_ops *src,
+	       const struct oops_report *r, struct record_origin *o,
+	       const void *meta, size_t meta_len)
+{
+	struct redacted_report red;
+	int n, rc;
+
+	if (!ENABLE_REDACT || !a->cfg->redact)
+		return agent_emit_one(a, src, r, o, meta, meta_len);
+	/* Before the record id too: it hashes the text, and a hash of a
+	 * text whose only unknown is a MAC address gives the address away. */
+	n = redact_report(&red, r);
+	if (n < 0) {
+		a->cnt.pack_errors++;
+		log_warnx("%s: cannot redact '%s': %s; not spooled", src->name,
+			  r->title ? r->title : "(untitled)", strerror(-n));
+		return n;
+	}
+	a->cnt.redacted += (uint64_t)n;
+	rc = agent_emit_one(a, src, &red.r, o, meta, meta_len);
+	redacted_report_free(&red);
+	return rc;
+}
+
 static void agent_kick(struct evloop *loop, void *arg)
 {
 	struct agent *a = arg;
@@ -258,6 +283,7 @@ static void agent_status_text(struct agent *a, FILE *f)
 	fprintf(f, "memory_queue_dropped %" PRIu64 "\n", a->cnt.memq_dropped);
 	fprintf(f, "reports %" PRIu64 "\n", a->cnt.reports);
 	fprintf(f, "pack_errors %" PRIu64 "\n", a->cnt.pack_errors);
+	fprintf(f, "redacted %" PRIu64 "\n", a->cnt.redacted);
 	fprintf(f, "last_ack_us %" PRId64 "\n", sh.last_ack_us);
 	fprintf(f, "last_send_us %" PRId64 "\n", sh.last_send_us);
 	fprintf(f, "in_flight %u\n", sh.in_flight);

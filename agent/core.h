@@ -28,6 +28,7 @@ struct agent_counters {
 	uint64_t spool_errors;	/* writes that failed (retried) */
 	uint64_t memq_dropped;	/* memory queue full: lost */
 	uint64_t pack_errors;	/* report that could not become a record */
+	uint64_t redacted;	/* addresses replaced (redact = yes) */
 };
 
 struct agent {

@@ -64,6 +64,10 @@ static int agent_check(const struct agent_config *cfg)
 			bad = 1;
 		}
 	}
+	if (cfg->redact && !ENABLE_REDACT) {
+		fprintf(stderr, "redact: built without CONFIG_REDACT\n");
+		bad = 1;
+	}
 	if (cfg->kmsg && !ENABLE_AGENT_KMSG) {
 		fprintf(stderr, "kmsg: built without CONFIG_AGENT_KMSG\n");
 		bad = 1;

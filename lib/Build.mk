@@ -18,6 +18,8 @@ lib-y += oops.o oops_line.o oops_header.o oops_frame.o oops_title.o oops_json.o
 # Records, signatures and the wire codec (always built).
 lib-y += pbutil.o wire.o signature.o record.o record_dict.o
 lib-$(CONFIG_AUTH_HMAC) += wire_hmac.o
+# Addresses out of report text before it leaves the device (redact = yes).
+lib-$(CONFIG_REDACT) += redact.o
 
 # Sources.
 lib-$(CONFIG_PSTORE) += pstore.o pstore_core.o pstore_decode.o pstore_record.o

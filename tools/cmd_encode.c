@@ -13,6 +13,7 @@
 #include "oops.h"
 #include "oopsctl.h"
 #include "record.h"
+#include "redact.h"
 #include "util.h"
 
 #define ENCODE_MAX_INPUT (256u << 20)
@@ -20,9 +21,8 @@
 static void encode_usage(FILE *out)
 {
 	fprintf(out,
-		"Usage: oopsctl encode [--no-text] [--hostname NAME] "
-		"[--machine-id ID]\n"
-		"                      [--boot-id ID] [FILE...]\n"
+		"Usage: oopsctl encode [--no-text] [--redact] [--hostname NAME]\n"
+		"                      [--machine-id ID] [--boot-id ID] [FILE...]\n"
 		"Parse kernel logs (stdin when no FILE or FILE is -) and write one\n"
 		"crash record per report to stdout, in input order.  The output is\n"
 		"a stream of length-delimited CrashRecords (proto/oopsd.proto):\n"
@@ -32,6 +32,8 @@ static void encode_usage(FILE *out)
 		"\n"
 		"The record's source is \"file\" and its file name the FILE given.\n"
 		"  --no-text          leave the report text out of the records\n"
+		"  --redact           MAC, IP and e-mail addresses replaced, as the\n"
+		"                     agent's redact = yes does\n"
 		"  --hostname NAME    host identity to record (default: none)\n"
 		"  --machine-id ID    machine id to record (default: none)\n"
 		"  --boot-id ID       id of the boot that crashed (default: none)\n"
@@ -40,6 +42,7 @@ static void encode_usage(FILE *out)
 
 struct encode_opts {
 	bool no_text;
+	bool redact;
 	const char *hostname, *machine_id, *boot_id;
 };
 
@@ -66,9 +69,19 @@ static int encode_buffer(const struct encode_opts *eo, const char *name,
 	o.boot_id_is_crashed_boot = eo->boot_id != NULL;
 	o.collected_time_us = now_realtime_us();
 	for (int i = 0; i < n; i++) {
-		int plen = record_pack(reps[i], &o, eo->no_text ? 0 : SIZE_MAX,
-				       buf, cap);
+		struct redacted_report red = { 0 };
+		const struct oops_report *r = reps[i];
+		int plen = 0;
 
+		if (ENABLE_REDACT && eo->redact) {
+			plen = redact_report(&red, r);
+			r = &red.r;
+		}
+		if (plen >= 0)
+			plen = record_pack(r, &o, eo->no_text ? 0 : SIZE_MAX,
+					   buf, cap);
+		if (ENABLE_REDACT && eo->redact)
+			redacted_report_free(&red);
 		if (plen < 0) {
 			fprintf(stderr, "oopsctl encode: %s: report %d: %s\n",
 				name, i + 1, strerror(-plen));
@@ -132,6 +145,7 @@ int cmd_encode(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "no-text", no_argument, NULL, 't' },
+		{ "redact", no_argument, NULL, 'r' },
 		{ "hostname", required_argument, NULL, 'H' },
 		{ "machine-id", required_argument, NULL, 'm' },
 		{ "boot-id", required_argument, NULL, 'b' },
@@ -148,6 +162,14 @@ int cmd_encode(int argc, char **argv)
 		switch (c) {
 		case 't':
 			eo.no_text = true;
+			break;
+		case 'r':
+			if (!ENABLE_REDACT) {
+				fprintf(stderr, "oopsctl encode: --redact: built "
+						"without CONFIG_REDACT\n");
+				return OOPSCTL_ERROR;
+			}
+			eo.redact = true;
 			break;
 		case 'H':
 			eo.hostname = optarg;

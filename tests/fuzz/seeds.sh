@@ -64,6 +64,17 @@ printf 'name=a\r\nflag=1\r\n\r\n  # indented comment\n' | add_text config
 # shellcheck disable=SC2046
 add parser $(fixtures '*.log' '*.txt' '*.dmesg')
 
+# --- redact: kernel logs, and text with every kind of address. ------------
+# shellcheck disable=SC2046
+add redact $(fixtures '*.log' | head -n 40)
+add_text redact <<'EOF2'
+e1000e 0000:00:19.0 eth0: NIC Link is Up, MAC 00:1b:21:3a:4c:5d
+IN=eth0 SRC=192.168.1.20 DST=10.0.0.1:5514 peer fe80::1c2b:3aff:fe4d:5e6f%eth0
+2001:0db8:0000:0000:0000:ff00:0042:8329 ::ffff:10.1.2.3 ::1
+Reported-by: Jane Doe <jane.doe+lkml@example.co.uk>
+RIP: 0010:dev_watchdog+0x21/0x30 at 12:34:56 pci 0000:00:1f.2
+EOF2
+
 # --- netconsole: captured or synthetic datagram streams. ------------------
 # shellcheck disable=SC2046
 add ncon $(fixtures '*.ncon' '*.dgram' '*.pcap')

@@ -16,6 +16,7 @@ tests-$(CONFIG_NETCONSOLE) += test_limits_ncon
 tests-y += test_replay
 tests-y += test_siphash
 tests-y += test_util
+tests-$(CONFIG_REDACT) += test_redact
 tests-$(CONFIG_AGENT_KMSG) += test_agent_kmsg
 # A full disk, simulated: the test wraps spool_put().
 $(O)/tests/bin/test_agent_kmsg: ALL_LDFLAGS += -Wl,--wrap=spool_put
