@@ -40,7 +40,6 @@ make -s -j2 O="$O" "$O/bench/bin/ackrecv" "$O/bench/bin/spoolfill" \
 # protobuf-c runtime with musl-gcc from Debian's sources.
 MUSL=$O/musl TINY_MUSL=$O/tiny-musl musl_ok=
 if [ "${BENCH_MUSL:-1}" = 1 ]; then
-	EXTRA_PKGS=musl-tools scripts/install-deps >/dev/null 2>&1
 	if scripts/target-libs "$MUSL" musl-gcc >/dev/null &&
 	   tiny_build "$TINY_MUSL" CC=musl-gcc \
 		PKG_CONFIG="env PKG_CONFIG_LIBDIR=$PWD/$MUSL/lib/pkgconfig pkg-config"; then

@@ -740,8 +740,9 @@ static int pg_agg_text(struct store_pg *pg, struct store_agg *ag)
  * counts the signatures need; the other aggregates and COMMIT), so a batch
  * costs three round trips to the server whatever its size, where it cost
  * one a statement (about six a record).  At most PG_PIPE_MAX statements go
- * out between syncs, so the server's answers (under 100 bytes each) never
- * fill the socket while this blocking connection is still sending.  With a
+ * out between syncs: libpq reads the server's answers while a send blocks,
+ * so there is no deadlock to avoid, but the answers it buffers for us stay
+ * few (each kept PGresult costs a couple of KB until the phase ends).  With a
  * libpq older than 14 (no pipeline mode) the same code runs each statement
  * when it is queued.
  */

@@ -35,7 +35,8 @@ target_needed() {
 
 # target_ship: the agent ships two pstore dumps and 300 spooled records to
 # the real collector on loopback: each stored once, the pstore files
-# removed after the ack, the titles right; a restart sends nothing again.
+# removed after the ack, the titles right; after a restart a new dump
+# arrives and nothing is sent again.
 target_ship() {
 	local i n=300 want=302 port titles
 	# shellcheck disable=SC2086
@@ -70,14 +71,23 @@ print(" ".join(sorted(r["title"] for r in map(json.loads, sys.stdin) if r["sourc
 		e2e_fail "pstore titles: $titles"
 	agent_stop
 
-	# A restart finds nothing left to send.
+	# A restart sends the one new dump and nothing it sent before: the
+	# collector sees no duplicate.
+	{
+		echo "Oops#1 Part1"
+		awk '{ gsub(/foo_tx/, "target_fn2"); printf "<4>[  13.%06d] %s\n", NR, $0 }' \
+			"$E2E_ROOT/tests/data/agent/warning.log"
+	} >"$AG_PSTORE/dmesg-ramoops-2"
 	rm -f "$AG_STATE/agent.status"
 	agent_start
-	e2e_wait_for 20 status_ge pstore_scans 1 || e2e_fail "no pstore scan after restart"
+	e2e_wait_for 30 col_has $((want + 1)) || e2e_fail "the new dump did not arrive after a restart"
+	e2e_wait_for 10 status_ge acked 1 || e2e_fail "restart: acked $(agent_status acked)"
 	agent_stop
-	[ "$(agent_status datagrams)" -eq 0 ] ||
-		e2e_fail "restart sent $(agent_status datagrams) datagrams"
-	[ "$(col_stored)" -eq $want ] || e2e_fail "restart changed the store: $(col_stored)"
+	[ "$(agent_status acked)" -eq 1 ] || e2e_fail "restart: acked $(agent_status acked), want 1"
+	[ "$(col_stored)" -eq $((want + 1)) ] || e2e_fail "after restart: $(col_stored) stored"
+	[ "$(col_status duplicates)" -eq 0 ] ||
+		e2e_fail "restart sent $(col_status duplicates) records again"
+	want=$((want + 1))
 	col_stop
 	TARGET_SHIPPED=$want
 }
