@@ -219,10 +219,11 @@ struct store_pg {
 	size_t order_cap;
 	char **owned; /* a batch's UTF-8 repaired strings */
 	size_t nowned, owned_cap;
-	PGresult **res; /* the answers of the batch's pipeline */
-	size_t nres, res_cap;
+	int64_t *vals;	/* what the batch's statements answered */
+	size_t nvals, vals_cap;
+	int pipe_err;	/* the first statement of the batch that failed */
+	PGresult *pipe_fail; /* its answer, until the sync is read */
 	size_t queued;	/* statements sent since the last sync */
-	size_t checked;	/* answers checked by pg_pipe_sync() */
 	int64_t *counts; /* (signature, host) counts, per group */
 	size_t counts_cap;
 };
@@ -575,7 +576,8 @@ static void pg_close(struct store *st)
 	free(pg->agg);
 	free(pg->order);
 	free(pg->owned);
-	free(pg->res);
+	free(pg->vals);
+	PQclear(pg->pipe_fail);
 	free(pg->counts);
 	free(pg);
 }
@@ -748,11 +750,33 @@ static int pg_agg_text(struct store_pg *pg, struct store_agg *ag)
  */
 #define PG_PIPE_MAX 256
 
+/* What pg->vals[] holds for an answer without a row. */
+#define PG_NO_ROW INT64_MIN
+#define PG_COMMITTED (INT64_MIN + 1) /* a COMMIT that committed */
+
+/*
+ * The error of the batch's first failed statement.  Judged only once the
+ * rest of the pipeline is read: a server that ends the session answers
+ * the statement with an error before closing, and only after the close
+ * does libpq report the connection lost (-ENOTCONN: reconnect and retry,
+ * not -EIO).
+ */
+static int pg_pipe_error(struct store_pg *pg)
+{
+	if (pg->pipe_fail != NULL) {
+		pg->pipe_err = pg_fail(pg, pg->pipe_fail, "batch"); /* frees */
+		pg->pipe_fail = NULL;
+	}
+	return pg->pipe_err;
+}
+
 static int pg_pipe_enter(struct store_pg *pg)
 {
-	pg->nres = 0;
-	pg->checked = 0;
+	pg->nvals = 0;
 	pg->queued = 0;
+	pg->pipe_err = 0;
+	PQclear(pg->pipe_fail);
+	pg->pipe_fail = NULL;
 #ifdef LIBPQ_HAS_PIPELINING
 	if (!PQenterPipelineMode(pg->conn))
 		return pg_fail(pg, NULL, "pipeline");
@@ -760,18 +784,12 @@ static int pg_pipe_enter(struct store_pg *pg)
 	return 0;
 }
 
-static void pg_pipe_clear(struct store_pg *pg)
-{
-	for (size_t i = 0; i < pg->nres; i++)
-		PQclear(pg->res[i]);
-	pg->nres = 0;
-	pg->checked = 0;
-}
-
 /* Leave pipeline mode; a connection that cannot is reset before reuse. */
 static void pg_pipe_leave(struct store_pg *pg)
 {
-	pg_pipe_clear(pg);
+	pg->nvals = 0;
+	PQclear(pg->pipe_fail);
+	pg->pipe_fail = NULL;
 #ifdef LIBPQ_HAS_PIPELINING
 	if (PQpipelineStatus(pg->conn) != PQ_PIPELINE_OFF &&
 	    !PQexitPipelineMode(pg->conn))
@@ -780,40 +798,62 @@ static void pg_pipe_leave(struct store_pg *pg)
 	pg->queued = 0;
 }
 
-/* Keep a statement's result (NULL: the connection gave none). */
+/*
+ * Keep what the batch needs of a statement's answer (res, freed here;
+ * NULL: the connection gave none): the first column of its first row (a
+ * row id, a count), PG_NO_ROW when it returned none, PG_COMMITTED for a
+ * COMMIT that committed.  A PGresult costs a couple of KB; a batch keeps
+ * 8 bytes a statement.  The answer of the first failed statement is kept
+ * for pg_pipe_error(); those the server then skipped are dropped.
+ */
 static int pg_pipe_keep(struct store_pg *pg, PGresult *res)
 {
-	if (array_grow((void **)&pg->res, &pg->res_cap, pg->nres + 1,
-		       sizeof(*pg->res)) < 0) {
+	ExecStatusType st = PQresultStatus(res);
+	int64_t v = PG_NO_ROW;
+
+	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+		if (pg->pipe_fail != NULL || pg->pipe_err < 0)
+			PQclear(res);
+		else if (res != NULL)
+			pg->pipe_fail = res;
+		else /* no answer at all (fallback): the connection says why */
+			pg->pipe_err = pg_fail(pg, NULL, "batch");
+	} else {
+		if (PQntuples(res) > 0)
+			v = col_i64(res, 0, 0);
+		else if (strcmp(PQcmdStatus(res), "COMMIT") == 0)
+			v = PG_COMMITTED;
 		PQclear(res);
-		return -ENOMEM;
 	}
-	pg->res[pg->nres++] = res;
+	if (array_grow((void **)&pg->vals, &pg->vals_cap, pg->nvals + 1,
+		       sizeof(*pg->vals)) < 0)
+		return -ENOMEM;
+	pg->vals[pg->nvals++] = v;
 	return 0;
 }
 
 /*
  * Read the answers of the statements queued since the last sync into
- * pg->res[] (in order) and check them.  Returns 0, or -errno for the first
- * statement that failed (the rest of the pipeline is then aborted).
+ * pg->vals[] (in order).  Returns 0, or -errno for the first statement
+ * that failed (the rest of the pipeline is then aborted).
  */
 static int pg_pipe_sync(struct store_pg *pg)
 {
-	int err = 0;
-
 #ifdef LIBPQ_HAS_PIPELINING
 	size_t queued = pg->queued;
 	PGresult *res;
+	int err;
 
 	if (queued == 0)
-		return 0;
+		return pg_pipe_error(pg);
 	pg->queued = 0;
 	if (!PQpipelineSync(pg->conn))
 		return pg_fail(pg, NULL, "pipeline sync");
 	for (size_t q = 0; q < queued; q++) {
 		res = PQgetResult(pg->conn);
 		if (res == NULL) /* the connection broke */
-			return pg_fail(pg, NULL, "pipeline");
+			return pg->pipe_fail ? pg_pipe_error(pg) :
+					       pg_fail(pg, NULL, "pipeline");
 		if ((err = pg_pipe_keep(pg, res)) < 0)
 			return err;
 		while ((res = PQgetResult(pg->conn)) != NULL)
@@ -831,16 +871,7 @@ static int pg_pipe_sync(struct store_pg *pg)
 	}
 	PQclear(res);
 #endif
-	for (; pg->checked < pg->nres && err == 0; pg->checked++) {
-		PGresult *r = pg->res[pg->checked];
-		ExecStatusType st = PQresultStatus(r);
-
-		if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
-			pg->res[pg->checked] = NULL;
-			err = pg_fail(pg, r, "batch"); /* frees r */
-		}
-	}
-	return err;
+	return pg_pipe_error(pg);
 }
 
 /* Queue a prepared statement of the write path (or BEGIN/COMMIT). */
@@ -864,13 +895,14 @@ static int pg_queue(struct store_pg *pg, const char *stmt, bool prepared,
 	pg->queued++;
 	return 0;
 #else
+	/* One at a time: the first failure ends the batch. */
+	if (pg->pipe_err < 0)
+		return pg->pipe_err;
 	rc = pg_pipe_keep(pg, prepared ? PQexecPrepared(pg->conn, stmt, pp->n,
 						     pp->v, pp->len, pp->fmt, 1) :
 				       PQexecParams(pg->conn, stmt, pp->n, NULL,
 						    pp->v, pp->len, pp->fmt, 1));
-	if (rc == 0 && pg->res[pg->nres - 1] == NULL)
-		rc = pg_fail(pg, NULL, "batch");
-	return rc;
+	return rc < 0 ? rc : pg_pipe_error(pg);
 #endif
 }
 
@@ -922,12 +954,11 @@ static int pg_agg_sig_host_counts(void *arg, const int64_t **counts)
 	if ((rc = pg_pipe_sync(pg)) < 0)
 		return rc;
 	if ((rc = array_grow((void **)&pg->counts, &pg->counts_cap,
-			     pg->nres + 1, sizeof(*pg->counts))) < 0)
+			     pg->nvals + 1, sizeof(*pg->counts))) < 0)
 		return rc;
-	for (size_t i = 0; i < pg->nres; i++)
-		pg->counts[i] = PQntuples(pg->res[i]) == 1 ?
-					col_i64(pg->res[i], 0, 0) : 0;
-	pg_pipe_clear(pg);
+	for (size_t i = 0; i < pg->nvals; i++)
+		pg->counts[i] = pg->vals[i] == PG_NO_ROW ? 0 : pg->vals[i];
+	pg->nvals = 0;
 	*counts = pg->counts;
 	return 0;
 }
@@ -1016,7 +1047,6 @@ static int by_id(const void *x, const void *y, void *arg)
 static int pg_put_try(struct store_pg *pg, struct store_put *items,
 		      size_t nvalid)
 {
-	PGresult *res;
 	size_t nagg = 0;
 	int stored = 0, rc;
 
@@ -1035,28 +1065,28 @@ static int pg_put_try(struct store_pg *pg, struct store_put *items,
 		goto rollback;
 	for (size_t i = 0; i < nvalid; i++) {
 		struct store_put *p = &items[pg->order[i]];
+		int64_t rid = pg->vals[i + 1];
 
-		res = pg->res[i + 1];
-		if (PQntuples(res) == 0) {
+		if (rid == PG_NO_ROW) {
 			p->result = STORE_PUT_DUPLICATE;
 			continue;
 		}
 		p->result = STORE_PUT_STORED;
 		if (nagg != i)
 			pg->agg[nagg] = pg->agg[i];
-		pg->agg[nagg++].rid = col_i64(res, 0, 0);
+		pg->agg[nagg++].rid = rid;
 		stored++;
 	}
-	pg_pipe_clear(pg);
+	pg->nvals = 0;
 	/* 2 and 3: the aggregates (the sink syncs once in between), then
 	 * COMMIT, which says ROLLBACK for a transaction that failed. */
 	if ((rc = store_agg_apply(pg->agg, nagg, &pg_agg_sink, pg)) < 0 ||
 	    (rc = pg_queue(pg, "COMMIT", false, NULL)) < 0 ||
 	    (rc = pg_pipe_sync(pg)) < 0)
 		goto rollback;
-	res = pg->res[pg->nres - 1];
-	if (strcmp(PQcmdStatus(res), "COMMIT") != 0) {
-		log_warnx("store %s: commit: %s", pg->name, PQcmdStatus(res));
+	if (pg->vals[pg->nvals - 1] != PG_COMMITTED) {
+		log_warnx("store %s: commit: the server rolled the batch back",
+			  pg->name);
 		rc = -EIO;
 		goto rollback;
 	}
