@@ -18,6 +18,6 @@ readelf -h "$AGENT_BIN" | grep -q 'Machine: *AArch64$' ||
 	e2e_fail "not an arm64 program: $(readelf -h "$AGENT_BIN" | grep Machine)"
 [ "$(target_needed)" = "libprotobuf-c.so.1 libz.so.1 libc.so.6 " ] ||
 	e2e_fail "NEEDED: $(target_needed)"
-AGENT_RUN="qemu-aarch64 -L /usr/aarch64-linux-gnu -E LD_LIBRARY_PATH=$TARGET_LIB"
+AGENT_RUN=(qemu-aarch64 -L /usr/aarch64-linux-gnu -E "LD_LIBRARY_PATH=$TARGET_LIB")
 target_ship
 e2e_log "pass: the arm64 tiny agent (qemu-user) shipped $TARGET_SHIPPED records, each stored once"

@@ -16,6 +16,6 @@ readelf -l "$AGENT_BIN" | grep -q 'interpreter: /lib/ld-musl' ||
 	e2e_fail "not linked with musl's loader: $(readelf -l "$AGENT_BIN" | grep interpreter)"
 [ "$(target_needed)" = "libprotobuf-c.so.1 libz.so.1 libc.so " ] ||
 	e2e_fail "NEEDED: $(target_needed)"
-AGENT_RUN="env LD_LIBRARY_PATH=$TARGET_LIB"
+AGENT_RUN=(env "LD_LIBRARY_PATH=$TARGET_LIB")
 target_ship
 e2e_log "pass: the musl tiny agent shipped $TARGET_SHIPPED records, each stored once"

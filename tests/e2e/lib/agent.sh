@@ -88,10 +88,10 @@ rx_distinct() { sort "$AG_IDS" | uniq | wc -l; }
 rx_dups() { sort "$AG_IDS" | uniq -d | wc -l; }
 
 # AGENT_BIN: another agent build to test (default $OOPSD_BIN/oops-agent);
-# AGENT_RUN: words to run it through (env LD_LIBRARY_PATH=..., qemu-user).
+# AGENT_RUN: an array of words to run it through (env LD_LIBRARY_PATH=...,
+# qemu-user).
 agent_start() {
-	# shellcheck disable=SC2086
-	e2e_bg "$AG_LOG" ${AGENT_RUN:-} "${AGENT_BIN:-$OOPSD_BIN/oops-agent}" \
+	e2e_bg "$AG_LOG" "${AGENT_RUN[@]}" "${AGENT_BIN:-$OOPSD_BIN/oops-agent}" \
 		-f -c "$AG_CONF" "$@"
 	AGENT_PID=$E2E_LAST_PID
 }

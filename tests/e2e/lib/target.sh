@@ -39,9 +39,8 @@ target_needed() {
 # arrives and nothing is sent again.
 target_ship() {
 	local i n=300 want=302 port titles
-	# shellcheck disable=SC2086
-	$AGENT_RUN "$AGENT_BIN" --help 2>&1 | grep -q '^Usage: oops-agent' ||
-		e2e_fail "the agent does not run: $($AGENT_RUN "$AGENT_BIN" --help 2>&1 | head -n 2)"
+	"${AGENT_RUN[@]}" "$AGENT_BIN" --help 2>&1 | grep -q '^Usage: oops-agent' ||
+		e2e_fail "the agent does not run: $("${AGENT_RUN[@]}" "$AGENT_BIN" --help 2>&1 | head -n 2)"
 	agent_setup
 	for i in 0 1; do
 		{
