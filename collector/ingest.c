@@ -430,6 +430,43 @@ static void send_ack(struct ingest *in, struct ing_env *e)
 		in->c.acks_sent++;
 }
 
+/*
+ * The batch failed as a whole.  Unless the store is unusable for every
+ * record (full, read-only, unreachable, out of memory), try each record
+ * alone, so that one record the store always refuses does not hold back
+ * every record that shares its batch, on every retransmission, forever.
+ * What is
+ * stored is acknowledged; what fails alone is marked STORE_PUT_FAILED,
+ * not acknowledged (its agent sends it again) and counted.  Returns the
+ * records newly stored, or the batch's error when none could be.
+ */
+static int ingest_store_each(struct ingest *in, struct store_put *puts,
+			     size_t n, int rc)
+{
+	int stored = 0, r;
+	size_t ok = 0;
+
+	if (n < 2 || rc == -ENOSPC || rc == -EROFS || rc == -ENOMEM ||
+	    rc == -ENOTCONN)
+		return rc;
+	for (size_t i = 0; i < n; i++) {
+		r = store_put_batch(in->st, &puts[i], 1);
+		if (r < 0) {
+			puts[i].result = STORE_PUT_FAILED;
+			if (in->c.store_refused++ % 100 == 0)
+				log_warnx("store: record from %s refused alone "
+					  "(%s; %" PRIu64 " so far): not "
+					  "acknowledged",
+					  puts[i].sender ? puts[i].sender : "?",
+					  strerror(-r), in->c.store_refused);
+			continue;
+		}
+		ok++;
+		stored += r;
+	}
+	return ok > 0 ? stored : rc;
+}
+
 int ingest_flush(struct ingest *in)
 {
 	struct store_put *puts;
@@ -449,6 +486,8 @@ int ingest_flush(struct ingest *in)
 				puts[i].sender = in->items[i].sender;
 			}
 			rc = store_put_batch(in->st, puts, in->nitems);
+			if (rc < 0)
+				rc = ingest_store_each(in, puts, in->nitems, rc);
 			for (size_t i = 0; i < in->nitems; i++)
 				in->items[i].put.result = puts[i].result;
 			free(puts);
@@ -485,7 +524,8 @@ int ingest_flush(struct ingest *in)
 	for (size_t i = 0; i < in->nitems; i++) {
 		struct ing_item *it = &in->items[i];
 
-		if (rc < 0 && it->local != NULL) {
+		if ((rc < 0 || it->put.result == STORE_PUT_FAILED) &&
+		    it->local != NULL) {
 			it->put.rec = it->local;
 			in->items[kept++] = *it;
 		} else {

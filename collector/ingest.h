@@ -75,6 +75,8 @@ struct ingest_counters {
 	uint64_t acks_sent;
 	uint64_t ack_errors;
 	uint64_t store_errors;	/* failed transactions */
+	uint64_t store_refused;	/* records that failed alone after their
+				 * batch failed (not acknowledged) */
 	uint64_t local_records; /* netconsole reports queued */
 	uint64_t batches;
 	struct {

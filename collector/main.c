@@ -192,6 +192,7 @@ static void status_write(struct collector *co, bool force)
 	ADD("acks_sent %" PRIu64 "\n", c->acks_sent);
 	ADD("ack_errors %" PRIu64 "\n", c->ack_errors);
 	ADD("store_errors %" PRIu64 "\n", c->store_errors);
+	ADD("store_refused %" PRIu64 "\n", c->store_refused);
 	ADD("batches %" PRIu64 "\n", c->batches);
 	ADD("netconsole_reports %" PRIu64 "\n", c->local_records);
 	ADD("senders %zu\n", ingest_senders(co->in));

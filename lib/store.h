@@ -43,6 +43,7 @@ enum store_put_result {
 	STORE_PUT_STORED = 0,	 /* new record, aggregates updated */
 	STORE_PUT_DUPLICATE = 1, /* record id already stored: ack again */
 	STORE_PUT_INVALID = 2,	 /* no id, no title signature: refused */
+	STORE_PUT_FAILED = 3,	 /* (set by callers) not stored: retry later */
 };
 
 /* One record of a batch. */
@@ -73,8 +74,9 @@ void store_close(struct store *st);
  * Store n records in one durable transaction, setting items[i].result.
  * Records that are invalid are skipped (result STORE_PUT_INVALID); the same
  * record id twice in one batch is stored once.  Returns the number of
- * records newly stored (>= 0) once the transaction is durable, or -EIO /
- * -ENOSPC; on error nothing of the batch is stored.
+ * records newly stored (>= 0) once the transaction is durable, or -EIO,
+ * -ENOSPC, -EROFS, or -ENOTCONN (a store server that cannot be reached
+ * now); on error nothing of the batch is stored.
  */
 int store_put_batch(struct store *st, struct store_put *items, size_t n);
 

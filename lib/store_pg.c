@@ -1146,7 +1146,7 @@ static int pg_put_batch(struct store *st, struct store_put *items, size_t n)
 	if (rc == -EAGAIN)
 		log_warnx("store %s: batch still conflicting after %d retries",
 			  pg->name, PG_RETRIES);
-	return rc == -ENOTCONN || rc == -EAGAIN ? -EIO : rc;
+	return rc == -EAGAIN ? -EIO : rc;
 }
 
 /* The releases of many signatures, sorted by signature (bytes). */

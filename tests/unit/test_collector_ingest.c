@@ -9,6 +9,8 @@
 #include <errno.h>
 #include <netinet/in.h>
 
+#include <sqlite3.h>
+
 #include "../../collector/ingest.h"
 #include "record.h"
 #include "store.h"
@@ -447,6 +449,72 @@ static void test_store_failure_no_ack(void **state)
 	fixture_free(f);
 }
 
+/* Make the store refuse the record of id i (make_record()), or stop. */
+static void poison(struct fixture *f, unsigned i, bool on)
+{
+	char path[1100], sql[256];
+	sqlite3 *db;
+
+	snprintf(path, sizeof(path), "%s/s.db", f->dir);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	if (on)
+		snprintf(sql, sizeof(sql),
+			 "CREATE TRIGGER poison BEFORE INSERT ON records"
+			 " WHEN hex(NEW.id) = '%02X%02X%02X%02X%024d'"
+			 " BEGIN SELECT RAISE(ABORT, 'poison'); END",
+			 i & 0xff, (i >> 8) & 0xff, (i >> 16) & 0xff, i >> 24, 0);
+	else
+		snprintf(sql, sizeof(sql), "DROP TRIGGER poison");
+	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+}
+
+/*
+ * One record the store always refuses does not hold back the others of
+ * its batch: they are stored and acknowledged, it is not (its agent sends
+ * it again), and once the store takes it, it is stored.
+ */
+static void test_store_refuses_one_record(void **state)
+{
+	struct fixture *f = fixture_new(6000, 1000, false, 0);
+	struct ingest_peer p = peer_v4("127.0.0.1", 4000);
+	const struct ingest_counters *c = ingest_counters(f->in);
+	struct store_stats ss;
+	uint8_t buf[8192];
+	size_t len;
+
+	poison(f, 2, true);
+	len = make_envelope(buf, sizeof(buf), 1, 4, 1, NULL);
+	ingest_datagram(f->in, &p, buf, len, false, 0, NOW_US);
+	assert_int_equal(ingest_flush(f->in), 3);
+	assert_int_equal(f->acks.n, 1);
+	assert_int_equal(f->acks.ids, 3);
+	assert_int_equal(c->stored, 3);
+	assert_int_equal(c->store_refused, 1);
+	assert_int_equal(store_stats(f->st, &ss), 0);
+	assert_int_equal(ss.records, 3);
+
+	/* The agent sends the four again: three duplicates acked, one
+	 * refused again. */
+	len = make_envelope(buf, sizeof(buf), 1, 4, 2, NULL);
+	ingest_datagram(f->in, &p, buf, len, false, 0, NOW_US);
+	assert_int_equal(ingest_flush(f->in), 0);
+	assert_int_equal(f->acks.ids, 6);
+	assert_int_equal(c->duplicates, 3);
+	assert_int_equal(c->store_refused, 2);
+
+	/* The store takes it now. */
+	poison(f, 2, false);
+	len = make_envelope(buf, sizeof(buf), 2, 1, 3, NULL);
+	ingest_datagram(f->in, &p, buf, len, false, 0, NOW_US);
+	assert_int_equal(ingest_flush(f->in), 1);
+	assert_int_equal(f->acks.ids, 7);
+	assert_int_equal(store_stats(f->st, &ss), 0);
+	assert_int_equal(ss.records, 4);
+	assert_int_equal(c->store_errors, 0);
+	fixture_free(f);
+}
+
 /* A record the collector made (netconsole): decoded as record_unpack()
  * gives it, owned by ingest from then on. */
 static Oopsd__CrashRecord *local_record(unsigned i)
@@ -482,6 +550,29 @@ static void test_local_records(void **state)
 	assert_int_equal(store_stats(f->st, &ss), 0);
 	assert_int_equal(ss.records, 5);
 	assert_int_equal(ss.hosts, 1);
+	fixture_free(f);
+}
+
+/* A local record refused alone has no other copy: kept for later. */
+static void test_local_record_refused_is_kept(void **state)
+{
+	struct fixture *f = fixture_new(6000, 1000, false, 0);
+	const struct ingest_counters *c = ingest_counters(f->in);
+	struct store_stats ss;
+
+	poison(f, 2, true);
+	for (unsigned i = 1; i <= 3; i++)
+		assert_int_equal(ingest_add_local(f->in, local_record(i),
+						  "192.0.2.7:6665", NOW_US),
+				 0);
+	assert_int_equal(ingest_flush(f->in), 2);
+	assert_int_equal(c->store_refused, 1);
+	assert_int_equal(ingest_pending(f->in), 1);
+	poison(f, 2, false);
+	assert_int_equal(ingest_flush(f->in), 1);
+	assert_int_equal(ingest_pending(f->in), 0);
+	assert_int_equal(store_stats(f->st, &ss), 0);
+	assert_int_equal(ss.records, 3);
 	fixture_free(f);
 }
 
@@ -550,6 +641,8 @@ int main(void)
 		cmocka_unit_test(test_rate_limit_holds_back),
 		cmocka_unit_test(test_rate_table_full),
 		cmocka_unit_test(test_store_failure_no_ack),
+		cmocka_unit_test(test_store_refuses_one_record),
+		cmocka_unit_test(test_local_record_refused_is_kept),
 		cmocka_unit_test(test_local_records),
 		cmocka_unit_test(test_local_records_survive_store_failure),
 		cmocka_unit_test(test_local_backlog_bounded),
