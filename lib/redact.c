@@ -93,8 +93,8 @@ static size_t match_email(const char *t, size_t n, size_t i)
 			alpha = alpha && is_alpha(at(t, n, j));
 			j++;
 		}
-		if (j == s || j - s > 63)
-			break;
+		if (j == s || j - s > 63 || j - i > 320)
+			break; /* 320: no address is longer; keeps the scan short */
 		labels++;
 		last = alpha && j - s >= 2;
 		end = j;
