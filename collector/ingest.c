@@ -435,10 +435,10 @@ static void send_ack(struct ingest *in, struct ing_env *e)
  * record (full, read-only, unreachable, out of memory), try each record
  * alone, so that one record the store always refuses does not hold back
  * every record that shares its batch, on every retransmission, forever.
- * What is
- * stored is acknowledged; what fails alone is marked STORE_PUT_FAILED,
- * not acknowledged (its agent sends it again) and counted.  Returns the
- * records newly stored, or the batch's error when none could be.
+ * What is stored is acknowledged; what fails alone is marked
+ * STORE_PUT_FAILED, not acknowledged (its agent sends it again) and
+ * counted.  Returns the records newly stored, or the batch's error when
+ * none could be.
  */
 static int ingest_store_each(struct ingest *in, struct store_put *puts,
 			     size_t n, int rc)

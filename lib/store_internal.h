@@ -51,7 +51,9 @@ struct store_agg_group {
  * PostgreSQL store's pipeline) sets sig_host_counts: its sig_host returns
  * 0 once the statement is queued, and sig_host_counts, called after the
  * last sig_host, points *counts at the rows' counts, one per group in
- * call order, and returns 0 or -errno.
+ * call order (valid until the sink's next call; a group whose statement
+ * returned no row holds a value no group size equals), and returns 0 or
+ * -errno.
  */
 struct store_agg_sink {
 	int64_t (*sig_host)(void *arg, const struct store_agg_group *g);

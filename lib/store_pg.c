@@ -224,8 +224,6 @@ struct store_pg {
 	int pipe_err;	/* the first statement of the batch that failed */
 	PGresult *pipe_fail; /* its answer, until the sync is read */
 	size_t queued;	/* statements sent since the last sync */
-	int64_t *counts; /* (signature, host) counts, per group */
-	size_t counts_cap;
 };
 
 /* Parameters of one statement: text, except bytea (binary). */
@@ -578,7 +576,6 @@ static void pg_close(struct store *st)
 	free(pg->owned);
 	free(pg->vals);
 	PQclear(pg->pipe_fail);
-	free(pg->counts);
 	free(pg);
 }
 
@@ -953,13 +950,10 @@ static int pg_agg_sig_host_counts(void *arg, const int64_t **counts)
 
 	if ((rc = pg_pipe_sync(pg)) < 0)
 		return rc;
-	if ((rc = array_grow((void **)&pg->counts, &pg->counts_cap,
-			     pg->nvals + 1, sizeof(*pg->counts))) < 0)
-		return rc;
-	for (size_t i = 0; i < pg->nvals; i++)
-		pg->counts[i] = pg->vals[i] == PG_NO_ROW ? 0 : pg->vals[i];
+	/* The answers themselves (PG_NO_ROW equals no group's size): read
+	 * by store_agg_apply() before the next statement is queued. */
+	*counts = pg->vals;
 	pg->nvals = 0;
-	*counts = pg->counts;
 	return 0;
 }
 

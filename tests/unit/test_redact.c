@@ -70,7 +70,6 @@ static void test_kernel_text_untouched(void **state)
 		"Code: 48 89 e5 41 57 41 56 <0f> 0b 66 0f 1f 44 00 00",
 		"[  123.456789] CPU: 1 PID: 5112 Comm: syz-executor213",
 		"Hardware name: QEMU Standard PC (i440FX + PIIX, 1996), BIOS 1.16.2-debian-1.16.2-1 04/01/2014",
-		"Linux version 6.1.0-13-amd64 (debian-kernel@lists.debian.org)x",
 		"at 12:34:56 on 2024-01-02, pci 0000:00:1f.2 irq 19",
 		"x29: ffff80000a5a3b70 x28: ffff0000c5d4e200",
 		"kernel::print::call_printk+0x1c/0x30 [rust_minimal]",
@@ -80,14 +79,11 @@ static void test_kernel_text_untouched(void **state)
 	};
 
 	(void)state;
-	for (size_t i = 0; i < ARRAY_SIZE(keep); i++) {
-		/* The Debian list address is an e-mail address: expected. */
-		if (strstr(keep[i], "@lists.debian.org"))
-			expect(keep[i], "Linux version 6.1.0-13-amd64 (<email-1>)x",
-			       1);
-		else
-			expect(keep[i], keep[i], 0);
-	}
+	for (size_t i = 0; i < ARRAY_SIZE(keep); i++)
+		expect(keep[i], keep[i], 0);
+	/* Around an address, the release and the brackets stay. */
+	expect("Linux version 6.1.0-13-amd64 (debian-kernel@lists.debian.org)x",
+	       "Linux version 6.1.0-13-amd64 (<email-1>)x", 1);
 }
 
 static void test_report_fields_share_numbering(void **state)
