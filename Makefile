@@ -65,8 +65,10 @@ LDFLAGS ?=
 
 # pkg-config packages the enabled features need (each Build.mk adds its own).
 pkgs-y := libprotobuf-c zlib
-include lib/Build.mk agent/Build.mk collector/Build.mk tools/Build.mk \
-	tests/unit/Build.mk
+# lib/ is built layer by layer, in the order lib/LAYERS gives.
+LAYERS := $(shell sed -e 's/\#.*//' lib/LAYERS)
+include $(foreach l,$(LAYERS),lib/$(l)/Build.mk) agent/Build.mk \
+	collector/Build.mk tools/Build.mk tests/unit/Build.mk
 PKGS := $(sort $(pkgs-y))
 PKG_CFLAGS := $(if $(PKGS),$(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null))
 PKG_LIBS := $(if $(PKGS),$(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null))
@@ -80,7 +82,8 @@ LIBS := $(PKG_LIBS) -lm
 # ---------------------------------------------------------------- objects -
 PROTO_C := $(O)/proto/oopsd.pb-c.c
 PROTO_H := $(O)/proto/oopsd.pb-c.h
-LIB_OBJS := $(addprefix $(O)/lib/,$(lib-y)) $(O)/proto/oopsd.pb-c.o
+LIB_OBJS := $(foreach l,$(LAYERS),$(addprefix $(O)/lib/$(l)/,$($(l)-y))) \
+	$(O)/proto/oopsd.pb-c.o
 AGENT_OBJS := $(addprefix $(O)/agent/,$(agent-y))
 COLLECTOR_OBJS := $(addprefix $(O)/collector/,$(collector-y))
 OOPSCTL_OBJS := $(addprefix $(O)/tools/,$(oopsctl-y))

@@ -17,7 +17,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "conf.h"
+#include "base/conf.h"
 
 struct agent_config {
 	char *collector;	/* udp://HOST:PORT or netlink:PORTID */

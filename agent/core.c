@@ -20,12 +20,12 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "daemon.h"
-#include "log.h"
-#include "record.h"
-#include "redact.h"
-#include "transport.h"
-#include "util.h"
+#include "base/daemon.h"
+#include "base/log.h"
+#include "record/record.h"
+#include "parse/redact.h"
+#include "wire/transport.h"
+#include "base/util.h"
 
 #define AGENT_MEMQ_RETRY_MS 5000
 

@@ -7,10 +7,10 @@
 #define OOPSD_AGENT_CORE_H
 
 #include "agent.h"
-#include "evloop.h"
+#include "base/evloop.h"
 #include "ship.h"
-#include "spool.h"
-#include "wire.h"
+#include "wire/spool.h"
+#include "wire/wire.h"
 
 #define AGENT_MAX_SOURCES 8
 #define AGENT_MEMQ_MAX 32 /* records waiting in memory for the spool */

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "oopsd.pb-c.h"
-#include "record.h"
+#include "record/record.h"
 
 /* Our own records hold at most CONFIG_MAX_REPORT_BYTES of text; allow
  * more so a record from another build still inflates, but stay bounded. */

@@ -13,15 +13,15 @@
 #include <string.h>
 
 #include "core.h"
-#include "daemon.h"
-#include "evloop.h"
-#include "log.h"
-#include "sandbox.h"
+#include "base/daemon.h"
+#include "base/evloop.h"
+#include "base/log.h"
+#include "base/sandbox.h"
 #include "sources.h"
-#include "spool.h"
-#include "transport.h"
-#include "util.h"
-#include "wire.h"
+#include "wire/spool.h"
+#include "wire/transport.h"
+#include "base/util.h"
+#include "wire/wire.h"
 
 static void on_stop(struct evloop *loop, int signo, void *arg)
 {

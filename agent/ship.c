@@ -12,10 +12,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "evloop.h"
+#include "base/evloop.h"
 #include "fit.h"
-#include "log.h"
-#include "util.h"
+#include "base/log.h"
+#include "base/util.h"
 
 /*
  * One record of a datagram in flight.  Ids are 16 bytes (RECORD_ID_LEN);

@@ -20,9 +20,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "spool.h"
-#include "transport.h"
-#include "wire.h"
+#include "wire/spool.h"
+#include "wire/transport.h"
+#include "wire/wire.h"
 
 struct evloop;
 struct ship;

@@ -42,12 +42,12 @@
 #include <unistd.h>
 
 #include "agent.h"
-#include "evloop.h"
-#include "log.h"
-#include "oops.h"
-#include "record.h"
+#include "base/evloop.h"
+#include "base/log.h"
+#include "parse/oops.h"
+#include "record/record.h"
 #include "sources.h"
-#include "util.h"
+#include "base/util.h"
 
 #define KMSG_STATE "kmsg.state"
 #define KMSG_BUF 16384		/* > the kernel's largest record (8 KiB) */

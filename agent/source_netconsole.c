@@ -26,12 +26,12 @@
 #include <string.h>
 
 #include "agent.h"
-#include "log.h"
-#include "ncon_rx.h"
-#include "oops.h"
-#include "record.h"
+#include "base/log.h"
+#include "netconsole/ncon_rx.h"
+#include "parse/oops.h"
+#include "record/record.h"
 #include "sources.h"
-#include "util.h"
+#include "base/util.h"
 
 #define RELAY_MAX_SENDERS 256
 #define RELAY_RCVBUF (1 << 20)

@@ -29,11 +29,11 @@
 #include <string.h>
 
 #include "agent.h"
-#include "log.h"
-#include "pstore.h"
-#include "record.h"
+#include "base/log.h"
+#include "pstore/pstore_record.h"
+#include "record/record.h"
 #include "sources.h"
-#include "util.h"
+#include "base/util.h"
 
 #define PSTORE_SEEN "pstore.seen"
 #define PSTORE_STATE "pstore.state"

@@ -22,11 +22,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "evloop.h"
-#include "record.h"
-#include "transport.h"
-#include "util.h"
-#include "wire.h"
+#include "base/evloop.h"
+#include "record/record.h"
+#include "wire/transport.h"
+#include "base/util.h"
+#include "wire/wire.h"
 
 #define SEEN_MAX (1u << 20)
 

@@ -25,11 +25,11 @@
 #include <string.h>
 #include <time.h>
 
-#include "evloop.h"
-#include "log.h"
-#include "ncon_rx.h"
-#include "oops.h"
-#include "util.h"
+#include "base/evloop.h"
+#include "base/log.h"
+#include "netconsole/ncon_rx.h"
+#include "parse/oops.h"
+#include "base/util.h"
 
 #define MAX_TITLES 16
 

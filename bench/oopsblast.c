@@ -38,9 +38,9 @@
 #include <unistd.h>
 
 #include "recgen.h"
-#include "transport.h"
-#include "util.h"
-#include "wire.h"
+#include "wire/transport.h"
+#include "base/util.h"
+#include "wire/wire.h"
 
 struct slot {
 	uint64_t first, n; /* records [first, first + n) */

@@ -21,7 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "oops.h"
+#include "parse/oops.h"
 
 static const char *const noise[] = {
     "e1000e 0000:00:19.0 eth0: NIC Link is Up 1000 Mbps Full Duplex, Flow Control: Rx/Tx",

@@ -16,9 +16,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "oops.h"
-#include "record.h"
-#include "util.h"
+#include "parse/oops.h"
+#include "record/record.h"
+#include "base/util.h"
 
 struct sample {
 	double ratio;

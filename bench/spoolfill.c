@@ -13,9 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "oops.h"
-#include "record.h"
-#include "spool.h"
+#include "parse/oops.h"
+#include "record/record.h"
+#include "wire/spool.h"
 
 int main(int argc, char **argv)
 {

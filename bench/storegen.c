@@ -17,8 +17,8 @@
 #include <time.h>
 
 #include "recgen.h"
-#include "store.h"
-#include "util.h"
+#include "store/store.h"
+#include "base/util.h"
 
 static double now_s(void)
 {

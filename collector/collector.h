@@ -12,10 +12,10 @@
 #include <sys/socket.h>
 #include <sys/uio.h>
 
-#include "conf.h"
-#include "evloop.h"
+#include "base/conf.h"
+#include "base/evloop.h"
 #include "ingest.h"
-#include "wire.h"
+#include "wire/wire.h"
 
 struct collector_config {
 	char *listen;		 /* udp://ADDR:PORT, empty = off */

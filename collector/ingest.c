@@ -18,11 +18,11 @@
 #include <string.h>
 
 #include "ingest.h"
-#include "log.h"
+#include "base/log.h"
 #include "ratelimit.h"
-#include "record.h"
-#include "replay.h"
-#include "util.h"
+#include "record/record.h"
+#include "wire/replay.h"
+#include "base/util.h"
 
 /* Local (netconsole) records kept across failed transactions, at most. */
 #define INGEST_MAX_LOCAL_BACKLOG 4096

@@ -24,8 +24,8 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
-#include "store.h"
-#include "wire.h"
+#include "store/store.h"
+#include "wire/wire.h"
 
 struct ingest;
 

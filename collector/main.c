@@ -22,15 +22,15 @@
 #include <unistd.h>
 
 #include "collector.h"
-#include "daemon.h"
-#include "evloop.h"
+#include "base/daemon.h"
+#include "base/evloop.h"
 #include "ingest.h"
-#include "log.h"
-#include "sandbox.h"
-#include "store.h"
-#include "transport.h"
-#include "util.h"
-#include "wire.h"
+#include "base/log.h"
+#include "base/sandbox.h"
+#include "store/store.h"
+#include "wire/transport.h"
+#include "base/util.h"
+#include "wire/wire.h"
 
 /* Datagrams read per recvmmsg() call. */
 #define RECV_BATCH 64

@@ -18,10 +18,10 @@
 #include <string.h>
 
 #include "collector.h"
-#include "log.h"
-#include "ncon_rx.h"
-#include "record.h"
-#include "util.h"
+#include "base/log.h"
+#include "netconsole/ncon_rx.h"
+#include "record/record.h"
+#include "base/util.h"
 
 struct collector_ncon {
 	struct collector *co;

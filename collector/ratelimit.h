@@ -27,7 +27,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "siphash.h"
+#include "base/siphash.h"
 
 #define RATELIMIT_KEY_MAX 20
 /* per_minute and burst are clamped to this, so token arithmetic (in

@@ -12,9 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "json.h"
+#include "base/json.h"
 #include "oopsctl.h"
-#include "util.h"
+#include "base/util.h"
 
 #define STATUS_MAX_LINES 128
 

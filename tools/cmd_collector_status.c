@@ -12,10 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "json.h"
+#include "base/json.h"
 #include "oopsctl.h"
 #include "store_cli.h"
-#include "util.h"
+#include "base/util.h"
 
 #define STATUS_MAX_BYTES (64u << 10)
 

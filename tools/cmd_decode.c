@@ -9,9 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "json.h"
+#include "base/json.h"
 #include "oopsctl.h"
-#include "record.h"
+#include "record/record.h"
 
 static void decode_usage(FILE *out)
 {

@@ -10,11 +10,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "oops.h"
+#include "parse/oops.h"
 #include "oopsctl.h"
-#include "record.h"
-#include "redact.h"
-#include "util.h"
+#include "record/record.h"
+#include "parse/redact.h"
+#include "base/util.h"
 
 #define ENCODE_MAX_INPUT (256u << 20)
 

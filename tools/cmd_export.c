@@ -9,12 +9,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "conf.h"
-#include "json.h"
+#include "base/conf.h"
+#include "base/json.h"
 #include "oopsctl.h"
-#include "record.h"
+#include "record/record.h"
 #include "store_cli.h"
-#include "util.h"
+#include "base/util.h"
 
 struct export_out {
 	struct json j;

@@ -6,7 +6,7 @@
 #include <getopt.h>
 #include <stdio.h>
 
-#include "json.h"
+#include "base/json.h"
 #include "oopsctl.h"
 #include "store_cli.h"
 

@@ -16,13 +16,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "evloop.h"
-#include "json.h"
-#include "log.h"
-#include "ncon_rx.h"
+#include "base/evloop.h"
+#include "base/json.h"
+#include "base/log.h"
+#include "netconsole/ncon_rx.h"
 #include "oopsctl.h"
-#include "record.h"
-#include "util.h"
+#include "record/record.h"
+#include "base/util.h"
 
 struct nc_cmd {
 	bool json, lines;

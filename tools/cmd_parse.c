@@ -14,8 +14,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "json.h"
-#include "oops.h"
+#include "base/json.h"
+#include "parse/oops.h"
 #include "oopsctl.h"
 
 #define PARSE_CHUNK (256 * 1024)

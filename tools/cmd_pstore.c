@@ -12,12 +12,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "json.h"
-#include "log.h"
+#include "base/json.h"
+#include "base/log.h"
 #include "oopsctl.h"
-#include "pstore.h"
-#include "record.h"
-#include "util.h"
+#include "pstore/pstore_record.h"
+#include "record/record.h"
+#include "base/util.h"
 
 #define PSTORE_RECORD_MAX (1u << 20)
 

@@ -9,11 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "json.h"
+#include "base/json.h"
 #include "oopsctl.h"
-#include "record.h"
+#include "record/record.h"
 #include "store_cli.h"
-#include "util.h"
+#include "base/util.h"
 
 #define SHOW_MAX_HOSTS 20
 #define SHOW_RECENT 10

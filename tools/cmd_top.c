@@ -8,11 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "conf.h"
-#include "json.h"
+#include "base/conf.h"
+#include "base/json.h"
 #include "oopsctl.h"
 #include "store_cli.h"
-#include "util.h"
+#include "base/util.h"
 
 struct top_out {
 	bool json;

@@ -10,12 +10,12 @@
 #include <unistd.h>
 
 #include "../collector/collector.h"
-#include "conf.h"
-#include "log.h"
+#include "base/conf.h"
+#include "base/log.h"
 #include "oopsctl.h"
-#include "record.h"
+#include "record/record.h"
 #include "store_cli.h"
-#include "util.h"
+#include "base/util.h"
 
 /* The collector's config, parsed with the collector's own table. */
 static int load_collector_config(const char *config_opt,

@@ -11,8 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "json.h"
-#include "store.h"
+#include "base/json.h"
+#include "store/store.h"
 
 /*
  * The options every store query takes.  Its getopt_long() table ends with

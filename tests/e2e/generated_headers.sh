@@ -17,6 +17,6 @@ check() { # HEADER GENERATOR...
 	fi
 }
 command -v python3 >/dev/null || { echo "python3 not installed"; exit 77; }
-check lib/oops_prefilter.h python3 scripts/gen-oops-prefilter
-check lib/oops_skiplist.h python3 scripts/gen-oops-skiplist
+check lib/parse/oops_prefilter.h python3 scripts/gen-oops-prefilter
+check lib/parse/oops_skiplist.h python3 scripts/gen-oops-skiplist
 exit $fail

@@ -17,8 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ncon.h"
-#include "ncon_rx.h"
+#include "netconsole/ncon.h"
+#include "netconsole/ncon_rx.h"
 
 #define MAX_LINE 512
 #define MAX_TOTAL 16384

@@ -21,7 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "oops.h"
+#include "parse/oops.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

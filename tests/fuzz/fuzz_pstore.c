@@ -32,8 +32,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pstore.h"
-#include "record.h"
+#include "pstore/pstore_record.h"
+#include "record/record.h"
 
 #define MAX_BLOBS 32
 #define MAX_FILE (256u << 10)

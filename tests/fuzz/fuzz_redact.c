@@ -19,8 +19,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "oops.h"
-#include "redact.h"
+#include "parse/oops.h"
+#include "parse/redact.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -17,9 +17,9 @@
 #include "testutil.h"
 
 #include "../../agent/core.h"
-#include "log.h"
-#include "oops.h"
-#include "record.h"
+#include "base/log.h"
+#include "parse/oops.h"
+#include "record/record.h"
 
 /*
  * spool_put() is wrapped (-Wl,--wrap=spool_put): put_budget more records

@@ -15,8 +15,8 @@
 #include "testutil.h"
 
 #include "../../agent/core.h"
-#include "log.h"
-#include "record.h"
+#include "base/log.h"
+#include "record/record.h"
 
 struct ctx {
 	char *dir;

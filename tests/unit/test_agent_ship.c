@@ -15,14 +15,14 @@
 
 #include "testutil.h"
 
-#include "evloop.h"
+#include "base/evloop.h"
 #include "../../agent/fit.h"
-#include "oops.h"
-#include "record.h"
+#include "parse/oops.h"
+#include "record/record.h"
 #include "../../agent/ship.h"
-#include "spool.h"
-#include "transport.h"
-#include "wire.h"
+#include "wire/spool.h"
+#include "wire/transport.h"
+#include "wire/wire.h"
 
 #define NREC_MAX 400
 

@@ -12,9 +12,9 @@
 #include <sqlite3.h>
 
 #include "../../collector/ingest.h"
-#include "record.h"
-#include "store.h"
-#include "wire.h"
+#include "record/record.h"
+#include "store/store.h"
+#include "wire/wire.h"
 
 #define NOW_US (1767225600LL * 1000000)
 

@@ -3,7 +3,7 @@
 #include "testutil.h"
 
 #include "../../collector/ratelimit.h"
-#include "signature.h"
+#include "base/hash.h"
 #include "testlimits.h"
 
 static void test_burst_then_rate(void **state)
@@ -119,7 +119,7 @@ static void test_many_senders_bounded(void **state)
 /* The chain the unkeyed FNV-1a table put a key in (before the fix). */
 static size_t fnv_slot(const void *key, size_t len, size_t nslots)
 {
-	uint64_t h = sig_fnv1a64(SIG_FNV_INIT, key, len);
+	uint64_t h = fnv1a64(FNV1A64_INIT, key, len);
 
 	return (size_t)(h ^ (h >> 32)) & (nslots - 1);
 }

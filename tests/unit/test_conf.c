@@ -4,7 +4,7 @@
 
 #include "testutil.h"
 
-#include "conf.h"
+#include "base/conf.h"
 
 struct tconf {
 	char *name;

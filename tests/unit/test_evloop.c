@@ -5,7 +5,7 @@
 
 #include "testutil.h"
 
-#include "evloop.h"
+#include "base/evloop.h"
 
 struct ctx {
 	int reads;

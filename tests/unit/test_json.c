@@ -2,7 +2,7 @@
 /* Tests for lib/json.c. */
 #include "testutil.h"
 
-#include "json.h"
+#include "base/json.h"
 
 static void test_object_and_commas(void **state)
 {

@@ -11,9 +11,9 @@
 #include <errno.h>
 
 #include "testlimits.h"
-#include "oops.h"
-#include "record.h"
-#include "wire.h"
+#include "parse/oops.h"
+#include "record/record.h"
+#include "wire/wire.h"
 
 /* A report that never ends: one header, then 1,000,000 stack lines. */
 static void test_parser_endless_report(void **state)

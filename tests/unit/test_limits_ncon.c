@@ -12,7 +12,7 @@
 #include <errno.h>
 
 #include "testlimits.h"
-#include "ncon.h"
+#include "netconsole/ncon.h"
 
 struct sink {
 	uint64_t lines, truncated, bytes;

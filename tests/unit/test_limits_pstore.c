@@ -13,7 +13,7 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 
-#include "pstore.h"
+#include "pstore/pstore.h"
 #include "testlimits.h"
 
 static const char report[] =

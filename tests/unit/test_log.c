@@ -5,7 +5,7 @@
 
 #include "testutil.h"
 
-#include "log.h"
+#include "base/log.h"
 
 static char last[1024];
 static int last_level = -1;

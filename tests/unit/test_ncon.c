@@ -7,7 +7,7 @@
 
 #include "testutil.h"
 
-#include "ncon.h"
+#include "netconsole/ncon.h"
 
 #define MAXL 256
 

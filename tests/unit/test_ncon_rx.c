@@ -11,8 +11,8 @@
 
 #include "testutil.h"
 
-#include "evloop.h"
-#include "ncon_rx.h"
+#include "base/evloop.h"
+#include "netconsole/ncon_rx.h"
 
 struct got {
 	char *title[64];

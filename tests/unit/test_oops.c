@@ -7,9 +7,9 @@
  */
 #include "testutil.h"
 
-#include "json.h"
-#include "oops.h"
-#include "oops_internal.h"
+#include "base/json.h"
+#include "parse/oops.h"
+#include "parse/oops_internal.h"
 
 struct expect {
 	const char *file;

@@ -24,8 +24,8 @@
 #include <zstd.h>
 #endif
 
-#include "pstore.h"
-#include "record.h"
+#include "pstore/pstore_record.h"
+#include "record/record.h"
 
 /* ------------------------------------------------------------ logs --- */
 

@@ -6,9 +6,9 @@
 
 #include <zlib.h>
 
-#include "pbutil.h"
-#include "record.h"
-#include "signature.h"
+#include "record/pbutil.h"
+#include "record/record.h"
+#include "parse/signature.h"
 
 static const char report_text[] =
 	"------------[ cut here ]------------\n"

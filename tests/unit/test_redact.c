@@ -10,8 +10,8 @@
 
 #include <errno.h>
 
-#include "oops.h"
-#include "redact.h"
+#include "parse/oops.h"
+#include "parse/redact.h"
 
 /* Redact s with a fresh redactor; the result is checked and freed. */
 static void expect(const char *in, const char *want, unsigned want_n)

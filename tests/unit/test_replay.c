@@ -4,7 +4,7 @@
 
 #include <stdbool.h>
 
-#include "replay.h"
+#include "wire/replay.h"
 
 static enum replay_verdict chk(struct replay *r, const char *id, uint64_t seq)
 {

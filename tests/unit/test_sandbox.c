@@ -19,9 +19,9 @@
 #include <sys/wait.h>
 #include <time.h>
 
-#include "daemon.h"
-#include "log.h"
-#include "sandbox.h"
+#include "base/daemon.h"
+#include "base/log.h"
+#include "base/sandbox.h"
 
 /* Child exit codes. */
 #define CHILD_OK 0

@@ -14,7 +14,7 @@
 
 #include <errno.h>
 
-#include "signature.h"
+#include "parse/signature.h"
 
 #define F(fn, off, sz, mod) { (char *)(fn), (char *)(mod), off, sz, true, false }
 #define Q(fn, off, sz) { (char *)(fn), NULL, off, sz, false, false }
@@ -80,15 +80,15 @@ static const struct oops_frame warn_arm64[] = {
 static void test_fnv1a64_vectors(void **state)
 {
 	/* Published FNV-1a 64 test vectors. */
-	assert_true(sig_fnv1a64(SIG_FNV_INIT, "", 0) ==
+	assert_true(fnv1a64(FNV1A64_INIT, "", 0) ==
 		    UINT64_C(0xcbf29ce484222325));
-	assert_true(sig_fnv1a64(SIG_FNV_INIT, "a", 1) ==
+	assert_true(fnv1a64(FNV1A64_INIT, "a", 1) ==
 		    UINT64_C(0xaf63dc4c8601ec8c));
-	assert_true(sig_fnv1a64(SIG_FNV_INIT, "foobar", 6) ==
+	assert_true(fnv1a64(FNV1A64_INIT, "foobar", 6) ==
 		    UINT64_C(0x85944171f73967e8));
 	/* Incremental equals one shot. */
-	assert_true(sig_fnv1a64(sig_fnv1a64(SIG_FNV_INIT, "foo", 3), "bar",
-				3) == sig_fnv1a64(SIG_FNV_INIT, "foobar", 6));
+	assert_true(fnv1a64(fnv1a64(FNV1A64_INIT, "foo", 3), "bar",
+				3) == fnv1a64(FNV1A64_INIT, "foobar", 6));
 }
 
 static void check_norm(const char *in, const char *want)
@@ -134,7 +134,7 @@ static void test_title_signature(void **state)
 		    sig_title("UBSAN: x in a.c:345"));
 	assert_true(sig_title("WARNING in foo") != sig_title("WARNING in bar"));
 	assert_true(sig_title(NULL) == sig_title(""));
-	assert_true(sig_title("") == SIG_FNV_INIT);
+	assert_true(sig_title("") == FNV1A64_INIT);
 }
 
 static void test_pc_function(void **state)
@@ -256,7 +256,7 @@ static void test_plumbing_and_syscalls(void **state)
 			      NULL));
 	/* The documented bytes: "11\nlo_ioctl\nsys_ioctl". */
 	assert_true(sig_stack(OOPS_KIND_STALL, NULL, x86, ARRAY_SIZE(x86), NULL) ==
-		    sig_fnv1a64(SIG_FNV_INIT, "11\nlo_ioctl\nsys_ioctl", 21));
+		    fnv1a64(FNV1A64_INIT, "11\nlo_ioctl\nsys_ioctl", 21));
 }
 
 /*
@@ -270,7 +270,7 @@ static void test_documented_input(void **state)
 
 	assert_true(sig_stack(OOPS_KIND_BUG, "RIP: 0010:a+0x1/0x2", f, 2,
 			      NULL) ==
-		    sig_fnv1a64(SIG_FNV_INIT, doc, strlen(doc)));
+		    fnv1a64(FNV1A64_INIT, doc, strlen(doc)));
 }
 
 /* Parse a fixture of tests/data/records/ and return its first report. */

@@ -2,7 +2,7 @@
 /* Tests for lib/siphash.c against the reference test vectors. */
 #include "testutil.h"
 
-#include "siphash.h"
+#include "base/siphash.h"
 
 /* Key 00..0f, message 00..(n-1): outputs from the SipHash reference
  * vectors (vectors.h, read little-endian), also what `openssl mac

@@ -12,8 +12,8 @@
 
 #include "testutil.h"
 
-#include "log.h"
-#include "spool.h"
+#include "base/log.h"
+#include "wire/spool.h"
 
 static int warnings;
 

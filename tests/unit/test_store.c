@@ -16,7 +16,7 @@
 #include <libpq-fe.h>
 #endif
 
-#include "store.h"
+#include "store/store.h"
 
 #define HOUR_US (3600LL * 1000000)
 /* 2026-01-01T00:00:00Z, on an hour boundary. */

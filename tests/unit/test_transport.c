@@ -10,7 +10,7 @@
 
 #include "testutil.h"
 
-#include "transport.h"
+#include "wire/transport.h"
 
 static void parse_ok(const char *spec, const char *formatted)
 {

@@ -5,8 +5,8 @@
 #include <errno.h>
 #include <fcntl.h>
 
-#include "pbutil.h"
-#include "wire.h"
+#include "record/pbutil.h"
+#include "wire/wire.h"
 
 static const uint8_t sender[] = "0123456789abcdef0123456789abcdef";
 

@@ -17,7 +17,7 @@
 
 #include <cmocka.h>
 
-#include "util.h"
+#include "base/util.h"
 
 /* Read tests/data/NAME (OOPSD_TESTDATA overrides the folder); fails the test if absent. */
 static inline char *test_fixture(const char *name, size_t *len)

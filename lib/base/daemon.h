@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * daemon.h - what oops-agent and oops-collector share in main(): the
+ * command line (-c FILE, -n, -f, -o KEY=VALUE, -d, --help, --version),
+ * loading the config table, logging set-up, and privilege dropping.
+ */
+#ifndef OOPSD_DAEMON_H
+#define OOPSD_DAEMON_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "base/conf.h"
+
+struct daemon_opts {
+	const char *progname;
+	const char *config_path; /* -c, else the default */
+	bool check_only;	 /* -n */
+	bool foreground;	 /* -f: stay attached, log to stderr */
+	int verbose;		 /* -d, repeatable */
+};
+
+struct daemon_desc {
+	const char *progname;
+	const char *summary;	   /* one line for --help */
+	const char *default_config; /* e.g. CONFIG_DEFAULT_SYSCONFDIR "/agent.conf" */
+	const struct conf_entry *table;
+	const char *sighup;	   /* what SIGHUP does, for --help; NULL: nothing */
+};
+
+/*
+ * Parse argv, apply defaults, the config file and -o overrides to cfg.
+ * Exits 0 after --help/--version, 0 after a successful -n ("configuration
+ * OK"), and 1 with "file:line: reason" on any config error.  A missing
+ * default config file is not an error (the defaults apply); a missing -c
+ * file is.
+ */
+void daemon_setup(const struct daemon_desc *desc, int argc, char **argv,
+		  struct daemon_opts *opts, void *cfg);
+
+/*
+ * Drop root to `user` once sockets and files are open, keeping no
+ * capability: daemon_drop_privileges_caps(user, NULL, 0).
+ */
+int daemon_drop_privileges(const char *user);
+
+/*
+ * Drop root to `user`, keeping only the capabilities keep[0..n-1]
+ * (CAP_* numbers from <linux/capability.h>; keep none unless a steady
+ * state operation needs one, and say which in the README).  Clears the
+ * supplementary groups, sets the real, effective and saved uid and gid,
+ * drops everything not kept from the bounding and ambient sets, and
+ * verifies that uid 0 cannot be regained and that exactly the kept
+ * capabilities remain.  No-op (0) when not running as root or when user
+ * is NULL or empty.  Returns 0, -ENOENT (no such user), -EINVAL (user is
+ * uid 0, or a bad capability number), -EPERM (a check failed), or the
+ * -errno of the failing call.  On error the process may be half dropped:
+ * the caller must exit.
+ */
+int daemon_drop_privileges_caps(const char *user, const int *keep, size_t n);
+
+/* Tell systemd we are ready (sd_notify), when built with it. */
+void daemon_notify_ready(void);
+void daemon_notify_stopping(void);
+
+#endif /* OOPSD_DAEMON_H */

@@ -1,0 +1,125 @@
+// SPDX-License-Identifier: MIT
+/*
+ * log.c - see log.h.  The logger's settings are process-wide (like
+ * syslog(3) itself): they are set once at start-up by main().
+ */
+#include "base/log.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <syslog.h>
+
+static const char *log_progname = "oopsd";
+static int log_to_syslog;
+static enum log_level log_level = LOG_LEVEL_INFO;
+static log_hook_fn log_hook;
+
+void log_init(const char *progname, int to_syslog, enum log_level level)
+{
+	log_progname = progname;
+	log_to_syslog = to_syslog;
+	log_level = level;
+	if (to_syslog)
+		openlog(progname, LOG_PID | LOG_NDELAY, LOG_DAEMON);
+}
+
+void log_set_level(enum log_level level)
+{
+	log_level = level;
+}
+
+enum log_level log_get_level(void)
+{
+	return log_level;
+}
+
+int log_level_parse(const char *s)
+{
+	static const char *const names[] = { "error", "warn", "info", "debug" };
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcasecmp(s, names[i]) == 0)
+			return (int)i;
+	return -1;
+}
+
+void log_set_hook(log_hook_fn hook)
+{
+	log_hook = hook;
+}
+
+static void log_vemit(enum log_level level, const char *errstr,
+		      const char *fmt, va_list ap)
+	__attribute__((format(printf, 3, 0)));
+
+static void log_vemit(enum log_level level, const char *errstr,
+		      const char *fmt, va_list ap)
+{
+	static const int prio[] = { LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG };
+	char line[1024];
+	int saved = errno;
+	int n;
+
+	if (level > log_level) {
+		errno = saved;
+		return;
+	}
+	n = vsnprintf(line, sizeof(line), fmt, ap);
+	if (n < 0)
+		line[0] = '\0';
+	if (errstr != NULL) {
+		size_t len = strlen(line);
+
+		snprintf(line + len, sizeof(line) - len, ": %s", errstr);
+	}
+	if (log_hook != NULL)
+		log_hook(level, line);
+	else if (log_to_syslog)
+		syslog(prio[level], "%s", line);
+	else
+		fprintf(stderr, "%s: %s\n", log_progname, line);
+	errno = saved;
+}
+
+#define LOG_BODY(level, errstr)                                                \
+	do {                                                                   \
+		va_list ap;                                                    \
+		va_start(ap, fmt);                                             \
+		log_vemit(level, errstr, fmt, ap);                             \
+		va_end(ap);                                                    \
+	} while (0)
+
+void log_warn(const char *fmt, ...)
+{
+	LOG_BODY(LOG_LEVEL_WARN, strerror(errno));
+}
+
+void log_warnx(const char *fmt, ...)
+{
+	LOG_BODY(LOG_LEVEL_WARN, NULL);
+}
+
+void log_info(const char *fmt, ...)
+{
+	LOG_BODY(LOG_LEVEL_INFO, NULL);
+}
+
+void log_debug(const char *fmt, ...)
+{
+	LOG_BODY(LOG_LEVEL_DEBUG, NULL);
+}
+
+void fatal(const char *fmt, ...)
+{
+	LOG_BODY(LOG_LEVEL_ERR, strerror(errno));
+	exit(1);
+}
+
+void fatalx(const char *fmt, ...)
+{
+	LOG_BODY(LOG_LEVEL_ERR, NULL);
+	exit(1);
+}

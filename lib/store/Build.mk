@@ -1,0 +1,6 @@
+# lib/store: the collector's store interface and its backends.
+store-y += store.o
+store-$(CONFIG_STORE_SQLITE) += store_sqlite.o
+pkgs-$(CONFIG_STORE_SQLITE) += sqlite3
+store-$(CONFIG_STORE_POSTGRES) += store_pg.o
+pkgs-$(CONFIG_STORE_POSTGRES) += libpq
