@@ -30,10 +30,10 @@ struct agent_config {
 	char *netconsole_listen; /* ADDR:PORT, empty = off */
 	char *auth_key_file;
 	char *user;
-	char *seccomp; /* kill, errno, log or off (lib/sandbox.h) */
+	int seccomp;   /* enum sandbox_mode (base/sandbox.h) */
 	char *state_dir;
 	uint64_t max_datagram;
-	char *log_level;
+	int log_level; /* enum log_level (base/log.h) */
 	char *kmsg_path;	/* /dev/kmsg, or a file/FIFO for tests */
 	uint64_t retry_min;	/* first retransmission, ms */
 	uint64_t retry_max;	/* backoff cap, ms */

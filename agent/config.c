@@ -5,6 +5,8 @@
 #include <stddef.h>
 
 #include "agent.h"
+#include "base/log.h"
+#include "base/sandbox.h"
 
 #define STR(x) #x
 #define XSTR(x) STR(x)
@@ -44,19 +46,19 @@ const struct conf_entry agent_conf_table[] = {
 	{ "user", CONF_STRING, CONFIG_DEFAULT_USER,
 	  offsetof(struct agent_config, user),
 	  "drop privileges to this user after start-up" },
-	{ "seccomp", CONF_STRING, "kill",
+	{ "seccomp", CONF_ENUM, "kill",
 	  offsetof(struct agent_config, seccomp),
 	  "system calls outside the steady-state allow-list: kill, errno, "
-	  "log or off" },
+	  "log or off", .choices = sandbox_mode_names },
 	{ "state_dir", CONF_STRING, "/var/lib/oopsd",
 	  offsetof(struct agent_config, state_dir),
 	  "where the kmsg position and pstore progress are kept" },
 	{ "max_datagram", CONF_SIZE, XSTR(CONFIG_MAX_DATAGRAM_BYTES),
 	  offsetof(struct agent_config, max_datagram),
 	  "largest datagram sent", 512, 65507 },
-	{ "log_level", CONF_STRING, "info",
+	{ "log_level", CONF_ENUM, "info",
 	  offsetof(struct agent_config, log_level),
-	  "error, warn, info or debug" },
+	  "error, warn, info or debug", .choices = log_level_names },
 	{ "kmsg_path", CONF_STRING, "/dev/kmsg",
 	  offsetof(struct agent_config, kmsg_path),
 	  "kernel log device (a file or FIFO of /dev/kmsg lines for tests)" },

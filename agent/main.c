@@ -105,21 +105,10 @@ int main(int argc, char **argv)
 	struct evloop *loop;
 	struct agent a;
 	bool keep_dac = false;
-	int level, rc, status = 0;
+	int rc, status = 0;
 
 	memset(&cfg, 0, sizeof(cfg));
 	daemon_setup(&desc, argc, argv, &opts, &cfg);
-	level = log_level_parse(cfg.log_level);
-	if (level < 0) {
-		fprintf(stderr, "%s: log_level: '%s' is not one of error, "
-				"warn, info, debug\n", desc.progname, cfg.log_level);
-		return 1;
-	}
-	if (sandbox_mode_check(cfg.seccomp) < 0) {
-		fprintf(stderr, "%s: seccomp: '%s' is not one of kill, errno, "
-				"log, off\n", desc.progname, cfg.seccomp);
-		return 1;
-	}
 	if (opts.check_only) {
 		if (agent_check(&cfg) != 0) {
 			conf_free(agent_conf_table, &cfg);
@@ -130,7 +119,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (!opts.verbose)
-		log_set_level((enum log_level)level);
+		log_set_level((enum log_level)cfg.log_level);
 	signal(SIGPIPE, SIG_IGN);
 	loop = evloop_new();
 	if (loop == NULL)

@@ -24,7 +24,7 @@ struct collector_config {
 	char *store;		 /* sqlite:PATH, postgresql://... */
 	char *auth_key_file;
 	char *user;
-	char *seccomp; /* kill, errno, log or off (lib/sandbox.h) */
+	int seccomp;   /* enum sandbox_mode (base/sandbox.h) */
 	long long rate_limit;	 /* records per sender per minute */
 	long long rate_burst;
 	uint64_t retention_age;	 /* ms, 0 = keep */
@@ -32,7 +32,7 @@ struct collector_config {
 	uint64_t max_datagram;
 	char *status_file;	 /* empty: derived from the store */
 	long long batch_max;	 /* records per store transaction */
-	char *log_level;
+	int log_level; /* enum log_level (base/log.h) */
 };
 
 extern const struct conf_entry collector_conf_table[];

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/log.h"
+#include "base/sandbox.h"
 #include "collector.h"
 
 #define STR(x) #x
@@ -33,10 +35,10 @@ const struct conf_entry collector_conf_table[] = {
 	{ "user", CONF_STRING, CONFIG_DEFAULT_USER,
 	  offsetof(struct collector_config, user),
 	  "drop privileges to this user after start-up" },
-	{ "seccomp", CONF_STRING, "kill",
+	{ "seccomp", CONF_ENUM, "kill",
 	  offsetof(struct collector_config, seccomp),
 	  "system calls outside the steady-state allow-list: kill, errno, "
-	  "log or off" },
+	  "log or off", .choices = sandbox_mode_names },
 	{ "rate_limit", CONF_INT, "600",
 	  offsetof(struct collector_config, rate_limit),
 	  "records accepted per sender per minute", 1, 100000000 },
@@ -59,9 +61,9 @@ const struct conf_entry collector_conf_table[] = {
 	{ "batch_max", CONF_INT, "1024",
 	  offsetof(struct collector_config, batch_max),
 	  "records committed in one store transaction, at most", 1, 65536 },
-	{ "log_level", CONF_STRING, "info",
+	{ "log_level", CONF_ENUM, "info",
 	  offsetof(struct collector_config, log_level),
-	  "error, warn, info or debug" },
+	  "error, warn, info or debug", .choices = log_level_names },
 	CONF_END,
 };
 

@@ -387,16 +387,10 @@ int main(int argc, char **argv)
 	struct daemon_opts opts;
 	struct ingest_config icfg = { 0 };
 	char shown[512];
-	int level, rc;
+	int rc;
 
 	memset(&cfg, 0, sizeof(cfg));
 	daemon_setup(&desc, argc, argv, &opts, &cfg);
-	level = log_level_parse(cfg.log_level);
-	if (level < 0) {
-		fprintf(stderr, "%s: log_level: '%s' is not one of error, "
-				"warn, info, debug\n", desc.progname, cfg.log_level);
-		return 1;
-	}
 	if (cfg.auth_key_file[0] != '\0') {
 		rc = wire_key_load(cfg.auth_key_file, &co.key);
 		if (rc < 0) {
@@ -407,13 +401,6 @@ int main(int argc, char **argv)
 			return 1;
 		}
 	}
-	if (sandbox_mode_check(cfg.seccomp) < 0) {
-		fprintf(stderr, "%s: seccomp: '%s' is not one of kill, errno, "
-				"log, off\n", desc.progname, cfg.seccomp);
-		wire_key_clear(&co.key);
-		conf_free(collector_conf_table, &cfg);
-		return 1;
-	}
 	if (opts.check_only) {
 		printf("%s: configuration OK\n", opts.config_path);
 		wire_key_clear(&co.key);
@@ -421,7 +408,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (!opts.verbose)
-		log_set_level((enum log_level)level);
+		log_set_level((enum log_level)cfg.log_level);
 	signal(SIGPIPE, SIG_IGN);
 	/* Every batch allocates and frees the same few MiB; keep them
 	 * rather than give them back to the kernel each time. */

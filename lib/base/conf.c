@@ -132,6 +132,32 @@ static int conf_range(const struct conf_entry *e, long long v)
 	return (e->min == 0 && e->max == 0) || (v >= e->min && v <= e->max);
 }
 
+/* "name: 'v' is not one of a, b, c" for a value not in e->choices. */
+static int conf_store_enum(const struct conf_entry *e, void *field,
+			   const char *value, char *err, size_t errlen)
+{
+	size_t used;
+
+	for (size_t i = 0; e->choices != NULL && e->choices[i] != NULL; i++) {
+		if (strcasecmp(value, e->choices[i]) == 0) {
+			*(int *)field = (int)i;
+			return 0;
+		}
+	}
+	conf_err(err, errlen, "%s: '%s' is not one of ", e->name, value);
+	used = strlen(err);
+	for (size_t i = 0; e->choices != NULL && e->choices[i] != NULL &&
+			   used < errlen; i++) {
+		int n = snprintf(err + used, errlen - used, "%s%s",
+				 i ? ", " : "", e->choices[i]);
+
+		if (n < 0)
+			break;
+		used += (size_t)n;
+	}
+	return -1;
+}
+
 /* Store value into dst's field for e.  0, or -1 with a reason in err. */
 static int conf_store(const struct conf_entry *e, void *dst, const char *value,
 		      char *err, size_t errlen)
@@ -198,6 +224,8 @@ static int conf_store(const struct conf_entry *e, void *dst, const char *value,
 		}
 		*(uint64_t *)field = u;
 		return 0;
+	case CONF_ENUM:
+		return conf_store_enum(e, field, value, err, errlen);
 	case CONF_CUSTOM: {
 		char why[CONF_ERR_MAX] = "invalid value";
 
@@ -511,6 +539,18 @@ void conf_dump(const struct conf_entry *table, const void *dst, FILE *out)
 		case CONF_CUSTOM:
 			fprintf(out, "# %s = (set)\n", e->name);
 			break;
+		case CONF_ENUM: {
+			int v = *(const int *)field;
+			size_t n = 0;
+
+			while (e->choices != NULL && e->choices[n] != NULL)
+				n++;
+			if (v >= 0 && (size_t)v < n)
+				fprintf(out, "%s = %s\n", e->name, e->choices[v]);
+			else
+				fprintf(out, "# %s = (%d)\n", e->name, v);
+			break;
+		}
 		}
 	}
 }

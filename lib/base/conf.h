@@ -27,6 +27,7 @@ enum conf_type {
 	CONF_SIZE,     /* uint64_t bytes: 512, 64K, 16M, 1G (binary) */
 	CONF_DURATION, /* uint64_t milliseconds: 500ms, 30s, 5m, 2h, 7d */
 	CONF_CUSTOM,   /* parsed by `parse` */
+	CONF_ENUM,     /* int: index of the value in `choices` (any case) */
 };
 
 struct conf_entry {
@@ -39,6 +40,13 @@ struct conf_entry {
 	/* CONF_CUSTOM: store value into field; 0, or -1 with err filled. */
 	int (*parse)(const char *value, void *field, char *err, size_t errlen);
 	void (*free_field)(void *field); /* CONF_CUSTOM: optional */
+	/*
+	 * CONF_ENUM: the accepted names, NULL-terminated; the field gets the
+	 * index of the one given, so an array indexed by a C enum maps the
+	 * value straight to it.  A value not in the list is an error at its
+	 * line, like any other bad value.
+	 */
+	const char *const *choices;
 };
 
 #define CONF_END                                                               \

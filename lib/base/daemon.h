@@ -47,7 +47,7 @@ int daemon_drop_privileges(const char *user);
 /*
  * Drop root to `user`, keeping only the capabilities keep[0..n-1]
  * (CAP_* numbers from <linux/capability.h>; keep none unless a steady
- * state operation needs one, and say which in the README).  Clears the
+ * state operation needs one, and say which in doc/security.md).  Clears the
  * supplementary groups, sets the real, effective and saved uid and gid,
  * drops everything not kept from the bounding and ambient sets, and
  * verifies that uid 0 cannot be regained and that exactly the kept

@@ -36,12 +36,13 @@ enum log_level log_get_level(void)
 	return log_level;
 }
 
+const char *const log_level_names[] = { "error", "warn", "info", "debug",
+					NULL };
+
 int log_level_parse(const char *s)
 {
-	static const char *const names[] = { "error", "warn", "info", "debug" };
-
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (strcasecmp(s, names[i]) == 0)
+	for (size_t i = 0; log_level_names[i] != NULL; i++)
+		if (strcasecmp(s, log_level_names[i]) == 0)
 			return (int)i;
 	return -1;
 }

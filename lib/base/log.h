@@ -28,6 +28,9 @@ void log_set_level(enum log_level level);
 enum log_level log_get_level(void);
 /* Parse "error", "warn", "info", "debug"; returns -1 if unknown. */
 int log_level_parse(const char *s);
+/* "error", "warn", "info", "debug", NULL: indexed by enum log_level (for
+ * a CONF_ENUM `log_level` key). */
+extern const char *const log_level_names[];
 
 void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -37,28 +37,20 @@ int sandbox_action_parse(const char *s, enum sandbox_action *out)
 	return -EINVAL;
 }
 
-int sandbox_mode_check(const char *mode)
-{
-	enum sandbox_action a;
+const char *const sandbox_mode_names[] = { "kill", "errno", "log", "off",
+					   NULL };
 
-	if (mode != NULL && strcmp(mode, "off") == 0)
-		return 0;
-	return mode != NULL ? sandbox_action_parse(mode, &a) : -EINVAL;
-}
-
-int sandbox_apply(const char *mode, unsigned groups, const char *const *extra)
+int sandbox_apply(int mode, unsigned groups, const char *const *extra)
 {
-	enum sandbox_action a = SANDBOX_KILL;
 	int rc;
 
-	if (sandbox_mode_check(mode) < 0)
+	if (mode < SANDBOX_MODE_KILL || mode > SANDBOX_MODE_OFF)
 		return -EINVAL;
-	if (strcmp(mode, "off") == 0) {
+	if (mode == SANDBOX_MODE_OFF) {
 		log_info("seccomp: off");
 		return 0;
 	}
-	(void)sandbox_action_parse(mode, &a);
-	rc = sandbox_seccomp(groups, extra, a);
+	rc = sandbox_seccomp(groups, extra, (enum sandbox_action)mode);
 	if (rc == -ENOSYS) {
 		log_info("seccomp: not built in (CONFIG_SECCOMP)");
 		return 0;

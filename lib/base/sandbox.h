@@ -45,14 +45,21 @@ int sandbox_action_parse(const char *s, enum sandbox_action *out);
 /*
  * What the daemons' `seccomp` configuration key does: "kill", "errno" or
  * "log" install the allow-list with that action for everything else,
- * "off" installs nothing.  sandbox_mode_check() validates the value (for
- * -n); sandbox_apply() returns 0 (also for "off", and when built without
+ * "off" installs nothing.  The key is a CONF_ENUM over sandbox_mode_names,
+ * so a bad value is refused where the file is parsed.  sandbox_apply()
+ * returns 0 (also for SANDBOX_MODE_OFF, and when built without
  * CONFIG_SECCOMP, which it logs), -EINVAL for a bad mode, or the error of
  * sandbox_seccomp() (already logged).
  */
-int sandbox_mode_check(const char *mode);
-int sandbox_apply(const char *mode, unsigned groups,
-		  const char *const *extra);
+enum sandbox_mode {
+	SANDBOX_MODE_KILL = SANDBOX_KILL,
+	SANDBOX_MODE_ERRNO = SANDBOX_ERRNO,
+	SANDBOX_MODE_LOG = SANDBOX_LOG,
+	SANDBOX_MODE_OFF,
+};
+/* "kill", "errno", "log", "off", NULL: indexed by enum sandbox_mode. */
+extern const char *const sandbox_mode_names[];
+int sandbox_apply(int mode, unsigned groups, const char *const *extra);
 
 /*
  * Install the allow-list: the base list, the groups in `groups`, and

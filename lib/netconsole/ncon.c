@@ -36,10 +36,6 @@
 #define NCON_NO_HEAP UINT32_MAX
 #define NCON_HOLD_MIN 128
 
-#ifndef CONFIG_MAX_SENDERS
-#define CONFIG_MAX_SENDERS 65536
-#endif
-
 /* What an extended header says about a record, minus the body. */
 struct ncon_meta {
 	uint64_t seq, usec;

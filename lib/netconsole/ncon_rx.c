@@ -23,15 +23,6 @@
 #ifndef SO_RXQ_OVFL
 #define SO_RXQ_OVFL 40
 #endif
-#ifndef CONFIG_DEFAULT_NETCONSOLE_PORT
-#define CONFIG_DEFAULT_NETCONSOLE_PORT 6666
-#endif
-#ifndef CONFIG_MAX_SENDERS
-#define CONFIG_MAX_SENDERS 65536
-#endif
-#ifndef CONFIG_MAX_DATAGRAM_BYTES
-#define CONFIG_MAX_DATAGRAM_BYTES 8192
-#endif
 
 #define RX_LOSS_SLOTS 8
 #define RX_READ_ROUNDS 16 /* batches per wakeup before timers get a turn */

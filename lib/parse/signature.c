@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * signature.c - title and stack signatures.  See signature.h; the choices
- * are explained in README.md, section "Signatures".
+ * are explained in doc/parser.md, "Signatures".
  */
 #include <errno.h>
 #include <stdio.h>

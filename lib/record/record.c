@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * record.c - build, pack, unpack, inflate and print crash records.  See
- * record.h; the choices are explained in README.md, section "Records".
+ * record.h; the choices are explained in doc/formats.md, "Records".
  */
 #include <errno.h>
 #include <stdio.h>

@@ -207,7 +207,7 @@ const char *record_kind_name(int kind);
 const char *record_source_name(int source);
 
 /*
- * Write rec as one JSON object into j (see README.md, "Records" for the
+ * Write rec as one JSON object into j (see doc/formats.md, "Records", for the
  * keys): the keys of `oopsctl parse --json`, the record's own (id,
  * signature, stack_signature, host, source, report, origin fields, times,
  * agent_version).  A report text that cannot be inflated within max_text

@@ -6,7 +6,7 @@
  * so when store_put_batch() returns the batch is in the fsync'ed WAL and
  * can be acknowledged.  Every statement is prepared once at open.
  *
- * Tables (see README.md "Store"):
+ * Tables (see doc/collector.md, "Store"):
  *   records       one row per record id: query columns and the packed
  *                 CrashRecord exactly as received (report text still zlib)
  *   signatures    per title signature: count, distinct hosts, first/last

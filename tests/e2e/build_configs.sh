@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Scenario: every configs/*_defconfig is consistent with the Kconfig tree,
-# and the tiny agent configuration builds an agent without the collector
-# and without the disabled features (their code is absent from the binary).
+# the tiny agent configuration builds an agent without the collector
+# and without the disabled features (their code is absent from the binary),
+# collector_defconfig builds, and the int and string values a .config
+# leaves out come from their Kconfig default (scripts/mkautoconf), since C
+# code keeps no #ifndef CONFIG_X fallback of its own.
 set -u
 O=${O:-build}
 out=$O/e2e-tiny
 fail=0
-trap 'rm -rf "$out" "$out.cfg"' EXIT
+trap 'rm -rf "$out" "$out.cfg" "$O/e2e-collector"' EXIT
 
 if /usr/bin/python3 -c 'import kconfiglib' 2>/dev/null; then
 	for c in configs/*defconfig; do
@@ -20,6 +23,35 @@ if /usr/bin/python3 -c 'import kconfiglib' 2>/dev/null; then
 		fi
 	done
 fi
+
+# A .config without any int or string line (as an older or hand-written one
+# may be): every valued symbol is still defined, with its Kconfig default.
+hdr=$(grep -v '^CONFIG_[A-Z0-9_]*=[^yn]' configs/tiny_agent_defconfig |
+	scripts/mkautoconf Kconfig lib/Kconfig agent/Kconfig collector/Kconfig tools/Kconfig)
+for sym in MAX_SENDERS:65536 MAX_DATAGRAM_BYTES:8192 DEFAULT_NETCONSOLE_PORT:6666 \
+	DEFAULT_USER:'"oopsd"' DEFAULT_STORE:'"sqlite:/var/lib/oopsd/oopsd.db"'; do
+	if grep -qxF "#define CONFIG_${sym%%:*} ${sym#*:}" <<<"$hdr"; then
+		echo "ok: CONFIG_${sym%%:*} defaults to ${sym#*:}"
+	else
+		echo "FAIL: mkautoconf gives no Kconfig default for CONFIG_${sym%%:*}"; fail=1
+	fi
+done
+# A value .config sets wins over the default.
+grep -qxF '#define CONFIG_MAX_SENDERS 16' < <(scripts/mkautoconf Kconfig \
+	lib/Kconfig agent/Kconfig collector/Kconfig tools/Kconfig < configs/tiny_agent_defconfig) ||
+	{ echo "FAIL: .config's CONFIG_MAX_SENDERS=16 not kept"; fail=1; }
+# No C fallback repeats a Kconfig default.
+if grep -rn '#ifndef CONFIG_' lib agent collector tools; then
+	echo "FAIL: C fallbacks for Kconfig symbols (the default belongs in Kconfig)"; fail=1
+fi
+
+make --no-print-directory -j2 O="$O/e2e-collector" CONFIG_FILE=configs/collector_defconfig all >/dev/null || {
+	echo "FAIL: collector_defconfig does not build"; exit 1; }
+for p in oops-collector oopsctl; do
+	[ -x "$O/e2e-collector/bin/$p" ] || { echo "FAIL: no $p in collector_defconfig"; fail=1; }
+done
+[ -e "$O/e2e-collector/bin/oops-agent" ] && { echo "FAIL: agent built in collector_defconfig"; fail=1; }
+echo "ok: collector_defconfig builds"
 
 make --no-print-directory -j2 O="$out" CONFIG_FILE=configs/tiny_agent_defconfig all >/dev/null || {
 	echo "FAIL: tiny_agent_defconfig does not build"; exit 1; }

@@ -26,6 +26,13 @@ for prog in oops-agent oops-collector; do
 	expect_error $prog "$tmp/unknown.conf:2: unknown key 'bogus_key'" -c "$tmp/unknown.conf"
 	printf '# comment\n\nmax_datagram = 12Q\n' > "$tmp/badsize.conf"
 	expect_error $prog "$tmp/badsize.conf:3: max_datagram: '12Q' is not a size" -c "$tmp/badsize.conf"
+	# Enumerations are checked where the file is parsed, at their line.
+	printf '# levels\nlog_level = loud\n' > "$tmp/level.conf"
+	expect_error $prog "$tmp/level.conf:2: log_level: 'loud' is not one of error, warn, info, debug" -c "$tmp/level.conf"
+	printf 'log_level = info\n\nseccomp = allow\n' > "$tmp/seccomp.conf"
+	expect_error $prog "$tmp/seccomp.conf:3: seccomp: 'allow' is not one of kill, errno, log, off" -c "$tmp/seccomp.conf"
+	printf 'seccomp = off\n' > "$tmp/off.conf"
+	expect_error $prog "override: seccomp: 'none' is not one of kill, errno, log, off" -c "$tmp/off.conf" -o seccomp=none
 	printf 'log_level = "info\n' > "$tmp/quote.conf"
 	expect_error $prog "$tmp/quote.conf:1: unterminated quote" -c "$tmp/quote.conf"
 	expect_error $prog "$tmp/missing.conf: No such file or directory" -c "$tmp/missing.conf"

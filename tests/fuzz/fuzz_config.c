@@ -31,7 +31,10 @@ struct fuzz_cfg {
 	uint64_t size;
 	uint64_t timeout;
 	struct fuzz_list list;
+	int mode;
 };
+
+static const char *const fuzz_modes[] = { "kill", "errno", "log", "off", NULL };
 
 /* "1,2,3": at most 16 unsigned numbers below 65536. */
 static int fuzz_parse_list(const char *value, void *field, char *err,
@@ -97,6 +100,8 @@ static const struct conf_entry fuzz_table[] = {
 	  "duration" },
 	{ "ports", CONF_CUSTOM, "1,2", offsetof(struct fuzz_cfg, list),
 	  "custom", 0, 0, fuzz_parse_list, fuzz_free_list },
+	{ "mode", CONF_ENUM, "kill", offsetof(struct fuzz_cfg, mode), "enum",
+	  .choices = fuzz_modes },
 	CONF_END,
 };
 

@@ -1,10 +1,19 @@
 // SPDX-License-Identifier: MIT
-/* Tests for lib/conf.c: the declarative config table. */
+/* Tests for lib/base/conf.c: the declarative config table, and the
+ * enumerated keys of the daemons' own tables. */
 #include <stdio.h>
 
 #include "testutil.h"
 
 #include "base/conf.h"
+#include "base/log.h"
+#include "base/sandbox.h"
+#if ENABLE_AGENT
+#include "../../agent/agent.h"
+#endif
+#if ENABLE_COLLECTOR
+#include "../../collector/collector.h"
+#endif
 
 struct tconf {
 	char *name;
@@ -13,7 +22,10 @@ struct tconf {
 	uint64_t size;
 	uint64_t timeout;
 	int port;
+	int level;
 };
+
+static const char *const levels[] = { "low", "high", NULL };
 
 static int parse_port(const char *v, void *field, char *err, size_t errlen)
 {
@@ -35,6 +47,8 @@ static const struct conf_entry table[] = {
 	{ "timeout", CONF_DURATION, "30s", offsetof(struct tconf, timeout), "t" },
 	{ "port", CONF_CUSTOM, "80", offsetof(struct tconf, port), "p", 0, 0,
 	  parse_port, NULL },
+	{ "level", CONF_ENUM, "low", offsetof(struct tconf, level), "l",
+	  .choices = levels },
 	CONF_END,
 };
 
@@ -116,6 +130,9 @@ static void test_errors_have_file_line(void **state)
 		{ "name = \"a\" b\n", "t.conf:1: text after closing quote" },
 		{ "count = 2\ncount = 3\n", "t.conf:2: 'count' is set twice" },
 		{ "na me = 1\n", "t.conf:1: bad character in key 'na me'" },
+		{ "\nlevel = mid\n", "t.conf:2: level: 'mid' is not one of low, high" },
+		{ "level =\n", "t.conf:1: level: '' is not one of low, high" },
+		{ "level = lowest\n", "t.conf:1: level: 'lowest' is not one of low, high" },
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -194,7 +211,8 @@ static void test_dump_roundtrip(void **state)
 	size_t len = 0;
 	FILE *f;
 
-	assert_int_equal(load(&a, "name = \"q\\\"x\"\ncount = 9\nsize = 2G\n", err), 0);
+	assert_int_equal(load(&a, "name = \"q\\\"x\"\ncount = 9\nsize = 2G\n"
+				  "level = high\n", err), 0);
 	f = open_memstream(&text, &len);
 	conf_dump(table, &a, f);
 	fclose(f);
@@ -202,9 +220,109 @@ static void test_dump_roundtrip(void **state)
 	assert_string_equal(b.name, "q\"x");
 	assert_int_equal(b.count, 9);
 	assert_int_equal(b.size, 2ULL << 30);
+	assert_int_equal(b.level, 1);
+	assert_non_null(strstr(text, "level = high\n"));
 	conf_free(table, &a);
 	conf_free(table, &b);
 	free(text);
+}
+
+static void test_enum(void **state)
+{
+	struct tconf c;
+	char err[CONF_ERR_MAX];
+
+	assert_int_equal(load(&c, "", err), 0);
+	assert_int_equal(c.level, 0);
+	/* Any case, as log_level always accepted "INFO". */
+	assert_int_equal(load(&c, "level = HIGH\n", err), 0);
+	assert_int_equal(c.level, 1);
+	assert_int_equal(conf_set(table, &c, "level=low", err, sizeof(err)), 0);
+	assert_int_equal(c.level, 0);
+	assert_int_equal(conf_set(table, &c, "level=loud", err, sizeof(err)), -1);
+	assert_string_equal(err, "override: level: 'loud' is not one of low, high");
+	assert_int_equal(c.level, 0); /* a refused value changes nothing */
+	conf_free(table, &c);
+}
+
+/*
+ * Each enumerated key of a daemon's table: the names map to the C enum
+ * the daemon uses, and a bad value is refused at its line.
+ */
+static void check_enum_keys(const struct conf_entry *t, size_t size,
+			    size_t off_level, size_t off_seccomp)
+{
+	static const struct {
+		const char *text, *message;
+	} bad[] = {
+		{ "\nlog_level = loud\n",
+		  "d.conf:2: log_level: 'loud' is not one of error, warn, info, debug" },
+		{ "log_level = 2\n",
+		  "d.conf:1: log_level: '2' is not one of error, warn, info, debug" },
+		{ "# x\n\n\nseccomp = allow\n",
+		  "d.conf:4: seccomp: 'allow' is not one of kill, errno, log, off" },
+		{ "seccomp = \"\"\n",
+		  "d.conf:1: seccomp: '' is not one of kill, errno, log, off" },
+	};
+	static const struct {
+		const char *text;
+		int level, seccomp;
+	} good[] = {
+		{ "", LOG_LEVEL_INFO, SANDBOX_MODE_KILL },
+		{ "log_level = debug\nseccomp = errno\n", LOG_LEVEL_DEBUG,
+		  SANDBOX_MODE_ERRNO },
+		{ "log_level = error\nseccomp = log\n", LOG_LEVEL_ERR,
+		  SANDBOX_MODE_LOG },
+		{ "log_level = Warn\nseccomp = off\n", LOG_LEVEL_WARN,
+		  SANDBOX_MODE_OFF },
+	};
+	char err[CONF_ERR_MAX];
+	void *cfg = calloc(1, size);
+
+	assert_non_null(cfg);
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		memset(cfg, 0, size);
+		assert_int_equal(conf_defaults(t, cfg, err, sizeof(err)), 0);
+		assert_int_equal(conf_load_buffer(t, cfg, "d.conf", good[i].text,
+						  strlen(good[i].text), err,
+						  sizeof(err)), 0);
+		assert_int_equal(*(int *)((char *)cfg + off_level), good[i].level);
+		assert_int_equal(*(int *)((char *)cfg + off_seccomp),
+				 good[i].seccomp);
+		conf_free(t, cfg);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		memset(cfg, 0, size);
+		assert_int_equal(conf_defaults(t, cfg, err, sizeof(err)), 0);
+		assert_int_equal(conf_load_buffer(t, cfg, "d.conf", bad[i].text,
+						  strlen(bad[i].text), err,
+						  sizeof(err)), -1);
+		assert_string_equal(err, bad[i].message);
+		conf_free(t, cfg);
+	}
+	free(cfg);
+}
+
+static void test_agent_enum_keys(void **state)
+{
+#if ENABLE_AGENT
+	check_enum_keys(agent_conf_table, sizeof(struct agent_config),
+			offsetof(struct agent_config, log_level),
+			offsetof(struct agent_config, seccomp));
+#else
+	skip();
+#endif
+}
+
+static void test_collector_enum_keys(void **state)
+{
+#if ENABLE_COLLECTOR
+	check_enum_keys(collector_conf_table, sizeof(struct collector_config),
+			offsetof(struct collector_config, log_level),
+			offsetof(struct collector_config, seccomp));
+#else
+	skip();
+#endif
 }
 
 int main(void)
@@ -218,6 +336,9 @@ int main(void)
 		cmocka_unit_test(test_overrides),
 		cmocka_unit_test(test_file_errors),
 		cmocka_unit_test(test_dump_roundtrip),
+		cmocka_unit_test(test_enum),
+		cmocka_unit_test(test_agent_enum_keys),
+		cmocka_unit_test(test_collector_enum_keys),
 	};
 
 	return cmocka_run_group_tests_name("conf", tests, NULL, NULL);
