@@ -44,10 +44,7 @@ static void on_report(void *arg, const struct ncon_rx_from *from,
 	int64_t now = now_realtime_us();
 	int len;
 
-	o.source = RECORD_SOURCE_NETCONSOLE;
-	o.sender = from->sender;
-	o.lost_messages = lost;
-	o.complete = lost == 0;
+	ncon_rx_record_origin(from, lost, &o);
 	o.crash_time_us = now;
 	o.collected_time_us = now;
 	nc->reports++;

@@ -59,16 +59,18 @@ static void on_report(void *arg, const struct ncon_rx_from *from,
 		      struct oops_report *r, uint64_t lost)
 {
 	struct nc_cmd *c = arg;
+	char nlost[32] = "unknown (legacy)";
 
 	c->reports++;
+	if (!from->loss_unknown)
+		snprintf(nlost, sizeof(nlost), "%" PRIu64, lost);
 	if (c->json)
 		print_record(c, from, r, lost);
 	else
-		printf("%s: %s%s (lines %" PRIu64 "-%" PRIu64
-		       ", lost %" PRIu64 ")\n",
+		printf("%s: %s%s (lines %" PRIu64 "-%" PRIu64 ", lost %s)\n",
 		       from->sender, r->title ? r->title : "(no title)",
 		       r->corrupted ? " [corrupted]" : "", r->start_line,
-		       r->end_line, lost);
+		       r->end_line, nlost);
 	fflush(stdout);
 	oops_report_free(r);
 }

@@ -34,6 +34,14 @@
 #endif
 
 #define RX_LOSS_SLOTS 8
+/*
+ * A loss this many lines or fewer before a report's first line counts
+ * against it: the lines of a report before the one the parser starts from
+ * when the real header was lost ("#PF:", "PGD", "cut here") are few.
+ */
+#define RX_LOSS_LEAD 8
+/* Put in front of a report body whose header message was lost. */
+#define RX_LOST_HEADER "BUG: report header lost"
 #define RX_READ_ROUNDS 16 /* batches per wakeup before timers get a turn */
 
 /* The per-sender parser state, hung on the decoder's sender. */
@@ -46,7 +54,9 @@ struct rx_peer {
 		uint64_t line, n; /* n messages lost before line `line` */
 	} loss[RX_LOSS_SLOTS];
 	unsigned nloss;
-	bool open; /* the parser has an open report */
+	uint64_t last_loss; /* line that followed the last loss, or 0 */
+	bool open;	    /* the parser has an open report */
+	bool legacy;	    /* the last line was legacy: loss undetectable */
 };
 
 struct ncon_rx {
@@ -82,6 +92,7 @@ static void from_init(struct ncon_rx_from *f, const struct ncon_sender *s,
 	f->key = ncon_sender_key(s);
 	ncon_key_format(f->key, buf, len);
 	f->sender = buf;
+	f->loss_unknown = false;
 }
 
 static void peer_pop(struct ncon_rx *rx, struct rx_peer *pe)
@@ -95,13 +106,18 @@ static void peer_pop(struct ncon_rx *rx, struct rx_peer *pe)
 		char name[80];
 
 		/*
-		 * Losses between the report's lines touch it; one just before
-		 * its first line does not (without msgid that is usually the
-		 * messages console_loglevel kept back before the oops raised
-		 * it).  Older ones are forgotten.
+		 * Losses between the report's lines touch it, and so does one
+		 * just before its first line: the lost message may have been
+		 * the report's real header, and the line the parser started
+		 * from only a later part of it (a lost "BUG: kernel NULL
+		 * pointer dereference" leaves an "Oops:" that titles it
+		 * wrongly).  Without msgid such a gap may also be messages
+		 * console_loglevel kept back, which cannot be told apart: the
+		 * report is marked rather than trusted.  Older losses are
+		 * forgotten.
 		 */
 		for (i = 0; i < pe->nloss; i++) {
-			if (pe->loss[i].line > r->start_line &&
+			if (pe->loss[i].line + RX_LOSS_LEAD >= r->start_line &&
 			    pe->loss[i].line <= r->end_line)
 				lost += pe->loss[i].n;
 			if (pe->loss[i].line > r->end_line)
@@ -113,6 +129,7 @@ static void peer_pop(struct ncon_rx *rx, struct rx_peer *pe)
 		rx->c.reports++;
 		if (rx->report) {
 			from_init(&from, pe->s, name, sizeof(name));
+			from.loss_unknown = pe->legacy;
 			rx->report(rx->arg, &from, r, lost);
 		} else {
 			oops_report_free(r);
@@ -210,6 +227,30 @@ static void note_loss(struct rx_peer *pe, uint64_t n)
 	pe->loss[pe->nloss].line = pe->lines + 1;
 	pe->loss[pe->nloss].n = n;
 	pe->nloss++;
+	pe->last_loss = pe->lines + 1;
+}
+
+/*
+ * Lines that only appear inside a crash report, after its header: the
+ * report's body.  Each is followed by what makes it unambiguous.
+ */
+static bool is_report_body(const char *s, size_t n)
+{
+	static const char *const body[] = {
+		"Call Trace:", "Call trace:", "Modules linked in:",
+		"Hardware name: ", "RIP: 00", "Code: ", "---[ end trace ",
+	};
+
+	for (size_t i = 0; i < sizeof(body) / sizeof(body[0]); i++) {
+		size_t k = strlen(body[i]);
+
+		if (n >= k && memcmp(s, body[i], k) == 0)
+			return true;
+	}
+	/* "CPU: 0 PID: 12 Comm: x" and arm64's "pc : func+0x1/0x2". */
+	return (n > 16 && memcmp(s, "CPU: ", 5) == 0 &&
+		memmem(s, n, " PID: ", 6) && memmem(s, n, " Comm: ", 7)) ||
+	       (n > 6 && memcmp(s, "pc : ", 5) == 0);
 }
 
 static void peer_arm(struct ncon_rx *rx, struct rx_peer *pe)
@@ -316,9 +357,28 @@ static void on_line(void *arg, struct ncon_sender *s,
 	}
 	if (l->lost)
 		note_loss(pe, l->lost);
+	pe->legacy = l->flags & NCON_LINE_LEGACY;
 	/* Extended lines get the console's own prefixes back. */
 	if (l->usec >= 0)
 		n = console_prefix(rx->linebuf, (uint64_t)l->usec, l->caller);
+	/*
+	 * The body of a report arriving with no report open, just after a
+	 * loss: the message with its header was lost.  Rather than let the
+	 * body go by (no report) or be titled by a later line of it, start a
+	 * report with a header that says so; the loss marks it corrupted.
+	 */
+	if (!pe->open && pe->last_loss &&
+	    pe->lines + 1 - pe->last_loss < RX_LOSS_LEAD &&
+	    is_report_body(l->text, l->len) &&
+	    n + sizeof(RX_LOST_HEADER) <= rx->linecap) {
+		memcpy(rx->linebuf + n, RX_LOST_HEADER,
+		       sizeof(RX_LOST_HEADER) - 1);
+		oops_parser_feed_line(pe->p, rx->linebuf,
+				      n + sizeof(RX_LOST_HEADER) - 1, now);
+		pe->lines++;
+		pe->last_loss = 0;
+		rx->c.headers_lost++;
+	}
 	if (n + l->len > rx->linecap)
 		n = 0;
 	memcpy(rx->linebuf + n, l->text,
@@ -722,4 +782,5 @@ void ncon_rx_record_origin(const struct ncon_rx_from *from, uint64_t lost,
 	o->sender = from->sender;
 	o->lost_messages = lost;
 	o->complete = lost == 0;
+	o->loss_unknown = from->loss_unknown;
 }

@@ -65,6 +65,7 @@ struct ncon_rx_counters {
 	uint64_t parser_evictions; /* parsers finished early (max_parsers) */
 	uint64_t open_reports;	   /* now */
 	uint64_t report_evictions; /* completed early (max_open_reports) */
+	uint64_t headers_lost;	   /* report bodies whose header was lost */
 	struct ncon_stats ncon;
 };
 
@@ -72,6 +73,11 @@ struct ncon_rx_counters {
 struct ncon_rx_from {
 	const struct ncon_key *key;
 	const char *sender; /* "192.0.2.1:6665" / "[2001:db8::1]:6665" */
+	/*
+	 * Legacy netconsole (no sequence numbers): a lost message cannot be
+	 * seen, so lost_messages == 0 does not mean the report is whole.
+	 */
+	bool loss_unknown;
 };
 
 /*
@@ -125,7 +131,8 @@ struct record_origin;
 /*
  * Fill the netconsole part of a record's origin (lib/record.h; start from
  * RECORD_ORIGIN_INIT): source netconsole, the sender (borrowed from
- * `from`, valid during the report callback), lost_messages, complete.
+ * `from`, valid during the report callback), lost_messages, complete,
+ * loss_unknown (legacy senders).
  */
 void ncon_rx_record_origin(const struct ncon_rx_from *from, uint64_t lost,
 			   struct record_origin *o);

@@ -4,6 +4,7 @@
  * sender -> reports), fed by hand and through a real socket.
  */
 #include <errno.h>
+#include <inttypes.h>
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -13,11 +14,13 @@
 
 #include "base/evloop.h"
 #include "netconsole/ncon_rx.h"
+#include "record/record.h"
 
 struct got {
 	char *title[64];
 	uint64_t lost[64];
 	bool corrupted[64];
+	bool loss_unknown[64];
 	char sender[64][80];
 	int64_t time_us[64];
 	int n;
@@ -32,6 +35,7 @@ static void on_report(void *arg, const struct ncon_rx_from *from,
 	g->title[g->n] = strdup(r->title ? r->title : "");
 	g->lost[g->n] = lost;
 	g->corrupted[g->n] = r->corrupted;
+	g->loss_unknown[g->n] = from->loss_unknown;
 	g->time_us[g->n] = r->time_us;
 	snprintf(g->sender[g->n], sizeof(g->sender[0]), "%s", from->sender);
 	g->n++;
@@ -398,6 +402,140 @@ static void test_fixture_reports_fragmented(void **state)
 	}
 }
 
+/*
+ * Lose one message of a report (each in turn, the header first) on its way
+ * from a sender with sequence numbers, between ordinary lines.  Every
+ * report that comes out is either the right one and complete, or says it
+ * lost messages (lost_messages > 0, corrupted): never another title while
+ * looking complete.  A report whose header message is lost still comes out
+ * (its body arrived), flagged.  With msgid (sysdata) the same holds.
+ */
+static void send_lossy(struct ncon_rx *rx, char *const *lines, size_t n,
+		       size_t drop, bool msgid)
+{
+	struct ncon_key k = key_of("192.0.2.9", 6665);
+	uint64_t seq = 500;
+
+	for (size_t i = 0; i < n; i++, seq++) {
+		char *d;
+		int len;
+
+		if (i == drop)
+			continue;
+		len = msgid ? asprintf(&d, "4,%" PRIu64 ",%" PRIu64 ",-;%s\n"
+				       " msgid=%" PRIu64, seq, seq * 10,
+				       lines[i], seq - 400) :
+			      asprintf(&d, "4,%" PRIu64 ",%" PRIu64 ",-;%s",
+				       seq, seq * 10, lines[i]);
+		assert_true(len > 0);
+		assert_int_equal(ncon_rx_input(rx, &k, d, (size_t)len, 5), 0);
+		free(d);
+	}
+	ncon_rx_flush(rx, 20000);
+}
+
+static void test_lost_header_marks_report(void **state)
+{
+	static const char *const files[] = {
+		"netconsole/null-deref.log", "netconsole/warning.log",
+		"netconsole/kernel-bug.log",
+	};
+
+	for (size_t f = 0; f < ARRAY_SIZE(files); f++) {
+		struct oops_report **reps = NULL;
+		char *lines[256], *text, *line, *save = NULL;
+		size_t len, n = 0, first = 0, hdr = SIZE_MAX;
+		int nr;
+
+		text = test_fixture(files[f], &len);
+		nr = oops_parse_buffer(text, len, NULL, &reps);
+		assert_int_equal(nr, 1);
+		for (int i = 0; i < 3; i++)
+			lines[n++] = "systemd[1]: Started session 4 of user root.";
+		first = n;
+		for (line = strtok_r(text, "\n", &save); line && n < 250;
+		     line = strtok_r(NULL, "\n", &save)) {
+			/* The line that gives the title: the header. */
+			if (hdr == SIZE_MAX &&
+			    (strstr(line, "BUG") || strstr(line, "WARNING:")))
+				hdr = n;
+			lines[n++] = line;
+		}
+		for (int i = 0; i < 3; i++)
+			lines[n++] = "systemd[1]: Stopped session 4 of user root.";
+		assert_true(hdr != SIZE_MAX);
+		for (size_t drop = first; drop < n - 3; drop++) {
+			for (int msgid = 0; msgid < 2; msgid++) {
+				struct got g = { 0 };
+				struct ncon_rx *rx;
+				int err, flagged = 0;
+
+				rx = ncon_rx_new(NULL, NULL, on_report, NULL,
+						 &g, &err);
+				assert_non_null(rx);
+				send_lossy(rx, lines, n, drop, msgid);
+				for (int i = 0; i < g.n; i++) {
+					bool right = strcmp(g.title[i],
+							    reps[0]->title) == 0;
+
+					if (g.lost[i] > 0) {
+						assert_true(g.corrupted[i]);
+						flagged++;
+					} else if (!right || g.corrupted[i]) {
+						fail_msg("%s: message %zu lost: "
+							 "report \"%s\" looks "
+							 "complete",
+							 files[f], drop,
+							 g.title[i]);
+					}
+				}
+				for (int i = 0; i < g.n; i++)
+					assert_false(g.loss_unknown[i]);
+				/* Its body arrived: the report is not lost. */
+				if (drop == hdr) {
+					assert_true(g.n >= 1);
+					assert_true(flagged >= 1);
+				}
+				ncon_rx_free(rx);
+				got_free(&g);
+			}
+		}
+		oops_report_free(reps[0]);
+		free(reps);
+		free(text);
+	}
+}
+
+/* Legacy netconsole has no sequence numbers: the report says loss is unknown. */
+static void test_legacy_loss_unknown(void **state)
+{
+	struct ncon_key k = key_of("192.0.2.10", 6665);
+	struct record_origin o = RECORD_ORIGIN_INIT;
+	struct ncon_rx_from from = { .loss_unknown = true };
+	struct got g = { 0 };
+	struct ncon_rx *rx;
+	size_t len;
+	char *text = test_fixture("netconsole/null-deref.log", &len);
+	int err;
+
+	rx = ncon_rx_new(NULL, NULL, on_report, NULL, &g, &err);
+	assert_non_null(rx);
+	for (size_t off = 0; off < len; off += 200)
+		assert_int_equal(ncon_rx_input(rx, &k, text + off,
+					       len - off < 200 ? len - off : 200,
+					       5),
+				 0);
+	ncon_rx_flush(rx, 20000);
+	assert_int_equal(g.n, 1);
+	assert_true(g.loss_unknown[0]);
+	assert_int_equal(g.lost[0], 0);
+	ncon_rx_record_origin(&from, 0, &o);
+	assert_true(o.loss_unknown);
+	ncon_rx_free(rx);
+	got_free(&g);
+	free(text);
+}
+
 static void test_parse_addr(void **state)
 {
 	struct sockaddr_storage ss;
@@ -553,6 +691,8 @@ int main(void)
 		cmocka_unit_test(test_open_reports_bounded),
 		cmocka_unit_test(test_caller_shapes),
 		cmocka_unit_test(test_fixture_reports_fragmented),
+		cmocka_unit_test(test_lost_header_marks_report),
+		cmocka_unit_test(test_legacy_loss_unknown),
 		cmocka_unit_test(test_parse_addr),
 		cmocka_unit_test(test_socket_dual_stack),
 		cmocka_unit_test(test_socket_drops_and_truncation),
