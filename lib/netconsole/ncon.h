@@ -95,7 +95,11 @@ struct ncon_config {
 	size_t max_total_bytes;	 /* buffered in all; default 64 MiB */
 	size_t max_line_bytes;	 /* longer lines are cut; default 4 KiB */
 	uint32_t reorder_window; /* messages a record may run ahead; 1024 */
-	uint32_t max_pending;	 /* out-of-order records held; default 256 */
+	/*
+	 * Records held behind a gap; when this many wait, the gap is given
+	 * up as lost without waiting missing_ms.  Default 16.
+	 */
+	uint32_t max_pending;
 	uint64_t missing_ms;	 /* wait for a missing message; 1000 */
 	uint64_t frag_ms;	 /* wait for missing fragments; 2000 */
 	uint64_t cont_ms;	 /* wait for a 'c' continuation; 1000 */

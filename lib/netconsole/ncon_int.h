@@ -27,11 +27,19 @@ struct ncon_meta {
 
 /* A record that arrived ahead of its predecessor; text still escaped. */
 struct ncon_rec {
-	uint64_t order;
-	uint64_t arrived; /* since then its predecessors are known missing */
 	struct ncon_meta m;
 	size_t text_len;
 	char text[];
+};
+
+/*
+ * Its place among the held ones: order and arrival kept in the sorted
+ * array itself, so that searching it touches no record.
+ */
+struct ncon_slot {
+	uint64_t order;
+	uint64_t arrived; /* since then its predecessors are known missing */
+	struct ncon_rec *r;
 };
 
 /* A message being reassembled from ncfrag fragments. */
@@ -63,7 +71,7 @@ struct ncon_active {
 	uint64_t part_since;
 
 	/* Out-of-order records, sorted by order. */
-	struct ncon_rec **recs;
+	struct ncon_slot *recs;
 	uint32_t nrecs, recs_cap;
 	uint64_t gap_since;
 

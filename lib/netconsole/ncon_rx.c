@@ -241,6 +241,9 @@ static bool is_report_body(const char *s, size_t n)
 		"Hardware name: ", "RIP: 00", "Code: ", "---[ end trace ",
 	};
 
+	/* Every one starts with one of these: most lines stop here. */
+	if (n < 5 || strchr("CMHR-p", s[0]) == NULL)
+		return false;
 	for (size_t i = 0; i < sizeof(body) / sizeof(body[0]); i++) {
 		size_t k = strlen(body[i]);
 

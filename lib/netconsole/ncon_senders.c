@@ -394,7 +394,7 @@ struct ncon *ncon_new(const struct ncon_config *cfg,
 	DEF(max_total_bytes, 64u << 20);
 	DEF(max_line_bytes, 4096);
 	DEF(reorder_window, 1024);
-	DEF(max_pending, 256);
+	DEF(max_pending, 16);
 	DEF(missing_ms, 1000);
 	DEF(frag_ms, 2000);
 	DEF(cont_ms, 1000);
