@@ -4,6 +4,7 @@
  * ncon_rx.h).
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,6 +65,7 @@ struct ncon_rx {
 	struct evloop *loop;
 	int fd, port;
 	bool meminfo; /* SO_MEMINFO works: drops read from it */
+	uint64_t drops_logged, drop_log_ms;
 	struct ev_timer timer;
 	struct ncon *nc;
 	ncon_rx_report_fn report;
@@ -478,6 +480,13 @@ static int rx_open(struct ncon_rx *rx)
 	    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rx->cfg.rcvbuf,
 		       sizeof(rx->cfg.rcvbuf)) < 0)
 		log_warn("netconsole: SO_RCVBUF %d", rx->cfg.rcvbuf);
+	{
+		int got = 0;
+		socklen_t glen = sizeof(got);
+
+		if (getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &got, &glen) == 0)
+			rx->c.rcvbuf = (uint64_t)got;
+	}
 	/*
 	 * Kernel drops: SO_MEMINFO reads the socket's drop counter exactly,
 	 * whenever asked, at no cost per datagram.  SO_RXQ_OVFL attaches it
@@ -508,6 +517,21 @@ static int rx_open(struct ncon_rx *rx)
 				 ((struct sockaddr_in6 *)&ss)->sin6_port :
 				 ((struct sockaddr_in *)&ss)->sin_port);
 	rx->fd = fd;
+	/*
+	 * The kernel reports twice what it lets queue (half is overhead
+	 * accounting) and caps an unprivileged request at rmem_max: say what
+	 * was granted, so that an operator whose buffer is small knows why
+	 * bursts are lost.
+	 */
+	if (rx->cfg.rcvbuf > 0 && rx->c.rcvbuf < (uint64_t)rx->cfg.rcvbuf)
+		log_warnx("netconsole: port %d: receive buffer %" PRIu64
+			  " KiB granted of %d KiB asked (raise "
+			  "net.core.rmem_max, or run with CAP_NET_ADMIN)",
+			  rx->port, rx->c.rcvbuf >> 10, rx->cfg.rcvbuf >> 10);
+	else
+		log_info("netconsole: port %d: receive buffer %" PRIu64
+			 " KiB (SO_RCVBUF read back)", rx->port,
+			 rx->c.rcvbuf >> 10);
 	return 0;
 }
 
@@ -531,6 +555,42 @@ static int rx_alloc_batch(struct ncon_rx *rx)
 		rx->msgs[i].msg_hdr.msg_iovlen = 1;
 	}
 	return 0;
+}
+
+/* The socket's drop counter right now (SO_MEMINFO), or what SO_RXQ_OVFL said. */
+static uint64_t rx_drops(const struct ncon_rx *rx)
+{
+	if (rx->fd >= 0 && rx->meminfo) {
+		uint32_t mi[SK_MEMINFO_VARS];
+		socklen_t len = sizeof(mi);
+
+		if (getsockopt(rx->fd, SOL_SOCKET, SO_MEMINFO, mi, &len) == 0 &&
+		    len > SK_MEMINFO_DROPS * sizeof(uint32_t) &&
+		    mi[SK_MEMINFO_DROPS] > rx->c.kernel_drops)
+			return mi[SK_MEMINFO_DROPS];
+	}
+	return rx->c.kernel_drops;
+}
+
+/*
+ * Say when the kernel drops datagrams (the socket buffer was full): the
+ * counter is read once a wakeup (one getsockopt for a batch of up to
+ * RX_READ_ROUNDS * batch datagrams), a line is logged once per
+ * NCON_RX_DROP_LOG_MS at most with how many since the last one.
+ */
+static void rx_check_drops(struct ncon_rx *rx, uint64_t now)
+{
+	uint64_t d;
+
+	d = rx->c.kernel_drops = rx_drops(rx);
+	if (d == rx->drops_logged || now < rx->drop_log_ms)
+		return;
+	log_warnx("netconsole: port %d: the kernel dropped %" PRIu64
+		  " datagrams (%" PRIu64 " in all): the receive buffer (%"
+		  PRIu64 " KiB) was full", rx->port, d - rx->drops_logged, d,
+		  rx->c.rcvbuf >> 10);
+	rx->drops_logged = d;
+	rx->drop_log_ms = now + NCON_RX_DROP_LOG_MS;
 }
 
 static void rx_arm(struct ncon_rx *rx)
@@ -599,6 +659,7 @@ static void rx_read(struct evloop *loop, int fd, unsigned events, void *arg)
 		if ((unsigned)got < n)
 			break;
 	}
+	rx_check_drops(rx, now);
 	ncon_tick(rx->nc, now);
 	rx_arm(rx);
 }
@@ -627,6 +688,8 @@ struct ncon_rx *ncon_rx_new(struct evloop *loop,
 	if (cfg)
 		rx->cfg = *cfg;
 	rx->cfg.listen = NULL;
+	if (rx->cfg.rcvbuf == 0)
+		rx->cfg.rcvbuf = NCON_RX_DEFAULT_RCVBUF;
 	if (rx->cfg.batch == 0)
 		rx->cfg.batch = 64;
 	if (rx->cfg.batch > 1024)
@@ -766,16 +829,8 @@ void ncon_rx_get_counters(const struct ncon_rx *rx,
 	c->lost = c->ncon.lost;
 	c->parsers = rx->npeers;
 	c->open_reports = rx->nopen;
-	if (rx->fd >= 0 && rx->meminfo) {
-		/* The socket's own drop counter, exact right now. */
-		uint32_t mi[SK_MEMINFO_VARS];
-		socklen_t len = sizeof(mi);
-
-		if (getsockopt(rx->fd, SOL_SOCKET, SO_MEMINFO, mi, &len) == 0 &&
-		    len > SK_MEMINFO_DROPS * sizeof(uint32_t) &&
-		    mi[SK_MEMINFO_DROPS] > c->kernel_drops)
-			c->kernel_drops = mi[SK_MEMINFO_DROPS];
-	}
+	/* The socket's own drop counter, exact right now. */
+	c->kernel_drops = rx_drops(rx);
 }
 
 void ncon_rx_record_origin(const struct ncon_rx_from *from, uint64_t lost,

@@ -26,13 +26,24 @@
 
 struct evloop;
 
+#define NCON_RX_DEFAULT_RCVBUF (4 << 20)
+/* Kernel drops are logged at most this often. */
+#define NCON_RX_DROP_LOG_MS 10000
+
 struct ncon_rx_config {
 	/*
 	 * "ADDR:PORT", "[V6ADDR]:PORT" or ":PORT" / "PORT" (dual-stack on
 	 * every address).  NULL: ":CONFIG_DEFAULT_NETCONSOLE_PORT".
 	 */
 	const char *listen;
-	int rcvbuf;		 /* SO_RCVBUF bytes; 0 keeps the default */
+	/*
+	 * SO_RCVBUF bytes asked (SO_RCVBUFFORCE first, which passes
+	 * net.core.rmem_max when privileged); 0: NCON_RX_DEFAULT_RCVBUF,
+	 * < 0 keeps the kernel's default (rmem_default, often 208 KiB,
+	 * which a burst of a few hundred hosts overflows).  What the
+	 * kernel granted is logged at start and kept in the counters.
+	 */
+	int rcvbuf;
 	unsigned batch;		 /* datagrams per recvmmsg; default 64 */
 	bool no_parse;		 /* lines only (line_fn), no crash parser */
 	uint64_t parser_idle_ms; /* default 30 s */
@@ -58,6 +69,7 @@ struct ncon_rx_counters {
 	uint64_t malformed;	/* refused by the decoder */
 	uint64_t truncated;	/* larger than the receive buffer */
 	uint64_t kernel_drops;	/* dropped by the socket (SO_MEMINFO, or SO_RXQ_OVFL) */
+	uint64_t rcvbuf;	/* SO_RCVBUF as read back (the kernel doubles it) */
 	uint64_t recv_errors;
 	uint64_t reports;
 	uint64_t lost;		/* messages lost (decoder) */

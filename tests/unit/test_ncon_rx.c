@@ -13,6 +13,7 @@
 #include "testutil.h"
 
 #include "base/evloop.h"
+#include "base/log.h"
 #include "netconsole/ncon_rx.h"
 #include "record/record.h"
 
@@ -645,6 +646,16 @@ static void test_socket_dual_stack(void **state)
 	got_free(&g);
 }
 
+static int log_granted, log_dropped;
+
+static void count_logs(enum log_level level, const char *line)
+{
+	if (strstr(line, "receive buffer") && strstr(line, "granted"))
+		log_granted++;
+	if (strstr(line, "the kernel dropped"))
+		log_dropped++;
+}
+
 static void test_socket_drops_and_truncation(void **state)
 {
 	struct evloop *loop = evloop_new();
@@ -655,8 +666,13 @@ static void test_socket_drops_and_truncation(void **state)
 	char big[CONFIG_MAX_DATAGRAM_BYTES + 100];
 	int err, s, sent = 0;
 
+	log_set_hook(count_logs);
 	rx = ncon_rx_new(loop, &cfg, NULL, NULL, NULL, &err);
 	assert_non_null(rx);
+	/* What the kernel granted is read back, and said at start. */
+	ncon_rx_get_counters(rx, &c);
+	assert_true(c.rcvbuf > 0);
+	assert_int_equal(log_granted, 0); /* more than the 1 byte asked */
 	s = socket(AF_INET, SOCK_DGRAM, 0);
 	d.sin_port = htons((uint16_t)ncon_rx_port(rx));
 	inet_pton(AF_INET, "127.0.0.1", &d.sin_addr);
@@ -676,6 +692,14 @@ static void test_socket_drops_and_truncation(void **state)
 	ncon_rx_get_counters(rx, &c);
 	assert_true(c.kernel_drops > 0);
 	assert_int_equal(c.kernel_drops + c.ncon.datagrams, 200);
+	/* Drops are logged, once for a burst (rate-limited). */
+	assert_int_equal(log_dropped, 1);
+	for (int i = 0; i < 200; i++)
+		sendto(s, "6,2,2,-;x", 9, 0, (void *)&d, sizeof(d));
+	for (int i = 0; i < 5; i++)
+		evloop_run_once(loop, 20);
+	assert_int_equal(log_dropped, 1);
+	log_set_hook(NULL);
 	close(s);
 	ncon_rx_free(rx);
 	evloop_free(loop);
