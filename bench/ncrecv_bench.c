@@ -8,6 +8,7 @@
  *   ncrecv_bench [--listen ADDR:PORT] [--no-parse] [--crash FILE]...
  *                [--quiet-ms MS] [--max-seconds S] [--rcvbuf BYTES]
  *                [--max-senders N] [--idle] [--delay-ms MS]
+ *                [--expire-ms MS]
  *
  * --crash FILE: the expected title of each report is what the parser
  * gives for FILE parsed whole; every report received must match one.
@@ -15,6 +16,9 @@
  * fill the socket buffer: the rate then measured is the drain capacity.
  * --idle: after the traffic, wait until every sender is idle (held lines
  * out, parsers given back) and report the heap bytes per idle sender.
+ * --expire-ms: senders quiet this long are forgotten (sender_idle_ms);
+ * with --idle, wait for that too and print the RSS after the burst beside
+ * the RSS before any traffic (malloc_trim gives the heap back).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -38,7 +42,10 @@ struct bench {
 	struct ncon_rx *rx;
 	struct ev_timer tick;
 	uint64_t first_ms, last_ms, last_dgrams, quiet_ms, max_ms, start_ms;
-	bool idle_phase, want_idle;
+	bool idle_phase, want_idle, expire_phase, want_expire;
+	size_t idle_heap;
+	uint64_t idle_senders;
+	long rss_start, rss_after, rss_idle;
 	char *titles[MAX_TITLES];
 	uint64_t title_hits[MAX_TITLES];
 	unsigned ntitles;
@@ -117,8 +124,20 @@ static void on_tick(struct evloop *loop, void *arg)
 		b->quiet_parsers = c.parsers;
 		b->quiet_buffered = c.ncon.buffered_bytes;
 	}
-	if (b->idle_phase && c.parsers == 0 && c.ncon.buffered_bytes == 0 &&
-	    ncon_rx_deadline(b->rx) == UINT64_MAX) {
+	if (b->idle_phase && !b->expire_phase && c.parsers == 0 &&
+	    c.ncon.buffered_bytes == 0 && c.open_reports == 0) {
+		/* Idle: held lines out, parsers given back. */
+		b->idle_heap = mallinfo2().uordblks;
+		b->idle_senders = c.ncon.senders;
+		b->rss_idle = status_kb("VmRSS:");
+		if (!b->want_expire) {
+			evloop_stop(loop);
+			return;
+		}
+		b->expire_phase = true;
+	}
+	if (b->expire_phase && c.ncon.senders == 0) {
+		b->rss_after = status_kb("VmRSS:");
 		evloop_stop(loop);
 		return;
 	}
@@ -159,6 +178,7 @@ int main(int argc, char **argv)
 		{ "max-senders", required_argument, NULL, 's' },
 		{ "idle", no_argument, NULL, 'i' },
 		{ "delay-ms", required_argument, NULL, 'D' },
+		{ "expire-ms", required_argument, NULL, 'E' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct ncon_rx_config cfg = { .listen = "127.0.0.1:6666",
@@ -189,6 +209,10 @@ int main(int argc, char **argv)
 			break;
 		case 'i': b.want_idle = true; break;
 		case 'D': delay_ms = strtoul(optarg, NULL, 10); break;
+		case 'E':
+			cfg.ncon.sender_idle_ms = strtoull(optarg, NULL, 10);
+			b.want_expire = true;
+			break;
 		default:
 			fprintf(stderr, "see the header of bench/ncrecv_bench.c\n");
 			return 2;
@@ -206,6 +230,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	base = mallinfo2().uordblks;
+	b.rss_start = status_kb("VmRSS:");
 	fprintf(stderr, "ncrecv_bench: listening on %s\n", cfg.listen);
 	if (delay_ms) {
 		/* Let the socket fill up first: the drain rate is capacity. */
@@ -256,13 +281,19 @@ int main(int argc, char **argv)
 		       " heap_bytes_per_sender_with_parser=%.0f\n",
 		       c.ncon.senders, b.quiet_parsers, b.quiet_buffered,
 		       (double)(b.quiet_heap - base) / c.ncon.senders);
-	if (b.want_idle && c.ncon.senders)
+	if (b.want_idle && b.idle_senders)
 		printf("ncrecv_bench: idle senders=%" PRIu64
 		       " heap_bytes_per_idle_sender=%.0f"
-		       " (struct+hash %zu)\n",
-		       c.ncon.senders,
-		       (double)(mi.uordblks - base) / c.ncon.senders,
-		       ncon_idle_sender_bytes());
+		       " (struct+hash %zu) rss_idle_kib=%ld\n",
+		       b.idle_senders,
+		       (double)(b.idle_heap - base) / b.idle_senders,
+		       ncon_idle_sender_bytes(), b.rss_idle);
+	if (b.want_expire)
+		printf("ncrecv_bench: after_burst rss_start_kib=%ld"
+		       " rss_after_kib=%ld senders_left=%" PRIu64
+		       " expired=%" PRIu64 " trims=%" PRIu64 "\n",
+		       b.rss_start, b.rss_after, c.ncon.senders,
+		       c.ncon.expired, c.trims);
 	ncon_rx_free(b.rx);
 	evloop_free(b.loop);
 	for (unsigned i = 0; i < b.ntitles; i++)

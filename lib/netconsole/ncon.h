@@ -27,7 +27,8 @@
  *    (or forward while the time goes back) is a reboot of the sender.
  *
  * Memory is bounded: at most max_senders senders (the least recently heard
- * is evicted, counted), at most max_sender_bytes buffered per sender and
+ * is evicted, counted; one quiet for sender_idle_ms is forgotten and the
+ * table shrinks), at most max_sender_bytes buffered per sender and
  * max_total_bytes in all.  A sender with nothing pending holds no buffer
  * at all: an idle sender costs sizeof(struct ncon_sender) plus a hash slot
  * (about 200 bytes) plus whatever the caller hangs on it.
@@ -104,6 +105,12 @@ struct ncon_config {
 	uint64_t frag_ms;	 /* wait for missing fragments; 2000 */
 	uint64_t cont_ms;	 /* wait for a 'c' continuation; 1000 */
 	uint64_t legacy_ms;	 /* wait for the rest of a legacy line; 1000 */
+	/*
+	 * Forget a sender heard from this long ago with nothing pending and
+	 * no deadline (its sequence starts afresh if it comes back): after a
+	 * burst from many hosts the table shrinks back.  Default 10 min.
+	 */
+	uint64_t sender_idle_ms;
 };
 
 struct ncon_stats {
@@ -123,6 +130,7 @@ struct ncon_stats {
 	uint64_t senders;	/* currently tracked */
 	uint64_t senders_total; /* ever created */
 	uint64_t evictions;	/* senders dropped for max_senders */
+	uint64_t expired;	/* senders forgotten after sender_idle_ms */
 	uint64_t overflows;	/* forced releases for the byte limits */
 	uint64_t buffered_bytes, buffered_peak;
 };

@@ -91,6 +91,7 @@ struct ncon_sender {
 	uint64_t next_order; /* next msgid or seq expected */
 	uint64_t hi_seq, hi_usec;
 	uint64_t lost, pending_lost;
+	uint64_t last_heard; /* for expiry (sender_idle_ms) */
 	struct ncon_active *act;
 	void *user;
 	bool have_order, have_seq, use_msgid, reboot_pending;

@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,6 +45,15 @@
 /* Put in front of a report body whose header message was lost. */
 #define RX_LOST_HEADER "BUG: report header lost"
 #define RX_READ_ROUNDS 16 /* batches per wakeup before timers get a turn */
+/*
+ * Heap given back to the system (malloc_trim) once at least this many
+ * parsers or senders, and at least as many as are still alive, were freed
+ * since the last time, and the socket has been quiet for RX_TRIM_QUIET_MS:
+ * never while traffic flows, and a few times (halving) while a burst's
+ * senders expire one batch after another.
+ */
+#define RX_TRIM_FREED 256
+#define RX_TRIM_QUIET_MS 1000
 
 /* The per-sender parser state, hung on the decoder's sender. */
 struct rx_peer {
@@ -66,6 +76,7 @@ struct ncon_rx {
 	int fd, port;
 	bool meminfo; /* SO_MEMINFO works: drops read from it */
 	uint64_t drops_logged, drop_log_ms;
+	uint64_t freed, expired_seen, last_input_ms;
 	struct ev_timer timer;
 	struct ncon *nc;
 	ncon_rx_report_fn report;
@@ -173,6 +184,7 @@ static void peer_free(struct ncon_rx *rx, struct rx_peer *pe, uint64_t now)
 	peer_unlink(rx, pe);
 	ncon_sender_set_user(pe->s, NULL);
 	rx->npeers--;
+	rx->freed++;
 	free(pe);
 }
 
@@ -593,6 +605,28 @@ static void rx_check_drops(struct ncon_rx *rx, uint64_t now)
 	rx->drop_log_ms = now + NCON_RX_DROP_LOG_MS;
 }
 
+/*
+ * After a burst from many hosts the parsers and senders it created are
+ * freed once idle, but glibc keeps the pages (the heap top is pinned by
+ * whatever was allocated last): give them back once things are quiet.
+ */
+static void rx_maybe_trim(struct ncon_rx *rx, uint64_t now)
+{
+	struct ncon_stats st;
+
+	ncon_get_stats(rx->nc, &st);
+	rx->freed += st.expired - rx->expired_seen;
+	rx->expired_seen = st.expired;
+	if (rx->freed < RX_TRIM_FREED || rx->freed < st.senders + rx->npeers ||
+	    now < rx->last_input_ms + RX_TRIM_QUIET_MS)
+		return;
+	rx->freed = 0;
+#ifdef __GLIBC__
+	malloc_trim(0);
+#endif
+	rx->c.trims++;
+}
+
 static void rx_arm(struct ncon_rx *rx)
 {
 	uint64_t d;
@@ -660,6 +694,7 @@ static void rx_read(struct evloop *loop, int fd, unsigned events, void *arg)
 			break;
 	}
 	rx_check_drops(rx, now);
+	rx->last_input_ms = now;
 	ncon_tick(rx->nc, now);
 	rx_arm(rx);
 }
@@ -667,8 +702,10 @@ static void rx_read(struct evloop *loop, int fd, unsigned events, void *arg)
 static void rx_timer(struct evloop *loop, void *arg)
 {
 	struct ncon_rx *rx = arg;
+	uint64_t now = evloop_now_ms();
 
-	ncon_tick(rx->nc, evloop_now_ms());
+	ncon_tick(rx->nc, now);
+	rx_maybe_trim(rx, now);
 	rx_arm(rx);
 }
 
@@ -794,6 +831,7 @@ int ncon_rx_input(struct ncon_rx *rx, const struct ncon_key *key,
 {
 	int err = ncon_process(rx->nc, key, data, len, now_ms);
 
+	rx->last_input_ms = now_ms;
 	rx_arm(rx);
 	return err;
 }
@@ -801,6 +839,7 @@ int ncon_rx_input(struct ncon_rx *rx, const struct ncon_key *key,
 void ncon_rx_tick(struct ncon_rx *rx, uint64_t now_ms)
 {
 	ncon_tick(rx->nc, now_ms);
+	rx_maybe_trim(rx, now_ms);
 	rx_arm(rx);
 }
 

@@ -13,7 +13,10 @@
  *
  * Memory: the decoder's bounds (ncon_config) plus one parser per sender
  * with recent traffic or an open report; a sender quiet for parser_idle_ms
- * with no open report gives its parser back.
+ * with no open report gives its parser back, one quiet for
+ * ncon.sender_idle_ms is forgotten, and once many were freed and the
+ * socket is quiet the heap is trimmed (malloc_trim) so that RSS falls
+ * back after a burst from many hosts.
  */
 #ifndef OOPSD_NCON_RX_H
 #define OOPSD_NCON_RX_H
@@ -78,6 +81,7 @@ struct ncon_rx_counters {
 	uint64_t open_reports;	   /* now */
 	uint64_t report_evictions; /* completed early (max_open_reports) */
 	uint64_t headers_lost;	   /* report bodies whose header was lost */
+	uint64_t trims;		   /* heap given back after a burst */
 	struct ncon_stats ncon;
 };
 

@@ -308,9 +308,10 @@ static void tab_remove(struct ncon *nc, struct ncon_sender *s)
 	}
 }
 
-static int tab_grow(struct ncon *nc)
+/* Rehash into a table of cap slots (a power of two above 2 * senders). */
+static int tab_resize(struct ncon *nc, size_t cap)
 {
-	size_t cap = (nc->tab_mask + 1) * 2, i;
+	size_t i;
 	struct ncon_sender **t = calloc(cap, sizeof(*t));
 	struct ncon_sender **old = nc->tab;
 	size_t oldcap = nc->tab_mask + 1;
@@ -351,6 +352,7 @@ struct ncon_sender *ncon_sender_get(struct ncon *nc,
 	struct ncon_sender *s = nc->tab[i];
 
 	if (s != NULL) {
+		s->last_heard = now;
 		if (nc->lru_head != s) {
 			lru_unlink(nc, s);
 			lru_push(nc, s);
@@ -361,7 +363,8 @@ struct ncon_sender *ncon_sender_get(struct ncon *nc,
 		nc->st.evictions++;
 		sender_drop(nc, nc->lru_tail, now, true);
 	}
-	if ((nc->st.senders + 1) * 2 > nc->tab_mask + 1 && tab_grow(nc) < 0)
+	if ((nc->st.senders + 1) * 2 > nc->tab_mask + 1 &&
+	    tab_resize(nc, (nc->tab_mask + 1) * 2) < 0)
 		return NULL;
 	s = calloc(1, sizeof(*s));
 	if (s == NULL)
@@ -370,6 +373,7 @@ struct ncon_sender *ncon_sender_get(struct ncon *nc,
 	s->hash = hash;
 	s->heap_idx = NCON_NO_HEAP;
 	s->user_deadline = UINT64_MAX;
+	s->last_heard = now;
 	nc->tab[tab_find(nc, key, hash)] = s;
 	lru_push(nc, s);
 	nc->st.senders++;
@@ -399,6 +403,7 @@ struct ncon *ncon_new(const struct ncon_config *cfg,
 	DEF(frag_ms, 2000);
 	DEF(cont_ms, 1000);
 	DEF(legacy_ms, 1000);
+	DEF(sender_idle_ms, 600000);
 #undef DEF
 	nc->ops = ops;
 	nc->arg = arg;
@@ -424,6 +429,52 @@ void ncon_free(struct ncon *nc)
 	free(nc);
 }
 
+/*
+ * The least recently heard sender may be forgotten once quiet for
+ * sender_idle_ms if nothing of it is pending and nothing is due (no
+ * buffers, no deadline: a caller with a deadline still has a use for it).
+ * One that is not expirable yet has a deadline, after which it becomes
+ * so or moves up the LRU list.
+ */
+static bool tail_expirable(const struct ncon *nc)
+{
+	const struct ncon_sender *s = nc->lru_tail;
+
+	return s && s->act == NULL && s->heap_idx == NCON_NO_HEAP;
+}
+
+/* When the LRU tail may be forgotten (saturating: UINT64_MAX never). */
+static uint64_t tail_expiry(const struct ncon *nc)
+{
+	uint64_t h = nc->lru_tail->last_heard, idle = nc->cfg.sender_idle_ms;
+
+	return h > UINT64_MAX - idle ? UINT64_MAX : h + idle;
+}
+
+/* Forget senders quiet for sender_idle_ms; shrink what they leave empty. */
+static void expire_senders(struct ncon *nc, uint64_t now)
+{
+	size_t cap = nc->tab_mask + 1, n = 0;
+
+	while (tail_expirable(nc) && tail_expiry(nc) <= now) {
+		sender_drop(nc, nc->lru_tail, now, false);
+		nc->st.expired++;
+		n++;
+	}
+	if (n == 0)
+		return;
+	/* A table sized for a burst of hosts goes once they have gone. */
+	while (cap > 64 && nc->st.senders * 8 < cap)
+		cap /= 2;
+	if (cap < nc->tab_mask + 1)
+		(void)tab_resize(nc, cap); /* on failure the old one stays */
+	if (nc->nheap == 0 && nc->heap_cap > 64) {
+		free(nc->heap);
+		nc->heap = NULL;
+		nc->heap_cap = 0;
+	}
+}
+
 void ncon_tick(struct ncon *nc, uint64_t now_ms)
 {
 	while (nc->nheap && nc->heap[0]->heap_key <= now_ms) {
@@ -436,11 +487,16 @@ void ncon_tick(struct ncon *nc, uint64_t now_ms)
 			d = now_ms + 1; /* never spin on one sender */
 		heap_set(nc, s, d);
 	}
+	expire_senders(nc, now_ms);
 }
 
 uint64_t ncon_next_deadline(const struct ncon *nc)
 {
-	return nc->nheap ? nc->heap[0]->heap_key : UINT64_MAX;
+	uint64_t d = nc->nheap ? nc->heap[0]->heap_key : UINT64_MAX;
+
+	if (tail_expirable(nc) && tail_expiry(nc) < d)
+		d = tail_expiry(nc);
+	return d;
 }
 
 void ncon_flush(struct ncon *nc, uint64_t now_ms)

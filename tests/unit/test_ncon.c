@@ -127,12 +127,21 @@ static void test_extended_basic(void **state)
 	assert_int_equal(rx.l[0].prio, 6);
 	assert_int_equal(rx.l[0].lost, 0);
 	assert_int_equal(rx.l[0].flags & NCON_LINE_LEGACY, 0);
-	assert_int_equal(ncon_next_deadline(nc), UINT64_MAX);
+	/* Nothing due but forgetting the sender once quiet for 10 min. */
+	assert_int_equal(ncon_next_deadline(nc), 600000);
 	ncon_get_stats(nc, &st);
 	assert_int_equal(st.records, 1);
 	assert_int_equal(st.senders, 1);
 	/* Idle: nothing buffered any more. */
 	assert_int_equal(st.buffered_bytes, 0);
+	ncon_tick(nc, 599999);
+	ncon_get_stats(nc, &st);
+	assert_int_equal(st.senders, 1);
+	ncon_tick(nc, 600000);
+	ncon_get_stats(nc, &st);
+	assert_int_equal(st.senders, 0);
+	assert_int_equal(st.expired, 1);
+	assert_int_equal(ncon_next_deadline(nc), UINT64_MAX);
 	ncon_free(nc);
 }
 
@@ -566,7 +575,8 @@ static void test_user_pointer_and_deadline(void **state)
 	assert_int_equal(u.rx.timers, 0);
 	ncon_tick(u.nc, 5100);
 	assert_int_equal(u.rx.timers, 1);
-	assert_int_equal(ncon_next_deadline(u.nc), UINT64_MAX);
+	/* Left: forgetting it after sender_idle_ms (10 min) of quiet. */
+	assert_int_equal(ncon_next_deadline(u.nc), 100 + 600000);
 	/* Eviction tells the caller; senders without a pointer are silent. */
 	k = key4(2);
 	ncon_process(u.nc, &k, "6,1,1,-;x", 9, 6000); /* held, no user yet */

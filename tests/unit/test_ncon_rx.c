@@ -249,7 +249,9 @@ static void test_idle_parser_given_back(void **state)
 	ncon_rx_get_counters(rx, &c);
 	assert_int_equal(c.parsers, 0);
 	assert_int_equal(c.ncon.buffered_bytes, 0);
-	assert_int_equal(c.ncon.senders, 1);
+	/* Then the sender itself is forgotten (sender_idle_ms). */
+	assert_int_equal(c.ncon.senders, 0);
+	assert_int_equal(c.ncon.expired, 1);
 	ncon_rx_free(rx);
 }
 
@@ -537,6 +539,46 @@ static void test_legacy_loss_unknown(void **state)
 	free(text);
 }
 
+/*
+ * A burst from many hosts, then quiet: their parsers and then the senders
+ * themselves are freed, and the heap is trimmed once (not per sender).
+ */
+static void test_burst_memory_given_back(void **state)
+{
+	struct ncon_rx_config cfg = { .parser_idle_ms = 500,
+				      .ncon.sender_idle_ms = 2000 };
+	struct ncon_rx_counters c;
+	struct ncon_rx *rx;
+	uint64_t d;
+	int err, guard = 0;
+
+	rx = ncon_rx_new(NULL, &cfg, NULL, NULL, NULL, &err);
+	assert_non_null(rx);
+	for (int h = 0; h < 3000; h++) {
+		char a[32];
+		struct ncon_key k;
+
+		snprintf(a, sizeof(a), "10.1.%d.%d", h / 250, h % 250 + 1);
+		k = key_of(a, 6665);
+		ncon_rx_input(rx, &k, "6,1,1,-;hello", 13, 10);
+	}
+	ncon_rx_get_counters(rx, &c);
+	assert_int_equal(c.ncon.senders, 3000);
+	/* Still busy (input 0 ms ago): no trim while traffic flows. */
+	ncon_rx_tick(rx, 10);
+	ncon_rx_get_counters(rx, &c);
+	assert_int_equal(c.trims, 0);
+	while ((d = ncon_rx_deadline(rx)) != UINT64_MAX && guard++ < 10000)
+		ncon_rx_tick(rx, d);
+	ncon_rx_get_counters(rx, &c);
+	assert_int_equal(c.parsers, 0);
+	assert_int_equal(c.ncon.senders, 0);
+	assert_int_equal(c.ncon.expired, 3000);
+	/* Once when the parsers went (500 ms), once for the senders (2 s). */
+	assert_int_equal(c.trims, 2);
+	ncon_rx_free(rx);
+}
+
 static void test_parse_addr(void **state)
 {
 	struct sockaddr_storage ss;
@@ -717,6 +759,7 @@ int main(void)
 		cmocka_unit_test(test_fixture_reports_fragmented),
 		cmocka_unit_test(test_lost_header_marks_report),
 		cmocka_unit_test(test_legacy_loss_unknown),
+		cmocka_unit_test(test_burst_memory_given_back),
 		cmocka_unit_test(test_parse_addr),
 		cmocka_unit_test(test_socket_dual_stack),
 		cmocka_unit_test(test_socket_drops_and_truncation),
