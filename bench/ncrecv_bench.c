@@ -8,7 +8,7 @@
  *   ncrecv_bench [--listen ADDR:PORT] [--no-parse] [--crash FILE]...
  *                [--quiet-ms MS] [--max-seconds S] [--rcvbuf BYTES]
  *                [--max-senders N] [--idle] [--delay-ms MS]
- *                [--expire-ms MS]
+ *                [--expire-ms MS] [--raw]
  *
  * --crash FILE: the expected title of each report is what the parser
  * gives for FILE parsed whole; every report received must match one.
@@ -19,6 +19,10 @@
  * --expire-ms: senders quiet this long are forgotten (sender_idle_ms);
  * with --idle, wait for that too and print the RSS after the burst beside
  * the RSS before any traffic (malloc_trim gives the heap back).
+ * --raw: only recvmmsg (64 a call) and nothing else: what the kernel
+ * costs, the floor under the receiver.  cpu_ns_per_msg is the process's
+ * CPU time (getrusage) from the first datagram to the last, over the
+ * messages received in between.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -28,6 +32,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+
+#include <poll.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
 
 #include "base/evloop.h"
 #include "base/log.h"
@@ -42,6 +51,8 @@ struct bench {
 	struct ncon_rx *rx;
 	struct ev_timer tick;
 	uint64_t first_ms, last_ms, last_dgrams, quiet_ms, max_ms, start_ms;
+	uint64_t first_dgrams;
+	double cpu_first, cpu_last;
 	bool idle_phase, want_idle, expire_phase, want_expire;
 	size_t idle_heap;
 	uint64_t idle_senders;
@@ -99,6 +110,71 @@ static void on_report(void *arg, const struct ncon_rx_from *from,
 	oops_report_free(r);
 }
 
+static double cpu_now(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return (double)ru.ru_utime.tv_sec + (double)ru.ru_stime.tv_sec +
+	       ((double)ru.ru_utime.tv_usec + (double)ru.ru_stime.tv_usec) /
+		       1e6;
+}
+
+/*
+ * --raw: receive with recvmmsg and throw away, until quiet_ms without a
+ * datagram; the socket comes from ncon_rx (same options, same buffer).
+ */
+static int run_raw(int fd, uint64_t quiet_ms, uint64_t delay_ms)
+{
+	enum { N = 64, SZ = 2048 };
+	static char bufs[N][SZ];
+	struct mmsghdr m[N];
+	struct iovec iov[N];
+	struct sockaddr_storage addr[N];
+	uint64_t got = 0, last = 0, first = 0, first_batch = 0;
+	struct timespec ts = { (time_t)(delay_ms / 1000),
+			       (long)(delay_ms % 1000) * 1000000 };
+	double c0 = 0, c1 = 0;
+
+	if (delay_ms)
+		nanosleep(&ts, NULL);
+	for (;;) {
+		uint64_t now = evloop_now_ms();
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		int n;
+
+		for (int i = 0; i < N; i++) {
+			iov[i] = (struct iovec){ bufs[i], SZ };
+			memset(&m[i].msg_hdr, 0, sizeof(m[i].msg_hdr));
+			m[i].msg_hdr.msg_iov = &iov[i];
+			m[i].msg_hdr.msg_iovlen = 1;
+			m[i].msg_hdr.msg_name = &addr[i];
+			m[i].msg_hdr.msg_namelen = sizeof(addr[i]);
+		}
+		n = recvmmsg(fd, m, N, MSG_DONTWAIT, NULL);
+		if (n > 0) {
+			c1 = cpu_now();
+			if (got == 0) {
+				first = now;
+				c0 = c1;
+				first_batch = (uint64_t)n;
+			}
+			got += (uint64_t)n;
+			last = now;
+			continue;
+		}
+		if (poll(&pfd, 1, (int)quiet_ms) <= 0 && got)
+			break;
+	}
+	printf("ncrecv_bench: raw records=%" PRIu64 " seconds=%.3f"
+	       " msgs_per_s=%.0f cpu_ns_per_msg=%.0f\n", got,
+	       (double)(last - first) / 1e3,
+	       (double)got / ((double)(last > first ? last - first : 1) / 1e3),
+	       (c1 - c0) * 1e9 /
+		       (double)(got > first_batch ? got - first_batch : 1));
+	return 0;
+}
+
 static void on_tick(struct evloop *loop, void *arg)
 {
 	struct bench *b = arg;
@@ -107,8 +183,12 @@ static void on_tick(struct evloop *loop, void *arg)
 
 	ncon_rx_get_counters(b->rx, &c);
 	if (c.datagrams != b->last_dgrams) {
-		if (b->first_ms == 0)
+		b->cpu_last = cpu_now();
+		if (b->first_ms == 0) {
 			b->first_ms = now;
+			b->cpu_first = b->cpu_last;
+			b->first_dgrams = c.datagrams;
+		}
 		b->last_ms = now;
 		b->last_dgrams = c.datagrams;
 	}
@@ -179,6 +259,7 @@ int main(int argc, char **argv)
 		{ "idle", no_argument, NULL, 'i' },
 		{ "delay-ms", required_argument, NULL, 'D' },
 		{ "expire-ms", required_argument, NULL, 'E' },
+		{ "raw", no_argument, NULL, 'R' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct ncon_rx_config cfg = { .listen = "127.0.0.1:6666",
@@ -191,6 +272,7 @@ int main(int argc, char **argv)
 	long hwm, rss;
 	size_t base;
 	unsigned long delay_ms = 0;
+	bool raw = false;
 
 	log_init("ncrecv_bench", 0, LOG_LEVEL_WARN);
 	while ((ch = getopt_long(argc, argv, "", lo, NULL)) != -1) {
@@ -209,6 +291,7 @@ int main(int argc, char **argv)
 			break;
 		case 'i': b.want_idle = true; break;
 		case 'D': delay_ms = strtoul(optarg, NULL, 10); break;
+		case 'R': raw = true; break;
 		case 'E':
 			cfg.ncon.sender_idle_ms = strtoull(optarg, NULL, 10);
 			b.want_expire = true;
@@ -220,6 +303,7 @@ int main(int argc, char **argv)
 	}
 	/* Short idle times so that --idle finishes quickly. */
 	cfg.parser_idle_ms = 1000;
+	cfg.parser.idle_ms = 1000;
 	b.loop = evloop_new();
 	if (b.loop == NULL)
 		return 2;
@@ -232,6 +316,14 @@ int main(int argc, char **argv)
 	base = mallinfo2().uordblks;
 	b.rss_start = status_kb("VmRSS:");
 	fprintf(stderr, "ncrecv_bench: listening on %s\n", cfg.listen);
+	if (raw) {
+		ncon_rx_get_counters(b.rx, &c);
+		printf("ncrecv_bench: rcvbuf_granted=%" PRIu64 "\n", c.rcvbuf);
+		run_raw(ncon_rx_fd(b.rx), b.quiet_ms, delay_ms);
+		ncon_rx_free(b.rx);
+		evloop_free(b.loop);
+		return 0;
+	}
 	if (delay_ms) {
 		/* Let the socket fill up first: the drain rate is capacity. */
 		struct timespec ts = { (time_t)(delay_ms / 1000),
@@ -260,12 +352,16 @@ int main(int argc, char **argv)
 	       " duplicates=%" PRIu64 " reordered=%" PRIu64
 	       " fragments=%" PRIu64 " senders=%" PRIu64
 	       " evictions=%" PRIu64 " overflows=%" PRIu64
-	       " buffered_peak=%" PRIu64 "\n",
+	       " buffered_peak=%" PRIu64 " rcvbuf_granted=%" PRIu64
+	       " cpu_ns_per_msg=%.0f\n",
 	       cfg.no_parse ? "no" : "yes", c.datagrams, c.ncon.records,
 	       c.ncon.legacy, c.ncon.lines, secs, rate, c.kernel_drops, c.lost,
 	       c.malformed, c.truncated, c.ncon.duplicates, c.ncon.reordered,
 	       c.ncon.fragments, c.ncon.senders, c.ncon.evictions,
-	       c.ncon.overflows, c.ncon.buffered_peak);
+	       c.ncon.overflows, c.ncon.buffered_peak, c.rcvbuf,
+	       (b.cpu_last - b.cpu_first) * 1e9 /
+		       (double)(c.datagrams > b.first_dgrams ?
+					c.datagrams - b.first_dgrams : 1));
 	printf("ncrecv_bench: reports=%" PRIu64 " titles_matched=%" PRIu64
 	       " titles_mismatched=%" PRIu64 " reports_with_loss=%" PRIu64
 	       "\n", b.reports, b.matched, b.mismatched, b.lost_reports);
