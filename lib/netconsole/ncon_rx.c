@@ -255,8 +255,16 @@ static bool is_report_body(const char *s, size_t n)
 		"Hardware name: ", "RIP: 00", "Code: ", "---[ end trace ",
 	};
 
-	/* Every one starts with one of these: most lines stop here. */
-	if (n < 5 || strchr("CMHR-p", s[0]) == NULL)
+	if (n < 5)
+		return false;
+	/* A call-trace frame: " ? func+0x1a/0x30 [mod]" or " func+0x1/0x2". */
+	if (s[0] == ' ' && n < 256) {
+		const char *p = memmem(s, n, "+0x", 3);
+
+		return p && memmem(p, n - (size_t)(p - s), "/0x", 3);
+	}
+	/* Every other one starts with one of these: most lines stop here. */
+	if (strchr("CMHR-p", s[0]) == NULL)
 		return false;
 	for (size_t i = 0; i < sizeof(body) / sizeof(body[0]); i++) {
 		size_t k = strlen(body[i]);

@@ -414,7 +414,7 @@ static void test_fixture_reports_fragmented(void **state)
  * (its body arrived), flagged.  With msgid (sysdata) the same holds.
  */
 static void send_lossy(struct ncon_rx *rx, char *const *lines, size_t n,
-		       size_t drop, bool msgid)
+		       size_t drop, size_t drop_to, bool msgid)
 {
 	struct ncon_key k = key_of("192.0.2.9", 6665);
 	uint64_t seq = 500;
@@ -423,7 +423,7 @@ static void send_lossy(struct ncon_rx *rx, char *const *lines, size_t n,
 		char *d;
 		int len;
 
-		if (i == drop)
+		if (i >= drop && i <= drop_to)
 			continue;
 		len = msgid ? asprintf(&d, "4,%" PRIu64 ",%" PRIu64 ",-;%s\n"
 				       " msgid=%" PRIu64, seq, seq * 10,
@@ -476,7 +476,7 @@ static void test_lost_header_marks_report(void **state)
 				rx = ncon_rx_new(NULL, NULL, on_report, NULL,
 						 &g, &err);
 				assert_non_null(rx);
-				send_lossy(rx, lines, n, drop, msgid);
+				send_lossy(rx, lines, n, drop, drop, msgid);
 				for (int i = 0; i < g.n; i++) {
 					bool right = strcmp(g.title[i],
 							    reps[0]->title) == 0;
@@ -502,6 +502,25 @@ static void test_lost_header_marks_report(void **state)
 				ncon_rx_free(rx);
 				got_free(&g);
 			}
+		}
+		/*
+		 * A burst of loss from the header to the "Call Trace:" line:
+		 * only frames arrive, and still make a flagged report.
+		 */
+		for (size_t ct = hdr; ct < n; ct++) {
+			struct got g = { 0 };
+			struct ncon_rx *rx;
+			int err;
+
+			if (strcmp(lines[ct], "Call Trace:") != 0)
+				continue;
+			rx = ncon_rx_new(NULL, NULL, on_report, NULL, &g, &err);
+			send_lossy(rx, lines, n, hdr, ct, false);
+			assert_int_equal(g.n, 1);
+			assert_true(g.lost[0] > 0 && g.corrupted[0]);
+			ncon_rx_free(rx);
+			got_free(&g);
+			break;
 		}
 		oops_report_free(reps[0]);
 		free(reps);
