@@ -61,6 +61,7 @@ struct bench {
 	uint64_t title_hits[MAX_TITLES];
 	unsigned ntitles;
 	uint64_t reports, matched, mismatched, lost_reports;
+	uint64_t wrong_unflagged; /* another title with no loss said */
 	size_t quiet_heap;
 	uint64_t quiet_parsers, quiet_buffered;
 };
@@ -100,6 +101,9 @@ static void on_report(void *arg, const struct ncon_rx_from *from,
 		}
 	if (i == b->ntitles && b->ntitles) {
 		b->mismatched++;
+		if (lost == 0 && !r->corrupted && !from->loss_unknown &&
+		    !from->start_unseen)
+			b->wrong_unflagged++;
 		if (b->mismatched <= 5)
 			fprintf(stderr, "ncrecv_bench: %s: unexpected title "
 					"\"%s\" (lines %" PRIu64 "-%" PRIu64
@@ -364,7 +368,8 @@ int main(int argc, char **argv)
 					c.datagrams - b.first_dgrams : 1));
 	printf("ncrecv_bench: reports=%" PRIu64 " titles_matched=%" PRIu64
 	       " titles_mismatched=%" PRIu64 " reports_with_loss=%" PRIu64
-	       "\n", b.reports, b.matched, b.mismatched, b.lost_reports);
+	       " wrong_unflagged=%" PRIu64 "\n", b.reports, b.matched,
+	       b.mismatched, b.lost_reports, b.wrong_unflagged);
 	for (unsigned i = 0; i < b.ntitles; i++)
 		printf("ncrecv_bench:   %6" PRIu64 " x \"%s\"\n",
 		       b.title_hits[i], b.titles[i]);

@@ -211,8 +211,18 @@ run faults $CRASH -- -n 1024 -s 64 -d "$SECS" -r 200000 $CRASH --crashes 60 \
 	--shuffle-crash --loss 0.1 --dup 0.1 --reorder 0.5
 sed 's/^/  /' "$tmp/faults.tx" "$tmp/faults.rx"
 echo "netconsole: RESULT crash titles: $(field "$tmp/faults.rx" titles_matched) of 60 correct," \
-	"$(field "$tmp/faults.rx" titles_mismatched) other titles, of which flagged" \
-	"(lost_messages > 0): see reports_with_loss"
+	"$(field "$tmp/faults.rx" titles_mismatched) other titles," \
+	"$(field "$tmp/faults.rx" wrong_unflagged) of them looking complete"
+
+echo
+echo "== 4b. the same with 5% loss injected: every report right, or flagged"
+run faults5 $CRASH -- -n 1024 -s 64 -d "$SECS" -r 200000 $CRASH --crashes 60 \
+	--shuffle-crash --loss 5 --dup 0.1 --reorder 0.5
+grep -h "reports=" "$tmp/faults5.rx" | sed 's/^/  /'
+echo "netconsole: RESULT 5% loss: $(field "$tmp/faults5.rx" reports) reports," \
+	"$(field "$tmp/faults5.rx" titles_matched) with the right title," \
+	"$(field "$tmp/faults5.rx" reports_with_loss) flagged (lost_messages > 0)," \
+	"$(field "$tmp/faults5.rx" wrong_unflagged) with another title looking complete (target 0)"
 
 echo
 echo "== 5. legacy format, 1,024 hosts, 64-byte lines, 200,000/s, 30 crash reports split at 200 bytes"

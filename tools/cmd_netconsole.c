@@ -63,7 +63,8 @@ static void on_report(void *arg, const struct ncon_rx_from *from,
 
 	c->reports++;
 	if (!from->loss_unknown)
-		snprintf(nlost, sizeof(nlost), "%" PRIu64, lost);
+		snprintf(nlost, sizeof(nlost), "%" PRIu64 "%s", lost,
+			 from->start_unseen ? ", start unseen" : "");
 	if (c->json)
 		print_record(c, from, r, lost);
 	else

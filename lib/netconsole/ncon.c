@@ -56,6 +56,10 @@ static void emit(struct ncon *nc, struct ncon_sender *s, struct ncon_line *l,
 		 uint64_t now)
 {
 	nc->st.lines++;
+	if (!s->heard) {
+		l->flags |= NCON_LINE_FIRST;
+		s->heard = true;
+	}
 	if (l->flags & NCON_LINE_TRUNCATED)
 		nc->st.truncated++;
 	if (nc->ops && nc->ops->line)
@@ -94,7 +98,7 @@ static void emit_hold(struct ncon *nc, struct ncon_sender *s, uint64_t now)
 			break;
 		p = nl + 1;
 		l.lost = 0;
-		l.flags &= ~NCON_LINE_REBOOT;
+		l.flags &= ~(NCON_LINE_REBOOT | NCON_LINE_FIRST);
 	}
 	a->hold_len = 0;
 	a->hold_cut = false;

@@ -56,6 +56,11 @@ void ncon_key_format(const struct ncon_key *key, char *buf, size_t len);
 #define NCON_LINE_LEGACY 0x1u	 /* from a legacy (non-extended) sender */
 #define NCON_LINE_REBOOT 0x2u	 /* first line after the sender rebooted */
 #define NCON_LINE_TRUNCATED 0x4u /* cut at max_line_bytes */
+/*
+ * The first line from a sender not tracked before (new, or forgotten after
+ * eviction or expiry): what it sent before is unknown, lost or not.
+ */
+#define NCON_LINE_FIRST 0x8u
 
 /* One kernel log line; valid only during the callback. */
 struct ncon_line {

@@ -95,6 +95,7 @@ struct ncon_sender {
 	struct ncon_active *act;
 	void *user;
 	bool have_order, have_seq, use_msgid, reboot_pending;
+	bool heard; /* a line came out: the next one is not NCON_LINE_FIRST */
 };
 
 struct ncon {

@@ -66,6 +66,7 @@ struct rx_peer {
 	} loss[RX_LOSS_SLOTS];
 	unsigned nloss;
 	uint64_t last_loss; /* line that followed the last loss, or 0 */
+	uint64_t first_line; /* the sender's first line ever heard, or 0 */
 	bool open;	    /* the parser has an open report */
 	bool legacy;	    /* the last line was legacy: loss undetectable */
 };
@@ -106,6 +107,7 @@ static void from_init(struct ncon_rx_from *f, const struct ncon_sender *s,
 	ncon_key_format(f->key, buf, len);
 	f->sender = buf;
 	f->loss_unknown = false;
+	f->start_unseen = false;
 }
 
 static void peer_pop(struct ncon_rx *rx, struct rx_peer *pe)
@@ -143,6 +145,9 @@ static void peer_pop(struct ncon_rx *rx, struct rx_peer *pe)
 		if (rx->report) {
 			from_init(&from, pe->s, name, sizeof(name));
 			from.loss_unknown = pe->legacy;
+			from.start_unseen = !pe->legacy && pe->first_line &&
+					    r->start_line <=
+						    pe->first_line + RX_LOSS_LEAD;
 			rx->report(rx->arg, &from, r, lost);
 		} else {
 			oops_report_free(r);
@@ -382,6 +387,8 @@ static void on_line(void *arg, struct ncon_sender *s,
 	}
 	if (l->lost)
 		note_loss(pe, l->lost);
+	if (l->flags & NCON_LINE_FIRST)
+		pe->first_line = pe->lines + 1;
 	pe->legacy = l->flags & NCON_LINE_LEGACY;
 	/* Extended lines get the console's own prefixes back. */
 	if (l->usec >= 0)
@@ -886,6 +893,6 @@ void ncon_rx_record_origin(const struct ncon_rx_from *from, uint64_t lost,
 	o->source = RECORD_SOURCE_NETCONSOLE;
 	o->sender = from->sender;
 	o->lost_messages = lost;
-	o->complete = lost == 0;
-	o->loss_unknown = from->loss_unknown;
+	o->complete = lost == 0 && !from->start_unseen;
+	o->loss_unknown = from->loss_unknown || from->start_unseen;
 }

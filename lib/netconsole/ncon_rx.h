@@ -94,6 +94,12 @@ struct ncon_rx_from {
 	 * seen, so lost_messages == 0 does not mean the report is whole.
 	 */
 	bool loss_unknown;
+	/*
+	 * The report began within a few lines of the first one heard from
+	 * this sender (new to the receiver): its start, header included, may
+	 * have come before, so it is not known to be complete.
+	 */
+	bool start_unseen;
 };
 
 /*
@@ -147,8 +153,9 @@ struct record_origin;
 /*
  * Fill the netconsole part of a record's origin (lib/record.h; start from
  * RECORD_ORIGIN_INIT): source netconsole, the sender (borrowed from
- * `from`, valid during the report callback), lost_messages, complete,
- * loss_unknown (legacy senders).
+ * `from`, valid during the report callback), lost_messages, complete
+ * (false too when start_unseen), loss_unknown (legacy senders, or the
+ * start unseen).
  */
 void ncon_rx_record_origin(const struct ncon_rx_from *from, uint64_t lost,
 			   struct record_origin *o);

@@ -122,13 +122,20 @@ static void send_report(int port, const char *func, int drop, bool msgid)
 	assert_true(fd >= 0);
 	dst.sin_port = htons((uint16_t)port);
 	dst.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (msgid)
-		snprintf(sys, sizeof(sys), "\n msgid=%u", id);
-	id++;
-	snprintf(msg, sizeof(msg), "6,%u,1000,-;before the gap%s", seq, sys);
-	assert_true(sendto(fd, msg, strlen(msg), 0, (struct sockaddr *)&dst,
-			   sizeof(dst)) > 0);
-	seq += 40;
+	/*
+	 * Some ordinary lines first: a report starting right where the
+	 * receiver first hears a sender is not known to be whole.
+	 */
+	for (int i = 0; i < 10; i++, seq++) {
+		if (msgid)
+			snprintf(sys, sizeof(sys), "\n msgid=%u", id);
+		id++;
+		snprintf(msg, sizeof(msg), "6,%u,%u,-;before the gap%s", seq,
+			 1000 + seq, sys);
+		assert_true(sendto(fd, msg, strlen(msg), 0,
+				   (struct sockaddr *)&dst, sizeof(dst)) > 0);
+	}
+	seq += 39;
 	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++, seq++) {
 		int n;
 

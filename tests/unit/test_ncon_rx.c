@@ -22,6 +22,7 @@ struct got {
 	uint64_t lost[64];
 	bool corrupted[64];
 	bool loss_unknown[64];
+	bool start_unseen[64];
 	char sender[64][80];
 	int64_t time_us[64];
 	int n;
@@ -37,6 +38,7 @@ static void on_report(void *arg, const struct ncon_rx_from *from,
 	g->lost[g->n] = lost;
 	g->corrupted[g->n] = r->corrupted;
 	g->loss_unknown[g->n] = from->loss_unknown;
+	g->start_unseen[g->n] = from->start_unseen;
 	g->time_us[g->n] = r->time_us;
 	snprintf(g->sender[g->n], sizeof(g->sender[0]), "%s", from->sender);
 	g->n++;
@@ -397,6 +399,8 @@ static void test_fixture_reports_fragmented(void **state)
 		assert_int_equal(g.n, 1);
 		assert_string_equal(g.title[0], reps[0]->title);
 		assert_int_equal(g.lost[0], 0);
+		/* The report is the first thing heard from this sender. */
+		assert_true(g.start_unseen[0]);
 		ncon_rx_free(rx);
 		got_free(&g);
 		oops_report_free(reps[0]);
@@ -494,6 +498,10 @@ static void test_lost_header_marks_report(void **state)
 				}
 				for (int i = 0; i < g.n; i++)
 					assert_false(g.loss_unknown[i]);
+				/* 3 lines first are not enough to know. */
+				for (int i = 0; i < g.n; i++)
+					if (!g.lost[i] && !g.corrupted[i])
+						assert_true(g.start_unseen[i]);
 				/* Its body arrived: the report is not lost. */
 				if (drop == hdr) {
 					assert_true(g.n >= 1);
@@ -525,6 +533,68 @@ static void test_lost_header_marks_report(void **state)
 		oops_report_free(reps[0]);
 		free(reps);
 		free(text);
+	}
+}
+
+/*
+ * A report whose header was the first message sent but lost comes out
+ * titled by a later line with no gap seen; it is flagged start_unseen
+ * (complete false in the record) because nothing before it was heard.
+ * After enough ordinary lines the same report is known complete.
+ */
+static void test_start_unseen(void **state)
+{
+	static const char *const rep_lines[] = {
+		"BUG: kernel NULL pointer dereference, address: 0000000000000008",
+		"#PF: supervisor read access in kernel mode",
+		"#PF: error_code(0x0000) - not-present page",
+		"PGD 0 P4D 0",
+		"Oops: 0000 [#1] PREEMPT SMP NOPTI",
+		"CPU: 3 PID: 1234 Comm: kworker/3:1 Not tainted 6.1.0-13-amd64 #1",
+		"RIP: 0010:ncblast_deref+0x15/0x30 [ncblast_mod]",
+		"Call Trace:",
+		" <TASK>",
+		" ncblast_work_fn+0x2a/0x50 [ncblast_mod]",
+		" process_one_work+0x1c7/0x380",
+		" </TASK>",
+		"---[ end trace 0000000000000000 ]---",
+	};
+
+	for (int before = 0; before <= 12; before += 12) {
+		struct ncon_key k = key_of("192.0.2.11", 6665);
+		struct record_origin o = RECORD_ORIGIN_INIT;
+		struct ncon_rx_from from = { 0 };
+		struct got g = { 0 };
+		struct ncon_rx *rx;
+		int err, seq = 1;
+		char d[256];
+
+		rx = ncon_rx_new(NULL, NULL, on_report, NULL, &g, &err);
+		for (int i = 0; i < before; i++, seq++) {
+			int n = snprintf(d, sizeof(d), "6,%d,%d,-;line %d", seq,
+					 seq * 10, i);
+
+			ncon_rx_input(rx, &k, d, (size_t)n, 5);
+		}
+		for (size_t i = 0; i < ARRAY_SIZE(rep_lines); i++, seq++) {
+			int n;
+
+			if (i == 0 && before == 0)
+				continue; /* the header, lost */
+			n = snprintf(d, sizeof(d), "4,%d,%d,-;%s", seq,
+				     seq * 10, rep_lines[i]);
+			ncon_rx_input(rx, &k, d, (size_t)n, 5);
+		}
+		ncon_rx_flush(rx, 20000);
+		assert_int_equal(g.n, 1);
+		assert_int_equal(g.lost[0], 0);
+		assert_int_equal(g.start_unseen[0], before == 0);
+		from.start_unseen = g.start_unseen[0];
+		ncon_rx_record_origin(&from, 0, &o);
+		assert_int_equal(o.complete, before != 0);
+		assert_int_equal(o.loss_unknown, before == 0);
+		ncon_rx_free(rx);
+		got_free(&g);
 	}
 }
 
@@ -778,6 +848,7 @@ int main(void)
 		cmocka_unit_test(test_fixture_reports_fragmented),
 		cmocka_unit_test(test_lost_header_marks_report),
 		cmocka_unit_test(test_legacy_loss_unknown),
+		cmocka_unit_test(test_start_unseen),
 		cmocka_unit_test(test_burst_memory_given_back),
 		cmocka_unit_test(test_parse_addr),
 		cmocka_unit_test(test_socket_dual_stack),
