@@ -8,7 +8,7 @@
  *   ncrecv_bench [--listen ADDR:PORT] [--no-parse] [--crash FILE]...
  *                [--quiet-ms MS] [--max-seconds S] [--rcvbuf BYTES]
  *                [--max-senders N] [--idle] [--delay-ms MS]
- *                [--expire-ms MS] [--raw]
+ *                [--expire-ms MS] [--raw] [--batch N]
  *
  * --crash FILE: the expected title of each report is what the parser
  * gives for FILE parsed whole; every report received must match one.
@@ -19,7 +19,8 @@
  * --expire-ms: senders quiet this long are forgotten (sender_idle_ms);
  * with --idle, wait for that too and print the RSS after the burst beside
  * the RSS before any traffic (malloc_trim gives the heap back).
- * --raw: only recvmmsg (64 a call) and nothing else: what the kernel
+ * --batch N: datagrams a recvmmsg call (default 64, at most 1024).
+ * --raw: only recvmmsg (--batch a call) and nothing else: what the kernel
  * costs, the floor under the receiver.  cpu_ns_per_msg is the process's
  * CPU time (getrusage) from the first datagram to the last, over the
  * messages received in between.
@@ -128,13 +129,13 @@ static double cpu_now(void)
  * --raw: receive with recvmmsg and throw away, until quiet_ms without a
  * datagram; the socket comes from ncon_rx (same options, same buffer).
  */
-static int run_raw(int fd, uint64_t quiet_ms, uint64_t delay_ms)
+static int run_raw(int fd, uint64_t quiet_ms, uint64_t delay_ms, unsigned N)
 {
-	enum { N = 64, SZ = 2048 };
-	static char bufs[N][SZ];
-	struct mmsghdr m[N];
-	struct iovec iov[N];
-	struct sockaddr_storage addr[N];
+	enum { NMAX = 1024, SZ = 2048 };
+	static char bufs[NMAX][SZ];
+	static struct mmsghdr m[NMAX];
+	static struct iovec iov[NMAX];
+	static struct sockaddr_storage addr[NMAX];
 	uint64_t got = 0, last = 0, first = 0, first_batch = 0;
 	struct timespec ts = { (time_t)(delay_ms / 1000),
 			       (long)(delay_ms % 1000) * 1000000 };
@@ -147,7 +148,7 @@ static int run_raw(int fd, uint64_t quiet_ms, uint64_t delay_ms)
 		struct pollfd pfd = { .fd = fd, .events = POLLIN };
 		int n;
 
-		for (int i = 0; i < N; i++) {
+		for (unsigned i = 0; i < N; i++) {
 			iov[i] = (struct iovec){ bufs[i], SZ };
 			memset(&m[i].msg_hdr, 0, sizeof(m[i].msg_hdr));
 			m[i].msg_hdr.msg_iov = &iov[i];
@@ -264,6 +265,7 @@ int main(int argc, char **argv)
 		{ "delay-ms", required_argument, NULL, 'D' },
 		{ "expire-ms", required_argument, NULL, 'E' },
 		{ "raw", no_argument, NULL, 'R' },
+		{ "batch", required_argument, NULL, 'B' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct ncon_rx_config cfg = { .listen = "127.0.0.1:6666",
@@ -296,6 +298,11 @@ int main(int argc, char **argv)
 		case 'i': b.want_idle = true; break;
 		case 'D': delay_ms = strtoul(optarg, NULL, 10); break;
 		case 'R': raw = true; break;
+		case 'B':
+			cfg.batch = (unsigned)strtoul(optarg, NULL, 10);
+			if (cfg.batch == 0 || cfg.batch > 1024)
+				return 2;
+			break;
 		case 'E':
 			cfg.ncon.sender_idle_ms = strtoull(optarg, NULL, 10);
 			b.want_expire = true;
@@ -323,7 +330,8 @@ int main(int argc, char **argv)
 	if (raw) {
 		ncon_rx_get_counters(b.rx, &c);
 		printf("ncrecv_bench: rcvbuf_granted=%" PRIu64 "\n", c.rcvbuf);
-		run_raw(ncon_rx_fd(b.rx), b.quiet_ms, delay_ms);
+		run_raw(ncon_rx_fd(b.rx), b.quiet_ms, delay_ms,
+			cfg.batch ? cfg.batch : 64);
 		ncon_rx_free(b.rx);
 		evloop_free(b.loop);
 		return 0;
