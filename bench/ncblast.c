@@ -35,6 +35,12 @@
 
 #define BATCH 64
 #define DGRAM_MAX 1400
+/*
+ * The kernel's netconsole never sends a datagram over 1,000 bytes
+ * (MAX_PRINT_CHUNK, header included): neither does this generator.
+ */
+#define KERNEL_DGRAM_MAX 1000
+#define MSGID_MAX_LEN 20 /* "\n msgid=4294967295" */
 #define MAX_CRASH_FILES 16
 
 struct crash_msg {
@@ -176,31 +182,31 @@ static void queue_crash(const struct opts *o, struct host *h,
 		if (o->msgid)
 			blen += (size_t)sprintf(body + blen, "\n msgid=%u",
 						h->msgid++);
-		if (blen <= o->frag_size) {
-			hlen = (size_t)snprintf(hdr, sizeof(hdr),
-						"%s4,%" PRIu64 ",%" PRIu64 ",-;",
-						o->release ? "6.1.0-13-amd64," :
-							     "",
-						h->seq, h->usec);
+		hlen = (size_t)snprintf(hdr, sizeof(hdr),
+					"%s4,%" PRIu64 ",%" PRIu64 ",-;",
+					o->release ? "6.1.0-13-amd64," : "",
+					h->seq, h->usec);
+		if (hlen + blen <= o->frag_size) {
 			memcpy(dg, hdr, hlen);
 			memcpy(dg + hlen, body, blen);
 			queue(h, dg, hlen + blen);
 			continue;
 		}
-		/* ncfrag: every fragment repeats the header; shuffled. */
-		size_t nfr = (blen + o->frag_size - 1) / o->frag_size;
-		size_t base = h->nq;
+		/*
+		 * ncfrag: every fragment repeats the header, and header plus
+		 * chunk fit in frag_size as the kernel's do; shuffled.
+		 */
+		size_t nfr = 0, base = h->nq;
 
-		for (size_t k = 0; k < nfr; k++) {
-			size_t off = k * o->frag_size;
-			size_t n = blen - off < o->frag_size ? blen - off :
-							       o->frag_size;
-
+		for (size_t off = 0, n; off < blen; off += n, nfr++) {
 			hlen = (size_t)snprintf(
 				hdr, sizeof(hdr),
 				"%s4,%" PRIu64 ",%" PRIu64 ",-,ncfrag=%zu/%zu;",
 				o->release ? "6.1.0-13-amd64," : "", h->seq,
 				h->usec, off, blen);
+			n = o->frag_size - hlen;
+			if (n > blen - off)
+				n = blen - off;
 			memcpy(dg, hdr, hlen);
 			memcpy(dg + hlen, body + off, n);
 			queue(h, dg, hlen + n);
@@ -230,7 +236,7 @@ static size_t filler(const struct opts *o, struct host *h, char *dg)
 		"eth0: link up 1000Mbps full duplex flow control rx/tx "
 		"systemd[1]: Started Session of user root. audit: type=1400 "
 		"EXT4-fs (sda1): mounted filesystem with ordered data mode ";
-	size_t n;
+	size_t n, room = o->msgid ? MSGID_MAX_LEN : 0;
 
 	h->seq++;
 	h->usec += 1000;
@@ -241,8 +247,8 @@ static size_t filler(const struct opts *o, struct host *h, char *dg)
 		n = (size_t)snprintf(dg, 96, "%s6,%" PRIu64 ",%" PRIu64 ",-;",
 				     o->release ? "6.1.0-13-amd64," : "",
 				     h->seq, h->usec);
-	while (n + 1 < o->size && n < DGRAM_MAX - 32) {
-		size_t k = o->size - 1 - n;
+	while (n + 1 + room < o->size) {
+		size_t k = o->size - 1 - room - n;
 
 		if (k > sizeof(words) - 1)
 			k = sizeof(words) - 1;
@@ -263,7 +269,7 @@ static void usage(void)
 		"[-r MSGS_PER_S] [-d SECONDS | -c MESSAGES]\n"
 		"  [--legacy] [--msgid] [--release] [--loss PCT] [--dup PCT] "
 		"[--reorder PCT]\n"
-		"  [--crash FILE]... [--crashes N] [--frag-size BYTES] "
+		"  [--crash FILE]... [--crashes N] [--frag-size BYTES (<= 1000)] "
 		"[--shuffle-crash] [--seed N]\n");
 	exit(2);
 }
@@ -334,8 +340,9 @@ int main(int argc, char **argv)
 		default: usage();
 		}
 	}
-	if (o.hosts == 0 || o.hosts > 1u << 22 || o.size < 16 ||
-	    o.size > DGRAM_MAX || o.frag_size < 16 || o.frag_size > DGRAM_MAX)
+	if (o.hosts == 0 || o.hosts > 1u << 22 || o.size < 16 + MSGID_MAX_LEN ||
+	    o.size > KERNEL_DGRAM_MAX || o.frag_size < 128 ||
+	    o.frag_size > KERNEL_DGRAM_MAX)
 		usage();
 	for (unsigned i = 0; i < o.ncrash_files; i++)
 		if (load_crash(o.crash_files[i], &crash[i]) < 0) {

@@ -83,15 +83,22 @@ struct collector {
  * Raw netconsole ingest: listen on cfg->netconsole_listen, decode each
  * sender's stream, run it through the crash parser and queue every
  * completed report as a record (origin netconsole, the sender).  0 or
- * -errno (logged).  close() flushes what is pending and frees.
+ * -errno (logged).  flush() completes and queues every open report (the
+ * counters stay readable, for the last status write); close() flushes
+ * what is pending and frees.
  */
 #if ENABLE_COLLECTOR_NETCONSOLE
 int collector_netconsole_open(struct collector *co);
+void collector_netconsole_flush(struct collector *co);
 void collector_netconsole_close(struct collector *co);
 #else
 static inline int collector_netconsole_open(struct collector *co)
 {
 	return -EOPNOTSUPP;
+}
+
+static inline void collector_netconsole_flush(struct collector *co)
+{
 }
 
 static inline void collector_netconsole_close(struct collector *co)

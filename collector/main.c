@@ -481,11 +481,17 @@ int main(int argc, char **argv)
 	evloop_run(co.loop);
 	daemon_notify_stopping();
 
-	/* Whatever was read is stored (and acked) before leaving. */
-	collector_netconsole_close(&co);
+	/*
+	 * Whatever was read is stored (and acked) before leaving: open
+	 * netconsole reports are completed and queued first, and the
+	 * receiver is freed only after the last status write, which then
+	 * still has its netconsole_* counters.
+	 */
+	collector_netconsole_flush(&co);
 	flush(&co);
 	log_counters(&co);
 	status_write(&co, true);
+	collector_netconsole_close(&co);
 	ingest_free(co.in);
 	store_close(co.store);
 	if (co.udp_fd >= 0)

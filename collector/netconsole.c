@@ -44,10 +44,7 @@ static void on_report(void *arg, const struct ncon_rx_from *from,
 	int64_t now = now_realtime_us();
 	int len;
 
-	o.source = RECORD_SOURCE_NETCONSOLE;
-	o.sender = from->sender;
-	o.lost_messages = lost;
-	o.complete = lost == 0;
+	ncon_rx_record_origin(from, lost, &o);
 	o.crash_time_us = now;
 	o.collected_time_us = now;
 	nc->reports++;
@@ -84,12 +81,15 @@ static size_t ncon_status(struct collector *co, char *buf, size_t len)
 		     "netconsole_malformed %" PRIu64 "\n"
 		     "netconsole_truncated %" PRIu64 "\n"
 		     "netconsole_kernel_drops %" PRIu64 "\n"
+		     "netconsole_rcvbuf %" PRIu64 "\n"
+		     "netconsole_headers_lost %" PRIu64 "\n"
 		     "netconsole_lost_messages %" PRIu64 "\n"
 		     "netconsole_senders %" PRIu64 "\n"
 		     "netconsole_parsed_reports %" PRIu64 "\n"
 		     "netconsole_record_errors %" PRIu64 "\n",
 		     c.datagrams, c.bytes, c.malformed, c.truncated,
-		     c.kernel_drops, c.lost, c.ncon.senders, nc->reports,
+		     c.kernel_drops, c.rcvbuf, c.headers_lost, c.lost,
+		     c.ncon.senders, nc->reports,
 		     nc->pack_errors);
 	return n > 0 && (size_t)n < len ? (size_t)n : 0;
 }
@@ -123,6 +123,12 @@ fail:
 	free(nc->buf);
 	free(nc);
 	return err;
+}
+
+void collector_netconsole_flush(struct collector *co)
+{
+	if (co->ncon != NULL)
+		ncon_rx_flush(co->ncon->rx, evloop_now_ms());
 }
 
 void collector_netconsole_close(struct collector *co)

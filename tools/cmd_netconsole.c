@@ -59,16 +59,19 @@ static void on_report(void *arg, const struct ncon_rx_from *from,
 		      struct oops_report *r, uint64_t lost)
 {
 	struct nc_cmd *c = arg;
+	char nlost[32] = "unknown (legacy)";
 
 	c->reports++;
+	if (!from->loss_unknown)
+		snprintf(nlost, sizeof(nlost), "%" PRIu64 "%s", lost,
+			 from->start_unseen ? ", start unseen" : "");
 	if (c->json)
 		print_record(c, from, r, lost);
 	else
-		printf("%s: %s%s (lines %" PRIu64 "-%" PRIu64
-		       ", lost %" PRIu64 ")\n",
+		printf("%s: %s%s (lines %" PRIu64 "-%" PRIu64 ", lost %s)\n",
 		       from->sender, r->title ? r->title : "(no title)",
 		       r->corrupted ? " [corrupted]" : "", r->start_line,
-		       r->end_line, lost);
+		       r->end_line, nlost);
 	fflush(stdout);
 	oops_report_free(r);
 }
@@ -105,7 +108,8 @@ static void print_counters(struct nc_cmd *c)
 	fprintf(stderr,
 		"netconsole: datagrams=%" PRIu64 " bytes=%" PRIu64
 		" malformed=%" PRIu64 " truncated=%" PRIu64
-		" kernel_drops=%" PRIu64 " senders=%" PRIu64
+		" kernel_drops=%" PRIu64 " rcvbuf=%" PRIu64
+		" senders=%" PRIu64
 		" evictions=%" PRIu64 " records=%" PRIu64
 		" fragments=%" PRIu64 " legacy=%" PRIu64 " lines=%" PRIu64
 		" lost=%" PRIu64 " duplicates=%" PRIu64 " reordered=%" PRIu64
@@ -113,7 +117,7 @@ static void print_counters(struct nc_cmd *c)
 		" open_reports=%" PRIu64 " report_evictions=%" PRIu64
 		" buffered_bytes=%" PRIu64 "\n",
 		k.datagrams, k.bytes, k.malformed, k.truncated,
-		k.kernel_drops, k.ncon.senders, k.ncon.evictions,
+		k.kernel_drops, k.rcvbuf, k.ncon.senders, k.ncon.evictions,
 		k.ncon.records, k.ncon.fragments, k.ncon.legacy, k.ncon.lines,
 		k.lost, k.ncon.duplicates, k.ncon.reordered, k.ncon.reboots,
 		k.reports, k.parsers, k.open_reports, k.report_evictions,
@@ -142,10 +146,13 @@ static void usage(FILE *out)
 		"  --json              one JSON Line per report (record fields,"
 		" sender, lost_messages)\n"
 		"  --lines             also print every log line received\n"
-		"  --rcvbuf BYTES      socket receive buffer\n"
+		"  --rcvbuf BYTES      socket receive buffer (default %d; "
+		"the kernel\n"
+		"                      caps it at net.core.rmem_max unless "
+		"privileged)\n"
 		"  --max-senders N     senders tracked at once\n"
 		"SIGUSR1 prints the counters; SIGINT/SIGTERM stop.\n",
-		CONFIG_DEFAULT_NETCONSOLE_PORT);
+		CONFIG_DEFAULT_NETCONSOLE_PORT, NCON_RX_DEFAULT_RCVBUF);
 }
 
 int cmd_netconsole(int argc, char **argv)
@@ -227,8 +234,15 @@ int cmd_netconsole(int argc, char **argv)
 		fprintf(stderr, "oopsctl netconsole: cannot watch signals\n");
 		goto out;
 	}
-	fprintf(stderr, "oopsctl netconsole: listening on port %d\n",
-		ncon_rx_port(c.rx));
+	{
+		struct ncon_rx_counters k;
+
+		ncon_rx_get_counters(c.rx, &k);
+		fprintf(stderr,
+			"oopsctl netconsole: listening on port %d, receive "
+			"buffer %" PRIu64 " KiB granted (SO_RCVBUF)\n",
+			ncon_rx_port(c.rx), k.rcvbuf >> 10);
+	}
 	if (evloop_run(loop) < 0) {
 		fprintf(stderr, "oopsctl netconsole: event loop failed\n");
 		goto out;

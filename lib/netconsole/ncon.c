@@ -1,48 +1,30 @@
 // SPDX-License-Identifier: MIT
 /*
- * ncon.c - the netconsole decoder and reassembler (see ncon.h).
- *
- * Layout: senders live in an open-addressing hash table keyed by address
- * and port, on an LRU list (eviction) and, when something is due later, in
- * a binary min-heap keyed by their earliest deadline.  The heap key is
- * allowed to be early: a sender whose deadline moves later is left where
- * it is and simply re-keyed when it surfaces, so the hot path (one record
- * in order) touches the heap only when a sender first gets a deadline.
- *
- * Everything a sender buffers (the held line, a partial legacy line,
- * out-of-order records, partial fragments) lives in a separately
- * allocated struct ncon_active that is freed as soon as nothing is
- * pending, which is what keeps idle senders small.
+ * ncon.c - the netconsole protocol (see ncon.h): extended headers, escapes,
+ * ncfrag reassembly, putting records back in order and counting gaps,
+ * continuation merging, legacy lines, and when each of these is due.
+ * The sender table these work on (hash, LRU, deadline heap, buffer
+ * accounting) is ncon_senders.c; ncon_int.h is what the two share.
  */
 #include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-
 #include "netconsole/ncon.h"
+#include "netconsole/ncon_int.h"
 #include "base/util.h"
 
-#define NCON_MAX_FRAGS 4	    /* partial messages per sender */
 #define NCON_MAX_FRAG_TOTAL 65536   /* largest ncfrag total accepted */
-#define NCON_CALLER_LEN 16
 #define NCON_MAX_HEADER 256	    /* the ';' must come within this */
 #define NCON_MAX_RELEASE 64
-#define NCON_DONE_SEQS 4	    /* reassembled seqs remembered */
 #define NCON_USEC_SLACK 10000	    /* printk clocks differ per CPU */
-#define NCON_NO_HEAP UINT32_MAX
 #define NCON_HOLD_MIN 128
-
-/* What an extended header says about a record, minus the body. */
-struct ncon_meta {
-	uint64_t seq, usec;
-	int prio;
-	char flag; /* '-', 'c' or '+' */
-	char caller[NCON_CALLER_LEN];
-};
+/*
+ * Held records looked at for the time the next gap became known: they
+ * arrive mostly in order, so the first few hold the earliest; a later one
+ * only makes the wait a little longer, never shorter.
+ */
+#define NCON_GAP_SCAN 16
 
 struct ncon_hdr {
 	struct ncon_meta m;
@@ -51,283 +33,6 @@ struct ncon_hdr {
 	const char *body;
 	size_t body_len;
 };
-
-/* A record that arrived ahead of its predecessor; text still escaped. */
-struct ncon_rec {
-	uint64_t order;
-	uint64_t arrived; /* since then its predecessors are known missing */
-	struct ncon_meta m;
-	size_t text_len;
-	char text[];
-};
-
-/* A message being reassembled from ncfrag fragments. */
-struct ncon_frag {
-	struct ncon_meta m;
-	uint64_t since;
-	uint32_t total, have;
-	size_t size;  /* bytes allocated, for the accounting */
-	uint8_t *map; /* one bit per byte received, after buf */
-	char buf[];
-};
-
-struct ncon_active {
-	struct ncon_sender *owner;
-	struct ncon_active *prev, *next; /* nc->act list, oldest first */
-	size_t bytes;			 /* everything below, for the limits */
-
-	/* The last line, held in case a continuation record follows. */
-	char *hold;
-	size_t hold_len, hold_cap;
-	bool holding, hold_cut;
-	struct ncon_meta hold_m;
-	uint64_t hold_lost, hold_since;
-	unsigned hold_flags;
-
-	/* A legacy line still waiting for its newline. */
-	char *part;
-	size_t part_len, part_cap;
-	uint64_t part_since;
-
-	/* Out-of-order records, sorted by order. */
-	struct ncon_rec **recs;
-	uint32_t nrecs, recs_cap;
-	uint64_t gap_since;
-
-	struct ncon_frag *frags[NCON_MAX_FRAGS];
-	unsigned nfrags;
-	uint64_t done_seq[NCON_DONE_SEQS];
-	unsigned ndone;
-};
-
-struct ncon_sender {
-	struct ncon_key key;
-	uint32_t hash;
-	uint32_t heap_idx;
-	struct ncon_sender *lru_prev, *lru_next; /* head = most recent */
-	uint64_t heap_key;
-	uint64_t user_deadline;
-	uint64_t next_order; /* next msgid or seq expected */
-	uint64_t hi_seq, hi_usec;
-	uint64_t lost, pending_lost;
-	struct ncon_active *act;
-	void *user;
-	bool have_order, have_seq, use_msgid, reboot_pending;
-};
-
-struct ncon {
-	struct ncon_config cfg;
-	const struct ncon_ops *ops;
-	void *arg;
-
-	struct ncon_sender **tab;
-	size_t tab_mask;
-	struct ncon_sender *lru_head, *lru_tail;
-	struct ncon_sender **heap;
-	size_t nheap, heap_cap;
-	struct ncon_active *act_head, *act_tail;
-	size_t bytes;
-	struct ncon_stats st;
-};
-
-/* ------------------------------------------------------------ keys --- */
-
-int ncon_key_from_sockaddr(struct ncon_key *key, const struct sockaddr *sa)
-{
-	memset(key, 0, sizeof(*key));
-	if (sa->sa_family == AF_INET) {
-		const struct sockaddr_in *in = (const void *)sa;
-
-		key->addr[10] = 0xff;
-		key->addr[11] = 0xff;
-		memcpy(key->addr + 12, &in->sin_addr, 4);
-		key->port = ntohs(in->sin_port);
-		return 0;
-	}
-	if (sa->sa_family == AF_INET6) {
-		const struct sockaddr_in6 *in6 = (const void *)sa;
-
-		memcpy(key->addr, &in6->sin6_addr, 16);
-		key->port = ntohs(in6->sin6_port);
-		return 0;
-	}
-	return -EAFNOSUPPORT;
-}
-
-void ncon_key_format(const struct ncon_key *key, char *buf, size_t len)
-{
-	static const uint8_t v4mapped[12] = { 0, 0, 0, 0, 0, 0,
-					      0, 0, 0, 0, 0xff, 0xff };
-	char a[INET6_ADDRSTRLEN];
-
-	if (memcmp(key->addr, v4mapped, 12) == 0) {
-		inet_ntop(AF_INET, key->addr + 12, a, sizeof(a));
-		snprintf(buf, len, "%s:%u", a, key->port);
-	} else {
-		inet_ntop(AF_INET6, key->addr, a, sizeof(a));
-		snprintf(buf, len, "[%s]:%u", a, key->port);
-	}
-}
-
-static uint32_t key_hash(const struct ncon_key *key)
-{
-	uint64_t a, b, h;
-
-	memcpy(&a, key->addr, 8);
-	memcpy(&b, key->addr + 8, 8);
-	h = a * 0x9e3779b97f4a7c15ull ^ (b + key->port) * 0xc2b2ae3d27d4eb4full;
-	h ^= h >> 29;
-	h *= 0xbf58476d1ce4e5b9ull;
-	h ^= h >> 32;
-	return (uint32_t)h;
-}
-
-/* ------------------------------------------------------------ heap --- */
-
-static void heap_swap(struct ncon *nc, size_t i, size_t j)
-{
-	struct ncon_sender *t = nc->heap[i];
-
-	nc->heap[i] = nc->heap[j];
-	nc->heap[j] = t;
-	nc->heap[i]->heap_idx = (uint32_t)i;
-	nc->heap[j]->heap_idx = (uint32_t)j;
-}
-
-static void heap_up(struct ncon *nc, size_t i)
-{
-	while (i > 0) {
-		size_t p = (i - 1) / 2;
-
-		if (nc->heap[p]->heap_key <= nc->heap[i]->heap_key)
-			break;
-		heap_swap(nc, i, p);
-		i = p;
-	}
-}
-
-static void heap_down(struct ncon *nc, size_t i)
-{
-	for (;;) {
-		size_t l = 2 * i + 1, r = l + 1, m = i;
-
-		if (l < nc->nheap &&
-		    nc->heap[l]->heap_key < nc->heap[m]->heap_key)
-			m = l;
-		if (r < nc->nheap &&
-		    nc->heap[r]->heap_key < nc->heap[m]->heap_key)
-			m = r;
-		if (m == i)
-			break;
-		heap_swap(nc, i, m);
-		i = m;
-	}
-}
-
-static void heap_remove(struct ncon *nc, struct ncon_sender *s)
-{
-	size_t i = s->heap_idx;
-
-	if (i == NCON_NO_HEAP)
-		return;
-	s->heap_idx = NCON_NO_HEAP;
-	nc->nheap--;
-	if (i == nc->nheap)
-		return;
-	nc->heap[i] = nc->heap[nc->nheap];
-	nc->heap[i]->heap_idx = (uint32_t)i;
-	heap_up(nc, i);
-	heap_down(nc, nc->heap[i]->heap_idx);
-}
-
-/* Set s's heap key to `when` (UINT64_MAX removes it).  0 or -ENOMEM. */
-static int heap_set(struct ncon *nc, struct ncon_sender *s, uint64_t when)
-{
-	if (when == UINT64_MAX) {
-		heap_remove(nc, s);
-		return 0;
-	}
-	if (s->heap_idx == NCON_NO_HEAP) {
-		if (array_grow((void **)&nc->heap, &nc->heap_cap,
-			       nc->nheap + 1, sizeof(*nc->heap)) < 0)
-			return -ENOMEM;
-		s->heap_idx = (uint32_t)nc->nheap;
-		nc->heap[nc->nheap++] = s;
-		s->heap_key = when;
-		heap_up(nc, s->heap_idx);
-		return 0;
-	}
-	if (when < s->heap_key) {
-		s->heap_key = when;
-		heap_up(nc, s->heap_idx);
-	} else if (when > s->heap_key) {
-		s->heap_key = when;
-		heap_down(nc, s->heap_idx);
-	}
-	return 0;
-}
-
-/* ---------------------------------------------------------- memory --- */
-
-static void acct(struct ncon *nc, struct ncon_active *a, size_t add,
-		 size_t sub)
-{
-	a->bytes += add;
-	a->bytes -= sub;
-	nc->bytes += add;
-	nc->bytes -= sub;
-	if (nc->bytes > nc->st.buffered_peak)
-		nc->st.buffered_peak = nc->bytes;
-}
-
-static struct ncon_active *active_get(struct ncon *nc, struct ncon_sender *s)
-{
-	struct ncon_active *a = s->act;
-
-	if (a != NULL)
-		return a;
-	a = calloc(1, sizeof(*a));
-	if (a == NULL)
-		return NULL;
-	a->owner = s;
-	a->prev = nc->act_tail;
-	if (nc->act_tail)
-		nc->act_tail->next = a;
-	else
-		nc->act_head = a;
-	nc->act_tail = a;
-	s->act = a;
-	acct(nc, a, sizeof(*a), 0);
-	return a;
-}
-
-static bool active_busy(const struct ncon_active *a)
-{
-	return a->holding || a->part_len || a->nrecs || a->nfrags;
-}
-
-/* Free s's buffers when nothing is pending any more. */
-static void active_maybe_free(struct ncon *nc, struct ncon_sender *s)
-{
-	struct ncon_active *a = s->act;
-
-	if (a == NULL || active_busy(a))
-		return;
-	if (a->prev)
-		a->prev->next = a->next;
-	else
-		nc->act_head = a->next;
-	if (a->next)
-		a->next->prev = a->prev;
-	else
-		nc->act_tail = a->prev;
-	nc->bytes -= a->bytes;
-	free(a->hold);
-	free(a->part);
-	free(a->recs);
-	free(a);
-	s->act = NULL;
-}
 
 /*
  * Grow *buf to hold need bytes (the callers keep need within
@@ -341,7 +46,7 @@ static bool buf_reserve(struct ncon *nc, struct ncon_active *a, char **buf,
 	if (array_grow_bounded((void **)buf, cap, need, 1, NCON_HOLD_MIN,
 			       SIZE_MAX) < 0)
 		return false;
-	acct(nc, a, *cap, old);
+	ncon_acct(nc, a, *cap, old);
 	return true;
 }
 
@@ -351,6 +56,10 @@ static void emit(struct ncon *nc, struct ncon_sender *s, struct ncon_line *l,
 		 uint64_t now)
 {
 	nc->st.lines++;
+	if (!s->heard) {
+		l->flags |= NCON_LINE_FIRST;
+		s->heard = true;
+	}
 	if (l->flags & NCON_LINE_TRUNCATED)
 		nc->st.truncated++;
 	if (nc->ops && nc->ops->line)
@@ -389,7 +98,7 @@ static void emit_hold(struct ncon *nc, struct ncon_sender *s, uint64_t now)
 			break;
 		p = nl + 1;
 		l.lost = 0;
-		l.flags &= ~NCON_LINE_REBOOT;
+		l.flags &= ~(NCON_LINE_REBOOT | NCON_LINE_FIRST);
 	}
 	a->hold_len = 0;
 	a->hold_cut = false;
@@ -447,7 +156,7 @@ static void deliver(struct ncon *nc, struct ncon_sender *s,
 		    const struct ncon_meta *m, const char *text, size_t len,
 		    uint64_t now)
 {
-	struct ncon_active *a = active_get(nc, s);
+	struct ncon_active *a = ncon_active_get(nc, s);
 
 	if (a == NULL) {
 		s->lost++;
@@ -509,7 +218,7 @@ static void part_append(struct ncon *nc, struct ncon_sender *s,
 	size_t max = nc->cfg.max_line_bytes;
 
 	while (len) {
-		struct ncon_active *a = active_get(nc, s);
+		struct ncon_active *a = ncon_active_get(nc, s);
 		size_t n;
 
 		if (a == NULL)
@@ -690,7 +399,7 @@ static bool find_msgid(const char *dict, size_t len, uint32_t *out)
 static void rec_free(struct ncon *nc, struct ncon_sender *s,
 		     struct ncon_rec *r)
 {
-	acct(nc, s->act, 0, sizeof(*r) + r->text_len);
+	ncon_acct(nc, s->act, 0, sizeof(*r) + r->text_len);
 	free(r);
 }
 
@@ -709,10 +418,10 @@ static void drain(struct ncon *nc, struct ncon_sender *s, uint64_t now)
 
 	if (a == NULL)
 		return;
-	while (i < a->nrecs && a->recs[i]->order <= s->next_order) {
-		struct ncon_rec *r = a->recs[i++];
+	while (i < a->nrecs && a->recs[i].order <= s->next_order) {
+		struct ncon_rec *r = a->recs[i].r;
 
-		if (r->order == s->next_order) {
+		if (a->recs[i++].order == s->next_order) {
 			deliver(nc, s, &r->m, r->text, r->text_len, now);
 			s->next_order++;
 		} else {
@@ -730,10 +439,29 @@ static void drain(struct ncon *nc, struct ncon_sender *s, uint64_t now)
 		 * sender's console_loglevel) is delayed missing_ms at most.
 		 */
 		a->gap_since = UINT64_MAX;
-		for (uint32_t k = 0; k < a->nrecs; k++)
-			if (a->recs[k]->arrived < a->gap_since)
-				a->gap_since = a->recs[k]->arrived;
+		for (uint32_t k = 0; k < a->nrecs && k < NCON_GAP_SCAN; k++)
+			if (a->recs[k].arrived < a->gap_since)
+				a->gap_since = a->recs[k].arrived;
 	}
+}
+
+/* The index of the first held record with an order >= `order`. */
+static uint32_t recs_lower_bound(const struct ncon_active *a, uint64_t order)
+{
+	uint32_t lo = 0, hi = a->nrecs;
+
+	/* Most records behind a gap arrive in order: try the end first. */
+	if (hi == 0 || a->recs[hi - 1].order < order)
+		return hi;
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+
+		if (a->recs[mid].order < order)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
 }
 
 /* Give up waiting for the first gap: count it lost, deliver what follows. */
@@ -743,9 +471,9 @@ static void skip_gap(struct ncon *nc, struct ncon_sender *s, uint64_t now)
 
 	if (a == NULL || a->nrecs == 0)
 		return;
-	if (a->recs[0]->order > s->next_order) {
-		count_lost(nc, s, a->recs[0]->order - s->next_order);
-		s->next_order = a->recs[0]->order;
+	if (a->recs[0].order > s->next_order) {
+		count_lost(nc, s, a->recs[0].order - s->next_order);
+		s->next_order = a->recs[0].order;
 	}
 	drain(nc, s, now);
 }
@@ -755,7 +483,7 @@ static void frag_drop(struct ncon *nc, struct ncon_sender *s, unsigned i)
 	struct ncon_active *a = s->act;
 	struct ncon_frag *f = a->frags[i];
 
-	acct(nc, a, 0, f->size);
+	ncon_acct(nc, a, 0, f->size);
 	free(f);
 	a->nfrags--;
 	memmove(a->frags + i, a->frags + i + 1,
@@ -763,8 +491,7 @@ static void frag_drop(struct ncon *nc, struct ncon_sender *s, unsigned i)
 }
 
 /* Deliver everything s holds, counting gaps and partial messages lost. */
-static void sender_flush(struct ncon *nc, struct ncon_sender *s,
-			 uint64_t now)
+void ncon_sender_flush(struct ncon *nc, struct ncon_sender *s, uint64_t now)
 {
 	struct ncon_active *a = s->act;
 
@@ -779,7 +506,7 @@ static void sender_flush(struct ncon *nc, struct ncon_sender *s,
 		skip_gap(nc, s, now);
 	emit_hold(nc, s, now);
 	emit_part(nc, s, 0, now);
-	active_maybe_free(nc, s);
+	ncon_active_maybe_free(nc, s);
 }
 
 /*
@@ -819,7 +546,7 @@ static bool make_room(struct ncon *nc, struct ncon_sender *s, size_t need,
 		os = o->owner;
 		nc->st.overflows++;
 		/* o is freed by the flush when it empties (it always does). */
-		sender_flush(nc, os, now);
+		ncon_sender_flush(nc, os, now);
 		if (os->act != NULL)
 			return false;
 	}
@@ -836,15 +563,20 @@ static void hold_record(struct ncon *nc, struct ncon_sender *s,
 
 	if (s->act) {
 		a = s->act;
-		for (i = 0; i < a->nrecs; i++)
-			if (a->recs[i]->order == order) {
-				nc->st.duplicates++;
-				return;
-			}
-		while (a->nrecs >= nc->cfg.max_pending) {
-			nc->st.overflows++;
-			skip_gap(nc, s, now);
+		i = recs_lower_bound(a, order);
+		if (i < a->nrecs && a->recs[i].order == order) {
+			nc->st.duplicates++;
+			return;
 		}
+		/*
+		 * Enough records wait behind the first gap: a reordering that
+		 * deep does not happen, the gap is lost.  Giving it up now
+		 * rather than after missing_ms is what keeps a lossy sender
+		 * as cheap as a clean one (a few records held, not a second's
+		 * worth).
+		 */
+		while (a->nrecs >= nc->cfg.max_pending)
+			skip_gap(nc, s, now);
 		if (order == s->next_order) {
 			deliver(nc, s, m, text, len, now);
 			s->next_order++;
@@ -857,7 +589,7 @@ static void hold_record(struct ncon *nc, struct ncon_sender *s,
 		}
 	}
 	if (!make_room(nc, s, sizeof(*r) + len + 64, now) ||
-	    (a = active_get(nc, s)) == NULL) {
+	    (a = ncon_active_get(nc, s)) == NULL) {
 		nc->st.overflows++;
 		count_lost(nc, s, 1);
 		return;
@@ -883,7 +615,7 @@ static void hold_record(struct ncon *nc, struct ncon_sender *s,
 			count_lost(nc, s, 1);
 			return;
 		}
-		acct(nc, a, cap * sizeof(*a->recs),
+		ncon_acct(nc, a, cap * sizeof(*a->recs),
 		     a->recs_cap * sizeof(*a->recs));
 		a->recs_cap = (uint32_t)cap;
 	}
@@ -892,15 +624,16 @@ static void hold_record(struct ncon *nc, struct ncon_sender *s,
 		count_lost(nc, s, 1);
 		return;
 	}
-	r->order = order;
-	r->arrived = now;
 	r->m = *m;
 	r->text_len = len;
 	memcpy(r->text, text, len);
-	acct(nc, a, sizeof(*r) + len, 0);
-	for (i = a->nrecs; i > 0 && a->recs[i - 1]->order > order; i--)
-		a->recs[i] = a->recs[i - 1];
-	a->recs[i] = r;
+	ncon_acct(nc, a, sizeof(*r) + len, 0);
+	i = recs_lower_bound(a, order);
+	memmove(a->recs + i + 1, a->recs + i,
+		(a->nrecs - i) * sizeof(*a->recs));
+	a->recs[i].order = order;
+	a->recs[i].arrived = now;
+	a->recs[i].r = r;
 	if (a->nrecs++ == 0)
 		a->gap_since = now;
 	nc->st.reordered++;
@@ -934,7 +667,7 @@ static void accept_record(struct ncon *nc, struct ncon_sender *s,
 	nc->st.records++;
 	if (is_reboot(nc, s, m)) {
 		nc->st.reboots++;
-		sender_flush(nc, s, now);
+		ncon_sender_flush(nc, s, now);
 		s->have_seq = false;
 		s->have_order = false;
 		s->reboot_pending = true;
@@ -1060,7 +793,7 @@ static struct ncon_frag *frag_add(struct ncon *nc, struct ncon_sender *s,
 			      (h->frag_total + 7) / 8;
 
 		if (!make_room(nc, s, size, now) ||
-		    (a = active_get(nc, s)) == NULL) {
+		    (a = ncon_active_get(nc, s)) == NULL) {
 			nc->st.overflows++;
 			count_lost(nc, s, 1);
 			*err = -ENOMEM;
@@ -1081,7 +814,7 @@ static struct ncon_frag *frag_add(struct ncon *nc, struct ncon_sender *s,
 		f->total = h->frag_total;
 		f->size = size;
 		f->map = (uint8_t *)f->buf + f->total;
-		acct(nc, a, size, 0);
+		ncon_acct(nc, a, size, 0);
 		a->frags[a->nfrags++] = f;
 	}
 	nc->st.fragments++;
@@ -1103,17 +836,17 @@ static struct ncon_frag *frag_add(struct ncon *nc, struct ncon_sender *s,
 	memmove(a->frags + k, a->frags + k + 1,
 		(a->nfrags - k) * sizeof(*a->frags));
 	/* Unaccounted from here: the caller frees it right after use. */
-	acct(nc, a, 0, f->size);
+	ncon_acct(nc, a, 0, f->size);
 	a->done_seq[a->ndone++ % NCON_DONE_SEQS] = f->m.seq;
 	if (a->ndone >= 2 * NCON_DONE_SEQS)
 		a->ndone -= NCON_DONE_SEQS;
 	return f;
 }
 
-/* ------------------------------------------------------ per sender --- */
+/* ------------------------------------------------------- timeouts --- */
 
-static uint64_t sender_deadline(const struct ncon *nc,
-				const struct ncon_sender *s)
+uint64_t ncon_sender_deadline(const struct ncon *nc,
+			      const struct ncon_sender *s)
 {
 	const struct ncon_active *a = s->act;
 	uint64_t d = s->user_deadline;
@@ -1134,19 +867,8 @@ static uint64_t sender_deadline(const struct ncon *nc,
 	return d;
 }
 
-/* Keep the heap key at or before s's deadline (lazily, see the top). */
-static void sched(struct ncon *nc, struct ncon_sender *s)
-{
-	uint64_t d = sender_deadline(nc, s);
-
-	if (d == UINT64_MAX)
-		return;
-	if (s->heap_idx == NCON_NO_HEAP || d < s->heap_key)
-		heap_set(nc, s, d);
-}
-
 /* Run whatever of s is due at now. */
-static void sender_due(struct ncon *nc, struct ncon_sender *s, uint64_t now)
+void ncon_sender_due(struct ncon *nc, struct ncon_sender *s, uint64_t now)
 {
 	struct ncon_active *a = s->act;
 
@@ -1168,7 +890,7 @@ static void sender_due(struct ncon *nc, struct ncon_sender *s, uint64_t now)
 			emit_hold(nc, s, now);
 		if (a->part_len && a->part_since + nc->cfg.legacy_ms <= now)
 			emit_part(nc, s, 0, now);
-		active_maybe_free(nc, s);
+		ncon_active_maybe_free(nc, s);
 	}
 	if (s->user_deadline <= now) {
 		s->user_deadline = UINT64_MAX;
@@ -1177,192 +899,20 @@ static void sender_due(struct ncon *nc, struct ncon_sender *s, uint64_t now)
 	}
 }
 
-static void lru_unlink(struct ncon *nc, struct ncon_sender *s)
+/* Drop everything s buffers without delivering it (s is being forgotten). */
+void ncon_sender_discard(struct ncon *nc, struct ncon_sender *s)
 {
-	if (s->lru_prev)
-		s->lru_prev->lru_next = s->lru_next;
-	else
-		nc->lru_head = s->lru_next;
-	if (s->lru_next)
-		s->lru_next->lru_prev = s->lru_prev;
-	else
-		nc->lru_tail = s->lru_prev;
-	s->lru_prev = s->lru_next = NULL;
-}
+	struct ncon_active *a = s->act;
 
-static void lru_push(struct ncon *nc, struct ncon_sender *s)
-{
-	s->lru_prev = NULL;
-	s->lru_next = nc->lru_head;
-	if (nc->lru_head)
-		nc->lru_head->lru_prev = s;
-	else
-		nc->lru_tail = s;
-	nc->lru_head = s;
-}
-
-static size_t tab_find(const struct ncon *nc, const struct ncon_key *key,
-		       uint32_t hash)
-{
-	size_t i = hash & nc->tab_mask;
-
-	while (nc->tab[i] != NULL) {
-		if (nc->tab[i]->hash == hash &&
-		    memcmp(&nc->tab[i]->key, key, sizeof(*key)) == 0)
-			return i;
-		i = (i + 1) & nc->tab_mask;
-	}
-	return i;
-}
-
-static void tab_remove(struct ncon *nc, struct ncon_sender *s)
-{
-	size_t i = tab_find(nc, &s->key, s->hash), j = i;
-
-	if (nc->tab[i] != s)
+	if (a == NULL)
 		return;
-	nc->tab[i] = NULL;
-	/* Backward-shift deletion keeps every probe chain unbroken. */
-	for (;;) {
-		size_t k;
-
-		j = (j + 1) & nc->tab_mask;
-		if (nc->tab[j] == NULL)
-			break;
-		k = nc->tab[j]->hash & nc->tab_mask;
-		if ((j > i && (k <= i || k > j)) ||
-		    (j < i && k <= i && k > j)) {
-			nc->tab[i] = nc->tab[j];
-			nc->tab[j] = NULL;
-			i = j;
-		}
-	}
-}
-
-static int tab_grow(struct ncon *nc)
-{
-	size_t cap = (nc->tab_mask + 1) * 2, i;
-	struct ncon_sender **t = calloc(cap, sizeof(*t));
-	struct ncon_sender **old = nc->tab;
-	size_t oldcap = nc->tab_mask + 1;
-
-	if (t == NULL)
-		return -ENOMEM;
-	nc->tab = t;
-	nc->tab_mask = cap - 1;
-	for (i = 0; i < oldcap; i++)
-		if (old[i])
-			nc->tab[tab_find(nc, &old[i]->key, old[i]->hash)] =
-				old[i];
-	free(old);
-	return 0;
-}
-
-/* Forget s: deliver what it holds (when emit), tell the caller, free. */
-static void sender_drop(struct ncon *nc, struct ncon_sender *s, uint64_t now,
-			bool emit_pending)
-{
-	if (emit_pending)
-		sender_flush(nc, s, now);
-	if (s->user && nc->ops && nc->ops->release)
-		nc->ops->release(nc->arg, s, now);
-	if (s->act) {
-		struct ncon_active *a = s->act;
-
-		while (a->nrecs)
-			rec_free(nc, s, a->recs[--a->nrecs]);
-		while (a->nfrags)
-			frag_drop(nc, s, 0);
-		a->holding = false;
-		a->part_len = 0;
-		active_maybe_free(nc, s);
-	}
-	heap_remove(nc, s);
-	lru_unlink(nc, s);
-	tab_remove(nc, s);
-	nc->st.senders--;
-	free(s);
-}
-
-static struct ncon_sender *sender_get(struct ncon *nc,
-				      const struct ncon_key *key, uint64_t now)
-{
-	uint32_t hash = key_hash(key);
-	size_t i = tab_find(nc, key, hash);
-	struct ncon_sender *s = nc->tab[i];
-
-	if (s != NULL) {
-		if (nc->lru_head != s) {
-			lru_unlink(nc, s);
-			lru_push(nc, s);
-		}
-		return s;
-	}
-	if (nc->st.senders >= nc->cfg.max_senders && nc->lru_tail) {
-		nc->st.evictions++;
-		sender_drop(nc, nc->lru_tail, now, true);
-	}
-	if ((nc->st.senders + 1) * 2 > nc->tab_mask + 1 && tab_grow(nc) < 0)
-		return NULL;
-	s = calloc(1, sizeof(*s));
-	if (s == NULL)
-		return NULL;
-	s->key = *key;
-	s->hash = hash;
-	s->heap_idx = NCON_NO_HEAP;
-	s->user_deadline = UINT64_MAX;
-	nc->tab[tab_find(nc, key, hash)] = s;
-	lru_push(nc, s);
-	nc->st.senders++;
-	nc->st.senders_total++;
-	return s;
-}
-
-/* ------------------------------------------------------------- API --- */
-
-struct ncon *ncon_new(const struct ncon_config *cfg,
-		      const struct ncon_ops *ops, void *arg)
-{
-	struct ncon *nc = calloc(1, sizeof(*nc));
-
-	if (nc == NULL)
-		return NULL;
-	if (cfg)
-		nc->cfg = *cfg;
-#define DEF(f, v) do { if (nc->cfg.f == 0) nc->cfg.f = (v); } while (0)
-	DEF(max_senders, CONFIG_MAX_SENDERS);
-	DEF(max_sender_bytes, 256 * 1024);
-	DEF(max_total_bytes, 64u << 20);
-	DEF(max_line_bytes, 4096);
-	DEF(reorder_window, 1024);
-	DEF(max_pending, 256);
-	DEF(missing_ms, 1000);
-	DEF(frag_ms, 2000);
-	DEF(cont_ms, 1000);
-	DEF(legacy_ms, 1000);
-#undef DEF
-	nc->ops = ops;
-	nc->arg = arg;
-	nc->tab = calloc(64, sizeof(*nc->tab));
-	if (nc->tab == NULL) {
-		free(nc);
-		return NULL;
-	}
-	nc->tab_mask = 63;
-	return nc;
-}
-
-void ncon_free(struct ncon *nc)
-{
-	if (nc == NULL)
-		return;
-	/* sender_drop() unlinks the tail: the loop ends. */
-	while (nc->lru_tail)
-		// NOLINTNEXTLINE(clang-analyzer-unix.Malloc)
-		sender_drop(nc, nc->lru_tail, 0, false);
-	free(nc->tab);
-	free(nc->heap);
-	free(nc);
+	while (a->nrecs)
+		rec_free(nc, s, a->recs[--a->nrecs].r);
+	while (a->nfrags)
+		frag_drop(nc, s, 0);
+	a->holding = false;
+	a->part_len = 0;
+	ncon_active_maybe_free(nc, s);
 }
 
 int ncon_process(struct ncon *nc, const struct ncon_key *key,
@@ -1384,7 +934,7 @@ int ncon_process(struct ncon *nc, const struct ncon_key *key,
 		nc->st.malformed++;
 		return -EINVAL;
 	}
-	s = sender_get(nc, key, now_ms);
+	s = ncon_sender_get(nc, key, now_ms);
 	if (s == NULL)
 		return -ENOMEM;
 	if (h.body == NULL) {
@@ -1401,76 +951,7 @@ int ncon_process(struct ncon *nc, const struct ncon_key *key,
 	} else {
 		accept_record(nc, s, &h.m, h.body, h.body_len, now_ms);
 	}
-	active_maybe_free(nc, s);
-	sched(nc, s);
+	ncon_active_maybe_free(nc, s);
+	ncon_sched(nc, s);
 	return err;
-}
-
-void ncon_tick(struct ncon *nc, uint64_t now_ms)
-{
-	while (nc->nheap && nc->heap[0]->heap_key <= now_ms) {
-		struct ncon_sender *s = nc->heap[0];
-		uint64_t d;
-
-		sender_due(nc, s, now_ms);
-		d = sender_deadline(nc, s);
-		if (d <= now_ms)
-			d = now_ms + 1; /* never spin on one sender */
-		heap_set(nc, s, d);
-	}
-}
-
-uint64_t ncon_next_deadline(const struct ncon *nc)
-{
-	return nc->nheap ? nc->heap[0]->heap_key : UINT64_MAX;
-}
-
-void ncon_flush(struct ncon *nc, uint64_t now_ms)
-{
-	while (nc->act_head) {
-		struct ncon_sender *s = nc->act_head->owner;
-
-		sender_flush(nc, s, now_ms);
-		if (s->act) /* only if a buffer could not be freed */
-			break;
-	}
-}
-
-void ncon_get_stats(const struct ncon *nc, struct ncon_stats *st)
-{
-	*st = nc->st;
-	st->buffered_bytes = nc->bytes;
-}
-
-const struct ncon_key *ncon_sender_key(const struct ncon_sender *s)
-{
-	return &s->key;
-}
-
-void *ncon_sender_user(const struct ncon_sender *s)
-{
-	return s->user;
-}
-
-void ncon_sender_set_user(struct ncon_sender *s, void *user)
-{
-	s->user = user;
-}
-
-uint64_t ncon_sender_lost(const struct ncon_sender *s)
-{
-	return s->lost;
-}
-
-void ncon_sender_set_deadline(struct ncon *nc, struct ncon_sender *s,
-			      uint64_t when)
-{
-	s->user_deadline = when;
-	sched(nc, s);
-}
-
-size_t ncon_idle_sender_bytes(void)
-{
-	/* The struct and its share of a hash table at most half full. */
-	return sizeof(struct ncon_sender) + 2 * sizeof(struct ncon_sender *);
 }

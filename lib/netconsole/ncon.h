@@ -27,7 +27,8 @@
  *    (or forward while the time goes back) is a reboot of the sender.
  *
  * Memory is bounded: at most max_senders senders (the least recently heard
- * is evicted, counted), at most max_sender_bytes buffered per sender and
+ * is evicted, counted; one quiet for sender_idle_ms is forgotten and the
+ * table shrinks), at most max_sender_bytes buffered per sender and
  * max_total_bytes in all.  A sender with nothing pending holds no buffer
  * at all: an idle sender costs sizeof(struct ncon_sender) plus a hash slot
  * (about 200 bytes) plus whatever the caller hangs on it.
@@ -55,6 +56,11 @@ void ncon_key_format(const struct ncon_key *key, char *buf, size_t len);
 #define NCON_LINE_LEGACY 0x1u	 /* from a legacy (non-extended) sender */
 #define NCON_LINE_REBOOT 0x2u	 /* first line after the sender rebooted */
 #define NCON_LINE_TRUNCATED 0x4u /* cut at max_line_bytes */
+/*
+ * The first line from a sender not tracked before (new, or forgotten after
+ * eviction or expiry): what it sent before is unknown, lost or not.
+ */
+#define NCON_LINE_FIRST 0x8u
 
 /* One kernel log line; valid only during the callback. */
 struct ncon_line {
@@ -95,11 +101,21 @@ struct ncon_config {
 	size_t max_total_bytes;	 /* buffered in all; default 64 MiB */
 	size_t max_line_bytes;	 /* longer lines are cut; default 4 KiB */
 	uint32_t reorder_window; /* messages a record may run ahead; 1024 */
-	uint32_t max_pending;	 /* out-of-order records held; default 256 */
+	/*
+	 * Records held behind a gap; when this many wait, the gap is given
+	 * up as lost without waiting missing_ms.  Default 16.
+	 */
+	uint32_t max_pending;
 	uint64_t missing_ms;	 /* wait for a missing message; 1000 */
 	uint64_t frag_ms;	 /* wait for missing fragments; 2000 */
 	uint64_t cont_ms;	 /* wait for a 'c' continuation; 1000 */
 	uint64_t legacy_ms;	 /* wait for the rest of a legacy line; 1000 */
+	/*
+	 * Forget a sender heard from this long ago with nothing pending and
+	 * no deadline (its sequence starts afresh if it comes back): after a
+	 * burst from many hosts the table shrinks back.  Default 10 min.
+	 */
+	uint64_t sender_idle_ms;
 };
 
 struct ncon_stats {
@@ -119,6 +135,7 @@ struct ncon_stats {
 	uint64_t senders;	/* currently tracked */
 	uint64_t senders_total; /* ever created */
 	uint64_t evictions;	/* senders dropped for max_senders */
+	uint64_t expired;	/* senders forgotten after sender_idle_ms */
 	uint64_t overflows;	/* forced releases for the byte limits */
 	uint64_t buffered_bytes, buffered_peak;
 };

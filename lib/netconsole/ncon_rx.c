@@ -4,6 +4,8 @@
  * ncon_rx.h).
  */
 #include <errno.h>
+#include <inttypes.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,7 +27,24 @@
 #endif
 
 #define RX_LOSS_SLOTS 8
+/*
+ * A loss this many lines or fewer before a report's first line counts
+ * against it: the lines of a report before the one the parser starts from
+ * when the real header was lost ("#PF:", "PGD", "cut here") are few.
+ */
+#define RX_LOSS_LEAD 8
+/* Put in front of a report body whose header message was lost. */
+#define RX_LOST_HEADER "BUG: report header lost"
 #define RX_READ_ROUNDS 16 /* batches per wakeup before timers get a turn */
+/*
+ * Heap given back to the system (malloc_trim) once at least this many
+ * parsers or senders, and at least as many as are still alive, were freed
+ * since the last time, and the socket has been quiet for RX_TRIM_QUIET_MS:
+ * never while traffic flows, and a few times (halving) while a burst's
+ * senders expire one batch after another.
+ */
+#define RX_TRIM_FREED 256
+#define RX_TRIM_QUIET_MS 1000
 
 /* The per-sender parser state, hung on the decoder's sender. */
 struct rx_peer {
@@ -37,7 +56,10 @@ struct rx_peer {
 		uint64_t line, n; /* n messages lost before line `line` */
 	} loss[RX_LOSS_SLOTS];
 	unsigned nloss;
-	bool open; /* the parser has an open report */
+	uint64_t last_loss; /* line that followed the last loss, or 0 */
+	uint64_t first_line; /* the sender's first line ever heard, or 0 */
+	bool open;	    /* the parser has an open report */
+	bool legacy;	    /* the last line was legacy: loss undetectable */
 };
 
 struct ncon_rx {
@@ -45,6 +67,8 @@ struct ncon_rx {
 	struct evloop *loop;
 	int fd, port;
 	bool meminfo; /* SO_MEMINFO works: drops read from it */
+	uint64_t drops_logged, drop_log_ms;
+	uint64_t freed, expired_seen, last_input_ms;
 	struct ev_timer timer;
 	struct ncon *nc;
 	ncon_rx_report_fn report;
@@ -73,6 +97,8 @@ static void from_init(struct ncon_rx_from *f, const struct ncon_sender *s,
 	f->key = ncon_sender_key(s);
 	ncon_key_format(f->key, buf, len);
 	f->sender = buf;
+	f->loss_unknown = false;
+	f->start_unseen = false;
 }
 
 static void peer_pop(struct ncon_rx *rx, struct rx_peer *pe)
@@ -86,13 +112,18 @@ static void peer_pop(struct ncon_rx *rx, struct rx_peer *pe)
 		char name[80];
 
 		/*
-		 * Losses between the report's lines touch it; one just before
-		 * its first line does not (without msgid that is usually the
-		 * messages console_loglevel kept back before the oops raised
-		 * it).  Older ones are forgotten.
+		 * Losses between the report's lines touch it, and so does one
+		 * just before its first line: the lost message may have been
+		 * the report's real header, and the line the parser started
+		 * from only a later part of it (a lost "BUG: kernel NULL
+		 * pointer dereference" leaves an "Oops:" that titles it
+		 * wrongly).  Without msgid such a gap may also be messages
+		 * console_loglevel kept back, which cannot be told apart: the
+		 * report is marked rather than trusted.  Older losses are
+		 * forgotten.
 		 */
 		for (i = 0; i < pe->nloss; i++) {
-			if (pe->loss[i].line > r->start_line &&
+			if (pe->loss[i].line + RX_LOSS_LEAD >= r->start_line &&
 			    pe->loss[i].line <= r->end_line)
 				lost += pe->loss[i].n;
 			if (pe->loss[i].line > r->end_line)
@@ -104,6 +135,10 @@ static void peer_pop(struct ncon_rx *rx, struct rx_peer *pe)
 		rx->c.reports++;
 		if (rx->report) {
 			from_init(&from, pe->s, name, sizeof(name));
+			from.loss_unknown = pe->legacy;
+			from.start_unseen = !pe->legacy && pe->first_line &&
+					    r->start_line <=
+						    pe->first_line + RX_LOSS_LEAD;
 			rx->report(rx->arg, &from, r, lost);
 		} else {
 			oops_report_free(r);
@@ -145,6 +180,7 @@ static void peer_free(struct ncon_rx *rx, struct rx_peer *pe, uint64_t now)
 	peer_unlink(rx, pe);
 	ncon_sender_set_user(pe->s, NULL);
 	rx->npeers--;
+	rx->freed++;
 	free(pe);
 }
 
@@ -201,6 +237,41 @@ static void note_loss(struct rx_peer *pe, uint64_t n)
 	pe->loss[pe->nloss].line = pe->lines + 1;
 	pe->loss[pe->nloss].n = n;
 	pe->nloss++;
+	pe->last_loss = pe->lines + 1;
+}
+
+/*
+ * Lines that only appear inside a crash report, after its header: the
+ * report's body.  Each is followed by what makes it unambiguous.
+ */
+static bool is_report_body(const char *s, size_t n)
+{
+	static const char *const body[] = {
+		"Call Trace:", "Call trace:", "Modules linked in:",
+		"Hardware name: ", "RIP: 00", "Code: ", "---[ end trace ",
+	};
+
+	if (n < 5)
+		return false;
+	/* A call-trace frame: " ? func+0x1a/0x30 [mod]" or " func+0x1/0x2". */
+	if (s[0] == ' ' && n < 256) {
+		const char *p = memmem(s, n, "+0x", 3);
+
+		return p && memmem(p, n - (size_t)(p - s), "/0x", 3);
+	}
+	/* Every other one starts with one of these: most lines stop here. */
+	if (strchr("CMHR-p", s[0]) == NULL)
+		return false;
+	for (size_t i = 0; i < sizeof(body) / sizeof(body[0]); i++) {
+		size_t k = strlen(body[i]);
+
+		if (n >= k && memcmp(s, body[i], k) == 0)
+			return true;
+	}
+	/* "CPU: 0 PID: 12 Comm: x" and arm64's "pc : func+0x1/0x2". */
+	return (n > 16 && memcmp(s, "CPU: ", 5) == 0 &&
+		memmem(s, n, " PID: ", 6) && memmem(s, n, " Comm: ", 7)) ||
+	       (n > 6 && memcmp(s, "pc : ", 5) == 0);
 }
 
 static void peer_arm(struct ncon_rx *rx, struct rx_peer *pe)
@@ -307,9 +378,30 @@ static void on_line(void *arg, struct ncon_sender *s,
 	}
 	if (l->lost)
 		note_loss(pe, l->lost);
+	if (l->flags & NCON_LINE_FIRST)
+		pe->first_line = pe->lines + 1;
+	pe->legacy = l->flags & NCON_LINE_LEGACY;
 	/* Extended lines get the console's own prefixes back. */
 	if (l->usec >= 0)
 		n = console_prefix(rx->linebuf, (uint64_t)l->usec, l->caller);
+	/*
+	 * The body of a report arriving with no report open, just after a
+	 * loss: the message with its header was lost.  Rather than let the
+	 * body go by (no report) or be titled by a later line of it, start a
+	 * report with a header that says so; the loss marks it corrupted.
+	 */
+	if (!pe->open && pe->last_loss &&
+	    pe->lines + 1 - pe->last_loss < RX_LOSS_LEAD &&
+	    is_report_body(l->text, l->len) &&
+	    n + sizeof(RX_LOST_HEADER) <= rx->linecap) {
+		memcpy(rx->linebuf + n, RX_LOST_HEADER,
+		       sizeof(RX_LOST_HEADER) - 1);
+		oops_parser_feed_line(pe->p, rx->linebuf,
+				      n + sizeof(RX_LOST_HEADER) - 1, now);
+		pe->lines++;
+		pe->last_loss = 0;
+		rx->c.headers_lost++;
+	}
 	if (n + l->len > rx->linecap)
 		n = 0;
 	memcpy(rx->linebuf + n, l->text,
@@ -406,6 +498,13 @@ static int rx_open(struct ncon_rx *rx)
 	    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rx->cfg.rcvbuf,
 		       sizeof(rx->cfg.rcvbuf)) < 0)
 		log_warn("netconsole: SO_RCVBUF %d", rx->cfg.rcvbuf);
+	{
+		int got = 0;
+		socklen_t glen = sizeof(got);
+
+		if (getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &got, &glen) == 0)
+			rx->c.rcvbuf = (uint64_t)got;
+	}
 	/*
 	 * Kernel drops: SO_MEMINFO reads the socket's drop counter exactly,
 	 * whenever asked, at no cost per datagram.  SO_RXQ_OVFL attaches it
@@ -436,6 +535,21 @@ static int rx_open(struct ncon_rx *rx)
 				 ((struct sockaddr_in6 *)&ss)->sin6_port :
 				 ((struct sockaddr_in *)&ss)->sin_port);
 	rx->fd = fd;
+	/*
+	 * The kernel reports twice what it lets queue (half is overhead
+	 * accounting) and caps an unprivileged request at rmem_max: say what
+	 * was granted, so that an operator whose buffer is small knows why
+	 * bursts are lost.
+	 */
+	if (rx->cfg.rcvbuf > 0 && rx->c.rcvbuf < (uint64_t)rx->cfg.rcvbuf)
+		log_warnx("netconsole: port %d: receive buffer %" PRIu64
+			  " KiB granted of %d KiB asked (raise "
+			  "net.core.rmem_max, or run with CAP_NET_ADMIN)",
+			  rx->port, rx->c.rcvbuf >> 10, rx->cfg.rcvbuf >> 10);
+	else
+		log_info("netconsole: port %d: receive buffer %" PRIu64
+			 " KiB (SO_RCVBUF read back)", rx->port,
+			 rx->c.rcvbuf >> 10);
 	return 0;
 }
 
@@ -459,6 +573,64 @@ static int rx_alloc_batch(struct ncon_rx *rx)
 		rx->msgs[i].msg_hdr.msg_iovlen = 1;
 	}
 	return 0;
+}
+
+/* The socket's drop counter right now (SO_MEMINFO), or what SO_RXQ_OVFL said. */
+static uint64_t rx_drops(const struct ncon_rx *rx)
+{
+	if (rx->fd >= 0 && rx->meminfo) {
+		uint32_t mi[SK_MEMINFO_VARS];
+		socklen_t len = sizeof(mi);
+
+		if (getsockopt(rx->fd, SOL_SOCKET, SO_MEMINFO, mi, &len) == 0 &&
+		    len > SK_MEMINFO_DROPS * sizeof(uint32_t) &&
+		    mi[SK_MEMINFO_DROPS] > rx->c.kernel_drops)
+			return mi[SK_MEMINFO_DROPS];
+	}
+	return rx->c.kernel_drops;
+}
+
+/*
+ * Say when the kernel drops datagrams (the socket buffer was full): the
+ * counter is read once a wakeup (one getsockopt for a batch of up to
+ * RX_READ_ROUNDS * batch datagrams), a line is logged once per
+ * NCON_RX_DROP_LOG_MS at most with how many since the last one.
+ */
+static void rx_check_drops(struct ncon_rx *rx, uint64_t now)
+{
+	uint64_t d;
+
+	d = rx->c.kernel_drops = rx_drops(rx);
+	if (d == rx->drops_logged || now < rx->drop_log_ms)
+		return;
+	log_warnx("netconsole: port %d: the kernel dropped %" PRIu64
+		  " datagrams (%" PRIu64 " in all): the receive buffer (%"
+		  PRIu64 " KiB) was full", rx->port, d - rx->drops_logged, d,
+		  rx->c.rcvbuf >> 10);
+	rx->drops_logged = d;
+	rx->drop_log_ms = now + NCON_RX_DROP_LOG_MS;
+}
+
+/*
+ * After a burst from many hosts the parsers and senders it created are
+ * freed once idle, but glibc keeps the pages (the heap top is pinned by
+ * whatever was allocated last): give them back once things are quiet.
+ */
+static void rx_maybe_trim(struct ncon_rx *rx, uint64_t now)
+{
+	struct ncon_stats st;
+
+	ncon_get_stats(rx->nc, &st);
+	rx->freed += st.expired - rx->expired_seen;
+	rx->expired_seen = st.expired;
+	if (rx->freed < RX_TRIM_FREED || rx->freed < st.senders + rx->npeers ||
+	    now < rx->last_input_ms + RX_TRIM_QUIET_MS)
+		return;
+	rx->freed = 0;
+#ifdef __GLIBC__
+	malloc_trim(0);
+#endif
+	rx->c.trims++;
 }
 
 static void rx_arm(struct ncon_rx *rx)
@@ -527,6 +699,8 @@ static void rx_read(struct evloop *loop, int fd, unsigned events, void *arg)
 		if ((unsigned)got < n)
 			break;
 	}
+	rx_check_drops(rx, now);
+	rx->last_input_ms = now;
 	ncon_tick(rx->nc, now);
 	rx_arm(rx);
 }
@@ -534,8 +708,10 @@ static void rx_read(struct evloop *loop, int fd, unsigned events, void *arg)
 static void rx_timer(struct evloop *loop, void *arg)
 {
 	struct ncon_rx *rx = arg;
+	uint64_t now = evloop_now_ms();
 
-	ncon_tick(rx->nc, evloop_now_ms());
+	ncon_tick(rx->nc, now);
+	rx_maybe_trim(rx, now);
 	rx_arm(rx);
 }
 
@@ -555,6 +731,8 @@ struct ncon_rx *ncon_rx_new(struct evloop *loop,
 	if (cfg)
 		rx->cfg = *cfg;
 	rx->cfg.listen = NULL;
+	if (rx->cfg.rcvbuf == 0)
+		rx->cfg.rcvbuf = NCON_RX_DEFAULT_RCVBUF;
 	if (rx->cfg.batch == 0)
 		rx->cfg.batch = 64;
 	if (rx->cfg.batch > 1024)
@@ -659,6 +837,7 @@ int ncon_rx_input(struct ncon_rx *rx, const struct ncon_key *key,
 {
 	int err = ncon_process(rx->nc, key, data, len, now_ms);
 
+	rx->last_input_ms = now_ms;
 	rx_arm(rx);
 	return err;
 }
@@ -666,6 +845,7 @@ int ncon_rx_input(struct ncon_rx *rx, const struct ncon_key *key,
 void ncon_rx_tick(struct ncon_rx *rx, uint64_t now_ms)
 {
 	ncon_tick(rx->nc, now_ms);
+	rx_maybe_trim(rx, now_ms);
 	rx_arm(rx);
 }
 
@@ -694,16 +874,8 @@ void ncon_rx_get_counters(const struct ncon_rx *rx,
 	c->lost = c->ncon.lost;
 	c->parsers = rx->npeers;
 	c->open_reports = rx->nopen;
-	if (rx->fd >= 0 && rx->meminfo) {
-		/* The socket's own drop counter, exact right now. */
-		uint32_t mi[SK_MEMINFO_VARS];
-		socklen_t len = sizeof(mi);
-
-		if (getsockopt(rx->fd, SOL_SOCKET, SO_MEMINFO, mi, &len) == 0 &&
-		    len > SK_MEMINFO_DROPS * sizeof(uint32_t) &&
-		    mi[SK_MEMINFO_DROPS] > c->kernel_drops)
-			c->kernel_drops = mi[SK_MEMINFO_DROPS];
-	}
+	/* The socket's own drop counter, exact right now. */
+	c->kernel_drops = rx_drops(rx);
 }
 
 void ncon_rx_record_origin(const struct ncon_rx_from *from, uint64_t lost,
@@ -712,5 +884,6 @@ void ncon_rx_record_origin(const struct ncon_rx_from *from, uint64_t lost,
 	o->source = RECORD_SOURCE_NETCONSOLE;
 	o->sender = from->sender;
 	o->lost_messages = lost;
-	o->complete = lost == 0;
+	o->complete = lost == 0 && !from->start_unseen;
+	o->loss_unknown = from->loss_unknown || from->start_unseen;
 }

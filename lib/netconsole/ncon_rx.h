@@ -13,7 +13,10 @@
  *
  * Memory: the decoder's bounds (ncon_config) plus one parser per sender
  * with recent traffic or an open report; a sender quiet for parser_idle_ms
- * with no open report gives its parser back.
+ * with no open report gives its parser back, one quiet for
+ * ncon.sender_idle_ms is forgotten, and once many were freed and the
+ * socket is quiet the heap is trimmed (malloc_trim) so that RSS falls
+ * back after a burst from many hosts.
  */
 #ifndef OOPSD_NCON_RX_H
 #define OOPSD_NCON_RX_H
@@ -26,13 +29,24 @@
 
 struct evloop;
 
+#define NCON_RX_DEFAULT_RCVBUF (4 << 20)
+/* Kernel drops are logged at most this often. */
+#define NCON_RX_DROP_LOG_MS 10000
+
 struct ncon_rx_config {
 	/*
 	 * "ADDR:PORT", "[V6ADDR]:PORT" or ":PORT" / "PORT" (dual-stack on
 	 * every address).  NULL: ":CONFIG_DEFAULT_NETCONSOLE_PORT".
 	 */
 	const char *listen;
-	int rcvbuf;		 /* SO_RCVBUF bytes; 0 keeps the default */
+	/*
+	 * SO_RCVBUF bytes asked (SO_RCVBUFFORCE first, which passes
+	 * net.core.rmem_max when privileged); 0: NCON_RX_DEFAULT_RCVBUF,
+	 * < 0 keeps the kernel's default (rmem_default, often 208 KiB,
+	 * which a burst of a few hundred hosts overflows).  What the
+	 * kernel granted is logged at start and kept in the counters.
+	 */
+	int rcvbuf;
 	unsigned batch;		 /* datagrams per recvmmsg; default 64 */
 	bool no_parse;		 /* lines only (line_fn), no crash parser */
 	uint64_t parser_idle_ms; /* default 30 s */
@@ -58,6 +72,7 @@ struct ncon_rx_counters {
 	uint64_t malformed;	/* refused by the decoder */
 	uint64_t truncated;	/* larger than the receive buffer */
 	uint64_t kernel_drops;	/* dropped by the socket (SO_MEMINFO, or SO_RXQ_OVFL) */
+	uint64_t rcvbuf;	/* SO_RCVBUF as read back (the kernel doubles it) */
 	uint64_t recv_errors;
 	uint64_t reports;
 	uint64_t lost;		/* messages lost (decoder) */
@@ -65,6 +80,8 @@ struct ncon_rx_counters {
 	uint64_t parser_evictions; /* parsers finished early (max_parsers) */
 	uint64_t open_reports;	   /* now */
 	uint64_t report_evictions; /* completed early (max_open_reports) */
+	uint64_t headers_lost;	   /* report bodies whose header was lost */
+	uint64_t trims;		   /* heap given back after a burst */
 	struct ncon_stats ncon;
 };
 
@@ -72,6 +89,17 @@ struct ncon_rx_counters {
 struct ncon_rx_from {
 	const struct ncon_key *key;
 	const char *sender; /* "192.0.2.1:6665" / "[2001:db8::1]:6665" */
+	/*
+	 * Legacy netconsole (no sequence numbers): a lost message cannot be
+	 * seen, so lost_messages == 0 does not mean the report is whole.
+	 */
+	bool loss_unknown;
+	/*
+	 * The report began within a few lines of the first one heard from
+	 * this sender (new to the receiver): its start, header included, may
+	 * have come before, so it is not known to be complete.
+	 */
+	bool start_unseen;
 };
 
 /*
@@ -125,7 +153,9 @@ struct record_origin;
 /*
  * Fill the netconsole part of a record's origin (lib/record.h; start from
  * RECORD_ORIGIN_INIT): source netconsole, the sender (borrowed from
- * `from`, valid during the report callback), lost_messages, complete.
+ * `from`, valid during the report callback), lost_messages, complete
+ * (false too when start_unseen), loss_unknown (legacy senders, or the
+ * start unseen).
  */
 void ncon_rx_record_origin(const struct ncon_rx_from *from, uint64_t lost,
 			   struct record_origin *o);

@@ -426,6 +426,8 @@ static int record_pack_text(const struct oops_report *r, const struct record_ori
 	origin.ecc_unrecoverable = o->ecc_unrecoverable;
 	origin.attachments = (char **)o->attachments;
 	origin.n_attachments = o->attachments ? o->nattachments : 0;
+	origin.has_loss_unknown = o->loss_unknown;
+	origin.loss_unknown = o->loss_unknown;
 	origin.has_parts_duplicate = o->parts_duplicate != 0;
 	origin.parts_duplicate = o->parts_duplicate;
 	rec.origin = &origin;
@@ -1168,6 +1170,8 @@ static void record_json_origin(const Oopsd__CrashRecord *rec, struct json *j)
 	json_kuint(j, "ecc_corrected", o->ecc_corrected);
 	json_kuint(j, "ecc_unrecoverable", o->ecc_unrecoverable);
 	json_kuint(j, "parts_duplicate", o->parts_duplicate);
+	if (o->loss_unknown)
+		json_kbool(j, "loss_unknown", true);
 	json_kstrs(j, "attachments", o->attachments, o->n_attachments);
 }
 

@@ -66,6 +66,7 @@ struct record_origin {
 	int64_t collected_time_us;	/* unix time; -1 when unknown */
 	const char *agent_version;	/* NULL: this build's OOPSD_VERSION */
 	uint32_t parts_duplicate;	/* pstore parts found more than once */
+	bool loss_unknown;		/* legacy netconsole: gaps unseen */
 };
 
 #define RECORD_ORIGIN_INIT                                                    \

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * fuzz_ncon.c - stateful fuzzing of the netconsole decoder (lib/ncon.c)
+ * fuzz_ncon.c - stateful fuzzing of the netconsole decoder (lib/netconsole/)
  * and, for inputs whose first byte is odd, of the whole receiver path
  * (lib/ncon_rx.c: decoder -> crash parser per sender -> reports).
  *

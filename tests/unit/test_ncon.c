@@ -127,12 +127,21 @@ static void test_extended_basic(void **state)
 	assert_int_equal(rx.l[0].prio, 6);
 	assert_int_equal(rx.l[0].lost, 0);
 	assert_int_equal(rx.l[0].flags & NCON_LINE_LEGACY, 0);
-	assert_int_equal(ncon_next_deadline(nc), UINT64_MAX);
+	/* Nothing due but forgetting the sender once quiet for 10 min. */
+	assert_int_equal(ncon_next_deadline(nc), 600000);
 	ncon_get_stats(nc, &st);
 	assert_int_equal(st.records, 1);
 	assert_int_equal(st.senders, 1);
 	/* Idle: nothing buffered any more. */
 	assert_int_equal(st.buffered_bytes, 0);
+	ncon_tick(nc, 599999);
+	ncon_get_stats(nc, &st);
+	assert_int_equal(st.senders, 1);
+	ncon_tick(nc, 600000);
+	ncon_get_stats(nc, &st);
+	assert_int_equal(st.senders, 0);
+	assert_int_equal(st.expired, 1);
+	assert_int_equal(ncon_next_deadline(nc), UINT64_MAX);
 	ncon_free(nc);
 }
 
@@ -566,7 +575,8 @@ static void test_user_pointer_and_deadline(void **state)
 	assert_int_equal(u.rx.timers, 0);
 	ncon_tick(u.nc, 5100);
 	assert_int_equal(u.rx.timers, 1);
-	assert_int_equal(ncon_next_deadline(u.nc), UINT64_MAX);
+	/* Left: forgetting it after sender_idle_ms (10 min) of quiet. */
+	assert_int_equal(ncon_next_deadline(u.nc), 100 + 600000);
 	/* Eviction tells the caller; senders without a pointer are silent. */
 	k = key4(2);
 	ncon_process(u.nc, &k, "6,1,1,-;x", 9, 6000); /* held, no user yet */
@@ -580,6 +590,41 @@ static void test_user_pointer_and_deadline(void **state)
 	ncon_free(u.nc);
 	/* ncon_free() releases the two left. */
 	assert_int_equal(u.rx.released, 4);
+}
+
+/*
+ * Heavy loss (every other message) and a missing_ms that never passes: the
+ * gaps are given up once max_pending records wait behind one, so what is
+ * held, and how late a line comes out, stay bounded by max_pending
+ * whatever the loss, instead of a second's worth of records per sender.
+ */
+static void test_heavy_loss_bounded(void **state)
+{
+	struct rx rx;
+	struct ncon_config cfg = { .missing_ms = 100000000 };
+	struct ncon *nc = mk(&rx, &cfg);
+	struct ncon_stats st;
+	char buf[64];
+	int fed = 0;
+
+	for (int seq = 1; seq < 400; seq += 2) {
+		snprintf(buf, sizeof(buf), "6,%d,%d,-;m%d", seq, seq * 10,
+			 seq);
+		feed(nc, 1, (uint64_t)seq, buf);
+		fed++;
+		ncon_get_stats(nc, &st);
+		/* 16 held records (default max_pending) and the held line. */
+		assert_true(st.buffered_bytes < 16 * 128 + 1024);
+		assert_true(rx.n >= fed - 18);
+	}
+	ncon_get_stats(nc, &st);
+	assert_true(st.lost >= (uint64_t)fed - 18);
+	ncon_flush(nc, 1000);
+	assert_int_equal(rx.n, fed);
+	ncon_get_stats(nc, &st);
+	assert_int_equal(st.lost, fed - 1);
+	assert_int_equal(st.buffered_bytes, 0);
+	ncon_free(nc);
 }
 
 static void test_sender_limit(void **state)
@@ -904,6 +949,7 @@ int main(void)
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_eviction),
 		cmocka_unit_test(test_user_pointer_and_deadline),
+		cmocka_unit_test(test_heavy_loss_bounded),
 		cmocka_unit_test(test_sender_limit),
 		cmocka_unit_test(test_total_limit),
 		cmocka_unit_test(test_many_senders_idle_cost),

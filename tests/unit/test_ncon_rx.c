@@ -4,6 +4,7 @@
  * sender -> reports), fed by hand and through a real socket.
  */
 #include <errno.h>
+#include <inttypes.h>
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -12,12 +13,16 @@
 #include "testutil.h"
 
 #include "base/evloop.h"
+#include "base/log.h"
 #include "netconsole/ncon_rx.h"
+#include "record/record.h"
 
 struct got {
 	char *title[64];
 	uint64_t lost[64];
 	bool corrupted[64];
+	bool loss_unknown[64];
+	bool start_unseen[64];
 	char sender[64][80];
 	int64_t time_us[64];
 	int n;
@@ -32,6 +37,8 @@ static void on_report(void *arg, const struct ncon_rx_from *from,
 	g->title[g->n] = strdup(r->title ? r->title : "");
 	g->lost[g->n] = lost;
 	g->corrupted[g->n] = r->corrupted;
+	g->loss_unknown[g->n] = from->loss_unknown;
+	g->start_unseen[g->n] = from->start_unseen;
 	g->time_us[g->n] = r->time_us;
 	snprintf(g->sender[g->n], sizeof(g->sender[0]), "%s", from->sender);
 	g->n++;
@@ -244,7 +251,9 @@ static void test_idle_parser_given_back(void **state)
 	ncon_rx_get_counters(rx, &c);
 	assert_int_equal(c.parsers, 0);
 	assert_int_equal(c.ncon.buffered_bytes, 0);
-	assert_int_equal(c.ncon.senders, 1);
+	/* Then the sender itself is forgotten (sender_idle_ms). */
+	assert_int_equal(c.ncon.senders, 0);
+	assert_int_equal(c.ncon.expired, 1);
 	ncon_rx_free(rx);
 }
 
@@ -390,12 +399,273 @@ static void test_fixture_reports_fragmented(void **state)
 		assert_int_equal(g.n, 1);
 		assert_string_equal(g.title[0], reps[0]->title);
 		assert_int_equal(g.lost[0], 0);
+		/* The report is the first thing heard from this sender. */
+		assert_true(g.start_unseen[0]);
 		ncon_rx_free(rx);
 		got_free(&g);
 		oops_report_free(reps[0]);
 		free(reps);
 		free(text);
 	}
+}
+
+/*
+ * Lose one message of a report (each in turn, the header first) on its way
+ * from a sender with sequence numbers, between ordinary lines.  Every
+ * report that comes out is either the right one and complete, or says it
+ * lost messages (lost_messages > 0, corrupted): never another title while
+ * looking complete.  A report whose header message is lost still comes out
+ * (its body arrived), flagged.  With msgid (sysdata) the same holds.
+ */
+static void send_lossy(struct ncon_rx *rx, char *const *lines, size_t n,
+		       size_t drop, size_t drop_to, bool msgid)
+{
+	struct ncon_key k = key_of("192.0.2.9", 6665);
+	uint64_t seq = 500;
+
+	for (size_t i = 0; i < n; i++, seq++) {
+		char *d;
+		int len;
+
+		if (i >= drop && i <= drop_to)
+			continue;
+		len = msgid ? asprintf(&d, "4,%" PRIu64 ",%" PRIu64 ",-;%s\n"
+				       " msgid=%" PRIu64, seq, seq * 10,
+				       lines[i], seq - 400) :
+			      asprintf(&d, "4,%" PRIu64 ",%" PRIu64 ",-;%s",
+				       seq, seq * 10, lines[i]);
+		assert_true(len > 0);
+		assert_int_equal(ncon_rx_input(rx, &k, d, (size_t)len, 5), 0);
+		free(d);
+	}
+	ncon_rx_flush(rx, 20000);
+}
+
+static void test_lost_header_marks_report(void **state)
+{
+	static const char *const files[] = {
+		"netconsole/null-deref.log", "netconsole/warning.log",
+		"netconsole/kernel-bug.log",
+	};
+
+	for (size_t f = 0; f < ARRAY_SIZE(files); f++) {
+		struct oops_report **reps = NULL;
+		char *lines[256], *text, *line, *save = NULL;
+		size_t len, n = 0, first = 0, hdr = SIZE_MAX;
+		int nr;
+
+		text = test_fixture(files[f], &len);
+		nr = oops_parse_buffer(text, len, NULL, &reps);
+		assert_int_equal(nr, 1);
+		for (int i = 0; i < 3; i++)
+			lines[n++] = "systemd[1]: Started session 4 of user root.";
+		first = n;
+		for (line = strtok_r(text, "\n", &save); line && n < 250;
+		     line = strtok_r(NULL, "\n", &save)) {
+			/* The line that gives the title: the header. */
+			if (hdr == SIZE_MAX &&
+			    (strstr(line, "BUG") || strstr(line, "WARNING:")))
+				hdr = n;
+			lines[n++] = line;
+		}
+		for (int i = 0; i < 3; i++)
+			lines[n++] = "systemd[1]: Stopped session 4 of user root.";
+		assert_true(hdr != SIZE_MAX);
+		for (size_t drop = first; drop < n - 3; drop++) {
+			for (int msgid = 0; msgid < 2; msgid++) {
+				struct got g = { 0 };
+				struct ncon_rx *rx;
+				int err, flagged = 0;
+
+				rx = ncon_rx_new(NULL, NULL, on_report, NULL,
+						 &g, &err);
+				assert_non_null(rx);
+				send_lossy(rx, lines, n, drop, drop, msgid);
+				for (int i = 0; i < g.n; i++) {
+					bool right = strcmp(g.title[i],
+							    reps[0]->title) == 0;
+
+					if (g.lost[i] > 0) {
+						assert_true(g.corrupted[i]);
+						flagged++;
+					} else if (!right || g.corrupted[i]) {
+						fail_msg("%s: message %zu lost: "
+							 "report \"%s\" looks "
+							 "complete",
+							 files[f], drop,
+							 g.title[i]);
+					}
+				}
+				for (int i = 0; i < g.n; i++)
+					assert_false(g.loss_unknown[i]);
+				/* 3 lines first are not enough to know. */
+				for (int i = 0; i < g.n; i++)
+					if (!g.lost[i] && !g.corrupted[i])
+						assert_true(g.start_unseen[i]);
+				/* Its body arrived: the report is not lost. */
+				if (drop == hdr) {
+					assert_true(g.n >= 1);
+					assert_true(flagged >= 1);
+				}
+				ncon_rx_free(rx);
+				got_free(&g);
+			}
+		}
+		/*
+		 * A burst of loss from the header to the "Call Trace:" line:
+		 * only frames arrive, and still make a flagged report.
+		 */
+		for (size_t ct = hdr; ct < n; ct++) {
+			struct got g = { 0 };
+			struct ncon_rx *rx;
+			int err;
+
+			if (strcmp(lines[ct], "Call Trace:") != 0)
+				continue;
+			rx = ncon_rx_new(NULL, NULL, on_report, NULL, &g, &err);
+			send_lossy(rx, lines, n, hdr, ct, false);
+			assert_int_equal(g.n, 1);
+			assert_true(g.lost[0] > 0 && g.corrupted[0]);
+			ncon_rx_free(rx);
+			got_free(&g);
+			break;
+		}
+		oops_report_free(reps[0]);
+		free(reps);
+		free(text);
+	}
+}
+
+/*
+ * A report whose header was the first message sent but lost comes out
+ * titled by a later line with no gap seen; it is flagged start_unseen
+ * (complete false in the record) because nothing before it was heard.
+ * After enough ordinary lines the same report is known complete.
+ */
+static void test_start_unseen(void **state)
+{
+	static const char *const rep_lines[] = {
+		"BUG: kernel NULL pointer dereference, address: 0000000000000008",
+		"#PF: supervisor read access in kernel mode",
+		"#PF: error_code(0x0000) - not-present page",
+		"PGD 0 P4D 0",
+		"Oops: 0000 [#1] PREEMPT SMP NOPTI",
+		"CPU: 3 PID: 1234 Comm: kworker/3:1 Not tainted 6.1.0-13-amd64 #1",
+		"RIP: 0010:ncblast_deref+0x15/0x30 [ncblast_mod]",
+		"Call Trace:",
+		" <TASK>",
+		" ncblast_work_fn+0x2a/0x50 [ncblast_mod]",
+		" process_one_work+0x1c7/0x380",
+		" </TASK>",
+		"---[ end trace 0000000000000000 ]---",
+	};
+
+	for (int before = 0; before <= 12; before += 12) {
+		struct ncon_key k = key_of("192.0.2.11", 6665);
+		struct record_origin o = RECORD_ORIGIN_INIT;
+		struct ncon_rx_from from = { 0 };
+		struct got g = { 0 };
+		struct ncon_rx *rx;
+		int err, seq = 1;
+		char d[256];
+
+		rx = ncon_rx_new(NULL, NULL, on_report, NULL, &g, &err);
+		for (int i = 0; i < before; i++, seq++) {
+			int n = snprintf(d, sizeof(d), "6,%d,%d,-;line %d", seq,
+					 seq * 10, i);
+
+			ncon_rx_input(rx, &k, d, (size_t)n, 5);
+		}
+		for (size_t i = 0; i < ARRAY_SIZE(rep_lines); i++, seq++) {
+			int n;
+
+			if (i == 0 && before == 0)
+				continue; /* the header, lost */
+			n = snprintf(d, sizeof(d), "4,%d,%d,-;%s", seq,
+				     seq * 10, rep_lines[i]);
+			ncon_rx_input(rx, &k, d, (size_t)n, 5);
+		}
+		ncon_rx_flush(rx, 20000);
+		assert_int_equal(g.n, 1);
+		assert_int_equal(g.lost[0], 0);
+		assert_int_equal(g.start_unseen[0], before == 0);
+		from.start_unseen = g.start_unseen[0];
+		ncon_rx_record_origin(&from, 0, &o);
+		assert_int_equal(o.complete, before != 0);
+		assert_int_equal(o.loss_unknown, before == 0);
+		ncon_rx_free(rx);
+		got_free(&g);
+	}
+}
+
+/* Legacy netconsole has no sequence numbers: the report says loss is unknown. */
+static void test_legacy_loss_unknown(void **state)
+{
+	struct ncon_key k = key_of("192.0.2.10", 6665);
+	struct record_origin o = RECORD_ORIGIN_INIT;
+	struct ncon_rx_from from = { .loss_unknown = true };
+	struct got g = { 0 };
+	struct ncon_rx *rx;
+	size_t len;
+	char *text = test_fixture("netconsole/null-deref.log", &len);
+	int err;
+
+	rx = ncon_rx_new(NULL, NULL, on_report, NULL, &g, &err);
+	assert_non_null(rx);
+	for (size_t off = 0; off < len; off += 200)
+		assert_int_equal(ncon_rx_input(rx, &k, text + off,
+					       len - off < 200 ? len - off : 200,
+					       5),
+				 0);
+	ncon_rx_flush(rx, 20000);
+	assert_int_equal(g.n, 1);
+	assert_true(g.loss_unknown[0]);
+	assert_int_equal(g.lost[0], 0);
+	ncon_rx_record_origin(&from, 0, &o);
+	assert_true(o.loss_unknown);
+	ncon_rx_free(rx);
+	got_free(&g);
+	free(text);
+}
+
+/*
+ * A burst from many hosts, then quiet: their parsers and then the senders
+ * themselves are freed, and the heap is trimmed once (not per sender).
+ */
+static void test_burst_memory_given_back(void **state)
+{
+	struct ncon_rx_config cfg = { .parser_idle_ms = 500,
+				      .ncon.sender_idle_ms = 2000 };
+	struct ncon_rx_counters c;
+	struct ncon_rx *rx;
+	uint64_t d;
+	int err, guard = 0;
+
+	rx = ncon_rx_new(NULL, &cfg, NULL, NULL, NULL, &err);
+	assert_non_null(rx);
+	for (int h = 0; h < 3000; h++) {
+		char a[32];
+		struct ncon_key k;
+
+		snprintf(a, sizeof(a), "10.1.%d.%d", h / 250, h % 250 + 1);
+		k = key_of(a, 6665);
+		ncon_rx_input(rx, &k, "6,1,1,-;hello", 13, 10);
+	}
+	ncon_rx_get_counters(rx, &c);
+	assert_int_equal(c.ncon.senders, 3000);
+	/* Still busy (input 0 ms ago): no trim while traffic flows. */
+	ncon_rx_tick(rx, 10);
+	ncon_rx_get_counters(rx, &c);
+	assert_int_equal(c.trims, 0);
+	while ((d = ncon_rx_deadline(rx)) != UINT64_MAX && guard++ < 10000)
+		ncon_rx_tick(rx, d);
+	ncon_rx_get_counters(rx, &c);
+	assert_int_equal(c.parsers, 0);
+	assert_int_equal(c.ncon.senders, 0);
+	assert_int_equal(c.ncon.expired, 3000);
+	/* Once when the parsers went (500 ms), once for the senders (2 s). */
+	assert_int_equal(c.trims, 2);
+	ncon_rx_free(rx);
 }
 
 static void test_parse_addr(void **state)
@@ -507,6 +777,16 @@ static void test_socket_dual_stack(void **state)
 	got_free(&g);
 }
 
+static int log_granted, log_dropped;
+
+static void count_logs(enum log_level level, const char *line)
+{
+	if (strstr(line, "receive buffer") && strstr(line, "granted"))
+		log_granted++;
+	if (strstr(line, "the kernel dropped"))
+		log_dropped++;
+}
+
 static void test_socket_drops_and_truncation(void **state)
 {
 	struct evloop *loop = evloop_new();
@@ -517,8 +797,13 @@ static void test_socket_drops_and_truncation(void **state)
 	char big[CONFIG_MAX_DATAGRAM_BYTES + 100];
 	int err, s, sent = 0;
 
+	log_set_hook(count_logs);
 	rx = ncon_rx_new(loop, &cfg, NULL, NULL, NULL, &err);
 	assert_non_null(rx);
+	/* What the kernel granted is read back, and said at start. */
+	ncon_rx_get_counters(rx, &c);
+	assert_true(c.rcvbuf > 0);
+	assert_int_equal(log_granted, 0); /* more than the 1 byte asked */
 	s = socket(AF_INET, SOCK_DGRAM, 0);
 	d.sin_port = htons((uint16_t)ncon_rx_port(rx));
 	inet_pton(AF_INET, "127.0.0.1", &d.sin_addr);
@@ -538,6 +823,14 @@ static void test_socket_drops_and_truncation(void **state)
 	ncon_rx_get_counters(rx, &c);
 	assert_true(c.kernel_drops > 0);
 	assert_int_equal(c.kernel_drops + c.ncon.datagrams, 200);
+	/* Drops are logged, once for a burst (rate-limited). */
+	assert_int_equal(log_dropped, 1);
+	for (int i = 0; i < 200; i++)
+		sendto(s, "6,2,2,-;x", 9, 0, (void *)&d, sizeof(d));
+	for (int i = 0; i < 5; i++)
+		evloop_run_once(loop, 20);
+	assert_int_equal(log_dropped, 1);
+	log_set_hook(NULL);
 	close(s);
 	ncon_rx_free(rx);
 	evloop_free(loop);
@@ -553,6 +846,10 @@ int main(void)
 		cmocka_unit_test(test_open_reports_bounded),
 		cmocka_unit_test(test_caller_shapes),
 		cmocka_unit_test(test_fixture_reports_fragmented),
+		cmocka_unit_test(test_lost_header_marks_report),
+		cmocka_unit_test(test_legacy_loss_unknown),
+		cmocka_unit_test(test_start_unseen),
+		cmocka_unit_test(test_burst_memory_given_back),
 		cmocka_unit_test(test_parse_addr),
 		cmocka_unit_test(test_socket_dual_stack),
 		cmocka_unit_test(test_socket_drops_and_truncation),
