@@ -102,15 +102,57 @@ static const char *const skip_locking[] = {
     NULL,
 };
 
-/* ------------------------------------------------------------- titles -- */
+/* ------------------------------------------------------- rule engine -- */
 
 struct tstate {
 	struct search s;
 	const struct oops_tline *h; /* header line */
 	const char *hp; /* the header text in it */
 	size_t hn;
+	char lvl[16]; /* "BUG", "WARNING", "INFO": the anchor without ':' */
 	struct oops_title_result *res;
 };
+
+struct rule;
+/* An irregular rule: builds the title itself; false = try the next rule. */
+typedef bool (*rule_fn)(struct tstate *t, const struct rule *r);
+
+enum {
+	R_END = 1 << 0, /* the end of a table: the title is the header text */
+	R_REST = 1 << 1, /* the title is the header text from its anchor */
+	R_CORRUPTED = 1 << 2, /* the report lost its body */
+};
+
+/*
+ * One title rule.  A rule applies when the header (from its anchor on)
+ * contains one of the '|'-separated alternatives of has (or has is NULL),
+ * and one of also, and none of unless, and, for file, names that source
+ * file ("at lib/x.c:12" or ".../lib/x.c:12"), and cond() holds.  The first
+ * rule that applies makes the title:
+ *   fn      an irregular rule makes it (and may decline: next rule)
+ *   sub     the rules of another table (when none applies: next rule)
+ *   stack   "<title> in F", F the guilty frame found by the stack search
+ *           stack (then stack2 when it finds nothing) with extractor ex and
+ *           extra skips skip (oops_guilty.c)
+ *   else    the fixed text title; R_REST: the header text
+ * "%L" in title is the header's level ("BUG", "WARNING", "INFO").
+ * kind, when set, is the report's kind (else the header's, from
+ * oops_headers.def).
+ */
+struct rule {
+	const char *has, *also, *unless, *file;
+	bool (*cond)(const struct tstate *t);
+	const char *title;
+	const struct part *stack, *stack2;
+	const char *const *skip;
+	rule_fn fn;
+	const struct rule *sub;
+	enum oops_kind kind;
+	enum extractor ex;
+	unsigned flags;
+};
+
+#define RULES_END {.flags = R_END}
 
 /* The title is a followed by b. */
 static void set_title(struct tstate *t, const char *a, const char *b)
@@ -140,7 +182,10 @@ static void title_rest(struct tstate *t)
 
 	if (n >= sizeof(t->res->title))
 		n = sizeof(t->res->title) - 1;
-	memcpy(t->res->title, t->hp, n);
+	if (t->hp == NULL) /* never: oops_title_compute() sets it */
+		n = 0;
+	else
+		memcpy(t->res->title, t->hp, n);
 	t->res->title[n] = '\0';
 }
 
@@ -188,6 +233,102 @@ static bool bare(const struct tstate *t, const char *key)
 	return p == t->hp + t->hn;
 }
 
+/* Does the header contain one of the '|'-separated alternatives? */
+static bool hdr_has_any(const struct tstate *t, const char *alts)
+{
+	const char *a = alts;
+
+	while (*a) {
+		const char *e = strchr(a, '|');
+		size_t k = e ? (size_t)(e - a) : strlen(a);
+
+		if (k > 0 && oops_memstr_n(t->hp, t->hn, a, k) != NULL)
+			return true;
+		if (e == NULL)
+			break;
+		a = e + 1;
+	}
+	return false;
+}
+
+/* The title text of a rule: "%L" replaced by the header's level. */
+static void rule_text(const struct tstate *t, const char *fmt, char *out,
+		      size_t size)
+{
+	const char *l = strstr(fmt, "%L");
+
+	if (l == NULL)
+		snprintf(out, size, "%s", fmt);
+	else
+		snprintf(out, size, "%.*s%s%s", (int)(l - fmt), fmt, t->lvl,
+			 l + 2);
+}
+
+/* The source file of a WARNING header: "at kernel/x.c:12" or "kernel/x.c:12".
+ */
+static bool warn_file(const struct tstate *t, const char *path)
+{
+	const char *p = oops_memstr(t->hp, t->hn, path);
+
+	return p != NULL && (p[-1] == ' ' || p[-1] == '/');
+}
+
+static bool rule_applies(const struct tstate *t, const struct rule *r)
+{
+	if (r->has && !hdr_has_any(t, r->has))
+		return false;
+	if (r->also && !hdr_has_any(t, r->also))
+		return false;
+	if (r->unless && hdr_has_any(t, r->unless))
+		return false;
+	if (r->file && !warn_file(t, r->file))
+		return false;
+	return r->cond == NULL || r->cond(t);
+}
+
+/* Run a rule table; false when no rule of it applied. */
+static bool run_rules(struct tstate *t, const struct rule *r)
+{
+	char text[160];
+
+	for (; !(r->flags & R_END); r++) {
+		if (!rule_applies(t, r))
+			continue;
+		if (r->fn != NULL) {
+			/* Only rules that never decline set a kind here. */
+			if (r->kind != OOPS_KIND_UNKNOWN)
+				t->res->kind = r->kind;
+			if (r->fn(t, r))
+				return true;
+			continue;
+		}
+		if (r->sub != NULL) {
+			if (run_rules(t, r->sub))
+				return true;
+			continue;
+		}
+		if (r->kind != OOPS_KIND_UNKNOWN)
+			t->res->kind = r->kind;
+		if (r->flags & R_REST) {
+			title_rest(t);
+		} else {
+			rule_text(t, r->title ? r->title : "", text,
+				  sizeof(text));
+			if (r->stack != NULL)
+				title_in(t, text, r->stack, r->stack2, r->ex,
+					 r->skip);
+			else
+				set_title(t, text, "");
+		}
+		if (r->flags & R_CORRUPTED)
+			t->res->corrupted = true;
+		return true;
+	}
+	return false;
+}
+
+/* --------------------------------------------------- irregular rules -- */
+
 static const char *access_kind(const struct tstate *t)
 {
 	for (size_t i = 1; i < t->s.n; i++) {
@@ -202,94 +343,151 @@ static const char *access_kind(const struct tstate *t)
 	return NULL;
 }
 
-static void title_kasan(struct tstate *t)
+/* The header text after "BUG: " ("KCSAN: data-race in a / b"). */
+static bool r_after_bug(struct tstate *t, const struct rule *r)
+{
+	(void)r;
+	words_after(t, "BUG: ", NULL, t->res->title, sizeof(t->res->title));
+	return true;
+}
+
+static bool r_kasan(struct tstate *t, const struct rule *r)
 {
 	char kind[64], pfx[128];
 	const char *rw;
 
+	(void)r;
 	t->res->kind = OOPS_KIND_KASAN;
 	words_after(t, "KASAN: ", " ", kind, sizeof(kind));
 	if (hdr_has(t, "double-free") || hdr_has(t, "invalid-free")) {
 		if (hdr_has(t, " in ")) {
 			title_in(t, "KASAN: invalid-free", ST_HDR_CT, NULL,
 				 EX_FIRST, skip_free);
-			return;
+			return true;
 		}
 	}
 	rw = access_kind(t);
 	if (rw && hdr_has(t, " in ")) {
 		snprintf(pfx, sizeof(pfx), "KASAN: %s %s", kind, rw);
 		title_in(t, pfx, ST_HDR_CT, NULL, EX_FIRST, skip_kasan);
-		return;
+		return true;
 	}
 	if (rw && hdr_has(t, "on address")) {
 		snprintf(t->res->title, sizeof(t->res->title), "KASAN: %s %s",
 			 kind, rw);
-		return;
+		return true;
 	}
 	words_after(t, "BUG: ", NULL, t->res->title, sizeof(t->res->title));
 	t->res->corrupted = true;
+	return true;
 }
 
-static void title_kmsan(struct tstate *t)
+static bool r_kmsan(struct tstate *t, const struct rule *r)
 {
 	char kind[64], pfx[128];
 
+	(void)r;
 	t->res->kind = OOPS_KIND_KMSAN;
 	words_after(t, "KMSAN: ", " ", kind, sizeof(kind));
 	if (!hdr_has(t, " in ")) {
 		words_after(t, "BUG: ", NULL, t->res->title,
 			    sizeof(t->res->title));
 		t->res->corrupted = true;
-		return;
+		return true;
 	}
 	snprintf(pfx, sizeof(pfx), "KMSAN: %s", kind);
 	title_in(t, pfx, ST_HDR_STACK, NULL, EX_FIRST, skip_kmsan);
+	return true;
 }
 
-static void title_kfence(struct tstate *t)
+/* "<words> in F" where the words are the header's from "key" to " in ". */
+static bool r_words_in(struct tstate *t, const struct rule *r)
 {
-	char words[96], pfx[128];
+	char words[96], pfx[160];
 
-	t->res->kind = OOPS_KIND_KFENCE;
-	words_after(t, "KFENCE: ", " in ", words, sizeof(words));
-	snprintf(pfx, sizeof(pfx), "KFENCE: %s", words);
-	title_in(t, pfx, ST_HDR_STACK, NULL, EX_FIRST, skip_kasan);
+	words_after(t, r->title, " in ", words, sizeof(words));
+	snprintf(pfx, sizeof(pfx), "%s%s", r->title, words);
+	title_in(t, pfx, r->stack, r->stack2, r->ex, r->skip);
+	return true;
 }
 
-/* Lock-held family: WARNING:/BUG: <what> in F. */
-static bool title_lock_held(struct tstate *t, const char *lvl)
+static bool r_preemptible(struct tstate *t, const struct rule *r)
 {
-	static const struct {
-		const char *key, *title;
-	} map[] = {
-	    {"still has locks held", "still has locks held"},
-	    {"held lock freed", "held lock freed"},
-	    {"bad unlock balance detected", "bad unlock balance"},
-	    {"lock held when returning to user space",
-	     "lock held when returning to user space"},
-	    {"Nested lock was not taken", "nested lock was not taken"},
-	    {"lock held at task exit time", "lock held at task exit time"},
-	    {NULL, NULL},
+	char words[96], pfx[160];
+
+	(void)r;
+	words_after(t, "BUG: using ", "() in preemptible", words,
+		    sizeof(words));
+	snprintf(pfx, sizeof(pfx), "BUG: using %s() in preemptible code",
+		 words);
+	title_in(t, pfx, ST_CT, NULL, EX_FIRST, NULL);
+	return true;
+}
+
+static bool r_spinlock(struct tstate *t, const struct rule *r)
+{
+	static const char *const what[] = {
+	    "lockup suspected", "already unlocked", "recursion",
+	    "bad magic",	"wrong owner",	    "wrong CPU",
+	    "cpu recursion",	NULL,
 	};
-	static const struct part parts[] = {{P_AT}, {P_END}};
-	static const struct part parts2[] = {
-	    {P_LINE, "at:"}, {P_PARSE}, {P_END}};
-	char pfx[128];
+	static const char *const skip_spin[] = {
+	    "spin_",
+	    "_raw_",
+	    "do_raw_",
+	    NULL,
+	};
+	const char *lk = hdr_has(t, "BUG: spinlock ") ? "spinlock" : "rwlock";
+	char pfx[160];
 
-	for (int i = 0; map[i].key; i++) {
-		if (!hdr_has(t, map[i].key))
+	(void)r;
+	for (int i = 0; what[i]; i++) {
+		if (!hdr_has(t, what[i]))
 			continue;
-		snprintf(pfx, sizeof(pfx), "%s: %s", lvl, map[i].title);
-		t->res->kind = OOPS_KIND_LOCKDEP;
-		title_in(t, pfx, parts, parts2, EX_FIRST, NULL);
+		snprintf(pfx, sizeof(pfx), "BUG: %s %s", lk, what[i]);
+		if (i == 0)
+			t->res->kind = OOPS_KIND_LOCKUP;
+		title_in(t, pfx, ST_CT, NULL, EX_FIRST, skip_spin);
 		return true;
 	}
 	return false;
 }
 
-/* lockdep: possible deadlock, inconsistent lock state, RCU, keys. */
-static bool title_lockdep(struct tstate *t, const char *lvl)
+static bool r_wq_leaked(struct tstate *t, const struct rule *r)
+{
+	size_t i = find_line(&t->s, 0, "last function: ");
+	char f[NAME_MAX_LEN] = "corrupted";
+
+	(void)r;
+	if (i < t->s.n) {
+		const struct oops_tline *l = &t->s.l[i];
+		const char *p = mem(l, "last function: ") + 15;
+		size_t k = 0;
+
+		while (p < l->s + l->n && is_symc(*p) && k + 1 < sizeof(f))
+			f[k++] = *p++;
+		f[k] = '\0';
+	}
+	snprintf(t->res->title, sizeof(t->res->title),
+		 "BUG: workqueue leaked lock or atomic in %s", f);
+	return true;
+}
+
+/* A header that is just "BUG:" / "WARNING:" / "INFO:": the rest was lost. */
+static bool r_bare(struct tstate *t, const struct rule *r)
+{
+	char key[20];
+
+	(void)r;
+	snprintf(key, sizeof(key), "%s:", t->lvl);
+	if (!bare(t, key))
+		return false;
+	set_title(t, t->lvl, ": corrupted");
+	t->res->corrupted = true;
+	return true;
+}
+
+static bool r_circular(struct tstate *t, const struct rule *r)
 {
 	static const struct part circ[] = {
 	    {P_LINE, "is trying to acquire lock"}, {P_AT}, {P_END}};
@@ -298,109 +496,57 @@ static bool title_lockdep(struct tstate *t, const char *lvl)
 	    {P_LINE, "at: "},
 	    {P_AT},
 	    {P_END}};
-	static const struct part inv[] = {
-	    {P_LINE, "just changed the state of lock"}, {P_AT}, {P_END}};
-	static const struct part safe[] = {
-	    {P_LINE, "which became"}, {P_PARSE}, {P_END}};
-	static const struct part incons_old[] = {
-	    {P_LINE, "takes"}, {P_AT}, {P_END}};
-	char pfx[128];
 
-	if (hdr_has(t, "possible circular locking dependency detected") ||
-	    hdr_has(t, "possible recursive locking detected")) {
-		t->res->kind = OOPS_KIND_LOCKDEP;
-		if (find_line(&t->s, 1, "is trying to acquire lock") >= t->s.n)
-			return false;
-		title_in(t, "possible deadlock", circ, circ2, EX_FIRST,
+	(void)r;
+	t->res->kind = OOPS_KIND_LOCKDEP;
+	if (find_line(&t->s, 1, "is trying to acquire lock") >= t->s.n)
+		return false;
+	title_in(t, "possible deadlock", circ, circ2, EX_FIRST, skip_lockdep);
+	if (t->res->corrupted) {
+		t->res->corrupted = false;
+		title_in(t, "possible deadlock", ST_CT, NULL, EX_FIRST,
 			 skip_lockdep);
-		if (t->res->corrupted) {
-			t->res->corrupted = false;
-			title_in(t, "possible deadlock", ST_CT, NULL, EX_FIRST,
-				 skip_lockdep);
-		}
-		return true;
 	}
-	if (hdr_has(t, "possible irq lock inversion dependency detected")) {
-		t->res->kind = OOPS_KIND_LOCKDEP;
-		title_in(t, "possible deadlock", inv, ST_CT, EX_FIRST, NULL);
-		return true;
-	}
-	if (hdr_has(t, "-safe -> ") &&
-	    hdr_has(t, "-unsafe lock order detected")) {
-		t->res->kind = OOPS_KIND_LOCKDEP;
-		title_in(t, "possible deadlock", safe, ST_CT, EX_FIRST, NULL);
-		return true;
-	}
-	if (hdr_has(t, "inconsistent lock state")) {
-		t->res->kind = OOPS_KIND_LOCKDEP;
-		if (lvl[0] == 'I')
-			title_in(t, "inconsistent lock state", incons_old,
-				 ST_CT, EX_FIRST, NULL);
-		else
-			title_in(t, "inconsistent lock state", ST_CT, NULL,
-				 EX_FIRST, NULL);
-		return true;
-	}
-	if (hdr_has(t, "suspicious RCU usage")) {
-		t->res->kind = OOPS_KIND_LOCKDEP;
-		if (find_line(&t->s, 1, ".h:") >= t->s.n &&
-		    find_line(&t->s, 1, ".c:") >= t->s.n) {
-			/* The line naming the source was lost. */
-			title_rest(t);
-			t->res->corrupted = true;
-			return true;
-		}
-		snprintf(pfx, sizeof(pfx), "%s: suspicious RCU usage", lvl);
-		title_in(t, pfx, ST_CT, NULL, EX_FIRST, skip_rcu);
-		return true;
-	}
-	return title_lock_held(t, lvl);
+	return true;
 }
 
-/* The source file of a WARNING header: "at kernel/x.c:12" or "kernel/x.c:12".
- */
-static bool warn_file(const struct tstate *t, const char *path)
+static bool c_info(const struct tstate *t)
 {
-	const char *p = oops_memstr(t->hp, t->hn, path);
-
-	return p != NULL && (p[-1] == ' ' || p[-1] == '/');
+	return t->lvl[0] == 'I';
 }
 
-/*
- * "irq N: nobody cared" / "irq event N: bogus return value": the stack is
- * the interrupt path (whatever it interrupted, and the IRQ core), which
- * says nothing; the culprit is the handler the kernel lists after
- * "handlers:" as "[<ptr>] name [module]" (the first one when the line is
- * shared).  Title: "irq: nobody cared in usb_hcd_irq".
- */
-static void title_irq(struct tstate *t)
+/* The line naming the source of a suspicious RCU usage was lost. */
+static bool c_no_source(const struct tstate *t)
 {
-	const char *what = hdr_has(t, "bogus return value")
-				   ? "irq: bogus return value"
-				   : "irq: nobody cared";
-	size_t i = find_line(&t->s, 1, "handlers:");
-	char f[NAME_MAX_LEN];
-	size_t k = 0;
+	return find_line(&t->s, 1, ".h:") >= t->s.n &&
+	       find_line(&t->s, 1, ".c:") >= t->s.n;
+}
 
-	t->res->kind = OOPS_KIND_OTHER;
-	if (i + 1 < t->s.n) {
-		const struct oops_tline *l = &t->s.l[i + 1];
-		const char *p = mem(l, "] "), *end = l->s + l->n;
+/* Hashed pointers ("(ptrval)") do not make the usual form. */
+static bool r_bad_bp(struct tstate *t, const struct rule *r)
+{
+	(void)r;
+	if (!((hdr_has(t, "kernel stack regs at") &&
+	       hdr_has(t, "has bad 'bp' value")) ||
+	      (hdr_has(t, "kernel stack frame pointer at") &&
+	       hdr_has(t, "has bad value"))))
+		return false;
+	if (hdr_has(t, "(ptrval)"))
+		set_title(t, "WARNING: kernel stack regs has bad value", "");
+	else if (hdr_has(t, "regs at"))
+		set_title(t, "WARNING: kernel stack regs has bad 'bp' value",
+			  "");
+	else
+		set_title(t, "WARNING: kernel stack frame pointer has bad value",
+			  "");
+	return true;
+}
 
-		if (p != NULL && l->n > 0 && l->s[0] == '[') {
-			for (p += 2; p < end && is_symc(*p) &&
-				     k + 1 < sizeof(f);
-			     p++)
-				f[k++] = *p;
-		}
-	}
-	f[k] = '\0';
-	if (k == 0) {
-		set_title(t, what, "");
-		return;
-	}
-	snprintf(t->res->guilty, sizeof(t->res->guilty), "%s", f);
-	snprintf(t->res->title, sizeof(t->res->title), "%s in %s", what, f);
+/* Not a kernel WARN() ("... at <file>:<line> ..."): the header text. */
+static bool c_not_warn(const struct tstate *t)
+{
+	return !(hdr_has(t, " at ") || hdr_has(t, "WARNING: CPU:")) ||
+	       !(hdr_has(t, ".c:") || hdr_has(t, ".h:") || hdr_has(t, ".rs:"));
 }
 
 /* "WARNING: ... at mm/x.c:N kmalloc_slab+0x.." : a k*malloc* function. */
@@ -423,666 +569,674 @@ static bool kmalloc_func(const struct tstate *t)
 	return f < end && *f == 'k' && oops_has(f, (size_t)(e - f), "malloc");
 }
 
-static void title_warning(struct tstate *t)
+static bool c_kmalloc(const struct tstate *t)
 {
-	char pfx[128];
-	const char *const *extra = NULL;
+	return kmalloc_func(t);
+}
 
-	t->res->kind = OOPS_KIND_WARNING;
-	if (title_lockdep(t, "WARNING"))
-		return;
-	if ((hdr_has(t, "kernel stack regs at") &&
-	     hdr_has(t, "has bad 'bp' value")) ||
-	    (hdr_has(t, "kernel stack frame pointer at") &&
-	     hdr_has(t, "has bad value"))) {
-		/* Hashed pointers ("(ptrval)") do not make the usual form. */
-		if (hdr_has(t, "(ptrval)"))
-			set_title(t, "WARNING: kernel stack regs has bad value",
-				  "");
-		else if (hdr_has(t, "regs at"))
-			set_title(
-			    t, "WARNING: kernel stack regs has bad 'bp' value",
-			    "");
-		else
-			set_title(
-			    t,
-			    "WARNING: kernel stack frame pointer has bad value",
-			    "");
-		return;
-	}
-	if (bare(t, "WARNING:")) {
-		set_title(t, "WARNING: corrupted", "");
+static bool r_usb_submit_urb(struct tstate *t, const struct rule *r)
+{
+	char f[NAME_MAX_LEN];
+
+	(void)r;
+	t->s.extra = NULL;
+	if (!oops_guilty(&t->s, ST_WARN, ST_CT, EX_FIRST, f, sizeof(f)))
 		t->res->corrupted = true;
-		return;
+	snprintf(t->res->guilty, sizeof(t->res->guilty), "%s", f);
+	snprintf(t->res->title, sizeof(t->res->title),
+		 "WARNING in %s/usb_submit_urb", f);
+	return true;
+}
+
+static bool r_rcu_stall(struct tstate *t, const struct rule *r)
+{
+	(void)r;
+	t->res->kind = OOPS_KIND_STALL;
+	title_in(t, "INFO: rcu detected stall", ST_RCU, ST_RCU2, EX_STALL,
+		 NULL);
+	if (t->res->corrupted &&
+	    find_line(&t->s, 0, "apic_timer_interrupt") >= t->s.n &&
+	    oops_has_kernel_pc(&t->s)) {
+		/*
+		 * Kernels from 6.3 print the interrupt frames of the stall as
+		 * unreliable ("? "); the PC and the task's stack still name
+		 * the looping code.
+		 */
+		t->res->corrupted = false;
+		title_in(t, "INFO: rcu detected stall", ST_RIP_CT_STALL, NULL,
+			 EX_STALL, NULL);
 	}
-	/* A kernel WARN(): "... at <file>:<line> ..." */
-	if (!(hdr_has(t, " at ") || hdr_has(t, "WARNING: CPU:")) ||
-	    !(hdr_has(t, ".c:") || hdr_has(t, ".h:") || hdr_has(t, ".rs:"))) {
-		title_rest(t);
-		return;
+	return true;
+}
+
+/* "INFO: task x:1 blocked for more than N seconds" (maybe on 2 lines). */
+static bool c_task_blocked(const struct tstate *t)
+{
+	return (hdr_has(t, " blocked ") && hdr_has(t, " for more than ")) ||
+	       (t->s.n > 1 && line_has(&t->s.l[1], " blocked for more than "));
+}
+
+static bool r_stack_protector(struct tstate *t, const struct rule *r)
+{
+	const char *p = oops_memstr(t->hp, t->hn, "corrupted in: ") + 14;
+	const char *end = t->hp + t->hn, *q = p;
+
+	(void)r;
+	/* The named function, else the call trace. */
+	while (q < end && *q == ' ')
+		q++;
+	if (q < end && *q == '[') {
+		const char *b = memchr(q, ']', (size_t)(end - q));
+
+		q = b ? b + 1 : end;
+		while (q < end && *q == ' ')
+			q++;
 	}
-	snprintf(pfx, sizeof(pfx), "WARNING");
-	if (warn_file(t, "lib/debugobjects.c")) {
-		snprintf(pfx, sizeof(pfx), "WARNING: ODEBUG bug");
-		extra = skip_odebug;
-	} else if (warn_file(t, "mm/usercopy.c")) {
-		snprintf(pfx, sizeof(pfx), "WARNING: bad usercopy");
-		extra = skip_usercopy;
-	} else if (warn_file(t, "lib/kobject.c")) {
-		snprintf(pfx, sizeof(pfx), "WARNING: kobject bug");
-		extra = skip_kobject;
-	} else if (warn_file(t, "fs/proc/generic.c")) {
-		snprintf(pfx, sizeof(pfx), "WARNING: proc registration bug");
-		extra = skip_proc;
-	} else if (warn_file(t, "lib/refcount.c")) {
-		snprintf(pfx, sizeof(pfx), "WARNING: refcount bug");
-		extra = skip_refcount;
-	} else if (warn_file(t, "kernel/locking/lockdep.c") &&
-		   hdr_has(t, "lock_")) {
-		snprintf(pfx, sizeof(pfx), "WARNING: locking bug");
-		extra = skip_locking;
-	} else if (warn_file(t, "mm/vmalloc.c") &&
-		   hdr_has(t, "__vmalloc_node")) {
-		snprintf(pfx, sizeof(pfx), "WARNING: zero-size vmalloc");
-		extra = skip_vmalloc;
-	} else if (hdr_has(t, " mm/") && kmalloc_func(t)) {
-		snprintf(pfx, sizeof(pfx), "WARNING: kmalloc bug");
-		extra = skip_kmalloc;
-	} else if (hdr_has(t, "usb_submit_urb")) {
+	p = q;
+	while (q < end && is_symc(*q))
+		q++;
+	/* A bare address names nothing: use the call trace. */
+	bool addr = q - p >= 8;
+
+	for (const char *h = p; addr && h < q; h++)
+		if (!((*h >= '0' && *h <= '9') || (*h >= 'a' && *h <= 'f')))
+			addr = false;
+	if (!addr && q > p &&
+	    (q == end || *q == '+' || *q == '.' || *q == ' ')) {
 		char f[NAME_MAX_LEN];
+		size_t n = (size_t)(q - p);
 
-		t->s.extra = NULL;
-		if (!oops_guilty(&t->s, ST_WARN, ST_CT, EX_FIRST, f, sizeof(f)))
-			t->res->corrupted = true;
+		if (n >= sizeof(f))
+			n = sizeof(f) - 1;
+		memcpy(f, p, n);
+		f[n] = '\0';
 		snprintf(t->res->guilty, sizeof(t->res->guilty), "%s", f);
-		snprintf(t->res->title, sizeof(t->res->title),
-			 "WARNING in %s/usb_submit_urb", f);
-		return;
+		set_title(t, "kernel panic: stack is corrupted in ", f);
+		return true;
 	}
-	if (extra == skip_refcount || extra == skip_locking)
-		t->res->kind = extra == skip_locking ? OOPS_KIND_LOCKDEP
-						     : OOPS_KIND_WARNING;
-	title_in(t, pfx, ST_WARN, ST_CT, EX_FIRST, extra);
+	title_in(t, "kernel panic: stack is corrupted", ST_CT, NULL, EX_FIRST,
+		 NULL);
+	return true;
 }
 
-static void title_bug(struct tstate *t)
+/* "kernel panic: <message>" without its variable tail. */
+static bool r_panic_msg(struct tstate *t, const struct rule *r)
 {
-	char words[96], pfx[160];
-
-	t->res->kind = OOPS_KIND_BUG;
-	if (hdr_has(t, "BUG: KASAN: ")) {
-		title_kasan(t);
-		return;
-	}
-	if (hdr_has(t, "BUG: KMSAN: ")) {
-		title_kmsan(t);
-		return;
-	}
-	if (hdr_has(t, "BUG: KCSAN: ")) {
-		t->res->kind = OOPS_KIND_KCSAN;
-		words_after(t, "BUG: ", NULL, t->res->title,
-			    sizeof(t->res->title));
-		return;
-	}
-	if (hdr_has(t, "BUG: KFENCE: ")) {
-		title_kfence(t);
-		return;
-	}
-	if (hdr_has(t, "unable to handle kernel paging request") ||
-	    hdr_has(t, "unable to handle page fault for address") ||
-	    hdr_has(t, "Unable to handle kernel data access") ||
-	    hdr_has(t, "BUG: Unable to handle kernel instruction fetch") ||
-	    hdr_has(t, "Unable to handle kernel instruction fetch")) {
-		t->res->kind = OOPS_KIND_PAGING;
-		title_in(t, "BUG: unable to handle kernel paging request",
-			 ST_RIP_CT, ST_CT, EX_FIRST, NULL);
-		return;
-	}
-	if (hdr_has(t, "unable to handle kernel NULL pointer dereference") ||
-	    hdr_has(t, "kernel NULL pointer dereference") ||
-	    hdr_has(t, "BUG: Kernel NULL pointer dereference")) {
-		t->res->kind = OOPS_KIND_NULL_DEREF;
-		title_in(
-		    t, "BUG: unable to handle kernel NULL pointer dereference",
-		    ST_RIP_CT, ST_CT, EX_FIRST, NULL);
-		return;
-	}
-	if (hdr_has(t, "unable to handle kernel")) {
-		t->res->kind = OOPS_KIND_PAGING;
-		set_title(t, "BUG: unable to handle kernel", "");
-		t->res->corrupted = true;
-		return;
-	}
-	if (hdr_has(t, "BUG: soft lockup")) {
-		t->res->kind = OOPS_KIND_LOCKUP;
-		title_in(t, "BUG: soft lockup", ST_RIP_CT_STALL, ST_CT,
-			 EX_STALL, NULL);
-		return;
-	}
-	if (hdr_has(t, "stack guard page was hit at")) {
-		title_in(t, "BUG: stack guard page was hit", ST_RIP_CT_STALL,
-			 ST_CT, EX_STALL, NULL);
-		return;
-	}
-	if (hdr_has(t, "BUG: sleeping function called from invalid context")) {
-		title_in(t,
-			 "BUG: sleeping function called from invalid context",
-			 ST_CT, NULL, EX_FIRST, NULL);
-		return;
-	}
-	if (hdr_has(t, "BUG: scheduling while atomic")) {
-		title_in(t, "BUG: scheduling while atomic", ST_CT, NULL,
-			 EX_FIRST, skip_schedule);
-		return;
-	}
-	if (hdr_has(t, "BUG: using ") && hdr_has(t, "() in preemptible")) {
-		words_after(t, "BUG: using ", "() in preemptible", words,
-			    sizeof(words));
-		snprintf(pfx, sizeof(pfx),
-			 "BUG: using %s() in preemptible code", words);
-		title_in(t, pfx, ST_CT, NULL, EX_FIRST, NULL);
-		return;
-	}
-	if (hdr_has(t, "BUG: spinlock ") || hdr_has(t, "BUG: rwlock ")) {
-		static const char *const what[] = {
-		    "lockup suspected", "already unlocked",
-		    "recursion",	"bad magic",
-		    "wrong owner",	"wrong CPU",
-		    "cpu recursion",	NULL,
-		};
-		const char *lk =
-		    hdr_has(t, "BUG: spinlock ") ? "spinlock" : "rwlock";
-
-		for (int i = 0; what[i]; i++) {
-			if (!hdr_has(t, what[i]))
-				continue;
-			static const char *const skip_spin[] = {
-			    "spin_",
-			    "_raw_",
-			    "do_raw_",
-			    NULL,
-			};
-
-			snprintf(pfx, sizeof(pfx), "BUG: %s %s", lk, what[i]);
-			if (i == 0)
-				t->res->kind = OOPS_KIND_LOCKUP;
-			title_in(t, pfx, ST_CT, NULL, EX_FIRST, skip_spin);
-			return;
-		}
-	}
-	if (hdr_has(t, "BUG: Invalid wait context")) {
-		static const struct part iw[] = {
-		    {P_LINE, "is trying to lock"}, {P_AT}, {P_END}};
-		t->res->kind = OOPS_KIND_LOCKDEP;
-		title_in(t, "WARNING: locking bug", iw, ST_STACK_ANY, EX_FIRST,
-			 NULL);
-		return;
-	}
-	if (hdr_has(t, "BUG: memory leak")) {
-		t->res->kind = OOPS_KIND_LEAK;
-		title_in(t, "memory leak", ST_LEAK, NULL, EX_FIRST, skip_leak);
-		return;
-	}
-	if (hdr_has(t, "BUG: Bad page state") ||
-	    hdr_has(t, "BUG: Bad page cache")) {
-		static const struct part bp[] = {
-		    {P_LINE, "page last allocated"}, {P_PARSE}, {P_END}};
-		static const char *const skip_bp[] = {
-		    "bad_page",	  "free_pages",	     "free_pcp",
-		    "free_unref", "__free_one_page", "free_page_is_bad",
-		    NULL,
-		};
-		title_in(t,
-			 hdr_has(t, "state") ? "BUG: Bad page state"
-					     : "BUG: Bad page cache",
-			 ST_CT, bp, EX_FIRST, skip_bp);
-		return;
-	}
-	if (hdr_has(t, "BUG: workqueue leaked lock or atomic")) {
-		size_t i = find_line(&t->s, 0, "last function: ");
-		char f[NAME_MAX_LEN] = "corrupted";
-
-		if (i < t->s.n) {
-			const struct oops_tline *l = &t->s.l[i];
-			const char *p = mem(l, "last function: ") + 15;
-			size_t k = 0;
-
-			while (p < l->s + l->n && is_symc(*p) &&
-			       k + 1 < sizeof(f))
-				f[k++] = *p++;
-			f[k] = '\0';
-		}
-		snprintf(t->res->title, sizeof(t->res->title),
-			 "BUG: workqueue leaked lock or atomic in %s", f);
-		return;
-	}
-	if (hdr_has(t, "BUG: Dentry ") && hdr_has(t, "still in use")) {
-		set_title(t, "BUG: Dentry still in use in unmount", "");
-		return;
-	}
-	if (hdr_has(t, "BUG: Bad rss-counter state")) {
-		set_title(t, "BUG: Bad rss-counter state", "");
-		return;
-	}
-	if (hdr_has(t, "BUG: non-zero nr_ptes on freeing mm") ||
-	    hdr_has(t, "BUG: non-zero nr_pmds on freeing mm") ||
-	    hdr_has(t, "BUG: non-zero pgtables_bytes on freeing mm")) {
-		words_after(t, "BUG: ", ":", words, sizeof(words));
-		set_title(t, "BUG: ", words);
-		return;
-	}
-	if (hdr_has(t, "BUG: Bad page map")) {
-		set_title(t, "BUG: Bad page map", "");
-		return;
-	}
-	if (hdr_has(t, "BUG: workqueue lockup")) {
-		t->res->kind = OOPS_KIND_LOCKUP;
-		set_title(t, "BUG: workqueue lockup", "");
-		return;
-	}
-	if (title_lock_held(t, "BUG"))
-		return;
-	if (bare(t, "BUG:")) {
-		set_title(t, "BUG: corrupted", "");
-		t->res->corrupted = true;
-		return;
-	}
-	title_rest(t);
-}
-
-static void title_info(struct tstate *t)
-{
-	t->res->kind = OOPS_KIND_OTHER;
-	if (hdr_has(t, "INFO: rcu_") && hdr_has(t, "stall")) {
-		t->res->kind = OOPS_KIND_STALL;
-		title_in(t, "INFO: rcu detected stall", ST_RCU, ST_RCU2,
-			 EX_STALL, NULL);
-		if (t->res->corrupted &&
-		    find_line(&t->s, 0, "apic_timer_interrupt") >= t->s.n &&
-		    oops_has_kernel_pc(&t->s)) {
-			/*
-			 * Kernels from 6.3 print the interrupt frames of the
-			 * stall as unreliable ("? "); the PC and the task's
-			 * stack still name the looping code.
-			 */
-			t->res->corrupted = false;
-			title_in(t, "INFO: rcu detected stall", ST_RIP_CT_STALL,
-				 NULL, EX_STALL, NULL);
-		}
-		return;
-	}
-	if (hdr_has(t, "INFO: task ") &&
-	    ((hdr_has(t, " blocked ") && hdr_has(t, " for more than ")) ||
-	     (t->s.n > 1 && line_has(&t->s.l[1], " blocked for more than ")))) {
-		t->res->kind = OOPS_KIND_HANG;
-		title_in(t, "INFO: task hung", ST_CT, NULL, EX_HANG, NULL);
-		return;
-	}
-	if (hdr_has(t, "INFO: task ") &&
-	    hdr_has(t, "can't die for more than")) {
-		t->res->kind = OOPS_KIND_HANG;
-		title_in(t, "INFO: task can't die", ST_CT, NULL, EX_FIRST,
-			 skip_schedule);
-		return;
-	}
-	if (hdr_has(t, "INFO: trying to register non-static key")) {
-		t->res->kind = OOPS_KIND_LOCKDEP;
-		title_in(t, "INFO: trying to register non-static key", ST_CT,
-			 NULL, EX_FIRST, skip_nonstatic);
-		return;
-	}
-	if (title_lockdep(t, "INFO"))
-		return;
-	if (bare(t, "INFO:")) {
-		set_title(t, "INFO: corrupted", "");
-		t->res->corrupted = true;
-		return;
-	}
-	title_rest(t);
-}
-
-static void title_kpanic(struct tstate *t)
-{
-	char msg[128];
-
-	t->res->kind = OOPS_KIND_PANIC;
-	if (!hdr_has(t, "Kernel panic - not syncing: ")) {
-		title_rest(t);
-		return;
-	}
-	words_after(t, "not syncing: ", NULL, msg, sizeof(msg));
-	if (hdr_has(t, "stack-protector:") && hdr_has(t, "corrupted in: ")) {
-		const char *p =
-		    oops_memstr(t->hp, t->hn, "corrupted in: ") + 14;
-		const char *end = t->hp + t->hn, *q = p;
-
-		/* The named function, else the call trace. */
-		while (q < end && *q == ' ')
-			q++;
-		if (q < end && *q == '[') {
-			const char *r = memchr(q, ']', (size_t)(end - q));
-
-			q = r ? r + 1 : end;
-			while (q < end && *q == ' ')
-				q++;
-		}
-		p = q;
-		while (q < end && is_symc(*q))
-			q++;
-		/* A bare address names nothing: use the call trace. */
-		bool addr = q - p >= 8;
-
-		for (const char *h = p; addr && h < q; h++)
-			if (!((*h >= '0' && *h <= '9') ||
-			      (*h >= 'a' && *h <= 'f')))
-				addr = false;
-		if (!addr && q > p &&
-		    (q == end || *q == '+' || *q == '.' || *q == ' ')) {
-			char f[NAME_MAX_LEN];
-			size_t n = (size_t)(q - p);
-
-			if (n >= sizeof(f))
-				n = sizeof(f) - 1;
-			memcpy(f, p, n);
-			f[n] = '\0';
-			snprintf(t->res->guilty, sizeof(t->res->guilty), "%s",
-				 f);
-			set_title(t, "kernel panic: stack is corrupted in ", f);
-			return;
-		}
-		title_in(t, "kernel panic: stack is corrupted", ST_CT, NULL,
-			 EX_FIRST, NULL);
-		return;
-	}
-	if (hdr_has(t, "kernel stack overflow")) {
-		title_in(t, "kernel stack overflow", ST_RIP_CT_STALL, ST_CT,
-			 EX_STALL, NULL);
-		return;
-	}
-	if (hdr_has(t, "corrupted stack end")) {
-		title_in(t, "kernel panic: corrupted stack end",
-			 ST_RIP_CT_STALL, ST_CT, EX_STALL, NULL);
-		return;
-	}
-	/* The message without its variable tail. */
-	{
-		static const char *const cut[] = {
-		    " in interrupt", " ...",  " exitcode=",
-		    " for ",	     " --- ", NULL,
-		};
-
-		for (int i = 0; cut[i]; i++) {
-			char *c = strstr(msg, cut[i]);
-
-			if (c != NULL)
-				*c = '\0';
-		}
-	}
-	set_title(t, "kernel panic: ", msg);
-	if (oops_starts(msg, strlen(msg), "Fatal exception") ||
-	    oops_starts(msg, strlen(msg), "panic_on_warn set") ||
-	    oops_starts(msg, strlen(msg), "hung_task: blocked tasks") ||
-	    oops_starts(msg, strlen(msg), "softlockup: hung tasks"))
-		t->res->corrupted = true;
-}
-
-static void title_kbug(struct tstate *t)
-{
-	t->res->kind = OOPS_KIND_BUG;
-	if (hdr_has(t, "kernel BUG at mm/usercopy.c")) {
-		title_in(t, "BUG: bad usercopy", ST_CT, NULL, EX_FIRST,
-			 skip_usercopy);
-		return;
-	}
-	if (hdr_has(t, "kernel BUG at lib/list_debug.c")) {
-		title_in(t, "BUG: corrupted list", ST_CT, NULL, EX_FIRST, NULL);
-		return;
-	}
-	if (hdr_has(t, "kernel BUG at ")) {
-		title_in(t, "kernel BUG", ST_RIP_CT, ST_CT, EX_FIRST, skip_skb);
-		return;
-	}
-	title_rest(t);
-}
-
-static void title_simple_trap(struct tstate *t, const char *what,
-			      const struct part *parts,
-			      const struct part *parts2)
-{
-	t->res->kind = OOPS_KIND_TRAP;
-	title_in(t, what, parts, parts2, EX_FIRST, NULL);
-}
-
-static void title_ubsan(struct tstate *t)
-{
-	char words[96], pfx[128];
-	static const char *const skip[] = {"ubsan", "overflow", NULL};
-
-	t->res->kind = OOPS_KIND_UBSAN;
-	if (hdr_has(t, "Undefined behaviour in")) {
-		title_in(t, "UBSAN: undefined-behaviour", ST_CT, NULL, EX_FIRST,
-			 skip);
-		return;
-	}
-	if (!hdr_has(t, " in ")) {
-		title_rest(t);
-		return;
-	}
-	words_after(t, "UBSAN: ", " in ", words, sizeof(words));
-	snprintf(pfx, sizeof(pfx), "UBSAN: %s", words);
-	title_in(t, pfx, ST_CT, NULL, EX_FIRST, skip);
-}
-
-static void title_trusty(struct tstate *t)
-{
-	char msg[96];
-
-	t->res->kind = OOPS_KIND_PANIC;
-	if (hdr_has(t, "ASSERT FAILED at (")) {
-		const char *p = oops_memstr(t->hp, t->hn, "ASSERT FAILED at (");
-		const char *end = t->hp + t->hn;
-		const char *q = memchr(p, ')', (size_t)(end - p));
-
-		q = q ? q + 1 : end;
-		if (q < end && *q == ':')
-			q++;
-		while (q < end && *q == ' ')
-			q++;
-		snprintf(msg, sizeof(msg), "%.*s", (int)(end - q), q);
-		set_title(t, "trusty: ASSERT FAILED: ", msg);
-		return;
-	}
-	{
-		const char *p = oops_memstr(t->hp, t->hn, "trusty: panic");
-		const char *end = t->hp + t->hn;
-		const char *q;
-
-		/* The header may have matched without this exact text: never
-		 * step from a NULL match (found by fuzz_parser, fuzz_ncon). */
-		if (p == NULL) {
-			title_rest(t);
-			return;
-		}
-		q = p + 13;
-
-		if (q < end && *q == ' ' && q + 1 < end && q[1] == '(') {
-			const char *r = memchr(q, ')', (size_t)(end - q));
-
-			q = r ? r + 1 : end;
-		}
-		if (q < end && *q == ':')
-			q++;
-		while (q < end && *q == ' ')
-			q++;
-		snprintf(msg, sizeof(msg), "%.*s", (int)(end - q), q);
-		set_title(t, "trusty: panic: ", msg);
-	}
-}
-
-static void title_arm(struct tstate *t, const char *what)
-{
-	t->res->kind = OOPS_KIND_ARM_FAULT;
-	title_in(t, what, ST_RIP_CT, ST_CT, EX_FIRST, NULL);
-}
-
-static void title_unable(struct tstate *t)
-{
-	static const char *const what[] = {
-	    "paging request",
-	    "NULL pointer dereference",
-	    "access to user memory",
-	    "execute from non-executable memory",
-	    "write to read-only memory",
+	static const char *const cut[] = {
+	    " in interrupt", " ...", " exitcode=", " for ", " --- ", NULL,
+	};
+	/* Panics that only follow another report whose header was lost. */
+	static const char *const lost[] = {
+	    "Fatal exception",
+	    "panic_on_warn set",
+	    "hung_task: blocked tasks",
+	    "softlockup: hung tasks",
 	    NULL,
 	};
-	char pfx[128];
+	char msg[128];
 
-	for (int i = 0; what[i]; i++) {
-		if (!hdr_has(t, what[i]))
-			continue;
-		t->res->kind = i == 1 ? OOPS_KIND_NULL_DEREF : OOPS_KIND_PAGING;
-		snprintf(pfx, sizeof(pfx), "BUG: unable to handle kernel %s",
-			 what[i]);
-		title_in(t, pfx, ST_RIP_CT, ST_CT, EX_FIRST, skip_kasan);
-		return;
+	(void)r;
+	words_after(t, "not syncing: ", NULL, msg, sizeof(msg));
+	for (int i = 0; cut[i]; i++) {
+		char *c = strstr(msg, cut[i]);
+
+		if (c != NULL)
+			*c = '\0';
 	}
-	t->res->kind = OOPS_KIND_PAGING;
-	set_title(t, "BUG: unable to handle kernel", "");
-	t->res->corrupted = true;
+	set_title(t, "kernel panic: ", msg);
+	for (int i = 0; lost[i]; i++)
+		if (oops_starts(msg, strlen(msg), lost[i]))
+			t->res->corrupted = true;
+	return true;
 }
 
-static void title_ours(struct tstate *t, enum oops_hdr h)
+static bool r_kbug_cap(struct tstate *t, const struct rule *r)
 {
+	(void)r;
+	words_after(t, "Kernel BUG", NULL, t->res->title + 10,
+		    sizeof(t->res->title) - 10);
+	memcpy(t->res->title, "kernel BUG", 10);
+	return true;
+}
+
+/* Text after the first ')' (or the key), ':' and spaces. */
+static void trusty_msg(const char *q, const char *end, bool paren, char *out,
+		       size_t size)
+{
+	if (paren) {
+		const char *b = memchr(q, ')', (size_t)(end - q));
+
+		q = b ? b + 1 : end;
+	}
+	if (q < end && *q == ':')
+		q++;
+	while (q < end && *q == ' ')
+		q++;
+	snprintf(out, size, "%.*s", (int)(end - q), q);
+}
+
+static bool r_trusty(struct tstate *t, const struct rule *r)
+{
+	const char *end = t->hp + t->hn, *p;
 	char msg[96];
 
-	switch (h) {
-	case HDR_OOPS: {
-		const char *p = oops_memstr(t->hp, t->hn, "Oops");
-		const char *end = t->hp + t->hn;
-		const char *e;
-		size_t n;
-
-		t->res->kind = OOPS_KIND_BUG;
-		/* The header may not hold "Oops" itself (a mangled line). */
-		p = p != NULL ? p + 4 : end;
-		if (p < end && *p == ':')
-			p++;
-		while (p < end && *p == ' ')
-			p++;
-		e = oops_memstr(p, (size_t)(end - p), ", sig:");
-		if (e == NULL)
-			e = oops_memstr(p, (size_t)(end - p), " [#");
-		if (e == NULL)
-			e = end;
-		n = (size_t)(e - p);
-		if (n >= sizeof(msg))
-			n = sizeof(msg) - 1;
-		memcpy(msg, p, n);
-		msg[n] = '\0';
-		if (n == 0 || (msg[0] >= '0' && msg[0] <= '9') ||
-		    msg[0] == '[') {
-			title_in(t, "Oops", ST_RIP_CT, ST_CT, EX_FIRST, NULL);
-		} else {
-			char pfx[160];
-
-			snprintf(pfx, sizeof(pfx), "Oops: %s", msg);
-			title_in(t, pfx, ST_RIP_CT, ST_CT, EX_FIRST, NULL);
-		}
-		return;
+	(void)r;
+	p = oops_memstr(t->hp, t->hn, "ASSERT FAILED at (");
+	if (p != NULL) {
+		trusty_msg(p, end, true, msg, sizeof(msg));
+		set_title(t, "trusty: ASSERT FAILED: ", msg);
+		return true;
 	}
-	case HDR_OOM: {
-		static const char *const skip[] = {
-		    "oom",	   "alloc",
-		    "dump_header", "out_of_memory",
-		    "mem_cgroup",  "charge",
-		    "try_charge",  "reclaim",
-		    "page_fault",  "handle_mm_fault",
-		    "folio",	   NULL,
-		};
-		const char *what = hdr_has(t, "Memory cgroup out of memory")
-				       ? "memory cgroup out of memory"
-				       : "out of memory";
-
-		t->res->kind = OOPS_KIND_OOM;
-		if (find_line(&t->s, 0, "Call Trace") < t->s.n ||
-		    find_line(&t->s, 0, "Call trace") < t->s.n) {
-			title_in(t, what, ST_CT, NULL, EX_FIRST, skip);
-			/* No stack is no damage for an OOM kill. */
-			t->res->corrupted = false;
-		} else {
-			set_title(t, "", what);
-		}
-		return;
-	}
-	case HDR_MCE: {
-		const char *p = oops_memstr(t->hp, t->hn, "Machine");
-
-		t->res->kind = OOPS_KIND_MCE;
-		if (p == NULL)
-			p = oops_memstr(t->hp, t->hn, "[Hardware Error]: ");
-		if (p == NULL)
-			p = t->hp;
-		snprintf(msg, sizeof(msg), "%.*s", (int)(t->hp + t->hn - p), p);
-		set_title(t, "MCE: ", msg);
-		return;
-	}
-	case HDR_HARDLOCKUP:
-		t->res->kind = OOPS_KIND_LOCKUP;
-		title_in(t, "watchdog: hard LOCKUP", ST_RIP_CT, ST_CT, EX_FIRST,
-			 NULL);
-		return;
-	case HDR_IRQ:
-		title_irq(t);
-		return;
-	default:
-		title_rest(t);
-		return;
-	}
+	/* The header may have matched without this exact text: never step
+	 * from a NULL match (found by fuzz_parser, fuzz_ncon). */
+	p = oops_memstr(t->hp, t->hn, "trusty: panic");
+	if (p == NULL)
+		return false;
+	p += 13;
+	trusty_msg(p, end, p < end && *p == ' ' && p + 1 < end && p[1] == '(',
+		   msg, sizeof(msg));
+	set_title(t, "trusty: panic: ", msg);
+	return true;
 }
 
-/* The header anchor text for h, to find where the header starts. */
-static const char *hdr_anchor(enum oops_hdr h)
+/* A Go runtime crash prints its goroutines. */
+static bool r_go_fatal(struct tstate *t, const struct rule *r)
 {
-	static const char *const a[HDR_COUNT] = {
-	    [HDR_BUG] = "BUG:",
-	    [HDR_WARNING] = "WARNING:",
-	    [HDR_INFO] = "INFO:",
-	    [HDR_UNABLE] = "Unable to handle kernel",
-	    [HDR_GPF] = "general protection fault",
-	    [HDR_STACKSEG] = "stack segment: ",
-	    [HDR_KPANIC] = "Kernel panic",
-	    [HDR_DFAULT] = "PANIC: double fault",
-	    [HDR_RUST] = "rust_kernel: panicked",
-	    [HDR_KBUG] = "kernel BUG",
-	    [HDR_KBUG_CAP] = "Kernel BUG",
-	    [HDR_BUG_KMALLOC] = "BUG kmalloc-",
-	    [HDR_DIVIDE] = "divide",
-	    [HDR_INVOP] = "invalid opcode:",
-	    [HDR_INT3] = "int3:",
-	    [HDR_UBSAN] = "UBSAN:",
-	    [HDR_BOOT] = "Booting the kernel",
-	    [HDR_UNREG] = "unregister_netdevice: waiting for",
-	    [HDR_VFS_CLOSE] = "VFS: Close: file count is 0",
-	    [HDR_VFS_BUSY] = "VFS: Busy inodes after unmount",
-	    [HDR_INTERNAL] = "Internal error:",
-	    [HDR_UNHANDLED] = "Unhandled fault:",
-	    [HDR_ALIGN] = "Alignment trap:",
-	    [HDR_TRUSTY] = "trusty: panic",
-	    [HDR_FATAL] = "fatal error:",
-	    [HDR_SYZFAIL] = "SYZFAIL:",
-	    [HDR_SYZFATAL] = "SYZFATAL:",
-	    [HDR_GOPANIC] = "panic:",
-	    [HDR_OOPS] = "Oops",
-	    [HDR_OOM] = "",
-	    [HDR_MCE] = "",
-	    [HDR_HARDLOCKUP] = "",
-	    [HDR_IRQ] = "irq ",
-	};
-
-	if (h < 0 || h >= HDR_COUNT || a[h] == NULL)
-		return "";
-	return a[h];
+	(void)r;
+	if (find_line(&t->s, 1, "goroutine ") >= t->s.n &&
+	    find_line(&t->s, 1, "runtime stack:") >= t->s.n)
+		t->res->discard = true;
+	set_title(t, "go runtime error", "");
+	return true;
 }
+
+/* "Oops: <what> [#1]" / "Oops [#1]" / "Oops: 0000 [#1]". */
+static bool r_oops(struct tstate *t, const struct rule *r)
+{
+	const char *p = oops_memstr(t->hp, t->hn, "Oops");
+	const char *end = t->hp + t->hn;
+	const char *e;
+	char msg[96], pfx[160];
+	size_t n;
+
+	(void)r;
+	/* The header may not hold "Oops" itself (a mangled line). */
+	p = p != NULL ? p + 4 : end;
+	if (p < end && *p == ':')
+		p++;
+	while (p < end && *p == ' ')
+		p++;
+	e = oops_memstr(p, (size_t)(end - p), ", sig:");
+	if (e == NULL)
+		e = oops_memstr(p, (size_t)(end - p), " [#");
+	if (e == NULL)
+		e = end;
+	n = (size_t)(e - p);
+	if (n >= sizeof(msg))
+		n = sizeof(msg) - 1;
+	memcpy(msg, p, n);
+	msg[n] = '\0';
+	if (n == 0 || (msg[0] >= '0' && msg[0] <= '9') || msg[0] == '[') {
+		title_in(t, "Oops", ST_RIP_CT, ST_CT, EX_FIRST, NULL);
+	} else {
+		snprintf(pfx, sizeof(pfx), "Oops: %s", msg);
+		title_in(t, pfx, ST_RIP_CT, ST_CT, EX_FIRST, NULL);
+	}
+	return true;
+}
+
+static bool r_oom(struct tstate *t, const struct rule *r)
+{
+	static const char *const skip[] = {
+	    "oom",	  "alloc",	     "dump_header", "out_of_memory",
+	    "mem_cgroup", "charge",	     "try_charge",  "reclaim",
+	    "page_fault", "handle_mm_fault", "folio",	    NULL,
+	};
+	const char *what = hdr_has(t, "Memory cgroup out of memory")
+			       ? "memory cgroup out of memory"
+			       : "out of memory";
+
+	(void)r;
+	if (find_line(&t->s, 0, "Call Trace") < t->s.n ||
+	    find_line(&t->s, 0, "Call trace") < t->s.n) {
+		title_in(t, what, ST_CT, NULL, EX_FIRST, skip);
+		/* No stack is no damage for an OOM kill. */
+		t->res->corrupted = false;
+	} else {
+		set_title(t, "", what);
+	}
+	return true;
+}
+
+static bool r_mce(struct tstate *t, const struct rule *r)
+{
+	const char *p = oops_memstr(t->hp, t->hn, "Machine");
+	char msg[96];
+
+	(void)r;
+	if (p == NULL)
+		p = oops_memstr(t->hp, t->hn, "[Hardware Error]: ");
+	if (p == NULL)
+		p = t->hp;
+	snprintf(msg, sizeof(msg), "%.*s", (int)(t->hp + t->hn - p), p);
+	set_title(t, "MCE: ", msg);
+	return true;
+}
+
+/*
+ * "irq N: nobody cared" / "irq event N: bogus return value": the stack is
+ * the interrupt path (whatever it interrupted, and the IRQ core), which
+ * says nothing; the culprit is the handler the kernel lists after
+ * "handlers:" as "[<ptr>] name [module]" (the first one when the line is
+ * shared).  Title: "irq: nobody cared in usb_hcd_irq".
+ */
+static bool r_irq(struct tstate *t, const struct rule *r)
+{
+	const char *what = hdr_has(t, "bogus return value")
+			       ? "irq: bogus return value"
+			       : "irq: nobody cared";
+	size_t i = find_line(&t->s, 1, "handlers:");
+	char f[NAME_MAX_LEN];
+	size_t k = 0;
+
+	(void)r;
+	if (i + 1 < t->s.n) {
+		const struct oops_tline *l = &t->s.l[i + 1];
+		const char *p = mem(l, "] "), *end = l->s + l->n;
+
+		if (p != NULL && l->n > 0 && l->s[0] == '[') {
+			for (p += 2; p < end && is_symc(*p) && k + 1 < sizeof(f);
+			     p++)
+				f[k++] = *p;
+		}
+	}
+	f[k] = '\0';
+	if (k == 0) {
+		set_title(t, what, "");
+		return true;
+	}
+	snprintf(t->res->guilty, sizeof(t->res->guilty), "%s", f);
+	snprintf(t->res->title, sizeof(t->res->title), "%s in %s", what, f);
+	return true;
+}
+
+/* ------------------------------------------------------- rule tables -- */
+
+/* Lock-held family: WARNING:/BUG: <what> in F, F from the "at:" line. */
+static const struct part ST_AT[] = {{P_AT}, {P_END}};
+static const struct part ST_AFTER_AT[] = {{P_LINE, "at:"}, {P_PARSE}, {P_END}};
+/* LOCK_HELD pastes a string literal: no parentheses possible. */
+// NOLINTBEGIN(bugprone-macro-parentheses)
+#define LOCK_HELD(key, what)                                                   \
+	{.has = key,                                                           \
+	 .kind = OOPS_KIND_LOCKDEP,                                            \
+	 .title = "%L: " what,                                                 \
+	 .stack = ST_AT,                                                       \
+	 .stack2 = ST_AFTER_AT}
+static const struct rule rules_lock_held[] = {
+    LOCK_HELD("still has locks held", "still has locks held"),
+    LOCK_HELD("held lock freed", "held lock freed"),
+    LOCK_HELD("bad unlock balance detected", "bad unlock balance"),
+    LOCK_HELD("lock held when returning to user space",
+	      "lock held when returning to user space"),
+    LOCK_HELD("Nested lock was not taken", "nested lock was not taken"),
+    LOCK_HELD("lock held at task exit time", "lock held at task exit time"),
+    RULES_END,
+};
+// NOLINTEND(bugprone-macro-parentheses)
+
+static const struct part ST_INV[] = {
+    {P_LINE, "just changed the state of lock"}, {P_AT}, {P_END}};
+static const struct part ST_SAFE[] = {
+    {P_LINE, "which became"}, {P_PARSE}, {P_END}};
+static const struct part ST_INCONS_OLD[] = {
+    {P_LINE, "takes"}, {P_AT}, {P_END}};
+
+/* lockdep: possible deadlock, inconsistent lock state, RCU, held locks. */
+static const struct rule rules_lockdep[] = {
+    {.has = "possible circular locking dependency detected|"
+	    "possible recursive locking detected",
+     .fn = r_circular},
+    {.has = "possible irq lock inversion dependency detected",
+     .kind = OOPS_KIND_LOCKDEP,
+     .title = "possible deadlock",
+     .stack = ST_INV,
+     .stack2 = ST_CT},
+    {.has = "-safe -> ",
+     .also = "-unsafe lock order detected",
+     .kind = OOPS_KIND_LOCKDEP,
+     .title = "possible deadlock",
+     .stack = ST_SAFE,
+     .stack2 = ST_CT},
+    {.has = "inconsistent lock state",
+     .cond = c_info,
+     .kind = OOPS_KIND_LOCKDEP,
+     .title = "inconsistent lock state",
+     .stack = ST_INCONS_OLD,
+     .stack2 = ST_CT},
+    {.has = "inconsistent lock state",
+     .kind = OOPS_KIND_LOCKDEP,
+     .title = "inconsistent lock state",
+     .stack = ST_CT},
+    {.has = "suspicious RCU usage",
+     .cond = c_no_source,
+     .kind = OOPS_KIND_LOCKDEP,
+     .flags = R_REST | R_CORRUPTED},
+    {.has = "suspicious RCU usage",
+     .kind = OOPS_KIND_LOCKDEP,
+     .title = "%L: suspicious RCU usage",
+     .stack = ST_CT,
+     .skip = skip_rcu},
+    {.sub = rules_lock_held},
+    RULES_END,
+};
+
+static const struct part ST_WAIT_CTX[] = {
+    {P_LINE, "is trying to lock"}, {P_AT}, {P_END}};
+static const struct part ST_PAGE_ALLOC[] = {
+    {P_LINE, "page last allocated"}, {P_PARSE}, {P_END}};
+static const char *const skip_bad_page[] = {
+    "bad_page",	  "free_pages",	     "free_pcp",
+    "free_unref", "__free_one_page", "free_page_is_bad",
+    NULL,
+};
+
+static const struct rule rules_bug[] = {
+    {.has = "BUG: KASAN: ", .fn = r_kasan},
+    {.has = "BUG: KMSAN: ", .fn = r_kmsan},
+    {.has = "BUG: KCSAN: ", .kind = OOPS_KIND_KCSAN, .fn = r_after_bug},
+    {.has = "BUG: KFENCE: ",
+     .kind = OOPS_KIND_KFENCE,
+     .title = "KFENCE: ",
+     .stack = ST_HDR_STACK,
+     .skip = skip_kasan,
+     .fn = r_words_in},
+    {.has = "unable to handle kernel paging request|"
+	    "unable to handle page fault for address|"
+	    "Unable to handle kernel data access|"
+	    "Unable to handle kernel instruction fetch",
+     .kind = OOPS_KIND_PAGING,
+     .title = "BUG: unable to handle kernel paging request",
+     .stack = ST_RIP_CT,
+     .stack2 = ST_CT},
+    {.has = "kernel NULL pointer dereference|"
+	    "BUG: Kernel NULL pointer dereference",
+     .kind = OOPS_KIND_NULL_DEREF,
+     .title = "BUG: unable to handle kernel NULL pointer dereference",
+     .stack = ST_RIP_CT,
+     .stack2 = ST_CT},
+    {.has = "unable to handle kernel",
+     .kind = OOPS_KIND_PAGING,
+     .title = "BUG: unable to handle kernel",
+     .flags = R_CORRUPTED},
+    {.has = "BUG: soft lockup",
+     .kind = OOPS_KIND_LOCKUP,
+     .title = "BUG: soft lockup",
+     .stack = ST_RIP_CT_STALL,
+     .stack2 = ST_CT,
+     .ex = EX_STALL},
+    {.has = "stack guard page was hit at",
+     .title = "BUG: stack guard page was hit",
+     .stack = ST_RIP_CT_STALL,
+     .stack2 = ST_CT,
+     .ex = EX_STALL},
+    {.has = "BUG: sleeping function called from invalid context",
+     .title = "BUG: sleeping function called from invalid context",
+     .stack = ST_CT},
+    {.has = "BUG: scheduling while atomic",
+     .title = "BUG: scheduling while atomic",
+     .stack = ST_CT,
+     .skip = skip_schedule},
+    {.has = "BUG: using ", .also = "() in preemptible", .fn = r_preemptible},
+    {.has = "BUG: spinlock |BUG: rwlock ", .fn = r_spinlock},
+    {.has = "BUG: Invalid wait context",
+     .kind = OOPS_KIND_LOCKDEP,
+     .title = "WARNING: locking bug",
+     .stack = ST_WAIT_CTX,
+     .stack2 = ST_STACK_ANY},
+    {.has = "BUG: memory leak",
+     .kind = OOPS_KIND_LEAK,
+     .title = "memory leak",
+     .stack = ST_LEAK,
+     .skip = skip_leak},
+    {.has = "BUG: Bad page state",
+     .title = "BUG: Bad page state",
+     .stack = ST_CT,
+     .stack2 = ST_PAGE_ALLOC,
+     .skip = skip_bad_page},
+    {.has = "BUG: Bad page cache",
+     .title = "BUG: Bad page cache",
+     .stack = ST_CT,
+     .stack2 = ST_PAGE_ALLOC,
+     .skip = skip_bad_page},
+    {.has = "BUG: workqueue leaked lock or atomic", .fn = r_wq_leaked},
+    {.has = "BUG: Dentry ",
+     .also = "still in use",
+     .title = "BUG: Dentry still in use in unmount"},
+    {.has = "BUG: Bad rss-counter state",
+     .title = "BUG: Bad rss-counter state"},
+    {.has = "BUG: non-zero nr_ptes on freeing mm",
+     .title = "BUG: non-zero nr_ptes on freeing mm"},
+    {.has = "BUG: non-zero nr_pmds on freeing mm",
+     .title = "BUG: non-zero nr_pmds on freeing mm"},
+    {.has = "BUG: non-zero pgtables_bytes on freeing mm",
+     .title = "BUG: non-zero pgtables_bytes on freeing mm"},
+    {.has = "BUG: Bad page map", .title = "BUG: Bad page map"},
+    {.has = "BUG: workqueue lockup",
+     .kind = OOPS_KIND_LOCKUP,
+     .title = "BUG: workqueue lockup"},
+    {.sub = rules_lock_held},
+    {.fn = r_bare},
+    RULES_END,
+};
+
+static const struct rule rules_info[] = {
+    {.has = "INFO: rcu_", .also = "stall", .fn = r_rcu_stall},
+    {.has = "INFO: task ",
+     .cond = c_task_blocked,
+     .kind = OOPS_KIND_HANG,
+     .title = "INFO: task hung",
+     .stack = ST_CT,
+     .ex = EX_HANG},
+    {.has = "INFO: task ",
+     .also = "can't die for more than",
+     .kind = OOPS_KIND_HANG,
+     .title = "INFO: task can't die",
+     .stack = ST_CT,
+     .skip = skip_schedule},
+    {.has = "INFO: trying to register non-static key",
+     .kind = OOPS_KIND_LOCKDEP,
+     .title = "INFO: trying to register non-static key",
+     .stack = ST_CT,
+     .skip = skip_nonstatic},
+    {.sub = rules_lockdep},
+    {.fn = r_bare},
+    RULES_END,
+};
+
+/* A WARN() in a subsystem's checker names the subsystem's bug. */
+static const struct rule rules_warning[] = {
+    {.sub = rules_lockdep},
+    {.has = "kernel stack regs at|kernel stack frame pointer at",
+     .fn = r_bad_bp},
+    {.fn = r_bare},
+    {.cond = c_not_warn, .flags = R_REST},
+    {.file = "lib/debugobjects.c",
+     .title = "WARNING: ODEBUG bug",
+     .stack = ST_WARN,
+     .stack2 = ST_CT,
+     .skip = skip_odebug},
+    {.file = "mm/usercopy.c",
+     .title = "WARNING: bad usercopy",
+     .stack = ST_WARN,
+     .stack2 = ST_CT,
+     .skip = skip_usercopy},
+    {.file = "lib/kobject.c",
+     .title = "WARNING: kobject bug",
+     .stack = ST_WARN,
+     .stack2 = ST_CT,
+     .skip = skip_kobject},
+    {.file = "fs/proc/generic.c",
+     .title = "WARNING: proc registration bug",
+     .stack = ST_WARN,
+     .stack2 = ST_CT,
+     .skip = skip_proc},
+    {.file = "lib/refcount.c",
+     .kind = OOPS_KIND_WARNING,
+     .title = "WARNING: refcount bug",
+     .stack = ST_WARN,
+     .stack2 = ST_CT,
+     .skip = skip_refcount},
+    {.file = "kernel/locking/lockdep.c",
+     .also = "lock_",
+     .kind = OOPS_KIND_LOCKDEP,
+     .title = "WARNING: locking bug",
+     .stack = ST_WARN,
+     .stack2 = ST_CT,
+     .skip = skip_locking},
+    {.file = "mm/vmalloc.c",
+     .also = "__vmalloc_node",
+     .title = "WARNING: zero-size vmalloc",
+     .stack = ST_WARN,
+     .stack2 = ST_CT,
+     .skip = skip_vmalloc},
+    {.has = " mm/",
+     .cond = c_kmalloc,
+     .title = "WARNING: kmalloc bug",
+     .stack = ST_WARN,
+     .stack2 = ST_CT,
+     .skip = skip_kmalloc},
+    {.has = "usb_submit_urb", .fn = r_usb_submit_urb},
+    {.title = "WARNING", .stack = ST_WARN, .stack2 = ST_CT},
+    RULES_END,
+};
+
+/*
+ * The table macros below paste string literals and names into
+ * initialisers, where parentheses would not compile.
+ */
+// NOLINTBEGIN(bugprone-macro-parentheses)
+static const struct rule rules_unable[] = {
+#define UNABLE(what, k)                                                        \
+	{.has = what,                                                          \
+	 .kind = k,                                                            \
+	 .title = "BUG: unable to handle kernel " what,                        \
+	 .stack = ST_RIP_CT,                                                   \
+	 .stack2 = ST_CT,                                                      \
+	 .skip = skip_kasan}
+    UNABLE("paging request", OOPS_KIND_PAGING),
+    UNABLE("NULL pointer dereference", OOPS_KIND_NULL_DEREF),
+    UNABLE("access to user memory", OOPS_KIND_PAGING),
+    UNABLE("execute from non-executable memory", OOPS_KIND_PAGING),
+    UNABLE("write to read-only memory", OOPS_KIND_PAGING),
+#undef UNABLE
+    {.title = "BUG: unable to handle kernel", .flags = R_CORRUPTED},
+    RULES_END,
+};
+
+static const struct rule rules_kpanic[] = {
+    {.unless = "Kernel panic - not syncing: ", .flags = R_REST},
+    {.has = "stack-protector:",
+     .also = "corrupted in: ",
+     .fn = r_stack_protector},
+    {.has = "kernel stack overflow",
+     .title = "kernel stack overflow",
+     .stack = ST_RIP_CT_STALL,
+     .stack2 = ST_CT,
+     .ex = EX_STALL},
+    {.has = "corrupted stack end",
+     .title = "kernel panic: corrupted stack end",
+     .stack = ST_RIP_CT_STALL,
+     .stack2 = ST_CT,
+     .ex = EX_STALL},
+    {.fn = r_panic_msg},
+    RULES_END,
+};
+
+static const struct rule rules_kbug[] = {
+    {.has = "kernel BUG at mm/usercopy.c",
+     .title = "BUG: bad usercopy",
+     .stack = ST_CT,
+     .skip = skip_usercopy},
+    {.has = "kernel BUG at lib/list_debug.c",
+     .title = "BUG: corrupted list",
+     .stack = ST_CT},
+    {.has = "kernel BUG at ",
+     .title = "kernel BUG",
+     .stack = ST_RIP_CT,
+     .stack2 = ST_CT,
+     .skip = skip_skb},
+    RULES_END,
+};
+
+static const char *const skip_ubsan[] = {"ubsan", "overflow", NULL};
+static const struct rule rules_ubsan[] = {
+    {.has = "Undefined behaviour in",
+     .title = "UBSAN: undefined-behaviour",
+     .stack = ST_CT,
+     .skip = skip_ubsan},
+    {.unless = " in ", .flags = R_REST},
+    {.title = "UBSAN: ",
+     .stack = ST_CT,
+     .skip = skip_ubsan,
+     .fn = r_words_in},
+    RULES_END,
+};
+
+/* "<what> in F", F from the PC line then the call trace. */
+#define RULES_PC_CT(name, what)                                                \
+	static const struct rule name[] = {                                    \
+	    {.title = what, .stack = ST_RIP_CT, .stack2 = ST_CT}, RULES_END}
+/* "<what> in F", F from the PC line only. */
+#define RULES_PC(name, what)                                                   \
+	static const struct rule name[] = {                                    \
+	    {.title = what, .stack = ST_RIP_ONLY}, RULES_END}
+/* A fixed title. */
+#define RULES_FIXED(name, what)                                                \
+	static const struct rule name[] = {{.title = what}, RULES_END}
+/* One irregular rule. */
+#define RULES_FN(name, f)                                                      \
+	static const struct rule name[] = {{.fn = f}, RULES_END}
+
+RULES_PC_CT(rules_gpf, "general protection fault");
+RULES_PC_CT(rules_stackseg, "stack segment fault");
+RULES_PC(rules_dfault, "PANIC: double fault");
+RULES_PC(rules_divide, "divide error");
+RULES_PC(rules_invop, "invalid opcode");
+RULES_PC_CT(rules_int3, "int3");
+RULES_PC_CT(rules_internal, "Internal error");
+RULES_PC_CT(rules_unhandled, "Unhandled fault");
+RULES_PC_CT(rules_align, "Alignment trap");
+RULES_PC_CT(rules_hardlockup, "watchdog: hard LOCKUP");
+RULES_FIXED(rules_boot, "unexpected kernel reboot");
+RULES_FIXED(rules_unreg, "unregister_netdevice: waiting for DEV to become free");
+RULES_FIXED(rules_vfs_close, "VFS: Close: file count is 0");
+RULES_FIXED(rules_vfs_busy, "VFS: Busy inodes after unmount (use-after-free)");
+RULES_FN(rules_kbug_cap, r_kbug_cap);
+RULES_FN(rules_trusty, r_trusty);
+RULES_FN(rules_go_fatal, r_go_fatal);
+RULES_FN(rules_oops, r_oops);
+RULES_FN(rules_oom, r_oom);
+RULES_FN(rules_mce, r_mce);
+RULES_FN(rules_irq, r_irq);
+// NOLINTEND(bugprone-macro-parentheses)
+static const struct rule rules_slub[] = {
+    {.has = "Object already free", .title = "BUG: Object already free"},
+    RULES_END,
+};
+/* The header text is the title (SYZFAIL:, panic:, ...). */
+static const struct rule rules_rest[] = {RULES_END};
+
+/* The header table's rule tables and default kinds (oops_headers.def). */
+static const struct hdr_title {
+	const struct rule *rules;
+	enum oops_kind kind;
+} hdr_titles[HDR_COUNT] = {
+#define OOPS_HDR(id, find, match, anchor, inside, kind, rules, pf)            \
+	[HDR_##id] = {rules, kind},
+#include "oops_headers.def"
+#undef OOPS_HDR
+};
 
 /* KASAN/KMSAN... title prefixes to kinds; the rest is set by the code. */
 static enum oops_kind kind_fixup(const char *title, enum oops_kind k)
@@ -1104,7 +1258,8 @@ void oops_title_compute(const struct oops_tline *lines, size_t nlines,
 			enum oops_hdr hdr, struct oops_title_result *res)
 {
 	struct tstate t;
-	const char *anchor = hdr_anchor(hdr);
+	const char *anchor = oops_header_anchor(hdr);
+	size_t k;
 
 	memset(res, 0, sizeof(*res));
 	memset(&t.s, 0, sizeof(t.s));
@@ -1122,110 +1277,20 @@ void oops_title_compute(const struct oops_tline *lines, size_t nlines,
 	if (t.hp == NULL)
 		t.hp = t.h->s;
 	t.hn = t.h->n - (size_t)(t.hp - t.h->s);
+	for (k = 0; anchor[k] && anchor[k] != ':' && k + 1 < sizeof(t.lvl);
+	     k++)
+		t.lvl[k] = anchor[k];
+	t.lvl[k] = '\0';
 
-	switch (hdr) {
-	case HDR_BUG:
-		title_bug(&t);
-		break;
-	case HDR_WARNING:
-		title_warning(&t);
-		break;
-	case HDR_INFO:
-		title_info(&t);
-		break;
-	case HDR_UNABLE:
-		title_unable(&t);
-		break;
-	case HDR_GPF:
-		t.res->kind = OOPS_KIND_GPF;
-		title_in(&t, "general protection fault", ST_RIP_CT, ST_CT,
-			 EX_FIRST, NULL);
-		break;
-	case HDR_STACKSEG:
-		title_simple_trap(&t, "stack segment fault", ST_RIP_CT, ST_CT);
-		break;
-	case HDR_KPANIC:
-		title_kpanic(&t);
-		break;
-	case HDR_DFAULT:
-		title_simple_trap(&t, "PANIC: double fault", ST_RIP_ONLY, NULL);
-		break;
-	case HDR_KBUG:
-		title_kbug(&t);
-		break;
-	case HDR_KBUG_CAP:
-		t.res->kind = OOPS_KIND_BUG;
-		words_after(&t, "Kernel BUG", NULL, res->title + 10,
-			    sizeof(res->title) - 10);
-		memcpy(res->title, "kernel BUG", 10);
-		break;
-	case HDR_BUG_KMALLOC:
-		t.res->kind = OOPS_KIND_BUG;
-		if (hdr_has(&t, "Object already free"))
-			set_title(&t, "BUG: Object already free", "");
-		else
+	if (hdr >= 0 && hdr < HDR_COUNT) {
+		res->kind = hdr_titles[hdr].kind;
+		if (!run_rules(&t, hdr_titles[hdr].rules))
 			title_rest(&t);
-		break;
-	case HDR_DIVIDE:
-		title_simple_trap(&t, "divide error", ST_RIP_ONLY, NULL);
-		break;
-	case HDR_INVOP:
-		title_simple_trap(&t, "invalid opcode", ST_RIP_ONLY, NULL);
-		break;
-	case HDR_INT3:
-		title_simple_trap(&t, "int3", ST_RIP_CT, ST_CT);
-		break;
-	case HDR_UBSAN:
-		title_ubsan(&t);
-		break;
-	case HDR_BOOT:
-		t.res->kind = OOPS_KIND_REBOOT;
-		set_title(&t, "unexpected kernel reboot", "");
-		break;
-	case HDR_UNREG:
-		set_title(
-		    &t, "unregister_netdevice: waiting for DEV to become free",
-		    "");
-		break;
-	case HDR_VFS_CLOSE:
-		set_title(&t, "VFS: Close: file count is 0", "");
-		break;
-	case HDR_VFS_BUSY:
-		set_title(&t, "VFS: Busy inodes after unmount (use-after-free)",
-			  "");
-		break;
-	case HDR_INTERNAL:
-		title_arm(&t, "Internal error");
-		break;
-	case HDR_UNHANDLED:
-		title_arm(&t, "Unhandled fault");
-		break;
-	case HDR_ALIGN:
-		title_arm(&t, "Alignment trap");
-		break;
-	case HDR_TRUSTY:
-		title_trusty(&t);
-		break;
-	case HDR_FATAL:
-		/* A Go runtime crash prints its goroutines. */
-		if (find_line(&t.s, 1, "goroutine ") >= t.s.n &&
-		    find_line(&t.s, 1, "runtime stack:") >= t.s.n)
-			res->discard = true;
-		set_title(&t, "go runtime error", "");
-		break;
-	case HDR_SYZFAIL:
-	case HDR_SYZFATAL:
-	case HDR_GOPANIC:
-	case HDR_RUST:
+	} else {
 		title_rest(&t);
-		break;
-	default:
-		title_ours(&t, hdr);
-		break;
 	}
 	if (t.s.fault_injection)
 		res->corrupted = true;
 	oops_title_normalize(res->title, sizeof(res->title));
 	res->kind = kind_fixup(res->title, res->kind);
 }
-
