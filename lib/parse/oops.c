@@ -52,6 +52,13 @@ struct oops_open {
 	bool truncated;
 	bool panicked;
 	bool nmi_all; /* "Sending NMI from CPU": keep every [ Cn] line */
+	bool kernel_hdr; /* the header line had a kernel-only prefix */
+	/*
+	 * An old-format "WARNING: at file:line f()" (before 3.11) prints its
+	 * WARN() message after the header, before the "Pid:"/"CPU:" line:
+	 * a header there ("Watchdog detected hard LOCKUP") is the message.
+	 */
+	bool warn_msg;
 	/*
 	 * A later report started in the same caller-id context: this one's
 	 * own text ends at own_len / own_end, but its title still looks at
@@ -125,6 +132,9 @@ void oops_report_free(struct oops_report *r)
 		return;
 	free(r->title);
 	free(r->guilty);
+	for (size_t i = 0; i < r->nalt_titles; i++)
+		free(r->alt_titles[i]);
+	free(r->alt_titles);
 	for (size_t i = 0; i < r->nframes; i++) {
 		free(r->frames[i].function);
 		free(r->frames[i].module);
@@ -189,6 +199,8 @@ void oops_parser_free(struct oops_parser *p)
 	free(p->part);
 	free(p);
 }
+
+static bool frame_like(const char *s, size_t n);
 
 /* ------------------------------------------------------ report fields -- */
 
@@ -420,6 +432,43 @@ static size_t split_lines(const char *text, size_t len, struct oops_tline *l,
 	return n;
 }
 
+/*
+ * A line only the kernel's report printers write: the CPU/PID line of
+ * dump_stack(), a call trace heading, a PC or register line, the modules
+ * line, the hardware name, the end marker, or a frame with an offset.
+ * Bootloaders, firmware and user space print "WARNING:" and "INFO:" lines
+ * too, but none of these after them.
+ */
+static bool kernel_structure_line(const char *s, size_t n)
+{
+	static const char *const starts[] = {
+	    "Call Trace", "Call trace:",      "Backtrace:", "Hardware name: ",
+	    "Modules linked in:",	      "---[ end trace", "Code: ",
+	    "stack backtrace:",		      "Stack:",	    "Exception stack",
+	    NULL,
+	};
+
+	for (int i = 0; starts[i]; i++)
+		if (line_starts_trim(s, n, starts[i]))
+			return true;
+	if (oops_has(s, n, "CPU: ") && oops_has(s, n, "PID: "))
+		return true;
+	if (oops_has(s, n, "Not tainted") || oops_has(s, n, "Tainted: "))
+		return true;
+	if (is_pc_line(s, n))
+		return true;
+	trim(&s, &n);
+	return oops_has(s, n, "+0x") && frame_like(s, n);
+}
+
+static bool kernel_structure(const struct oops_tline *l, size_t nl)
+{
+	for (size_t i = 1; i < nl; i++)
+		if (kernel_structure_line(l[i].s, l[i].n))
+			return true;
+	return false;
+}
+
 static int build_report(struct oops_parser *p, struct oops_open *o,
 			struct oops_report **out)
 {
@@ -450,6 +499,14 @@ static int build_report(struct oops_parser *p, struct oops_open *o,
 	tlen = o->title_len ? o->title_len : o->len;
 	nl = split_lines(o->text, tlen, l, maxl, o->ctx_type != OOPS_CTX_NONE);
 	oops_title_compute(l, nl, o->hdr, &tr);
+	/*
+	 * A header no rule knows is the kernel's when its line has a kernel
+	 * prefix (a bootloader's or firmware's lines before the kernel runs
+	 * have no printk timestamp) or kernel structure follows it.
+	 */
+	if (((tr.generic && !o->kernel_hdr) || tr.need_body) &&
+	    !kernel_structure(l, nl))
+		tr.discard = true;
 	if (tr.discard) {
 		rc = 0;
 		goto out;
@@ -461,6 +518,25 @@ static int build_report(struct oops_parser *p, struct oops_open *o,
 		goto out;
 	r->kind = tr.kind;
 	r->corrupted = tr.corrupted;
+	if (tr.nalt > 0) {
+		r->alt_titles = calloc(tr.nalt, sizeof(*r->alt_titles));
+		if (r->alt_titles == NULL)
+			goto out;
+		for (size_t i = 0; i < tr.nalt; i++) {
+			/* An alt equal to the title or an earlier alt says
+			 * nothing new. */
+			bool dup = strcmp(tr.alt[i], tr.title) == 0;
+
+			for (size_t k = 0; k < r->nalt_titles && !dup; k++)
+				dup = strcmp(r->alt_titles[k], tr.alt[i]) == 0;
+			if (dup)
+				continue;
+			r->alt_titles[r->nalt_titles] = strdup(tr.alt[i]);
+			if (r->alt_titles[r->nalt_titles] == NULL)
+				goto out;
+			r->nalt_titles++;
+		}
+	}
 
 	if (o->shadow && o->own_len < o->len)
 		o->len = o->own_len;
@@ -648,6 +724,8 @@ static int open_report(struct oops_parser *p, const struct oops_line *l,
 	memcpy(o->ctx_id, l->ctx_id, sizeof(o->ctx_id));
 	o->start_line = p->line_no;
 	o->time_us = l->time_us;
+	o->kernel_hdr = l->kernel;
+	o->warn_msg = h == HDR_WARNING && oops_has(l->text, l->len, "WARNING: at ");
 	p->open[p->nopen++] = o;
 	return append(p, o, l->text, l->len);
 }
@@ -858,6 +936,18 @@ static int process_line(struct oops_parser *p, const char *s, size_t n)
 		return rc;
 	if (o != NULL && (idx = index_of(p, o)) == (size_t)-1)
 		o = NULL;
+	if (o != NULL && !o->ended && h != HDR_NONE) {
+		/* SLUB prints its report's details as "INFO: ..." lines. */
+		if (o->hdr == HDR_SLUB && h == HDR_INFO)
+			h = HDR_NONE;
+		else if (o->warn_msg && h != HDR_WARNING)
+			h = HDR_NONE;
+	}
+	if (o != NULL && o->warn_msg &&
+	    (oops_has(l.text, l.len, "Pid: ") ||
+	     oops_has(l.text, l.len, "CPU: ") ||
+	     oops_has(l.text, l.len, "Call Trace")))
+		o->warn_msg = false;
 
 	if (o == NULL && h == HDR_KPANIC && panic_consequence(l.text, l.len)) {
 		/*

@@ -240,6 +240,41 @@ static bool hm_bug(const char *s, size_t n)
 	return oops_has(s, n, "BUG:") && !has_any(s, n, bug_fp);
 }
 
+/*
+ * SLUB debugging (mm/slub.c slab_bug()): "BUG <cache> (Not tainted): <msg>"
+ * or "BUG <cache> (Tainted: G  B): <msg>", before 3.x "BUG <cache>: <msg>"
+ * (for that form only SLUB's own messages count).  Any cache name.
+ */
+static bool hm_slub(const char *s, size_t n)
+{
+	static const char *const msgs[] = {
+	    "overwritten",   "already free",	"Objects remaining",
+	    "corrupt",	     "Invalid object",	"Wrong object",
+	    "Freepointer",   "Not a valid slab", "Wrong number of objects",
+	    NULL,
+	};
+	const char *b = oops_memstr(s, n, "BUG "), *end = s + n, *p;
+
+	if (b == NULL)
+		return false;
+	p = b + 4;
+	if (oops_starts(p, (size_t)(end - p), "kmalloc-"))
+		return true;
+	while (p < end && *p != ' ' && *p != ':' && *p != '(')
+		p++;
+	if (p == b + 4 || p >= end)
+		return false;
+	if (oops_starts(p, (size_t)(end - p), " (Not tainted): ") ||
+	    oops_starts(p, (size_t)(end - p), " (Tainted: "))
+		return true;
+	if (*p != ':')
+		return false;
+	for (int i = 0; msgs[i]; i++)
+		if (oops_has(p, (size_t)(end - p), msgs[i]))
+			return true;
+	return false;
+}
+
 static bool hm_divide(const char *s, size_t n)
 {
 	return oops_has(s, n, "divide error:") ||
@@ -252,9 +287,24 @@ static bool hm_fatal(const char *s, size_t n)
 	return oops_has(s, n, "fatal error:") && !oops_has(s, n, "ALSA");
 }
 
+/*
+ * die() prints "Oops: <code> [#N]" (x86, also "Oops: <what>: <code> [#N]"),
+ * "Oops: <what>, sig: N [#N]" (powerpc), "Oops[#N]:" (mips, sh) or, before
+ * 2.6.18, "Oops: <code> [N]": always a bracketed count after the word.
+ * "Oops: efitime: can't read time!" is a driver's message.
+ */
 static bool hm_oops(const char *s, size_t n)
 {
-	return oops_has(s, n, "Oops: ") || oops_has(s, n, "Oops [");
+	const char *o = oops_memstr(s, n, "Oops"), *end = s + n, *p;
+
+	if (o == NULL)
+		return false;
+	p = o + 4;
+	if (p < end && (*p == ':' || *p == ' ' || *p == '['))
+		for (; p + 1 < end; p++)
+			if (p[0] == '[' && (p[1] == '#' || (p[1] >= '0' && p[1] <= '9')))
+				return true;
+	return false;
 }
 
 /*
@@ -266,6 +316,8 @@ static bool hm_irq(const char *s, size_t n)
 	return oops_has(s, n, "irq ") && (oops_has(s, n, ": nobody cared") ||
 					  oops_has(s, n, ": bogus return value"));
 }
+
+static enum oops_hdr oops_header_find_any(const char *s, size_t n);
 
 /* The header table (oops_headers.def). */
 static const struct hdr_def {
@@ -281,7 +333,44 @@ static const struct hdr_def {
 #undef OOPS_HDR
 };
 
+/*
+ * "name[pid]: " before the header: a user-space program's line in a
+ * syslog ("openvpn[1118]: WARNING: ...", "gnome-shell[2011]: ..."), never
+ * the kernel's (syslog writes the kernel as "kernel: ").
+ */
+static bool userspace_prefix(const char *s, const char *hdr)
+{
+	for (const char *p = hdr; p - s >= 4; p--) {
+		const char *q = p - 3;
+
+		if (!(q[0] == ']' && q[1] == ':' && q[2] == ' '))
+			continue;
+		q--;
+		if (q < s || !(*q >= '0' && *q <= '9'))
+			continue;
+		while (q > s && *q >= '0' && *q <= '9')
+			q--;
+		if (*q != '[' || q == s || q[-1] == ' ' || q[-1] == ']')
+			continue;
+		return !(q - s >= 6 && memcmp(q - 6, "kernel", 6) == 0);
+	}
+	return false;
+}
+
 enum oops_hdr oops_header_find(const char *s, size_t n)
+{
+	enum oops_hdr h = oops_header_find_any(s, n);
+	const char *a;
+
+	if (h == HDR_NONE || hdr_defs[h].anchor[0] == '\0')
+		return h;
+	a = oops_memstr(s, n, hdr_defs[h].anchor);
+	if (a != NULL && a > s && userspace_prefix(s, a))
+		return HDR_NONE;
+	return h;
+}
+
+static enum oops_hdr oops_header_find_any(const char *s, size_t n)
 {
 	/*
 	 * Test tools quote titles ("run #3: crashed: WARNING in f"); a

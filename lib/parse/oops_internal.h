@@ -39,6 +39,9 @@ struct oops_line {
 	enum oops_ctx_type ctx_type;
 	char ctx_id[OOPS_CTX_ID_MAX]; /* "T123", "C1" (CALLER only) */
 	bool kmsg_cont; /* a /dev/kmsg " KEY=value" line */
+	/* A prefix only the kernel's log has: a printk timestamp, a
+	 * /dev/kmsg record header or syslog's "host kernel: ". */
+	bool kernel;
 };
 
 void oops_line_parse(const char *s, size_t n, struct oops_line *l);
@@ -142,6 +145,8 @@ bool oops_frame_skip(const char *name, size_t len);
 
 /* ---------------------------------------------------------------- title -- */
 
+#define OOPS_ALT_MAX 4 /* alternative titles of one report */
+
 /* A line of a report as the title code sees it. */
 struct oops_tline {
 	const char *s;
@@ -154,6 +159,19 @@ struct oops_title_result {
 	enum oops_kind kind;
 	bool corrupted;
 	bool discard; /* the header was a false positive after all */
+	/*
+	 * The title is the header text because no rule knew the header's
+	 * form ("WARNING: Caches not enabled"): kernel output only when
+	 * kernel structure (CPU/PID line, call trace, registers, end marker)
+	 * follows it.
+	 */
+	bool generic;
+	/* The form is known but is a report only with kernel structure
+	 * after it (a lone SLUB "BUG <cache>" line is not one). */
+	bool need_body;
+	/* The same crash under other names ("bad-access in F"). */
+	char alt[OOPS_ALT_MAX][160];
+	size_t nalt;
 };
 
 /*

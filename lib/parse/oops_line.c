@@ -203,13 +203,17 @@ void oops_line_parse(const char *s, size_t n, struct oops_line *l)
 	l->ctx_type = OOPS_CTX_NONE;
 	l->ctx_id[0] = '\0';
 	l->kmsg_cont = false;
+	l->kernel = false;
 	while (end > p && (end[-1] == '\r' || end[-1] == '\n'))
 		end--;
 
-	p += skip_syslog(p, end);
+	k = skip_syslog(p, end);
+	p += k;
+	l->kernel = k > 0;
 	k = skip_kmsg(p, end, l);
 	if (k > 0) {
 		p += k;
+		l->kernel = true;
 	} else if (p == s && end - p > 1 && p[0] == ' ' &&
 		   memchr(p, '=', (size_t)(end - p)) != NULL &&
 		   (p[1] >= 'A' && p[1] <= 'Z')) {
@@ -233,6 +237,7 @@ void oops_line_parse(const char *s, size_t n, struct oops_line *l)
 	if (k > 0) {
 		p += k;
 		l->time_us = us;
+		l->kernel = true;
 		l->ctx_type = OOPS_CTX_CONSOLE;
 		k = parse_caller(p, end, l->ctx_id);
 		if (k > 0) {

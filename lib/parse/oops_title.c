@@ -121,6 +121,7 @@ enum {
 	R_END = 1 << 0, /* the end of a table: the title is the header text */
 	R_REST = 1 << 1, /* the title is the header text from its anchor */
 	R_CORRUPTED = 1 << 2, /* the report lost its body */
+	R_GENERIC = 1 << 3, /* no rule knows this form (see ->generic) */
 };
 
 /*
@@ -135,7 +136,9 @@ enum {
  *           stack (then stack2 when it finds nothing) with extractor ex and
  *           extra skips skip (oops_guilty.c)
  *   else    the fixed text title; R_REST: the header text
- * "%L" in title is the header's level ("BUG", "WARNING", "INFO").
+ * "%L" in title is the header's level ("BUG", "WARNING", "INFO").  alt is
+ * a second name for the same crash ("bad-access in %F", syzkaller's alt
+ * titles), so that a collector can match one crash under both names.
  * kind, when set, is the report's kind (else the header's, from
  * oops_headers.def).
  */
@@ -143,6 +146,7 @@ struct rule {
 	const char *has, *also, *unless, *file;
 	bool (*cond)(const struct tstate *t);
 	const char *title;
+	const char *alt; /* an alternative title: "%F" is the guilty frame */
 	const struct part *stack, *stack2;
 	const char *const *skip;
 	rule_fn fn;
@@ -273,6 +277,25 @@ static bool warn_file(const struct tstate *t, const char *path)
 	return p != NULL && (p[-1] == ' ' || p[-1] == '/');
 }
 
+/* Add an alternative title: fmt with "%F" replaced by the guilty frame. */
+static void add_alt(struct tstate *t, const char *fmt)
+{
+	struct oops_title_result *res = t->res;
+	const char *f = strstr(fmt, "%F");
+	const char *g = res->guilty[0] ? res->guilty : "corrupted";
+	char *a;
+
+	if (res->nalt >= OOPS_ALT_MAX)
+		return;
+	a = res->alt[res->nalt];
+	if (f == NULL)
+		snprintf(a, sizeof(res->alt[0]), "%s", fmt);
+	else
+		snprintf(a, sizeof(res->alt[0]), "%.*s%s%s", (int)(f - fmt),
+			 fmt, g, f + 2);
+	res->nalt++;
+}
+
 static bool rule_applies(const struct tstate *t, const struct rule *r)
 {
 	if (r->has && !hdr_has_any(t, r->has))
@@ -320,8 +343,12 @@ static bool run_rules(struct tstate *t, const struct rule *r)
 			else
 				set_title(t, text, "");
 		}
+		if (r->alt != NULL)
+			add_alt(t, r->alt);
 		if (r->flags & R_CORRUPTED)
 			t->res->corrupted = true;
+		if (r->flags & R_GENERIC)
+			t->res->generic = true;
 		return true;
 	}
 	return false;
@@ -363,6 +390,7 @@ static bool r_kasan(struct tstate *t, const struct rule *r)
 		if (hdr_has(t, " in ")) {
 			title_in(t, "KASAN: invalid-free", ST_HDR_CT, NULL,
 				 EX_FIRST, skip_free);
+			add_alt(t, "invalid-free in %F");
 			return true;
 		}
 	}
@@ -370,6 +398,7 @@ static bool r_kasan(struct tstate *t, const struct rule *r)
 	if (rw && hdr_has(t, " in ")) {
 		snprintf(pfx, sizeof(pfx), "KASAN: %s %s", kind, rw);
 		title_in(t, pfx, ST_HDR_CT, NULL, EX_FIRST, skip_kasan);
+		add_alt(t, "bad-access in %F");
 		return true;
 	}
 	if (rw && hdr_has(t, "on address")) {
@@ -397,6 +426,7 @@ static bool r_kmsan(struct tstate *t, const struct rule *r)
 	}
 	snprintf(pfx, sizeof(pfx), "KMSAN: %s", kind);
 	title_in(t, pfx, ST_HDR_STACK, NULL, EX_FIRST, skip_kmsan);
+	add_alt(t, "bad-access in %F");
 	return true;
 }
 
@@ -484,6 +514,8 @@ static bool r_bare(struct tstate *t, const struct rule *r)
 		return false;
 	set_title(t, t->lvl, ": corrupted");
 	t->res->corrupted = true;
+	/* "AGESA TYPE 17 DMI INFO:" is firmware talking. */
+	t->res->generic = true;
 	return true;
 }
 
@@ -606,6 +638,7 @@ static bool r_rcu_stall(struct tstate *t, const struct rule *r)
 		title_in(t, "INFO: rcu detected stall", ST_RIP_CT_STALL, NULL,
 			 EX_STALL, NULL);
 	}
+	add_alt(t, "stall in %F");
 	return true;
 }
 
@@ -687,6 +720,34 @@ static bool r_panic_msg(struct tstate *t, const struct rule *r)
 	for (int i = 0; lost[i]; i++)
 		if (oops_starts(msg, strlen(msg), lost[i]))
 			t->res->corrupted = true;
+	return true;
+}
+
+/*
+ * "BUG <cache> (Not tainted): <msg>" / "BUG <cache>: <msg>": "BUG: <msg>",
+ * alt "BUG <cache>: <msg>" (the cache tells which objects were hit).
+ */
+static bool r_slub(struct tstate *t, const struct rule *r)
+{
+	const char *end = t->hp + t->hn, *c = t->hp + 4, *ce = c, *m;
+	char msg[128], alt[200];
+
+	(void)r;
+	while (ce < end && *ce != ' ' && *ce != ':')
+		ce++;
+	m = oops_memstr(ce, (size_t)(end - ce), "): ");
+	m = m != NULL ? m + 3 : ce;
+	if (m == ce && m < end && *m == ':')
+		m++;
+	while (m < end && *m == ' ')
+		m++;
+	if (m >= end)
+		return false;
+	snprintf(msg, sizeof(msg), "%.*s", (int)(end - m), m);
+	set_title(t, "BUG: ", msg);
+	snprintf(alt, sizeof(alt), "BUG %.*s: %s", (int)(ce - c), c, msg);
+	add_alt(t, alt);
+	t->res->need_body = true;
 	return true;
 }
 
@@ -897,6 +958,10 @@ static const struct rule rules_lockdep[] = {
     {.has = "possible circular locking dependency detected|"
 	    "possible recursive locking detected",
      .fn = r_circular},
+    /* lockdep's own headers, cut before the lock lines. */
+    {.has = "possible circular locking dependency detected|"
+	    "possible recursive locking detected",
+     .flags = R_REST},
     {.has = "possible irq lock inversion dependency detected",
      .kind = OOPS_KIND_LOCKDEP,
      .title = "possible deadlock",
@@ -957,12 +1022,14 @@ static const struct rule rules_bug[] = {
 	    "Unable to handle kernel instruction fetch",
      .kind = OOPS_KIND_PAGING,
      .title = "BUG: unable to handle kernel paging request",
+     .alt = "bad-access in %F",
      .stack = ST_RIP_CT,
      .stack2 = ST_CT},
     {.has = "kernel NULL pointer dereference|"
 	    "BUG: Kernel NULL pointer dereference",
      .kind = OOPS_KIND_NULL_DEREF,
      .title = "BUG: unable to handle kernel NULL pointer dereference",
+     .alt = "bad-access in %F",
      .stack = ST_RIP_CT,
      .stack2 = ST_CT},
     {.has = "unable to handle kernel",
@@ -972,11 +1039,13 @@ static const struct rule rules_bug[] = {
     {.has = "BUG: soft lockup",
      .kind = OOPS_KIND_LOCKUP,
      .title = "BUG: soft lockup",
+     .alt = "stall in %F",
      .stack = ST_RIP_CT_STALL,
      .stack2 = ST_CT,
      .ex = EX_STALL},
     {.has = "stack guard page was hit at",
      .title = "BUG: stack guard page was hit",
+     .alt = "stack-overflow in %F",
      .stack = ST_RIP_CT_STALL,
      .stack2 = ST_CT,
      .ex = EX_STALL},
@@ -1027,6 +1096,7 @@ static const struct rule rules_bug[] = {
      .title = "BUG: workqueue lockup"},
     {.sub = rules_lock_held},
     {.fn = r_bare},
+    {.flags = R_REST | R_GENERIC},
     RULES_END,
 };
 
@@ -1036,6 +1106,7 @@ static const struct rule rules_info[] = {
      .cond = c_task_blocked,
      .kind = OOPS_KIND_HANG,
      .title = "INFO: task hung",
+     .alt = "hang in %F",
      .stack = ST_CT,
      .ex = EX_HANG},
     {.has = "INFO: task ",
@@ -1051,6 +1122,7 @@ static const struct rule rules_info[] = {
      .skip = skip_nonstatic},
     {.sub = rules_lockdep},
     {.fn = r_bare},
+    {.flags = R_REST | R_GENERIC},
     RULES_END,
 };
 
@@ -1060,7 +1132,7 @@ static const struct rule rules_warning[] = {
     {.has = "kernel stack regs at|kernel stack frame pointer at",
      .fn = r_bad_bp},
     {.fn = r_bare},
-    {.cond = c_not_warn, .flags = R_REST},
+    {.cond = c_not_warn, .flags = R_REST | R_GENERIC},
     {.file = "lib/debugobjects.c",
      .title = "WARNING: ODEBUG bug",
      .stack = ST_WARN,
@@ -1121,6 +1193,7 @@ static const struct rule rules_unable[] = {
 	{.has = what,                                                          \
 	 .kind = k,                                                            \
 	 .title = "BUG: unable to handle kernel " what,                        \
+	 .alt = "bad-access in %F",                                            \
 	 .stack = ST_RIP_CT,                                                   \
 	 .stack2 = ST_CT,                                                      \
 	 .skip = skip_kasan}
@@ -1135,17 +1208,19 @@ static const struct rule rules_unable[] = {
 };
 
 static const struct rule rules_kpanic[] = {
-    {.unless = "Kernel panic - not syncing: ", .flags = R_REST},
+    {.unless = "Kernel panic - not syncing: ", .flags = R_REST | R_GENERIC},
     {.has = "stack-protector:",
      .also = "corrupted in: ",
      .fn = r_stack_protector},
     {.has = "kernel stack overflow",
      .title = "kernel stack overflow",
+     .alt = "stack-overflow in %F",
      .stack = ST_RIP_CT_STALL,
      .stack2 = ST_CT,
      .ex = EX_STALL},
     {.has = "corrupted stack end",
      .title = "kernel panic: corrupted stack end",
+     .alt = "stack-overflow in %F",
      .stack = ST_RIP_CT_STALL,
      .stack2 = ST_CT,
      .ex = EX_STALL},
@@ -1187,6 +1262,14 @@ static const struct rule rules_ubsan[] = {
 #define RULES_PC_CT(name, what)                                                \
 	static const struct rule name[] = {                                    \
 	    {.title = what, .stack = ST_RIP_CT, .stack2 = ST_CT}, RULES_END}
+/* The same for a bad memory access (alt "bad-access in F"). */
+#define RULES_ACCESS(name, what)                                               \
+	static const struct rule name[] = {                                    \
+	    {.title = what,                                                    \
+	     .alt = "bad-access in %F",                                        \
+	     .stack = ST_RIP_CT,                                               \
+	     .stack2 = ST_CT},                                                 \
+	    RULES_END}
 /* "<what> in F", F from the PC line only. */
 #define RULES_PC(name, what)                                                   \
 	static const struct rule name[] = {                                    \
@@ -1198,13 +1281,13 @@ static const struct rule rules_ubsan[] = {
 #define RULES_FN(name, f)                                                      \
 	static const struct rule name[] = {{.fn = f}, RULES_END}
 
-RULES_PC_CT(rules_gpf, "general protection fault");
+RULES_ACCESS(rules_gpf, "general protection fault");
 RULES_PC_CT(rules_stackseg, "stack segment fault");
 RULES_PC(rules_dfault, "PANIC: double fault");
 RULES_PC(rules_divide, "divide error");
 RULES_PC(rules_invop, "invalid opcode");
 RULES_PC_CT(rules_int3, "int3");
-RULES_PC_CT(rules_internal, "Internal error");
+RULES_ACCESS(rules_internal, "Internal error");
 RULES_PC_CT(rules_unhandled, "Unhandled fault");
 RULES_PC_CT(rules_align, "Alignment trap");
 RULES_PC_CT(rules_hardlockup, "watchdog: hard LOCKUP");
@@ -1222,6 +1305,7 @@ RULES_FN(rules_irq, r_irq);
 // NOLINTEND(bugprone-macro-parentheses)
 static const struct rule rules_slub[] = {
     {.has = "Object already free", .title = "BUG: Object already free"},
+    {.fn = r_slub},
     RULES_END,
 };
 /* The header text is the title (SYZFAIL:, panic:, ...). */
@@ -1292,5 +1376,7 @@ void oops_title_compute(const struct oops_tline *lines, size_t nlines,
 	if (t.s.fault_injection)
 		res->corrupted = true;
 	oops_title_normalize(res->title, sizeof(res->title));
+	for (size_t i = 0; i < res->nalt; i++)
+		oops_title_normalize(res->alt[i], sizeof(res->alt[i]));
 	res->kind = kind_fixup(res->title, res->kind);
 }
