@@ -59,6 +59,9 @@ struct oops_open {
 	 * a header there ("Watchdog detected hard LOCKUP") is the message.
 	 */
 	bool warn_msg;
+	/* A hung task, stall or lockup report: a panic that is not its
+	 * consequence (sysrq, another bug) is a crash of its own. */
+	bool hang;
 	/*
 	 * A later report started in the same caller-id context: this one's
 	 * own text ends at own_len / own_end, but its title still looks at
@@ -295,6 +298,44 @@ static void parse_cpu_line(struct oops_report *r, const char *s, size_t n)
 		if (rn > 0)
 			r->tainted = dupn(f, rn);
 	}
+}
+
+/*
+ * The release on a line that states the taint without the CPU/Comm form:
+ * the hung-task report's "      Not tainted 6.1.0-rc1 #1", old kernels'
+ * "Pid: 0, comm: swapper Not tainted 3.8.9-200.fc18.x86_64 #1", lockdep's
+ * "4.14.0-rc3+ #22 Not tainted".
+ */
+static void release_from_taint_line(struct oops_report *r, const char *s,
+				    size_t n)
+{
+	const char *end = s + n, *p, *e;
+
+	p = oops_memstr(s, n, "Not tainted ");
+	if (p != NULL) {
+		p += 12;
+	} else if ((p = oops_memstr(s, n, "Tainted: ")) != NULL) {
+		/* Flags are capital letters and spaces, then the release. */
+		p += 9;
+		while (p < end && (*p == ' ' || (*p >= 'A' && *p <= 'Z')))
+			p++;
+	} else if (n > 12 && memcmp(end - 12, " Not tainted", 12) == 0 &&
+		   (e = oops_memstr(s, n, " #")) != NULL) {
+		p = e;
+		while (p > s && p[-1] != ' ')
+			p--;
+		if (e > p && (*p >= '0' && *p <= '9'))
+			r->release = dupn(p, (size_t)(e - p));
+		return;
+	} else {
+		return;
+	}
+	e = p;
+	while (e < end && *e != ' ')
+		e++;
+	/* A release starts with a digit: "6.1.0", "3.8.9-200.fc18". */
+	if (e > p && *p >= '0' && *p <= '9' && e - p < 128)
+		r->release = dupn(p, (size_t)(e - p));
 }
 
 static bool line_starts_trim(const char *s, size_t n, const char *p)
@@ -566,6 +607,8 @@ static int build_report(struct oops_parser *p, struct oops_open *o,
 			r->hardware = dupn(t, k);
 		}
 	}
+	for (size_t i = 0; i < nl && r->release == NULL; i++)
+		release_from_taint_line(r, l[i].s, l[i].n);
 	if (r->comm == NULL && nl > 0 &&
 	    oops_has(l[0].s, l[0].n, "INFO: task ")) {
 		/* "INFO: task java:21873 blocked for more than 120 seconds." */
@@ -726,6 +769,12 @@ static int open_report(struct oops_parser *p, const struct oops_line *l,
 	o->time_us = l->time_us;
 	o->kernel_hdr = l->kernel;
 	o->warn_msg = h == HDR_WARNING && oops_has(l->text, l->len, "WARNING: at ");
+	o->hang = (h == HDR_INFO &&
+		   ((oops_has(l->text, l->len, "INFO: task ") &&
+		     oops_has(l->text, l->len, " blocked for more than")) ||
+		    (oops_has(l->text, l->len, "INFO: rcu_") &&
+		     oops_has(l->text, l->len, "stall")))) ||
+		  (h == HDR_BUG && oops_has(l->text, l->len, "soft lockup"));
 	p->open[p->nopen++] = o;
 	return append(p, o, l->text, l->len);
 }
@@ -733,6 +782,12 @@ static int open_report(struct oops_parser *p, const struct oops_line *l,
 /* A "Kernel panic - not syncing" that an earlier report caused. */
 static bool panic_consequence(const char *s, size_t n)
 {
+	const char *m = oops_memstr(s, n, "not syncing: ");
+
+	/* die()'s panic: "Fatal exception", arm64 "Oops: Fatal exception",
+	 * "Oops - BUG: Fatal exception", "Fatal exception in interrupt". */
+	if (m != NULL && oops_has(m, n - (size_t)(m - s), "Fatal exception"))
+		return true;
 	return oops_has(s, n, "not syncing: Fatal exception") ||
 	       oops_has(s, n, "not syncing: panic_on_warn set") ||
 	       oops_has(s, n, "not syncing: softlockup: hung tasks") ||
@@ -745,6 +800,29 @@ static bool panic_consequence(const char *s, size_t n)
 	       oops_has(s, n, "not syncing: Hard LOCKUP") ||
 	       oops_has(s, n, "not syncing: softlockup") ||
 	       oops_has(s, n, "not syncing: Out of memory");
+}
+
+/*
+ * scripts/decode_stacktrace.sh turns "Code: ..." into a disassembly of
+ * many lines ("All code", "========", "   0:\t48 89 e5  mov ...",
+ * "Code starting with the faulting instruction"): still the report.
+ */
+static bool decoded_code_line(const char *s, size_t n)
+{
+	const char *p = s;
+	size_t k = n, i = 0;
+
+	trim(&p, &k);
+	if (oops_starts(p, k, "All code") ||
+	    oops_starts(p, k, "Code starting with the faulting instruction"))
+		return true;
+	if (k >= 8 && p[0] == '=' && p[k - 1] == '=')
+		return true;
+	while (i < k && i < 8 &&
+	       ((p[i] >= '0' && p[i] <= '9') || (p[i] >= 'a' && p[i] <= 'f')))
+		i++;
+	return i > 0 && i < k && p[i] == ':' && i + 1 < k &&
+	       (p[i + 1] == '\t' || p[i + 1] == '*' || p[i + 1] == ' ');
 }
 
 /* Lines after the end marker that still belong to the report. */
@@ -784,7 +862,7 @@ static bool tail_line(const char *s, size_t n)
 	for (int i = 0; keys[i]; i++)
 		if (line_starts_trim(s, n, keys[i]))
 			return true;
-	return false;
+	return decoded_code_line(s, n);
 }
 
 static bool end_marker(const char *s, size_t n)
@@ -1016,6 +1094,13 @@ static int process_line(struct oops_parser *p, const char *s, size_t n)
 	}
 	if (oops_line_cuts_report(l.text, l.len))
 		return complete_ctx(p, idx);
+	if (h == HDR_KPANIC && o->hang && !panic_consequence(l.text, l.len)) {
+		/* "sysrq triggered crash" after a hung-task report. */
+		rc = complete_ctx(p, idx);
+		if (rc < 0)
+			return rc;
+		return open_report(p, &l, h);
+	}
 	if (h == HDR_KPANIC) {
 		o->panicked = true;
 		if (o->nlines > OOPS_TITLE_LINES && o->title_len == 0)
