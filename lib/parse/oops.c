@@ -338,6 +338,19 @@ static void release_from_taint_line(struct oops_report *r, const char *s,
 		r->release = dupn(p, (size_t)(e - p));
 }
 
+/* Before 3.x: "Pid: 22919, comm: modprobe Not tainted 3.2.0-1-amd64 #1". */
+static void parse_old_pid_line(struct oops_report *r, const char *s, size_t n)
+{
+	const char *c = oops_memstr(s, n, ", comm: ") + 8, *end = s + n;
+	const char *e = c;
+
+	r->pid = int_after(s, n, "Pid: ");
+	while (e < end && *e != ' ')
+		e++;
+	if (e > c)
+		r->comm = dupn(c, (size_t)(e - c));
+}
+
 static bool line_starts_trim(const char *s, size_t n, const char *p)
 {
 	while (n > 0 && (*s == ' ' || *s == '\t')) {
@@ -598,6 +611,9 @@ static int build_report(struct oops_parser *p, struct oops_open *o,
 		if (r->comm == NULL && oops_has(s, n, "CPU: ") &&
 		    oops_has(s, n, " PID: ") && oops_has(s, n, "Comm: "))
 			parse_cpu_line(r, s, n);
+		else if (r->comm == NULL && oops_starts(s, n, "Pid: ") &&
+			 oops_has(s, n, ", comm: "))
+			parse_old_pid_line(r, s, n);
 		if (r->hardware == NULL &&
 		    oops_starts(s, n, "Hardware name: ")) {
 			const char *t = s + 15;
@@ -915,11 +931,17 @@ static struct oops_open *find_open(struct oops_parser *p,
 	return NULL;
 }
 
+static bool decoded_code_line(const char *s, size_t n);
+
 /* Count a line against reports in their tail; complete the expired ones. */
-static int age_tails(struct oops_parser *p, const struct oops_open *except)
+static int age_tails(struct oops_parser *p, const struct oops_open *except,
+		     const struct oops_line *l)
 {
 	struct oops_open *expired = NULL;
 
+	/* decode_stacktrace.sh prints its disassembly without a prefix. */
+	if (l->ctx_type == OOPS_CTX_NONE && decoded_code_line(l->text, l->len))
+		return 0;
 	for (size_t i = 0; i < p->nopen; i++) {
 		struct oops_open *o = p->open[i];
 
@@ -1007,7 +1029,7 @@ static int process_line(struct oops_parser *p, const char *s, size_t n)
 		return 0;
 	}
 	o = find_open(p, &l, &idx);
-	rc = age_tails(p, o);
+	rc = age_tails(p, o, &l);
 	if (rc == 0)
 		rc = feed_shadows(p, &l, h);
 	if (rc < 0)

@@ -270,10 +270,13 @@ static bool rip_line(const struct oops_tline *t, const char **name, size_t *len)
 				while (q < end && *q == ' ')
 					q++;
 			}
+			if (end - q > 1 && q[0] == '.' && is_symc(q[1]))
+				q++; /* ppc64 ".name" */
 			f = q;
 			while (f < end && is_symc(*f))
 				f++;
-			if (f > q && f < end && (*f == '+' || *f == '.')) {
+			if (f > q && f < end &&
+			    (*f == '+' || *f == '.' || oops_decoded_src(f, end))) {
 				*name = q;
 				*len = (size_t)(f - q);
 				return true;

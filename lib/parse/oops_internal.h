@@ -135,6 +135,11 @@ bool oops_line_cuts_report(const char *s, size_t n);
 size_t oops_frame_symbol(const char *s, size_t n, const char **name,
 			 const char **name2, size_t *len2);
 /*
+ * At q (just after a function name): scripts/decode_stacktrace.sh's
+ * source position " (kernel/sched/core.c:7244 (discriminator 13))"?
+ */
+bool oops_decoded_src(const char *q, const char *end);
+/*
  * Full frame parse for the report's call trace: "? f+0x1/0x2 [mod]",
  * "f file.c:12 [inline]", ARM "(f) from", ppc "[pc] [pc] f+0x..".
  * Returns true and fills *f (strings malloc'd) when the line is a frame.

@@ -99,6 +99,34 @@ static const struct expect fixtures[] = {
     {"irq-nobody-cared.log", 1, 0, "irq: nobody cared in usb_hcd_irq",
      OOPS_KIND_OTHER, "usb_hcd_irq", 0, 0, "swapper/0", NULL, "6.1.0-13-amd64",
      "x86_64", false, 2, 37, 201904217, "dump_stack_lvl", NULL},
+    /* Issue 16: bootloader, firmware, user-space and harness lines. */
+    {"not-kernel.log", 1, 0, "WARNING in quux_poll", OOPS_KIND_WARNING,
+     "quux_poll", 1, 311, "quuxd", "G           O", "6.6.12", "arm64", false,
+     36, 54, 42001125, "quux_poll", "quux"},
+    /* SLUB debug reports, any cache name, with their INFO: lines. */
+    {"slub-debug.log", 2, 0, "BUG: Poison overwritten", OOPS_KIND_BUG, NULL,
+     2, 4412, "corge-test", "G    B      O", "6.1.0-18-amd64", "x86_64", false,
+     2, 37, 812301130, "dump_stack_lvl", NULL},
+    {"slub-debug.log", 2, 1, "BUG: Objects remaining on kmem_cache_close()",
+     OOPS_KIND_BUG, NULL, -1, 22919, "modprobe", NULL, "3.2.0-1-amd64",
+     "x86_64", false, 39, 54, -1, "slab_err", NULL},
+    /* The panic an oops causes: arm64, and after a decoded code dump. */
+    {"panic-after-oops.log", 2, 0,
+     "BUG: unable to handle kernel NULL pointer dereference in fred_store",
+     OOPS_KIND_NULL_DEREF, "fred_store", 0, 245, "sh", "G           O",
+     "6.6.12", "arm64", true, 1, 41, 61402113, "fred_store", "fred"},
+    {"panic-after-oops.log", 2, 1,
+     "BUG: unable to handle kernel NULL pointer dereference in waldo_ioctl",
+     OOPS_KIND_NULL_DEREF, "waldo_ioctl", 3, 1877, "waldo-ctl",
+     "G           OE", "6.1.0-18-amd64", "x86_64", true, 42, 128, 88100112,
+     "__x64_sys_ioctl", NULL},
+    /* A sysrq panic after a hung-task report is its own report. */
+    {"hung-task-sysrq.log", 2, 0, "INFO: task hung in plugh_flush",
+     OOPS_KIND_HANG, "plugh_flush", -1, 1312, "plugh-worker", NULL,
+     "6.6.0-rc7-lab", "x86_64", false, 1, 19, 245812211, "__schedule", NULL},
+    {"hung-task-sysrq.log", 2, 1, "kernel panic: sysrq triggered crash",
+     OOPS_KIND_PANIC, NULL, 1, 2277, "bash", NULL, "6.6.0-rc7-lab", "x86_64",
+     true, 20, 37, 247900250, "dump_stack_lvl", NULL},
 };
 
 static const char *const fixture_files[] = {
@@ -120,6 +148,10 @@ static const char *const fixture_files[] = {
     "sysrq-panic.log",
     "irq-nobody-cared.log",
     "no-crash.log",
+    "not-kernel.log",
+    "slub-debug.log",
+    "panic-after-oops.log",
+    "hung-task-sysrq.log",
     NULL,
 };
 
@@ -212,6 +244,110 @@ static void test_no_crash(void **state)
 	/* ODEBUG, lockdep off, user-space traps, quoted titles, sshd, ... */
 	assert_int_equal(oops_parse_buffer(buf, len, NULL, &v), 0);
 	free(v);
+	free(buf);
+}
+
+/* One parsed buffer (a string): the reports' count, and report i. */
+static int parse_str(const char *text, struct oops_report ***v)
+{
+	return oops_parse_buffer(text, strlen(text), NULL, v);
+}
+
+static void assert_alt(const struct oops_report *r, const char *alt)
+{
+	for (size_t i = 0; i < r->nalt_titles; i++)
+		if (strcmp(r->alt_titles[i], alt) == 0)
+			return;
+	print_message("alt title \"%s\" missing from \"%s\"\n", alt, r->title);
+	fail();
+}
+
+/*
+ * Issue 16: a header no rule knows needs a kernel prefix or kernel
+ * structure; user-space "name[pid]: " lines and die()-less "Oops:" lines
+ * are not headers.
+ */
+static void test_not_kernel(void **state)
+{
+	struct oops_report **v;
+	size_t len;
+	char *buf = load("not-kernel.log", &len);
+	int n = oops_parse_buffer(buf, len, NULL, &v);
+
+	(void)state;
+	assert_int_equal(n, 1);
+	assert_int_equal(v[0]->start_line, 36);
+	free_reports(v, n);
+	free(buf);
+
+	assert_int_equal(oops_header_find("openvpn[1118]: WARNING: x", 25),
+			 HDR_NONE);
+	assert_int_equal(oops_header_find("kernel: WARNING: x", 18),
+			 HDR_WARNING);
+	assert_int_equal(oops_header_find("Oops: efitime: can't read time!", 31),
+			 HDR_NONE);
+	assert_int_equal(oops_header_find("Oops: 0000 [#1] PREEMPT SMP", 27),
+			 HDR_OOPS);
+	assert_int_equal(oops_header_find("Oops[#1]:", 9), HDR_OOPS);
+	/* A known kernel form needs no structure: "BUG: Bad rss-counter". */
+	n = parse_str("BUG: Bad rss-counter state mm:0000 type:MM_ANONPAGES "
+		      "val:1\n",
+		      &v);
+	assert_int_equal(n, 1);
+	free_reports(v, n);
+	/* An unknown one without a timestamp needs it... */
+	assert_int_equal(parse_str("WARNING: Caches not enabled\nDRAM: 2 "
+				   "GiB\n",
+				   &v),
+			 0);
+	free(v);
+	/* ...and with a printk timestamp it is the kernel's. */
+	n = parse_str("[    1.000000] WARNING: lab next download broken!\n", &v);
+	assert_int_equal(n, 1);
+	free_reports(v, n);
+}
+
+static void test_slub(void **state)
+{
+	struct oops_report **v;
+	size_t len;
+	char *buf = load("slub-debug.log", &len);
+	int n = oops_parse_buffer(buf, len, NULL, &v);
+
+	(void)state;
+	/* The lone "BUG UNIX (Not tainted): kasan: ..." line is not one. */
+	assert_int_equal(n, 2);
+	assert_non_null(strstr(v[0]->text, "INFO: Freed in corge_release"));
+	assert_non_null(strstr(v[0]->text, "FIX kmalloc-64: Restoring"));
+	assert_alt(v[0], "BUG kmalloc-NUM: Poison overwritten");
+	assert_alt(v[1],
+		   "BUG grault_cache: Objects remaining on kmem_cache_close()");
+	free_reports(v, n);
+	free(buf);
+}
+
+static void test_alt_titles(void **state)
+{
+	struct oops_report **v;
+	size_t len;
+	char *buf = load("gpf-divide.log", &len);
+	int n = oops_parse_buffer(buf, len, NULL, &v);
+
+	(void)state;
+	assert_int_equal(n, 2);
+	assert_alt(v[0], "bad-access in plugh_sendmsg");
+	assert_int_equal(v[1]->nalt_titles, 0);
+	free_reports(v, n);
+	free(buf);
+	buf = load("hung-task-sysrq.log", &len);
+	n = oops_parse_buffer(buf, len, NULL, &v);
+	assert_alt(v[0], "hang in plugh_flush");
+	free_reports(v, n);
+	free(buf);
+	buf = load("rcu-stall.log", &len);
+	n = oops_parse_buffer(buf, len, NULL, &v);
+	assert_alt(v[0], "stall in garply_ioctl");
+	free_reports(v, n);
 	free(buf);
 }
 
@@ -773,6 +909,9 @@ int main(void)
 	    cmocka_unit_test(test_fixtures),
 	    cmocka_unit_test(test_no_crash),
 	    cmocka_unit_test(test_frame_details),
+	    cmocka_unit_test(test_not_kernel),
+	    cmocka_unit_test(test_slub),
+	    cmocka_unit_test(test_alt_titles),
 	    cmocka_unit_test(test_consequences),
 	    cmocka_unit_test(test_prefixes),
 	    cmocka_unit_test(test_streaming),
