@@ -3,7 +3,8 @@
  * oops_line.c - console line prefixes.
  *
  * A kernel line reaches us with any of these in front of its text, in this
- * order: a syslog/journal prefix ("Nov 21 05:09:33 host kernel: "), a
+ * order: a LAVA/KernelCI job-log wrapper ("- {"dt": .., "msg": "<line>"}"),
+ * a syslog/journal prefix ("Nov 21 05:09:33 host kernel: "), a
  * /dev/kmsg record header ("6,1234,5678,-;" possibly with ",caller=T1"),
  * a "<N>" level, "** N printk messages dropped ** ", an interleaved login
  * prompt ("host login: "), a "[ sss.uuuuuu]" timestamp and a
@@ -127,6 +128,44 @@ static size_t skip_syslog(const char *p, const char *end)
 	return 0;
 }
 
+/*
+ * LAVA / KernelCI job logs wrap each console line in YAML or JSON:
+ *   - {"dt": "2024-01-15T10:00:00.123456", "lvl": "target", "msg": "[ 1.2] ..."}
+ * The console line is the value of "msg"; the wrapper goes, and so does
+ * the closing `"}` (which a cut log may lack).  Returns the prefix length
+ * and moves *end back over the tail, or 0.  Escapes inside the value are
+ * left as they are (a title never needs them).
+ */
+static size_t skip_lava(const char *p, const char **end)
+{
+	const char *q = p, *e = *end, *m;
+	size_t n;
+
+	if (e - q > 2 && q[0] == '-' && q[1] == ' ')
+		q += 2;
+	if (q >= e || *q != '{')
+		return 0;
+	n = (size_t)(e - q);
+	if (n > 160)
+		n = 160; /* "msg" comes after dt and lvl, near the start */
+	m = oops_memstr(q, n, "\"msg\": \"");
+	if (m != NULL) {
+		m += 8;
+	} else if ((m = oops_memstr(q, n, "\"msg\":\"")) != NULL) {
+		m += 7;
+	} else {
+		return 0;
+	}
+	while (e > m && (e[-1] == ' ' || e[-1] == ','))
+		e--;
+	if (e > m && e[-1] == '}')
+		e--;
+	if (e > m && e[-1] == '"' && (e - 1 == m || e[-2] != '\\'))
+		e--;
+	*end = e;
+	return (size_t)(m - p);
+}
+
 /* "[ sss.uuuuuu]": returns its length (up to ']') and sets *us, or 0. */
 static size_t parse_time(const char *p, const char *end, int64_t *us)
 {
@@ -207,6 +246,7 @@ void oops_line_parse(const char *s, size_t n, struct oops_line *l)
 	while (end > p && (end[-1] == '\r' || end[-1] == '\n'))
 		end--;
 
+	p += skip_lava(p, &end);
 	k = skip_syslog(p, end);
 	p += k;
 	l->kernel = k > 0;

@@ -120,6 +120,10 @@ static const struct expect fixtures[] = {
      OOPS_KIND_NULL_DEREF, "waldo_ioctl", 3, 1877, "waldo-ctl",
      "G           OE", "6.1.0-18-amd64", "x86_64", true, 42, 128, 88100112,
      "__x64_sys_ioctl", NULL},
+    /* A LAVA job log: the console lines are the "msg" values. */
+    {"lava-job.log", 1, 0, "WARNING in xyzzy_bind", OOPS_KIND_WARNING,
+     "xyzzy_bind", 2, 98, "kworker/u8:3", NULL, "6.8.0-rc6-next-20240301",
+     "arm64", false, 8, 27, 17412005, "xyzzy_bind", "xyzzy"},
     /* A sysrq panic after a hung-task report is its own report. */
     {"hung-task-sysrq.log", 2, 0, "INFO: task hung in plugh_flush",
      OOPS_KIND_HANG, "plugh_flush", -1, 1312, "plugh-worker", NULL,
@@ -152,6 +156,7 @@ static const char *const fixture_files[] = {
     "slub-debug.log",
     "panic-after-oops.log",
     "hung-task-sysrq.log",
+    "lava-job.log",
     NULL,
 };
 
@@ -322,6 +327,24 @@ static void test_slub(void **state)
 	assert_alt(v[0], "BUG kmalloc-NUM: Poison overwritten");
 	assert_alt(v[1],
 		   "BUG grault_cache: Objects remaining on kmem_cache_close()");
+	free_reports(v, n);
+	free(buf);
+}
+
+/* The LAVA wrapper and its tail are gone from the report text. */
+static void test_lava(void **state)
+{
+	struct oops_report **v;
+	size_t len;
+	char *buf = load("lava-job.log", &len);
+	int n = oops_parse_buffer(buf, len, NULL, &v);
+
+	(void)state;
+	assert_int_equal(n, 1);
+	assert_null(strstr(v[0]->text, "\"msg\""));
+	assert_null(strstr(v[0]->text, "\"}"));
+	assert_true(strncmp(v[0]->text, "WARNING: CPU: 2 PID: 98 at", 26) == 0);
+	assert_non_null(strstr(v[0]->text, "\n---[ end trace 0000000000000000 ]---"));
 	free_reports(v, n);
 	free(buf);
 }
@@ -912,6 +935,7 @@ int main(void)
 	    cmocka_unit_test(test_not_kernel),
 	    cmocka_unit_test(test_slub),
 	    cmocka_unit_test(test_alt_titles),
+	    cmocka_unit_test(test_lava),
 	    cmocka_unit_test(test_consequences),
 	    cmocka_unit_test(test_prefixes),
 	    cmocka_unit_test(test_streaming),
