@@ -363,8 +363,9 @@ static bool line_starts_trim(const char *s, size_t n, const char *p)
 static bool is_pc_line(const char *s, size_t n)
 {
 	static const char *const keys[] = {
-	    "RIP: ", "EIP: ",  "IP: ",	"pc : ", "PC is at ",
-	    "NIP [", "epc : ", "epc: ", NULL,
+	    "RIP: ",  "EIP: ",	   "IP: ",	"pc : ",      "PC is at ",
+	    "NIP [",  "epc : ",	   "epc: ",	"EIP is at ", "Krnl PSW : ",
+	    NULL,
 	};
 
 	for (int i = 0; keys[i]; i++)
@@ -378,7 +379,12 @@ static const char *guess_arch(const char *text, size_t n)
 	if (oops_has(text, n, "\nRIP: ") || oops_has(text, n, "\nRSP: ") ||
 	    oops_has(text, n, " <TASK>") || oops_has(text, n, "RIP: 0010:"))
 		return "x86_64";
-	if (oops_has(text, n, "\nEIP: ") || oops_has(text, n, " EIP: "))
+	if (oops_has(text, n, "Krnl PSW : "))
+		return "s390";
+	if (oops_has(text, n, "\nepc   : ") || oops_has(text, n, "\n$ 0   : "))
+		return "mips";
+	if (oops_has(text, n, "\nEIP: ") || oops_has(text, n, " EIP: ") ||
+	    oops_has(text, n, "\nEIP is at "))
 		return "x86";
 	if (oops_has(text, n, "PC is at ") || oops_has(text, n, "LR is at ") ||
 	    oops_has(text, n, ") from [<"))

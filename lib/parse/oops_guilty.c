@@ -226,11 +226,49 @@ static bool add_frame_line(struct search *s, const struct oops_tline *t)
  */
 static bool rip_line(const struct oops_tline *t, const char **name, size_t *len)
 {
-	static const char *const keys[] = {"IP", "pc ", "PC is at", NULL};
+	static const char *const keys[] = {"IP", "pc ", "PC is at",
+					   "EIP is at", NULL};
 	const char *end = t->s + t->n;
+	const char *psw;
 
 	*name = NULL;
 	*len = 0;
+	/* s390: "Krnl PSW : 0704c00180000000 000000000070c4b2 (f+0x1a/0x40)" */
+	psw = mem(t, "Krnl PSW : ");
+	if (psw != NULL) {
+		const char *o = memchr(psw, '(', (size_t)(end - psw)), *f;
+
+		if (o == NULL)
+			return true;
+		f = ++o;
+		while (f < end && is_symc(*f))
+			f++;
+		if (f > o && f < end && *f == '+') {
+			*name = o;
+			*len = (size_t)(f - o);
+		}
+		return true;
+	}
+	/* MIPS: "epc   : ffffffff8012b4c8 f+0x28/0x40" (riscv's "epc : f"
+	 * is handled below). */
+	psw = mem(t, "epc   : ");
+	if (psw != NULL) {
+		const char *o = psw + 8, *f;
+
+		while (o < end && ((*o >= '0' && *o <= '9') ||
+				   (*o >= 'a' && *o <= 'f')))
+			o++;
+		while (o < end && *o == ' ')
+			o++;
+		f = o;
+		while (f < end && is_symc(*f))
+			f++;
+		if (f > o && f < end && *f == '+') {
+			*name = o;
+			*len = (size_t)(f - o);
+		}
+		return true;
+	}
 	for (int k = 0; keys[k]; k++) {
 		const char *p = t->s;
 
@@ -357,6 +395,23 @@ static bool part_match(struct search *s, const struct part *pt,
 			add_cand(s, name, len);
 		return true;
 	case P_WARN_PC:
+		/* Before 3.11: "WARNING: at kernel/x.c:245 f+0x9c/0xd0()". */
+		if (is_header && line_has(t, "WARNING: at ")) {
+			const char *a = mem(t, "WARNING: at ") + 12;
+			const char *end = t->s + t->n;
+			const char *sp = memchr(a, ' ', (size_t)(end - a));
+			const char *n2;
+			size_t l2;
+
+			if (sp != NULL) {
+				len = oops_frame_symbol(sp, (size_t)(end - sp),
+							&name, &n2, &l2);
+				if (len) {
+					add_cand(s, name, len);
+					return true;
+				}
+			}
+		}
 		if (rip_line(t, &name, &len)) {
 			if (name)
 				add_cand(s, name, len);

@@ -184,6 +184,11 @@ static void title_rest(struct tstate *t)
 {
 	size_t n = t->hn;
 
+	/* "[ INFO: ... ]": the frame is not part of the title. */
+	if (n >= 2 && t->hp != NULL && t->hp - t->h->s >= 2 &&
+	    t->hp[-2] == '[' && t->hp[-1] == ' ' && t->hp[n - 1] == ']' &&
+	    t->hp[n - 2] == ' ')
+		n -= 2;
 	if (n >= sizeof(t->res->title))
 		n = sizeof(t->res->title) - 1;
 	if (t->hp == NULL) /* never: oops_title_compute() sets it */
@@ -540,6 +545,18 @@ static bool r_circular(struct tstate *t, const struct rule *r)
 			 skip_lockdep);
 	}
 	return true;
+}
+
+/*
+ * lockdep before 4.x framed its headers: "[ INFO: possible circular
+ * locking dependency detected ]", "[ BUG: held lock freed! ]".
+ */
+static bool c_bracketed(const struct tstate *t)
+{
+	const char *end = t->hp + t->hn;
+
+	return t->hp - t->h->s >= 2 && t->hp[-1] == ' ' && t->hp[-2] == '[' &&
+	       t->hn >= 2 && end[-1] == ']' && end[-2] == ' ';
 }
 
 static bool c_info(const struct tstate *t)
@@ -983,16 +1000,17 @@ static const struct rule rules_lockdep[] = {
      .kind = OOPS_KIND_LOCKDEP,
      .title = "inconsistent lock state",
      .stack = ST_CT},
-    {.has = "suspicious RCU usage",
+    {.has = "suspicious RCU usage|suspicious rcu_dereference_",
      .cond = c_no_source,
      .kind = OOPS_KIND_LOCKDEP,
      .flags = R_REST | R_CORRUPTED},
-    {.has = "suspicious RCU usage",
+    {.has = "suspicious RCU usage|suspicious rcu_dereference_",
      .kind = OOPS_KIND_LOCKDEP,
      .title = "%L: suspicious RCU usage",
      .stack = ST_CT,
      .skip = skip_rcu},
     {.sub = rules_lock_held},
+    {.cond = c_bracketed, .kind = OOPS_KIND_LOCKDEP, .flags = R_REST},
     RULES_END,
 };
 
@@ -1095,6 +1113,7 @@ static const struct rule rules_bug[] = {
      .kind = OOPS_KIND_LOCKUP,
      .title = "BUG: workqueue lockup"},
     {.sub = rules_lock_held},
+    {.cond = c_bracketed, .kind = OOPS_KIND_LOCKDEP, .flags = R_REST},
     {.fn = r_bare},
     {.flags = R_REST | R_GENERIC},
     RULES_END,
@@ -1199,6 +1218,9 @@ static const struct rule rules_unable[] = {
 	 .skip = skip_kasan}
     UNABLE("paging request", OOPS_KIND_PAGING),
     UNABLE("NULL pointer dereference", OOPS_KIND_NULL_DEREF),
+    /* s390: "Unable to handle kernel pointer dereference in virtual
+     * kernel address space". */
+    UNABLE("pointer dereference", OOPS_KIND_PAGING),
     UNABLE("access to user memory", OOPS_KIND_PAGING),
     UNABLE("execute from non-executable memory", OOPS_KIND_PAGING),
     UNABLE("write to read-only memory", OOPS_KIND_PAGING),
@@ -1291,6 +1313,8 @@ RULES_ACCESS(rules_internal, "Internal error");
 RULES_PC_CT(rules_unhandled, "Unhandled fault");
 RULES_PC_CT(rules_align, "Alignment trap");
 RULES_PC_CT(rules_hardlockup, "watchdog: hard LOCKUP");
+/* MIPS/sh BUG(): die("Kernel bug detected") prints "...[#1]:". */
+RULES_PC_CT(rules_kbug_die, "kernel BUG");
 RULES_FIXED(rules_boot, "unexpected kernel reboot");
 RULES_FIXED(rules_unreg, "unregister_netdevice: waiting for DEV to become free");
 RULES_FIXED(rules_vfs_close, "VFS: Close: file count is 0");

@@ -120,6 +120,24 @@ static const struct expect fixtures[] = {
      OOPS_KIND_NULL_DEREF, "waldo_ioctl", 3, 1877, "waldo-ctl",
      "G           OE", "6.1.0-18-amd64", "x86_64", true, 42, 128, 88100112,
      "__x64_sys_ioctl", NULL},
+    /* Old formats: pre-3.11 WARNING with its hard-LOCKUP message (one
+     * report), bracketed lockdep header, MIPS die(), i386 "EIP is at",
+     * s390 PSW. */
+    {"old-formats.log", 5, 0, "WARNING in watchdog_overflow_callback",
+     OOPS_KIND_WARNING, "watchdog_overflow_callback", -1, 0, "swapper/0", NULL,
+     "3.8.9-200.fc18.x86_64", "x86_64", false, 2, 15, -1, "warn_slowpath_fmt", NULL},
+    {"old-formats.log", 5, 1, "INFO: suspicious RCU usage in garply_task_group",
+     OOPS_KIND_LOCKDEP, "garply_task_group", -1, 2811, "bash", NULL,
+     "3.0.0-rc5", "x86_64", false, 16, 33, -1, "lockdep_rcu_dereference", NULL},
+    {"old-formats.log", 5, 2, "kernel BUG in thud_probe",
+     OOPS_KIND_BUG, "thud_probe", -1, -1, NULL, NULL,
+     NULL, "mips", false, 34, 45, -1, "thud_probe", NULL},
+    {"old-formats.log", 5, 3, "BUG: unable to handle kernel NULL pointer dereference in fred_rx",
+     OOPS_KIND_NULL_DEREF, "fred_rx", -1, -1, NULL, NULL,
+     NULL, "x86", false, 46, 62, -1, "fred_poll", "fred"},
+    {"old-formats.log", 5, 4, "BUG: unable to handle kernel pointer dereference in plugh_xmit",
+     OOPS_KIND_PAGING, "plugh_xmit", 1, 417, "plughd", NULL,
+     "5.14.0-70.el9.s390x", "s390", false, 63, 77, -1, "plugh_xmit", "plugh"},
     /* A LAVA job log: the console lines are the "msg" values. */
     {"lava-job.log", 1, 0, "WARNING in xyzzy_bind", OOPS_KIND_WARNING,
      "xyzzy_bind", 2, 98, "kworker/u8:3", NULL, "6.8.0-rc6-next-20240301",
@@ -157,6 +175,7 @@ static const char *const fixture_files[] = {
     "panic-after-oops.log",
     "hung-task-sysrq.log",
     "lava-job.log",
+    "old-formats.log",
     NULL,
 };
 
