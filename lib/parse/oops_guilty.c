@@ -535,7 +535,15 @@ static bool stall_anchor(const char *f)
 	    "smp_call_function", "ret_fast_syscall",
 	    "rtnetlink_rcv_msg", "nfnetlink_rcv_msg",
 	    "do_dentry_open",	 "mmap_region",
-	    "compat_ioctl",	 NULL,
+	    "compat_ioctl",
+	    /* 32-bit and old syscall entries. */
+	    "do_fast_syscall",	 "do_int80_syscall",
+	    "system_call_fastpath", "entry_SYSCALL",
+	    "entry_SYSENTER",
+	    /* The idle loop: the frame above it is what spins there. */
+	    "cpu_startup_entry", "do_idle",
+	    "start_secondary",	 "secondary_start_kernel",
+	    NULL,
 	};
 	static const char *const prefix[] = {
 	    "sys_connect", "sys_ioctl",	 "sys_socketpair", "connect",
