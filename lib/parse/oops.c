@@ -362,6 +362,13 @@ static bool line_starts_trim(const char *s, size_t n, const char *p)
 
 static bool is_pc_line(const char *s, size_t n)
 {
+	/* Every key starts with one of these letters: skip the rest fast. */
+	while (n > 0 && (*s == ' ' || *s == '\t')) {
+		s++;
+		n--;
+	}
+	if (n == 0 || strchr("REIpPNeK", *s) == NULL)
+		return false;
 	static const char *const keys[] = {
 	    "RIP: ",  "EIP: ",	   "IP: ",	"pc : ",      "PC is at ",
 	    "NIP [",  "epc : ",	   "epc: ",	"EIP is at ", "Krnl PSW : ",

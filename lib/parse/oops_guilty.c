@@ -224,6 +224,16 @@ static bool add_frame_line(struct search *s, const struct oops_tline *t)
  * "[<pc>] " and a function, or a bare address / "(null)".  Returns true
  * when the line is a PC line; *name gets the function if there is one.
  */
+/* The line, past its indentation, starts with key: where, else NULL. */
+static const char *line_start(const struct oops_tline *t, const char *key)
+{
+	const char *p = t->s, *end = t->s + t->n;
+
+	while (p < end && *p == ' ')
+		p++;
+	return oops_starts(p, (size_t)(end - p), key) ? p : NULL;
+}
+
 static bool rip_line(const struct oops_tline *t, const char **name, size_t *len)
 {
 	static const char *const keys[] = {"IP", "pc ", "PC is at",
@@ -234,7 +244,7 @@ static bool rip_line(const struct oops_tline *t, const char **name, size_t *len)
 	*name = NULL;
 	*len = 0;
 	/* s390: "Krnl PSW : 0704c00180000000 000000000070c4b2 (f+0x1a/0x40)" */
-	psw = mem(t, "Krnl PSW : ");
+	psw = line_start(t, "Krnl PSW : ");
 	if (psw != NULL) {
 		const char *o = memchr(psw, '(', (size_t)(end - psw)), *f;
 
@@ -251,7 +261,7 @@ static bool rip_line(const struct oops_tline *t, const char **name, size_t *len)
 	}
 	/* MIPS: "epc   : ffffffff8012b4c8 f+0x28/0x40" (riscv's "epc : f"
 	 * is handled below). */
-	psw = mem(t, "epc   : ");
+	psw = line_start(t, "epc   : ");
 	if (psw != NULL) {
 		const char *o = psw + 8, *f;
 

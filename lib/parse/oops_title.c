@@ -247,17 +247,17 @@ static bool hdr_has_any(const struct tstate *t, const char *alts)
 {
 	const char *a = alts;
 
-	while (*a) {
-		const char *e = strchr(a, '|');
-		size_t k = e ? (size_t)(e - a) : strlen(a);
+	for (;;) {
+		size_t k = 0;
 
+		while (a[k] != '\0' && a[k] != '|')
+			k++;
 		if (k > 0 && oops_memstr_n(t->hp, t->hn, a, k) != NULL)
 			return true;
-		if (e == NULL)
-			break;
-		a = e + 1;
+		if (a[k] == '\0')
+			return false;
+		a += k + 1;
 	}
-	return false;
 }
 
 /* The title text of a rule: "%L" replaced by the header's level. */
@@ -288,16 +288,29 @@ static void add_alt(struct tstate *t, const char *fmt)
 	struct oops_title_result *res = t->res;
 	const char *f = strstr(fmt, "%F");
 	const char *g = res->guilty[0] ? res->guilty : "corrupted";
+	const char *parts[3];
+	size_t lens[3], o = 0;
 	char *a;
 
 	if (res->nalt >= OOPS_ALT_MAX)
 		return;
 	a = res->alt[res->nalt];
-	if (f == NULL)
-		snprintf(a, sizeof(res->alt[0]), "%s", fmt);
-	else
-		snprintf(a, sizeof(res->alt[0]), "%.*s%s%s", (int)(f - fmt),
-			 fmt, g, f + 2);
+	parts[0] = fmt;
+	lens[0] = f ? (size_t)(f - fmt) : strlen(fmt);
+	parts[1] = g;
+	lens[1] = f ? strlen(g) : 0;
+	parts[2] = f ? f + 2 : "";
+	lens[2] = strlen(parts[2]);
+	/* Built by hand: this runs for most reports and snprintf costs. */
+	for (int i = 0; i < 3; i++) {
+		size_t k = lens[i];
+
+		if (o + k >= sizeof(res->alt[0]))
+			k = sizeof(res->alt[0]) - 1 - o;
+		memcpy(a + o, parts[i], k);
+		o += k;
+	}
+	a[o] = '\0';
 	res->nalt++;
 }
 
@@ -340,13 +353,17 @@ static bool run_rules(struct tstate *t, const struct rule *r)
 		if (r->flags & R_REST) {
 			title_rest(t);
 		} else {
-			rule_text(t, r->title ? r->title : "", text,
-				  sizeof(text));
+			const char *title = r->title ? r->title : "";
+
+			if (strstr(title, "%L") != NULL) {
+				rule_text(t, title, text, sizeof(text));
+				title = text;
+			}
 			if (r->stack != NULL)
-				title_in(t, text, r->stack, r->stack2, r->ex,
+				title_in(t, title, r->stack, r->stack2, r->ex,
 					 r->skip);
 			else
-				set_title(t, text, "");
+				set_title(t, title, "");
 		}
 		if (r->alt != NULL)
 			add_alt(t, r->alt);
@@ -536,8 +553,11 @@ static bool r_circular(struct tstate *t, const struct rule *r)
 
 	(void)r;
 	t->res->kind = OOPS_KIND_LOCKDEP;
-	if (find_line(&t->s, 1, "is trying to acquire lock") >= t->s.n)
-		return false;
+	if (find_line(&t->s, 1, "is trying to acquire lock") >= t->s.n) {
+		/* lockdep's own header, cut before the lock lines. */
+		title_rest(t);
+		return true;
+	}
 	title_in(t, "possible deadlock", circ, circ2, EX_FIRST, skip_lockdep);
 	if (t->res->corrupted) {
 		t->res->corrupted = false;
@@ -975,10 +995,6 @@ static const struct rule rules_lockdep[] = {
     {.has = "possible circular locking dependency detected|"
 	    "possible recursive locking detected",
      .fn = r_circular},
-    /* lockdep's own headers, cut before the lock lines. */
-    {.has = "possible circular locking dependency detected|"
-	    "possible recursive locking detected",
-     .flags = R_REST},
     {.has = "possible irq lock inversion dependency detected",
      .kind = OOPS_KIND_LOCKDEP,
      .title = "possible deadlock",
@@ -1010,7 +1026,6 @@ static const struct rule rules_lockdep[] = {
      .stack = ST_CT,
      .skip = skip_rcu},
     {.sub = rules_lock_held},
-    {.cond = c_bracketed, .kind = OOPS_KIND_LOCKDEP, .flags = R_REST},
     RULES_END,
 };
 
@@ -1139,7 +1154,10 @@ static const struct rule rules_info[] = {
      .title = "INFO: trying to register non-static key",
      .stack = ST_CT,
      .skip = skip_nonstatic},
-    {.sub = rules_lockdep},
+    /* Every lockdep header says "lock" or "RCU"/"rcu_": a cheap test
+     * before its table. */
+    {.has = "lock|RCU|rcu_", .sub = rules_lockdep},
+    {.cond = c_bracketed, .kind = OOPS_KIND_LOCKDEP, .flags = R_REST},
     {.fn = r_bare},
     {.flags = R_REST | R_GENERIC},
     RULES_END,
@@ -1147,7 +1165,8 @@ static const struct rule rules_info[] = {
 
 /* A WARN() in a subsystem's checker names the subsystem's bug. */
 static const struct rule rules_warning[] = {
-    {.sub = rules_lockdep},
+    {.has = "lock|RCU|rcu_", .sub = rules_lockdep},
+    {.cond = c_bracketed, .kind = OOPS_KIND_LOCKDEP, .flags = R_REST},
     {.has = "kernel stack regs at|kernel stack frame pointer at",
      .fn = r_bad_bp},
     {.fn = r_bare},
@@ -1401,6 +1420,8 @@ void oops_title_compute(const struct oops_tline *lines, size_t nlines,
 		res->corrupted = true;
 	oops_title_normalize(res->title, sizeof(res->title));
 	for (size_t i = 0; i < res->nalt; i++)
-		oops_title_normalize(res->alt[i], sizeof(res->alt[i]));
+		if (strpbrk(res->alt[i], "0123456789") != NULL ||
+		    strstr(res->alt[i], "syz") != NULL)
+			oops_title_normalize(res->alt[i], sizeof(res->alt[i]));
 	res->kind = kind_fixup(res->title, res->kind);
 }
