@@ -1053,6 +1053,9 @@ static int process_line(struct oops_parser *p, const char *s, size_t n)
 		/* SLUB prints its report's details as "INFO: ..." lines. */
 		if (o->hdr == HDR_SLUB && h == HDR_INFO)
 			h = HDR_NONE;
+		/* A Rust panic ends in BUG(): "kernel BUG at rust/helpers.c". */
+		else if (o->hdr == HDR_RUST && h == HDR_KBUG)
+			h = HDR_NONE;
 		else if (o->warn_msg && h != HDR_WARNING)
 			h = HDR_NONE;
 	}

@@ -83,9 +83,78 @@ static void strip_syscall(char *name)
 		memmove(name, name + best, len - best + 1);
 }
 
+/* Append "::" (unless first) and the n bytes at s to out (size cap). */
+static void path_add(char *out, size_t cap, size_t *o, const char *s,
+		     size_t n)
+{
+	if (*o > 0 && *o + 2 < cap) {
+		memcpy(out + *o, "::", 2);
+		*o += 2;
+	}
+	if (*o + n >= cap)
+		n = cap - 1 - *o;
+	memcpy(out + *o, s, n);
+	*o += n;
+	out[*o] = '\0';
+}
+
+/*
+ * Rust symbols as a path: v0 "_RNvNtCs1a2b_6kernel5print11call_printk" ->
+ * "kernel::print::call_printk" (identifiers in order, crate
+ * disambiguators "Cs.._" and back-references "B.._" skipped), legacy
+ * "_ZN12rust_minimal11RustMinimal4init17h0123456789abcdefE" ->
+ * "rust_minimal::RustMinimal::init" (the hash dropped).  True when name
+ * was one.
+ */
+static bool demangle_rust(char *name)
+{
+	char out[NAME_MAX_LEN];
+	size_t o = 0, len = strlen(name);
+	const char *p, *end = name + len;
+	bool v0 = strncmp(name, "_R", 2) == 0;
+
+	if (!v0 && (strncmp(name, "_ZN", 3) != 0 || len < 22 ||
+		    name[len - 1] != 'E' || name[len - 20] != '1' ||
+		    name[len - 19] != '7' || name[len - 18] != 'h'))
+		return false;
+	out[0] = '\0';
+	for (p = name + (v0 ? 2 : 3); p < end;) {
+		size_t n = 0;
+
+		if (v0 && (*p == 's' || *p == 'B') && p > name &&
+		    (p[-1] == 'C' || *p == 'B')) {
+			/* "Cs<base62>_" / "B<base62>_": no identifier. */
+			while (p < end && *p != '_')
+				p++;
+			p++;
+			continue;
+		}
+		if (*p < '0' || *p > '9') {
+			p++;
+			continue;
+		}
+		while (p < end && *p >= '0' && *p <= '9' && n < 1000)
+			n = n * 10 + (size_t)(*p++ - '0');
+		if (v0 && p < end && *p == '_')
+			p++;
+		if (n == 0 || n > (size_t)(end - p))
+			break;
+		if (!v0 && n == 17 && p[0] == 'h' && p + n == end - 1)
+			break; /* the legacy hash */
+		path_add(out, sizeof(out), &o, p, n);
+		p += n;
+	}
+	if (o == 0)
+		return false;
+	memcpy(name, out, o + 1);
+	return true;
+}
+
 /* Itanium C++ names: "_Z8fakeNameiii" -> "fakeName" (no parameters). */
 static void demangle(char *name)
 {
+	if (demangle_rust(name))
+		return;
 	char *p = name + 2;
 	size_t n = 0;
 

@@ -478,10 +478,11 @@ static bool r_preemptible(struct tstate *t, const struct rule *r)
 
 static bool r_spinlock(struct tstate *t, const struct rule *r)
 {
+	/* spin_dump()'s messages; "cpu recursion" before "recursion". */
 	static const char *const what[] = {
-	    "lockup suspected", "already unlocked", "recursion",
-	    "bad magic",	"wrong owner",	    "wrong CPU",
-	    "cpu recursion",	NULL,
+	    "lockup suspected", "already unlocked", "cpu recursion",
+	    "recursion",	"bad magic",	    "wrong owner",
+	    "wrong CPU",	NULL,
 	};
 	static const char *const skip_spin[] = {
 	    "spin_",
@@ -785,6 +786,50 @@ static bool r_slub(struct tstate *t, const struct rule *r)
 	snprintf(alt, sizeof(alt), "BUG %.*s: %s", (int)(ce - c), c, msg);
 	add_alt(t, alt);
 	t->res->need_body = true;
+	return true;
+}
+
+/*
+ * Rust: "rust_kernel: panicked at samples/rust/x.rs:35:9:" then the
+ * message on the next line (Rust >= 1.73), or "panicked at 'msg',
+ * file:line:col" before: "<message> in F", F the first frame that is not
+ * Rust's panic machinery.
+ */
+static bool r_rust(struct tstate *t, const struct rule *r)
+{
+	static const char *const skip_rust[] = {
+	    "panicking", "panic_fmt",	"rust_begin_unwind", "rust_panic",
+	    "rust_helper", "core::panic", "begin_panic",	"unwind",
+	    NULL,
+	};
+	const char *end = t->hp + t->hn, *m = NULL, *me = NULL;
+	char msg[128];
+
+	(void)r;
+	m = oops_memstr(t->hp, t->hn, "panicked at '");
+	if (m != NULL) {
+		m += 13;
+		me = oops_memstr(m, (size_t)(end - m), "', ");
+		if (me == NULL)
+			me = end;
+	} else if (t->s.n > 1) {
+		const struct oops_tline *l = &t->s.l[1];
+
+		m = l->s;
+		me = l->s + l->n;
+		while (m < me && *m == ' ')
+			m++;
+		while (me > m && me[-1] == ' ')
+			me--;
+		/* A report line, not the message: the message was lost. */
+		if (me == m || oops_starts(m, (size_t)(me - m), "---") ||
+		    oops_has(m, (size_t)(me - m), "cut here"))
+			m = NULL;
+	}
+	if (m == NULL)
+		return false;
+	snprintf(msg, sizeof(msg), "%.*s", (int)(me - m), m);
+	title_in(t, msg, ST_CT, NULL, EX_FIRST, skip_rust);
 	return true;
 }
 
@@ -1339,6 +1384,7 @@ RULES_FIXED(rules_unreg, "unregister_netdevice: waiting for DEV to become free")
 RULES_FIXED(rules_vfs_close, "VFS: Close: file count is 0");
 RULES_FIXED(rules_vfs_busy, "VFS: Busy inodes after unmount (use-after-free)");
 RULES_FN(rules_kbug_cap, r_kbug_cap);
+RULES_FN(rules_rust, r_rust);
 RULES_FN(rules_trusty, r_trusty);
 RULES_FN(rules_go_fatal, r_go_fatal);
 RULES_FN(rules_oops, r_oops);

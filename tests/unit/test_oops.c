@@ -138,6 +138,15 @@ static const struct expect fixtures[] = {
     {"old-formats.log", 5, 4, "BUG: unable to handle kernel pointer dereference in plugh_xmit",
      OOPS_KIND_PAGING, "plugh_xmit", 1, 417, "plughd", NULL,
      "5.14.0-70.el9.s390x", "s390", false, 63, 77, -1, "plugh_xmit", "plugh"},
+    /* A Rust panic: its message and the first frame outside Rust's panic
+     * machinery, v0-demangled; the BUG() it ends in is part of it.  And
+     * spin_dump()'s "cpu recursion" is not "recursion". */
+    {"rust-panic.log", 2, 0, "attempt to add with overflow in rust_waldo::RustWaldo::kernel::Module::init",
+     OOPS_KIND_PANIC, "rust_waldo::RustWaldo::kernel::Module::init", 0, 1, "swapper/0", NULL,
+     "6.8.0-rc1", "x86_64", false, 1, 18, 12400100, "die", NULL},
+    {"rust-panic.log", 2, 1, "BUG: spinlock cpu recursion in fred_poll",
+     OOPS_KIND_BUG, "fred_poll", 1, 812, "fredd", "G           O",
+     "6.8.0-rc1", "x86_64", false, 19, 29, 30100000, "dump_stack_lvl", NULL},
     /* A LAVA job log: the console lines are the "msg" values. */
     {"lava-job.log", 1, 0, "WARNING in xyzzy_bind", OOPS_KIND_WARNING,
      "xyzzy_bind", 2, 98, "kworker/u8:3", NULL, "6.8.0-rc6-next-20240301",
@@ -176,6 +185,7 @@ static const char *const fixture_files[] = {
     "hung-task-sysrq.log",
     "lava-job.log",
     "old-formats.log",
+    "rust-panic.log",
     NULL,
 };
 
