@@ -296,6 +296,14 @@ void oops_line_parse(const char *s, size_t n, struct oops_line *l)
 			l->ctx_id[0] = '\0';
 		}
 	}
+	/*
+	 * The `"}` tail of a LAVA line whose head was cut off by whoever
+	 * pasted the log ("[ 1.14] WARNING: ...\"}"): a kernel line ends so
+	 * only when it printed a JSON object, which has its '{'.
+	 */
+	if (l->kernel && end - p >= 2 && end[-1] == '}' && end[-2] == '"' &&
+	    memchr(p, '{', (size_t)(end - p)) == NULL)
+		end -= 2;
 	l->text = p;
 	l->len = (size_t)(end - p);
 }

@@ -376,6 +376,27 @@ static void test_lava(void **state)
 	assert_non_null(strstr(v[0]->text, "\n---[ end trace 0000000000000000 ]---"));
 	free_reports(v, n);
 	free(buf);
+
+	/*
+	 * A LAVA log pasted without its heads keeps the `"}` tails; a 32-bit
+	 * ARM WARNING with "f from g+0x.." frames has no PC line and no call
+	 * trace heading: the title stays "corrupted" (the conventions), the
+	 * guilty function is the one the header names.
+	 */
+	n = parse_str("[    1.14] ------------[ cut here ]------------\"}\n"
+		      "[    1.15] WARNING: CPU: 0 PID: 1 at kernel/smp.c:912 "
+		      "smp_call_function_many_cond+0x3c4/0x3c8\"}\n"
+		      "[    1.16] CPU: 0 PID: 1 Comm: init Not tainted "
+		      "6.0.0-rc3 #1\"}\n"
+		      "[    1.17]  __warn from warn_slowpath_fmt+0x64/0xbc\"}\n",
+		      &v);
+	assert_int_equal(n, 1);
+	assert_string_equal(v[0]->title, "WARNING in corrupted");
+	assert_string_equal(v[0]->guilty, "smp_call_function_many_cond");
+	assert_alt(v[0], "WARNING in smp_call_function_many_cond");
+	assert_string_equal(v[0]->release, "6.0.0-rc3");
+	assert_null(strstr(v[0]->text, "\"}"));
+	free_reports(v, n);
 }
 
 static void test_alt_titles(void **state)
