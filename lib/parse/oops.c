@@ -699,6 +699,25 @@ static int push_done(struct oops_parser *p, struct oops_report *r)
 	return 0;
 }
 
+/*
+ * An open report that will be dropped as not the kernel's (a header no
+ * rule knows, no kernel prefix, no kernel structure so far): a header
+ * that normally comes inside a report (a panic) must not vanish with it.
+ * Called only when such a header arrives, so its cost does not matter.
+ */
+static bool not_kernel_so_far(const struct oops_open *o)
+{
+	struct oops_tline l[64];
+	struct oops_title_result tr;
+	size_t nl;
+
+	if (o->kernel_hdr || o->len == 0)
+		return false;
+	nl = split_lines(o->text, o->len, l, 64, false);
+	oops_title_compute(l, nl, o->hdr, &tr);
+	return (tr.generic || tr.need_body) && !kernel_structure(l, nl);
+}
+
 /* Complete open report i: compute its fields and queue it. */
 static int complete(struct oops_parser *p, size_t i)
 {
@@ -1132,8 +1151,10 @@ static int process_line(struct oops_parser *p, const char *s, size_t n)
 	}
 	if (oops_line_cuts_report(l.text, l.len))
 		return complete_ctx(p, idx);
-	if (h == HDR_KPANIC && o->hang && !panic_consequence(l.text, l.len)) {
-		/* "sysrq triggered crash" after a hung-task report. */
+	if ((h == HDR_KPANIC && o->hang && !panic_consequence(l.text, l.len)) ||
+	    (oops_header_in_report(h) && not_kernel_so_far(o))) {
+		/* "sysrq triggered crash" after a hung-task report; a panic
+		 * after a bootloader's "WARNING:" line. */
 		rc = complete_ctx(p, idx);
 		if (rc < 0)
 			return rc;

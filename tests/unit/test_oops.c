@@ -335,6 +335,18 @@ static void test_not_kernel(void **state)
 				   &v),
 			 0);
 	free(v);
+	/* A panic right after a bootloader's line is not lost with it. */
+	n = parse_str("WARNING: Caches not enabled\nDRAM: 1 GiB\n"
+		      "Kernel panic - not syncing: VFS: Unable to mount root "
+		      "fs on unknown-block(0,0)\n"
+		      "CPU: 0 PID: 1 Comm: swapper/0 Not tainted 6.1.0 #1\n"
+		      "Call Trace:\n dump_stack_lvl+0x44/0x5c\n"
+		      " panic+0x118/0x2f0\n",
+		      &v);
+	assert_int_equal(n, 1);
+	assert_int_equal(v[0]->kind, OOPS_KIND_PANIC);
+	assert_int_equal(v[0]->start_line, 3);
+	free_reports(v, n);
 	/* ...and with a printk timestamp it is the kernel's. */
 	n = parse_str("[    1.000000] WARNING: lab next download broken!\n", &v);
 	assert_int_equal(n, 1);
