@@ -424,6 +424,22 @@ static bool r_kasan(struct tstate *t, const struct rule *r)
 		return true;
 	}
 	if (rw && hdr_has(t, "on address")) {
+		char f[NAME_MAX_LEN];
+
+		/*
+		 * Before 4.x: "BUG: KASAN: wild-memory-access on address X".
+		 * The conventions title it without a function; the first
+		 * frame of the call trace outside KASAN is still the guilty
+		 * one, and an alt title says so.
+		 */
+		snprintf(pfx, sizeof(pfx), "KASAN: %s %s in %%F", kind, rw);
+		t->s.extra = skip_kasan;
+		if (oops_guilty(&t->s, ST_CT, NULL, EX_FIRST, f, sizeof(f))) {
+			snprintf(t->res->guilty, sizeof(t->res->guilty), "%s",
+				 f);
+			add_alt(t, pfx);
+			add_alt(t, "bad-access in %F");
+		}
 		snprintf(t->res->title, sizeof(t->res->title), "KASAN: %s %s",
 			 kind, rw);
 		return true;

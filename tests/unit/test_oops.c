@@ -434,6 +434,23 @@ static void test_alt_titles(void **state)
 	assert_alt(v[0], "stall in garply_ioctl");
 	free_reports(v, n);
 	free(buf);
+
+	/* Old KASAN "on address": no function in the title (the
+	 * conventions), but the guilty frame and an alt title name it. */
+	n = parse_str("[  150.33] BUG: KASAN: wild-memory-access on address "
+		      "0000ffff00013138\n"
+		      "[  150.33] Read of size 8 by task swapper/0/1\n"
+		      "[  150.33] Call Trace:\n"
+		      "[  150.34]  [<ffffffff81ef3b9d>] dump_stack+0xa9/0xec\n"
+		      "[  150.34]  [<ffffffff814623ee>] kasan_report+0x8e/0xb0\n"
+		      "[  150.35]  [<ffffffff8146175e>] __asan_load8+0xae/0xd0\n"
+		      "[  150.35]  [<ffffffff83a0b6e7>] grault_mask+0x77/0x150\n",
+		      &v);
+	assert_int_equal(n, 1);
+	assert_string_equal(v[0]->title, "KASAN: wild-memory-access Read");
+	assert_string_equal(v[0]->guilty, "grault_mask");
+	assert_alt(v[0], "KASAN: wild-memory-access Read in grault_mask");
+	free_reports(v, n);
 }
 
 /* Frames keep the "?" marker, [inline] and module names. */
