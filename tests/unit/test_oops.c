@@ -453,6 +453,31 @@ static void test_alt_titles(void **state)
 	free_reports(v, n);
 }
 
+/* A leak's title names the first caller that is not an allocator. */
+static void test_leak_allocators(void **state)
+{
+	struct oops_report **v;
+	int n = parse_str(
+	    "[  42.10] kmemleak: 1 new suspected memory leaks\n"
+	    "[  42.11] BUG: memory leak\n"
+	    "[  42.11] unreferenced object 0xffff888107a3c0c0 (size 32):\n"
+	    "[  42.11]   comm \"modprobe\", pid 311, jiffies 4294893296\n"
+	    "[  42.11]   backtrace (crc 5c3a8c4e):\n"
+	    "[  42.11]     [<ffffffff8135a1b6>] __kmalloc_node_track_caller"
+	    "+0x4e/0x140\n"
+	    "[  42.11]     [<ffffffff81a3c2e0>] kvasprintf+0x6c/0xd0\n"
+	    "[  42.11]     [<ffffffff81a3c3b2>] kasprintf+0x4e/0x70\n"
+	    "[  42.11]     [<ffffffffc0a1b03a>] thud_register+0x3a/0x90 "
+	    "[thud]\n"
+	    "[  42.11]     [<ffffffff81002a1e>] do_one_initcall+0x4e/0x210\n",
+	    &v);
+
+	(void)state;
+	assert_int_equal(n, 1);
+	assert_string_equal(v[0]->title, "memory leak in thud_register");
+	free_reports(v, n);
+}
+
 /* Frames keep the "?" marker, [inline] and module names. */
 static void test_frame_details(void **state)
 {
@@ -1015,6 +1040,7 @@ int main(void)
 	    cmocka_unit_test(test_slub),
 	    cmocka_unit_test(test_alt_titles),
 	    cmocka_unit_test(test_lava),
+	    cmocka_unit_test(test_leak_allocators),
 	    cmocka_unit_test(test_consequences),
 	    cmocka_unit_test(test_prefixes),
 	    cmocka_unit_test(test_streaming),
