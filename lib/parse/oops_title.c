@@ -52,11 +52,7 @@ static const char *const skip_leak[] = {
     "alloc",	  "kmem",     "slab",	       "kmemleak",   "strdup",
     "kstrdup",	  "kmemdup",  "^__do_kmalloc", "^kmalloc",   "create_object",
     "vmap",	  "vzalloc",  "kvmalloc",      "^__kmalloc", "^kvzalloc",
-    "^__vmalloc", "^vmalloc", "^mempool",
-    /* Allocators by another name: they copy or format into new memory
-     * (kasprintf, kvasprintf, memdup_user, kstrndup) or hand out pages. */
-    "asprintf",	  "memdup",   "strndup",       "^__get_free_pages",
-    "^get_zeroed_page",       NULL,
+    "^__vmalloc", "^vmalloc", "^mempool",      NULL,
 };
 static const char *const skip_rcu[] = {
     "rcu",
