@@ -86,7 +86,7 @@ static const char *const skip_usercopy[] = {
 };
 static const char *const skip_kobject[] = {"^kobject", NULL};
 static const char *const skip_proc[] = {"^proc_", "^__proc", NULL};
-static const char *const skip_refcount[] = {"^refcount", NULL};
+static const char *const skip_refcount[] = {"^refcount", "^__refcount", NULL};
 static const char *const skip_kmalloc[] = {
     "^kmalloc",	 "^__kmalloc",	   "^kvmalloc", "^kvzalloc",	 "^kzalloc",
     "^krealloc", "^kmalloc_array", "^kcalloc",	"^__do_kmalloc", NULL,

@@ -453,6 +453,31 @@ static void test_alt_titles(void **state)
 	free_reports(v, n);
 }
 
+/* refcount's own helpers (include/linux/refcount.h) are not the bug. */
+static void test_refcount_helpers(void **state)
+{
+	struct oops_report **v;
+	int n = parse_str(
+	    "[  77.01] refcount_t: underflow; use-after-free.\n"
+	    "[  77.01] WARNING: CPU: 1 PID: 533 at lib/refcount.c:28 "
+	    "refcount_warn_saturate+0xba/0x110\n"
+	    "[  77.01] CPU: 1 PID: 533 Comm: plughd Not tainted 6.6.0 #1\n"
+	    "[  77.01] RIP: 0010:refcount_warn_saturate+0xba/0x110\n"
+	    "[  77.01] Call Trace:\n"
+	    "[  77.01]  <TASK>\n"
+	    "[  77.01]  __refcount_sub_and_test+0x5a/0x70\n"
+	    "[  77.01]  plugh_put+0x1e/0x40 [plugh]\n"
+	    "[  77.01]  plugh_release+0x22/0x50 [plugh]\n"
+	    "[  77.01]  </TASK>\n"
+	    "[  77.01] ---[ end trace 0000000000000000 ]---\n",
+	    &v);
+
+	(void)state;
+	assert_int_equal(n, 1);
+	assert_string_equal(v[0]->title, "WARNING: refcount bug in plugh_put");
+	free_reports(v, n);
+}
+
 /*
  * A leak's title names the first caller that is not an allocator
  * (kasprintf and friends are in the global skip list already: this is a
@@ -1045,6 +1070,7 @@ int main(void)
 	    cmocka_unit_test(test_alt_titles),
 	    cmocka_unit_test(test_lava),
 	    cmocka_unit_test(test_leak_allocators),
+	    cmocka_unit_test(test_refcount_helpers),
 	    cmocka_unit_test(test_consequences),
 	    cmocka_unit_test(test_prefixes),
 	    cmocka_unit_test(test_streaming),
