@@ -816,10 +816,16 @@ static bool r_panic_msg(struct tstate *t, const struct rule *r)
  */
 static bool r_slub(struct tstate *t, const struct rule *r)
 {
-	const char *end = t->hp + t->hn, *c = t->hp + 4, *ce = c, *m;
+	const char *end = t->hp + t->hn, *c, *ce, *m;
 	char msg[128], alt[200];
 
 	(void)r;
+	/* The anchor may be missing from the text the title sees (it was in
+	 * a prefix): never step past the header then. */
+	if (!oops_starts(t->hp, t->hn, "BUG "))
+		return false;
+	c = t->hp + 4;
+	ce = c;
 	while (ce < end && *ce != ' ' && *ce != ':')
 		ce++;
 	m = oops_memstr(ce, (size_t)(end - ce), "): ");
