@@ -1068,6 +1068,14 @@ static int process_line(struct oops_parser *p, const char *s, size_t n)
 		return rc;
 	if (o != NULL && (idx = index_of(p, o)) == (size_t)-1)
 		o = NULL;
+	/*
+	 * The report's own header line again, same timestamp: a second
+	 * console (serial and netconsole, two UARTs) printed it too.
+	 */
+	if (o != NULL && h == o->hdr && l.time_us >= 0 &&
+	    l.time_us == o->time_us && o->len > l.len &&
+	    memcmp(o->text, l.text, l.len) == 0 && o->text[l.len] == '\n')
+		return 0;
 	if (o != NULL && !o->ended && h != HDR_NONE) {
 		/* SLUB prints its report's details as "INFO: ..." lines. */
 		if (o->hdr == HDR_SLUB && h == HDR_INFO)

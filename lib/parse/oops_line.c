@@ -206,6 +206,27 @@ static size_t parse_time(const char *p, const char *end, int64_t *us)
 	return (size_t)(q + 1 - p);
 }
 
+/*
+ * Another writer's text in front of a printk line on a shared console
+ * ("-wait-wouldblock[  347.423535] invalid opcode: ...", a test printing
+ * without a newline): the kernel's line starts at its timestamp.  Only a
+ * full "[ sss.uuuuuu] " (six digits after the point) counts.
+ */
+static const char *after_foreign_text(const char *p, const char *end)
+{
+	const char *q = p;
+	int64_t us;
+
+	while (q < end && (q = memchr(q, '[', (size_t)(end - q))) != NULL) {
+		size_t k = parse_time(q, end, &us);
+
+		if (k >= 10 && q + k < end && q[k] == ' ' && q[k - 8] == '.')
+			return q;
+		q++;
+	}
+	return p;
+}
+
 /* "[ T123]" / "[C1]": returns its length and copies the id, or 0. */
 static size_t parse_caller(const char *p, const char *end, char *id)
 {
@@ -273,6 +294,8 @@ void oops_line_parse(const char *s, size_t n, struct oops_line *l)
 		if (q != NULL)
 			p = q + 8;
 	}
+	if (p < end && *p != '[' && memchr(p, '[', (size_t)(end - p)) != NULL)
+		p = after_foreign_text(p, end);
 	k = parse_time(p, end, &us);
 	if (k > 0) {
 		p += k;

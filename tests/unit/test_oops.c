@@ -453,6 +453,34 @@ static void test_alt_titles(void **state)
 	free_reports(v, n);
 }
 
+/*
+ * Two writers on one console: a test's text in front of a printk line,
+ * and the same header printed by a second console.
+ */
+static void test_shared_console(void **state)
+{
+	struct oops_report **v;
+	int n = parse_str(
+	    "# ok 1 futex[  347.411307] ------------[ cut here ]------------\n"
+	    "[  347.416924] kernel BUG at arch/x86/kvm/mmu/mmu.c:3722!\n"
+	    "[  347.416924] kernel BUG at arch/x86/kvm/mmu/mmu.c:3722!\n"
+	    "-wait-wouldblock[  347.423535] invalid opcode: 0000 [#1] SMP PTI\n"
+	    "[  347.429212] CPU: 0 PID: 10338 Comm: set_memory_regi Not "
+	    "tainted 5.7.0-rc6 #1\n"
+	    "[  347.444943] RIP: 0010:kvm_mmu_load+0x407/0x420\n"
+	    "[  347.450000] Call Trace:\n"
+	    "[  347.450001]  kvm_arch_vcpu_ioctl_run+0x1a5/0x1d00\n"
+	    "[  347.450002] ---[ end trace 1f2e3d4c5b6a7988 ]---\n",
+	    &v);
+
+	(void)state;
+	assert_int_equal(n, 1);
+	assert_string_equal(v[0]->title, "kernel BUG in kvm_mmu_load");
+	assert_non_null(strstr(v[0]->text, "\ninvalid opcode: 0000 [#1]"));
+	assert_string_equal(v[0]->release, "5.7.0-rc6");
+	free_reports(v, n);
+}
+
 /* refcount's own helpers (include/linux/refcount.h) are not the bug. */
 static void test_refcount_helpers(void **state)
 {
@@ -1071,6 +1099,7 @@ int main(void)
 	    cmocka_unit_test(test_lava),
 	    cmocka_unit_test(test_leak_allocators),
 	    cmocka_unit_test(test_refcount_helpers),
+	    cmocka_unit_test(test_shared_console),
 	    cmocka_unit_test(test_consequences),
 	    cmocka_unit_test(test_prefixes),
 	    cmocka_unit_test(test_streaming),
