@@ -1083,6 +1083,12 @@ static int process_line(struct oops_parser *p, const char *s, size_t n)
 		/* A Rust panic ends in BUG(): "kernel BUG at rust/helpers.c". */
 		else if (o->hdr == HDR_RUST && h == HDR_KBUG)
 			h = HDR_NONE;
+		/* The workqueue watchdog prints one line per stuck pool in
+		 * one pass: one report. */
+		else if (o->hdr == HDR_BUG && h == HDR_BUG &&
+			 oops_has(l.text, l.len, "BUG: workqueue lockup") &&
+			 oops_has(o->text, o->len, "BUG: workqueue lockup"))
+			h = HDR_NONE;
 		else if (o->warn_msg && h != HDR_WARNING)
 			h = HDR_NONE;
 	}

@@ -479,6 +479,17 @@ static void test_shared_console(void **state)
 	assert_non_null(strstr(v[0]->text, "\ninvalid opcode: 0000 [#1]"));
 	assert_string_equal(v[0]->release, "5.7.0-rc6");
 	free_reports(v, n);
+
+	/* One workqueue watchdog pass, two stuck pools: one report. */
+	n = parse_str("[ 120.01] BUG: workqueue lockup - pool cpus=0 node=0 "
+		      "flags=0x0 nice=0 stuck for 33s!\n"
+		      "[ 120.01] BUG: workqueue lockup - pool cpus=1 node=0 "
+		      "flags=0x0 nice=0 stuck for 33s!\n"
+		      "[ 120.02] Showing busy workqueues and worker pools:\n",
+		      &v);
+	assert_int_equal(n, 1);
+	assert_string_equal(v[0]->title, "BUG: workqueue lockup");
+	free_reports(v, n);
 }
 
 /* refcount's own helpers (include/linux/refcount.h) are not the bug. */
