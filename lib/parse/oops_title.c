@@ -75,9 +75,14 @@ static const char *const skip_nonstatic[] = {
 };
 static const char *const skip_skb[] = {"^skb_", NULL};
 static const char *const skip_schedule[] = {"schedule", NULL};
+/*
+ * ODEBUG tracks timers and works: any frame naming a timer is its
+ * machinery there (the conventions skip "timer" anywhere in the name, so
+ * a report freed from a timer callback names the softirq that ran it).
+ */
 static const char *const skip_odebug[] = {
     "debug_check",  "debug_object", "^__debug", "^free_obj_work",
-    "^debug_",	    "^timer_",	    "hrtimer_", "^destroy_",
+    "^debug_",	    "timer",	    "hrtimer_", "^destroy_",
     "vunmap",	    "free_pages",   "free_pcp", "init_timer",
     "^__init_work", "kvfree",	    "^__free_", NULL,
 };
