@@ -1138,9 +1138,16 @@ static const struct part ST_WAIT_CTX[] = {
     {P_LINE, "is trying to lock"}, {P_AT}, {P_END}};
 static const struct part ST_PAGE_ALLOC[] = {
     {P_LINE, "page last allocated"}, {P_PARSE}, {P_END}};
+/*
+ * A bad page is named by the code that allocated it ("page last
+ * allocated via ..." stack, as the conventions say), past the page
+ * allocator; else by the freeing call trace, past the page freeing code.
+ */
 static const char *const skip_bad_page[] = {
     "bad_page",	  "free_pages",	     "free_pcp",
     "free_unref", "__free_one_page", "free_page_is_bad",
+    "alloc",	  "get_page_from_freelist", "prep_new_page",
+    "page_owner",
     NULL,
 };
 
@@ -1208,13 +1215,13 @@ static const struct rule rules_bug[] = {
      .skip = skip_leak},
     {.has = "BUG: Bad page state",
      .title = "BUG: Bad page state",
-     .stack = ST_CT,
-     .stack2 = ST_PAGE_ALLOC,
+     .stack = ST_PAGE_ALLOC,
+     .stack2 = ST_CT,
      .skip = skip_bad_page},
     {.has = "BUG: Bad page cache",
      .title = "BUG: Bad page cache",
-     .stack = ST_CT,
-     .stack2 = ST_PAGE_ALLOC,
+     .stack = ST_PAGE_ALLOC,
+     .stack2 = ST_CT,
      .skip = skip_bad_page},
     {.has = "BUG: workqueue leaked lock or atomic", .fn = r_wq_leaked},
     {.has = "BUG: Dentry ",

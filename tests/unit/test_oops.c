@@ -492,6 +492,39 @@ static void test_shared_console(void **state)
 	free_reports(v, n);
 }
 
+/* A bad page is named by the code that allocated it, past the allocator. */
+static void test_bad_page(void **state)
+{
+	struct oops_report **v;
+	int n = parse_str(
+	    "[ 360.58] BUG: Bad page state in process plughd  pfn:7071f\n"
+	    "[ 360.58] page: refcount:0 mapcount:0 mapping:0000000000000000 "
+	    "index:0x0 pfn:0x7071f\n"
+	    "[ 360.63] page_owner tracks the page as allocated\n"
+	    "[ 360.64] page last allocated via order 0, migratetype "
+	    "Unmovable, gfp_mask 0x102820(GFP_ATOMIC), pid 8978\n"
+	    "[ 360.65]  __set_page_owner+0xa2/0x70c\n"
+	    "[ 360.66]  post_alloc_hook+0x1f3/0x230\n"
+	    "[ 360.67]  get_page_from_freelist+0x2e4c/0x2f10\n"
+	    "[ 360.67]  __alloc_pages_noprof+0x256/0x6c0\n"
+	    "[ 360.68]  plugh_fill_ring+0x939/0x2110 [plugh]\n"
+	    "[ 360.69]  plugh_open+0x80e/0x11b0 [plugh]\n"
+	    "[ 360.73] page last free pid 8932 tgid 8930 stack trace:\n"
+	    "[ 360.74]  free_unref_page+0x4a/0x90\n"
+	    "[ 360.81] CPU: 0 PID: 8978 Comm: plughd Not tainted 6.9.0 #1\n"
+	    "[ 360.81] Call Trace:\n"
+	    "[ 360.81]  dump_stack_lvl+0x241/0x360\n"
+	    "[ 360.83]  bad_page+0x18e/0x200\n"
+	    "[ 360.83]  free_unref_page+0xe47/0xea0\n"
+	    "[ 360.84]  skb_release_data+0x6b2/0x880\n",
+	    &v);
+
+	(void)state;
+	assert_int_equal(n, 1);
+	assert_string_equal(v[0]->title, "BUG: Bad page state in plugh_fill_ring");
+	free_reports(v, n);
+}
+
 /* refcount's own helpers (include/linux/refcount.h) are not the bug. */
 static void test_refcount_helpers(void **state)
 {
@@ -1110,6 +1143,7 @@ int main(void)
 	    cmocka_unit_test(test_lava),
 	    cmocka_unit_test(test_leak_allocators),
 	    cmocka_unit_test(test_refcount_helpers),
+	    cmocka_unit_test(test_bad_page),
 	    cmocka_unit_test(test_shared_console),
 	    cmocka_unit_test(test_consequences),
 	    cmocka_unit_test(test_prefixes),
