@@ -580,10 +580,18 @@ static bool r_circular(struct tstate *t, const struct rule *r)
 		title_rest(t);
 		return true;
 	}
+	static const struct part chain[] = {
+	    {P_LINE, "-> #"}, {P_PARSE}, {P_END}};
+
 	title_in(t, "possible deadlock", circ, circ2, EX_FIRST, skip_lockdep);
 	if (t->res->corrupted) {
+		/*
+		 * Both locks taken by workqueue machinery: the dependency
+		 * chain ("-> #2 (...):" and its stack) names the code that
+		 * took them, then the task's own stack.
+		 */
 		t->res->corrupted = false;
-		title_in(t, "possible deadlock", ST_CT, NULL, EX_FIRST,
+		title_in(t, "possible deadlock", chain, ST_CT, EX_FIRST,
 			 skip_lockdep);
 	}
 	return true;

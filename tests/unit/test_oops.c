@@ -525,6 +525,52 @@ static void test_bad_page(void **state)
 	free_reports(v, n);
 }
 
+/* Both locks taken by the workqueue: the dependency chain names the code. */
+static void test_lockdep_workqueue(void **state)
+{
+	struct oops_report **v;
+	int n = parse_str(
+	    "[ 13.86] ======================================================\n"
+	    "[ 13.86] WARNING: possible circular locking dependency detected\n"
+	    "[ 13.86] 6.9.0 #1 Not tainted\n"
+	    "[ 13.87] ------------------------------------------------------\n"
+	    "[ 13.87] kworker/u8:2/43 is trying to acquire lock:\n"
+	    "[ 13.87] ffffc9000027fdf0 ((work_completion)(&p->work)){+.+.}, "
+	    "at: process_one_work+0x8c0/0x17b0\n"
+	    "[ 13.88] \n"
+	    "[ 13.88] but task is already holding lock:\n"
+	    "[ 13.88] ffff8880649b0d28 ((wq_completion)thud_wq){+.+.}, at: "
+	    "process_one_work+0x88b/0x17b0\n"
+	    "[ 13.89] \n"
+	    "[ 13.89] which lock already depends on the new lock.\n"
+	    "[ 13.90] the existing dependency chain (in reverse order) is:\n"
+	    "[ 13.91] \n"
+	    "[ 13.91] -> #1 ((wq_completion)thud_wq){+.+.}:\n"
+	    "[ 13.92]        lock_acquire+0x1b1/0x560\n"
+	    "[ 13.92]        __flush_workqueue+0x17c/0x1470\n"
+	    "[ 13.92]        thud_remove_peer+0x16a/0x230 [thud]\n"
+	    "[ 13.93]        thud_netdev_close+0x6e/0x90 [thud]\n"
+	    "[ 13.95] -> #0 ((work_completion)(&p->work)){+.+.}:\n"
+	    "[ 13.95]        lock_acquire+0x1b1/0x560\n"
+	    "[ 13.95]        process_one_work+0x91b/0x17b0\n"
+	    "[ 13.96]        worker_thread+0x6c8/0xf10\n"
+	    "[ 13.96]        kthread+0x365/0x450\n"
+	    "[ 13.98] stack backtrace:\n"
+	    "[ 13.98] CPU: 1 PID: 43 Comm: kworker/u8:2 Not tainted 6.9.0 #1\n"
+	    "[ 13.98] Call Trace:\n"
+	    "[ 13.98]  dump_stack_lvl+0x116/0x1b0\n"
+	    "[ 13.99]  check_noncircular+0x2f9/0x3e0\n"
+	    "[ 13.99]  process_one_work+0x91b/0x17b0\n"
+	    "[ 13.99]  worker_thread+0x6c8/0xf10\n"
+	    "[ 13.99]  kthread+0x365/0x450\n",
+	    &v);
+
+	(void)state;
+	assert_int_equal(n, 1);
+	assert_string_equal(v[0]->title, "possible deadlock in thud_remove_peer");
+	free_reports(v, n);
+}
+
 /* refcount's own helpers (include/linux/refcount.h) are not the bug. */
 static void test_refcount_helpers(void **state)
 {
@@ -1144,6 +1190,7 @@ int main(void)
 	    cmocka_unit_test(test_leak_allocators),
 	    cmocka_unit_test(test_refcount_helpers),
 	    cmocka_unit_test(test_bad_page),
+	    cmocka_unit_test(test_lockdep_workqueue),
 	    cmocka_unit_test(test_shared_console),
 	    cmocka_unit_test(test_consequences),
 	    cmocka_unit_test(test_prefixes),
