@@ -260,7 +260,9 @@ static void add_cand(struct search *s, const char *name, size_t len)
 {
 	char buf[NAME_MAX_LEN];
 
-	if (len == 0 || len >= sizeof(buf))
+	/* The extractor has its answer: an ARM "(callee) from (caller+..)"
+	 * line must not let the caller overwrite the callee. */
+	if (s->done || len == 0 || len >= sizeof(buf))
 		return;
 	if (oops_has(name, len, "should_fail"))
 		s->fault_injection = true;

@@ -571,6 +571,31 @@ static void test_lockdep_workqueue(void **state)
 	free_reports(v, n);
 }
 
+/* 32-bit ARM "(callee) from (caller+..)": the callee, not the caller. */
+static void test_arm_callee(void **state)
+{
+	struct oops_report **v;
+	int n = parse_str(
+	    "[ 794.14] Unable to handle kernel NULL pointer dereference at "
+	    "virtual address 00000000\n"
+	    "[ 794.14] Internal error: Oops: 80000207 [#1] PREEMPT SMP ARM\n"
+	    "[ 794.14] PC is at 0x0\n"
+	    "[ 794.14] LR is at xyzzy_recv+0xc0/0x15c\n"
+	    "[ 794.17] Backtrace: \n"
+	    "[ 794.17] [<808ea9f4>] (xyzzy_recv) from [<808dcfac>] "
+	    "(tty_ioctl+0x7b4/0xa6c)\n"
+	    "[ 794.17] [<808dc7f8>] (tty_ioctl) from [<804b9814>] "
+	    "(sys_ioctl+0x110/0xa74)\n",
+	    &v);
+
+	(void)state;
+	assert_int_equal(n, 1);
+	assert_string_equal(
+	    v[0]->title,
+	    "BUG: unable to handle kernel NULL pointer dereference in xyzzy_recv");
+	free_reports(v, n);
+}
+
 /* refcount's own helpers (include/linux/refcount.h) are not the bug. */
 static void test_refcount_helpers(void **state)
 {
@@ -1191,6 +1216,7 @@ int main(void)
 	    cmocka_unit_test(test_refcount_helpers),
 	    cmocka_unit_test(test_bad_page),
 	    cmocka_unit_test(test_lockdep_workqueue),
+	    cmocka_unit_test(test_arm_callee),
 	    cmocka_unit_test(test_shared_console),
 	    cmocka_unit_test(test_consequences),
 	    cmocka_unit_test(test_prefixes),
