@@ -253,10 +253,8 @@ static bool hdr_has_any(const struct tstate *t, const char *alts)
 	const char *a = alts;
 
 	for (;;) {
-		size_t k = 0;
+		size_t k = strcspn(a, "|");
 
-		while (a[k] != '\0' && a[k] != '|')
-			k++;
 		if (k > 0 && oops_memstr_n(t->hp, t->hn, a, k) != NULL)
 			return true;
 		if (a[k] == '\0')
