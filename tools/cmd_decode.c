@@ -24,7 +24,7 @@ static void decode_usage(FILE *out)
 		"writeDelimitedTo() writes them and `oopsctl encode` produces.\n"
 		"\n"
 		"Keys: those of `oopsctl parse --json` (title, kind, corrupted,\n"
-		"guilty, frames, cpu, pid, comm, tainted, release, build, hardware,\n"
+		"guilty, alt_titles, frames, cpu, pid, comm, tainted, release, build, hardware,\n"
 		"arch, pc, start_line, end_line, time_us, truncated, panicked), and\n"
 		"id, signature, stack_signature, host, source, files, sender, reason,\n"
 		"parts_expected, parts_found, complete, decompressed_by,\n"

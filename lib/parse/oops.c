@@ -52,6 +52,16 @@ struct oops_open {
 	bool truncated;
 	bool panicked;
 	bool nmi_all; /* "Sending NMI from CPU": keep every [ Cn] line */
+	bool kernel_hdr; /* the header line had a kernel-only prefix */
+	/*
+	 * An old-format "WARNING: at file:line f()" (before 3.11) prints its
+	 * WARN() message after the header, before the "Pid:"/"CPU:" line:
+	 * a header there ("Watchdog detected hard LOCKUP") is the message.
+	 */
+	bool warn_msg;
+	/* A hung task, stall or lockup report: a panic that is not its
+	 * consequence (sysrq, another bug) is a crash of its own. */
+	bool hang;
 	/*
 	 * A later report started in the same caller-id context: this one's
 	 * own text ends at own_len / own_end, but its title still looks at
@@ -125,6 +135,9 @@ void oops_report_free(struct oops_report *r)
 		return;
 	free(r->title);
 	free(r->guilty);
+	for (size_t i = 0; i < r->nalt_titles; i++)
+		free(r->alt_titles[i]);
+	free(r->alt_titles);
 	for (size_t i = 0; i < r->nframes; i++) {
 		free(r->frames[i].function);
 		free(r->frames[i].module);
@@ -189,6 +202,8 @@ void oops_parser_free(struct oops_parser *p)
 	free(p->part);
 	free(p);
 }
+
+static bool frame_like(const char *s, size_t n);
 
 /* ------------------------------------------------------ report fields -- */
 
@@ -285,6 +300,57 @@ static void parse_cpu_line(struct oops_report *r, const char *s, size_t n)
 	}
 }
 
+/*
+ * The release on a line that states the taint without the CPU/Comm form:
+ * the hung-task report's "      Not tainted 6.1.0-rc1 #1", old kernels'
+ * "Pid: 0, comm: swapper Not tainted 3.8.9-200.fc18.x86_64 #1", lockdep's
+ * "4.14.0-rc3+ #22 Not tainted".
+ */
+static void release_from_taint_line(struct oops_report *r, const char *s,
+				    size_t n)
+{
+	const char *end = s + n, *p, *e;
+
+	p = oops_memstr(s, n, "Not tainted ");
+	if (p != NULL) {
+		p += 12;
+	} else if ((p = oops_memstr(s, n, "Tainted: ")) != NULL) {
+		/* Flags are capital letters and spaces, then the release. */
+		p += 9;
+		while (p < end && (*p == ' ' || (*p >= 'A' && *p <= 'Z')))
+			p++;
+	} else if (n > 12 && memcmp(end - 12, " Not tainted", 12) == 0 &&
+		   (e = oops_memstr(s, n, " #")) != NULL) {
+		p = e;
+		while (p > s && p[-1] != ' ')
+			p--;
+		if (e > p && (*p >= '0' && *p <= '9'))
+			r->release = dupn(p, (size_t)(e - p));
+		return;
+	} else {
+		return;
+	}
+	e = p;
+	while (e < end && *e != ' ')
+		e++;
+	/* A release starts with a digit: "6.1.0", "3.8.9-200.fc18". */
+	if (e > p && *p >= '0' && *p <= '9' && e - p < 128)
+		r->release = dupn(p, (size_t)(e - p));
+}
+
+/* Before 3.x: "Pid: 22919, comm: modprobe Not tainted 3.2.0-1-amd64 #1". */
+static void parse_old_pid_line(struct oops_report *r, const char *s, size_t n)
+{
+	const char *c = oops_memstr(s, n, ", comm: ") + 8, *end = s + n;
+	const char *e = c;
+
+	r->pid = int_after(s, n, "Pid: ");
+	while (e < end && *e != ' ')
+		e++;
+	if (e > c)
+		r->comm = dupn(c, (size_t)(e - c));
+}
+
 static bool line_starts_trim(const char *s, size_t n, const char *p)
 {
 	while (n > 0 && (*s == ' ' || *s == '\t')) {
@@ -296,9 +362,17 @@ static bool line_starts_trim(const char *s, size_t n, const char *p)
 
 static bool is_pc_line(const char *s, size_t n)
 {
+	/* Every key starts with one of these letters: skip the rest fast. */
+	while (n > 0 && (*s == ' ' || *s == '\t')) {
+		s++;
+		n--;
+	}
+	if (n == 0 || strchr("REIpPNeK", *s) == NULL)
+		return false;
 	static const char *const keys[] = {
-	    "RIP: ", "EIP: ",  "IP: ",	"pc : ", "PC is at ",
-	    "NIP [", "epc : ", "epc: ", NULL,
+	    "RIP: ",  "EIP: ",	   "IP: ",	"pc : ",      "PC is at ",
+	    "NIP [",  "epc : ",	   "epc: ",	"EIP is at ", "Krnl PSW : ",
+	    NULL,
 	};
 
 	for (int i = 0; keys[i]; i++)
@@ -312,7 +386,12 @@ static const char *guess_arch(const char *text, size_t n)
 	if (oops_has(text, n, "\nRIP: ") || oops_has(text, n, "\nRSP: ") ||
 	    oops_has(text, n, " <TASK>") || oops_has(text, n, "RIP: 0010:"))
 		return "x86_64";
-	if (oops_has(text, n, "\nEIP: ") || oops_has(text, n, " EIP: "))
+	if (oops_has(text, n, "Krnl PSW : "))
+		return "s390";
+	if (oops_has(text, n, "\nepc   : ") || oops_has(text, n, "\n$ 0   : "))
+		return "mips";
+	if (oops_has(text, n, "\nEIP: ") || oops_has(text, n, " EIP: ") ||
+	    oops_has(text, n, "\nEIP is at "))
 		return "x86";
 	if (oops_has(text, n, "PC is at ") || oops_has(text, n, "LR is at ") ||
 	    oops_has(text, n, ") from [<"))
@@ -420,6 +499,43 @@ static size_t split_lines(const char *text, size_t len, struct oops_tline *l,
 	return n;
 }
 
+/*
+ * A line only the kernel's report printers write: the CPU/PID line of
+ * dump_stack(), a call trace heading, a PC or register line, the modules
+ * line, the hardware name, the end marker, or a frame with an offset.
+ * Bootloaders, firmware and user space print "WARNING:" and "INFO:" lines
+ * too, but none of these after them.
+ */
+static bool kernel_structure_line(const char *s, size_t n)
+{
+	static const char *const starts[] = {
+	    "Call Trace", "Call trace:",      "Backtrace:", "Hardware name: ",
+	    "Modules linked in:",	      "---[ end trace", "Code: ",
+	    "stack backtrace:",		      "Stack:",	    "Exception stack",
+	    NULL,
+	};
+
+	for (int i = 0; starts[i]; i++)
+		if (line_starts_trim(s, n, starts[i]))
+			return true;
+	if (oops_has(s, n, "CPU: ") && oops_has(s, n, "PID: "))
+		return true;
+	if (oops_has(s, n, "Not tainted") || oops_has(s, n, "Tainted: "))
+		return true;
+	if (is_pc_line(s, n))
+		return true;
+	trim(&s, &n);
+	return oops_has(s, n, "+0x") && frame_like(s, n);
+}
+
+static bool kernel_structure(const struct oops_tline *l, size_t nl)
+{
+	for (size_t i = 1; i < nl; i++)
+		if (kernel_structure_line(l[i].s, l[i].n))
+			return true;
+	return false;
+}
+
 static int build_report(struct oops_parser *p, struct oops_open *o,
 			struct oops_report **out)
 {
@@ -450,6 +566,14 @@ static int build_report(struct oops_parser *p, struct oops_open *o,
 	tlen = o->title_len ? o->title_len : o->len;
 	nl = split_lines(o->text, tlen, l, maxl, o->ctx_type != OOPS_CTX_NONE);
 	oops_title_compute(l, nl, o->hdr, &tr);
+	/*
+	 * A header no rule knows is the kernel's when its line has a kernel
+	 * prefix (a bootloader's or firmware's lines before the kernel runs
+	 * have no printk timestamp) or kernel structure follows it.
+	 */
+	if (((tr.generic && !o->kernel_hdr) || tr.need_body) &&
+	    !kernel_structure(l, nl))
+		tr.discard = true;
 	if (tr.discard) {
 		rc = 0;
 		goto out;
@@ -461,6 +585,25 @@ static int build_report(struct oops_parser *p, struct oops_open *o,
 		goto out;
 	r->kind = tr.kind;
 	r->corrupted = tr.corrupted;
+	if (tr.nalt > 0) {
+		r->alt_titles = calloc(tr.nalt, sizeof(*r->alt_titles));
+		if (r->alt_titles == NULL)
+			goto out;
+		for (size_t i = 0; i < tr.nalt; i++) {
+			/* An alt equal to the title or an earlier alt says
+			 * nothing new. */
+			bool dup = strcmp(tr.alt[i], tr.title) == 0;
+
+			for (size_t k = 0; k < r->nalt_titles && !dup; k++)
+				dup = strcmp(r->alt_titles[k], tr.alt[i]) == 0;
+			if (dup)
+				continue;
+			r->alt_titles[r->nalt_titles] = strdup(tr.alt[i]);
+			if (r->alt_titles[r->nalt_titles] == NULL)
+				goto out;
+			r->nalt_titles++;
+		}
+	}
 
 	if (o->shadow && o->own_len < o->len)
 		o->len = o->own_len;
@@ -481,6 +624,9 @@ static int build_report(struct oops_parser *p, struct oops_open *o,
 		if (r->comm == NULL && oops_has(s, n, "CPU: ") &&
 		    oops_has(s, n, " PID: ") && oops_has(s, n, "Comm: "))
 			parse_cpu_line(r, s, n);
+		else if (r->comm == NULL && oops_starts(s, n, "Pid: ") &&
+			 oops_has(s, n, ", comm: "))
+			parse_old_pid_line(r, s, n);
 		if (r->hardware == NULL &&
 		    oops_starts(s, n, "Hardware name: ")) {
 			const char *t = s + 15;
@@ -490,6 +636,8 @@ static int build_report(struct oops_parser *p, struct oops_open *o,
 			r->hardware = dupn(t, k);
 		}
 	}
+	for (size_t i = 0; i < nl && r->release == NULL; i++)
+		release_from_taint_line(r, l[i].s, l[i].n);
 	if (r->comm == NULL && nl > 0 &&
 	    oops_has(l[0].s, l[0].n, "INFO: task ")) {
 		/* "INFO: task java:21873 blocked for more than 120 seconds." */
@@ -549,6 +697,25 @@ static int push_done(struct oops_parser *p, struct oops_report *r)
 		return -ENOMEM;
 	p->done[p->ndone++] = r;
 	return 0;
+}
+
+/*
+ * An open report that will be dropped as not the kernel's (a header no
+ * rule knows, no kernel prefix, no kernel structure so far): a header
+ * that normally comes inside a report (a panic) must not vanish with it.
+ * Called only when such a header arrives, so its cost does not matter.
+ */
+static bool not_kernel_so_far(const struct oops_open *o)
+{
+	struct oops_tline l[64];
+	struct oops_title_result tr;
+	size_t nl;
+
+	if (o->kernel_hdr || o->len == 0)
+		return false;
+	nl = split_lines(o->text, o->len, l, 64, false);
+	oops_title_compute(l, nl, o->hdr, &tr);
+	return (tr.generic || tr.need_body) && !kernel_structure(l, nl);
 }
 
 /* Complete open report i: compute its fields and queue it. */
@@ -648,6 +815,14 @@ static int open_report(struct oops_parser *p, const struct oops_line *l,
 	memcpy(o->ctx_id, l->ctx_id, sizeof(o->ctx_id));
 	o->start_line = p->line_no;
 	o->time_us = l->time_us;
+	o->kernel_hdr = l->kernel;
+	o->warn_msg = h == HDR_WARNING && oops_has(l->text, l->len, "WARNING: at ");
+	o->hang = (h == HDR_INFO &&
+		   ((oops_has(l->text, l->len, "INFO: task ") &&
+		     oops_has(l->text, l->len, " blocked for more than")) ||
+		    (oops_has(l->text, l->len, "INFO: rcu_") &&
+		     oops_has(l->text, l->len, "stall")))) ||
+		  (h == HDR_BUG && oops_has(l->text, l->len, "soft lockup"));
 	p->open[p->nopen++] = o;
 	return append(p, o, l->text, l->len);
 }
@@ -655,6 +830,12 @@ static int open_report(struct oops_parser *p, const struct oops_line *l,
 /* A "Kernel panic - not syncing" that an earlier report caused. */
 static bool panic_consequence(const char *s, size_t n)
 {
+	const char *m = oops_memstr(s, n, "not syncing: ");
+
+	/* die()'s panic: "Fatal exception", arm64 "Oops: Fatal exception",
+	 * "Oops - BUG: Fatal exception", "Fatal exception in interrupt". */
+	if (m != NULL && oops_has(m, n - (size_t)(m - s), "Fatal exception"))
+		return true;
 	return oops_has(s, n, "not syncing: Fatal exception") ||
 	       oops_has(s, n, "not syncing: panic_on_warn set") ||
 	       oops_has(s, n, "not syncing: softlockup: hung tasks") ||
@@ -667,6 +848,29 @@ static bool panic_consequence(const char *s, size_t n)
 	       oops_has(s, n, "not syncing: Hard LOCKUP") ||
 	       oops_has(s, n, "not syncing: softlockup") ||
 	       oops_has(s, n, "not syncing: Out of memory");
+}
+
+/*
+ * scripts/decode_stacktrace.sh turns "Code: ..." into a disassembly of
+ * many lines ("All code", "========", "   0:\t48 89 e5  mov ...",
+ * "Code starting with the faulting instruction"): still the report.
+ */
+static bool decoded_code_line(const char *s, size_t n)
+{
+	const char *p = s;
+	size_t k = n, i = 0;
+
+	trim(&p, &k);
+	if (oops_starts(p, k, "All code") ||
+	    oops_starts(p, k, "Code starting with the faulting instruction"))
+		return true;
+	if (k >= 8 && p[0] == '=' && p[k - 1] == '=')
+		return true;
+	while (i < k && i < 8 &&
+	       ((p[i] >= '0' && p[i] <= '9') || (p[i] >= 'a' && p[i] <= 'f')))
+		i++;
+	return i > 0 && i < k && p[i] == ':' && i + 1 < k &&
+	       (p[i + 1] == '\t' || p[i + 1] == '*' || p[i + 1] == ' ');
 }
 
 /* Lines after the end marker that still belong to the report. */
@@ -706,7 +910,7 @@ static bool tail_line(const char *s, size_t n)
 	for (int i = 0; keys[i]; i++)
 		if (line_starts_trim(s, n, keys[i]))
 			return true;
-	return false;
+	return decoded_code_line(s, n);
 }
 
 static bool end_marker(const char *s, size_t n)
@@ -759,11 +963,17 @@ static struct oops_open *find_open(struct oops_parser *p,
 	return NULL;
 }
 
+static bool decoded_code_line(const char *s, size_t n);
+
 /* Count a line against reports in their tail; complete the expired ones. */
-static int age_tails(struct oops_parser *p, const struct oops_open *except)
+static int age_tails(struct oops_parser *p, const struct oops_open *except,
+		     const struct oops_line *l)
 {
 	struct oops_open *expired = NULL;
 
+	/* decode_stacktrace.sh prints its disassembly without a prefix. */
+	if (l->ctx_type == OOPS_CTX_NONE && decoded_code_line(l->text, l->len))
+		return 0;
 	for (size_t i = 0; i < p->nopen; i++) {
 		struct oops_open *o = p->open[i];
 
@@ -851,13 +1061,42 @@ static int process_line(struct oops_parser *p, const char *s, size_t n)
 		return 0;
 	}
 	o = find_open(p, &l, &idx);
-	rc = age_tails(p, o);
+	rc = age_tails(p, o, &l);
 	if (rc == 0)
 		rc = feed_shadows(p, &l, h);
 	if (rc < 0)
 		return rc;
 	if (o != NULL && (idx = index_of(p, o)) == (size_t)-1)
 		o = NULL;
+	/*
+	 * The report's own header line again, same timestamp: a second
+	 * console (serial and netconsole, two UARTs) printed it too.
+	 */
+	if (o != NULL && h == o->hdr && l.time_us >= 0 &&
+	    l.time_us == o->time_us && o->len > l.len &&
+	    memcmp(o->text, l.text, l.len) == 0 && o->text[l.len] == '\n')
+		return 0;
+	if (o != NULL && !o->ended && h != HDR_NONE) {
+		/* SLUB prints its report's details as "INFO: ..." lines. */
+		if (o->hdr == HDR_SLUB && h == HDR_INFO)
+			h = HDR_NONE;
+		/* A Rust panic ends in BUG(): "kernel BUG at rust/helpers.c". */
+		else if (o->hdr == HDR_RUST && h == HDR_KBUG)
+			h = HDR_NONE;
+		/* The workqueue watchdog prints one line per stuck pool in
+		 * one pass: one report. */
+		else if (o->hdr == HDR_BUG && h == HDR_BUG &&
+			 oops_has(l.text, l.len, "BUG: workqueue lockup") &&
+			 oops_has(o->text, o->len, "BUG: workqueue lockup"))
+			h = HDR_NONE;
+		else if (o->warn_msg && h != HDR_WARNING)
+			h = HDR_NONE;
+	}
+	if (o != NULL && o->warn_msg &&
+	    (oops_has(l.text, l.len, "Pid: ") ||
+	     oops_has(l.text, l.len, "CPU: ") ||
+	     oops_has(l.text, l.len, "Call Trace")))
+		o->warn_msg = false;
 
 	if (o == NULL && h == HDR_KPANIC && panic_consequence(l.text, l.len)) {
 		/*
@@ -926,6 +1165,15 @@ static int process_line(struct oops_parser *p, const char *s, size_t n)
 	}
 	if (oops_line_cuts_report(l.text, l.len))
 		return complete_ctx(p, idx);
+	if ((h == HDR_KPANIC && o->hang && !panic_consequence(l.text, l.len)) ||
+	    (oops_header_in_report(h) && not_kernel_so_far(o))) {
+		/* "sysrq triggered crash" after a hung-task report; a panic
+		 * after a bootloader's "WARNING:" line. */
+		rc = complete_ctx(p, idx);
+		if (rc < 0)
+			return rc;
+		return open_report(p, &l, h);
+	}
 	if (h == HDR_KPANIC) {
 		o->panicked = true;
 		if (o->nlines > OOPS_TITLE_LINES && o->title_len == 0)

@@ -85,6 +85,8 @@ struct oops_report {
 	enum oops_kind kind;
 	char *title;	/* normalised title, e.g. "WARNING in kvm_wait" */
 	char *guilty;	/* guilty function, or NULL */
+	char **alt_titles; /* other normalised titles of the same crash */
+	size_t nalt_titles;
 	bool corrupted; /* damaged: lost lines, no usable stack, ... */
 	bool truncated; /* cut at max_report_bytes / max_frames */
 
@@ -180,7 +182,7 @@ void oops_frame_json(struct json *j, const char *function, uint64_t offset,
 
 /*
  * Write the report's members (not the braces) to j: title, kind,
- * corrupted, guilty, frames (array of {function, offset, size, module,
+ * corrupted, guilty, alt_titles (array of strings), frames (array of {function, offset, size, module,
  * reliable, inlined}), cpu, pid, comm, tainted, release, build, hardware,
  * arch, pc, start_line, end_line, time_us, truncated, panicked.  Every
  * command that prints reports uses these keys; keep them stable.

@@ -52,6 +52,21 @@ static size_t pc_len(const char *p, const char *end)
 	return (size_t)(q + 1 - p);
 }
 
+bool oops_decoded_src(const char *q, const char *end)
+{
+	const char *c;
+
+	if (end - q < 6 || q[0] != ' ' || q[1] != '(')
+		return false;
+	c = memchr(q, ')', (size_t)(end - q));
+	if (c == NULL)
+		c = end;
+	return oops_has(q, (size_t)(c - q), ".c:") ||
+	       oops_has(q, (size_t)(c - q), ".h:") ||
+	       oops_has(q, (size_t)(c - q), ".S:") ||
+	       oops_has(q, (size_t)(c - q), ".rs:");
+}
+
 size_t oops_frame_symbol(const char *s, size_t n, const char **name,
 			 const char **name2, size_t *len2)
 {
@@ -97,10 +112,14 @@ size_t oops_frame_symbol(const char *s, size_t n, const char **name,
 		while (p < end && *p == ' ')
 			p++;
 	}
+	/* ppc64 ELFv1 function descriptors: ".eeh_dev_check_failure+0x..". */
+	if (end - p > 1 && p[0] == '.' && is_sym(p[1]))
+		p++;
 	q = p;
 	while (q < end && is_sym(*q))
 		q++;
-	if (q == p || q >= end || (*q != '+' && *q != '.'))
+	if (q == p || q >= end ||
+	    (*q != '+' && *q != '.' && !oops_decoded_src(q, end)))
 		return 0;
 	*name = p;
 	return (size_t)(q - p);
@@ -158,6 +177,9 @@ bool oops_frame_parse(const char *s, size_t n, struct oops_frame *f)
 		arm = true;
 		p++;
 	}
+	/* ppc64 ELFv1 dot-names: ".eeh_dev_check_failure+0x27c/0x390". */
+	if (end - p > 1 && p[0] == '.' && is_sym(p[1]))
+		p++;
 	name = p;
 	while (p < end && (is_sym(*p) || *p == '.' || *p == '$'))
 		p++;
@@ -172,6 +194,12 @@ bool oops_frame_parse(const char *s, size_t n, struct oops_frame *f)
 			size = parse_hex(&p, end);
 		}
 		have_off = true;
+	} else if (!arm && oops_decoded_src(p, end)) {
+		/* decode_stacktrace.sh: "f (kernel/x.c:12)" for "f+0x1/0x2". */
+		const char *c = memchr(p, ')', (size_t)(end - p));
+
+		have_off = true;
+		p = c != NULL ? c + 1 : end;
 	}
 	if (arm) {
 		/* "(f [mod])" or "(f+0x1/0x2 [mod])". */

@@ -3,9 +3,12 @@
  * oops_internal.h - what the parser's files share (not a public interface).
  *
  * oops_line.c   console prefixes: timestamps, caller ids, levels, kmsg, syslog
+ * oops_headers.def  the table of crash headers (see the comment in it)
  * oops_header.c where a report starts: header substrings and false positives
  * oops_frame.c  call-trace frame lines and the guilty-frame skip list
- * oops_title.c  the title, guilty function, kind and corruption of a report
+ * oops_title.c  the title rules per header, their engine (kind, corruption)
+ * oops_guilty.c the guilty-frame search the title rules call
+ * oops_normalize.c  title normalisation
  * oops.c        the streaming state machine and the report fields
  */
 #ifndef OOPSD_OOPS_INTERNAL_H
@@ -36,6 +39,9 @@ struct oops_line {
 	enum oops_ctx_type ctx_type;
 	char ctx_id[OOPS_CTX_ID_MAX]; /* "T123", "C1" (CALLER only) */
 	bool kmsg_cont; /* a /dev/kmsg " KEY=value" line */
+	/* A prefix only the kernel's log has: a printk timestamp, a
+	 * /dev/kmsg record header or syslog's "host kernel: ". */
+	bool kernel;
 };
 
 void oops_line_parse(const char *s, size_t n, struct oops_line *l);
@@ -47,10 +53,9 @@ bool oops_line_same_ctx(const struct oops_line *a, enum oops_ctx_type t,
  * length of a literal needle folds to a constant; the search is memchr()
  * for the first byte then memcmp(), which beats memmem() on short lines.
  */
-static inline const char *oops_memstr(const char *s, size_t n,
-				      const char *needle)
+static inline const char *oops_memstr_n(const char *s, size_t n,
+					const char *needle, size_t m)
 {
-	size_t m = strlen(needle);
 	const char *p = s, *last;
 
 	if (m == 0)
@@ -69,6 +74,12 @@ static inline const char *oops_memstr(const char *s, size_t n,
 	return NULL;
 }
 
+static inline const char *oops_memstr(const char *s, size_t n,
+				      const char *needle)
+{
+	return oops_memstr_n(s, n, needle, strlen(needle));
+}
+
 static inline bool oops_has(const char *s, size_t n, const char *needle)
 {
 	return oops_memstr(s, n, needle) != NULL;
@@ -83,43 +94,12 @@ static inline bool oops_starts(const char *s, size_t n, const char *prefix)
 
 /* -------------------------------------------------------------- headers -- */
 
+/* The headers of oops_headers.def, in its order: HDR_BUG, HDR_WARNING, ... */
 enum oops_hdr {
 	HDR_NONE = -1,
-	/* syzkaller's order: the first header found in a line wins. */
-	HDR_BUG = 0, /* BUG: */
-	HDR_WARNING, /* WARNING: */
-	HDR_INFO, /* INFO: */
-	HDR_UNABLE, /* Unable to handle kernel */
-	HDR_GPF, /* general protection fault */
-	HDR_STACKSEG, /* stack segment: */
-	HDR_KPANIC, /* Kernel panic */
-	HDR_DFAULT, /* PANIC: double fault */
-	HDR_RUST, /* rust_kernel: panicked */
-	HDR_KBUG, /* kernel BUG */
-	HDR_KBUG_CAP, /* Kernel BUG */
-	HDR_BUG_KMALLOC, /* BUG kmalloc- */
-	HDR_DIVIDE, /* divide error: / divide_error: */
-	HDR_INVOP, /* invalid opcode: */
-	HDR_INT3, /* int3: */
-	HDR_UBSAN, /* UBSAN: */
-	HDR_BOOT, /* Booting the kernel. */
-	HDR_UNREG, /* unregister_netdevice: waiting for */
-	HDR_VFS_CLOSE, /* VFS: Close: file count is 0 */
-	HDR_VFS_BUSY, /* VFS: Busy inodes after unmount */
-	HDR_INTERNAL, /* Internal error: */
-	HDR_UNHANDLED, /* Unhandled fault: */
-	HDR_ALIGN, /* Alignment trap: */
-	HDR_TRUSTY, /* trusty: panic */
-	HDR_FATAL, /* fatal error: (Go runtime) */
-	HDR_SYZFAIL, /* SYZFAIL: */
-	HDR_SYZFATAL, /* SYZFATAL: */
-	HDR_GOPANIC, /* panic: */
-	/* Ours, checked after syzkaller's. */
-	HDR_OOPS, /* Oops: / Oops [#1] */
-	HDR_OOM, /* Out of memory: Killed process / invoked oom-killer */
-	HDR_MCE, /* Machine check events logged, Machine Check Exception */
-	HDR_HARDLOCKUP, /* Watchdog detected hard LOCKUP */
-	HDR_IRQ, /* irq N: nobody cared, irq event N: bogus return value */
+#define OOPS_HDR(id, find, match, anchor, inside, kind, rules, pf) HDR_##id,
+#include "oops_headers.def"
+#undef OOPS_HDR
 	HDR_COUNT
 };
 
@@ -138,6 +118,8 @@ const char *oops_pf_scan(const char *p, const char *end, bool *cand);
 enum oops_hdr oops_header_find(const char *s, size_t n);
 /* Headers that normally come inside another report and so do not end it. */
 bool oops_header_in_report(enum oops_hdr h);
+/* Where the header text starts in its line ("" = the whole line). */
+const char *oops_header_anchor(enum oops_hdr h);
 /* Lines that end a report like a new header does (fault injection, ...). */
 bool oops_line_cuts_report(const char *s, size_t n);
 
@@ -153,6 +135,11 @@ bool oops_line_cuts_report(const char *s, size_t n);
 size_t oops_frame_symbol(const char *s, size_t n, const char **name,
 			 const char **name2, size_t *len2);
 /*
+ * At q (just after a function name): scripts/decode_stacktrace.sh's
+ * source position " (kernel/sched/core.c:7244 (discriminator 13))"?
+ */
+bool oops_decoded_src(const char *q, const char *end);
+/*
  * Full frame parse for the report's call trace: "? f+0x1/0x2 [mod]",
  * "f file.c:12 [inline]", ARM "(f) from", ppc "[pc] [pc] f+0x..".
  * Returns true and fills *f (strings malloc'd) when the line is a frame.
@@ -162,6 +149,8 @@ bool oops_frame_parse(const char *s, size_t n, struct oops_frame *f);
 bool oops_frame_skip(const char *name, size_t len);
 
 /* ---------------------------------------------------------------- title -- */
+
+#define OOPS_ALT_MAX 4 /* alternative titles of one report */
 
 /* A line of a report as the title code sees it. */
 struct oops_tline {
@@ -175,6 +164,19 @@ struct oops_title_result {
 	enum oops_kind kind;
 	bool corrupted;
 	bool discard; /* the header was a false positive after all */
+	/*
+	 * The title is the header text because no rule knew the header's
+	 * form ("WARNING: Caches not enabled"): kernel output only when
+	 * kernel structure (CPU/PID line, call trace, registers, end marker)
+	 * follows it.
+	 */
+	bool generic;
+	/* The form is known but is a report only with kernel structure
+	 * after it (a lone SLUB "BUG <cache>" line is not one). */
+	bool need_body;
+	/* The same crash under other names ("bad-access in F"). */
+	char alt[OOPS_ALT_MAX][160];
+	size_t nalt;
 };
 
 /*

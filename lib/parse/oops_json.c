@@ -26,6 +26,11 @@ void oops_report_to_json(const struct oops_report *r, struct json *j)
 	json_kstr(j, "kind", oops_kind_name(r->kind));
 	json_kbool(j, "corrupted", r->corrupted);
 	json_kstr(j, "guilty", r->guilty);
+	json_key(j, "alt_titles");
+	json_arr_begin(j);
+	for (size_t i = 0; i < r->nalt_titles; i++)
+		json_str(j, r->alt_titles[i]);
+	json_arr_end(j);
 	json_key(j, "frames");
 	json_arr_begin(j);
 	for (size_t i = 0; i < r->nframes; i++) {

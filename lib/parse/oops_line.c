@@ -3,7 +3,8 @@
  * oops_line.c - console line prefixes.
  *
  * A kernel line reaches us with any of these in front of its text, in this
- * order: a syslog/journal prefix ("Nov 21 05:09:33 host kernel: "), a
+ * order: a LAVA/KernelCI job-log wrapper ("- {"dt": .., "msg": "<line>"}"),
+ * a syslog/journal prefix ("Nov 21 05:09:33 host kernel: "), a
  * /dev/kmsg record header ("6,1234,5678,-;" possibly with ",caller=T1"),
  * a "<N>" level, "** N printk messages dropped ** ", an interleaved login
  * prompt ("host login: "), a "[ sss.uuuuuu]" timestamp and a
@@ -127,6 +128,44 @@ static size_t skip_syslog(const char *p, const char *end)
 	return 0;
 }
 
+/*
+ * LAVA / KernelCI job logs wrap each console line in YAML or JSON:
+ *   - {"dt": "2024-01-15T10:00:00.123456", "lvl": "target", "msg": "[ 1.2] ..."}
+ * The console line is the value of "msg"; the wrapper goes, and so does
+ * the closing `"}` (which a cut log may lack).  Returns the prefix length
+ * and moves *end back over the tail, or 0.  Escapes inside the value are
+ * left as they are (a title never needs them).
+ */
+static size_t skip_lava(const char *p, const char **end)
+{
+	const char *q = p, *e = *end, *m;
+	size_t n;
+
+	if (e - q > 2 && q[0] == '-' && q[1] == ' ')
+		q += 2;
+	if (q >= e || *q != '{')
+		return 0;
+	n = (size_t)(e - q);
+	if (n > 160)
+		n = 160; /* "msg" comes after dt and lvl, near the start */
+	m = oops_memstr(q, n, "\"msg\": \"");
+	if (m != NULL) {
+		m += 8;
+	} else if ((m = oops_memstr(q, n, "\"msg\":\"")) != NULL) {
+		m += 7;
+	} else {
+		return 0;
+	}
+	while (e > m && (e[-1] == ' ' || e[-1] == ','))
+		e--;
+	if (e > m && e[-1] == '}')
+		e--;
+	if (e > m && e[-1] == '"' && (e - 1 == m || e[-2] != '\\'))
+		e--;
+	*end = e;
+	return (size_t)(m - p);
+}
+
 /* "[ sss.uuuuuu]": returns its length (up to ']') and sets *us, or 0. */
 static size_t parse_time(const char *p, const char *end, int64_t *us)
 {
@@ -167,6 +206,27 @@ static size_t parse_time(const char *p, const char *end, int64_t *us)
 	return (size_t)(q + 1 - p);
 }
 
+/*
+ * Another writer's text in front of a printk line on a shared console
+ * ("-wait-wouldblock[  347.423535] invalid opcode: ...", a test printing
+ * without a newline): the kernel's line starts at its timestamp.  Only a
+ * full "[ sss.uuuuuu] " (six digits after the point) counts.
+ */
+static const char *after_foreign_text(const char *p, const char *end)
+{
+	const char *q = p;
+	int64_t us;
+
+	while (q < end && (q = memchr(q, '[', (size_t)(end - q))) != NULL) {
+		size_t k = parse_time(q, end, &us);
+
+		if (k >= 10 && q + k < end && q[k] == ' ' && q[k - 8] == '.')
+			return q;
+		q++;
+	}
+	return p;
+}
+
 /* "[ T123]" / "[C1]": returns its length and copies the id, or 0. */
 static size_t parse_caller(const char *p, const char *end, char *id)
 {
@@ -203,13 +263,18 @@ void oops_line_parse(const char *s, size_t n, struct oops_line *l)
 	l->ctx_type = OOPS_CTX_NONE;
 	l->ctx_id[0] = '\0';
 	l->kmsg_cont = false;
+	l->kernel = false;
 	while (end > p && (end[-1] == '\r' || end[-1] == '\n'))
 		end--;
 
-	p += skip_syslog(p, end);
+	p += skip_lava(p, &end);
+	k = skip_syslog(p, end);
+	p += k;
+	l->kernel = k > 0;
 	k = skip_kmsg(p, end, l);
 	if (k > 0) {
 		p += k;
+		l->kernel = true;
 	} else if (p == s && end - p > 1 && p[0] == ' ' &&
 		   memchr(p, '=', (size_t)(end - p)) != NULL &&
 		   (p[1] >= 'A' && p[1] <= 'Z')) {
@@ -229,10 +294,13 @@ void oops_line_parse(const char *s, size_t n, struct oops_line *l)
 		if (q != NULL)
 			p = q + 8;
 	}
+	if (p < end && *p != '[' && memchr(p, '[', (size_t)(end - p)) != NULL)
+		p = after_foreign_text(p, end);
 	k = parse_time(p, end, &us);
 	if (k > 0) {
 		p += k;
 		l->time_us = us;
+		l->kernel = true;
 		l->ctx_type = OOPS_CTX_CONSOLE;
 		k = parse_caller(p, end, l->ctx_id);
 		if (k > 0) {
@@ -251,6 +319,14 @@ void oops_line_parse(const char *s, size_t n, struct oops_line *l)
 			l->ctx_id[0] = '\0';
 		}
 	}
+	/*
+	 * The `"}` tail of a LAVA line whose head was cut off by whoever
+	 * pasted the log ("[ 1.14] WARNING: ...\"}"): a kernel line ends so
+	 * only when it printed a JSON object, which has its '{'.
+	 */
+	if (l->kernel && end - p >= 2 && end[-1] == '}' && end[-2] == '"' &&
+	    memchr(p, '{', (size_t)(end - p)) == NULL)
+		end -= 2;
 	l->text = p;
 	l->len = (size_t)(end - p);
 }

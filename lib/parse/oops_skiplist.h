@@ -278,9 +278,12 @@ static const char oops_skip_pool[] =
 	"=complete\0"
 	"stack_chk_fail\0"
 	"tasklet_action\0"
-	"__this_cpu_preempt_check\0";
+	"__this_cpu_preempt_check\0"
+	"^truncate_inode_pages\0"
+	"^truncate_pagecache\0"
+	"find_lock_entries\0";
 
-#define OOPS_SKIP_COUNT 268
+#define OOPS_SKIP_COUNT 271
 
 static const struct oops_skip_pat oops_skip_pats[OOPS_SKIP_COUNT] = {
 	{ 0, 11, 32 }, /* __sanitizer */
@@ -551,6 +554,9 @@ static const struct oops_skip_pat oops_skip_pats[OOPS_SKIP_COUNT] = {
 	{ 3181, 14, 33 }, /* stack_chk_fail */
 	{ 3196, 14, 45 }, /* tasklet_action */
 	{ 3211, 24, 32 }, /* __this_cpu_preempt_check */
+	{ 3236, 21, 62 }, /* ^truncate_inode_pages */
+	{ 3258, 19, 62 }, /* ^truncate_pagecache */
+	{ 3278, 17, 3 }, /* find_lock_entries */
 };
 
 #endif

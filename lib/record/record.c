@@ -357,6 +357,8 @@ static int record_pack_text(const struct oops_report *r, const struct record_ori
 	crash.stack_signature = sig_stack(r->kind, r->pc, r->frames,
 					  r->nframes, r->title);
 	crash.guilty = r->guilty;
+	crash.alt_titles = r->alt_titles;
+	crash.n_alt_titles = r->alt_titles ? r->nalt_titles : 0;
 	if (r->nframes > 0 && det == NULL) {
 		frames = calloc(r->nframes, sizeof(*frames));
 		fptrs = calloc(r->nframes, sizeof(*fptrs));
@@ -1112,6 +1114,7 @@ static void record_json_crash(const Oopsd__CrashRecord *rec, struct json *j)
 	json_kstr(j, "kind", record_kind_name(c->has_kind ? (int)c->kind : 0));
 	json_kbool(j, "corrupted", c->corrupted);
 	json_kstr(j, "guilty", c->guilty);
+	json_kstrs(j, "alt_titles", c->alt_titles, c->n_alt_titles);
 	json_key(j, "frames");
 	json_arr_begin(j);
 	for (size_t i = 0; i < c->n_frames; i++) {

@@ -63,8 +63,8 @@ static const struct expect fixtures[] = {
      OOPS_KIND_NULL_DEREF, "grault_get_stats", 4, 9021, "grault-ctl", NULL,
      "6.4.0-ppc64le", "powerpc", false, 1, 20, 77000001, "grault_ioctl", NULL},
     {"hung-task-syslog.log", 1, 0, "INFO: task hung in nfs_writepage_setup",
-     OOPS_KIND_HANG, "nfs_writepage_setup", -1, 21873, "java", NULL, NULL,
-     "x86_64", false, 2, 21, 186382226401, "__schedule", NULL},
+     OOPS_KIND_HANG, "nfs_writepage_setup", -1, 21873, "java", NULL,
+     "5.14.0-362.8.1.el9_3.x86_64", "x86_64", false, 2, 21, 186382226401, "__schedule", NULL},
     {"rcu-stall.log", 1, 0, "INFO: rcu detected stall in garply_ioctl",
      OOPS_KIND_STALL, "garply_ioctl", 5, 3120, "garply-scan", "G             L",
      "6.5.0-14-generic", "x86_64", false, 1, 29, 4410000001, "show_regs", NULL},
@@ -99,6 +99,65 @@ static const struct expect fixtures[] = {
     {"irq-nobody-cared.log", 1, 0, "irq: nobody cared in usb_hcd_irq",
      OOPS_KIND_OTHER, "usb_hcd_irq", 0, 0, "swapper/0", NULL, "6.1.0-13-amd64",
      "x86_64", false, 2, 37, 201904217, "dump_stack_lvl", NULL},
+    /* Issue 16: bootloader, firmware, user-space and harness lines. */
+    {"not-kernel.log", 1, 0, "WARNING in quux_poll", OOPS_KIND_WARNING,
+     "quux_poll", 1, 311, "quuxd", "G           O", "6.6.12", "arm64", false,
+     36, 54, 42001125, "quux_poll", "quux"},
+    /* SLUB debug reports, any cache name, with their INFO: lines. */
+    {"slub-debug.log", 2, 0, "BUG: Poison overwritten", OOPS_KIND_BUG, NULL,
+     2, 4412, "corge-test", "G    B      O", "6.1.0-18-amd64", "x86_64", false,
+     2, 37, 812301130, "dump_stack_lvl", NULL},
+    {"slub-debug.log", 2, 1, "BUG: Objects remaining on kmem_cache_close()",
+     OOPS_KIND_BUG, NULL, -1, 22919, "modprobe", NULL, "3.2.0-1-amd64",
+     "x86_64", false, 39, 54, -1, "slab_err", NULL},
+    /* The panic an oops causes: arm64, and after a decoded code dump. */
+    {"panic-after-oops.log", 2, 0,
+     "BUG: unable to handle kernel NULL pointer dereference in fred_store",
+     OOPS_KIND_NULL_DEREF, "fred_store", 0, 245, "sh", "G           O",
+     "6.6.12", "arm64", true, 1, 41, 61402113, "fred_store", "fred"},
+    {"panic-after-oops.log", 2, 1,
+     "BUG: unable to handle kernel NULL pointer dereference in waldo_ioctl",
+     OOPS_KIND_NULL_DEREF, "waldo_ioctl", 3, 1877, "waldo-ctl",
+     "G           OE", "6.1.0-18-amd64", "x86_64", true, 42, 128, 88100112,
+     "__x64_sys_ioctl", NULL},
+    /* Old formats: pre-3.11 WARNING with its hard-LOCKUP message (one
+     * report), bracketed lockdep header, MIPS die(), i386 "EIP is at",
+     * s390 PSW. */
+    {"old-formats.log", 5, 0, "WARNING in watchdog_overflow_callback",
+     OOPS_KIND_WARNING, "watchdog_overflow_callback", -1, 0, "swapper/0", NULL,
+     "3.8.9-200.fc18.x86_64", "x86_64", false, 2, 15, -1, "warn_slowpath_fmt", NULL},
+    {"old-formats.log", 5, 1, "INFO: suspicious RCU usage in garply_task_group",
+     OOPS_KIND_LOCKDEP, "garply_task_group", -1, 2811, "bash", NULL,
+     "3.0.0-rc5", "x86_64", false, 16, 33, -1, "lockdep_rcu_dereference", NULL},
+    {"old-formats.log", 5, 2, "kernel BUG in thud_probe",
+     OOPS_KIND_BUG, "thud_probe", -1, -1, NULL, NULL,
+     NULL, "mips", false, 34, 45, -1, "thud_probe", NULL},
+    {"old-formats.log", 5, 3, "BUG: unable to handle kernel NULL pointer dereference in fred_rx",
+     OOPS_KIND_NULL_DEREF, "fred_rx", -1, -1, NULL, NULL,
+     NULL, "x86", false, 46, 62, -1, "fred_poll", "fred"},
+    {"old-formats.log", 5, 4, "BUG: unable to handle kernel pointer dereference in plugh_xmit",
+     OOPS_KIND_PAGING, "plugh_xmit", 1, 417, "plughd", NULL,
+     "5.14.0-70.el9.s390x", "s390", false, 63, 77, -1, "plugh_xmit", "plugh"},
+    /* A Rust panic: its message and the first frame outside Rust's panic
+     * machinery, v0-demangled; the BUG() it ends in is part of it.  And
+     * spin_dump()'s "cpu recursion" is not "recursion". */
+    {"rust-panic.log", 2, 0, "attempt to add with overflow in rust_waldo::RustWaldo::kernel::Module::init",
+     OOPS_KIND_PANIC, "rust_waldo::RustWaldo::kernel::Module::init", 0, 1, "swapper/0", NULL,
+     "6.8.0-rc1", "x86_64", false, 1, 18, 12400100, "die", NULL},
+    {"rust-panic.log", 2, 1, "BUG: spinlock cpu recursion in fred_poll",
+     OOPS_KIND_BUG, "fred_poll", 1, 812, "fredd", "G           O",
+     "6.8.0-rc1", "x86_64", false, 19, 29, 30100000, "dump_stack_lvl", NULL},
+    /* A LAVA job log: the console lines are the "msg" values. */
+    {"lava-job.log", 1, 0, "WARNING in xyzzy_bind", OOPS_KIND_WARNING,
+     "xyzzy_bind", 2, 98, "kworker/u8:3", NULL, "6.8.0-rc6-next-20240301",
+     "arm64", false, 8, 27, 17412005, "xyzzy_bind", "xyzzy"},
+    /* A sysrq panic after a hung-task report is its own report. */
+    {"hung-task-sysrq.log", 2, 0, "INFO: task hung in plugh_flush",
+     OOPS_KIND_HANG, "plugh_flush", -1, 1312, "plugh-worker", NULL,
+     "6.6.0-rc7-lab", "x86_64", false, 1, 19, 245812211, "__schedule", NULL},
+    {"hung-task-sysrq.log", 2, 1, "kernel panic: sysrq triggered crash",
+     OOPS_KIND_PANIC, NULL, 1, 2277, "bash", NULL, "6.6.0-rc7-lab", "x86_64",
+     true, 20, 37, 247900250, "dump_stack_lvl", NULL},
 };
 
 static const char *const fixture_files[] = {
@@ -120,6 +179,13 @@ static const char *const fixture_files[] = {
     "sysrq-panic.log",
     "irq-nobody-cared.log",
     "no-crash.log",
+    "not-kernel.log",
+    "slub-debug.log",
+    "panic-after-oops.log",
+    "hung-task-sysrq.log",
+    "lava-job.log",
+    "old-formats.log",
+    "rust-panic.log",
     NULL,
 };
 
@@ -213,6 +279,375 @@ static void test_no_crash(void **state)
 	assert_int_equal(oops_parse_buffer(buf, len, NULL, &v), 0);
 	free(v);
 	free(buf);
+}
+
+/* One parsed buffer (a string): the reports' count, and report i. */
+static int parse_str(const char *text, struct oops_report ***v)
+{
+	return oops_parse_buffer(text, strlen(text), NULL, v);
+}
+
+static void assert_alt(const struct oops_report *r, const char *alt)
+{
+	for (size_t i = 0; i < r->nalt_titles; i++)
+		if (strcmp(r->alt_titles[i], alt) == 0)
+			return;
+	print_message("alt title \"%s\" missing from \"%s\"\n", alt, r->title);
+	fail();
+}
+
+/*
+ * Issue 16: a header no rule knows needs a kernel prefix or kernel
+ * structure; user-space "name[pid]: " lines and die()-less "Oops:" lines
+ * are not headers.
+ */
+static void test_not_kernel(void **state)
+{
+	struct oops_report **v;
+	size_t len;
+	char *buf = load("not-kernel.log", &len);
+	int n = oops_parse_buffer(buf, len, NULL, &v);
+
+	(void)state;
+	assert_int_equal(n, 1);
+	assert_int_equal(v[0]->start_line, 36);
+	free_reports(v, n);
+	free(buf);
+
+	assert_int_equal(oops_header_find("openvpn[1118]: WARNING: x", 25),
+			 HDR_NONE);
+	assert_int_equal(oops_header_find("kernel: WARNING: x", 18),
+			 HDR_WARNING);
+	assert_int_equal(oops_header_find("Oops: efitime: can't read time!", 31),
+			 HDR_NONE);
+	assert_int_equal(oops_header_find("Oops: 0000 [#1] PREEMPT SMP", 27),
+			 HDR_OOPS);
+	assert_int_equal(oops_header_find("Oops[#1]:", 9), HDR_OOPS);
+	/* A known kernel form needs no structure: "BUG: Bad rss-counter". */
+	n = parse_str("BUG: Bad rss-counter state mm:0000 type:MM_ANONPAGES "
+		      "val:1\n",
+		      &v);
+	assert_int_equal(n, 1);
+	free_reports(v, n);
+	/* An unknown one without a timestamp needs it... */
+	assert_int_equal(parse_str("WARNING: Caches not enabled\nDRAM: 2 "
+				   "GiB\n",
+				   &v),
+			 0);
+	free(v);
+	/* A panic right after a bootloader's line is not lost with it. */
+	n = parse_str("WARNING: Caches not enabled\nDRAM: 1 GiB\n"
+		      "Kernel panic - not syncing: VFS: Unable to mount root "
+		      "fs on unknown-block(0,0)\n"
+		      "CPU: 0 PID: 1 Comm: swapper/0 Not tainted 6.1.0 #1\n"
+		      "Call Trace:\n dump_stack_lvl+0x44/0x5c\n"
+		      " panic+0x118/0x2f0\n",
+		      &v);
+	assert_int_equal(n, 1);
+	assert_int_equal(v[0]->kind, OOPS_KIND_PANIC);
+	assert_int_equal(v[0]->start_line, 3);
+	free_reports(v, n);
+	/* ...and with a printk timestamp it is the kernel's. */
+	n = parse_str("[    1.000000] WARNING: lab next download broken!\n", &v);
+	assert_int_equal(n, 1);
+	free_reports(v, n);
+}
+
+static void test_slub(void **state)
+{
+	struct oops_report **v;
+	size_t len;
+	char *buf = load("slub-debug.log", &len);
+	int n = oops_parse_buffer(buf, len, NULL, &v);
+
+	(void)state;
+	/* The lone "BUG UNIX (Not tainted): kasan: ..." line is not one. */
+	assert_int_equal(n, 2);
+	assert_non_null(strstr(v[0]->text, "INFO: Freed in corge_release"));
+	assert_non_null(strstr(v[0]->text, "FIX kmalloc-64: Restoring"));
+	assert_alt(v[0], "BUG kmalloc-NUM: Poison overwritten");
+	assert_alt(v[1],
+		   "BUG grault_cache: Objects remaining on kmem_cache_close()");
+	free_reports(v, n);
+	free(buf);
+}
+
+/* The LAVA wrapper and its tail are gone from the report text. */
+static void test_lava(void **state)
+{
+	struct oops_report **v;
+	size_t len;
+	char *buf = load("lava-job.log", &len);
+	int n = oops_parse_buffer(buf, len, NULL, &v);
+
+	(void)state;
+	assert_int_equal(n, 1);
+	assert_null(strstr(v[0]->text, "\"msg\""));
+	assert_null(strstr(v[0]->text, "\"}"));
+	assert_true(strncmp(v[0]->text, "WARNING: CPU: 2 PID: 98 at", 26) == 0);
+	assert_non_null(strstr(v[0]->text, "\n---[ end trace 0000000000000000 ]---"));
+	free_reports(v, n);
+	free(buf);
+
+	/*
+	 * A LAVA log pasted without its heads keeps the `"}` tails; a 32-bit
+	 * ARM WARNING with "f from g+0x.." frames has no PC line and no call
+	 * trace heading: the title stays "corrupted" (the conventions), the
+	 * guilty function is the one the header names.
+	 */
+	n = parse_str("[    1.14] ------------[ cut here ]------------\"}\n"
+		      "[    1.15] WARNING: CPU: 0 PID: 1 at kernel/smp.c:912 "
+		      "smp_call_function_many_cond+0x3c4/0x3c8\"}\n"
+		      "[    1.16] CPU: 0 PID: 1 Comm: init Not tainted "
+		      "6.0.0-rc3 #1\"}\n"
+		      "[    1.17]  __warn from warn_slowpath_fmt+0x64/0xbc\"}\n",
+		      &v);
+	assert_int_equal(n, 1);
+	assert_string_equal(v[0]->title, "WARNING in corrupted");
+	assert_string_equal(v[0]->guilty, "smp_call_function_many_cond");
+	assert_alt(v[0], "WARNING in smp_call_function_many_cond");
+	assert_string_equal(v[0]->release, "6.0.0-rc3");
+	assert_null(strstr(v[0]->text, "\"}"));
+	free_reports(v, n);
+}
+
+static void test_alt_titles(void **state)
+{
+	struct oops_report **v;
+	size_t len;
+	char *buf = load("gpf-divide.log", &len);
+	int n = oops_parse_buffer(buf, len, NULL, &v);
+
+	(void)state;
+	assert_int_equal(n, 2);
+	assert_alt(v[0], "bad-access in plugh_sendmsg");
+	assert_int_equal(v[1]->nalt_titles, 0);
+	free_reports(v, n);
+	free(buf);
+	buf = load("hung-task-sysrq.log", &len);
+	n = oops_parse_buffer(buf, len, NULL, &v);
+	assert_alt(v[0], "hang in plugh_flush");
+	free_reports(v, n);
+	free(buf);
+	buf = load("rcu-stall.log", &len);
+	n = oops_parse_buffer(buf, len, NULL, &v);
+	assert_alt(v[0], "stall in garply_ioctl");
+	free_reports(v, n);
+	free(buf);
+
+	/* Old KASAN "on address": no function in the title (the
+	 * conventions), but the guilty frame and an alt title name it. */
+	n = parse_str("[  150.33] BUG: KASAN: wild-memory-access on address "
+		      "0000ffff00013138\n"
+		      "[  150.33] Read of size 8 by task swapper/0/1\n"
+		      "[  150.33] Call Trace:\n"
+		      "[  150.34]  [<ffffffff81ef3b9d>] dump_stack+0xa9/0xec\n"
+		      "[  150.34]  [<ffffffff814623ee>] kasan_report+0x8e/0xb0\n"
+		      "[  150.35]  [<ffffffff8146175e>] __asan_load8+0xae/0xd0\n"
+		      "[  150.35]  [<ffffffff83a0b6e7>] grault_mask+0x77/0x150\n",
+		      &v);
+	assert_int_equal(n, 1);
+	assert_string_equal(v[0]->title, "KASAN: wild-memory-access Read");
+	assert_string_equal(v[0]->guilty, "grault_mask");
+	assert_alt(v[0], "KASAN: wild-memory-access Read in grault_mask");
+	free_reports(v, n);
+}
+
+/*
+ * Two writers on one console: a test's text in front of a printk line,
+ * and the same header printed by a second console.
+ */
+static void test_shared_console(void **state)
+{
+	struct oops_report **v;
+	int n = parse_str(
+	    "# ok 1 futex[  347.411307] ------------[ cut here ]------------\n"
+	    "[  347.416924] kernel BUG at arch/x86/kvm/mmu/mmu.c:3722!\n"
+	    "[  347.416924] kernel BUG at arch/x86/kvm/mmu/mmu.c:3722!\n"
+	    "-wait-wouldblock[  347.423535] invalid opcode: 0000 [#1] SMP PTI\n"
+	    "[  347.429212] CPU: 0 PID: 10338 Comm: set_memory_regi Not "
+	    "tainted 5.7.0-rc6 #1\n"
+	    "[  347.444943] RIP: 0010:kvm_mmu_load+0x407/0x420\n"
+	    "[  347.450000] Call Trace:\n"
+	    "[  347.450001]  kvm_arch_vcpu_ioctl_run+0x1a5/0x1d00\n"
+	    "[  347.450002] ---[ end trace 1f2e3d4c5b6a7988 ]---\n",
+	    &v);
+
+	(void)state;
+	assert_int_equal(n, 1);
+	assert_string_equal(v[0]->title, "kernel BUG in kvm_mmu_load");
+	assert_non_null(strstr(v[0]->text, "\ninvalid opcode: 0000 [#1]"));
+	assert_string_equal(v[0]->release, "5.7.0-rc6");
+	free_reports(v, n);
+
+	/* One workqueue watchdog pass, two stuck pools: one report. */
+	n = parse_str("[ 120.01] BUG: workqueue lockup - pool cpus=0 node=0 "
+		      "flags=0x0 nice=0 stuck for 33s!\n"
+		      "[ 120.01] BUG: workqueue lockup - pool cpus=1 node=0 "
+		      "flags=0x0 nice=0 stuck for 33s!\n"
+		      "[ 120.02] Showing busy workqueues and worker pools:\n",
+		      &v);
+	assert_int_equal(n, 1);
+	assert_string_equal(v[0]->title, "BUG: workqueue lockup");
+	free_reports(v, n);
+}
+
+/* A bad page is named by the code that allocated it, past the allocator. */
+static void test_bad_page(void **state)
+{
+	struct oops_report **v;
+	int n = parse_str(
+	    "[ 360.58] BUG: Bad page state in process plughd  pfn:7071f\n"
+	    "[ 360.58] page: refcount:0 mapcount:0 mapping:0000000000000000 "
+	    "index:0x0 pfn:0x7071f\n"
+	    "[ 360.63] page_owner tracks the page as allocated\n"
+	    "[ 360.64] page last allocated via order 0, migratetype "
+	    "Unmovable, gfp_mask 0x102820(GFP_ATOMIC), pid 8978\n"
+	    "[ 360.65]  __set_page_owner+0xa2/0x70c\n"
+	    "[ 360.66]  post_alloc_hook+0x1f3/0x230\n"
+	    "[ 360.67]  get_page_from_freelist+0x2e4c/0x2f10\n"
+	    "[ 360.67]  __alloc_pages_noprof+0x256/0x6c0\n"
+	    "[ 360.68]  plugh_fill_ring+0x939/0x2110 [plugh]\n"
+	    "[ 360.69]  plugh_open+0x80e/0x11b0 [plugh]\n"
+	    "[ 360.73] page last free pid 8932 tgid 8930 stack trace:\n"
+	    "[ 360.74]  free_unref_page+0x4a/0x90\n"
+	    "[ 360.81] CPU: 0 PID: 8978 Comm: plughd Not tainted 6.9.0 #1\n"
+	    "[ 360.81] Call Trace:\n"
+	    "[ 360.81]  dump_stack_lvl+0x241/0x360\n"
+	    "[ 360.83]  bad_page+0x18e/0x200\n"
+	    "[ 360.83]  free_unref_page+0xe47/0xea0\n"
+	    "[ 360.84]  skb_release_data+0x6b2/0x880\n",
+	    &v);
+
+	(void)state;
+	assert_int_equal(n, 1);
+	assert_string_equal(v[0]->title, "BUG: Bad page state in plugh_fill_ring");
+	free_reports(v, n);
+}
+
+/* Both locks taken by the workqueue: the dependency chain names the code. */
+static void test_lockdep_workqueue(void **state)
+{
+	struct oops_report **v;
+	int n = parse_str(
+	    "[ 13.86] ======================================================\n"
+	    "[ 13.86] WARNING: possible circular locking dependency detected\n"
+	    "[ 13.86] 6.9.0 #1 Not tainted\n"
+	    "[ 13.87] ------------------------------------------------------\n"
+	    "[ 13.87] kworker/u8:2/43 is trying to acquire lock:\n"
+	    "[ 13.87] ffffc9000027fdf0 ((work_completion)(&p->work)){+.+.}, "
+	    "at: process_one_work+0x8c0/0x17b0\n"
+	    "[ 13.88] \n"
+	    "[ 13.88] but task is already holding lock:\n"
+	    "[ 13.88] ffff8880649b0d28 ((wq_completion)thud_wq){+.+.}, at: "
+	    "process_one_work+0x88b/0x17b0\n"
+	    "[ 13.89] \n"
+	    "[ 13.89] which lock already depends on the new lock.\n"
+	    "[ 13.90] the existing dependency chain (in reverse order) is:\n"
+	    "[ 13.91] \n"
+	    "[ 13.91] -> #1 ((wq_completion)thud_wq){+.+.}:\n"
+	    "[ 13.92]        lock_acquire+0x1b1/0x560\n"
+	    "[ 13.92]        __flush_workqueue+0x17c/0x1470\n"
+	    "[ 13.92]        thud_remove_peer+0x16a/0x230 [thud]\n"
+	    "[ 13.93]        thud_netdev_close+0x6e/0x90 [thud]\n"
+	    "[ 13.95] -> #0 ((work_completion)(&p->work)){+.+.}:\n"
+	    "[ 13.95]        lock_acquire+0x1b1/0x560\n"
+	    "[ 13.95]        process_one_work+0x91b/0x17b0\n"
+	    "[ 13.96]        worker_thread+0x6c8/0xf10\n"
+	    "[ 13.96]        kthread+0x365/0x450\n"
+	    "[ 13.98] stack backtrace:\n"
+	    "[ 13.98] CPU: 1 PID: 43 Comm: kworker/u8:2 Not tainted 6.9.0 #1\n"
+	    "[ 13.98] Call Trace:\n"
+	    "[ 13.98]  dump_stack_lvl+0x116/0x1b0\n"
+	    "[ 13.99]  check_noncircular+0x2f9/0x3e0\n"
+	    "[ 13.99]  process_one_work+0x91b/0x17b0\n"
+	    "[ 13.99]  worker_thread+0x6c8/0xf10\n"
+	    "[ 13.99]  kthread+0x365/0x450\n",
+	    &v);
+
+	(void)state;
+	assert_int_equal(n, 1);
+	assert_string_equal(v[0]->title, "possible deadlock in thud_remove_peer");
+	free_reports(v, n);
+}
+
+/* 32-bit ARM "(callee) from (caller+..)": the callee, not the caller. */
+static void test_arm_callee(void **state)
+{
+	struct oops_report **v;
+	int n = parse_str(
+	    "[ 794.14] Unable to handle kernel NULL pointer dereference at "
+	    "virtual address 00000000\n"
+	    "[ 794.14] Internal error: Oops: 80000207 [#1] PREEMPT SMP ARM\n"
+	    "[ 794.14] PC is at 0x0\n"
+	    "[ 794.14] LR is at xyzzy_recv+0xc0/0x15c\n"
+	    "[ 794.17] Backtrace: \n"
+	    "[ 794.17] [<808ea9f4>] (xyzzy_recv) from [<808dcfac>] "
+	    "(tty_ioctl+0x7b4/0xa6c)\n"
+	    "[ 794.17] [<808dc7f8>] (tty_ioctl) from [<804b9814>] "
+	    "(sys_ioctl+0x110/0xa74)\n",
+	    &v);
+
+	(void)state;
+	assert_int_equal(n, 1);
+	assert_string_equal(
+	    v[0]->title,
+	    "BUG: unable to handle kernel NULL pointer dereference in xyzzy_recv");
+	free_reports(v, n);
+}
+
+/* refcount's own helpers (include/linux/refcount.h) are not the bug. */
+static void test_refcount_helpers(void **state)
+{
+	struct oops_report **v;
+	int n = parse_str(
+	    "[  77.01] refcount_t: underflow; use-after-free.\n"
+	    "[  77.01] WARNING: CPU: 1 PID: 533 at lib/refcount.c:28 "
+	    "refcount_warn_saturate+0xba/0x110\n"
+	    "[  77.01] CPU: 1 PID: 533 Comm: plughd Not tainted 6.6.0 #1\n"
+	    "[  77.01] RIP: 0010:refcount_warn_saturate+0xba/0x110\n"
+	    "[  77.01] Call Trace:\n"
+	    "[  77.01]  <TASK>\n"
+	    "[  77.01]  __refcount_sub_and_test+0x5a/0x70\n"
+	    "[  77.01]  plugh_put+0x1e/0x40 [plugh]\n"
+	    "[  77.01]  plugh_release+0x22/0x50 [plugh]\n"
+	    "[  77.01]  </TASK>\n"
+	    "[  77.01] ---[ end trace 0000000000000000 ]---\n",
+	    &v);
+
+	(void)state;
+	assert_int_equal(n, 1);
+	assert_string_equal(v[0]->title, "WARNING: refcount bug in plugh_put");
+	free_reports(v, n);
+}
+
+/*
+ * A leak's title names the first caller that is not an allocator
+ * (kasprintf and friends are in the global skip list already: this is a
+ * regression test, not a new rule).
+ */
+static void test_leak_allocators(void **state)
+{
+	struct oops_report **v;
+	int n = parse_str(
+	    "[  42.10] kmemleak: 1 new suspected memory leaks\n"
+	    "[  42.11] BUG: memory leak\n"
+	    "[  42.11] unreferenced object 0xffff888107a3c0c0 (size 32):\n"
+	    "[  42.11]   comm \"modprobe\", pid 311, jiffies 4294893296\n"
+	    "[  42.11]   backtrace (crc 5c3a8c4e):\n"
+	    "[  42.11]     [<ffffffff8135a1b6>] __kmalloc_node_track_caller"
+	    "+0x4e/0x140\n"
+	    "[  42.11]     [<ffffffff81a3c2e0>] kvasprintf+0x6c/0xd0\n"
+	    "[  42.11]     [<ffffffff81a3c3b2>] kasprintf+0x4e/0x70\n"
+	    "[  42.11]     [<ffffffffc0a1b03a>] thud_register+0x3a/0x90 "
+	    "[thud]\n"
+	    "[  42.11]     [<ffffffff81002a1e>] do_one_initcall+0x4e/0x210\n",
+	    &v);
+
+	(void)state;
+	assert_int_equal(n, 1);
+	assert_string_equal(v[0]->title, "memory leak in thud_register");
+	free_reports(v, n);
 }
 
 /* Frames keep the "?" marker, [inline] and module names. */
@@ -773,6 +1208,16 @@ int main(void)
 	    cmocka_unit_test(test_fixtures),
 	    cmocka_unit_test(test_no_crash),
 	    cmocka_unit_test(test_frame_details),
+	    cmocka_unit_test(test_not_kernel),
+	    cmocka_unit_test(test_slub),
+	    cmocka_unit_test(test_alt_titles),
+	    cmocka_unit_test(test_lava),
+	    cmocka_unit_test(test_leak_allocators),
+	    cmocka_unit_test(test_refcount_helpers),
+	    cmocka_unit_test(test_bad_page),
+	    cmocka_unit_test(test_lockdep_workqueue),
+	    cmocka_unit_test(test_arm_callee),
+	    cmocka_unit_test(test_shared_console),
 	    cmocka_unit_test(test_consequences),
 	    cmocka_unit_test(test_prefixes),
 	    cmocka_unit_test(test_streaming),
