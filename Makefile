@@ -6,6 +6,7 @@
 #   make <name>_defconfig   start from configs/<name>_defconfig
 #   make menuconfig / olddefconfig / savedefconfig   (python3-kconfiglib)
 #   make bench / eval / fuzz / lint / valgrind / debug / install / clean / distclean
+#   make dist               $(O)/oopsd-VERSION.tar.gz and .sha256 (scripts/mkdist)
 #
 # Kbuild-style: every folder has a Build.mk with one `obj-$(CONFIG_X)` line
 # per feature; a disabled feature is neither compiled nor linked.
@@ -254,6 +255,11 @@ lint: $(AUTOCONF) $(PROTO_H)
 valgrind: $(TESTS) $(PROGS)
 	@UNIT_RUNNER="valgrind -q --error-exitcode=99 --leak-check=full \
 	  --errors-for-leak-kinds=definite --track-fds=no" scripts/run-unit $(TESTS)
+
+# The release tarball and its SHA-256: $(O)/oopsd-$(VERSION).tar.gz(.sha256).
+.PHONY: dist
+dist:
+	$(Q)scripts/mkdist '$(O)' '$(VERSION)'
 
 # `make print-VAR` prints a variable (scripts use LIBS, ARCHIVES, ...).
 print-%:
