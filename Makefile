@@ -78,9 +78,9 @@ LDFLAGS ?=
 cfg-cflags-$(CONFIG_LD_DEAD_CODE_DATA_ELIMINATION) += -ffunction-sections -fdata-sections
 cfg-ldflags-$(CONFIG_LD_DEAD_CODE_DATA_ELIMINATION) += -Wl,--gc-sections
 # Fat objects: an `ar` without the LTO plugin still indexes the archives.
-# The link gets CFLAGS too: that is where LTO generates the code.
+# The link gets CFLAGS too (ALL_LDFLAGS): that is where LTO generates code.
 cfg-cflags-$(CONFIG_LTO) += -flto -ffat-lto-objects
-cfg-ldflags-$(CONFIG_LTO) += -flto=auto $(CFLAGS)
+cfg-ldflags-$(CONFIG_LTO) += -flto=auto
 cfg-cflags-$(CONFIG_NO_UNWIND_TABLES) += -fno-asynchronous-unwind-tables -fno-unwind-tables
 cfg-cflags-$(CONFIG_NO_PIE) += -fno-pie
 cfg-ldflags-$(CONFIG_NO_PIE) += -no-pie
@@ -99,7 +99,8 @@ PKG_LIBS := $(if $(PKGS),$(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null))
 ALL_CFLAGS := -std=gnu11 -D_GNU_SOURCE $(WARNINGS) $(SANFLAGS) \
 	-include $(AUTOCONF) -Ilib -I$(O)/proto -I$(O)/include \
 	$(PKG_CFLAGS) $(cfg-cflags-y) $(CFLAGS) -MMD -MP
-ALL_LDFLAGS := $(SANFLAGS) $(cfg-ldflags-y) -Wl,--as-needed $(LDFLAGS)
+ALL_LDFLAGS := $(SANFLAGS) $(cfg-ldflags-y) $(if $(CONFIG_LTO),$(CFLAGS)) \
+	-Wl,--as-needed $(LDFLAGS)
 # OOPSD_VERSION comes from a generated header that changes only when the
 # version does, and only the files that use it include it: a new commit
 # rebuilds those few objects, not the tree.
