@@ -20,11 +20,16 @@
 # the glibc figure is glibc itself: the agent touches code in every 64 KiB
 # block of libc's text, so ~1.4 MiB of libc is mapped whatever it does (a
 # program that only calls pause() has 1.1 MiB); musl's libc maps ~0.6 MiB.
+# The tiny configuration's own spool limit (CONFIG_SPOOL_MAX_BYTES, 1 MiB)
+# holds ~250 records: N=250 measures what a tiny board can have pending;
+# the default N=10000 (with spool_max_bytes raised) is a stress figure.
 set -u
 O=${O:-build}
 N=${N:-10000}
 RUNS=${RUNS:-3}
 TINY=$O/tiny
+model=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
+echo "agent bench: $(date -u '+%Y-%m-%d %H:%M UTC'), $(uname -m), $(nproc) CPUs (${model:-unknown}), Linux $(uname -r), $(gcc --version | head -n 1)"
 
 tiny_build() { # OUT [make variables...]: the tiny agent, as configured
 	out=$1; shift
@@ -47,6 +52,14 @@ if [ "${BENCH_MUSL:-1}" = 1 ]; then
 	else
 		echo "agent bench: no musl build (musl-tools or the Debian sources unavailable): glibc only"
 	fi
+fi
+
+# The agent of the default configuration, for comparison (BENCH_DEFAULT=0
+# skips it).
+DEFAULT=$O/default-agent default_ok=
+if [ "${BENCH_DEFAULT:-1}" = 1 ] &&
+   make -s -j2 O="$DEFAULT" CONFIG_FILE=configs/defconfig "$DEFAULT/bin/oops-agent" >/dev/null; then
+	default_ok=1
 fi
 
 work=$(mktemp -d /tmp/oopsd-bench-agent-XXXXXX)
@@ -120,11 +133,18 @@ footprint() {
 	label=$1 bin=$2 libdir=$3
 	# RSS targets: 1 MiB on a musl board; glibc alone maps ~1.4 MiB.
 	target=2048; [ "$label" = musl ] && target=1024
+	case $label in default*|defconfig*) target="2048 (tiny's)" ;; esac
 	strip -o "$work/oops-agent" "$bin"
 	size=$(stat -c %s "$work/oops-agent")
 	echo "== $label"
-	printf '%s: tiny oops-agent stripped: %d bytes (%d KiB; target <= 150 KiB)\n' \
-		"$label" "$size" $(( (size + 1023) / 1024 ))
+	[ "$label" = glibc ] && label="tiny (glibc)"
+	[ "$label" = musl ] && label="tiny (musl)"
+	case $label in
+	tiny*) goal="; target <= 150 KiB" ;;
+	*) goal= ;;
+	esac
+	printf '%s: oops-agent stripped: %d bytes (%d KiB%s)\n' \
+		"$label" "$size" $(( (size + 1023) / 1024 )) "$goal"
 	echo "$label: dynamically linked against: $(readelf -d "$bin" | sed -n 's/.*NEEDED.*\[\(.*\)\]/\1/p' | tr '\n' ' ')"
 	size -A "$work/oops-agent" | awk '$1 ~ /^\.(text|rodata|data|data\.rel\.ro|bss)$/ {printf "  %-14s %7d\n", $1, $2}'
 	# Idle: an empty spool, an empty pstore, nobody listening.
@@ -174,6 +194,8 @@ footprint() {
 		echo "run $run: receiver: $(tail -n 1 "$work/rx.out")"
 		echo "run $run: $(grep -E '^(datagrams|retransmits|acked) ' "$work/state/agent.status" | tr '\n' ' ')"
 	done
+	printf '%-34s %8d %8s %8s %8s\n' "$label" "$size" "$(median < "$work/idle.rss")" \
+		"$(median < "$work/ship.rss")" "$(median < "$work/ship.hwm")" >> "$work/summary"
 	echo "$label: RSS while shipping $N records: median of $RUNS runs: max sampled $(median < "$work/ship.rss") KiB, VmHWM $(median < "$work/ship.hwm") KiB (target <= $target KiB); CPU to ship them $(median < "$work/ship.cpu") ms"
 }
 
@@ -263,6 +285,7 @@ fi
 
 footprint glibc "$TINY/bin/oops-agent" ""
 [ -n "$musl_ok" ] && footprint musl "$TINY_MUSL/bin/oops-agent" "$PWD/$MUSL/lib"
+[ -n "$default_ok" ] && footprint "defconfig (glibc)" "$DEFAULT/bin/oops-agent" ""
 
 # The size of the same build for arm64 (a cross build, as for most boards;
 # 4 KiB pages: Debian's arm64 default aligns segments to 64 KiB).  Under
@@ -279,5 +302,9 @@ if [ "${BENCH_ARM64:-1}" = 1 ] && command -v aarch64-linux-gnu-gcc >/dev/null &&
 	printf 'arm64: tiny oops-agent stripped: %d bytes (%d KiB; the target is for x86-64)\n' \
 		"$size" $(( (size + 1023) / 1024 ))
 	aarch64-linux-gnu-size -A "$work/oops-agent" | awk '$1 ~ /^\.(text|rodata|data|data\.rel\.ro|bss)$/ {printf "  %-14s %7d\n", $1, $2}'
+	printf '%-34s %8d %8s %8s %8s\n' "tiny arm64 (glibc, 4 KiB pages)" "$size" - - - >> "$work/summary"
 fi
+echo "== summary (stripped bytes; RSS KiB, medians of $RUNS runs; $N records shipped)"
+printf '%-34s %8s %8s %8s %8s\n' configuration stripped idle shipping VmHWM
+cat "$work/summary"
 exit 0
