@@ -12,6 +12,9 @@
 . "$(dirname "$0")/lib/qemu.sh"
 . "$(dirname "$0")/lib/oopsd.sh"
 e2e_init qemu_busybox_init
+# The build systems run make afresh: nothing of a surrounding make (make
+# check's WERROR=1, -j) reaches the recipe's own make commands.
+unset MAKEFLAGS MFLAGS MAKELEVEL
 e2e_need_bin oops-agent oops-collector oopsctl
 e2e_qemu_need
 

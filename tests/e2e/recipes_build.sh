@@ -13,6 +13,9 @@
 # that target; both missing skips the scenario.
 . "$(dirname "$0")/lib/common.sh"
 e2e_init recipes_build
+# The build systems run make afresh: nothing of a surrounding make (make
+# check's WERROR=1, -j) reaches the recipe's own make commands.
+unset MAKEFLAGS MFLAGS MAKELEVEL
 R=$E2E_ROOT/tests/e2e/lib/recipes
 o=${O:-build}
 
