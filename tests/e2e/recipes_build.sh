@@ -36,6 +36,14 @@ version=$(basename "$tarball" .tar.gz); version=${version#oopsd-}
 (cd "$E2E_TMP/dist" && sha256sum -c --quiet "$(basename "$tarball").sha256") ||
 	e2e_fail "the tarball does not match its .sha256"
 e2e_log "tarball $(basename "$tarball"), version $version"
+# Unpacked inside another project's git repository (Buildroot's and
+# OpenWrt's trees are), the version is still the tarball's, not theirs.
+mkdir -p "$E2E_TMP/outer/dl/oopsd"
+git -C "$E2E_TMP/outer" init -q && git -C "$E2E_TMP/outer" -c user.name=t -c user.email=t@t \
+	commit -q --allow-empty -m outer || e2e_fail "git init"
+tar -C "$E2E_TMP/outer/dl/oopsd" --strip-components=1 -xzf "$tarball"
+v=$(make -s -C "$E2E_TMP/outer/dl/oopsd" print-VERSION)
+[ "$v" = "$version" ] || e2e_fail "inside another git repository the version is '$v', not $version"
 
 # unpack DIR: the tarball's content in DIR (without its top folder, as
 # Buildroot, OpenWrt and BitBake's S= see it), outside any git checkout.
