@@ -85,6 +85,7 @@ cfg-cflags-$(CONFIG_NO_UNWIND_TABLES) += -fno-asynchronous-unwind-tables -fno-un
 cfg-cflags-$(CONFIG_NO_PIE) += -fno-pie
 cfg-ldflags-$(CONFIG_NO_PIE) += -no-pie
 cfg-ldflags-$(CONFIG_LD_NO_SEPARATE_CODE) += -Wl,-z,noseparate-code
+cfg-ldflags-$(CONFIG_STATIC) += -static
 
 # pkg-config packages the enabled features need (each Build.mk adds its own).
 pkgs-y := libprotobuf-c zlib
@@ -94,7 +95,8 @@ include $(foreach l,$(LAYERS),lib/$(l)/Build.mk) agent/Build.mk \
 	collector/Build.mk tools/Build.mk tests/unit/Build.mk
 PKGS := $(sort $(pkgs-y))
 PKG_CFLAGS := $(if $(PKGS),$(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null))
-PKG_LIBS := $(if $(PKGS),$(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null))
+PKG_LIBS := $(if $(PKGS),$(shell $(PKG_CONFIG) --libs $(if $(CONFIG_STATIC),--static) \
+	$(PKGS) 2>/dev/null))
 
 ALL_CFLAGS := -std=gnu11 -D_GNU_SOURCE $(WARNINGS) $(SANFLAGS) \
 	-include $(AUTOCONF) -Ilib -I$(O)/proto -I$(O)/include \

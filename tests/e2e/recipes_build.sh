@@ -118,6 +118,26 @@ for sdk in "${sdks[@]}"; do
 	[ -f "$w/target/etc/oopsd/agent.conf" ] || e2e_fail "$label: no agent.conf"
 	check_agent $sdk "$w/target" "kmsg_" "redact_ ncon_ seccomp_"
 
+	# Buildroot with BR2_STATIC_LIBS: a static agent (CONFIG_STATIC),
+	# which runs with no library beside it.
+	if [ "$name" = musl ]; then
+		label="buildroot/$name static"
+		w=$E2E_TMP/br-static
+		unpack "$w/build/oopsd-0.1.0"
+		make -f "$R/buildroot.mk" PKGDIR="$E2E_ROOT/contrib/buildroot/package/oopsd" \
+			SRC="$w/build/oopsd-0.1.0" TARGET_DIR="$w/target" SDK_CC="$cc" \
+			SDK_PKG_CONFIG="$pc --static" SDK_LDFLAGS=-static \
+			BR2_PACKAGE_OOPSD_BUILD_TINY=y BR2_STATIC_LIBS=y \
+			>"$w.log" 2>&1 || e2e_fail "$label: $(grep -m3 -E 'error|Error' "$w.log")"
+		bin=$w/target/usr/sbin/oops-agent
+		readelf -l "$bin" | grep -q INTERP && e2e_fail "$label: has a program interpreter"
+		readelf -d "$bin" | grep -q NEEDED && e2e_fail "$label: needs shared libraries"
+		v=$(env -u LD_LIBRARY_PATH "$bin" -V)
+		[ "$v" = "oops-agent $version" ] || e2e_fail "$label: -V says '$v'"
+		strip -o "$E2E_TMP/stripped" "$bin"
+		e2e_log "$label: ok, $(stat -c %s "$E2E_TMP/stripped") bytes stripped, no shared library"
+	fi
+
 	# OpenWrt: redaction chosen, the small build.
 	label="openwrt/$name"
 	w=$E2E_TMP/owrt-$name
