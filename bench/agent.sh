@@ -43,12 +43,18 @@ make -s -j2 O="$O" "$O/bench/bin/ackrecv" "$O/bench/bin/spoolfill" \
 # The same configuration against musl, as a musl-based board (OpenWrt,
 # Alpine, Buildroot) runs it: scripts/target-libs builds zlib and the
 # protobuf-c runtime with musl-gcc from Debian's sources.
-MUSL=$O/musl TINY_MUSL=$O/tiny-musl musl_ok=
+MUSL=$O/musl TINY_MUSL=$O/tiny-musl musl_ok= static_ok=
 if [ "${BENCH_MUSL:-1}" = 1 ]; then
 	if scripts/target-libs "$MUSL" musl-gcc >/dev/null &&
 	   tiny_build "$TINY_MUSL" CC=musl-gcc \
 		PKG_CONFIG="env PKG_CONFIG_LIBDIR=$PWD/$MUSL/lib/pkgconfig pkg-config"; then
 		musl_ok=1
+		# The same, static (CONFIG_STATIC): no shared library mapped.
+		cp configs/tiny_agent_defconfig "$O/tiny-static.config"
+		scripts/config --file "$O/tiny-static.config" -e STATIC
+		TINY_CONFIG=$O/tiny-static.config tiny_build "$O/tiny-musl-static" CC=musl-gcc \
+			PKG_CONFIG="env PKG_CONFIG_LIBDIR=$PWD/$MUSL/lib/pkgconfig pkg-config" &&
+			static_ok=1
 	else
 		echo "agent bench: no musl build (musl-tools or the Debian sources unavailable): glibc only"
 	fi
@@ -132,7 +138,8 @@ run_agent() { # the agent under test, with its own libraries if any
 footprint() {
 	label=$1 bin=$2 libdir=$3
 	# RSS targets: 1 MiB on a musl board; glibc alone maps ~1.4 MiB.
-	target=2048; [ "$label" = musl ] && target=1024
+	target=2048
+	case $label in musl|*musl*) target=1024 ;; esac
 	case $label in default*|defconfig*) target="2048 (tiny's)" ;; esac
 	strip -o "$work/oops-agent" "$bin"
 	size=$(stat -c %s "$work/oops-agent")
@@ -140,6 +147,7 @@ footprint() {
 	[ "$label" = glibc ] && label="tiny (glibc)"
 	[ "$label" = musl ] && label="tiny (musl)"
 	case $label in
+	*static*) goal="; libc, zlib and protobuf-c inside" ;;
 	tiny*) goal="; target <= 150 KiB" ;;
 	*) goal= ;;
 	esac
@@ -285,6 +293,7 @@ fi
 
 footprint glibc "$TINY/bin/oops-agent" ""
 [ -n "$musl_ok" ] && footprint musl "$TINY_MUSL/bin/oops-agent" "$PWD/$MUSL/lib"
+[ -n "$static_ok" ] && footprint "tiny static (musl)" "$O/tiny-musl-static/bin/oops-agent" ""
 [ -n "$default_ok" ] && footprint "defconfig (glibc)" "$DEFAULT/bin/oops-agent" ""
 
 # The size of the same build for arm64 (a cross build, as for most boards;
