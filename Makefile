@@ -75,6 +75,9 @@ endif
 # a recipe's own flags win where they disagree.
 CFLAGS ?= $(if $(CONFIG_CC_OPTIMIZE_FOR_SIZE),-Os,-O2)$(if $(CONFIG_DEBUG_INFO_NONE),, -g)
 LDFLAGS ?=
+# Sanitizer builds (make check-asan, debug, fuzz: their own link lines, with
+# clang) are for finding bugs, not for size: none of these there.
+ifeq ($(SANITIZE),)
 cfg-cflags-$(CONFIG_LD_DEAD_CODE_DATA_ELIMINATION) += -ffunction-sections -fdata-sections
 cfg-ldflags-$(CONFIG_LD_DEAD_CODE_DATA_ELIMINATION) += -Wl,--gc-sections
 # Fat objects: an `ar` without the LTO plugin still indexes the archives.
@@ -86,6 +89,7 @@ cfg-cflags-$(CONFIG_NO_PIE) += -fno-pie
 cfg-ldflags-$(CONFIG_NO_PIE) += -no-pie
 cfg-ldflags-$(CONFIG_LD_NO_SEPARATE_CODE) += -Wl,-z,noseparate-code
 cfg-ldflags-$(CONFIG_STATIC) += -static
+endif
 
 # pkg-config packages the enabled features need (each Build.mk adds its own).
 pkgs-y := libprotobuf-c zlib
@@ -95,13 +99,13 @@ include $(foreach l,$(LAYERS),lib/$(l)/Build.mk) agent/Build.mk \
 	collector/Build.mk tools/Build.mk tests/unit/Build.mk
 PKGS := $(sort $(pkgs-y))
 PKG_CFLAGS := $(if $(PKGS),$(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null))
-PKG_LIBS := $(if $(PKGS),$(shell $(PKG_CONFIG) --libs $(if $(CONFIG_STATIC),--static) \
+PKG_LIBS := $(if $(PKGS),$(shell $(PKG_CONFIG) --libs $(if $(filter -static,$(cfg-ldflags-y)),--static) \
 	$(PKGS) 2>/dev/null))
 
 ALL_CFLAGS := -std=gnu11 -D_GNU_SOURCE $(WARNINGS) $(SANFLAGS) \
 	-include $(AUTOCONF) -Ilib -I$(O)/proto -I$(O)/include \
 	$(PKG_CFLAGS) $(cfg-cflags-y) $(CFLAGS) -MMD -MP
-ALL_LDFLAGS := $(SANFLAGS) $(cfg-ldflags-y) $(if $(CONFIG_LTO),$(CFLAGS)) \
+ALL_LDFLAGS := $(SANFLAGS) $(cfg-ldflags-y) $(if $(filter -flto,$(cfg-cflags-y)),$(CFLAGS)) \
 	-Wl,--as-needed $(LDFLAGS)
 # OOPSD_VERSION comes from a generated header that changes only when the
 # version does, and only the files that use it include it: a new commit
