@@ -6,6 +6,7 @@
 #   make <name>_defconfig   start from configs/<name>_defconfig
 #   make menuconfig / olddefconfig / savedefconfig   (python3-kconfiglib)
 #   make bench / eval / fuzz / lint / valgrind / debug / install / clean / distclean
+#   make dist               $(O)/oopsd-VERSION.tar.gz and .sha256 (scripts/mkdist)
 #
 # Kbuild-style: every folder has a Build.mk with one `obj-$(CONFIG_X)` line
 # per feature; a disabled feature is neither compiled nor linked.
@@ -13,7 +14,14 @@
 # full command lines.  CC, CROSS_COMPILE, CFLAGS, LDFLAGS and PKG_CONFIG are
 # honoured, so cross builds work as in Buildroot or Yocto.
 
-VERSION := 0.1.0
+# The version: `git describe` in a git checkout of this tree (a tag v1.2
+# gives 1.2), else the VERSION file `make dist` puts in the tarball.  The
+# checkout must be this tree itself: a tarball unpacked inside another
+# repository (Buildroot's, OpenWrt's) must not take that one's version.
+VERSION := $(or $(shell test "$$(git -C '$(CURDIR)' rev-parse --show-toplevel \
+	2>/dev/null)" = '$(CURDIR)' && git -C '$(CURDIR)' describe --tags \
+	--always --dirty 2>/dev/null | sed 's/^v//'),$(shell head -n 1 \
+	'$(CURDIR)/VERSION' 2>/dev/null | tr -cd 'A-Za-z0-9.+~_-'),unknown)
 
 O ?= build
 CROSS_COMPILE ?=
@@ -60,8 +68,28 @@ ifeq ($(SANITIZE),ub)
 SANFLAGS := -fsanitize=undefined -fno-sanitize-recover=undefined
 endif
 
-CFLAGS ?= -O2 -g
+# The build options of the .config (Kconfig "Build options").  The
+# optimization level and -g make the default CFLAGS (-O2 -g by default),
+# which CFLAGS from the command line or the environment replace, as
+# before; the other options come before the user's CFLAGS and LDFLAGS, so
+# a recipe's own flags win where they disagree.
+CFLAGS ?= $(if $(CONFIG_CC_OPTIMIZE_FOR_SIZE),-Os,-O2)$(if $(CONFIG_DEBUG_INFO_NONE),, -g)
 LDFLAGS ?=
+# Sanitizer builds (make check-asan, debug, fuzz: their own link lines, with
+# clang) are for finding bugs, not for size: none of these there.
+ifeq ($(SANITIZE),)
+cfg-cflags-$(CONFIG_LD_DEAD_CODE_DATA_ELIMINATION) += -ffunction-sections -fdata-sections
+cfg-ldflags-$(CONFIG_LD_DEAD_CODE_DATA_ELIMINATION) += -Wl,--gc-sections
+# Fat objects: an `ar` without the LTO plugin still indexes the archives.
+# The link gets CFLAGS too (ALL_LDFLAGS): that is where LTO generates code.
+cfg-cflags-$(CONFIG_LTO) += -flto -ffat-lto-objects
+cfg-ldflags-$(CONFIG_LTO) += -flto=auto
+cfg-cflags-$(CONFIG_NO_UNWIND_TABLES) += -fno-asynchronous-unwind-tables -fno-unwind-tables
+cfg-cflags-$(CONFIG_NO_PIE) += -fno-pie
+cfg-ldflags-$(CONFIG_NO_PIE) += -no-pie
+cfg-ldflags-$(CONFIG_LD_NO_SEPARATE_CODE) += -Wl,-z,noseparate-code
+cfg-ldflags-$(CONFIG_STATIC) += -static
+endif
 
 # pkg-config packages the enabled features need (each Build.mk adds its own).
 pkgs-y := libprotobuf-c zlib
@@ -71,12 +99,21 @@ include $(foreach l,$(LAYERS),lib/$(l)/Build.mk) agent/Build.mk \
 	collector/Build.mk tools/Build.mk tests/unit/Build.mk
 PKGS := $(sort $(pkgs-y))
 PKG_CFLAGS := $(if $(PKGS),$(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null))
-PKG_LIBS := $(if $(PKGS),$(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null))
+PKG_LIBS := $(if $(PKGS),$(shell $(PKG_CONFIG) --libs $(if $(filter -static,$(cfg-ldflags-y)),--static) \
+	$(PKGS) 2>/dev/null))
 
 ALL_CFLAGS := -std=gnu11 -D_GNU_SOURCE $(WARNINGS) $(SANFLAGS) \
 	-include $(AUTOCONF) -Ilib -I$(O)/proto -I$(O)/include \
-	-DOOPSD_VERSION='"$(VERSION)"' $(PKG_CFLAGS) $(CFLAGS) -MMD -MP
-ALL_LDFLAGS := $(SANFLAGS) -Wl,--as-needed $(LDFLAGS)
+	$(PKG_CFLAGS) $(cfg-cflags-y) $(CFLAGS) -MMD -MP
+ALL_LDFLAGS := $(SANFLAGS) $(cfg-ldflags-y) $(if $(filter -flto,$(cfg-cflags-y)),$(CFLAGS)) \
+	-Wl,--as-needed $(LDFLAGS)
+# OOPSD_VERSION comes from a generated header that changes only when the
+# version does, and only the files that use it include it: a new commit
+# rebuilds those few objects, not the tree.
+VERSION_H := $(O)/include/generated/version.h
+VERSION_OBJS := $(patsubst %.c,$(O)/%.o,$(shell grep -rl --include='*.c' \
+	OOPSD_VERSION agent collector tools lib tests/unit bench 2>/dev/null))
+
 LIBS := $(PKG_LIBS) -lm
 
 # ---------------------------------------------------------------- objects -
@@ -97,6 +134,10 @@ PROGS-$(CONFIG_AGENT) += $(O)/bin/oops-agent
 PROGS-$(CONFIG_COLLECTOR) += $(O)/bin/oops-collector
 PROGS-$(CONFIG_OOPSCTL) += $(O)/bin/oopsctl
 PROGS := $(PROGS-y)
+# The programs of another configuration built into the same $(O): `all`
+# removes them, so $(O)/bin holds what this configuration builds.
+STALE_PROGS := $(filter-out $(PROGS),$(wildcard $(addprefix $(O)/bin/, \
+	oops-agent oops-collector oopsctl)))
 TESTS := $(addprefix $(O)/tests/bin/,$(tests-y))
 ARCHIVES := $(if $(CONFIG_OOPSCTL),$(OOPSCTL_LIB)) \
 	$(if $(CONFIG_COLLECTOR),$(COLLECTOR_LIB)) \
@@ -106,11 +147,21 @@ ARCHIVES := $(if $(CONFIG_OOPSCTL),$(OOPSCTL_LIB)) \
 # Keep intermediate objects (tests, bench) so reruns do not rebuild them.
 .SECONDARY:
 all: $(PROGS)
+	$(if $(STALE_PROGS),$(Q)rm -f $(STALE_PROGS))
 
 $(AUTOCONF): $(CONFIG_FILE) $(KCONFIG_FILES) scripts/mkautoconf
 	@mkdir -p $(dir $@)
 	$(Q)scripts/mkautoconf $(KCONFIG_FILES) < $(CONFIG_FILE) > $@.tmp
 	$(Q)if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
+
+$(VERSION_OBJS): ALL_CFLAGS += -include $(VERSION_H)
+$(VERSION_OBJS): $(VERSION_H)
+$(VERSION_H): FORCE
+	@mkdir -p $(dir $@)
+	$(Q)echo '#define OOPSD_VERSION "$(VERSION)"' > $@.tmp
+	$(Q)if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
+.PHONY: FORCE
+FORCE:
 
 $(PROTO_C) $(PROTO_H) &: proto/oopsd.proto
 	$(quiet) PROTOC $<
@@ -211,6 +262,11 @@ lint: $(AUTOCONF) $(PROTO_H)
 valgrind: $(TESTS) $(PROGS)
 	@UNIT_RUNNER="valgrind -q --error-exitcode=99 --leak-check=full \
 	  --errors-for-leak-kinds=definite --track-fds=no" scripts/run-unit $(TESTS)
+
+# The release tarball and its SHA-256: $(O)/oopsd-$(VERSION).tar.gz(.sha256).
+.PHONY: dist
+dist:
+	$(Q)scripts/mkdist '$(O)' '$(VERSION)'
 
 # `make print-VAR` prints a variable (scripts use LIBS, ARCHIVES, ...).
 print-%:
