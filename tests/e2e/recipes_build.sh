@@ -36,6 +36,15 @@ version=$(basename "$tarball" .tar.gz); version=${version#oopsd-}
 (cd "$E2E_TMP/dist" && sha256sum -c --quiet "$(basename "$tarball").sha256") ||
 	e2e_fail "the tarball does not match its .sha256"
 e2e_log "tarball $(basename "$tarball"), version $version"
+# Reproducible: the same tree gives the same bytes, and so does the
+# unpacked tarball without git (a recipe's hash stays valid).
+(cd "$E2E_ROOT" && make -s O="$E2E_TMP/dist2" dist) >/dev/null 2>&1 || e2e_fail "make dist (again)"
+cmp -s "$tarball" "$E2E_TMP/dist2/$(basename "$tarball")" || e2e_fail "make dist is not reproducible"
+mkdir -p "$E2E_TMP/nogit"
+tar -C "$E2E_TMP/nogit" --strip-components=1 -xzf "$tarball"
+make -s -C "$E2E_TMP/nogit" O="$E2E_TMP/dist3" dist >/dev/null 2>&1 || e2e_fail "make dist without git"
+cmp -s "$tarball" "$E2E_TMP/dist3/$(basename "$tarball")" ||
+	e2e_fail "make dist from the unpacked tarball gives another tarball"
 # Unpacked inside another project's git repository (Buildroot's and
 # OpenWrt's trees are), the version is still the tarball's, not theirs.
 mkdir -p "$E2E_TMP/outer/dl/oopsd"
