@@ -571,6 +571,30 @@ static void test_lockdep_workqueue(void **state)
 	free_reports(v, n);
 }
 
+/* A WARN() header cut before its file by a line-length limit. */
+static void test_warning_cut(void **state)
+{
+	struct oops_report **v;
+	int n = parse_str(
+	    "Nov 21 05:09:33 host kernel: [ 812.33] WARNING: CPU: 3 PID: 1234 "
+	    "at drivers/gpu/drm/grault/grault_displ\n"
+	    "Nov 21 05:09:33 host kernel: [ 812.33] ay.c:1234 "
+	    "grault_commit_tail+0x2a/0x90 [grault]\n"
+	    "Nov 21 05:09:33 host kernel: [ 812.33] CPU: 3 PID: 1234 Comm: "
+	    "kworker/3:1 Not tainted 6.6.0 #1\n"
+	    "Nov 21 05:09:33 host kernel: [ 812.33] RIP: "
+	    "0010:grault_commit_tail+0x2a/0x90 [grault]\n"
+	    "Nov 21 05:09:33 host kernel: [ 812.33] Call Trace:\n"
+	    "Nov 21 05:09:33 host kernel: [ 812.33]  "
+	    "grault_commit_work+0x12/0x20 [grault]\n",
+	    &v);
+
+	(void)state;
+	assert_int_equal(n, 1);
+	assert_string_equal(v[0]->title, "WARNING in grault_commit_tail");
+	free_reports(v, n);
+}
+
 /* 32-bit ARM "(callee) from (caller+..)": the callee, not the caller. */
 static void test_arm_callee(void **state)
 {
@@ -1217,6 +1241,7 @@ int main(void)
 	    cmocka_unit_test(test_bad_page),
 	    cmocka_unit_test(test_lockdep_workqueue),
 	    cmocka_unit_test(test_arm_callee),
+	    cmocka_unit_test(test_warning_cut),
 	    cmocka_unit_test(test_shared_console),
 	    cmocka_unit_test(test_consequences),
 	    cmocka_unit_test(test_prefixes),
