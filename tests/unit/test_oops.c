@@ -595,6 +595,25 @@ static void test_warning_cut(void **state)
 	free_reports(v, n);
 }
 
+/* A panic keeps its task and release; RHEL's " Kdump: loaded" is no comm. */
+static void test_panic_release(void **state)
+{
+	struct oops_report **v;
+	int n = parse_str("[ 1.0] sysrq: Trigger a crash\n"
+			  "[ 1.0] Kernel panic - not syncing: sysrq triggered "
+			  "crash\n"
+			  "[ 1.0] CPU: 0 PID: 812 Comm: bash Kdump: loaded Not "
+			  "tainted 5.14.0-362.el9.x86_64 #1\n",
+			  &v);
+
+	(void)state;
+	assert_int_equal(n, 1);
+	assert_string_equal(v[0]->comm, "bash");
+	assert_string_equal(v[0]->release, "5.14.0-362.el9.x86_64");
+	assert_int_equal(v[0]->pid, 812);
+	free_reports(v, n);
+}
+
 /* 32-bit ARM "(callee) from (caller+..)": the callee, not the caller. */
 static void test_arm_callee(void **state)
 {
@@ -1242,6 +1261,7 @@ int main(void)
 	    cmocka_unit_test(test_lockdep_workqueue),
 	    cmocka_unit_test(test_arm_callee),
 	    cmocka_unit_test(test_warning_cut),
+	    cmocka_unit_test(test_panic_release),
 	    cmocka_unit_test(test_shared_console),
 	    cmocka_unit_test(test_consequences),
 	    cmocka_unit_test(test_prefixes),
