@@ -595,6 +595,34 @@ static void test_warning_cut(void **state)
 	free_reports(v, n);
 }
 
+/* KASAN in a timer teardown: 6.x's timer_delete_sync is plumbing too. */
+static void test_teardown_helpers(void **state)
+{
+	struct oops_report **v;
+	int n = parse_str(
+	    "[ 55.01] BUG: KASAN: slab-use-after-free in "
+	    "__timer_delete_sync+0x2b/0x1e0\n"
+	    "[ 55.01] Read of size 8 at addr ffff88801e0c4a38 by task "
+	    "kworker/0:2/812\n"
+	    "[ 55.01] CPU: 0 PID: 812 Comm: kworker/0:2 Not tainted 6.8.0 #1\n"
+	    "[ 55.01] Call Trace:\n"
+	    "[ 55.01]  <TASK>\n"
+	    "[ 55.01]  dump_stack_lvl+0x116/0x1b0\n"
+	    "[ 55.01]  print_report+0xc4/0x620\n"
+	    "[ 55.01]  kasan_report+0xda/0x110\n"
+	    "[ 55.01]  __timer_delete_sync+0x2b/0x1e0\n"
+	    "[ 55.01]  timer_shutdown_sync+0x15/0x20\n"
+	    "[ 55.01]  fred_disconnect+0x4e/0x120 [fred]\n"
+	    "[ 55.01]  usb_unbind_interface+0x1e2/0x960\n",
+	    &v);
+
+	(void)state;
+	assert_int_equal(n, 1);
+	assert_string_equal(v[0]->title,
+			    "KASAN: slab-use-after-free Read in fred_disconnect");
+	free_reports(v, n);
+}
+
 /* A panic keeps its task and release; RHEL's " Kdump: loaded" is no comm. */
 static void test_panic_release(void **state)
 {
@@ -1262,6 +1290,7 @@ int main(void)
 	    cmocka_unit_test(test_arm_callee),
 	    cmocka_unit_test(test_warning_cut),
 	    cmocka_unit_test(test_panic_release),
+	    cmocka_unit_test(test_teardown_helpers),
 	    cmocka_unit_test(test_shared_console),
 	    cmocka_unit_test(test_consequences),
 	    cmocka_unit_test(test_prefixes),
