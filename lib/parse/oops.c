@@ -251,6 +251,14 @@ static int int_after(const char *s, size_t n, const char *key)
 	return parse_int(p, n - (size_t)(p - s));
 }
 
+/* The comm ends at the taint; RHEL kernels put " Kdump: loaded" between. */
+static size_t comm_len(const char *c, const char *taint)
+{
+	const char *k = oops_memstr(c, (size_t)(taint - c), " Kdump: ");
+
+	return (size_t)((k != NULL ? k : taint) - c);
+}
+
 /*
  * "CPU: 0 PID: 5078 Comm: syz-executor Tainted: G   W   6.3.0-rc4 #0 ..."
  * and "... Not tainted 4.12.0-rc7+ #2".
@@ -275,10 +283,10 @@ static void parse_cpu_line(struct oops_report *r, const char *s, size_t n)
 		return;
 	}
 	if (t == NULL || (e != NULL && e < t)) {
-		r->comm = dupn(c, (size_t)(e - c));
+		r->comm = dupn(c, comm_len(c, e));
 		rest = e + 10;
 	} else {
-		r->comm = dupn(c, (size_t)(t - c));
+		r->comm = dupn(c, comm_len(c, t));
 		rest = t + 12;
 	}
 	hash = oops_memstr(rest, (size_t)(end - rest), " #");

@@ -639,9 +639,15 @@ static bool r_bad_bp(struct tstate *t, const struct rule *r)
 	return true;
 }
 
-/* Not a kernel WARN() ("... at <file>:<line> ..."): the header text. */
+/*
+ * Not a kernel WARN() ("... at <file>:<line> ..."): the header text.
+ * "WARNING: CPU: N PID: N" is __warn()'s own form even when the line was
+ * cut before the file (a syslog or console line-length limit).
+ */
 static bool c_not_warn(const struct tstate *t)
 {
+	if (hdr_has(t, "WARNING: CPU: ") && hdr_has(t, " PID: "))
+		return false;
 	return !(hdr_has(t, " at ") || hdr_has(t, "WARNING: CPU:")) ||
 	       !(hdr_has(t, ".c:") || hdr_has(t, ".h:") || hdr_has(t, ".rs:"));
 }

@@ -571,6 +571,77 @@ static void test_lockdep_workqueue(void **state)
 	free_reports(v, n);
 }
 
+/* A WARN() header cut before its file by a line-length limit. */
+static void test_warning_cut(void **state)
+{
+	struct oops_report **v;
+	int n = parse_str(
+	    "Nov 21 05:09:33 host kernel: [ 812.33] WARNING: CPU: 3 PID: 1234 "
+	    "at drivers/gpu/drm/grault/grault_displ\n"
+	    "Nov 21 05:09:33 host kernel: [ 812.33] ay.c:1234 "
+	    "grault_commit_tail+0x2a/0x90 [grault]\n"
+	    "Nov 21 05:09:33 host kernel: [ 812.33] CPU: 3 PID: 1234 Comm: "
+	    "kworker/3:1 Not tainted 6.6.0 #1\n"
+	    "Nov 21 05:09:33 host kernel: [ 812.33] RIP: "
+	    "0010:grault_commit_tail+0x2a/0x90 [grault]\n"
+	    "Nov 21 05:09:33 host kernel: [ 812.33] Call Trace:\n"
+	    "Nov 21 05:09:33 host kernel: [ 812.33]  "
+	    "grault_commit_work+0x12/0x20 [grault]\n",
+	    &v);
+
+	(void)state;
+	assert_int_equal(n, 1);
+	assert_string_equal(v[0]->title, "WARNING in grault_commit_tail");
+	free_reports(v, n);
+}
+
+/* KASAN in a timer teardown: 6.x's timer_delete_sync is plumbing too. */
+static void test_teardown_helpers(void **state)
+{
+	struct oops_report **v;
+	int n = parse_str(
+	    "[ 55.01] BUG: KASAN: slab-use-after-free in "
+	    "__timer_delete_sync+0x2b/0x1e0\n"
+	    "[ 55.01] Read of size 8 at addr ffff88801e0c4a38 by task "
+	    "kworker/0:2/812\n"
+	    "[ 55.01] CPU: 0 PID: 812 Comm: kworker/0:2 Not tainted 6.8.0 #1\n"
+	    "[ 55.01] Call Trace:\n"
+	    "[ 55.01]  <TASK>\n"
+	    "[ 55.01]  dump_stack_lvl+0x116/0x1b0\n"
+	    "[ 55.01]  print_report+0xc4/0x620\n"
+	    "[ 55.01]  kasan_report+0xda/0x110\n"
+	    "[ 55.01]  __timer_delete_sync+0x2b/0x1e0\n"
+	    "[ 55.01]  timer_shutdown_sync+0x15/0x20\n"
+	    "[ 55.01]  fred_disconnect+0x4e/0x120 [fred]\n"
+	    "[ 55.01]  usb_unbind_interface+0x1e2/0x960\n",
+	    &v);
+
+	(void)state;
+	assert_int_equal(n, 1);
+	assert_string_equal(v[0]->title,
+			    "KASAN: slab-use-after-free Read in fred_disconnect");
+	free_reports(v, n);
+}
+
+/* A panic keeps its task and release; RHEL's " Kdump: loaded" is no comm. */
+static void test_panic_release(void **state)
+{
+	struct oops_report **v;
+	int n = parse_str("[ 1.0] sysrq: Trigger a crash\n"
+			  "[ 1.0] Kernel panic - not syncing: sysrq triggered "
+			  "crash\n"
+			  "[ 1.0] CPU: 0 PID: 812 Comm: bash Kdump: loaded Not "
+			  "tainted 5.14.0-362.el9.x86_64 #1\n",
+			  &v);
+
+	(void)state;
+	assert_int_equal(n, 1);
+	assert_string_equal(v[0]->comm, "bash");
+	assert_string_equal(v[0]->release, "5.14.0-362.el9.x86_64");
+	assert_int_equal(v[0]->pid, 812);
+	free_reports(v, n);
+}
+
 /* 32-bit ARM "(callee) from (caller+..)": the callee, not the caller. */
 static void test_arm_callee(void **state)
 {
@@ -1217,6 +1288,9 @@ int main(void)
 	    cmocka_unit_test(test_bad_page),
 	    cmocka_unit_test(test_lockdep_workqueue),
 	    cmocka_unit_test(test_arm_callee),
+	    cmocka_unit_test(test_warning_cut),
+	    cmocka_unit_test(test_panic_release),
+	    cmocka_unit_test(test_teardown_helpers),
 	    cmocka_unit_test(test_shared_console),
 	    cmocka_unit_test(test_consequences),
 	    cmocka_unit_test(test_prefixes),

@@ -29,6 +29,8 @@ static struct oops_frame frames[] = {
 	{ "ext4_truncate_failed_write", NULL, 0, 0, true, true },
 };
 
+static const char *const alt_titles[] = { "BUG: corrupted list in ext4" };
+
 static void make_report(struct oops_report *r)
 {
 	memset(r, 0, sizeof(*r));
@@ -53,6 +55,8 @@ static void make_report(struct oops_report *r)
 	r->time_us = 123456789;
 	r->panicked = true;
 	r->corrupted = true;
+	r->alt_titles = (char **)alt_titles;
+	r->nalt_titles = ARRAY_SIZE(alt_titles);
 }
 
 static const char *const files[] = { "dmesg-efi-1", "dmesg-efi-2" };
@@ -121,6 +125,8 @@ static void test_round_trip(void **state)
 	assert_true(c->stack_signature ==
 		    sig_stack(r.kind, r.pc, r.frames, r.nframes, r.title));
 	assert_string_equal(c->guilty, r.guilty);
+	assert_int_equal(c->n_alt_titles, 1);
+	assert_string_equal(c->alt_titles[0], alt_titles[0]);
 	assert_int_equal(c->n_frames, 3);
 	for (size_t i = 0; i < 3; i++) {
 		assert_string_equal(c->frames[i]->function, frames[i].function);
@@ -665,6 +671,7 @@ static void test_json(void **state)
 		"\"kind\":\"BUG\"",
 		"\"corrupted\":true",
 		"\"guilty\":\"ext4_get_group_info\"",
+		"\"alt_titles\":[\"BUG: corrupted list in ext4\"]",
 		"\"frames\":[{\"function\":\"ext4_mb_load_buddy_gfp\","
 		"\"offset\":195,\"size\":2080,\"module\":null,"
 		"\"reliable\":true,\"inlined\":false},",
