@@ -38,6 +38,10 @@ enum {
 	P_UPS_SIG_RELEASE,
 	P_UPS_HOST,
 	P_UPS_SIG_HOUR,
+	P_ALERT_SIG,
+	P_ALERT_RELEASE,
+	P_ALERT_REGRESSION,
+	P_ALERT_SPIKE,
 	P_COUNT
 };
 
@@ -125,5 +129,11 @@ int pg_heartbeat_put(struct store *st, const struct store_heartbeat *hb);
 int pg_heartbeats(struct store *st, store_heartbeat_fn fn, void *arg);
 int pg_collector_put(struct store *st, const struct store_collector *c);
 int pg_collectors(struct store *st, store_collector_fn fn, void *arg);
+int pg_alerts_due(struct store *st, int64_t now_us, int64_t lease_us,
+		  size_t limit, store_alert_fn fn, void *arg);
+int pg_alert_done(struct store *st, const char *key, int64_t delivered_us);
+int pg_alert_retry(struct store *st, const char *key, int64_t next_us,
+		   const char *error);
+int pg_alerts(struct store *st, size_t limit, store_alert_fn fn, void *arg);
 
 #endif /* OOPSD_STORE_PG_INTERNAL_H */
