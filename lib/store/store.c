@@ -194,6 +194,17 @@ int store_heartbeat_put(struct store *st, const struct store_heartbeat *hb)
 	return st->ops->heartbeat_put(st, &copy);
 }
 
+bool store_heartbeat_silent(const struct store_heartbeat *hb, int64_t now_us,
+			    int64_t silent_after_us)
+{
+	int64_t limit = silent_after_us;
+
+	if (limit <= 0)
+		limit = 3 * (hb->interval_s > 0 ? hb->interval_s : 3600) *
+			(int64_t)1000000;
+	return now_us - hb->received_us > limit;
+}
+
 int store_heartbeats(struct store *st, store_heartbeat_fn fn, void *arg)
 {
 	return st->ops->heartbeats(st, fn, arg);

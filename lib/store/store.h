@@ -206,6 +206,14 @@ struct store_heartbeat {
 	int64_t received_us; /* collector's clock */
 };
 
+/*
+ * Whether a host whose last heartbeat is hb is silent at now_us: nothing
+ * heard for longer than silent_after_us, or (silent_after_us 0) for more
+ * than 3 of its own heartbeat intervals.
+ */
+bool store_heartbeat_silent(const struct store_heartbeat *hb, int64_t now_us,
+			    int64_t silent_after_us);
+
 /* Keep hb as its host's last heartbeat (replacing an older one).  0 or
  * -errno; -EROFS on a read-only store. */
 int store_heartbeat_put(struct store *st, const struct store_heartbeat *hb);
