@@ -1195,8 +1195,15 @@ static void test_concurrent_writers(void **state)
 			struct store *st;
 			int total = 0, rc = 0;
 
+			struct store_alert_rules rules = {
+				.enabled = true, .spike_min = 1000000,
+				.spike_factor = 1
+			};
+
 			if (store_open(f->spec, 0, &st) < 0)
 				_exit(2);
+			/* With the alerts' inserts too. */
+			store_set_alert_rules(st, &rules);
 			for (int b = 0; b < CW_IDS / CW_BATCH && rc >= 0; b++) {
 				for (int i = 0; i < CW_BATCH; i++) {
 					/* Writer 1 walks the ids backwards. */
@@ -1233,6 +1240,16 @@ static void test_concurrent_writers(void **state)
 	assert_int_equal(ss.signatures, 7);
 	assert_int_equal(ss.hosts, 3);
 	check_recount(f);
+	/* Each signature was new exactly once, whichever writer won. */
+	{
+		struct alerts_seen a = { 0 };
+		int news = 0;
+
+		assert_true(store_alerts(f->st, 0, alert_fn, &a) > 0);
+		for (int i = 0; i < a.n; i++)
+			news += strcmp(a.kind[i], "new_signature") == 0;
+		assert_int_equal(news, 7);
+	}
 }
 
 #if ENABLE_STORE_POSTGRES
