@@ -67,7 +67,11 @@ struct collector_alerts {
 	/* counters */
 	uint64_t delivered, failed, rate_limited;
 	bool store_warned;
+	int64_t next_purge_us; /* monotonic */
 };
+
+/* Delivered alerts are history; forgotten after alert_keep. */
+#define ALERT_PURGE_EVERY_US (3600LL * 1000000)
 
 /* --- the helper process ------------------------------------------------ */
 
@@ -646,6 +650,15 @@ void collector_alerts_tick(struct collector *co)
 
 	if (al == NULL || !al->on || al->fd < 0)
 		return;
+	if (collector_mono_us() >= al->next_purge_us) {
+		int64_t n = store_alerts_purge(co->store, now -
+					       (int64_t)co->cfg->alert_keep * 1000);
+
+		if (n > 0)
+			log_info("alerts: %" PRId64 " delivered alert(s) older "
+				 "than alert_keep forgotten", n);
+		al->next_purge_us = collector_mono_us() + ALERT_PURGE_EVERY_US;
+	}
 	if (al->busy) {
 		/* The helper bounds each delivery; this only catches a
 		 * helper that stopped answering (it cannot be killed from

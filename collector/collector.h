@@ -43,6 +43,7 @@ struct collector_config {
 	uint64_t alert_timeout;	 /* ms, per delivery */
 	uint64_t alert_retry_min, alert_retry_max; /* ms, backoff */
 	long long alert_spike_min, alert_spike_factor;
+	uint64_t alert_keep;	 /* ms: delivered alerts kept this long */
 	uint64_t silent_after;	 /* ms; oopsctl hosts; 0: 3 intervals */
 };
 

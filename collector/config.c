@@ -101,6 +101,10 @@ const struct conf_entry collector_conf_table[] = {
 	  offsetof(struct collector_config, alert_spike_factor),
 	  "a spike: this many times the signature's hourly average of the "
 	  "24 hours before", 1, 1000000 },
+	{ "alert_keep", CONF_DURATION, "90d",
+	  offsetof(struct collector_config, alert_keep),
+	  "delivered alerts are forgotten after this long", 3600000,
+	  315360000000LL },
 	{ "silent_after", CONF_DURATION, "0",
 	  offsetof(struct collector_config, silent_after),
 	  "for oopsctl hosts: a host is silent when no heartbeat came for "

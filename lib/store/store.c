@@ -245,6 +245,11 @@ int store_alert_retry(struct store *st, const char *key, int64_t next_us,
 	return st->ops->alert_retry(st, key, next_us, error);
 }
 
+int64_t store_alerts_purge(struct store *st, int64_t delivered_before_us)
+{
+	return st->ops->alerts_purge(st, delivered_before_us);
+}
+
 int store_alerts(struct store *st, size_t limit, store_alert_fn fn, void *arg)
 {
 	return st->ops->alerts(st, limit, fn, arg);

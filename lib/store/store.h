@@ -293,6 +293,8 @@ int store_alert_done(struct store *st, const char *key, int64_t delivered_us);
  */
 int store_alert_retry(struct store *st, const char *key, int64_t next_us,
 		      const char *error);
+/* Forget alerts delivered before delivered_before_us.  Deleted or -errno. */
+int64_t store_alerts_purge(struct store *st, int64_t delivered_before_us);
 /* The newest limit alerts (0: all), newest first.  Count or -errno. */
 int store_alerts(struct store *st, size_t limit, store_alert_fn fn,
 		 void *arg);
@@ -366,6 +368,7 @@ struct store_ops {
 			   const char *error);
 	int (*alerts)(struct store *st, size_t limit, store_alert_fn fn,
 		      void *arg);
+	int64_t (*alerts_purge)(struct store *st, int64_t before_us);
 	const char *const *syscalls; /* see store_syscalls(); may be NULL */
 };
 

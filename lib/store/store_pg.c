@@ -691,5 +691,6 @@ const struct store_ops store_pg_ops = {
 	.alert_done = pg_alert_done,
 	.alert_retry = pg_alert_retry,
 	.alerts = pg_alerts,
+	.alerts_purge = pg_alerts_purge,
 	.syscalls = pg_syscalls,
 };

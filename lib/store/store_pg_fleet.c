@@ -350,3 +350,27 @@ int pg_alerts(struct store *st, size_t limit, store_alert_fn fn, void *arg)
 		return err;
 	return pg_alert_rows(res, fn, arg);
 }
+
+int64_t pg_alerts_purge(struct store *st, int64_t before_us)
+{
+	struct store_pg *pg = to_pg(st);
+	struct pg_params pp = { 0 };
+	PGresult *res;
+	int64_t n;
+	int err = 0;
+
+	if (pg->readonly)
+		return -EROFS;
+	if ((err = pg_ready(pg)) < 0)
+		return err;
+	pp_i64(&pp, before_us);
+	res = pg_run(pg,
+		     "DELETE FROM alerts WHERE delivered_us IS NOT NULL"
+		     " AND delivered_us < $1::bigint",
+		     false, &pp, &err);
+	if (res == NULL)
+		return err;
+	n = strtoll(PQcmdTuples(res), NULL, 10);
+	PQclear(res);
+	return n;
+}

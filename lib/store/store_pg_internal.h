@@ -135,5 +135,6 @@ int pg_alert_done(struct store *st, const char *key, int64_t delivered_us);
 int pg_alert_retry(struct store *st, const char *key, int64_t next_us,
 		   const char *error);
 int pg_alerts(struct store *st, size_t limit, store_alert_fn fn, void *arg);
+int64_t pg_alerts_purge(struct store *st, int64_t before_us);
 
 #endif /* OOPSD_STORE_PG_INTERNAL_H */

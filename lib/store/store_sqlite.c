@@ -1482,6 +1482,26 @@ static int sq_alerts(struct store *st, size_t limit, store_alert_fn fn,
 	return sq_alert_rows(sq, s, fn, arg);
 }
 
+static int64_t sq_alerts_purge(struct store *st, int64_t before_us)
+{
+	struct store_sqlite *sq = to_sq(st);
+	sqlite3_stmt *s;
+	int err = 0;
+
+	if (sq->readonly)
+		return -EROFS;
+	s = sq_prepare(sq,
+		       "DELETE FROM alerts WHERE delivered_us IS NOT NULL"
+		       " AND delivered_us < ?1",
+		       &err);
+	if (s == NULL)
+		return err;
+	sqlite3_bind_int64(s, 1, before_us);
+	if ((err = sq_run(sq, s)) < 0)
+		return err;
+	return sqlite3_changes(sq->db);
+}
+
 const struct store_ops store_sqlite_ops = {
 	.scheme = "sqlite",
 	.open = sq_open,
@@ -1501,4 +1521,5 @@ const struct store_ops store_sqlite_ops = {
 	.alert_done = sq_alert_done,
 	.alert_retry = sq_alert_retry,
 	.alerts = sq_alerts,
+	.alerts_purge = sq_alerts_purge,
 };

@@ -1083,6 +1083,10 @@ static void test_alert_delivery(void **state)
 	assert_int_equal(store_alerts(f->st, 0, alert_fn, &s), 3);
 	assert_string_equal(s.key[0], "new_signature:cccc000000000003");
 	assert_int_equal(s.attempts[2], 2);
+	/* Delivered at now, now + 11, now + 12: the two older go. */
+	assert_int_equal(store_alerts_purge(f->st, now + 12), 2);
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(store_alerts(f->st, 0, alert_fn, &s), 1);
 }
 
 static void test_open_errors(void **state)
