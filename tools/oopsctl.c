@@ -14,6 +14,8 @@ static const struct oopsctl_cmd oopsctl_cmds[] = {
 	{ "show", "SIGNATURE [--json]", "one signature: kernels, hosts, example", cmd_show },
 	{ "hosts", "[--json] [--silent]",
 	  "hosts: crashes, and whether their agent reports", cmd_hosts },
+	{ "alerts", "[--json] [--pending]",
+	  "alerts raised and their delivery", cmd_alerts },
 	{ "export", "--json [--since DURATION]", "stored records as JSON Lines", cmd_export },
 	{ "collector-status", "[--json]", "the collector's counters", cmd_collector_status },
 #endif

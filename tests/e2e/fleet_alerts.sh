@@ -122,6 +122,14 @@ e2e_stop "$RECV_PID" TERM
 step 6.1.0-24-amd64 2
 e2e_wait_for 15 coll_stat_ge alerts_failed 1 || e2e_fail "failed delivery not counted"
 [ "$(alerts)" -eq 3 ] || e2e_fail "$(alerts) alerts while the receiver was down"
+# The operator sees why it waits.
+"$OOPSD_BIN/oopsctl" alerts --pending --json --store "$COLL_STORE" >"$E2E_TMP/pending.json" ||
+	e2e_fail "oopsctl alerts --pending: nothing pending"
+python3 -c 'import json, sys
+a = [json.loads(l) for l in open(sys.argv[1])]
+assert len(a) == 1 and a[0]["kind"] == "new_signature", a
+assert a[0]["state"] == "retrying" and "connect" in a[0]["last_error"], a' \
+	"$E2E_TMP/pending.json" || e2e_fail "pending alerts: $(cat "$E2E_TMP/pending.json")"
 recv_start
 e2e_wait_for 15 alerts_ge 4 || e2e_fail "alert not retried after the receiver came back"
 e2e_wait_for 5 coll_stat_ge alerts_delivered 1 || e2e_fail "delivery not counted"
@@ -150,6 +158,11 @@ for a in got:
 assert got[3]["attempt"] >= 2, got[3]
 print("ok")
 EOF
+"$OOPSD_BIN/oopsctl" alerts --store "$COLL_STORE" >"$E2E_TMP/alerts.txt"
+[ "$(grep -c ' delivered ' "$E2E_TMP/alerts.txt")" -eq 4 ] ||
+	e2e_fail "oopsctl alerts: $(cat "$E2E_TMP/alerts.txt")"
+"$OOPSD_BIN/oopsctl" alerts --pending --store "$COLL_STORE" >/dev/null &&
+	e2e_fail "alerts still pending"
 # The hook: the same alerts (duplicates allowed for the retried one).
 python3 - "$EXEC" "$HOOK" <<'EOF' || e2e_fail "exec hook alerts: $(cat "$EXEC")"
 import json, sys
