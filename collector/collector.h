@@ -59,6 +59,7 @@ char *collector_status_path(const struct collector_config *cfg);
 struct transport_nl;
 struct collector_ncon;
 struct collector_alerts;
+struct collector_hb;
 
 /* The daemon's state (collector/main.c). */
 struct collector {
@@ -97,6 +98,8 @@ struct collector {
 	bool fleet_changed;	/* a counter below changed: status file */
 	uint64_t flush_count, flush_us_sum, flush_us_max;
 	uint64_t heartbeats, heartbeat_errors;
+	struct collector_hb *hbq; /* heartbeats waiting for the next tick */
+	size_t nhbq;
 	struct collector_alerts *alerts;
 };
 

@@ -185,13 +185,49 @@ int store_stats(struct store *st, struct store_stats *out)
 
 int store_heartbeat_put(struct store *st, const struct store_heartbeat *hb)
 {
-	struct store_heartbeat copy = *hb;
-	char buf[STORE_HOST_KEY_MAX];
+	return store_heartbeats_put(st, hb, 1);
+}
 
-	if (copy.host_key == NULL || copy.host_key[0] == '\0')
-		copy.host_key = store_host_key_of(hb->machine_id, hb->hostname,
-						  hb->sender, buf, sizeof(buf));
-	return st->ops->heartbeat_put(st, &copy);
+/* Heartbeats per transaction, at most (each needs its host key's room). */
+#define STORE_HB_CHUNK 64
+
+static int hb_by_key(const void *a, const void *b)
+{
+	const struct store_heartbeat *x = a, *y = b;
+	int c = strcmp(x->host_key, y->host_key);
+
+	/* The same host twice: the newer last, so it stays. */
+	if (c == 0)
+		c = (x->received_us > y->received_us) -
+		    (x->received_us < y->received_us);
+	return c;
+}
+
+int store_heartbeats_put(struct store *st, const struct store_heartbeat *hbs,
+			 size_t n)
+{
+	struct store_heartbeat copy[STORE_HB_CHUNK];
+	char keys[STORE_HB_CHUNK][STORE_HOST_KEY_MAX];
+	int rc = 0;
+
+	for (size_t i = 0; i < n && rc == 0; i += STORE_HB_CHUNK) {
+		size_t k = n - i < STORE_HB_CHUNK ? n - i : STORE_HB_CHUNK;
+
+		for (size_t j = 0; j < k; j++) {
+			const struct store_heartbeat *hb = &hbs[i + j];
+
+			copy[j] = *hb;
+			if (hb->host_key == NULL || hb->host_key[0] == '\0')
+				copy[j].host_key = store_host_key_of(
+					hb->machine_id, hb->hostname,
+					hb->sender, keys[j], sizeof(keys[j]));
+		}
+		/* Rows in key order: collectors sharing a server lock
+		 * them in the same order. */
+		qsort(copy, k, sizeof(copy[0]), hb_by_key);
+		rc = st->ops->heartbeat_put(st, copy, k);
+	}
+	return rc;
 }
 
 bool store_heartbeat_silent(const struct store_heartbeat *hb, int64_t now_us,

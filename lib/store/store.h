@@ -217,6 +217,10 @@ bool store_heartbeat_silent(const struct store_heartbeat *hb, int64_t now_us,
 /* Keep hb as its host's last heartbeat (replacing an older one).  0 or
  * -errno; -EROFS on a read-only store. */
 int store_heartbeat_put(struct store *st, const struct store_heartbeat *hb);
+/* The same for n heartbeats, a transaction per 64: one commit (fsync)
+ * for many hosts.  0 or the first -errno. */
+int store_heartbeats_put(struct store *st, const struct store_heartbeat *hbs,
+			 size_t n);
 typedef int (*store_heartbeat_fn)(const struct store_heartbeat *hb,
 				  void *arg);
 /* Every host's last heartbeat, newest first.  Count reported or -errno. */
@@ -355,7 +359,7 @@ struct store_ops {
 			     uint64_t max_age_us, uint64_t max_count);
 	int (*stats)(struct store *st, struct store_stats *out);
 	int (*heartbeat_put)(struct store *st,
-			     const struct store_heartbeat *hb);
+			     const struct store_heartbeat *hbs, size_t n);
 	int (*heartbeats)(struct store *st, store_heartbeat_fn fn, void *arg);
 	int (*collector_put)(struct store *st,
 			     const struct store_collector *c);

@@ -63,11 +63,12 @@ static int pg_fleet_do(struct store_pg *pg, const char *sql,
 	return 0;
 }
 
-int pg_heartbeat_put(struct store *st, const struct store_heartbeat *hb)
+static int pg_heartbeat_one(struct store_pg *pg,
+			    const struct store_heartbeat *hb)
 {
-	struct store_pg *pg = to_pg(st);
 	struct pg_fleet_text t = { 0 };
 	struct pg_params pp = { 0 };
+	PGresult *res;
 	int err = 0;
 
 	pp_str(&pp, pg_fleet_str(&t, hb->host_key, true, &err));
@@ -82,22 +83,46 @@ int pg_heartbeat_put(struct store *st, const struct store_heartbeat *hb)
 	pp_i64(&pp, hb->received_us);
 	if (err == 0 && pp.v[0] == NULL)
 		err = -EINVAL;
-	if (err == 0)
-		err = pg_fleet_do(
-			pg,
-			"INSERT INTO heartbeats AS t VALUES($1, $2, $3, $4, $5,"
-			" $6, $7, $8, $9, $10) ON CONFLICT (host_key) DO UPDATE"
-			" SET hostname = excluded.hostname,"
-			" machine_id = excluded.machine_id,"
-			" agent_version = excluded.agent_version,"
-			" release = excluded.release,"
-			" boot_id = excluded.boot_id, sender = excluded.sender,"
-			" backlog = excluded.backlog,"
-			" interval_s = excluded.interval_s,"
-			" received_us = excluded.received_us"
-			" WHERE excluded.received_us >= t.received_us",
-			&pp);
+	if (err == 0) {
+		res = pg_run(pg,
+			     "INSERT INTO heartbeats AS t VALUES($1, $2, $3, $4,"
+			     " $5, $6, $7, $8, $9, $10)"
+			     " ON CONFLICT (host_key) DO UPDATE"
+			     " SET hostname = excluded.hostname,"
+			     " machine_id = excluded.machine_id,"
+			     " agent_version = excluded.agent_version,"
+			     " release = excluded.release,"
+			     " boot_id = excluded.boot_id, sender = excluded.sender,"
+			     " backlog = excluded.backlog,"
+			     " interval_s = excluded.interval_s,"
+			     " received_us = excluded.received_us"
+			     " WHERE excluded.received_us >= t.received_us",
+			     false, &pp, &err);
+		PQclear(res);
+	}
 	pg_fleet_text_free(&t);
+	return err;
+}
+
+/* Heartbeats of many hosts in one transaction. */
+int pg_heartbeat_put(struct store *st, const struct store_heartbeat *hbs,
+		     size_t n)
+{
+	struct store_pg *pg = to_pg(st);
+	int err;
+
+	if (pg->readonly)
+		return -EROFS;
+	if ((err = pg_ready(pg)) < 0)
+		return err;
+	if ((err = pg_exec(pg, "BEGIN", "heartbeats")) < 0)
+		return err;
+	for (size_t i = 0; i < n && err == 0; i++)
+		err = pg_heartbeat_one(pg, &hbs[i]);
+	if (err == 0)
+		err = pg_exec(pg, "COMMIT", "heartbeats");
+	if (err < 0 && PQstatus(pg->conn) == CONNECTION_OK)
+		PQclear(PQexec(pg->conn, "ROLLBACK"));
 	return err;
 }
 

@@ -125,7 +125,8 @@ int pg_export(struct store *st, const struct store_export_query *q,
 int pg_show(struct store *st, const char *signature, size_t max_hosts,
 		   struct store_sig_detail **out);
 int pg_stats(struct store *st, struct store_stats *out);
-int pg_heartbeat_put(struct store *st, const struct store_heartbeat *hb);
+int pg_heartbeat_put(struct store *st, const struct store_heartbeat *hbs,
+		     size_t n);
 int pg_heartbeats(struct store *st, store_heartbeat_fn fn, void *arg);
 int pg_collector_put(struct store *st, const struct store_collector *c);
 int pg_collectors(struct store *st, store_collector_fn fn, void *arg);

@@ -1223,7 +1223,9 @@ static sqlite3_stmt *sq_prepare(struct store_sqlite *sq, const char *sql,
 	return s;
 }
 
-static int sq_heartbeat_put(struct store *st, const struct store_heartbeat *hb)
+/* Heartbeats in one transaction: one fsync for many hosts. */
+static int sq_heartbeat_put(struct store *st, const struct store_heartbeat *hbs,
+			    size_t n)
 {
 	struct store_sqlite *sq = to_sq(st);
 	sqlite3_stmt *s;
@@ -1245,17 +1247,30 @@ static int sq_heartbeat_put(struct store *st, const struct store_heartbeat *hb)
 		       &err);
 	if (s == NULL)
 		return err;
-	sqlite3_bind_text(s, 1, hb->host_key, -1, SQLITE_STATIC);
-	bind_text(s, 2, hb->hostname);
-	bind_text(s, 3, hb->machine_id);
-	bind_text(s, 4, hb->agent_version);
-	bind_text(s, 5, hb->release);
-	bind_text(s, 6, hb->boot_id);
-	bind_text(s, 7, hb->sender);
-	sqlite3_bind_int64(s, 8, hb->backlog);
-	sqlite3_bind_int64(s, 9, hb->interval_s);
-	sqlite3_bind_int64(s, 10, hb->received_us);
-	return sq_run(sq, s);
+	if ((err = step_done(sq, sq->stmt[S_BEGIN], NULL)) < 0) {
+		sqlite3_finalize(s);
+		return err;
+	}
+	for (size_t i = 0; i < n && err == 0; i++) {
+		const struct store_heartbeat *hb = &hbs[i];
+
+		sqlite3_bind_text(s, 1, hb->host_key, -1, SQLITE_STATIC);
+		bind_text(s, 2, hb->hostname);
+		bind_text(s, 3, hb->machine_id);
+		bind_text(s, 4, hb->agent_version);
+		bind_text(s, 5, hb->release);
+		bind_text(s, 6, hb->boot_id);
+		bind_text(s, 7, hb->sender);
+		sqlite3_bind_int64(s, 8, hb->backlog);
+		sqlite3_bind_int64(s, 9, hb->interval_s);
+		sqlite3_bind_int64(s, 10, hb->received_us);
+		err = step_done(sq, s, NULL);
+	}
+	sqlite3_finalize(s);
+	if (err == 0 && (err = step_done(sq, sq->stmt[S_COMMIT], NULL)) == 0)
+		return 0;
+	step_done(sq, sq->stmt[S_ROLLBACK], NULL);
+	return err;
 }
 
 static int sq_heartbeats(struct store *st, store_heartbeat_fn fn, void *arg)

@@ -776,6 +776,47 @@ static void test_heartbeats(void **state)
 	assert_int_equal(store_heartbeat_put(ro, &hb), -EROFS);
 }
 
+static int hb_newest_fn(const struct store_heartbeat *hb, void *arg)
+{
+	int64_t *sum = arg;
+
+	*sum += hb->received_us - T0;
+	return 0;
+}
+
+/* Many at once, a host twice in one batch: the newest stays. */
+static void test_heartbeats_batch(void **state)
+{
+	struct fixture *f = fixture(state);
+	static struct store_heartbeat hbs[150];
+	static char names[150][16];
+	int64_t sum = 0, want = 0;
+
+	for (int i = 0; i < 150; i++) {
+		/* Newest first for some hosts, oldest first for others. */
+		int64_t t = i % 2 ? 1000 - i : i;
+
+		snprintf(names[i], sizeof(names[i]), "b%d", i % 70);
+		hbs[i] = (struct store_heartbeat){ .hostname = names[i],
+						   .interval_s = 60,
+						   .received_us = T0 + t };
+	}
+	for (int h = 0; h < 70; h++) {
+		int64_t best = -1;
+
+		for (int i = h; i < 150; i += 70) {
+			int64_t t = i % 2 ? 1000 - i : i;
+
+			if (t > best)
+				best = t;
+		}
+		want += best;
+	}
+	assert_int_equal(store_heartbeats_put(f->st, hbs, 150), 0);
+	assert_int_equal(store_heartbeats(f->st, hb_newest_fn, &sum), 70);
+	assert_int_equal(sum, want);
+}
+
 struct coll_seen {
 	int n;
 	char name[4][32], counters[4][64];
@@ -1392,6 +1433,8 @@ static void test_pg_open_errors(void **state)
 	cmocka_unit_test_setup_teardown(test_large_batch, SETUP, teardown),    \
 	cmocka_unit_test_setup_teardown(test_long_release, SETUP, teardown),   \
 	cmocka_unit_test_setup_teardown(test_heartbeats, SETUP, teardown),     \
+	cmocka_unit_test_setup_teardown(test_heartbeats_batch, SETUP,          \
+					teardown),                             \
 	cmocka_unit_test_setup_teardown(test_collectors, SETUP, teardown),     \
 	cmocka_unit_test_setup_teardown(test_alerts, SETUP, teardown),         \
 	cmocka_unit_test_setup_teardown(test_alert_delivery, SETUP, teardown)
