@@ -411,6 +411,19 @@ static int64_t backoff_us(const struct collector_config *cfg, int64_t attempts)
 	return (int64_t)ms * 1000;
 }
 
+/* Longest string field of an alert, in bytes. */
+#define ALERT_FIELD_MAX 1024
+
+static void json_kstr_max(struct json *j, const char *key, const char *s,
+			  size_t max)
+{
+	json_key(j, key);
+	if (s == NULL)
+		json_null(j);
+	else
+		json_strn(j, s, strnlen(s, max));
+}
+
 /* The alert as the hook and the webhook get it. */
 static char *alert_json(struct collector *co, const struct store_alert *a)
 {
@@ -433,9 +446,11 @@ static char *alert_json(struct collector *co, const struct store_alert *a)
 	json_kstr(&j, "kind", a->kind);
 	json_kstr(&j, "key", a->key);
 	json_kstr(&j, "signature", a->signature);
-	json_kstr(&j, "title", a->title);
-	json_kstr(&j, "release", a->release);
-	json_kstr(&j, "host", a->host_key);
+	/* From crash reports: bounded, so that every alert fits a
+	 * message (a cut character becomes U+FFFD). */
+	json_kstr_max(&j, "title", a->title, ALERT_FIELD_MAX);
+	json_kstr_max(&j, "release", a->release, ALERT_FIELD_MAX);
+	json_kstr_max(&j, "host", a->host_key, ALERT_FIELD_MAX);
 	json_kint(&j, "count", a->count);
 	json_kint(&j, "seen_us", a->seen_us);
 	json_kstr(&j, "seen", when);

@@ -77,6 +77,8 @@ static struct hb_row *hb_find(struct hosts_out *o, const char *key)
 {
 	struct hb_row k = { .hb.host_key = key };
 
+	if (o->nhbs == 0)
+		return NULL;
 	return bsearch(&k, o->hbs, o->nhbs, sizeof(*o->hbs), hb_cmp);
 }
 
@@ -261,7 +263,8 @@ int cmd_hosts(int argc, char **argv)
 		n = -EIO;
 		goto out;
 	}
-	qsort(o.hbs, o.nhbs, sizeof(*o.hbs), hb_cmp);
+	if (o.nhbs > 0)
+		qsort(o.hbs, o.nhbs, sizeof(*o.hbs), hb_cmp);
 	if (o.json)
 		json_init(&o.j);
 	else
@@ -282,7 +285,8 @@ int cmd_hosts(int argc, char **argv)
 				free(o.hbs[i].s[f]);
 		}
 		o.nhbs = k;
-		qsort(o.hbs, o.nhbs, sizeof(*o.hbs), hb_by_time);
+		if (o.nhbs > 0)
+			qsort(o.hbs, o.nhbs, sizeof(*o.hbs), hb_by_time);
 		for (size_t i = 0; i < o.nhbs; i++)
 			if (host_print(&o, NULL, &o.hbs[i]) != 0)
 				break;
