@@ -206,7 +206,7 @@ static int hb_by_key(const void *a, const void *b)
 int store_heartbeats_put(struct store *st, const struct store_heartbeat *hbs,
 			 size_t n)
 {
-	struct store_heartbeat copy[STORE_HB_CHUNK];
+	struct store_heartbeat copy[STORE_HB_CHUNK] = { 0 };
 	char keys[STORE_HB_CHUNK][STORE_HOST_KEY_MAX];
 	int rc = 0;
 
