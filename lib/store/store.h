@@ -191,6 +191,128 @@ void store_sig_detail_free(struct store_sig_detail *d);
 int64_t store_retention(struct store *st, int64_t now_us, uint64_t max_age_us,
 			uint64_t max_count);
 
+/*
+ * Fleet coverage: the last heartbeat of each host.  An agent sends one
+ * every interval_s seconds, so a host whose last heartbeat is much older
+ * has no agent running (as opposed to an agent with nothing to report).
+ * host_key is computed like a record's (store_host_key_of()) when NULL or
+ * empty on store_heartbeat_put().
+ */
+struct store_heartbeat {
+	const char *host_key, *hostname, *machine_id, *agent_version,
+		*release, *boot_id, *sender;
+	int64_t backlog;     /* records in the agent's spool, not yet acked */
+	int64_t interval_s;  /* the agent's heartbeat interval */
+	int64_t received_us; /* collector's clock */
+};
+
+/*
+ * Whether a host whose last heartbeat is hb is silent at now_us: nothing
+ * heard for longer than silent_after_us, or (silent_after_us 0) for more
+ * than 3 of its own heartbeat intervals.
+ */
+bool store_heartbeat_silent(const struct store_heartbeat *hb, int64_t now_us,
+			    int64_t silent_after_us);
+
+/* Keep hb as its host's last heartbeat (replacing an older one).  0 or
+ * -errno; -EROFS on a read-only store. */
+int store_heartbeat_put(struct store *st, const struct store_heartbeat *hb);
+/* The same for n heartbeats, a transaction per 64: one commit (fsync)
+ * for many hosts.  0 or the first -errno. */
+int store_heartbeats_put(struct store *st, const struct store_heartbeat *hbs,
+			 size_t n);
+typedef int (*store_heartbeat_fn)(const struct store_heartbeat *hb,
+				  void *arg);
+/* Every host's last heartbeat, newest first.  Count reported or -errno. */
+int store_heartbeats(struct store *st, store_heartbeat_fn fn, void *arg);
+
+/*
+ * A collector's counters, one row per collector name, rewritten every few
+ * seconds: one oops-web sees every collector of a fleet sharing a store.
+ * counters_json is a JSON object ({"received":12,...}).
+ */
+struct store_collector {
+	const char *name, *version, *counters_json;
+	int64_t started_us, updated_us;
+};
+int store_collector_put(struct store *st, const struct store_collector *c);
+typedef int (*store_collector_fn)(const struct store_collector *c, void *arg);
+/* Every collector by name.  Count reported or -errno. */
+int store_collectors(struct store *st, store_collector_fn fn, void *arg);
+
+/*
+ * Alerts (doc/alerts.md).  When the rules are enabled, every batch that
+ * store_put_batch() commits also queues, in the same transaction, the
+ * alerts its new records raise, each once (by its key):
+ *   new_signature  a signature stored for the first time
+ *                  (key new_signature:SIG)
+ *   new_release    a known signature seen on a kernel release it was not
+ *                  seen on before (new_release:SIG:RELEASE); not for
+ *                  signatures triaged fixed or ignored
+ *   regression     a signature triaged fixed seen on a release at or
+ *                  after its fixed_in (store_release_cmp()), or after the
+ *                  triage when it has no fixed_in
+ *                  (regression:SIG:TRIAGE_UPDATED_US)
+ *   spike          a signature older than the hour with at least
+ *                  spike_min records in one clock hour and at least
+ *                  spike_factor times its hourly average over the 24
+ *                  hours before (spike:SIG:HOUR); checked for records
+ *                  seen in the hour they are received or the one before
+ * Signatures triaged ignored raise none but regression.  The collector
+ * takes due alerts with store_alerts_due() and says how delivery went.
+ */
+struct store_alert_rules {
+	bool enabled;
+	int64_t spike_min;
+	int64_t spike_factor;
+};
+void store_set_alert_rules(struct store *st,
+			   const struct store_alert_rules *rules);
+
+struct store_alert {
+	int64_t id;		/* queue order */
+	const char *key, *kind, *signature, *title, *release, *host_key;
+	int64_t count;		/* records (of the signature, release, hour) */
+	int64_t seen_us;	/* the newest record that raised it */
+	int64_t attempts;	/* deliveries tried */
+	int64_t next_us;	/* not delivered before */
+	int64_t delivered_us;	/* 0: not yet */
+	const char *last_error;
+};
+typedef int (*store_alert_fn)(const struct store_alert *a, void *arg);
+
+/*
+ * Up to limit alerts not delivered and due at now_us, oldest first, each
+ * leased: its next_us becomes lease_us so that another collector of the
+ * same store does not take it meanwhile (if this one dies, it is taken
+ * again after the lease: at least once).  Count reported or -errno.
+ */
+int store_alerts_due(struct store *st, int64_t now_us, int64_t lease_us,
+		     size_t limit, store_alert_fn fn, void *arg);
+/* Delivered at delivered_us: never again.  0 or -errno. */
+int store_alert_done(struct store *st, const char *key, int64_t delivered_us);
+/*
+ * Not delivered: try again at next_us.  error (the failure, kept for the
+ * operator) NULL means it was not tried (a lease given back), so no
+ * attempt is counted.  0 or -errno.
+ */
+int store_alert_retry(struct store *st, const char *key, int64_t next_us,
+		      const char *error);
+/* Forget alerts delivered before delivered_before_us.  Deleted or -errno. */
+int64_t store_alerts_purge(struct store *st, int64_t delivered_before_us);
+/* The newest limit alerts (0: all), newest first.  Count or -errno. */
+int store_alerts(struct store *st, size_t limit, store_alert_fn fn,
+		 void *arg);
+
+/*
+ * Compare kernel releases as versions: the runs of digits in order, as
+ * numbers ("6.10" > "6.9", "6.1.0-18-amd64" > "6.1.0-17-amd64"), a run
+ * right after "rc" preceded by -1 so that "6.8-rc3" < "6.8" < "6.8.1",
+ * missing parts 0, other text ignored, at most 16 parts of at most 15
+ * digits.  <0, 0, >0 as strcmp.
+ */
+int store_release_cmp(const char *a, const char *b);
+
 struct store_stats {
 	uint64_t records;
 	uint64_t signatures;
@@ -211,6 +333,9 @@ int64_t store_seen_us(const Oopsd__CrashRecord *rec, int64_t received_us);
 #define STORE_HOST_KEY_MAX 256
 const char *store_host_key(const Oopsd__CrashRecord *rec, const char *sender,
 			   char *buf, size_t len);
+/* The same from its parts (any may be NULL). */
+const char *store_host_key_of(const char *machine_id, const char *hostname,
+			      const char *sender, char *buf, size_t len);
 void store_sig_free(struct store_sig *sig);
 
 /* A backend. */
@@ -234,12 +359,28 @@ struct store_ops {
 	int64_t (*retention)(struct store *st, int64_t now_us,
 			     uint64_t max_age_us, uint64_t max_count);
 	int (*stats)(struct store *st, struct store_stats *out);
+	int (*heartbeat_put)(struct store *st,
+			     const struct store_heartbeat *hbs, size_t n);
+	int (*heartbeats)(struct store *st, store_heartbeat_fn fn, void *arg);
+	int (*collector_put)(struct store *st,
+			     const struct store_collector *c);
+	int (*collectors)(struct store *st, store_collector_fn fn, void *arg);
+	int (*alerts_due)(struct store *st, int64_t now_us, int64_t lease_us,
+			  size_t limit, store_alert_fn fn, void *arg);
+	int (*alert_done)(struct store *st, const char *key,
+			  int64_t delivered_us);
+	int (*alert_retry)(struct store *st, const char *key, int64_t next_us,
+			   const char *error);
+	int (*alerts)(struct store *st, size_t limit, store_alert_fn fn,
+		      void *arg);
+	int64_t (*alerts_purge)(struct store *st, int64_t before_us);
 	const char *const *syscalls; /* see store_syscalls(); may be NULL */
 };
 
 /* Every backend's struct store starts with this. */
 struct store {
 	const struct store_ops *ops;
+	struct store_alert_rules alert_rules;
 };
 
 /*

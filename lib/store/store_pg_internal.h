@@ -38,6 +38,9 @@ enum {
 	P_UPS_SIG_RELEASE,
 	P_UPS_HOST,
 	P_UPS_SIG_HOUR,
+	P_ALERT_SIG,
+	P_ALERT_RELEASE,
+	P_ALERT_SPIKE,
 	P_COUNT
 };
 
@@ -98,6 +101,8 @@ int64_t col_i64(const PGresult *r, int row, int col);
 const char *col_text(const PGresult *r, int row, int col);
 char *col_strdup(const PGresult *r, int row, int col);
 int64_t pg_now_ms(void);
+/* Make s valid UTF-8 in place (invalid bytes become '?'). */
+void pg_utf8_repair(char *s);
 bool pg_sqlstate_is(const PGresult *res, const char *state);
 int pg_fail(struct store_pg *pg, PGresult *res, const char *what);
 PGresult *pg_run(struct store_pg *pg, const char *sql, bool prepared,
@@ -119,5 +124,17 @@ int pg_export(struct store *st, const struct store_export_query *q,
 int pg_show(struct store *st, const char *signature, size_t max_hosts,
 		   struct store_sig_detail **out);
 int pg_stats(struct store *st, struct store_stats *out);
+int pg_heartbeat_put(struct store *st, const struct store_heartbeat *hbs,
+		     size_t n);
+int pg_heartbeats(struct store *st, store_heartbeat_fn fn, void *arg);
+int pg_collector_put(struct store *st, const struct store_collector *c);
+int pg_collectors(struct store *st, store_collector_fn fn, void *arg);
+int pg_alerts_due(struct store *st, int64_t now_us, int64_t lease_us,
+		  size_t limit, store_alert_fn fn, void *arg);
+int pg_alert_done(struct store *st, const char *key, int64_t delivered_us);
+int pg_alert_retry(struct store *st, const char *key, int64_t next_us,
+		   const char *error);
+int pg_alerts(struct store *st, size_t limit, store_alert_fn fn, void *arg);
+int64_t pg_alerts_purge(struct store *st, int64_t before_us);
 
 #endif /* OOPSD_STORE_PG_INTERNAL_H */
