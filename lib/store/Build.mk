@@ -2,5 +2,6 @@
 store-y += store.o store_query.o store_json.o
 store-$(CONFIG_STORE_SQLITE) += store_sqlite.o
 pkgs-$(CONFIG_STORE_SQLITE) += sqlite3
-store-$(CONFIG_STORE_POSTGRES) += store_pg.o store_pg_write.o store_pg_query.o
+store-$(CONFIG_STORE_POSTGRES) += store_pg.o store_pg_write.o store_pg_query.o \
+	store_pg_fleet.o
 pkgs-$(CONFIG_STORE_POSTGRES) += libpq

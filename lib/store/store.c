@@ -186,6 +186,34 @@ int store_stats(struct store *st, struct store_stats *out)
 	return st->ops->stats(st, out);
 }
 
+int store_heartbeat_put(struct store *st, const struct store_heartbeat *hb)
+{
+	struct store_heartbeat copy = *hb;
+	char buf[STORE_HOST_KEY_MAX];
+
+	if (copy.host_key == NULL || copy.host_key[0] == '\0')
+		copy.host_key = store_host_key_of(hb->machine_id, hb->hostname,
+						  hb->sender, buf, sizeof(buf));
+	return st->ops->heartbeat_put(st, &copy);
+}
+
+int store_heartbeats(struct store *st, store_heartbeat_fn fn, void *arg)
+{
+	return st->ops->heartbeats(st, fn, arg);
+}
+
+int store_collector_put(struct store *st, const struct store_collector *c)
+{
+	if (c->name == NULL || c->name[0] == '\0')
+		return -EINVAL;
+	return st->ops->collector_put(st, c);
+}
+
+int store_collectors(struct store *st, store_collector_fn fn, void *arg)
+{
+	return st->ops->collectors(st, fn, arg);
+}
+
 void store_sig_free(struct store_sig *sig)
 {
 	free(sig->title);
@@ -242,15 +270,21 @@ int64_t store_seen_us(const Oopsd__CrashRecord *rec, int64_t received_us)
 const char *store_host_key(const Oopsd__CrashRecord *rec, const char *sender,
 			   char *buf, size_t len)
 {
+	return store_host_key_of(rec->host ? rec->host->machine_id : NULL,
+				 rec->host ? rec->host->hostname : NULL,
+				 sender, buf, len);
+}
+
+const char *store_host_key_of(const char *machine_id, const char *hostname,
+			      const char *sender, char *buf, size_t len)
+{
 	const char *colon;
 	size_t n;
 
-	if (rec->host != NULL && rec->host->machine_id != NULL &&
-	    rec->host->machine_id[0] != '\0')
-		return rec->host->machine_id;
-	if (rec->host != NULL && rec->host->hostname != NULL &&
-	    rec->host->hostname[0] != '\0')
-		return rec->host->hostname;
+	if (machine_id != NULL && machine_id[0] != '\0')
+		return machine_id;
+	if (hostname != NULL && hostname[0] != '\0')
+		return hostname;
 	if (sender == NULL || sender[0] == '\0')
 		return "unknown";
 	/* "1.2.3.4:6665" -> "1.2.3.4", "[::1]:6665" -> "[::1]": a

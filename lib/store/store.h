@@ -191,6 +191,43 @@ void store_sig_detail_free(struct store_sig_detail *d);
 int64_t store_retention(struct store *st, int64_t now_us, uint64_t max_age_us,
 			uint64_t max_count);
 
+/*
+ * Fleet coverage: the last heartbeat of each host.  An agent sends one
+ * every interval_s seconds, so a host whose last heartbeat is much older
+ * has no agent running (as opposed to an agent with nothing to report).
+ * host_key is computed like a record's (store_host_key_of()) when NULL or
+ * empty on store_heartbeat_put().
+ */
+struct store_heartbeat {
+	const char *host_key, *hostname, *machine_id, *agent_version,
+		*release, *boot_id, *sender;
+	int64_t backlog;     /* records in the agent's spool, not yet acked */
+	int64_t interval_s;  /* the agent's heartbeat interval */
+	int64_t received_us; /* collector's clock */
+};
+
+/* Keep hb as its host's last heartbeat (replacing an older one).  0 or
+ * -errno; -EROFS on a read-only store. */
+int store_heartbeat_put(struct store *st, const struct store_heartbeat *hb);
+typedef int (*store_heartbeat_fn)(const struct store_heartbeat *hb,
+				  void *arg);
+/* Every host's last heartbeat, newest first.  Count reported or -errno. */
+int store_heartbeats(struct store *st, store_heartbeat_fn fn, void *arg);
+
+/*
+ * A collector's counters, one row per collector name, rewritten every few
+ * seconds: one oops-web sees every collector of a fleet sharing a store.
+ * counters_json is a JSON object ({"received":12,...}).
+ */
+struct store_collector {
+	const char *name, *version, *counters_json;
+	int64_t started_us, updated_us;
+};
+int store_collector_put(struct store *st, const struct store_collector *c);
+typedef int (*store_collector_fn)(const struct store_collector *c, void *arg);
+/* Every collector by name.  Count reported or -errno. */
+int store_collectors(struct store *st, store_collector_fn fn, void *arg);
+
 struct store_stats {
 	uint64_t records;
 	uint64_t signatures;
@@ -401,6 +438,9 @@ int64_t store_seen_us(const Oopsd__CrashRecord *rec, int64_t received_us);
 #define STORE_HOST_KEY_MAX 256
 const char *store_host_key(const Oopsd__CrashRecord *rec, const char *sender,
 			   char *buf, size_t len);
+/* The same from its parts (any may be NULL). */
+const char *store_host_key_of(const char *machine_id, const char *hostname,
+			      const char *sender, char *buf, size_t len);
 void store_sig_free(struct store_sig *sig);
 
 /* A backend. */
@@ -427,6 +467,12 @@ struct store_ops {
 	int (*query)(struct store *st, const char *sql,
 		     const struct store_param *p, int np, store_row_fn fn,
 		     void *arg);
+	int (*heartbeat_put)(struct store *st,
+			     const struct store_heartbeat *hb);
+	int (*heartbeats)(struct store *st, store_heartbeat_fn fn, void *arg);
+	int (*collector_put)(struct store *st,
+			     const struct store_collector *c);
+	int (*collectors)(struct store *st, store_collector_fn fn, void *arg);
 	const char *const *syscalls; /* see store_syscalls(); may be NULL */
 };
 

@@ -103,7 +103,31 @@ static const char pg_schema[] =
 	"CREATE TABLE IF NOT EXISTS sig_hours("
 	" sig text COLLATE \"C\" NOT NULL, hour bigint NOT NULL,"
 	" count bigint NOT NULL, PRIMARY KEY(sig, hour));"
-	"CREATE INDEX IF NOT EXISTS sig_hours_hour ON sig_hours(hour);";
+	"CREATE INDEX IF NOT EXISTS sig_hours_hour ON sig_hours(hour);"
+	/* Fleet coverage, collector counters, the alert queue and triage
+	 * (doc/alerts.md), as in the SQLite store. */
+	"CREATE TABLE IF NOT EXISTS heartbeats("
+	" host_key text COLLATE \"C\" PRIMARY KEY, hostname text,"
+	" machine_id text, agent_version text, release text, boot_id text,"
+	" sender text, backlog bigint NOT NULL, interval_s bigint NOT NULL,"
+	" received_us bigint NOT NULL);"
+	"CREATE TABLE IF NOT EXISTS collectors("
+	" name text COLLATE \"C\" PRIMARY KEY, version text,"
+	" counters text NOT NULL, started_us bigint NOT NULL,"
+	" updated_us bigint NOT NULL);"
+	"CREATE TABLE IF NOT EXISTS alerts("
+	" aid bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,"
+	" key text COLLATE \"C\" NOT NULL UNIQUE,"
+	" kind text NOT NULL, sig text NOT NULL, title text, release text,"
+	" host_key text, count bigint NOT NULL, seen_us bigint NOT NULL,"
+	" attempts bigint NOT NULL DEFAULT 0,"
+	" next_us bigint NOT NULL DEFAULT 0, delivered_us bigint,"
+	" last_error text);"
+	"CREATE INDEX IF NOT EXISTS alerts_due ON alerts(next_us)"
+	" WHERE delivered_us IS NULL;"
+	"CREATE TABLE IF NOT EXISTS triage(sig text PRIMARY KEY,"
+	" state text NOT NULL CHECK (state IN ('open','fixed','ignored')),"
+	" fixed_in text, bug text, note text, updated_us bigint NOT NULL);";
 
 
 /* The write path, prepared on every (re)connection. */
@@ -395,13 +419,19 @@ static int pg_create_schema(struct store_pg *pg)
 /* -ENOENT (said in the log unless quiet) when the tables are not there. */
 static int pg_check_schema(struct store_pg *pg, bool quiet)
 {
+	struct pg_params pp = { 0 };
 	PGresult *res;
 	const char *v;
 	int err = 0;
 
+	/* A store made before the fleet tables is completed by the next
+	 * collector that opens it (every CREATE is IF NOT EXISTS); a
+	 * reader does without them. */
+	pp_i64(&pp, pg->readonly);
 	res = pg_run(pg, "SELECT to_regclass('signatures') IS NOT NULL AND"
-			 " to_regclass('meta') IS NOT NULL",
-		     false, NULL, &err);
+			 " to_regclass('meta') IS NOT NULL AND"
+			 " (to_regclass('alerts') IS NOT NULL OR $1::int = 1)",
+		     false, &pp, &err);
 	if (res == NULL)
 		return err;
 	if (PQntuples(res) != 1 || PQgetvalue(res, 0, 0)[0] != 1) {
@@ -626,5 +656,9 @@ const struct store_ops store_pg_ops = {
 	.retention = pg_retention,
 	.stats = pg_stats,
 	.query = pg_query,
+	.heartbeat_put = pg_heartbeat_put,
+	.heartbeats = pg_heartbeats,
+	.collector_put = pg_collector_put,
+	.collectors = pg_collectors,
 	.syscalls = pg_syscalls,
 };

@@ -98,6 +98,8 @@ int64_t col_i64(const PGresult *r, int row, int col);
 const char *col_text(const PGresult *r, int row, int col);
 char *col_strdup(const PGresult *r, int row, int col);
 int64_t pg_now_ms(void);
+/* Make s valid UTF-8 in place (invalid bytes become '?'). */
+void pg_utf8_repair(char *s);
 bool pg_sqlstate_is(const PGresult *res, const char *state);
 int pg_fail(struct store_pg *pg, PGresult *res, const char *what);
 PGresult *pg_run(struct store_pg *pg, const char *sql, bool prepared,
@@ -121,5 +123,9 @@ int pg_show(struct store *st, const char *signature, size_t max_hosts,
 int pg_stats(struct store *st, struct store_stats *out);
 int pg_query(struct store *st, const char *sql, const struct store_param *p,
 	     int np, store_row_fn fn, void *arg);
+int pg_heartbeat_put(struct store *st, const struct store_heartbeat *hb);
+int pg_heartbeats(struct store *st, store_heartbeat_fn fn, void *arg);
+int pg_collector_put(struct store *st, const struct store_collector *c);
+int pg_collectors(struct store *st, store_collector_fn fn, void *arg);
 
 #endif /* OOPSD_STORE_PG_INTERNAL_H */

@@ -49,7 +49,7 @@ static size_t utf8_valid_len(const unsigned char *s)
 }
 
 /* Replace invalid bytes in place, with '?'. */
-static void utf8_repair(char *s)
+void pg_utf8_repair(char *s)
 {
 	size_t i = 0;
 
@@ -84,7 +84,7 @@ static const char *pg_text(struct store_pg *pg, const char *s, size_t max)
 	copy = strndup(s, max);
 	if (copy == NULL)
 		return NULL;
-	utf8_repair(copy);
+	pg_utf8_repair(copy);
 	pg->owned[pg->nowned++] = copy;
 	return copy;
 }
@@ -102,7 +102,7 @@ static int pg_agg_text(struct store_pg *pg, struct store_agg *ag)
 	const char **fields[] = { &ag->title, &ag->hostname, &ag->machine_id,
 				  &ag->release, &ag->sender };
 
-	utf8_repair(ag->host_key);
+	pg_utf8_repair(ag->host_key);
 	for (size_t i = 0; i < ARRAY_SIZE(fields); i++) {
 		/* The release is a key of sig_releases. */
 		const char *t = pg_text(pg, *fields[i],

@@ -33,6 +33,34 @@
 #include "store_internal.h"
 #include "base/util.h"
 
+/*
+ * Fleet coverage, collector counters, the alert queue and triage (written
+ * by oopsctl and oops-web, read for the regression alert): see
+ * doc/alerts.md.  Same tables and columns in the PostgreSQL store.
+ */
+#define STORE_SQLITE_FLEET_SCHEMA                                              \
+	"CREATE TABLE IF NOT EXISTS heartbeats("                               \
+	" host_key TEXT PRIMARY KEY, hostname TEXT, machine_id TEXT,"          \
+	" agent_version TEXT, release TEXT, boot_id TEXT, sender TEXT,"        \
+	" backlog INTEGER NOT NULL, interval_s INTEGER NOT NULL,"              \
+	" received_us INTEGER NOT NULL) WITHOUT ROWID;"                        \
+	"CREATE TABLE IF NOT EXISTS collectors("                               \
+	" name TEXT PRIMARY KEY, version TEXT, counters TEXT NOT NULL,"        \
+	" started_us INTEGER NOT NULL, updated_us INTEGER NOT NULL)"           \
+	" WITHOUT ROWID;"                                                      \
+	"CREATE TABLE IF NOT EXISTS alerts("                                   \
+	" aid INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQUE,"                  \
+	" kind TEXT NOT NULL, sig TEXT NOT NULL, title TEXT, release TEXT,"    \
+	" host_key TEXT, count INTEGER NOT NULL, seen_us INTEGER NOT NULL,"    \
+	" attempts INTEGER NOT NULL DEFAULT 0,"                                \
+	" next_us INTEGER NOT NULL DEFAULT 0, delivered_us INTEGER,"           \
+	" last_error TEXT);"                                                   \
+	"CREATE INDEX IF NOT EXISTS alerts_due ON alerts(next_us)"             \
+	" WHERE delivered_us IS NULL;"                                         \
+	"CREATE TABLE IF NOT EXISTS triage(sig text PRIMARY KEY,"              \
+	" state text NOT NULL CHECK (state IN ('open','fixed','ignored')),"    \
+	" fixed_in text, bug text, note text, updated_us bigint NOT NULL);"
+
 static const char store_sqlite_schema[] =
 	"CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value)"
 	" WITHOUT ROWID;"
@@ -83,7 +111,8 @@ static const char store_sqlite_schema[] =
 	"CREATE TABLE IF NOT EXISTS sig_hours("
 	" sig TEXT NOT NULL, hour INTEGER NOT NULL, count INTEGER NOT NULL,"
 	" PRIMARY KEY(sig, hour)) WITHOUT ROWID;"
-	"CREATE INDEX IF NOT EXISTS sig_hours_hour ON sig_hours(hour);";
+	"CREATE INDEX IF NOT EXISTS sig_hours_hour ON sig_hours(hour);"
+	STORE_SQLITE_FLEET_SCHEMA;
 
 enum {
 	S_BEGIN,
@@ -1111,6 +1140,180 @@ static int sq_query(struct store *st, const char *sql,
 	return rows;
 }
 
+/* Whether the store has a table (a read-only store may predate it). */
+static bool sq_has_table(struct store_sqlite *sq, const char *name)
+{
+	sqlite3_stmt *s = NULL;
+	bool has;
+
+	if (sqlite3_prepare_v2(sq->db,
+			       "SELECT 1 FROM sqlite_master WHERE type = 'table'"
+			       " AND name = ?1",
+			       -1, &s, NULL) != SQLITE_OK)
+		return false;
+	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+	has = sqlite3_step(s) == SQLITE_ROW;
+	sqlite3_finalize(s);
+	return has;
+}
+
+/* Run one statement with bound values; 0 or -errno. */
+static int sq_run(struct store_sqlite *sq, sqlite3_stmt *s)
+{
+	int rc = sqlite3_step(s);
+
+	if (rc == SQLITE_ROW)
+		rc = SQLITE_DONE;
+	rc = rc == SQLITE_DONE ? 0 : sq_err(sq, rc, sqlite3_sql(s));
+	sqlite3_finalize(s);
+	return rc;
+}
+
+static sqlite3_stmt *sq_prepare(struct store_sqlite *sq, const char *sql,
+				int *err)
+{
+	sqlite3_stmt *s = NULL;
+	int rc = sqlite3_prepare_v2(sq->db, sql, -1, &s, NULL);
+
+	if (rc != SQLITE_OK) {
+		*err = sq_err(sq, rc, sql);
+		sqlite3_finalize(s);
+		return NULL;
+	}
+	return s;
+}
+
+static int sq_heartbeat_put(struct store *st, const struct store_heartbeat *hb)
+{
+	struct store_sqlite *sq = to_sq(st);
+	sqlite3_stmt *s;
+	int err = 0;
+
+	if (sq->readonly)
+		return -EROFS;
+	s = sq_prepare(sq,
+		       "INSERT INTO heartbeats VALUES(?1, ?2, ?3, ?4, ?5, ?6,"
+		       " ?7, ?8, ?9, ?10) ON CONFLICT DO UPDATE SET"
+		       " hostname = excluded.hostname,"
+		       " machine_id = excluded.machine_id,"
+		       " agent_version = excluded.agent_version,"
+		       " release = excluded.release, boot_id = excluded.boot_id,"
+		       " sender = excluded.sender, backlog = excluded.backlog,"
+		       " interval_s = excluded.interval_s,"
+		       " received_us = excluded.received_us"
+		       " WHERE excluded.received_us >= received_us",
+		       &err);
+	if (s == NULL)
+		return err;
+	sqlite3_bind_text(s, 1, hb->host_key, -1, SQLITE_STATIC);
+	bind_text(s, 2, hb->hostname);
+	bind_text(s, 3, hb->machine_id);
+	bind_text(s, 4, hb->agent_version);
+	bind_text(s, 5, hb->release);
+	bind_text(s, 6, hb->boot_id);
+	bind_text(s, 7, hb->sender);
+	sqlite3_bind_int64(s, 8, hb->backlog);
+	sqlite3_bind_int64(s, 9, hb->interval_s);
+	sqlite3_bind_int64(s, 10, hb->received_us);
+	return sq_run(sq, s);
+}
+
+static int sq_heartbeats(struct store *st, store_heartbeat_fn fn, void *arg)
+{
+	struct store_sqlite *sq = to_sq(st);
+	sqlite3_stmt *s;
+	int rc, n = 0, err = 0;
+
+	if (!sq_has_table(sq, "heartbeats"))
+		return 0;
+	s = sq_prepare(sq,
+		       "SELECT host_key, hostname, machine_id, agent_version,"
+		       " release, boot_id, sender, backlog, interval_s,"
+		       " received_us FROM heartbeats"
+		       " ORDER BY received_us DESC, host_key",
+		       &err);
+	if (s == NULL)
+		return err;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct store_heartbeat hb = {
+			.host_key = (const char *)sqlite3_column_text(s, 0),
+			.hostname = (const char *)sqlite3_column_text(s, 1),
+			.machine_id = (const char *)sqlite3_column_text(s, 2),
+			.agent_version = (const char *)sqlite3_column_text(s, 3),
+			.release = (const char *)sqlite3_column_text(s, 4),
+			.boot_id = (const char *)sqlite3_column_text(s, 5),
+			.sender = (const char *)sqlite3_column_text(s, 6),
+			.backlog = sqlite3_column_int64(s, 7),
+			.interval_s = sqlite3_column_int64(s, 8),
+			.received_us = sqlite3_column_int64(s, 9),
+		};
+
+		n++;
+		if (fn(&hb, arg))
+			break;
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		n = sq_err(sq, rc, "heartbeats");
+	sqlite3_finalize(s);
+	return n;
+}
+
+static int sq_collector_put(struct store *st, const struct store_collector *c)
+{
+	struct store_sqlite *sq = to_sq(st);
+	sqlite3_stmt *s;
+	int err = 0;
+
+	if (sq->readonly)
+		return -EROFS;
+	s = sq_prepare(sq,
+		       "INSERT OR REPLACE INTO collectors"
+		       " VALUES(?1, ?2, ?3, ?4, ?5)",
+		       &err);
+	if (s == NULL)
+		return err;
+	sqlite3_bind_text(s, 1, c->name, -1, SQLITE_STATIC);
+	bind_text(s, 2, c->version);
+	sqlite3_bind_text(s, 3, c->counters_json ? c->counters_json : "{}",
+			  -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 4, c->started_us);
+	sqlite3_bind_int64(s, 5, c->updated_us);
+	return sq_run(sq, s);
+}
+
+static int sq_collectors(struct store *st, store_collector_fn fn, void *arg)
+{
+	struct store_sqlite *sq = to_sq(st);
+	sqlite3_stmt *s;
+	int rc, n = 0, err = 0;
+
+	if (!sq_has_table(sq, "collectors"))
+		return 0;
+	s = sq_prepare(sq,
+		       "SELECT name, version, counters, started_us, updated_us"
+		       " FROM collectors ORDER BY name",
+		       &err);
+	if (s == NULL)
+		return err;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct store_collector c = {
+			.name = (const char *)sqlite3_column_text(s, 0),
+			.version = (const char *)sqlite3_column_text(s, 1),
+			.counters_json = (const char *)sqlite3_column_text(s, 2),
+			.started_us = sqlite3_column_int64(s, 3),
+			.updated_us = sqlite3_column_int64(s, 4),
+		};
+
+		n++;
+		if (fn(&c, arg))
+			break;
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		n = sq_err(sq, rc, "collectors");
+	sqlite3_finalize(s);
+	return n;
+}
+
 const struct store_ops store_sqlite_ops = {
 	.scheme = "sqlite",
 	.open = sq_open,
@@ -1123,4 +1326,8 @@ const struct store_ops store_sqlite_ops = {
 	.retention = sq_retention,
 	.stats = sq_stats,
 	.query = sq_query,
+	.heartbeat_put = sq_heartbeat_put,
+	.heartbeats = sq_heartbeats,
+	.collector_put = sq_collector_put,
+	.collectors = sq_collectors,
 };

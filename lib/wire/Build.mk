@@ -1,5 +1,5 @@
 # lib/wire: the datagram envelope, its authentication and the transports.
-wire-y += wire.o replay.o transport.o
+wire-y += wire.o wire_heartbeat.o replay.o transport.o
 wire-$(CONFIG_AUTH_HMAC) += wire_hmac.o
 pkgs-$(CONFIG_AUTH_HMAC) += libcrypto
 wire-$(CONFIG_TRANSPORT_UDP) += transport_udp.o

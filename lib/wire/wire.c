@@ -201,6 +201,18 @@ int wire_pack_ack(uint64_t seq, const struct wire_iov *ids, size_t nids,
 	return wire_seal(&w, WIRE_BODY_ACK, tag_at, body_at, key);
 }
 
+int wire_pack_body(uint32_t body_type, const void *body, size_t len,
+		   const struct wire_key *key, uint8_t *buf, size_t cap)
+{
+	struct pbw w = { .buf = buf, .cap = cap };
+	size_t tag_at, body_at;
+
+	tag_at = wire_header(&w, body_type, len, key);
+	body_at = w.len;
+	pbw_raw(&w, body, len);
+	return wire_seal(&w, body_type, tag_at, body_at, key);
+}
+
 static void wire_pb_limits(const struct wire_limits *lim,
 			   struct pb_limits *pl)
 {
@@ -227,6 +239,8 @@ void wire_msg_release(struct wire_msg *m)
 		pb_free(&m->env->base);
 	if (m->ack)
 		pb_free(&m->ack->base);
+	if (m->hb)
+		pb_free(&m->hb->base);
 	memset(m, 0, sizeof(*m));
 }
 
@@ -328,7 +342,8 @@ int wire_unpack(const uint8_t *buf, size_t len, const struct wire_key *key,
 		goto out;
 	}
 	if (!dg->has_body_type || (dg->body_type != WIRE_BODY_ENVELOPE &&
-				   dg->body_type != WIRE_BODY_ACK)) {
+				   dg->body_type != WIRE_BODY_ACK &&
+				   dg->body_type != WIRE_BODY_HEARTBEAT)) {
 		*reason = "unknown_body_type";
 		err = -EOPNOTSUPP;
 		goto out;
@@ -353,6 +368,19 @@ int wire_unpack(const uint8_t *buf, size_t len, const struct wire_key *key,
 		out->seq = out->env->seq;
 		out->sender_id = out->env->sender_id.data;
 		out->sender_id_len = out->env->sender_id.len;
+	} else if (dg->body_type == WIRE_BODY_HEARTBEAT) {
+		err = pb_unpack(&oopsd__heartbeat__descriptor, dg->body.data,
+				dg->body.len, &pl, &body, reason);
+		if (err)
+			goto out;
+		out->hb = (Oopsd__Heartbeat *)body;
+		err = wire_check_heartbeat(out->hb, reason);
+		if (err)
+			goto out;
+		out->type = WIRE_BODY_HEARTBEAT;
+		out->seq = out->hb->seq;
+		out->sender_id = out->hb->sender_id.data;
+		out->sender_id_len = out->hb->sender_id.len;
 	} else {
 		err = pb_unpack(&oopsd__ack__descriptor, dg->body.data,
 				dg->body.len, &pl, &body, reason);

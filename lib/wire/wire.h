@@ -44,6 +44,7 @@
 enum wire_body {
 	WIRE_BODY_ENVELOPE = 1,
 	WIRE_BODY_ACK = 2,
+	WIRE_BODY_HEARTBEAT = 3,
 };
 
 #define WIRE_TAG_LEN 32		/* HMAC-SHA256 */
@@ -157,6 +158,39 @@ int wire_pack_ack(uint64_t seq, const struct wire_iov *ids, size_t nids,
 		  const char *error, const struct wire_key *key, uint8_t *buf,
 		  size_t cap);
 
+/*
+ * A heartbeat (lib/wire/wire_heartbeat.c): what the agent says about
+ * itself every heartbeat_interval.  Strings may be NULL; each is at most
+ * WIRE_HEARTBEAT_STRING_MAX bytes (longer ones are refused on both ends).
+ */
+#define WIRE_HEARTBEAT_STRING_MAX 256
+struct wire_heartbeat {
+	const char *hostname, *machine_id, *agent_version, *release, *boot_id;
+	uint64_t backlog;    /* records spooled, not yet acknowledged */
+	uint32_t interval_s; /* until the next one */
+	int64_t time_us;     /* agent's clock */
+};
+
+/*
+ * Pack a Heartbeat datagram (sender_id and seq as for an envelope).
+ * Returns the length, -EMSGSIZE, -EINVAL (bad sender id, string too
+ * long) or the error of wire_tag().
+ */
+int wire_pack_heartbeat(const struct wire_iov *sender_id, uint64_t seq,
+			const struct wire_heartbeat *hb,
+			const struct wire_key *key, uint8_t *buf, size_t cap);
+
+/*
+ * Wrap an already serialized body of body_type into a datagram (tagged
+ * when key is set).  Returns the length, -EMSGSIZE or wire_tag()'s error.
+ */
+int wire_pack_body(uint32_t body_type, const void *body, size_t len,
+		   const struct wire_key *key, uint8_t *buf, size_t cap);
+
+/* Checks of a decoded heartbeat body (wire_unpack()).  0 or -errno with
+ * *reason as for wire_unpack(). */
+int wire_check_heartbeat(const Oopsd__Heartbeat *hb, const char **reason);
+
 struct wire_limits {
 	size_t max_datagram;   /* bytes */
 	size_t max_records;    /* records per envelope */
@@ -185,6 +219,7 @@ struct wire_msg {
 	size_t sender_id_len;
 	Oopsd__Envelope *env;	/* type ENVELOPE: env->records[] */
 	Oopsd__Ack *ack;	/* type ACK */
+	Oopsd__Heartbeat *hb;	/* type HEARTBEAT (sender id, seq as above) */
 };
 
 /*

@@ -704,6 +704,123 @@ static void test_show_export_hosts_persist(void **state)
 	f->st = ro;
 }
 
+struct hb_seen {
+	int n;
+	char key[4][64], version[4][16], release[4][32], sender[4][32];
+	int64_t backlog[4], received[4];
+};
+
+static int hb_fn(const struct store_heartbeat *hb, void *arg)
+{
+	struct hb_seen *h = arg;
+
+	assert_true(h->n < 4);
+	str_lcpy(h->key[h->n], hb->host_key, 64);
+	str_lcpy(h->version[h->n], hb->agent_version ?: "-", 16);
+	str_lcpy(h->release[h->n], hb->release ?: "-", 32);
+	str_lcpy(h->sender[h->n], hb->sender ?: "-", 32);
+	h->backlog[h->n] = hb->backlog;
+	h->received[h->n] = hb->received_us;
+	h->n++;
+	return 0;
+}
+
+/* The last heartbeat per host, keyed like records. */
+static void test_heartbeats(void **state)
+{
+	struct fixture *f = fixture(state);
+	struct store_heartbeat hb = {
+		.hostname = "h1", .agent_version = "1.0", .release = "6.1",
+		.boot_id = "b1", .sender = "10.0.0.1:5000", .backlog = 3,
+		.interval_s = 3600, .received_us = T0,
+	};
+	struct hb_seen h = { 0 };
+	struct store *ro;
+
+	assert_int_equal(store_heartbeats(f->st, hb_fn, &h), 0);
+	assert_int_equal(store_heartbeat_put(f->st, &hb), 0);
+	/* The same host again, newer: replaces. */
+	hb.release = "6.2";
+	hb.backlog = 0;
+	hb.received_us = T0 + 10;
+	assert_int_equal(store_heartbeat_put(f->st, &hb), 0);
+	/* An older one arriving late does not. */
+	hb.release = "6.0";
+	hb.received_us = T0 + 5;
+	assert_int_equal(store_heartbeat_put(f->st, &hb), 0);
+	/* A machine id wins over the hostname; no name at all: the
+	 * sender's address without its port. */
+	hb = (struct store_heartbeat){ .hostname = "h2", .machine_id = "m2",
+				       .received_us = T0 + 20 };
+	assert_int_equal(store_heartbeat_put(f->st, &hb), 0);
+	hb = (struct store_heartbeat){ .sender = "10.0.0.9:7",
+				       .agent_version = "bad\xff\xfe",
+				       .received_us = T0 + 1 };
+	assert_int_equal(store_heartbeat_put(f->st, &hb), 0);
+
+	assert_int_equal(store_heartbeats(f->st, hb_fn, &h), 3);
+	assert_string_equal(h.key[0], "m2");
+	assert_string_equal(h.key[1], "h1");
+	assert_string_equal(h.release[1], "6.2");
+	assert_int_equal(h.backlog[1], 0);
+	assert_int_equal(h.received[1], T0 + 10);
+	assert_string_equal(h.sender[1], "10.0.0.1:5000");
+	assert_string_equal(h.key[2], "10.0.0.9");
+	/* Readable by a read-only reader, not writable. */
+	store_close(f->st);
+	f->st = NULL;
+	assert_int_equal(store_open(f->spec, STORE_READONLY, &ro), 0);
+	f->st = ro;
+	memset(&h, 0, sizeof(h));
+	assert_int_equal(store_heartbeats(ro, hb_fn, &h), 3);
+	assert_int_equal(store_heartbeat_put(ro, &hb), -EROFS);
+}
+
+struct coll_seen {
+	int n;
+	char name[4][32], counters[4][64];
+	int64_t started[4], updated[4];
+};
+
+static int coll_fn(const struct store_collector *c, void *arg)
+{
+	struct coll_seen *s = arg;
+
+	assert_true(s->n < 4);
+	str_lcpy(s->name[s->n], c->name, 32);
+	str_lcpy(s->counters[s->n], c->counters_json, 64);
+	s->started[s->n] = c->started_us;
+	s->updated[s->n] = c->updated_us;
+	s->n++;
+	return 0;
+}
+
+/* A row per collector name, rewritten in place. */
+static void test_collectors(void **state)
+{
+	struct fixture *f = fixture(state);
+	struct store_collector c = { .name = "c2", .version = "1",
+				     .counters_json = "{\"received\":1}",
+				     .started_us = T0, .updated_us = T0 };
+	struct coll_seen s = { 0 };
+
+	assert_int_equal(store_collector_put(f->st, &c), 0);
+	c.name = "c1";
+	assert_int_equal(store_collector_put(f->st, &c), 0);
+	c.counters_json = "{\"received\":7}";
+	c.updated_us = T0 + 10;
+	assert_int_equal(store_collector_put(f->st, &c), 0);
+	c.name = "";
+	assert_int_equal(store_collector_put(f->st, &c), -EINVAL);
+	assert_int_equal(store_collectors(f->st, coll_fn, &s), 2);
+	assert_string_equal(s.name[0], "c1");
+	assert_string_equal(s.counters[0], "{\"received\":7}");
+	assert_int_equal(s.updated[0], T0 + 10);
+	assert_int_equal(s.started[0], T0);
+	assert_string_equal(s.name[1], "c2");
+	assert_string_equal(s.counters[1], "{\"received\":1}");
+}
+
 static void test_open_errors(void **state)
 {
 	struct store *st = NULL;
@@ -988,7 +1105,9 @@ static void test_pg_open_errors(void **state)
 					teardown),                             \
 	cmocka_unit_test_setup_teardown(test_not_utf8, SETUP, teardown),       \
 	cmocka_unit_test_setup_teardown(test_large_batch, SETUP, teardown),    \
-	cmocka_unit_test_setup_teardown(test_long_release, SETUP, teardown)
+	cmocka_unit_test_setup_teardown(test_long_release, SETUP, teardown),   \
+	cmocka_unit_test_setup_teardown(test_heartbeats, SETUP, teardown),     \
+	cmocka_unit_test_setup_teardown(test_collectors, SETUP, teardown)
 
 int main(void)
 {

@@ -358,7 +358,7 @@ static void test_bad_headers(void **state)
 	n = pack_raw_datagram(1, 1, env_v2, sizeof(env_v2), dg);
 	assert_int_equal(wire_unpack(dg, n, NULL, NULL, &m, &reason),
 			 -EPROTONOSUPPORT);
-	n = pack_raw_datagram(1, 3, env, sizeof(env), dg);
+	n = pack_raw_datagram(1, 4, env, sizeof(env), dg);
 	assert_int_equal(wire_unpack(dg, n, NULL, NULL, &m, &reason),
 			 -EOPNOTSUPP);
 	assert_string_equal(reason, "unknown_body_type");
@@ -387,6 +387,107 @@ static void test_bad_headers(void **state)
 	assert_string_equal(reason, "malformed");
 	assert_int_equal(wire_unpack(dg, 0, NULL, NULL, &m, &reason),
 			 -EPROTONOSUPPORT);
+}
+
+/* A heartbeat: round trip, authentication, and its bounds. */
+static void test_heartbeat(void **state)
+{
+	struct wire_iov sid = { sender, 32 };
+	struct wire_heartbeat hb = {
+		.hostname = "web1", .machine_id = "0123abcd",
+		.agent_version = "0.3", .release = "6.1.0-18-amd64",
+		.boot_id = "b00t", .backlog = 7, .interval_s = 3600,
+		.time_us = 1767225600000000LL,
+	};
+	char longer[WIRE_HEARTBEAT_STRING_MAX + 2];
+	uint8_t dg[2048];
+	struct wire_msg m;
+	const char *reason = NULL;
+	struct wire_key k;
+	int n;
+
+	n = wire_pack_heartbeat(&sid, 77, &hb, NULL, dg, sizeof(dg));
+	assert_true(n > 0);
+	assert_int_equal(wire_unpack(dg, n, NULL, NULL, &m, &reason), 0);
+	assert_int_equal(m.type, WIRE_BODY_HEARTBEAT);
+	assert_null(m.env);
+	assert_int_equal(m.seq, 77);
+	assert_int_equal(m.sender_id_len, 32);
+	assert_memory_equal(m.sender_id, sender, 32);
+	assert_string_equal(m.hb->hostname, "web1");
+	assert_string_equal(m.hb->machine_id, "0123abcd");
+	assert_string_equal(m.hb->agent_version, "0.3");
+	assert_string_equal(m.hb->release, "6.1.0-18-amd64");
+	assert_string_equal(m.hb->boot_id, "b00t");
+	assert_int_equal(m.hb->backlog, 7);
+	assert_int_equal(m.hb->interval_s, 3600);
+	assert_int_equal(m.hb->time_us, 1767225600000000LL);
+	wire_msg_release(&m);
+	assert_null(m.hb);
+	/* Absent strings stay absent. */
+	hb.machine_id = NULL;
+	n = wire_pack_heartbeat(&sid, 78, &hb, NULL, dg, sizeof(dg));
+	assert_int_equal(wire_unpack(dg, n, NULL, NULL, &m, &reason), 0);
+	assert_null(m.hb->machine_id);
+	wire_msg_release(&m);
+	/* Too small a buffer, a bad sender id, a string too long. */
+	assert_int_equal(wire_pack_heartbeat(&sid, 1, &hb, NULL, dg, 20),
+			 -EMSGSIZE);
+	sid.len = 0;
+	assert_int_equal(wire_pack_heartbeat(&sid, 1, &hb, NULL, dg,
+					     sizeof(dg)), -EINVAL);
+	sid.len = 32;
+	memset(longer, 'a', sizeof(longer) - 1);
+	longer[sizeof(longer) - 1] = '\0';
+	hb.release = longer;
+	assert_int_equal(wire_pack_heartbeat(&sid, 1, &hb, NULL, dg,
+					     sizeof(dg)), -EINVAL);
+	/* ... and refused when another encoder sends it anyway. */
+	{
+		Oopsd__Heartbeat raw = OOPSD__HEARTBEAT__INIT;
+		uint8_t body[1024];
+		size_t len;
+
+		raw.has_version = 1;
+		raw.version = WIRE_VERSION;
+		raw.has_sender_id = 1;
+		raw.sender_id.data = (uint8_t *)sender;
+		raw.sender_id.len = 32;
+		raw.has_seq = 1;
+		raw.seq = 5;
+		raw.release = longer;
+		len = oopsd__heartbeat__pack(&raw, body);
+		n = wire_pack_body(WIRE_BODY_HEARTBEAT, body, len, NULL, dg,
+				   sizeof(dg));
+		assert_true(n > 0);
+		assert_int_equal(wire_unpack(dg, n, NULL, NULL, &m, &reason),
+				 -E2BIG);
+		assert_string_equal(reason, "string_length");
+		raw.release = NULL;
+		raw.has_seq = 0;
+		len = oopsd__heartbeat__pack(&raw, body);
+		n = wire_pack_body(WIRE_BODY_HEARTBEAT, body, len, NULL, dg,
+				   sizeof(dg));
+		assert_int_equal(wire_unpack(dg, n, NULL, NULL, &m, &reason),
+				 -EBADMSG);
+		assert_string_equal(reason, "no_seq");
+	}
+	hb.release = "6.1";
+	if (!ENABLE_AUTH_HMAC)
+		return;
+	/* Authenticated like an envelope; the body type is under the tag. */
+	k = test_key(9);
+	n = wire_pack_heartbeat(&sid, 79, &hb, &k, dg, sizeof(dg));
+	assert_true(n > 0);
+	assert_int_equal(wire_unpack(dg, n, &k, NULL, &m, &reason), 0);
+	assert_true(m.authenticated);
+	wire_msg_release(&m);
+	dg[n - 1] ^= 1;
+	assert_int_equal(wire_unpack(dg, n, &k, NULL, &m, &reason), -EACCES);
+	assert_string_equal(reason, "bad_tag");
+	n = wire_pack_heartbeat(&sid, 80, &hb, NULL, dg, sizeof(dg));
+	assert_int_equal(wire_unpack(dg, n, &k, NULL, &m, &reason), -EACCES);
+	assert_string_equal(reason, "no_tag");
 }
 
 /*
@@ -573,6 +674,7 @@ int main(void)
 		cmocka_unit_test(test_overhead_bounds),
 		cmocka_unit_test(test_no_hmac_refuses_keys),
 		cmocka_unit_test(test_varint),
+		cmocka_unit_test(test_heartbeat),
 	};
 
 	return cmocka_run_group_tests_name("wire", tests, NULL, NULL);
