@@ -107,6 +107,18 @@ const char *web_form(struct web_req *r, const char *name, char *buf,
 void web_route(struct web_req *r);
 void web_metrics(struct web_req *r);
 
+/*
+ * Walk a collector's counters_json: WEB_CTR_VALUE (name, key NULL, v) for
+ * a top-level integer; for an object member WEB_CTR_OPEN (name), then
+ * WEB_CTR_VALUE (name, key, v) per value, then WEB_CTR_CLOSE (name).
+ * Validate first with fn NULL.  Count of values, or -EINVAL for text that
+ * is not such an object.
+ */
+enum web_ctr_event { WEB_CTR_VALUE, WEB_CTR_OPEN, WEB_CTR_CLOSE };
+typedef void (*web_counter_fn)(enum web_ctr_event ev, const char *name,
+			       const char *key, int64_t v, void *arg);
+int web_counters_parse(const char *json, web_counter_fn fn, void *arg);
+
 /* Helpers the pages share. */
 const char *web_time(int64_t us, char *buf, size_t len);
 

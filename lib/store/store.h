@@ -414,7 +414,7 @@ struct store_param {
 	const void *b;
 	size_t len;
 };
-#define STORE_MAX_PARAMS 32
+#define STORE_MAX_PARAMS 512
 struct store_row {
 	int n;
 	const char *const *v; /* NULL for SQL NULL */

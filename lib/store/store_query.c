@@ -303,7 +303,7 @@ const char *store_source_filter_name(int i)
 
 /* An SQL text being put together, with its parameters. */
 struct qbuf {
-	char sql[4096];
+	char sql[8192];
 	size_t len;
 	struct store_param p[STORE_MAX_PARAMS];
 	int np;
