@@ -183,6 +183,14 @@ static enum MHD_Result send_simple(struct MHD_Connection *c, unsigned status,
 	return ret;
 }
 
+/* Adds the length of each query argument (MHD hands the path alone). */
+static enum MHD_Result arg_len(void *cls, enum MHD_ValueKind kind,
+			       const char *key, const char *value)
+{
+	*(size_t *)cls += strlen(key) + (value ? strlen(value) : 0) + 2;
+	return MHD_YES;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
 				  const char *url, const char *method,
 				  const char *version, const char *upload,
@@ -194,6 +202,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
 	struct MHD_Response *resp;
 	enum MHD_Result ret;
 	bool post = strcmp(method, MHD_HTTP_METHOD_POST) == 0;
+	size_t urllen;
 	double t0;
 
 	if (wc == NULL) {
@@ -219,7 +228,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
 	    strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
 		return send_simple(c, MHD_HTTP_METHOD_NOT_ALLOWED,
 				   "method not allowed\n");
-	if (strlen(url) > WEB_MAX_URL)
+	urllen = strlen(url);
+	MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, arg_len, &urllen);
+	if (urllen > WEB_MAX_URL)
 		return send_simple(c, MHD_HTTP_URI_TOO_LONG, "URL too long\n");
 	if (wc->too_large)
 		return send_simple(c, MHD_HTTP_CONTENT_TOO_LARGE,

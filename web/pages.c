@@ -46,10 +46,10 @@ static const char web_css[] =
 	"margin-top:1.5em}\n"
 	"table{border-collapse:collapse;width:100%;background:#fff}\n"
 	"th,td{border-bottom:1px solid #e0e0e0;padding:.3em .5em;"
-	"text-align:left;vertical-align:top}\n"
+	"text-align:left;vertical-align:top;white-space:nowrap}\n"
 	"th{background:#eceff1;white-space:nowrap}th a{color:#222}\n"
 	"td.n{text-align:right;font-variant-numeric:tabular-nums}\n"
-	"td.t{word-break:break-word}\n"
+	"td.t{word-break:break-word;white-space:normal}\n"
 	"a{color:#1565c0}code,.sig{font-family:monospace}\n"
 	"pre{background:#fff;border:1px solid #ddd;padding:.6em;overflow-x:auto;"
 	"font-size:12px;white-space:pre-wrap;word-break:break-all}\n"
@@ -62,7 +62,7 @@ static const char web_css[] =
 	".st-open{background:#ffe0b2}.st-fixed{background:#c8e6c9}"
 	".st-ignored{background:#e0e0e0}\n"
 	".new{background:#e3f2fd}.muted{color:#757575}\n"
-	".pager{margin:1em 0;display:flex;gap:1em}\n"
+	".pager{margin:1em 0}.pager a{margin-left:1em}\n"
 	"svg.spark rect{fill:#ef6c00}svg.hist rect{fill:#1565c0}\n"
 	"@media (max-width:700px){.wide{display:none}}\n";
 
@@ -867,6 +867,21 @@ static void page_sig(struct web_req *r, const char *sig)
 	html_triage(r, s->signature, &t);
 	out_add(&r->o, "<h2>Records per day, last %d days</h2>", SIG_DAYS);
 	svg_bars(r, "hist", hist, SIG_DAYS, 10, 60, "records per day");
+	{
+		char a[32], b[32];
+		uint64_t peak = 0;
+
+		for (size_t i = 0; i < SIG_DAYS; i++)
+			if (hist[i] > peak)
+				peak = hist[i];
+		out_add(&r->o,
+			"<p class=\"muted\">From %s to %s (UTC days, the last "
+			"one ending now); the tallest bar is %" PRIu64
+			" records.</p>",
+			web_time(r->now_us - (int64_t)SIG_DAYS * 86400000000LL,
+				 a, sizeof(a)),
+			web_time(r->now_us, b, sizeof(b)), peak);
+	}
 	out_str(&r->o, "<h2>Kernel releases</h2><table><thead><tr>"
 		       "<th>Release</th><th>Count</th><th>First seen</th>"
 		       "<th>Last seen</th></tr></thead><tbody>\n");
@@ -1470,8 +1485,6 @@ static int record_row(const struct store_rec *rec, void *arg)
 		record_to_json(cr, &j);
 		/* What the collector adds, as `oopsctl export` does. */
 		json_obj_reopen(&j);
-		json_kstr(&j, "signature", rec->signature);
-		json_kstr(&j, "host", rec->host_key);
 		json_kstr(&j, "received_from", rec->sender);
 		store_json_time(&j, "seen", rec->seen_us);
 		store_json_time(&j, "received", rec->received_us);
