@@ -12,6 +12,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <netdb.h>
 #include <poll.h>
 #include <signal.h>
@@ -36,11 +37,14 @@
 #define WEB_MAX_BODY 8192
 #define WEB_MAX_URL 2048
 
-static volatile sig_atomic_t web_stop;
+static volatile sig_atomic_t web_stop, web_usr1;
 
 static void on_signal(int signo)
 {
-	web_stop = signo;
+	if (signo == SIGUSR1)
+		web_usr1 = 1;
+	else
+		web_stop = signo;
 }
 
 /* Per connection: the POST body read so far. */
@@ -428,6 +432,8 @@ int main(int argc, char **argv)
 	if (!opts.verbose)
 		log_set_level((enum log_level)level);
 	signal(SIGPIPE, SIG_IGN);
+	/* Nothing to re-read: the store is read at every request. */
+	signal(SIGHUP, SIG_IGN);
 	w.cfg = &cfg;
 	w.started_us = now_realtime_us();
 	/* Without users nothing is written: the store is opened read-only
@@ -468,10 +474,12 @@ int main(int argc, char **argv)
 	sigemptyset(&block);
 	sigaddset(&block, SIGTERM);
 	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGUSR1);
 	sigprocmask(SIG_BLOCK, &block, NULL);
 	sigemptyset(&empty);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL);
 	for (size_t i = 0; mhd_calls[i]; i++)
 		extra[ne++] = mhd_calls[i];
 	for (sc = store_syscalls(w.st); sc && *sc && ne + 1 < 64; sc++)
@@ -496,6 +504,12 @@ int main(int argc, char **argv)
 		}
 		if (ppoll(&pfd, 1, &ts, &empty) < 0 && errno != EINTR)
 			fatal("poll");
+		if (web_usr1) {
+			web_usr1 = 0;
+			log_info("counters: requests %" PRIu64 ", server errors "
+				 "%" PRIu64 ", refused writes %" PRIu64,
+				 w.requests, w.errors, w.denied);
+		}
 		if (!web_stop)
 			MHD_run(d);
 	}
