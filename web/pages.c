@@ -63,7 +63,8 @@ static const char web_css[] =
 	".st-ignored{background:#e0e0e0}\n"
 	".new{background:#e3f2fd}.muted{color:#757575}\n"
 	".pager{margin:1em 0}.pager a{margin-left:1em}\n"
-	"svg.spark rect{fill:#ef6c00}svg.hist rect{fill:#1565c0}\n"
+	"svg.spark rect{fill:#ef6c00}svg.hist rect{fill:#1565c0}"
+	"svg rect.base{fill:#b0bec5}\n"
 	"@media (max-width:700px){.wide{display:none}}\n";
 
 static void page_begin(struct web_req *r, const char *title)
@@ -184,7 +185,10 @@ static void svg_bars(struct web_req *r, const char *cls, const uint64_t *c,
 		"viewBox=\"0 0 %zu %u\" role=\"img\"><title>",
 		cls, n * bw, h, n * bw, h);
 	out_html(&r->o, label);
-	out_str(&r->o, "</title>");
+	/* A baseline, so that the whole period shows, not only its bars. */
+	out_add(&r->o, "</title><rect class=\"base\" x=\"0\" y=\"%u\" "
+		       "width=\"%zu\" height=\"1\"/>",
+		h - 1, n * bw);
 	for (size_t i = 0; max && i < n; i++) {
 		unsigned bh = (unsigned)((c[i] * (h - 1) + max - 1) / max);
 
