@@ -289,18 +289,14 @@ static int list_args(struct web_req *r, struct list_args *a)
 	a->order = web_arg(r, "order");
 	if (a->order && strcmp(a->order, "asc") && strcmp(a->order, "desc"))
 		return -EINVAL;
-	a->q.ascending = a->order && strcmp(a->order, "asc") == 0;
-	if (a->q.sort == STORE_SORT_TITLE)
-		a->q.ascending = !(a->order && strcmp(a->order, "desc") == 0);
+	/* Titles read A first, every number biggest first, unless asked. */
+	a->q.ascending = a->order ? strcmp(a->order, "asc") == 0 :
+				    a->q.sort == STORE_SORT_TITLE;
 	if (parse_size(web_arg(r, "page"), 1, 1000000, &a->page) < 0 ||
 	    parse_size(web_arg(r, "per"), 1, LIST_MAX_PER_PAGE, &a->per) < 0)
 		return -EINVAL;
 	a->q.limit = a->per;
 	a->q.offset = (a->page - 1) * a->per;
-	/* The store sorts titles A first unless asked; the list keeps
-	 * "ascending" meaning what the user asked for. */
-	if (a->q.sort == STORE_SORT_TITLE)
-		a->q.ascending = !a->q.ascending;
 	return 0;
 }
 
@@ -395,13 +391,16 @@ static void sort_header(struct web_req *r, const struct list_args *a,
 			const char *key, const char *label, const char *cls)
 {
 	bool cur = strcmp(a->sort_name, key) == 0;
-	bool asc = cur && a->order && strcmp(a->order, "asc") == 0;
+	bool asc = cur && a->q.ascending;
+	/* A click on the current key turns it round; a new key starts
+	 * the way it reads best (titles A first, numbers biggest first). */
+	const char *next = cur ? (asc ? "desc" : "asc") :
+			   strcmp(key, "title") == 0 ? "asc" : "desc";
 
 	out_add(&r->o, "<th%s><a href=\"/", cls);
 	list_query(r, a, false);
-	out_add(&r->o, "sort=%s&amp;order=%s\">%s%s</a></th>", key,
-		cur && !asc ? "asc" : "desc", label,
-		cur ? (asc ? " &#9650;" : " &#9660;") : "");
+	out_add(&r->o, "sort=%s&amp;order=%s\">%s%s</a></th>", key, next,
+		label, cur ? (asc ? " &#9650;" : " &#9660;") : "");
 }
 
 static int kind_option(const struct store_kind_count *k, void *arg)

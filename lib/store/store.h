@@ -305,7 +305,7 @@ struct store_crash_query {
 	const char *state;     /* triage state only, or NULL */
 	bool show_ignored;     /* else ignored signatures are left out */
 	enum store_sort sort;
-	bool ascending;
+	bool ascending;	       /* smallest (or A) first; else biggest first */
 	size_t offset, limit;  /* limit at most STORE_PAGE_MAX */
 	int64_t now_us;	       /* for the trend: its last day ends now */
 };

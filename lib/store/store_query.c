@@ -417,6 +417,7 @@ struct crash_page {
 	struct store_crash *rows;
 	size_t n;
 	bool windowed;
+	uint64_t matches; /* rows of the whole list */
 };
 
 static int crash_row(const struct store_row *r, void *arg)
@@ -429,6 +430,7 @@ static int crash_row(const struct store_row *r, void *arg)
 	row_to_sig(r, &c->sig);
 	c->sig.total = (uint64_t)row_i64(r, 8);
 	c->sig.count = (uint64_t)row_i64(r, 14); /* all time, or the window */
+	pg->matches = (uint64_t)row_i64(r, 15);
 	row_triage(r, 9, c->sig.signature, &c->triage);
 	/* The row's strings are the backend's until the next row. */
 	s[0] = c->sig.title;
@@ -602,7 +604,25 @@ int store_crashes(struct store *st, const struct store_crash_query *q,
 		rc = -ENOMEM;
 		goto out;
 	}
-	if (total != NULL) {
+	/* The number of matches comes with the page (a window count over
+	 * the same scan); only a page past the end needs its own count. */
+	qadd(b, "SELECT " SIG_COLUMNS ", s.count, " TRIAGE_COLUMNS ", %s AS c,"
+		" count(*) OVER () AS matches",
+	     pg.windowed ? "w.n" : "s.count");
+	if ((rc = crash_from_where(b, q, like)) < 0)
+		goto out;
+	qadd(b, " ORDER BY %s %s, s.sig LIMIT $%d OFFSET $%d", keys[q->sort],
+	     q->ascending ? "ASC" : "DESC",
+	     qparam(b, p_int((int64_t)limit)),
+	     qparam(b, p_int((int64_t)q->offset)));
+	rc = b->overflow ? -E2BIG :
+			   store_query(st, b->sql, b->p, b->np, crash_row, &pg);
+	if (rc < 0)
+		goto out;
+	if (total != NULL && pg.n > 0) {
+		*total = pg.matches;
+	} else if (total != NULL) {
+		memset(b, 0, sizeof(*b));
 		qadd(b, "SELECT count(*)");
 		if ((rc = crash_from_where(b, q, like)) < 0)
 			goto out;
@@ -611,21 +631,7 @@ int store_crashes(struct store *st, const struct store_crash_query *q,
 							total);
 		if (rc < 0)
 			goto out;
-		memset(b, 0, sizeof(*b));
 	}
-	qadd(b, "SELECT " SIG_COLUMNS ", s.count, " TRIAGE_COLUMNS ", %s AS c",
-	     pg.windowed ? "w.n" : "s.count");
-	if ((rc = crash_from_where(b, q, like)) < 0)
-		goto out;
-	/* The title sorts A first; every other key biggest first. */
-	qadd(b, " ORDER BY %s %s, s.sig LIMIT $%d OFFSET $%d", keys[q->sort],
-	     (q->sort == STORE_SORT_TITLE) != q->ascending ? "ASC" : "DESC",
-	     qparam(b, p_int((int64_t)limit)),
-	     qparam(b, p_int((int64_t)q->offset)));
-	rc = b->overflow ? -E2BIG :
-			   store_query(st, b->sql, b->p, b->np, crash_row, &pg);
-	if (rc < 0)
-		goto out;
 	if (pg.n > 0 && (rc = crash_page_details(st, &pg, q)) < 0)
 		goto out;
 	for (size_t i = 0; i < pg.n; i++) {
