@@ -996,7 +996,7 @@ static void post_triage(struct web_req *r, const char *sig)
 struct release_out {
 	struct web_req *r;
 	struct json *j;
-	bool new_pass; /* HTML: the new-in-release table, else all */
+	struct out all; /* HTML: rows of the all-crashes table, kept apart */
 	size_t n_new, n;
 };
 
@@ -1024,22 +1024,34 @@ static int release_row(const struct store_release_sig *rs, void *arg)
 		json_obj_end(ro->j);
 		return 0;
 	}
-	if (ro->new_pass && !rs->is_new)
-		return 0;
-	out_str(&r->o, rs->is_new ? "<tr class=\"new\"><td class=\"t\">" :
-				    "<tr><td class=\"t\">");
-	link_sig(r, rs->sig.signature, rs->sig.title);
-	out_str(&r->o, "</td><td>");
-	out_html(&r->o, rs->sig.kind);
-	out_add(&r->o, "</td><td class=\"n\">%" PRIu64 "</td>"
-		       "<td class=\"n\">%" PRIu64 "</td><td>",
-		rs->on.count, rs->sig.count);
-	html_time(r, rs->on.first_seen_us);
-	out_str(&r->o, "</td><td>");
-	html_time(r, rs->on.last_seen_us);
-	out_str(&r->o, "</td><td>");
-	html_state(r, &rs->triage);
-	out_str(&r->o, "</td></tr>\n");
+	/* One walk: the row goes to the all-crashes table, and when new
+	 * to the new-in-release table as well. */
+	{
+		size_t start = r->o.len;
+
+		out_str(&r->o, rs->is_new ?
+				       "<tr class=\"new\"><td class=\"t\">" :
+				       "<tr><td class=\"t\">");
+		link_sig(r, rs->sig.signature, rs->sig.title);
+		out_str(&r->o, "</td><td>");
+		out_html(&r->o, rs->sig.kind);
+		out_add(&r->o, "</td><td class=\"n\">%" PRIu64 "</td>"
+			       "<td class=\"n\">%" PRIu64 "</td><td>",
+			rs->on.count, rs->sig.count);
+		html_time(r, rs->on.first_seen_us);
+		out_str(&r->o, "</td><td>");
+		html_time(r, rs->on.last_seen_us);
+		out_str(&r->o, "</td><td>");
+		html_state(r, &rs->triage);
+		out_str(&r->o, "</td></tr>\n");
+		if (r->o.full)
+			return 1;
+		out_addn(&ro->all, r->o.p + start, r->o.len - start);
+		if (!rs->is_new) {
+			r->o.len = start;
+			r->o.p[start] = '\0';
+		}
+	}
 	return 0;
 }
 
@@ -1050,7 +1062,7 @@ static const char release_head[] =
 
 static void page_release(struct web_req *r, const char *release)
 {
-	struct release_out ro = { r, NULL, true, 0, 0 };
+	struct release_out ro = { r, NULL, { 0 }, 0, 0 };
 	struct json j;
 	int rc;
 
@@ -1094,6 +1106,7 @@ static void page_release(struct web_req *r, const char *release)
 	out_str(&r->o, "</tbody></table></div>");
 	if (rc <= 0) {
 		out_free(&r->o);
+		out_free(&ro.all);
 		if (rc == 0)
 			fail(r, MHD_HTTP_NOT_FOUND, "no crash on this release");
 		else
@@ -1104,10 +1117,10 @@ static void page_release(struct web_req *r, const char *release)
 		       "(<span id=\"count\">%zu</span>, %zu new)</h2>",
 		ro.n, ro.n_new);
 	out_str(&r->o, release_head);
-	ro.new_pass = false;
-	ro.n = ro.n_new = 0;
-	store_release_sigs(r->w->st, release, STORE_PAGE_MAX, release_row,
-			   &ro);
+	out_addn(&r->o, ro.all.p ? ro.all.p : "", ro.all.len);
+	if (ro.all.full)
+		r->o.full = true;
+	out_free(&ro.all);
 	out_str(&r->o, "</tbody></table>");
 	page_end(r);
 }
