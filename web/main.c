@@ -328,36 +328,58 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	*con_cls = NULL;
 }
 
-/* Bind ADDR:PORT or [V6]:PORT.  The socket, or fatal. */
+/*
+ * Split ADDR:PORT or [V6]:PORT into host (of len bytes) and *port.
+ * 0, or -EINVAL with why in err.
+ */
+static int parse_listen(const char *spec, char *host, size_t len,
+			const char **port, char *err, size_t errlen)
+{
+	const char *end;
+
+	if (spec[0] == '[') {
+		end = strchr(spec, ']');
+		if (end == NULL || end[1] != ':' || end[2] == '\0' ||
+		    (size_t)(end - spec - 1) >= len) {
+			snprintf(err, errlen, "expected [V6ADDR]:PORT");
+			return -EINVAL;
+		}
+		memcpy(host, spec + 1, (size_t)(end - spec - 1));
+		host[end - spec - 1] = '\0';
+		*port = end + 2;
+	} else {
+		end = strrchr(spec, ':');
+		if (end == NULL || end == spec || end[1] == '\0' ||
+		    (size_t)(end - spec) >= len ||
+		    memchr(spec, ':', (size_t)(end - spec)) != NULL) {
+			snprintf(err, errlen,
+				 "expected ADDR:PORT or [V6ADDR]:PORT");
+			return -EINVAL;
+		}
+		memcpy(host, spec, (size_t)(end - spec));
+		host[end - spec] = '\0';
+		*port = end + 1;
+	}
+	if (strspn(*port, "0123456789") != strlen(*port) ||
+	    strlen(*port) > 5 || atoi(*port) > 65535) {
+		snprintf(err, errlen, "bad port '%s'", *port);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Bind the listening socket.  The socket, or fatal. */
 static int bind_listen(const char *spec)
 {
-	char host[256];
+	char host[256], err[128];
 	const char *port;
 	struct addrinfo hints = { .ai_flags = AI_NUMERICHOST | AI_NUMERICSERV,
 				  .ai_socktype = SOCK_STREAM },
 			*ai = NULL;
 	int fd, one = 1, rc;
 
-	if (spec[0] == '[') {
-		const char *end = strchr(spec, ']');
-
-		if (end == NULL || end[1] != ':' ||
-		    (size_t)(end - spec - 1) >= sizeof(host))
-			fatalx("listen = %s: expected [V6ADDR]:PORT", spec);
-		memcpy(host, spec + 1, (size_t)(end - spec - 1));
-		host[end - spec - 1] = '\0';
-		port = end + 2;
-	} else {
-		const char *colon = strrchr(spec, ':');
-
-		if (colon == NULL || (size_t)(colon - spec) >= sizeof(host) ||
-		    memchr(spec, ':', (size_t)(colon - spec)) != NULL)
-			fatalx("listen = %s: expected ADDR:PORT or "
-			       "[V6ADDR]:PORT", spec);
-		memcpy(host, spec, (size_t)(colon - spec));
-		host[colon - spec] = '\0';
-		port = colon + 1;
-	}
+	if (parse_listen(spec, host, sizeof(host), &port, err, sizeof(err)) < 0)
+		fatalx("listen = %s: %s", spec, err);
 	rc = getaddrinfo(host, port, &hints, &ai);
 	if (rc != 0 || ai == NULL)
 		fatalx("listen = %s: %s", spec, gai_strerror(rc));
@@ -413,6 +435,17 @@ int main(int argc, char **argv)
 		fprintf(stderr, "%s: seccomp: '%s' is not one of kill, errno, "
 				"log, off\n", desc.progname, cfg.seccomp);
 		return 1;
+	}
+	{
+		char host[256];
+		const char *port;
+
+		if (parse_listen(cfg.listen, host, sizeof(host), &port, err,
+				 sizeof(err)) < 0) {
+			fprintf(stderr, "%s: listen: '%s': %s\n",
+				desc.progname, cfg.listen, err);
+			return 1;
+		}
 	}
 	if (cfg.users_file[0] != '\0') {
 		if (web_auth_load(cfg.users_file, &w.auth, err, sizeof(err)) <

@@ -24,7 +24,7 @@ fi
 make --no-print-directory -j2 O="$out" CONFIG_FILE=configs/tiny_agent_defconfig all >/dev/null || {
 	echo "FAIL: tiny_agent_defconfig does not build"; exit 1; }
 [ -x "$out/bin/oops-agent" ] || { echo "FAIL: no agent"; fail=1; }
-for p in oops-collector oopsctl; do
+for p in oops-collector oopsctl oops-web; do
 	[ -e "$out/bin/$p" ] && { echo "FAIL: $p built in the tiny configuration"; fail=1; }
 done
 # Disabled features leave no code behind: no netlink, netconsole, kmsg,

@@ -316,4 +316,21 @@ grep -q "^oopsd_web_auth_denied_total [1-9]" "$E2E_TMP/metrics" || e2e_fail "ref
 
 e2e_stop "$WEB_PID" TERM
 grep -q 'stopping' "$E2E_TMP/web.log" || e2e_fail "oops-web did not stop cleanly"
+
+# Without users_file: read-only, whoever asks; and on IPv6 loopback.
+if ip -6 addr show dev lo 2>/dev/null | grep -q '::1'; then
+	WPORT6=$(e2e_free_port tcp)
+	printf 'listen = [::1]:%s\nstore = %s\nuser =\n' "$WPORT6" "$STORE" > "$E2E_TMP/web6.conf"
+	e2e_bg "$E2E_TMP/web6.log" "$OOPSD_BIN/oops-web" -f -c "$E2E_TMP/web6.conf"
+	web6_up() { curl -sf -o /dev/null "http://[::1]:$WPORT6/style.css"; }
+	e2e_wait_for 10 web6_up || { cat "$E2E_TMP/web6.log"; e2e_fail "oops-web on [::1] did not start"; }
+	curl -sf "http://[::1]:$WPORT6/" | grep -q "id=\"total\">$((nsigs - 1))<" ||
+		e2e_fail "oops-web on [::1] does not list the crashes"
+	curl -sf "http://[::1]:$WPORT6/sig/$bug_sig" | grep -q 'Read-only dashboard' ||
+		e2e_fail "a read-only dashboard offers the triage form"
+	[ "$(curl -s -o /dev/null -w '%{http_code}' -u "alice:$PASS" --data state=open \
+		"http://[::1]:$WPORT6/sig/$bug_sig/triage")" = 403 ] ||
+		e2e_fail "a dashboard without users_file accepted a write"
+	ctl show "$bug_sig" --json | grep -q '"state":"fixed"' || e2e_fail "the read-only dashboard wrote"
+fi
 e2e_log "ok: $(ls "$SHOTS" | wc -l) screenshots in $SHOTS"
