@@ -209,11 +209,12 @@ static int triage_get_row(const struct store_row *r, void *arg)
 int store_triage_get(struct store *st, const char *sig,
 		     struct store_triage *out)
 {
-	struct triage_get g = { st, out, 0 };
+	struct triage_get g = { st, NULL, 0 };
 	struct store_param p = p_text(sig);
 	int rc;
 
 	memset(out, 0, sizeof(*out));
+	g.out = out;
 	if (!is_sig(sig))
 		return -EINVAL;
 	str_lcpy(out->sig, sig, STORE_SIG_LEN);
@@ -821,11 +822,12 @@ static int host_get_row(const struct store_row *r, void *arg)
 int store_host_get(struct store *st, const char *host_key,
 		   struct store_host *out)
 {
-	struct host_get g = { st, out, 0 };
+	struct host_get g = { st, NULL, 0 };
 	struct store_param p = p_text(host_key);
 	int rc;
 
 	memset(out, 0, sizeof(*out));
+	g.out = out;
 	if (host_key == NULL)
 		return -EINVAL;
 	rc = store_query(st, "SELECT " HOST_COLUMNS " FROM hosts"
