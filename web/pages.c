@@ -1229,8 +1229,9 @@ static void page_host(struct web_req *r, const char *key)
 		return;
 	}
 	rc = store_host_get(r->w->st, key, &h);
-	/* A host may have checked in without ever crashing. */
-	store_heartbeats(r->w->st, host_hb_row, &ho);
+	/* A host may have checked in without ever crashing.  A store
+	 * without heartbeats (older collectors) has simply none. */
+	store_heartbeat_get(r->w->st, key, host_hb_row, &ho);
 	if (rc == -ENOENT && ho.found) {
 		memset(&h, 0, sizeof(h));
 		h.host_key = (char *)key;

@@ -399,6 +399,11 @@ struct store_kind_count {
 };
 typedef int (*store_kind_fn)(const struct store_kind_count *k, void *arg);
 int store_kinds(struct store *st, store_kind_fn fn, void *arg);
+/* A host's last heartbeat: fn called once; 0, -ENOENT or -errno. */
+int store_heartbeat_get(struct store *st, const char *host_key,
+			store_heartbeat_fn fn, void *arg);
+/* Hosts that sent a crash (the small hosts table).  0 or -errno. */
+int store_host_count(struct store *st, uint64_t *out);
 
 /*
  * The generic query every backend implements (store_ops.query).  SQL is

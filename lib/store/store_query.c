@@ -1001,3 +1001,62 @@ int store_kinds(struct store *st, store_kind_fn fn, void *arg)
 			   " GROUP BY kind ORDER BY kind",
 			   NULL, 0, kind_row, &cb);
 }
+
+static int one_count_row(const struct store_row *r, void *arg)
+{
+	*(uint64_t *)arg = (uint64_t)row_i64(r, 0);
+	return 1;
+}
+
+int store_host_count(struct store *st, uint64_t *out)
+{
+	int rc;
+
+	*out = 0;
+	rc = store_query(st, "SELECT count(*) FROM hosts", NULL, 0,
+			 one_count_row, out);
+	return rc < 0 ? rc : 0;
+}
+
+struct hb_cb {
+	store_heartbeat_fn fn;
+	void *arg;
+};
+
+static int hb_row(const struct store_row *r, void *arg)
+{
+	struct hb_cb *cb = arg;
+	struct store_heartbeat hb = {
+		.host_key = row_str(r, 0),
+		.hostname = row_str(r, 1),
+		.machine_id = row_str(r, 2),
+		.agent_version = row_str(r, 3),
+		.release = row_str(r, 4),
+		.boot_id = row_str(r, 5),
+		.sender = row_str(r, 6),
+		.backlog = row_i64(r, 7),
+		.interval_s = row_i64(r, 8),
+		.received_us = row_i64(r, 9),
+	};
+
+	return cb->fn(&hb, cb->arg);
+}
+
+int store_heartbeat_get(struct store *st, const char *host_key,
+			store_heartbeat_fn fn, void *arg)
+{
+	struct hb_cb cb = { fn, arg };
+	struct store_param p = p_text(host_key);
+	int rc;
+
+	if (host_key == NULL)
+		return -EINVAL;
+	rc = store_query(st,
+			 "SELECT host_key, hostname, machine_id, agent_version,"
+			 " release, boot_id, sender, backlog, interval_s,"
+			 " received_us FROM heartbeats WHERE host_key = $1",
+			 &p, 1, hb_row, &cb);
+	if (rc < 0)
+		return rc;
+	return rc == 0 ? -ENOENT : 0;
+}

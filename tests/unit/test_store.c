@@ -1051,6 +1051,35 @@ static void test_release_host_record(void **state)
 	assert_int_equal(store_sig_histogram(f->st, "zz", now, 1, 24, hist), -EINVAL);
 }
 
+static int hb_get_fn(const struct store_heartbeat *hb, void *arg)
+{
+	str_lcpy(arg, hb->agent_version ? hb->agent_version : "", 16);
+	return 0;
+}
+
+/* One host's heartbeat by its key, and the hosts count. */
+static void test_heartbeat_get(void **state)
+{
+	struct fixture *f = fixture(state);
+	struct store_heartbeat hb = { .host_key = "h9", .hostname = "nine",
+				      .agent_version = "0.1.0", .backlog = 2,
+				      .interval_s = 3600, .received_us = T0 };
+	char version[16] = "";
+	uint64_t n = 99;
+
+	assert_int_equal(store_heartbeat_get(f->st, "h9", hb_get_fn, version),
+			 -ENOENT);
+	assert_int_equal(store_heartbeat_put(f->st, &hb), 0);
+	assert_int_equal(store_heartbeat_get(f->st, "h9", hb_get_fn, version),
+			 0);
+	assert_string_equal(version, "0.1.0");
+	assert_int_equal(store_host_count(f->st, &n), 0);
+	assert_int_equal(n, 0);
+	fill_three(f, T0 + 1000 * HOUR_US);
+	assert_int_equal(store_host_count(f->st, &n), 0);
+	assert_int_equal(n, 3);
+}
+
 /* A read-only store refuses to write triage. */
 static void test_triage_readonly(void **state)
 {
@@ -1355,7 +1384,8 @@ static void test_pg_open_errors(void **state)
 	cmocka_unit_test_setup_teardown(test_crash_list, SETUP, teardown),     \
 	cmocka_unit_test_setup_teardown(test_release_host_record, SETUP,       \
 					teardown),                             \
-	cmocka_unit_test_setup_teardown(test_triage_readonly, SETUP, teardown)
+	cmocka_unit_test_setup_teardown(test_triage_readonly, SETUP, teardown), \
+	cmocka_unit_test_setup_teardown(test_heartbeat_get, SETUP, teardown)
 
 int main(void)
 {
