@@ -39,6 +39,7 @@ struct agent_config {
 	uint64_t retry_max;	/* backoff cap, ms */
 	uint64_t status_interval; /* status file refresh, ms */
 	int redact;		/* MAC/IP/e-mail addresses out of reports */
+	uint64_t heartbeat_interval; /* ms, 0 = no heartbeats */
 };
 
 extern const struct conf_entry agent_conf_table[];

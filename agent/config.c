@@ -72,5 +72,9 @@ const struct conf_entry agent_conf_table[] = {
 	  offsetof(struct agent_config, status_interval),
 	  "how often the status file in state_dir is refreshed", 100,
 	  86400000 },
+	{ "heartbeat_interval", CONF_DURATION, "1h",
+	  offsetof(struct agent_config, heartbeat_interval),
+	  "how often the agent tells the collector it is alive, with its "
+	  "version, kernel and spool backlog (0: never)", 0, 604800000 },
 	CONF_END,
 };

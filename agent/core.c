@@ -18,6 +18,7 @@
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include "base/daemon.h"
@@ -254,6 +255,41 @@ static void agent_on_acked(void *arg, const struct spool_item *item,
 	/* A record spooled by a source this build or config lacks. */
 }
 
+/* ---------------------------------------------------------- heartbeat -- */
+
+/*
+ * Tell the collector we are alive, what we run and how much waits in the
+ * spool, every heartbeat_interval: a host whose heartbeats stop has lost
+ * its agent (or its network), which "no crashes" alone cannot say.
+ */
+static void agent_heartbeat(struct evloop *loop, void *arg)
+{
+	struct agent *a = arg;
+	struct spool_stats sp;
+	struct utsname u;
+	struct wire_heartbeat hb = {
+		.hostname = a->id.hostname,
+		.machine_id = a->id.machine_id[0] ? a->id.machine_id : NULL,
+		.agent_version = OOPSD_VERSION,
+		.boot_id = a->id.boot_id[0] ? a->id.boot_id : NULL,
+		.time_us = now_realtime_us(),
+	};
+	uint64_t secs = a->cfg->heartbeat_interval / 1000;
+	int rc;
+
+	spool_get_stats(a->spool, &sp);
+	hb.backlog = sp.pending + a->memq_n;
+	hb.interval_s = secs == 0 ? 1 : secs > UINT32_MAX ? UINT32_MAX :
+							  (uint32_t)secs;
+	if (uname(&u) == 0)
+		hb.release = u.release;
+	rc = ship_heartbeat(a->ship, &hb);
+	if (rc < 0)
+		log_debug("heartbeat: not sent: %s", strerror(-rc));
+	evloop_timer_arm(loop, &a->heartbeat_timer,
+			 evloop_now_ms() + a->cfg->heartbeat_interval);
+}
+
 /* ------------------------------------------------------------- status -- */
 
 static void agent_status_text(struct agent *a, FILE *f)
@@ -296,6 +332,7 @@ static void agent_status_text(struct agent *a, FILE *f)
 	fprintf(f, "rejected %" PRIu64 "\n", sh.rejected);
 	fprintf(f, "oversize %" PRIu64 "\n", sh.oversize);
 	fprintf(f, "backoff_ms %" PRIu64 "\n", sh.rto_ms);
+	fprintf(f, "heartbeats %" PRIu64 "\n", sh.heartbeats);
 	for (size_t i = 0; i < a->nsrc; i++)
 		if (a->src[i]->status != NULL)
 			a->src[i]->status(a, a->src_priv[i], f);
@@ -453,6 +490,7 @@ int agent_open(struct agent *a, struct agent_config *cfg,
 	ev_timer_init(&a->memq_timer, agent_memq_retry, a);
 	ev_timer_init(&a->status_timer, agent_status_tick, a);
 	ev_timer_init(&a->kick_timer, agent_kick, a);
+	ev_timer_init(&a->heartbeat_timer, agent_heartbeat, a);
 	agent_identity_init(a);
 
 	memset(&sc, 0, sizeof(sc));
@@ -555,6 +593,9 @@ int agent_start(struct agent *a)
 	agent_status(a, false);
 	evloop_timer_arm(a->loop, &a->status_timer,
 			 evloop_now_ms() + a->cfg->status_interval);
+	/* The first heartbeat right away: a started agent is seen at once. */
+	if (a->cfg->heartbeat_interval > 0)
+		evloop_timer_arm(a->loop, &a->heartbeat_timer, evloop_now_ms());
 	return 0;
 }
 
@@ -579,6 +620,7 @@ void agent_close(struct agent *a)
 	evloop_timer_disarm(a->loop, &a->memq_timer);
 	evloop_timer_disarm(a->loop, &a->status_timer);
 	evloop_timer_disarm(a->loop, &a->kick_timer);
+	evloop_timer_disarm(a->loop, &a->heartbeat_timer);
 	if (a->memq_n > 0)
 		log_warnx("%zu record(s) could not be spooled before exit; "
 			  "their sources produce them again at the next start",

@@ -47,6 +47,7 @@ struct agent {
 	struct ev_timer memq_timer;
 	struct ev_timer status_timer;
 	struct ev_timer kick_timer;
+	struct ev_timer heartbeat_timer;
 
 	const struct agent_source_ops *src[AGENT_MAX_SOURCES];
 	void *src_priv[AGENT_MAX_SOURCES];

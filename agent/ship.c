@@ -584,6 +584,26 @@ void ship_free(struct ship *s)
 	free(s);
 }
 
+int ship_heartbeat(struct ship *s, const struct wire_heartbeat *hb)
+{
+	struct wire_iov sender = { s->cfg.sender_id, s->cfg.sender_id_len };
+	int len, rc;
+
+	if (s->next_wire_seq >= s->seq_lease && (rc = ship_seq_lease(s)) < 0)
+		return rc;
+	len = wire_pack_heartbeat(&sender, s->next_wire_seq++, hb, s->cfg.key,
+				  s->buf, s->cfg.max_datagram);
+	if (len < 0)
+		return len;
+	rc = ship_send_raw(s, s->buf, (size_t)len);
+	if (rc < 0) {
+		s->st.send_errors++;
+		return rc;
+	}
+	s->st.heartbeats++;
+	return 0;
+}
+
 void ship_get_stats(const struct ship *s, struct ship_stats *st)
 {
 	*st = s->st;

@@ -72,6 +72,7 @@ struct ship_stats {
 	int64_t last_send_us;
 	unsigned in_flight;	/* datagrams */
 	uint64_t rto_ms;	/* current backoff */
+	uint64_t heartbeats;	/* heartbeats sent */
 };
 
 /*
@@ -89,5 +90,13 @@ void ship_kick(struct ship *s);
 void ship_retry_now(struct ship *s);
 
 void ship_get_stats(const struct ship *s, struct ship_stats *st);
+
+/*
+ * Send a heartbeat now (lib/wire/wire.h), numbered like the envelopes so
+ * that the collector's replay window covers it.  Fire and forget: nothing
+ * is spooled or retransmitted (the next one replaces a lost one).
+ * Returns 0 or -errno (not sent).
+ */
+int ship_heartbeat(struct ship *s, const struct wire_heartbeat *hb);
 
 #endif /* OOPSD_SHIP_H */

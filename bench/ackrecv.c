@@ -87,14 +87,22 @@ static void handle(struct rx *r, const uint8_t *buf, size_t len,
 	struct wire_msg m;
 	const char *reason;
 	size_t n = 0;
-	int olen;
+	int olen, rc;
 
 	r->datagrams++;
-	if (r->drop > 0) {
-		r->drop--;
+	rc = wire_unpack(buf, len, &r->key, NULL, &m, &reason);
+	/* An agent's heartbeats need no ack: neither bad nor dropped. */
+	if (rc == 0 && m.type == WIRE_BODY_HEARTBEAT) {
+		wire_msg_release(&m);
 		return;
 	}
-	if (wire_unpack(buf, len, &r->key, NULL, &m, &reason) < 0) {
+	if (r->drop > 0) {
+		r->drop--;
+		if (rc == 0)
+			wire_msg_release(&m);
+		return;
+	}
+	if (rc < 0) {
 		r->bad++;
 		return;
 	}

@@ -33,6 +33,18 @@ struct collector_config {
 	char *status_file;	 /* empty: derived from the store */
 	long long batch_max;	 /* records per store transaction */
 	char *log_level;
+	/* Fleet: counters in the store, alerts (collector/fleet.c). */
+	char *name;		 /* the collector's row; empty: hostname */
+	uint64_t counters_interval; /* ms, 0 = never */
+	char *alert_exec;	 /* program given each alert on stdin */
+	char *alert_webhook;	 /* http://HOST[:PORT]/PATH */
+	char *alert_base_url;	 /* the dashboard, for links */
+	long long alert_rate;	 /* alerts delivered per minute, at most */
+	uint64_t alert_timeout;	 /* ms, per delivery */
+	uint64_t alert_retry_min, alert_retry_max; /* ms, backoff */
+	long long alert_spike_min, alert_spike_factor;
+	uint64_t alert_keep;	 /* ms: delivered alerts kept this long */
+	uint64_t silent_after;	 /* ms; oopsctl hosts; 0: 3 intervals */
 };
 
 extern const struct conf_entry collector_conf_table[];
@@ -46,6 +58,8 @@ char *collector_status_path(const struct collector_config *cfg);
 
 struct transport_nl;
 struct collector_ncon;
+struct collector_alerts;
+struct collector_hb;
 
 /* The daemon's state (collector/main.c). */
 struct collector {
@@ -77,7 +91,47 @@ struct collector {
 	struct collector_ncon *ncon;
 	bool ncon_stats_changed;
 	size_t (*ncon_status)(struct collector *co, char *buf, size_t len);
+	/* Fleet (collector/fleet.c): counters row, heartbeats, alerts. */
+	char name[256];
+	uint64_t next_counters_ms;
+	bool counters_warned;
+	bool fleet_changed;	/* a counter below changed: status file */
+	uint64_t flush_count, flush_us_sum, flush_us_max;
+	uint64_t heartbeats, heartbeat_errors;
+	struct collector_hb *hbq; /* heartbeats waiting for the next tick */
+	size_t nhbq;
+	struct collector_alerts *alerts;
 };
+
+/* Monotonic clock, microseconds. */
+int64_t collector_mono_us(void);
+/* The counters as "name value" lines (main.c).  Length written. */
+size_t collector_status_format(struct collector *co, char *buf, size_t cap);
+
+/*
+ * collector/fleet.c.  open(): before the privilege drop, check the
+ * fleet configuration (0 or -errno, logged).  start(): after the drop and
+ * before seccomp, start the alert helper process.  tick(): every second,
+ * write the counters row when due and deliver due alerts.  close(): the
+ * last counters row, stop the helper.
+ */
+int collector_fleet_open(struct collector *co);
+int collector_fleet_start(struct collector *co);
+void collector_fleet_tick(struct collector *co, uint64_t now_ms);
+void collector_fleet_close(struct collector *co);
+/* A batch took us microseconds to commit and acknowledge. */
+void collector_flush_timed(struct collector *co, int64_t us);
+/* ingest's heartbeat callback: keep the host's last heartbeat. */
+void collector_heartbeat(void *arg, const Oopsd__Heartbeat *hb,
+			 const char *sender, int64_t now_us);
+/* collector/alerts.c, called by the above. */
+int collector_alerts_open(struct collector *co);
+int collector_alerts_start(struct collector *co);
+void collector_alerts_tick(struct collector *co);
+void collector_alerts_close(struct collector *co);
+/* Append the alert counters ("name value" lines) at buf + *len. */
+void collector_alerts_status(struct collector *co, char *buf, size_t cap,
+			     size_t *len);
 
 /*
  * Raw netconsole ingest: listen on cfg->netconsole_listen, decode each

@@ -250,6 +250,37 @@ static int add_item(struct ingest *in, const Oopsd__CrashRecord *r,
 	return 0;
 }
 
+/*
+ * A heartbeat (body type 3): checked like an envelope (replay window when
+ * authenticated, the sender's rate limit for one record), then handed to
+ * the daemon.  Never acknowledged: the agent does not wait for one.
+ */
+static void ingest_heartbeat(struct ingest *in, const struct wire_msg *m,
+			     const struct ingest_peer *peer, uint64_t now_ms,
+			     int64_t now_us)
+{
+	uint8_t key[RATELIMIT_KEY_MAX];
+	char sender[INGEST_SENDER_MAX];
+
+	if (in->rp != NULL && m->authenticated) {
+		enum replay_verdict v = replay_check(in->rp, m->sender_id,
+						     m->sender_id_len, m->seq);
+
+		if (v != REPLAY_OK) {
+			in->c.rejected_datagrams++;
+			ingest_count_reject(&in->c, replay_verdict_name(v));
+			return;
+		}
+	}
+	if (ratelimit_take(in->rl, key, peer_key(peer, key), 1, now_ms) < 1) {
+		ingest_count_reject(&in->c, "heartbeat_rate_limited");
+		return;
+	}
+	peer_name(peer, sender, sizeof(sender));
+	if (in->cfg.heartbeat != NULL)
+		in->cfg.heartbeat(in->cfg.heartbeat_arg, m->hb, sender, now_us);
+}
+
 void ingest_datagram(struct ingest *in, const struct ingest_peer *peer,
 		     const uint8_t *buf, size_t len, bool truncated,
 		     uint64_t now_ms, int64_t now_us)
@@ -281,6 +312,11 @@ void ingest_datagram(struct ingest *in, const struct ingest_peer *peer,
 	if (rc < 0) {
 		in->c.rejected_datagrams++;
 		ingest_count_reject(&in->c, reason ? reason : "malformed");
+		return;
+	}
+	if (e->msg.type == WIRE_BODY_HEARTBEAT && e->msg.hb != NULL) {
+		ingest_heartbeat(in, &e->msg, peer, now_ms, now_us);
+		wire_msg_release(&e->msg);
 		return;
 	}
 	if (e->msg.type != WIRE_BODY_ENVELOPE || e->msg.env == NULL) {

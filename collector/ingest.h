@@ -57,6 +57,15 @@ struct ingest_config {
 	size_t batch_max;    /* records per transaction (soft) */
 	ingest_reply_fn reply;
 	void *reply_arg;
+	/*
+	 * A heartbeat that passed the checks, the replay window and its
+	 * sender's rate limit (one record's worth): the daemon keeps it.
+	 * sender as in store_put.sender.  May be NULL (heartbeats counted
+	 * and dropped).
+	 */
+	void (*heartbeat)(void *arg, const Oopsd__Heartbeat *hb,
+			  const char *sender, int64_t now_us);
+	void *heartbeat_arg;
 };
 
 /* Reasons a datagram or record is refused, each a counter. */

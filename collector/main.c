@@ -64,7 +64,12 @@ static int reply(void *arg, const struct ingest_peer *peer,
 static void flush(struct collector *co)
 {
 	if (ingest_pending(co->in) > 0 || co->unacked_envelopes) {
+		int64_t t0 = collector_mono_us();
+
 		ingest_flush(co->in);
+		/* The store's latency as a batch sees it (commit and acks),
+		 * for the counters the collector publishes. */
+		collector_flush_timed(co, collector_mono_us() - t0);
 		co->unacked_envelopes = false;
 	}
 }
@@ -151,29 +156,24 @@ static void on_netlink(struct evloop *loop, int fd, unsigned events,
 	flush(co);
 }
 
-/* The status file: "name value" lines, rewritten atomically. */
-static void status_write(struct collector *co, bool force)
+/*
+ * The counters as "name value" lines (the status file; collector/fleet.c
+ * turns the same lines into the JSON it writes to the store).  Returns the
+ * length written into buf.
+ */
+size_t collector_status_format(struct collector *co, char *buf, size_t cap)
 {
 	const struct ingest_counters *c = ingest_counters(co->in);
-	char buf[8192], shown[512];
+	char shown[512];
 	size_t len = 0;
-	int rc;
 
 #define ADD(...)                                                               \
 	do {                                                                   \
-		int k_ = snprintf(buf + len, sizeof(buf) - len, __VA_ARGS__);  \
-		if (k_ > 0 && (size_t)k_ < sizeof(buf) - len)                  \
+		int k_ = snprintf(buf + len, cap - len, __VA_ARGS__);          \
+		if (k_ > 0 && (size_t)k_ < cap - len)                          \
 			len += (size_t)k_;                                     \
 	} while (0)
 
-	if (co->status_dirfd < 0)
-		return;
-	if (!force && co->ncon == NULL &&
-	    memcmp(c, &co->last_status, sizeof(*c)) == 0 &&
-	    co->ncon_stats_changed == false)
-		return;
-	co->last_status = *c;
-	co->ncon_stats_changed = false;
 	ADD("pid %ld\n", (long)getpid());
 	ADD("version %s\n", OOPSD_VERSION);
 	ADD("store %s\n", store_spec_redact(co->cfg->store, shown,
@@ -201,9 +201,36 @@ static void status_write(struct collector *co, bool force)
 	     i++)
 		ADD("rejected_%s %" PRIu64 "\n", c->rejected[i].reason,
 		    c->rejected[i].count);
+	ADD("store_latency_us_sum %" PRIu64 "\n", co->flush_us_sum);
+	ADD("store_latency_us_max %" PRIu64 "\n", co->flush_us_max);
+	ADD("store_latency_count %" PRIu64 "\n", co->flush_count);
+	ADD("heartbeats %" PRIu64 "\n", co->heartbeats);
+	ADD("heartbeat_errors %" PRIu64 "\n", co->heartbeat_errors);
+	collector_alerts_status(co, buf, cap, &len);
 	if (co->ncon_status != NULL)
-		len += co->ncon_status(co, buf + len, sizeof(buf) - len);
+		len += co->ncon_status(co, buf + len, cap - len);
 #undef ADD
+	return len;
+}
+
+/* The status file: "name value" lines, rewritten atomically. */
+static void status_write(struct collector *co, bool force)
+{
+	const struct ingest_counters *c = ingest_counters(co->in);
+	char buf[8192];
+	size_t len;
+	int rc;
+
+	if (co->status_dirfd < 0)
+		return;
+	if (!force && co->ncon == NULL &&
+	    memcmp(c, &co->last_status, sizeof(*c)) == 0 &&
+	    co->ncon_stats_changed == false && !co->fleet_changed)
+		return;
+	co->last_status = *c;
+	co->ncon_stats_changed = false;
+	co->fleet_changed = false;
+	len = collector_status_format(co, buf, sizeof(buf));
 	rc = write_file_atomic(co->status_dirfd, co->status_name, buf, len);
 	if (rc < 0 && !co->status_warned) {
 		log_warnx("status file %s: %s", co->status_path,
@@ -257,6 +284,7 @@ static void on_tick(struct evloop *loop, void *arg)
 		retention(co);
 		co->next_retention_ms = now + RETENTION_EVERY_MS;
 	}
+	collector_fleet_tick(co, now);
 	status_write(co, false);
 	evloop_timer_arm(loop, &co->tick, now + TICK_MS);
 }
@@ -449,6 +477,8 @@ int main(int argc, char **argv)
 	icfg.batch_max = (size_t)cfg.batch_max;
 	icfg.reply = reply;
 	icfg.reply_arg = &co;
+	icfg.heartbeat = collector_heartbeat;
+	icfg.heartbeat_arg = &co;
 	co.in = ingest_new(co.store, &icfg);
 	if (co.in == NULL)
 		fatal("ingest");
@@ -463,6 +493,8 @@ int main(int argc, char **argv)
 	}
 	if (open_status(&co) < 0)
 		fatalx("cannot write the status file");
+	if (collector_fleet_open(&co) < 0)
+		fatalx("alerts: cannot start");
 	chown_store_files(&co);
 	rc = daemon_drop_privileges(cfg.user);
 	if (rc == -ENOENT)
@@ -471,6 +503,11 @@ int main(int argc, char **argv)
 	if (rc < 0) {
 		errno = -rc;
 		fatal("dropping privileges to %s", cfg.user);
+	}
+	/* The alert helper runs hooks: forked before seccomp forbids it. */
+	if ((rc = collector_fleet_start(&co)) < 0) {
+		errno = -rc;
+		fatal("alerts: cannot start the delivery helper");
 	}
 	evloop_on_signal(co.loop, SIGTERM, on_stop, &co);
 	evloop_on_signal(co.loop, SIGINT, on_stop, &co);
@@ -499,6 +536,7 @@ int main(int argc, char **argv)
 	flush(&co);
 	log_counters(&co);
 	status_write(&co, true);
+	collector_fleet_close(&co);
 	ingest_free(co.in);
 	store_close(co.store);
 	if (co.udp_fd >= 0)

@@ -12,7 +12,10 @@ static const struct oopsctl_cmd oopsctl_cmds[] = {
 #if ENABLE_COLLECTOR
 	{ "top", "[--since DURATION] [--all] [--json]", "crash signatures by count", cmd_top },
 	{ "show", "SIGNATURE [--json]", "one signature: kernels, hosts, example", cmd_show },
-	{ "hosts", "[--json]", "hosts that sent crashes", cmd_hosts },
+	{ "hosts", "[--json] [--silent]",
+	  "hosts: crashes, and whether their agent reports", cmd_hosts },
+	{ "alerts", "[--json] [--pending]",
+	  "alerts raised and their delivery", cmd_alerts },
 	{ "export", "--json [--since DURATION]", "stored records as JSON Lines", cmd_export },
 	{ "triage", "SIGNATURE [--state open|fixed|ignored] [--fixed-in RELEASE] [--bug URL] [--note TEXT]",
 	  "mark a signature open, fixed or ignored", cmd_triage },

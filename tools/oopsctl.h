@@ -28,6 +28,7 @@ int cmd_top(int argc, char **argv);
 int cmd_show(int argc, char **argv);
 int cmd_triage(int argc, char **argv);
 int cmd_hosts(int argc, char **argv);
+int cmd_alerts(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_collector_status(int argc, char **argv);
 int cmd_netconsole(int argc, char **argv);

@@ -84,6 +84,17 @@ char *store_cli_status_path(const char *store_opt, const char *config_opt)
 	return path;
 }
 
+int store_cli_silent_after(const char *config_opt, uint64_t *ms)
+{
+	struct collector_config cfg;
+
+	if (load_collector_config(config_opt, &cfg) < 0)
+		return -EINVAL;
+	*ms = cfg.silent_after;
+	conf_free(collector_conf_table, &cfg);
+	return 0;
+}
+
 int store_cli_open(const char *store_opt, const char *config_opt,
 		   struct store **out)
 {

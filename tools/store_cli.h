@@ -47,6 +47,9 @@ char *store_cli_spec(const char *store_opt, const char *config_opt);
 /* The collector's status file for a store spec (see collector.h). */
 char *store_cli_status_path(const char *store_opt, const char *config_opt);
 
+/* The collector config's silent_after, in ms (0 when not set). */
+int store_cli_silent_after(const char *config_opt, uint64_t *ms);
+
 /* Open the store read-only; prints the error.  0 or -errno. */
 int store_cli_open(const char *store_opt, const char *config_opt,
 		   struct store **out);

@@ -188,13 +188,60 @@ int store_stats(struct store *st, struct store_stats *out)
 
 int store_heartbeat_put(struct store *st, const struct store_heartbeat *hb)
 {
-	struct store_heartbeat copy = *hb;
-	char buf[STORE_HOST_KEY_MAX];
+	return store_heartbeats_put(st, hb, 1);
+}
 
-	if (copy.host_key == NULL || copy.host_key[0] == '\0')
-		copy.host_key = store_host_key_of(hb->machine_id, hb->hostname,
-						  hb->sender, buf, sizeof(buf));
-	return st->ops->heartbeat_put(st, &copy);
+/* Heartbeats per transaction, at most (each needs its host key's room). */
+#define STORE_HB_CHUNK 64
+
+static int hb_by_key(const void *a, const void *b)
+{
+	const struct store_heartbeat *x = a, *y = b;
+	int c = strcmp(x->host_key, y->host_key);
+
+	/* The same host twice: the newer last, so it stays. */
+	if (c == 0)
+		c = (x->received_us > y->received_us) -
+		    (x->received_us < y->received_us);
+	return c;
+}
+
+int store_heartbeats_put(struct store *st, const struct store_heartbeat *hbs,
+			 size_t n)
+{
+	struct store_heartbeat copy[STORE_HB_CHUNK];
+	char keys[STORE_HB_CHUNK][STORE_HOST_KEY_MAX];
+	int rc = 0;
+
+	for (size_t i = 0; i < n && rc == 0; i += STORE_HB_CHUNK) {
+		size_t k = n - i < STORE_HB_CHUNK ? n - i : STORE_HB_CHUNK;
+
+		for (size_t j = 0; j < k; j++) {
+			const struct store_heartbeat *hb = &hbs[i + j];
+
+			copy[j] = *hb;
+			if (hb->host_key == NULL || hb->host_key[0] == '\0')
+				copy[j].host_key = store_host_key_of(
+					hb->machine_id, hb->hostname,
+					hb->sender, keys[j], sizeof(keys[j]));
+		}
+		/* Rows in key order: collectors sharing a server lock
+		 * them in the same order. */
+		qsort(copy, k, sizeof(copy[0]), hb_by_key);
+		rc = st->ops->heartbeat_put(st, copy, k);
+	}
+	return rc;
+}
+
+bool store_heartbeat_silent(const struct store_heartbeat *hb, int64_t now_us,
+			    int64_t silent_after_us)
+{
+	int64_t limit = silent_after_us;
+
+	if (limit <= 0)
+		limit = 3 * (hb->interval_s > 0 ? hb->interval_s : 3600) *
+			(int64_t)1000000;
+	return now_us - hb->received_us > limit;
 }
 
 int store_heartbeats(struct store *st, store_heartbeat_fn fn, void *arg)
@@ -212,6 +259,85 @@ int store_collector_put(struct store *st, const struct store_collector *c)
 int store_collectors(struct store *st, store_collector_fn fn, void *arg)
 {
 	return st->ops->collectors(st, fn, arg);
+}
+
+void store_set_alert_rules(struct store *st,
+			   const struct store_alert_rules *rules)
+{
+	st->alert_rules = *rules;
+}
+
+int store_alerts_due(struct store *st, int64_t now_us, int64_t lease_us,
+		     size_t limit, store_alert_fn fn, void *arg)
+{
+	return st->ops->alerts_due(st, now_us, lease_us, limit, fn, arg);
+}
+
+int store_alert_done(struct store *st, const char *key, int64_t delivered_us)
+{
+	return st->ops->alert_done(st, key, delivered_us);
+}
+
+int store_alert_retry(struct store *st, const char *key, int64_t next_us,
+		      const char *error)
+{
+	return st->ops->alert_retry(st, key, next_us, error);
+}
+
+int64_t store_alerts_purge(struct store *st, int64_t delivered_before_us)
+{
+	return st->ops->alerts_purge(st, delivered_before_us);
+}
+
+int store_alerts(struct store *st, size_t limit, store_alert_fn fn, void *arg)
+{
+	return st->ops->alerts(st, limit, fn, arg);
+}
+
+#define RELEASE_PARTS 16
+#define RELEASE_DIGITS 15
+
+/* The numbers of a release (store_release_cmp()); the rest are 0. */
+static void release_key(const char *r, int64_t key[RELEASE_PARTS])
+{
+	size_t n = 0;
+	const char *p = r ? r : "";
+
+	memset(key, 0, sizeof(int64_t) * RELEASE_PARTS);
+	while (*p != '\0' && n < RELEASE_PARTS) {
+		int64_t v = 0;
+		int digits = 0;
+
+		if (*p < '0' || *p > '9') {
+			p++;
+			continue;
+		}
+		/* "rc" right before (not itself after digits of this run). */
+		if (p - r >= 2 && (p[-2] | 0x20) == 'r' &&
+		    (p[-1] | 0x20) == 'c') {
+			key[n++] = -1;
+			if (n == RELEASE_PARTS)
+				break;
+		}
+		while (*p >= '0' && *p <= '9' && digits < RELEASE_DIGITS) {
+			v = v * 10 + (*p - '0');
+			p++;
+			digits++;
+		}
+		key[n++] = v;
+	}
+}
+
+int store_release_cmp(const char *a, const char *b)
+{
+	int64_t ka[RELEASE_PARTS], kb[RELEASE_PARTS];
+
+	release_key(a, ka);
+	release_key(b, kb);
+	for (size_t i = 0; i < RELEASE_PARTS; i++)
+		if (ka[i] != kb[i])
+			return ka[i] < kb[i] ? -1 : 1;
+	return 0;
 }
 
 void store_sig_free(struct store_sig *sig)
@@ -472,13 +598,28 @@ int store_agg_apply(struct store_agg *ag, size_t n,
 		g.newest = &ag[j - 1]; /* sorted by seen, then arrival */
 		if ((rc = sink->sig(arg, &g)) < 0)
 			return rc;
+		if (sink->alert_sig && (rc = sink->alert_sig(arg, &g)) < 0)
+			return rc;
 	}
 
 	qsort(ag, n, sizeof(*ag), by_sig_release);
-	for (i = 0; i < n; i = j) {
-		j = agg_group(ag, n, i, by_sig_release, &g);
-		if ((rc = sink->release(arg, &g)) < 0)
-			return rc;
+	for (size_t s = 0, s_end = 0; s < n; s = s_end) {
+		int64_t sig_n;
+
+		/* The signature's records, for the alerts (a new
+		 * signature's first releases are no "new release"). */
+		for (s_end = s; s_end < n && same_sig(&ag[s], &ag[s_end]) == 0;)
+			s_end++;
+		sig_n = (int64_t)(s_end - s);
+		for (i = s; i < s_end; i = j) {
+			j = agg_group(ag, s_end, i, by_sig_release, &g);
+			g.sig_n = sig_n;
+			if ((rc = sink->release(arg, &g)) < 0)
+				return rc;
+			if (sink->alert_release &&
+			    (rc = sink->alert_release(arg, &g)) < 0)
+				return rc;
+		}
 	}
 
 	qsort(ag, n, sizeof(*ag), by_host);
@@ -499,6 +640,8 @@ int store_agg_apply(struct store_agg *ag, size_t n,
 	for (i = 0; i < n; i = j) {
 		j = agg_group(ag, n, i, by_sig_hour, &g);
 		if ((rc = sink->hour(arg, &g)) < 0)
+			return rc;
+		if (sink->alert_hour && (rc = sink->alert_hour(arg, &g)) < 0)
 			return rc;
 	}
 	return 0;

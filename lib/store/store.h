@@ -206,9 +206,21 @@ struct store_heartbeat {
 	int64_t received_us; /* collector's clock */
 };
 
+/*
+ * Whether a host whose last heartbeat is hb is silent at now_us: nothing
+ * heard for longer than silent_after_us, or (silent_after_us 0) for more
+ * than 3 of its own heartbeat intervals.
+ */
+bool store_heartbeat_silent(const struct store_heartbeat *hb, int64_t now_us,
+			    int64_t silent_after_us);
+
 /* Keep hb as its host's last heartbeat (replacing an older one).  0 or
  * -errno; -EROFS on a read-only store. */
 int store_heartbeat_put(struct store *st, const struct store_heartbeat *hb);
+/* The same for n heartbeats, a transaction per 64: one commit (fsync)
+ * for many hosts.  0 or the first -errno. */
+int store_heartbeats_put(struct store *st, const struct store_heartbeat *hbs,
+			 size_t n);
 typedef int (*store_heartbeat_fn)(const struct store_heartbeat *hb,
 				  void *arg);
 /* Every host's last heartbeat, newest first.  Count reported or -errno. */
@@ -227,6 +239,78 @@ int store_collector_put(struct store *st, const struct store_collector *c);
 typedef int (*store_collector_fn)(const struct store_collector *c, void *arg);
 /* Every collector by name.  Count reported or -errno. */
 int store_collectors(struct store *st, store_collector_fn fn, void *arg);
+
+/*
+ * Alerts (doc/alerts.md).  When the rules are enabled, every batch that
+ * store_put_batch() commits also queues, in the same transaction, the
+ * alerts its new records raise, each once (by its key):
+ *   new_signature  a signature stored for the first time
+ *                  (key new_signature:SIG)
+ *   new_release    a known signature seen on a kernel release it was not
+ *                  seen on before (new_release:SIG:RELEASE); not for
+ *                  signatures triaged fixed or ignored
+ *   regression     a signature triaged fixed seen on a release at or
+ *                  after its fixed_in (store_release_cmp()), or after the
+ *                  triage when it has no fixed_in
+ *                  (regression:SIG:TRIAGE_UPDATED_US)
+ *   spike          a signature older than the hour with at least
+ *                  spike_min records in one clock hour and at least
+ *                  spike_factor times its hourly average over the 24
+ *                  hours before (spike:SIG:HOUR)
+ * Signatures triaged ignored raise none but regression.  The collector
+ * takes due alerts with store_alerts_due() and says how delivery went.
+ */
+struct store_alert_rules {
+	bool enabled;
+	int64_t spike_min;
+	int64_t spike_factor;
+};
+void store_set_alert_rules(struct store *st,
+			   const struct store_alert_rules *rules);
+
+struct store_alert {
+	int64_t id;		/* queue order */
+	const char *key, *kind, *signature, *title, *release, *host_key;
+	int64_t count;		/* records (of the signature, release, hour) */
+	int64_t seen_us;	/* the newest record that raised it */
+	int64_t attempts;	/* deliveries tried */
+	int64_t next_us;	/* not delivered before */
+	int64_t delivered_us;	/* 0: not yet */
+	const char *last_error;
+};
+typedef int (*store_alert_fn)(const struct store_alert *a, void *arg);
+
+/*
+ * Up to limit alerts not delivered and due at now_us, oldest first, each
+ * leased: its next_us becomes lease_us so that another collector of the
+ * same store does not take it meanwhile (if this one dies, it is taken
+ * again after the lease: at least once).  Count reported or -errno.
+ */
+int store_alerts_due(struct store *st, int64_t now_us, int64_t lease_us,
+		     size_t limit, store_alert_fn fn, void *arg);
+/* Delivered at delivered_us: never again.  0 or -errno. */
+int store_alert_done(struct store *st, const char *key, int64_t delivered_us);
+/*
+ * Not delivered: try again at next_us.  error (the failure, kept for the
+ * operator) NULL means it was not tried (a lease given back), so no
+ * attempt is counted.  0 or -errno.
+ */
+int store_alert_retry(struct store *st, const char *key, int64_t next_us,
+		      const char *error);
+/* Forget alerts delivered before delivered_before_us.  Deleted or -errno. */
+int64_t store_alerts_purge(struct store *st, int64_t delivered_before_us);
+/* The newest limit alerts (0: all), newest first.  Count or -errno. */
+int store_alerts(struct store *st, size_t limit, store_alert_fn fn,
+		 void *arg);
+
+/*
+ * Compare kernel releases as versions: the runs of digits in order, as
+ * numbers ("6.10" > "6.9", "6.1.0-18-amd64" > "6.1.0-17-amd64"), a run
+ * right after "rc" preceded by -1 so that "6.8-rc3" < "6.8" < "6.8.1",
+ * missing parts 0, other text ignored, at most 16 parts of at most 15
+ * digits.  <0, 0, >0 as strcmp.
+ */
+int store_release_cmp(const char *a, const char *b);
 
 struct store_stats {
 	uint64_t records;
@@ -473,11 +557,20 @@ struct store_ops {
 		     const struct store_param *p, int np, store_row_fn fn,
 		     void *arg);
 	int (*heartbeat_put)(struct store *st,
-			     const struct store_heartbeat *hb);
+			     const struct store_heartbeat *hbs, size_t n);
 	int (*heartbeats)(struct store *st, store_heartbeat_fn fn, void *arg);
 	int (*collector_put)(struct store *st,
 			     const struct store_collector *c);
 	int (*collectors)(struct store *st, store_collector_fn fn, void *arg);
+	int (*alerts_due)(struct store *st, int64_t now_us, int64_t lease_us,
+			  size_t limit, store_alert_fn fn, void *arg);
+	int (*alert_done)(struct store *st, const char *key,
+			  int64_t delivered_us);
+	int (*alert_retry)(struct store *st, const char *key, int64_t next_us,
+			   const char *error);
+	int (*alerts)(struct store *st, size_t limit, store_alert_fn fn,
+		      void *arg);
+	int64_t (*alerts_purge)(struct store *st, int64_t before_us);
 	const char *const *syscalls; /* see store_syscalls(); may be NULL */
 };
 
@@ -486,6 +579,7 @@ struct store {
 	const struct store_ops *ops;
 	/* What store_triage_get() and store_host_get() hand out. */
 	char *scratch;
+	struct store_alert_rules alert_rules;
 };
 
 /*

@@ -40,6 +40,7 @@ struct store_agg_group {
 	int64_t n;	   /* records */
 	int64_t news;	   /* sig: hosts new to it; host: signatures new to it */
 	int64_t first, last; /* seen times */
+	int64_t sig_n;	   /* release groups: the signature's records */
 };
 
 /*
@@ -62,6 +63,15 @@ struct store_agg_sink {
 	int (*release)(void *arg, const struct store_agg_group *g);
 	int (*host)(void *arg, const struct store_agg_group *g);
 	int (*hour)(void *arg, const struct store_agg_group *g);
+	/*
+	 * Alerts (store.h), each right after the upsert of its group, in the
+	 * same transaction; NULL when the rules are off.  The row just
+	 * updated tells: a signature or release row whose count equals the
+	 * group's size was created by this batch.
+	 */
+	int (*alert_sig)(void *arg, const struct store_agg_group *g);
+	int (*alert_release)(void *arg, const struct store_agg_group *g);
+	int (*alert_hour)(void *arg, const struct store_agg_group *g);
 };
 
 /* Whether a record can be stored (id, title signature, bytes). */

@@ -127,8 +127,24 @@ static const char pg_schema[] =
 	" WHERE delivered_us IS NULL;"
 	"CREATE TABLE IF NOT EXISTS triage(sig text PRIMARY KEY,"
 	" state text NOT NULL CHECK (state IN ('open','fixed','ignored')),"
-	" fixed_in text, bug text, note text, updated_us bigint NOT NULL);";
+	" fixed_in text, bug text, note text, updated_us bigint NOT NULL);"
+	/* store_release_cmp() as a sort key: the digit runs as numbers, -1
+	 * before a run that follows "rc", padded with 0 to 16 parts. */
+	"CREATE OR REPLACE FUNCTION oopsd_relkey(r text) RETURNS numeric[]"
+	" LANGUAGE sql IMMUTABLE AS $f$"
+	" SELECT (coalesce(array_agg(x ORDER BY o, k), '{}')"
+	"  || array_fill(0::numeric, ARRAY[16]))[1:16]"
+	" FROM regexp_matches(coalesce(r, ''), '(rc)?([0-9]{1,15})', 'gi')"
+	"  WITH ORDINALITY AS t(m, o),"
+	" LATERAL unnest(CASE WHEN m[1] IS NULL THEN ARRAY[m[2]::numeric]"
+	"  ELSE ARRAY[-1, m[2]::numeric] END) WITH ORDINALITY AS u(x, k)"
+	" $f$;";
 
+
+/* Signatures triaged this way raise no alert of the kind. */
+#define PG_NOT_TRIAGED(states)                                                 \
+	" AND NOT EXISTS (SELECT 1 FROM triage t WHERE t.sig = $1"             \
+	" AND t.state IN (" states "))"
 
 /* The write path, prepared on every (re)connection. */
 const struct pg_stmt_def pg_stmt[P_COUNT] = {
@@ -194,6 +210,53 @@ const struct pg_stmt_def pg_stmt[P_COUNT] = {
 		"INSERT INTO sig_hours AS t VALUES($1, $2, $3)"
 		" ON CONFLICT (sig, hour) DO UPDATE"
 		" SET count = t.count + excluded.count" },
+	/* The alerts of a batch, as in the SQLite store (see there). */
+	[P_ALERT_SIG] = {
+		"oopsd_alert_sig",
+		"INSERT INTO alerts(key, kind, sig, title, release, host_key,"
+		" count, seen_us)"
+		" SELECT 'new_signature:' || sig, 'new_signature', sig, title,"
+		" $3::text, $4::text, count, last_seen_us FROM signatures"
+		" WHERE sig = $1 AND count = $2::bigint" PG_NOT_TRIAGED("'ignored'")
+		" ON CONFLICT (key) DO NOTHING" },
+	[P_ALERT_RELEASE] = {
+		"oopsd_alert_release",
+		"INSERT INTO alerts(key, kind, sig, title, release, host_key,"
+		" count, seen_us)"
+		" SELECT 'new_release:' || r.sig || ':' || r.release,"
+		" 'new_release', r.sig, s.title, r.release, $5::text, r.count,"
+		" r.last_seen_us FROM sig_releases r JOIN signatures s"
+		" ON s.sig = r.sig WHERE r.sig = $1 AND r.release = $2"
+		" AND r.count = $3::bigint AND s.count > $4::bigint"
+		" AND r.release <> 'unknown'"
+		PG_NOT_TRIAGED("'ignored', 'fixed'")
+		" ON CONFLICT (key) DO NOTHING" },
+	[P_ALERT_REGRESSION] = {
+		"oopsd_alert_regression",
+		"INSERT INTO alerts(key, kind, sig, title, release, host_key,"
+		" count, seen_us)"
+		" SELECT 'regression:' || t.sig || ':' || t.updated_us,"
+		" 'regression', t.sig, s.title, $2::text, $5::text, $3::bigint,"
+		" $4::bigint FROM triage t JOIN signatures s ON s.sig = t.sig"
+		" WHERE t.sig = $1 AND t.state = 'fixed' AND"
+		" CASE WHEN coalesce(t.fixed_in, '') = ''"
+		"  THEN $4::bigint > t.updated_us"
+		"  ELSE oopsd_relkey($2::text) >= oopsd_relkey(t.fixed_in) END"
+		" ON CONFLICT (key) DO NOTHING" },
+	[P_ALERT_SPIKE] = {
+		"oopsd_alert_spike",
+		"INSERT INTO alerts(key, kind, sig, title, release, host_key,"
+		" count, seen_us)"
+		" SELECT 'spike:' || h.sig || ':' || h.hour, 'spike', h.sig,"
+		" s.title, $6::text, $5::text, h.count, s.last_seen_us"
+		" FROM sig_hours h JOIN signatures s ON s.sig = h.sig"
+		" WHERE h.sig = $1 AND h.hour = $2::bigint"
+		" AND h.count >= $3::bigint"
+		" AND s.first_seen_us < $2::bigint * 3600000000"
+		" AND h.count * 24 >= $4::bigint * coalesce((SELECT sum(b.count)"
+		"  FROM sig_hours b WHERE b.sig = $1 AND b.hour >= $2::bigint - 24"
+		"  AND b.hour < $2::bigint), 0)" PG_NOT_TRIAGED("'ignored'")
+		" ON CONFLICT (key) DO NOTHING" },
 };
 
 
@@ -660,5 +723,10 @@ const struct store_ops store_pg_ops = {
 	.heartbeats = pg_heartbeats,
 	.collector_put = pg_collector_put,
 	.collectors = pg_collectors,
+	.alerts_due = pg_alerts_due,
+	.alert_done = pg_alert_done,
+	.alert_retry = pg_alert_retry,
+	.alerts = pg_alerts,
+	.alerts_purge = pg_alerts_purge,
 	.syscalls = pg_syscalls,
 };

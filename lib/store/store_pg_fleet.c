@@ -63,11 +63,12 @@ static int pg_fleet_do(struct store_pg *pg, const char *sql,
 	return 0;
 }
 
-int pg_heartbeat_put(struct store *st, const struct store_heartbeat *hb)
+static int pg_heartbeat_one(struct store_pg *pg,
+			    const struct store_heartbeat *hb)
 {
-	struct store_pg *pg = to_pg(st);
 	struct pg_fleet_text t = { 0 };
 	struct pg_params pp = { 0 };
+	PGresult *res;
 	int err = 0;
 
 	pp_str(&pp, pg_fleet_str(&t, hb->host_key, true, &err));
@@ -82,22 +83,46 @@ int pg_heartbeat_put(struct store *st, const struct store_heartbeat *hb)
 	pp_i64(&pp, hb->received_us);
 	if (err == 0 && pp.v[0] == NULL)
 		err = -EINVAL;
-	if (err == 0)
-		err = pg_fleet_do(
-			pg,
-			"INSERT INTO heartbeats AS t VALUES($1, $2, $3, $4, $5,"
-			" $6, $7, $8, $9, $10) ON CONFLICT (host_key) DO UPDATE"
-			" SET hostname = excluded.hostname,"
-			" machine_id = excluded.machine_id,"
-			" agent_version = excluded.agent_version,"
-			" release = excluded.release,"
-			" boot_id = excluded.boot_id, sender = excluded.sender,"
-			" backlog = excluded.backlog,"
-			" interval_s = excluded.interval_s,"
-			" received_us = excluded.received_us"
-			" WHERE excluded.received_us >= t.received_us",
-			&pp);
+	if (err == 0) {
+		res = pg_run(pg,
+			     "INSERT INTO heartbeats AS t VALUES($1, $2, $3, $4,"
+			     " $5, $6, $7, $8, $9, $10)"
+			     " ON CONFLICT (host_key) DO UPDATE"
+			     " SET hostname = excluded.hostname,"
+			     " machine_id = excluded.machine_id,"
+			     " agent_version = excluded.agent_version,"
+			     " release = excluded.release,"
+			     " boot_id = excluded.boot_id, sender = excluded.sender,"
+			     " backlog = excluded.backlog,"
+			     " interval_s = excluded.interval_s,"
+			     " received_us = excluded.received_us"
+			     " WHERE excluded.received_us >= t.received_us",
+			     false, &pp, &err);
+		PQclear(res);
+	}
 	pg_fleet_text_free(&t);
+	return err;
+}
+
+/* Heartbeats of many hosts in one transaction. */
+int pg_heartbeat_put(struct store *st, const struct store_heartbeat *hbs,
+		     size_t n)
+{
+	struct store_pg *pg = to_pg(st);
+	int err;
+
+	if (pg->readonly)
+		return -EROFS;
+	if ((err = pg_ready(pg)) < 0)
+		return err;
+	if ((err = pg_exec(pg, "BEGIN", "heartbeats")) < 0)
+		return err;
+	for (size_t i = 0; i < n && err == 0; i++)
+		err = pg_heartbeat_one(pg, &hbs[i]);
+	if (err == 0)
+		err = pg_exec(pg, "COMMIT", "heartbeats");
+	if (err < 0 && PQstatus(pg->conn) == CONNECTION_OK)
+		PQclear(PQexec(pg->conn, "ROLLBACK"));
 	return err;
 }
 
@@ -216,4 +241,161 @@ int pg_collectors(struct store *st, store_collector_fn fn, void *arg)
 			 "SELECT name, version, counters, started_us,"
 			 " updated_us FROM collectors ORDER BY name",
 			 &pp, collector_row, &cb);
+}
+
+/* Columns of the alerts the queries return. */
+#define PG_ALERT_COLUMNS                                                       \
+	"aid, key, kind, sig, title, release, host_key, count, seen_us,"      \
+	" attempts, next_us, delivered_us, last_error"
+
+struct pg_alert_cb {
+	store_alert_fn fn;
+	void *arg;
+};
+
+static void pg_row_to_alert(const PGresult *r, int row, struct store_alert *a)
+{
+	*a = (struct store_alert){
+		.id = col_i64(r, row, 0),
+		.key = col_text(r, row, 1),
+		.kind = col_text(r, row, 2),
+		.signature = col_text(r, row, 3),
+		.title = col_text(r, row, 4),
+		.release = col_text(r, row, 5),
+		.host_key = col_text(r, row, 6),
+		.count = col_i64(r, row, 7),
+		.seen_us = col_i64(r, row, 8),
+		.attempts = col_i64(r, row, 9),
+		.next_us = col_i64(r, row, 10),
+		.delivered_us = col_i64(r, row, 11),
+		.last_error = col_text(r, row, 12),
+	};
+}
+
+/* Report the rows of a result (freed here).  Count reported. */
+static int pg_alert_rows(PGresult *res, store_alert_fn fn, void *arg)
+{
+	struct store_alert a;
+	int n = 0;
+
+	for (int i = 0; i < PQntuples(res); i++) {
+		pg_row_to_alert(res, i, &a);
+		n++;
+		if (fn(&a, arg))
+			break;
+	}
+	PQclear(res);
+	return n;
+}
+
+int pg_alerts_due(struct store *st, int64_t now_us, int64_t lease_us,
+		  size_t limit, store_alert_fn fn, void *arg)
+{
+	struct store_pg *pg = to_pg(st);
+	struct pg_params pp = { 0 };
+	PGresult *res;
+	int err = 0;
+
+	if (pg->readonly)
+		return -EROFS;
+	if ((err = pg_ready(pg)) < 0)
+		return err;
+	pp_i64(&pp, now_us);
+	pp_i64(&pp, lease_us);
+	pp_i64(&pp, (int64_t)limit);
+	/* SKIP LOCKED: collectors sharing the store take different alerts
+	 * at the same moment rather than wait for each other. */
+	res = pg_run(pg,
+		     "UPDATE alerts SET next_us = $2::bigint WHERE aid IN"
+		     " (SELECT aid FROM alerts WHERE delivered_us IS NULL AND"
+		     " next_us <= $1::bigint ORDER BY next_us, aid"
+		     " LIMIT $3::bigint FOR UPDATE SKIP LOCKED)"
+		     " RETURNING " PG_ALERT_COLUMNS,
+		     false, &pp, &err);
+	if (res == NULL)
+		return err;
+	return pg_alert_rows(res, fn, arg);
+}
+
+int pg_alert_done(struct store *st, const char *key, int64_t delivered_us)
+{
+	struct pg_params pp = { 0 };
+
+	pp_str(&pp, key);
+	pp_i64(&pp, delivered_us);
+	return pg_fleet_do(to_pg(st),
+			   "UPDATE alerts SET delivered_us = $2::bigint,"
+			   " attempts = attempts + 1, last_error = NULL"
+			   " WHERE key = $1",
+			   &pp);
+}
+
+int pg_alert_retry(struct store *st, const char *key, int64_t next_us,
+		   const char *error)
+{
+	struct pg_fleet_text t = { 0 };
+	struct pg_params pp = { 0 };
+	int err = 0;
+
+	pp_str(&pp, key);
+	pp_i64(&pp, next_us);
+	pp_str(&pp, pg_fleet_str(&t, error, false, &err));
+	if (err == 0)
+		err = pg_fleet_do(to_pg(st),
+				  "UPDATE alerts SET next_us = $2::bigint,"
+				  " attempts = attempts +"
+				  " CASE WHEN $3::text IS NULL THEN 0 ELSE 1 END,"
+				  " last_error = coalesce($3::text, last_error)"
+				  " WHERE key = $1 AND delivered_us IS NULL",
+				  &pp);
+	pg_fleet_text_free(&t);
+	return err;
+}
+
+int pg_alerts(struct store *st, size_t limit, store_alert_fn fn, void *arg)
+{
+	struct store_pg *pg = to_pg(st);
+	struct pg_params pp = { 0 };
+	PGresult *res;
+	int err = 0;
+
+	if ((err = pg_ready(pg)) < 0)
+		return err;
+	if ((err = pg_fleet_has(pg, "alerts")) <= 0)
+		return err;
+	if (limit)
+		pp_i64(&pp, (int64_t)limit);
+	else
+		pp_str(&pp, NULL);
+	res = pg_run(pg,
+		     "SELECT " PG_ALERT_COLUMNS " FROM alerts"
+		     " ORDER BY aid DESC LIMIT $1::bigint",
+		     false, &pp, &err);
+	if (res == NULL)
+		return err;
+	return pg_alert_rows(res, fn, arg);
+}
+
+int64_t pg_alerts_purge(struct store *st, int64_t before_us)
+{
+	struct store_pg *pg = to_pg(st);
+	struct pg_params pp = { 0 };
+	PGresult *res;
+	int64_t n;
+	int err = 0;
+
+	if (pg->readonly)
+		return -EROFS;
+	if ((err = pg_ready(pg)) < 0)
+		return err;
+	pp_i64(&pp, before_us);
+	res = pg_run(pg,
+		     "DELETE FROM alerts WHERE delivered_us IS NOT NULL"
+		     " AND delivered_us < $1::bigint",
+		     false, &pp, &err);
+	if (res == NULL)
+		return err;
+	n = strtoll(PQcmdTuples(res), NULL, 10);
+	PQclear(res);
+	return n;
 }

@@ -38,6 +38,10 @@ enum {
 	P_UPS_SIG_RELEASE,
 	P_UPS_HOST,
 	P_UPS_SIG_HOUR,
+	P_ALERT_SIG,
+	P_ALERT_RELEASE,
+	P_ALERT_REGRESSION,
+	P_ALERT_SPIKE,
 	P_COUNT
 };
 
@@ -123,9 +127,17 @@ int pg_show(struct store *st, const char *signature, size_t max_hosts,
 int pg_stats(struct store *st, struct store_stats *out);
 int pg_query(struct store *st, const char *sql, const struct store_param *p,
 	     int np, store_row_fn fn, void *arg);
-int pg_heartbeat_put(struct store *st, const struct store_heartbeat *hb);
+int pg_heartbeat_put(struct store *st, const struct store_heartbeat *hbs,
+		     size_t n);
 int pg_heartbeats(struct store *st, store_heartbeat_fn fn, void *arg);
 int pg_collector_put(struct store *st, const struct store_collector *c);
 int pg_collectors(struct store *st, store_collector_fn fn, void *arg);
+int pg_alerts_due(struct store *st, int64_t now_us, int64_t lease_us,
+		  size_t limit, store_alert_fn fn, void *arg);
+int pg_alert_done(struct store *st, const char *key, int64_t delivered_us);
+int pg_alert_retry(struct store *st, const char *key, int64_t next_us,
+		   const char *error);
+int pg_alerts(struct store *st, size_t limit, store_alert_fn fn, void *arg);
+int64_t pg_alerts_purge(struct store *st, int64_t before_us);
 
 #endif /* OOPSD_STORE_PG_INTERNAL_H */

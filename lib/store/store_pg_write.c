@@ -401,6 +401,53 @@ static int pg_agg_hour(void *arg, const struct store_agg_group *g)
 	return pg_upsert(arg, P_UPS_SIG_HOUR, &pp);
 }
 
+/* The alerts (store.h), queued like the upserts they follow. */
+static int pg_alert_sig(void *arg, const struct store_agg_group *g)
+{
+	struct pg_params pp = { 0 };
+
+	pp_str(&pp, g->key->sig);
+	pp_i64(&pp, g->n);
+	pp_text(&pp, g->newest->release);
+	pp_str(&pp, g->newest->host_key);
+	return pg_upsert(arg, P_ALERT_SIG, &pp);
+}
+
+static int pg_alert_release(void *arg, const struct store_agg_group *g)
+{
+	struct pg_params pp = { 0 };
+	int rc;
+
+	pp_str(&pp, g->key->sig);
+	pp_str(&pp, g->key->release);
+	pp_i64(&pp, g->n);
+	pp_i64(&pp, g->sig_n);
+	pp_str(&pp, g->newest->host_key);
+	if ((rc = pg_upsert(arg, P_ALERT_RELEASE, &pp)) < 0)
+		return rc;
+	pp.n = 0;
+	pp_str(&pp, g->key->sig);
+	pp_str(&pp, g->key->release);
+	pp_i64(&pp, g->n);
+	pp_i64(&pp, g->last);
+	pp_str(&pp, g->newest->host_key);
+	return pg_upsert(arg, P_ALERT_REGRESSION, &pp);
+}
+
+static int pg_alert_hour(void *arg, const struct store_agg_group *g)
+{
+	struct store_pg *pg = arg;
+	struct pg_params pp = { 0 };
+
+	pp_str(&pp, g->key->sig);
+	pp_i64(&pp, g->key->hour);
+	pp_i64(&pp, pg->base.alert_rules.spike_min);
+	pp_i64(&pp, pg->base.alert_rules.spike_factor);
+	pp_str(&pp, g->newest->host_key);
+	pp_text(&pp, g->newest->release);
+	return pg_upsert(pg, P_ALERT_SPIKE, &pp);
+}
+
 static const struct store_agg_sink pg_agg_sink = {
 	.sig_host = pg_agg_sig_host,
 	.sig_host_counts = pg_agg_sig_host_counts,
@@ -408,6 +455,18 @@ static const struct store_agg_sink pg_agg_sink = {
 	.release = pg_agg_release,
 	.host = pg_agg_host,
 	.hour = pg_agg_hour,
+};
+
+static const struct store_agg_sink pg_agg_sink_alerts = {
+	.sig_host = pg_agg_sig_host,
+	.sig_host_counts = pg_agg_sig_host_counts,
+	.sig = pg_agg_sig,
+	.release = pg_agg_release,
+	.host = pg_agg_host,
+	.hour = pg_agg_hour,
+	.alert_sig = pg_alert_sig,
+	.alert_release = pg_alert_release,
+	.alert_hour = pg_alert_hour,
 };
 
 /* Records in id order: the lock order of the inserts.  qsort_r context. */
@@ -458,7 +517,10 @@ static int pg_put_try(struct store_pg *pg, struct store_put *items,
 	pg->nvals = 0;
 	/* 2 and 3: the aggregates (the sink syncs once in between), then
 	 * COMMIT, which says ROLLBACK for a transaction that failed. */
-	if ((rc = store_agg_apply(pg->agg, nagg, &pg_agg_sink, pg)) < 0 ||
+	if ((rc = store_agg_apply(pg->agg, nagg,
+				  pg->base.alert_rules.enabled ?
+					  &pg_agg_sink_alerts : &pg_agg_sink,
+				  pg)) < 0 ||
 	    (rc = pg_queue(pg, "COMMIT", false, NULL)) < 0 ||
 	    (rc = pg_pipe_sync(pg)) < 0)
 		goto rollback;

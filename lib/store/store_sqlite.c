@@ -125,8 +125,22 @@ enum {
 	S_UPS_HOST,
 	S_UPS_SIG_HOUR,
 	S_SIG_RELEASES,
+	S_ALERT_SIG,
+	S_ALERT_RELEASE,
+	S_ALERT_REGRESSION,
+	S_ALERT_SPIKE,
 	S_COUNT
 };
+
+/* Columns of the alerts the queries return. */
+#define SQ_ALERT_COLUMNS                                                       \
+	"aid, key, kind, sig, title, release, host_key, count, seen_us,"      \
+	" attempts, next_us, delivered_us, last_error"
+
+/* Signatures triaged this way raise no alert of the kind. */
+#define SQ_NOT_TRIAGED(states)                                                 \
+	" AND NOT EXISTS (SELECT 1 FROM triage t WHERE t.sig = ?1"             \
+	" AND t.state IN (" states "))"
 
 /* Statements of the write path (and one the queries use), prepared once. */
 static const char *const store_sqlite_sql[S_COUNT] = {
@@ -188,6 +202,48 @@ static const char *const store_sqlite_sql[S_COUNT] = {
 		"SELECT release, count, first_seen_us, last_seen_us"
 		" FROM sig_releases WHERE sig = ?1"
 		" ORDER BY first_seen_us, release",
+	/* The alerts of a batch (store.h), run right after the upsert of
+	 * their group: ?2 is the group's size, so a row whose count equals
+	 * it was created by this batch. */
+	[S_ALERT_SIG] =
+		"INSERT OR IGNORE INTO alerts(key, kind, sig, title, release,"
+		" host_key, count, seen_us)"
+		" SELECT 'new_signature:' || sig, 'new_signature', sig, title,"
+		" ?3, ?4, count, last_seen_us FROM signatures"
+		" WHERE sig = ?1 AND count = ?2" SQ_NOT_TRIAGED("'ignored'"),
+	/* ?4: the signature's records in the batch; more in the store
+	 * means the signature is not new. */
+	[S_ALERT_RELEASE] =
+		"INSERT OR IGNORE INTO alerts(key, kind, sig, title, release,"
+		" host_key, count, seen_us)"
+		" SELECT 'new_release:' || r.sig || ':' || r.release,"
+		" 'new_release', r.sig, s.title, r.release, ?5, r.count,"
+		" r.last_seen_us FROM sig_releases r JOIN signatures s"
+		" ON s.sig = r.sig WHERE r.sig = ?1 AND r.release = ?2"
+		" AND r.count = ?3 AND s.count > ?4 AND r.release <> 'unknown'"
+		SQ_NOT_TRIAGED("'ignored', 'fixed'"),
+	/* ?4: the group's newest seen time; ?3 its size. */
+	[S_ALERT_REGRESSION] =
+		"INSERT OR IGNORE INTO alerts(key, kind, sig, title, release,"
+		" host_key, count, seen_us)"
+		" SELECT 'regression:' || t.sig || ':' || t.updated_us,"
+		" 'regression', t.sig, s.title, ?2, ?5, ?3, ?4"
+		" FROM triage t JOIN signatures s ON s.sig = t.sig"
+		" WHERE t.sig = ?1 AND t.state = 'fixed' AND"
+		" iif(coalesce(t.fixed_in, '') = '', ?4 > t.updated_us,"
+		"  oopsd_relcmp(?2, t.fixed_in) >= 0)",
+	/* ?2 the hour, ?3 spike_min, ?4 spike_factor. */
+	[S_ALERT_SPIKE] =
+		"INSERT OR IGNORE INTO alerts(key, kind, sig, title, release,"
+		" host_key, count, seen_us)"
+		" SELECT 'spike:' || h.sig || ':' || h.hour, 'spike', h.sig,"
+		" s.title, ?6, ?5, h.count, s.last_seen_us"
+		" FROM sig_hours h JOIN signatures s ON s.sig = h.sig"
+		" WHERE h.sig = ?1 AND h.hour = ?2 AND h.count >= ?3"
+		" AND s.first_seen_us < ?2 * 3600000000"
+		" AND h.count * 24 >= ?4 * coalesce((SELECT sum(b.count)"
+		"  FROM sig_hours b WHERE b.sig = ?1 AND b.hour >= ?2 - 24"
+		"  AND b.hour < ?2), 0)" SQ_NOT_TRIAGED("'ignored'"),
 };
 
 struct store_sqlite {
@@ -234,6 +290,15 @@ static int sq_exec(struct store_sqlite *sq, const char *sql)
 	return rc == SQLITE_OK ? 0 : sq_err(sq, rc, sql);
 }
 
+/* oopsd_relcmp(a, b): store_release_cmp() in SQL. */
+static void sq_relcmp(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	sqlite3_result_int(ctx, store_release_cmp(
+		(const char *)sqlite3_value_text(argv[0]),
+		(const char *)sqlite3_value_text(argv[1])));
+}
+
 static int sq_open(const char *path, unsigned flags, struct store **out)
 {
 	struct store_sqlite *sq;
@@ -270,6 +335,10 @@ static int sq_open(const char *path, unsigned flags, struct store **out)
 	}
 	sqlite3_busy_timeout(sq->db, 5000);
 	sqlite3_extended_result_codes(sq->db, 0);
+	/* The regression alert compares releases as versions. */
+	sqlite3_create_function(sq->db, "oopsd_relcmp", 2,
+				SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,
+				sq_relcmp, NULL, NULL);
 	if (!sq->readonly) {
 		/* WAL: readers (oopsctl) never block the collector.
 		 * synchronous=FULL: a COMMIT fsyncs the WAL, which is what
@@ -454,12 +523,72 @@ static int sq_agg_hour(void *arg, const struct store_agg_group *g)
 	return step_done(sq, s, NULL);
 }
 
+static int sq_alert_sig(void *arg, const struct store_agg_group *g)
+{
+	struct store_sqlite *sq = arg;
+	sqlite3_stmt *s = sq->stmt[S_ALERT_SIG];
+
+	sqlite3_bind_text(s, 1, g->key->sig, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, g->n);
+	bind_text(s, 3, g->newest->release);
+	bind_text(s, 4, g->newest->host_key);
+	return step_done(sq, s, NULL);
+}
+
+static int sq_alert_release(void *arg, const struct store_agg_group *g)
+{
+	struct store_sqlite *sq = arg;
+	sqlite3_stmt *s = sq->stmt[S_ALERT_RELEASE];
+	int rc;
+
+	sqlite3_bind_text(s, 1, g->key->sig, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, g->key->release, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 3, g->n);
+	sqlite3_bind_int64(s, 4, g->sig_n);
+	bind_text(s, 5, g->newest->host_key);
+	if ((rc = step_done(sq, s, NULL)) < 0)
+		return rc;
+	s = sq->stmt[S_ALERT_REGRESSION];
+	sqlite3_bind_text(s, 1, g->key->sig, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, g->key->release, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 3, g->n);
+	sqlite3_bind_int64(s, 4, g->last);
+	bind_text(s, 5, g->newest->host_key);
+	return step_done(sq, s, NULL);
+}
+
+static int sq_alert_hour(void *arg, const struct store_agg_group *g)
+{
+	struct store_sqlite *sq = arg;
+	sqlite3_stmt *s = sq->stmt[S_ALERT_SPIKE];
+
+	sqlite3_bind_text(s, 1, g->key->sig, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, g->key->hour);
+	sqlite3_bind_int64(s, 3, sq->base.alert_rules.spike_min);
+	sqlite3_bind_int64(s, 4, sq->base.alert_rules.spike_factor);
+	bind_text(s, 5, g->newest->host_key);
+	bind_text(s, 6, g->newest->release);
+	return step_done(sq, s, NULL);
+}
+
 static const struct store_agg_sink sq_agg_sink = {
 	.sig_host = sq_agg_sig_host,
 	.sig = sq_agg_sig,
 	.release = sq_agg_release,
 	.host = sq_agg_host,
 	.hour = sq_agg_hour,
+};
+
+/* The same, raising alerts. */
+static const struct store_agg_sink sq_agg_sink_alerts = {
+	.sig_host = sq_agg_sig_host,
+	.sig = sq_agg_sig,
+	.release = sq_agg_release,
+	.host = sq_agg_host,
+	.hour = sq_agg_hour,
+	.alert_sig = sq_alert_sig,
+	.alert_release = sq_alert_release,
+	.alert_hour = sq_alert_hour,
 };
 
 static int sq_put_batch(struct store *st, struct store_put *items, size_t n)
@@ -491,7 +620,10 @@ static int sq_put_batch(struct store *st, struct store_put *items, size_t n)
 		nagg += (size_t)rc;
 		stored += rc;
 	}
-	if ((rc = store_agg_apply(sq->agg, nagg, &sq_agg_sink, sq)) < 0)
+	if ((rc = store_agg_apply(sq->agg, nagg,
+				  sq->base.alert_rules.enabled ?
+					  &sq_agg_sink_alerts : &sq_agg_sink,
+				  sq)) < 0)
 		goto rollback;
 	if ((rc = step_done(sq, sq->stmt[S_COMMIT], NULL)) < 0)
 		goto rollback;
@@ -1183,7 +1315,9 @@ static sqlite3_stmt *sq_prepare(struct store_sqlite *sq, const char *sql,
 	return s;
 }
 
-static int sq_heartbeat_put(struct store *st, const struct store_heartbeat *hb)
+/* Heartbeats in one transaction: one fsync for many hosts. */
+static int sq_heartbeat_put(struct store *st, const struct store_heartbeat *hbs,
+			    size_t n)
 {
 	struct store_sqlite *sq = to_sq(st);
 	sqlite3_stmt *s;
@@ -1205,17 +1339,30 @@ static int sq_heartbeat_put(struct store *st, const struct store_heartbeat *hb)
 		       &err);
 	if (s == NULL)
 		return err;
-	sqlite3_bind_text(s, 1, hb->host_key, -1, SQLITE_STATIC);
-	bind_text(s, 2, hb->hostname);
-	bind_text(s, 3, hb->machine_id);
-	bind_text(s, 4, hb->agent_version);
-	bind_text(s, 5, hb->release);
-	bind_text(s, 6, hb->boot_id);
-	bind_text(s, 7, hb->sender);
-	sqlite3_bind_int64(s, 8, hb->backlog);
-	sqlite3_bind_int64(s, 9, hb->interval_s);
-	sqlite3_bind_int64(s, 10, hb->received_us);
-	return sq_run(sq, s);
+	if ((err = step_done(sq, sq->stmt[S_BEGIN], NULL)) < 0) {
+		sqlite3_finalize(s);
+		return err;
+	}
+	for (size_t i = 0; i < n && err == 0; i++) {
+		const struct store_heartbeat *hb = &hbs[i];
+
+		sqlite3_bind_text(s, 1, hb->host_key, -1, SQLITE_STATIC);
+		bind_text(s, 2, hb->hostname);
+		bind_text(s, 3, hb->machine_id);
+		bind_text(s, 4, hb->agent_version);
+		bind_text(s, 5, hb->release);
+		bind_text(s, 6, hb->boot_id);
+		bind_text(s, 7, hb->sender);
+		sqlite3_bind_int64(s, 8, hb->backlog);
+		sqlite3_bind_int64(s, 9, hb->interval_s);
+		sqlite3_bind_int64(s, 10, hb->received_us);
+		err = step_done(sq, s, NULL);
+	}
+	sqlite3_finalize(s);
+	if (err == 0 && (err = step_done(sq, sq->stmt[S_COMMIT], NULL)) == 0)
+		return 0;
+	step_done(sq, sq->stmt[S_ROLLBACK], NULL);
+	return err;
 }
 
 static int sq_heartbeats(struct store *st, store_heartbeat_fn fn, void *arg)
@@ -1314,6 +1461,154 @@ static int sq_collectors(struct store *st, store_collector_fn fn, void *arg)
 	return n;
 }
 
+static void sq_row_to_alert(sqlite3_stmt *s, struct store_alert *a)
+{
+	*a = (struct store_alert){
+		.id = sqlite3_column_int64(s, 0),
+		.key = (const char *)sqlite3_column_text(s, 1),
+		.kind = (const char *)sqlite3_column_text(s, 2),
+		.signature = (const char *)sqlite3_column_text(s, 3),
+		.title = (const char *)sqlite3_column_text(s, 4),
+		.release = (const char *)sqlite3_column_text(s, 5),
+		.host_key = (const char *)sqlite3_column_text(s, 6),
+		.count = sqlite3_column_int64(s, 7),
+		.seen_us = sqlite3_column_int64(s, 8),
+		.attempts = sqlite3_column_int64(s, 9),
+		.next_us = sqlite3_column_int64(s, 10),
+		.delivered_us = sqlite3_column_int64(s, 11),
+		.last_error = (const char *)sqlite3_column_text(s, 12),
+	};
+}
+
+/* Report the rows of s (bound) to fn.  Count or -errno; finalizes s. */
+static int sq_alert_rows(struct store_sqlite *sq, sqlite3_stmt *s,
+			 store_alert_fn fn, void *arg)
+{
+	struct store_alert a;
+	bool stop = false;
+	int rc, n = 0;
+
+	/* Every row is stepped (an UPDATE ... RETURNING finishes its work
+	 * only then), reported until fn says stop. */
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (stop)
+			continue;
+		sq_row_to_alert(s, &a);
+		n++;
+		stop = fn(&a, arg) != 0;
+	}
+	if (rc != SQLITE_DONE)
+		n = sq_err(sq, rc, "alerts");
+	sqlite3_finalize(s);
+	return n;
+}
+
+static int sq_alerts_due(struct store *st, int64_t now_us, int64_t lease_us,
+			 size_t limit, store_alert_fn fn, void *arg)
+{
+	struct store_sqlite *sq = to_sq(st);
+	sqlite3_stmt *s;
+	int err = 0;
+
+	if (sq->readonly)
+		return -EROFS;
+	s = sq_prepare(sq,
+		       "UPDATE alerts SET next_us = ?2 WHERE aid IN (SELECT aid"
+		       " FROM alerts WHERE delivered_us IS NULL AND"
+		       " next_us <= ?1 ORDER BY next_us, aid LIMIT ?3)"
+		       " RETURNING " SQ_ALERT_COLUMNS,
+		       &err);
+	if (s == NULL)
+		return err;
+	sqlite3_bind_int64(s, 1, now_us);
+	sqlite3_bind_int64(s, 2, lease_us);
+	sqlite3_bind_int64(s, 3, (int64_t)limit);
+	return sq_alert_rows(sq, s, fn, arg);
+}
+
+static int sq_alert_done(struct store *st, const char *key,
+			 int64_t delivered_us)
+{
+	struct store_sqlite *sq = to_sq(st);
+	sqlite3_stmt *s;
+	int err = 0;
+
+	if (sq->readonly)
+		return -EROFS;
+	s = sq_prepare(sq,
+		       "UPDATE alerts SET delivered_us = ?2,"
+		       " attempts = attempts + 1, last_error = NULL"
+		       " WHERE key = ?1",
+		       &err);
+	if (s == NULL)
+		return err;
+	sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, delivered_us);
+	return sq_run(sq, s);
+}
+
+static int sq_alert_retry(struct store *st, const char *key, int64_t next_us,
+			  const char *error)
+{
+	struct store_sqlite *sq = to_sq(st);
+	sqlite3_stmt *s;
+	int err = 0;
+
+	if (sq->readonly)
+		return -EROFS;
+	s = sq_prepare(sq,
+		       "UPDATE alerts SET next_us = ?2,"
+		       " attempts = attempts + (?3 IS NOT NULL),"
+		       " last_error = coalesce(?3, last_error)"
+		       " WHERE key = ?1 AND delivered_us IS NULL",
+		       &err);
+	if (s == NULL)
+		return err;
+	sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, next_us);
+	bind_text(s, 3, error);
+	return sq_run(sq, s);
+}
+
+static int sq_alerts(struct store *st, size_t limit, store_alert_fn fn,
+		     void *arg)
+{
+	struct store_sqlite *sq = to_sq(st);
+	sqlite3_stmt *s;
+	int err = 0;
+
+	if (!sq_has_table(sq, "alerts"))
+		return 0;
+	s = sq_prepare(sq,
+		       "SELECT " SQ_ALERT_COLUMNS " FROM alerts"
+		       " ORDER BY aid DESC LIMIT ?1",
+		       &err);
+	if (s == NULL)
+		return err;
+	sqlite3_bind_int64(s, 1, limit ? (int64_t)limit : -1);
+	return sq_alert_rows(sq, s, fn, arg);
+}
+
+static int64_t sq_alerts_purge(struct store *st, int64_t before_us)
+{
+	struct store_sqlite *sq = to_sq(st);
+	sqlite3_stmt *s;
+	int err = 0;
+
+	if (sq->readonly)
+		return -EROFS;
+	s = sq_prepare(sq,
+		       "DELETE FROM alerts WHERE delivered_us IS NOT NULL"
+		       " AND delivered_us < ?1",
+		       &err);
+	if (s == NULL)
+		return err;
+	sqlite3_bind_int64(s, 1, before_us);
+	if ((err = sq_run(sq, s)) < 0)
+		return err;
+	return sqlite3_changes(sq->db);
+}
+
 const struct store_ops store_sqlite_ops = {
 	.scheme = "sqlite",
 	.open = sq_open,
@@ -1330,4 +1625,9 @@ const struct store_ops store_sqlite_ops = {
 	.heartbeats = sq_heartbeats,
 	.collector_put = sq_collector_put,
 	.collectors = sq_collectors,
+	.alerts_due = sq_alerts_due,
+	.alert_done = sq_alert_done,
+	.alert_retry = sq_alert_retry,
+	.alerts = sq_alerts,
+	.alerts_purge = sq_alerts_purge,
 };

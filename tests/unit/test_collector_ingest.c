@@ -342,6 +342,86 @@ static void test_replayed_datagrams(void **state)
 	fixture_free(f);
 }
 
+struct hb_seen {
+	int n;
+	char hostname[32], sender[64];
+	uint64_t backlog;
+	int64_t now_us;
+};
+
+static void capture_hb(void *arg, const Oopsd__Heartbeat *hb,
+		       const char *sender, int64_t now_us)
+{
+	struct hb_seen *h = arg;
+
+	h->n++;
+	str_lcpy(h->hostname, hb->hostname ? hb->hostname : "", 32);
+	str_lcpy(h->sender, sender, 64);
+	h->backlog = hb->backlog;
+	h->now_us = now_us;
+}
+
+static size_t make_heartbeat(uint8_t *out, size_t cap, uint64_t seq,
+			     const struct wire_key *key)
+{
+	struct wire_iov sender = { "test-agent", 10 };
+	struct wire_heartbeat hb = { .hostname = "board1", .backlog = 4,
+				     .interval_s = 60 };
+	int len = wire_pack_heartbeat(&sender, seq, &hb, key, out, cap);
+
+	assert_true(len > 0);
+	return (size_t)len;
+}
+
+/* Heartbeats: authenticated, replay-checked and rate-limited like
+ * envelopes, handed to the daemon, never acknowledged nor stored as
+ * records. */
+static void test_heartbeats(void **state)
+{
+	struct fixture *f = fixture_new(60, 2, true, 0);
+	struct ingest_peer p = peer_v4("10.1.2.3", 4000);
+	const struct ingest_counters *c = ingest_counters(f->in);
+	struct hb_seen h = { 0 };
+	uint8_t buf[2048];
+	size_t len;
+
+	/* The fixture's ingest has no heartbeat callback: rebuild it. */
+	ingest_free(f->in);
+	f->cfg.heartbeat = capture_hb;
+	f->cfg.heartbeat_arg = &h;
+	f->in = ingest_new(f->st, &f->cfg);
+	c = ingest_counters(f->in);
+
+	len = make_heartbeat(buf, sizeof(buf), 100, &f->key);
+	ingest_datagram(f->in, &p, buf, len, false, 0, NOW_US);
+	assert_int_equal(h.n, 1);
+	assert_string_equal(h.hostname, "board1");
+	assert_string_equal(h.sender, "10.1.2.3:4000");
+	assert_int_equal(h.backlog, 4);
+	assert_int_equal(h.now_us, NOW_US);
+	assert_int_equal(ingest_pending(f->in), 0);
+	ingest_flush(f->in);
+	assert_int_equal(f->acks.n, 0);
+	assert_int_equal(c->records, 0);
+	/* Replayed: refused. */
+	ingest_datagram(f->in, &p, buf, len, false, 0, NOW_US);
+	assert_int_equal(h.n, 1);
+	assert_int_equal(reject_count(c, "replayed"), 1);
+	/* Without a tag: refused. */
+	len = make_heartbeat(buf, sizeof(buf), 101, NULL);
+	ingest_datagram(f->in, &p, buf, len, false, 0, NOW_US);
+	assert_int_equal(h.n, 1);
+	assert_int_equal(reject_count(c, "no_tag"), 1);
+	/* Over the sender's rate (a burst of 2, one used): refused. */
+	len = make_heartbeat(buf, sizeof(buf), 102, &f->key);
+	ingest_datagram(f->in, &p, buf, len, false, 0, NOW_US);
+	len = make_heartbeat(buf, sizeof(buf), 103, &f->key);
+	ingest_datagram(f->in, &p, buf, len, false, 0, NOW_US);
+	assert_int_equal(h.n, 2);
+	assert_int_equal(reject_count(c, "heartbeat_rate_limited"), 1);
+	fixture_free(f);
+}
+
 static void test_bad_record_refused_alone(void **state)
 {
 	struct fixture *f = fixture_new(6000, 1000, false, 0);
@@ -638,6 +718,7 @@ int main(void)
 		cmocka_unit_test(test_authentication),
 		cmocka_unit_test(test_replayed_datagrams),
 		cmocka_unit_test(test_bad_record_refused_alone),
+		cmocka_unit_test(test_heartbeats),
 		cmocka_unit_test(test_rate_limit_holds_back),
 		cmocka_unit_test(test_rate_table_full),
 		cmocka_unit_test(test_store_failure_no_ack),

@@ -776,6 +776,47 @@ static void test_heartbeats(void **state)
 	assert_int_equal(store_heartbeat_put(ro, &hb), -EROFS);
 }
 
+static int hb_newest_fn(const struct store_heartbeat *hb, void *arg)
+{
+	int64_t *sum = arg;
+
+	*sum += hb->received_us - T0;
+	return 0;
+}
+
+/* Many at once, a host twice in one batch: the newest stays. */
+static void test_heartbeats_batch(void **state)
+{
+	struct fixture *f = fixture(state);
+	static struct store_heartbeat hbs[150];
+	static char names[150][16];
+	int64_t sum = 0, want = 0;
+
+	for (int i = 0; i < 150; i++) {
+		/* Newest first for some hosts, oldest first for others. */
+		int64_t t = i % 2 ? 1000 - i : i;
+
+		snprintf(names[i], sizeof(names[i]), "b%d", i % 70);
+		hbs[i] = (struct store_heartbeat){ .hostname = names[i],
+						   .interval_s = 60,
+						   .received_us = T0 + t };
+	}
+	for (int h = 0; h < 70; h++) {
+		int64_t best = -1;
+
+		for (int i = h; i < 150; i += 70) {
+			int64_t t = i % 2 ? 1000 - i : i;
+
+			if (t > best)
+				best = t;
+		}
+		want += best;
+	}
+	assert_int_equal(store_heartbeats_put(f->st, hbs, 150), 0);
+	assert_int_equal(store_heartbeats(f->st, hb_newest_fn, &sum), 70);
+	assert_int_equal(sum, want);
+}
+
 struct coll_seen {
 	int n;
 	char name[4][32], counters[4][64];
@@ -819,6 +860,274 @@ static void test_collectors(void **state)
 	assert_int_equal(s.started[0], T0);
 	assert_string_equal(s.name[1], "c2");
 	assert_string_equal(s.counters[1], "{\"received\":1}");
+}
+
+/* Releases compare as kernel versions. */
+static void test_release_cmp(void **state)
+{
+	static const char *const ordered[] = {
+		"", "unknown", "4.19.0", "5.15.0-91-generic", "6.1",
+		"6.1.0-17-amd64", "6.1.0-18-amd64", "6.1.5", "6.8-rc3",
+		"6.8-rc10", "6.8", "6.8.1", "6.9", "6.10",
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(ordered); i++)
+		for (size_t j = 0; j < ARRAY_SIZE(ordered); j++) {
+			int c = store_release_cmp(ordered[i], ordered[j]);
+			int want = i == j || (i < 2 && j < 2) ? 0 :
+				   i < j ? -1 : 1;
+
+			if (c != want)
+				fail_msg("cmp(%s, %s) = %d, want %d",
+					 ordered[i], ordered[j], c, want);
+		}
+	assert_int_equal(store_release_cmp("6.1", "6.1.0"), 0);
+	assert_int_equal(store_release_cmp(NULL, "0"), 0);
+	assert_true(store_release_cmp("6.1.0-RC1", "6.1.0") < 0);
+	/* Long digit runs do not overflow. */
+	assert_true(store_release_cmp("99999999999999999999999",
+				      "99999999999999999999998") > 0);
+}
+
+/* Write a triage row as oopsctl or oops-web would. */
+static void triage_set(struct fixture *f, const char *sig, const char *state,
+		       const char *fixed_in, int64_t updated)
+{
+	char sql[512];
+
+	snprintf(sql, sizeof(sql),
+		 "INSERT INTO triage(sig, state, fixed_in, updated_us)"
+		 " VALUES('%s', '%s', %s%s%s, %lld) ON CONFLICT(sig) DO UPDATE"
+		 " SET state = excluded.state, fixed_in = excluded.fixed_in,"
+		 " updated_us = excluded.updated_us",
+		 sig, state, fixed_in ? "'" : "", fixed_in ? fixed_in : "NULL",
+		 fixed_in ? "'" : "", (long long)updated);
+	if (f->pg) {
+		pg_admin_do(f, sql);
+	} else {
+		sqlite3 *db;
+
+		assert_int_equal(sqlite3_open(f->spec + 7, &db), SQLITE_OK);
+		sqlite3_busy_timeout(db, 5000);
+		assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL),
+				 SQLITE_OK);
+		sqlite3_close(db);
+	}
+}
+
+#define MAX_ALERTS 16
+struct alerts_seen {
+	int n;
+	char key[MAX_ALERTS][96];
+	char kind[MAX_ALERTS][24];
+	char release[MAX_ALERTS][32];
+	char title[MAX_ALERTS][32];
+	int64_t count[MAX_ALERTS], attempts[MAX_ALERTS];
+};
+
+static int alert_fn(const struct store_alert *a, void *arg)
+{
+	struct alerts_seen *s = arg;
+
+	assert_true(s->n < MAX_ALERTS);
+	str_lcpy(s->key[s->n], a->key, sizeof(s->key[0]));
+	str_lcpy(s->kind[s->n], a->kind, sizeof(s->kind[0]));
+	str_lcpy(s->release[s->n], a->release ?: "-", sizeof(s->release[0]));
+	str_lcpy(s->title[s->n], a->title ?: "-", sizeof(s->title[0]));
+	s->count[s->n] = a->count;
+	s->attempts[s->n] = a->attempts;
+	s->n++;
+	return 0;
+}
+
+/* The alerts queued since the last call, oldest first, leased. */
+static struct alerts_seen *due(struct store *st, int64_t now,
+			       struct alerts_seen *s)
+{
+	int n;
+
+	memset(s, 0, sizeof(*s));
+	n = store_alerts_due(st, now, now + HOUR_US, 100, alert_fn, s);
+	assert_int_equal(n, s->n);
+	return s;
+}
+
+static bool has_alert(const struct alerts_seen *s, const char *key)
+{
+	for (int i = 0; i < s->n; i++)
+		if (strcmp(s->key[i], key) == 0)
+			return true;
+	return false;
+}
+
+#define SIG_A 0xaaaa000000000001ull
+#define SIG_B 0xbbbb000000000002ull
+#define SIG_C 0xcccc000000000003ull
+
+/* Alerts are raised by the batch that stores their records, once. */
+static void test_alerts(void **state)
+{
+	struct fixture *f = fixture(state);
+	struct store_alert_rules rules = { .enabled = true, .spike_min = 3,
+					   .spike_factor = 6 };
+	struct alerts_seen s;
+	struct trec t[32];
+	int64_t now = T0 + 100 * HOUR_US;
+	char key[96];
+	unsigned id = 1;
+
+	/* Off: nothing queued. */
+	trec_init(&t[0], id++, SIG_C ^ 1, "off", "h1", "6.1", T0);
+	assert_int_equal(put(f->st, t, 1, T0), 1);
+	assert_int_equal(due(f->st, now, &s)->n, 0);
+
+	store_set_alert_rules(f->st, &rules);
+	/* A new signature: one alert, not one per release. */
+	trec_init(&t[0], id++, SIG_A, "WARNING in a", "h1", "6.1", T0);
+	trec_init(&t[1], id++, SIG_A, "WARNING in a", "h2", "6.2", T0 + 1);
+	assert_int_equal(put(f->st, t, 2, T0 + 1), 2);
+	due(f->st, now, &s);
+	assert_int_equal(s.n, 1);
+	assert_string_equal(s.key[0], "new_signature:aaaa000000000001");
+	assert_string_equal(s.kind[0], "new_signature");
+	assert_string_equal(s.title[0], "WARNING in a");
+	assert_int_equal(s.count[0], 2);
+	/* Leased: not due again before the lease ends. */
+	assert_int_equal(due(f->st, now, &s)->n, 0);
+
+	/* Known release: nothing; a new one: new_release. */
+	trec_init(&t[0], id++, SIG_A, "WARNING in a", "h1", "6.1", T0 + 2);
+	trec_init(&t[1], id++, SIG_A, "WARNING in a", "h1", "6.3", T0 + 3);
+	trec_init(&t[2], id++, SIG_A, "WARNING in a", "h3", "6.3", T0 + 4);
+	assert_int_equal(put(f->st, t, 3, T0 + 4), 3);
+	due(f->st, now, &s);
+	assert_int_equal(s.n, 1);
+	assert_string_equal(s.key[0], "new_release:aaaa000000000001:6.3");
+	assert_string_equal(s.release[0], "6.3");
+	assert_int_equal(s.count[0], 2);
+	/* A duplicate record raises nothing. */
+	assert_int_equal(put(f->st, &t[1], 1, T0 + 5), 0);
+	assert_int_equal(due(f->st, now, &s)->n, 0);
+
+	/* Fixed in 6.10: seen again on 6.9 (older) is no regression, nor a
+	 * new release; on 6.10.2 it is, once. */
+	triage_set(f, "aaaa000000000001", "fixed", "6.10", T0 + 10);
+	trec_init(&t[0], id++, SIG_A, "WARNING in a", "h1", "6.9", T0 + 20);
+	assert_int_equal(put(f->st, t, 1, T0 + 20), 1);
+	assert_int_equal(due(f->st, now, &s)->n, 0);
+	trec_init(&t[0], id++, SIG_A, "WARNING in a", "h1", "6.10.2", T0 + 21);
+	assert_int_equal(put(f->st, t, 1, T0 + 21), 1);
+	due(f->st, now, &s);
+	assert_int_equal(s.n, 1);
+	snprintf(key, sizeof(key), "regression:aaaa000000000001:%lld",
+		 (long long)(T0 + 10));
+	assert_string_equal(s.key[0], key);
+	assert_string_equal(s.release[0], "6.10.2");
+	trec_init(&t[0], id++, SIG_A, "WARNING in a", "h1", "6.11", T0 + 22);
+	assert_int_equal(put(f->st, t, 1, T0 + 22), 1);
+	assert_int_equal(due(f->st, now, &s)->n, 0);
+	/* Fixed without a release: any record after the triage. */
+	triage_set(f, "aaaa000000000001", "fixed", NULL, T0 + 30);
+	trec_init(&t[0], id++, SIG_A, "WARNING in a", "h1", "6.1", T0 + 25);
+	assert_int_equal(put(f->st, t, 1, T0 + 25), 1);
+	assert_int_equal(due(f->st, now, &s)->n, 0);
+	trec_init(&t[0], id++, SIG_A, "WARNING in a", "h1", "6.1", T0 + 31);
+	assert_int_equal(put(f->st, t, 1, T0 + 31), 1);
+	assert_int_equal(due(f->st, now, &s)->n, 1);
+	assert_string_equal(s.kind[0], "regression");
+	/* Ignored: no new release alert. */
+	triage_set(f, "aaaa000000000001", "ignored", NULL, T0 + 40);
+	trec_init(&t[0], id++, SIG_A, "WARNING in a", "h1", "7.0", T0 + 41);
+	assert_int_equal(put(f->st, t, 1, T0 + 41), 1);
+	assert_int_equal(due(f->st, now, &s)->n, 0);
+
+	/* Spikes: B was seen once long ago, then 3 in hour 50 (baseline
+	 * 0): a spike.  C had 24 in hour 49 (an hourly average of 1 over
+	 * the 24 hours before hour 50), then 3 in hour 50: fewer than 6
+	 * times 1, no spike; 2 more (5) do not make one either, 2 more (7)
+	 * do. */
+	trec_init(&t[0], id++, SIG_B, "BUG in b", "h1", "6.1", T0);
+	assert_int_equal(put(f->st, t, 1, T0), 1);
+	for (int i = 0; i < 24; i++)
+		trec_init(&t[i], id++, SIG_C, "BUG in c", "h1", "6.1",
+			  T0 + 49 * HOUR_US + i);
+	assert_int_equal(put(f->st, t, 24, T0 + 49 * HOUR_US + 30), 24);
+	due(f->st, now, &s);
+	assert_int_equal(s.n, 2);
+	assert_true(has_alert(&s, "new_signature:bbbb000000000002"));
+	assert_true(has_alert(&s, "new_signature:cccc000000000003"));
+	for (int i = 0; i < 3; i++) {
+		trec_init(&t[i], id++, SIG_B, "BUG in b", "h1", "6.1",
+			  T0 + 50 * HOUR_US + i);
+		trec_init(&t[3 + i], id++, SIG_C, "BUG in c", "h1", "6.1",
+			  T0 + 50 * HOUR_US + i);
+	}
+	assert_int_equal(put(f->st, t, 6, T0 + 50 * HOUR_US + 10), 6);
+	due(f->st, now, &s);
+	assert_int_equal(s.n, 1);
+	snprintf(key, sizeof(key), "spike:bbbb000000000002:%lld",
+		 (long long)((T0 + 50 * HOUR_US) / HOUR_US));
+	assert_string_equal(s.key[0], key);
+	assert_int_equal(s.count[0], 3);
+	for (int i = 0; i < 4; i++)
+		trec_init(&t[i], id++, SIG_C, "BUG in c", "h1", "6.1",
+			  T0 + 50 * HOUR_US + 10 + i);
+	assert_int_equal(put(f->st, t, 2, T0 + 50 * HOUR_US + 20), 2);
+	assert_int_equal(due(f->st, now, &s)->n, 0);
+	assert_int_equal(put(f->st, t + 2, 2, T0 + 50 * HOUR_US + 20), 2);
+	assert_int_equal(due(f->st, now, &s)->n, 1);
+	assert_string_equal(s.kind[0], "spike");
+	assert_int_equal(s.count[0], 7);
+}
+
+/* Delivery bookkeeping: leases, retries, done. */
+static void test_alert_delivery(void **state)
+{
+	struct fixture *f = fixture(state);
+	struct store_alert_rules rules = { .enabled = true, .spike_min = 100,
+					   .spike_factor = 10 };
+	struct alerts_seen s;
+	struct trec t[3];
+	int64_t now = T0 + HOUR_US;
+
+	store_set_alert_rules(f->st, &rules);
+	trec_init(&t[0], 1, SIG_A, "A", "h1", "6.1", T0);
+	trec_init(&t[1], 2, SIG_B, "B", "h1", "6.1", T0);
+	trec_init(&t[2], 3, SIG_C, "C", "h1", "6.1", T0);
+	assert_int_equal(put(f->st, t, 3, T0), 3);
+	/* Oldest first, at most the limit. */
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(store_alerts_due(f->st, now, now + 60, 2, alert_fn,
+					  &s), 2);
+	assert_int_equal(due(f->st, now, &s)->n, 1);
+	/* Leases end. */
+	assert_int_equal(due(f->st, now + HOUR_US + 1, &s)->n, 3);
+	assert_int_equal(s.attempts[0], 0);
+	/* Failed: back at next_us, the attempt counted. */
+	assert_int_equal(store_alert_retry(f->st, s.key[0], now + 10,
+					   "HTTP 500"), 0);
+	/* Given back untried: no attempt counted. */
+	assert_int_equal(store_alert_retry(f->st, s.key[1], now, NULL), 0);
+	assert_int_equal(store_alert_done(f->st, s.key[2], now), 0);
+	due(f->st, now + 5, &s);
+	assert_int_equal(s.n, 1);
+	assert_int_equal(s.attempts[0], 0);
+	due(f->st, now + 10, &s);
+	assert_int_equal(s.n, 1);
+	assert_int_equal(s.attempts[0], 1);
+	assert_int_equal(store_alert_done(f->st, s.key[0], now + 11), 0);
+	/* Delivered ones never come back; all are listed, newest first. */
+	assert_int_equal(due(f->st, now + 100 * HOUR_US, &s)->n, 1);
+	assert_int_equal(store_alert_done(f->st, s.key[0], now + 12), 0);
+	assert_int_equal(due(f->st, now + 200 * HOUR_US, &s)->n, 0);
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(store_alerts(f->st, 0, alert_fn, &s), 3);
+	assert_string_equal(s.key[0], "new_signature:cccc000000000003");
+	assert_int_equal(s.attempts[2], 2);
+	/* Delivered at now, now + 11, now + 12: the two older go. */
+	assert_int_equal(store_alerts_purge(f->st, now + 12), 2);
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(store_alerts(f->st, 0, alert_fn, &s), 1);
 }
 
 /* ------------------------------------------------- the query layer -- */
@@ -1203,8 +1512,15 @@ static void test_concurrent_writers(void **state)
 			struct store *st;
 			int total = 0, rc = 0;
 
+			struct store_alert_rules rules = {
+				.enabled = true, .spike_min = 1000000,
+				.spike_factor = 1
+			};
+
 			if (store_open(f->spec, 0, &st) < 0)
 				_exit(2);
+			/* With the alerts' inserts too. */
+			store_set_alert_rules(st, &rules);
 			for (int b = 0; b < CW_IDS / CW_BATCH && rc >= 0; b++) {
 				for (int i = 0; i < CW_BATCH; i++) {
 					/* Writer 1 walks the ids backwards. */
@@ -1241,6 +1557,16 @@ static void test_concurrent_writers(void **state)
 	assert_int_equal(ss.signatures, 7);
 	assert_int_equal(ss.hosts, 3);
 	check_recount(f);
+	/* Each signature was new exactly once, whichever writer won. */
+	{
+		struct alerts_seen a = { 0 };
+		int news = 0;
+
+		assert_true(store_alerts(f->st, 0, alert_fn, &a) > 0);
+		for (int i = 0; i < a.n; i++)
+			news += strcmp(a.kind[i], "new_signature") == 0;
+		assert_int_equal(news, 7);
+	}
 }
 
 #if ENABLE_STORE_POSTGRES
@@ -1379,7 +1705,11 @@ static void test_pg_open_errors(void **state)
 	cmocka_unit_test_setup_teardown(test_large_batch, SETUP, teardown),    \
 	cmocka_unit_test_setup_teardown(test_long_release, SETUP, teardown),   \
 	cmocka_unit_test_setup_teardown(test_heartbeats, SETUP, teardown),     \
+	cmocka_unit_test_setup_teardown(test_heartbeats_batch, SETUP,          \
+					teardown),                             \
 	cmocka_unit_test_setup_teardown(test_collectors, SETUP, teardown),     \
+	cmocka_unit_test_setup_teardown(test_alerts, SETUP, teardown),         \
+	cmocka_unit_test_setup_teardown(test_alert_delivery, SETUP, teardown), \
 	cmocka_unit_test_setup_teardown(test_triage, SETUP, teardown),         \
 	cmocka_unit_test_setup_teardown(test_crash_list, SETUP, teardown),     \
 	cmocka_unit_test_setup_teardown(test_release_host_record, SETUP,       \
@@ -1393,6 +1723,7 @@ int main(void)
 		STORE_CASES(setup),
 		cmocka_unit_test(test_open_errors),
 		cmocka_unit_test(test_spec_redact),
+		cmocka_unit_test(test_release_cmp),
 	};
 	const struct CMUnitTest pg[] = {
 		STORE_CASES(setup_pg),
