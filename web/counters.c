@@ -6,8 +6,10 @@
  *
  * The text comes from the store, which other programs write, so it is
  * parsed strictly and bounded: names of [A-Za-z0-9_] up to 64 bytes,
- * integers, at most WEB_MAX_COUNTERS values; anything else ends the walk
- * with -EINVAL (what was reported before stays reported).
+ * integers, at most WEB_MAX_COUNTERS values; string values (the
+ * collector's version, its store) are skipped, not counters; anything
+ * else ends the walk with -EINVAL (what was reported before stays
+ * reported).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -42,6 +44,21 @@ static const char *name(const char *p, char out[WEB_MAX_COUNTER_NAME + 1])
 	}
 	out[n] = '\0';
 	return n ? p + 1 : NULL;
+}
+
+/* Skip a JSON string (escapes included) of at most 4 KiB. */
+static const char *skip_string(const char *p)
+{
+	const char *start = ++p;
+
+	while (*p != '"') {
+		if (*p == '\0' || p - start > 4096)
+			return NULL;
+		if (*p == '\\' && p[1] != '\0')
+			p++;
+		p++;
+	}
+	return p + 1;
 }
 
 static const char *number(const char *p, int64_t *v)
@@ -89,6 +106,10 @@ static const char *object(const char *p, int depth, const char *outer,
 				return NULL;
 			if (fn)
 				fn(WEB_CTR_CLOSE, key, NULL, 0, arg);
+		} else if (*p == '"') {
+			p = skip_string(p);
+			if (p == NULL)
+				return NULL;
 		} else {
 			p = number(p, &v);
 			if (p == NULL || ++*count > WEB_MAX_COUNTERS)

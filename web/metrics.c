@@ -19,10 +19,12 @@
 
 /* A collector's value, gathered so that families print together. */
 struct sample {
-	char name[80];	    /* metric name */
+	char family[80];    /* metric family */
+	char name[96];	    /* sample name: the family's, or + _sum/_count */
+	const char *type;   /* "gauge" or "summary" */
 	char key[72];	    /* label "key" (nested counters), or "" */
 	const char *coll;   /* collector name (owned by struct coll_set) */
-	int64_t v;
+	double v;
 };
 
 struct coll_set {
@@ -47,31 +49,106 @@ static void label_value(struct out *o, const char *v)
 	}
 }
 
-/* Metric names from counter names: [a-z0-9_] already (counters.c). */
-static void add_sample(struct coll_set *cs, const char *name, const char *key,
-		       int64_t v)
+static bool ends_with(const char *s, const char *suffix)
 {
-	struct sample *s;
+	size_t n = strlen(s), k = strlen(suffix);
 
+	return n >= k && strcmp(s + n - k, suffix) == 0;
+}
+
+/*
+ * Metric names from counter names ([A-Za-z0-9_], counters.c), in the
+ * Prometheus conventions promtool checks: microseconds become seconds,
+ * the latency pair X_us_sum and X_count one summary X_seconds, X_us_max
+ * a gauge X_max_seconds; a lone X_count is X_events.  The collector's
+ * pid and its own times (the row has them) are left out.
+ */
+static void add_sample(struct coll_set *cs, const char *name, const char *key,
+		       double v)
+{
+	char base[64];
+	struct sample *s;
+	size_t n = strlen(name);
+
+	if (strcmp(name, "pid") == 0 || strcmp(name, "started_us") == 0 ||
+	    strcmp(name, "updated_us") == 0 || n >= sizeof(base))
+		return;
 	if (cs->n >= MAX_SAMPLES ||
 	    array_grow_bounded((void **)&cs->s, &cs->cap, cs->n + 1,
 			       sizeof(*cs->s), 64, MAX_SAMPLES) < 0)
 		return;
 	s = &cs->s[cs->n++];
-	snprintf(s->name, sizeof(s->name), "oopsd_collector_%s", name);
-	for (char *p = s->name; *p; p++)
+	memset(s, 0, sizeof(*s));
+	s->type = "gauge";
+	str_lcpy(base, name, sizeof(base));
+	for (char *p = base; *p; p++)
 		if (*p >= 'A' && *p <= 'Z')
 			*p = (char)(*p - 'A' + 'a');
-	str_lcpy(s->key, key ? key : "", sizeof(s->key));
+	if (ends_with(base, "_us_sum")) {
+		base[n - 7] = '\0';
+		snprintf(s->family, sizeof(s->family),
+			 "oopsd_collector_%s_seconds", base);
+		snprintf(s->name, sizeof(s->name), "%s_sum", s->family);
+		s->type = "summary";
+		v /= 1e6;
+	} else if (ends_with(base, "_count")) {
+		base[n - 6] = '\0';
+		/* The count of a latency summary, if the collector has it. */
+		snprintf(s->family, sizeof(s->family),
+			 "oopsd_collector_%s_seconds", base);
+		snprintf(s->name, sizeof(s->name), "%s_count", s->family);
+		s->type = "summary";
+		s->key[0] = '\x01'; /* resolved in web_metrics() */
+	} else if (ends_with(base, "_us_max")) {
+		base[n - 7] = '\0';
+		snprintf(s->family, sizeof(s->family),
+			 "oopsd_collector_%s_max_seconds", base);
+		v /= 1e6;
+	} else {
+		if (ends_with(base, "_us")) {
+			base[n - 3] = '\0';
+			strcat(base, "_microseconds");
+		}
+		snprintf(s->family, sizeof(s->family), "oopsd_collector_%s",
+			 base);
+	}
+	if (s->name[0] == '\0')
+		str_lcpy(s->name, s->family, sizeof(s->name));
+	if (s->key[0] == '\0')
+		str_lcpy(s->key, key ? key : "", sizeof(s->key));
 	s->coll = cs->cur;
 	s->v = v;
+}
+
+/* A X_count with no X_us_sum of its collector is a gauge X_events. */
+static void resolve_counts(struct coll_set *cs)
+{
+	for (size_t i = 0; i < cs->n; i++) {
+		struct sample *s = &cs->s[i];
+		bool pair = false;
+		char base[80];
+
+		if (s->key[0] != '\x01')
+			continue;
+		s->key[0] = '\0';
+		for (size_t k = 0; k < cs->n && !pair; k++)
+			pair = k != i && cs->s[k].coll == s->coll &&
+			       strcmp(cs->s[k].family, s->family) == 0;
+		if (pair)
+			continue;
+		str_lcpy(base, s->family, sizeof(base));
+		base[strlen(base) - strlen("_seconds")] = '\0';
+		snprintf(s->family, sizeof(s->family), "%s_events", base);
+		str_lcpy(s->name, s->family, sizeof(s->name));
+		s->type = "gauge";
+	}
 }
 
 static void on_counter(enum web_ctr_event ev, const char *name,
 		       const char *key, int64_t v, void *arg)
 {
 	if (ev == WEB_CTR_VALUE)
-		add_sample(arg, name, key, v);
+		add_sample(arg, name, key, (double)v);
 }
 
 static int on_collector(const struct store_collector *c, void *arg)
@@ -90,8 +167,8 @@ static int on_collector(const struct store_collector *c, void *arg)
 	cs->cur = name;
 	add_sample(cs, "up", NULL,
 		   cs->now_us - c->updated_us <= 60 * 1000000LL);
-	add_sample(cs, "updated_seconds", NULL, c->updated_us / 1000000);
-	add_sample(cs, "started_seconds", NULL, c->started_us / 1000000);
+	add_sample(cs, "updated_seconds", NULL, (double)(c->updated_us / 1000000));
+	add_sample(cs, "started_seconds", NULL, (double)(c->started_us / 1000000));
 	if (web_counters_parse(c->counters_json, NULL, NULL) >= 0)
 		web_counters_parse(c->counters_json, on_counter, cs);
 	return 0;
@@ -100,7 +177,10 @@ static int on_collector(const struct store_collector *c, void *arg)
 static int sample_cmp(const void *a, const void *b)
 {
 	const struct sample *x = a, *y = b;
-	int c = strcmp(x->name, y->name);
+	int c = strcmp(x->family, y->family);
+
+	if (c == 0)
+		c = strcmp(x->name, y->name);
 
 	if (c == 0)
 		c = strcmp(x->coll, y->coll);
@@ -139,11 +219,12 @@ struct agents {
 	uint64_t reporting, silent;
 };
 
+/* The rule of `oopsctl hosts` (store_heartbeat_silent()). */
 static int on_heartbeat(const struct store_heartbeat *hb, void *arg)
 {
 	struct agents *a = arg;
 
-	if (a->now_us - hb->received_us > a->silent_us)
+	if (store_heartbeat_silent(hb, a->now_us, a->silent_us))
 		a->silent++;
 	else
 		a->reporting++;
@@ -177,26 +258,27 @@ void web_metrics(struct web_req *r)
 	out_add(o, "oopsd_hosts %" PRIu64 "\n", hosts);
 	store_heartbeats(r->w->st, on_heartbeat, &ag);
 	family(o, "oopsd_agents", "gauge",
-	       "Agents by their last heartbeat: reporting, or silent for "
-	       "longer than silent_after.");
+	       "Agents by their last heartbeat: reporting, or silent (as "
+	       "oopsctl hosts decides).");
 	out_add(o, "oopsd_agents{state=\"reporting\"} %" PRIu64 "\n",
 		ag.reporting);
 	out_add(o, "oopsd_agents{state=\"silent\"} %" PRIu64 "\n", ag.silent);
 
 	store_collectors(r->w->st, on_collector, &cs);
+	resolve_counts(&cs);
 	if (cs.n > 1)
 		qsort(cs.s, cs.n, sizeof(*cs.s), sample_cmp);
 	for (size_t i = 0; i < cs.n; i++) {
 		const struct sample *s = &cs.s[i];
 
-		if (i == 0 || strcmp(s->name, cs.s[i - 1].name) != 0) {
-			char help[128];
+		if (i == 0 || strcmp(s->family, cs.s[i - 1].family) != 0) {
+			char help[160];
 
 			snprintf(help, sizeof(help),
 				 "Collector value %s, from the collector's "
 				 "row in the store.",
-				 s->name + strlen("oopsd_collector_"));
-			family(o, s->name, "gauge", help);
+				 s->family + strlen("oopsd_collector_"));
+			family(o, s->family, s->type, help);
 		}
 		out_add(o, "%s{collector=\"", s->name);
 		label_value(o, s->coll);
@@ -204,7 +286,7 @@ void web_metrics(struct web_req *r)
 			out_str(o, "\",key=\"");
 			label_value(o, s->key);
 		}
-		out_add(o, "\"} %" PRId64 "\n", s->v);
+		out_add(o, "\"} %.15g\n", s->v);
 	}
 	family(o, "oopsd_web_requests_total", "counter",
 	       "HTTP requests oops-web answered.");

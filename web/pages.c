@@ -1211,9 +1211,12 @@ static int host_hb_row(const struct store_heartbeat *hb, void *arg)
 	return 1;
 }
 
-static bool host_silent(const struct web_req *r, int64_t last_us)
+/* The rule of `oopsctl hosts` (store_heartbeat_silent()). */
+static bool host_silent(const struct web_req *r,
+			const struct store_heartbeat *hb)
 {
-	return r->now_us - last_us > (int64_t)r->w->cfg->silent_after * 1000;
+	return store_heartbeat_silent(hb, r->now_us,
+				      (int64_t)r->w->cfg->silent_after * 1000);
 }
 
 static void page_host(struct web_req *r, const char *key)
@@ -1266,7 +1269,7 @@ static void page_host(struct web_req *r, const char *key)
 			json_kint(&j, "interval_s", ho.hb.interval_s);
 			store_json_time(&j, "received", ho.hb.received_us);
 			json_kbool(&j, "silent",
-				   host_silent(r, ho.hb.received_us));
+				   host_silent(r, &ho.hb));
 			json_obj_end(&j);
 		} else {
 			json_null(&j);
@@ -1304,7 +1307,7 @@ static void page_host(struct web_req *r, const char *key)
 	out_str(&r->o, "</dd><dt>Last check-in</dt><dd id=\"checkin\">");
 	if (ho.found) {
 		html_time(r, ho.hb.received_us);
-		out_str(&r->o, host_silent(r, ho.hb.received_us) ?
+		out_str(&r->o, host_silent(r, &ho.hb) ?
 				       " <span class=\"st st-open\">silent"
 				       "</span>" :
 				       " <span class=\"st st-fixed\">reporting"
@@ -1334,129 +1337,217 @@ out:
 		free(ho.hb_strs[i]);
 }
 
-/* The hosts: those that crashed, and those whose agents check in. */
+/*
+ * The hosts: every host known from its crashes or its agent's heartbeats,
+ * with the state and fields of `oopsctl hosts --json` (reporting, silent,
+ * or no_agent), hosts that crashed first (newest crash first), then those
+ * known only by their heartbeats (newest first); HOSTS_MAX rows at most.
+ */
+struct hb_keep {
+	struct store_heartbeat hb;
+	char *s[7];
+	bool used;
+};
+
 struct hosts_out {
 	struct web_req *r;
 	struct json *j;
-	size_t n, silent, reporting;
+	struct hb_keep *hbs; /* by host key */
+	size_t nhbs, cap;
+	size_t n, reporting, silent, no_agent;
+	int err;
 };
 
-static int hosts_hb_row(const struct store_heartbeat *hb, void *arg)
+static int hosts_hb_keep(const struct store_heartbeat *hb, void *arg)
 {
 	struct hosts_out *ho = arg;
-	struct web_req *r = ho->r;
-	bool silent = host_silent(r, hb->received_us);
+	const char *src[7] = { hb->host_key, hb->hostname, hb->machine_id,
+			       hb->agent_version, hb->release, hb->boot_id,
+			       hb->sender };
+	struct hb_keep *k;
 
-	if (silent)
-		ho->silent++;
-	else
-		ho->reporting++;
+	if (array_grow_bounded((void **)&ho->hbs, &ho->cap, ho->nhbs + 1,
+			       sizeof(*ho->hbs), 64, 1000000) < 0) {
+		ho->err = -ENOMEM;
+		return 1;
+	}
+	k = &ho->hbs[ho->nhbs++];
+	memset(k, 0, sizeof(*k));
+	k->hb = *hb;
+	for (int i = 0; i < 7; i++)
+		if (src[i] != NULL && (k->s[i] = strdup(src[i])) == NULL)
+			ho->err = -ENOMEM;
+	k->hb.host_key = k->s[0] ? k->s[0] : "";
+	k->hb.hostname = k->s[1];
+	k->hb.machine_id = k->s[2];
+	k->hb.agent_version = k->s[3];
+	k->hb.release = k->s[4];
+	k->hb.boot_id = k->s[5];
+	k->hb.sender = k->s[6];
+	return ho->err < 0;
+}
+
+static int hb_key_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct hb_keep *)a)->hb.host_key,
+		      ((const struct hb_keep *)b)->hb.host_key);
+}
+
+static int hb_time_cmp(const void *a, const void *b)
+{
+	const struct hb_keep *x = a, *y = b;
+
+	if (x->hb.received_us != y->hb.received_us)
+		return x->hb.received_us < y->hb.received_us ? 1 : -1;
+	return strcmp(x->hb.host_key, y->hb.host_key);
+}
+
+static const char *const host_states[] = { "reporting", "silent",
+					   "no_agent" };
+
+static void host_out(struct hosts_out *ho, const struct store_host *h,
+		     const struct store_heartbeat *hb)
+{
+	struct web_req *r = ho->r;
+	int st = hb == NULL ? 2 : host_silent(r, hb) ? 1 : 0;
+	const char *key = h ? h->host_key : hb->host_key;
+	const char *name = h && h->hostname ? h->hostname :
+			   hb ? hb->hostname : NULL;
+
+	ho->reporting += st == 0;
+	ho->silent += st == 1;
+	ho->no_agent += st == 2;
 	if (ho->n++ >= HOSTS_MAX)
-		return 0;
+		return;
 	if (ho->j) {
-		json_obj_begin(ho->j);
-		json_kstr(ho->j, "host", hb->host_key);
-		json_kstr(ho->j, "hostname", hb->hostname);
-		json_kstr(ho->j, "agent_version", hb->agent_version);
-		json_kstr(ho->j, "release", hb->release);
-		json_kint(ho->j, "backlog", hb->backlog);
-		store_json_time(ho->j, "received", hb->received_us);
-		json_kbool(ho->j, "silent", silent);
-		json_obj_end(ho->j);
-		return 0;
+		struct json *j = ho->j;
+
+		json_obj_begin(j);
+		json_kstr(j, "host", key);
+		json_kstr(j, "hostname", name);
+		json_kstr(j, "machine_id", h && h->machine_id ? h->machine_id :
+					   hb ? hb->machine_id : NULL);
+		json_kstr(j, "state", host_states[st]);
+		json_kstr(j, "last_release", h ? h->last_release : NULL);
+		json_kstr(j, "last_sender", h ? h->last_sender : NULL);
+		json_kuint(j, "count", h ? h->count : 0);
+		json_kuint(j, "signatures", h ? h->signatures : 0);
+		store_json_time(j, "first_seen", h ? h->first_seen_us : 0);
+		store_json_time(j, "last_seen", h ? h->last_seen_us : 0);
+		store_json_time(j, "last_heartbeat", hb ? hb->received_us : 0);
+		json_kstr(j, "agent_version", hb ? hb->agent_version : NULL);
+		json_kstr(j, "release", hb ? hb->release : NULL);
+		json_kstr(j, "boot_id", hb ? hb->boot_id : NULL);
+		json_kstr(j, "heartbeat_sender", hb ? hb->sender : NULL);
+		if (hb != NULL) {
+			json_kint(j, "backlog", hb->backlog);
+			json_kint(j, "heartbeat_interval_s", hb->interval_s);
+		}
+		json_obj_end(j);
+		return;
 	}
 	out_str(&r->o, "<tr><td>");
-	link_to(r, "/host/", hb->host_key, hb->hostname);
+	link_to(r, "/host/", key, name);
+	out_add(&r->o, "</td><td><span class=\"st st-%s\">%s</span></td><td>",
+		st == 0 ? "fixed" : st == 1 ? "open" : "ignored",
+		host_states[st]);
+	html_time(r, hb ? hb->received_us : 0);
 	out_str(&r->o, "</td><td>");
-	out_str(&r->o, silent ? "<span class=\"st st-open\">silent</span>" :
-				"<span class=\"st st-fixed\">reporting</span>");
+	out_html(&r->o, hb ? hb->agent_version : NULL);
 	out_str(&r->o, "</td><td>");
-	html_time(r, hb->received_us);
+	out_html(&r->o, hb ? hb->release : NULL);
+	out_str(&r->o, "</td><td class=\"n\">");
+	if (hb)
+		out_add(&r->o, "%" PRId64, hb->backlog);
+	out_add(&r->o, "</td><td class=\"n\">%" PRIu64 "</td><td>",
+		h ? h->count : 0);
+	html_time(r, h ? h->last_seen_us : 0);
 	out_str(&r->o, "</td><td>");
-	out_html(&r->o, hb->release);
-	out_str(&r->o, "</td><td>");
-	out_html(&r->o, hb->agent_version);
-	out_add(&r->o, "</td><td class=\"n\">%" PRId64 "</td></tr>\n",
-		hb->backlog);
-	return 0;
+	if (h && h->last_release)
+		link_to(r, "/release/", h->last_release, NULL);
+	out_str(&r->o, "</td></tr>\n");
 }
 
 static int hosts_row(const struct store_host *h, void *arg)
 {
 	struct hosts_out *ho = arg;
-	struct web_req *r = ho->r;
+	struct hb_keep key = { .hb.host_key = h->host_key }, *k = NULL;
 
-	if (ho->n++ >= HOSTS_MAX)
-		return 1;
-	if (ho->j) {
-		json_obj_begin(ho->j);
-		json_kstr(ho->j, "host", h->host_key);
-		json_kstr(ho->j, "hostname", h->hostname);
-		json_kstr(ho->j, "machine_id", h->machine_id);
-		json_kstr(ho->j, "last_release", h->last_release);
-		json_kstr(ho->j, "last_sender", h->last_sender);
-		json_kuint(ho->j, "count", h->count);
-		json_kuint(ho->j, "signatures", h->signatures);
-		store_json_time(ho->j, "first_seen", h->first_seen_us);
-		store_json_time(ho->j, "last_seen", h->last_seen_us);
-		json_obj_end(ho->j);
-		return 0;
-	}
-	out_str(&r->o, "<tr><td>");
-	link_to(r, "/host/", h->host_key, h->hostname);
-	out_add(&r->o, "</td><td class=\"n\">%" PRIu64 "</td>"
-		       "<td class=\"n\">%" PRIu64 "</td><td>",
-		h->count, h->signatures);
-	html_time(r, h->last_seen_us);
-	out_str(&r->o, "</td><td>");
-	if (h->last_release)
-		link_to(r, "/release/", h->last_release, NULL);
-	out_str(&r->o, "</td></tr>\n");
+	if (ho->nhbs > 0)
+		k = bsearch(&key, ho->hbs, ho->nhbs, sizeof(*ho->hbs),
+			    hb_key_cmp);
+	if (k != NULL)
+		k->used = true;
+	host_out(ho, h, k ? &k->hb : NULL);
 	return 0;
 }
 
 static void page_hosts(struct web_req *r)
 {
-	struct hosts_out ho = { r, NULL, 0, 0, 0 };
+	struct hosts_out ho = { .r = r };
 	struct json j;
+	int rc;
 
+	rc = store_heartbeats(r->w->st, hosts_hb_keep, &ho);
+	if (rc < 0 || ho.err < 0) {
+		store_fail(r, rc < 0 ? rc : ho.err);
+		goto out;
+	}
+	if (ho.nhbs > 1)
+		qsort(ho.hbs, ho.nhbs, sizeof(*ho.hbs), hb_key_cmp);
 	if (r->json) {
 		json_init(&j);
 		ho.j = &j;
 		json_obj_begin(&j);
-		json_key(&j, "agents");
+		json_key(&j, "hosts");
 		json_arr_begin(&j);
-		store_heartbeats(r->w->st, hosts_hb_row, &ho);
+	} else {
+		page_begin(r, "Hosts");
+		out_str(&r->o, "<h1>Hosts</h1><table><thead><tr><th>Host</th>"
+			       "<th>Agent</th><th>Last check-in</th>"
+			       "<th>Version</th><th>Running kernel</th>"
+			       "<th>Backlog</th><th>Crashes</th>"
+			       "<th>Last crash</th><th>Crashed kernel</th></tr>"
+			       "</thead><tbody>\n");
+	}
+	rc = store_hosts(r->w->st, hosts_row, &ho);
+	/* Then the hosts with an agent and no crash, newest first. */
+	if (ho.nhbs > 1)
+		qsort(ho.hbs, ho.nhbs, sizeof(*ho.hbs), hb_time_cmp);
+	for (size_t i = 0; rc >= 0 && i < ho.nhbs; i++)
+		if (!ho.hbs[i].used)
+			host_out(&ho, NULL, &ho.hbs[i].hb);
+	if (r->json) {
 		json_arr_end(&j);
 		json_kuint(&j, "reporting", ho.reporting);
 		json_kuint(&j, "silent", ho.silent);
-		ho.n = 0;
-		json_key(&j, "crashed");
-		json_arr_begin(&j);
-		store_hosts(r->w->st, hosts_row, &ho);
-		json_arr_end(&j);
+		json_kuint(&j, "no_agent", ho.no_agent);
 		json_obj_end(&j);
-		json_answer(r, &j);
-		return;
+		if (rc < 0) {
+			json_free(&j);
+			store_fail(r, rc);
+		} else {
+			json_answer(r, &j);
+		}
+		goto out;
 	}
-	page_begin(r, "Hosts");
-	out_str(&r->o, "<h1>Hosts</h1><h2>Agents</h2><table><thead><tr>"
-		       "<th>Host</th><th>Status</th><th>Last check-in</th>"
-		       "<th>Kernel</th><th>Agent</th><th>Backlog</th></tr>"
-		       "</thead><tbody>\n");
-	store_heartbeats(r->w->st, hosts_hb_row, &ho);
 	out_add(&r->o, "</tbody></table><p><span id=\"reporting\">%zu</span> "
-		       "reporting, <span id=\"silent\">%zu</span> silent "
-		       "(no check-in for longer than the threshold).</p>",
-		ho.reporting, ho.silent);
-	ho.n = 0;
-	out_str(&r->o, "<h2>Hosts that crashed</h2><table><thead><tr>"
-		       "<th>Host</th><th>Records</th><th>Signatures</th>"
-		       "<th>Last crash</th><th>Last kernel</th></tr></thead>"
-		       "<tbody>\n");
-	store_hosts(r->w->st, hosts_row, &ho);
-	out_str(&r->o, "</tbody></table>");
+		       "reporting, <span id=\"silent\">%zu</span> silent, "
+		       "<span id=\"no_agent\">%zu</span> without an agent "
+		       "(crashes, never a heartbeat)%s.</p>",
+		ho.reporting, ho.silent, ho.no_agent,
+		ho.n > HOSTS_MAX ? "; the first 1000 are listed" : "");
+	if (rc < 0) {
+		out_free(&r->o);
+		store_fail(r, rc);
+		goto out;
+	}
 	page_end(r);
+out:
+	for (size_t i = 0; i < ho.nhbs; i++)
+		for (int k = 0; k < 7; k++)
+			free(ho.hbs[i].s[k]);
+	free(ho.hbs);
 }
 
 /* -------------------------------------------------------------- record -- */

@@ -205,9 +205,18 @@ rec=$(grep -o 'href="/record/[0-9a-f]*"' "$E2E_TMP/host.html" | head -n 1 | sed 
 browse "$rec" record
 dom_has record 'id="report"'
 dom_has record 'e2e-host-0'
+# The agents' heartbeats: every host reporting, the netconsole sender
+# without an agent.
 browse /hosts hosts
 dom_has hosts e2e-host-5
+[ "$(dom_id hosts reporting)" = "$HOSTS" ] || e2e_fail "hosts page: $(dom_id hosts reporting) reporting, want $HOSTS"
+[ "$(dom_id hosts no_agent)" = 1 ] || e2e_fail "hosts page: $(dom_id hosts no_agent) without an agent, want 1"
+grep -q 'id="checkin">[^<]*<span class="st st-fixed">reporting' "$E2E_TMP/host.html" ||
+	e2e_fail "the host page does not show its agent reporting"
+# The collector's counters, as it writes them to the store.
 browse /collectors collectors
+dom_has collectors '>stored<'
+dom_has collectors 'st-fixed">up<'
 browse '/?kind=BUG&since=30d' filtered
 [ "$(dom_id filtered total)" = "$(grep -c '"kind":"BUG"' "$E2E_TMP/top.jsonl")" ] ||
 	e2e_fail "kind filter: $(dom_id filtered total) signatures"
@@ -287,9 +296,10 @@ for k in ("signature", "title", "kind", "count", "hosts", "first_seen_us",
 assert asig["example"]["title"] == show["example"]["title"]
 assert [r["id"] for r in asig["recent"]] == [r["id"] for r in show["recent"]]
 assert sum(asig["histogram"]["counts"]) == show["count"]
-hosts = {h["host"]: h for h in lines("hosts.jsonl")}
-ah = {h["host"]: h for h in load("api-hosts.json")["crashed"]}
-assert ah == hosts, (ah, hosts)
+hosts = lines("hosts.jsonl")
+ah = load("api-hosts.json")
+assert ah["hosts"] == hosts, (ah["hosts"], hosts)
+assert ah["reporting"] == 6 and ah["no_agent"] == 1, ah
 rel = load("api-release.json")
 assert rel["release"] == new and rel["count"] == 2 and rel["new"] == 1, rel
 assert [s["title"] for s in rel["signatures"] if s["new"]] == \
@@ -300,7 +310,9 @@ for k, v in exp[rec_id].items():
     assert ar[k] == v, (k, ar[k], v)
 host = load("api-host.json")
 assert host["count"] == 2 and len(host["crashes"]) == 2, host
-assert isinstance(load("api-collectors.json")["collectors"], list)
+colls = load("api-collectors.json")["collectors"]
+assert len(colls) == 1 and not colls[0]["stale"], colls
+assert colls[0]["counters"]["stored"] == len(exp), colls
 EOF
 
 # Metrics: valid for Prometheus, and the store's own totals.
@@ -313,6 +325,10 @@ top_total=$(sed -n 's/.*"count":\([0-9]*\),"total".*/\1/p' "$E2E_TMP/top2.jsonl"
 	e2e_fail "metrics count $m_records records, oopsctl top $top_total, stored $expected"
 [ "$m_sigs" -eq "$nsigs" ] || e2e_fail "metrics count $m_sigs signatures, oopsctl top $nsigs"
 grep -q "^oopsd_web_auth_denied_total [1-9]" "$E2E_TMP/metrics" || e2e_fail "refused writes not counted"
+grep -q "^oopsd_agents{state=\"reporting\"} $HOSTS\$" "$E2E_TMP/metrics" ||
+	e2e_fail "metrics: not $HOSTS agents reporting"
+grep -q "^oopsd_collector_stored{collector=\"[^\"]*\"} $expected\$" "$E2E_TMP/metrics" ||
+	e2e_fail "metrics: the collector's stored counter is not $expected"
 
 e2e_stop "$WEB_PID" TERM
 grep -q 'stopping' "$E2E_TMP/web.log" || e2e_fail "oops-web did not stop cleanly"
