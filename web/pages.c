@@ -403,18 +403,38 @@ static void sort_header(struct web_req *r, const struct list_args *a,
 		label, cur ? (asc ? " &#9650;" : " &#9660;") : "");
 }
 
-static int kind_option(const struct store_kind_count *k, void *arg)
+static int kind_keep(const struct store_kind_count *k, void *arg)
 {
-	struct web_req *r = arg;
+	struct web_kinds *ks = arg;
+
+	if (ks->n >= WEB_KINDS_MAX)
+		return 1;
+	str_lcpy(ks->name[ks->n++], k->kind ? k->kind : "",
+		 sizeof(ks->name[0]));
+	return 0;
+}
+
+/* The kinds the store has, asked again once a minute: a new kind is
+ * rare and the question reads every signature. */
+static void kind_options(struct web_req *r)
+{
+	struct web_kinds *ks = &r->w->kinds;
 	const char *cur = web_arg(r, "kind");
 
-	out_str(&r->o, "<option");
-	if (cur && k->kind && strcmp(cur, k->kind) == 0)
-		out_str(&r->o, " selected");
-	out_str(&r->o, ">");
-	out_html(&r->o, k->kind);
-	out_str(&r->o, "</option>");
-	return 0;
+	if (ks->loaded_us == 0 || r->now_us - ks->loaded_us > WEB_KINDS_TTL_US ||
+	    r->now_us < ks->loaded_us) {
+		ks->n = 0;
+		if (store_kinds(r->w->st, kind_keep, ks) >= 0)
+			ks->loaded_us = r->now_us;
+	}
+	for (size_t i = 0; i < ks->n; i++) {
+		out_str(&r->o, "<option");
+		if (cur && strcmp(cur, ks->name[i]) == 0)
+			out_str(&r->o, " selected");
+		out_str(&r->o, ">");
+		out_html(&r->o, ks->name[i]);
+		out_str(&r->o, "</option>");
+	}
 }
 
 static void select_opts(struct web_req *r, const char *name,
@@ -460,7 +480,7 @@ static void list_filters(struct web_req *r)
 	select_opts(r, "since", since_v, since_l);
 	out_str(&r->o, "</label><label>Kind<select name=\"kind\">"
 		       "<option value=\"\">any</option>");
-	store_kinds(r->w->st, kind_option, r);
+	kind_options(r);
 	out_str(&r->o, "</select></label>");
 	text_input(r, "release", "Release");
 	text_input(r, "host", "Host");

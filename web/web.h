@@ -69,8 +69,18 @@ bool web_auth_check(const struct web_auth *a, const char *name,
 		    const char *password);
 void web_auth_free(struct web_auth *a);
 
+/* The kinds of the store, for the filter form: asked once a minute. */
+#define WEB_KINDS_MAX 64
+#define WEB_KINDS_TTL_US (60 * 1000000LL)
+struct web_kinds {
+	char name[WEB_KINDS_MAX][32];
+	size_t n;
+	int64_t loaded_us;
+};
+
 struct web {
 	const struct web_config *cfg;
+	struct web_kinds kinds;
 	struct store *st;
 	struct web_auth auth;
 	bool writable; /* users configured: triage may be set */

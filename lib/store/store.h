@@ -432,7 +432,7 @@ struct store_variant {
 };
 typedef int (*store_variant_fn)(const struct store_variant *v, void *arg);
 /* Among the signature's newest STORE_VARIANT_WINDOW records. */
-#define STORE_VARIANT_WINDOW 10000
+#define STORE_VARIANT_WINDOW 2000
 int store_sig_variants(struct store *st, const char *sig,
 		       store_variant_fn fn, void *arg);
 
