@@ -87,7 +87,7 @@ static int unhex(char c)
 }
 
 const char *web_form(struct web_req *r, const char *name, char *buf,
-		     size_t len)
+		     size_t len, bool *too_long)
 {
 	size_t nlen = strlen(name);
 	const char *p = r->body;
@@ -112,8 +112,10 @@ const char *web_form(struct web_req *r, const char *name, char *buf,
 						   unhex(s[2]));
 					s += 2;
 				}
-				if (k + 1 >= len)
+				if (k + 1 >= len) {
+					*too_long = true;
 					return NULL;
+				}
 				buf[k++] = c;
 			}
 			buf[k] = '\0';

@@ -970,16 +970,21 @@ static void post_triage(struct web_req *r, const char *sig)
 		bug[STORE_TRIAGE_MAX_FIELD + 1], note[STORE_TRIAGE_MAX_FIELD + 1];
 	struct store_triage t = { 0 };
 	struct store_sig_detail *d = NULL;
+	bool too_long = false;
 	int rc;
 
-	if (web_form(r, "state", state, sizeof(state)) == NULL ||
+	if (web_form(r, "state", state, sizeof(state), &too_long) == NULL ||
 	    store_triage_parse(state, &t.state) < 0) {
 		fail(r, MHD_HTTP_BAD_REQUEST, "state: open, fixed or ignored");
 		return;
 	}
-	t.fixed_in = web_form(r, "fixed_in", fixed, sizeof(fixed));
-	t.bug = web_form(r, "bug", bug, sizeof(bug));
-	t.note = web_form(r, "note", note, sizeof(note));
+	t.fixed_in = web_form(r, "fixed_in", fixed, sizeof(fixed), &too_long);
+	t.bug = web_form(r, "bug", bug, sizeof(bug), &too_long);
+	t.note = web_form(r, "note", note, sizeof(note), &too_long);
+	if (too_long) {
+		fail(r, MHD_HTTP_BAD_REQUEST, "a field is longer than 1024 bytes");
+		return;
+	}
 	rc = store_show(r->w->st, sig, 0, &d);
 	if (rc < 0) {
 		store_fail(r, rc == -EEXIST ? -EINVAL : rc);

@@ -109,9 +109,10 @@ struct web_req {
 /* A query argument of the request (?name=value), or NULL. */
 const char *web_arg(struct web_req *r, const char *name);
 /* A value of the POST form body (application/x-www-form-urlencoded),
- * decoded into buf; NULL when absent. */
+ * decoded into buf; NULL when absent, or (*too_long set) when it does not
+ * fit in len bytes. */
 const char *web_form(struct web_req *r, const char *name, char *buf,
-		     size_t len);
+		     size_t len, bool *too_long);
 
 /* Answer r (status, content type and r->o).  Pages: web/pages.c. */
 void web_route(struct web_req *r);

@@ -236,6 +236,8 @@ post() { curl -s -o "$E2E_TMP/post.out" -w '%{http_code}' -X POST "$@"; }
 head -c 20000 /dev/zero | tr '\0' a > "$E2E_TMP/big"
 [ "$(post -u "alice:$PASS" --data-binary @"$E2E_TMP/big" "$URL/sig/$bug_sig/triage")" = 413 ] ||
 	e2e_fail "a 20 KB body was not refused"
+[ "$(post -u "alice:$PASS" --data "state=fixed&note=$(head -c 2000 /dev/zero | tr '\0' a)" \
+	"$URL/sig/$bug_sig/triage")" = 400 ] || e2e_fail "a 2000-byte note was not refused"
 [ "$(curl -s -o /dev/null -w '%{http_code}' "$URL/?q=$(head -c 5000 /dev/zero | tr '\0' a)")" = 414 ] ||
 	e2e_fail "a 5 KB URL was not refused"
 ctl show "$bug_sig" --json | grep -q '"state":"open"' || e2e_fail "a refused write changed the triage"
