@@ -24,7 +24,7 @@
 
 #define LIST_PER_PAGE 50
 #define LIST_MAX_PER_PAGE 200
-#define SIG_HOSTS 50
+#define SIG_HOSTS 20 /* as oopsctl show */
 #define SIG_RECENT 20
 #define SIG_DAYS 60
 #define HOST_SIGS 100
@@ -918,9 +918,11 @@ static void page_sig(struct web_req *r, const char *sig)
 		html_time(r, s->releases[i].last_seen_us);
 		out_str(&r->o, "</td></tr>\n");
 	}
-	out_str(&r->o, "</tbody></table><h2>Hosts</h2><table><thead><tr>"
-		       "<th>Host</th><th>Count</th><th>First seen</th>"
-		       "<th>Last seen</th></tr></thead><tbody>\n");
+	out_add(&r->o, "</tbody></table><h2>Hosts</h2><p class=\"muted\">"
+		       "The %d with the most records.</p><table><thead>"
+		       "<tr><th>Host</th><th>Count</th><th>First seen</th>"
+		       "<th>Last seen</th></tr></thead><tbody>\n",
+		SIG_HOSTS);
 	for (size_t i = 0; i < d->n_hosts; i++) {
 		out_str(&r->o, "<tr><td>");
 		link_to(r, "/host/", d->hosts[i].host_key,

@@ -612,8 +612,10 @@ int store_crashes(struct store *st, const struct store_crash_query *q,
 	     pg.windowed ? "w.n" : "s.count");
 	if ((rc = crash_from_where(b, q, like)) < 0)
 		goto out;
-	qadd(b, " ORDER BY %s %s, s.sig LIMIT $%d OFFSET $%d", keys[q->sort],
+	/* Ties as in `oopsctl top`: the newest first, then by signature. */
+	qadd(b, " ORDER BY %s %s,%s s.sig LIMIT $%d OFFSET $%d", keys[q->sort],
 	     q->ascending ? "ASC" : "DESC",
+	     q->sort == STORE_SORT_LAST ? "" : " s.last_seen_us DESC,",
 	     qparam(b, p_int((int64_t)limit)),
 	     qparam(b, p_int((int64_t)q->offset)));
 	rc = b->overflow ? -E2BIG :
