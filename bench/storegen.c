@@ -7,6 +7,9 @@
  *
  *	storegen SPEC COUNT [SIGS [HOSTS [BATCH [SEED]]]]
  *
+ * With STOREGEN_ALERTS=1 in the environment, every batch also raises its
+ * alerts (store_set_alert_rules(), bench/alerts.sh).
+ *
  * Signatures are drawn with a skew (a few hot crashes, a long tail), hosts
  * and kernel releases uniformly; crash times spread over the last 30 days.
  */
@@ -66,6 +69,13 @@ int main(int argc, char **argv)
 				     .spread_us = 30ull * 86400 * 1000000 };
 	if (store_open(argv[1], 0, &st) < 0)
 		return 1;
+	if (getenv("STOREGEN_ALERTS") && atoi(getenv("STOREGEN_ALERTS"))) {
+		struct store_alert_rules rules = { .enabled = true,
+						   .spike_min = 20,
+						   .spike_factor = 10 };
+
+		store_set_alert_rules(st, &rules);
+	}
 	g = calloc(batch, sizeof(*g));
 	puts = calloc(batch, sizeof(*puts));
 	if (g == NULL || puts == NULL)

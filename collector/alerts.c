@@ -120,14 +120,14 @@ static int http_url_parse(const char *url, struct http_url *u)
 	} else if (p != path) {
 		return -EINVAL;
 	} else {
-		strcpy(u->port, "80");
+		str_lcpy(u->port, "80", sizeof(u->port));
 	}
 	if (*path == '\0')
 		path = "/";
 	if (*path != '/' || strlen(path) >= sizeof(u->path) ||
 	    strpbrk(path, " \r\n") != NULL)
 		return -EINVAL;
-	strcpy(u->path, path);
+	str_lcpy(u->path, path, sizeof(u->path));
 	return 0;
 }
 

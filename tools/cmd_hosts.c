@@ -116,7 +116,19 @@ static int host_print(struct hosts_out *o, const struct store_host *h,
 	const char *state = host_state_names[hs];
 	const struct store_heartbeat *hb = r ? &r->hb : NULL;
 	char a[32], b[32], s1[48], s2[24], s3[40];
-	const char *name;
+	const char *name, *key, *hostname;
+
+	if (h != NULL) {
+		key = h->host_key;
+		hostname = h->hostname;
+	} else if (hb != NULL) {
+		key = hb->host_key;
+		hostname = NULL;
+	} else {
+		return 0;
+	}
+	if (hostname == NULL && hb != NULL)
+		hostname = hb->hostname;
 
 	if (hs == HOST_REPORTING)
 		o->reporting++;
@@ -129,9 +141,8 @@ static int host_print(struct hosts_out *o, const struct store_host *h,
 		return 0;
 	if (o->json) {
 		json_obj_begin(&o->j);
-		json_kstr(&o->j, "host", h ? h->host_key : hb->host_key);
-		json_kstr(&o->j, "hostname", h && h->hostname ? h->hostname :
-					     hb ? hb->hostname : NULL);
+		json_kstr(&o->j, "host", key);
+		json_kstr(&o->j, "hostname", hostname);
 		json_kstr(&o->j, "machine_id",
 			  h && h->machine_id ? h->machine_id :
 			  hb ? hb->machine_id : NULL);
@@ -155,8 +166,7 @@ static int host_print(struct hosts_out *o, const struct store_host *h,
 		json_obj_end(&o->j);
 		return json_flush_line(&o->j, stdout) < 0;
 	}
-	name = h ? (h->hostname ? h->hostname : h->host_key) :
-		   (hb->hostname ? hb->hostname : hb->host_key);
+	name = hostname ? hostname : key;
 	printf("%-28s %-9s %-19s %-10s %-22s %7s %7llu %5llu  %s\n",
 	       term_safe(name, s1, sizeof(s1)), state,
 	       store_cli_time(hb ? hb->received_us : 0, a, sizeof(a)),

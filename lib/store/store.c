@@ -209,7 +209,7 @@ static int hb_by_key(const void *a, const void *b)
 int store_heartbeats_put(struct store *st, const struct store_heartbeat *hbs,
 			 size_t n)
 {
-	struct store_heartbeat copy[STORE_HB_CHUNK];
+	struct store_heartbeat copy[STORE_HB_CHUNK] = { 0 };
 	char keys[STORE_HB_CHUNK][STORE_HOST_KEY_MAX];
 	int rc = 0;
 
@@ -457,6 +457,7 @@ void store_agg_fill(struct store_agg *ag, const struct store_put *p)
 	ag->sender = p->sender;
 	ag->seen = store_seen_us(r, p->received_us);
 	ag->hour = ag->seen / STORE_US_PER_HOUR;
+	ag->received_hour = p->received_us / STORE_US_PER_HOUR;
 }
 
 static int cmp_str(const char *a, const char *b)
@@ -598,7 +599,10 @@ int store_agg_apply(struct store_agg *ag, size_t n,
 		g.newest = &ag[j - 1]; /* sorted by seen, then arrival */
 		if ((rc = sink->sig(arg, &g)) < 0)
 			return rc;
-		if (sink->alert_sig && (rc = sink->alert_sig(arg, &g)) < 0)
+		/* A new signature has only new (signature, host) rows:
+		 * with none, it cannot be new (no statement needed). */
+		if (sink->alert_sig && g.news > 0 &&
+		    (rc = sink->alert_sig(arg, &g)) < 0)
 			return rc;
 	}
 
@@ -641,7 +645,11 @@ int store_agg_apply(struct store_agg *ag, size_t n,
 		j = agg_group(ag, n, i, by_sig_hour, &g);
 		if ((rc = sink->hour(arg, &g)) < 0)
 			return rc;
-		if (sink->alert_hour && (rc = sink->alert_hour(arg, &g)) < 0)
+		/* A spike is news in the hour it happens (or the one
+		 * after): old records arriving late raise none. */
+		if (sink->alert_hour &&
+		    g.key->hour >= g.key->received_hour - 1 &&
+		    (rc = sink->alert_hour(arg, &g)) < 0)
 			return rc;
 	}
 	return 0;

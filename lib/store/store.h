@@ -256,7 +256,8 @@ int store_collectors(struct store *st, store_collector_fn fn, void *arg);
  *   spike          a signature older than the hour with at least
  *                  spike_min records in one clock hour and at least
  *                  spike_factor times its hourly average over the 24
- *                  hours before (spike:SIG:HOUR)
+ *                  hours before (spike:SIG:HOUR); checked for records
+ *                  seen in the hour they are received or the one before
  * Signatures triaged ignored raise none but regression.  The collector
  * takes due alerts with store_alerts_due() and says how delivery went.
  */

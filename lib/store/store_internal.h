@@ -27,6 +27,7 @@ struct store_agg {
 	/* A copy, not a pointer: qsort() moves the entries. */
 	char host_key[STORE_HOST_KEY_MAX];
 	int64_t seen, hour;
+	int64_t received_hour; /* the collector's clock, for the spike alert */
 	int64_t rid;	   /* the backend's row id: arrival order */
 	bool new_sig_host; /* first of a (sig, host) pair new to the store */
 };

@@ -226,21 +226,17 @@ const struct pg_stmt_def pg_stmt[P_COUNT] = {
 		" SELECT 'new_release:' || r.sig || ':' || r.release,"
 		" 'new_release', r.sig, s.title, r.release, $5::text, r.count,"
 		" r.last_seen_us FROM sig_releases r JOIN signatures s"
-		" ON s.sig = r.sig WHERE r.sig = $1 AND r.release = $2"
+		" ON s.sig = r.sig WHERE r.sig = $1 AND r.release = $2::text"
 		" AND r.count = $3::bigint AND s.count > $4::bigint"
 		" AND r.release <> 'unknown'"
 		PG_NOT_TRIAGED("'ignored', 'fixed'")
-		" ON CONFLICT (key) DO NOTHING" },
-	[P_ALERT_REGRESSION] = {
-		"oopsd_alert_regression",
-		"INSERT INTO alerts(key, kind, sig, title, release, host_key,"
-		" count, seen_us)"
+		" UNION ALL"
 		" SELECT 'regression:' || t.sig || ':' || t.updated_us,"
 		" 'regression', t.sig, s.title, $2::text, $5::text, $3::bigint,"
-		" $4::bigint FROM triage t JOIN signatures s ON s.sig = t.sig"
+		" $6::bigint FROM triage t JOIN signatures s ON s.sig = t.sig"
 		" WHERE t.sig = $1 AND t.state = 'fixed' AND"
 		" CASE WHEN coalesce(t.fixed_in, '') = ''"
-		"  THEN $4::bigint > t.updated_us"
+		"  THEN $6::bigint > t.updated_us"
 		"  ELSE oopsd_relkey($2::text) >= oopsd_relkey(t.fixed_in) END"
 		" ON CONFLICT (key) DO NOTHING" },
 	[P_ALERT_SPIKE] = {

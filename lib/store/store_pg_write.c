@@ -416,22 +416,14 @@ static int pg_alert_sig(void *arg, const struct store_agg_group *g)
 static int pg_alert_release(void *arg, const struct store_agg_group *g)
 {
 	struct pg_params pp = { 0 };
-	int rc;
 
 	pp_str(&pp, g->key->sig);
 	pp_str(&pp, g->key->release);
 	pp_i64(&pp, g->n);
 	pp_i64(&pp, g->sig_n);
 	pp_str(&pp, g->newest->host_key);
-	if ((rc = pg_upsert(arg, P_ALERT_RELEASE, &pp)) < 0)
-		return rc;
-	pp.n = 0;
-	pp_str(&pp, g->key->sig);
-	pp_str(&pp, g->key->release);
-	pp_i64(&pp, g->n);
 	pp_i64(&pp, g->last);
-	pp_str(&pp, g->newest->host_key);
-	return pg_upsert(arg, P_ALERT_REGRESSION, &pp);
+	return pg_upsert(arg, P_ALERT_RELEASE, &pp);
 }
 
 static int pg_alert_hour(void *arg, const struct store_agg_group *g)

@@ -127,7 +127,6 @@ enum {
 	S_SIG_RELEASES,
 	S_ALERT_SIG,
 	S_ALERT_RELEASE,
-	S_ALERT_REGRESSION,
 	S_ALERT_SPIKE,
 	S_COUNT
 };
@@ -211,8 +210,10 @@ static const char *const store_sqlite_sql[S_COUNT] = {
 		" SELECT 'new_signature:' || sig, 'new_signature', sig, title,"
 		" ?3, ?4, count, last_seen_us FROM signatures"
 		" WHERE sig = ?1 AND count = ?2" SQ_NOT_TRIAGED("'ignored'"),
-	/* ?4: the signature's records in the batch; more in the store
-	 * means the signature is not new. */
+	/* A new release of a known signature, and a regression of a fixed
+	 * one, in one statement.  ?3 the group's size, ?4 the signature's
+	 * records in the batch (more in the store: the signature is not
+	 * new), ?6 the group's newest seen time. */
 	[S_ALERT_RELEASE] =
 		"INSERT OR IGNORE INTO alerts(key, kind, sig, title, release,"
 		" host_key, count, seen_us)"
@@ -221,16 +222,13 @@ static const char *const store_sqlite_sql[S_COUNT] = {
 		" r.last_seen_us FROM sig_releases r JOIN signatures s"
 		" ON s.sig = r.sig WHERE r.sig = ?1 AND r.release = ?2"
 		" AND r.count = ?3 AND s.count > ?4 AND r.release <> 'unknown'"
-		SQ_NOT_TRIAGED("'ignored', 'fixed'"),
-	/* ?4: the group's newest seen time; ?3 its size. */
-	[S_ALERT_REGRESSION] =
-		"INSERT OR IGNORE INTO alerts(key, kind, sig, title, release,"
-		" host_key, count, seen_us)"
+		SQ_NOT_TRIAGED("'ignored', 'fixed'")
+		" UNION ALL"
 		" SELECT 'regression:' || t.sig || ':' || t.updated_us,"
-		" 'regression', t.sig, s.title, ?2, ?5, ?3, ?4"
+		" 'regression', t.sig, s.title, ?2, ?5, ?3, ?6"
 		" FROM triage t JOIN signatures s ON s.sig = t.sig"
 		" WHERE t.sig = ?1 AND t.state = 'fixed' AND"
-		" iif(coalesce(t.fixed_in, '') = '', ?4 > t.updated_us,"
+		" iif(coalesce(t.fixed_in, '') = '', ?6 > t.updated_us,"
 		"  oopsd_relcmp(?2, t.fixed_in) >= 0)",
 	/* ?2 the hour, ?3 spike_min, ?4 spike_factor. */
 	[S_ALERT_SPIKE] =
@@ -539,21 +537,13 @@ static int sq_alert_release(void *arg, const struct store_agg_group *g)
 {
 	struct store_sqlite *sq = arg;
 	sqlite3_stmt *s = sq->stmt[S_ALERT_RELEASE];
-	int rc;
 
 	sqlite3_bind_text(s, 1, g->key->sig, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, g->key->release, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 3, g->n);
 	sqlite3_bind_int64(s, 4, g->sig_n);
 	bind_text(s, 5, g->newest->host_key);
-	if ((rc = step_done(sq, s, NULL)) < 0)
-		return rc;
-	s = sq->stmt[S_ALERT_REGRESSION];
-	sqlite3_bind_text(s, 1, g->key->sig, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, g->key->release, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 3, g->n);
-	sqlite3_bind_int64(s, 4, g->last);
-	bind_text(s, 5, g->newest->host_key);
+	sqlite3_bind_int64(s, 6, g->last);
 	return step_done(sq, s, NULL);
 }
 

@@ -1078,6 +1078,17 @@ static void test_alerts(void **state)
 	assert_int_equal(due(f->st, now, &s)->n, 1);
 	assert_string_equal(s.kind[0], "spike");
 	assert_int_equal(s.count[0], 7);
+	/* Records of hour 60 received in hour 70 (a backlog): no spike;
+	 * more of hour 60 received in hour 61: a spike. */
+	for (int i = 0; i < 4; i++)
+		trec_init(&t[i], id++, SIG_B, "BUG in b", "h1", "6.1",
+			  T0 + 60 * HOUR_US + i);
+	assert_int_equal(put(f->st, t, 3, T0 + 70 * HOUR_US), 3);
+	assert_int_equal(due(f->st, now, &s)->n, 0);
+	assert_int_equal(put(f->st, t + 3, 1, T0 + 61 * HOUR_US), 1);
+	assert_int_equal(due(f->st, now, &s)->n, 1);
+	assert_string_equal(s.kind[0], "spike");
+	assert_int_equal(s.count[0], 4);
 }
 
 /* Delivery bookkeeping: leases, retries, done. */
