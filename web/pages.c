@@ -61,7 +61,8 @@ static const char web_css[] =
 	".st{padding:0 .4em;border-radius:3px;font-size:.85em}"
 	".st-open{background:#ffe0b2}.st-fixed{background:#c8e6c9}"
 	".st-ignored{background:#e0e0e0}\n"
-	".new{background:#e3f2fd}.muted{color:#757575}\n"
+	".new{background:#e3f2fd}.muted{color:#757575}"
+	"table.narrow{width:auto;min-width:24em}\n"
 	".pager{margin:1em 0}.pager a{margin-left:1em}\n"
 	"svg.spark rect{fill:#ef6c00}svg.hist rect{fill:#1565c0}"
 	"svg rect.base{fill:#b0bec5}\n"
@@ -1756,7 +1757,10 @@ static void ctr_html(enum web_ctr_event ev, const char *name,
 {
 	struct web_req *r = arg;
 
-	if (ev != WEB_CTR_VALUE)
+	/* The row's own fields show above the table. */
+	if (ev != WEB_CTR_VALUE || (key == NULL && (strcmp(name, "pid") == 0 ||
+						    strcmp(name, "started_us") == 0 ||
+						    strcmp(name, "updated_us") == 0)))
 		return;
 	out_str(&r->o, "<tr><td>");
 	out_html(&r->o, name);
@@ -1804,8 +1808,8 @@ static int coll_row(const struct store_collector *c, void *arg)
 	html_time(r, c->started_us);
 	out_str(&r->o, "</dd><dt>Updated</dt><dd>");
 	html_time(r, c->updated_us);
-	out_str(&r->o, "</dd></dl><table><thead><tr><th>Counter</th>"
-		       "<th>Value</th></tr></thead><tbody>\n");
+	out_str(&r->o, "</dd></dl><table class=\"narrow\"><thead><tr>"
+		       "<th>Counter</th><th>Value</th></tr></thead><tbody>\n");
 	if (web_counters_parse(c->counters_json, NULL, NULL) >= 0)
 		web_counters_parse(c->counters_json, ctr_html, r);
 	else
