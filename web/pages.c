@@ -900,8 +900,7 @@ static void page_sig(struct web_req *r, const char *sig)
 				peak = hist[i];
 		out_add(&r->o,
 			"<p class=\"muted\">From %s to %s (UTC days, the last "
-			"one ending now); the tallest bar is %" PRIu64
-			" records.</p>",
+			"one ending now); peak: %" PRIu64 " a day.</p>",
 			web_time(r->now_us - (int64_t)SIG_DAYS * 86400000000LL,
 				 a, sizeof(a)),
 			web_time(r->now_us, b, sizeof(b)), peak);
