@@ -105,12 +105,12 @@ static void add_sample(struct coll_set *cs, const char *name, const char *key,
 			 "oopsd_collector_%s_max_seconds", base);
 		v /= 1e6;
 	} else {
-		if (ends_with(base, "_us")) {
+		bool us = ends_with(base, "_us");
+
+		if (us)
 			base[n - 3] = '\0';
-			strcat(base, "_microseconds");
-		}
-		snprintf(s->family, sizeof(s->family), "oopsd_collector_%s",
-			 base);
+		snprintf(s->family, sizeof(s->family), "oopsd_collector_%s%s",
+			 base, us ? "_microseconds" : "");
 	}
 	if (s->name[0] == '\0')
 		str_lcpy(s->name, s->family, sizeof(s->name));
@@ -167,8 +167,11 @@ static int on_collector(const struct store_collector *c, void *arg)
 	cs->cur = name;
 	add_sample(cs, "up", NULL,
 		   cs->now_us - c->updated_us <= 60 * 1000000LL);
-	add_sample(cs, "updated_seconds", NULL, (double)(c->updated_us / 1000000));
-	add_sample(cs, "started_seconds", NULL, (double)(c->started_us / 1000000));
+	/* Whole seconds, as Prometheus timestamps go. */
+	add_sample(cs, "updated_seconds", NULL,
+		   (double)(int64_t)(c->updated_us / 1000000));
+	add_sample(cs, "started_seconds", NULL,
+		   (double)(int64_t)(c->started_us / 1000000));
 	if (web_counters_parse(c->counters_json, NULL, NULL) >= 0)
 		web_counters_parse(c->counters_json, on_counter, cs);
 	return 0;

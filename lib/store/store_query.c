@@ -439,9 +439,13 @@ static int crash_row(const struct store_row *r, void *arg)
 	s[2] = c->triage.fixed_in;
 	s[3] = c->triage.bug;
 	s[4] = c->triage.note;
-	for (int i = 0; i < 5; i++)
-		if (s[i] != NULL && (s[i] = strdup(s[i])) == NULL)
+	for (int i = 0; i < 5; i++) {
+		if (s[i] != NULL && (s[i] = strdup(s[i])) == NULL) {
+			while (i-- > 0)
+				free((char *)s[i]);
 			return -ENOMEM;
+		}
+	}
 	c->sig.title = (char *)s[0];
 	c->sig.kind = (char *)s[1];
 	c->triage.fixed_in = s[2];
