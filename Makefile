@@ -44,7 +44,8 @@ quiet = @printf '  %-8s %s\n'
 endif
 
 # ---------------------------------------------------------------- config --
-KCONFIG_FILES := Kconfig lib/Kconfig agent/Kconfig collector/Kconfig tools/Kconfig
+KCONFIG_FILES := Kconfig lib/Kconfig agent/Kconfig collector/Kconfig tools/Kconfig \
+	web/Kconfig
 # CONFIG_FILE=configs/X_defconfig builds another configuration in its own O=
 # directory without touching .config.
 CONFIG_FILE ?= $(if $(wildcard .config),.config,configs/defconfig)
@@ -96,7 +97,7 @@ pkgs-y := libprotobuf-c zlib
 # lib/ is built layer by layer, in the order lib/LAYERS gives.
 LAYERS := $(shell sed -e 's/\#.*//' lib/LAYERS)
 include $(foreach l,$(LAYERS),lib/$(l)/Build.mk) agent/Build.mk \
-	collector/Build.mk tools/Build.mk tests/unit/Build.mk
+	collector/Build.mk tools/Build.mk web/Build.mk tests/unit/Build.mk
 PKGS := $(sort $(pkgs-y))
 PKG_CFLAGS := $(if $(PKGS),$(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null))
 PKG_LIBS := $(if $(PKGS),$(shell $(PKG_CONFIG) --libs $(if $(filter -static,$(cfg-ldflags-y)),--static) \
@@ -124,22 +125,26 @@ LIB_OBJS := $(foreach l,$(LAYERS),$(addprefix $(O)/lib/$(l)/,$($(l)-y))) \
 AGENT_OBJS := $(addprefix $(O)/agent/,$(agent-y))
 COLLECTOR_OBJS := $(addprefix $(O)/collector/,$(collector-y))
 OOPSCTL_OBJS := $(addprefix $(O)/tools/,$(oopsctl-y))
+WEB_OBJS := $(addprefix $(O)/web/,$(web-y))
 # Each program's main.o stays out of its archive so tests can link the rest.
 AGENT_LIB := $(O)/agent/libagent.a
 COLLECTOR_LIB := $(O)/collector/libcollector.a
 OOPSCTL_LIB := $(O)/tools/liboopsctl.a
+WEB_LIB := $(O)/web/libweb.a
 LIBOOPSD := $(O)/liboopsd.a
 
 PROGS-$(CONFIG_AGENT) += $(O)/bin/oops-agent
 PROGS-$(CONFIG_COLLECTOR) += $(O)/bin/oops-collector
 PROGS-$(CONFIG_OOPSCTL) += $(O)/bin/oopsctl
+PROGS-$(CONFIG_WEB) += $(O)/bin/oops-web
 PROGS := $(PROGS-y)
 # The programs of another configuration built into the same $(O): `all`
 # removes them, so $(O)/bin holds what this configuration builds.
 STALE_PROGS := $(filter-out $(PROGS),$(wildcard $(addprefix $(O)/bin/, \
 	oops-agent oops-collector oopsctl)))
 TESTS := $(addprefix $(O)/tests/bin/,$(tests-y))
-ARCHIVES := $(if $(CONFIG_OOPSCTL),$(OOPSCTL_LIB)) \
+ARCHIVES := $(if $(CONFIG_WEB),$(WEB_LIB)) \
+	$(if $(CONFIG_OOPSCTL),$(OOPSCTL_LIB)) \
 	$(if $(CONFIG_COLLECTOR),$(COLLECTOR_LIB)) \
 	$(if $(CONFIG_AGENT),$(AGENT_LIB)) $(LIBOOPSD)
 
@@ -181,6 +186,7 @@ $(LIBOOPSD): $(LIB_OBJS)
 $(AGENT_LIB): $(filter-out %/main.o,$(AGENT_OBJS))
 $(COLLECTOR_LIB): $(filter-out %/main.o,$(COLLECTOR_OBJS))
 $(OOPSCTL_LIB): $(filter-out %/oopsctl.o,$(OOPSCTL_OBJS))
+$(WEB_LIB): $(filter-out %/main.o,$(WEB_OBJS))
 %.a:
 	$(quiet) AR $@
 	@mkdir -p $(dir $@)
@@ -190,7 +196,7 @@ $(O)/empty.o: | $(AUTOCONF)
 	@mkdir -p $(dir $@)
 	$(Q)echo 'extern int oopsd_empty_unit;' | $(CC) -x c -c -o $@ -
 
-$(AGENT_LIB) $(COLLECTOR_LIB) $(OOPSCTL_LIB): | $(O)/empty.o
+$(AGENT_LIB) $(COLLECTOR_LIB) $(OOPSCTL_LIB) $(WEB_LIB): | $(O)/empty.o
 
 define link
 	$(quiet) LD $@
@@ -204,6 +210,8 @@ $(O)/bin/oops-collector: $(O)/collector/main.o $(COLLECTOR_LIB) $(LIBOOPSD)
 	$(call link,$<,$(COLLECTOR_LIB) $(LIBOOPSD))
 $(O)/bin/oopsctl: $(O)/tools/oopsctl.o $(ARCHIVES)
 	$(call link,$<,$(ARCHIVES))
+$(O)/bin/oops-web: $(O)/web/main.o $(WEB_LIB) $(LIBOOPSD)
+	$(call link,$<,$(WEB_LIB) $(LIBOOPSD))
 
 # ---------------------------------------------------------------- tests ---
 $(O)/tests/bin/%: $(O)/tests/unit/%.o $(ARCHIVES)
@@ -296,14 +304,18 @@ install: all
 	$(if $(CONFIG_AGENT),install -m755 $(O)/bin/oops-agent $(DESTDIR)$(PREFIX)/sbin/)
 	$(if $(CONFIG_COLLECTOR),install -m755 $(O)/bin/oops-collector $(DESTDIR)$(PREFIX)/sbin/)
 	$(if $(CONFIG_OOPSCTL),install -m755 $(O)/bin/oopsctl $(DESTDIR)$(PREFIX)/bin/)
+	$(if $(CONFIG_WEB),install -m755 $(O)/bin/oops-web $(DESTDIR)$(PREFIX)/sbin/)
+	$(if $(CONFIG_WEB),install -m644 configs/web.conf $(DESTDIR)$(SYSCONFDIR)/oopsd/)
 	$(if $(CONFIG_AGENT),install -m644 configs/agent.conf $(DESTDIR)$(SYSCONFDIR)/oopsd/)
 	$(if $(CONFIG_COLLECTOR),install -m644 configs/collector.conf $(DESTDIR)$(SYSCONFDIR)/oopsd/)
 	for u in $(if $(CONFIG_AGENT),scripts/systemd/oops-agent.service) \
-	  $(if $(CONFIG_COLLECTOR),scripts/systemd/oops-collector.service); do \
+	  $(if $(CONFIG_COLLECTOR),scripts/systemd/oops-collector.service) \
+	  $(if $(CONFIG_WEB),scripts/systemd/oops-web.service); do \
 	  sed -e 's|@SBINDIR@|$(PREFIX)/sbin|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
 	  $$u > $(DESTDIR)$(SYSTEMDUNITDIR)/$$(basename $$u); done
 	for m in $(if $(CONFIG_AGENT),man/oops-agent.8) \
 	  $(if $(CONFIG_COLLECTOR),man/oops-collector.8) \
+	  $(if $(CONFIG_WEB),man/oops-web.8) \
 	  $(if $(CONFIG_OOPSCTL),man/oopsctl*.1); do \
 	  install -m644 $$m $(DESTDIR)$(MANDIR)/man$${m##*.}/; done
 
@@ -314,5 +326,5 @@ distclean: clean
 
 # Only our own object folders: anything else under $(O) (a kernel tree of the
 # QEMU tests, say) has .d files of its own.
--include $(shell find $(addprefix $(O)/,lib agent collector tools tests bench proto) \
+-include $(shell find $(addprefix $(O)/,lib agent collector tools web tests bench proto) \
 	-name '*.d' 2>/dev/null)

@@ -13,6 +13,7 @@
 #include "oopsctl.h"
 #include "record/record.h"
 #include "store_cli.h"
+#include "store/store_json.h"
 #include "base/util.h"
 
 #define SHOW_MAX_HOSTS 20
@@ -64,6 +65,7 @@ static void show_usage(FILE *out)
 }
 
 static void show_text(struct store *st, const struct store_sig_detail *d,
+		      const struct store_triage *t,
 		      const Oopsd__CrashRecord *ex, const char *report)
 {
 	const struct store_sig *s = &d->sig;
@@ -84,6 +86,16 @@ static void show_text(struct store *st, const struct store_sig_detail *d,
 	       store_cli_time(s->first_seen_us, a, sizeof(a)));
 	printf("last seen:  %s UTC\n",
 	       store_cli_time(s->last_seen_us, a, sizeof(a)));
+	printf("triage:     %s", store_triage_name(t->state));
+	if (t->fixed_in)
+		printf(", fixed in %s", t->fixed_in);
+	if (t->bug)
+		printf(", %s", t->bug);
+	if (t->updated_us > 0)
+		printf(" (%s UTC)", store_cli_time(t->updated_us, a, sizeof(a)));
+	putchar('\n');
+	if (t->note)
+		printf("note:       %s\n", t->note);
 	printf("\nkernels:\n  %-32s %8s  %-19s  %s\n", "RELEASE", "COUNT",
 	       "FIRST SEEN", "LAST SEEN");
 	for (size_t i = 0; i < s->n_releases; i++)
@@ -121,6 +133,7 @@ static void show_text(struct store *st, const struct store_sig_detail *d,
 }
 
 static int show_json(struct store *st, const struct store_sig_detail *d,
+		     const struct store_triage *t,
 		     const Oopsd__CrashRecord *ex)
 {
 	const struct store_sig *s = &d->sig;
@@ -147,6 +160,7 @@ static int show_json(struct store *st, const struct store_sig_detail *d,
 	for (size_t i = 0; i < s->n_releases; i++)
 		json_str(&j, s->releases[i].release);
 	json_arr_end(&j);
+	store_json_triage(&j, t);
 	json_key(&j, "kernels");
 	json_arr_begin(&j);
 	for (size_t i = 0; i < s->n_releases; i++) {
@@ -197,6 +211,7 @@ int cmd_show(int argc, char **argv)
 	};
 	struct store_cli_opts so = { 0 };
 	struct store_sig_detail *d = NULL;
+	struct store_triage t;
 	Oopsd__CrashRecord *ex = NULL;
 	char *report = NULL;
 	struct store *st;
@@ -243,11 +258,15 @@ int cmd_show(int argc, char **argv)
 	if (d->example != NULL &&
 	    store_cli_unpack(d->example, d->example_len, &ex) == 0)
 		report = store_cli_report(ex, &rlen);
+	/* Printed: the strings of t are the store's until its next call. */
+	rc = store_triage_get(st, d->sig.signature, &t);
+	if (rc < 0 && rc != -ENOENT)
+		goto out;
 	if (json) {
-		if (show_json(st, d, ex) < 0)
+		if (show_json(st, d, &t, ex) < 0)
 			goto out;
 	} else {
-		show_text(st, d, ex, report);
+		show_text(st, d, &t, ex, report);
 	}
 	ret = fflush(stdout) == 0 ? OOPSCTL_OK : OOPSCTL_ERROR;
 out:

@@ -10,13 +10,15 @@
 static const struct oopsctl_cmd oopsctl_cmds[] = {
 	/* { "NAME", "ARGS", "summary", cmd_NAME }, one line per command */
 #if ENABLE_COLLECTOR
-	{ "top", "[--since DURATION] [--json]", "crash signatures by count", cmd_top },
+	{ "top", "[--since DURATION] [--all] [--json]", "crash signatures by count", cmd_top },
 	{ "show", "SIGNATURE [--json]", "one signature: kernels, hosts, example", cmd_show },
 	{ "hosts", "[--json] [--silent]",
 	  "hosts: crashes, and whether their agent reports", cmd_hosts },
 	{ "alerts", "[--json] [--pending]",
 	  "alerts raised and their delivery", cmd_alerts },
 	{ "export", "--json [--since DURATION]", "stored records as JSON Lines", cmd_export },
+	{ "triage", "SIGNATURE [--state open|fixed|ignored] [--fixed-in RELEASE] [--bug URL] [--note TEXT]",
+	  "mark a signature open, fixed or ignored", cmd_triage },
 	{ "collector-status", "[--json]", "the collector's counters", cmd_collector_status },
 #endif
 	{ "parse", "[--json] [FILE...]", "find kernel crash reports in logs", cmd_parse },

@@ -26,6 +26,7 @@ struct oopsctl_cmd {
 int cmd_parse(int argc, char **argv);
 int cmd_top(int argc, char **argv);
 int cmd_show(int argc, char **argv);
+int cmd_triage(int argc, char **argv);
 int cmd_hosts(int argc, char **argv);
 int cmd_alerts(int argc, char **argv);
 int cmd_export(int argc, char **argv);

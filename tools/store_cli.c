@@ -15,6 +15,7 @@
 #include "oopsctl.h"
 #include "record/record.h"
 #include "store_cli.h"
+#include "store/store_json.h"
 #include "base/util.h"
 
 /* The collector's config, parsed with the collector's own table. */
@@ -127,17 +128,7 @@ const char *store_cli_time(int64_t us, char *buf, size_t len)
 
 void store_cli_json_time(struct json *j, const char *key, int64_t us)
 {
-	char buf[32], k[64];
-	time_t t = (time_t)(us / 1000000);
-	struct tm tm;
-
-	if (us > 0 && gmtime_r(&t, &tm) != NULL &&
-	    strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm) != 0)
-		json_kstr(j, key, buf);
-	else
-		json_kstr(j, key, NULL);
-	snprintf(k, sizeof(k), "%s_us", key);
-	json_kint(j, k, us);
+	store_json_time(j, key, us);
 }
 
 int store_cli_unpack(const uint8_t *buf, size_t len, Oopsd__CrashRecord **out)
@@ -201,4 +192,76 @@ int store_cli_exit_status(int n)
 	if (fflush(stdout) != 0 || n < 0)
 		return OOPSCTL_ERROR;
 	return n > 0 ? OOPSCTL_OK : OOPSCTL_NONE;
+}
+
+static char *dup_or_null(const char *s)
+{
+	return s ? strdup(s) : NULL;
+}
+
+static int triage_sort(const void *a, const void *b);
+
+static int triage_add(const struct store_triage *t, void *arg)
+{
+	struct store_cli_triage *m = arg;
+	struct store_triage *r;
+
+	if (array_grow_bounded((void **)&m->rows, &m->cap, m->n + 1,
+			       sizeof(*m->rows), 64, STORE_TRIAGE_MAX_ROWS) < 0)
+		return -ENOMEM;
+	r = &m->rows[m->n++];
+	*r = *t;
+	r->fixed_in = dup_or_null(t->fixed_in);
+	r->bug = dup_or_null(t->bug);
+	r->note = dup_or_null(t->note);
+	if (t->state == STORE_TRIAGE_IGNORED)
+		m->ignored++;
+	return 0;
+}
+
+int store_cli_triage_load(struct store *st, struct store_cli_triage *m)
+{
+	int rc;
+
+	memset(m, 0, sizeof(*m));
+	rc = store_triage_list(st, triage_add, m);
+	if (rc < 0)
+		return rc;
+	/* Sorted here, whatever collation the server sorts text with. */
+	if (m->n > 1)
+		qsort(m->rows, m->n, sizeof(*m->rows), triage_sort);
+	return 0;
+}
+
+static int triage_sort(const void *a, const void *b)
+{
+	return strcmp(((const struct store_triage *)a)->sig,
+		      ((const struct store_triage *)b)->sig);
+}
+
+static int triage_cmp(const void *key, const void *row)
+{
+	return strcmp(key, ((const struct store_triage *)row)->sig);
+}
+
+const struct store_triage *store_cli_triage_find(
+	const struct store_cli_triage *m, const char *sig)
+{
+	static const struct store_triage open = { .state = STORE_TRIAGE_OPEN };
+	const struct store_triage *t = NULL;
+
+	if (m->n > 0)
+		t = bsearch(sig, m->rows, m->n, sizeof(*m->rows), triage_cmp);
+	return t ? t : &open;
+}
+
+void store_cli_triage_free(struct store_cli_triage *m)
+{
+	for (size_t i = 0; i < m->n; i++) {
+		free((char *)m->rows[i].fixed_in);
+		free((char *)m->rows[i].bug);
+		free((char *)m->rows[i].note);
+	}
+	free(m->rows);
+	memset(m, 0, sizeof(*m));
 }

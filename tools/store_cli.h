@@ -80,4 +80,17 @@ void store_cli_rec_free(Oopsd__CrashRecord *r);
 /* The record's report text, decompressed (at most 1 MiB), malloc'd and
  * NUL-terminated; NULL when it has none or it does not inflate. */
 char *store_cli_report(const Oopsd__CrashRecord *r, size_t *len);
+
+/* Every triage row of a store, for top and show to look signatures up. */
+struct store_cli_triage {
+	struct store_triage *rows; /* by signature; strings owned */
+	size_t n, cap;
+	size_t ignored; /* rows in state ignored */
+};
+/* Load the rows (a store without a triage table has none).  0 or -errno. */
+int store_cli_triage_load(struct store *st, struct store_cli_triage *m);
+/* The row of sig, or an open triage when it has none. */
+const struct store_triage *store_cli_triage_find(
+	const struct store_cli_triage *m, const char *sig);
+void store_cli_triage_free(struct store_cli_triage *m);
 #endif /* OOPSD_STORE_CLI_H */

@@ -68,8 +68,11 @@ int store_open(const char *spec, unsigned flags, struct store **out)
 
 void store_close(struct store *st)
 {
-	if (st != NULL)
+	if (st != NULL) {
+		free(st->scratch);
+		st->scratch = NULL;
 		st->ops->close(st);
+	}
 }
 
 const char *const *store_syscalls(const struct store *st)

@@ -320,6 +320,201 @@ struct store_stats {
 };
 int store_stats(struct store *st, struct store_stats *out);
 
+/*
+ * Triage: what an operator decided about a signature.  One row per
+ * signature in the `triage` table (a signature without a row is open).
+ * Written by `oopsctl triage` and by oops-web when it has users; read by
+ * top, show, the dashboard and the collector's regression alerts.
+ */
+enum store_triage_state {
+	STORE_TRIAGE_OPEN,
+	STORE_TRIAGE_FIXED,
+	STORE_TRIAGE_IGNORED,
+};
+/* Longest fixed_in, bug and note store_triage_set() accepts. */
+#define STORE_TRIAGE_MAX_FIELD 1024
+
+struct store_triage {
+	char sig[STORE_SIG_LEN];
+	enum store_triage_state state;
+	const char *fixed_in, *bug, *note; /* NULL: none */
+	int64_t updated_us;
+};
+
+/* "open", "fixed", "ignored"; NULL for a bad value. */
+const char *store_triage_name(enum store_triage_state s);
+/* The state named s.  0 or -EINVAL. */
+int store_triage_parse(const char *s, enum store_triage_state *out);
+
+/*
+ * Set a signature's triage (sig: 16 hex digits; the strings at most
+ * STORE_TRIAGE_MAX_FIELD bytes).  Returns 0, -EINVAL, -EROFS on a
+ * read-only store, or -EIO.
+ */
+int store_triage_set(struct store *st, const struct store_triage *t);
+/*
+ * A signature's triage.  The strings of *out point into memory owned by
+ * the store, valid until its next call.  Returns 0, -ENOENT if none
+ * (*out is then an open triage), or -errno.
+ */
+int store_triage_get(struct store *st, const char *sig,
+		     struct store_triage *out);
+typedef int (*store_triage_fn)(const struct store_triage *t, void *arg);
+/* Every triage row (at most STORE_TRIAGE_MAX_ROWS).  Count or -errno. */
+#define STORE_TRIAGE_MAX_ROWS 100000
+int store_triage_list(struct store *st, store_triage_fn fn, void *arg);
+
+/*
+ * The query layer of the dashboard (oops-web) and oopsctl: bounded reads
+ * that every backend answers through one generic query (store_ops.query)
+ * with the same SQL, so each new question is written once.  Each is
+ * served by an index or by the small aggregate tables, never by a scan of
+ * the records.
+ */
+enum store_sort {
+	STORE_SORT_COUNT, /* default: most records first */
+	STORE_SORT_LAST,  /* last seen */
+	STORE_SORT_FIRST, /* first seen */
+	STORE_SORT_HOSTS,
+	STORE_SORT_TITLE,
+};
+
+/* The crash list: signatures matching every filter set. */
+struct store_crash_query {
+	int64_t since_us;      /* 0: all time; else counted in whole hours */
+	const char *kind;      /* "WARNING", ... or NULL */
+	const char *release;   /* seen on this kernel release, or NULL */
+	const char *host;      /* seen on this host key, or NULL */
+	int source;	       /* store_source_parse(), or -1 for any */
+	const char *text;      /* title contains (case-insensitive), or NULL */
+	const char *state;     /* triage state only, or NULL */
+	bool show_ignored;     /* else ignored signatures are left out */
+	enum store_sort sort;
+	bool ascending;	       /* smallest (or A) first; else biggest first */
+	size_t offset, limit;  /* limit at most STORE_PAGE_MAX */
+	int64_t now_us;	       /* for the trend: its last day ends now */
+};
+#define STORE_PAGE_MAX 500
+#define STORE_TREND_DAYS 14
+
+/* The source filter named name ("pstore", "netconsole", "kmsg", "file"):
+ * a value for store_crash_query.source, or -EINVAL. */
+int store_source_parse(const char *name);
+const char *store_source_filter_name(int source);
+
+/* One row of the crash list. */
+struct store_crash {
+	struct store_sig sig; /* releases: every release, by first seen */
+	struct store_triage triage;
+	uint64_t trend[STORE_TREND_DAYS]; /* records per day, oldest first */
+};
+typedef int (*store_crash_fn)(const struct store_crash *c, void *arg);
+/*
+ * The page [offset, offset + limit) of the crash list, sorted; *total (if
+ * not NULL) gets the number of matching signatures.  Rows reported or
+ * -errno (-EINVAL for a bad query).
+ */
+int store_crashes(struct store *st, const struct store_crash_query *q,
+		  store_crash_fn fn, void *arg, uint64_t *total);
+
+/*
+ * Records per bucket of one signature from the hourly aggregate: n
+ * buckets of bucket_hours hours, the last one ending with the hour of
+ * now_us.  counts[] gets n values, oldest first.  0 or -errno.
+ */
+int store_sig_histogram(struct store *st, const char *sig, int64_t now_us,
+			unsigned bucket_hours, size_t n, uint64_t *counts);
+
+/* A stack signature variant of a title signature. */
+struct store_variant {
+	const char *stack_signature; /* NULL: no reliable frames */
+	uint64_t count;
+	int64_t first_seen_us, last_seen_us;
+};
+typedef int (*store_variant_fn)(const struct store_variant *v, void *arg);
+/* Among the signature's newest STORE_VARIANT_WINDOW records. */
+#define STORE_VARIANT_WINDOW 2000
+int store_sig_variants(struct store *st, const char *sig,
+		       store_variant_fn fn, void *arg);
+
+/* One signature as seen on one kernel release. */
+struct store_release_sig {
+	struct store_sig sig;	      /* aggregate over all releases */
+	struct store_release on;      /* on this release */
+	bool is_new;		      /* first seen on this release */
+	struct store_triage triage;
+};
+typedef int (*store_release_sig_fn)(const struct store_release_sig *r,
+				    void *arg);
+/*
+ * Signatures seen on a release, by count on it (at most limit).  A
+ * signature is new in the release when no other release saw it earlier.
+ * Count or -errno.
+ */
+int store_release_sigs(struct store *st, const char *release, size_t limit,
+		       store_release_sig_fn fn, void *arg);
+
+typedef int (*store_sig_host_fn)(const struct store_sig_host *h, void *arg);
+typedef int (*store_release_fn)(const struct store_release *r, void *arg);
+
+/* One host (by host key).  Strings owned by the store until its next
+ * call.  0, -ENOENT, or -errno. */
+int store_host_get(struct store *st, const char *host_key,
+		   struct store_host *out);
+/*
+ * A host's signatures, by count on it (at most limit): count, first and
+ * last seen are the host's, total the signature's.  Count or -errno.
+ */
+int store_host_sigs(struct store *st, const char *host_key, size_t limit,
+		    store_sig_fn fn, void *arg);
+/* Kernel releases among the host's newest records. Count or -errno. */
+int store_host_releases(struct store *st, const char *host_key,
+			store_release_fn fn, void *arg);
+/* A host's newest records (at most limit).  Count or -errno. */
+int store_host_records(struct store *st, const char *host_key, size_t limit,
+		       store_rec_fn fn, void *arg);
+/* One record by id.  0 (fn called once), -ENOENT, or -errno. */
+int store_record_get(struct store *st, const uint8_t *id, size_t id_len,
+		     store_rec_fn fn, void *arg);
+
+/* Signatures and records (all time) of one kind. */
+struct store_kind_count {
+	const char *kind;
+	uint64_t signatures, records;
+};
+typedef int (*store_kind_fn)(const struct store_kind_count *k, void *arg);
+int store_kinds(struct store *st, store_kind_fn fn, void *arg);
+/* A host's last heartbeat: fn called once; 0, -ENOENT or -errno. */
+int store_heartbeat_get(struct store *st, const char *host_key,
+			store_heartbeat_fn fn, void *arg);
+/* Hosts that sent a crash (the small hosts table).  0 or -errno. */
+int store_host_count(struct store *st, uint64_t *out);
+
+/*
+ * The generic query every backend implements (store_ops.query).  SQL is
+ * written once, in the dialect SQLite and PostgreSQL share, with
+ * parameters $1..$n; rows come back as text (integers in decimal, NULL as
+ * NULL) except blob columns, which come back as their bytes.
+ */
+enum store_param_type { STORE_P_NULL, STORE_P_TEXT, STORE_P_INT, STORE_P_BLOB };
+struct store_param {
+	enum store_param_type type;
+	const char *s;
+	int64_t i;
+	const void *b;
+	size_t len;
+};
+#define STORE_MAX_PARAMS 512
+struct store_row {
+	int n;
+	const char *const *v; /* NULL for SQL NULL */
+	const size_t *len;
+};
+typedef int (*store_row_fn)(const struct store_row *row, void *arg);
+/* Rows reported (fn's nonzero stops) or -errno. */
+int store_query(struct store *st, const char *sql, const struct store_param *p,
+		int np, store_row_fn fn, void *arg);
+
 /* Helpers shared by the backends and the queries. */
 void store_sig_hex(uint64_t sig, char out[STORE_SIG_LEN]);
 /* Kind name ("WARNING") of a CrashKind value; "UNKNOWN" if out of range. */
@@ -359,6 +554,9 @@ struct store_ops {
 	int64_t (*retention)(struct store *st, int64_t now_us,
 			     uint64_t max_age_us, uint64_t max_count);
 	int (*stats)(struct store *st, struct store_stats *out);
+	int (*query)(struct store *st, const char *sql,
+		     const struct store_param *p, int np, store_row_fn fn,
+		     void *arg);
 	int (*heartbeat_put)(struct store *st,
 			     const struct store_heartbeat *hbs, size_t n);
 	int (*heartbeats)(struct store *st, store_heartbeat_fn fn, void *arg);
@@ -380,6 +578,8 @@ struct store_ops {
 /* Every backend's struct store starts with this. */
 struct store {
 	const struct store_ops *ops;
+	/* What store_triage_get() and store_host_get() hand out. */
+	char *scratch;
 	struct store_alert_rules alert_rules;
 };
 

@@ -124,4 +124,10 @@ size_t store_sig_rows(const void *rows, size_t n,
  */
 int store_sig_prefix(const char *signature, char out[STORE_SIG_LEN]);
 
+/*
+ * The query layer's tables and indexes (store_query.c), in SQL both
+ * backends run after their own schema, in the same transaction.
+ */
+extern const char store_query_schema[];
+
 #endif /* OOPSD_STORE_INTERNAL_H */

@@ -467,6 +467,8 @@ static int pg_create_schema(struct store_pg *pg)
 	if (rc == 0)
 		rc = pg_exec(pg, pg_schema, "creating the schema");
 	if (rc == 0)
+		rc = pg_exec(pg, store_query_schema, "creating the schema");
+	if (rc == 0)
 		rc = pg_exec(pg, "COMMIT", "creating the schema");
 	if (rc < 0 && PQstatus(pg->conn) == CONNECTION_OK)
 		PQclear(PQexec(pg->conn, "ROLLBACK"));
@@ -514,6 +516,37 @@ static int pg_check_schema(struct store_pg *pg, bool quiet)
 	return err;
 }
 
+/*
+ * A store made before the query layer's tables and indexes existed gets
+ * them (under the schema lock) the first time a writer connects.
+ */
+static int pg_upgrade_schema(struct store_pg *pg)
+{
+	PGresult *res;
+	int err = 0, rc;
+	bool have;
+
+	res = pg_run(pg, "SELECT to_regclass('triage') IS NOT NULL AND"
+			 " to_regclass('records_sig_source') IS NOT NULL",
+		     false, NULL, &err);
+	if (res == NULL)
+		return err;
+	have = PQntuples(res) == 1 && PQgetvalue(res, 0, 0)[0] == 1;
+	PQclear(res);
+	if (have)
+		return 0;
+	rc = pg_exec(pg,
+		     "BEGIN; SELECT pg_advisory_xact_lock(" PG_SCHEMA_LOCK ")",
+		     "schema lock");
+	if (rc == 0)
+		rc = pg_exec(pg, store_query_schema, "upgrading the schema");
+	if (rc == 0)
+		rc = pg_exec(pg, "COMMIT", "upgrading the schema");
+	if (rc < 0 && PQstatus(pg->conn) == CONNECTION_OK)
+		PQclear(PQexec(pg->conn, "ROLLBACK"));
+	return rc;
+}
+
 /* A new session: durability, schema, prepared statements. */
 static int pg_session(struct store_pg *pg, bool first)
 {
@@ -533,6 +566,8 @@ static int pg_session(struct store_pg *pg, bool first)
 		if (err == -ENOENT && !pg->readonly &&
 		    (err = pg_create_schema(pg)) == 0)
 			err = pg_check_schema(pg, false);
+		if (err == 0 && !pg->readonly)
+			err = pg_upgrade_schema(pg);
 		if (err < 0)
 			return err;
 	}
@@ -679,6 +714,7 @@ const struct store_ops store_pg_ops = {
 	.show = pg_show,
 	.retention = pg_retention,
 	.stats = pg_stats,
+	.query = pg_query,
 	.heartbeat_put = pg_heartbeat_put,
 	.heartbeats = pg_heartbeats,
 	.collector_put = pg_collector_put,

@@ -124,6 +124,8 @@ int pg_export(struct store *st, const struct store_export_query *q,
 int pg_show(struct store *st, const char *signature, size_t max_hosts,
 		   struct store_sig_detail **out);
 int pg_stats(struct store *st, struct store_stats *out);
+int pg_query(struct store *st, const char *sql, const struct store_param *p,
+	     int np, store_row_fn fn, void *arg);
 int pg_heartbeat_put(struct store *st, const struct store_heartbeat *hbs,
 		     size_t n);
 int pg_heartbeats(struct store *st, store_heartbeat_fn fn, void *arg);

@@ -397,3 +397,108 @@ int pg_stats(struct store *st, struct store_stats *out)
 	return 0;
 }
 
+
+/*
+ * The query layer's generic query (store_query()): parameters typed for
+ * the server (text, bigint, bytea), rows in text format (integers in
+ * decimal, as SQLite gives them), bytea columns unescaped to bytes.  The
+ * layer's queries are bounded (LIMIT), so the result is read whole.
+ */
+#define PG_TEXTOID 25
+#define PG_INT8OID 20
+#define PG_BYTEAOID 17
+#define PG_MAX_COLUMNS 32
+
+int pg_query(struct store *st, const char *sql, const struct store_param *p,
+	     int np, store_row_fn fn, void *arg)
+{
+	struct store_pg *pg = to_pg(st);
+	const char *vals[STORE_MAX_PARAMS];
+	int lens[STORE_MAX_PARAMS], fmts[STORE_MAX_PARAMS];
+	unsigned int types[STORE_MAX_PARAMS];
+	char num[STORE_MAX_PARAMS][24];
+	const char *v[PG_MAX_COLUMNS];
+	size_t len[PG_MAX_COLUMNS];
+	unsigned char *freeme[PG_MAX_COLUMNS];
+	struct store_row row = { .v = v, .len = len };
+	PGresult *res;
+	int err, rows, ncol;
+
+	if ((err = pg_ready(pg)) < 0)
+		return err;
+	for (int i = 0; i < np; i++) {
+		vals[i] = NULL;
+		lens[i] = 0;
+		fmts[i] = 0;
+		types[i] = 0;
+		switch (p[i].type) {
+		case STORE_P_NULL:
+			break;
+		case STORE_P_TEXT:
+			vals[i] = p[i].s;
+			types[i] = PG_TEXTOID;
+			break;
+		case STORE_P_INT:
+			snprintf(num[i], sizeof(num[i]), "%" PRId64, p[i].i);
+			vals[i] = num[i];
+			types[i] = PG_INT8OID;
+			break;
+		case STORE_P_BLOB:
+			vals[i] = p[i].b;
+			lens[i] = (int)p[i].len;
+			fmts[i] = 1;
+			types[i] = PG_BYTEAOID;
+			break;
+		}
+	}
+	res = PQexecParams(pg->conn, sql, np, types, vals, lens, fmts, 0);
+	if (res == NULL || (PQresultStatus(res) != PGRES_COMMAND_OK &&
+			    PQresultStatus(res) != PGRES_TUPLES_OK))
+		return pg_fail(pg, res, "query");
+	ncol = PQnfields(res);
+	if (ncol > PG_MAX_COLUMNS) {
+		PQclear(res);
+		return -E2BIG;
+	}
+	row.n = ncol;
+	rows = 0;
+	for (int r = 0; r < PQntuples(res); r++) {
+		int stop = 0;
+
+		memset(freeme, 0, sizeof(freeme));
+		for (int c = 0; c < ncol; c++) {
+			if (PQgetisnull(res, r, c)) {
+				v[c] = NULL;
+				len[c] = 0;
+			} else if (PQftype(res, c) == PG_BYTEAOID) {
+				freeme[c] = PQunescapeBytea(
+					(const unsigned char *)PQgetvalue(res, r,
+									  c),
+					&len[c]);
+				if (freeme[c] == NULL) {
+					err = -ENOMEM;
+					break;
+				}
+				v[c] = (const char *)freeme[c];
+			} else {
+				v[c] = PQgetvalue(res, r, c);
+				len[c] = (size_t)PQgetlength(res, r, c);
+			}
+		}
+		if (err == 0) {
+			rows++;
+			if (fn != NULL)
+				stop = fn(&row, arg);
+		}
+		for (int c = 0; c < ncol; c++)
+			PQfreemem(freeme[c]);
+		if (err < 0)
+			break;
+		if (stop < 0)
+			err = stop;
+		if (stop)
+			break;
+	}
+	PQclear(res);
+	return err < 0 ? err : rows;
+}

@@ -346,7 +346,8 @@ static int sq_open(const char *path, unsigned flags, struct store **out)
 		    (err = sq_exec(sq, "PRAGMA cache_size=-65536")) < 0 ||
 		    (err = sq_exec(sq, "PRAGMA mmap_size=1073741824")) < 0 ||
 		    (err = sq_exec(sq, "PRAGMA wal_autocheckpoint=16384")) < 0 ||
-		    (err = sq_exec(sq, store_sqlite_schema)) < 0)
+		    (err = sq_exec(sq, store_sqlite_schema)) < 0 ||
+		    (err = sq_exec(sq, store_query_schema)) < 0)
 			goto fail;
 	} else {
 		/* A store the collector never created has no tables yet. */
@@ -1170,6 +1171,97 @@ static int sq_stats(struct store *st, struct store_stats *out)
 	return 0;
 }
 
+/*
+ * The query layer's generic query: $N parameters become SQLite's ?N, rows
+ * are handed over as text (SQLite renders integers in decimal) or, for
+ * blobs, as bytes.
+ */
+#define SQ_MAX_COLUMNS 32
+static int sq_query(struct store *st, const char *sql,
+		    const struct store_param *p, int np, store_row_fn fn,
+		    void *arg)
+{
+	struct store_sqlite *sq = to_sq(st);
+	const char *v[SQ_MAX_COLUMNS];
+	size_t len[SQ_MAX_COLUMNS];
+	struct store_row row = { .v = v, .len = len };
+	sqlite3_stmt *s = NULL;
+	size_t n = strlen(sql);
+	char *text = malloc(n + 1);
+	int rc, rows = 0, stop = 0;
+
+	if (text == NULL)
+		return -ENOMEM;
+	for (size_t i = 0; i <= n; i++)
+		text[i] = sql[i] == '$' && sql[i + 1] >= '0' &&
+					  sql[i + 1] <= '9' ?
+				  '?' :
+				  sql[i];
+	rc = sqlite3_prepare_v2(sq->db, text, -1, &s, NULL);
+	free(text);
+	if (rc != SQLITE_OK)
+		return sq_err(sq, rc, "query");
+	for (int i = 0; i < np; i++) {
+		switch (p[i].type) {
+		case STORE_P_NULL:
+			rc = sqlite3_bind_null(s, i + 1);
+			break;
+		case STORE_P_TEXT:
+			rc = sqlite3_bind_text(s, i + 1, p[i].s, -1,
+					       SQLITE_STATIC);
+			break;
+		case STORE_P_INT:
+			rc = sqlite3_bind_int64(s, i + 1, p[i].i);
+			break;
+		case STORE_P_BLOB:
+			rc = sqlite3_bind_blob(s, i + 1, p[i].b, (int)p[i].len,
+					       SQLITE_STATIC);
+			break;
+		}
+		if (rc != SQLITE_OK && rc != SQLITE_RANGE) {
+			sqlite3_finalize(s);
+			return sq_err(sq, rc, "query parameters");
+		}
+	}
+	row.n = sqlite3_column_count(s);
+	if (row.n > SQ_MAX_COLUMNS) {
+		sqlite3_finalize(s);
+		return -E2BIG;
+	}
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		for (int i = 0; i < row.n; i++) {
+			int t = sqlite3_column_type(s, i);
+
+			if (t == SQLITE_NULL) {
+				v[i] = NULL;
+				len[i] = 0;
+				continue;
+			}
+			v[i] = t == SQLITE_BLOB ?
+				       sqlite3_column_blob(s, i) :
+				       (const char *)sqlite3_column_text(s, i);
+			len[i] = (size_t)sqlite3_column_bytes(s, i);
+			/* An empty blob is a NULL pointer: keep it a value. */
+			if (v[i] == NULL)
+				v[i] = "";
+		}
+		rows++;
+		if (fn != NULL && (stop = fn(&row, arg)) != 0)
+			break;
+	}
+	if (rc == SQLITE_READONLY) {
+		sqlite3_finalize(s);
+		return -EROFS;
+	}
+	if (stop == 0 && rc != SQLITE_DONE) {
+		rows = sq_err(sq, rc, "query");
+	} else if (stop < 0) {
+		rows = stop;
+	}
+	sqlite3_finalize(s);
+	return rows;
+}
+
 /* Whether the store has a table (a read-only store may predate it). */
 static bool sq_has_table(struct store_sqlite *sq, const char *name)
 {
@@ -1518,6 +1610,7 @@ const struct store_ops store_sqlite_ops = {
 	.show = sq_show,
 	.retention = sq_retention,
 	.stats = sq_stats,
+	.query = sq_query,
 	.heartbeat_put = sq_heartbeat_put,
 	.heartbeats = sq_heartbeats,
 	.collector_put = sq_collector_put,

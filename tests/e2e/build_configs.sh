@@ -63,8 +63,8 @@ echo keep > "$out/bin/notes.txt"
 make --no-print-directory -j2 O="$out" CONFIG_FILE=configs/tiny_agent_defconfig all >/dev/null || {
 	echo "FAIL: tiny_agent_defconfig does not build"; exit 1; }
 [ -x "$out/bin/oops-agent" ] || { echo "FAIL: no agent"; fail=1; }
-for p in oops-collector oopsctl; do
-	[ -e "$out/bin/$p" ] && { echo "FAIL: stale $p left in the tiny configuration's bin/"; fail=1; }
+for p in oops-collector oopsctl oops-web; do
+	[ -e "$out/bin/$p" ] && { echo "FAIL: $p (stale or built) in the tiny configuration's bin/"; fail=1; }
 done
 [ -f "$out/bin/notes.txt" ] || { echo "FAIL: a file that is not a program was removed"; fail=1; }
 # The size options of tiny_agent_defconfig apply with no flag on the

@@ -46,4 +46,21 @@ for prog in oops-agent oops-collector; do
 	"$B/$prog" --help | grep -q -- '--check' || { echo "FAIL: $prog --help"; fail=1; }
 	"$B/$prog" --version | grep -q "$prog" || { echo "FAIL: $prog --version"; fail=1; }
 done
+# oops-web: the same rules, and its own keys checked by -n.
+if [ -x "$B/oops-web" ]; then
+	printf 'bogus_key = 1\n' > "$tmp/unknown.conf"
+	expect_error oops-web "$tmp/unknown.conf:1: unknown key 'bogus_key'" -c "$tmp/unknown.conf"
+	printf 'listen = 127.0.0.1\n' > "$tmp/listen.conf"
+	expect_error oops-web "listen: '127.0.0.1'" -c "$tmp/listen.conf"
+	printf 'users_file = %s\n' "$tmp/users" > "$tmp/users.conf"
+	printf 'alice:plaintext-password\n' > "$tmp/users"
+	expect_error oops-web "$tmp/users:1: 'alice' has no crypt(3) hash" -c "$tmp/users.conf"
+	printf 'alice:$6$salt$%s\n' "$(head -c 60 /dev/zero | tr '\0' a)" > "$tmp/users"
+	printf 'listen = [::1]:8514\n' >> "$tmp/users.conf"
+	if out=$("$B/oops-web" -n -c "$tmp/users.conf" 2>&1); then
+		echo "ok: oops-web: $out"
+	else
+		echo "FAIL: oops-web rejected a good file: $out"; fail=1
+	fi
+fi
 exit $fail

@@ -1141,6 +1141,278 @@ static void test_alert_delivery(void **state)
 	assert_int_equal(store_alerts(f->st, 0, alert_fn, &s), 1);
 }
 
+/* ------------------------------------------------- the query layer -- */
+
+/* Triage: set, read back, replace; bad input refused. */
+static void test_triage(void **state)
+{
+	struct fixture *f = fixture(state);
+	struct store_triage t = { .state = STORE_TRIAGE_FIXED,
+				  .fixed_in = "6.12.9", .bug = "https://b/1",
+				  .note = "it's \"fixed\"", .updated_us = T0 };
+	struct store_triage got;
+
+	str_lcpy(t.sig, "00000000000000a1", sizeof(t.sig));
+	assert_int_equal(store_triage_get(f->st, t.sig, &got), -ENOENT);
+	assert_int_equal(got.state, STORE_TRIAGE_OPEN);
+	assert_int_equal(store_triage_set(f->st, &t), 0);
+	assert_int_equal(store_triage_get(f->st, t.sig, &got), 0);
+	assert_int_equal(got.state, STORE_TRIAGE_FIXED);
+	assert_string_equal(got.fixed_in, "6.12.9");
+	assert_string_equal(got.bug, "https://b/1");
+	assert_string_equal(got.note, "it's \"fixed\"");
+	assert_int_equal(got.updated_us, T0);
+	t.state = STORE_TRIAGE_IGNORED;
+	t.fixed_in = t.bug = t.note = NULL;
+	assert_int_equal(store_triage_set(f->st, &t), 0);
+	assert_int_equal(store_triage_get(f->st, t.sig, &got), 0);
+	assert_int_equal(got.state, STORE_TRIAGE_IGNORED);
+	assert_null(got.fixed_in);
+	assert_null(got.note);
+	str_lcpy(t.sig, "00A1", sizeof(t.sig));
+	assert_int_equal(store_triage_set(f->st, &t), -EINVAL);
+	str_lcpy(t.sig, "00000000000000a2", sizeof(t.sig));
+	t.state = (enum store_triage_state)7;
+	assert_int_equal(store_triage_set(f->st, &t), -EINVAL);
+}
+
+struct crash_seen {
+	int n;
+	char sig[16][STORE_SIG_LEN];
+	uint64_t count[16], hosts[16], trend_sum[16];
+	enum store_triage_state state[16];
+	size_t releases[16];
+};
+
+static int crash_fn(const struct store_crash *c, void *arg)
+{
+	struct crash_seen *s = arg;
+	uint64_t sum = 0;
+
+	assert_true(s->n < 16);
+	str_lcpy(s->sig[s->n], c->sig.signature, STORE_SIG_LEN);
+	s->count[s->n] = c->sig.count;
+	s->hosts[s->n] = c->sig.hosts;
+	s->state[s->n] = c->triage.state;
+	s->releases[s->n] = c->sig.n_releases;
+	for (int i = 0; i < STORE_TREND_DAYS; i++)
+		sum += c->trend[i];
+	s->trend_sum[s->n] = sum;
+	s->n++;
+	return 0;
+}
+
+static int crashes(struct store *st, struct store_crash_query q,
+		   struct crash_seen *s, uint64_t *total)
+{
+	memset(s, 0, sizeof(*s));
+	if (q.source == 0)
+		q.source = -1;
+	return store_crashes(st, &q, crash_fn, s, total);
+}
+
+/*
+ * Three signatures: a1 "WARNING in foo_bar" 3 records on h1/h2, 6.1 then
+ * 6.2; a2 "BUG 100%_sure" 2 records on h2, 6.2; a3 "WARNING in baz" 1
+ * record on h3, 6.1, twenty days before the others.
+ */
+static void fill_three(struct fixture *f, int64_t now)
+{
+	struct trec t[6];
+
+	trec_init(&t[0], 1, 0xa1, "WARNING in foo_bar", "h1", "6.1", now - 3 * HOUR_US);
+	trec_init(&t[1], 2, 0xa1, "WARNING in foo_bar", "h2", "6.2", now - 2 * HOUR_US);
+	trec_init(&t[2], 3, 0xa1, "WARNING in foo_bar", "h2", "6.2", now - 1 * HOUR_US);
+	trec_init(&t[3], 4, 0xa2, "BUG 100%_sure", "h2", "6.2", now - 2 * HOUR_US);
+	t[3].crash.kind = OOPSD__CRASH_KIND__KIND_BUG;
+	t[3].len = oopsd__crash_record__pack(&t[3].rec, t[3].buf);
+	trec_init(&t[4], 5, 0xa2, "BUG 100%_sure", "h2", "6.2", now - 2 * HOUR_US);
+	t[4].crash.kind = OOPSD__CRASH_KIND__KIND_BUG;
+	t[4].len = oopsd__crash_record__pack(&t[4].rec, t[4].buf);
+	trec_init(&t[5], 6, 0xa3, "WARNING in baz", "h3", "6.1", now - 480 * HOUR_US);
+	assert_int_equal(put(f->st, t, 6, now), 6);
+}
+
+/* The crash list: filters, windows, triage, sorting and pages. */
+static void test_crash_list(void **state)
+{
+	struct fixture *f = fixture(state);
+	int64_t now = T0 + 1000 * HOUR_US;
+	struct crash_seen s;
+	uint64_t total = 0;
+	struct store_triage t = { .state = STORE_TRIAGE_IGNORED,
+				  .updated_us = now };
+
+	fill_three(f, now);
+	assert_int_equal(crashes(f->st, (struct store_crash_query){ .now_us = now }, &s, &total), 3);
+	assert_int_equal(total, 3);
+	assert_string_equal(s.sig[0], "00000000000000a1");
+	assert_int_equal(s.count[0], 3);
+	assert_int_equal(s.hosts[0], 2);
+	assert_int_equal(s.releases[0], 2);
+	assert_int_equal(s.trend_sum[0], 3);
+	assert_int_equal(s.trend_sum[2], 0); /* outside the 14 days */
+	assert_int_equal(crashes(f->st, (struct store_crash_query){ .kind = "BUG" }, &s, &total), 1);
+	assert_string_equal(s.sig[0], "00000000000000a2");
+	assert_int_equal(crashes(f->st, (struct store_crash_query){ .release = "6.1" }, &s, &total), 2);
+	assert_int_equal(crashes(f->st, (struct store_crash_query){ .host = "h2" }, &s, &total), 2);
+	assert_int_equal(crashes(f->st, (struct store_crash_query){ .text = "FOO" }, &s, &total), 1);
+	/* LIKE's wildcards in the text are literal. */
+	assert_int_equal(crashes(f->st, (struct store_crash_query){ .text = "100%_" }, &s, &total), 1);
+	assert_int_equal(crashes(f->st, (struct store_crash_query){ .text = "0_s" }, &s, &total), 0);
+	assert_int_equal(crashes(f->st, (struct store_crash_query){ .text = "%" }, &s, &total), 1);
+	/* A window: counts of the window, whole hours. */
+	assert_int_equal(crashes(f->st, (struct store_crash_query){ .since_us = now - 2 * HOUR_US, .now_us = now }, &s, &total), 2);
+	assert_int_equal(total, 2);
+	assert_string_equal(s.sig[0], "00000000000000a1");
+	assert_int_equal(s.count[0], 2);
+	assert_int_equal(s.hosts[0], 1);
+	assert_int_equal(s.count[1], 2);
+	/* Sorting and pages. */
+	assert_int_equal(crashes(f->st, (struct store_crash_query){ .sort = STORE_SORT_TITLE, .ascending = true }, &s, &total), 3);
+	assert_string_equal(s.sig[0], "00000000000000a2");
+	assert_string_equal(s.sig[1], "00000000000000a3");
+	assert_int_equal(crashes(f->st, (struct store_crash_query){ .sort = STORE_SORT_FIRST, .limit = 1, .offset = 1 }, &s, &total), 1);
+	assert_int_equal(total, 3);
+	assert_int_equal(crashes(f->st, (struct store_crash_query){ .limit = 2, .offset = 5 }, &s, &total), 0);
+	assert_int_equal(total, 3);
+	/* Ignored: hidden unless asked for. */
+	str_lcpy(t.sig, "00000000000000a2", sizeof(t.sig));
+	assert_int_equal(store_triage_set(f->st, &t), 0);
+	assert_int_equal(crashes(f->st, (struct store_crash_query){ 0 }, &s, &total), 2);
+	assert_int_equal(total, 2);
+	assert_int_equal(crashes(f->st, (struct store_crash_query){ .show_ignored = true }, &s, &total), 3);
+	assert_int_equal(s.state[1], STORE_TRIAGE_IGNORED);
+	assert_int_equal(crashes(f->st, (struct store_crash_query){ .state = "ignored" }, &s, &total), 1);
+	/* Bad queries. */
+	assert_int_equal(crashes(f->st, (struct store_crash_query){ .state = "done" }, &s, NULL), -EINVAL);
+	assert_int_equal(crashes(f->st, (struct store_crash_query){ .limit = STORE_PAGE_MAX + 1 }, &s, NULL), -EINVAL);
+}
+
+struct rel_seen {
+	int n, n_new;
+	char new_sig[4][STORE_SIG_LEN];
+};
+
+static int rel_fn(const struct store_release_sig *r, void *arg)
+{
+	struct rel_seen *s = arg;
+
+	s->n++;
+	if (r->is_new)
+		str_lcpy(s->new_sig[s->n_new++], r->sig.signature,
+			 STORE_SIG_LEN);
+	return 0;
+}
+
+static int count_any(const void *x, void *arg)
+{
+	(void)x;
+	(*(int *)arg)++;
+	return 0;
+}
+
+static int rec_count_fn(const struct store_rec *r, void *arg)
+{
+	return count_any(r, arg);
+}
+
+static int sig_count_fn(const struct store_sig *s, void *arg)
+{
+	return count_any(s, arg);
+}
+
+static int rel_count_fn(const struct store_release *r, void *arg)
+{
+	return count_any(r, arg);
+}
+
+/* New in a release; a host's pages; a record by id; the histogram. */
+static void test_release_host_record(void **state)
+{
+	struct fixture *f = fixture(state);
+	int64_t now = T0 + 1000 * HOUR_US;
+	struct rel_seen rs = { 0 };
+	struct store_host h;
+	uint64_t hist[24];
+	uint8_t id[16] = { 0 };
+	unsigned one = 1;
+	int n = 0;
+
+	fill_three(f, now);
+	/* 6.2: a2 appears there first (new); a1 was on 6.1 before. */
+	assert_int_equal(store_release_sigs(f->st, "6.2", 0, rel_fn, &rs), 2);
+	assert_int_equal(rs.n_new, 1);
+	assert_string_equal(rs.new_sig[0], "00000000000000a2");
+	memset(&rs, 0, sizeof(rs));
+	assert_int_equal(store_release_sigs(f->st, "6.1", 0, rel_fn, &rs), 2);
+	assert_int_equal(rs.n_new, 2);
+	assert_int_equal(store_release_sigs(f->st, "7.0", 0, rel_fn, &rs), 0);
+
+	assert_int_equal(store_host_get(f->st, "h2", &h), 0);
+	assert_string_equal(h.host_key, "h2");
+	assert_int_equal(h.count, 4);
+	assert_int_equal(store_host_get(f->st, "nope", &h), -ENOENT);
+	assert_int_equal(store_host_sigs(f->st, "h2", 10, sig_count_fn, &n), 2);
+	n = 0;
+	assert_int_equal(store_host_releases(f->st, "h1", rel_count_fn, &n), 1);
+	n = 0;
+	assert_int_equal(store_host_records(f->st, "h2", 3, rec_count_fn, &n), 3);
+
+	memcpy(id, &one, sizeof(one));
+	n = 0;
+	assert_int_equal(store_record_get(f->st, id, sizeof(id), rec_count_fn, &n), 0);
+	assert_int_equal(n, 1);
+	id[15] = 9;
+	assert_int_equal(store_record_get(f->st, id, sizeof(id), rec_count_fn, &n), -ENOENT);
+
+	assert_int_equal(store_sig_histogram(f->st, "00000000000000a1", now, 1, 24, hist), 0);
+	assert_int_equal(hist[23] + hist[22] + hist[21] + hist[20], 3);
+	assert_int_equal(store_sig_histogram(f->st, "zz", now, 1, 24, hist), -EINVAL);
+}
+
+static int hb_get_fn(const struct store_heartbeat *hb, void *arg)
+{
+	str_lcpy(arg, hb->agent_version ? hb->agent_version : "", 16);
+	return 0;
+}
+
+/* One host's heartbeat by its key, and the hosts count. */
+static void test_heartbeat_get(void **state)
+{
+	struct fixture *f = fixture(state);
+	struct store_heartbeat hb = { .host_key = "h9", .hostname = "nine",
+				      .agent_version = "0.1.0", .backlog = 2,
+				      .interval_s = 3600, .received_us = T0 };
+	char version[16] = "";
+	uint64_t n = 99;
+
+	assert_int_equal(store_heartbeat_get(f->st, "h9", hb_get_fn, version),
+			 -ENOENT);
+	assert_int_equal(store_heartbeat_put(f->st, &hb), 0);
+	assert_int_equal(store_heartbeat_get(f->st, "h9", hb_get_fn, version),
+			 0);
+	assert_string_equal(version, "0.1.0");
+	assert_int_equal(store_host_count(f->st, &n), 0);
+	assert_int_equal(n, 0);
+	fill_three(f, T0 + 1000 * HOUR_US);
+	assert_int_equal(store_host_count(f->st, &n), 0);
+	assert_int_equal(n, 3);
+}
+
+/* A read-only store refuses to write triage. */
+static void test_triage_readonly(void **state)
+{
+	struct fixture *f = fixture(state);
+	struct store_triage t = { .state = STORE_TRIAGE_FIXED };
+	struct store *ro = NULL;
+
+	str_lcpy(t.sig, "00000000000000a1", sizeof(t.sig));
+	assert_int_equal(store_open(f->spec, STORE_READONLY, &ro), 0);
+	assert_int_equal(store_triage_set(ro, &t), -EROFS);
+	store_close(ro);
+}
+
 static void test_open_errors(void **state)
 {
 	struct store *st = NULL;
@@ -1448,7 +1720,13 @@ static void test_pg_open_errors(void **state)
 					teardown),                             \
 	cmocka_unit_test_setup_teardown(test_collectors, SETUP, teardown),     \
 	cmocka_unit_test_setup_teardown(test_alerts, SETUP, teardown),         \
-	cmocka_unit_test_setup_teardown(test_alert_delivery, SETUP, teardown)
+	cmocka_unit_test_setup_teardown(test_alert_delivery, SETUP, teardown), \
+	cmocka_unit_test_setup_teardown(test_triage, SETUP, teardown),         \
+	cmocka_unit_test_setup_teardown(test_crash_list, SETUP, teardown),     \
+	cmocka_unit_test_setup_teardown(test_release_host_record, SETUP,       \
+					teardown),                             \
+	cmocka_unit_test_setup_teardown(test_triage_readonly, SETUP, teardown), \
+	cmocka_unit_test_setup_teardown(test_heartbeat_get, SETUP, teardown)
 
 int main(void)
 {
