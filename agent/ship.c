@@ -45,9 +45,7 @@ struct ship {
 	struct evloop *loop;
 	struct spool *spool;
 	struct ship_config cfg;
-	int fd;			  /* UDP */
-	bool connected;		  /* fd connected to the peer */
-	struct transport_nl *nl;  /* netlink */
+	struct transport_link *link; /* to the collector */
 	uint64_t next_wire_seq;
 	uint64_t seq_lease;	  /* persisted: no sequence at or above is used */
 	uint64_t cursor;	  /* highest spool seq handed to a flight */
@@ -86,23 +84,12 @@ static uint64_t ship_rto(struct ship *s, unsigned tries)
 
 static int ship_send_raw(struct ship *s, const uint8_t *buf, size_t len)
 {
-	if (s->nl != NULL)
-		return transport_nl_send(s->nl, s->cfg.peer.portid, buf, len);
-	/* Not connected yet (no route at start-up, network not up): try
-	 * again now; until it works every send counts as an error. */
-	if (!s->connected) {
-		if (connect(s->fd, (const struct sockaddr *)&s->cfg.peer.ss,
-			    s->cfg.peer.sslen) < 0)
-			return -errno;
-		s->connected = true;
+	bool was = transport_link_connected(s->link);
+	int rc = transport_link_send(s->link, buf, len);
+
+	if (!was && transport_link_connected(s->link))
 		log_info("ship: collector reachable again");
-	}
-	for (;;) {
-		if (send(s->fd, buf, len, 0) >= 0)
-			return 0;
-		if (errno != EINTR)
-			return -errno;
-	}
+	return rc;
 }
 
 static void ship_flight_release(struct ship *s, struct ship_flight *f)
@@ -399,28 +386,12 @@ static void ship_on_readable(struct evloop *loop, int fd, unsigned events,
 
 	/* Drain: several acks may be queued; bounded by the socket. */
 	for (int i = 0; i < 64; i++) {
-		ssize_t n;
+		int n = transport_link_recv(s->link, s->buf, s->bufcap);
 
-		if (s->nl != NULL) {
-			uint32_t src = 0;
-
-			n = transport_nl_recv(s->nl, s->buf, s->bufcap, &src);
-			if (n >= 0 && src != s->cfg.peer.portid) {
-				s->st.bad_acks++;
-				continue;
-			}
-			if (n == -EBADMSG) {
-				s->st.bad_acks++;
-				continue;
-			}
-		} else {
-			n = recv(s->fd, s->buf, s->bufcap, MSG_TRUNC);
-			if (n < 0)
-				n = -errno;
-			if (n > (ssize_t)s->bufcap) {
-				s->st.bad_acks++;
-				continue;
-			}
+		if (n == -EBADMSG) {
+			/* Not from the collector, or too long to be an ack. */
+			s->st.bad_acks++;
+			continue;
 		}
 		if (n == -EAGAIN || n == -EWOULDBLOCK)
 			return;
@@ -430,7 +401,7 @@ static void ship_on_readable(struct evloop *loop, int fd, unsigned events,
 			/* ECONNREFUSED: ICMP port unreachable, the collector
 			 * is down; the backoff takes care of it. */
 			if (n != -ECONNREFUSED)
-				log_debug("ship: recv: %s", strerror((int)-n));
+				log_debug("ship: recv: %s", strerror(-n));
 			s->st.send_errors++;
 			continue;
 		}
@@ -503,7 +474,6 @@ struct ship *ship_new(struct evloop *loop, struct spool *spool,
 	s->loop = loop;
 	s->spool = spool;
 	s->cfg = *cfg;
-	s->fd = -1;
 	if (s->cfg.rto_min_ms == 0)
 		s->cfg.rto_min_ms = 500;
 	if (s->cfg.rto_max_ms < s->cfg.rto_min_ms)
@@ -530,32 +500,14 @@ struct ship *ship_new(struct evloop *loop, struct spool *spool,
 			      &s->flights[i]);
 		s->flights[i].ship = s;
 	}
-	if (cfg->peer.kind == TRANSPORT_NETLINK) {
-		s->nl = transport_nl_open(0, s->bufcap, &rc);
-		if (s->nl == NULL)
-			goto fail;
-		fd = transport_nl_fd(s->nl);
-	} else {
-		rc = transport_udp_connect(&cfg->peer);
-		if (rc == -ENETUNREACH || rc == -EHOSTUNREACH ||
-		    rc == -EADDRNOTAVAIL || rc == -ENETDOWN) {
-			/* No route yet: a daemon started early in the boot.
-			 * Keep an unconnected socket and connect later. */
-			log_warnx("collector %s: %s; will retry",
-				  cfg->collector_name ? cfg->collector_name : "",
-				  strerror(-rc));
-			rc = socket(cfg->peer.ss.ss_family,
-				    SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-				    0);
-			if (rc < 0)
-				rc = -errno;
-		} else if (rc >= 0) {
-			s->connected = true;
-		}
-		if (rc < 0)
-			goto fail;
-		fd = s->fd = rc;
-	}
+	s->link = transport_link_open(&cfg->peer, s->bufcap, &rc);
+	if (s->link == NULL)
+		goto fail;
+	if (!transport_link_connected(s->link))
+		/* No route yet: a daemon started early in the boot. */
+		log_warnx("collector %s: no route yet; will retry",
+			  cfg->collector_name ? cfg->collector_name : "");
+	fd = transport_link_fd(s->link);
 	rc = evloop_add_fd(loop, fd, EV_READ, ship_on_readable, s);
 	if (rc < 0)
 		goto fail;
@@ -572,13 +524,9 @@ void ship_free(struct ship *s)
 		return;
 	for (size_t i = 0; i < SHIP_WINDOW; i++)
 		evloop_timer_disarm(s->loop, &s->flights[i].timer);
-	if (s->nl != NULL) {
-		evloop_del_fd(s->loop, transport_nl_fd(s->nl));
-		transport_nl_free(s->nl);
-	}
-	if (s->fd >= 0) {
-		evloop_del_fd(s->loop, s->fd);
-		close(s->fd);
+	if (s->link != NULL) {
+		evloop_del_fd(s->loop, transport_link_fd(s->link));
+		transport_link_free(s->link);
 	}
 	free(s->buf);
 	free(s);
