@@ -431,6 +431,17 @@ static void send_ack(struct ingest *in, struct ing_env *e)
 }
 
 /*
+ * The words of the store's failure for the one line this layer logs (the
+ * store itself logs nothing: store_errmsg()).
+ */
+static const char *ingest_store_why(struct ingest *in, int rc)
+{
+	const char *m = store_errmsg(in->st);
+
+	return m[0] != '\0' ? m : strerror(-rc);
+}
+
+/*
  * The batch failed as a whole.  Unless the store is unusable for every
  * record (full, read-only, unreachable, out of memory), try each record
  * alone, so that one record the store always refuses does not hold back
@@ -458,7 +469,8 @@ static int ingest_store_each(struct ingest *in, struct store_put *puts,
 					  "(%s; %" PRIu64 " so far): not "
 					  "acknowledged",
 					  puts[i].sender ? puts[i].sender : "?",
-					  strerror(-r), in->c.store_refused);
+					  ingest_store_why(in, r),
+					  in->c.store_refused);
 			continue;
 		}
 		ok++;
@@ -501,7 +513,7 @@ int ingest_flush(struct ingest *in)
 			log_warnx("store: batch of %zu record(s) not stored "
 				  "(%s; %" PRIu64 " failed batches so far); "
 				  "agents will retransmit",
-				  in->nitems, strerror(-rc),
+				  in->nitems, ingest_store_why(in, rc),
 				  in->c.store_errors);
 	} else {
 		for (size_t i = 0; i < in->nitems; i++) {

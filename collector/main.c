@@ -242,6 +242,11 @@ static void retention(struct collector *co)
 	if (n > 0) {
 		co->retention_deleted += (uint64_t)n;
 		log_info("retention: %" PRId64 " record(s) deleted", n);
+	} else if (n < 0) {
+		/* The store logs nothing itself; once a pass is enough. */
+		log_warnx("retention: %s; next pass later",
+			  store_errmsg(co->store)[0] ? store_errmsg(co->store)
+						     : strerror((int)-n));
 	}
 }
 

@@ -86,6 +86,7 @@ int cmd_hosts(int argc, char **argv)
 	n = store_hosts(st, hosts_print, &o);
 	if (o.json)
 		json_free(&o.j);
+	store_cli_error(st, "hosts", n);
 	store_close(st);
 	return store_cli_exit_status(n);
 }

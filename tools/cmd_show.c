@@ -238,8 +238,10 @@ int cmd_show(int argc, char **argv)
 					"is not 4-16 hex digits");
 		goto out;
 	}
-	if (rc < 0)
+	if (rc < 0) {
+		store_cli_error(st, "show", rc);
 		goto out;
+	}
 	if (d->example != NULL &&
 	    store_cli_unpack(d->example, d->example_len, &ex) == 0)
 		report = store_cli_report(ex, &rlen);

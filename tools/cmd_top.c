@@ -117,6 +117,7 @@ int cmd_top(int argc, char **argv)
 	n = store_top(st, &q, top_print, &o);
 	if (o.json)
 		json_free(&o.j);
+	store_cli_error(st, "top", n);
 	store_close(st);
 	return store_cli_exit_status(n);
 }

@@ -185,6 +185,15 @@ int store_cli_limit(const char *cmd, const char *arg, size_t *limit)
 	return 0;
 }
 
+void store_cli_error(const struct store *st, const char *cmd, int n)
+{
+	const char *m = store_errmsg(st);
+
+	if (n < 0)
+		fprintf(stderr, "oopsctl %s: store: %s\n", cmd,
+			m[0] != '\0' ? m : strerror(-n));
+}
+
 int store_cli_exit_status(int n)
 {
 	if (fflush(stdout) != 0 || n < 0)

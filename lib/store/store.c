@@ -144,6 +144,11 @@ char *store_spec_redact(const char *spec, char *out, size_t len)
 	return out;
 }
 
+const char *store_errmsg(const struct store *st)
+{
+	return st->errmsg;
+}
+
 int store_put_batch(struct store *st, struct store_put *items, size_t n)
 {
 	return st->ops->put_batch(st, items, n);

@@ -238,9 +238,22 @@ struct store_ops {
 };
 
 /* Every backend's struct store starts with this. */
+#define STORE_ERRMSG_MAX 512
+
 struct store {
 	const struct store_ops *ops;
+	/* The backend's words for its last failure (store_errmsg()). */
+	char errmsg[STORE_ERRMSG_MAX];
 };
+
+/*
+ * What the backend said about the last call that failed ("" when none):
+ * a store never logs the failure of a call it returns, because only its
+ * caller knows what to do about it (retry, drop, exit) and how often to
+ * say so; the caller logs this once.  Start-up (store_open()) is the
+ * exception: there is no store to ask yet, so the backend logs it.
+ */
+const char *store_errmsg(const struct store *st);
 
 /*
  * System calls the backend may make once the daemon's seccomp filter is

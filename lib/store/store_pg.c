@@ -259,7 +259,9 @@ bool pg_sqlstate_is(const PGresult *res, const char *state)
 }
 
 /*
- * A statement failed: translate it into -errno, log why, free res (may be
+ * A statement failed: translate it into -errno, keep why for the caller
+ * (store_errmsg(); a lost connection is logged here, once, because this
+ * layer decides to reconnect), free res (may be
  * NULL).  -ENOTCONN: the connection is gone (the next call reconnects);
  * -EAGAIN: deadlock or serialization failure, the transaction may be
  * retried; -ENOSPC: the server's disk is full.
@@ -289,8 +291,9 @@ int pg_fail(struct store_pg *pg, PGresult *res, const char *what)
 			err = -ENOSPC;
 		else if (pg_sqlstate_is(res, "25006"))
 			err = -EROFS;
-		log_warnx("store %s: %s: %.*s", pg->name, what, (int)len, msg);
 	}
+	snprintf(pg->base.errmsg, sizeof(pg->base.errmsg), "%.200s: %.40s: %.*s",
+		 pg->name, what, (int)(len < 160 ? len : 160), msg);
 	PQclear(res);
 	return err;
 }
@@ -562,6 +565,9 @@ static int pg_open(const char *spec, unsigned flags, struct store **out)
 	*out = &pg->base;
 	return 0;
 fail:
+	/* No store for the caller to ask: say why here. */
+	if (pg->base.errmsg[0] != '\0')
+		log_warnx("store %s", pg->base.errmsg);
 	pg_close(&pg->base);
 	return err;
 }

@@ -463,8 +463,9 @@ static int pg_put_try(struct store_pg *pg, struct store_put *items,
 	    (rc = pg_pipe_sync(pg)) < 0)
 		goto rollback;
 	if (pg->vals[pg->nvals - 1] != PG_COMMITTED) {
-		log_warnx("store %s: commit: the server rolled the batch back",
-			  pg->name);
+		snprintf(pg->base.errmsg, sizeof(pg->base.errmsg),
+			 "%.200s: commit: the server rolled the batch back",
+			 pg->name);
 		rc = -EIO;
 		goto rollback;
 	}
@@ -522,8 +523,9 @@ int pg_put_batch(struct store *st, struct store_put *items, size_t n)
 			break;
 	}
 	if (rc == -EAGAIN)
-		log_warnx("store %s: batch still conflicting after %d retries",
-			  pg->name, PG_RETRIES);
+		snprintf(pg->base.errmsg, sizeof(pg->base.errmsg),
+			 "%.200s: batch still conflicting after %d retries",
+			 pg->name, PG_RETRIES);
 	return rc == -EAGAIN ? -EIO : rc;
 }
 

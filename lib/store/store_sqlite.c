@@ -176,9 +176,11 @@ static struct store_sqlite *to_sq(struct store *st)
 	return (struct store_sqlite *)st;
 }
 
+/* Keep SQLite's words for the caller to log (store_errmsg()). */
 static int sq_err(struct store_sqlite *sq, int rc, const char *what)
 {
-	log_warnx("store %s: %s: %s", sq->path, what, sqlite3_errmsg(sq->db));
+	snprintf(sq->base.errmsg, sizeof(sq->base.errmsg), "%s: %.80s: %s",
+		 sq->path, what, sqlite3_errmsg(sq->db));
 	if (rc == SQLITE_FULL)
 		return -ENOSPC;
 	if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
@@ -282,6 +284,9 @@ static int sq_open(const char *path, unsigned flags, struct store **out)
 	*out = &sq->base;
 	return 0;
 fail:
+	/* No store for the caller to ask: say why here. */
+	if (sq->base.errmsg[0] != '\0')
+		log_warnx("store %s", sq->base.errmsg);
 	sq_close(&sq->base);
 	return err;
 }

@@ -12,6 +12,7 @@
 #include <sqlite3.h>
 
 #include "../../collector/ingest.h"
+#include "base/log.h"
 #include "record/record.h"
 #include "store/store.h"
 #include "wire/wire.h"
@@ -449,6 +450,58 @@ static void test_store_failure_no_ack(void **state)
 	fixture_free(f);
 }
 
+static int log_lines;
+static char log_last[1024];
+
+static void count_log(enum log_level level, const char *line)
+{
+	if (level > LOG_LEVEL_WARN)
+		return;
+	log_lines++;
+	snprintf(log_last, sizeof(log_last), "%s", line);
+}
+
+/*
+ * A failing store is logged once, by the layer that decides (ingest: the
+ * agents will retransmit), with the store's own words, and not again for
+ * every following batch: the store itself logs nothing.
+ */
+static void test_store_failure_logged_once(void **state)
+{
+	struct fixture *f = fixture_new(6000, 1000, false, 0);
+	struct ingest_peer p = peer_v4("127.0.0.1", 4000);
+	char path[1100];
+	uint8_t buf[8192];
+	sqlite3 *db;
+
+	/* A store that refuses every record with its own words. */
+	snprintf(path, sizeof(path), "%s/s.db", f->dir);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "CREATE TRIGGER poison BEFORE INSERT"
+				      " ON records BEGIN SELECT RAISE(ABORT,"
+				      " 'poisoned'); END", NULL, NULL, NULL),
+			 SQLITE_OK);
+	sqlite3_close(db);
+	log_lines = 0;
+	log_set_hook(count_log);
+	for (unsigned i = 0; i < 5; i++) {
+		size_t len = make_envelope(buf, sizeof(buf), 1 + i * 3, 3,
+					   1 + i, NULL);
+
+		ingest_datagram(f->in, &p, buf, len, false, 0, NOW_US);
+		assert_true(ingest_flush(f->in) < 0);
+	}
+	log_set_hook(NULL);
+	/* Five failed batches of three, each record retried alone: one
+	 * line for the batches and one for the records, throttled. */
+	assert_int_equal(ingest_counters(f->in)->store_errors, 5);
+	assert_int_equal(ingest_counters(f->in)->store_refused, 15);
+	assert_int_equal(log_lines, 2);
+	/* SQLite's reason, not a bare errno. */
+	assert_non_null(strstr(log_last, "poisoned"));
+	fixture_free(f);
+}
+
 /* Make the store refuse the record of id i (make_record()), or stop. */
 static void poison(struct fixture *f, unsigned i, bool on)
 {
@@ -646,6 +699,7 @@ int main(void)
 		cmocka_unit_test(test_local_records),
 		cmocka_unit_test(test_local_records_survive_store_failure),
 		cmocka_unit_test(test_local_backlog_bounded),
+		cmocka_unit_test(test_store_failure_logged_once),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
