@@ -20,6 +20,7 @@
 #include "ingest.h"
 #include "base/log.h"
 #include "ratelimit.h"
+#include "record/pbutil.h"
 #include "record/record.h"
 #include "wire/replay.h"
 #include "base/util.h"
@@ -41,7 +42,8 @@ struct ing_env {
 	struct ingest_peer peer;
 	struct wire_msg msg; /* owned: the items point into it */
 	size_t first, n;     /* its items */
-	struct wire_iov *rejected;
+	struct wire_iov *rejected; /* point into rejected_ids */
+	uint8_t *rejected_ids;	   /* copies: refused records are freed */
 	size_t nrejected;
 };
 
@@ -55,6 +57,7 @@ struct ingest {
 	struct ing_item *items;
 	size_t nitems, items_cap;
 	size_t nlocal; /* items that own a local record */
+	size_t batch_bytes; /* memory the batch holds, at its bound */
 	struct ing_env *envs;
 	size_t nenvs, envs_cap;
 	uint8_t *ackbuf;
@@ -89,6 +92,8 @@ struct ingest *ingest_new(struct store *st, const struct ingest_config *cfg)
 	in->cfg = *cfg;
 	if (in->cfg.batch_max == 0)
 		in->cfg.batch_max = 256;
+	if (in->cfg.batch_bytes == 0)
+		in->cfg.batch_bytes = INGEST_BATCH_BYTES;
 	if (in->cfg.max_datagram == 0 || in->cfg.max_datagram > WIRE_UDP_MAX)
 		in->cfg.max_datagram = WIRE_UDP_MAX;
 	lim.max_datagram = in->cfg.max_datagram;
@@ -123,7 +128,17 @@ static void env_release(struct ing_env *e)
 {
 	wire_msg_release(&e->msg);
 	free(e->rejected);
+	free(e->rejected_ids);
 	memset(e, 0, sizeof(*e));
+}
+
+/* Free record i of e now (refused or held back): a datagram keeps only
+ * the records it queued until the flush. */
+static void env_drop_record(struct ing_env *e, size_t i)
+{
+	pb_free(&e->msg.env->records[i]->base);
+	/* protobuf-c frees a NULL element as a no-op. */
+	e->msg.env->records[i] = NULL;
 }
 
 void ingest_free(struct ingest *in)
@@ -220,26 +235,39 @@ static const char *record_sanity(const Oopsd__CrashRecord *r)
 	return NULL;
 }
 
-/* Append an item for record r; packed bytes are made here. */
+/*
+ * The record's bytes as they came, to store: packed before it is expanded,
+ * so the stored row is the compact record the agent sent (protobuf-c keeps
+ * the fields it does not know and packs them back, so a newer agent's
+ * fields survive in the store), never the larger plain form.  NULL on
+ * ENOMEM.
+ */
+static uint8_t *pack_received(const Oopsd__CrashRecord *r, size_t *len)
+{
+	uint8_t *p;
+
+	*len = oopsd__crash_record__get_packed_size(r);
+	p = malloc(*len ? *len : 1);
+	if (p != NULL)
+		oopsd__crash_record__pack(r, p);
+	return p;
+}
+
+/* Append an item for record r with its packed bytes (taken over). */
 static int add_item(struct ingest *in, const Oopsd__CrashRecord *r,
-		    const char *sender, int64_t now_us)
+		    uint8_t *packed, size_t len, const char *sender,
+		    int64_t now_us)
 {
 	struct ing_item *it;
-	size_t len;
 
 	if (array_grow((void **)&in->items, &in->items_cap, in->nitems + 1,
-		 sizeof(*in->items)) < 0)
+		 sizeof(*in->items)) < 0) {
+		free(packed);
 		return -ENOMEM;
+	}
 	it = &in->items[in->nitems];
 	memset(it, 0, sizeof(*it));
-	/* Stored as the record's own bytes: protobuf-c keeps the fields it
-	 * does not know and packs them back, so a newer agent's fields
-	 * survive in the store. */
-	len = oopsd__crash_record__get_packed_size(r);
-	it->packed = malloc(len ? len : 1);
-	if (it->packed == NULL)
-		return -ENOMEM;
-	oopsd__crash_record__pack(r, it->packed);
+	it->packed = packed;
 	snprintf(it->sender, sizeof(it->sender), "%s", sender);
 	it->put = (struct store_put){ .rec = r,
 				      .packed = it->packed,
@@ -247,8 +275,36 @@ static int add_item(struct ingest *in, const Oopsd__CrashRecord *r,
 				      .received_us = now_us };
 	/* put.sender is set at flush time: items[] moves when it grows. */
 	in->nitems++;
+	in->batch_bytes += len;
 	return 0;
 }
+
+/* Refuse record i of e for good: keep a copy of its id for the ack (when
+ * it has a usable one) and free it now, not at the flush. */
+static void env_refuse(struct ingest *in, struct ing_env *e, size_t i,
+		       const char *why)
+{
+	Oopsd__CrashRecord *r = e->msg.env->records[i];
+
+	in->c.rejected_records++;
+	ingest_count_reject(&in->c, why);
+	if (r->has_id && r->id.len > 0 && r->id.len <= STORE_MAX_ID_BYTES) {
+		uint8_t *copy = e->rejected_ids + i * STORE_MAX_ID_BYTES;
+
+		memcpy(copy, r->id.data, r->id.len);
+		e->rejected[e->nrejected++] =
+			(struct wire_iov){ copy, r->id.len };
+	}
+	env_drop_record(e, i);
+}
+
+/* What a datagram of len bytes may cost to decode, and then to expand. */
+static size_t datagram_budget(size_t len)
+{
+	return INGEST_COST_FLOOR + INGEST_COST_PER_BYTE * len;
+}
+
+static void send_ack(struct ingest *in, struct ing_env *e);
 
 void ingest_datagram(struct ingest *in, const struct ingest_peer *peer,
 		     const uint8_t *buf, size_t len, bool truncated,
@@ -257,8 +313,9 @@ void ingest_datagram(struct ingest *in, const struct ingest_peer *peer,
 	const char *reason = NULL;
 	uint8_t key[RATELIMIT_KEY_MAX];
 	char sender[INGEST_SENDER_MAX];
+	struct wire_limits lim = in->lim;
 	struct ing_env *e;
-	size_t nrec, granted, keylen;
+	size_t nrec, granted, keylen, budget;
 	uint64_t full;
 	int rc;
 
@@ -277,7 +334,12 @@ void ingest_datagram(struct ingest *in, const struct ingest_peer *peer,
 	}
 	e = &in->envs[in->nenvs];
 	memset(e, 0, sizeof(*e));
-	rc = wire_unpack(buf, len, in->cfg.key, &in->lim, &e->msg, &reason);
+	/* Decoding may cost a multiple of the datagram, not a fixed 4 MiB:
+	 * an 8 KB datagram of empty sub-messages is refused at its budget. */
+	budget = datagram_budget(len);
+	if (lim.max_alloc > budget)
+		lim.max_alloc = budget;
+	rc = wire_unpack(buf, len, in->cfg.key, &lim, &e->msg, &reason);
 	if (rc < 0) {
 		in->c.rejected_datagrams++;
 		ingest_count_reject(&in->c, reason ? reason : "malformed");
@@ -311,10 +373,11 @@ void ingest_datagram(struct ingest *in, const struct ingest_peer *peer,
 	nrec = e->msg.env->n_records;
 	in->c.records += nrec;
 	e->rejected = calloc(nrec ? nrec : 1, sizeof(*e->rejected));
-	if (e->rejected == NULL) {
+	e->rejected_ids = malloc((nrec ? nrec : 1) * STORE_MAX_ID_BYTES);
+	if (e->rejected == NULL || e->rejected_ids == NULL) {
 		in->c.rejected_datagrams++;
 		ingest_count_reject(&in->c, "no_memory");
-		wire_msg_release(&e->msg);
+		env_release(e);
 		return;
 	}
 	peer_name(peer, sender, sizeof(sender));
@@ -328,42 +391,77 @@ void ingest_datagram(struct ingest *in, const struct ingest_peer *peer,
 			in->c.rate_table_full += nrec;
 		log_debug("%s: %zu record(s) over the rate limit held back",
 			  sender, nrec - granted);
+		/* Held back, neither acked nor kept: freed now. */
+		for (size_t i = granted; i < nrec; i++)
+			env_drop_record(e, i);
 	}
 	e->first = in->nitems;
 	for (size_t i = 0; i < granted; i++) {
 		Oopsd__CrashRecord *r = e->msg.env->records[i];
 		const char *why = record_sanity(r);
+		size_t plen = 0, cost;
+		uint8_t *packed = NULL;
 
+		/* What expanding will inflate is known before it starts:
+		 * a record past the datagram's budget is refused unread. */
+		if (why == NULL) {
+			cost = record_expand_cost(r);
+			if (cost > budget)
+				why = "cost_budget";
+			else
+				budget -= cost;
+		}
+		if (why == NULL) {
+			packed = pack_received(r, &plen);
+			if (packed == NULL) {
+				/* Not acked: the agent sends it again. */
+				ingest_count_reject(&in->c, "no_memory");
+				env_drop_record(e, i);
+				continue;
+			}
+			if (plen > len)
+				why = "repacked_larger"; /* cannot happen */
+		}
 		/* The store and the queries read the plain fields. */
 		if (why == NULL && record_expand(r, NULL, &why) == 0)
 			why = NULL;
-
 		if (why != NULL) {
-			in->c.rejected_records++;
-			ingest_count_reject(&in->c, why);
+			free(packed);
 			/* A record with a usable id is refused for good, so
 			 * the agent stops sending it. */
-			if (r->has_id && r->id.len > 0 &&
-			    r->id.len <= STORE_MAX_ID_BYTES)
-				e->rejected[e->nrejected++] = (struct wire_iov){
-					r->id.data, r->id.len
-				};
+			env_refuse(in, e, i, why);
 			continue;
 		}
-		if (add_item(in, r, sender, now_us) < 0) {
+		if (add_item(in, r, packed, plen, sender, now_us) < 0) {
 			/* Not acked: the agent sends it again. */
 			ingest_count_reject(&in->c, "no_memory");
+			for (size_t k = i; k < granted; k++)
+				env_drop_record(e, k);
 			break;
 		}
 	}
 	e->n = in->nitems - e->first;
+	if (e->n == 0) {
+		/* Nothing to store: say what was refused now and free the
+		 * datagram, rather than hold it until the next flush. */
+		send_ack(in, e);
+		env_release(e);
+		return;
+	}
 	in->nenvs++;
+	/* The datagram's decoded form and expanded records, at their
+	 * bound: a batch holds at most batch_bytes, then it is stored. */
+	in->batch_bytes += 2 * datagram_budget(len);
+	if (in->batch_bytes >= in->cfg.batch_bytes)
+		ingest_flush(in);
 }
 
 int ingest_add_local(struct ingest *in, Oopsd__CrashRecord *rec,
 		     const char *sender, int64_t now_us)
 {
 	const char *why = record_sanity(rec);
+	uint8_t *packed;
+	size_t plen;
 
 	in->c.local_records++;
 	if (why != NULL) {
@@ -379,7 +477,9 @@ int ingest_add_local(struct ingest *in, Oopsd__CrashRecord *rec,
 		record_free(rec);
 		return -ENOBUFS;
 	}
-	if (add_item(in, rec, sender, now_us) < 0) {
+	packed = pack_received(rec, &plen);
+	if (packed == NULL || add_item(in, rec, packed, plen, sender,
+				       now_us) < 0) {
 		record_free(rec);
 		return -ENOMEM;
 	}
@@ -391,6 +491,11 @@ int ingest_add_local(struct ingest *in, Oopsd__CrashRecord *rec,
 size_t ingest_pending(const struct ingest *in)
 {
 	return in->nitems;
+}
+
+size_t ingest_pending_bytes(const struct ingest *in)
+{
+	return in->batch_bytes;
 }
 
 static void send_ack(struct ingest *in, struct ing_env *e)
@@ -547,6 +652,9 @@ int ingest_flush(struct ingest *in)
 	in->nitems = kept;
 	/* What is kept is exactly the local records. */
 	in->nlocal = kept;
+	in->batch_bytes = 0;
+	for (size_t i = 0; i < kept; i++)
+		in->batch_bytes += in->items[i].put.packed_len;
 	return rc;
 }
 

@@ -55,9 +55,22 @@ struct ingest_config {
 	uint64_t rate_burst;
 	size_t max_senders;  /* rate-limit buckets */
 	size_t batch_max;    /* records per transaction (soft) */
+	size_t batch_bytes;  /* memory a batch may hold before it is flushed
+			      * (0: INGEST_BATCH_BYTES) */
 	ingest_reply_fn reply;
 	void *reply_arg;
 };
+
+/*
+ * What one datagram may cost, in bytes of memory or of inflating: a fixed
+ * multiple of its size plus a floor.  Decoding (the protobuf allocator) and
+ * expanding its records (record_expand_cost()) each get that budget; a
+ * record that would pass it is refused ("cost_budget") before any of it is
+ * inflated.  An agent's datagram costs a few times its size, far below.
+ */
+#define INGEST_COST_PER_BYTE 32
+#define INGEST_COST_FLOOR (64u << 10)
+#define INGEST_BATCH_BYTES (64u << 20)
 
 /* Reasons a datagram or record is refused, each a counter. */
 #define INGEST_MAX_REASONS 32
@@ -110,6 +123,8 @@ int ingest_add_local(struct ingest *in, Oopsd__CrashRecord *rec,
 
 /* Records waiting for ingest_flush(). */
 size_t ingest_pending(const struct ingest *in);
+/* Bytes the waiting batch holds (charged at each datagram's bound). */
+size_t ingest_pending_bytes(const struct ingest *in);
 
 /*
  * Store everything queued in one transaction, then send the acks.

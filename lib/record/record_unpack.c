@@ -199,6 +199,82 @@ static int record_inflate(const ProtobufCBinaryData *zin, size_t want,
 }
 
 /*
+ * Inflate a zlib stream of exactly want bytes (one of our dictionaries, or
+ * none) chunk by chunk: out(arg, chunk, n) sees every chunk in order and
+ * may stop the stream by returning < 0 (that error is returned).  The
+ * chunk buffer is the caller's (cap bytes).  A stream that gives more than
+ * want is -E2BIG as soon as the extra byte appears, less or corrupt
+ * -EBADMSG.
+ */
+typedef int (*record_chunk_fn)(void *arg, const char *chunk, size_t n);
+
+static int record_inflate_stream(const ProtobufCBinaryData *zin, size_t want,
+				 char *buf, size_t cap, record_chunk_fn out,
+				 void *arg)
+{
+	size_t got = 0, n;
+	z_stream zs;
+	int zr, err = 0;
+
+	if (want >= UINT32_MAX || zin->len > UINT32_MAX)
+		return -E2BIG;
+	memset(&zs, 0, sizeof(zs));
+	if (inflateInit(&zs) != Z_OK)
+		return -ENOMEM;
+	zs.next_in = zin->data;
+	zs.avail_in = (uInt)zin->len;
+	for (;;) {
+		/* One byte past want, so that a longer stream shows itself. */
+		size_t room = want - got + 1;
+
+		zs.next_out = (Bytef *)buf;
+		zs.avail_out = (uInt)(room < cap ? room : cap);
+		zr = inflate(&zs, Z_NO_FLUSH);
+		if (zr == Z_NEED_DICT) {
+			zr = Z_DATA_ERROR; /* a dictionary we do not know */
+			for (size_t i = 0; i < record_nzdicts; i++) {
+				const struct record_zdict *d = &record_zdicts[i];
+
+				if (adler32(1, (const Bytef *)d->data,
+					    (uInt)*d->len) != zs.adler)
+					continue;
+				if (inflateSetDictionary(
+					    &zs, (const Bytef *)d->data,
+					    (uInt)*d->len) == Z_OK)
+					zr = Z_OK;
+				break;
+			}
+			if (zr != Z_OK)
+				break;
+			continue;
+		}
+		if (zr != Z_OK && zr != Z_STREAM_END && zr != Z_BUF_ERROR)
+			break;
+		n = (size_t)((char *)zs.next_out - buf);
+		if (n > want - got) {
+			err = -E2BIG;
+			break;
+		}
+		got += n;
+		if (n > 0 && (err = out(arg, buf, n)) < 0)
+			break;
+		if (zr == Z_STREAM_END)
+			break;
+		/* No progress possible: the input is cut short. */
+		if (n == 0 && zr == Z_BUF_ERROR)
+			break;
+	}
+	inflateEnd(&zs);
+	if (err < 0)
+		return err;
+	if (zr == Z_MEM_ERROR)
+		return -ENOMEM;
+	if (zr != Z_STREAM_END || got != want)
+		return -EBADMSG;
+	return 0;
+}
+
+/*
  * record_text() and record_details() may see records unpacked by plain
  * protobuf-c (agent/fit.c, tests), not only through record_unpack(): bound
  * the details they allocate for here too, with the default limits.
@@ -448,12 +524,56 @@ static int expand_details(Oopsd__CrashRecord *rec, const char *d, size_t len,
 	return 0;
 }
 
+/* Where the chunks of a compact stream go while it is inflated. */
+struct expand_sink {
+	size_t skip;	   /* text bytes still to pass over */
+	char *det;	   /* the details block (len + 1 bytes) */
+	size_t len, have;
+	size_t frames, max_frames;
+	bool line_start;
+};
+
+static int expand_chunk(void *arg, const char *chunk, size_t n)
+{
+	struct expand_sink *k = arg;
+
+	if (k->skip > 0) {
+		size_t s = n < k->skip ? n : k->skip;
+
+		k->skip -= s;
+		chunk += s;
+		n -= s;
+	}
+	if (n > k->len - k->have)
+		return -E2BIG; /* inflate_stream stops first; belt and braces */
+	/* Count the frames as they arrive: a stream of a million F lines
+	 * is refused at the first one too many, not at its end. */
+	for (size_t i = 0; i < n; i++) {
+		if (k->line_start && chunk[i] == 'F' &&
+		    ++k->frames > k->max_frames)
+			return -ERANGE;
+		k->line_start = chunk[i] == '\n';
+	}
+	memcpy(k->det + k->have, chunk, n);
+	k->have += n;
+	return 0;
+}
+
+size_t record_expand_cost(const Oopsd__CrashRecord *rec)
+{
+	if (!rec->has_details_z || !rec->has_details_len)
+		return 0;
+	return (size_t)(rec->has_report_len ? rec->report_len : 0) +
+	       rec->details_len;
+}
+
 int record_expand(Oopsd__CrashRecord *rec, const struct record_limits *lim,
 		  const char **reason)
 {
 	static const struct record_limits defaults = RECORD_LIMITS_INIT;
+	struct expand_sink k = { .line_start = true };
+	char chunk[4096];
 	size_t tlen;
-	char *all;
 	int err = 0;
 
 	if (lim == NULL)
@@ -485,11 +605,27 @@ int record_expand(Oopsd__CrashRecord *rec, const struct record_limits *lim,
 		*reason = "details_too_long";
 		return -E2BIG;
 	}
-	err = record_inflate(&rec->details_z, tlen + rec->details_len, &all);
-	if (err)
-		return err;
-	err = expand_details(rec, all + tlen, rec->details_len, lim, reason);
-	free(all);
+	/* The text is not kept: only the details are, in a buffer of the
+	 * size announced, which the stream may not pass. */
+	k.skip = tlen;
+	k.len = rec->details_len;
+	k.max_frames = lim->max_frames;
+	k.det = malloc(k.len + 1);
+	if (k.det == NULL)
+		return -ENOMEM;
+	err = record_inflate_stream(&rec->details_z, tlen + k.len, chunk,
+				    sizeof(chunk), expand_chunk, &k);
+	if (err == -ERANGE) {
+		*reason = "too_many_frames";
+		err = -E2BIG;
+	} else if (err == -E2BIG) {
+		*reason = "details_too_long";
+	}
+	if (err == 0) {
+		k.det[k.len] = '\0';
+		err = expand_details(rec, k.det, k.len, lim, reason);
+	}
+	free(k.det);
 	return err;
 }
 

@@ -7,6 +7,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <malloc.h>
 #include <netinet/in.h>
 
 #include <sqlite3.h>
@@ -502,6 +503,229 @@ static void test_store_failure_logged_once(void **state)
 	fixture_free(f);
 }
 
+
+/* ------------------------------------------------ amplification (#17) -- */
+
+/*
+ * A compact record (details_z) of id i whose details block is det (its
+ * stream compressed, then `corrupt_tail` bytes of the zlib trailer
+ * flipped), packed into buf; returns its length.
+ */
+static size_t make_compact(uint8_t *buf, size_t cap, unsigned i,
+			   const char *det, size_t dlen, int corrupt_tail)
+{
+	Oopsd__CrashRecord r = OOPSD__CRASH_RECORD__INIT;
+	Oopsd__Crash c = OOPSD__CRASH__INIT;
+	Oopsd__Host h = OOPSD__HOST__INIT;
+	uint8_t id[16] = { 0 }, *z;
+	size_t zlen, len;
+
+	assert_int_equal(record_compress_parts(NULL, 0, det, dlen, &z, &zlen),
+			 0);
+	for (int k = 1; k <= corrupt_tail && (size_t)k <= zlen; k++)
+		z[zlen - (size_t)k] ^= 0x5a;
+	memcpy(id, &i, sizeof(i));
+	r.has_id = 1;
+	r.id.data = id;
+	r.id.len = 16;
+	h.hostname = (char *)"board1";
+	r.host = &h;
+	c.title = (char *)"WARNING in foo";
+	c.has_title_signature = 1;
+	c.title_signature = 0x1234;
+	r.crash = &c;
+	r.has_details_z = 1;
+	r.details_z.data = z;
+	r.details_z.len = zlen;
+	r.has_details_len = 1;
+	r.details_len = (uint32_t)dlen;
+	len = oopsd__crash_record__get_packed_size(&r);
+	assert_true(len <= cap);
+	oopsd__crash_record__pack(&r, buf);
+	free(z);
+	return len;
+}
+
+/* A details block of n frames named by `namelen` repeated letters. */
+static char *frames_block(size_t n, size_t namelen, size_t *dlen)
+{
+	char *d = malloc(n * (namelen + 2) + 1), *p = d;
+
+	for (size_t i = 0; i < n; i++) {
+		*p++ = 'F';
+		memset(p, 'a' + (char)(i % 3), namelen);
+		p += namelen;
+		*p++ = '\n';
+	}
+	*p = '\0';
+	*dlen = (size_t)(p - d);
+	return d;
+}
+
+static size_t envelope_of(uint8_t *out, size_t cap, const uint8_t *rec,
+			  size_t rlen, unsigned nrec, uint64_t seq)
+{
+	struct wire_iov iov[8], sender = { "test-agent", 10 };
+	int len;
+
+	for (unsigned i = 0; i < nrec; i++)
+		iov[i] = (struct wire_iov){ rec, rlen };
+	len = wire_pack_envelope(&sender, seq, iov, nrec, NULL, out, cap);
+	assert_true(len > 0);
+	return (size_t)len;
+}
+
+static int64_t stored_bytes(struct fixture *f)
+{
+	char path[1100];
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	int64_t n;
+
+	snprintf(path, sizeof(path), "%s/s.db", f->dir);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT coalesce(sum("
+					    "length(record)), 0) FROM records",
+					    -1, &st, NULL),
+			 SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return n;
+}
+
+/*
+ * Defect 1: a small datagram whose details stream expands a hundredfold
+ * was stored expanded (re-packed with every plain field): the row is now
+ * the record as it came, so what is stored is at most what was sent.
+ */
+static void test_stored_as_received(void **state)
+{
+	struct fixture *f = fixture_new(6000, 1000, false, 0);
+	struct ingest_peer p = peer_v4("127.0.0.1", 4000);
+	static uint8_t rec[8192], dg[8192];
+	size_t dlen, rlen, len;
+	char *det = frames_block(200, 100, &dlen); /* 20 KB of details */
+
+	rlen = make_compact(rec, sizeof(rec), 1, det, dlen, 0);
+	len = envelope_of(dg, sizeof(dg), rec, rlen, 1, 1);
+	assert_true(len < 1024); /* deflate: 20 KB in a few hundred bytes */
+	ingest_datagram(f->in, &p, dg, len, false, 0, NOW_US);
+	assert_int_equal(ingest_flush(f->in), 1);
+	assert_int_equal(f->acks.ids, 1);
+	assert_true(stored_bytes(f) <= (int64_t)len);
+	free(det);
+	fixture_free(f);
+}
+
+/*
+ * Defect 1/3: a record whose expansion would cost more than its datagram's
+ * budget is refused before any of it is inflated: its stream is corrupt
+ * at the end, so a decoder that inflated it would say "bad_details".
+ */
+static void test_cost_budget_refuses_unread(void **state)
+{
+	struct fixture *f = fixture_new(6000, 1000, false, 0);
+	struct ingest_peer p = peer_v4("127.0.0.1", 4000);
+	const struct ingest_counters *c = ingest_counters(f->in);
+	static uint8_t rec[8192], dg[8192];
+	size_t dlen, rlen, len;
+	char *det = frames_block(200, 1000, &dlen); /* 200 KB */
+
+	rlen = make_compact(rec, sizeof(rec), 1, det, dlen, 2);
+	len = envelope_of(dg, sizeof(dg), rec, rlen, 1, 1);
+	ingest_datagram(f->in, &p, dg, len, false, 0, NOW_US);
+	ingest_flush(f->in);
+	assert_int_equal(reject_count(c, "cost_budget"), 1);
+	assert_int_equal(reject_count(c, "bad_details"), 0);
+	assert_int_equal(f->acks.rejected, 1);
+	assert_int_equal(stored_bytes(f), 0);
+	free(det);
+	fixture_free(f);
+}
+
+/*
+ * Defect 3: too many frames are refused at the first one too many, not
+ * after inflating the whole stream (its end is corrupt: reading it to the
+ * end would say "bad_details").
+ */
+static void test_frames_refused_early(void **state)
+{
+	struct fixture *f = fixture_new(6000, 1000, false, 0);
+	struct ingest_peer p = peer_v4("127.0.0.1", 4000);
+	const struct ingest_counters *c = ingest_counters(f->in);
+	static uint8_t rec[8192], dg[8192];
+	size_t dlen, rlen, len;
+	char *det = frames_block(20000, 1, &dlen); /* 60 KB, 20,000 frames */
+
+	rlen = make_compact(rec, sizeof(rec), 1, det, dlen, 2);
+	len = envelope_of(dg, sizeof(dg), rec, rlen, 1, 1);
+	ingest_datagram(f->in, &p, dg, len, false, 0, NOW_US);
+	ingest_flush(f->in);
+	assert_int_equal(reject_count(c, "too_many_frames"), 1);
+	assert_int_equal(reject_count(c, "bad_details"), 0);
+	free(det);
+	fixture_free(f);
+}
+
+static size_t heap_in_use(void)
+{
+	struct mallinfo2 mi = mallinfo2();
+
+	return mi.uordblks + mi.hblkhd;
+}
+
+/*
+ * Defect 2: datagrams whose records are all refused (4 records of 1,000
+ * empty frames each) or held back by the rate limit were kept decoded
+ * until the next flush: 200 of them held some 100 MB.  Now they are freed
+ * at once and the heap stays flat.
+ */
+static void test_refused_freed_at_once(void **state)
+{
+	struct fixture *f = fixture_new(60, 4, false, 0);
+	struct ingest_peer p = peer_v4("127.0.0.1", 4000);
+	const struct ingest_counters *c = ingest_counters(f->in);
+	Oopsd__CrashRecord r = OOPSD__CRASH_RECORD__INIT;
+	Oopsd__Crash cr = OOPSD__CRASH__INIT;
+	static Oopsd__Frame fr[1000];
+	static Oopsd__Frame *frp[1000];
+	static uint8_t rec[8192], dg[65536];
+	uint8_t id[16] = { 1 };
+	size_t rlen, len, before;
+
+	for (size_t i = 0; i < 1000; i++) {
+		oopsd__frame__init(&fr[i]);
+		frp[i] = &fr[i];
+	}
+	r.has_id = 1;
+	r.id.data = id;
+	r.id.len = 16;
+	cr.title = (char *)"WARNING in foo";
+	cr.has_title_signature = 1;
+	cr.n_frames = 950;
+	cr.frames = frp;
+	r.crash = &cr;
+	rlen = oopsd__crash_record__get_packed_size(&r);
+	assert_true(rlen < sizeof(rec));
+	oopsd__crash_record__pack(&r, rec);
+	len = envelope_of(dg, sizeof(dg), rec, rlen, 4, 1);
+	assert_true(len <= 8192);
+	before = heap_in_use();
+	for (unsigned i = 0; i < 200; i++) {
+		envelope_of(dg, sizeof(dg), rec, rlen, 4, 1 + i);
+		ingest_datagram(f->in, &p, dg, len, false, i, NOW_US);
+	}
+	/* Refused (too many frames, or past the decoding budget), or rate
+	 * limited: either way nothing is queued and nothing is kept. */
+	assert_int_equal(ingest_pending(f->in), 0);
+	assert_int_equal(c->stored + ingest_pending(f->in), 0);
+	assert_true(heap_in_use() < before + (1u << 20));
+	ingest_flush(f->in);
+	fixture_free(f);
+}
+
 /* Make the store refuse the record of id i (make_record()), or stop. */
 static void poison(struct fixture *f, unsigned i, bool on)
 {
@@ -700,6 +924,10 @@ int main(void)
 		cmocka_unit_test(test_local_records_survive_store_failure),
 		cmocka_unit_test(test_local_backlog_bounded),
 		cmocka_unit_test(test_store_failure_logged_once),
+		cmocka_unit_test(test_stored_as_received),
+		cmocka_unit_test(test_cost_budget_refuses_unread),
+		cmocka_unit_test(test_frames_refused_early),
+		cmocka_unit_test(test_refused_freed_at_once),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
