@@ -6,6 +6,7 @@
 #include <getopt.h>
 #include <stdio.h>
 
+#include "base/termesc.h"
 #include "base/json.h"
 #include "oopsctl.h"
 #include "store_cli.h"
@@ -34,13 +35,15 @@ static int hosts_print(const struct store_host *h, void *arg)
 		json_obj_end(&o->j);
 		return json_flush_line(&o->j, stdout) < 0;
 	}
+	char t1[256], t2[256];
+
 	printf("%-32s %8llu %6llu  %-19s  %-19s  %s\n",
-	       h->hostname ? h->hostname : h->host_key,
+	       TERMESC(t1, h->hostname ? h->hostname : h->host_key),
 	       (unsigned long long)h->count,
 	       (unsigned long long)h->signatures,
 	       store_cli_time(h->first_seen_us, a, sizeof(a)),
 	       store_cli_time(h->last_seen_us, b, sizeof(b)),
-	       h->last_release ? h->last_release : "-");
+	       TERMESC(t2, h->last_release ? h->last_release : "-"));
 	return 0;
 }
 

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/termesc.h"
 #include "base/json.h"
 #include "oopsctl.h"
 #include "record/record.h"
@@ -45,9 +46,12 @@ static int recent_print(const struct store_rec *r, void *arg)
 		store_cli_json_time(o->j, "received", r->received_us);
 		json_obj_end(o->j);
 	} else {
+		char t1[256], t2[256];
+
 		printf("  %-19s  %-24s  %-20s  %s\n",
-		       store_cli_time(r->seen_us, t, sizeof(t)), hostname,
-		       r->release ? r->release : "-", id);
+		       store_cli_time(r->seen_us, t, sizeof(t)),
+		       TERMESC(t1, hostname),
+		       TERMESC(t2, r->release ? r->release : "-"), id);
 	}
 	store_cli_rec_free(rec);
 	return 0;
@@ -71,11 +75,11 @@ static void show_text(struct store *st, const struct store_sig_detail *d,
 					.limit = SHOW_RECENT,
 					.newest_first = true };
 	struct show_out o = { 0 };
-	char a[32], b[32];
+	char a[32], b[32], t[1200];
 
 	printf("signature:  %s\n", s->signature);
-	printf("title:      %s\n", s->title);
-	printf("kind:       %s\n", s->kind);
+	printf("title:      %s\n", TERMESC(t, s->title));
+	printf("kind:       %s\n", TERMESC(t, s->kind));
 	printf("stack:      %s\n", s->stack_signature[0] ? s->stack_signature :
 							   "-");
 	printf("count:      %llu on %llu host(s)\n",
@@ -87,7 +91,8 @@ static void show_text(struct store *st, const struct store_sig_detail *d,
 	printf("\nkernels:\n  %-32s %8s  %-19s  %s\n", "RELEASE", "COUNT",
 	       "FIRST SEEN", "LAST SEEN");
 	for (size_t i = 0; i < s->n_releases; i++)
-		printf("  %-32s %8llu  %-19s  %s\n", s->releases[i].release,
+		printf("  %-32s %8llu  %-19s  %s\n",
+		       TERMESC(t, s->releases[i].release),
 		       (unsigned long long)s->releases[i].count,
 		       store_cli_time(s->releases[i].first_seen_us, a,
 				      sizeof(a)),
@@ -97,21 +102,28 @@ static void show_text(struct store *st, const struct store_sig_detail *d,
 	       "FIRST SEEN", "LAST SEEN");
 	for (size_t i = 0; i < d->n_hosts; i++)
 		printf("  %-32s %8llu  %-19s  %s\n",
-		       d->hosts[i].hostname ? d->hosts[i].hostname :
-					      d->hosts[i].host_key,
+		       TERMESC(t, d->hosts[i].hostname ?
+					  d->hosts[i].hostname :
+					  d->hosts[i].host_key),
 		       (unsigned long long)d->hosts[i].count,
 		       store_cli_time(d->hosts[i].first_seen_us, a, sizeof(a)),
 		       store_cli_time(d->hosts[i].last_seen_us, b, sizeof(b)));
 	printf("\nrecent records:\n");
 	store_export(st, &q, recent_print, &o);
 	if (ex != NULL) {
+		char t2[256];
+
 		printf("\nexample report (%s, %s):\n",
-		       ex->host && ex->host->hostname ? ex->host->hostname :
-							"unknown host",
-		       ex->kernel && ex->kernel->release ? ex->kernel->release :
-							   "unknown kernel");
+		       TERMESC(t, ex->host && ex->host->hostname ?
+					  ex->host->hostname :
+					  "unknown host"),
+		       TERMESC(t2, ex->kernel && ex->kernel->release ?
+					   ex->kernel->release :
+					   "unknown kernel"));
+		/* The report's lines, not its control bytes. */
 		if (report != NULL)
-			fputs(report, stdout);
+			termesc_write(stdout, report, strlen(report),
+				      TERMESC_TEXT);
 		else
 			printf("  (no report text)\n");
 		if (report != NULL && report[0] &&

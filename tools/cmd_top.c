@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/termesc.h"
 #include "base/conf.h"
 #include "base/json.h"
 #include "oopsctl.h"
@@ -46,11 +47,13 @@ static int top_print(const struct store_sig *s, void *arg)
 		json_obj_end(j);
 		return json_flush_line(j, stdout) < 0;
 	}
+	char t[1200];
+
 	printf("%8llu %6llu  %-19s  %-19s  %s  %s\n",
 	       (unsigned long long)s->count, (unsigned long long)s->hosts,
 	       store_cli_time(s->first_seen_us, first, sizeof(first)),
 	       store_cli_time(s->last_seen_us, last, sizeof(last)),
-	       s->signature, s->title);
+	       s->signature, TERMESC(t, s->title));
 	return 0;
 }
 

@@ -15,7 +15,7 @@ tests-$(CONFIG_PSTORE) += test_limits_pstore
 tests-$(CONFIG_NETCONSOLE) += test_limits_ncon
 tests-y += test_replay
 tests-y += test_siphash
-tests-y += test_util
+tests-y += test_util test_termesc
 tests-$(CONFIG_REDACT) += test_redact
 tests-$(CONFIG_AGENT_KMSG) += test_agent_kmsg
 # A full disk, simulated: the test wraps spool_put().
