@@ -23,6 +23,7 @@
 #include "record/pbutil.h"
 #include "record/record.h"
 #include "wire/replay.h"
+#include "wire/transport.h"
 #include "base/util.h"
 
 /* Local (netconsole) records kept across failed transactions, at most. */
@@ -158,14 +159,21 @@ void ingest_free(struct ingest *in)
 	free(in);
 }
 
-/* The rate-limit key: the address without the port, or the port id. */
-static size_t peer_key(const struct ingest_peer *p, uint8_t *key)
+/*
+ * The rate-limit key: the address without the port, or the port id; and
+ * in *prefix the bytes of it that name the sender's network (/24, /64),
+ * charged as a whole (0: none).
+ */
+static size_t peer_key(const struct ingest_peer *p, uint8_t *key,
+		       size_t *prefix)
 {
+	*prefix = 0;
 	if (p->kind == INGEST_PEER_UDP && p->ss.ss_family == AF_INET) {
 		const struct sockaddr_in *a = (const void *)&p->ss;
 
 		key[0] = 4;
 		memcpy(key + 1, &a->sin_addr, 4);
+		*prefix = 1 + 3;
 		return 5;
 	}
 	if (p->kind == INGEST_PEER_UDP && p->ss.ss_family == AF_INET6) {
@@ -176,10 +184,12 @@ static size_t peer_key(const struct ingest_peer *p, uint8_t *key)
 		if (IN6_IS_ADDR_V4MAPPED(&a->sin6_addr)) {
 			key[0] = 4;
 			memcpy(key + 1, &a->sin6_addr.s6_addr[12], 4);
+			*prefix = 1 + 3;
 			return 5;
 		}
 		key[0] = 6;
 		memcpy(key + 1, &a->sin6_addr, 16);
+		*prefix = 1 + 8;
 		return 17;
 	}
 	key[0] = 'n';
@@ -315,7 +325,7 @@ void ingest_datagram(struct ingest *in, const struct ingest_peer *peer,
 	char sender[INGEST_SENDER_MAX];
 	struct wire_limits lim = in->lim;
 	struct ing_env *e;
-	size_t nrec, granted, keylen, budget;
+	size_t nrec, granted, keylen, prefix, budget;
 	uint64_t full;
 	int rc;
 
@@ -381,9 +391,10 @@ void ingest_datagram(struct ingest *in, const struct ingest_peer *peer,
 		return;
 	}
 	peer_name(peer, sender, sizeof(sender));
-	keylen = peer_key(peer, key);
+	keylen = peer_key(peer, key, &prefix);
 	full = ratelimit_table_full(in->rl);
-	granted = ratelimit_take(in->rl, key, keylen, nrec, now_ms);
+	granted = ratelimit_take_prefix(in->rl, key, keylen, prefix, nrec,
+					now_ms);
 	if (granted < nrec) {
 		in->c.rate_limited += nrec - granted;
 		/* A flood of new (spoofed?) senders is not one loud one. */
@@ -486,6 +497,27 @@ int ingest_add_local(struct ingest *in, Oopsd__CrashRecord *rec,
 	in->items[in->nitems - 1].local = rec;
 	in->nlocal++;
 	return 0;
+}
+
+bool ingest_charge_local(struct ingest *in, const char *sender,
+			 uint64_t now_ms)
+{
+	struct ingest_peer p = { .kind = INGEST_PEER_UDP, .fd = -1 };
+	struct transport_hostport hp;
+	uint8_t key[RATELIMIT_KEY_MAX];
+	size_t keylen, prefix;
+
+	/* A name we did not make from an address: one shared bucket. */
+	if (transport_parse_hostport(sender, 0, 0, &hp, NULL, 0) < 0 ||
+	    transport_numeric_addr(hp.host, hp.port, &p.ss, &p.sslen) < 0)
+		p.kind = INGEST_PEER_LOCAL;
+	keylen = peer_key(&p, key, &prefix);
+	if (ratelimit_take_prefix(in->rl, key, keylen, prefix, 1, now_ms) ==
+	    1)
+		return true;
+	in->c.rate_limited++;
+	ingest_count_reject(&in->c, "netconsole_rate");
+	return false;
 }
 
 size_t ingest_pending(const struct ingest *in)
@@ -671,4 +703,9 @@ const struct ingest_counters *ingest_counters(const struct ingest *in)
 size_t ingest_senders(const struct ingest *in)
 {
 	return ratelimit_senders(in->rl);
+}
+
+uint64_t ingest_senders_evicted(const struct ingest *in)
+{
+	return ratelimit_evicted(in->rl);
 }

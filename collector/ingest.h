@@ -121,6 +121,16 @@ void ingest_datagram(struct ingest *in, const struct ingest_peer *peer,
 int ingest_add_local(struct ingest *in, Oopsd__CrashRecord *rec,
 		     const char *sender, int64_t now_us);
 
+/*
+ * Charge one report of a raw netconsole sender (sender "ADDR:PORT" or
+ * "[V6]:PORT") to the rate limit its address shares with agents, before
+ * the report is made into a record: a netconsole flood costs what an
+ * agent's does.  true when it may be queued; false when it is over the
+ * rate (counted as rate_limited: drop it, netconsole has no retransmit).
+ */
+bool ingest_charge_local(struct ingest *in, const char *sender,
+			 uint64_t now_ms);
+
 /* Records waiting for ingest_flush(). */
 size_t ingest_pending(const struct ingest *in);
 /* Bytes the waiting batch holds (charged at each datagram's bound). */
@@ -139,6 +149,8 @@ void ingest_tick(struct ingest *in, uint64_t now_ms);
 
 const struct ingest_counters *ingest_counters(const struct ingest *in);
 size_t ingest_senders(const struct ingest *in);
+/* Rate-limit buckets evicted to make room for new senders. */
+uint64_t ingest_senders_evicted(const struct ingest *in);
 
 /* Count a refusal under `reason` (a static string). */
 void ingest_count_reject(struct ingest_counters *c, const char *reason);

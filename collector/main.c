@@ -196,6 +196,7 @@ static void status_write(struct collector *co, bool force)
 	ADD("batches %" PRIu64 "\n", c->batches);
 	ADD("netconsole_reports %" PRIu64 "\n", c->local_records);
 	ADD("senders %zu\n", ingest_senders(co->in));
+	ADD("senders_evicted %" PRIu64 "\n", ingest_senders_evicted(co->in));
 	ADD("retention_deleted %" PRIu64 "\n", co->retention_deleted);
 	for (size_t i = 0; i < INGEST_MAX_REASONS && c->rejected[i].reason;
 	     i++)

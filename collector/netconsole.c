@@ -44,6 +44,12 @@ static void on_report(void *arg, const struct ncon_rx_from *from,
 	int64_t now = now_realtime_us();
 	int len;
 
+	/* Charged like an agent's records, before any work is spent on it:
+	 * one sender's 20,000 reports a second are not 20,000 records. */
+	if (!ingest_charge_local(nc->co->in, from->sender, evloop_now_ms())) {
+		oops_report_free(r);
+		return;
+	}
 	o.source = RECORD_SOURCE_NETCONSOLE;
 	o.sender = from->sender;
 	o.lost_messages = lost;

@@ -404,8 +404,9 @@ static void test_rate_limit_holds_back(void **state)
 }
 
 /*
- * More senders than rate-limit buckets (16 in the fixture): the newcomers'
- * records are held back and counted apart, those already in go on.
+ * More senders than rate-limit buckets (16 in the fixture): each newcomer
+ * evicts the most idle bucket and gets in (issue 17: a full table used to
+ * hold every newcomer back), and the table stays at its size.
  */
 static void test_rate_table_full(void **state)
 {
@@ -422,16 +423,17 @@ static void test_rate_table_full(void **state)
 		ingest_datagram(f->in, &p, buf, len, false, 0, NOW_US);
 	}
 	assert_int_equal(ingest_senders(f->in), 16);
-	assert_int_equal(c->rate_limited, 84 * 2);
-	assert_int_equal(c->rate_table_full, 84 * 2);
+	assert_int_equal(c->rate_limited, 0);
+	assert_int_equal(c->rate_table_full, 0);
+	assert_int_equal(ingest_senders_evicted(f->in), 100 + 1 - 16);
 	assert_int_equal(ingest_flush(f->in), 2);
-	assert_int_equal(f->acks.n, 16);
+	assert_int_equal(f->acks.n, 100);
 	/* A sender with a bucket is limited by its rate alone. */
-	p = peer_v4("10.1.0.0", 4000);
+	p = peer_v4("10.1.0.99", 4000);
 	len = make_envelope(buf, sizeof(buf), 3, 2, 2, NULL);
 	ingest_datagram(f->in, &p, buf, len, false, 0, NOW_US);
 	assert_int_equal(ingest_flush(f->in), 2);
-	assert_int_equal(c->rate_table_full, 84 * 2);
+	assert_int_equal(c->rate_table_full, 0);
 	fixture_free(f);
 }
 
@@ -726,6 +728,131 @@ static void test_refused_freed_at_once(void **state)
 	fixture_free(f);
 }
 
+
+/* ------------------------------------------------ rate table (#17) -- */
+
+static struct ingest_peer peer_v6(const uint8_t addr[16], uint16_t port)
+{
+	struct ingest_peer p = { .kind = INGEST_PEER_UDP, .fd = -1 };
+	struct sockaddr_in6 *a = (struct sockaddr_in6 *)&p.ss;
+
+	a->sin6_family = AF_INET6;
+	a->sin6_port = htons(port);
+	memcpy(&a->sin6_addr, addr, 16);
+	p.sslen = sizeof(*a);
+	return p;
+}
+
+/* A fixture with the collector's default table: 65,536 buckets. */
+static struct fixture *fixture_big_table(void)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	char spec[1100];
+
+	f->dir = test_tmpdir();
+	snprintf(spec, sizeof(spec), "sqlite:%s/s.db", f->dir);
+	assert_int_equal(store_open(spec, 0, &f->st), 0);
+	f->cfg.max_datagram = 8192;
+	f->cfg.rate_limit = 600;
+	f->cfg.rate_burst = 100;
+	f->cfg.max_senders = 65536;
+	f->cfg.batch_max = 64;
+	f->cfg.reply = capture_ack;
+	f->cfg.reply_arg = &f->acks;
+	f->in = ingest_new(f->st, &f->cfg);
+	assert_non_null(f->in);
+	return f;
+}
+
+/*
+ * Flood datagrams: one record whose id is refused (0 bytes), so the flood
+ * costs its rate tokens and decoding, not the store.
+ */
+static size_t flood_datagram(uint8_t *out, size_t cap, uint64_t seq)
+{
+	static uint8_t rec[256];
+	struct wire_iov iov, sender = { "spoofer", 7 };
+	int len;
+
+	iov = (struct wire_iov){ rec, make_record(rec, 1, 0) };
+	len = wire_pack_envelope(&sender, seq, &iov, 1, NULL, out, cap);
+	assert_true(len > 0);
+	return (size_t)len;
+}
+
+/*
+ * Defect 5: 66,000 spoofed IPv4 sources (every one in its own /24) fill
+ * the 65,536-bucket table; an agent that comes after them still delivers
+ * at its first try and again at its first retransmission (500 ms), as the
+ * table evicts the most idle buckets.  Before, it got nothing for as long
+ * as the flood lasted (rate_table_full).
+ */
+static void test_spoofed_flood_new_agent_delivers(void **state)
+{
+	struct fixture *f = fixture_big_table();
+	struct ingest_peer agent = peer_v4("192.0.2.7", 4000);
+	uint8_t buf[8192];
+	size_t len = flood_datagram(buf, sizeof(buf), 1);
+
+	for (uint32_t i = 0; i < 66000; i++) {
+		struct ingest_peer p = peer_v4("0.0.0.0", 9);
+		struct sockaddr_in *a = (struct sockaddr_in *)&p.ss;
+
+		a->sin_addr.s_addr = htonl(0x0a000000u + (i << 8) + 1);
+		ingest_datagram(f->in, &p, buf, len, false, 1000, NOW_US);
+	}
+	assert_true(ingest_senders(f->in) <= 65536);
+	len = make_envelope(buf, sizeof(buf), 1, 1, 7, NULL);
+	ingest_datagram(f->in, &agent, buf, len, false, 1001, NOW_US);
+	ingest_flush(f->in);
+	assert_int_equal(f->acks.ids, 1);
+	/* The flood goes on; the agent's next record, 500 ms later. */
+	len = flood_datagram(buf, sizeof(buf), 2);
+	for (uint32_t i = 66000; i < 132000; i++) {
+		struct ingest_peer p = peer_v4("0.0.0.0", 9);
+		struct sockaddr_in *a = (struct sockaddr_in *)&p.ss;
+
+		a->sin_addr.s_addr = htonl(0x0a000000u + (i << 8) + 1);
+		ingest_datagram(f->in, &p, buf, len, false, 1200, NOW_US);
+	}
+	len = make_envelope(buf, sizeof(buf), 2, 1, 8, NULL);
+	ingest_datagram(f->in, &agent, buf, len, false, 1501, NOW_US);
+	ingest_flush(f->in);
+	assert_int_equal(f->acks.ids, 2);
+	fixture_free(f);
+}
+
+/*
+ * Defect 5: 66,000 sources of one IPv6 /64 are limited as a whole: the
+ * prefix spends its bucket and its senders get no bucket of their own, so
+ * the table stays nearly empty and an agent outside gets its burst.
+ */
+static void test_prefix_flood_limited_as_whole(void **state)
+{
+	struct fixture *f = fixture_big_table();
+	const struct ingest_counters *c = ingest_counters(f->in);
+	uint8_t addr[16] = { 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 1 };
+	struct ingest_peer agent = peer_v4("192.0.2.7", 4000);
+	uint8_t buf[8192];
+	size_t len = flood_datagram(buf, sizeof(buf), 1);
+
+	for (uint32_t i = 0; i < 66000; i++) {
+		struct ingest_peer p;
+
+		memcpy(addr + 12, &i, 4);
+		p = peer_v6(addr, 9);
+		ingest_datagram(f->in, &p, buf, len, false, 1000, NOW_US);
+	}
+	/* 64 bursts of 100 records for the whole /64, then nothing. */
+	assert_true(c->rate_limited >= 66000 - 64 * 100);
+	assert_true(ingest_senders(f->in) <= 64 * 100 + 1);
+	len = make_envelope(buf, sizeof(buf), 1, 4, 7, NULL);
+	ingest_datagram(f->in, &agent, buf, len, false, 1001, NOW_US);
+	ingest_flush(f->in);
+	assert_int_equal(f->acks.ids, 4);
+	fixture_free(f);
+}
+
 /* Make the store refuse the record of id i (make_record()), or stop. */
 static void poison(struct fixture *f, unsigned i, bool on)
 {
@@ -928,6 +1055,8 @@ int main(void)
 		cmocka_unit_test(test_cost_budget_refuses_unread),
 		cmocka_unit_test(test_frames_refused_early),
 		cmocka_unit_test(test_refused_freed_at_once),
+		cmocka_unit_test(test_spoofed_flood_new_agent_delivers),
+		cmocka_unit_test(test_prefix_flood_limited_as_whole),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
