@@ -343,6 +343,41 @@ static void chown_store_files(struct collector *co)
 	}
 }
 
+/*
+ * -n: what the configuration file cannot say by itself: the store spec
+ * names a store this build opens, and the records address parses and can
+ * be bound now (it is bound and closed again).  0 or -1, said on stderr.
+ */
+static int check_addresses(const struct collector_config *cfg,
+			   const char *prog)
+{
+	char err[TRANSPORT_ERR_MAX] = "";
+	struct transport_addr a = { 0 };
+	int fd;
+
+	if (store_spec_check(cfg->store, err, sizeof(err)) < 0) {
+		fprintf(stderr, "%s: store = %s: %s\n", prog, cfg->store, err);
+		return -1;
+	}
+	if (cfg->listen[0] == '\0')
+		return 0;
+	if (transport_parse(cfg->listen, &a, err, sizeof(err)) < 0 ||
+	    a.kind != TRANSPORT_UDP) {
+		fprintf(stderr, "%s: listen = %s: %s\n", prog, cfg->listen,
+			a.kind != TRANSPORT_UDP && err[0] == '\0'
+				? "expected udp://ADDR:PORT" : err);
+		return -1;
+	}
+	fd = transport_udp_bind(&a, 0);
+	if (fd < 0) {
+		fprintf(stderr, "%s: listen = %s: cannot bind: %s\n", prog,
+			cfg->listen, strerror(-fd));
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
 static void open_listeners(struct collector *co)
 {
 	char err[TRANSPORT_ERR_MAX];
@@ -356,6 +391,10 @@ static void open_listeners(struct collector *co)
 			fatalx("listen = %s: expected udp://ADDR:PORT",
 			       co->cfg->listen);
 		co->udp_fd = transport_udp_bind(&a, 8 << 20);
+		if (co->udp_fd == -EADDRINUSE)
+			fatalx("listen = %s: address in use: another collector "
+			       "or program has bound it (the port is never "
+			       "shared)", co->cfg->listen);
 		if (co->udp_fd < 0) {
 			errno = -co->udp_fd;
 			fatal("listen %s", co->cfg->listen);
@@ -416,6 +455,11 @@ int main(int argc, char **argv)
 	if (sandbox_mode_check(cfg.seccomp) < 0) {
 		fprintf(stderr, "%s: seccomp: '%s' is not one of kill, errno, "
 				"log, off\n", desc.progname, cfg.seccomp);
+		wire_key_clear(&co.key);
+		conf_free(collector_conf_table, &cfg);
+		return 1;
+	}
+	if (opts.check_only && check_addresses(&cfg, desc.progname) < 0) {
 		wire_key_clear(&co.key);
 		conf_free(collector_conf_table, &cfg);
 		return 1;

@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "base/log.h"
@@ -28,42 +29,64 @@ static bool scheme_is(const char *name, const char *spec, size_t n)
 	return strlen(name) == n && memcmp(name, spec, n) == 0;
 }
 
-int store_open(const char *spec, unsigned flags, struct store **out)
+/* The backend of spec and the argument its open() takes; NULL with a
+ * reason in err when there is none. */
+static const struct store_ops *store_find(const char *spec, const char **argp,
+					  char *err, size_t errlen)
 {
-	char shown[512];
 	const char *colon;
 	size_t n;
 
-	*out = NULL;
 	if (spec == NULL || (colon = strchr(spec, ':')) == NULL ||
 	    colon[1] == '\0') {
-		store_spec_redact(spec ? spec : "", shown, sizeof(shown));
-		log_warnx("store '%s': expected SCHEME:PATH (sqlite:PATH or "
-			  "postgresql://...)", shown);
-		return -EINVAL;
+		snprintf(err, errlen, "expected SCHEME:PATH (sqlite:PATH or "
+				      "postgresql://...)");
+		return NULL;
 	}
 	n = (size_t)(colon - spec);
 	for (size_t i = 0; store_backends[i] != NULL; i++) {
 		const struct store_ops *ops = store_backends[i];
-		const char *arg = NULL;
-		int rc;
 
-		if (scheme_is(ops->scheme, spec, n))
-			arg = colon + 1;
-		for (size_t k = 0; arg == NULL && ops->aliases != NULL &&
+		if (scheme_is(ops->scheme, spec, n)) {
+			*argp = colon + 1;
+			return ops;
+		}
+		for (size_t k = 0; ops->aliases != NULL &&
 				   ops->aliases[k] != NULL; k++)
-			if (scheme_is(ops->aliases[k], spec, n))
-				arg = spec;
-		if (arg == NULL)
-			continue;
-		rc = ops->open(arg, flags, out);
-		if (rc == 0)
-			(*out)->ops = ops;
-		return rc;
+			if (scheme_is(ops->aliases[k], spec, n)) {
+				*argp = spec;
+				return ops;
+			}
 	}
-	store_spec_redact(spec, shown, sizeof(shown));
-	log_warnx("store '%s': unknown or disabled store type", shown);
-	return -EINVAL;
+	snprintf(err, errlen, "unknown or disabled store type");
+	return NULL;
+}
+
+int store_spec_check(const char *spec, char *err, size_t errlen)
+{
+	const char *arg;
+
+	return store_find(spec, &arg, err, errlen) ? 0 : -EINVAL;
+}
+
+int store_open(const char *spec, unsigned flags, struct store **out)
+{
+	const struct store_ops *ops;
+	char shown[512], err[128];
+	const char *arg = NULL;
+	int rc;
+
+	*out = NULL;
+	ops = store_find(spec, &arg, err, sizeof(err));
+	if (ops == NULL) {
+		store_spec_redact(spec ? spec : "", shown, sizeof(shown));
+		log_warnx("store '%s': %s", shown, err);
+		return -EINVAL;
+	}
+	rc = ops->open(arg, flags, out);
+	if (rc == 0)
+		(*out)->ops = ops;
+	return rc;
 }
 
 void store_close(struct store *st)

@@ -68,6 +68,13 @@ struct store_put {
  * backend logs why).
  */
 int store_open(const char *spec, unsigned flags, struct store **out);
+
+/*
+ * Whether spec names a store this build can open (a known scheme and a
+ * non-empty rest), without opening it (-n).  0, or -EINVAL with the
+ * reason in err.
+ */
+int store_spec_check(const char *spec, char *err, size_t errlen);
 void store_close(struct store *st);
 
 /*

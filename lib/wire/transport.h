@@ -83,7 +83,9 @@ void transport_format(const struct transport_addr *a, char *buf, size_t len);
 /*
  * UDP: a non-blocking socket connected to `peer` (client: only the peer's
  * datagrams are received) or bound to `local` (server).  rcvbuf/sndbuf 0
- * keeps the system default.  Return the fd or -errno.
+ * keeps the system default.  Return the fd or -errno.  A server socket is
+ * never shared (no SO_REUSEADDR/SO_REUSEPORT): a port already bound by
+ * anyone is -EADDRINUSE.
  */
 #if ENABLE_TRANSPORT_UDP
 int transport_udp_connect(const struct transport_addr *peer);

@@ -32,7 +32,7 @@ int transport_udp_connect(const struct transport_addr *peer)
 
 int transport_udp_bind(const struct transport_addr *local, int rcvbuf)
 {
-	int fd, one = 1;
+	int fd;
 
 	if (local->kind != TRANSPORT_UDP)
 		return -EINVAL;
@@ -40,7 +40,12 @@ int transport_udp_bind(const struct transport_addr *local, int rcvbuf)
 		    SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	/*
+	 * No SO_REUSEADDR (nor SO_REUSEPORT): on Linux it lets a second
+	 * socket, of another collector or of any local user, bind the same
+	 * UDP port and take its datagrams (and answer them: an agent deletes
+	 * what an ack names).  A busy port is an error, -EADDRINUSE.
+	 */
 	if (rcvbuf > 0)
 		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
 	if (bind(fd, (const struct sockaddr *)&local->ss, local->sslen) < 0) {
