@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -34,6 +35,7 @@ struct ship_flight {
 	bool used;
 	unsigned tries;
 	uint64_t wire_seq; /* of the latest copy */
+	uint64_t nonce;	   /* random; an ack must echo it (never 0) */
 	uint64_t deadline;
 	size_t n, left;
 	struct ship_rec recs[SHIP_MAX_BATCH];
@@ -65,6 +67,21 @@ static uint64_t ship_rand(struct ship *s)
 	s->rng ^= s->rng << 25;
 	s->rng ^= s->rng >> 27;
 	return s->rng * 2685821657736338717ULL;
+}
+
+/*
+ * A flight's nonce: 64 random bits from the kernel, which an off-path
+ * spoofer cannot guess, so it cannot forge the ack that makes us delete
+ * records.  Should the pool not be ready (very early boot), the jitter
+ * generator mixed with the clock stands in rather than stop shipping.
+ */
+static uint64_t ship_nonce(struct ship *s)
+{
+	uint64_t v = 0;
+
+	if (getrandom(&v, sizeof(v), GRND_NONBLOCK) != (ssize_t)sizeof(v))
+		v = ship_rand(s) ^ (uint64_t)now_realtime_us();
+	return v != 0 ? v : 1;
 }
 
 /* Backoff for a datagram sent `tries` times: min * 2^(tries-1), capped,
@@ -139,8 +156,8 @@ static void ship_transmit(struct ship *s, struct ship_flight *f)
 	}
 	f->wire_seq = s->next_wire_seq++;
 	/* Never above max_datagram, whatever the fill step decided. */
-	len = wire_pack_envelope(&sender, f->wire_seq, iov, n, s->cfg.key,
-				 s->buf, s->cfg.max_datagram);
+	len = wire_pack_envelope_nonce(&sender, f->wire_seq, f->nonce, iov, n,
+				       s->cfg.key, s->buf, s->cfg.max_datagram);
 	for (size_t i = 0; i < n; i++)
 		spool_item_clear(&items[i]);
 	if (len < 0) {
@@ -214,6 +231,7 @@ static bool ship_fill(struct ship *s, struct ship_flight *f)
 
 	f->n = f->left = 0;
 	f->tries = 0;
+	f->nonce = ship_nonce(s);
 	while (f->n < SHIP_MAX_BATCH &&
 	       spool_next(s->spool, s->cursor, &seq) == 0) {
 		struct spool_item it;
@@ -294,44 +312,38 @@ void ship_retry_now(struct ship *s)
 	ship_kick(s);
 }
 
-/* A record id came back: find it in flight, hand it over, unspool it. */
-static void ship_record_done(struct ship *s, const uint8_t *id, size_t len,
-			     bool rejected)
+/* A record id of flight f came back: hand it over, unspool it. */
+static void ship_record_done(struct ship *s, struct ship_flight *f,
+			     const uint8_t *id, size_t len, bool rejected)
 {
-	for (size_t i = 0; i < SHIP_WINDOW; i++) {
-		struct ship_flight *f = &s->flights[i];
+	for (size_t k = 0; k < f->n; k++) {
+		struct ship_rec *r = &f->recs[k];
+		struct spool_item it;
 
-		if (!f->used)
+		if (r->done || r->id_len != len ||
+		    memcmp(r->id, id, len < SHIP_ID_MAX ? len : SHIP_ID_MAX) != 0)
 			continue;
-		for (size_t k = 0; k < f->n; k++) {
-			struct ship_rec *r = &f->recs[k];
-			struct spool_item it;
-
-			if (r->done || r->id_len != len ||
-			    memcmp(r->id, id,
-				   len < SHIP_ID_MAX ? len : SHIP_ID_MAX) != 0)
-				continue;
-			r->done = true;
-			f->left--;
-			if (rejected)
-				s->st.rejected++;
-			else
-				s->st.acked++;
-			if (s->cfg.on_acked != NULL &&
-			    spool_load(s->spool, r->spool_seq, &it) == 0) {
-				s->cfg.on_acked(s->cfg.arg, &it, rejected);
-				spool_item_clear(&it);
-			}
-			spool_remove(s->spool, r->spool_seq);
-			if (f->left == 0)
-				ship_flight_release(s, f);
-			return;
+		r->done = true;
+		f->left--;
+		if (rejected)
+			s->st.rejected++;
+		else
+			s->st.acked++;
+		if (s->cfg.on_acked != NULL &&
+		    spool_load(s->spool, r->spool_seq, &it) == 0) {
+			s->cfg.on_acked(s->cfg.arg, &it, rejected);
+			spool_item_clear(&it);
 		}
+		spool_remove(s->spool, r->spool_seq);
+		if (f->left == 0)
+			ship_flight_release(s, f);
+		return;
 	}
 }
 
 static void ship_handle_ack(struct ship *s, const uint8_t *buf, size_t len)
 {
+	struct ship_flight *f = NULL;
 	struct wire_limits lim = WIRE_LIMITS_INIT;
 	struct wire_msg m;
 	const char *reason = "";
@@ -347,12 +359,25 @@ static void ship_handle_ack(struct ship *s, const uint8_t *buf, size_t len)
 			wire_msg_release(&m);
 		return;
 	}
+	/* Only the flight whose nonce the ack echoes: ids alone are no proof
+	 * (an off-path spoofer can guess or replay them), the nonce is. */
+	for (size_t i = 0; i < SHIP_WINDOW && f == NULL; i++)
+		if (s->flights[i].used && m.nonce != 0 &&
+		    s->flights[i].nonce == m.nonce)
+			f = &s->flights[i];
+	if (f == NULL) {
+		s->st.bad_acks++;
+		log_debug("ship: refused an ack for envelope %" PRIu64
+			  ": it does not echo a nonce in flight", m.seq);
+		wire_msg_release(&m);
+		return;
+	}
 	s->st.acks++;
 	s->st.last_ack_us = now_realtime_us();
-	for (size_t i = 0; i < m.ack->n_ids; i++)
-		ship_record_done(s, m.ack->ids[i].data, m.ack->ids[i].len,
+	for (size_t i = 0; i < m.ack->n_ids && f->used; i++)
+		ship_record_done(s, f, m.ack->ids[i].data, m.ack->ids[i].len,
 				 false);
-	for (size_t i = 0; i < m.ack->n_rejected_ids; i++) {
+	for (size_t i = 0; i < m.ack->n_rejected_ids && f->used; i++) {
 		char hex[2 * SPOOL_MAX_ID + 1];
 		size_t n = m.ack->rejected_ids[i].len;
 
@@ -361,17 +386,17 @@ static void ship_handle_ack(struct ship *s, const uint8_t *buf, size_t len)
 		log_warnx("ship: collector refused record %s for good%s%s", hex,
 			  m.ack->error ? ": " : "",
 			  m.ack->error ? m.ack->error : "");
-		ship_record_done(s, m.ack->rejected_ids[i].data, n, true);
+		ship_record_done(s, f, m.ack->rejected_ids[i].data, n, true);
 	}
 	wire_msg_release(&m);
 	/* The collector answers: whatever waits in a backoff may go now,
 	 * and the freed window takes new records. */
 	for (size_t i = 0; i < SHIP_WINDOW; i++) {
-		struct ship_flight *f = &s->flights[i];
+		struct ship_flight *g = &s->flights[i];
 
-		if (f->used && f->tries > 2) {
-			f->tries = 1;
-			evloop_timer_arm(s->loop, &f->timer,
+		if (g->used && g->tries > 2) {
+			g->tries = 1;
+			evloop_timer_arm(s->loop, &g->timer,
 					 evloop_now_ms() + ship_rto(s, 1));
 		}
 	}

@@ -552,9 +552,11 @@ static void send_ack(struct ingest *in, struct ing_env *e)
 	}
 	if (nids == 0 && e->nrejected == 0)
 		return; /* everything held back: nothing to say yet */
-	len = wire_pack_ack(e->msg.seq, in->ids, nids, e->rejected,
-			    e->nrejected, NULL, in->cfg.key, in->ackbuf,
-			    in->ackbuf_cap);
+	/* The envelope's nonce, echoed: the proof, for an agent, that this
+	 * ack answers what it sent. */
+	len = wire_pack_ack_nonce(e->msg.seq, e->msg.nonce, in->ids, nids,
+				  e->rejected, e->nrejected, NULL, in->cfg.key,
+				  in->ackbuf, in->ackbuf_cap);
 	if (len < 0) {
 		in->c.ack_errors++;
 		return;

@@ -34,11 +34,13 @@ enum {
 	ENV_SENDER_ID = 2,
 	ENV_SEQ = 3,
 	ENV_RECORDS = 4,
+	ENV_NONCE = 5,
 	ACK_VERSION = 1,
 	ACK_SEQ = 2,
 	ACK_IDS = 3,
 	ACK_REJECTED_IDS = 4,
 	ACK_ERROR = 5,
+	ACK_NONCE = 6,
 };
 
 /*
@@ -91,23 +93,27 @@ static bool wire_has_key(const struct wire_key *key)
 }
 
 static void wire_envelope_body(struct pbw *w, const struct wire_iov *sender,
-			       uint64_t seq, const struct wire_iov *records,
-			       size_t n)
+			       uint64_t seq, uint64_t nonce,
+			       const struct wire_iov *records, size_t n)
 {
 	pbw_uint(w, ENV_VERSION, WIRE_VERSION);
 	pbw_bytes(w, ENV_SENDER_ID, sender->data, sender->len);
 	pbw_uint(w, ENV_SEQ, seq);
+	if (nonce != 0)
+		pbw_uint(w, ENV_NONCE, nonce);
 	for (size_t i = 0; i < n; i++)
 		pbw_bytes(w, ENV_RECORDS, records[i].data, records[i].len);
 }
 
-static void wire_ack_body(struct pbw *w, uint64_t seq,
+static void wire_ack_body(struct pbw *w, uint64_t seq, uint64_t nonce,
 			  const struct wire_iov *ids, size_t nids,
 			  const struct wire_iov *rejected, size_t nrejected,
 			  const char *error)
 {
 	pbw_uint(w, ACK_VERSION, WIRE_VERSION);
 	pbw_uint(w, ACK_SEQ, seq);
+	if (nonce != 0)
+		pbw_uint(w, ACK_NONCE, nonce);
 	for (size_t i = 0; i < nids; i++)
 		pbw_bytes(w, ACK_IDS, ids[i].data, ids[i].len);
 	for (size_t i = 0; i < nrejected; i++)
@@ -162,9 +168,9 @@ size_t wire_envelope_size(const struct wire_iov *sender_id,
 {
 	struct pbw body = { 0 }, dg = { 0 };
 
-	wire_envelope_body(&body, sender_id, 0, records, n);
-	/* seq 0 counted as 1 byte; the worst case is 10. */
-	body.len += PB_VARINT_MAX - 1;
+	wire_envelope_body(&body, sender_id, 0, 0, records, n);
+	/* seq 0 counted as 1 byte; the worst case is 10; and a nonce. */
+	body.len += PB_VARINT_MAX - 1 + 1 + PB_VARINT_MAX;
 	wire_header(&dg, WIRE_BODY_ENVELOPE, body.len, key);
 	return dg.len + body.len;
 }
@@ -173,16 +179,25 @@ int wire_pack_envelope(const struct wire_iov *sender_id, uint64_t seq,
 		       const struct wire_iov *records, size_t n,
 		       const struct wire_key *key, uint8_t *buf, size_t cap)
 {
+	return wire_pack_envelope_nonce(sender_id, seq, 0, records, n, key,
+					buf, cap);
+}
+
+int wire_pack_envelope_nonce(const struct wire_iov *sender_id, uint64_t seq,
+			     uint64_t nonce, const struct wire_iov *records,
+			     size_t n, const struct wire_key *key,
+			     uint8_t *buf, size_t cap)
+{
 	struct pbw body = { 0 }, w = { .buf = buf, .cap = cap };
 	size_t tag_at, body_at;
 
 	if (sender_id == NULL || sender_id->len == 0 ||
 	    sender_id->len > WIRE_SENDER_ID_MAX)
 		return -EINVAL;
-	wire_envelope_body(&body, sender_id, seq, records, n);
+	wire_envelope_body(&body, sender_id, seq, nonce, records, n);
 	tag_at = wire_header(&w, WIRE_BODY_ENVELOPE, body.len, key);
 	body_at = w.len;
-	wire_envelope_body(&w, sender_id, seq, records, n);
+	wire_envelope_body(&w, sender_id, seq, nonce, records, n);
 	return wire_seal(&w, WIRE_BODY_ENVELOPE, tag_at, body_at, key);
 }
 
@@ -191,13 +206,24 @@ int wire_pack_ack(uint64_t seq, const struct wire_iov *ids, size_t nids,
 		  const char *error, const struct wire_key *key, uint8_t *buf,
 		  size_t cap)
 {
+	return wire_pack_ack_nonce(seq, 0, ids, nids, rejected, nrejected,
+				   error, key, buf, cap);
+}
+
+int wire_pack_ack_nonce(uint64_t seq, uint64_t nonce,
+			const struct wire_iov *ids, size_t nids,
+			const struct wire_iov *rejected, size_t nrejected,
+			const char *error, const struct wire_key *key,
+			uint8_t *buf, size_t cap)
+{
 	struct pbw body = { 0 }, w = { .buf = buf, .cap = cap };
 	size_t tag_at, body_at;
 
-	wire_ack_body(&body, seq, ids, nids, rejected, nrejected, error);
+	wire_ack_body(&body, seq, nonce, ids, nids, rejected, nrejected,
+		      error);
 	tag_at = wire_header(&w, WIRE_BODY_ACK, body.len, key);
 	body_at = w.len;
-	wire_ack_body(&w, seq, ids, nids, rejected, nrejected, error);
+	wire_ack_body(&w, seq, nonce, ids, nids, rejected, nrejected, error);
 	return wire_seal(&w, WIRE_BODY_ACK, tag_at, body_at, key);
 }
 
@@ -351,6 +377,7 @@ int wire_unpack(const uint8_t *buf, size_t len, const struct wire_key *key,
 			goto out;
 		out->type = WIRE_BODY_ENVELOPE;
 		out->seq = out->env->seq;
+		out->nonce = out->env->has_nonce ? out->env->nonce : 0;
 		out->sender_id = out->env->sender_id.data;
 		out->sender_id_len = out->env->sender_id.len;
 	} else {
@@ -364,6 +391,7 @@ int wire_unpack(const uint8_t *buf, size_t len, const struct wire_key *key,
 			goto out;
 		out->type = WIRE_BODY_ACK;
 		out->seq = out->ack->seq;
+		out->nonce = out->ack->has_nonce ? out->ack->nonce : 0;
 	}
 out:
 	pb_free(m);

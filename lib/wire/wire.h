@@ -142,7 +142,16 @@ struct wire_iov {
 int wire_pack_envelope(const struct wire_iov *sender_id, uint64_t seq,
 		       const struct wire_iov *records, size_t n,
 		       const struct wire_key *key, uint8_t *buf, size_t cap);
-/* The exact length wire_pack_envelope() would return. */
+/*
+ * The same with a nonce (0: none), the random number the ack must echo
+ * (proto/oopsd.proto, Envelope.nonce).
+ */
+int wire_pack_envelope_nonce(const struct wire_iov *sender_id, uint64_t seq,
+			     uint64_t nonce, const struct wire_iov *records,
+			     size_t n, const struct wire_key *key,
+			     uint8_t *buf, size_t cap);
+/* At least the length wire_pack_envelope_nonce() would return (the seq
+ * and nonce counted at their largest). */
 size_t wire_envelope_size(const struct wire_iov *sender_id,
 			  const struct wire_iov *records, size_t n,
 			  const struct wire_key *key);
@@ -156,6 +165,12 @@ int wire_pack_ack(uint64_t seq, const struct wire_iov *ids, size_t nids,
 		  const struct wire_iov *rejected, size_t nrejected,
 		  const char *error, const struct wire_key *key, uint8_t *buf,
 		  size_t cap);
+/* The same, echoing the envelope's nonce (0: it had none). */
+int wire_pack_ack_nonce(uint64_t seq, uint64_t nonce,
+			const struct wire_iov *ids, size_t nids,
+			const struct wire_iov *rejected, size_t nrejected,
+			const char *error, const struct wire_key *key,
+			uint8_t *buf, size_t cap);
 
 struct wire_limits {
 	size_t max_datagram;   /* bytes */
@@ -180,6 +195,7 @@ struct wire_msg {
 	enum wire_body type;
 	bool authenticated;	/* a key was given and the tag matched */
 	uint64_t seq;		/* envelope: its seq; ack: seq acknowledged */
+	uint64_t nonce;		/* envelope: its nonce; ack: echoed; 0: none */
 	/* Envelope: the sender id (points into env), else NULL/0. */
 	const uint8_t *sender_id;
 	size_t sender_id_len;
