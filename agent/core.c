@@ -516,6 +516,19 @@ int agent_open(struct agent *a, struct agent_config *cfg,
 		if (sc.sender_id_len >= sizeof(sc.sender_id))
 			sc.sender_id_len = sizeof(sc.sender_id) - 1;
 	}
+	/* A per-agent key is this machine's only: the collector refuses
+	 * it for any other sender id, so say so now, not per datagram. */
+	if (a->key.identity_len > 0 &&
+	    (a->key.identity_len != sc.sender_id_len ||
+	     memcmp(a->key.identity, sc.sender_id, sc.sender_id_len) != 0)) {
+		char want[2 * WIRE_SENDER_ID_MAX + 1];
+
+		hex_encode(sc.sender_id, sc.sender_id_len, want);
+		log_warnx("auth_key_file %s: the key of another agent; this "
+			  "one's identity is %s (oopsctl key %s)",
+			  cfg->auth_key_file, want, want);
+		return -EINVAL;
+	}
 	sc.state_dir = a->state_dirfd >= 0 ? cfg->state_dir : NULL;
 	sc.state_dirfd = a->state_dirfd;
 	a->ship = ship_new(loop, a->spool, &sc, &rc);

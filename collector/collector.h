@@ -23,6 +23,7 @@ struct collector_config {
 	char *netconsole_listen; /* ADDR:PORT, empty = off */
 	char *store;		 /* sqlite:PATH, postgresql://... */
 	char *auth_key_file;
+	int auth_shared_key;	 /* accept datagrams signed with the master */
 	char *user;
 	char *seccomp; /* kill, errno, log or off (lib/sandbox.h) */
 	long long rate_limit;	 /* records per sender per minute */

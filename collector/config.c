@@ -29,7 +29,13 @@ const struct conf_entry collector_conf_table[] = {
 	  "PostgreSQL database with other collectors" },
 	{ "auth_key_file", CONF_STRING, "",
 	  offsetof(struct collector_config, auth_key_file),
-	  "shared key: datagrams without a valid HMAC tag are rejected" },
+	  "master key: datagrams without a valid HMAC tag are rejected; "
+	  "each agent's key is derived from it (oopsctl key)" },
+	{ "auth_shared_key", CONF_BOOL, "yes",
+	  offsetof(struct collector_config, auth_shared_key),
+	  "also accept datagrams signed with the master key itself (agents "
+	  "configured before per-agent keys); say no once every agent has "
+	  "its own key" },
 	{ "user", CONF_STRING, CONFIG_DEFAULT_USER,
 	  offsetof(struct collector_config, user),
 	  "drop privileges to this user after start-up" },

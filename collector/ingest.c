@@ -367,10 +367,23 @@ void ingest_datagram(struct ingest *in, const struct ingest_peer *peer,
 	 * (lib/replay.h).  Authenticated datagrams only: without a key
 	 * anyone could use up another agent's numbers.
 	 */
+	if (e->msg.authenticated && e->msg.legacy &&
+	    in->cfg.refuse_shared_key) {
+		in->c.rejected_datagrams++;
+		ingest_count_reject(&in->c, "shared_key");
+		wire_msg_release(&e->msg);
+		return;
+	}
 	if (in->rp != NULL && e->msg.authenticated) {
-		enum replay_verdict v =
-			replay_check(in->rp, e->msg.sender_id,
-				     e->msg.sender_id_len, e->msg.seq);
+		/* Per (key, sender): a holder of the shared key cannot use
+		 * up the numbers of an agent that has its own key. */
+		uint8_t rid[1 + WIRE_SENDER_ID_MAX];
+		enum replay_verdict v;
+
+		rid[0] = e->msg.legacy ? 'S' : 'A';
+		memcpy(rid + 1, e->msg.sender_id, e->msg.sender_id_len);
+		v = replay_check(in->rp, rid, 1 + e->msg.sender_id_len,
+				 e->msg.seq);
 
 		if (v != REPLAY_OK) {
 			in->c.rejected_datagrams++;
@@ -555,7 +568,10 @@ static void send_ack(struct ingest *in, struct ing_env *e)
 	/* The envelope's nonce, echoed: the proof, for an agent, that this
 	 * ack answers what it sent. */
 	len = wire_pack_ack_nonce(e->msg.seq, e->msg.nonce, in->ids, nids,
-				  e->rejected, e->nrejected, NULL, in->cfg.key,
+				  e->rejected, e->nrejected, NULL,
+				  /* signed with the key the agent has */
+				  e->msg.authenticated ? &e->msg.peer_key
+						       : in->cfg.key,
 				  in->ackbuf, in->ackbuf_cap);
 	if (len < 0) {
 		in->c.ack_errors++;

@@ -49,7 +49,11 @@ typedef int (*ingest_reply_fn)(void *arg, const struct ingest_peer *peer,
 			       const uint8_t *buf, size_t len);
 
 struct ingest_config {
-	const struct wire_key *key; /* NULL or empty: no authentication */
+	const struct wire_key *key; /* NULL or empty: no authentication; a
+				     * master key (key->master) derives each
+				     * agent's key (wire_key_derive()) */
+	bool refuse_shared_key;	    /* refuse datagrams signed with the
+				     * master itself (the older scheme) */
 	size_t max_datagram;
 	uint64_t rate_limit; /* records per sender per minute */
 	uint64_t rate_burst;

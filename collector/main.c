@@ -451,6 +451,17 @@ int main(int argc, char **argv)
 						"least)" : strerror(-rc));
 			return 1;
 		}
+		if (co.key.identity_len > 0) {
+			fprintf(stderr, "%s: auth_key_file %s: an agent's key "
+					"(oopsctl key): the collector needs the "
+					"master key\n",
+				desc.progname, cfg.auth_key_file);
+			wire_key_clear(&co.key);
+			return 1;
+		}
+		/* The collector's key is the master: it derives each
+		 * agent's key, and checks shared-key datagrams with it. */
+		co.key.master = true;
 	}
 	if (sandbox_mode_check(cfg.seccomp) < 0) {
 		fprintf(stderr, "%s: seccomp: '%s' is not one of kill, errno, "
@@ -492,6 +503,7 @@ int main(int argc, char **argv)
 		       store_spec_redact(cfg.store, shown, sizeof(shown)),
 		       strerror(-rc));
 	icfg.key = co.key.len ? &co.key : NULL;
+	icfg.refuse_shared_key = cfg.auth_shared_key == 0;
 	icfg.max_datagram = (size_t)cfg.max_datagram;
 	icfg.rate_limit = (uint64_t)cfg.rate_limit;
 	icfg.rate_burst = (uint64_t)cfg.rate_burst;

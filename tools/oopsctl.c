@@ -19,6 +19,9 @@ static const struct oopsctl_cmd oopsctl_cmds[] = {
 	{ "parse", "[--json] [FILE...]", "find kernel crash reports in logs", cmd_parse },
 	{ "encode", "[--no-text] [FILE...]", "write a length-delimited crash record per report", cmd_encode },
 	{ "decode", "[FILE...]", "print length-delimited crash records as JSON Lines", cmd_decode },
+#if ENABLE_AUTH_HMAC
+	{ "key", "--master FILE MACHINE-ID", "derive and print an agent's key file", cmd_key },
+#endif
 	{ "agent-status", "[--state-dir DIR] [--json]",
 	  "what oops-agent has pending: spool, oldest age, last ack, counters",
 	  cmd_agent_status },

@@ -853,6 +853,136 @@ static void test_prefix_flood_limited_as_whole(void **state)
 	fixture_free(f);
 }
 
+
+/* ------------------------------------------------ per-agent keys (#17) -- */
+
+/* make_envelope() with a chosen sender id. */
+static size_t envelope_as(uint8_t *out, size_t cap, unsigned first,
+			  uint64_t seq, const char *sender,
+			  const struct wire_key *key)
+{
+	static uint8_t rec[256];
+	struct wire_iov iov, sid = { sender, strlen(sender) };
+	int len;
+
+	iov = (struct wire_iov){ rec, make_record(rec, first, 16) };
+	len = wire_pack_envelope(&sid, seq, &iov, 1, key, out, cap);
+	assert_true(len > 0);
+	return (size_t)len;
+}
+
+/* A fixture whose collector holds the master key. */
+static struct fixture *fixture_master(bool refuse_shared)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	char spec[1100];
+
+	f->dir = test_tmpdir();
+	snprintf(spec, sizeof(spec), "sqlite:%s/s.db", f->dir);
+	assert_int_equal(store_open(spec, 0, &f->st), 0);
+	assert_int_equal(wire_key_set(&f->key, "0123456789abcdef0123", 20), 0);
+	f->key.master = true;
+	f->cfg.key = &f->key;
+	f->cfg.refuse_shared_key = refuse_shared;
+	f->cfg.max_datagram = 8192;
+	f->cfg.rate_limit = 6000;
+	f->cfg.rate_burst = 1000;
+	f->cfg.max_senders = 16;
+	f->cfg.reply = capture_ack;
+	f->cfg.reply_arg = &f->acks;
+	f->in = ingest_new(f->st, &f->cfg);
+	assert_non_null(f->in);
+	return f;
+}
+
+/*
+ * Defect 8: with the fleet-wide key, a key holder could speak as any
+ * agent.  Now each agent has its own key, derived from the master by its
+ * identity: the collector, holding only the master, takes an agent's
+ * datagrams and signs its acks with that agent's key; the same key used
+ * with another sender id, or a datagram claiming another identity, is
+ * refused.
+ */
+static void test_agent_key_speaks_only_as_itself(void **state)
+{
+	struct fixture *f = fixture_master(true);
+	struct ingest_peer p = peer_v4("127.0.0.1", 4000);
+	const struct ingest_counters *c = ingest_counters(f->in);
+	struct wire_key alice, mallory;
+	uint8_t buf[8192];
+	size_t len;
+
+	assert_int_equal(wire_key_derive(&f->key, "alice", 5, &alice), 0);
+	assert_int_equal(wire_key_derive(&f->key, "mallory", 7, &mallory), 0);
+	f->acks.key = &alice; /* acks must verify with alice's key */
+	len = envelope_as(buf, sizeof(buf), 1, 1, "alice", &alice);
+	ingest_datagram(f->in, &p, buf, len, false, 0, NOW_US);
+	ingest_flush(f->in);
+	assert_int_equal(f->acks.ids, 1);
+	/* Mallory's key, alice's sender id. */
+	len = envelope_as(buf, sizeof(buf), 2, 2, "alice", &mallory);
+	ingest_datagram(f->in, &p, buf, len, false, 0, NOW_US);
+	/* Mallory names alice as the key's identity: the tag fails. */
+	memcpy(mallory.identity, "alice", 5);
+	mallory.identity_len = 5;
+	len = envelope_as(buf, sizeof(buf), 3, 3, "alice", &mallory);
+	ingest_datagram(f->in, &p, buf, len, false, 0, NOW_US);
+	/* The master itself, as the older scheme: refused here. */
+	len = envelope_as(buf, sizeof(buf), 4, 4, "alice", &f->key);
+	ingest_datagram(f->in, &p, buf, len, false, 0, NOW_US);
+	ingest_flush(f->in);
+	assert_int_equal(reject_count(c, "identity_mismatch"), 1);
+	assert_int_equal(reject_count(c, "bad_tag") +
+				 reject_count(c, "key_mismatch"), 1);
+	assert_int_equal(reject_count(c, "shared_key"), 1);
+	assert_int_equal(c->stored, 1);
+	/* Nor can mallory's key forge an ack alice would take. */
+	{
+		struct wire_iov id = { "0123456789abcdef", 16 };
+		struct wire_msg m;
+		const char *reason;
+		int n = wire_pack_ack_nonce(1, 7, &id, 1, NULL, 0, NULL,
+					    &mallory, buf, sizeof(buf));
+
+		assert_true(n > 0);
+		assert_true(wire_unpack(buf, (size_t)n, &alice, NULL, &m,
+					&reason) < 0);
+	}
+	fixture_free(f);
+}
+
+/*
+ * Defect 8: a holder of the old shared key sent a datagram with a
+ * victim's sender id and sequence 2^64-1, and every later datagram of the
+ * victim was "stale" until the collector restarted.  The replay window is
+ * per (key, sender): the victim, with its own key, is not affected.
+ */
+static void test_replay_window_per_key(void **state)
+{
+	struct fixture *f = fixture_master(false);
+	struct ingest_peer p = peer_v4("127.0.0.1", 4000);
+	const struct ingest_counters *c = ingest_counters(f->in);
+	struct wire_key victim;
+	uint8_t buf[8192];
+	size_t len;
+
+	assert_int_equal(wire_key_derive(&f->key, "victim", 6, &victim), 0);
+	/* The shared key (still accepted here), the victim's sender id. */
+	len = envelope_as(buf, sizeof(buf), 1, UINT64_MAX, "victim", &f->key);
+	f->acks.key = &f->key;
+	ingest_datagram(f->in, &p, buf, len, false, 0, NOW_US);
+	ingest_flush(f->in);
+	f->acks.key = &victim;
+	f->acks.ids = 0;
+	len = envelope_as(buf, sizeof(buf), 2, 1000, "victim", &victim);
+	ingest_datagram(f->in, &p, buf, len, false, 0, NOW_US);
+	ingest_flush(f->in);
+	assert_int_equal(reject_count(c, "stale"), 0);
+	assert_int_equal(f->acks.ids, 1);
+	assert_int_equal(c->stored, 2);
+	fixture_free(f);
+}
+
 /* Make the store refuse the record of id i (make_record()), or stop. */
 static void poison(struct fixture *f, unsigned i, bool on)
 {
@@ -1057,6 +1187,8 @@ int main(void)
 		cmocka_unit_test(test_refused_freed_at_once),
 		cmocka_unit_test(test_spoofed_flood_new_agent_delivers),
 		cmocka_unit_test(test_prefix_flood_limited_as_whole),
+		cmocka_unit_test(test_agent_key_speaks_only_as_itself),
+		cmocka_unit_test(test_replay_window_per_key),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
