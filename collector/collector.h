@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 #include <sys/uio.h>
 
+#include "retention.h"
 #include "base/conf.h"
 #include "base/evloop.h"
 #include "ingest.h"
@@ -30,6 +31,7 @@ struct collector_config {
 	long long rate_burst;
 	uint64_t retention_age;	 /* ms, 0 = keep */
 	long long retention_count; /* records, 0 = keep */
+	long long retention_max_share; /* % of records one pass may age out */
 	uint64_t max_datagram;
 	char *status_file;	 /* empty: derived from the store */
 	long long batch_max;	 /* records per store transaction */
@@ -61,6 +63,8 @@ struct collector {
 	bool unacked_envelopes;
 	uint64_t next_retention_ms;
 	uint64_t retention_deleted;
+	struct retention_clock retention_clock;
+	uint64_t clock_jumps;
 	int64_t started_us;
 	/* Receive buffers: RECV_BATCH datagrams of rbuf_len bytes. */
 	uint8_t *rbuf;

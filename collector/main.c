@@ -198,6 +198,7 @@ static void status_write(struct collector *co, bool force)
 	ADD("senders %zu\n", ingest_senders(co->in));
 	ADD("senders_evicted %" PRIu64 "\n", ingest_senders_evicted(co->in));
 	ADD("retention_deleted %" PRIu64 "\n", co->retention_deleted);
+	ADD("clock_jumps %" PRIu64 "\n", co->clock_jumps);
 	for (size_t i = 0; i < INGEST_MAX_REASONS && c->rejected[i].reason;
 	     i++)
 		ADD("rejected_%s %" PRIu64 "\n", c->rejected[i].reason,
@@ -233,12 +234,34 @@ static void log_counters(struct collector *co)
 
 static void retention(struct collector *co)
 {
-	int64_t n;
+	int64_t now = now_realtime_us(), step, n;
+	uint64_t age_us = co->cfg->retention_age * 1000, max_deletes = 0;
+	struct store_stats ss;
 
+	step = retention_clock_step(&co->retention_clock, now,
+				    evloop_now_ms());
 	if (co->cfg->retention_age == 0 && co->cfg->retention_count == 0)
 		return;
-	n = store_retention(co->store, now_realtime_us(),
-			    co->cfg->retention_age * 1000,
+	if (step != 0) {
+		/* Said once per jump; this pass deletes nothing for age,
+		 * and later ones a bounded share each. */
+		co->clock_jumps++;
+		log_warnx("retention: the clock stepped %s by %" PRId64 " s "
+			  "since the last pass; nothing deleted for age now",
+			  step > 0 ? "ahead" : "back",
+			  (step > 0 ? step : -step) / 1000000);
+		age_us = 0;
+	}
+	if (age_us > 0 && co->cfg->retention_max_share < 100) {
+		/* Without the count there is no bound: no age pass. */
+		if (store_stats(co->store, &ss) == 0)
+			max_deletes = retention_max_deletes(
+				ss.records,
+				(unsigned)co->cfg->retention_max_share);
+		else
+			age_us = 0;
+	}
+	n = store_retention(co->store, now, age_us, max_deletes,
 			    (uint64_t)co->cfg->retention_count);
 	if (n > 0) {
 		co->retention_deleted += (uint64_t)n;

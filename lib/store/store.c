@@ -201,9 +201,10 @@ int store_show(struct store *st, const char *signature, size_t max_hosts,
 }
 
 int64_t store_retention(struct store *st, int64_t now_us, uint64_t max_age_us,
-			uint64_t max_count)
+			uint64_t max_age_deletes, uint64_t max_count)
 {
-	return st->ops->retention(st, now_us, max_age_us, max_count);
+	return st->ops->retention(st, now_us, max_age_us, max_age_deletes,
+				  max_count);
 }
 
 int store_stats(struct store *st, struct store_stats *out)
@@ -539,14 +540,18 @@ static int64_t retention_chunks(const struct store_retention_ops *ops,
 
 int64_t store_retention_run(const struct store_retention_ops *ops, void *arg,
 			    int64_t now_us, uint64_t max_age_us,
-			    uint64_t max_count)
+			    uint64_t max_age_deletes, uint64_t max_count)
 {
 	int64_t deleted = 0, rc;
 
 	if (max_age_us > 0 && max_age_us < (uint64_t)now_us) {
 		int64_t cutoff = now_us - (int64_t)max_age_us;
+		int64_t limit = max_age_deletes > 0 &&
+					max_age_deletes < (uint64_t)INT64_MAX
+				? (int64_t)max_age_deletes
+				: INT64_MAX;
 
-		rc = retention_chunks(ops, arg, false, cutoff, INT64_MAX);
+		rc = retention_chunks(ops, arg, false, cutoff, limit);
 		if (rc < 0)
 			return rc;
 		deleted += rc;

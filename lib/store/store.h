@@ -188,15 +188,19 @@ int store_show(struct store *st, const char *signature, size_t max_hosts,
 void store_sig_detail_free(struct store_sig_detail *d);
 
 /*
- * Delete records seen before now_us - max_age_us (0: no age limit) and the
- * oldest records beyond max_count (0: no count limit), in batches so the
- * writer is never blocked for long.  The aggregates are history and stay:
+ * Delete records the collector received before now_us - max_age_us (0: no
+ * age limit), at most max_age_deletes of them in this pass (0: no bound),
+ * and the oldest records beyond max_count (0: no count limit), in batches
+ * so the writer is never blocked for long.  Age is the collector's receive
+ * time, never the crash time a record claims (a board without a clock
+ * says 1970), and the bound keeps a clock that jumped ahead from emptying
+ * the store in one pass.  The aggregates are history and stay:
  * counts, first/last seen, kernels and hosts keep describing every record
  * ever stored; the example record of a signature is never deleted, so every
  * signature keeps one report to show.  Returns records deleted or -errno.
  */
 int64_t store_retention(struct store *st, int64_t now_us, uint64_t max_age_us,
-			uint64_t max_count);
+			uint64_t max_age_deletes, uint64_t max_count);
 
 struct store_stats {
 	uint64_t records;
@@ -239,7 +243,8 @@ struct store_ops {
 	int (*show)(struct store *st, const char *signature, size_t max_hosts,
 		    struct store_sig_detail **out);
 	int64_t (*retention)(struct store *st, int64_t now_us,
-			     uint64_t max_age_us, uint64_t max_count);
+			     uint64_t max_age_us, uint64_t max_age_deletes,
+			     uint64_t max_count);
 	int (*stats)(struct store *st, struct store_stats *out);
 	const char *const *syscalls; /* see store_syscalls(); may be NULL */
 };

@@ -566,7 +566,7 @@ static int64_t pg_ret_delete_before(void *arg, int64_t cutoff, int64_t chunk)
 	return pg_delete(arg,
 			 "DELETE FROM records WHERE rid IN (SELECT r.rid FROM"
 			 " signatures s JOIN records r ON r.sig = s.sig"
-			 " AND r.seen_us < $1"
+			 " AND r.received_us < $1"
 			 " WHERE r.rid IS DISTINCT FROM s.example_rid LIMIT $2)",
 			 cutoff, chunk);
 }
@@ -602,7 +602,8 @@ static const struct store_retention_ops pg_retention_ops = {
 };
 
 int64_t pg_retention(struct store *st, int64_t now_us,
-			    uint64_t max_age_us, uint64_t max_count)
+			    uint64_t max_age_us, uint64_t max_age_deletes,
+			    uint64_t max_count)
 {
 	struct store_pg *pg = to_pg(st);
 	int rc;
@@ -612,6 +613,6 @@ int64_t pg_retention(struct store *st, int64_t now_us,
 	if ((rc = pg_ready(pg)) < 0)
 		return rc;
 	return store_retention_run(&pg_retention_ops, pg, now_us, max_age_us,
-				   max_count);
+				   max_age_deletes, max_count);
 }
 

@@ -958,7 +958,7 @@ static int64_t sq_ret_delete_before(void *arg, int64_t cutoff, int64_t chunk)
 	return sq_delete(arg,
 			 "DELETE FROM records WHERE rid IN (SELECT r.rid FROM"
 			 " signatures s JOIN records r ON r.sig = s.sig"
-			 " AND r.seen_us < ?1 WHERE r.rid IS NOT s.example_rid"
+			 " AND r.received_us < ?1 WHERE r.rid IS NOT s.example_rid"
 			 " LIMIT ?2)",
 			 cutoff, chunk);
 }
@@ -995,14 +995,15 @@ static const struct store_retention_ops sq_retention_ops = {
 };
 
 static int64_t sq_retention(struct store *st, int64_t now_us,
-			    uint64_t max_age_us, uint64_t max_count)
+			    uint64_t max_age_us, uint64_t max_age_deletes,
+			    uint64_t max_count)
 {
 	struct store_sqlite *sq = to_sq(st);
 
 	if (sq->readonly)
 		return -EROFS;
 	return store_retention_run(&sq_retention_ops, sq, now_us, max_age_us,
-				   max_count);
+				   max_age_deletes, max_count);
 }
 
 static int sq_stats(struct store *st, struct store_stats *out)

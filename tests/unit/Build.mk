@@ -8,6 +8,7 @@ tests-y += test_wire test_signature test_record
 tests-$(CONFIG_STORE_SQLITE) += test_store
 tests-y += test_oops
 tests-$(CONFIG_COLLECTOR) += test_collector_ingest test_collector_ratelimit
+tests-$(CONFIG_COLLECTOR) += test_collector_retention
 tests-$(CONFIG_PSTORE) += test_pstore
 tests-$(CONFIG_AGENT) += test_agent_ship
 tests-y += test_limits

@@ -591,6 +591,41 @@ static int count_fn(const struct store_rec *r, void *arg)
 	return 0;
 }
 
+/*
+ * Issue 17, defect 10: records of a board without a clock (crash time in
+ * 1970) were deleted by the next retention pass, and a step of the
+ * collector's clock deleted everything but the examples at once.  Age is
+ * the receive time, and one pass deletes at most what it is allowed to.
+ */
+static void test_retention_trusts_no_crash_clock(void **state)
+{
+	struct fixture *f = fixture(state);
+	struct trec t[40];
+	struct store_stats ss;
+
+	/* Crashed "in 1970" (a board without an RTC), received now. */
+	for (unsigned i = 0; i < 20; i++)
+		trec_init(&t[i], i + 1, 0xc, "C", "board", "r",
+			  1000000 + (int64_t)i);
+	assert_int_equal(put(f->st, t, 20, T0), 20);
+	assert_int_equal(store_retention(f->st, T0 + HOUR_US,
+					 (uint64_t)24 * HOUR_US, 0, 0),
+			 0);
+	/* Received long ago: a pass bounded to 5 deletes 5, not 19. */
+	for (unsigned i = 20; i < 40; i++)
+		trec_init(&t[i], i + 1, 0xd, "D", "h", "r", T0);
+	assert_int_equal(put(f->st, &t[20], 20, T0 - 90 * 24 * HOUR_US), 20);
+	assert_int_equal(store_retention(f->st, T0 + HOUR_US,
+					 (uint64_t)24 * HOUR_US, 5, 0),
+			 5);
+	assert_int_equal(store_stats(f->st, &ss), 0);
+	assert_int_equal(ss.records, 35);
+	/* Unbounded when told so: the other old ones but D's example. */
+	assert_int_equal(store_retention(f->st, T0 + HOUR_US,
+					 (uint64_t)24 * HOUR_US, 0, 0),
+			 14);
+}
+
 static void test_retention(void **state)
 {
 	struct fixture *f = fixture(state);
@@ -608,12 +643,16 @@ static void test_retention(void **state)
 	for (unsigned i = 7; i < 10; i++)
 		trec_init(&t[i], i + 1, 0xb, "B", "h2", "r",
 			  T0 + 100 * HOUR_US + i);
-	assert_int_equal(put(f->st, t, 10, T0 + 101 * HOUR_US), 10);
+	/* Received when they crashed (age is the receive time). */
+	for (unsigned i = 0; i < 10; i++)
+		assert_int_equal(put(f->st, &t[i], 1,
+				     t[i].rec.crash_time_us),
+				 1);
 
 	/* Keep 50 hours: A's records are all older, but A's example (its
 	 * newest record) stays; B loses its one old record. */
 	assert_int_equal(store_retention(f->st, T0 + 101 * HOUR_US,
-					 (uint64_t)50 * HOUR_US, 0),
+					 (uint64_t)50 * HOUR_US, 0, 0),
 			 6);
 	assert_int_equal(store_stats(f->st, &ss), 0);
 	assert_int_equal(ss.records, 4);
@@ -624,7 +663,7 @@ static void test_retention(void **state)
 	assert_int_equal(c.s[1].count, 4);
 
 	/* Keep 2 records: the oldest go first, examples never. */
-	assert_true(store_retention(f->st, T0 + 101 * HOUR_US, 0, 2) >= 1);
+	assert_true(store_retention(f->st, T0 + 101 * HOUR_US, 0, 0, 2) >= 1);
 	assert_int_equal(store_stats(f->st, &ss), 0);
 	assert_int_equal(ss.records, 2);
 	assert_int_equal(store_export(f->st, &all, count_fn, &n), 2);
@@ -984,6 +1023,8 @@ static void test_pg_open_errors(void **state)
 					teardown),                             \
 	cmocka_unit_test_setup_teardown(test_since_filter, SETUP, teardown),   \
 	cmocka_unit_test_setup_teardown(test_retention, SETUP, teardown),      \
+	cmocka_unit_test_setup_teardown(test_retention_trusts_no_crash_clock,  \
+					SETUP, teardown),                      \
 	cmocka_unit_test_setup_teardown(test_show_export_hosts_persist, SETUP, \
 					teardown),                             \
 	cmocka_unit_test_setup_teardown(test_not_utf8, SETUP, teardown),       \
