@@ -613,7 +613,7 @@ static int ingest_store_each(struct ingest *in, struct store_put *puts,
 	size_t ok = 0;
 
 	if (n < 2 || rc == -ENOSPC || rc == -EROFS || rc == -ENOMEM ||
-	    rc == -ENOTCONN)
+	    rc == -ENOTCONN || rc == -EUCLEAN)
 		return rc;
 	for (size_t i = 0; i < n; i++) {
 		r = store_put_batch(in->st, &puts[i], 1);

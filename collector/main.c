@@ -521,6 +521,11 @@ int main(int argc, char **argv)
 	if (co.rbuf == NULL || co.loop == NULL)
 		fatal("start-up");
 	rc = store_open(cfg.store, 0, &co.store);
+	if (rc == -EUCLEAN)
+		fatalx("store %s: the database is damaged: nothing will be "
+		       "acknowledged into it.  Recover it first (oopsctl store "
+		       "check; doc/security.md, \"A damaged SQLite store\")",
+		       store_spec_redact(cfg.store, shown, sizeof(shown)));
 	if (rc < 0)
 		fatalx("store %s: cannot open (%s)",
 		       store_spec_redact(cfg.store, shown, sizeof(shown)),

@@ -15,6 +15,7 @@ static const struct oopsctl_cmd oopsctl_cmds[] = {
 	{ "hosts", "[--json]", "hosts that sent crashes", cmd_hosts },
 	{ "export", "--json [--since DURATION]", "stored records as JSON Lines", cmd_export },
 	{ "collector-status", "[--json]", "the collector's counters", cmd_collector_status },
+	{ "store", "check [--full]", "check the store's integrity", cmd_store },
 #endif
 	{ "parse", "[--json] [FILE...]", "find kernel crash reports in logs", cmd_parse },
 	{ "encode", "[--no-text] [FILE...]", "write a length-delimited crash record per report", cmd_encode },

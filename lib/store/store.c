@@ -207,6 +207,15 @@ int64_t store_retention(struct store *st, int64_t now_us, uint64_t max_age_us,
 				  max_count);
 }
 
+int store_check(struct store *st, bool full, char *msg, size_t len)
+{
+	if (len > 0)
+		msg[0] = '\0';
+	if (st->ops->check == NULL)
+		return -EOPNOTSUPP;
+	return st->ops->check(st, full, msg, len);
+}
+
 int store_stats(struct store *st, struct store_stats *out)
 {
 	return st->ops->stats(st, out);

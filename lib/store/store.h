@@ -209,6 +209,16 @@ struct store_stats {
 };
 int store_stats(struct store *st, struct store_stats *out);
 
+/*
+ * Check the store's integrity (SQLite: PRAGMA quick_check, or
+ * integrity_check when full): 0 when sound, -EUCLEAN when damaged (the
+ * first problems in msg), -EOPNOTSUPP when the backend has no such check
+ * (a server database checks itself), or -errno.  A store that reports
+ * damage while it works (SQLITE_CORRUPT) fails every later write with
+ * -EUCLEAN: nothing is acknowledged that may not be stored.
+ */
+int store_check(struct store *st, bool full, char *msg, size_t len);
+
 /* Helpers shared by the backends and the queries. */
 void store_sig_hex(uint64_t sig, char out[STORE_SIG_LEN]);
 /* Kind name ("WARNING") of a CrashKind value; "UNKNOWN" if out of range. */
@@ -246,6 +256,8 @@ struct store_ops {
 			     uint64_t max_age_us, uint64_t max_age_deletes,
 			     uint64_t max_count);
 	int (*stats)(struct store *st, struct store_stats *out);
+	/* May be NULL: the check of store_check(). */
+	int (*check)(struct store *st, bool full, char *msg, size_t len);
 	const char *const *syscalls; /* see store_syscalls(); may be NULL */
 };
 

@@ -167,6 +167,7 @@ struct store_sqlite {
 	char *path;
 	bool readonly;
 	sqlite3_stmt *stmt[S_COUNT];
+	bool corrupt; /* SQLite said so: no write is trusted any more */
 	struct store_agg *agg;
 	size_t agg_cap;
 };
@@ -181,6 +182,12 @@ static int sq_err(struct store_sqlite *sq, int rc, const char *what)
 {
 	snprintf(sq->base.errmsg, sizeof(sq->base.errmsg), "%s: %.80s: %s",
 		 sq->path, what, sqlite3_errmsg(sq->db));
+	if (rc == SQLITE_CORRUPT || rc == SQLITE_NOTADB) {
+		/* Whatever this store says it stored may not be there: from
+		 * now on it stores (and so acknowledges) nothing. */
+		sq->corrupt = true;
+		return -EUCLEAN;
+	}
 	if (rc == SQLITE_FULL)
 		return -ENOSPC;
 	if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
@@ -206,6 +213,8 @@ static int sq_exec(struct store_sqlite *sq, const char *sql)
 
 	return rc == SQLITE_OK ? 0 : sq_err(sq, rc, sql);
 }
+
+static int sq_check(struct store *st, bool full, char *msg, size_t len);
 
 static int sq_open(const char *path, unsigned flags, struct store **out)
 {
@@ -254,6 +263,24 @@ static int sq_open(const char *path, unsigned flags, struct store **out)
 		    (err = sq_exec(sq, "PRAGMA wal_autocheckpoint=16384")) < 0 ||
 		    (err = sq_exec(sq, store_sqlite_schema)) < 0)
 			goto fail;
+		/*
+		 * A damaged file still takes new rows: without this the
+		 * collector would acknowledge records into a store whose
+		 * pages it cannot read back.  quick_check reads every page
+		 * once (seconds for a large store), at start only.
+		 */
+		{
+			char what[256];
+
+			err = sq_check(&sq->base, false, what, sizeof(what));
+			if (err == -EUCLEAN)
+				snprintf(sq->base.errmsg,
+					 sizeof(sq->base.errmsg),
+					 "%s: damaged (quick_check: %.200s); "
+					 "see oopsctl store check", path, what);
+			if (err < 0)
+				goto fail;
+		}
 	} else {
 		/* A store the collector never created has no tables yet. */
 		sqlite3_stmt *s = NULL;
@@ -445,6 +472,13 @@ static int sq_put_batch(struct store *st, struct store_put *items, size_t n)
 
 	if (sq->readonly)
 		return -EROFS;
+	if (sq->corrupt) {
+		snprintf(sq->base.errmsg, sizeof(sq->base.errmsg),
+			 "%s: the database is damaged (SQLite said so): nothing "
+			 "is stored or acknowledged; stop the collector and "
+			 "recover it (oopsctl store check)", sq->path);
+		return -EUCLEAN;
+	}
 	if (n == 0)
 		return 0;
 	/* Sized to the first batch; a batch too large to index is refused
@@ -1025,6 +1059,48 @@ static int sq_stats(struct store *st, struct store_stats *out)
 	return 0;
 }
 
+/*
+ * PRAGMA quick_check (or integrity_check): "ok" alone when sound, else
+ * one row per problem (the first few go to msg).
+ */
+static int sq_check(struct store *st, bool full, char *msg, size_t len)
+{
+	struct store_sqlite *sq = to_sq(st);
+	sqlite3_stmt *s = NULL;
+	size_t used = 0;
+	bool ok = false;
+	int rc, rows = 0;
+
+	rc = sqlite3_prepare_v2(sq->db, full ? "PRAGMA integrity_check(20)" :
+					       "PRAGMA quick_check(20)",
+				-1, &s, NULL);
+	if (rc != SQLITE_OK)
+		return rc == SQLITE_CORRUPT || rc == SQLITE_NOTADB
+			       ? -EUCLEAN
+			       : sq_err(sq, rc, "check");
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *t = (const char *)sqlite3_column_text(s, 0);
+
+		rows++;
+		if (t == NULL)
+			continue;
+		if (rows == 1 && strcmp(t, "ok") == 0)
+			ok = true;
+		if (used < len)
+			used += (size_t)snprintf(msg + used, len - used, "%s%s",
+						 used ? "; " : "", t);
+	}
+	sqlite3_finalize(s);
+	if (rc == SQLITE_CORRUPT || rc == SQLITE_NOTADB) {
+		if (len > 0 && used == 0)
+			snprintf(msg, len, "%s", sqlite3_errmsg(sq->db));
+		return -EUCLEAN;
+	}
+	if (rc != SQLITE_DONE)
+		return sq_err(sq, rc, "check");
+	return ok && rows == 1 ? 0 : -EUCLEAN;
+}
+
 const struct store_ops store_sqlite_ops = {
 	.scheme = "sqlite",
 	.open = sq_open,
@@ -1036,4 +1112,5 @@ const struct store_ops store_sqlite_ops = {
 	.show = sq_show,
 	.retention = sq_retention,
 	.stats = sq_stats,
+	.check = sq_check,
 };
