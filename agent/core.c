@@ -477,10 +477,7 @@ int agent_open(struct agent *a, struct agent_config *cfg,
 		rc = wire_key_load(cfg->auth_key_file, &a->key);
 		if (rc < 0) {
 			log_warnx("auth_key_file %s: %s", cfg->auth_key_file,
-				  rc == -EOPNOTSUPP ?
-					  "built without CONFIG_AUTH_HMAC" :
-				  rc == -EINVAL ? "key too short" :
-						  strerror(-rc));
+				  wire_key_strerror(rc));
 			return rc;
 		}
 	}

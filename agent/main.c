@@ -57,10 +57,7 @@ static int agent_check(const struct agent_config *cfg)
 		wire_key_clear(&key);
 		if (rc < 0) {
 			fprintf(stderr, "auth_key_file: %s: %s\n",
-				cfg->auth_key_file,
-				rc == -EOPNOTSUPP ? "built without CONFIG_AUTH_HMAC" :
-				rc == -EINVAL	 ? "key shorter than 16 bytes" :
-						   strerror(-rc));
+				cfg->auth_key_file, wire_key_strerror(rc));
 			bad = 1;
 		}
 	}

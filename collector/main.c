@@ -470,8 +470,7 @@ int main(int argc, char **argv)
 		if (rc < 0) {
 			fprintf(stderr, "%s: auth_key_file %s: %s\n",
 				desc.progname, cfg.auth_key_file,
-				rc == -EINVAL ? "key too short (16 bytes at "
-						"least)" : strerror(-rc));
+				wire_key_strerror(rc));
 			return 1;
 		}
 		if (co.key.identity_len > 0) {

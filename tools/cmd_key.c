@@ -93,9 +93,7 @@ int cmd_key(int argc, char **argv)
 	if (rc < 0) {
 		fprintf(stderr, "oopsctl key: %s: %s\n", master_path,
 			rc == -EISDIR ? "an agent's key, not the master" :
-			rc == -EOPNOTSUPP ? "built without CONFIG_AUTH_HMAC" :
-			rc == -EINVAL ? "key too short (16 bytes at least)" :
-					strerror(-rc));
+					wire_key_strerror(rc));
 		wire_key_clear(&master);
 		return OOPSCTL_ERROR;
 	}

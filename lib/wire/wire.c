@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "record/pbutil.h"
 #include "base/util.h"
@@ -460,6 +461,22 @@ int wire_key_set(struct wire_key *key, const void *bytes, size_t len)
 	return 0;
 }
 
+const char *wire_key_strerror(int err)
+{
+	switch (err) {
+	case -EKEYREJECTED:
+		return "readable or writable by other users: chmod 600 it "
+		       "(a key others can read is no secret)";
+	case -EINVAL:
+		return "key too short (16 bytes at least), or a broken agent "
+		       "key file";
+	case -EOPNOTSUPP:
+		return "built without CONFIG_AUTH_HMAC";
+	default:
+		return strerror(-err);
+	}
+}
+
 void wire_key_clear(struct wire_key *key)
 {
 	explicit_bzero(key, sizeof(*key));
@@ -532,6 +549,7 @@ int wire_key_write_agent(FILE *f, const struct wire_key *key)
 
 int wire_key_load(const char *path, struct wire_key *key)
 {
+	struct stat st;
 	uint8_t raw[WIRE_KEY_MAX];
 	char *buf = NULL;
 	size_t len = 0, n;
@@ -540,6 +558,12 @@ int wire_key_load(const char *path, struct wire_key *key)
 	memset(key, 0, sizeof(*key));
 	if (!ENABLE_AUTH_HMAC)
 		return -EOPNOTSUPP;
+	/* As ssh does with its private keys: a key others may read (or
+	 * write) is no secret, and using it would say otherwise. */
+	if (stat(path, &st) < 0)
+		return -errno;
+	if (st.st_mode & 077)
+		return -EKEYREJECTED;
 	/* Hex of the largest key plus a newline, with room to say E2BIG. */
 	err = read_file_bounded(path, 2 * WIRE_KEY_MAX + 512, 0, &buf, &len);
 	if (err)

@@ -114,11 +114,15 @@ int wire_key_write_agent(FILE *f, const struct wire_key *key);
  * of hex digits, optionally followed by whitespace/newline, e.g. the
  * output of `openssl rand -hex 32`) or, if it is not, raw bytes (the file
  * as is, e.g. `head -c 32 /dev/urandom > key`).  At least WIRE_KEY_MIN bytes of key
- * material, at most WIRE_KEY_MAX.  Returns 0, -EINVAL (too short), -E2BIG
+ * material, at most WIRE_KEY_MAX.  A file that users other than its owner
+ * may read or write is refused, -EKEYREJECTED, as ssh refuses such private
+ * keys (wire_key_strerror() says so).  Returns 0, -EINVAL (too short), -E2BIG
  * (too long), -EOPNOTSUPP (built without CONFIG_AUTH_HMAC) or -errno from
  * reading the file.
  */
 int wire_key_load(const char *path, struct wire_key *key);
+/* The words for an error of wire_key_load(), for the caller's message. */
+const char *wire_key_strerror(int err);
 /* Same from memory (raw bytes). */
 int wire_key_set(struct wire_key *key, const void *bytes, size_t len);
 /* Forget the key material (explicit_bzero). */

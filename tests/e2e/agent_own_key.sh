@@ -13,6 +13,7 @@ agent_setup
 [ -s /etc/machine-id ] || e2e_skip "no /etc/machine-id"
 head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$E2E_TMP/master.key"
 echo >> "$E2E_TMP/master.key"
+chmod 600 "$E2E_TMP/master.key"
 "$OOPSD_BIN/oops-agent" -n -o kmsg=no -o auth_key_file="$E2E_TMP/master.key" >/dev/null 2>&1 ||
 	e2e_skip "agent built without CONFIG_AUTH_HMAC"
 "$OOPSD_BIN/oopsctl" key --master "$E2E_TMP/master.key" "$(cat /etc/machine-id)" \

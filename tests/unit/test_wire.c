@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 
 #include "record/pbutil.h"
 #include "wire/wire.h"
@@ -445,6 +446,13 @@ static void test_key_files(void **state)
 	fputs("000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f\n",
 	      f);
 	fclose(f);
+	/* Readable by others: refused, as ssh refuses such keys (issue 17,
+	 * defect 12); by its owner alone: taken. */
+	assert_int_equal(chmod(path, 0644), 0);
+	assert_int_equal(wire_key_load(path, &k), -EKEYREJECTED);
+	assert_int_equal(chmod(path, 0640), 0);
+	assert_int_equal(wire_key_load(path, &k), -EKEYREJECTED);
+	assert_int_equal(chmod(path, 0600), 0);
 	assert_int_equal(wire_key_load(path, &k), 0);
 	assert_int_equal(k.len, 32);
 	assert_int_equal(k.bytes[31], 0x1f);
@@ -460,6 +468,7 @@ static void test_key_files(void **state)
 	f = fopen(path, "w");
 	fwrite("\x01\x02not hex at all, raw bytes\n", 1, 28, f);
 	fclose(f);
+	assert_int_equal(chmod(path, 0400), 0);
 	assert_int_equal(wire_key_load(path, &k), 0);
 	assert_int_equal(k.len, 28);
 
@@ -467,6 +476,7 @@ static void test_key_files(void **state)
 	f = fopen(path, "w");
 	fputs("00112233445566778899\n", f); /* 10 bytes hex: too short */
 	fclose(f);
+	assert_int_equal(chmod(path, 0600), 0);
 	assert_int_equal(wire_key_load(path, &k), -EINVAL);
 	assert_int_equal(k.len, 0);
 
@@ -557,7 +567,7 @@ static void test_agent_key_derivation(void **state)
 	assert_memory_equal(agent.identity, "board-7", 7);
 	fd = mkstemp(path);
 	assert_true(fd >= 0);
-	f = fdopen(fd, "w");
+	f = fdopen(fd, "w"); /* mkstemp: mode 0600 */
 	assert_int_equal(wire_key_write_agent(f, &agent), 0);
 	fclose(f);
 	assert_int_equal(wire_key_load(path, &back), 0);
