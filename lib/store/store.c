@@ -358,14 +358,17 @@ static int same_sig(const void *x, const void *y)
 		      ((const struct store_agg *)y)->sig);
 }
 
-/* By signature, newest last, so a group's last entry is its example. */
+/*
+ * By signature, then arrival, so a group's last entry is its example: the
+ * record the collector received last, not the one that claims the latest
+ * crash time (without a key anyone can date a report an hour ahead and
+ * keep it as the example for that long).
+ */
 static int by_sig(const void *x, const void *y)
 {
 	const struct store_agg *a = x, *b = y;
 	int c = strcmp(a->sig, b->sig);
 
-	if (c == 0)
-		c = cmp_i64(a->seen, b->seen);
 	return c ? c : cmp_i64(a->rid, b->rid);
 }
 
@@ -470,7 +473,7 @@ int store_agg_apply(struct store_agg *ag, size_t n,
 	for (i = 0; i < n; i = j) {
 		j = agg_group(ag, n, i, same_sig, &g);
 		g.news = agg_news(ag, i, j);
-		g.newest = &ag[j - 1]; /* sorted by seen, then arrival */
+		g.newest = &ag[j - 1]; /* sorted by arrival */
 		if ((rc = sink->sig(arg, &g)) < 0)
 			return rc;
 	}

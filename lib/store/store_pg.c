@@ -136,14 +136,17 @@ const struct pg_stmt_def pg_stmt[P_COUNT] = {
 		" hosts = t.hosts + excluded.hosts,"
 		" first_seen_us = least(t.first_seen_us, excluded.first_seen_us),"
 		" last_seen_us = greatest(t.last_seen_us, excluded.last_seen_us),"
-		" title = CASE WHEN excluded.last_seen_us >= t.last_seen_us"
-		"  THEN excluded.title ELSE t.title END,"
-		" kind = CASE WHEN excluded.last_seen_us >= t.last_seen_us"
-		"  THEN excluded.kind ELSE t.kind END,"
-		" stack_sig = CASE WHEN excluded.last_seen_us >= t.last_seen_us"
-		"  THEN excluded.stack_sig ELSE t.stack_sig END,"
-		" example_rid = CASE WHEN excluded.last_seen_us >= t.last_seen_us"
-		"  THEN excluded.example_rid ELSE t.example_rid END" },
+		/* The newest arrival (the greatest rid: several collectors
+		 * commit in any order) is the example, not the latest
+		 * claimed crash time. */
+		" title = CASE WHEN excluded.example_rid >"
+		"  coalesce(t.example_rid, 0) THEN excluded.title ELSE t.title END,"
+		" kind = CASE WHEN excluded.example_rid >"
+		"  coalesce(t.example_rid, 0) THEN excluded.kind ELSE t.kind END,"
+		" stack_sig = CASE WHEN excluded.example_rid >"
+		"  coalesce(t.example_rid, 0) THEN excluded.stack_sig"
+		"  ELSE t.stack_sig END,"
+		" example_rid = greatest(excluded.example_rid, t.example_rid)" },
 	[P_UPS_SIG_RELEASE] = {
 		"oopsd_ups_sig_release",
 		"INSERT INTO sig_releases AS t VALUES($1, $2, $3, $4, $5)"

@@ -128,14 +128,16 @@ static const char *const store_sqlite_sql[S_COUNT] = {
 		" hosts = hosts + excluded.hosts,"
 		" first_seen_us = min(first_seen_us, excluded.first_seen_us),"
 		" last_seen_us = max(last_seen_us, excluded.last_seen_us),"
-		" title = iif(excluded.last_seen_us >= last_seen_us,"
+		/* The newest arrival (the greatest rid) is the example,
+		 * never the latest claimed crash time. */
+		" title = iif(excluded.example_rid > coalesce(example_rid, 0),"
 		"  excluded.title, title),"
-		" kind = iif(excluded.last_seen_us >= last_seen_us,"
+		" kind = iif(excluded.example_rid > coalesce(example_rid, 0),"
 		"  excluded.kind, kind),"
-		" stack_sig = iif(excluded.last_seen_us >= last_seen_us,"
-		"  excluded.stack_sig, stack_sig),"
-		" example_rid = iif(excluded.last_seen_us >= last_seen_us,"
-		"  excluded.example_rid, example_rid)",
+		" stack_sig = iif(excluded.example_rid >"
+		"  coalesce(example_rid, 0), excluded.stack_sig, stack_sig),"
+		" example_rid = max(excluded.example_rid,"
+		"  coalesce(example_rid, 0))",
 	[S_UPS_SIG_RELEASE] =
 		"INSERT INTO sig_releases VALUES(?1, ?2, ?3, ?4, ?5)"
 		" ON CONFLICT DO UPDATE SET count = count + excluded.count,"

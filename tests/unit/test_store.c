@@ -407,9 +407,10 @@ static void test_aggregates_incremental(void **state)
 	"SELECT a.sig FROM sig_hours a LEFT JOIN (SELECT sig,"                \
 	" seen_us / 3600000000 AS hour, count(*) n FROM records"                 \
 	" GROUP BY 1, 2) r USING (sig, hour) WHERE r.n " IS_NOT " a.count",    \
-	/* The example is the newest record of its signature. */              \
+	/* The example is the last record of its signature to arrive. */      \
 	"SELECT s.sig FROM signatures s JOIN records e ON e.rid ="             \
-	" s.example_rid WHERE e.sig != s.sig OR e.seen_us != s.last_seen_us"
+	" s.example_rid WHERE e.sig != s.sig OR EXISTS (SELECT 1 FROM"         \
+	" records r WHERE r.sig = s.sig AND r.rid > e.rid)"
 
 static const char *const recount_checks[] = {
 	RECOUNT_CHECKS("IS NOT", ""),
@@ -624,6 +625,36 @@ static void test_retention_trusts_no_crash_clock(void **state)
 	assert_int_equal(store_retention(f->st, T0 + HOUR_US,
 					 (uint64_t)24 * HOUR_US, 0, 0),
 			 14);
+}
+
+/*
+ * Issue 17, defect 12: one datagram dated an hour ahead replaced a
+ * signature's example report and kept it for that hour.  The example is
+ * the record the collector received last: the next genuine report takes
+ * its place.
+ */
+static void test_example_is_last_received(void **state)
+{
+	struct fixture *f = fixture(state);
+	struct store_sig_detail *d = NULL;
+	Oopsd__CrashRecord *ex;
+	struct trec t[3];
+	char sig[STORE_SIG_LEN];
+
+	trec_init(&t[0], 1, 0xe, "E", "h1", "r", T0);
+	trec_init(&t[1], 2, 0xe, "E", "evil", "r", T0 + HOUR_US - 1);
+	trec_init(&t[2], 3, 0xe, "E", "h2", "r", T0 + 2000000);
+	assert_int_equal(put(f->st, &t[0], 1, T0), 1);
+	assert_int_equal(put(f->st, &t[1], 1, T0 + 1000000), 1);
+	assert_int_equal(put(f->st, &t[2], 1, T0 + 2000000), 1);
+	store_sig_hex(0xe, sig);
+	assert_int_equal(store_show(f->st, sig, 10, &d), 0);
+	assert_non_null(d->example);
+	ex = oopsd__crash_record__unpack(NULL, d->example_len, d->example);
+	assert_non_null(ex);
+	assert_string_equal(ex->host->hostname, "h2");
+	oopsd__crash_record__free_unpacked(ex, NULL);
+	store_sig_detail_free(d);
 }
 
 static void test_retention(void **state)
@@ -1023,6 +1054,8 @@ static void test_pg_open_errors(void **state)
 					teardown),                             \
 	cmocka_unit_test_setup_teardown(test_since_filter, SETUP, teardown),   \
 	cmocka_unit_test_setup_teardown(test_retention, SETUP, teardown),      \
+	cmocka_unit_test_setup_teardown(test_example_is_last_received, SETUP,  \
+					teardown),                             \
 	cmocka_unit_test_setup_teardown(test_retention_trusts_no_crash_clock,  \
 					SETUP, teardown),                      \
 	cmocka_unit_test_setup_teardown(test_show_export_hosts_persist, SETUP, \
