@@ -638,6 +638,18 @@ static void chown_shallow(const char *dir, uid_t uid, gid_t gid)
 	closedir(d);
 }
 
+void agent_dac(struct agent *a, bool on)
+{
+	int rc;
+
+	if (!a->dac_kept)
+		return;
+	rc = daemon_cap_effective(CAP_DAC_OVERRIDE, on);
+	if (rc < 0)
+		log_warnx("CAP_DAC_OVERRIDE %s: %s", on ? "on" : "off",
+			  strerror(-rc));
+}
+
 int agent_drop_privileges(struct agent *a, bool keep_dac)
 {
 	static const int dac[] = { CAP_DAC_OVERRIDE };
@@ -661,6 +673,15 @@ int agent_drop_privileges(struct agent *a, bool keep_dac)
 	rc = daemon_drop_privileges_caps(user, dac, keep_dac ? 1 : 0);
 	if (rc < 0)
 		return rc;
+	/* Kept permitted, effective only around pstore file access: hostile
+	 * pstore content is never parsed with the right to override file
+	 * permissions. */
+	if (keep_dac) {
+		rc = daemon_cap_effective(CAP_DAC_OVERRIDE, false);
+		if (rc < 0)
+			return rc;
+		a->dac_kept = true;
+	}
 	log_info("running as %s%s", user,
 		 keep_dac ? " (keeping CAP_DAC_OVERRIDE for pstore)" : "");
 	return 0;
