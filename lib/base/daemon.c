@@ -160,7 +160,7 @@ static int daemon_capset(uint64_t caps)
 
 int daemon_cap_effective(int cap, bool on)
 {
-	uint64_t eff, perm, bit;
+	uint64_t eff = 0, perm = 0, bit;
 	int rc;
 
 	if (cap < 0 || cap > 63)
