@@ -483,6 +483,13 @@ void ingest_datagram(struct ingest *in, const struct ingest_peer *peer,
 int ingest_add_local(struct ingest *in, Oopsd__CrashRecord *rec,
 		     const char *sender, int64_t now_us)
 {
+	return ingest_add_local_packed(in, rec, NULL, 0, sender, now_us);
+}
+
+int ingest_add_local_packed(struct ingest *in, Oopsd__CrashRecord *rec,
+			    const uint8_t *bytes, size_t len,
+			    const char *sender, int64_t now_us)
+{
 	const char *why = record_sanity(rec);
 	uint8_t *packed;
 	size_t plen;
@@ -501,7 +508,14 @@ int ingest_add_local(struct ingest *in, Oopsd__CrashRecord *rec,
 		record_free(rec);
 		return -ENOBUFS;
 	}
-	packed = pack_received(rec, &plen);
+	if (bytes != NULL) {
+		plen = len;
+		packed = malloc(len ? len : 1);
+		if (packed != NULL)
+			memcpy(packed, bytes, len);
+	} else {
+		packed = pack_received(rec, &plen);
+	}
 	if (packed == NULL || add_item(in, rec, packed, plen, sender,
 				       now_us) < 0) {
 		record_free(rec);

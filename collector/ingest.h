@@ -124,6 +124,14 @@ void ingest_datagram(struct ingest *in, const struct ingest_peer *peer,
  */
 int ingest_add_local(struct ingest *in, Oopsd__CrashRecord *rec,
 		     const char *sender, int64_t now_us);
+/*
+ * The same with the record's compact bytes as it was packed (len bytes,
+ * copied), stored as they are rather than packed again from rec, which
+ * record_unpack() expanded into the larger plain form.
+ */
+int ingest_add_local_packed(struct ingest *in, Oopsd__CrashRecord *rec,
+			    const uint8_t *packed, size_t len,
+			    const char *sender, int64_t now_us);
 
 /*
  * Charge one report of a raw netconsole sender (sender "ADDR:PORT" or

@@ -70,7 +70,10 @@ static void on_report(void *arg, const struct ncon_rx_from *from,
 	log_info("netconsole: %s from %s", r->title ? r->title : "(untitled)",
 		 from->sender);
 	oops_report_free(r);
-	ingest_add_local(nc->co->in, rec, from->sender, now);
+	/* Stored as packed (compact), not packed again from the expanded
+	 * record. */
+	ingest_add_local_packed(nc->co->in, rec, nc->buf, (size_t)len,
+				from->sender, now);
 	if (ingest_pending(nc->co->in) >= (size_t)nc->co->cfg->batch_max)
 		ingest_flush(nc->co->in);
 }
