@@ -1096,11 +1096,15 @@ static int sq_check(struct store *st, bool full, char *msg, size_t len)
 	if (rc == SQLITE_CORRUPT || rc == SQLITE_NOTADB) {
 		if (len > 0 && used == 0)
 			snprintf(msg, len, "%s", sqlite3_errmsg(sq->db));
+		sq->corrupt = true;
 		return -EUCLEAN;
 	}
 	if (rc != SQLITE_DONE)
 		return sq_err(sq, rc, "check");
-	return ok && rows == 1 ? 0 : -EUCLEAN;
+	if (ok && rows == 1)
+		return 0;
+	sq->corrupt = true; /* said damaged: nothing more is stored */
+	return -EUCLEAN;
 }
 
 const struct store_ops store_sqlite_ops = {

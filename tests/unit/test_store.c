@@ -8,6 +8,8 @@
  */
 #include "testutil.h"
 
+#include <fcntl.h>
+
 #include <errno.h>
 #include <sys/wait.h>
 
@@ -1039,6 +1041,50 @@ static void test_pg_open_errors(void **state)
 	(void)f;
 }
 
+
+/*
+ * Issue 17, defect 11: with 16 KB of junk in the middle of the file the
+ * collector opened the store and acknowledged records into it.  The quick
+ * check at open refuses it (-EUCLEAN), and store_check() says so from a
+ * read-only open (oopsctl store check).
+ */
+static void test_sqlite_damage(void **state)
+{
+	struct fixture *f = fixture(state);
+	enum { N = 600 };
+	struct trec *t = calloc(N, sizeof(*t));
+	char path[1100], junk[16384];
+	struct store *st = NULL;
+	int fd;
+	off_t size;
+
+	assert_non_null(t);
+	for (unsigned i = 0; i < N; i++)
+		trec_init(&t[i], 1 + i, 0x2000 + i % 40, "D", "h", "6.1",
+			  T0 + i);
+	for (unsigned i = 0; i < N; i += 50)
+		assert_int_equal(put(f->st, &t[i], 50, T0), 50);
+	assert_int_equal(store_check(f->st, true, junk, sizeof(junk)), 0);
+	/* Closed: the WAL is checkpointed into the file. */
+	store_close(f->st);
+	f->st = NULL;
+	snprintf(path, sizeof(path), "%s/s.db", f->dir);
+	fd = open(path, O_WRONLY);
+	assert_true(fd >= 0);
+	size = lseek(fd, 0, SEEK_END);
+	memset(junk, 0x5a, sizeof(junk));
+	assert_int_equal(pwrite(fd, junk, sizeof(junk), size / 2),
+			 (ssize_t)sizeof(junk));
+	close(fd);
+	assert_int_equal(store_open(f->spec, 0, &st), -EUCLEAN);
+	assert_null(st);
+	assert_int_equal(store_open(f->spec, STORE_READONLY, &st), 0);
+	assert_int_equal(store_check(st, false, junk, sizeof(junk)), -EUCLEAN);
+	assert_true(junk[0] != '\0');
+	store_close(st);
+	free(t);
+}
+
 /* The behaviour cases, run once per backend. */
 #define STORE_CASES(SETUP)                                                     \
 	cmocka_unit_test_setup_teardown(test_dedupe, SETUP, teardown),         \
@@ -1070,6 +1116,8 @@ int main(void)
 		STORE_CASES(setup),
 		cmocka_unit_test(test_open_errors),
 		cmocka_unit_test(test_spec_redact),
+		cmocka_unit_test_setup_teardown(test_sqlite_damage, setup,
+						teardown),
 	};
 	const struct CMUnitTest pg[] = {
 		STORE_CASES(setup_pg),
