@@ -61,4 +61,22 @@ grep -qF 'comm ev\x1b[2Jil' "$E2E_TMP/parse" || e2e_fail "parse: comm not escape
 for l in "$E2E_TMP"/collector.*.log; do
 	has_controls "$l" && e2e_fail "collector log carries control bytes"
 done
+# In a real terminal (tmux), when there is one: the pane's title stays
+# ours and the lines printed before the command are still on the screen.
+if command -v tmux >/dev/null; then
+	sock=$E2E_TMP/tmux.sock
+	e2e_at_exit "tmux -S '$sock' kill-server 2>/dev/null"
+	tmux -S "$sock" -f /dev/null new-session -d -x 200 -y 50 -s esc \
+		"printf 'BEFORE-MARK\\n'; printf '\\033]2;clean-title\\007'; \
+		 '$OOPSD_BIN/oopsctl' top --store '$COLL_STORE'; \
+		 '$OOPSD_BIN/oopsctl' show 000000000000feed --store '$COLL_STORE'; \
+		 echo AFTER-MARK; sleep 30"
+	e2e_wait_for 10 sh -c "tmux -S '$sock' capture-pane -p -t esc | grep -q AFTER-MARK" ||
+		e2e_fail "tmux: the commands did not finish"
+	tmux -S "$sock" capture-pane -p -t esc > "$E2E_TMP/pane"
+	title=$(tmux -S "$sock" display-message -p -t esc '#{pane_title}')
+	[ "$title" = clean-title ] || e2e_fail "the terminal title was set to '$title'"
+	grep -q BEFORE-MARK "$E2E_TMP/pane" || e2e_fail "the screen was cleared: $(cat "$E2E_TMP/pane")"
+	e2e_log "tmux: title '$title' kept, screen not cleared"
+fi
 e2e_log "ok: top, hosts, show, parse and the log escape control bytes; JSON exact"
