@@ -120,6 +120,13 @@ bool agent_all_spooled(const struct agent *a);
 
 const struct agent_identity *agent_identity(const struct agent *a);
 const struct agent_config *agent_config(const struct agent *a);
+
+/*
+ * Make the kept CAP_DAC_OVERRIDE effective (on) or not: on only while the
+ * pstore source opens, reads and deletes files, off while anything parses
+ * what they held.  A no-op when nothing was kept.
+ */
+void agent_dac(struct agent *a, bool on);
 struct evloop *agent_loop(struct agent *a);
 /*
  * The state directory, opened before the privilege drop (its parents may

@@ -515,10 +515,7 @@ int agent_open(struct agent *a, struct agent_config *cfg,
 		rc = wire_key_load(cfg->auth_key_file, &a->key);
 		if (rc < 0) {
 			log_warnx("auth_key_file %s: %s", cfg->auth_key_file,
-				  rc == -EOPNOTSUPP ?
-					  "built without CONFIG_AUTH_HMAC" :
-				  rc == -EINVAL ? "key too short" :
-						  strerror(-rc));
+				  wire_key_strerror(rc));
 			return rc;
 		}
 	}
@@ -553,6 +550,19 @@ int agent_open(struct agent *a, struct agent_config *cfg,
 					    sizeof(sc.sender_id));
 		if (sc.sender_id_len >= sizeof(sc.sender_id))
 			sc.sender_id_len = sizeof(sc.sender_id) - 1;
+	}
+	/* A per-agent key is this machine's only: the collector refuses
+	 * it for any other sender id, so say so now, not per datagram. */
+	if (a->key.identity_len > 0 &&
+	    (a->key.identity_len != sc.sender_id_len ||
+	     memcmp(a->key.identity, sc.sender_id, sc.sender_id_len) != 0)) {
+		char want[2 * WIRE_SENDER_ID_MAX + 1];
+
+		hex_encode(sc.sender_id, sc.sender_id_len, want);
+		log_warnx("auth_key_file %s: the key of another agent; this "
+			  "one's identity is %s (oopsctl key %s)",
+			  cfg->auth_key_file, want, want);
+		return -EINVAL;
 	}
 	sc.state_dir = a->state_dirfd >= 0 ? cfg->state_dir : NULL;
 	sc.state_dirfd = a->state_dirfd;
@@ -673,6 +683,18 @@ static void chown_shallow(const char *dir, uid_t uid, gid_t gid)
 	closedir(d);
 }
 
+void agent_dac(struct agent *a, bool on)
+{
+	int rc;
+
+	if (!a->dac_kept)
+		return;
+	rc = daemon_cap_effective(CAP_DAC_OVERRIDE, on);
+	if (rc < 0)
+		log_warnx("CAP_DAC_OVERRIDE %s: %s", on ? "on" : "off",
+			  strerror(-rc));
+}
+
 int agent_drop_privileges(struct agent *a, bool keep_dac)
 {
 	static const int dac[] = { CAP_DAC_OVERRIDE };
@@ -696,6 +718,15 @@ int agent_drop_privileges(struct agent *a, bool keep_dac)
 	rc = daemon_drop_privileges_caps(user, dac, keep_dac ? 1 : 0);
 	if (rc < 0)
 		return rc;
+	/* Kept permitted, effective only around pstore file access: hostile
+	 * pstore content is never parsed with the right to override file
+	 * permissions. */
+	if (keep_dac) {
+		rc = daemon_cap_effective(CAP_DAC_OVERRIDE, false);
+		if (rc < 0)
+			return rc;
+		a->dac_kept = true;
+	}
 	log_info("running as %s%s", user,
 		 keep_dac ? " (keeping CAP_DAC_OVERRIDE for pstore)" : "");
 	return 0;

@@ -37,6 +37,7 @@ struct agent {
 	struct spool *spool;
 	struct ship *ship;
 	struct wire_key key;
+	bool dac_kept; /* CAP_DAC_OVERRIDE permitted, effective on demand */
 	struct agent_identity id;
 	int state_dirfd;
 	uint8_t *recbuf; /* one packed record */
@@ -79,5 +80,6 @@ void agent_status(struct agent *a, bool log);
  * warning, not an error.  0 or -errno.
  */
 int agent_drop_privileges(struct agent *a, bool keep_dac);
+
 
 #endif /* OOPSD_AGENT_CORE_H */

@@ -57,10 +57,7 @@ static int agent_check(const struct agent_config *cfg)
 		wire_key_clear(&key);
 		if (rc < 0) {
 			fprintf(stderr, "auth_key_file: %s: %s\n",
-				cfg->auth_key_file,
-				rc == -EOPNOTSUPP ? "built without CONFIG_AUTH_HMAC" :
-				rc == -EINVAL	 ? "key shorter than 16 bytes" :
-						   strerror(-rc));
+				cfg->auth_key_file, wire_key_strerror(rc));
 			bad = 1;
 		}
 	}
@@ -150,7 +147,12 @@ int main(int argc, char **argv)
 	 * From here on: UDP/netlink/netconsole traffic on open sockets, and
 	 * the spool, state and pstore directories (SANDBOX_FILES).
 	 */
-	if (sandbox_apply(cfg.seccomp, SANDBOX_NET | SANDBOX_FILES, NULL) < 0)
+	/* With pstore kept: the calls that raise and lower the capability
+	 * around file access (agent_dac()). */
+	static const char *const cap_calls[] = { "capget", "capset", NULL };
+
+	if (sandbox_apply(cfg.seccomp, SANDBOX_NET | SANDBOX_FILES,
+			  a.dac_kept ? cap_calls : NULL) < 0)
 		fatalx("cannot install the seccomp filter (seccomp = off "
 		       "to run without)");
 	log_info("started, collector %s, spool %s", cfg.collector,

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -34,6 +35,7 @@ struct ship_flight {
 	bool used;
 	unsigned tries;
 	uint64_t wire_seq; /* of the latest copy */
+	uint64_t nonce;	   /* random; an ack must echo it (never 0) */
 	uint64_t deadline;
 	size_t n, left;
 	struct ship_rec recs[SHIP_MAX_BATCH];
@@ -45,9 +47,7 @@ struct ship {
 	struct evloop *loop;
 	struct spool *spool;
 	struct ship_config cfg;
-	int fd;			  /* UDP */
-	bool connected;		  /* fd connected to the peer */
-	struct transport_nl *nl;  /* netlink */
+	struct transport_link *link; /* to the collector */
 	uint64_t next_wire_seq;
 	uint64_t seq_lease;	  /* persisted: no sequence at or above is used */
 	uint64_t cursor;	  /* highest spool seq handed to a flight */
@@ -69,6 +69,21 @@ static uint64_t ship_rand(struct ship *s)
 	return s->rng * 2685821657736338717ULL;
 }
 
+/*
+ * A flight's nonce: 64 random bits from the kernel, which an off-path
+ * spoofer cannot guess, so it cannot forge the ack that makes us delete
+ * records.  Should the pool not be ready (very early boot), the jitter
+ * generator mixed with the clock stands in rather than stop shipping.
+ */
+static uint64_t ship_nonce(struct ship *s)
+{
+	uint64_t v = 0;
+
+	if (getrandom(&v, sizeof(v), GRND_NONBLOCK) != (ssize_t)sizeof(v))
+		v = ship_rand(s) ^ (uint64_t)now_realtime_us();
+	return v != 0 ? v : 1;
+}
+
 /* Backoff for a datagram sent `tries` times: min * 2^(tries-1), capped,
  * then +-25% jitter so a fleet that lost its collector does not come back
  * in lockstep. */
@@ -86,23 +101,12 @@ static uint64_t ship_rto(struct ship *s, unsigned tries)
 
 static int ship_send_raw(struct ship *s, const uint8_t *buf, size_t len)
 {
-	if (s->nl != NULL)
-		return transport_nl_send(s->nl, s->cfg.peer.portid, buf, len);
-	/* Not connected yet (no route at start-up, network not up): try
-	 * again now; until it works every send counts as an error. */
-	if (!s->connected) {
-		if (connect(s->fd, (const struct sockaddr *)&s->cfg.peer.ss,
-			    s->cfg.peer.sslen) < 0)
-			return -errno;
-		s->connected = true;
+	bool was = transport_link_connected(s->link);
+	int rc = transport_link_send(s->link, buf, len);
+
+	if (!was && transport_link_connected(s->link))
 		log_info("ship: collector reachable again");
-	}
-	for (;;) {
-		if (send(s->fd, buf, len, 0) >= 0)
-			return 0;
-		if (errno != EINTR)
-			return -errno;
-	}
+	return rc;
 }
 
 static void ship_flight_release(struct ship *s, struct ship_flight *f)
@@ -152,8 +156,8 @@ static void ship_transmit(struct ship *s, struct ship_flight *f)
 	}
 	f->wire_seq = s->next_wire_seq++;
 	/* Never above max_datagram, whatever the fill step decided. */
-	len = wire_pack_envelope(&sender, f->wire_seq, iov, n, s->cfg.key,
-				 s->buf, s->cfg.max_datagram);
+	len = wire_pack_envelope_nonce(&sender, f->wire_seq, f->nonce, iov, n,
+				       s->cfg.key, s->buf, s->cfg.max_datagram);
 	for (size_t i = 0; i < n; i++)
 		spool_item_clear(&items[i]);
 	if (len < 0) {
@@ -227,6 +231,7 @@ static bool ship_fill(struct ship *s, struct ship_flight *f)
 
 	f->n = f->left = 0;
 	f->tries = 0;
+	f->nonce = ship_nonce(s);
 	while (f->n < SHIP_MAX_BATCH &&
 	       spool_next(s->spool, s->cursor, &seq) == 0) {
 		struct spool_item it;
@@ -307,44 +312,38 @@ void ship_retry_now(struct ship *s)
 	ship_kick(s);
 }
 
-/* A record id came back: find it in flight, hand it over, unspool it. */
-static void ship_record_done(struct ship *s, const uint8_t *id, size_t len,
-			     bool rejected)
+/* A record id of flight f came back: hand it over, unspool it. */
+static void ship_record_done(struct ship *s, struct ship_flight *f,
+			     const uint8_t *id, size_t len, bool rejected)
 {
-	for (size_t i = 0; i < SHIP_WINDOW; i++) {
-		struct ship_flight *f = &s->flights[i];
+	for (size_t k = 0; k < f->n; k++) {
+		struct ship_rec *r = &f->recs[k];
+		struct spool_item it;
 
-		if (!f->used)
+		if (r->done || r->id_len != len ||
+		    memcmp(r->id, id, len < SHIP_ID_MAX ? len : SHIP_ID_MAX) != 0)
 			continue;
-		for (size_t k = 0; k < f->n; k++) {
-			struct ship_rec *r = &f->recs[k];
-			struct spool_item it;
-
-			if (r->done || r->id_len != len ||
-			    memcmp(r->id, id,
-				   len < SHIP_ID_MAX ? len : SHIP_ID_MAX) != 0)
-				continue;
-			r->done = true;
-			f->left--;
-			if (rejected)
-				s->st.rejected++;
-			else
-				s->st.acked++;
-			if (s->cfg.on_acked != NULL &&
-			    spool_load(s->spool, r->spool_seq, &it) == 0) {
-				s->cfg.on_acked(s->cfg.arg, &it, rejected);
-				spool_item_clear(&it);
-			}
-			spool_remove(s->spool, r->spool_seq);
-			if (f->left == 0)
-				ship_flight_release(s, f);
-			return;
+		r->done = true;
+		f->left--;
+		if (rejected)
+			s->st.rejected++;
+		else
+			s->st.acked++;
+		if (s->cfg.on_acked != NULL &&
+		    spool_load(s->spool, r->spool_seq, &it) == 0) {
+			s->cfg.on_acked(s->cfg.arg, &it, rejected);
+			spool_item_clear(&it);
 		}
+		spool_remove(s->spool, r->spool_seq);
+		if (f->left == 0)
+			ship_flight_release(s, f);
+		return;
 	}
 }
 
 static void ship_handle_ack(struct ship *s, const uint8_t *buf, size_t len)
 {
+	struct ship_flight *f = NULL;
 	struct wire_limits lim = WIRE_LIMITS_INIT;
 	struct wire_msg m;
 	const char *reason = "";
@@ -360,12 +359,25 @@ static void ship_handle_ack(struct ship *s, const uint8_t *buf, size_t len)
 			wire_msg_release(&m);
 		return;
 	}
+	/* Only the flight whose nonce the ack echoes: ids alone are no proof
+	 * (an off-path spoofer can guess or replay them), the nonce is. */
+	for (size_t i = 0; i < SHIP_WINDOW && f == NULL; i++)
+		if (s->flights[i].used && m.nonce != 0 &&
+		    s->flights[i].nonce == m.nonce)
+			f = &s->flights[i];
+	if (f == NULL) {
+		s->st.bad_acks++;
+		log_debug("ship: refused an ack for envelope %" PRIu64
+			  ": it does not echo a nonce in flight", m.seq);
+		wire_msg_release(&m);
+		return;
+	}
 	s->st.acks++;
 	s->st.last_ack_us = now_realtime_us();
-	for (size_t i = 0; i < m.ack->n_ids; i++)
-		ship_record_done(s, m.ack->ids[i].data, m.ack->ids[i].len,
+	for (size_t i = 0; i < m.ack->n_ids && f->used; i++)
+		ship_record_done(s, f, m.ack->ids[i].data, m.ack->ids[i].len,
 				 false);
-	for (size_t i = 0; i < m.ack->n_rejected_ids; i++) {
+	for (size_t i = 0; i < m.ack->n_rejected_ids && f->used; i++) {
 		char hex[2 * SPOOL_MAX_ID + 1];
 		size_t n = m.ack->rejected_ids[i].len;
 
@@ -374,17 +386,17 @@ static void ship_handle_ack(struct ship *s, const uint8_t *buf, size_t len)
 		log_warnx("ship: collector refused record %s for good%s%s", hex,
 			  m.ack->error ? ": " : "",
 			  m.ack->error ? m.ack->error : "");
-		ship_record_done(s, m.ack->rejected_ids[i].data, n, true);
+		ship_record_done(s, f, m.ack->rejected_ids[i].data, n, true);
 	}
 	wire_msg_release(&m);
 	/* The collector answers: whatever waits in a backoff may go now,
 	 * and the freed window takes new records. */
 	for (size_t i = 0; i < SHIP_WINDOW; i++) {
-		struct ship_flight *f = &s->flights[i];
+		struct ship_flight *g = &s->flights[i];
 
-		if (f->used && f->tries > 2) {
-			f->tries = 1;
-			evloop_timer_arm(s->loop, &f->timer,
+		if (g->used && g->tries > 2) {
+			g->tries = 1;
+			evloop_timer_arm(s->loop, &g->timer,
 					 evloop_now_ms() + ship_rto(s, 1));
 		}
 	}
@@ -399,28 +411,12 @@ static void ship_on_readable(struct evloop *loop, int fd, unsigned events,
 
 	/* Drain: several acks may be queued; bounded by the socket. */
 	for (int i = 0; i < 64; i++) {
-		ssize_t n;
+		int n = transport_link_recv(s->link, s->buf, s->bufcap);
 
-		if (s->nl != NULL) {
-			uint32_t src = 0;
-
-			n = transport_nl_recv(s->nl, s->buf, s->bufcap, &src);
-			if (n >= 0 && src != s->cfg.peer.portid) {
-				s->st.bad_acks++;
-				continue;
-			}
-			if (n == -EBADMSG) {
-				s->st.bad_acks++;
-				continue;
-			}
-		} else {
-			n = recv(s->fd, s->buf, s->bufcap, MSG_TRUNC);
-			if (n < 0)
-				n = -errno;
-			if (n > (ssize_t)s->bufcap) {
-				s->st.bad_acks++;
-				continue;
-			}
+		if (n == -EBADMSG) {
+			/* Not from the collector, or too long to be an ack. */
+			s->st.bad_acks++;
+			continue;
 		}
 		if (n == -EAGAIN || n == -EWOULDBLOCK)
 			return;
@@ -430,7 +426,7 @@ static void ship_on_readable(struct evloop *loop, int fd, unsigned events,
 			/* ECONNREFUSED: ICMP port unreachable, the collector
 			 * is down; the backoff takes care of it. */
 			if (n != -ECONNREFUSED)
-				log_debug("ship: recv: %s", strerror((int)-n));
+				log_debug("ship: recv: %s", strerror(-n));
 			s->st.send_errors++;
 			continue;
 		}
@@ -503,7 +499,6 @@ struct ship *ship_new(struct evloop *loop, struct spool *spool,
 	s->loop = loop;
 	s->spool = spool;
 	s->cfg = *cfg;
-	s->fd = -1;
 	if (s->cfg.rto_min_ms == 0)
 		s->cfg.rto_min_ms = 500;
 	if (s->cfg.rto_max_ms < s->cfg.rto_min_ms)
@@ -530,32 +525,14 @@ struct ship *ship_new(struct evloop *loop, struct spool *spool,
 			      &s->flights[i]);
 		s->flights[i].ship = s;
 	}
-	if (cfg->peer.kind == TRANSPORT_NETLINK) {
-		s->nl = transport_nl_open(0, s->bufcap, &rc);
-		if (s->nl == NULL)
-			goto fail;
-		fd = transport_nl_fd(s->nl);
-	} else {
-		rc = transport_udp_connect(&cfg->peer);
-		if (rc == -ENETUNREACH || rc == -EHOSTUNREACH ||
-		    rc == -EADDRNOTAVAIL || rc == -ENETDOWN) {
-			/* No route yet: a daemon started early in the boot.
-			 * Keep an unconnected socket and connect later. */
-			log_warnx("collector %s: %s; will retry",
-				  cfg->collector_name ? cfg->collector_name : "",
-				  strerror(-rc));
-			rc = socket(cfg->peer.ss.ss_family,
-				    SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-				    0);
-			if (rc < 0)
-				rc = -errno;
-		} else if (rc >= 0) {
-			s->connected = true;
-		}
-		if (rc < 0)
-			goto fail;
-		fd = s->fd = rc;
-	}
+	s->link = transport_link_open(&cfg->peer, s->bufcap, &rc);
+	if (s->link == NULL)
+		goto fail;
+	if (!transport_link_connected(s->link))
+		/* No route yet: a daemon started early in the boot. */
+		log_warnx("collector %s: no route yet; will retry",
+			  cfg->collector_name ? cfg->collector_name : "");
+	fd = transport_link_fd(s->link);
 	rc = evloop_add_fd(loop, fd, EV_READ, ship_on_readable, s);
 	if (rc < 0)
 		goto fail;
@@ -572,13 +549,9 @@ void ship_free(struct ship *s)
 		return;
 	for (size_t i = 0; i < SHIP_WINDOW; i++)
 		evloop_timer_disarm(s->loop, &s->flights[i].timer);
-	if (s->nl != NULL) {
-		evloop_del_fd(s->loop, transport_nl_fd(s->nl));
-		transport_nl_free(s->nl);
-	}
-	if (s->fd >= 0) {
-		evloop_del_fd(s->loop, s->fd);
-		close(s->fd);
+	if (s->link != NULL) {
+		evloop_del_fd(s->loop, transport_link_fd(s->link));
+		transport_link_free(s->link);
 	}
 	free(s->buf);
 	free(s);

@@ -211,6 +211,22 @@ static void pstore_seen_update(struct pstore_src *p, const char *boot)
 
 /* ---------------------------------------------------------------- scan -- */
 
+static void pstore_read_done(void *arg)
+{
+	agent_dac(arg, false);
+}
+
+/* Delete an item's files: the one other moment the capability is on. */
+static int pstore_remove_dac(struct pstore_src *p, size_t i)
+{
+	int rc;
+
+	agent_dac(p->a, true);
+	rc = pstore_remove_entries(p->scan, i, p->state_path);
+	agent_dac(p->a, false);
+	return rc;
+}
+
 static void pstore_do_scan(struct pstore_src *p)
 {
 	const struct agent_config *cfg = agent_config(p->a);
@@ -224,8 +240,14 @@ static void pstore_do_scan(struct pstore_src *p)
 	pc.max_report_bytes = CONFIG_MAX_REPORT_BYTES;
 	pc.max_frames = CONFIG_MAX_FRAMES;
 	opt.parser = &pc;
+	/* The right to read root-only files while they are read, and not
+	 * while their hostile content is decoded and parsed. */
+	opt.read_done = pstore_read_done;
+	opt.read_done_arg = p->a;
 	p->scans++;
+	agent_dac(p->a, true);
 	rc = pstore_scan_dir(cfg->pstore_dir, &opt, &scan);
+	agent_dac(p->a, false);
 	if (rc < 0) {
 		p->scan_errors++;
 		if (rc == -ENOENT)
@@ -269,7 +291,7 @@ static void pstore_do_scan(struct pstore_src *p)
 			/* Acknowledged, but a crash may have come between the
 			 * state write and the unlinking: finish it. */
 			if (cfg->pstore_remove && it->acked)
-				pstore_remove_entries(scan, i, p->state_path);
+				pstore_remove_dac(p, i);
 			continue;
 		}
 		if (pstore_item_record(scan, i, &rec) < 0) {
@@ -360,7 +382,7 @@ static void pstore_acked(struct agent *a, void *priv, const uint8_t *meta,
 		pstore_item_key_hex(&p->scan->items[i], k);
 		if (strcmp(k, key) != 0)
 			continue;
-		rc = pstore_remove_entries(p->scan, i, p->state_path);
+		rc = pstore_remove_dac(p, i);
 		if (rc < 0) {
 			p->remove_errors++;
 			log_warnx("pstore: cannot remove the entries of %s: %s",

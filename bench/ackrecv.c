@@ -132,9 +132,10 @@ static void handle(struct rx *r, const uint8_t *buf, size_t len,
 		ids[n].data = id->data;
 		ids[n++].len = id->len;
 	}
-	olen = wire_pack_ack(m.seq, ids, n, NULL, 0, NULL,
-			     r->ack_key.len ? &r->ack_key : &r->key, out,
-			     sizeof(out));
+	/* Echo the nonce, as a collector does: agents refuse acks without. */
+	olen = wire_pack_ack_nonce(m.seq, m.nonce, ids, n, NULL, 0, NULL,
+				   r->ack_key.len ? &r->ack_key : &r->key, out,
+				   sizeof(out));
 	if (olen > 0) {
 		if (r->nl)
 			transport_nl_send(r->nl, src, out, (size_t)olen);

@@ -236,7 +236,7 @@ int main(int argc, char **argv)
 
 		if (rc < 0) {
 			fprintf(stderr, "oopsblast: key %s: %s\n", keyfile,
-				strerror(-rc));
+				wire_key_strerror(rc));
 			return 2;
 		}
 		b.use_key = true;

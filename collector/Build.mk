@@ -1,3 +1,3 @@
 # collector/: oops-collector.
-collector-y += main.o config.o ingest.o ratelimit.o fleet.o alerts.o
+collector-y += main.o config.o ingest.o ratelimit.o retention.o fleet.o alerts.o
 collector-$(CONFIG_COLLECTOR_NETCONSOLE) += netconsole.o

@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 #include <sys/uio.h>
 
+#include "retention.h"
 #include "base/conf.h"
 #include "base/evloop.h"
 #include "ingest.h"
@@ -23,12 +24,14 @@ struct collector_config {
 	char *netconsole_listen; /* ADDR:PORT, empty = off */
 	char *store;		 /* sqlite:PATH, postgresql://... */
 	char *auth_key_file;
+	int auth_shared_key;	 /* accept datagrams signed with the master */
 	char *user;
 	int seccomp;   /* enum sandbox_mode (base/sandbox.h) */
 	long long rate_limit;	 /* records per sender per minute */
 	long long rate_burst;
 	uint64_t retention_age;	 /* ms, 0 = keep */
 	long long retention_count; /* records, 0 = keep */
+	long long retention_max_share; /* % of records one pass may age out */
 	uint64_t max_datagram;
 	char *status_file;	 /* empty: derived from the store */
 	long long batch_max;	 /* records per store transaction */
@@ -74,6 +77,8 @@ struct collector {
 	bool unacked_envelopes;
 	uint64_t next_retention_ms;
 	uint64_t retention_deleted;
+	struct retention_clock retention_clock;
+	uint64_t clock_jumps;
 	int64_t started_us;
 	/* Receive buffers: RECV_BATCH datagrams of rbuf_len bytes. */
 	uint8_t *rbuf;

@@ -31,7 +31,13 @@ const struct conf_entry collector_conf_table[] = {
 	  "PostgreSQL database with other collectors" },
 	{ "auth_key_file", CONF_STRING, "",
 	  offsetof(struct collector_config, auth_key_file),
-	  "shared key: datagrams without a valid HMAC tag are rejected" },
+	  "master key: datagrams without a valid HMAC tag are rejected; "
+	  "each agent's key is derived from it (oopsctl key)" },
+	{ "auth_shared_key", CONF_BOOL, "yes",
+	  offsetof(struct collector_config, auth_shared_key),
+	  "also accept datagrams signed with the master key itself (agents "
+	  "configured before per-agent keys); say no once every agent has "
+	  "its own key" },
 	{ "user", CONF_STRING, CONFIG_DEFAULT_USER,
 	  offsetof(struct collector_config, user),
 	  "drop privileges to this user after start-up" },
@@ -47,10 +53,15 @@ const struct conf_entry collector_conf_table[] = {
 	  "records a sender may send at once", 1, 100000000 },
 	{ "retention_age", CONF_DURATION, "0",
 	  offsetof(struct collector_config, retention_age),
-	  "delete records older than this (0: keep)" },
+	  "delete records received longer ago than this (0: keep)" },
 	{ "retention_count", CONF_INT, "0",
 	  offsetof(struct collector_config, retention_count),
 	  "keep at most this many records (0: no limit)", 0, 1LL << 40 },
+	{ "retention_max_share", CONF_INT, "10",
+	  offsetof(struct collector_config, retention_max_share),
+	  "percent of the records one retention pass (every minute) may "
+	  "delete for age, so a clock that jumps cannot empty the store at "
+	  "once (100: no bound)", 1, 100 },
 	{ "max_datagram", CONF_SIZE, XSTR(CONFIG_MAX_DATAGRAM_BYTES),
 	  offsetof(struct collector_config, max_datagram),
 	  "largest datagram accepted", 512, 65507 },

@@ -20,8 +20,10 @@
 #include "ingest.h"
 #include "base/log.h"
 #include "ratelimit.h"
+#include "record/pbutil.h"
 #include "record/record.h"
 #include "wire/replay.h"
+#include "wire/transport.h"
 #include "base/util.h"
 
 /* Local (netconsole) records kept across failed transactions, at most. */
@@ -41,7 +43,8 @@ struct ing_env {
 	struct ingest_peer peer;
 	struct wire_msg msg; /* owned: the items point into it */
 	size_t first, n;     /* its items */
-	struct wire_iov *rejected;
+	struct wire_iov *rejected; /* point into rejected_ids */
+	uint8_t *rejected_ids;	   /* copies: refused records are freed */
 	size_t nrejected;
 };
 
@@ -55,6 +58,7 @@ struct ingest {
 	struct ing_item *items;
 	size_t nitems, items_cap;
 	size_t nlocal; /* items that own a local record */
+	size_t batch_bytes; /* memory the batch holds, at its bound */
 	struct ing_env *envs;
 	size_t nenvs, envs_cap;
 	uint8_t *ackbuf;
@@ -89,6 +93,8 @@ struct ingest *ingest_new(struct store *st, const struct ingest_config *cfg)
 	in->cfg = *cfg;
 	if (in->cfg.batch_max == 0)
 		in->cfg.batch_max = 256;
+	if (in->cfg.batch_bytes == 0)
+		in->cfg.batch_bytes = INGEST_BATCH_BYTES;
 	if (in->cfg.max_datagram == 0 || in->cfg.max_datagram > WIRE_UDP_MAX)
 		in->cfg.max_datagram = WIRE_UDP_MAX;
 	lim.max_datagram = in->cfg.max_datagram;
@@ -123,7 +129,17 @@ static void env_release(struct ing_env *e)
 {
 	wire_msg_release(&e->msg);
 	free(e->rejected);
+	free(e->rejected_ids);
 	memset(e, 0, sizeof(*e));
+}
+
+/* Free record i of e now (refused or held back): a datagram keeps only
+ * the records it queued until the flush. */
+static void env_drop_record(struct ing_env *e, size_t i)
+{
+	pb_free(&e->msg.env->records[i]->base);
+	/* protobuf-c frees a NULL element as a no-op. */
+	e->msg.env->records[i] = NULL;
 }
 
 void ingest_free(struct ingest *in)
@@ -143,14 +159,21 @@ void ingest_free(struct ingest *in)
 	free(in);
 }
 
-/* The rate-limit key: the address without the port, or the port id. */
-static size_t peer_key(const struct ingest_peer *p, uint8_t *key)
+/*
+ * The rate-limit key: the address without the port, or the port id; and
+ * in *prefix the bytes of it that name the sender's network (/24, /64),
+ * charged as a whole (0: none).
+ */
+static size_t peer_key(const struct ingest_peer *p, uint8_t *key,
+		       size_t *prefix)
 {
+	*prefix = 0;
 	if (p->kind == INGEST_PEER_UDP && p->ss.ss_family == AF_INET) {
 		const struct sockaddr_in *a = (const void *)&p->ss;
 
 		key[0] = 4;
 		memcpy(key + 1, &a->sin_addr, 4);
+		*prefix = 1 + 3;
 		return 5;
 	}
 	if (p->kind == INGEST_PEER_UDP && p->ss.ss_family == AF_INET6) {
@@ -161,10 +184,12 @@ static size_t peer_key(const struct ingest_peer *p, uint8_t *key)
 		if (IN6_IS_ADDR_V4MAPPED(&a->sin6_addr)) {
 			key[0] = 4;
 			memcpy(key + 1, &a->sin6_addr.s6_addr[12], 4);
+			*prefix = 1 + 3;
 			return 5;
 		}
 		key[0] = 6;
 		memcpy(key + 1, &a->sin6_addr, 16);
+		*prefix = 1 + 8;
 		return 17;
 	}
 	key[0] = 'n';
@@ -220,26 +245,39 @@ static const char *record_sanity(const Oopsd__CrashRecord *r)
 	return NULL;
 }
 
-/* Append an item for record r; packed bytes are made here. */
+/*
+ * The record's bytes as they came, to store: packed before it is expanded,
+ * so the stored row is the compact record the agent sent (protobuf-c keeps
+ * the fields it does not know and packs them back, so a newer agent's
+ * fields survive in the store), never the larger plain form.  NULL on
+ * ENOMEM.
+ */
+static uint8_t *pack_received(const Oopsd__CrashRecord *r, size_t *len)
+{
+	uint8_t *p;
+
+	*len = oopsd__crash_record__get_packed_size(r);
+	p = malloc(*len ? *len : 1);
+	if (p != NULL)
+		oopsd__crash_record__pack(r, p);
+	return p;
+}
+
+/* Append an item for record r with its packed bytes (taken over). */
 static int add_item(struct ingest *in, const Oopsd__CrashRecord *r,
-		    const char *sender, int64_t now_us)
+		    uint8_t *packed, size_t len, const char *sender,
+		    int64_t now_us)
 {
 	struct ing_item *it;
-	size_t len;
 
 	if (array_grow((void **)&in->items, &in->items_cap, in->nitems + 1,
-		 sizeof(*in->items)) < 0)
+		 sizeof(*in->items)) < 0) {
+		free(packed);
 		return -ENOMEM;
+	}
 	it = &in->items[in->nitems];
 	memset(it, 0, sizeof(*it));
-	/* Stored as the record's own bytes: protobuf-c keeps the fields it
-	 * does not know and packs them back, so a newer agent's fields
-	 * survive in the store. */
-	len = oopsd__crash_record__get_packed_size(r);
-	it->packed = malloc(len ? len : 1);
-	if (it->packed == NULL)
-		return -ENOMEM;
-	oopsd__crash_record__pack(r, it->packed);
+	it->packed = packed;
 	snprintf(it->sender, sizeof(it->sender), "%s", sender);
 	it->put = (struct store_put){ .rec = r,
 				      .packed = it->packed,
@@ -247,6 +285,7 @@ static int add_item(struct ingest *in, const Oopsd__CrashRecord *r,
 				      .received_us = now_us };
 	/* put.sender is set at flush time: items[] moves when it grows. */
 	in->nitems++;
+	in->batch_bytes += len;
 	return 0;
 }
 
@@ -261,18 +300,29 @@ static void ingest_heartbeat(struct ingest *in, const struct wire_msg *m,
 {
 	uint8_t key[RATELIMIT_KEY_MAX];
 	char sender[INGEST_SENDER_MAX];
+	size_t prefix, keylen;
 
+	if (m->authenticated && m->legacy && in->cfg.refuse_shared_key) {
+		in->c.rejected_datagrams++;
+		ingest_count_reject(&in->c, "shared_key");
+		return;
+	}
 	if (in->rp != NULL && m->authenticated) {
-		enum replay_verdict v = replay_check(in->rp, m->sender_id,
-						     m->sender_id_len, m->seq);
+		/* The replay window of the envelopes: per (key, sender). */
+		uint8_t rid[1 + WIRE_SENDER_ID_MAX];
+		enum replay_verdict v;
 
+		rid[0] = m->legacy ? 'S' : 'A';
+		memcpy(rid + 1, m->sender_id, m->sender_id_len);
+		v = replay_check(in->rp, rid, 1 + m->sender_id_len, m->seq);
 		if (v != REPLAY_OK) {
 			in->c.rejected_datagrams++;
 			ingest_count_reject(&in->c, replay_verdict_name(v));
 			return;
 		}
 	}
-	if (ratelimit_take(in->rl, key, peer_key(peer, key), 1, now_ms) < 1) {
+	keylen = peer_key(peer, key, &prefix);
+	if (ratelimit_take_prefix(in->rl, key, keylen, prefix, 1, now_ms) < 1) {
 		ingest_count_reject(&in->c, "heartbeat_rate_limited");
 		return;
 	}
@@ -281,6 +331,33 @@ static void ingest_heartbeat(struct ingest *in, const struct wire_msg *m,
 		in->cfg.heartbeat(in->cfg.heartbeat_arg, m->hb, sender, now_us);
 }
 
+/* Refuse record i of e for good: keep a copy of its id for the ack (when
+ * it has a usable one) and free it now, not at the flush. */
+static void env_refuse(struct ingest *in, struct ing_env *e, size_t i,
+		       const char *why)
+{
+	Oopsd__CrashRecord *r = e->msg.env->records[i];
+
+	in->c.rejected_records++;
+	ingest_count_reject(&in->c, why);
+	if (r->has_id && r->id.len > 0 && r->id.len <= STORE_MAX_ID_BYTES) {
+		uint8_t *copy = e->rejected_ids + i * STORE_MAX_ID_BYTES;
+
+		memcpy(copy, r->id.data, r->id.len);
+		e->rejected[e->nrejected++] =
+			(struct wire_iov){ copy, r->id.len };
+	}
+	env_drop_record(e, i);
+}
+
+/* What a datagram of len bytes may cost to decode, and then to expand. */
+static size_t datagram_budget(size_t len)
+{
+	return INGEST_COST_FLOOR + INGEST_COST_PER_BYTE * len;
+}
+
+static void send_ack(struct ingest *in, struct ing_env *e);
+
 void ingest_datagram(struct ingest *in, const struct ingest_peer *peer,
 		     const uint8_t *buf, size_t len, bool truncated,
 		     uint64_t now_ms, int64_t now_us)
@@ -288,8 +365,9 @@ void ingest_datagram(struct ingest *in, const struct ingest_peer *peer,
 	const char *reason = NULL;
 	uint8_t key[RATELIMIT_KEY_MAX];
 	char sender[INGEST_SENDER_MAX];
+	struct wire_limits lim = in->lim;
 	struct ing_env *e;
-	size_t nrec, granted, keylen;
+	size_t nrec, granted, keylen, prefix, budget;
 	uint64_t full;
 	int rc;
 
@@ -308,7 +386,12 @@ void ingest_datagram(struct ingest *in, const struct ingest_peer *peer,
 	}
 	e = &in->envs[in->nenvs];
 	memset(e, 0, sizeof(*e));
-	rc = wire_unpack(buf, len, in->cfg.key, &in->lim, &e->msg, &reason);
+	/* Decoding may cost a multiple of the datagram, not a fixed 4 MiB:
+	 * an 8 KB datagram of empty sub-messages is refused at its budget. */
+	budget = datagram_budget(len);
+	if (lim.max_alloc > budget)
+		lim.max_alloc = budget;
+	rc = wire_unpack(buf, len, in->cfg.key, &lim, &e->msg, &reason);
 	if (rc < 0) {
 		in->c.rejected_datagrams++;
 		ingest_count_reject(&in->c, reason ? reason : "malformed");
@@ -331,10 +414,23 @@ void ingest_datagram(struct ingest *in, const struct ingest_peer *peer,
 	 * (lib/replay.h).  Authenticated datagrams only: without a key
 	 * anyone could use up another agent's numbers.
 	 */
+	if (e->msg.authenticated && e->msg.legacy &&
+	    in->cfg.refuse_shared_key) {
+		in->c.rejected_datagrams++;
+		ingest_count_reject(&in->c, "shared_key");
+		wire_msg_release(&e->msg);
+		return;
+	}
 	if (in->rp != NULL && e->msg.authenticated) {
-		enum replay_verdict v =
-			replay_check(in->rp, e->msg.sender_id,
-				     e->msg.sender_id_len, e->msg.seq);
+		/* Per (key, sender): a holder of the shared key cannot use
+		 * up the numbers of an agent that has its own key. */
+		uint8_t rid[1 + WIRE_SENDER_ID_MAX];
+		enum replay_verdict v;
+
+		rid[0] = e->msg.legacy ? 'S' : 'A';
+		memcpy(rid + 1, e->msg.sender_id, e->msg.sender_id_len);
+		v = replay_check(in->rp, rid, 1 + e->msg.sender_id_len,
+				 e->msg.seq);
 
 		if (v != REPLAY_OK) {
 			in->c.rejected_datagrams++;
@@ -347,16 +443,18 @@ void ingest_datagram(struct ingest *in, const struct ingest_peer *peer,
 	nrec = e->msg.env->n_records;
 	in->c.records += nrec;
 	e->rejected = calloc(nrec ? nrec : 1, sizeof(*e->rejected));
-	if (e->rejected == NULL) {
+	e->rejected_ids = malloc((nrec ? nrec : 1) * STORE_MAX_ID_BYTES);
+	if (e->rejected == NULL || e->rejected_ids == NULL) {
 		in->c.rejected_datagrams++;
 		ingest_count_reject(&in->c, "no_memory");
-		wire_msg_release(&e->msg);
+		env_release(e);
 		return;
 	}
 	peer_name(peer, sender, sizeof(sender));
-	keylen = peer_key(peer, key);
+	keylen = peer_key(peer, key, &prefix);
 	full = ratelimit_table_full(in->rl);
-	granted = ratelimit_take(in->rl, key, keylen, nrec, now_ms);
+	granted = ratelimit_take_prefix(in->rl, key, keylen, prefix, nrec,
+					now_ms);
 	if (granted < nrec) {
 		in->c.rate_limited += nrec - granted;
 		/* A flood of new (spoofed?) senders is not one loud one. */
@@ -364,42 +462,84 @@ void ingest_datagram(struct ingest *in, const struct ingest_peer *peer,
 			in->c.rate_table_full += nrec;
 		log_debug("%s: %zu record(s) over the rate limit held back",
 			  sender, nrec - granted);
+		/* Held back, neither acked nor kept: freed now. */
+		for (size_t i = granted; i < nrec; i++)
+			env_drop_record(e, i);
 	}
 	e->first = in->nitems;
 	for (size_t i = 0; i < granted; i++) {
 		Oopsd__CrashRecord *r = e->msg.env->records[i];
 		const char *why = record_sanity(r);
+		size_t plen = 0, cost;
+		uint8_t *packed = NULL;
 
+		/* What expanding will inflate is known before it starts:
+		 * a record past the datagram's budget is refused unread. */
+		if (why == NULL) {
+			cost = record_expand_cost(r);
+			if (cost > budget)
+				why = "cost_budget";
+			else
+				budget -= cost;
+		}
+		if (why == NULL) {
+			packed = pack_received(r, &plen);
+			if (packed == NULL) {
+				/* Not acked: the agent sends it again. */
+				ingest_count_reject(&in->c, "no_memory");
+				env_drop_record(e, i);
+				continue;
+			}
+			if (plen > len)
+				why = "repacked_larger"; /* cannot happen */
+		}
 		/* The store and the queries read the plain fields. */
 		if (why == NULL && record_expand(r, NULL, &why) == 0)
 			why = NULL;
-
 		if (why != NULL) {
-			in->c.rejected_records++;
-			ingest_count_reject(&in->c, why);
+			free(packed);
 			/* A record with a usable id is refused for good, so
 			 * the agent stops sending it. */
-			if (r->has_id && r->id.len > 0 &&
-			    r->id.len <= STORE_MAX_ID_BYTES)
-				e->rejected[e->nrejected++] = (struct wire_iov){
-					r->id.data, r->id.len
-				};
+			env_refuse(in, e, i, why);
 			continue;
 		}
-		if (add_item(in, r, sender, now_us) < 0) {
+		if (add_item(in, r, packed, plen, sender, now_us) < 0) {
 			/* Not acked: the agent sends it again. */
 			ingest_count_reject(&in->c, "no_memory");
+			for (size_t k = i; k < granted; k++)
+				env_drop_record(e, k);
 			break;
 		}
 	}
 	e->n = in->nitems - e->first;
+	if (e->n == 0) {
+		/* Nothing to store: say what was refused now and free the
+		 * datagram, rather than hold it until the next flush. */
+		send_ack(in, e);
+		env_release(e);
+		return;
+	}
 	in->nenvs++;
+	/* The datagram's decoded form and expanded records, at their
+	 * bound: a batch holds at most batch_bytes, then it is stored. */
+	in->batch_bytes += 2 * datagram_budget(len);
+	if (in->batch_bytes >= in->cfg.batch_bytes)
+		ingest_flush(in);
 }
 
 int ingest_add_local(struct ingest *in, Oopsd__CrashRecord *rec,
 		     const char *sender, int64_t now_us)
 {
+	return ingest_add_local_packed(in, rec, NULL, 0, sender, now_us);
+}
+
+int ingest_add_local_packed(struct ingest *in, Oopsd__CrashRecord *rec,
+			    const uint8_t *bytes, size_t len,
+			    const char *sender, int64_t now_us)
+{
 	const char *why = record_sanity(rec);
+	uint8_t *packed;
+	size_t plen;
 
 	in->c.local_records++;
 	if (why != NULL) {
@@ -415,7 +555,16 @@ int ingest_add_local(struct ingest *in, Oopsd__CrashRecord *rec,
 		record_free(rec);
 		return -ENOBUFS;
 	}
-	if (add_item(in, rec, sender, now_us) < 0) {
+	if (bytes != NULL) {
+		plen = len;
+		packed = malloc(len ? len : 1);
+		if (packed != NULL)
+			memcpy(packed, bytes, len);
+	} else {
+		packed = pack_received(rec, &plen);
+	}
+	if (packed == NULL || add_item(in, rec, packed, plen, sender,
+				       now_us) < 0) {
 		record_free(rec);
 		return -ENOMEM;
 	}
@@ -424,9 +573,35 @@ int ingest_add_local(struct ingest *in, Oopsd__CrashRecord *rec,
 	return 0;
 }
 
+bool ingest_charge_local(struct ingest *in, const char *sender,
+			 uint64_t now_ms)
+{
+	struct ingest_peer p = { .kind = INGEST_PEER_UDP, .fd = -1 };
+	struct transport_hostport hp;
+	uint8_t key[RATELIMIT_KEY_MAX];
+	size_t keylen, prefix;
+
+	/* A name we did not make from an address: one shared bucket. */
+	if (transport_parse_hostport(sender, 0, 0, &hp, NULL, 0) < 0 ||
+	    transport_numeric_addr(hp.host, hp.port, &p.ss, &p.sslen) < 0)
+		p.kind = INGEST_PEER_LOCAL;
+	keylen = peer_key(&p, key, &prefix);
+	if (ratelimit_take_prefix(in->rl, key, keylen, prefix, 1, now_ms) ==
+	    1)
+		return true;
+	in->c.rate_limited++;
+	ingest_count_reject(&in->c, "netconsole_rate");
+	return false;
+}
+
 size_t ingest_pending(const struct ingest *in)
 {
 	return in->nitems;
+}
+
+size_t ingest_pending_bytes(const struct ingest *in)
+{
+	return in->batch_bytes;
 }
 
 static void send_ack(struct ingest *in, struct ing_env *e)
@@ -451,9 +626,14 @@ static void send_ack(struct ingest *in, struct ing_env *e)
 	}
 	if (nids == 0 && e->nrejected == 0)
 		return; /* everything held back: nothing to say yet */
-	len = wire_pack_ack(e->msg.seq, in->ids, nids, e->rejected,
-			    e->nrejected, NULL, in->cfg.key, in->ackbuf,
-			    in->ackbuf_cap);
+	/* The envelope's nonce, echoed: the proof, for an agent, that this
+	 * ack answers what it sent. */
+	len = wire_pack_ack_nonce(e->msg.seq, e->msg.nonce, in->ids, nids,
+				  e->rejected, e->nrejected, NULL,
+				  /* signed with the key the agent has */
+				  e->msg.authenticated ? &e->msg.peer_key
+						       : in->cfg.key,
+				  in->ackbuf, in->ackbuf_cap);
 	if (len < 0) {
 		in->c.ack_errors++;
 		return;
@@ -464,6 +644,17 @@ static void send_ack(struct ingest *in, struct ing_env *e)
 		in->c.ack_errors++;
 	else
 		in->c.acks_sent++;
+}
+
+/*
+ * The words of the store's failure for the one line this layer logs (the
+ * store itself logs nothing: store_errmsg()).
+ */
+static const char *ingest_store_why(struct ingest *in, int rc)
+{
+	const char *m = store_errmsg(in->st);
+
+	return m[0] != '\0' ? m : strerror(-rc);
 }
 
 /*
@@ -483,7 +674,7 @@ static int ingest_store_each(struct ingest *in, struct store_put *puts,
 	size_t ok = 0;
 
 	if (n < 2 || rc == -ENOSPC || rc == -EROFS || rc == -ENOMEM ||
-	    rc == -ENOTCONN)
+	    rc == -ENOTCONN || rc == -EUCLEAN)
 		return rc;
 	for (size_t i = 0; i < n; i++) {
 		r = store_put_batch(in->st, &puts[i], 1);
@@ -494,7 +685,8 @@ static int ingest_store_each(struct ingest *in, struct store_put *puts,
 					  "(%s; %" PRIu64 " so far): not "
 					  "acknowledged",
 					  puts[i].sender ? puts[i].sender : "?",
-					  strerror(-r), in->c.store_refused);
+					  ingest_store_why(in, r),
+					  in->c.store_refused);
 			continue;
 		}
 		ok++;
@@ -537,7 +729,7 @@ int ingest_flush(struct ingest *in)
 			log_warnx("store: batch of %zu record(s) not stored "
 				  "(%s; %" PRIu64 " failed batches so far); "
 				  "agents will retransmit",
-				  in->nitems, strerror(-rc),
+				  in->nitems, ingest_store_why(in, rc),
 				  in->c.store_errors);
 	} else {
 		for (size_t i = 0; i < in->nitems; i++) {
@@ -571,6 +763,9 @@ int ingest_flush(struct ingest *in)
 	in->nitems = kept;
 	/* What is kept is exactly the local records. */
 	in->nlocal = kept;
+	in->batch_bytes = 0;
+	for (size_t i = 0; i < kept; i++)
+		in->batch_bytes += in->items[i].put.packed_len;
 	return rc;
 }
 
@@ -587,4 +782,9 @@ const struct ingest_counters *ingest_counters(const struct ingest *in)
 size_t ingest_senders(const struct ingest *in)
 {
 	return ratelimit_senders(in->rl);
+}
+
+uint64_t ingest_senders_evicted(const struct ingest *in)
+{
+	return ratelimit_evicted(in->rl);
 }

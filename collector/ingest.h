@@ -49,12 +49,18 @@ typedef int (*ingest_reply_fn)(void *arg, const struct ingest_peer *peer,
 			       const uint8_t *buf, size_t len);
 
 struct ingest_config {
-	const struct wire_key *key; /* NULL or empty: no authentication */
+	const struct wire_key *key; /* NULL or empty: no authentication; a
+				     * master key (key->master) derives each
+				     * agent's key (wire_key_derive()) */
+	bool refuse_shared_key;	    /* refuse datagrams signed with the
+				     * master itself (the older scheme) */
 	size_t max_datagram;
 	uint64_t rate_limit; /* records per sender per minute */
 	uint64_t rate_burst;
 	size_t max_senders;  /* rate-limit buckets */
 	size_t batch_max;    /* records per transaction (soft) */
+	size_t batch_bytes;  /* memory a batch may hold before it is flushed
+			      * (0: INGEST_BATCH_BYTES) */
 	ingest_reply_fn reply;
 	void *reply_arg;
 	/*
@@ -67,6 +73,17 @@ struct ingest_config {
 			  const char *sender, int64_t now_us);
 	void *heartbeat_arg;
 };
+
+/*
+ * What one datagram may cost, in bytes of memory or of inflating: a fixed
+ * multiple of its size plus a floor.  Decoding (the protobuf allocator) and
+ * expanding its records (record_expand_cost()) each get that budget; a
+ * record that would pass it is refused ("cost_budget") before any of it is
+ * inflated.  An agent's datagram costs a few times its size, far below.
+ */
+#define INGEST_COST_PER_BYTE 32
+#define INGEST_COST_FLOOR (64u << 10)
+#define INGEST_BATCH_BYTES (64u << 20)
 
 /* Reasons a datagram or record is refused, each a counter. */
 #define INGEST_MAX_REASONS 32
@@ -116,9 +133,29 @@ void ingest_datagram(struct ingest *in, const struct ingest_peer *peer,
  */
 int ingest_add_local(struct ingest *in, Oopsd__CrashRecord *rec,
 		     const char *sender, int64_t now_us);
+/*
+ * The same with the record's compact bytes as it was packed (len bytes,
+ * copied), stored as they are rather than packed again from rec, which
+ * record_unpack() expanded into the larger plain form.
+ */
+int ingest_add_local_packed(struct ingest *in, Oopsd__CrashRecord *rec,
+			    const uint8_t *packed, size_t len,
+			    const char *sender, int64_t now_us);
+
+/*
+ * Charge one report of a raw netconsole sender (sender "ADDR:PORT" or
+ * "[V6]:PORT") to the rate limit its address shares with agents, before
+ * the report is made into a record: a netconsole flood costs what an
+ * agent's does.  true when it may be queued; false when it is over the
+ * rate (counted as rate_limited: drop it, netconsole has no retransmit).
+ */
+bool ingest_charge_local(struct ingest *in, const char *sender,
+			 uint64_t now_ms);
 
 /* Records waiting for ingest_flush(). */
 size_t ingest_pending(const struct ingest *in);
+/* Bytes the waiting batch holds (charged at each datagram's bound). */
+size_t ingest_pending_bytes(const struct ingest *in);
 
 /*
  * Store everything queued in one transaction, then send the acks.
@@ -133,6 +170,8 @@ void ingest_tick(struct ingest *in, uint64_t now_ms);
 
 const struct ingest_counters *ingest_counters(const struct ingest *in);
 size_t ingest_senders(const struct ingest *in);
+/* Rate-limit buckets evicted to make room for new senders. */
+uint64_t ingest_senders_evicted(const struct ingest *in);
 
 /* Count a refusal under `reason` (a static string). */
 void ingest_count_reject(struct ingest_counters *c, const char *reason);

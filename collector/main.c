@@ -196,7 +196,9 @@ size_t collector_status_format(struct collector *co, char *buf, size_t cap)
 	ADD("batches %" PRIu64 "\n", c->batches);
 	ADD("netconsole_reports %" PRIu64 "\n", c->local_records);
 	ADD("senders %zu\n", ingest_senders(co->in));
+	ADD("senders_evicted %" PRIu64 "\n", ingest_senders_evicted(co->in));
 	ADD("retention_deleted %" PRIu64 "\n", co->retention_deleted);
+	ADD("clock_jumps %" PRIu64 "\n", co->clock_jumps);
 	for (size_t i = 0; i < INGEST_MAX_REASONS && c->rejected[i].reason;
 	     i++)
 		ADD("rejected_%s %" PRIu64 "\n", c->rejected[i].reason,
@@ -259,16 +261,43 @@ static void log_counters(struct collector *co)
 
 static void retention(struct collector *co)
 {
-	int64_t n;
+	int64_t now = now_realtime_us(), step, n;
+	uint64_t age_us = co->cfg->retention_age * 1000, max_deletes = 0;
+	struct store_stats ss;
 
+	step = retention_clock_step(&co->retention_clock, now,
+				    evloop_now_ms());
 	if (co->cfg->retention_age == 0 && co->cfg->retention_count == 0)
 		return;
-	n = store_retention(co->store, now_realtime_us(),
-			    co->cfg->retention_age * 1000,
+	if (step != 0) {
+		/* Said once per jump; this pass deletes nothing for age,
+		 * and later ones a bounded share each. */
+		co->clock_jumps++;
+		log_warnx("retention: the clock stepped %s by %" PRId64 " s "
+			  "since the last pass; nothing deleted for age now",
+			  step > 0 ? "ahead" : "back",
+			  (step > 0 ? step : -step) / 1000000);
+		age_us = 0;
+	}
+	if (age_us > 0 && co->cfg->retention_max_share < 100) {
+		/* Without the count there is no bound: no age pass. */
+		if (store_stats(co->store, &ss) == 0)
+			max_deletes = retention_max_deletes(
+				ss.records,
+				(unsigned)co->cfg->retention_max_share);
+		else
+			age_us = 0;
+	}
+	n = store_retention(co->store, now, age_us, max_deletes,
 			    (uint64_t)co->cfg->retention_count);
 	if (n > 0) {
 		co->retention_deleted += (uint64_t)n;
 		log_info("retention: %" PRId64 " record(s) deleted", n);
+	} else if (n < 0) {
+		/* The store logs nothing itself; once a pass is enough. */
+		log_warnx("retention: %s; next pass later",
+			  store_errmsg(co->store)[0] ? store_errmsg(co->store)
+						     : strerror((int)-n));
 	}
 }
 
@@ -365,6 +394,41 @@ static void chown_store_files(struct collector *co)
 	}
 }
 
+/*
+ * -n: what the configuration file cannot say by itself: the store spec
+ * names a store this build opens, and the records address parses and can
+ * be bound now (it is bound and closed again).  0 or -1, said on stderr.
+ */
+static int check_addresses(const struct collector_config *cfg,
+			   const char *prog)
+{
+	char err[TRANSPORT_ERR_MAX] = "";
+	struct transport_addr a = { 0 };
+	int fd;
+
+	if (store_spec_check(cfg->store, err, sizeof(err)) < 0) {
+		fprintf(stderr, "%s: store = %s: %s\n", prog, cfg->store, err);
+		return -1;
+	}
+	if (cfg->listen[0] == '\0')
+		return 0;
+	if (transport_parse(cfg->listen, &a, err, sizeof(err)) < 0 ||
+	    a.kind != TRANSPORT_UDP) {
+		fprintf(stderr, "%s: listen = %s: %s\n", prog, cfg->listen,
+			a.kind != TRANSPORT_UDP && err[0] == '\0'
+				? "expected udp://ADDR:PORT" : err);
+		return -1;
+	}
+	fd = transport_udp_bind(&a, 0);
+	if (fd < 0) {
+		fprintf(stderr, "%s: listen = %s: cannot bind: %s\n", prog,
+			cfg->listen, strerror(-fd));
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
 static void open_listeners(struct collector *co)
 {
 	char err[TRANSPORT_ERR_MAX];
@@ -378,6 +442,10 @@ static void open_listeners(struct collector *co)
 			fatalx("listen = %s: expected udp://ADDR:PORT",
 			       co->cfg->listen);
 		co->udp_fd = transport_udp_bind(&a, 8 << 20);
+		if (co->udp_fd == -EADDRINUSE)
+			fatalx("listen = %s: address in use: another collector "
+			       "or program has bound it (the port is never "
+			       "shared)", co->cfg->listen);
 		if (co->udp_fd < 0) {
 			errno = -co->udp_fd;
 			fatal("listen %s", co->cfg->listen);
@@ -424,10 +492,25 @@ int main(int argc, char **argv)
 		if (rc < 0) {
 			fprintf(stderr, "%s: auth_key_file %s: %s\n",
 				desc.progname, cfg.auth_key_file,
-				rc == -EINVAL ? "key too short (16 bytes at "
-						"least)" : strerror(-rc));
+				wire_key_strerror(rc));
 			return 1;
 		}
+		if (co.key.identity_len > 0) {
+			fprintf(stderr, "%s: auth_key_file %s: an agent's key "
+					"(oopsctl key): the collector needs the "
+					"master key\n",
+				desc.progname, cfg.auth_key_file);
+			wire_key_clear(&co.key);
+			return 1;
+		}
+		/* The collector's key is the master: it derives each
+		 * agent's key, and checks shared-key datagrams with it. */
+		co.key.master = true;
+	}
+	if (opts.check_only && check_addresses(&cfg, desc.progname) < 0) {
+		wire_key_clear(&co.key);
+		conf_free(collector_conf_table, &cfg);
+		return 1;
 	}
 	if (opts.check_only) {
 		printf("%s: configuration OK\n", opts.config_path);
@@ -452,11 +535,17 @@ int main(int argc, char **argv)
 	if (co.rbuf == NULL || co.loop == NULL)
 		fatal("start-up");
 	rc = store_open(cfg.store, 0, &co.store);
+	if (rc == -EUCLEAN)
+		fatalx("store %s: the database is damaged: nothing will be "
+		       "acknowledged into it.  Recover it first (oopsctl store "
+		       "check; doc/security.md, \"A damaged SQLite store\")",
+		       store_spec_redact(cfg.store, shown, sizeof(shown)));
 	if (rc < 0)
 		fatalx("store %s: cannot open (%s)",
 		       store_spec_redact(cfg.store, shown, sizeof(shown)),
 		       strerror(-rc));
 	icfg.key = co.key.len ? &co.key : NULL;
+	icfg.refuse_shared_key = cfg.auth_shared_key == 0;
 	icfg.max_datagram = (size_t)cfg.max_datagram;
 	icfg.rate_limit = (uint64_t)cfg.rate_limit;
 	icfg.rate_burst = (uint64_t)cfg.rate_burst;

@@ -44,6 +44,12 @@ static void on_report(void *arg, const struct ncon_rx_from *from,
 	int64_t now = now_realtime_us();
 	int len;
 
+	/* Charged like an agent's records, before any work is spent on it:
+	 * one sender's 20,000 reports a second are not 20,000 records. */
+	if (!ingest_charge_local(nc->co->in, from->sender, evloop_now_ms())) {
+		oops_report_free(r);
+		return;
+	}
 	ncon_rx_record_origin(from, lost, &o);
 	o.crash_time_us = now;
 	o.collected_time_us = now;
@@ -61,7 +67,10 @@ static void on_report(void *arg, const struct ncon_rx_from *from,
 	log_info("netconsole: %s from %s", r->title ? r->title : "(untitled)",
 		 from->sender);
 	oops_report_free(r);
-	ingest_add_local(nc->co->in, rec, from->sender, now);
+	/* Stored as packed (compact), not packed again from the expanded
+	 * record. */
+	ingest_add_local_packed(nc->co->in, rec, nc->buf, (size_t)len,
+				from->sender, now);
 	if (ingest_pending(nc->co->in) >= (size_t)nc->co->cfg->batch_max)
 		ingest_flush(nc->co->in);
 }

@@ -9,7 +9,22 @@
  * keyed hash a chain holds one or two buckets; RL_CHAIN_MAX is far above
  * what chance produces (a chain of 17 at load 1 has odds near 1e-14), so
  * the cap only ever bites on keys someone managed to make collide.
+ *
+ * A full table (or chain) makes room rather than refuse: the bucket that
+ * has the most tokens among the new key's chain and the next few slots is
+ * evicted.  A bucket with full tokens is the same as no bucket, so the
+ * eviction of an idle sender loses nothing; one that is still draining
+ * gives that sender its burst back, the price of never locking a new
+ * agent out (issue 17: 66,000 spoofed sources filled the table and no
+ * new agent delivered for 25 s).
+ *
+ * Senders are also charged as a prefix (/24 IPv4, /64 IPv6: what one
+ * attacker holds), in a bucket RL_PREFIX_FACTOR times larger: once a
+ * prefix has spent it, its senders get nothing and no new bucket is made
+ * for them, so a flood from one prefix takes one bucket and leaves the
+ * table to everyone else.
  */
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,12 +32,15 @@
 
 #define MILLI 1000u
 #define RL_CHAIN_MAX 16
+/* Slots beyond the new key's own searched for a bucket to evict. */
+#define RL_EVICT_SCAN 8
 
 struct rl_bucket {
 	struct rl_bucket *next;
 	uint64_t tokens; /* thousandths */
 	uint64_t last_ms;
 	uint8_t keylen;
+	uint8_t scale;	 /* 1, or RL_PREFIX_FACTOR for a prefix */
 	uint8_t key[RATELIMIT_KEY_MAX];
 };
 
@@ -31,7 +49,7 @@ struct ratelimit {
 	size_t max_senders, n;
 	size_t nslots; /* power of two */
 	size_t chain_max;
-	uint64_t table_full;
+	uint64_t table_full, evicted;
 	struct siphash_key secret;
 	struct rl_bucket **slots;
 };
@@ -100,7 +118,7 @@ void ratelimit_set_secret(struct ratelimit *rl, const struct siphash_key *k)
 static void rl_refill(const struct ratelimit *rl, struct rl_bucket *b,
 		      uint64_t now_ms)
 {
-	uint64_t cap = rl->burst * MILLI, dt;
+	uint64_t cap = rl->burst * MILLI * b->scale, dt;
 
 	if (now_ms <= b->last_ms)
 		return;
@@ -111,48 +129,145 @@ static void rl_refill(const struct ratelimit *rl, struct rl_bucket *b,
 	 * 60000 * burst, whatever per_minute is). */
 	if (dt > 60000ull * rl->burst / rl->per_minute + 60)
 		dt = 60000ull * rl->burst / rl->per_minute + 60;
-	b->tokens += rl->per_minute * dt / 60;
+	b->tokens += rl->per_minute * dt / 60 * b->scale;
 	if (b->tokens > cap)
 		b->tokens = cap;
 	b->last_ms = now_ms;
 }
 
-size_t ratelimit_take(struct ratelimit *rl, const void *key, size_t keylen,
-		      size_t n, uint64_t now_ms)
+/*
+ * Make room for one bucket: evict the sender bucket (a prefix's only when
+ * there is none) with the most tokens (the most idle: a full one is the
+ * same as none) from the chain of slot alone
+ * when that chain is the one that is full, else from it and the chains of
+ * the RL_EVICT_SCAN slots after it.  false when there was nothing to evict.
+ */
+static bool rl_evict(struct ratelimit *rl, size_t slot, bool chain_only,
+		     const struct rl_bucket *keep, uint64_t now_ms)
+{
+	struct rl_bucket **victim = NULL, *b;
+	uint64_t best = 0;
+	size_t scan = chain_only ? 0 : RL_EVICT_SCAN;
+
+	/* At least scan slots; on until a candidate is found (a full
+	 * table holds at least one bucket per two slots). */
+	for (size_t k = 0; k < rl->nslots && (k <= scan || victim == NULL);
+	     k++) {
+		struct rl_bucket **pp = &rl->slots[(slot + k) &
+						   (rl->nslots - 1)];
+
+		if (chain_only && k > 0)
+			break;
+		for (; *pp != NULL; pp = &(*pp)->next) {
+			uint64_t t;
+
+			if (*pp == keep)
+				continue;
+			rl_refill(rl, *pp, now_ms);
+			/* Compare as a share of each bucket's size; senders
+			 * go before prefixes, whose buckets are the defence
+			 * against one network's flood. */
+			t = (*pp)->tokens / (*pp)->scale;
+			if ((*pp)->scale == 1)
+				t |= UINT64_C(1) << 63;
+			if (victim == NULL || t > best) {
+				victim = pp;
+				best = t;
+			}
+		}
+	}
+	if (victim == NULL)
+		return false;
+	b = *victim;
+	*victim = b->next;
+	free(b);
+	rl->n--;
+	rl->evicted++;
+	return true;
+}
+
+/* The bucket of key, made (full) when it has none.  NULL on ENOMEM or when
+ * no room can be made. */
+static struct rl_bucket *rl_get(struct ratelimit *rl, const void *key,
+				size_t keylen, unsigned scale,
+				const struct rl_bucket *keep, uint64_t now_ms)
 {
 	struct rl_bucket *b;
-	size_t slot, granted, depth = 0;
+	size_t slot, depth = 0;
 
 	if (keylen > RATELIMIT_KEY_MAX)
 		keylen = RATELIMIT_KEY_MAX;
 	slot = ratelimit_slot(rl, key, keylen);
 	for (b = rl->slots[slot]; b != NULL; b = b->next, depth++)
 		if (b->keylen == keylen && memcmp(b->key, key, keylen) == 0)
-			break;
-	if (b == NULL) {
-		/* Chains never grow past chain_max, so the walk above is
-		 * bounded too. */
-		if (rl->n >= rl->max_senders || depth >= rl->chain_max) {
+			return b;
+	/* Chains never grow past chain_max, so the walk above is bounded
+	 * too. */
+	if (rl->n >= rl->max_senders || depth >= rl->chain_max) {
+		if (!rl_evict(rl, slot, depth >= rl->chain_max, keep,
+			      now_ms)) {
 			rl->table_full++;
-			return 0;
+			return NULL;
 		}
-		b = calloc(1, sizeof(*b));
-		if (b == NULL)
-			return 0;
-		b->keylen = (uint8_t)keylen;
-		memcpy(b->key, key, keylen);
-		b->tokens = rl->burst * MILLI;
-		b->last_ms = now_ms;
-		b->next = rl->slots[slot];
-		rl->slots[slot] = b;
-		rl->n++;
 	}
+	b = calloc(1, sizeof(*b));
+	if (b == NULL)
+		return NULL;
+	b->keylen = (uint8_t)keylen;
+	b->scale = (uint8_t)scale;
+	memcpy(b->key, key, keylen);
+	b->tokens = rl->burst * MILLI * scale;
+	b->last_ms = now_ms;
+	b->next = rl->slots[slot];
+	rl->slots[slot] = b;
+	rl->n++;
+	return b;
+}
+
+size_t ratelimit_take_prefix(struct ratelimit *rl, const void *key,
+			     size_t keylen, size_t prefixlen, size_t n,
+			     uint64_t now_ms)
+{
+	struct rl_bucket *b, *p = NULL;
+	uint8_t pkey[RATELIMIT_KEY_MAX];
+	size_t granted;
+
+	if (keylen > RATELIMIT_KEY_MAX)
+		keylen = RATELIMIT_KEY_MAX;
+	if (prefixlen > 0 && prefixlen < keylen) {
+		/* Its own name space: a prefix never matches a sender. */
+		memcpy(pkey, key, prefixlen);
+		pkey[0] |= 0x80;
+		p = rl_get(rl, pkey, prefixlen, RL_PREFIX_FACTOR, NULL,
+			   now_ms);
+		if (p == NULL)
+			return 0;
+		rl_refill(rl, p, now_ms);
+		/* A prefix that spent its bucket: its senders get nothing
+		 * and no bucket of their own (the table stays free). */
+		if (p->tokens < MILLI)
+			return 0;
+	}
+	/* Making room for the sender must not evict its own prefix. */
+	b = rl_get(rl, key, keylen, 1, p, now_ms);
+	if (b == NULL)
+		return 0;
 	rl_refill(rl, b, now_ms);
 	granted = (size_t)(b->tokens / MILLI);
+	if (p != NULL && granted > p->tokens / MILLI)
+		granted = (size_t)(p->tokens / MILLI);
 	if (granted > n)
 		granted = n;
 	b->tokens -= (uint64_t)granted * MILLI;
+	if (p != NULL)
+		p->tokens -= (uint64_t)granted * MILLI;
 	return granted;
+}
+
+size_t ratelimit_take(struct ratelimit *rl, const void *key, size_t keylen,
+		      size_t n, uint64_t now_ms)
+{
+	return ratelimit_take_prefix(rl, key, keylen, 0, n, now_ms);
 }
 
 size_t ratelimit_sweep(struct ratelimit *rl, uint64_t now_ms)
@@ -164,7 +279,7 @@ size_t ratelimit_sweep(struct ratelimit *rl, uint64_t now_ms)
 			struct rl_bucket *b = *pp;
 
 			rl_refill(rl, b, now_ms);
-			if (b->tokens >= rl->burst * MILLI) {
+			if (b->tokens >= rl->burst * MILLI * b->scale) {
 				*pp = b->next;
 				free(b);
 				rl->n--;
@@ -184,6 +299,11 @@ size_t ratelimit_senders(const struct ratelimit *rl)
 uint64_t ratelimit_table_full(const struct ratelimit *rl)
 {
 	return rl->table_full;
+}
+
+uint64_t ratelimit_evicted(const struct ratelimit *rl)
+{
+	return rl->evicted;
 }
 
 size_t ratelimit_max_chain(const struct ratelimit *rl)

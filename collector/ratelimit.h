@@ -11,9 +11,14 @@
  *
  * Memory is bounded: at most max_senders buckets.  A bucket that has
  * refilled to full is the same as no bucket at all, so ratelimit_sweep()
- * frees those; when the table is still full, a new sender gets no tokens
- * until a sweep makes room (counted by the caller as rate limited, and
- * here in ratelimit_table_full()).
+ * frees those; when the table (or a chain) is full, a new sender makes
+ * room by evicting the most idle bucket nearby (ratelimit_evicted()), so
+ * a flood of new addresses never locks a new agent out.
+ *
+ * ratelimit_take_prefix() also charges the sender's prefix (/24, /64:
+ * the first prefixlen bytes of its key) in a bucket RL_PREFIX_FACTOR times
+ * a sender's: a prefix that spent it gets nothing, and its new senders no
+ * bucket, so one flooding network takes one bucket, not the table.
  *
  * The table is hashed with SipHash under a per-process random secret, so
  * a flood of spoofed sources cannot be chosen to share one chain; chains
@@ -33,6 +38,8 @@
 /* per_minute and burst are clamped to this, so token arithmetic (in
  * thousandths, over a refill interval) cannot overflow 64 bits. */
 #define RATELIMIT_MAX UINT64_C(1000000000)
+/* A prefix's bucket holds and refills this many senders' worth. */
+#define RL_PREFIX_FACTOR 64
 
 struct ratelimit;
 
@@ -49,12 +56,23 @@ void ratelimit_free(struct ratelimit *rl);
 size_t ratelimit_take(struct ratelimit *rl, const void *key, size_t keylen,
 		      size_t n, uint64_t now_ms);
 
+/*
+ * Like ratelimit_take(), charging the key's first prefixlen bytes as a
+ * prefix too (0: no prefix).  A key's first byte names its family; the
+ * prefix's is kept apart from every sender key.
+ */
+size_t ratelimit_take_prefix(struct ratelimit *rl, const void *key,
+			     size_t keylen, size_t prefixlen, size_t n,
+			     uint64_t now_ms);
+
 /* Free the buckets that are full again.  Returns the senders left. */
 size_t ratelimit_sweep(struct ratelimit *rl, uint64_t now_ms);
 size_t ratelimit_senders(const struct ratelimit *rl);
 
-/* Takes refused because a new sender found no room (table or chain full). */
+/* Takes refused because a new sender found no room (nothing to evict). */
 uint64_t ratelimit_table_full(const struct ratelimit *rl);
+/* Buckets evicted to make room for a new sender. */
+uint64_t ratelimit_evicted(const struct ratelimit *rl);
 
 /*
  * Replace the random hash secret (tests, to place keys in chosen chains).

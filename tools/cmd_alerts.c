@@ -19,20 +19,6 @@ struct alerts_out {
 	size_t limit; /* rows printed, at most (0: all) */
 };
 
-/* Text that came from a crash report is not for the terminal as is. */
-static const char *term_safe(const char *s, char *buf, size_t len)
-{
-	size_t i;
-
-	if (s == NULL)
-		return "-";
-	for (i = 0; s[i] != '\0' && i + 1 < len; i++)
-		buf[i] = (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? '?' :
-								       s[i];
-	buf[i] = '\0';
-	return buf;
-}
-
 static int alert_print(const struct store_alert *a, void *arg)
 {
 	struct alerts_out *o = arg;
@@ -66,14 +52,14 @@ static int alert_print(const struct store_alert *a, void *arg)
 	}
 	printf("%-13s %-16s %-20s %-19s %-9s %3lld  %-19s  %s%s%s\n",
 	       a->kind ? a->kind : "-", a->signature ? a->signature : "-",
-	       term_safe(a->release, rel, sizeof(rel)),
+	       store_cli_text(a->release, rel, sizeof(rel)),
 	       store_cli_time(a->seen_us, t1, sizeof(t1)), state,
 	       (long long)a->attempts,
 	       store_cli_time(a->delivered_us, t2, sizeof(t2)),
-	       term_safe(a->title, title, sizeof(title)),
+	       store_cli_text(a->title, title, sizeof(title)),
 	       a->last_error && !a->delivered_us ? "  last error: " : "",
 	       a->last_error && !a->delivered_us ?
-		       term_safe(a->last_error, err, sizeof(err)) : "");
+		       store_cli_text(a->last_error, err, sizeof(err)) : "");
 	return 0;
 }
 

@@ -98,6 +98,7 @@ int cmd_export(int argc, char **argv)
 	json_init(&o.j);
 	n = store_export(st, &q, export_print, &o);
 	json_free(&o.j);
+	store_cli_error(st, "export", n);
 	store_close(st);
 	if (o.bad)
 		fprintf(stderr, "oopsctl export: %llu stored record(s) did "

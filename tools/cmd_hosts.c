@@ -82,20 +82,6 @@ static struct hb_row *hb_find(struct hosts_out *o, const char *key)
 	return bsearch(&k, o->hbs, o->nhbs, sizeof(*o->hbs), hb_cmp);
 }
 
-/* Report text from the wire is not for the terminal as is. */
-static const char *term_safe(const char *s, char *buf, size_t len)
-{
-	size_t i;
-
-	if (s == NULL)
-		return "-";
-	for (i = 0; s[i] != '\0' && i + 1 < len; i++)
-		buf[i] = (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? '?' :
-								       s[i];
-	buf[i] = '\0';
-	return buf;
-}
-
 enum host_state { HOST_REPORTING, HOST_SILENT, HOST_NO_AGENT };
 static const char *const host_state_names[] = { "reporting", "silent",
 						 "no_agent" };
@@ -115,7 +101,7 @@ static int host_print(struct hosts_out *o, const struct store_host *h,
 	enum host_state hs = host_state(o, r);
 	const char *state = host_state_names[hs];
 	const struct store_heartbeat *hb = r ? &r->hb : NULL;
-	char a[32], b[32], s1[48], s2[24], s3[40];
+	char a[32], b[32], s1[200], s2[100], s3[160], s4[24];
 	const char *name, *key, *hostname;
 
 	if (h != NULL) {
@@ -168,13 +154,13 @@ static int host_print(struct hosts_out *o, const struct store_host *h,
 	}
 	name = hostname ? hostname : key;
 	printf("%-28s %-9s %-19s %-10s %-22s %7s %7llu %5llu  %s\n",
-	       term_safe(name, s1, sizeof(s1)), state,
+	       store_cli_text(name, s1, sizeof(s1)), state,
 	       store_cli_time(hb ? hb->received_us : 0, a, sizeof(a)),
-	       term_safe(hb ? hb->agent_version : NULL, s2, sizeof(s2)),
-	       term_safe(hb && hb->release ? hb->release :
+	       store_cli_text(hb ? hb->agent_version : NULL, s2, sizeof(s2)),
+	       store_cli_text(hb && hb->release ? hb->release :
 			 h ? h->last_release : NULL, s3, sizeof(s3)),
-	       hb ? (snprintf(s2, sizeof(s2), "%lld",
-			      (long long)hb->backlog), s2) : "-",
+	       hb ? (snprintf(s4, sizeof(s4), "%lld",
+			      (long long)hb->backlog), s4) : "-",
 	       (unsigned long long)(h ? h->count : 0),
 	       (unsigned long long)(h ? h->signatures : 0),
 	       store_cli_time(h ? h->last_seen_us : 0, b, sizeof(b)));
@@ -282,6 +268,7 @@ int cmd_hosts(int argc, char **argv)
 		       "STATE", "HEARTBEAT (UTC)", "AGENT", "KERNEL",
 		       "BACKLOG", "RECORDS", "SIGS", "LAST CRASH (UTC)");
 	n = store_hosts(st, hosts_print, &o);
+	store_cli_error(st, "hosts", n);
 	if (n >= 0) {
 		size_t k = 0;
 

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/termesc.h"
 #include "base/evloop.h"
 #include "base/json.h"
 #include "base/log.h"
@@ -60,6 +61,7 @@ static void on_report(void *arg, const struct ncon_rx_from *from,
 {
 	struct nc_cmd *c = arg;
 	char nlost[32] = "unknown (legacy)";
+	char t[1200];
 
 	c->reports++;
 	if (!from->loss_unknown)
@@ -69,7 +71,8 @@ static void on_report(void *arg, const struct ncon_rx_from *from,
 		print_record(c, from, r, lost);
 	else
 		printf("%s: %s%s (lines %" PRIu64 "-%" PRIu64 ", lost %s)\n",
-		       from->sender, r->title ? r->title : "(no title)",
+		       from->sender,
+		       TERMESC(t, r->title ? r->title : "(no title)"),
 		       r->corrupted ? " [corrupted]" : "", r->start_line,
 		       r->end_line, nlost);
 	fflush(stdout);
@@ -96,7 +99,11 @@ static void on_line(void *arg, const struct ncon_rx_from *from,
 		json_obj_end(&c->j);
 		json_flush_line(&c->j, stdout);
 	} else {
-		printf("%s| %.*s\n", from->sender, (int)l->len, l->text);
+		/* The line as sent, but not its control bytes (the
+		 * decoder turns the kernel's "\x1b" back into ESC). */
+		printf("%s| ", from->sender);
+		termesc_write(stdout, l->text, l->len, 0);
+		putchar('\n');
 	}
 }
 

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/termesc.h"
 #include "base/json.h"
 #include "parse/oops.h"
 #include "oopsctl.h"
@@ -52,39 +53,43 @@ static void parse_usage(FILE *out)
 static void print_text(const struct oops_report *r, const char *name,
 		       unsigned long n)
 {
-	printf("report %lu: %s lines %llu-%llu\n", n, name,
+	char t[1200], t2[1200], t3[256];
+
+	printf("report %lu: %s lines %llu-%llu\n", n, TERMESC(t, name),
 	       (unsigned long long)r->start_line,
 	       (unsigned long long)r->end_line);
-	printf("  title:    %s\n", r->title);
+	printf("  title:    %s\n", TERMESC(t, r->title));
 	printf("  kind:     %s%s%s%s\n", oops_kind_name(r->kind),
 	       r->corrupted ? " (corrupted)" : "",
 	       r->truncated ? " (truncated)" : "",
 	       r->panicked ? " (panicked)" : "");
 	if (r->guilty)
-		printf("  guilty:   %s\n", r->guilty);
+		printf("  guilty:   %s\n", TERMESC(t, r->guilty));
 	if (r->cpu >= 0 || r->pid >= 0 || r->comm)
 		printf("  task:     cpu %d pid %d comm %s\n", r->cpu, r->pid,
-		       r->comm ? r->comm : "?");
+		       TERMESC(t, r->comm ? r->comm : "?"));
 	if (r->release)
-		printf("  kernel:   %s %s%s%s\n", r->release,
-		       r->build ? r->build : "", r->tainted ? " tainted: " : "",
-		       r->tainted ? r->tainted : "");
+		printf("  kernel:   %s %s%s%s\n", TERMESC(t, r->release),
+		       TERMESC(t2, r->build ? r->build : ""),
+		       r->tainted ? " tainted: " : "",
+		       TERMESC(t3, r->tainted ? r->tainted : ""));
 	if (r->hardware)
-		printf("  hardware: %s\n", r->hardware);
+		printf("  hardware: %s\n", TERMESC(t, r->hardware));
 	if (r->arch)
-		printf("  arch:     %s\n", r->arch);
+		printf("  arch:     %s\n", TERMESC(t, r->arch));
 	if (r->pc)
-		printf("  pc:       %s\n", r->pc);
+		printf("  pc:       %s\n", TERMESC(t, r->pc));
 	for (size_t i = 0; i < r->nframes; i++) {
 		const struct oops_frame *f = &r->frames[i];
 
 		printf("  %s %s%s", i == 0 ? "frames:  " : "         ",
-		       f->reliable ? "" : "? ", f->function);
+		       f->reliable ? "" : "? ", TERMESC(t, f->function));
 		if (f->offset || f->size)
 			printf("+0x%llx/0x%llx", (unsigned long long)f->offset,
 			       (unsigned long long)f->size);
 		printf("%s%s%s%s\n", f->module ? " [" : "",
-		       f->module ? f->module : "", f->module ? "]" : "",
+		       TERMESC(t2, f->module ? f->module : ""),
+		       f->module ? "]" : "",
 		       f->inlined ? " [inline]" : "");
 	}
 	printf("\n");

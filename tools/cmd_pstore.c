@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/termesc.h"
 #include "base/json.h"
 #include "base/log.h"
 #include "oopsctl.h"
@@ -92,12 +93,14 @@ static void print_text(const struct pstore_scan *s, size_t idx,
 {
 	const struct pstore_item *it = &s->items[idx];
 	const struct oops_report *r = pr->report;
+	char t[1200];
 
-	printf("%s [%s]\n", r->title ? r->title : "(no title)",
+	/* Titles and names come from pstore files: hostile. */
+	printf("%s [%s]\n", TERMESC(t, r->title ? r->title : "(no title)"),
 	       record_kind_name((int)r->kind));
 	printf("  source: %s   reason: %s   time: ",
 	       record_source_name((int)pr->origin.source),
-	       it->reason[0] ? it->reason : "-");
+	       TERMESC(t, it->reason[0] ? it->reason : "-"));
 	if (it->time_us >= 0)
 		printf("[%lld.%06lld]", (long long)(it->time_us / 1000000),
 		       (long long)(it->time_us % 1000000));
@@ -117,11 +120,12 @@ static void print_text(const struct pstore_scan *s, size_t idx,
 		       it->ecc.corrected, it->ecc.unrecoverable);
 	printf("\n  files:");
 	for (size_t i = 0; i < it->nfiles; i++)
-		printf(" %s", s->files[it->files[i]].name);
+		printf(" %s", TERMESC(t, s->files[it->files[i]].name));
 	if (s->nattachments) {
 		printf("\n  attachments:");
 		for (size_t i = 0; i < s->nattachments; i++)
-			printf(" %s", s->files[s->attachments[i]].name);
+			printf(" %s",
+			       TERMESC(t, s->files[s->attachments[i]].name));
 	}
 	printf("\n\n");
 }

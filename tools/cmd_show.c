@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/termesc.h"
 #include "base/json.h"
 #include "oopsctl.h"
 #include "record/record.h"
@@ -46,9 +47,12 @@ static int recent_print(const struct store_rec *r, void *arg)
 		store_cli_json_time(o->j, "received", r->received_us);
 		json_obj_end(o->j);
 	} else {
+		char t1[256], t2[256];
+
 		printf("  %-19s  %-24s  %-20s  %s\n",
-		       store_cli_time(r->seen_us, t, sizeof(t)), hostname,
-		       r->release ? r->release : "-", id);
+		       store_cli_time(r->seen_us, t, sizeof(t)),
+		       TERMESC(t1, hostname),
+		       TERMESC(t2, r->release ? r->release : "-"), id);
 	}
 	store_cli_rec_free(rec);
 	return 0;
@@ -73,11 +77,11 @@ static void show_text(struct store *st, const struct store_sig_detail *d,
 					.limit = SHOW_RECENT,
 					.newest_first = true };
 	struct show_out o = { 0 };
-	char a[32], b[32];
+	char a[32], b[32], esc[1200];
 
 	printf("signature:  %s\n", s->signature);
-	printf("title:      %s\n", s->title);
-	printf("kind:       %s\n", s->kind);
+	printf("title:      %s\n", TERMESC(esc, s->title));
+	printf("kind:       %s\n", TERMESC(esc, s->kind));
 	printf("stack:      %s\n", s->stack_signature[0] ? s->stack_signature :
 							   "-");
 	printf("count:      %llu on %llu host(s)\n",
@@ -88,18 +92,19 @@ static void show_text(struct store *st, const struct store_sig_detail *d,
 	       store_cli_time(s->last_seen_us, a, sizeof(a)));
 	printf("triage:     %s", store_triage_name(t->state));
 	if (t->fixed_in)
-		printf(", fixed in %s", t->fixed_in);
+		printf(", fixed in %s", TERMESC(esc, t->fixed_in));
 	if (t->bug)
-		printf(", %s", t->bug);
+		printf(", %s", TERMESC(esc, t->bug));
 	if (t->updated_us > 0)
 		printf(" (%s UTC)", store_cli_time(t->updated_us, a, sizeof(a)));
 	putchar('\n');
 	if (t->note)
-		printf("note:       %s\n", t->note);
+		printf("note:       %s\n", TERMESC(esc, t->note));
 	printf("\nkernels:\n  %-32s %8s  %-19s  %s\n", "RELEASE", "COUNT",
 	       "FIRST SEEN", "LAST SEEN");
 	for (size_t i = 0; i < s->n_releases; i++)
-		printf("  %-32s %8llu  %-19s  %s\n", s->releases[i].release,
+		printf("  %-32s %8llu  %-19s  %s\n",
+		       TERMESC(esc, s->releases[i].release),
 		       (unsigned long long)s->releases[i].count,
 		       store_cli_time(s->releases[i].first_seen_us, a,
 				      sizeof(a)),
@@ -109,21 +114,28 @@ static void show_text(struct store *st, const struct store_sig_detail *d,
 	       "FIRST SEEN", "LAST SEEN");
 	for (size_t i = 0; i < d->n_hosts; i++)
 		printf("  %-32s %8llu  %-19s  %s\n",
-		       d->hosts[i].hostname ? d->hosts[i].hostname :
-					      d->hosts[i].host_key,
+		       TERMESC(esc, d->hosts[i].hostname ?
+					  d->hosts[i].hostname :
+					  d->hosts[i].host_key),
 		       (unsigned long long)d->hosts[i].count,
 		       store_cli_time(d->hosts[i].first_seen_us, a, sizeof(a)),
 		       store_cli_time(d->hosts[i].last_seen_us, b, sizeof(b)));
 	printf("\nrecent records:\n");
 	store_export(st, &q, recent_print, &o);
 	if (ex != NULL) {
+		char t2[256];
+
 		printf("\nexample report (%s, %s):\n",
-		       ex->host && ex->host->hostname ? ex->host->hostname :
-							"unknown host",
-		       ex->kernel && ex->kernel->release ? ex->kernel->release :
-							   "unknown kernel");
+		       TERMESC(esc, ex->host && ex->host->hostname ?
+					  ex->host->hostname :
+					  "unknown host"),
+		       TERMESC(t2, ex->kernel && ex->kernel->release ?
+					   ex->kernel->release :
+					   "unknown kernel"));
+		/* The report's lines, not its control bytes. */
 		if (report != NULL)
-			fputs(report, stdout);
+			termesc_write(stdout, report, strlen(report),
+				      TERMESC_TEXT);
 		else
 			printf("  (no report text)\n");
 		if (report != NULL && report[0] &&
@@ -253,8 +265,10 @@ int cmd_show(int argc, char **argv)
 					"is not 4-16 hex digits");
 		goto out;
 	}
-	if (rc < 0)
+	if (rc < 0) {
+		store_cli_error(st, "show", rc);
 		goto out;
+	}
 	if (d->example != NULL &&
 	    store_cli_unpack(d->example, d->example_len, &ex) == 0)
 		report = store_cli_report(ex, &rlen);

@@ -10,6 +10,7 @@
 
 #include "base/conf.h"
 #include "base/json.h"
+#include "base/termesc.h"
 #include "oopsctl.h"
 #include "store_cli.h"
 #include "store/store_json.h"
@@ -44,12 +45,15 @@ static int top_print(const struct store_sig *s, void *arg)
 		if (json_flush_line(j, stdout) < 0)
 			return 1;
 	} else {
+		char t1[1200];
+
 		printf("%8llu %6llu  %-19s  %-19s  %-7s  %s  %s\n",
 		       (unsigned long long)s->count,
 		       (unsigned long long)s->hosts,
 		       store_cli_time(s->first_seen_us, first, sizeof(first)),
 		       store_cli_time(s->last_seen_us, last, sizeof(last)),
-		       store_triage_name(t->state), s->signature, s->title);
+		       store_triage_name(t->state), s->signature,
+		       TERMESC(t1, s->title));
 	}
 	return o->limit && o->printed >= o->limit;
 }
@@ -129,6 +133,7 @@ int cmd_top(int argc, char **argv)
 		       "HOSTS", "FIRST SEEN (UTC)", "LAST SEEN (UTC)", "TRIAGE",
 		       "SIGNATURE", "TITLE");
 	n = store_top(st, &q, top_print, &o);
+	store_cli_error(st, "top", n);
 	if (n >= 0)
 		n = (int)o.printed;
 	store_cli_triage_free(&o.triage);

@@ -167,10 +167,15 @@ int cmd_triage(int argc, char **argv)
 		if (rc < 0)
 			goto out;
 	} else {
+		char e1[200], e2[1200], e3[1200];
+
 		printf("%s  %s%s%s%s%s  %s\n", d->sig.signature,
 		       store_triage_name(t.state),
-		       t.fixed_in ? " in " : "", t.fixed_in ? t.fixed_in : "",
-		       t.bug ? " " : "", t.bug ? t.bug : "", d->sig.title);
+		       t.fixed_in ? " in " : "",
+		       t.fixed_in ? store_cli_text(t.fixed_in, e1, sizeof(e1)) : "",
+		       t.bug ? " " : "",
+		       t.bug ? store_cli_text(t.bug, e2, sizeof(e2)) : "",
+		       store_cli_text(d->sig.title, e3, sizeof(e3)));
 	}
 	ret = fflush(stdout) == 0 ? OOPSCTL_OK : OOPSCTL_ERROR;
 out:

@@ -20,10 +20,14 @@ static const struct oopsctl_cmd oopsctl_cmds[] = {
 	{ "triage", "SIGNATURE [--state open|fixed|ignored] [--fixed-in RELEASE] [--bug URL] [--note TEXT]",
 	  "mark a signature open, fixed or ignored", cmd_triage },
 	{ "collector-status", "[--json]", "the collector's counters", cmd_collector_status },
+	{ "store", "check [--full]", "check the store's integrity", cmd_store },
 #endif
 	{ "parse", "[--json] [FILE...]", "find kernel crash reports in logs", cmd_parse },
 	{ "encode", "[--no-text] [FILE...]", "write a length-delimited crash record per report", cmd_encode },
 	{ "decode", "[FILE...]", "print length-delimited crash records as JSON Lines", cmd_decode },
+#if ENABLE_AUTH_HMAC
+	{ "key", "--master FILE MACHINE-ID", "derive and print an agent's key file", cmd_key },
+#endif
 	{ "agent-status", "[--state-dir DIR] [--json]",
 	  "what oops-agent has pending: spool, oldest age, last ack, counters",
 	  cmd_agent_status },

@@ -36,5 +36,7 @@ int cmd_encode(int argc, char **argv);
 int cmd_decode(int argc, char **argv);
 int cmd_agent_status(int argc, char **argv);
 int cmd_pstore(int argc, char **argv);
+int cmd_key(int argc, char **argv);
+int cmd_store(int argc, char **argv);
 
 #endif /* OOPSD_OOPSCTL_H */

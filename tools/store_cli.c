@@ -12,6 +12,7 @@
 #include "../collector/collector.h"
 #include "base/conf.h"
 #include "base/log.h"
+#include "base/termesc.h"
 #include "oopsctl.h"
 #include "record/record.h"
 #include "store_cli.h"
@@ -187,6 +188,15 @@ int store_cli_limit(const char *cmd, const char *arg, size_t *limit)
 	return 0;
 }
 
+void store_cli_error(const struct store *st, const char *cmd, int n)
+{
+	const char *m = store_errmsg(st);
+
+	if (n < 0)
+		fprintf(stderr, "oopsctl %s: store: %s\n", cmd,
+			m[0] != '\0' ? m : strerror(-n));
+}
+
 int store_cli_exit_status(int n)
 {
 	if (fflush(stdout) != 0 || n < 0)
@@ -264,4 +274,9 @@ void store_cli_triage_free(struct store_cli_triage *m)
 	}
 	free(m->rows);
 	memset(m, 0, sizeof(*m));
+}
+
+const char *store_cli_text(const char *s, char *buf, size_t len)
+{
+	return s == NULL ? "-" : termesc_str(s, buf, len);
 }

@@ -73,6 +73,18 @@ void store_cli_json_time(struct json *j, const char *key, int64_t us);
  */
 int store_cli_exit_status(int n);
 
+/*
+ * When a query returned n < 0, say why on stderr, once, in the words of
+ * the store (store_errmsg()): the store logs nothing itself.
+ */
+void store_cli_error(const struct store *st, const char *cmd, int n);
+
+/*
+ * A peer's text (a title, a hostname, a release) for the terminal, into
+ * buf: control bytes escaped (base/termesc.h); NULL gives "-".
+ */
+const char *store_cli_text(const char *s, char *buf, size_t len);
+
 /* Decode a stored record with record_unpack()'s limits; free it with
  * store_cli_rec_free().  0 or -errno. */
 int store_cli_unpack(const uint8_t *buf, size_t len, Oopsd__CrashRecord **out);

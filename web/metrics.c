@@ -86,31 +86,43 @@ static void add_sample(struct coll_set *cs, const char *name, const char *key,
 			*p = (char)(*p - 'A' + 'a');
 	if (ends_with(base, "_us_sum")) {
 		base[n - 7] = '\0';
-		snprintf(s->family, sizeof(s->family),
-			 "oopsd_collector_%s_seconds", base);
-		snprintf(s->name, sizeof(s->name), "%s_sum", s->family);
+		if (snprintf(s->family, sizeof(s->family),
+			 "oopsd_collector_%s_seconds", base) >=
+		    (int)sizeof(s->family))
+			goto too_long;
+		if (snprintf(s->name, sizeof(s->name), "%s_sum", s->family) >=
+		    (int)sizeof(s->name))
+			goto too_long;
 		s->type = "summary";
 		v /= 1e6;
 	} else if (ends_with(base, "_count")) {
 		base[n - 6] = '\0';
 		/* The count of a latency summary, if the collector has it. */
-		snprintf(s->family, sizeof(s->family),
-			 "oopsd_collector_%s_seconds", base);
-		snprintf(s->name, sizeof(s->name), "%s_count", s->family);
+		if (snprintf(s->family, sizeof(s->family),
+			 "oopsd_collector_%s_seconds", base) >=
+		    (int)sizeof(s->family))
+			goto too_long;
+		if (snprintf(s->name, sizeof(s->name), "%s_count", s->family) >=
+		    (int)sizeof(s->name))
+			goto too_long;
 		s->type = "summary";
 		s->key[0] = '\x01'; /* resolved in web_metrics() */
 	} else if (ends_with(base, "_us_max")) {
 		base[n - 7] = '\0';
-		snprintf(s->family, sizeof(s->family),
-			 "oopsd_collector_%s_max_seconds", base);
+		if (snprintf(s->family, sizeof(s->family),
+			 "oopsd_collector_%s_max_seconds", base) >=
+		    (int)sizeof(s->family))
+			goto too_long;
 		v /= 1e6;
 	} else {
 		bool us = ends_with(base, "_us");
 
 		if (us)
 			base[n - 3] = '\0';
-		snprintf(s->family, sizeof(s->family), "oopsd_collector_%s%s",
-			 base, us ? "_microseconds" : "");
+		if (snprintf(s->family, sizeof(s->family), "oopsd_collector_%s%s",
+			 base, us ? "_microseconds" : "") >=
+		    (int)sizeof(s->family))
+			goto too_long;
 	}
 	if (s->name[0] == '\0')
 		str_lcpy(s->name, s->family, sizeof(s->name));
@@ -118,6 +130,9 @@ static void add_sample(struct coll_set *cs, const char *name, const char *key,
 		str_lcpy(s->key, key ? key : "", sizeof(s->key));
 	s->coll = cs->cur;
 	s->v = v;
+	return;
+too_long:
+	cs->n--; /* a name too long for Prometheus: left out */
 }
 
 /* A X_count with no X_us_sum of its collector is a gauge X_events. */

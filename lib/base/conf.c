@@ -416,7 +416,9 @@ int conf_load_file(const struct conf_entry *table, void *dst, const char *path,
 	size_t len = 0;
 	int fd, rc;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: opening a FIFO would otherwise wait for a writer
+	 * forever; it is refused below like any file that is not regular. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0) {
 		conf_err(err, errlen, "%s: %s", path, strerror(errno));
 		return -1;

@@ -158,6 +158,41 @@ static int daemon_capset(uint64_t caps)
 	return 0;
 }
 
+int daemon_cap_effective(int cap, bool on)
+{
+	uint64_t eff = 0, perm = 0, bit;
+	int rc;
+
+	if (cap < 0 || cap > 63)
+		return -EINVAL;
+	bit = 1ULL << cap;
+	rc = daemon_capget(&eff, &perm);
+	if (rc < 0)
+		return rc;
+	if (on && !(perm & bit))
+		return -EPERM;
+	if (on == !!(eff & bit))
+		return 0;
+	/* daemon_capset() sets effective and permitted alike: keep the
+	 * permitted set as it is by passing it, then narrow effective. */
+	{
+		struct __user_cap_header_struct hdr = {
+			.version = _LINUX_CAPABILITY_VERSION_3,
+		};
+		struct __user_cap_data_struct data[2];
+		uint64_t neweff = on ? eff | bit : eff & ~bit;
+
+		memset(data, 0, sizeof(data));
+		data[0].effective = (uint32_t)neweff;
+		data[1].effective = (uint32_t)(neweff >> 32);
+		data[0].permitted = (uint32_t)perm;
+		data[1].permitted = (uint32_t)(perm >> 32);
+		if (syscall(SYS_capset, &hdr, data) < 0)
+			return -errno;
+	}
+	return 0;
+}
+
 int daemon_drop_privileges_caps(const char *user, const int *keep, size_t n)
 {
 	uint64_t keep_mask = 0, eff = 0, perm = 0;

@@ -59,6 +59,15 @@ int daemon_drop_privileges(const char *user);
  */
 int daemon_drop_privileges_caps(const char *user, const int *keep, size_t n);
 
+/*
+ * Raise (on) or lower the capability cap in the effective set, keeping it
+ * permitted: a process that kept a capability holds it effective only
+ * while it does what needs it (open, read, unlink), not while it parses
+ * what it read.  0, or -errno (-EPERM when cap is not permitted).  Needs
+ * capget and capset in the seccomp allow-list (sandbox_apply()'s extra).
+ */
+int daemon_cap_effective(int cap, bool on);
+
 /* Tell systemd we are ready (sd_notify), when built with it. */
 void daemon_notify_ready(void);
 void daemon_notify_stopping(void);

@@ -4,6 +4,7 @@
  * syslog(3) itself): they are set once at start-up by main().
  */
 #include "base/log.h"
+#include "base/termesc.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -60,7 +61,7 @@ static void log_vemit(enum log_level level, const char *errstr,
 		      const char *fmt, va_list ap)
 {
 	static const int prio[] = { LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG };
-	char line[1024];
+	char line[1024], esc[1024];
 	int saved = errno;
 	int n;
 
@@ -76,12 +77,15 @@ static void log_vemit(enum log_level level, const char *errstr,
 
 		snprintf(line + len, sizeof(line) - len, ": %s", errstr);
 	}
+	/* Log lines carry peer text (titles, host names, sender names):
+	 * no control byte of theirs reaches a terminal or forges a line. */
+	termesc(line, strlen(line), 0, esc, sizeof(esc));
 	if (log_hook != NULL)
-		log_hook(level, line);
+		log_hook(level, esc);
 	else if (log_to_syslog)
-		syslog(prio[level], "%s", line);
+		syslog(prio[level], "%s", esc);
 	else
-		fprintf(stderr, "%s: %s\n", log_progname, line);
+		fprintf(stderr, "%s: %s\n", log_progname, esc);
 	errno = saved;
 }
 

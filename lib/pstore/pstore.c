@@ -400,6 +400,8 @@ int pstore_scan_dir(const char *dir, const struct pstore_options *opt,
 			log_debug("pstore: %s/%s: %s", dir, f->name,
 				  strerror(-f->error));
 	}
+	if (o.read_done != NULL)
+		o.read_done(o.read_done_arg);
 	rc = pstore_scan_analyse(s, &o);
 	if (rc < 0)
 		goto fail;

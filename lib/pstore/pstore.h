@@ -216,6 +216,13 @@ struct pstore_options {
 	size_t max_files;	/* default 4096 */
 	size_t console_tail_bytes; /* console tail kept; default 8 KiB */
 	const struct oops_parser_config *parser; /* NULL: defaults */
+	/*
+	 * Called once every file is read and before any of it is decoded or
+	 * parsed (NULL: none): a caller that needed a privilege to read
+	 * drops it here, so hostile content is never parsed with it.
+	 */
+	void (*read_done)(void *arg);
+	void *read_done_arg;
 };
 
 /* One file for pstore_scan_mem(): the fuzzer and tests need no dir. */

@@ -120,13 +120,14 @@ struct record_limits {
 	size_t max_files;    /* origin.files, origin.attachments */
 	size_t max_text;     /* decompressed report text (report_len) */
 	size_t max_alloc;    /* decoder memory */
+	size_t max_details;  /* decompressed details block (details_len) */
 };
 
 #define RECORD_LIMITS_INIT                                                    \
 	{                                                                     \
 		.max_record = 1u << 20, .max_string = 4096, .max_frames = 256, \
 		.max_files = 64, .max_text = 1u << 20,                        \
-		.max_alloc = 8u << 20,                                        \
+		.max_alloc = 8u << 20, .max_details = 256u << 10,             \
 	}
 
 /*
@@ -147,13 +148,25 @@ void record_free(Oopsd__CrashRecord *rec);
  * into the plain form every reader uses: the 16-byte host ids
  * (*_id_bin) become their hex strings, and the details stream (details_z)
  * fills kernel.release, kernel.build, crash.hardware, crash.pc and crash.frames (a field
- * already present is kept).  The compact fields stay, so the record packs
+ * already present is kept).  The stream is inflated as it is read: the
+ * text through a small buffer (nothing keeps it), the details counted as
+ * they come, so a stream with more frames than max_frames or more bytes
+ * than it announced stops there, not at its end.  The compact fields stay, so the record packs
  * back as it came plus the plain fields.  record_unpack() calls it.  lim
  * NULL means RECORD_LIMITS_INIT.  0, or -EBADMSG ("bad_host_id",
  * "bad_details"), -E2BIG ("details_too_long"), -ENOMEM, *reason set.
  */
 int record_expand(Oopsd__CrashRecord *rec, const struct record_limits *lim,
 		  const char **reason);
+
+/*
+ * The bytes record_expand() will inflate for rec (its text, skipped
+ * through a small buffer, and its details block), known before any
+ * inflating: a receiver charges them to the datagram's budget and refuses
+ * a record that would pass it without spending the CPU.  0 when the
+ * record has no details stream.
+ */
+size_t record_expand_cost(const Oopsd__CrashRecord *rec);
 
 /*
  * The semantic checks of record_unpack() on a record decoded elsewhere

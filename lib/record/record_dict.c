@@ -11,12 +11,14 @@
  *
  * It is part of the record format: a record's zlib header names it by its
  * Adler-32 (DICTID 0xc47e2a12).  Never edit it: add another dictionary to
- * record_zdicts[] in lib/record.c and make it the one record_pack() uses,
+ * record_zdicts[] below and make it the one record_pack() uses,
  * so that every record ever written still inflates.
  */
 #include <stddef.h>
 
 #include "record/record.h"
+#include "record/record_internal.h"
+#include "base/util.h"
 
 const char record_zdict_v1[] =
 	" drivers/net/ drivers/gpu/drm/ drivers/block/ drivers/usb/core/ so"
@@ -211,3 +213,8 @@ const char record_zdict_v1[] =
 	"kernel BUG at \n"
 	"------------[ cut here ]------------\n";
 const size_t record_zdict_v1_len = sizeof(record_zdict_v1) - 1;
+
+const struct record_zdict record_zdicts[] = {
+	{ record_zdict_v1, &record_zdict_v1_len },
+};
+const size_t record_nzdicts = ARRAY_SIZE(record_zdicts);

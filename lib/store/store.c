@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "base/log.h"
@@ -28,42 +29,64 @@ static bool scheme_is(const char *name, const char *spec, size_t n)
 	return strlen(name) == n && memcmp(name, spec, n) == 0;
 }
 
-int store_open(const char *spec, unsigned flags, struct store **out)
+/* The backend of spec and the argument its open() takes; NULL with a
+ * reason in err when there is none. */
+static const struct store_ops *store_find(const char *spec, const char **argp,
+					  char *err, size_t errlen)
 {
-	char shown[512];
 	const char *colon;
 	size_t n;
 
-	*out = NULL;
 	if (spec == NULL || (colon = strchr(spec, ':')) == NULL ||
 	    colon[1] == '\0') {
-		store_spec_redact(spec ? spec : "", shown, sizeof(shown));
-		log_warnx("store '%s': expected SCHEME:PATH (sqlite:PATH or "
-			  "postgresql://...)", shown);
-		return -EINVAL;
+		snprintf(err, errlen, "expected SCHEME:PATH (sqlite:PATH or "
+				      "postgresql://...)");
+		return NULL;
 	}
 	n = (size_t)(colon - spec);
 	for (size_t i = 0; store_backends[i] != NULL; i++) {
 		const struct store_ops *ops = store_backends[i];
-		const char *arg = NULL;
-		int rc;
 
-		if (scheme_is(ops->scheme, spec, n))
-			arg = colon + 1;
-		for (size_t k = 0; arg == NULL && ops->aliases != NULL &&
+		if (scheme_is(ops->scheme, spec, n)) {
+			*argp = colon + 1;
+			return ops;
+		}
+		for (size_t k = 0; ops->aliases != NULL &&
 				   ops->aliases[k] != NULL; k++)
-			if (scheme_is(ops->aliases[k], spec, n))
-				arg = spec;
-		if (arg == NULL)
-			continue;
-		rc = ops->open(arg, flags, out);
-		if (rc == 0)
-			(*out)->ops = ops;
-		return rc;
+			if (scheme_is(ops->aliases[k], spec, n)) {
+				*argp = spec;
+				return ops;
+			}
 	}
-	store_spec_redact(spec, shown, sizeof(shown));
-	log_warnx("store '%s': unknown or disabled store type", shown);
-	return -EINVAL;
+	snprintf(err, errlen, "unknown or disabled store type");
+	return NULL;
+}
+
+int store_spec_check(const char *spec, char *err, size_t errlen)
+{
+	const char *arg;
+
+	return store_find(spec, &arg, err, errlen) ? 0 : -EINVAL;
+}
+
+int store_open(const char *spec, unsigned flags, struct store **out)
+{
+	const struct store_ops *ops;
+	char shown[512], err[128];
+	const char *arg = NULL;
+	int rc;
+
+	*out = NULL;
+	ops = store_find(spec, &arg, err, sizeof(err));
+	if (ops == NULL) {
+		store_spec_redact(spec ? spec : "", shown, sizeof(shown));
+		log_warnx("store '%s': %s", shown, err);
+		return -EINVAL;
+	}
+	rc = ops->open(arg, flags, out);
+	if (rc == 0)
+		(*out)->ops = ops;
+	return rc;
 }
 
 void store_close(struct store *st)
@@ -147,6 +170,11 @@ char *store_spec_redact(const char *spec, char *out, size_t len)
 	return out;
 }
 
+const char *store_errmsg(const struct store *st)
+{
+	return st->errmsg;
+}
+
 int store_put_batch(struct store *st, struct store_put *items, size_t n)
 {
 	return st->ops->put_batch(st, items, n);
@@ -176,9 +204,19 @@ int store_show(struct store *st, const char *signature, size_t max_hosts,
 }
 
 int64_t store_retention(struct store *st, int64_t now_us, uint64_t max_age_us,
-			uint64_t max_count)
+			uint64_t max_age_deletes, uint64_t max_count)
 {
-	return st->ops->retention(st, now_us, max_age_us, max_count);
+	return st->ops->retention(st, now_us, max_age_us, max_age_deletes,
+				  max_count);
+}
+
+int store_check(struct store *st, bool full, char *msg, size_t len)
+{
+	if (len > 0)
+		msg[0] = '\0';
+	if (st->ops->check == NULL)
+		return -EOPNOTSUPP;
+	return st->ops->check(st, full, msg, len);
 }
 
 int store_stats(struct store *st, struct store_stats *out)
@@ -484,14 +522,17 @@ static int same_sig(const void *x, const void *y)
 		      ((const struct store_agg *)y)->sig);
 }
 
-/* By signature, newest last, so a group's last entry is its example. */
+/*
+ * By signature, then arrival, so a group's last entry is its example: the
+ * record the collector received last, not the one that claims the latest
+ * crash time (without a key anyone can date a report an hour ahead and
+ * keep it as the example for that long).
+ */
 static int by_sig(const void *x, const void *y)
 {
 	const struct store_agg *a = x, *b = y;
 	int c = strcmp(a->sig, b->sig);
 
-	if (c == 0)
-		c = cmp_i64(a->seen, b->seen);
 	return c ? c : cmp_i64(a->rid, b->rid);
 }
 
@@ -596,7 +637,7 @@ int store_agg_apply(struct store_agg *ag, size_t n,
 	for (i = 0; i < n; i = j) {
 		j = agg_group(ag, n, i, same_sig, &g);
 		g.news = agg_news(ag, i, j);
-		g.newest = &ag[j - 1]; /* sorted by seen, then arrival */
+		g.newest = &ag[j - 1]; /* sorted by arrival */
 		if ((rc = sink->sig(arg, &g)) < 0)
 			return rc;
 		/* A new signature has only new (signature, host) rows:
@@ -699,14 +740,18 @@ static int64_t retention_chunks(const struct store_retention_ops *ops,
 
 int64_t store_retention_run(const struct store_retention_ops *ops, void *arg,
 			    int64_t now_us, uint64_t max_age_us,
-			    uint64_t max_count)
+			    uint64_t max_age_deletes, uint64_t max_count)
 {
 	int64_t deleted = 0, rc;
 
 	if (max_age_us > 0 && max_age_us < (uint64_t)now_us) {
 		int64_t cutoff = now_us - (int64_t)max_age_us;
+		int64_t limit = max_age_deletes > 0 &&
+					max_age_deletes < (uint64_t)INT64_MAX
+				? (int64_t)max_age_deletes
+				: INT64_MAX;
 
-		rc = retention_chunks(ops, arg, false, cutoff, INT64_MAX);
+		rc = retention_chunks(ops, arg, false, cutoff, limit);
 		if (rc < 0)
 			return rc;
 		deleted += rc;

@@ -68,6 +68,13 @@ struct store_put {
  * backend logs why).
  */
 int store_open(const char *spec, unsigned flags, struct store **out);
+
+/*
+ * Whether spec names a store this build can open (a known scheme and a
+ * non-empty rest), without opening it (-n).  0, or -EINVAL with the
+ * reason in err.
+ */
+int store_spec_check(const char *spec, char *err, size_t errlen);
 void store_close(struct store *st);
 
 /*
@@ -181,15 +188,19 @@ int store_show(struct store *st, const char *signature, size_t max_hosts,
 void store_sig_detail_free(struct store_sig_detail *d);
 
 /*
- * Delete records seen before now_us - max_age_us (0: no age limit) and the
- * oldest records beyond max_count (0: no count limit), in batches so the
- * writer is never blocked for long.  The aggregates are history and stay:
+ * Delete records the collector received before now_us - max_age_us (0: no
+ * age limit), at most max_age_deletes of them in this pass (0: no bound),
+ * and the oldest records beyond max_count (0: no count limit), in batches
+ * so the writer is never blocked for long.  Age is the collector's receive
+ * time, never the crash time a record claims (a board without a clock
+ * says 1970), and the bound keeps a clock that jumped ahead from emptying
+ * the store in one pass.  The aggregates are history and stay:
  * counts, first/last seen, kernels and hosts keep describing every record
  * ever stored; the example record of a signature is never deleted, so every
  * signature keeps one report to show.  Returns records deleted or -errno.
  */
 int64_t store_retention(struct store *st, int64_t now_us, uint64_t max_age_us,
-			uint64_t max_count);
+			uint64_t max_age_deletes, uint64_t max_count);
 
 /*
  * Fleet coverage: the last heartbeat of each host.  An agent sends one
@@ -515,6 +526,16 @@ typedef int (*store_row_fn)(const struct store_row *row, void *arg);
 int store_query(struct store *st, const char *sql, const struct store_param *p,
 		int np, store_row_fn fn, void *arg);
 
+/*
+ * Check the store's integrity (SQLite: PRAGMA quick_check, or
+ * integrity_check when full): 0 when sound, -EUCLEAN when damaged (the
+ * first problems in msg), -EOPNOTSUPP when the backend has no such check
+ * (a server database checks itself), or -errno.  A store that reports
+ * damage while it works (SQLITE_CORRUPT) fails every later write with
+ * -EUCLEAN: nothing is acknowledged that may not be stored.
+ */
+int store_check(struct store *st, bool full, char *msg, size_t len);
+
 /* Helpers shared by the backends and the queries. */
 void store_sig_hex(uint64_t sig, char out[STORE_SIG_LEN]);
 /* Kind name ("WARNING") of a CrashKind value; "UNKNOWN" if out of range. */
@@ -552,7 +573,8 @@ struct store_ops {
 	int (*show)(struct store *st, const char *signature, size_t max_hosts,
 		    struct store_sig_detail **out);
 	int64_t (*retention)(struct store *st, int64_t now_us,
-			     uint64_t max_age_us, uint64_t max_count);
+			     uint64_t max_age_us, uint64_t max_age_deletes,
+			     uint64_t max_count);
 	int (*stats)(struct store *st, struct store_stats *out);
 	int (*query)(struct store *st, const char *sql,
 		     const struct store_param *p, int np, store_row_fn fn,
@@ -572,16 +594,31 @@ struct store_ops {
 	int (*alerts)(struct store *st, size_t limit, store_alert_fn fn,
 		      void *arg);
 	int64_t (*alerts_purge)(struct store *st, int64_t before_us);
+	/* May be NULL: the check of store_check(). */
+	int (*check)(struct store *st, bool full, char *msg, size_t len);
 	const char *const *syscalls; /* see store_syscalls(); may be NULL */
 };
 
 /* Every backend's struct store starts with this. */
+#define STORE_ERRMSG_MAX 512
+
 struct store {
 	const struct store_ops *ops;
 	/* What store_triage_get() and store_host_get() hand out. */
 	char *scratch;
 	struct store_alert_rules alert_rules;
+	/* The backend's words for its last failure (store_errmsg()). */
+	char errmsg[STORE_ERRMSG_MAX];
 };
+
+/*
+ * What the backend said about the last call that failed ("" when none):
+ * a store never logs the failure of a call it returns, because only its
+ * caller knows what to do about it (retry, drop, exit) and how often to
+ * say so; the caller logs this once.  Start-up (store_open()) is the
+ * exception: there is no store to ask yet, so the backend logs it.
+ */
+const char *store_errmsg(const struct store *st);
 
 /*
  * System calls the backend may make once the daemon's seccomp filter is

@@ -96,7 +96,7 @@ int store_agg_apply(struct store_agg *ag, size_t n,
  */
 #define STORE_RETENTION_CHUNK 5000
 struct store_retention_ops {
-	/* Up to chunk records seen before cutoff that are no example. */
+	/* Up to chunk records received before cutoff that are no example. */
 	int64_t (*delete_before)(void *arg, int64_t cutoff, int64_t chunk);
 	/* The hour buckets before hour. */
 	int (*delete_hours_before)(void *arg, int64_t hour);
@@ -108,7 +108,7 @@ struct store_retention_ops {
 /* store_retention() for a backend's steps.  Deleted count or -errno. */
 int64_t store_retention_run(const struct store_retention_ops *ops, void *arg,
 			    int64_t now_us, uint64_t max_age_us,
-			    uint64_t max_count);
+			    uint64_t max_age_deletes, uint64_t max_count);
 
 /*
  * Rows [*first, return) of n rows sorted by signature (bytes) whose

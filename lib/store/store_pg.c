@@ -176,14 +176,17 @@ const struct pg_stmt_def pg_stmt[P_COUNT] = {
 		" hosts = t.hosts + excluded.hosts,"
 		" first_seen_us = least(t.first_seen_us, excluded.first_seen_us),"
 		" last_seen_us = greatest(t.last_seen_us, excluded.last_seen_us),"
-		" title = CASE WHEN excluded.last_seen_us >= t.last_seen_us"
-		"  THEN excluded.title ELSE t.title END,"
-		" kind = CASE WHEN excluded.last_seen_us >= t.last_seen_us"
-		"  THEN excluded.kind ELSE t.kind END,"
-		" stack_sig = CASE WHEN excluded.last_seen_us >= t.last_seen_us"
-		"  THEN excluded.stack_sig ELSE t.stack_sig END,"
-		" example_rid = CASE WHEN excluded.last_seen_us >= t.last_seen_us"
-		"  THEN excluded.example_rid ELSE t.example_rid END" },
+		/* The newest arrival (the greatest rid: several collectors
+		 * commit in any order) is the example, not the latest
+		 * claimed crash time. */
+		" title = CASE WHEN excluded.example_rid >"
+		"  coalesce(t.example_rid, 0) THEN excluded.title ELSE t.title END,"
+		" kind = CASE WHEN excluded.example_rid >"
+		"  coalesce(t.example_rid, 0) THEN excluded.kind ELSE t.kind END,"
+		" stack_sig = CASE WHEN excluded.example_rid >"
+		"  coalesce(t.example_rid, 0) THEN excluded.stack_sig"
+		"  ELSE t.stack_sig END,"
+		" example_rid = greatest(excluded.example_rid, t.example_rid)" },
 	[P_UPS_SIG_RELEASE] = {
 		"oopsd_ups_sig_release",
 		"INSERT INTO sig_releases AS t VALUES($1, $2, $3, $4, $5)"
@@ -342,7 +345,9 @@ bool pg_sqlstate_is(const PGresult *res, const char *state)
 }
 
 /*
- * A statement failed: translate it into -errno, log why, free res (may be
+ * A statement failed: translate it into -errno, keep why for the caller
+ * (store_errmsg(); a lost connection is logged here, once, because this
+ * layer decides to reconnect), free res (may be
  * NULL).  -ENOTCONN: the connection is gone (the next call reconnects);
  * -EAGAIN: deadlock or serialization failure, the transaction may be
  * retried; -ENOSPC: the server's disk is full.
@@ -372,8 +377,9 @@ int pg_fail(struct store_pg *pg, PGresult *res, const char *what)
 			err = -ENOSPC;
 		else if (pg_sqlstate_is(res, "25006"))
 			err = -EROFS;
-		log_warnx("store %s: %s: %.*s", pg->name, what, (int)len, msg);
 	}
+	snprintf(pg->base.errmsg, sizeof(pg->base.errmsg), "%.200s: %.40s: %.*s",
+		 pg->name, what, (int)(len < 160 ? len : 160), msg);
 	PQclear(res);
 	return err;
 }
@@ -686,6 +692,9 @@ static int pg_open(const char *spec, unsigned flags, struct store **out)
 	*out = &pg->base;
 	return 0;
 fail:
+	/* No store for the caller to ask: say why here. */
+	if (pg->base.errmsg[0] != '\0')
+		log_warnx("store %s", pg->base.errmsg);
 	pg_close(&pg->base);
 	return err;
 }

@@ -114,8 +114,8 @@ int pg_ready(struct store_pg *pg);
 
 /* The store operations, by part. */
 int pg_put_batch(struct store *st, struct store_put *items, size_t n);
-int64_t pg_retention(struct store *st, int64_t now_us,
-			    uint64_t max_age_us, uint64_t max_count);
+int64_t pg_retention(struct store *st, int64_t now_us, uint64_t max_age_us,
+		     uint64_t max_age_deletes, uint64_t max_count);
 int pg_top(struct store *st, const struct store_top_query *q,
 		  store_sig_fn fn, void *arg);
 int pg_hosts(struct store *st, store_host_fn fn, void *arg);

@@ -517,8 +517,9 @@ static int pg_put_try(struct store_pg *pg, struct store_put *items,
 	    (rc = pg_pipe_sync(pg)) < 0)
 		goto rollback;
 	if (pg->vals[pg->nvals - 1] != PG_COMMITTED) {
-		log_warnx("store %s: commit: the server rolled the batch back",
-			  pg->name);
+		snprintf(pg->base.errmsg, sizeof(pg->base.errmsg),
+			 "%.200s: commit: the server rolled the batch back",
+			 pg->name);
 		rc = -EIO;
 		goto rollback;
 	}
@@ -576,8 +577,9 @@ int pg_put_batch(struct store *st, struct store_put *items, size_t n)
 			break;
 	}
 	if (rc == -EAGAIN)
-		log_warnx("store %s: batch still conflicting after %d retries",
-			  pg->name, PG_RETRIES);
+		snprintf(pg->base.errmsg, sizeof(pg->base.errmsg),
+			 "%.200s: batch still conflicting after %d retries",
+			 pg->name, PG_RETRIES);
 	return rc == -EAGAIN ? -EIO : rc;
 }
 
@@ -618,7 +620,7 @@ static int64_t pg_ret_delete_before(void *arg, int64_t cutoff, int64_t chunk)
 	return pg_delete(arg,
 			 "DELETE FROM records WHERE rid IN (SELECT r.rid FROM"
 			 " signatures s JOIN records r ON r.sig = s.sig"
-			 " AND r.seen_us < $1"
+			 " AND r.received_us < $1"
 			 " WHERE r.rid IS DISTINCT FROM s.example_rid LIMIT $2)",
 			 cutoff, chunk);
 }
@@ -654,7 +656,8 @@ static const struct store_retention_ops pg_retention_ops = {
 };
 
 int64_t pg_retention(struct store *st, int64_t now_us,
-			    uint64_t max_age_us, uint64_t max_count)
+			    uint64_t max_age_us, uint64_t max_age_deletes,
+			    uint64_t max_count)
 {
 	struct store_pg *pg = to_pg(st);
 	int rc;
@@ -664,6 +667,6 @@ int64_t pg_retention(struct store *st, int64_t now_us,
 	if ((rc = pg_ready(pg)) < 0)
 		return rc;
 	return store_retention_run(&pg_retention_ops, pg, now_us, max_age_us,
-				   max_count);
+				   max_age_deletes, max_count);
 }
 

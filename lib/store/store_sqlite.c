@@ -170,14 +170,16 @@ static const char *const store_sqlite_sql[S_COUNT] = {
 		" hosts = hosts + excluded.hosts,"
 		" first_seen_us = min(first_seen_us, excluded.first_seen_us),"
 		" last_seen_us = max(last_seen_us, excluded.last_seen_us),"
-		" title = iif(excluded.last_seen_us >= last_seen_us,"
+		/* The newest arrival (the greatest rid) is the example,
+		 * never the latest claimed crash time. */
+		" title = iif(excluded.example_rid > coalesce(example_rid, 0),"
 		"  excluded.title, title),"
-		" kind = iif(excluded.last_seen_us >= last_seen_us,"
+		" kind = iif(excluded.example_rid > coalesce(example_rid, 0),"
 		"  excluded.kind, kind),"
-		" stack_sig = iif(excluded.last_seen_us >= last_seen_us,"
-		"  excluded.stack_sig, stack_sig),"
-		" example_rid = iif(excluded.last_seen_us >= last_seen_us,"
-		"  excluded.example_rid, example_rid)",
+		" stack_sig = iif(excluded.example_rid >"
+		"  coalesce(example_rid, 0), excluded.stack_sig, stack_sig),"
+		" example_rid = max(excluded.example_rid,"
+		"  coalesce(example_rid, 0))",
 	[S_UPS_SIG_RELEASE] =
 		"INSERT INTO sig_releases VALUES(?1, ?2, ?3, ?4, ?5)"
 		" ON CONFLICT DO UPDATE SET count = count + excluded.count,"
@@ -250,6 +252,7 @@ struct store_sqlite {
 	char *path;
 	bool readonly;
 	sqlite3_stmt *stmt[S_COUNT];
+	bool corrupt; /* SQLite said so: no write is trusted any more */
 	struct store_agg *agg;
 	size_t agg_cap;
 };
@@ -259,9 +262,17 @@ static struct store_sqlite *to_sq(struct store *st)
 	return (struct store_sqlite *)st;
 }
 
+/* Keep SQLite's words for the caller to log (store_errmsg()). */
 static int sq_err(struct store_sqlite *sq, int rc, const char *what)
 {
-	log_warnx("store %s: %s: %s", sq->path, what, sqlite3_errmsg(sq->db));
+	snprintf(sq->base.errmsg, sizeof(sq->base.errmsg), "%s: %.80s: %s",
+		 sq->path, what, sqlite3_errmsg(sq->db));
+	if (rc == SQLITE_CORRUPT || rc == SQLITE_NOTADB) {
+		/* Whatever this store says it stored may not be there: from
+		 * now on it stores (and so acknowledges) nothing. */
+		sq->corrupt = true;
+		return -EUCLEAN;
+	}
 	if (rc == SQLITE_FULL)
 		return -ENOSPC;
 	if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
@@ -296,6 +307,7 @@ static void sq_relcmp(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 		(const char *)sqlite3_value_text(argv[0]),
 		(const char *)sqlite3_value_text(argv[1])));
 }
+static int sq_check(struct store *st, bool full, char *msg, size_t len);
 
 static int sq_open(const char *path, unsigned flags, struct store **out)
 {
@@ -349,6 +361,24 @@ static int sq_open(const char *path, unsigned flags, struct store **out)
 		    (err = sq_exec(sq, store_sqlite_schema)) < 0 ||
 		    (err = sq_exec(sq, store_query_schema)) < 0)
 			goto fail;
+		/*
+		 * A damaged file still takes new rows: without this the
+		 * collector would acknowledge records into a store whose
+		 * pages it cannot read back.  quick_check reads every page
+		 * once (seconds for a large store), at start only.
+		 */
+		{
+			char what[256];
+
+			err = sq_check(&sq->base, false, what, sizeof(what));
+			if (err == -EUCLEAN)
+				snprintf(sq->base.errmsg,
+					 sizeof(sq->base.errmsg),
+					 "%s: damaged (quick_check: %.200s); "
+					 "see oopsctl store check", path, what);
+			if (err < 0)
+				goto fail;
+		}
 	} else {
 		/* A store the collector never created has no tables yet. */
 		sqlite3_stmt *s = NULL;
@@ -379,6 +409,9 @@ static int sq_open(const char *path, unsigned flags, struct store **out)
 	*out = &sq->base;
 	return 0;
 fail:
+	/* No store for the caller to ask: say why here. */
+	if (sq->base.errmsg[0] != '\0')
+		log_warnx("store %s", sq->base.errmsg);
 	sq_close(&sq->base);
 	return err;
 }
@@ -589,6 +622,13 @@ static int sq_put_batch(struct store *st, struct store_put *items, size_t n)
 
 	if (sq->readonly)
 		return -EROFS;
+	if (sq->corrupt) {
+		snprintf(sq->base.errmsg, sizeof(sq->base.errmsg),
+			 "%s: the database is damaged (SQLite said so): nothing "
+			 "is stored or acknowledged; stop the collector and "
+			 "recover it (oopsctl store check)", sq->path);
+		return -EUCLEAN;
+	}
 	if (n == 0)
 		return 0;
 	/* Sized to the first batch; a batch too large to index is refused
@@ -1105,7 +1145,7 @@ static int64_t sq_ret_delete_before(void *arg, int64_t cutoff, int64_t chunk)
 	return sq_delete(arg,
 			 "DELETE FROM records WHERE rid IN (SELECT r.rid FROM"
 			 " signatures s JOIN records r ON r.sig = s.sig"
-			 " AND r.seen_us < ?1 WHERE r.rid IS NOT s.example_rid"
+			 " AND r.received_us < ?1 WHERE r.rid IS NOT s.example_rid"
 			 " LIMIT ?2)",
 			 cutoff, chunk);
 }
@@ -1142,14 +1182,15 @@ static const struct store_retention_ops sq_retention_ops = {
 };
 
 static int64_t sq_retention(struct store *st, int64_t now_us,
-			    uint64_t max_age_us, uint64_t max_count)
+			    uint64_t max_age_us, uint64_t max_age_deletes,
+			    uint64_t max_count)
 {
 	struct store_sqlite *sq = to_sq(st);
 
 	if (sq->readonly)
 		return -EROFS;
 	return store_retention_run(&sq_retention_ops, sq, now_us, max_age_us,
-				   max_count);
+				   max_age_deletes, max_count);
 }
 
 static int sq_stats(struct store *st, struct store_stats *out)
@@ -1599,6 +1640,52 @@ static int64_t sq_alerts_purge(struct store *st, int64_t before_us)
 	return sqlite3_changes(sq->db);
 }
 
+/*
+ * PRAGMA quick_check (or integrity_check): "ok" alone when sound, else
+ * one row per problem (the first few go to msg).
+ */
+static int sq_check(struct store *st, bool full, char *msg, size_t len)
+{
+	struct store_sqlite *sq = to_sq(st);
+	sqlite3_stmt *s = NULL;
+	size_t used = 0;
+	bool ok = false;
+	int rc, rows = 0;
+
+	rc = sqlite3_prepare_v2(sq->db, full ? "PRAGMA integrity_check(20)" :
+					       "PRAGMA quick_check(20)",
+				-1, &s, NULL);
+	if (rc != SQLITE_OK)
+		return rc == SQLITE_CORRUPT || rc == SQLITE_NOTADB
+			       ? -EUCLEAN
+			       : sq_err(sq, rc, "check");
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *t = (const char *)sqlite3_column_text(s, 0);
+
+		rows++;
+		if (t == NULL)
+			continue;
+		if (rows == 1 && strcmp(t, "ok") == 0)
+			ok = true;
+		if (used < len)
+			used += (size_t)snprintf(msg + used, len - used, "%s%s",
+						 used ? "; " : "", t);
+	}
+	sqlite3_finalize(s);
+	if (rc == SQLITE_CORRUPT || rc == SQLITE_NOTADB) {
+		if (len > 0 && used == 0)
+			snprintf(msg, len, "%s", sqlite3_errmsg(sq->db));
+		sq->corrupt = true;
+		return -EUCLEAN;
+	}
+	if (rc != SQLITE_DONE)
+		return sq_err(sq, rc, "check");
+	if (ok && rows == 1)
+		return 0;
+	sq->corrupt = true; /* said damaged: nothing more is stored */
+	return -EUCLEAN;
+}
+
 const struct store_ops store_sqlite_ops = {
 	.scheme = "sqlite",
 	.open = sq_open,
@@ -1620,4 +1707,5 @@ const struct store_ops store_sqlite_ops = {
 	.alert_retry = sq_alert_retry,
 	.alerts = sq_alerts,
 	.alerts_purge = sq_alerts_purge,
+	.check = sq_check,
 };

@@ -36,7 +36,8 @@
 #include <stdint.h>
 
 #define REPLAY_WINDOW 1024	/* sequence numbers remembered per sender */
-#define REPLAY_MAX_ID 64	/* bytes of sender id (WIRE_SENDER_ID_MAX) */
+#define REPLAY_MAX_ID 65	/* bytes of sender id (WIRE_SENDER_ID_MAX)
+				 * and the kind of key it came with */
 
 enum replay_verdict {
 	REPLAY_OK = 0,	      /* new: accepted and remembered */

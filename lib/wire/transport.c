@@ -215,3 +215,47 @@ void transport_format(const struct transport_addr *a, char *buf, size_t len)
 		snprintf(buf, len, "(none)");
 	}
 }
+
+struct transport_link *transport_link_open(const struct transport_addr *peer,
+					   size_t max_msg, int *err)
+{
+	const struct transport_link_ops *ops = NULL;
+	struct transport_link *l;
+	int rc;
+
+#if ENABLE_TRANSPORT_UDP
+	if (peer->kind == TRANSPORT_UDP)
+		ops = &transport_udp_link_ops;
+#endif
+#if ENABLE_TRANSPORT_NETLINK
+	if (peer->kind == TRANSPORT_NETLINK)
+		ops = &transport_nl_link_ops;
+#endif
+	if (ops == NULL) {
+		*err = -EPROTONOSUPPORT;
+		return NULL;
+	}
+	l = calloc(1, sizeof(*l));
+	if (l == NULL) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	l->ops = ops;
+	l->peer = *peer;
+	l->fd = -1;
+	rc = ops->open(l, max_msg);
+	if (rc < 0) {
+		free(l);
+		*err = rc;
+		return NULL;
+	}
+	return l;
+}
+
+void transport_link_free(struct transport_link *l)
+{
+	if (l == NULL)
+		return;
+	l->ops->close(l);
+	free(l);
+}

@@ -18,6 +18,7 @@
 #define OOPSD_TRANSPORT_H
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
@@ -82,7 +83,9 @@ void transport_format(const struct transport_addr *a, char *buf, size_t len);
 /*
  * UDP: a non-blocking socket connected to `peer` (client: only the peer's
  * datagrams are received) or bound to `local` (server).  rcvbuf/sndbuf 0
- * keeps the system default.  Return the fd or -errno.
+ * keeps the system default.  Return the fd or -errno.  A server socket is
+ * never shared (no SO_REUSEADDR/SO_REUSEPORT): a port already bound by
+ * anyone is -EADDRINUSE.
  */
 #if ENABLE_TRANSPORT_UDP
 int transport_udp_connect(const struct transport_addr *peer);
@@ -162,5 +165,76 @@ static inline int transport_nl_recv(struct transport_nl *t, void *buf,
 	return -EPROTONOSUPPORT;
 }
 #endif
+
+/*
+ * A link: the agent's end of a transport, one per collector, whatever the
+ * kind.  Each transport exports one `const struct transport_link_ops`
+ * (transport_udp.c, transport_netlink.c) and transport_link_open() picks it
+ * by the address kind, so the shipping code never asks which it has.
+ */
+struct transport_link;
+
+struct transport_link_ops {
+	const char *name;
+	/* Open towards peer; max_msg bounds one message.  0 or -errno. */
+	int (*open)(struct transport_link *l, size_t max_msg);
+	void (*close)(struct transport_link *l);
+	int (*fd)(const struct transport_link *l);
+	/* Send one message: 0, -EAGAIN, -ECONNREFUSED, -EMSGSIZE, -errno. */
+	int (*send)(struct transport_link *l, const void *buf, size_t len);
+	/*
+	 * Receive one message from the peer into buf: its length, -EAGAIN
+	 * when nothing is queued, -EBADMSG for a message that is not the
+	 * peer's or does not fit (consumed, to be counted), or -errno.
+	 */
+	int (*recv)(struct transport_link *l, void *buf, size_t cap);
+};
+
+struct transport_link {
+	const struct transport_link_ops *ops;
+	struct transport_addr peer;
+	int fd;			 /* UDP */
+	bool connected;		 /* UDP: connect() succeeded */
+	struct transport_nl *nl; /* netlink */
+};
+
+#if ENABLE_TRANSPORT_UDP
+extern const struct transport_link_ops transport_udp_link_ops;
+#endif
+#if ENABLE_TRANSPORT_NETLINK
+extern const struct transport_link_ops transport_nl_link_ops;
+#endif
+
+/*
+ * Open a link to peer.  A UDP peer without a route yet (a daemon started
+ * early in the boot) still gives a link: it connects on a later send and
+ * transport_link_connected() says false until then.  NULL with *err =
+ * -errno (-EPROTONOSUPPORT when the kind is not built in).
+ */
+struct transport_link *transport_link_open(const struct transport_addr *peer,
+					   size_t max_msg, int *err);
+void transport_link_free(struct transport_link *l);
+
+static inline int transport_link_fd(const struct transport_link *l)
+{
+	return l->ops->fd(l);
+}
+
+static inline int transport_link_send(struct transport_link *l,
+				      const void *buf, size_t len)
+{
+	return l->ops->send(l, buf, len);
+}
+
+static inline int transport_link_recv(struct transport_link *l, void *buf,
+				      size_t cap)
+{
+	return l->ops->recv(l, buf, cap);
+}
+
+static inline bool transport_link_connected(const struct transport_link *l)
+{
+	return l->connected;
+}
 
 #endif /* OOPSD_TRANSPORT_H */

@@ -181,3 +181,53 @@ int transport_nl_recv(struct transport_nl *t, void *buf, size_t cap,
 	free(data);
 	return rc;
 }
+
+/* ---------------------------------------------------------- the link -- */
+
+static int nl_link_open(struct transport_link *l, size_t max_msg)
+{
+	int rc = 0;
+
+	l->nl = transport_nl_open(0, max_msg, &rc);
+	if (l->nl == NULL)
+		return rc;
+	l->connected = true;
+	return 0;
+}
+
+static void nl_link_close(struct transport_link *l)
+{
+	transport_nl_free(l->nl);
+	l->nl = NULL;
+}
+
+static int nl_link_fd(const struct transport_link *l)
+{
+	return transport_nl_fd(l->nl);
+}
+
+static int nl_link_send(struct transport_link *l, const void *buf, size_t len)
+{
+	return transport_nl_send(l->nl, l->peer.portid, buf, len);
+}
+
+static int nl_link_recv(struct transport_link *l, void *buf, size_t cap)
+{
+	uint32_t src = 0;
+	int n = transport_nl_recv(l->nl, buf, cap, &src);
+
+	/* Anyone on the host may send to our port id: only the
+	 * collector's port speaks for it. */
+	if (n >= 0 && src != l->peer.portid)
+		return -EBADMSG;
+	return n;
+}
+
+const struct transport_link_ops transport_nl_link_ops = {
+	.name = "netlink",
+	.open = nl_link_open,
+	.close = nl_link_close,
+	.fd = nl_link_fd,
+	.send = nl_link_send,
+	.recv = nl_link_recv,
+};

@@ -30,6 +30,7 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 
 #include "oopsd.pb-c.h"
@@ -57,14 +58,24 @@ enum wire_body {
  * Worst-case bytes a datagram adds around its body (version, body type,
  * key id, tag, the body's own tag and length) and an envelope adds around
  * its records (version, sender id, seq), and per record (field tag and
- * length).  An agent fitting records into a datagram of size S may use
+ * length, the key identity and the nonce).  An agent fitting records into a datagram of size S may use
  * S - WIRE_OVERHEAD - sum(record + WIRE_RECORD_OVERHEAD).
  */
 #define WIRE_OVERHEAD (6 + 6 + 6 + 2 + WIRE_TAG_LEN + 6 + \
-		       6 + 2 + WIRE_SENDER_ID_MAX + 11)
+		       6 + 2 + WIRE_SENDER_ID_MAX + 11 + \
+		       2 + WIRE_SENDER_ID_MAX + 11)
 #define WIRE_RECORD_OVERHEAD 6
 
-/* A shared key.  len == 0 means no key: no tags written or checked. */
+/*
+ * A key.  len == 0 means no key: no tags written or checked.
+ *
+ * Three kinds (proto/oopsd.proto, Datagram): a shared key (the older
+ * scheme: every agent and the collector hold the same bytes); a master
+ * key (the collector's: it derives each agent's key from the identity a
+ * datagram names, and still checks shared-key datagrams with itself); an
+ * agent key (identity_len > 0: derived from the master for that identity
+ * by wire_key_derive() / `oopsctl key`, sent with its identity).
+ */
 struct wire_key {
 	uint8_t bytes[WIRE_KEY_MAX];
 	size_t len;
@@ -74,18 +85,45 @@ struct wire_key {
 	 * "bad_tag".  It reveals nothing usable about the key.
 	 */
 	uint32_t id;
+	bool master;	/* derive per-agent keys from this one */
+	uint8_t identity[WIRE_SENDER_ID_MAX]; /* an agent key's identity */
+	size_t identity_len;
 };
 
+#define WIRE_AGENT_KEY_LEN 32
+#define WIRE_AGENT_KEY_SALT "oopsd agent key v1"
+
 /*
- * Load a key file.  Format: either hex (the whole file is an even number
+ * The key of the agent named identity (len bytes, 1..WIRE_SENDER_ID_MAX):
+ * HKDF-SHA256 of the master's bytes, salt WIRE_AGENT_KEY_SALT, info the
+ * identity, 32 bytes; *out is an agent key (identity set).  0, -EINVAL,
+ * -EOPNOTSUPP (no CONFIG_AUTH_HMAC) or -EIO.
+ */
+int wire_key_derive(const struct wire_key *master, const void *identity,
+		    size_t len, struct wire_key *out);
+
+/*
+ * Write the key file of an agent key (`oopsctl key`): comment lines, then
+ * "identity HEX" and "key HEX".  wire_key_load() reads it back.
+ */
+int wire_key_write_agent(FILE *f, const struct wire_key *key);
+
+/*
+ * Load a key file.  An agent key file (wire_key_write_agent(): lines
+ * "identity HEX" and "key HEX", '#' comments) gives an agent key.
+ * Otherwise the format is either hex (the whole file is an even number
  * of hex digits, optionally followed by whitespace/newline, e.g. the
  * output of `openssl rand -hex 32`) or, if it is not, raw bytes (the file
  * as is, e.g. `head -c 32 /dev/urandom > key`).  At least WIRE_KEY_MIN bytes of key
- * material, at most WIRE_KEY_MAX.  Returns 0, -EINVAL (too short), -E2BIG
+ * material, at most WIRE_KEY_MAX.  A file that users other than its owner
+ * may read or write is refused, -EKEYREJECTED, as ssh refuses such private
+ * keys (wire_key_strerror() says so).  Returns 0, -EINVAL (too short), -E2BIG
  * (too long), -EOPNOTSUPP (built without CONFIG_AUTH_HMAC) or -errno from
  * reading the file.
  */
 int wire_key_load(const char *path, struct wire_key *key);
+/* The words for an error of wire_key_load(), for the caller's message. */
+const char *wire_key_strerror(int err);
 /* Same from memory (raw bytes). */
 int wire_key_set(struct wire_key *key, const void *bytes, size_t len);
 /* Forget the key material (explicit_bzero). */
@@ -143,7 +181,16 @@ struct wire_iov {
 int wire_pack_envelope(const struct wire_iov *sender_id, uint64_t seq,
 		       const struct wire_iov *records, size_t n,
 		       const struct wire_key *key, uint8_t *buf, size_t cap);
-/* The exact length wire_pack_envelope() would return. */
+/*
+ * The same with a nonce (0: none), the random number the ack must echo
+ * (proto/oopsd.proto, Envelope.nonce).
+ */
+int wire_pack_envelope_nonce(const struct wire_iov *sender_id, uint64_t seq,
+			     uint64_t nonce, const struct wire_iov *records,
+			     size_t n, const struct wire_key *key,
+			     uint8_t *buf, size_t cap);
+/* At least the length wire_pack_envelope_nonce() would return (the seq
+ * and nonce counted at their largest). */
 size_t wire_envelope_size(const struct wire_iov *sender_id,
 			  const struct wire_iov *records, size_t n,
 			  const struct wire_key *key);
@@ -157,6 +204,12 @@ int wire_pack_ack(uint64_t seq, const struct wire_iov *ids, size_t nids,
 		  const struct wire_iov *rejected, size_t nrejected,
 		  const char *error, const struct wire_key *key, uint8_t *buf,
 		  size_t cap);
+/* The same, echoing the envelope's nonce (0: it had none). */
+int wire_pack_ack_nonce(uint64_t seq, uint64_t nonce,
+			const struct wire_iov *ids, size_t nids,
+			const struct wire_iov *rejected, size_t nrejected,
+			const char *error, const struct wire_key *key,
+			uint8_t *buf, size_t cap);
 
 /*
  * A heartbeat (lib/wire/wire_heartbeat.c): what the agent says about
@@ -214,6 +267,14 @@ struct wire_msg {
 	enum wire_body type;
 	bool authenticated;	/* a key was given and the tag matched */
 	uint64_t seq;		/* envelope: its seq; ack: seq acknowledged */
+	uint64_t nonce;		/* envelope: its nonce; ack: echoed; 0: none */
+	/*
+	 * Authenticated with a master key: the per-agent key it derived for
+	 * the datagram's identity (to sign the ack with), or, for a shared-
+	 * key datagram (legacy true), the master itself.
+	 */
+	bool legacy;
+	struct wire_key peer_key;
 	/* Envelope: the sender id (points into env), else NULL/0. */
 	const uint8_t *sender_id;
 	size_t sender_id_len;

@@ -80,3 +80,56 @@ int wire_key_id(const uint8_t *key, size_t len, uint32_t *id)
 	      (uint32_t)md[2] << 8 | md[3];
 	return 0;
 }
+
+/* HMAC-SHA256 of data under k. */
+static int hmac256(const uint8_t *k, size_t klen, const uint8_t *a, size_t alen,
+		   const uint8_t *b, size_t blen, uint8_t out[32])
+{
+	char digest[] = "SHA256";
+	OSSL_PARAM params[] = {
+		OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest,
+						 0),
+		OSSL_PARAM_construct_end(),
+	};
+	EVP_MAC *mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+	EVP_MAC_CTX *ctx = mac ? EVP_MAC_CTX_new(mac) : NULL;
+	size_t n = 0;
+	int err = -EIO;
+
+	if (ctx != NULL && EVP_MAC_init(ctx, k, klen, params) &&
+	    EVP_MAC_update(ctx, a, alen) && (blen == 0 ||
+					     EVP_MAC_update(ctx, b, blen)) &&
+	    EVP_MAC_final(ctx, out, &n, 32) && n == 32)
+		err = 0;
+	EVP_MAC_CTX_free(ctx);
+	EVP_MAC_free(mac);
+	return err;
+}
+
+int wire_key_derive(const struct wire_key *master, const void *identity,
+		    size_t len, struct wire_key *out)
+{
+	static const uint8_t salt[] = WIRE_AGENT_KEY_SALT;
+	static const uint8_t one = 1;
+	uint8_t prk[32], okm[32];
+	int err;
+
+	memset(out, 0, sizeof(*out));
+	if (master == NULL || master->len < WIRE_KEY_MIN || len == 0 ||
+	    len > WIRE_SENDER_ID_MAX)
+		return -EINVAL;
+	/* RFC 5869: extract, then one block of expand (32 bytes). */
+	err = hmac256(salt, sizeof(salt) - 1, master->bytes, master->len, NULL,
+		      0, prk);
+	if (err == 0)
+		err = hmac256(prk, sizeof(prk), identity, len, &one, 1, okm);
+	if (err == 0)
+		err = wire_key_set(out, okm, sizeof(okm));
+	if (err == 0) {
+		memcpy(out->identity, identity, len);
+		out->identity_len = len;
+	}
+	OPENSSL_cleanse(prk, sizeof(prk));
+	OPENSSL_cleanse(okm, sizeof(okm));
+	return err;
+}

@@ -8,6 +8,7 @@ e2e_init collector_auth
 coll_need
 head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$E2E_TMP/key"
 head -c 32 /dev/urandom >"$E2E_TMP/other.key"
+chmod 600 "$E2E_TMP/key" "$E2E_TMP/other.key" # keys others can read are refused
 coll_start auth_key_file="$E2E_TMP/key"
 "$BLAST" -n 50 -t 20 -s 41 -K "$E2E_TMP/key" "$COLL_URL" ||
 	e2e_fail "records with the right key not acknowledged"

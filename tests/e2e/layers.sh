@@ -29,7 +29,7 @@ inject() { # NAME FILE LINE EXPECT
 }
 inject up lib/parse/oops.c '#include "store/store.h"' 'points up'
 inject sideways lib/store/store.c '#include "pstore/pstore.h"' 'points sideways'
-inject private lib/record/record.c '#include "parse/oops_internal.h"' 'private to lib/parse'
+inject private lib/record/record_pack.c '#include "parse/oops_internal.h"' 'private to lib/parse'
 inject program agent/core.c '#include "../collector/ingest.h"' 'points sideways'
 inject bare lib/store/store.c '#include "util.h"' 'no file of the tree'
 inject stray lib/stray.c '/* nothing */' 'directly in lib/'

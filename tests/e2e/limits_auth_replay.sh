@@ -11,6 +11,7 @@
 e2e_init limits_auth_replay
 coll_need
 head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$E2E_TMP/key"
+chmod 600 "$E2E_TMP/key"
 coll_start auth_key_file="$E2E_TMP/key" rate_limit=100000000 rate_burst=1000000
 rport=$(e2e_free_port udp)
 cat >"$E2E_TMP/relay.py" <<'PY'

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * fuzz_record.c - libFuzzer harness for the record decoder (lib/record.c).
+ * fuzz_record.c - libFuzzer harness for the record decoder (lib/record/record_unpack.c).
  *
  * The input is tried twice: as one packed CrashRecord, and as a
  * length-delimited stream of them (what `oopsctl decode` reads).  Every

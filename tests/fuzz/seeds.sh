@@ -84,6 +84,8 @@ add ncon $(fixtures '*.ncon' '*.dgram' '*.pcap')
 add record $(fixtures '*.rec' '*.pb' '*.record')
 # shellcheck disable=SC2046
 add wire $(fixtures '*.env' '*.wire' '*.dgram')
+# shellcheck disable=SC2046
+add ingest $(fixtures '*.env' '*.wire' '*.dgram') $(find tests/fuzz/corpus/wire -type f)
 if [ -x $O/bin/oopsctl ] && [ -d $D ]; then
 	# Records made from our own parser fixtures, one file per log.
 	for f in $(fixtures '*.log'); do

@@ -10,6 +10,7 @@ tests-$(CONFIG_WEB) += test_web
 $(O)/tests/unit/test_web.o: ALL_CFLAGS += -Iweb
 tests-y += test_oops
 tests-$(CONFIG_COLLECTOR) += test_collector_ingest test_collector_ratelimit
+tests-$(CONFIG_COLLECTOR) += test_collector_retention
 tests-$(CONFIG_PSTORE) += test_pstore
 tests-$(CONFIG_AGENT) += test_agent_ship
 tests-y += test_limits
@@ -17,7 +18,7 @@ tests-$(CONFIG_PSTORE) += test_limits_pstore
 tests-$(CONFIG_NETCONSOLE) += test_limits_ncon
 tests-y += test_replay
 tests-y += test_siphash
-tests-y += test_util
+tests-y += test_util test_termesc
 tests-$(CONFIG_REDACT) += test_redact
 tests-$(CONFIG_AGENT_KMSG) += test_agent_kmsg
 # A full disk, simulated: the test wraps spool_put().

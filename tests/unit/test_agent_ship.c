@@ -35,6 +35,7 @@ struct rx {
 	unsigned drop_first;	/* datagrams ignored at first */
 	bool reject_odd;	/* refuse records whose id's first byte is odd */
 	bool check_truncated;
+	int forge;		/* 1: acks echo no nonce; 2: a wrong one */
 	unsigned truncated_seen; /* distinct records: retransmissions count once */
 	bool truncated_flag[NREC_MAX];
 	unsigned truncated_copies; /* every copy received */
@@ -189,8 +190,14 @@ static void rx_handle(struct ctx *c, const uint8_t *buf, size_t len,
 			ids[nids++].len = r->id.len;
 		}
 	}
-	olen = wire_pack_ack(m.seq, ids, nids, rej, nrej, NULL, &c->rx.key,
-			     out, sizeof(out));
+	/* A collector echoes the nonce; a spoofer who did not see the
+	 * datagram cannot (forge). */
+	olen = wire_pack_ack_nonce(m.seq,
+				   c->rx.forge == 1   ? 0
+				   : c->rx.forge == 2 ? m.nonce ^ 1
+						      : m.nonce,
+				   ids, nids, rej, nrej, NULL, &c->rx.key, out,
+				   sizeof(out));
 	assert_true(olen > 0);
 	if (c->rx.nl != NULL)
 		assert_int_equal(transport_nl_send(c->rx.nl, nl_src, out,
@@ -421,6 +428,39 @@ static void test_wrong_key_ack_refused(void **state)
 	assert_all_acked_once(c);
 }
 
+/*
+ * Issue 17, defect 9: without a key, an ack naming the right ids deleted
+ * spooled records, so an off-path spoofer who guessed or replayed ids
+ * could make an agent drop them.  An ack must echo the datagram's random
+ * nonce: one with none, or with another, deletes nothing.
+ */
+static void test_forged_ack_refused(void **state)
+{
+	struct ctx *c = *state;
+	struct ship_stats sh;
+	struct spool_stats st;
+
+	spool_records(c, 20, 100);
+	for (int forge = 1; forge <= 2; forge++) {
+		c->rx.forge = forge;
+		if (c->ship == NULL)
+			start(c, false, 1400);
+		else
+			ship_retry_now(c->ship);
+		run_until_empty(c, 400);
+		ship_get_stats(c->ship, &sh);
+		spool_get_stats(c->spool, &st);
+		assert_int_equal(st.pending, 20);
+		assert_true(sh.bad_acks > 0);
+		assert_int_equal(sh.acked, 0);
+	}
+	/* The real collector's acks echo it: everything goes, once. */
+	c->rx.forge = 0;
+	ship_retry_now(c->ship);
+	run_until_empty(c, 20000);
+	assert_all_acked_once(c);
+}
+
 static void test_rejected_leave_spool(void **state)
 {
 	struct ctx *c = *state;
@@ -612,6 +652,8 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rejected_leave_spool,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_forged_ack_refused, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_sequence_survives_clock_going_back,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_oversize_record_is_cut,

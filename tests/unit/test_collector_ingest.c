@@ -7,11 +7,13 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <malloc.h>
 #include <netinet/in.h>
 
 #include <sqlite3.h>
 
 #include "../../collector/ingest.h"
+#include "base/log.h"
 #include "record/record.h"
 #include "store/store.h"
 #include "wire/wire.h"
@@ -482,8 +484,9 @@ static void test_rate_limit_holds_back(void **state)
 }
 
 /*
- * More senders than rate-limit buckets (16 in the fixture): the newcomers'
- * records are held back and counted apart, those already in go on.
+ * More senders than rate-limit buckets (16 in the fixture): each newcomer
+ * evicts the most idle bucket and gets in (issue 17: a full table used to
+ * hold every newcomer back), and the table stays at its size.
  */
 static void test_rate_table_full(void **state)
 {
@@ -500,16 +503,17 @@ static void test_rate_table_full(void **state)
 		ingest_datagram(f->in, &p, buf, len, false, 0, NOW_US);
 	}
 	assert_int_equal(ingest_senders(f->in), 16);
-	assert_int_equal(c->rate_limited, 84 * 2);
-	assert_int_equal(c->rate_table_full, 84 * 2);
+	assert_int_equal(c->rate_limited, 0);
+	assert_int_equal(c->rate_table_full, 0);
+	assert_int_equal(ingest_senders_evicted(f->in), 100 + 1 - 16);
 	assert_int_equal(ingest_flush(f->in), 2);
-	assert_int_equal(f->acks.n, 16);
+	assert_int_equal(f->acks.n, 100);
 	/* A sender with a bucket is limited by its rate alone. */
-	p = peer_v4("10.1.0.0", 4000);
+	p = peer_v4("10.1.0.99", 4000);
 	len = make_envelope(buf, sizeof(buf), 3, 2, 2, NULL);
 	ingest_datagram(f->in, &p, buf, len, false, 0, NOW_US);
 	assert_int_equal(ingest_flush(f->in), 2);
-	assert_int_equal(c->rate_table_full, 84 * 2);
+	assert_int_equal(c->rate_table_full, 0);
 	fixture_free(f);
 }
 
@@ -526,6 +530,536 @@ static void test_store_failure_no_ack(void **state)
 	assert_int_equal(f->acks.n, 0);
 	assert_int_equal(c->store_errors, 1);
 	assert_int_equal(ingest_pending(f->in), 0);
+	fixture_free(f);
+}
+
+static int log_lines;
+static char log_last[1024];
+
+static void count_log(enum log_level level, const char *line)
+{
+	if (level > LOG_LEVEL_WARN)
+		return;
+	log_lines++;
+	snprintf(log_last, sizeof(log_last), "%s", line);
+}
+
+/*
+ * A failing store is logged once, by the layer that decides (ingest: the
+ * agents will retransmit), with the store's own words, and not again for
+ * every following batch: the store itself logs nothing.
+ */
+static void test_store_failure_logged_once(void **state)
+{
+	struct fixture *f = fixture_new(6000, 1000, false, 0);
+	struct ingest_peer p = peer_v4("127.0.0.1", 4000);
+	char path[1100];
+	uint8_t buf[8192];
+	sqlite3 *db;
+
+	/* A store that refuses every record with its own words. */
+	snprintf(path, sizeof(path), "%s/s.db", f->dir);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "CREATE TRIGGER poison BEFORE INSERT"
+				      " ON records BEGIN SELECT RAISE(ABORT,"
+				      " 'poisoned'); END", NULL, NULL, NULL),
+			 SQLITE_OK);
+	sqlite3_close(db);
+	log_lines = 0;
+	log_set_hook(count_log);
+	for (unsigned i = 0; i < 5; i++) {
+		size_t len = make_envelope(buf, sizeof(buf), 1 + i * 3, 3,
+					   1 + i, NULL);
+
+		ingest_datagram(f->in, &p, buf, len, false, 0, NOW_US);
+		assert_true(ingest_flush(f->in) < 0);
+	}
+	log_set_hook(NULL);
+	/* Five failed batches of three, each record retried alone: one
+	 * line for the batches and one for the records, throttled. */
+	assert_int_equal(ingest_counters(f->in)->store_errors, 5);
+	assert_int_equal(ingest_counters(f->in)->store_refused, 15);
+	assert_int_equal(log_lines, 2);
+	/* SQLite's reason, not a bare errno. */
+	assert_non_null(strstr(log_last, "poisoned"));
+	fixture_free(f);
+}
+
+
+/* ------------------------------------------------ amplification (#17) -- */
+
+/*
+ * A compact record (details_z) of id i whose details block is det (its
+ * stream compressed, then `corrupt_tail` bytes of the zlib trailer
+ * flipped), packed into buf; returns its length.
+ */
+static size_t make_compact(uint8_t *buf, size_t cap, unsigned i,
+			   const char *det, size_t dlen, int corrupt_tail)
+{
+	Oopsd__CrashRecord r = OOPSD__CRASH_RECORD__INIT;
+	Oopsd__Crash c = OOPSD__CRASH__INIT;
+	Oopsd__Host h = OOPSD__HOST__INIT;
+	uint8_t id[16] = { 0 }, *z;
+	size_t zlen, len;
+
+	assert_int_equal(record_compress_parts(NULL, 0, det, dlen, &z, &zlen),
+			 0);
+	for (int k = 1; k <= corrupt_tail && (size_t)k <= zlen; k++)
+		z[zlen - (size_t)k] ^= 0x5a;
+	memcpy(id, &i, sizeof(i));
+	r.has_id = 1;
+	r.id.data = id;
+	r.id.len = 16;
+	h.hostname = (char *)"board1";
+	r.host = &h;
+	c.title = (char *)"WARNING in foo";
+	c.has_title_signature = 1;
+	c.title_signature = 0x1234;
+	r.crash = &c;
+	r.has_details_z = 1;
+	r.details_z.data = z;
+	r.details_z.len = zlen;
+	r.has_details_len = 1;
+	r.details_len = (uint32_t)dlen;
+	len = oopsd__crash_record__get_packed_size(&r);
+	assert_true(len <= cap);
+	oopsd__crash_record__pack(&r, buf);
+	free(z);
+	return len;
+}
+
+/* A details block of n frames named by `namelen` repeated letters. */
+static char *frames_block(size_t n, size_t namelen, size_t *dlen)
+{
+	char *d = malloc(n * (namelen + 2) + 1), *p = d;
+
+	for (size_t i = 0; i < n; i++) {
+		*p++ = 'F';
+		memset(p, 'a' + (char)(i % 3), namelen);
+		p += namelen;
+		*p++ = '\n';
+	}
+	*p = '\0';
+	*dlen = (size_t)(p - d);
+	return d;
+}
+
+static size_t envelope_of(uint8_t *out, size_t cap, const uint8_t *rec,
+			  size_t rlen, unsigned nrec, uint64_t seq)
+{
+	struct wire_iov iov[8], sender = { "test-agent", 10 };
+	int len;
+
+	for (unsigned i = 0; i < nrec; i++)
+		iov[i] = (struct wire_iov){ rec, rlen };
+	len = wire_pack_envelope(&sender, seq, iov, nrec, NULL, out, cap);
+	assert_true(len > 0);
+	return (size_t)len;
+}
+
+static int64_t stored_bytes(struct fixture *f)
+{
+	char path[1100];
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	int64_t n;
+
+	snprintf(path, sizeof(path), "%s/s.db", f->dir);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT coalesce(sum("
+					    "length(record)), 0) FROM records",
+					    -1, &st, NULL),
+			 SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return n;
+}
+
+/*
+ * Defect 1: a small datagram whose details stream expands a hundredfold
+ * was stored expanded (re-packed with every plain field): the row is now
+ * the record as it came, so what is stored is at most what was sent.
+ */
+static void test_stored_as_received(void **state)
+{
+	struct fixture *f = fixture_new(6000, 1000, false, 0);
+	struct ingest_peer p = peer_v4("127.0.0.1", 4000);
+	static uint8_t rec[8192], dg[8192];
+	size_t dlen, rlen, len;
+	char *det = frames_block(200, 100, &dlen); /* 20 KB of details */
+
+	rlen = make_compact(rec, sizeof(rec), 1, det, dlen, 0);
+	len = envelope_of(dg, sizeof(dg), rec, rlen, 1, 1);
+	assert_true(len < 1024); /* deflate: 20 KB in a few hundred bytes */
+	ingest_datagram(f->in, &p, dg, len, false, 0, NOW_US);
+	assert_int_equal(ingest_flush(f->in), 1);
+	assert_int_equal(f->acks.ids, 1);
+	assert_true(stored_bytes(f) <= (int64_t)len);
+	free(det);
+	fixture_free(f);
+}
+
+/*
+ * Defect 1/3: a record whose expansion would cost more than its datagram's
+ * budget is refused before any of it is inflated: its stream is corrupt
+ * at the end, so a decoder that inflated it would say "bad_details".
+ */
+static void test_cost_budget_refuses_unread(void **state)
+{
+	struct fixture *f = fixture_new(6000, 1000, false, 0);
+	struct ingest_peer p = peer_v4("127.0.0.1", 4000);
+	const struct ingest_counters *c = ingest_counters(f->in);
+	static uint8_t rec[8192], dg[8192];
+	size_t dlen, rlen, len;
+	char *det = frames_block(200, 1000, &dlen); /* 200 KB */
+
+	rlen = make_compact(rec, sizeof(rec), 1, det, dlen, 2);
+	len = envelope_of(dg, sizeof(dg), rec, rlen, 1, 1);
+	ingest_datagram(f->in, &p, dg, len, false, 0, NOW_US);
+	ingest_flush(f->in);
+	assert_int_equal(reject_count(c, "cost_budget"), 1);
+	assert_int_equal(reject_count(c, "bad_details"), 0);
+	assert_int_equal(f->acks.rejected, 1);
+	assert_int_equal(stored_bytes(f), 0);
+	free(det);
+	fixture_free(f);
+}
+
+/*
+ * Defect 3: too many frames are refused at the first one too many, not
+ * after inflating the whole stream (its end is corrupt: reading it to the
+ * end would say "bad_details").
+ */
+static void test_frames_refused_early(void **state)
+{
+	struct fixture *f = fixture_new(6000, 1000, false, 0);
+	struct ingest_peer p = peer_v4("127.0.0.1", 4000);
+	const struct ingest_counters *c = ingest_counters(f->in);
+	static uint8_t rec[8192], dg[8192];
+	size_t dlen, rlen, len;
+	char *det = frames_block(20000, 1, &dlen); /* 60 KB, 20,000 frames */
+
+	rlen = make_compact(rec, sizeof(rec), 1, det, dlen, 2);
+	len = envelope_of(dg, sizeof(dg), rec, rlen, 1, 1);
+	ingest_datagram(f->in, &p, dg, len, false, 0, NOW_US);
+	ingest_flush(f->in);
+	assert_int_equal(reject_count(c, "too_many_frames"), 1);
+	assert_int_equal(reject_count(c, "bad_details"), 0);
+	free(det);
+	fixture_free(f);
+}
+
+static size_t heap_in_use(void)
+{
+	struct mallinfo2 mi = mallinfo2();
+
+	return mi.uordblks + mi.hblkhd;
+}
+
+/*
+ * Defect 2: datagrams whose records are all refused (4 records of 1,000
+ * empty frames each) or held back by the rate limit were kept decoded
+ * until the next flush: 200 of them held some 100 MB.  Now they are freed
+ * at once and the heap stays flat.
+ */
+static void test_refused_freed_at_once(void **state)
+{
+	struct fixture *f = fixture_new(60, 4, false, 0);
+	struct ingest_peer p = peer_v4("127.0.0.1", 4000);
+	const struct ingest_counters *c = ingest_counters(f->in);
+	Oopsd__CrashRecord r = OOPSD__CRASH_RECORD__INIT;
+	Oopsd__Crash cr = OOPSD__CRASH__INIT;
+	static Oopsd__Frame fr[1000];
+	static Oopsd__Frame *frp[1000];
+	static uint8_t rec[8192], dg[65536];
+	uint8_t id[16] = { 1 };
+	size_t rlen, len, before;
+
+	for (size_t i = 0; i < 1000; i++) {
+		oopsd__frame__init(&fr[i]);
+		frp[i] = &fr[i];
+	}
+	r.has_id = 1;
+	r.id.data = id;
+	r.id.len = 16;
+	cr.title = (char *)"WARNING in foo";
+	cr.has_title_signature = 1;
+	cr.n_frames = 950;
+	cr.frames = frp;
+	r.crash = &cr;
+	rlen = oopsd__crash_record__get_packed_size(&r);
+	assert_true(rlen < sizeof(rec));
+	oopsd__crash_record__pack(&r, rec);
+	len = envelope_of(dg, sizeof(dg), rec, rlen, 4, 1);
+	assert_true(len <= 8192);
+	before = heap_in_use();
+	for (unsigned i = 0; i < 200; i++) {
+		envelope_of(dg, sizeof(dg), rec, rlen, 4, 1 + i);
+		ingest_datagram(f->in, &p, dg, len, false, i, NOW_US);
+	}
+	/* Refused (too many frames, or past the decoding budget), or rate
+	 * limited: either way nothing is queued and nothing is kept. */
+	assert_int_equal(ingest_pending(f->in), 0);
+	assert_int_equal(c->stored + ingest_pending(f->in), 0);
+	assert_true(heap_in_use() < before + (1u << 20));
+	ingest_flush(f->in);
+	fixture_free(f);
+}
+
+
+/* ------------------------------------------------ rate table (#17) -- */
+
+static struct ingest_peer peer_v6(const uint8_t addr[16], uint16_t port)
+{
+	struct ingest_peer p = { .kind = INGEST_PEER_UDP, .fd = -1 };
+	struct sockaddr_in6 *a = (struct sockaddr_in6 *)&p.ss;
+
+	a->sin6_family = AF_INET6;
+	a->sin6_port = htons(port);
+	memcpy(&a->sin6_addr, addr, 16);
+	p.sslen = sizeof(*a);
+	return p;
+}
+
+/* A fixture with the collector's default table: 65,536 buckets. */
+static struct fixture *fixture_big_table(void)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	char spec[1100];
+
+	f->dir = test_tmpdir();
+	snprintf(spec, sizeof(spec), "sqlite:%s/s.db", f->dir);
+	assert_int_equal(store_open(spec, 0, &f->st), 0);
+	f->cfg.max_datagram = 8192;
+	f->cfg.rate_limit = 600;
+	f->cfg.rate_burst = 100;
+	f->cfg.max_senders = 65536;
+	f->cfg.batch_max = 64;
+	f->cfg.reply = capture_ack;
+	f->cfg.reply_arg = &f->acks;
+	f->in = ingest_new(f->st, &f->cfg);
+	assert_non_null(f->in);
+	return f;
+}
+
+/*
+ * Flood datagrams: one record whose id is refused (0 bytes), so the flood
+ * costs its rate tokens and decoding, not the store.
+ */
+static size_t flood_datagram(uint8_t *out, size_t cap, uint64_t seq)
+{
+	static uint8_t rec[256];
+	struct wire_iov iov, sender = { "spoofer", 7 };
+	int len;
+
+	iov = (struct wire_iov){ rec, make_record(rec, 1, 0) };
+	len = wire_pack_envelope(&sender, seq, &iov, 1, NULL, out, cap);
+	assert_true(len > 0);
+	return (size_t)len;
+}
+
+/*
+ * Defect 5: 66,000 spoofed IPv4 sources (every one in its own /24) fill
+ * the 65,536-bucket table; an agent that comes after them still delivers
+ * at its first try and again at its first retransmission (500 ms), as the
+ * table evicts the most idle buckets.  Before, it got nothing for as long
+ * as the flood lasted (rate_table_full).
+ */
+static void test_spoofed_flood_new_agent_delivers(void **state)
+{
+	struct fixture *f = fixture_big_table();
+	struct ingest_peer agent = peer_v4("192.0.2.7", 4000);
+	uint8_t buf[8192];
+	size_t len = flood_datagram(buf, sizeof(buf), 1);
+
+	for (uint32_t i = 0; i < 66000; i++) {
+		struct ingest_peer p = peer_v4("0.0.0.0", 9);
+		struct sockaddr_in *a = (struct sockaddr_in *)&p.ss;
+
+		a->sin_addr.s_addr = htonl(0x0a000000u + (i << 8) + 1);
+		ingest_datagram(f->in, &p, buf, len, false, 1000, NOW_US);
+	}
+	assert_true(ingest_senders(f->in) <= 65536);
+	len = make_envelope(buf, sizeof(buf), 1, 1, 7, NULL);
+	ingest_datagram(f->in, &agent, buf, len, false, 1001, NOW_US);
+	ingest_flush(f->in);
+	assert_int_equal(f->acks.ids, 1);
+	/* The flood goes on; the agent's next record, 500 ms later. */
+	len = flood_datagram(buf, sizeof(buf), 2);
+	for (uint32_t i = 66000; i < 132000; i++) {
+		struct ingest_peer p = peer_v4("0.0.0.0", 9);
+		struct sockaddr_in *a = (struct sockaddr_in *)&p.ss;
+
+		a->sin_addr.s_addr = htonl(0x0a000000u + (i << 8) + 1);
+		ingest_datagram(f->in, &p, buf, len, false, 1200, NOW_US);
+	}
+	len = make_envelope(buf, sizeof(buf), 2, 1, 8, NULL);
+	ingest_datagram(f->in, &agent, buf, len, false, 1501, NOW_US);
+	ingest_flush(f->in);
+	assert_int_equal(f->acks.ids, 2);
+	fixture_free(f);
+}
+
+/*
+ * Defect 5: 66,000 sources of one IPv6 /64 are limited as a whole: the
+ * prefix spends its bucket and its senders get no bucket of their own, so
+ * the table stays nearly empty and an agent outside gets its burst.
+ */
+static void test_prefix_flood_limited_as_whole(void **state)
+{
+	struct fixture *f = fixture_big_table();
+	const struct ingest_counters *c = ingest_counters(f->in);
+	uint8_t addr[16] = { 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 1 };
+	struct ingest_peer agent = peer_v4("192.0.2.7", 4000);
+	uint8_t buf[8192];
+	size_t len = flood_datagram(buf, sizeof(buf), 1);
+
+	for (uint32_t i = 0; i < 66000; i++) {
+		struct ingest_peer p;
+
+		memcpy(addr + 12, &i, 4);
+		p = peer_v6(addr, 9);
+		ingest_datagram(f->in, &p, buf, len, false, 1000, NOW_US);
+	}
+	/* 64 bursts of 100 records for the whole /64, then nothing. */
+	assert_true(c->rate_limited >= 66000 - 64 * 100);
+	assert_true(ingest_senders(f->in) <= 64 * 100 + 1);
+	len = make_envelope(buf, sizeof(buf), 1, 4, 7, NULL);
+	ingest_datagram(f->in, &agent, buf, len, false, 1001, NOW_US);
+	ingest_flush(f->in);
+	assert_int_equal(f->acks.ids, 4);
+	fixture_free(f);
+}
+
+
+/* ------------------------------------------------ per-agent keys (#17) -- */
+
+/* make_envelope() with a chosen sender id. */
+static size_t envelope_as(uint8_t *out, size_t cap, unsigned first,
+			  uint64_t seq, const char *sender,
+			  const struct wire_key *key)
+{
+	static uint8_t rec[256];
+	struct wire_iov iov, sid = { sender, strlen(sender) };
+	int len;
+
+	iov = (struct wire_iov){ rec, make_record(rec, first, 16) };
+	len = wire_pack_envelope(&sid, seq, &iov, 1, key, out, cap);
+	assert_true(len > 0);
+	return (size_t)len;
+}
+
+/* A fixture whose collector holds the master key. */
+static struct fixture *fixture_master(bool refuse_shared)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	char spec[1100];
+
+	f->dir = test_tmpdir();
+	snprintf(spec, sizeof(spec), "sqlite:%s/s.db", f->dir);
+	assert_int_equal(store_open(spec, 0, &f->st), 0);
+	assert_int_equal(wire_key_set(&f->key, "0123456789abcdef0123", 20), 0);
+	f->key.master = true;
+	f->cfg.key = &f->key;
+	f->cfg.refuse_shared_key = refuse_shared;
+	f->cfg.max_datagram = 8192;
+	f->cfg.rate_limit = 6000;
+	f->cfg.rate_burst = 1000;
+	f->cfg.max_senders = 16;
+	f->cfg.reply = capture_ack;
+	f->cfg.reply_arg = &f->acks;
+	f->in = ingest_new(f->st, &f->cfg);
+	assert_non_null(f->in);
+	return f;
+}
+
+/*
+ * Defect 8: with the fleet-wide key, a key holder could speak as any
+ * agent.  Now each agent has its own key, derived from the master by its
+ * identity: the collector, holding only the master, takes an agent's
+ * datagrams and signs its acks with that agent's key; the same key used
+ * with another sender id, or a datagram claiming another identity, is
+ * refused.
+ */
+static void test_agent_key_speaks_only_as_itself(void **state)
+{
+	struct fixture *f = fixture_master(true);
+	struct ingest_peer p = peer_v4("127.0.0.1", 4000);
+	const struct ingest_counters *c = ingest_counters(f->in);
+	struct wire_key alice, mallory;
+	uint8_t buf[8192];
+	size_t len;
+
+	assert_int_equal(wire_key_derive(&f->key, "alice", 5, &alice), 0);
+	assert_int_equal(wire_key_derive(&f->key, "mallory", 7, &mallory), 0);
+	f->acks.key = &alice; /* acks must verify with alice's key */
+	len = envelope_as(buf, sizeof(buf), 1, 1, "alice", &alice);
+	ingest_datagram(f->in, &p, buf, len, false, 0, NOW_US);
+	ingest_flush(f->in);
+	assert_int_equal(f->acks.ids, 1);
+	/* Mallory's key, alice's sender id. */
+	len = envelope_as(buf, sizeof(buf), 2, 2, "alice", &mallory);
+	ingest_datagram(f->in, &p, buf, len, false, 0, NOW_US);
+	/* Mallory names alice as the key's identity: the tag fails. */
+	memcpy(mallory.identity, "alice", 5);
+	mallory.identity_len = 5;
+	len = envelope_as(buf, sizeof(buf), 3, 3, "alice", &mallory);
+	ingest_datagram(f->in, &p, buf, len, false, 0, NOW_US);
+	/* The master itself, as the older scheme: refused here. */
+	len = envelope_as(buf, sizeof(buf), 4, 4, "alice", &f->key);
+	ingest_datagram(f->in, &p, buf, len, false, 0, NOW_US);
+	ingest_flush(f->in);
+	assert_int_equal(reject_count(c, "identity_mismatch"), 1);
+	assert_int_equal(reject_count(c, "bad_tag") +
+				 reject_count(c, "key_mismatch"), 1);
+	assert_int_equal(reject_count(c, "shared_key"), 1);
+	assert_int_equal(c->stored, 1);
+	/* Nor can mallory's key forge an ack alice would take. */
+	{
+		struct wire_iov id = { "0123456789abcdef", 16 };
+		struct wire_msg m;
+		const char *reason;
+		int n = wire_pack_ack_nonce(1, 7, &id, 1, NULL, 0, NULL,
+					    &mallory, buf, sizeof(buf));
+
+		assert_true(n > 0);
+		assert_true(wire_unpack(buf, (size_t)n, &alice, NULL, &m,
+					&reason) < 0);
+	}
+	fixture_free(f);
+}
+
+/*
+ * Defect 8: a holder of the old shared key sent a datagram with a
+ * victim's sender id and sequence 2^64-1, and every later datagram of the
+ * victim was "stale" until the collector restarted.  The replay window is
+ * per (key, sender): the victim, with its own key, is not affected.
+ */
+static void test_replay_window_per_key(void **state)
+{
+	struct fixture *f = fixture_master(false);
+	struct ingest_peer p = peer_v4("127.0.0.1", 4000);
+	const struct ingest_counters *c = ingest_counters(f->in);
+	struct wire_key victim;
+	uint8_t buf[8192];
+	size_t len;
+
+	assert_int_equal(wire_key_derive(&f->key, "victim", 6, &victim), 0);
+	/* The shared key (still accepted here), the victim's sender id. */
+	len = envelope_as(buf, sizeof(buf), 1, UINT64_MAX, "victim", &f->key);
+	f->acks.key = &f->key;
+	ingest_datagram(f->in, &p, buf, len, false, 0, NOW_US);
+	ingest_flush(f->in);
+	f->acks.key = &victim;
+	f->acks.ids = 0;
+	len = envelope_as(buf, sizeof(buf), 2, 1000, "victim", &victim);
+	ingest_datagram(f->in, &p, buf, len, false, 0, NOW_US);
+	ingest_flush(f->in);
+	assert_int_equal(reject_count(c, "stale"), 0);
+	assert_int_equal(f->acks.ids, 1);
+	assert_int_equal(c->stored, 2);
 	fixture_free(f);
 }
 
@@ -727,6 +1261,15 @@ int main(void)
 		cmocka_unit_test(test_local_records),
 		cmocka_unit_test(test_local_records_survive_store_failure),
 		cmocka_unit_test(test_local_backlog_bounded),
+		cmocka_unit_test(test_store_failure_logged_once),
+		cmocka_unit_test(test_stored_as_received),
+		cmocka_unit_test(test_cost_budget_refuses_unread),
+		cmocka_unit_test(test_frames_refused_early),
+		cmocka_unit_test(test_refused_freed_at_once),
+		cmocka_unit_test(test_spoofed_flood_new_agent_delivers),
+		cmocka_unit_test(test_prefix_flood_limited_as_whole),
+		cmocka_unit_test(test_agent_key_speaks_only_as_itself),
+		cmocka_unit_test(test_replay_window_per_key),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

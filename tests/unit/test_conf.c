@@ -5,6 +5,10 @@
 
 #include "testutil.h"
 
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include "base/conf.h"
 #include "base/log.h"
 #include "base/sandbox.h"
@@ -203,6 +207,33 @@ static void test_file_errors(void **state)
 	test_rmtree(dir);
 }
 
+static void fifo_timeout(int sig)
+{
+	/* The old open() waited for a writer forever. */
+	fail_msg("conf_load_file() blocked on a FIFO");
+}
+
+/* Issue 17, defect 12: a config file that is a FIFO is refused at once. */
+static void test_fifo_refused(void **state)
+{
+	struct tconf c;
+	char err[CONF_ERR_MAX];
+	char *dir = test_tmpdir();
+	char path[512];
+
+	memset(&c, 0, sizeof(c));
+	conf_defaults(table, &c, err, sizeof(err));
+	snprintf(path, sizeof(path), "%s/fifo.conf", dir);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	signal(SIGALRM, fifo_timeout);
+	alarm(5);
+	assert_int_equal(conf_load_file(table, &c, path, err, sizeof(err)), -1);
+	alarm(0);
+	assert_non_null(strstr(err, "not a regular file"));
+	conf_free(table, &c);
+	test_rmtree(dir);
+}
+
 static void test_dump_roundtrip(void **state)
 {
 	struct tconf a, b;
@@ -335,6 +366,7 @@ int main(void)
 		cmocka_unit_test(test_nul_and_long_lines),
 		cmocka_unit_test(test_overrides),
 		cmocka_unit_test(test_file_errors),
+		cmocka_unit_test(test_fifo_refused),
 		cmocka_unit_test(test_dump_roundtrip),
 		cmocka_unit_test(test_enum),
 		cmocka_unit_test(test_agent_enum_keys),

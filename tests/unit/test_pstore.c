@@ -188,6 +188,13 @@ static bool item_has_file(const struct pstore_scan *s,
 
 /* ----------------------------------------------------------- names --- */
 
+static int read_done_calls;
+
+static void count_read_done(void *arg)
+{
+	(*(int *)arg)++;
+}
+
 static void test_names(void **state)
 {
 	struct pstore_name pn;
@@ -1264,7 +1271,12 @@ static void test_dir_hostile(void **state)
 			 (ssize_t)ends[3]);
 	close(fd);
 
+	/* The agent drops its capability when every file is read, before
+	 * anything is parsed: the hook runs once per scan. */
+	o.read_done = count_read_done;
+	o.read_done_arg = &read_done_calls;
 	assert_int_equal(pstore_scan_dir(dir, &o, &s), 0);
+	assert_int_equal(read_done_calls, 1);
 	assert_int_equal(s->stats.files, 8);
 	assert_int_equal(s->stats.unreadable, 4); /* 2 links, FIFO, dir */
 	assert_int_equal(s->stats.bad_names, 1);

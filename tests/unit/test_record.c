@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* Tests for lib/record.c: building, packing, unpacking, JSON. */
+/* Tests for lib/record/ (record_pack.c, record_unpack.c, record_json.c): building, packing, unpacking, JSON. */
 #include "testutil.h"
 
 #include <errno.h>

@@ -8,6 +8,8 @@
  */
 #include "testutil.h"
 
+#include <fcntl.h>
+
 #include <errno.h>
 #include <sys/wait.h>
 
@@ -407,9 +409,10 @@ static void test_aggregates_incremental(void **state)
 	"SELECT a.sig FROM sig_hours a LEFT JOIN (SELECT sig,"                \
 	" seen_us / 3600000000 AS hour, count(*) n FROM records"                 \
 	" GROUP BY 1, 2) r USING (sig, hour) WHERE r.n " IS_NOT " a.count",    \
-	/* The example is the newest record of its signature. */              \
+	/* The example is the last record of its signature to arrive. */      \
 	"SELECT s.sig FROM signatures s JOIN records e ON e.rid ="             \
-	" s.example_rid WHERE e.sig != s.sig OR e.seen_us != s.last_seen_us"
+	" s.example_rid WHERE e.sig != s.sig OR EXISTS (SELECT 1 FROM"         \
+	" records r WHERE r.sig = s.sig AND r.rid > e.rid)"
 
 static const char *const recount_checks[] = {
 	RECOUNT_CHECKS("IS NOT", ""),
@@ -591,6 +594,71 @@ static int count_fn(const struct store_rec *r, void *arg)
 	return 0;
 }
 
+/*
+ * Issue 17, defect 10: records of a board without a clock (crash time in
+ * 1970) were deleted by the next retention pass, and a step of the
+ * collector's clock deleted everything but the examples at once.  Age is
+ * the receive time, and one pass deletes at most what it is allowed to.
+ */
+static void test_retention_trusts_no_crash_clock(void **state)
+{
+	struct fixture *f = fixture(state);
+	struct trec t[40];
+	struct store_stats ss;
+
+	/* Crashed "in 1970" (a board without an RTC), received now. */
+	for (unsigned i = 0; i < 20; i++)
+		trec_init(&t[i], i + 1, 0xc, "C", "board", "r",
+			  1000000 + (int64_t)i);
+	assert_int_equal(put(f->st, t, 20, T0), 20);
+	assert_int_equal(store_retention(f->st, T0 + HOUR_US,
+					 (uint64_t)24 * HOUR_US, 0, 0),
+			 0);
+	/* Received long ago: a pass bounded to 5 deletes 5, not 19. */
+	for (unsigned i = 20; i < 40; i++)
+		trec_init(&t[i], i + 1, 0xd, "D", "h", "r", T0);
+	assert_int_equal(put(f->st, &t[20], 20, T0 - 90 * 24 * HOUR_US), 20);
+	assert_int_equal(store_retention(f->st, T0 + HOUR_US,
+					 (uint64_t)24 * HOUR_US, 5, 0),
+			 5);
+	assert_int_equal(store_stats(f->st, &ss), 0);
+	assert_int_equal(ss.records, 35);
+	/* Unbounded when told so: the other old ones but D's example. */
+	assert_int_equal(store_retention(f->st, T0 + HOUR_US,
+					 (uint64_t)24 * HOUR_US, 0, 0),
+			 14);
+}
+
+/*
+ * Issue 17, defect 12: one datagram dated an hour ahead replaced a
+ * signature's example report and kept it for that hour.  The example is
+ * the record the collector received last: the next genuine report takes
+ * its place.
+ */
+static void test_example_is_last_received(void **state)
+{
+	struct fixture *f = fixture(state);
+	struct store_sig_detail *d = NULL;
+	Oopsd__CrashRecord *ex;
+	struct trec t[3];
+	char sig[STORE_SIG_LEN];
+
+	trec_init(&t[0], 1, 0xe, "E", "h1", "r", T0);
+	trec_init(&t[1], 2, 0xe, "E", "evil", "r", T0 + HOUR_US - 1);
+	trec_init(&t[2], 3, 0xe, "E", "h2", "r", T0 + 2000000);
+	assert_int_equal(put(f->st, &t[0], 1, T0), 1);
+	assert_int_equal(put(f->st, &t[1], 1, T0 + 1000000), 1);
+	assert_int_equal(put(f->st, &t[2], 1, T0 + 2000000), 1);
+	store_sig_hex(0xe, sig);
+	assert_int_equal(store_show(f->st, sig, 10, &d), 0);
+	assert_non_null(d->example);
+	ex = oopsd__crash_record__unpack(NULL, d->example_len, d->example);
+	assert_non_null(ex);
+	assert_string_equal(ex->host->hostname, "h2");
+	oopsd__crash_record__free_unpacked(ex, NULL);
+	store_sig_detail_free(d);
+}
+
 static void test_retention(void **state)
 {
 	struct fixture *f = fixture(state);
@@ -608,12 +676,16 @@ static void test_retention(void **state)
 	for (unsigned i = 7; i < 10; i++)
 		trec_init(&t[i], i + 1, 0xb, "B", "h2", "r",
 			  T0 + 100 * HOUR_US + i);
-	assert_int_equal(put(f->st, t, 10, T0 + 101 * HOUR_US), 10);
+	/* Received when they crashed (age is the receive time). */
+	for (unsigned i = 0; i < 10; i++)
+		assert_int_equal(put(f->st, &t[i], 1,
+				     t[i].rec.crash_time_us),
+				 1);
 
 	/* Keep 50 hours: A's records are all older, but A's example (its
 	 * newest record) stays; B loses its one old record. */
 	assert_int_equal(store_retention(f->st, T0 + 101 * HOUR_US,
-					 (uint64_t)50 * HOUR_US, 0),
+					 (uint64_t)50 * HOUR_US, 0, 0),
 			 6);
 	assert_int_equal(store_stats(f->st, &ss), 0);
 	assert_int_equal(ss.records, 4);
@@ -624,7 +696,7 @@ static void test_retention(void **state)
 	assert_int_equal(c.s[1].count, 4);
 
 	/* Keep 2 records: the oldest go first, examples never. */
-	assert_true(store_retention(f->st, T0 + 101 * HOUR_US, 0, 2) >= 1);
+	assert_true(store_retention(f->st, T0 + 101 * HOUR_US, 0, 0, 2) >= 1);
 	assert_int_equal(store_stats(f->st, &ss), 0);
 	assert_int_equal(ss.records, 2);
 	assert_int_equal(store_export(f->st, &all, count_fn, &n), 2);
@@ -1695,6 +1767,50 @@ static void test_pg_open_errors(void **state)
 	(void)f;
 }
 
+
+/*
+ * Issue 17, defect 11: with 16 KB of junk in the middle of the file the
+ * collector opened the store and acknowledged records into it.  The quick
+ * check at open refuses it (-EUCLEAN), and store_check() says so from a
+ * read-only open (oopsctl store check).
+ */
+static void test_sqlite_damage(void **state)
+{
+	struct fixture *f = fixture(state);
+	enum { N = 600 };
+	struct trec *t = calloc(N, sizeof(*t));
+	char path[1100], junk[16384];
+	struct store *st = NULL;
+	int fd;
+	off_t size;
+
+	assert_non_null(t);
+	for (unsigned i = 0; i < N; i++)
+		trec_init(&t[i], 1 + i, 0x2000 + i % 40, "D", "h", "6.1",
+			  T0 + i);
+	for (unsigned i = 0; i < N; i += 50)
+		assert_int_equal(put(f->st, &t[i], 50, T0), 50);
+	assert_int_equal(store_check(f->st, true, junk, sizeof(junk)), 0);
+	/* Closed: the WAL is checkpointed into the file. */
+	store_close(f->st);
+	f->st = NULL;
+	snprintf(path, sizeof(path), "%s/s.db", f->dir);
+	fd = open(path, O_WRONLY);
+	assert_true(fd >= 0);
+	size = lseek(fd, 0, SEEK_END);
+	memset(junk, 0x5a, sizeof(junk));
+	assert_int_equal(pwrite(fd, junk, sizeof(junk), size / 2),
+			 (ssize_t)sizeof(junk));
+	close(fd);
+	assert_int_equal(store_open(f->spec, 0, &st), -EUCLEAN);
+	assert_null(st);
+	assert_int_equal(store_open(f->spec, STORE_READONLY, &st), 0);
+	assert_int_equal(store_check(st, false, junk, sizeof(junk)), -EUCLEAN);
+	assert_true(junk[0] != '\0');
+	store_close(st);
+	free(t);
+}
+
 /* The behaviour cases, run once per backend. */
 #define STORE_CASES(SETUP)                                                     \
 	cmocka_unit_test_setup_teardown(test_dedupe, SETUP, teardown),         \
@@ -1710,6 +1826,10 @@ static void test_pg_open_errors(void **state)
 					teardown),                             \
 	cmocka_unit_test_setup_teardown(test_since_filter, SETUP, teardown),   \
 	cmocka_unit_test_setup_teardown(test_retention, SETUP, teardown),      \
+	cmocka_unit_test_setup_teardown(test_example_is_last_received, SETUP,  \
+					teardown),                             \
+	cmocka_unit_test_setup_teardown(test_retention_trusts_no_crash_clock,  \
+					SETUP, teardown),                      \
 	cmocka_unit_test_setup_teardown(test_show_export_hosts_persist, SETUP, \
 					teardown),                             \
 	cmocka_unit_test_setup_teardown(test_not_utf8, SETUP, teardown),       \
@@ -1735,6 +1855,8 @@ int main(void)
 		cmocka_unit_test(test_open_errors),
 		cmocka_unit_test(test_spec_redact),
 		cmocka_unit_test(test_release_cmp),
+		cmocka_unit_test_setup_teardown(test_sqlite_damage, setup,
+						teardown),
 	};
 	const struct CMUnitTest pg[] = {
 		STORE_CASES(setup_pg),

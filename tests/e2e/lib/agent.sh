@@ -114,7 +114,8 @@ rx_has() { [ "$(rx_distinct)" -ge "$1" ]; }
 status_ge() { local v; v=$(agent_status "$1"); [ -n "$v" ] && [ "$v" -ge "$2" ]; }
 
 # The real collector (oops-collector + SQLite store) as the receiver.
-#   col_start UDP_PORT [NETLINK_PORTID] [KEY_FILE]  (COL_HOST=[::1] for IPv6)
+#   col_start UDP_PORT [NETLINK_PORTID] [KEY_FILE]  (COL_HOST=[::1] for IPv6;
+#                               COL_EXTRA: more config lines)
 #   col_stored / col_distinct   records in the store, distinct ids
 #   col_status KEY              a counter of `oopsctl collector-status`
 col_start() {
@@ -127,6 +128,7 @@ col_start() {
 		echo "rate_limit = 10000000"
 		echo "rate_burst = 1000000"
 		[ -n "${3:-}" ] && echo "auth_key_file = $3"
+		[ -n "${COL_EXTRA:-}" ] && printf '%s\n' "$COL_EXTRA"
 	} >"$E2E_TMP/collector.conf"
 	e2e_bg "$E2E_TMP/collector.log" "$OOPSD_BIN/oops-collector" -f -c "$E2E_TMP/collector.conf"
 	COL_PID=$E2E_LAST_PID
