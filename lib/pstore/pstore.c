@@ -2,7 +2,7 @@
 /*
  * pstore.c - the pstore reader's file-system side: read a directory
  * safely, and remove acknowledged entries with a crash-safe state file.
- * The analysis itself is in pstore_core.c.
+ * The analysis itself is in pstore_item.c and pstore_group.c.
  */
 #include "pstore/pstore.h"
 #include "pstore_internal.h"
