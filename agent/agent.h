@@ -93,26 +93,47 @@ struct agent_identity {
 	char prev_boot_id[33];	/* the boot before, when the agent saw it */
 };
 
+/* What became of a report handed to agent_emit(). */
+enum agent_emit_result {
+	/* Durably in the spool: it will be shipped. */
+	AGENT_EMIT_SPOOLED,
+	/* A record with the same id is already pending: nothing to do. */
+	AGENT_EMIT_DUPLICATE,
+	/*
+	 * The spool could not store it (disk full, ...): it waits in a small
+	 * memory queue and is retried; agent_all_spooled() is false until
+	 * it is stored.
+	 */
+	AGENT_EMIT_QUEUED,
+	/*
+	 * The spool failed and the memory queue was full too: the record is
+	 * not kept anywhere.  The source must still have its input (pstore
+	 * files, the kernel's log) to produce it again later.
+	 */
+	AGENT_EMIT_DROPPED,
+	/* Larger than the whole spool: no retry can store it (logged). */
+	AGENT_EMIT_TOO_LARGE,
+	/* The report cannot become a record (packing, redaction, meta too
+	 * long): logged and counted, never retried. */
+	AGENT_EMIT_INVALID,
+};
+
+/* The outcome's name, for logs and tests ("spooled", "queued", ...). */
+const char *agent_emit_result_name(enum agent_emit_result r);
+
 /*
  * Build the record of report r (origin o: the source fills source, files,
  * times...; agent_emit() adds the host identity and agent version where
  * o leaves them NULL), write it to the spool and wake the shipper.  meta
  * (may be NULL) comes back to src->acked() after the acknowledgement.
- *
- * Returns 1 when the record is durably spooled, 0 when it was already
- * pending (same record id), or -errno when it could not be stored (disk
- * full, ...): then it is kept in a small memory queue and retried, and
- * agent_all_spooled() is false until it is stored.  -ENOBUFS: the memory
- * queue was full too and the record is not kept anywhere: the source
- * must still have it (pstore files, the kernel's log) to produce it again
- * later.  -EFBIG, -EINVAL or a packing error: the record can never be
- * stored (logged and counted).  A source whose input cannot wait should
- * stop producing while agent_all_spooled() is false, and resume in its
- * spool_ready() op.
+ * A source whose input cannot wait should stop producing while
+ * agent_all_spooled() is false, and resume in its spool_ready() op.
  */
-int agent_emit(struct agent *a, const struct agent_source_ops *src,
-	       const struct oops_report *r, struct record_origin *o,
-	       const void *meta, size_t meta_len);
+enum agent_emit_result agent_emit(struct agent *a,
+				  const struct agent_source_ops *src,
+				  const struct oops_report *r,
+				  struct record_origin *o, const void *meta,
+				  size_t meta_len);
 
 /* No emitted record is waiting in memory for the spool. */
 bool agent_all_spooled(const struct agent *a);

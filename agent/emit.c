@@ -106,9 +106,24 @@ static int agent_memq_push(struct agent *a, const uint8_t *id, size_t id_len,
 	return 0;
 }
 
-static int agent_emit_one(struct agent *a, const struct agent_source_ops *src,
-			  const struct oops_report *r, struct record_origin *o,
-			  const void *meta, size_t meta_len)
+const char *agent_emit_result_name(enum agent_emit_result r)
+{
+	static const char *const names[] = {
+		[AGENT_EMIT_SPOOLED] = "spooled",
+		[AGENT_EMIT_DUPLICATE] = "duplicate",
+		[AGENT_EMIT_QUEUED] = "queued",
+		[AGENT_EMIT_DROPPED] = "dropped",
+		[AGENT_EMIT_TOO_LARGE] = "too large",
+		[AGENT_EMIT_INVALID] = "invalid",
+	};
+
+	return (unsigned int)r < ARRAY_SIZE(names) ? names[r] : "?";
+}
+
+static enum agent_emit_result
+agent_emit_one(struct agent *a, const struct agent_source_ops *src,
+	       const struct oops_report *r, struct record_origin *o,
+	       const void *meta, size_t meta_len)
 {
 	uint8_t id[RECORD_ID_LEN];
 	uint8_t mbuf[1 + SPOOL_MAX_META];
@@ -130,13 +145,13 @@ static int agent_emit_one(struct agent *a, const struct agent_source_ops *src,
 	if (o->collected_time_us < 0)
 		o->collected_time_us = now_realtime_us();
 	if (meta_len + 1 > sizeof(mbuf))
-		return -EINVAL;
+		return AGENT_EMIT_INVALID;
 	n = record_pack_fit(r, o, a->recbuf, cap);
 	if (n < 0) {
 		a->cnt.pack_errors++;
 		log_warnx("%s: cannot build a record of '%s': %s", src->name,
 			  r->title ? r->title : "(untitled)", strerror(-n));
-		return n;
+		return AGENT_EMIT_INVALID;
 	}
 	record_make_id(r, o, id);
 	hex_encode(id, sizeof(id), hex);
@@ -148,7 +163,7 @@ static int agent_emit_one(struct agent *a, const struct agent_source_ops *src,
 	if (rc == 0) {
 		a->cnt.duplicates++;
 		log_debug("%s: record %s already spooled", src->name, hex);
-		return 0;
+		return AGENT_EMIT_DUPLICATE;
 	}
 	if (rc == -EFBIG || rc == -EINVAL) {
 		/* Larger than the whole spool (spool_max_bytes below
@@ -158,7 +173,7 @@ static int agent_emit_one(struct agent *a, const struct agent_source_ops *src,
 		log_warnx("%s: record %s (%s) is larger than spool_max_bytes: "
 			  "lost", src->name, hex,
 			  r->title ? r->title : "(untitled)");
-		return rc;
+		return AGENT_EMIT_TOO_LARGE;
 	}
 	if (rc < 0) {
 		a->cnt.spool_errors++;
@@ -167,8 +182,8 @@ static int agent_emit_one(struct agent *a, const struct agent_source_ops *src,
 			  r->title ? r->title : "(untitled)", strerror(-rc));
 		if (agent_memq_push(a, id, sizeof(id), mbuf, meta_len + 1,
 				    a->recbuf, (size_t)n) < 0)
-			return -ENOBUFS;
-		return rc;
+			return AGENT_EMIT_DROPPED;
+		return AGENT_EMIT_QUEUED;
 	}
 	a->cnt.spooled++;
 	log_info("%s: spooled %s: %s", src->name, hex,
@@ -177,15 +192,18 @@ static int agent_emit_one(struct agent *a, const struct agent_source_ops *src,
 	 * source produces in one go travel together. */
 	if (!a->kick_timer.armed)
 		evloop_timer_arm(a->loop, &a->kick_timer, evloop_now_ms());
-	return 1;
+	return AGENT_EMIT_SPOOLED;
 }
 
-int agent_emit(struct agent *a, const struct agent_source_ops *src,
-	       const struct oops_report *r, struct record_origin *o,
-	       const void *meta, size_t meta_len)
+enum agent_emit_result agent_emit(struct agent *a,
+				  const struct agent_source_ops *src,
+				  const struct oops_report *r,
+				  struct record_origin *o, const void *meta,
+				  size_t meta_len)
 {
 	struct redacted_report red;
-	int n, rc;
+	enum agent_emit_result rc;
+	int n;
 
 	if (!ENABLE_REDACT || !a->cfg->redact)
 		return agent_emit_one(a, src, r, o, meta, meta_len);
@@ -196,7 +214,7 @@ int agent_emit(struct agent *a, const struct agent_source_ops *src,
 		a->cnt.pack_errors++;
 		log_warnx("%s: cannot redact '%s': %s; not spooled", src->name,
 			  r->title ? r->title : "(untitled)", strerror(-n));
-		return n;
+		return AGENT_EMIT_INVALID;
 	}
 	a->cnt.redacted += (uint64_t)n;
 	rc = agent_emit_one(a, src, &red.r, o, meta, meta_len);

@@ -259,7 +259,7 @@ static void pstore_do_scan(struct pstore_src *p)
 		struct pstore_record rec;
 		struct pstore_seen *s;
 		char key[33];
-		int erc;
+		enum agent_emit_result erc;
 
 		p->items++;
 		pstore_item_key_hex(it, key);
@@ -282,9 +282,9 @@ static void pstore_do_scan(struct pstore_src *p)
 		}
 		erc = agent_emit(p->a, &agent_source_pstore, rec.report,
 				 &rec.origin, key, 32);
-		if (erc >= 0)
+		if (erc == AGENT_EMIT_SPOOLED || erc == AGENT_EMIT_DUPLICATE)
 			p->sent++;
-		else if (erc == -ENOBUFS)
+		else if (erc == AGENT_EMIT_DROPPED)
 			p->rescan_wanted = true;
 		pstore_record_release(&rec);
 	}
