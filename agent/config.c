@@ -48,7 +48,7 @@ const struct conf_entry agent_conf_table[] = {
 	  offsetof(struct agent_config, seccomp),
 	  "system calls outside the steady-state allow-list: kill, errno, "
 	  "log or off" },
-	{ "state_dir", CONF_STRING, "/var/lib/oopsd",
+	{ "state_dir", CONF_STRING, "/var/lib/oops-agent",
 	  offsetof(struct agent_config, state_dir),
 	  "where the kmsg position and pstore progress are kept" },
 	{ "max_datagram", CONF_SIZE, XSTR(CONFIG_MAX_DATAGRAM_BYTES),

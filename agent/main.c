@@ -29,10 +29,76 @@ static void on_stop(struct evloop *loop, int signo, void *arg)
 	evloop_stop(loop);
 }
 
+struct agent_main {
+	struct agent *a;
+	const struct daemon_desc *desc;
+	const struct daemon_opts *opts;
+};
+
+/* Keys a running agent cannot change: sockets, sources, spool, identity. */
+static const char *const restart_keys[] = {
+	"collector", "pstore_dir", "pstore_archive", "kdump_dir", "spool_dir",
+	"spool_max_bytes", "spool_max_records", "kmsg", "kmsg_path",
+	"netconsole_listen", "auth_key_file", "user", "seccomp", "state_dir",
+	"max_datagram", "retry_min", "retry_max",
+};
+
+/*
+ * SIGHUP (systemctl reload): read the configuration again and apply what
+ * can change while running (log_level, redact, pstore_remove,
+ * status_interval), name the keys that take a restart, then rescan the
+ * sources and retransmit at once.  A file that no longer parses changes
+ * nothing.
+ */
+static void agent_reload(struct agent_main *m)
+{
+	struct agent_config *cur = m->a->cfg;
+	struct agent_config n;
+	char err[CONF_ERR_MAX];
+	int level;
+
+	memset(&n, 0, sizeof(n));
+	if (daemon_reload_config(m->desc, m->opts, &n, err, sizeof(err)) < 0) {
+		log_warnx("reload: %s; configuration unchanged", err);
+		goto out;
+	}
+	level = log_level_parse(n.log_level);
+	if (level < 0) {
+		log_warnx("reload: log_level '%s' is not one of error, warn, "
+			  "info, debug; configuration unchanged", n.log_level);
+		goto out;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(restart_keys); i++)
+		if (conf_differs(agent_conf_table, cur, &n, restart_keys[i]) > 0)
+			log_warnx("reload: %s changed: takes effect after a "
+				  "restart", restart_keys[i]);
+	if (!m->opts->verbose)
+		log_set_level((enum log_level)level);
+	free(cur->log_level);
+	cur->log_level = n.log_level;
+	n.log_level = NULL;
+	cur->redact = n.redact;
+	cur->pstore_remove = n.pstore_remove;
+	cur->status_interval = n.status_interval;
+	log_info("reloaded %s: log_level %s, redact %s, pstore_remove %s, "
+		 "status_interval %llu ms", m->opts->config_path,
+		 cur->log_level, cur->redact ? "yes" : "no",
+		 cur->pstore_remove ? "yes" : "no",
+		 (unsigned long long)cur->status_interval);
+out:
+	conf_free(agent_conf_table, &n);
+}
+
 static void on_hup(struct evloop *loop, int signo, void *arg)
 {
+	struct agent_main *m = arg;
+
+	daemon_notify("RELOADING=1");
+	agent_reload(m);
 	log_info("SIGHUP: rescanning sources, retransmitting now");
-	agent_rescan(arg);
+	agent_rescan(m->a);
+	agent_status(m->a, false);
+	daemon_notify("READY=1");
 }
 
 static void on_usr1(struct evloop *loop, int signo, void *arg)
@@ -97,13 +163,16 @@ int main(int argc, char **argv)
 		.summary = "Find kernel crashes on this machine and ship them to "
 			   "a collector.",
 		.default_config = CONFIG_DEFAULT_SYSCONFDIR "/agent.conf",
-		.sighup = "rescans pstore and retransmits at once",
+		.sighup = "re-reads log_level, redact, pstore_remove and "
+			  "status_interval, rescans pstore and retransmits at "
+			  "once",
 		.table = agent_conf_table,
 	};
 	struct agent_config cfg;
 	struct daemon_opts opts;
 	struct evloop *loop;
 	struct agent a;
+	struct agent_main m = { .a = &a, .desc = &desc, .opts = &opts };
 	bool keep_dac = false;
 	int level, rc, status = 0;
 
@@ -147,7 +216,7 @@ int main(int argc, char **argv)
 		       strerror(-rc));
 	evloop_on_signal(loop, SIGTERM, on_stop, NULL);
 	evloop_on_signal(loop, SIGINT, on_stop, NULL);
-	evloop_on_signal(loop, SIGHUP, on_hup, &a);
+	evloop_on_signal(loop, SIGHUP, on_hup, &m);
 	evloop_on_signal(loop, SIGUSR1, on_usr1, &a);
 	rc = agent_start(&a);
 	if (rc < 0) {
@@ -167,6 +236,7 @@ int main(int argc, char **argv)
 	log_info("started, collector %s, spool %s", cfg.collector,
 		 cfg.spool_dir);
 	daemon_notify_ready();
+	daemon_watchdog_start(loop);
 	if (evloop_run(loop) < 0) {
 		log_warn("event loop");
 		status = 1;

@@ -47,6 +47,9 @@ char *collector_status_path(const struct collector_config *cfg);
 struct transport_nl;
 struct collector_ncon;
 
+struct daemon_desc;
+struct daemon_opts;
+
 /* The daemon's state (collector/main.c). */
 struct collector {
 	struct collector_config *cfg;
@@ -77,6 +80,10 @@ struct collector {
 	struct collector_ncon *ncon;
 	bool ncon_stats_changed;
 	size_t (*ncon_status)(struct collector *co, char *buf, size_t len);
+	/* For a reload (SIGHUP): how the configuration was read. */
+	const struct daemon_desc *desc;
+	const struct daemon_opts *opts;
+	uint64_t reloads;
 };
 
 /*

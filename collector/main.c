@@ -197,6 +197,7 @@ static void status_write(struct collector *co, bool force)
 	ADD("netconsole_reports %" PRIu64 "\n", c->local_records);
 	ADD("senders %zu\n", ingest_senders(co->in));
 	ADD("retention_deleted %" PRIu64 "\n", co->retention_deleted);
+	ADD("reloads %" PRIu64 "\n", co->reloads);
 	for (size_t i = 0; i < INGEST_MAX_REASONS && c->rejected[i].reason;
 	     i++)
 		ADD("rejected_%s %" PRIu64 "\n", c->rejected[i].reason,
@@ -275,14 +276,62 @@ static void on_usr1(struct evloop *loop, int signo, void *arg)
 	status_write(co, true);
 }
 
+/* Keys a running collector cannot change: sockets, store, identity. */
+static const char *const restart_keys[] = {
+	"listen", "listen_netlink", "netconsole_listen", "store",
+	"auth_key_file", "user", "seccomp", "rate_limit", "rate_burst",
+	"max_datagram", "status_file", "batch_max",
+};
+
+/*
+ * SIGHUP (systemctl reload): read the configuration file again and apply
+ * what can change while running: log_level and retention (applied at
+ * once).  The other keys are named in a warning: they take a restart.
+ * A file that no longer parses changes nothing.
+ */
 static void on_hup(struct evloop *loop, int signo, void *arg)
 {
 	struct collector *co = arg;
+	struct collector_config n;
+	char err[CONF_ERR_MAX];
+	int level;
 
-	/* Nothing to re-read; apply retention now rather than within the
-	 * minute. */
+	daemon_notify("RELOADING=1");
+	memset(&n, 0, sizeof(n));
+	if (daemon_reload_config(co->desc, co->opts, &n, err,
+				 sizeof(err)) < 0) {
+		log_warnx("reload: %s; configuration unchanged", err);
+		goto out;
+	}
+	level = log_level_parse(n.log_level);
+	if (level < 0) {
+		log_warnx("reload: log_level '%s' is not one of error, warn, "
+			  "info, debug; configuration unchanged", n.log_level);
+		goto out;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(restart_keys); i++)
+		if (conf_differs(collector_conf_table, co->cfg, &n,
+				 restart_keys[i]) > 0)
+			log_warnx("reload: %s changed: takes effect after a "
+				  "restart", restart_keys[i]);
+	if (!co->opts->verbose)
+		log_set_level((enum log_level)level);
+	co->cfg->retention_age = n.retention_age;
+	co->cfg->retention_count = n.retention_count;
+	free(co->cfg->log_level);
+	co->cfg->log_level = n.log_level;
+	n.log_level = NULL;
+	co->reloads++;
+	log_info("reloaded %s: log_level %s, retention_age %" PRIu64
+		 " s, retention_count %lld", co->opts->config_path,
+		 co->cfg->log_level, co->cfg->retention_age / 1000,
+		 co->cfg->retention_count);
+out:
+	conf_free(collector_conf_table, &n);
+	/* Apply retention now rather than within the minute. */
 	retention(co);
 	status_write(co, true);
+	daemon_notify("READY=1");
 }
 
 static int open_status(struct collector *co)
@@ -379,7 +428,8 @@ int main(int argc, char **argv)
 		.summary = "Receive crash records and netconsole, aggregate them by "
 			   "signature in a store.",
 		.default_config = CONFIG_DEFAULT_SYSCONFDIR "/collector.conf",
-		.sighup = "applies retention now",
+		.sighup = "re-reads log_level and retention and applies "
+			  "retention now",
 		.table = collector_conf_table,
 	};
 	static struct collector co;
@@ -428,6 +478,8 @@ int main(int argc, char **argv)
 	mallopt(M_TRIM_THRESHOLD, 64 << 20);
 	mallopt(M_MMAP_THRESHOLD, 4 << 20);
 	co.cfg = &cfg;
+	co.desc = &desc;
+	co.opts = &opts;
 	co.udp_fd = -1;
 	co.started_us = now_realtime_us();
 	/* One byte more than the largest datagram, to see truncation. */
@@ -491,6 +543,7 @@ int main(int argc, char **argv)
 		 store_spec_redact(cfg.store, shown, sizeof(shown)),
 		 co.key.len ? ", datagrams authenticated" : "");
 	daemon_notify_ready();
+	daemon_watchdog_start(co.loop);
 	evloop_run(co.loop);
 	daemon_notify_stopping();
 

@@ -267,7 +267,7 @@ void pstore_item_key_hex(const struct pstore_item *it, char *buf);
  * (pstore_remove_unclaimed()).
  *
  * state_path is a file outside pstore (pstore accepts no new files), e.g.
- * /var/lib/oopsd/pstore.state.
+ * /var/lib/oops-agent/pstore.state.
  */
 
 /*
