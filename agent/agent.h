@@ -22,6 +22,8 @@
 struct agent_config {
 	char *collector;	/* udp://HOST:PORT or netlink:PORTID */
 	char *pstore_dir;
+	char *pstore_archive;	/* systemd-pstore's archive, read only */
+	char *kdump_dir;	/* kdump-tools' /var/crash */
 	int pstore_remove;
 	char *spool_dir;
 	uint64_t spool_max_bytes;

@@ -15,6 +15,14 @@ const struct conf_entry agent_conf_table[] = {
 	  "where records go: udp://HOST:PORT or netlink:PORTID" },
 	{ "pstore_dir", CONF_STRING, CONFIG_DEFAULT_PSTORE_DIR,
 	  offsetof(struct agent_config, pstore_dir), "pstore directory to scan" },
+	{ "pstore_archive", CONF_STRING, "/var/lib/systemd/pstore",
+	  offsetof(struct agent_config, pstore_archive),
+	  "systemd-pstore's archive, read and never deleted from (empty: "
+	  "off)" },
+	{ "kdump_dir", CONF_STRING, "/var/crash",
+	  offsetof(struct agent_config, kdump_dir),
+	  "kdump-tools' crash directory: dmesg.STAMP of each crash (empty: "
+	  "off)" },
 	{ "pstore_remove", CONF_BOOL, "yes",
 	  offsetof(struct agent_config, pstore_remove),
 	  "delete pstore entries once the collector acknowledged them" },

@@ -234,6 +234,9 @@ void agent_on_acked(void *arg, const struct spool_item *item,
 {
 	struct agent *a = arg;
 
+	/* agent-status shows the ack at once: one write per loop turn
+	 * however many records a datagram acknowledged. */
+	evloop_timer_arm(a->loop, &a->status_timer, evloop_now_ms());
 	if (rejected || item->meta_len == 0)
 		return;
 	for (size_t i = 0; i < a->nsrc; i++) {

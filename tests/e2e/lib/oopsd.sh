@@ -124,6 +124,8 @@ e2e_agent_conf() {
 	{
 		echo "collector = $url"
 		echo "pstore_dir = $dir/pstore"
+		echo "pstore_archive ="
+		echo "kdump_dir ="
 		echo "spool_dir = $dir/spool"
 		echo "state_dir = $dir/state"
 		echo 'user = ""'
