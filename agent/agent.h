@@ -70,10 +70,11 @@ struct agent_source_ops {
 	void (*stop)(struct agent *a, void *priv);
 	/* SIGHUP: look again (pstore).  May be NULL. */
 	void (*rescan)(struct agent *a, void *priv);
-	/* A record of ours was acknowledged (meta without the tag byte).
-	 * May be NULL. */
+	/* A record of ours was acknowledged (meta without the tag byte;
+	 * id: the record id in hex, the one name of a record in log
+	 * lines).  May be NULL. */
 	void (*acked)(struct agent *a, void *priv, const uint8_t *meta,
-		      size_t len);
+		      size_t len, const char *id);
 	/* Counters as "name value" lines, for the status file.  May be NULL. */
 	void (*status)(struct agent *a, void *priv, FILE *out);
 	/*

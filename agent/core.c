@@ -122,6 +122,19 @@ static int mkdir_p(const char *path, mode_t mode)
 	return 0;
 }
 
+/* udp://ADDR:PORT with a numeric ADDR: never resolved again. */
+static bool collector_is_numeric(const char *spec)
+{
+	struct transport_hostport hp;
+	struct sockaddr_storage ss;
+	socklen_t len;
+
+	if (strncmp(spec, "udp://", 6) != 0 ||
+	    transport_parse_hostport(spec + 6, 0, 0, &hp, NULL, 0) < 0)
+		return true;
+	return transport_numeric_addr(hp.host, hp.port, &ss, &len) == 0;
+}
+
 int agent_open(struct agent *a, struct agent_config *cfg,
 	       struct evloop *loop)
 {
@@ -141,9 +154,18 @@ int agent_open(struct agent *a, struct agent_config *cfg,
 
 	memset(&sc, 0, sizeof(sc));
 	rc = transport_parse(cfg->collector, &sc.peer, err, sizeof(err));
-	if (rc < 0) {
+	if (rc == -EAGAIN) {
+		/* The name may resolve later (DNS not up yet at boot):
+		 * records are spooled meanwhile, the shipper retries. */
+		log_warnx("collector %s: %s; retrying", cfg->collector, err);
+	} else if (rc < 0) {
 		log_warnx("collector: %s", err);
 		return rc;
+	}
+	if (sc.peer.kind == TRANSPORT_UDP &&
+	    !collector_is_numeric(cfg->collector)) {
+		sc.resolve_spec = cfg->collector;
+		a->resolve = true;
 	}
 	rc = mkdir_p(cfg->state_dir, 0700);
 	if (rc == 0) {

@@ -53,6 +53,7 @@ struct agent {
 	size_t nsrc;
 	struct agent_counters cnt;
 	int64_t started_us;
+	bool resolve;	/* the collector is a host name, resolved again */
 };
 
 /*

@@ -233,18 +233,22 @@ void agent_on_acked(void *arg, const struct spool_item *item,
 			   bool rejected)
 {
 	struct agent *a = arg;
+	char hex[2 * SPOOL_MAX_ID + 1];
 
 	/* agent-status shows the ack at once: one write per loop turn
 	 * however many records a datagram acknowledged. */
 	evloop_timer_arm(a->loop, &a->status_timer, evloop_now_ms());
 	if (rejected || item->meta_len == 0)
 		return;
+	hex_encode(item->id,
+		   item->id_len > SPOOL_MAX_ID ? SPOOL_MAX_ID : item->id_len,
+		   hex);
 	for (size_t i = 0; i < a->nsrc; i++) {
 		if (a->src[i]->tag != item->meta[0])
 			continue;
 		if (a->src[i]->acked != NULL)
 			a->src[i]->acked(a, a->src_priv[i], item->meta + 1,
-					 item->meta_len - 1);
+					 item->meta_len - 1, hex);
 		return;
 	}
 	/* A record spooled by a source this build or config lacks. */

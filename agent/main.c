@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "core.h"
 #include "base/daemon.h"
@@ -106,6 +107,48 @@ static void on_usr1(struct evloop *loop, int signo, void *arg)
 	agent_status(arg, true);
 }
 
+enum dir_check {
+	DIR_MUST_EXIST,	/* read at start: must be there */
+	DIR_OR_PARENT,	/* created at start: its parent must be there */
+	DIR_IF_EXISTS,	/* optional (a package not installed): if there */
+};
+
+/* -n: a directory key.  1 (and a message) when it cannot work. */
+static int check_dir(const char *key, const char *path, enum dir_check how)
+{
+	char parent[4096], *slash;
+	struct stat st;
+
+	if (path[0] == '\0')
+		return 0; /* off */
+	if (stat(path, &st) == 0) {
+		if (S_ISDIR(st.st_mode))
+			return 0;
+		fprintf(stderr, "%s: %s is not a directory\n", key, path);
+		return 1;
+	}
+	if (errno != ENOENT || how == DIR_MUST_EXIST) {
+		fprintf(stderr, "%s: %s: %s%s\n", key, path, strerror(errno),
+			how == DIR_MUST_EXIST ? " (set it empty to turn "
+			"this source off)" : "");
+		return 1;
+	}
+	if (how == DIR_IF_EXISTS)
+		return 0;
+	str_lcpy(parent, path, sizeof(parent));
+	slash = strrchr(parent, '/');
+	if (slash != NULL)
+		*(slash == parent ? slash + 1 : slash) = '\0';
+	else
+		str_lcpy(parent, ".", sizeof(parent));
+	if (stat(parent, &st) < 0 || !S_ISDIR(st.st_mode)) {
+		fprintf(stderr, "%s: %s does not exist and neither does %s\n",
+			key, path, parent);
+		return 1;
+	}
+	return 0;
+}
+
 /* -n: what the file cannot say by itself (addresses, key, sources). */
 static int agent_check(const struct agent_config *cfg)
 {
@@ -114,10 +157,20 @@ static int agent_check(const struct agent_config *cfg)
 	char err[TRANSPORT_ERR_MAX];
 	int rc, bad = 0;
 
-	if (transport_parse(cfg->collector, &addr, err, sizeof(err)) < 0) {
+	rc = transport_parse(cfg->collector, &addr, err, sizeof(err));
+	if (rc == -EAGAIN) {
+		/* Not fatal: the agent spools and keeps resolving. */
+		fprintf(stderr, "collector: %s (the agent will keep trying)\n",
+			err);
+	} else if (rc < 0) {
 		fprintf(stderr, "collector: %s\n", err);
 		bad = 1;
 	}
+	bad |= check_dir("pstore_dir", cfg->pstore_dir, DIR_MUST_EXIST);
+	bad |= check_dir("spool_dir", cfg->spool_dir, DIR_OR_PARENT);
+	bad |= check_dir("state_dir", cfg->state_dir, DIR_OR_PARENT);
+	bad |= check_dir("pstore_archive", cfg->pstore_archive, DIR_IF_EXISTS);
+	bad |= check_dir("kdump_dir", cfg->kdump_dir, DIR_IF_EXISTS);
 	if (cfg->auth_key_file[0]) {
 		rc = wire_key_load(cfg->auth_key_file, &key);
 		wire_key_clear(&key);
@@ -228,9 +281,11 @@ int main(int argc, char **argv)
 	release_free_memory();
 	/*
 	 * From here on: UDP/netlink/netconsole traffic on open sockets, and
-	 * the spool, state and pstore directories (SANDBOX_FILES).
+	 * the spool, state and pstore directories (SANDBOX_FILES); a
+	 * collector given by name is resolved again (SANDBOX_RESOLVE).
 	 */
-	if (sandbox_apply(cfg.seccomp, SANDBOX_NET | SANDBOX_FILES, NULL) < 0)
+	if (sandbox_apply(cfg.seccomp, SANDBOX_NET | SANDBOX_FILES |
+				  (a.resolve ? SANDBOX_RESOLVE : 0), NULL) < 0)
 		fatalx("cannot install the seccomp filter (seccomp = off "
 		       "to run without)");
 	log_info("started, collector %s, spool %s", cfg.collector,

@@ -229,11 +229,8 @@ static void kdump_emit(struct kdump_src *k, const char *stamp,
 		o.boot_id_is_crashed_boot = true;
 	}
 	erc = agent_emit(k->a, &agent_source_kdump, r, &o, id, strlen(id));
-	if (erc == AGENT_EMIT_SPOOLED) {
+	if (erc == AGENT_EMIT_SPOOLED)
 		k->sent++;
-		log_info("kdump: %s report %d: %s", file, n,
-			 r->title ? r->title : "(untitled)");
-	}
 	if (erc != AGENT_EMIT_DROPPED)
 		s->emitted = true;
 }
@@ -409,7 +406,7 @@ static void kdump_rescan(struct agent *a, void *priv)
 }
 
 static void kdump_acked(struct agent *a, void *priv, const uint8_t *meta,
-			size_t len)
+			size_t len, const char *rid)
 {
 	struct kdump_src *k = priv;
 	struct kdump_seen *s;

@@ -353,7 +353,6 @@ static void pstore_archive_scan(struct pstore_scan *scan, const char *subdir,
 				void *arg)
 {
 	struct pstore_src *p = arg;
-	const struct agent_config *cfg = agent_config(p->a);
 
 	p->archive_scans++;
 	pstore_add_counters(p, scan);
@@ -397,13 +396,6 @@ static void pstore_archive_scan(struct pstore_scan *scan, const char *subdir,
 			if (erc == AGENT_EMIT_SPOOLED)
 				p->archive_sent++;
 		}
-		if (erc == AGENT_EMIT_SPOOLED)
-			log_info("pstore: %s/%s%s%s: report %s (%s)",
-				 cfg->pstore_archive, subdir,
-				 subdir[0] ? "/" : "", it->nfiles ?
-				 scan->files[it->files[0]].name : "",
-				 key, rec.report->title ? rec.report->title :
-				 "(untitled)");
 		pstore_record_release(&rec);
 	}
 }
@@ -483,7 +475,7 @@ static void pstore_spool_ready(struct agent *a, void *priv)
 }
 
 static void pstore_acked(struct agent *a, void *priv, const uint8_t *meta,
-			 size_t len)
+			 size_t len, const char *id)
 {
 	struct pstore_src *p = priv;
 	char key[33];
@@ -511,12 +503,12 @@ static void pstore_acked(struct agent *a, void *priv, const uint8_t *meta,
 		rc = pstore_remove_entries(p->scan, i, p->state_path);
 		if (rc < 0) {
 			p->remove_errors++;
-			log_warnx("pstore: cannot remove the entries of %s: %s",
-				  key, strerror(-rc));
+			log_warnx("pstore: record %s: cannot remove its "
+				  "files: %s", id, strerror(-rc));
 		} else if (rc > 0) {
 			p->removed_files += (uint64_t)rc;
-			log_info("pstore: %s acknowledged, %d file(s) removed",
-				 key, rc);
+			log_info("pstore: record %s acknowledged, %d file(s) "
+				 "removed", id, rc);
 		}
 		return;
 	}

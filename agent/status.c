@@ -68,6 +68,8 @@ static void agent_status_text(struct agent *a, FILE *f)
 	fprintf(f, "rejected %" PRIu64 "\n", sh.rejected);
 	fprintf(f, "oversize %" PRIu64 "\n", sh.oversize);
 	fprintf(f, "backoff_ms %" PRIu64 "\n", sh.rto_ms);
+	fprintf(f, "collector_answering %d\n", !sh.silent);
+	fprintf(f, "resolves %" PRIu64 "\n", sh.resolves);
 	for (size_t i = 0; i < a->nsrc; i++)
 		if (a->src[i]->status != NULL)
 			a->src[i]->status(a, a->src_priv[i], f);

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "collector.h"
@@ -421,6 +422,45 @@ static void open_listeners(struct collector *co)
 	}
 }
 
+/*
+ * -n: can the store be opened?  An SQLite file that exists is opened
+ * read-only; one that does not must have a writable directory (the
+ * collector creates it).  A server store is connected to.  -1 after a
+ * message on stderr.
+ */
+static int collector_check_store(const struct collector_config *cfg)
+{
+	char shown[512], dir[4096], *slash;
+	struct store *st = NULL;
+	struct stat sb;
+	int rc;
+
+	store_spec_redact(cfg->store, shown, sizeof(shown));
+	if (strncmp(cfg->store, "sqlite:", 7) == 0 &&
+	    stat(cfg->store + 7, &sb) < 0) {
+		str_lcpy(dir, cfg->store + 7, sizeof(dir));
+		slash = strrchr(dir, '/');
+		if (slash != NULL)
+			*(slash == dir ? slash + 1 : slash) = '\0';
+		else
+			str_lcpy(dir, ".", sizeof(dir));
+		if (access(dir, W_OK | X_OK) < 0) {
+			fprintf(stderr, "store %s: cannot create it in %s: %s\n",
+				shown, dir, strerror(errno));
+			return -1;
+		}
+		return 0;
+	}
+	rc = store_open(cfg->store, STORE_READONLY, &st);
+	if (rc < 0) {
+		fprintf(stderr, "store %s: cannot open it: %s\n", shown,
+			strerror(-rc));
+		return -1;
+	}
+	store_close(st);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct daemon_desc desc = {
@@ -465,6 +505,11 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (opts.check_only) {
+		if (collector_check_store(&cfg) < 0) {
+			wire_key_clear(&co.key);
+			conf_free(collector_conf_table, &cfg);
+			return 1;
+		}
 		printf("%s: configuration OK\n", opts.config_path);
 		wire_key_clear(&co.key);
 		conf_free(collector_conf_table, &cfg);

@@ -107,6 +107,11 @@ static const char *const sandbox_net[] = {
 	"getsockname", "getpeername", "getsockopt",
 };
 
+/* SANDBOX_RESOLVE: the resolver's own sockets (socket() is checked). */
+static const char *const sandbox_resolve[] = {
+	"bind", "setsockopt", "getsockname",
+};
+
 /* SANDBOX_FILES: the spool, the state files, the store, pstore rescans. */
 static const char *const sandbox_files[] = {
 	"openat", "open", "unlinkat", "unlink", "renameat", "renameat2",
@@ -215,6 +220,28 @@ static int sandbox_allow_checked(scmp_filter_ctx ctx, unsigned *count)
 	return 0;
 }
 
+static int sandbox_allow_resolve(scmp_filter_ctx ctx, unsigned *count)
+{
+	static const int families[] = { AF_INET, AF_INET6 };
+	int rc;
+
+	for (size_t i = 0; i < ARRAY_SIZE(families); i++) {
+		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1,
+				      SCMP_A0(SCMP_CMP_EQ,
+					      (scmp_datum_t)families[i]));
+		if (rc < 0)
+			return rc;
+	}
+	/* The DNS client asks how many bytes a reply has. */
+	rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
+			      SCMP_A1(SCMP_CMP_EQ, FIONREAD));
+	if (rc < 0)
+		return rc;
+	*count += 3;
+	return sandbox_allow_list(ctx, sandbox_resolve,
+				  ARRAY_SIZE(sandbox_resolve), count);
+}
+
 int sandbox_seccomp(unsigned groups, const char *const *extra,
 		    enum sandbox_action action)
 {
@@ -236,7 +263,7 @@ int sandbox_seccomp(unsigned groups, const char *const *extra,
 	default:
 		return -EINVAL;
 	}
-	if (groups & ~(unsigned)(SANDBOX_NET | SANDBOX_FILES))
+	if (groups & ~(unsigned)(SANDBOX_NET | SANDBOX_FILES | SANDBOX_RESOLVE))
 		return -EINVAL;
 	ctx = seccomp_init(def);
 	if (ctx == NULL)
@@ -251,6 +278,8 @@ int sandbox_seccomp(unsigned groups, const char *const *extra,
 	if (rc == 0 && (groups & SANDBOX_FILES))
 		rc = sandbox_allow_list(ctx, sandbox_files,
 					ARRAY_SIZE(sandbox_files), &count);
+	if (rc == 0 && (groups & SANDBOX_RESOLVE))
+		rc = sandbox_allow_resolve(ctx, &count);
 	if (rc == 0 && extra != NULL)
 		rc = sandbox_allow_list(ctx, extra, SIZE_MAX, &count);
 	if (rc == 0 && SANDBOX_SANITIZER)

@@ -40,9 +40,11 @@ struct transport_addr {
 };
 
 /*
- * Parse an address (above).  Host names are resolved once, here.  A
- * scheme whose transport is not built in is an error.  0, or -EINVAL with
- * a reason in err.
+ * Parse an address (above).  Host names are resolved here (call it again
+ * to resolve again).  A scheme whose transport is not built in is an
+ * error.  0, -EINVAL with a reason in err, or -EAGAIN when the address is
+ * well-formed but its host name does not resolve now: then *out is
+ * TRANSPORT_UDP with sslen 0 (no address yet).
  */
 int transport_parse(const char *spec, struct transport_addr *out, char *err,
 		    size_t errlen);

@@ -15,6 +15,8 @@ T=$E2E_TMP
 
 mkdir -p "$T/etc/oopsd" "$T/root/etc"
 cp "$E2E_ROOT"/configs/agent.conf "$E2E_ROOT"/configs/collector.conf "$T/etc/oopsd/"
+# The store's directory is the unit's StateDirectory, absent here.
+echo "store = sqlite:$T/oopsd.db" >> "$T/etc/oopsd/collector.conf"
 for u in oops-agent oops-collector; do
 	sed -e "s|@SBINDIR@|$OOPSD_BIN|g" -e "s|@SYSCONFDIR@|$T/etc|g" \
 		"$U/$u.service" > "$T/$u.service"
