@@ -167,7 +167,7 @@ $(O)/tests/unit/%.o: ALL_CFLAGS += -Itests/unit $(shell $(PKG_CONFIG) --cflags c
 
 .PHONY: deps unit check check-asan e2e demo
 deps:
-	@scripts/install-deps $(CONFIG_FILE)
+	@scripts/install-deps --for $(if $(filter check,$(MAKECMDGOALS)),check,$(if $(filter demo,$(MAKECMDGOALS)),demo,check)) $(CONFIG_FILE)
 
 unit: $(TESTS) $(PROGS)
 	@scripts/run-unit $(TESTS)
