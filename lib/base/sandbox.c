@@ -96,8 +96,12 @@ static const char *const sandbox_base[] = {
 	"getuid32", "geteuid32", "getgid32", "getegid32",
 	/* Backoff jitter and random ids; locks inside libraries. */
 	"getrandom", "futex", "futex_time64",
-	/* syslog(3) and sd_notify() (re)connect an AF_UNIX socket. */
-	"connect", "sendto", "sendmsg",
+	/*
+	 * syslog(3) and sd_notify() (re)connect an AF_UNIX socket;
+	 * sd_notify() also sizes its send buffer (getsockopt, setsockopt):
+	 * READY=1 and WATCHDOG=1 are sent after the filter is in place.
+	 */
+	"connect", "sendto", "sendmsg", "getsockopt", "setsockopt",
 	"exit", "exit_group",
 };
 
@@ -266,8 +270,14 @@ int sandbox_seccomp(unsigned groups, const char *const *extra,
 	if (groups & ~(unsigned)(SANDBOX_NET | SANDBOX_FILES | SANDBOX_RESOLVE))
 		return -EINVAL;
 	ctx = seccomp_init(def);
-	if (ctx == NULL)
+	if (ctx == NULL) {
+		/* Also when seccomp(2) itself is refused (a service
+		 * manager's filter without @seccomp): libseccomp then
+		 * finds no support for the action. */
+		log_warnx("seccomp: cannot set up a filter (is seccomp(2) "
+			  "refused by a parent's filter?)");
 		return -ENOMEM;
+	}
 	rc = sandbox_allow_list(ctx, sandbox_base, ARRAY_SIZE(sandbox_base),
 				&count);
 	if (rc == 0)
