@@ -539,6 +539,9 @@ int conf_differs(const struct conf_entry *table, const void *a, const void *b,
 		case CONF_DURATION:
 			return memcmp(fa, fb, sizeof(uint64_t)) != 0;
 		default:
+			/* A custom field: at most a pointer's width of bytes
+			 * (an enum, a pointer) is compared. */
+			// cppcheck-suppress pointerSize
 			return memcmp(fa, fb, sizeof(void *)) != 0;
 		}
 	}

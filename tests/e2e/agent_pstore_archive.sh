@@ -25,6 +25,7 @@ FIX=$E2E_ROOT/tests/data/qemu
 pstore_move() {
 	local f
 	: >"$2/dmesg.txt"
+	# shellcheck disable=SC2045 # fixture names: no blanks
 	for f in $(ls -r "$1"); do
 		cp "$1/$f" "$2/$f"
 		{ echo "$f:"; cat "$1/$f"; } >>"$2/dmesg.txt"

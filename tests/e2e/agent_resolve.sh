@@ -27,6 +27,7 @@ name=oopsd-collector.e2e.test
 agent_conf collector="udp://$name:$port" pstore_remove=no \
 	retry_min=100ms retry_max=400ms seccomp=kill
 # Words before the agent's command line: bind the test's hosts file.
+# shellcheck disable=SC2034 # read by agent_start (lib/agent.sh)
 AGENT_RUN=(unshare -m --propagation private sh -c \
 	'mount --bind "$0" /etc/hosts && exec "$@"' "$H")
 agent_start
