@@ -24,6 +24,8 @@ struct agent_config {
 	char *pstore_dir;
 	char *pstore_archive;	/* systemd-pstore's archive, read only */
 	char *kdump_dir;	/* kdump-tools' /var/crash */
+	int journal;		/* kernel messages of unwatched boots */
+	char *journal_dir;	/* a journal directory; empty: the system's */
 	int pstore_remove;
 	char *spool_dir;
 	uint64_t spool_max_bytes;

@@ -23,6 +23,13 @@ const struct conf_entry agent_conf_table[] = {
 	  offsetof(struct agent_config, kdump_dir),
 	  "kdump-tools' crash directory: dmesg.STAMP of each crash (empty: "
 	  "off)" },
+	{ "journal", CONF_BOOL, ENABLE_AGENT_JOURNAL ? "yes" : "no",
+	  offsetof(struct agent_config, journal),
+	  "at start, the journal's kernel messages of boots the agent did "
+	  "not run in (since its first start)" },
+	{ "journal_dir", CONF_STRING, "",
+	  offsetof(struct agent_config, journal_dir),
+	  "read this journal directory (empty: the system journal)" },
 	{ "pstore_remove", CONF_BOOL, "yes",
 	  offsetof(struct agent_config, pstore_remove),
 	  "delete pstore entries once the collector acknowledged them" },

@@ -41,7 +41,7 @@ static const char *const restart_keys[] = {
 	"collector", "pstore_dir", "pstore_archive", "kdump_dir", "spool_dir",
 	"spool_max_bytes", "spool_max_records", "kmsg", "kmsg_path",
 	"netconsole_listen", "auth_key_file", "user", "seccomp", "state_dir",
-	"max_datagram", "retry_min", "retry_max",
+	"max_datagram", "retry_min", "retry_max", "journal", "journal_dir",
 };
 
 /*
@@ -171,6 +171,11 @@ static int agent_check(const struct agent_config *cfg)
 	bad |= check_dir("state_dir", cfg->state_dir, DIR_OR_PARENT);
 	bad |= check_dir("pstore_archive", cfg->pstore_archive, DIR_IF_EXISTS);
 	bad |= check_dir("kdump_dir", cfg->kdump_dir, DIR_IF_EXISTS);
+	bad |= check_dir("journal_dir", cfg->journal_dir, DIR_MUST_EXIST);
+	if (cfg->journal && !ENABLE_AGENT_JOURNAL) {
+		fprintf(stderr, "journal: built without CONFIG_AGENT_JOURNAL\n");
+		bad = 1;
+	}
 	if (cfg->auth_key_file[0]) {
 		rc = wire_key_load(cfg->auth_key_file, &key);
 		wire_key_clear(&key);

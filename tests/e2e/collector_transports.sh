@@ -22,6 +22,7 @@ collector = netlink:$portid
 pstore_dir = $E2E_TMP/pstore
 pstore_archive =
 kdump_dir =
+journal = no
 spool_dir = $E2E_TMP/spool
 state_dir = $E2E_TMP/state
 kmsg = no

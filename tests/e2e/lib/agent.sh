@@ -39,6 +39,7 @@ agent_conf() {
 		done
 		for d in "spool_dir=$AG_SPOOL" "state_dir=$AG_STATE" \
 			"pstore_dir=$AG_PSTORE" "pstore_archive=" "kdump_dir=" \
+			"journal=no" \
 			"kmsg=no" "user=" \
 			"retry_min=100ms" "retry_max=400ms" \
 			"status_interval=200ms" "log_level=debug"; do
