@@ -515,8 +515,9 @@ int pstore_scan_archive(const char *dir, const struct pstore_options *opt,
 		qsort(subs, nsubs, sizeof(*subs), cmp_str);
 	/* The top level: ramoops files, .enc.z, console, pmsg, ... */
 	fd = dup(top);
+	s = NULL;
 	rc = fd < 0 ? -errno : scan_fd(fd, dir, opt, true, &s);
-	if (rc == 0) {
+	if (rc == 0 && s != NULL) {
 		st->scans++;
 		fn(s, "", arg);
 		pstore_scan_free(s);
@@ -533,10 +534,11 @@ int pstore_scan_archive(const char *dir, const struct pstore_options *opt,
 				  strerror(errno));
 			continue;
 		}
+		s = NULL;
 		rc = scan_fd(fd, subs[i], opt, true, &s);
 		if (rc == -ENOMEM)
 			goto out;
-		if (rc < 0) {
+		if (rc < 0 || s == NULL) {
 			st->dirs_unreadable++;
 			continue;
 		}
