@@ -113,7 +113,9 @@ ALL_LDFLAGS := $(SANFLAGS) $(cfg-ldflags-y) $(if $(filter -flto,$(cfg-cflags-y))
 # rebuilds those few objects, not the tree.
 VERSION_H := $(O)/include/generated/version.h
 VERSION_OBJS := $(patsubst %.c,$(O)/%.o,$(shell grep -rl --include='*.c' \
-	OOPSD_VERSION agent collector tools lib tests/unit bench 2>/dev/null))
+	OOPSD_VERSION agent collector tools web lib bench 2>/dev/null))
+# Unit tests may include a library source that uses it (test_daemon.c).
+VERSION_OBJS += $(patsubst %.c,$(O)/%.o,$(wildcard tests/unit/*.c))
 
 LIBS := $(PKG_LIBS) -lm
 
@@ -226,7 +228,7 @@ $(O)/tests/unit/%.o: ALL_CFLAGS += -Itests/unit $(shell $(PKG_CONFIG) --cflags c
 
 .PHONY: deps unit check check-asan e2e demo
 deps:
-	@scripts/install-deps $(CONFIG_FILE)
+	@scripts/install-deps --for $(if $(filter check,$(MAKECMDGOALS)),check,$(if $(filter demo,$(MAKECMDGOALS)),demo,check)) $(CONFIG_FILE)
 
 unit: $(TESTS) $(PROGS)
 	@scripts/run-unit $(TESTS)
@@ -296,28 +298,69 @@ olddefconfig savedefconfig menuconfig:
 	$(if $(filter savedefconfig,$@),$(KCONFIG_RUN)/savedefconfig.py --kconfig Kconfig --out defconfig,$(KCONFIG_RUN)/$@.py Kconfig)
 
 # ---------------------------------------------------------------- install -
-.PHONY: install clean distclean
+# A config file someone edited is never overwritten: the shipped one goes
+# next to it as NAME.dist.  Units, sysusers.d and tmpfiles.d files go where
+# systemd reads them; on the live system (no DESTDIR, as root) the oopsd
+# user and the spool are made at once.  `make uninstall` removes what
+# `install` put there, configs only when unedited; state is kept.
+SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
+TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
+INSTALL_UNITS := $(if $(CONFIG_AGENT),oops-agent.service) \
+	$(if $(CONFIG_COLLECTOR),oops-collector.service) \
+	$(if $(CONFIG_WEB),oops-web.service)
+INSTALL_CONFS := $(if $(CONFIG_AGENT),agent.conf) \
+	$(if $(CONFIG_COLLECTOR),collector.conf) \
+	$(if $(CONFIG_WEB),web.conf)
+INSTALL_MANS := $(if $(CONFIG_AGENT),man/oops-agent.8) \
+	$(if $(CONFIG_COLLECTOR),man/oops-collector.8) \
+	$(if $(CONFIG_WEB),man/oops-web.8) \
+	$(if $(CONFIG_OOPSCTL),$(wildcard man/oopsctl*.1))
+INSTALL_BINS := $(if $(CONFIG_AGENT),sbin/oops-agent) \
+	$(if $(CONFIG_COLLECTOR),sbin/oops-collector) \
+	$(if $(CONFIG_WEB),sbin/oops-web) \
+	$(if $(CONFIG_OOPSCTL),bin/oopsctl)
+
+.PHONY: install uninstall clean distclean deb
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/sbin \
 		$(DESTDIR)$(SYSCONFDIR)/oopsd $(DESTDIR)$(SYSTEMDUNITDIR) \
-		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
-	$(if $(CONFIG_AGENT),install -m755 $(O)/bin/oops-agent $(DESTDIR)$(PREFIX)/sbin/)
-	$(if $(CONFIG_COLLECTOR),install -m755 $(O)/bin/oops-collector $(DESTDIR)$(PREFIX)/sbin/)
-	$(if $(CONFIG_OOPSCTL),install -m755 $(O)/bin/oopsctl $(DESTDIR)$(PREFIX)/bin/)
-	$(if $(CONFIG_WEB),install -m755 $(O)/bin/oops-web $(DESTDIR)$(PREFIX)/sbin/)
-	$(if $(CONFIG_WEB),install -m644 configs/web.conf $(DESTDIR)$(SYSCONFDIR)/oopsd/)
-	$(if $(CONFIG_AGENT),install -m644 configs/agent.conf $(DESTDIR)$(SYSCONFDIR)/oopsd/)
-	$(if $(CONFIG_COLLECTOR),install -m644 configs/collector.conf $(DESTDIR)$(SYSCONFDIR)/oopsd/)
-	for u in $(if $(CONFIG_AGENT),scripts/systemd/oops-agent.service) \
-	  $(if $(CONFIG_COLLECTOR),scripts/systemd/oops-collector.service) \
-	  $(if $(CONFIG_WEB),scripts/systemd/oops-web.service); do \
+		$(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(TMPFILESDIR) \
+		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man8
+	for b in $(INSTALL_BINS); do \
+	  install -m755 $(O)/bin/$${b#*/} $(DESTDIR)$(PREFIX)/$$b; done
+	for f in $(INSTALL_CONFS); do \
+	  d=$(DESTDIR)$(SYSCONFDIR)/oopsd/$$f; \
+	  if [ ! -e $$d ]; then install -m644 configs/$$f $$d; \
+	  elif ! cmp -s configs/$$f $$d; then install -m644 configs/$$f $$d.dist; \
+	    echo "$$d was edited: kept; the shipped one is $$d.dist"; fi; done
+	for u in $(INSTALL_UNITS); do \
 	  sed -e 's|@SBINDIR@|$(PREFIX)/sbin|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
-	  $$u > $(DESTDIR)$(SYSTEMDUNITDIR)/$$(basename $$u); done
-	for m in $(if $(CONFIG_AGENT),man/oops-agent.8) \
-	  $(if $(CONFIG_COLLECTOR),man/oops-collector.8) \
-	  $(if $(CONFIG_WEB),man/oops-web.8) \
-	  $(if $(CONFIG_OOPSCTL),man/oopsctl*.1); do \
+	  systemd/$$u > $(DESTDIR)$(SYSTEMDUNITDIR)/$$u; done
+	install -m644 systemd/oopsd.sysusers $(DESTDIR)$(SYSUSERSDIR)/oopsd.conf
+	$(if $(CONFIG_AGENT),install -m644 systemd/oopsd.tmpfiles $(DESTDIR)$(TMPFILESDIR)/oopsd.conf)
+	for m in $(INSTALL_MANS); do \
 	  install -m644 $$m $(DESTDIR)$(MANDIR)/man$${m##*.}/; done
+	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ] && command -v systemd-sysusers >/dev/null; then \
+	  systemd-sysusers $(SYSUSERSDIR)/oopsd.conf; \
+	  $(if $(CONFIG_AGENT),systemd-tmpfiles --create $(TMPFILESDIR)/oopsd.conf;) \
+	  if [ -d /run/systemd/system ]; then systemctl daemon-reload; fi; \
+	fi
+
+uninstall:
+	for b in $(INSTALL_BINS); do rm -f $(DESTDIR)$(PREFIX)/$$b; done
+	for u in $(INSTALL_UNITS); do rm -f $(DESTDIR)$(SYSTEMDUNITDIR)/$$u; done
+	rm -f $(DESTDIR)$(SYSUSERSDIR)/oopsd.conf $(DESTDIR)$(TMPFILESDIR)/oopsd.conf
+	for m in $(INSTALL_MANS); do \
+	  rm -f $(DESTDIR)$(MANDIR)/man$${m##*.}/$${m#man/}; done
+	for f in $(INSTALL_CONFS); do \
+	  d=$(DESTDIR)$(SYSCONFDIR)/oopsd/$$f; rm -f $$d.dist; \
+	  if cmp -s configs/$$f $$d; then rm -f $$d; \
+	  elif [ -e $$d ]; then echo "$$d was edited: kept"; fi; done
+	-rmdir $(DESTDIR)$(SYSCONFDIR)/oopsd 2>/dev/null
+
+# Debian packages (debian/, debhelper): into $(O)/deb/.
+deb:
+	@scripts/build-deb $(O)/deb
 
 clean:
 	rm -rf $(O)

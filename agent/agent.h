@@ -22,6 +22,10 @@
 struct agent_config {
 	char *collector;	/* udp://HOST:PORT or netlink:PORTID */
 	char *pstore_dir;
+	char *pstore_archive;	/* systemd-pstore's archive, read only */
+	char *kdump_dir;	/* kdump-tools' /var/crash */
+	int journal;		/* kernel messages of unwatched boots */
+	char *journal_dir;	/* a journal directory; empty: the system's */
 	int pstore_remove;
 	char *spool_dir;
 	uint64_t spool_max_bytes;
@@ -69,10 +73,11 @@ struct agent_source_ops {
 	void (*stop)(struct agent *a, void *priv);
 	/* SIGHUP: look again (pstore).  May be NULL. */
 	void (*rescan)(struct agent *a, void *priv);
-	/* A record of ours was acknowledged (meta without the tag byte).
-	 * May be NULL. */
+	/* A record of ours was acknowledged (meta without the tag byte;
+	 * id: the record id in hex, the one name of a record in log
+	 * lines).  May be NULL. */
 	void (*acked)(struct agent *a, void *priv, const uint8_t *meta,
-		      size_t len);
+		      size_t len, const char *id);
 	/* Counters as "name value" lines, for the status file.  May be NULL. */
 	void (*status)(struct agent *a, void *priv, FILE *out);
 	/*
@@ -94,26 +99,47 @@ struct agent_identity {
 	char prev_boot_id[33];	/* the boot before, when the agent saw it */
 };
 
+/* What became of a report handed to agent_emit(). */
+enum agent_emit_result {
+	/* Durably in the spool: it will be shipped. */
+	AGENT_EMIT_SPOOLED,
+	/* A record with the same id is already pending: nothing to do. */
+	AGENT_EMIT_DUPLICATE,
+	/*
+	 * The spool could not store it (disk full, ...): it waits in a small
+	 * memory queue and is retried; agent_all_spooled() is false until
+	 * it is stored.
+	 */
+	AGENT_EMIT_QUEUED,
+	/*
+	 * The spool failed and the memory queue was full too: the record is
+	 * not kept anywhere.  The source must still have its input (pstore
+	 * files, the kernel's log) to produce it again later.
+	 */
+	AGENT_EMIT_DROPPED,
+	/* Larger than the whole spool: no retry can store it (logged). */
+	AGENT_EMIT_TOO_LARGE,
+	/* The report cannot become a record (packing, redaction, meta too
+	 * long): logged and counted, never retried. */
+	AGENT_EMIT_INVALID,
+};
+
+/* The outcome's name, for logs and tests ("spooled", "queued", ...). */
+const char *agent_emit_result_name(enum agent_emit_result r);
+
 /*
  * Build the record of report r (origin o: the source fills source, files,
  * times...; agent_emit() adds the host identity and agent version where
  * o leaves them NULL), write it to the spool and wake the shipper.  meta
  * (may be NULL) comes back to src->acked() after the acknowledgement.
- *
- * Returns 1 when the record is durably spooled, 0 when it was already
- * pending (same record id), or -errno when it could not be stored (disk
- * full, ...): then it is kept in a small memory queue and retried, and
- * agent_all_spooled() is false until it is stored.  -ENOBUFS: the memory
- * queue was full too and the record is not kept anywhere: the source
- * must still have it (pstore files, the kernel's log) to produce it again
- * later.  -EFBIG, -EINVAL or a packing error: the record can never be
- * stored (logged and counted).  A source whose input cannot wait should
- * stop producing while agent_all_spooled() is false, and resume in its
- * spool_ready() op.
+ * A source whose input cannot wait should stop producing while
+ * agent_all_spooled() is false, and resume in its spool_ready() op.
  */
-int agent_emit(struct agent *a, const struct agent_source_ops *src,
-	       const struct oops_report *r, struct record_origin *o,
-	       const void *meta, size_t meta_len);
+enum agent_emit_result agent_emit(struct agent *a,
+				  const struct agent_source_ops *src,
+				  const struct oops_report *r,
+				  struct record_origin *o, const void *meta,
+				  size_t meta_len);
 
 /* No emitted record is waiting in memory for the spool. */
 bool agent_all_spooled(const struct agent *a);

@@ -17,6 +17,21 @@ const struct conf_entry agent_conf_table[] = {
 	  "where records go: udp://HOST:PORT or netlink:PORTID" },
 	{ "pstore_dir", CONF_STRING, CONFIG_DEFAULT_PSTORE_DIR,
 	  offsetof(struct agent_config, pstore_dir), "pstore directory to scan" },
+	{ "pstore_archive", CONF_STRING, "/var/lib/systemd/pstore",
+	  offsetof(struct agent_config, pstore_archive),
+	  "systemd-pstore's archive, read and never deleted from (empty: "
+	  "off)" },
+	{ "kdump_dir", CONF_STRING, "/var/crash",
+	  offsetof(struct agent_config, kdump_dir),
+	  "kdump-tools' crash directory: dmesg.STAMP of each crash (empty: "
+	  "off)" },
+	{ "journal", CONF_BOOL, ENABLE_AGENT_JOURNAL ? "yes" : "no",
+	  offsetof(struct agent_config, journal),
+	  "at start, the journal's kernel messages of boots the agent did "
+	  "not run in (since its first start)" },
+	{ "journal_dir", CONF_STRING, "",
+	  offsetof(struct agent_config, journal_dir),
+	  "read this journal directory (empty: the system journal)" },
 	{ "pstore_remove", CONF_BOOL, "yes",
 	  offsetof(struct agent_config, pstore_remove),
 	  "delete pstore entries once the collector acknowledged them" },
@@ -50,7 +65,7 @@ const struct conf_entry agent_conf_table[] = {
 	  offsetof(struct agent_config, seccomp),
 	  "system calls outside the steady-state allow-list: kill, errno, "
 	  "log or off", .choices = sandbox_mode_names },
-	{ "state_dir", CONF_STRING, "/var/lib/oopsd",
+	{ "state_dir", CONF_STRING, "/var/lib/oops-agent",
 	  offsetof(struct agent_config, state_dir),
 	  "where the kmsg position and pstore progress are kept" },
 	{ "max_datagram", CONF_SIZE, XSTR(CONFIG_MAX_DATAGRAM_BYTES),

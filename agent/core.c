@@ -1,8 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * core.c - the agent between its sources and its shipper: records into
- * the spool, acknowledgements back to the sources, identity, status file
- * and privilege drop.
+ * core.c - the agent's life: identity, start-up and shut-down, privilege
+ * drop.  Records are in emit.c, the status file in status.c.
  */
 #include "core.h"
 
@@ -28,8 +27,6 @@
 #include "wire/transport.h"
 #include "base/util.h"
 
-#define AGENT_MEMQ_RETRY_MS 5000
-
 const struct agent_identity *agent_identity(const struct agent *a)
 {
 	return &a->id;
@@ -54,355 +51,6 @@ bool agent_all_spooled(const struct agent *a)
 {
 	return a->memq_n == 0;
 }
-
-/* ------------------------------------------------------------ records -- */
-
-/* The spool takes records again: sources that held back may go on. */
-static void agent_notify_spool_ready(struct agent *a)
-{
-	for (size_t i = 0; i < a->nsrc; i++)
-		if (a->src[i]->spool_ready != NULL)
-			a->src[i]->spool_ready(a, a->src_priv[i]);
-}
-
-static void agent_memq_retry(struct evloop *loop, void *arg)
-{
-	struct agent *a = arg;
-	size_t done = 0;
-	bool stored = false;
-
-	while (done < a->memq_n) {
-		struct agent_memq_entry *e = &a->memq[done];
-		int rc = spool_put(a->spool, e->buf, e->id_len,
-				   e->buf + e->id_len, e->meta_len,
-				   e->buf + e->id_len + e->meta_len,
-				   e->rec_len, NULL);
-
-		if (rc < 0)
-			break;
-		if (rc == 1) {
-			a->cnt.spooled++;
-			stored = true;
-		}
-		free(e->buf);
-		done++;
-	}
-	memmove(a->memq, a->memq + done,
-		(a->memq_n - done) * sizeof(a->memq[0]));
-	a->memq_n -= done;
-	if (done > 0)
-		log_info("spool: %zu record(s) waiting in memory stored, %zu "
-			 "left", done, a->memq_n);
-	if (a->memq_n > 0)
-		evloop_timer_arm(a->loop, &a->memq_timer,
-				 evloop_now_ms() + AGENT_MEMQ_RETRY_MS);
-	if (stored)
-		ship_kick(a->ship);
-	if (a->memq_n == 0)
-		agent_notify_spool_ready(a);
-}
-
-static int agent_memq_push(struct agent *a, const uint8_t *id, size_t id_len,
-			   const uint8_t *meta, size_t meta_len,
-			   const uint8_t *rec, size_t rec_len)
-{
-	struct agent_memq_entry *e;
-
-	if (a->memq_n == AGENT_MEMQ_MAX) {
-		a->cnt.memq_dropped++;
-		log_warnx("spool unusable and %d records already waiting in "
-			  "memory: one record lost (%" PRIu64 " so far)",
-			  AGENT_MEMQ_MAX, a->cnt.memq_dropped);
-		return -ENOBUFS;
-	}
-	e = &a->memq[a->memq_n];
-	e->buf = malloc(id_len + meta_len + rec_len);
-	if (e->buf == NULL)
-		return -ENOMEM;
-	memcpy(e->buf, id, id_len);
-	memcpy(e->buf + id_len, meta, meta_len);
-	memcpy(e->buf + id_len + meta_len, rec, rec_len);
-	e->id_len = id_len;
-	e->meta_len = meta_len;
-	e->rec_len = rec_len;
-	a->memq_n++;
-	if (!a->memq_timer.armed)
-		evloop_timer_arm(a->loop, &a->memq_timer,
-				 evloop_now_ms() + AGENT_MEMQ_RETRY_MS);
-	return 0;
-}
-
-static int agent_emit_one(struct agent *a, const struct agent_source_ops *src,
-			  const struct oops_report *r, struct record_origin *o,
-			  const void *meta, size_t meta_len)
-{
-	uint8_t id[RECORD_ID_LEN];
-	uint8_t mbuf[1 + SPOOL_MAX_META];
-	size_t cap = a->cfg->max_datagram - WIRE_OVERHEAD - WIRE_RECORD_OVERHEAD;
-	char hex[2 * RECORD_ID_LEN + 1];
-	int n, rc;
-
-	a->cnt.reports++;
-	if (o->hostname == NULL)
-		o->hostname = a->id.hostname;
-	if (o->machine_id == NULL && a->id.machine_id[0])
-		o->machine_id = a->id.machine_id;
-	if (o->collected_boot_id == NULL && a->id.boot_id[0])
-		o->collected_boot_id = a->id.boot_id;
-	if (o->boot_id == NULL && a->id.boot_id[0]) {
-		o->boot_id = a->id.boot_id;
-		o->boot_id_is_crashed_boot = false;
-	}
-	if (o->collected_time_us < 0)
-		o->collected_time_us = now_realtime_us();
-	if (meta_len + 1 > sizeof(mbuf))
-		return -EINVAL;
-	n = record_pack_fit(r, o, a->recbuf, cap);
-	if (n < 0) {
-		a->cnt.pack_errors++;
-		log_warnx("%s: cannot build a record of '%s': %s", src->name,
-			  r->title ? r->title : "(untitled)", strerror(-n));
-		return n;
-	}
-	record_make_id(r, o, id);
-	hex_encode(id, sizeof(id), hex);
-	mbuf[0] = src->tag;
-	if (meta_len)
-		memcpy(mbuf + 1, meta, meta_len);
-	rc = spool_put(a->spool, id, sizeof(id), mbuf, meta_len + 1, a->recbuf,
-		       (size_t)n, NULL);
-	if (rc == 0) {
-		a->cnt.duplicates++;
-		log_debug("%s: record %s already spooled", src->name, hex);
-		return 0;
-	}
-	if (rc == -EFBIG || rc == -EINVAL) {
-		/* Larger than the whole spool (spool_max_bytes below
-		 * max_datagram): no retry can store it. */
-		a->cnt.spool_errors++;
-		a->cnt.memq_dropped++;
-		log_warnx("%s: record %s (%s) is larger than spool_max_bytes: "
-			  "lost", src->name, hex,
-			  r->title ? r->title : "(untitled)");
-		return rc;
-	}
-	if (rc < 0) {
-		a->cnt.spool_errors++;
-		log_warnx("%s: cannot spool record %s (%s): %s; keeping it in "
-			  "memory and retrying", src->name, hex,
-			  r->title ? r->title : "(untitled)", strerror(-rc));
-		if (agent_memq_push(a, id, sizeof(id), mbuf, meta_len + 1,
-				    a->recbuf, (size_t)n) < 0)
-			return -ENOBUFS;
-		return rc;
-	}
-	a->cnt.spooled++;
-	log_info("%s: spooled %s: %s", src->name, hex,
-		 r->title ? r->title : "(untitled)");
-	/* Ship at the end of this loop iteration, so that the records a
-	 * source produces in one go travel together. */
-	if (!a->kick_timer.armed)
-		evloop_timer_arm(a->loop, &a->kick_timer, evloop_now_ms());
-	return 1;
-}
-
-int agent_emit(struct agent *a, const struct agent_source_ops *src,
-	       const struct oops_report *r, struct record_origin *o,
-	       const void *meta, size_t meta_len)
-{
-	struct redacted_report red;
-	int n, rc;
-
-	if (!ENABLE_REDACT || !a->cfg->redact)
-		return agent_emit_one(a, src, r, o, meta, meta_len);
-	/* Before the record id too: it hashes the text, and a hash of a
-	 * text whose only unknown is a MAC address gives the address away. */
-	n = redact_report(&red, r);
-	if (n < 0) {
-		a->cnt.pack_errors++;
-		log_warnx("%s: cannot redact '%s': %s; not spooled", src->name,
-			  r->title ? r->title : "(untitled)", strerror(-n));
-		return n;
-	}
-	a->cnt.redacted += (uint64_t)n;
-	rc = agent_emit_one(a, src, &red.r, o, meta, meta_len);
-	redacted_report_free(&red);
-	return rc;
-}
-
-static void agent_kick(struct evloop *loop, void *arg)
-{
-	struct agent *a = arg;
-
-	ship_kick(a->ship);
-}
-
-static void agent_on_acked(void *arg, const struct spool_item *item,
-			   bool rejected)
-{
-	struct agent *a = arg;
-
-	if (rejected || item->meta_len == 0)
-		return;
-	for (size_t i = 0; i < a->nsrc; i++) {
-		if (a->src[i]->tag != item->meta[0])
-			continue;
-		if (a->src[i]->acked != NULL)
-			a->src[i]->acked(a, a->src_priv[i], item->meta + 1,
-					 item->meta_len - 1);
-		return;
-	}
-	/* A record spooled by a source this build or config lacks. */
-}
-
-/* ---------------------------------------------------------- heartbeat -- */
-
-/*
- * Tell the collector we are alive, what we run and how much waits in the
- * spool, every heartbeat_interval: a host whose heartbeats stop has lost
- * its agent (or its network), which "no crashes" alone cannot say.
- */
-static void agent_heartbeat(struct evloop *loop, void *arg)
-{
-	struct agent *a = arg;
-	struct spool_stats sp;
-	struct utsname u;
-	struct wire_heartbeat hb = {
-		.hostname = a->id.hostname,
-		.machine_id = a->id.machine_id[0] ? a->id.machine_id : NULL,
-		.agent_version = OOPSD_VERSION,
-		.boot_id = a->id.boot_id[0] ? a->id.boot_id : NULL,
-		.time_us = now_realtime_us(),
-	};
-	uint64_t secs = a->cfg->heartbeat_interval / 1000;
-	int rc;
-
-	spool_get_stats(a->spool, &sp);
-	hb.backlog = sp.pending + a->memq_n;
-	hb.interval_s = secs == 0 ? 1 : secs > UINT32_MAX ? UINT32_MAX :
-							  (uint32_t)secs;
-	if (uname(&u) == 0)
-		hb.release = u.release;
-	rc = ship_heartbeat(a->ship, &hb);
-	if (rc < 0)
-		log_debug("heartbeat: not sent: %s", strerror(-rc));
-	evloop_timer_arm(loop, &a->heartbeat_timer,
-			 evloop_now_ms() + a->cfg->heartbeat_interval);
-}
-
-/* ------------------------------------------------------------- status -- */
-
-static void agent_status_text(struct agent *a, FILE *f)
-{
-	struct spool_stats sp;
-	struct ship_stats sh;
-
-	spool_get_stats(a->spool, &sp);
-	ship_get_stats(a->ship, &sh);
-	fprintf(f, "version %s\n", OOPSD_VERSION);
-	fprintf(f, "pid %d\n", (int)getpid());
-	fprintf(f, "started_us %" PRId64 "\n", a->started_us);
-	fprintf(f, "updated_us %" PRId64 "\n", now_realtime_us());
-	fprintf(f, "collector %s\n", a->cfg->collector);
-	fprintf(f, "hostname %s\n", a->id.hostname);
-	fprintf(f, "boot_id %s\n", a->id.boot_id);
-	fprintf(f, "spool_dir %s\n", a->cfg->spool_dir);
-	fprintf(f, "spool_pending %" PRIu64 "\n", sp.pending);
-	fprintf(f, "spool_bytes %" PRIu64 "\n", sp.bytes);
-	fprintf(f, "spool_oldest_us %" PRId64 "\n", sp.oldest_us);
-	fprintf(f, "spool_stored %" PRIu64 "\n", sp.stored);
-	fprintf(f, "spool_duplicates %" PRIu64 "\n", sp.duplicates);
-	fprintf(f, "spool_dropped %" PRIu64 "\n", sp.dropped);
-	fprintf(f, "spool_quarantined %" PRIu64 "\n", sp.quarantined);
-	fprintf(f, "spool_write_errors %" PRIu64 "\n", sp.write_errors);
-	fprintf(f, "memory_queue %zu\n", a->memq_n);
-	fprintf(f, "memory_queue_dropped %" PRIu64 "\n", a->cnt.memq_dropped);
-	fprintf(f, "reports %" PRIu64 "\n", a->cnt.reports);
-	fprintf(f, "pack_errors %" PRIu64 "\n", a->cnt.pack_errors);
-	fprintf(f, "redacted %" PRIu64 "\n", a->cnt.redacted);
-	fprintf(f, "last_ack_us %" PRId64 "\n", sh.last_ack_us);
-	fprintf(f, "last_send_us %" PRId64 "\n", sh.last_send_us);
-	fprintf(f, "in_flight %u\n", sh.in_flight);
-	fprintf(f, "datagrams %" PRIu64 "\n", sh.datagrams);
-	fprintf(f, "retransmits %" PRIu64 "\n", sh.retransmits);
-	fprintf(f, "send_errors %" PRIu64 "\n", sh.send_errors);
-	fprintf(f, "acks %" PRIu64 "\n", sh.acks);
-	fprintf(f, "bad_acks %" PRIu64 "\n", sh.bad_acks);
-	fprintf(f, "acked %" PRIu64 "\n", sh.acked);
-	fprintf(f, "rejected %" PRIu64 "\n", sh.rejected);
-	fprintf(f, "oversize %" PRIu64 "\n", sh.oversize);
-	fprintf(f, "backoff_ms %" PRIu64 "\n", sh.rto_ms);
-	fprintf(f, "heartbeats %" PRIu64 "\n", sh.heartbeats);
-	for (size_t i = 0; i < a->nsrc; i++)
-		if (a->src[i]->status != NULL)
-			a->src[i]->status(a, a->src_priv[i], f);
-}
-
-/*
- * One line per counter is noisy in syslog: join them with commas, in as
- * many "counters:" lines as it takes to stay within a log line (lib/log.c
- * keeps 1024 bytes and would cut the rest off).
- */
-static void agent_status_log(const char *text)
-{
-	char line[900];
-	size_t n = 0;
-
-	while (*text) {
-		const char *end = strchr(text, '\n');
-		size_t l = end ? (size_t)(end - text) : strlen(text);
-
-		if (n > 0 && n + 1 + l >= sizeof(line)) {
-			log_info("counters: %s", line);
-			n = 0;
-		}
-		if (n > 0)
-			line[n++] = ',';
-		/* A value longer than a whole line (a long collector
-		 * address) is cut. */
-		if (l >= sizeof(line) - n)
-			l = sizeof(line) - n - 1;
-		memcpy(line + n, text, l);
-		n += l;
-		line[n] = '\0';
-		text = end ? end + 1 : text + strlen(text);
-	}
-	if (n > 0)
-		log_info("counters: %s", line);
-}
-
-void agent_status(struct agent *a, bool log)
-{
-	char *text = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&text, &len);
-	int rc;
-
-	if (f == NULL)
-		return;
-	agent_status_text(a, f);
-	if (fclose(f) != 0) {
-		free(text);
-		return;
-	}
-	if (log)
-		agent_status_log(text);
-	rc = write_file_atomic(a->state_dirfd, AGENT_STATUS_FILE, text, len);
-	if (rc < 0)
-		log_debug("cannot write %s/%s: %s", a->cfg->state_dir,
-			  AGENT_STATUS_FILE, strerror(-rc));
-	free(text);
-}
-
-static void agent_status_tick(struct evloop *loop, void *arg)
-{
-	struct agent *a = arg;
-
-	agent_status(a, false);
-	evloop_timer_arm(loop, &a->status_timer,
-			 evloop_now_ms() + a->cfg->status_interval);
-}
-
 /* ----------------------------------------------------------- identity -- */
 
 /*
@@ -475,6 +123,55 @@ static int mkdir_p(const char *path, mode_t mode)
 	return 0;
 }
 
+
+/* ---------------------------------------------------------- heartbeat -- */
+
+/*
+ * Tell the collector we are alive, what we run and how much waits in the
+ * spool, every heartbeat_interval: a host whose heartbeats stop has lost
+ * its agent (or its network), which "no crashes" alone cannot say.
+ */
+static void agent_heartbeat(struct evloop *loop, void *arg)
+{
+	struct agent *a = arg;
+	struct spool_stats sp;
+	struct utsname u;
+	struct wire_heartbeat hb = {
+		.hostname = a->id.hostname,
+		.machine_id = a->id.machine_id[0] ? a->id.machine_id : NULL,
+		.agent_version = OOPSD_VERSION,
+		.boot_id = a->id.boot_id[0] ? a->id.boot_id : NULL,
+		.time_us = now_realtime_us(),
+	};
+	uint64_t secs = a->cfg->heartbeat_interval / 1000;
+	int rc;
+
+	spool_get_stats(a->spool, &sp);
+	hb.backlog = sp.pending + a->memq_n;
+	hb.interval_s = secs == 0 ? 1 : secs > UINT32_MAX ? UINT32_MAX :
+							  (uint32_t)secs;
+	if (uname(&u) == 0)
+		hb.release = u.release;
+	rc = ship_heartbeat(a->ship, &hb);
+	if (rc < 0)
+		log_debug("heartbeat: not sent: %s", strerror(-rc));
+	evloop_timer_arm(loop, &a->heartbeat_timer,
+			 evloop_now_ms() + a->cfg->heartbeat_interval);
+}
+
+/* udp://ADDR:PORT with a numeric ADDR: never resolved again. */
+static bool collector_is_numeric(const char *spec)
+{
+	struct transport_hostport hp;
+	struct sockaddr_storage ss;
+	socklen_t len;
+
+	if (strncmp(spec, "udp://", 6) != 0 ||
+	    transport_parse_hostport(spec + 6, 0, 0, &hp, NULL, 0) < 0)
+		return true;
+	return transport_numeric_addr(hp.host, hp.port, &ss, &len) == 0;
+}
+
 int agent_open(struct agent *a, struct agent_config *cfg,
 	       struct evloop *loop)
 {
@@ -495,9 +192,18 @@ int agent_open(struct agent *a, struct agent_config *cfg,
 
 	memset(&sc, 0, sizeof(sc));
 	rc = transport_parse(cfg->collector, &sc.peer, err, sizeof(err));
-	if (rc < 0) {
+	if (rc == -EAGAIN) {
+		/* The name may resolve later (DNS not up yet at boot):
+		 * records are spooled meanwhile, the shipper retries. */
+		log_warnx("collector %s: %s; retrying", cfg->collector, err);
+	} else if (rc < 0) {
 		log_warnx("collector: %s", err);
 		return rc;
+	}
+	if (sc.peer.kind == TRANSPORT_UDP &&
+	    !collector_is_numeric(cfg->collector)) {
+		sc.resolve_spec = cfg->collector;
+		a->resolve = true;
 	}
 	rc = mkdir_p(cfg->state_dir, 0700);
 	if (rc == 0) {

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * core.h - the agent's state, shared by main.c and core.c only (sources
- * use the accessors of agent.h).
+ * core.h - the agent's state, shared by main.c, core.c, emit.c and
+ * status.c only (sources use the accessors of agent.h).
  */
 #ifndef OOPSD_AGENT_CORE_H
 #define OOPSD_AGENT_CORE_H
@@ -55,6 +55,7 @@ struct agent {
 	size_t nsrc;
 	struct agent_counters cnt;
 	int64_t started_us;
+	bool resolve;	/* the collector is a host name, resolved again */
 };
 
 /*
@@ -72,6 +73,12 @@ void agent_close(struct agent *a);
 void agent_rescan(struct agent *a);
 /* Write the status file now; with log, also log the counters (SIGUSR1). */
 void agent_status(struct agent *a, bool log);
+
+/* Timer and shipper callbacks, set up by agent_open() (emit.c, status.c). */
+void agent_memq_retry(struct evloop *loop, void *arg);
+void agent_kick(struct evloop *loop, void *arg);
+void agent_on_acked(void *arg, const struct spool_item *item, bool rejected);
+void agent_status_tick(struct evloop *loop, void *arg);
 
 /*
  * Drop root for cfg->user, keeping CAP_DAC_OVERRIDE when keep_dac (pstore

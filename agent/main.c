@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "core.h"
 #include "base/daemon.h"
@@ -29,15 +30,117 @@ static void on_stop(struct evloop *loop, int signo, void *arg)
 	evloop_stop(loop);
 }
 
+struct agent_main {
+	struct agent *a;
+	const struct daemon_desc *desc;
+	const struct daemon_opts *opts;
+};
+
+/* Keys a running agent cannot change: sockets, sources, spool, identity. */
+static const char *const restart_keys[] = {
+	"collector", "pstore_dir", "pstore_archive", "kdump_dir", "spool_dir",
+	"spool_max_bytes", "spool_max_records", "kmsg", "kmsg_path",
+	"netconsole_listen", "auth_key_file", "user", "seccomp", "state_dir",
+	"max_datagram", "retry_min", "retry_max", "journal", "journal_dir",
+	"heartbeat_interval",
+};
+
+/*
+ * SIGHUP (systemctl reload): read the configuration again and apply what
+ * can change while running (log_level, redact, pstore_remove,
+ * status_interval), name the keys that take a restart, then rescan the
+ * sources and retransmit at once.  A file that no longer parses changes
+ * nothing.
+ */
+static void agent_reload(struct agent_main *m)
+{
+	struct agent_config *cur = m->a->cfg;
+	struct agent_config n;
+	char err[CONF_ERR_MAX];
+	int level;
+
+	memset(&n, 0, sizeof(n));
+	if (daemon_reload_config(m->desc, m->opts, &n, err, sizeof(err)) < 0) {
+		log_warnx("reload: %s; configuration unchanged", err);
+		goto out;
+	}
+	level = n.log_level; /* checked by the config reader */
+	for (size_t i = 0; i < ARRAY_SIZE(restart_keys); i++)
+		if (conf_differs(agent_conf_table, cur, &n, restart_keys[i]) > 0)
+			log_warnx("reload: %s changed: takes effect after a "
+				  "restart", restart_keys[i]);
+	if (!m->opts->verbose)
+		log_set_level((enum log_level)level);
+	cur->log_level = n.log_level;
+	cur->redact = n.redact;
+	cur->pstore_remove = n.pstore_remove;
+	cur->status_interval = n.status_interval;
+	log_info("reloaded %s: log_level %s, redact %s, pstore_remove %s, "
+		 "status_interval %llu ms", m->opts->config_path,
+		 log_level_names[cur->log_level], cur->redact ? "yes" : "no",
+		 cur->pstore_remove ? "yes" : "no",
+		 (unsigned long long)cur->status_interval);
+out:
+	conf_free(agent_conf_table, &n);
+}
+
 static void on_hup(struct evloop *loop, int signo, void *arg)
 {
+	struct agent_main *m = arg;
+
+	daemon_notify("RELOADING=1");
+	agent_reload(m);
 	log_info("SIGHUP: rescanning sources, retransmitting now");
-	agent_rescan(arg);
+	agent_rescan(m->a);
+	agent_status(m->a, false);
+	daemon_notify("READY=1");
 }
 
 static void on_usr1(struct evloop *loop, int signo, void *arg)
 {
 	agent_status(arg, true);
+}
+
+enum dir_check {
+	DIR_MUST_EXIST,	/* read at start: must be there */
+	DIR_OR_PARENT,	/* created at start: its parent must be there */
+	DIR_IF_EXISTS,	/* optional (a package not installed): if there */
+};
+
+/* -n: a directory key.  1 (and a message) when it cannot work. */
+static int check_dir(const char *key, const char *path, enum dir_check how)
+{
+	char parent[4096], *slash;
+	struct stat st;
+
+	if (path[0] == '\0')
+		return 0; /* off */
+	if (stat(path, &st) == 0) {
+		if (S_ISDIR(st.st_mode))
+			return 0;
+		fprintf(stderr, "%s: %s is not a directory\n", key, path);
+		return 1;
+	}
+	if (errno != ENOENT || how == DIR_MUST_EXIST) {
+		fprintf(stderr, "%s: %s: %s%s\n", key, path, strerror(errno),
+			how == DIR_MUST_EXIST ? " (set it empty to turn "
+			"this source off)" : "");
+		return 1;
+	}
+	if (how == DIR_IF_EXISTS)
+		return 0;
+	str_lcpy(parent, path, sizeof(parent));
+	slash = strrchr(parent, '/');
+	if (slash != NULL)
+		*(slash == parent ? slash + 1 : slash) = '\0';
+	else
+		str_lcpy(parent, ".", sizeof(parent));
+	if (stat(parent, &st) < 0 || !S_ISDIR(st.st_mode)) {
+		fprintf(stderr, "%s: %s does not exist and neither does %s\n",
+			key, path, parent);
+		return 1;
+	}
+	return 0;
 }
 
 /* -n: what the file cannot say by itself (addresses, key, sources). */
@@ -48,8 +151,23 @@ static int agent_check(const struct agent_config *cfg)
 	char err[TRANSPORT_ERR_MAX];
 	int rc, bad = 0;
 
-	if (transport_parse(cfg->collector, &addr, err, sizeof(err)) < 0) {
+	rc = transport_parse(cfg->collector, &addr, err, sizeof(err));
+	if (rc == -EAGAIN) {
+		/* Not fatal: the agent spools and keeps resolving. */
+		fprintf(stderr, "collector: %s (the agent will keep trying)\n",
+			err);
+	} else if (rc < 0) {
 		fprintf(stderr, "collector: %s\n", err);
+		bad = 1;
+	}
+	bad |= check_dir("pstore_dir", cfg->pstore_dir, DIR_MUST_EXIST);
+	bad |= check_dir("spool_dir", cfg->spool_dir, DIR_OR_PARENT);
+	bad |= check_dir("state_dir", cfg->state_dir, DIR_OR_PARENT);
+	bad |= check_dir("pstore_archive", cfg->pstore_archive, DIR_IF_EXISTS);
+	bad |= check_dir("kdump_dir", cfg->kdump_dir, DIR_IF_EXISTS);
+	bad |= check_dir("journal_dir", cfg->journal_dir, DIR_MUST_EXIST);
+	if (cfg->journal && !ENABLE_AGENT_JOURNAL) {
+		fprintf(stderr, "journal: built without CONFIG_AGENT_JOURNAL\n");
 		bad = 1;
 	}
 	if (cfg->auth_key_file[0]) {
@@ -94,13 +212,16 @@ int main(int argc, char **argv)
 		.summary = "Find kernel crashes on this machine and ship them to "
 			   "a collector.",
 		.default_config = CONFIG_DEFAULT_SYSCONFDIR "/agent.conf",
-		.sighup = "rescans pstore and retransmits at once",
+		.sighup = "re-reads log_level, redact, pstore_remove and "
+			  "status_interval, rescans pstore and retransmits at "
+			  "once",
 		.table = agent_conf_table,
 	};
 	struct agent_config cfg;
 	struct daemon_opts opts;
 	struct evloop *loop;
 	struct agent a;
+	struct agent_main m = { .a = &a, .desc = &desc, .opts = &opts };
 	bool keep_dac = false;
 	int rc, status = 0;
 
@@ -133,7 +254,7 @@ int main(int argc, char **argv)
 		       strerror(-rc));
 	evloop_on_signal(loop, SIGTERM, on_stop, NULL);
 	evloop_on_signal(loop, SIGINT, on_stop, NULL);
-	evloop_on_signal(loop, SIGHUP, on_hup, &a);
+	evloop_on_signal(loop, SIGHUP, on_hup, &m);
 	evloop_on_signal(loop, SIGUSR1, on_usr1, &a);
 	rc = agent_start(&a);
 	if (rc < 0) {
@@ -145,19 +266,22 @@ int main(int argc, char **argv)
 	release_free_memory();
 	/*
 	 * From here on: UDP/netlink/netconsole traffic on open sockets, and
-	 * the spool, state and pstore directories (SANDBOX_FILES).
+	 * the spool, state and pstore directories (SANDBOX_FILES); a
+	 * collector given by name is resolved again (SANDBOX_RESOLVE).
 	 */
 	/* With pstore kept: the calls that raise and lower the capability
 	 * around file access (agent_dac()). */
 	static const char *const cap_calls[] = { "capget", "capset", NULL };
 
-	if (sandbox_apply(cfg.seccomp, SANDBOX_NET | SANDBOX_FILES,
+	if (sandbox_apply(cfg.seccomp, SANDBOX_NET | SANDBOX_FILES |
+				  (a.resolve ? SANDBOX_RESOLVE : 0),
 			  a.dac_kept ? cap_calls : NULL) < 0)
 		fatalx("cannot install the seccomp filter (seccomp = off "
 		       "to run without)");
 	log_info("started, collector %s, spool %s", cfg.collector,
 		 cfg.spool_dir);
 	daemon_notify_ready();
+	daemon_watchdog_start(loop);
 	if (evloop_run(loop) < 0) {
 		log_warn("event loop");
 		status = 1;

@@ -56,7 +56,64 @@ struct ship {
 	size_t bufcap;
 	struct ship_flight flights[SHIP_WINDOW];
 	struct ship_stats st;
+	struct ev_timer resolve_timer;
+	uint64_t last_resolve_ms;
 };
+
+static const char *ship_name(const struct ship *s)
+{
+	return s->cfg.collector_name ? s->cfg.collector_name : "collector";
+}
+
+/*
+ * Resolve the collector's host name again (a DNS change, a name that did
+ * not resolve at start-up).  A new address of the same family replaces
+ * the peer: the socket connects to it on the next send.  At most once a
+ * second, however often sends fail.
+ */
+static void ship_resolve(struct ship *s)
+{
+	struct transport_addr a;
+	char err[TRANSPORT_ERR_MAX], was[128], now[128];
+	uint64_t t = evloop_now_ms();
+
+	if (s->cfg.resolve_spec == NULL ||
+	    s->cfg.peer.kind != TRANSPORT_UDP ||
+	    (s->last_resolve_ms && t - s->last_resolve_ms < 1000))
+		return;
+	s->last_resolve_ms = t;
+	s->st.resolves++;
+	if (transport_parse(s->cfg.resolve_spec, &a, err, sizeof(err)) < 0) {
+		log_debug("ship: %s", err);
+		return;
+	}
+	if (a.sslen == s->cfg.peer.sslen &&
+	    memcmp(&a.ss, &s->cfg.peer.ss, a.sslen) == 0)
+		return;
+	if (s->cfg.peer.sslen != 0 && a.ss.ss_family != s->cfg.peer.ss.ss_family) {
+		log_warnx("collector %s now resolves to another address "
+			  "family: restart the agent to use it", ship_name(s));
+		return;
+	}
+	if (s->cfg.peer.sslen != 0)
+		transport_format(&s->cfg.peer, was, sizeof(was));
+	else
+		str_lcpy(was, "unresolved", sizeof(was));
+	s->cfg.peer = a;
+	transport_link_set_peer(s->link, &a);
+	transport_format(&a, now, sizeof(now));
+	log_info("collector %s resolves to %s (was %s)", ship_name(s), now,
+		 was);
+}
+
+static void ship_resolve_tick(struct evloop *loop, void *arg)
+{
+	struct ship *s = arg;
+
+	ship_resolve(s);
+	evloop_timer_arm(loop, &s->resolve_timer,
+			 evloop_now_ms() + SHIP_RESOLVE_EVERY_MS);
+}
 
 static int ship_seq_lease(struct ship *s);
 
@@ -101,9 +158,17 @@ static uint64_t ship_rto(struct ship *s, unsigned tries)
 
 static int ship_send_raw(struct ship *s, const uint8_t *buf, size_t len)
 {
-	bool was = transport_link_connected(s->link);
-	int rc = transport_link_send(s->link, buf, len);
+	bool was;
+	int rc;
 
+	/* A name that has not resolved yet: try now. */
+	if (s->cfg.peer.kind == TRANSPORT_UDP && s->cfg.peer.sslen == 0) {
+		ship_resolve(s);
+		if (s->cfg.peer.sslen == 0)
+			return -EDESTADDRREQ;
+	}
+	was = transport_link_connected(s->link);
+	rc = transport_link_send(s->link, buf, len);
 	if (!was && transport_link_connected(s->link))
 		log_info("ship: collector reachable again");
 	return rc;
@@ -187,34 +252,55 @@ static void ship_on_timer(struct evloop *loop, void *arg)
 {
 	struct ship_flight *f = arg;
 
+	struct ship *s = f->ship;
+
 	log_debug("ship: no ack for envelope %" PRIu64 " (try %u)",
 		  f->wire_seq, f->tries);
-	ship_transmit(f->ship, f);
+	if (f->tries >= SHIP_SILENT_TRIES && !s->st.silent) {
+		struct spool_stats sp;
+
+		/* Once, until it answers again: the journal shows it with
+		 * `journalctl -p warning`, and the backoff goes on quietly. */
+		spool_get_stats(s->spool, &sp);
+		s->st.silent = true;
+		log_warnx("collector %s is not answering (%u sends without an "
+			  "ack): %" PRIu64 " record(s) waiting, retrying with "
+			  "backoff up to %" PRIu64 " ms", ship_name(s), f->tries,
+			  sp.pending, s->cfg.rto_max_ms);
+	}
+	/* Sending fails: the name may point elsewhere now. */
+	if (f->tries >= 2)
+		ship_resolve(s);
+	ship_transmit(s, f);
 }
 
 /* Cut the text of spooled record seq so it fits in room bytes. */
 static int ship_refit(struct ship *s, uint64_t seq, size_t room)
 {
 	struct spool_item it;
+	char hex[2 * SPOOL_MAX_ID + 1];
 	uint8_t *rec;
 	size_t len;
 	int rc = spool_load(s->spool, seq, &it);
 
 	if (rc < 0)
 		return rc;
+	hex_encode(it.id, it.id_len > SPOOL_MAX_ID ? SPOOL_MAX_ID : it.id_len,
+		   hex);
 	rc = agent_record_fit(it.rec, it.rec_len, room, &rec, &len);
 	spool_item_clear(&it);
+	/* Records are named by their id in every log line, never by the
+	 * spool's sequence number. */
 	if (rc < 0) {
-		log_warnx("ship: spooled record %" PRIu64 " cannot fit in a "
-			  "%zu-byte datagram: %s", seq, s->cfg.max_datagram,
-			  strerror(-rc));
+		log_warnx("ship: record %s cannot fit in a %zu-byte datagram: "
+			  "%s", hex, s->cfg.max_datagram, strerror(-rc));
 		return rc;
 	}
 	rc = spool_replace(s->spool, seq, rec, len);
 	free(rec);
 	if (rc == 0)
-		log_info("ship: spooled record %" PRIu64 " cut to %zu bytes "
-			 "for max_datagram", seq, len);
+		log_info("ship: record %s cut to %zu bytes for max_datagram",
+			 hex, len);
 	return rc;
 }
 
@@ -347,6 +433,7 @@ static void ship_handle_ack(struct ship *s, const uint8_t *buf, size_t len)
 	struct wire_limits lim = WIRE_LIMITS_INIT;
 	struct wire_msg m;
 	const char *reason = "";
+	bool was_silent;
 	int rc;
 
 	lim.max_datagram = WIRE_UDP_MAX;
@@ -374,6 +461,8 @@ static void ship_handle_ack(struct ship *s, const uint8_t *buf, size_t len)
 	}
 	s->st.acks++;
 	s->st.last_ack_us = now_realtime_us();
+	was_silent = s->st.silent;
+	s->st.silent = false;
 	for (size_t i = 0; i < m.ack->n_ids && f->used; i++)
 		ship_record_done(s, f, m.ack->ids[i].data, m.ack->ids[i].len,
 				 false);
@@ -401,6 +490,13 @@ static void ship_handle_ack(struct ship *s, const uint8_t *buf, size_t len)
 		}
 	}
 	s->st.rto_ms = s->cfg.rto_min_ms;
+	if (was_silent) {
+		struct spool_stats sp;
+
+		spool_get_stats(s->spool, &sp);
+		log_info("collector %s answers again: %" PRIu64 " record(s) "
+			 "waiting", ship_name(s), sp.pending);
+	}
 	ship_kick(s);
 }
 
@@ -528,14 +624,19 @@ struct ship *ship_new(struct evloop *loop, struct spool *spool,
 	s->link = transport_link_open(&cfg->peer, s->bufcap, &rc);
 	if (s->link == NULL)
 		goto fail;
-	if (!transport_link_connected(s->link))
-		/* No route yet: a daemon started early in the boot. */
+	/* No route yet (a daemon started early in the boot), or a name that
+	 * did not resolve yet: the link connects on a later send. */
+	if (!transport_link_connected(s->link) && cfg->peer.sslen != 0)
 		log_warnx("collector %s: no route yet; will retry",
-			  cfg->collector_name ? cfg->collector_name : "");
+			  ship_name(s));
 	fd = transport_link_fd(s->link);
 	rc = evloop_add_fd(loop, fd, EV_READ, ship_on_readable, s);
 	if (rc < 0)
 		goto fail;
+	ev_timer_init(&s->resolve_timer, ship_resolve_tick, s);
+	if (s->cfg.resolve_spec != NULL)
+		evloop_timer_arm(loop, &s->resolve_timer,
+				 evloop_now_ms() + SHIP_RESOLVE_EVERY_MS);
 	return s;
 fail:
 	ship_free(s);
@@ -549,6 +650,7 @@ void ship_free(struct ship *s)
 		return;
 	for (size_t i = 0; i < SHIP_WINDOW; i++)
 		evloop_timer_disarm(s->loop, &s->flights[i].timer);
+	evloop_timer_disarm(s->loop, &s->resolve_timer);
 	if (s->link != NULL) {
 		evloop_del_fd(s->loop, transport_link_fd(s->link));
 		transport_link_free(s->link);

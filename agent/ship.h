@@ -29,10 +29,21 @@ struct ship;
 
 #define SHIP_WINDOW 8		/* datagrams in flight */
 #define SHIP_MAX_BATCH 64	/* records per datagram */
+/* A datagram sent this many times without any ack: the collector is
+ * silent (logged once, as a warning). */
+#define SHIP_SILENT_TRIES 4
+#define SHIP_RESOLVE_EVERY_MS (10 * 60 * 1000)
 
 struct ship_config {
 	struct transport_addr peer;
 	const char *collector_name; /* for log lines; may be NULL */
+	/*
+	 * The address as configured (udp://HOST:PORT), when HOST is a name:
+	 * it is resolved again when the collector stops answering and every
+	 * SHIP_RESOLVE_EVERY_MS, and peer may start unresolved (sslen 0).
+	 * NULL: peer is numeric, never resolved again.
+	 */
+	const char *resolve_spec;
 	size_t max_datagram;	  /* bytes, >= 512 */
 	const struct wire_key *key; /* NULL or empty: no tags */
 	uint8_t sender_id[WIRE_SENDER_ID_MAX];
@@ -73,6 +84,8 @@ struct ship_stats {
 	unsigned in_flight;	/* datagrams */
 	uint64_t rto_ms;	/* current backoff */
 	uint64_t heartbeats;	/* heartbeats sent */
+	bool silent;		/* the collector stopped answering */
+	uint64_t resolves;	/* host name resolutions done again */
 };
 
 /*

@@ -191,7 +191,7 @@ static void kmsg_pop_reports(struct kmsg_src *k)
 
 	/* While blocked, complete reports wait in the parser. */
 	while (!k->blocked && (r = oops_parser_next(k->parser)) != NULL) {
-		int rc;
+		enum agent_emit_result rc;
 
 		struct record_origin o = RECORD_ORIGIN_INIT;
 		const struct agent_identity *id = agent_identity(k->a);
@@ -207,10 +207,10 @@ static void kmsg_pop_reports(struct kmsg_src *k)
 		k->reports++;
 		rc = agent_emit(k->a, &agent_source_kmsg, r, &o, NULL, 0);
 		oops_report_free(r);
-		if (rc == -ENOBUFS) {
+		if (rc == AGENT_EMIT_DROPPED) {
 			k->unspooled++;
 			kmsg_block(k, true);
-		} else if (rc < 0 && rc != -EFBIG && rc != -EINVAL &&
+		} else if (rc == AGENT_EMIT_QUEUED &&
 			   !agent_all_spooled(k->a)) {
 			/* In the memory queue: retried by the agent. */
 			k->unspooled++;

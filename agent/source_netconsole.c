@@ -62,7 +62,7 @@ static void relay_on_report(void *arg, const struct ncon_rx_from *from,
 	o.boot_id = "";
 	r->reports++;
 	if (agent_emit(r->a, &agent_source_netconsole, rep, &o, NULL, 0) ==
-	    -ENOBUFS)
+	    AGENT_EMIT_DROPPED)
 		r->spool_lost++;
 	oops_report_free(rep);
 }

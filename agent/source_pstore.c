@@ -1,7 +1,13 @@
 // SPDX-License-Identifier: MIT
 /*
- * source_pstore.c - the previous boot's crash, from pstore (lib/pstore.h),
- * scanned at start-up and on SIGHUP.
+ * source_pstore.c - the previous boot's crash, from pstore (lib/pstore.h)
+ * and from the archive systemd-pstore moves it to at boot
+ * (pstore_archive), scanned at start-up and on SIGHUP.
+ *
+ * The archive is read-only for us: its reports are sent once (the seen
+ * file remembers them, acknowledged or not, as long as the archive keeps
+ * them) and nothing there is deleted.  A report has the same key in both
+ * places, so one seen entry covers it wherever it is found.
  *
  * Each distinct report becomes a record whose meta is the item's key (32
  * hex digits).  Once the collector acknowledged it, the key comes back to
@@ -76,6 +82,8 @@ struct pstore_seen {
 	char key[33];
 	char boot[33];
 	bool acked;
+	bool present;	/* found by this scan round (not saved) */
+	bool emitted;	/* handed to the spool by this process (not saved) */
 };
 
 struct pstore_src {
@@ -85,9 +93,13 @@ struct pstore_src {
 	struct pstore_seen *seen; /* grown as needed: most boards have few */
 	size_t nseen, seen_cap;
 	bool rescan_wanted;	/* a report was kept nowhere: scan again */
+	bool seen_changed;
+	int64_t boot_start_us;	/* unix time this boot started */
 	/* counters */
 	uint64_t scans, items, sent, skipped_acked, removed_files,
 		remove_errors, scan_errors;
+	uint64_t archive_scans, archive_items, archive_sent,
+		archive_skipped, archive_dirs_unreadable;
 	uint64_t files[PSTORE_FILE_COUNTERS]; /* pstore_file_counters */
 };
 
@@ -173,39 +185,52 @@ static struct pstore_seen *pstore_seen_find(struct pstore_src *p,
 	return NULL;
 }
 
-/* Keep only the keys of the current scan; add the new ones. */
-static void pstore_seen_update(struct pstore_src *p, const char *boot)
+/*
+ * A scan round (start-up, SIGHUP, spool ready) reads /sys/fs/pstore and
+ * the archive.  Every key found is noted (new ones with the boot they are
+ * attributed to); at the end of a round where every place could be read,
+ * keys found nowhere are forgotten.  A key found in both places is one
+ * entry: a report moved by systemd-pstore keeps its boot and its acked
+ * state, so it is neither sent again nor given another record id.
+ */
+static void pstore_seen_round_begin(struct pstore_src *p)
 {
-	struct pstore_seen *keep;
+	for (size_t i = 0; i < p->nseen; i++)
+		p->seen[i].present = false;
+	p->seen_changed = false;
+}
+
+static struct pstore_seen *pstore_seen_note(struct pstore_src *p,
+					    const char *key, const char *boot)
+{
+	struct pstore_seen *s = pstore_seen_find(p, key);
+
+	if (s == NULL) {
+		if (pstore_seen_grow(p) < 0)
+			return NULL;
+		s = &p->seen[p->nseen++];
+		memset(s, 0, sizeof(*s));
+		memcpy(s->key, key, sizeof(s->key));
+		str_lcpy(s->boot, boot, sizeof(s->boot));
+		p->seen_changed = true;
+	}
+	s->present = true;
+	return s;
+}
+
+static void pstore_seen_round_end(struct pstore_src *p, bool complete)
+{
 	size_t n = 0;
-	bool changed = false;
 
-	keep = calloc(p->scan->nitems ? p->scan->nitems : 1, sizeof(*keep));
-	if (keep == NULL)
-		return;
-	for (size_t i = 0; i < p->scan->nitems && n < PSTORE_SEEN_MAX; i++) {
-		char key[33];
-		struct pstore_seen *s;
-
-		pstore_item_key_hex(&p->scan->items[i], key);
-		s = pstore_seen_find(p, key);
-		if (s != NULL) {
-			keep[n++] = *s;
+	for (size_t i = 0; i < p->nseen; i++) {
+		if (complete && !p->seen[i].present) {
+			p->seen_changed = true;
 			continue;
 		}
-		memcpy(keep[n].key, key, sizeof(key));
-		str_lcpy(keep[n].boot, boot, sizeof(keep[n].boot));
-		keep[n].acked = false;
-		n++;
-		changed = true;
+		p->seen[n++] = p->seen[i];
 	}
-	if (n != p->nseen)
-		changed = true;
-	free(p->seen);
-	p->seen = keep;
-	p->seen_cap = p->scan->nitems ? p->scan->nitems : 1;
 	p->nseen = n;
-	if (changed)
+	if (p->seen_changed)
 		pstore_seen_save(p);
 }
 
@@ -214,6 +239,11 @@ static void pstore_seen_update(struct pstore_src *p, const char *boot)
 static void pstore_read_done(void *arg)
 {
 	agent_dac(arg, false);
+}
+
+static void pstore_read_begin(void *arg)
+{
+	agent_dac(arg, true);
 }
 
 /* Delete an item's files: the one other moment the capability is on. */
@@ -227,7 +257,36 @@ static int pstore_remove_dac(struct pstore_src *p, size_t i)
 	return rc;
 }
 
-static void pstore_do_scan(struct pstore_src *p)
+static void pstore_options_init(struct pstore_src *p,
+				struct pstore_options *opt,
+				struct oops_parser_config *pc)
+{
+	memset(opt, 0, sizeof(*opt));
+	pc->max_report_bytes = CONFIG_MAX_REPORT_BYTES;
+	pc->max_frames = CONFIG_MAX_FRAMES;
+	opt->parser = pc;
+	/* The right to read root-only files while they are read, and not
+	 * while their hostile content is decoded and parsed. */
+	opt->read_done = pstore_read_done;
+	opt->read_begin = pstore_read_begin;
+	opt->read_done_arg = p->a;
+}
+
+static void pstore_add_counters(struct pstore_src *p,
+				const struct pstore_scan *scan)
+{
+	for (size_t i = 0; i < PSTORE_FILE_COUNTERS; i++) {
+		unsigned int v;
+
+		memcpy(&v, (const char *)&scan->stats +
+				   pstore_file_counters[i].off,
+		       sizeof(v));
+		p->files[i] += v;
+	}
+}
+
+/* /sys/fs/pstore.  false when it could not be read. */
+static bool pstore_scan_live(struct pstore_src *p)
 {
 	const struct agent_config *cfg = agent_config(p->a);
 	const struct agent_identity *id = agent_identity(p->a);
@@ -236,14 +295,9 @@ static void pstore_do_scan(struct pstore_src *p)
 	struct pstore_scan *scan = NULL;
 	int rc;
 
-	memset(&opt, 0, sizeof(opt));
-	pc.max_report_bytes = CONFIG_MAX_REPORT_BYTES;
-	pc.max_frames = CONFIG_MAX_FRAMES;
-	opt.parser = &pc;
-	/* The right to read root-only files while they are read, and not
-	 * while their hostile content is decoded and parsed. */
-	opt.read_done = pstore_read_done;
-	opt.read_done_arg = p->a;
+	if (cfg->pstore_dir[0] == '\0')
+		return true;
+	pstore_options_init(p, &opt, &pc);
 	p->scans++;
 	agent_dac(p->a, true);
 	rc = pstore_scan_dir(cfg->pstore_dir, &opt, &scan);
@@ -256,23 +310,14 @@ static void pstore_do_scan(struct pstore_src *p)
 		else
 			log_warnx("pstore: %s: %s", cfg->pstore_dir,
 				  strerror(-rc));
-		return;
+		return rc == -ENOENT;
 	}
 	pstore_scan_free(p->scan);
 	p->scan = scan;
-	for (size_t i = 0; i < PSTORE_FILE_COUNTERS; i++) {
-		unsigned int v;
-
-		memcpy(&v, (const char *)&scan->stats +
-				   pstore_file_counters[i].off,
-		       sizeof(v));
-		p->files[i] += v;
-	}
+	pstore_add_counters(p, scan);
 	rc = pstore_state_apply(scan, p->state_path);
 	if (rc < 0)
 		log_warnx("pstore: %s: %s", p->state_path, strerror(-rc));
-	/* The previous boot's id when the agent saw it, else none. */
-	pstore_seen_update(p, id->prev_boot_id);
 	if (scan->nitems > 0 || scan->stats.files > 0)
 		log_info("pstore: %s: %u files, %zu reports",
 			 cfg->pstore_dir, scan->stats.files, scan->nitems);
@@ -281,11 +326,12 @@ static void pstore_do_scan(struct pstore_src *p)
 		struct pstore_record rec;
 		struct pstore_seen *s;
 		char key[33];
-		int erc;
+		enum agent_emit_result erc;
 
 		p->items++;
 		pstore_item_key_hex(it, key);
-		s = pstore_seen_find(p, key);
+		/* The previous boot's id when the agent saw it, else none. */
+		s = pstore_seen_note(p, key, id->prev_boot_id);
 		if (it->acked || (s != NULL && s->acked)) {
 			p->skipped_acked++;
 			/* Acknowledged, but a crash may have come between the
@@ -304,19 +350,120 @@ static void pstore_do_scan(struct pstore_src *p)
 		}
 		erc = agent_emit(p->a, &agent_source_pstore, rec.report,
 				 &rec.origin, key, 32);
-		if (erc >= 0)
+		if (erc == AGENT_EMIT_SPOOLED || erc == AGENT_EMIT_DUPLICATE)
 			p->sent++;
-		else if (erc == -ENOBUFS)
+		else if (erc == AGENT_EMIT_DROPPED)
 			p->rescan_wanted = true;
+		if (s != NULL && erc != AGENT_EMIT_DROPPED)
+			s->emitted = true;
 		pstore_record_release(&rec);
 	}
+	return true;
+}
+
+/* The archive's files are copies made at boot: is this one of today's? */
+static const char *pstore_archive_boot(struct pstore_src *p,
+				       const struct pstore_item *it)
+{
+	const struct agent_identity *id = agent_identity(p->a);
+
+	/*
+	 * systemd-pstore moved it during this boot: it is the previous
+	 * boot's crash (the boot the agent knew, else none).  An older file
+	 * is a crash of some earlier boot: not attributed.
+	 */
+	if (p->boot_start_us > 0 && it->mtime_us > 0 &&
+	    it->mtime_us >= p->boot_start_us - 600 * 1000000LL)
+		return id->prev_boot_id;
+	return "";
+}
+
+static void pstore_archive_scan(struct pstore_scan *scan, const char *subdir,
+				void *arg)
+{
+	struct pstore_src *p = arg;
+
+	p->archive_scans++;
+	pstore_add_counters(p, scan);
+	for (size_t i = 0; i < scan->nitems; i++) {
+		struct pstore_item *it = &scan->items[i];
+		struct pstore_record rec;
+		struct pstore_seen *s;
+		char key[33];
+		enum agent_emit_result erc;
+
+		p->archive_items++;
+		pstore_item_key_hex(it, key);
+		s = pstore_seen_note(p, key, pstore_archive_boot(p, it));
+		if (s == NULL) {
+			p->scan_errors++;
+			continue;
+		}
+		/*
+		 * Acknowledged (read here or in /sys/fs/pstore before
+		 * systemd-pstore moved it), or already spooled by this
+		 * process: once is enough.  Never deleted here.
+		 */
+		if (s->acked || s->emitted) {
+			p->archive_skipped++;
+			continue;
+		}
+		if (pstore_item_record(scan, i, &rec) < 0) {
+			p->scan_errors++;
+			continue;
+		}
+		if (s->boot[0] && strcmp(s->boot, "-") != 0) {
+			rec.origin.boot_id = s->boot;
+			rec.origin.boot_id_is_crashed_boot = true;
+		}
+		erc = agent_emit(p->a, &agent_source_pstore, rec.report,
+				 &rec.origin, key, 32);
+		if (erc == AGENT_EMIT_DROPPED) {
+			p->rescan_wanted = true;
+		} else {
+			s->emitted = true;
+			if (erc == AGENT_EMIT_SPOOLED)
+				p->archive_sent++;
+		}
+		pstore_record_release(&rec);
+	}
+}
+
+static void pstore_do_scan(struct pstore_src *p)
+{
+	const struct agent_config *cfg = agent_config(p->a);
+	struct oops_parser_config pc = OOPS_PARSER_CONFIG_INIT;
+	struct pstore_archive_stats as;
+	struct pstore_options opt;
+	bool complete;
+	int rc;
+
+	pstore_seen_round_begin(p);
+	complete = pstore_scan_live(p);
+	if (cfg->pstore_archive[0] != '\0') {
+		pstore_options_init(p, &opt, &pc);
+		agent_dac(p->a, true);
+		rc = pstore_scan_archive(cfg->pstore_archive, &opt,
+					 pstore_archive_scan, p, &as);
+		agent_dac(p->a, false);
+		p->archive_dirs_unreadable += as.dirs_unreadable;
+		if (rc < 0 && rc != -ENOENT) {
+			p->scan_errors++;
+			complete = false;
+			log_warnx("pstore: %s: %s", cfg->pstore_archive,
+				  strerror(-rc));
+		} else if (rc == 0 && as.dirs_unreadable > 0) {
+			complete = false;
+		}
+	}
+	pstore_seen_round_end(p, complete);
 }
 
 /* ------------------------------------------------------------- the ops -- */
 
 static bool pstore_wanted(const struct agent_config *cfg)
 {
-	return cfg->pstore_dir[0] != '\0';
+	return cfg->pstore_dir[0] != '\0' || cfg->pstore_archive[0] != '\0';
 }
 
 static int pstore_init(struct agent *a, void **priv)
@@ -328,6 +475,7 @@ static int pstore_init(struct agent *a, void **priv)
 	p->a = a;
 	snprintf(p->state_path, sizeof(p->state_path), "%s/%s",
 		 agent_config(a)->state_dir, PSTORE_STATE);
+	p->boot_start_us = boot_start_realtime_us();
 	*priv = p;
 	return 0;
 }
@@ -358,13 +506,13 @@ static void pstore_spool_ready(struct agent *a, void *priv)
 }
 
 static void pstore_acked(struct agent *a, void *priv, const uint8_t *meta,
-			 size_t len)
+			 size_t len, const char *id)
 {
 	struct pstore_src *p = priv;
 	char key[33];
 	struct pstore_seen *s;
 
-	if (len != 32 || p->scan == NULL)
+	if (len != 32)
 		return;
 	memcpy(key, meta, 32);
 	key[32] = '\0';
@@ -373,7 +521,8 @@ static void pstore_acked(struct agent *a, void *priv, const uint8_t *meta,
 		s->acked = true;
 		pstore_seen_save(p);
 	}
-	if (!agent_config(a)->pstore_remove)
+	/* Only /sys/fs/pstore is ours to clean; the archive never is. */
+	if (!agent_config(a)->pstore_remove || p->scan == NULL)
 		return;
 	for (size_t i = 0; i < p->scan->nitems; i++) {
 		char k[33];
@@ -385,12 +534,12 @@ static void pstore_acked(struct agent *a, void *priv, const uint8_t *meta,
 		rc = pstore_remove_dac(p, i);
 		if (rc < 0) {
 			p->remove_errors++;
-			log_warnx("pstore: cannot remove the entries of %s: %s",
-				  key, strerror(-rc));
+			log_warnx("pstore: record %s: cannot remove its "
+				  "files: %s", id, strerror(-rc));
 		} else if (rc > 0) {
 			p->removed_files += (uint64_t)rc;
-			log_info("pstore: %s acknowledged, %d file(s) removed",
-				 key, rc);
+			log_info("pstore: record %s acknowledged, %d file(s) "
+				 "removed", id, rc);
 		}
 		return;
 	}
@@ -416,6 +565,13 @@ static void pstore_status(struct agent *a, void *priv, FILE *out)
 	fprintf(out, "pstore_removed_files %" PRIu64 "\n", p->removed_files);
 	fprintf(out, "pstore_remove_errors %" PRIu64 "\n", p->remove_errors);
 	fprintf(out, "pstore_scan_errors %" PRIu64 "\n", p->scan_errors);
+	fprintf(out, "pstore_archive_scans %" PRIu64 "\n", p->archive_scans);
+	fprintf(out, "pstore_archive_items %" PRIu64 "\n", p->archive_items);
+	fprintf(out, "pstore_archive_sent %" PRIu64 "\n", p->archive_sent);
+	fprintf(out, "pstore_archive_skipped %" PRIu64 "\n",
+		p->archive_skipped);
+	fprintf(out, "pstore_archive_dirs_unreadable %" PRIu64 "\n",
+		p->archive_dirs_unreadable);
 	for (size_t i = 0; i < PSTORE_FILE_COUNTERS; i++)
 		fprintf(out, "pstore_%s %" PRIu64 "\n",
 			pstore_file_counters[i].name, p->files[i]);

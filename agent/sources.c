@@ -11,6 +11,12 @@ const struct agent_source_ops *const agent_sources[] = {
 #ifdef CONFIG_AGENT_PSTORE
 	&agent_source_pstore,
 #endif
+#ifdef CONFIG_AGENT_KDUMP
+	&agent_source_kdump,
+#endif
+#ifdef CONFIG_AGENT_JOURNAL
+	&agent_source_journal,
+#endif
 #ifdef CONFIG_AGENT_KMSG
 	&agent_source_kmsg,
 #endif

@@ -8,6 +8,8 @@
 #include "agent.h"
 
 extern const struct agent_source_ops agent_source_pstore;
+extern const struct agent_source_ops agent_source_kdump;
+extern const struct agent_source_ops agent_source_journal;
 extern const struct agent_source_ops agent_source_kmsg;
 extern const struct agent_source_ops agent_source_netconsole;
 

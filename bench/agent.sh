@@ -92,6 +92,9 @@ mkdir -p "$work/spool" "$work/state" "$work/pstore"
 cat > "$work/agent.conf" <<EOF
 collector = udp://127.0.0.1:$port
 pstore_dir = $work/pstore
+pstore_archive =
+kdump_dir =
+journal = no
 spool_dir = $work/spool
 spool_max_records = $((N + 10))
 spool_max_bytes = 1G

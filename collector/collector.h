@@ -64,6 +64,9 @@ struct collector_ncon;
 struct collector_alerts;
 struct collector_hb;
 
+struct daemon_desc;
+struct daemon_opts;
+
 /* The daemon's state (collector/main.c). */
 struct collector {
 	struct collector_config *cfg;
@@ -106,6 +109,10 @@ struct collector {
 	struct collector_hb *hbq; /* heartbeats waiting for the next tick */
 	size_t nhbq;
 	struct collector_alerts *alerts;
+	/* For a reload (SIGHUP): how the configuration was read. */
+	const struct daemon_desc *desc;
+	const struct daemon_opts *opts;
+	uint64_t reloads;
 };
 
 /* Monotonic clock, microseconds. */

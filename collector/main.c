@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "collector.h"
@@ -199,6 +200,7 @@ size_t collector_status_format(struct collector *co, char *buf, size_t cap)
 	ADD("senders_evicted %" PRIu64 "\n", ingest_senders_evicted(co->in));
 	ADD("retention_deleted %" PRIu64 "\n", co->retention_deleted);
 	ADD("clock_jumps %" PRIu64 "\n", co->clock_jumps);
+	ADD("reloads %" PRIu64 "\n", co->reloads);
 	for (size_t i = 0; i < INGEST_MAX_REASONS && c->rejected[i].reason;
 	     i++)
 		ADD("rejected_%s %" PRIu64 "\n", c->rejected[i].reason,
@@ -332,14 +334,60 @@ static void on_usr1(struct evloop *loop, int signo, void *arg)
 	status_write(co, true);
 }
 
+/* Keys a running collector cannot change: sockets, store, identity. */
+static const char *const restart_keys[] = {
+	"listen", "listen_netlink", "netconsole_listen", "store",
+	"auth_key_file", "user", "seccomp", "rate_limit", "rate_burst",
+	"max_datagram", "status_file", "batch_max", "auth_shared_key", "name",
+	"counters_interval", "alert_exec", "alert_webhook", "alert_base_url",
+	"alert_rate", "alert_timeout", "alert_retry_min", "alert_retry_max",
+	"alert_spike_min", "alert_spike_factor", "alert_keep", "silent_after",
+};
+
+/*
+ * SIGHUP (systemctl reload): read the configuration file again and apply
+ * what can change while running: log_level and retention (applied at
+ * once).  The other keys are named in a warning: they take a restart.
+ * A file that no longer parses changes nothing.
+ */
 static void on_hup(struct evloop *loop, int signo, void *arg)
 {
 	struct collector *co = arg;
+	struct collector_config n;
+	char err[CONF_ERR_MAX];
+	int level;
 
-	/* Nothing to re-read; apply retention now rather than within the
-	 * minute. */
+	daemon_notify("RELOADING=1");
+	memset(&n, 0, sizeof(n));
+	if (daemon_reload_config(co->desc, co->opts, &n, err,
+				 sizeof(err)) < 0) {
+		log_warnx("reload: %s; configuration unchanged", err);
+		goto out;
+	}
+	level = n.log_level; /* checked by the config reader */
+	for (size_t i = 0; i < ARRAY_SIZE(restart_keys); i++)
+		if (conf_differs(collector_conf_table, co->cfg, &n,
+				 restart_keys[i]) > 0)
+			log_warnx("reload: %s changed: takes effect after a "
+				  "restart", restart_keys[i]);
+	if (!co->opts->verbose)
+		log_set_level((enum log_level)level);
+	co->cfg->retention_age = n.retention_age;
+	co->cfg->retention_count = n.retention_count;
+	co->cfg->retention_max_share = n.retention_max_share;
+	co->cfg->log_level = n.log_level;
+	co->reloads++;
+	log_info("reloaded %s: log_level %s, retention_age %" PRIu64
+		 " s, retention_count %lld", co->opts->config_path,
+		 log_level_names[co->cfg->log_level],
+		 co->cfg->retention_age / 1000,
+		 co->cfg->retention_count);
+out:
+	conf_free(collector_conf_table, &n);
+	/* Apply retention now rather than within the minute. */
 	retention(co);
 	status_write(co, true);
+	daemon_notify("READY=1");
 }
 
 static int open_status(struct collector *co)
@@ -468,6 +516,45 @@ static void open_listeners(struct collector *co)
 	}
 }
 
+/*
+ * -n: can the store be opened?  An SQLite file that exists is opened
+ * read-only; one that does not must have a writable directory (the
+ * collector creates it).  A server store is connected to.  -1 after a
+ * message on stderr.
+ */
+static int collector_check_store(const struct collector_config *cfg)
+{
+	char shown[512], dir[4096], *slash;
+	struct store *st = NULL;
+	struct stat sb;
+	int rc;
+
+	store_spec_redact(cfg->store, shown, sizeof(shown));
+	if (strncmp(cfg->store, "sqlite:", 7) == 0 &&
+	    stat(cfg->store + 7, &sb) < 0) {
+		str_lcpy(dir, cfg->store + 7, sizeof(dir));
+		slash = strrchr(dir, '/');
+		if (slash != NULL)
+			*(slash == dir ? slash + 1 : slash) = '\0';
+		else
+			str_lcpy(dir, ".", sizeof(dir));
+		if (access(dir, W_OK | X_OK) < 0) {
+			fprintf(stderr, "store %s: cannot create it in %s: %s\n",
+				shown, dir, strerror(errno));
+			return -1;
+		}
+		return 0;
+	}
+	rc = store_open(cfg->store, STORE_READONLY, &st);
+	if (rc < 0) {
+		fprintf(stderr, "store %s: cannot open it: %s\n", shown,
+			strerror(-rc));
+		return -1;
+	}
+	store_close(st);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct daemon_desc desc = {
@@ -475,7 +562,8 @@ int main(int argc, char **argv)
 		.summary = "Receive crash records and netconsole, aggregate them by "
 			   "signature in a store.",
 		.default_config = CONFIG_DEFAULT_SYSCONFDIR "/collector.conf",
-		.sighup = "applies retention now",
+		.sighup = "re-reads log_level and retention and applies "
+			  "retention now",
 		.table = collector_conf_table,
 	};
 	static struct collector co;
@@ -513,6 +601,11 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (opts.check_only) {
+		if (collector_check_store(&cfg) < 0) {
+			wire_key_clear(&co.key);
+			conf_free(collector_conf_table, &cfg);
+			return 1;
+		}
 		printf("%s: configuration OK\n", opts.config_path);
 		wire_key_clear(&co.key);
 		conf_free(collector_conf_table, &cfg);
@@ -526,6 +619,8 @@ int main(int argc, char **argv)
 	mallopt(M_TRIM_THRESHOLD, 64 << 20);
 	mallopt(M_MMAP_THRESHOLD, 4 << 20);
 	co.cfg = &cfg;
+	co.desc = &desc;
+	co.opts = &opts;
 	co.udp_fd = -1;
 	co.started_us = now_realtime_us();
 	/* One byte more than the largest datagram, to see truncation. */
@@ -604,6 +699,7 @@ int main(int argc, char **argv)
 		 store_spec_redact(cfg.store, shown, sizeof(shown)),
 		 co.key.len ? ", datagrams authenticated" : "");
 	daemon_notify_ready();
+	daemon_watchdog_start(co.loop);
 	evloop_run(co.loop);
 	daemon_notify_stopping();
 

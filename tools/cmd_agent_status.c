@@ -80,7 +80,7 @@ static void usage(FILE *out)
 		"Usage: oopsctl agent-status [--state-dir DIR] [--json]\n"
 		"Show what oops-agent has pending: spooled records, the age of "
 		"the oldest,\nthe last acknowledgement and its counters, from "
-		"DIR/agent.status\n(default /var/lib/oopsd, the agent's "
+		"DIR/agent.status\n(default /var/lib/oops-agent, the agent's "
 		"state_dir).\nExit status: 0 ok, 1 no status file, 2 error.\n");
 }
 
@@ -92,7 +92,7 @@ int cmd_agent_status(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *dir = "/var/lib/oopsd";
+	const char *dir = "/var/lib/oops-agent";
 	struct status_kv kv[STATUS_MAX_LINES];
 	size_t n = 0, len;
 	char path[4096], *buf = NULL, *line, *save = NULL;

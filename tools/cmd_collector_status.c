@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "base/json.h"
 #include "oopsctl.h"
@@ -38,6 +39,55 @@ static void status_json(char *buf, struct json *j)
 		else
 			json_kstr(j, line, sp);
 	}
+}
+
+/*
+ * A value for people: unix times in microseconds (NAME_us) as a UTC date
+ * and an age, durations in ms (NAME_ms) in seconds; the rest as is.
+ * --json keeps the raw numbers.
+ */
+static void status_human(const char *key, const char *val, int64_t now_us,
+			 char *buf, size_t len)
+{
+	size_t kl = strlen(key);
+	char *end;
+	long long v = strtoll(val, &end, 10);
+
+	if (*val == '\0' || *end != '\0' || kl < 4) {
+		snprintf(buf, len, "%s", val);
+		return;
+	}
+	if (strcmp(key + kl - 3, "_us") == 0) {
+		time_t t = (time_t)(v / 1000000);
+		long long age = (now_us - v) / 1000000;
+		struct tm tm;
+
+		if (v <= 0 || gmtime_r(&t, &tm) == NULL) {
+			snprintf(buf, len, "never");
+			return;
+		}
+		if (age < 0)
+			age = 0;
+		strftime(buf, len, "%Y-%m-%d %H:%M:%S UTC", &tm);
+		kl = strlen(buf);
+		if (age < 120)
+			snprintf(buf + kl, len - kl, " (%llds ago)", age);
+		else if (age < 7200)
+			snprintf(buf + kl, len - kl, " (%lldm%02llds ago)",
+				 age / 60, age % 60);
+		else if (age < 172800)
+			snprintf(buf + kl, len - kl, " (%lldh%02lldm ago)",
+				 age / 3600, age / 60 % 60);
+		else
+			snprintf(buf + kl, len - kl, " (%lldd ago)",
+				 age / 86400);
+		return;
+	}
+	if (strcmp(key + kl - 3, "_ms") == 0) {
+		snprintf(buf, len, "%lld.%03llds", v / 1000, v % 1000);
+		return;
+	}
+	snprintf(buf, len, "%s", val);
 }
 
 static bool status_running(const char *buf)
@@ -81,7 +131,10 @@ int cmd_collector_status(int argc, char **argv)
 				"Usage: oopsctl collector-status [--json] "
 				"[--status-file FILE]\n"
 				"       " STORE_CLI_USAGE "\n"
-				"The running collector's counters.\n");
+				"The running collector's counters (times as\n"
+				"dates and ages; --json: raw numbers).  Exit\n"
+				"status: 0 a collector runs, 1 none runs (or no\n"
+				"status file), 2 error.\n");
 			return c == 'h' ? OOPSCTL_OK : OOPSCTL_ERROR;
 		}
 	}
@@ -113,20 +166,26 @@ int cmd_collector_status(int argc, char **argv)
 		json_flush_line(&j, stdout);
 		json_free(&j);
 	} else {
-		char *save = NULL;
+		int64_t now = now_realtime_us();
+		char *save = NULL, val[128];
 
 		printf("status file %s (collector %s)\n", path,
-		       running ? "running" : "not running");
+		       running ? "running" : "NOT RUNNING: these are the "
+		       "counters it left");
 		for (char *line = strtok_r(buf, "\n", &save); line != NULL;
 		     line = strtok_r(NULL, "\n", &save)) {
 			char *sp = strchr(line, ' ');
 
 			if (sp != NULL)
 				*sp++ = '\0';
-			printf("  %-28s %s\n", line, sp ? sp : "");
+			status_human(line, sp ? sp : "", now, val, sizeof(val));
+			printf("  %-28s %s\n", line, val);
 		}
 	}
 	free(path);
 	free(buf);
-	return fflush(stdout) == 0 ? OOPSCTL_OK : OOPSCTL_ERROR;
+	if (fflush(stdout) != 0)
+		return OOPSCTL_ERROR;
+	/* Scripts and monitoring: no collector runs is not "OK". */
+	return running ? OOPSCTL_OK : OOPSCTL_NONE;
 }

@@ -4,6 +4,7 @@
  * Line, in arrival order (the record's own fields, plus where and when the
  * collector got it).
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,7 +47,10 @@ static void export_usage(FILE *out)
 	fprintf(out,
 		"Usage: oopsctl export --json [--signature SIG] [--since DURATION]\n"
 		"                      [--limit N] " STORE_CLI_USAGE "\n"
-		"Stored records as JSON Lines, oldest first.\n");
+		"Stored records as JSON Lines, oldest first.  SIG is a\n"
+		"signature or a unique prefix of it (4 hex digits or more),\n"
+		"as `oopsctl show` takes.  Exit status: 0 records, 1 none, 2\n"
+		"error.\n");
 }
 
 int cmd_export(int argc, char **argv)
@@ -61,6 +65,8 @@ int cmd_export(int argc, char **argv)
 	struct store_cli_opts so = { 0 };
 	struct store_export_query q = { 0 };
 	struct export_out o = { 0 };
+	struct store_sig_detail *d = NULL;
+	char full[STORE_SIG_LEN];
 	struct store *st;
 	int c, n;
 
@@ -95,6 +101,30 @@ int cmd_export(int argc, char **argv)
 	}
 	if (store_cli_open(so.store, so.config, &st) < 0)
 		return OOPSCTL_ERROR;
+	if (q.signature != NULL) {
+		/* A prefix, as `oopsctl show` takes: resolved to the one
+		 * signature it names. */
+		int rc = store_show(st, q.signature, 0, &d);
+
+		if (rc < 0) {
+			if (rc == -ENOENT)
+				fprintf(stderr, "oopsctl export: no signature "
+					"%s\n", q.signature);
+			else
+				fprintf(stderr, "oopsctl export: '%s' %s\n",
+					q.signature,
+					rc == -EEXIST ?
+						"matches several signatures" :
+					rc == -EINVAL ?
+						"is not 4-16 hex digits" :
+						strerror(-rc));
+			store_close(st);
+			return rc == -ENOENT ? OOPSCTL_NONE : OOPSCTL_ERROR;
+		}
+		str_lcpy(full, d->sig.signature, sizeof(full));
+		q.signature = full;
+		store_sig_detail_free(d);
+	}
 	json_init(&o.j);
 	n = store_export(st, &q, export_print, &o);
 	json_free(&o.j);
@@ -103,5 +133,10 @@ int cmd_export(int argc, char **argv)
 	if (o.bad)
 		fprintf(stderr, "oopsctl export: %llu stored record(s) did "
 				"not decode\n", (unsigned long long)o.bad);
+	if (n == 0)
+		fprintf(stderr, "oopsctl export: no records%s%s%s\n",
+			q.signature ? " of signature " : "",
+			q.signature ? q.signature : "",
+			q.since_us ? " in that window" : "");
 	return store_cli_exit_status(n);
 }

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * cmd_pstore.c - `oopsctl pstore [--dir DIR] [--json] [--state FILE]`:
- * print the crash records a pstore directory holds.  Read only: nothing
+ * print the crash records a pstore directory (or systemd-pstore's archive)
+ * holds.  Read only: nothing
  * is removed (the agent removes entries once a collector acknowledged
  * them).
  */
@@ -11,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "base/termesc.h"
 #include "base/json.h"
@@ -29,7 +31,10 @@ static void pstore_usage(FILE *out)
 		"Print the crash records in a pstore directory (default %s):\n"
 		"one per distinct report of the crashed boot, with the files\n"
 		"it came from.  Nothing is removed.\n\n"
-		"  -d, --dir DIR     read DIR (a copy of /sys/fs/pstore too)\n"
+		"  -d, --dir DIR     read DIR: a copy of /sys/fs/pstore, or\n"
+		"                    systemd-pstore's archive (%s:\n"
+		"                    a dump per subdirectory, its dmesg.txt\n"
+		"                    copies skipped)\n"
 		"  -j, --json        JSON Lines: `oopsctl decode` fields and\n"
 		"                    pstore_files, parts_missing, undecodable,\n"
 		"                    console_tail, ecc, acked, key\n"
@@ -37,7 +42,7 @@ static void pstore_usage(FILE *out)
 		"                    acknowledged (its pstore state file)\n"
 		"  -h, --help        this help\n\n"
 		"Exit status: 0 records found, 1 none, 2 error.\n",
-		CONFIG_DEFAULT_PSTORE_DIR);
+		CONFIG_DEFAULT_PSTORE_DIR, PSTORE_ARCHIVE_DEFAULT);
 }
 
 /* The pstore-only keys, spliced into the record's JSON object. */
@@ -130,19 +135,104 @@ static void print_text(const struct pstore_scan *s, size_t idx,
 	printf("\n\n");
 }
 
-static void print_stats(const struct pstore_scan *s, FILE *out)
+static void stats_add(struct pstore_stats *t, const struct pstore_stats *s)
 {
-	const struct pstore_stats *st = &s->stats;
+	t->files += s->files;
+	t->unreadable += s->unreadable;
+	t->bad_names += s->bad_names;
+	t->cut += s->cut;
+	t->skipped += s->skipped;
+	t->bad_headers += s->bad_headers;
+	t->undecodable += s->undecodable;
+	t->over_budget += s->over_budget;
+	t->garbage += s->garbage;
+	t->dumps += s->dumps;
+	t->duplicates_merged += s->duplicates_merged;
+	t->consequences_merged += s->consequences_merged;
+}
 
+static void print_stats(size_t nitems, const struct pstore_stats *st,
+			FILE *out)
+{
 	fprintf(out,
 		"%zu record(s) from %u file(s), %u dump(s); unreadable %u, "
 		"bad names %u, cut %u, skipped %u, bad headers %u, "
 		"undecodable %u, over budget %u, garbage %u; copies merged "
 		"%u, consequences merged %u\n",
-		s->nitems, st->files, st->dumps, st->unreadable, st->bad_names,
+		nitems, st->files, st->dumps, st->unreadable, st->bad_names,
 		st->cut, st->skipped, st->bad_headers, st->undecodable,
 		st->over_budget, st->garbage, st->duplicates_merged,
 		st->consequences_merged);
+}
+
+/* What one run prints, over one scan or every scan of an archive. */
+struct pstore_run {
+	bool json;
+	const char *state;
+	uint8_t *buf;
+	size_t nitems;
+	struct pstore_stats stats;
+	int status;
+};
+
+static void print_scan(struct pstore_scan *s, const char *subdir, void *arg)
+{
+	struct pstore_run *run = arg;
+	int rc;
+
+	stats_add(&run->stats, &s->stats);
+	run->nitems += s->nitems;
+	if (run->state != NULL) {
+		rc = pstore_state_apply(s, run->state);
+		if (rc < 0) {
+			fprintf(stderr, "oopsctl pstore: %s: %s\n", run->state,
+				strerror(-rc));
+			run->status = OOPSCTL_ERROR;
+			return;
+		}
+	}
+	if (subdir[0] && s->nitems > 0 && !run->json)
+		printf("== %s/\n", subdir);
+	for (size_t i = 0; i < s->nitems; i++) {
+		struct pstore_record pr;
+		Oopsd__CrashRecord *rec = NULL;
+		const char *why = NULL;
+		int n;
+
+		if (pstore_item_record(s, i, &pr) < 0) {
+			run->status = OOPSCTL_ERROR;
+			break;
+		}
+		pr.origin.collected_time_us = now_realtime_us();
+		if (!run->json) {
+			print_text(s, i, &pr);
+			pstore_record_release(&pr);
+			continue;
+		}
+		n = record_pack_fit(pr.report, &pr.origin, run->buf,
+				    PSTORE_RECORD_MAX);
+		if (n >= 0)
+			n = record_unpack(run->buf, (size_t)n, NULL, &rec, &why);
+		if (n >= 0)
+			n = print_json(s, i, rec);
+		if (n < 0) {
+			fprintf(stderr, "oopsctl pstore: record %zu: %s\n", i,
+				why ? why : strerror(-n));
+			run->status = OOPSCTL_ERROR;
+		}
+		record_free(rec);
+		pstore_record_release(&pr);
+	}
+}
+
+/* pstore files and the archive are root's: say so to anyone else. */
+static void root_hint(const char *dir)
+{
+	if (geteuid() != 0)
+		fprintf(stderr,
+			"oopsctl pstore: %s: pstore records are readable by "
+			"root only (mode 0400 in /sys/fs/pstore, 0600 in the "
+			"systemd-pstore archive): run it with sudo\n", dir);
 }
 
 int cmd_pstore(int argc, char **argv)
@@ -154,11 +244,12 @@ int cmd_pstore(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *dir = NULL, *state = NULL;
+	struct pstore_run run = { .status = OOPSCTL_OK };
+	struct pstore_archive_stats as;
+	const char *dir = NULL;
 	struct pstore_scan *s = NULL;
-	uint8_t *buf = NULL;
-	bool json = false;
-	int c, rc, status = OOPSCTL_OK;
+	const struct pstore_stats *st = &run.stats;
+	int c, rc;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "d:js:h", opts, NULL)) != -1) {
@@ -167,10 +258,10 @@ int cmd_pstore(int argc, char **argv)
 			dir = optarg;
 			break;
 		case 'j':
-			json = true;
+			run.json = true;
 			break;
 		case 's':
-			state = optarg;
+			run.state = optarg;
 			break;
 		case 'h':
 			pstore_usage(stdout);
@@ -188,65 +279,40 @@ int cmd_pstore(int argc, char **argv)
 	}
 	if (dir == NULL)
 		dir = CONFIG_DEFAULT_PSTORE_DIR;
-	rc = pstore_scan_dir(dir, NULL, &s);
+	run.buf = malloc(PSTORE_RECORD_MAX);
+	if (run.buf == NULL)
+		return OOPSCTL_ERROR;
+	if (pstore_dir_is_archive(dir)) {
+		rc = pstore_scan_archive(dir, NULL, print_scan, &run, &as);
+		if (rc == 0 && as.dirs_unreadable > 0) {
+			fprintf(stderr, "oopsctl pstore: %s: %u dump "
+				"director%s unreadable\n", dir,
+				as.dirs_unreadable,
+				as.dirs_unreadable == 1 ? "y" : "ies");
+			root_hint(dir);
+		}
+	} else {
+		rc = pstore_scan_dir(dir, NULL, &s);
+		if (rc == 0)
+			print_scan(s, "", &run);
+	}
 	if (rc < 0) {
 		fprintf(stderr, "oopsctl pstore: %s: %s\n", dir, strerror(-rc));
+		if (rc == -EACCES)
+			root_hint(dir);
+		free(run.buf);
 		return OOPSCTL_ERROR;
 	}
-	if (state != NULL) {
-		rc = pstore_state_apply(s, state);
-		if (rc < 0) {
-			fprintf(stderr, "oopsctl pstore: %s: %s\n", state,
-				strerror(-rc));
-			status = OOPSCTL_ERROR;
-			goto out;
-		}
-	}
-	buf = malloc(PSTORE_RECORD_MAX);
-	if (buf == NULL) {
-		status = OOPSCTL_ERROR;
-		goto out;
-	}
-	for (size_t i = 0; i < s->nitems; i++) {
-		struct pstore_record pr;
-		Oopsd__CrashRecord *rec = NULL;
-		const char *why = NULL;
-		int n;
-
-		if (pstore_item_record(s, i, &pr) < 0) {
-			status = OOPSCTL_ERROR;
-			break;
-		}
-		pr.origin.collected_time_us = now_realtime_us();
-		if (!json) {
-			print_text(s, i, &pr);
-			pstore_record_release(&pr);
-			continue;
-		}
-		n = record_pack_fit(pr.report, &pr.origin, buf,
-				    PSTORE_RECORD_MAX);
-		if (n >= 0)
-			n = record_unpack(buf, (size_t)n, NULL, &rec, &why);
-		if (n >= 0)
-			n = print_json(s, i, rec);
-		if (n < 0) {
-			fprintf(stderr, "oopsctl pstore: record %zu: %s\n", i,
-				why ? why : strerror(-n));
-			status = OOPSCTL_ERROR;
-		}
-		record_free(rec);
-		pstore_record_release(&pr);
-	}
-	if (!json)
-		print_stats(s, stdout);
-	else if (s->stats.unreadable || s->stats.bad_names || s->stats.cut ||
-		 s->stats.skipped || s->stats.undecodable ||
-		 s->stats.over_budget || s->stats.garbage)
-		print_stats(s, stderr); /* keep stdout pure JSON Lines */
-	if (status == OOPSCTL_OK && s->nitems == 0)
-		status = OOPSCTL_NONE;
-out:
-	free(buf);
+	if (!run.json)
+		print_stats(run.nitems, st, stdout);
+	else if (st->unreadable || st->bad_names || st->cut || st->skipped ||
+		 st->undecodable || st->over_budget || st->garbage)
+		print_stats(run.nitems, st, stderr); /* stdout: JSON Lines */
+	if (st->unreadable > 0)
+		root_hint(dir);
+	if (run.status == OOPSCTL_OK && run.nitems == 0)
+		run.status = OOPSCTL_NONE;
+	free(run.buf);
 	pstore_scan_free(s);
-	return status;
+	return run.status;
 }

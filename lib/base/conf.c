@@ -556,3 +556,36 @@ void conf_dump(const struct conf_entry *table, const void *dst, FILE *out)
 		}
 	}
 }
+
+int conf_differs(const struct conf_entry *table, const void *a, const void *b,
+		 const char *key)
+{
+	for (const struct conf_entry *e = table; e->name != NULL; e++) {
+		const char *fa = (const char *)a + e->offset;
+		const char *fb = (const char *)b + e->offset;
+
+		if (strcmp(e->name, key) != 0)
+			continue;
+		switch (e->type) {
+		case CONF_STRING: {
+			const char *sa = *(char *const *)(const void *)fa;
+			const char *sb = *(char *const *)(const void *)fb;
+
+			return strcmp(sa ? sa : "", sb ? sb : "") != 0;
+		}
+		case CONF_BOOL:
+			return memcmp(fa, fb, sizeof(int)) != 0;
+		case CONF_INT:
+			return memcmp(fa, fb, sizeof(long long)) != 0;
+		case CONF_SIZE:
+		case CONF_DURATION:
+			return memcmp(fa, fb, sizeof(uint64_t)) != 0;
+		default:
+			/* A custom field: at most a pointer's width of bytes
+			 * (an enum, a pointer) is compared. */
+			// cppcheck-suppress pointerSize
+			return memcmp(fa, fb, sizeof(void *)) != 0;
+		}
+	}
+	return -1;
+}

@@ -76,6 +76,13 @@ int conf_set(const struct conf_entry *table, void *dst, const char *kv,
 	     char *err, size_t errlen);
 /* Release the strings and custom fields of dst. */
 void conf_free(const struct conf_entry *table, void *dst);
+/*
+ * Does key differ between a and b (two configurations of one table)?
+ * For a reload: the caller applies what it can change live and names the
+ * rest.  CONF_CUSTOM fields are compared byte for byte.  -1: no such key.
+ */
+int conf_differs(const struct conf_entry *table, const void *a, const void *b,
+		 const char *key);
 /* Print "key = default   help" lines (for --help and man pages). */
 void conf_print_help(const struct conf_entry *table, FILE *out);
 /* Print the effective configuration as a valid config file. */

@@ -9,15 +9,19 @@
 #include <grp.h>
 #include <pwd.h>
 #include <linux/capability.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
 #include <unistd.h>
 
+#include "base/evloop.h"
 #include "base/log.h"
 
 #ifdef CONFIG_SYSTEMD
@@ -86,6 +90,7 @@ void daemon_setup(const struct daemon_desc *d, int argc, char **argv,
 				exit(1);
 			}
 			overrides[noverrides++] = optarg;
+			opts->overrides[opts->noverrides++] = optarg;
 			break;
 		case 'd':
 			opts->verbose++;
@@ -112,7 +117,20 @@ void daemon_setup(const struct daemon_desc *d, int argc, char **argv,
 		fprintf(stderr, "%s: default: %s\n", d->progname, err);
 		exit(1);
 	}
-	if (explicit_config || stat(opts->config_path, &st) == 0) {
+	/*
+	 * -n checks a file: a missing one is an error even at the default
+	 * path (a typo in a unit's -c must not pass as "OK").  A start
+	 * without a file runs on the defaults.
+	 */
+	if (opts->check_only && !explicit_config &&
+	    stat(opts->config_path, &st) < 0) {
+		fprintf(stderr, "%s: %s: %s\n", d->progname, opts->config_path,
+			strerror(errno));
+		exit(1);
+	}
+	opts->config_found = explicit_config ||
+			     stat(opts->config_path, &st) == 0;
+	if (opts->config_found) {
 		if (conf_load_file(d->table, cfg, opts->config_path, err,
 				   sizeof(err)) < 0) {
 			fprintf(stderr, "%s: %s\n", d->progname, err);
@@ -265,16 +283,98 @@ int daemon_drop_privileges(const char *user)
 	return daemon_drop_privileges_caps(user, NULL, 0);
 }
 
+int daemon_reload_config(const struct daemon_desc *d,
+			 const struct daemon_opts *opts, void *cfg, char *err,
+			 size_t errlen)
+{
+	if (conf_defaults(d->table, cfg, err, errlen) < 0)
+		return -1;
+	if (opts->config_found &&
+	    conf_load_file(d->table, cfg, opts->config_path, err, errlen) < 0)
+		return -1;
+	for (int i = 0; i < opts->noverrides; i++)
+		if (conf_set(d->table, cfg, opts->overrides[i], err, errlen) < 0)
+			return -1;
+	return 0;
+}
+
+#ifdef CONFIG_SYSTEMD
+int daemon_notify(const char *state)
+{
+	return sd_notify(0, state);
+}
+#else
+int daemon_notify(const char *state)
+{
+	const char *path = getenv("NOTIFY_SOCKET");
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	size_t len;
+	socklen_t salen;
+	ssize_t n;
+	int fd, saved;
+
+	if (path == NULL || path[0] == '\0')
+		return 0;
+	len = strlen(path);
+	/* A path, or "@name" for the abstract namespace. */
+	if ((path[0] != '/' && path[0] != '@') || len >= sizeof(sa.sun_path))
+		return -EINVAL;
+	memcpy(sa.sun_path, path, len);
+	if (path[0] == '@')
+		sa.sun_path[0] = '\0';
+	salen = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + len +
+			    (path[0] == '@' ? 0 : 1));
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	n = sendto(fd, state, strlen(state), MSG_NOSIGNAL,
+		   (struct sockaddr *)&sa, salen);
+	saved = errno;
+	close(fd);
+	return n < 0 ? -saved : 1;
+}
+#endif
+
 void daemon_notify_ready(void)
 {
-#ifdef CONFIG_SYSTEMD
-	sd_notify(0, "READY=1");
-#endif
+	daemon_notify("READY=1");
 }
 
 void daemon_notify_stopping(void)
 {
-#ifdef CONFIG_SYSTEMD
-	sd_notify(0, "STOPPING=1");
-#endif
+	daemon_notify("STOPPING=1");
+}
+
+static struct ev_timer daemon_wd_timer;
+static uint64_t daemon_wd_ms;
+
+static void daemon_wd_tick(struct evloop *loop, void *arg)
+{
+	daemon_notify("WATCHDOG=1");
+	evloop_timer_arm(loop, &daemon_wd_timer,
+			 evloop_now_ms() + daemon_wd_ms);
+}
+
+uint64_t daemon_watchdog_start(struct evloop *loop)
+{
+	const char *us = getenv("WATCHDOG_USEC");
+	const char *pid = getenv("WATCHDOG_PID");
+	unsigned long long v;
+	char *end;
+
+	if (us == NULL)
+		return 0;
+	/* WATCHDOG_PID names the process meant (not a child we forked). */
+	if (pid != NULL && strtol(pid, NULL, 10) != (long)getpid())
+		return 0;
+	errno = 0;
+	v = strtoull(us, &end, 10);
+	if (errno || end == us || *end != '\0' || v < 2000)
+		return 0;
+	daemon_wd_ms = v / 2000;
+	ev_timer_init(&daemon_wd_timer, daemon_wd_tick, NULL);
+	daemon_notify("WATCHDOG=1");
+	evloop_timer_arm(loop, &daemon_wd_timer,
+			 evloop_now_ms() + daemon_wd_ms);
+	return v / 1000;
 }

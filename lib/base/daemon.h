@@ -18,6 +18,10 @@ struct daemon_opts {
 	bool check_only;	 /* -n */
 	bool foreground;	 /* -f: stay attached, log to stderr */
 	int verbose;		 /* -d, repeatable */
+	/* -o KEY=VALUE, in order (pointers into argv), for a reload. */
+	const char *overrides[64];
+	int noverrides;
+	bool config_found;	/* the file was read (else: defaults) */
 };
 
 struct daemon_desc {
@@ -68,8 +72,35 @@ int daemon_drop_privileges_caps(const char *user, const int *keep, size_t n);
  */
 int daemon_cap_effective(int cap, bool on);
 
-/* Tell systemd we are ready (sd_notify), when built with it. */
+/*
+ * Read the configuration again, as daemon_setup() did (defaults, the
+ * file, then the -o overrides), into cfg (zeroed by the caller; free it
+ * with conf_free()).  A missing file that daemon_setup() found is an
+ * error now.  0, or -1 with "file:line: reason" in err.
+ */
+int daemon_reload_config(const struct daemon_desc *d,
+			 const struct daemon_opts *opts, void *cfg, char *err,
+			 size_t errlen);
+
+/*
+ * Messages to the service manager ($NOTIFY_SOCKET): "READY=1",
+ * "RELOADING=1", "STOPPING=1", "STATUS=...".  With CONFIG_SYSTEMD through
+ * libsystemd's sd_notify(); without it, a small writer of the same
+ * datagram (the protocol is one AF_UNIX datagram of KEY=VALUE lines), so
+ * that a build without libsystemd still runs as Type=notify.  Returns 1
+ * when sent, 0 when not run by a service manager, -errno on failure.
+ */
+int daemon_notify(const char *state);
 void daemon_notify_ready(void);
 void daemon_notify_stopping(void);
+
+struct evloop;
+/*
+ * When the service manager asked for a watchdog (WatchdogSec=:
+ * $WATCHDOG_USEC, for this pid), send WATCHDOG=1 from the event loop at
+ * half the period, so a stuck loop gets the service restarted.  Returns
+ * the period in ms (0: no watchdog).
+ */
+uint64_t daemon_watchdog_start(struct evloop *loop);
 
 #endif /* OOPSD_DAEMON_H */

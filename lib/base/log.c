@@ -11,18 +11,44 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <syslog.h>
+#include <unistd.h>
 
 static const char *log_progname = "oopsd";
 static int log_to_syslog;
 static enum log_level log_level = LOG_LEVEL_INFO;
 static log_hook_fn log_hook;
+static int log_journal;
+
+/*
+ * systemd sets JOURNAL_STREAM=DEV:INODE when stdout/stderr is a stream to
+ * the journal.  Lines then start with "<N>" (syslog priority), which
+ * journald turns into the entry's priority and strips: without it every
+ * line is "info" and `journalctl -p warning` shows nothing.  The
+ * identifier and pid are the journal's own fields: no program name.
+ */
+int log_stderr_is_journal(void)
+{
+	const char *e = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat st;
+	char tail;
+
+	if (e == NULL || sscanf(e, "%llu:%llu%c", &dev, &ino, &tail) != 2)
+		return 0;
+	if (fstat(STDERR_FILENO, &st) < 0)
+		return 0;
+	return (unsigned long long)st.st_dev == dev &&
+	       (unsigned long long)st.st_ino == ino;
+}
 
 void log_init(const char *progname, int to_syslog, enum log_level level)
 {
 	log_progname = progname;
 	log_to_syslog = to_syslog;
 	log_level = level;
+	log_journal = !to_syslog && log_stderr_is_journal();
 	if (to_syslog)
 		openlog(progname, LOG_PID | LOG_NDELAY, LOG_DAEMON);
 }
@@ -84,6 +110,8 @@ static void log_vemit(enum log_level level, const char *errstr,
 		log_hook(level, esc);
 	else if (log_to_syslog)
 		syslog(prio[level], "%s", esc);
+	else if (log_journal)
+		fprintf(stderr, "<%d>%s\n", prio[level], esc);
 	else
 		fprintf(stderr, "%s: %s\n", log_progname, esc);
 	errno = saved;

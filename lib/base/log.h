@@ -4,8 +4,9 @@
  *
  * log_warn() appends ": strerror(errno)", log_warnx() does not; log_info()
  * and log_debug() are filtered by the level; fatal()/fatalx() log and exit
- * (only while starting up).  Messages go to stderr (foreground, tools) or
- * syslog (daemons).  Every function preserves errno.
+ * (only while starting up).  Messages go to stderr (foreground, tools;
+ * with a "<N>" priority prefix when stderr is the journal) or syslog
+ * (daemons).  Every function preserves errno.
  */
 #ifndef OOPSD_LOG_H
 #define OOPSD_LOG_H
@@ -25,6 +26,9 @@ enum log_level {
  */
 void log_init(const char *progname, int to_syslog, enum log_level level);
 void log_set_level(enum log_level level);
+/* stderr is the journal ($JOURNAL_STREAM matches it): lines then carry a
+ * "<N>" priority prefix instead of the program name. */
+int log_stderr_is_journal(void);
 enum log_level log_get_level(void);
 /* Parse "error", "warn", "info", "debug"; returns -1 if unknown. */
 int log_level_parse(const char *s);

@@ -88,8 +88,12 @@ static const char *const sandbox_base[] = {
 	"getuid32", "geteuid32", "getgid32", "getegid32",
 	/* Backoff jitter and random ids; locks inside libraries. */
 	"getrandom", "futex", "futex_time64",
-	/* syslog(3) and sd_notify() (re)connect an AF_UNIX socket. */
-	"connect", "sendto", "sendmsg",
+	/*
+	 * syslog(3) and sd_notify() (re)connect an AF_UNIX socket;
+	 * sd_notify() also sizes its send buffer (getsockopt, setsockopt):
+	 * READY=1 and WATCHDOG=1 are sent after the filter is in place.
+	 */
+	"connect", "sendto", "sendmsg", "getsockopt", "setsockopt",
 	"exit", "exit_group",
 };
 
@@ -97,6 +101,11 @@ static const char *const sandbox_base[] = {
 static const char *const sandbox_net[] = {
 	"recvfrom", "recvmsg", "recvmmsg", "recvmmsg_time64", "sendmmsg",
 	"getsockname", "getpeername", "getsockopt",
+};
+
+/* SANDBOX_RESOLVE: the resolver's own sockets (socket() is checked). */
+static const char *const sandbox_resolve[] = {
+	"bind", "setsockopt", "getsockname",
 };
 
 /* SANDBOX_FILES: the spool, the state files, the store, pstore rescans. */
@@ -207,6 +216,28 @@ static int sandbox_allow_checked(scmp_filter_ctx ctx, unsigned *count)
 	return 0;
 }
 
+static int sandbox_allow_resolve(scmp_filter_ctx ctx, unsigned *count)
+{
+	static const int families[] = { AF_INET, AF_INET6 };
+	int rc;
+
+	for (size_t i = 0; i < ARRAY_SIZE(families); i++) {
+		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1,
+				      SCMP_A0(SCMP_CMP_EQ,
+					      (scmp_datum_t)families[i]));
+		if (rc < 0)
+			return rc;
+	}
+	/* The DNS client asks how many bytes a reply has. */
+	rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
+			      SCMP_A1(SCMP_CMP_EQ, FIONREAD));
+	if (rc < 0)
+		return rc;
+	*count += 3;
+	return sandbox_allow_list(ctx, sandbox_resolve,
+				  ARRAY_SIZE(sandbox_resolve), count);
+}
+
 int sandbox_seccomp(unsigned groups, const char *const *extra,
 		    enum sandbox_action action)
 {
@@ -228,11 +259,17 @@ int sandbox_seccomp(unsigned groups, const char *const *extra,
 	default:
 		return -EINVAL;
 	}
-	if (groups & ~(unsigned)(SANDBOX_NET | SANDBOX_FILES))
+	if (groups & ~(unsigned)(SANDBOX_NET | SANDBOX_FILES | SANDBOX_RESOLVE))
 		return -EINVAL;
 	ctx = seccomp_init(def);
-	if (ctx == NULL)
+	if (ctx == NULL) {
+		/* Also when seccomp(2) itself is refused (a service
+		 * manager's filter without @seccomp): libseccomp then
+		 * finds no support for the action. */
+		log_warnx("seccomp: cannot set up a filter (is seccomp(2) "
+			  "refused by a parent's filter?)");
 		return -ENOMEM;
+	}
 	rc = sandbox_allow_list(ctx, sandbox_base, ARRAY_SIZE(sandbox_base),
 				&count);
 	if (rc == 0)
@@ -243,6 +280,8 @@ int sandbox_seccomp(unsigned groups, const char *const *extra,
 	if (rc == 0 && (groups & SANDBOX_FILES))
 		rc = sandbox_allow_list(ctx, sandbox_files,
 					ARRAY_SIZE(sandbox_files), &count);
+	if (rc == 0 && (groups & SANDBOX_RESOLVE))
+		rc = sandbox_allow_resolve(ctx, &count);
 	if (rc == 0 && extra != NULL)
 		rc = sandbox_allow_list(ctx, extra, SIZE_MAX, &count);
 	if (rc == 0 && SANDBOX_SANITIZER)

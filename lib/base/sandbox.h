@@ -37,6 +37,13 @@ enum {
 	 * and state, the collector's SQLite store, pstore rescans.
 	 */
 	SANDBOX_FILES = 1 << 1,
+	/*
+	 * Host name resolution (getaddrinfo through /etc/hosts and DNS):
+	 * new AF_INET/AF_INET6 sockets, bind, setsockopt, ioctl(FIONREAD).
+	 * For an agent whose collector is a name it resolves again.  NSS
+	 * modules are loaded by the first resolution, before the sandbox.
+	 */
+	SANDBOX_RESOLVE = 1 << 2,
 };
 
 /* The action named by a config value: "kill", "errno" or "log". */

@@ -303,3 +303,13 @@ int array_grow(void **arr, size_t *cap, size_t need, size_t size)
 {
 	return array_grow_bounded(arr, cap, need, size, 64, SIZE_MAX);
 }
+
+int64_t boot_start_realtime_us(void)
+{
+	struct timespec bt;
+
+	if (clock_gettime(CLOCK_BOOTTIME, &bt) < 0)
+		return 0;
+	return now_realtime_us() - ((int64_t)bt.tv_sec * 1000000 +
+				    bt.tv_nsec / 1000);
+}

@@ -40,6 +40,8 @@ int host_boot_id(char *buf, size_t len);	/* 32 hex chars, no dashes */
 
 /* CLOCK_REALTIME in microseconds. */
 int64_t now_realtime_us(void);
+/* Unix time (us) this boot started: realtime - CLOCK_BOOTTIME; 0 on error. */
+int64_t boot_start_realtime_us(void);
 
 /*
  * Return the free pages of the heap to the kernel (glibc's malloc_trim;

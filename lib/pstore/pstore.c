@@ -2,7 +2,7 @@
 /*
  * pstore.c - the pstore reader's file-system side: read a directory
  * safely, and remove acknowledged entries with a crash-safe state file.
- * The analysis itself is in pstore_core.c.
+ * The analysis itself is in pstore_item.c and pstore_group.c.
  */
 #include "pstore/pstore.h"
 #include "pstore_internal.h"
@@ -310,8 +310,27 @@ static int cmp_name(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-int pstore_scan_dir(const char *dir, const struct pstore_options *opt,
-		    struct pstore_scan **out)
+/* systemd-pstore's reassembly of a dump: a copy of its parts. */
+#define ARCHIVE_COPY "dmesg.txt"
+
+/* A subdirectory (not a symlink to one); d_type may be unknown. */
+static bool entry_is_dir(int dirfd, const struct dirent *de)
+{
+	struct stat st;
+
+	if (de->d_type != DT_UNKNOWN)
+		return de->d_type == DT_DIR;
+	return fstatat(dirfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	       S_ISDIR(st.st_mode);
+}
+
+/*
+ * Scan the open directory fd (taken over: closed on error, kept by the
+ * scan).  An archive directory (systemd-pstore) skips its dmesg.txt copy
+ * and its subdirectories without counting them, and is read-only.
+ */
+static int scan_fd(int fd, const char *dir, const struct pstore_options *opt,
+		   bool archive, struct pstore_scan **out)
 {
 	struct pstore_options o;
 	struct pstore_scan *s;
@@ -319,21 +338,17 @@ int pstore_scan_dir(const char *dir, const struct pstore_options *opt,
 	size_t nnames = 0, budget;
 	struct dirent *de;
 	DIR *d = NULL;
-	int fd, dfd, rc = 0;
+	int dfd, rc = 0;
 
 	options_fill(&o, opt);
 	budget = o.max_total_bytes;
-	if (dir == NULL)
-		dir = CONFIG_DEFAULT_PSTORE_DIR;
-	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
 	s = scan_new();
 	if (s == NULL) {
 		close(fd);
 		return -ENOMEM;
 	}
 	s->dirfd = fd;
+	s->readonly = archive;
 	dfd = dup(fd);
 	d = dfd >= 0 ? fdopendir(dfd) : NULL;
 	if (d == NULL) {
@@ -342,11 +357,16 @@ int pstore_scan_dir(const char *dir, const struct pstore_options *opt,
 			close(dfd); /* fdopendir failed: still ours */
 		goto fail;
 	}
+	/* A dup shares the offset: the caller may have read fd already. */
+	rewinddir(d);
 	while ((de = readdir(d)) != NULL) {
 		char **nn;
 
 		if (strcmp(de->d_name, ".") == 0 ||
 		    strcmp(de->d_name, "..") == 0)
+			continue;
+		if (archive && (strcmp(de->d_name, ARCHIVE_COPY) == 0 ||
+				entry_is_dir(fd, de)))
 			continue;
 		if (nnames >= o.max_files) {
 			s->stats.skipped++;
@@ -417,6 +437,124 @@ fail:
 		free(names[i]);
 	free(names);
 	pstore_scan_free(s);
+	return rc;
+}
+
+int pstore_scan_dir(const char *dir, const struct pstore_options *opt,
+		    struct pstore_scan **out)
+{
+	int fd;
+
+	if (dir == NULL)
+		dir = CONFIG_DEFAULT_PSTORE_DIR;
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	return scan_fd(fd, dir, opt, false, out);
+}
+
+bool pstore_dir_is_archive(const char *dir)
+{
+	struct dirent *de;
+	bool yes = false;
+	DIR *d = opendir(dir);
+
+	if (d == NULL)
+		return false;
+	while (!yes && (de = readdir(d)) != NULL)
+		yes = strcmp(de->d_name, ARCHIVE_COPY) == 0 ||
+		      (de->d_name[0] != '.' && entry_is_dir(dirfd(d), de));
+	closedir(d);
+	return yes;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int pstore_scan_archive(const char *dir, const struct pstore_options *opt,
+			pstore_archive_fn fn, void *arg,
+			struct pstore_archive_stats *st)
+{
+	char *subs[PSTORE_ARCHIVE_MAX_DIRS];
+	size_t nsubs = 0;
+	struct pstore_scan *s;
+	struct dirent *de;
+	DIR *d;
+	int top, fd, rc;
+
+	memset(st, 0, sizeof(*st));
+	top = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (top < 0)
+		return -errno;
+	fd = dup(top);
+	d = fd >= 0 ? fdopendir(fd) : NULL;
+	if (d == NULL) {
+		rc = -errno;
+		if (fd >= 0)
+			close(fd);
+		close(top);
+		return rc;
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0 || !entry_is_dir(top, de))
+			continue;
+		if (nsubs == PSTORE_ARCHIVE_MAX_DIRS) {
+			st->dirs_skipped++;
+			continue;
+		}
+		subs[nsubs] = strdup(de->d_name);
+		if (subs[nsubs] == NULL) {
+			st->dirs_skipped++;
+			continue;
+		}
+		nsubs++;
+	}
+	closedir(d);
+	if (nsubs > 1)
+		qsort(subs, nsubs, sizeof(*subs), cmp_str);
+	/* The top level: ramoops files, .enc.z, console, pmsg, ... */
+	fd = dup(top);
+	s = NULL;
+	rc = fd < 0 ? -errno : scan_fd(fd, dir, opt, true, &s);
+	if (rc == 0 && s != NULL) {
+		st->scans++;
+		fn(s, "", arg);
+		pstore_scan_free(s);
+	} else if (rc == -ENOMEM) {
+		goto out;
+	}
+	/* One subdirectory per EFI/ERST dump: each a crash of its own. */
+	for (size_t i = 0; i < nsubs; i++) {
+		if (opt != NULL && opt->read_begin != NULL)
+			opt->read_begin(opt->read_done_arg);
+		fd = openat(top, subs[i],
+			    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0) {
+			st->dirs_unreadable++;
+			log_debug("pstore: %s/%s: %s", dir, subs[i],
+				  strerror(errno));
+			continue;
+		}
+		s = NULL;
+		rc = scan_fd(fd, subs[i], opt, true, &s);
+		if (rc == -ENOMEM)
+			goto out;
+		if (rc < 0 || s == NULL) {
+			st->dirs_unreadable++;
+			continue;
+		}
+		st->scans++;
+		fn(s, subs[i], arg);
+		pstore_scan_free(s);
+	}
+	rc = 0;
+out:
+	for (size_t i = 0; i < nsubs; i++)
+		free(subs[i]);
+	close(top);
 	return rc;
 }
 
@@ -586,7 +724,7 @@ int pstore_remove_unclaimed(struct pstore_scan *s)
 {
 	int removed = 0;
 
-	if (s == NULL || s->dirfd < 0)
+	if (s == NULL || s->dirfd < 0 || s->readonly)
 		return -EINVAL;
 	for (size_t i = 0; i < s->nitems; i++)
 		if (!s->items[i].acked)
@@ -606,7 +744,8 @@ int pstore_remove_entries(struct pstore_scan *s, size_t idx,
 	bool was;
 	int rc, removed = 0;
 
-	if (s == NULL || idx >= s->nitems || s->dirfd < 0 || !state_path)
+	if (s == NULL || idx >= s->nitems || s->dirfd < 0 || s->readonly ||
+	    !state_path)
 		return -EINVAL;
 	it = &s->items[idx];
 	/* Keys acked by an earlier run that crashed must stay acked. */

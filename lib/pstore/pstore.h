@@ -204,6 +204,7 @@ struct pstore_scan {
 	size_t *attachments;		/* pmsg, ftrace, ... (file indexes) */
 	size_t nattachments;
 	struct pstore_stats stats;
+	bool readonly;			/* an archive: never remove there */
 };
 
 struct pstore_options {
@@ -222,6 +223,12 @@ struct pstore_options {
 	 * drops it here, so hostile content is never parsed with it.
 	 */
 	void (*read_done)(void *arg);
+	/*
+	 * pstore_scan_archive() reads one folder after another: read_begin
+	 * (NULL: none) is called before each is opened, so a caller can take
+	 * the privilege back that read_done dropped.  Same arg.
+	 */
+	void (*read_begin)(void *arg);
 	void *read_done_arg;
 };
 
@@ -244,6 +251,48 @@ struct pstore_blob {
  */
 int pstore_scan_dir(const char *dir, const struct pstore_options *opt,
 		    struct pstore_scan **out);
+
+/*
+ * The archive systemd-pstore keeps (default /var/lib/systemd/pstore; see
+ * packaging.md): at boot, systemd-pstore.service moves every file of
+ * /sys/fs/pstore there.  dmesg files whose record id is longer than 6
+ * digits (EFI, ERST: the low digits are part and count) go into one
+ * subdirectory per dump, named by the id without those digits, with a
+ * dmesg.txt that repeats the parts; the others (ramoops, .enc.z, console,
+ * pmsg) go to the top level, where the next boot's files of the same name
+ * overwrite them.  Nothing there is ever deleted.
+ *
+ * pstore_scan_archive() scans the top level and each subdirectory as
+ * separate scans (each is the crash of one boot), skipping every dmesg.txt
+ * (a copy: reading it would count the report twice), and calls fn on each
+ * before freeing it.  Names in a scan are the file names as they were in
+ * /sys/fs/pstore, so an item has the same key, and its record the same
+ * id, whichever of the two places it is read from.  The scans are
+ * read-only: pstore_remove_*() refuse them.  At most
+ * PSTORE_ARCHIVE_MAX_DIRS subdirectories (the lowest names: oldest) are
+ * read per call; the rest are counted.  Returns 0, or -errno when dir
+ * cannot be opened (or on ENOMEM).
+ */
+#define PSTORE_ARCHIVE_MAX_DIRS 256
+#define PSTORE_ARCHIVE_DEFAULT "/var/lib/systemd/pstore"
+
+struct pstore_archive_stats {
+	unsigned int scans;		/* top level + subdirectories read */
+	unsigned int dirs_unreadable;	/* symlinks, EACCES, ... */
+	unsigned int dirs_skipped;	/* over PSTORE_ARCHIVE_MAX_DIRS */
+};
+
+/* subdir is "" for the top level. */
+typedef void (*pstore_archive_fn)(struct pstore_scan *scan, const char *subdir,
+				  void *arg);
+
+int pstore_scan_archive(const char *dir, const struct pstore_options *opt,
+			pstore_archive_fn fn, void *arg,
+			struct pstore_archive_stats *st);
+
+/* Does dir look like systemd-pstore's archive (a dmesg.txt or a
+ * subdirectory)?  /sys/fs/pstore has neither. */
+bool pstore_dir_is_archive(const char *dir);
 
 /* The same over blobs (copied).  Returns 0 or -ENOMEM. */
 int pstore_scan_mem(const struct pstore_blob *blobs, size_t n,
@@ -274,7 +323,7 @@ void pstore_item_key_hex(const struct pstore_item *it, char *buf);
  * (pstore_remove_unclaimed()).
  *
  * state_path is a file outside pstore (pstore accepts no new files), e.g.
- * /var/lib/oopsd/pstore.state.
+ * /var/lib/oops-agent/pstore.state.
  */
 
 /*

@@ -37,6 +37,8 @@ const char *record_source_name(int source)
 		[RECORD_SOURCE_NETCONSOLE] = "netconsole",
 		[RECORD_SOURCE_KMSG] = "kmsg",
 		[RECORD_SOURCE_FILE] = "file",
+		[RECORD_SOURCE_KDUMP] = "kdump",
+		[RECORD_SOURCE_JOURNAL] = "journal",
 	};
 
 	if (source < 0 || (size_t)source >= ARRAY_SIZE(names))

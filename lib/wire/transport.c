@@ -153,7 +153,10 @@ static int parse_udp(const char *spec, struct transport_addr *out, char *err,
 	if (rc != 0 || res == NULL) {
 		snprintf(err, errlen, "cannot resolve '%s': %s", hp.host,
 			 gai_strerror(rc));
-		return -EINVAL;
+		/* Well-formed, only not resolvable now: out says UDP with
+		 * no address (sslen 0) and the caller may try again. */
+		out->ss.ss_family = AF_INET;
+		return -EAGAIN;
 	}
 	memcpy(&out->ss, res->ai_addr, res->ai_addrlen);
 	out->sslen = res->ai_addrlen;
@@ -258,4 +261,14 @@ void transport_link_free(struct transport_link *l)
 		return;
 	l->ops->close(l);
 	free(l);
+}
+
+void transport_link_set_peer(struct transport_link *l,
+			     const struct transport_addr *a)
+{
+	if (l == NULL || l->peer.kind != TRANSPORT_UDP ||
+	    a->kind != TRANSPORT_UDP)
+		return;
+	l->peer = *a;
+	l->connected = false;
 }

@@ -41,9 +41,11 @@ struct transport_addr {
 };
 
 /*
- * Parse an address (above).  Host names are resolved once, here.  A
- * scheme whose transport is not built in is an error.  0, or -EINVAL with
- * a reason in err.
+ * Parse an address (above).  Host names are resolved here (call it again
+ * to resolve again).  A scheme whose transport is not built in is an
+ * error.  0, -EINVAL with a reason in err, or -EAGAIN when the address is
+ * well-formed but its host name does not resolve now: then *out is
+ * TRANSPORT_UDP with sslen 0 (no address yet).
  */
 int transport_parse(const char *spec, struct transport_addr *out, char *err,
 		    size_t errlen);
@@ -214,6 +216,13 @@ extern const struct transport_link_ops transport_nl_link_ops;
 struct transport_link *transport_link_open(const struct transport_addr *peer,
 					   size_t max_msg, int *err);
 void transport_link_free(struct transport_link *l);
+/*
+ * A UDP peer's name resolved to a new address a (same family): sends go
+ * there from now on (the socket connects again on the next send).  Other
+ * transports ignore it.
+ */
+void transport_link_set_peer(struct transport_link *l,
+			     const struct transport_addr *a);
 
 static inline int transport_link_fd(const struct transport_link *l)
 {

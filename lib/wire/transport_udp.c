@@ -61,10 +61,12 @@ int transport_udp_bind(const struct transport_addr *local, int rcvbuf)
 
 static int udp_link_open(struct transport_link *l, size_t max_msg)
 {
-	int rc = transport_udp_connect(&l->peer);
+	/* A name that did not resolve yet has no address (sslen 0). */
+	int rc = l->peer.sslen ? transport_udp_connect(&l->peer) :
+				 -EDESTADDRREQ;
 
 	if (rc == -ENETUNREACH || rc == -EHOSTUNREACH ||
-	    rc == -EADDRNOTAVAIL || rc == -ENETDOWN) {
+	    rc == -EADDRNOTAVAIL || rc == -ENETDOWN || rc == -EDESTADDRREQ) {
 		/* No route yet: keep an unconnected socket, connect later. */
 		rc = socket(l->peer.ss.ss_family,
 			    SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -98,6 +100,8 @@ static int udp_link_send(struct transport_link *l, const void *buf,
 	/* Not connected yet: try again now; until it works every send
 	 * fails and the caller counts it. */
 	if (!l->connected) {
+		if (l->peer.sslen == 0)
+			return -EDESTADDRREQ;
 		if (connect(l->fd, (const struct sockaddr *)&l->peer.ss,
 			    l->peer.sslen) < 0)
 			return -errno;

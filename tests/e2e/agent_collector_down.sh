@@ -28,9 +28,19 @@ json=$("$OOPSD_BIN/oopsctl" agent-status --state-dir "$AG_STATE" --json)
 # The backoff grows to retry_max while nobody answers.
 e2e_wait_for 10 status_ge backoff_ms 300 || e2e_fail "backoff did not grow: $(agent_status backoff_ms)"
 
+# Said once, as a warning, with the backlog; not once per retransmission.
+e2e_wait_for 10 grep -q 'collector udp://127.0.0.1:[0-9]* is not answering (4 sends without an ack): 40 record(s) waiting' "$AG_LOG" ||
+	e2e_fail "no warning while the collector is down"
+e2e_wait_for 10 grep -q '(try 6)' "$AG_LOG" || e2e_fail "retransmissions stopped"
+[ "$(grep -c 'is not answering' "$AG_LOG")" = 1 ] || e2e_fail "warning repeated"
+[ "$(agent_status collector_answering)" = 0 ] || e2e_fail "status: collector_answering"
+
 e2e_log "collector up"
 col_start "$port"
 e2e_wait_for 30 col_has 40 || e2e_fail "only $(col_stored)/40 stored"
+e2e_wait_for 10 grep -q 'answers again: [0-9]* record(s) waiting' "$AG_LOG" ||
+	e2e_fail "no info line when the collector answers again"
+[ "$(grep -c 'answers again' "$AG_LOG")" = 1 ] || e2e_fail "info repeated"
 e2e_wait_for 10 spool_empty || e2e_fail "spool not empty"
 e2e_wait_for 5 status_ge acked 40 || e2e_fail "acked $(agent_status acked)"
 [ "$(col_stored)" -eq 40 ] || e2e_fail "$(col_stored) stored, want 40"

@@ -20,6 +20,9 @@ cp "$E2E_ROOT"/tests/data/qemu/pstore-panic/* "$E2E_TMP/pstore/"
 cat >"$E2E_TMP/agent.conf" <<CONF
 collector = netlink:$portid
 pstore_dir = $E2E_TMP/pstore
+pstore_archive =
+kdump_dir =
+journal = no
 spool_dir = $E2E_TMP/spool
 state_dir = $E2E_TMP/state
 kmsg = no

@@ -37,12 +37,22 @@ for prog in oops-agent oops-collector; do
 	expect_error $prog "$tmp/quote.conf:1: unterminated quote" -c "$tmp/quote.conf"
 	expect_error $prog "$tmp/missing.conf: No such file or directory" -c "$tmp/missing.conf"
 	printf 'log_level = debug  # a comment\n' > "$tmp/good.conf"
-	if out=$("$B/$prog" -n -c "$tmp/good.conf" 2>&1); then
+	# Paths that exist here: -n checks them.
+	case $prog in
+	oops-agent) extra="-o spool_dir=$tmp/spool -o state_dir=$tmp/state";;
+	*) extra="-o store=sqlite:$tmp/ok.db";;
+	esac
+	if out=$("$B/$prog" -n -c "$tmp/good.conf" $extra 2>&1); then
 		echo "ok: $prog: $out"
 	else
 		echo "FAIL: $prog rejected a good file: $out"; fail=1
 	fi
 	expect_error $prog "override: unknown key 'nope'" -c "$tmp/good.conf" -o nope=1
+	# The default path: a missing file is an error for -n too.
+	def=$("$B/$prog" --help | sed -n 's/.*configuration file (default \(.*\)).*/\1/p')
+	if [ -n "$def" ] && [ ! -e "$def" ]; then
+		expect_error $prog "$def: No such file or directory"
+	fi
 	"$B/$prog" --help | grep -q -- '--check' || { echo "FAIL: $prog --help"; fail=1; }
 	"$B/$prog" --version | grep -q "$prog" || { echo "FAIL: $prog --version"; fail=1; }
 done
@@ -62,5 +72,24 @@ if [ -x "$B/oops-web" ]; then
 	else
 		echo "FAIL: oops-web rejected a good file: $out"; fail=1
 	fi
+fi
+
+# Paths and the store are checked, not only the syntax.
+if [ -x "$B/oops-agent" ]; then
+	a="-c $tmp/good.conf -o spool_dir=$tmp/spool -o state_dir=$tmp/state -o pstore_archive= -o kdump_dir="
+	expect_error oops-agent "pstore_dir: $tmp/nope: No such file" $a -o pstore_dir=$tmp/nope
+	expect_error oops-agent "spool_dir: $tmp/no/spool does not exist" $a -o pstore_dir= -o spool_dir=$tmp/no/spool
+	expect_error oops-agent "kdump_dir: $tmp/good.conf is not a directory" $a -o pstore_dir= -o kdump_dir=$tmp/good.conf
+	out=$("$B/oops-agent" -n $a -o pstore_dir= -o collector=udp://no.such.host.invalid:5514 2>&1) ||
+		{ echo "FAIL: an unresolvable name is fatal for -n: $out"; fail=1; }
+	grep -q 'will keep trying' <<<"$out" || { echo "FAIL: no resolve note: $out"; fail=1; }
+fi
+if [ -x "$B/oops-collector" ]; then
+	expect_error oops-collector "cannot create it in $tmp/nodir" -c "$tmp/good.conf" -o store=sqlite:$tmp/nodir/x.db
+	echo "not a database" > "$tmp/garbage.db"
+	expect_error oops-collector "cannot open it" -c "$tmp/good.conf" -o store=sqlite:$tmp/garbage.db
+	"$B/oops-collector" -n -c "$tmp/good.conf" -o store=sqlite:$tmp/new.db >/dev/null ||
+		{ echo "FAIL: a store that can be created"; fail=1; }
+	[ -e "$tmp/new.db" ] && { echo "FAIL: -n created the store"; fail=1; }
 fi
 exit $fail

@@ -67,6 +67,31 @@ mkfifo "$tmp/copy/console-ramoops-0"
 n=$(timeout 20 "$BIN/oopsctl" pstore --dir "$tmp/copy" --json | wc -l)
 [ "$n" = 3 ] || { echo "FAIL: copy with symlink and FIFO: $n records"; fail=1; }
 
+# The same dump in systemd-pstore's archive: ramoops files at the top
+# level with the dmesg.txt that repeats them (highest name first, each
+# after a "NAME:" line): the same 3 records, the copy never counted.
+mkdir -p "$tmp/archive/empty-dump"
+for f in $(ls -r "$D"/pstore-oops-oops-panic/); do
+	cp "$D/pstore-oops-oops-panic/$f" "$tmp/archive/"
+	{ echo "$f:"; cat "$D/pstore-oops-oops-panic/$f"; } >> "$tmp/archive/dmesg.txt"
+done
+n=$("$BIN/oopsctl" pstore --dir "$tmp/archive" --json | wc -l)
+[ "$n" = 3 ] || { echo "FAIL: archive layout: $n records, want 3"; fail=1; }
+"$BIN/oopsctl" pstore --dir "$tmp/archive" | grep -q 'bad names 0' ||
+	{ echo "FAIL: archive: dmesg.txt or the subdirectory counted"; fail=1; }
+
+# Not root: the records are root's (0600); the message says why.
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
+	mkdir "$tmp/private"
+	cp "$D"/pstore-panic/* "$tmp/private/"
+	chmod 0600 "$tmp/private"/*
+	chmod 0755 "$tmp" "$tmp/private"
+	setpriv --reuid=65534 --regid=65534 --clear-groups \
+		"$BIN/oopsctl" pstore --dir "$tmp/private" > /dev/null 2> "$tmp/err"
+	grep -q 'readable by root only' "$tmp/err" ||
+		{ echo "FAIL: no root hint as non-root: $(cat "$tmp/err")"; fail=1; }
+fi
+
 mkdir "$tmp/empty"
 "$BIN/oopsctl" pstore --dir "$tmp/empty" > /dev/null; rc=$?
 [ $rc -eq 1 ] || { echo "FAIL: empty dir exit $rc, want 1"; fail=1; }

@@ -40,7 +40,7 @@ fixtures() { # PATTERN...: fixture files under tests/data matching a name
 
 # --- config: example configs and hand-written files using every syntax. --
 # shellcheck disable=SC2046
-add config $(find configs scripts/systemd tests/data -name '*.conf' 2>/dev/null)
+add config $(find configs systemd tests/data -name '*.conf' 2>/dev/null)
 add_text config <<'EOF'
 # every type
 name = "quoted \"value\" with\ttab\\ and # hash"

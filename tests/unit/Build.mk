@@ -1,5 +1,5 @@
 # tests/unit/: one cmocka test program per module (tests/unit/test_X.c).
-tests-y += test_log test_conf test_evloop test_json
+tests-y += test_log test_conf test_evloop test_json test_daemon
 tests-y += test_sandbox
 tests-$(CONFIG_NETCONSOLE) += test_ncon test_ncon_rx
 tests-$(CONFIG_AGENT) += test_spool

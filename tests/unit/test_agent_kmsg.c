@@ -508,7 +508,8 @@ static void test_full_spool_dropped_rewinds(void **state)
 		r = oops_parser_next(p);
 		assert_non_null(r);
 		o.source = RECORD_SOURCE_FILE;
-		assert_true(agent_emit(&a, &fake_source, r, &o, NULL, 0) < 0);
+		assert_int_equal(agent_emit(&a, &fake_source, r, &o, NULL, 0),
+				 AGENT_EMIT_QUEUED);
 		oops_report_free(r);
 		oops_parser_free(p);
 	}

@@ -265,6 +265,7 @@ static void test_enum(void **state)
 
 	assert_int_equal(load(&c, "", err), 0);
 	assert_int_equal(c.level, 0);
+	conf_free(table, &c);
 	/* Any case, as log_level always accepted "INFO". */
 	assert_int_equal(load(&c, "level = HIGH\n", err), 0);
 	assert_int_equal(c.level, 1);

@@ -1808,6 +1808,135 @@ static void test_big_record_head_tail(void **state)
 	free(log);
 }
 
+/* ---------------------------------------------------------- archive --- */
+
+struct arch_seen {
+	char keys[16][33];
+	char subdir[16][64];
+	char titles[16][128];
+	int n, scans;
+	unsigned int bad_names, files;
+	int remove_rc;
+};
+
+static void arch_cb(struct pstore_scan *s, const char *subdir, void *arg)
+{
+	struct arch_seen *a = arg;
+
+	a->scans++;
+	a->bad_names += s->stats.bad_names;
+	a->files += s->stats.files;
+	for (size_t i = 0; i < s->nitems && a->n < 16; i++) {
+		pstore_item_key_hex(&s->items[i], a->keys[a->n]);
+		str_lcpy(a->subdir[a->n], subdir, sizeof(a->subdir[0]));
+		str_lcpy(a->titles[a->n],
+			 s->items[i].report && s->items[i].report->title ?
+				 s->items[i].report->title : "",
+			 sizeof(a->titles[0]));
+		a->n++;
+	}
+	/* Never deleted there. */
+	if (s->nitems > 0)
+		a->remove_rc = pstore_remove_entries(s, 0, "/nonexistent/state");
+}
+
+/*
+ * systemd-pstore's archive, made by hand as its pstore.c lays it out: an
+ * EFI dump in a subdirectory named by the record id without its last 6
+ * digits, with the dmesg.txt that repeats its parts (each after a "NAME:"
+ * line, highest part first); a ramoops dump of another crash at the top
+ * level with the top-level dmesg.txt; a pmsg attachment; a symlink to a
+ * directory and an unknown file.  Each report comes out once (the copies
+ * are never read), with the key it has when read from /sys/fs/pstore, and
+ * nothing can be deleted.
+ */
+static void test_archive(void **state)
+{
+	char *live = test_tmpdir(), *arch = test_tmpdir();
+	char sub[1024], name[64], id[32], path[1024];
+	size_t ends[4], st[16], sp[16], rl;
+	char *log = boot_log(ends);
+	struct sbuf txt = { 0 }, top = { 0 };
+	struct pstore_scan *s = NULL;
+	struct pstore_archive_stats as;
+	struct arch_seen a = { 0 };
+	char live_key[33];
+	char *rec;
+	int np;
+
+	np = split_parts(log, line_start(log, ends[3] - 3000), ends[3], 1024, st,
+			 sp, 16);
+	assert_true(np >= 3);
+	snprintf(id, sizeof(id), "%llu",
+		 (unsigned long long)efi_id(1700000000, 1, 1));
+	id[strlen(id) - 6] = '\0';
+	snprintf(sub, sizeof(sub), "%s/%s", arch, id);
+	assert_int_equal(mkdir(sub, 0700), 0);
+	for (int k = np; k >= 1; k--) {
+		size_t len;
+
+		rec = dump_record(log, st[k - 1], sp[k - 1], "Panic", 1, k, &len);
+		snprintf(name, sizeof(name), "dmesg-efi_pstore-%llu",
+			 (unsigned long long)efi_id(1700000000, k, 1));
+		write_file(live, name, rec, len);
+		write_file(sub, name, rec, len);
+		sb_printf(&txt, "%s:\n", name);
+		sb_add(&txt, rec, len);
+		free(rec);
+	}
+	write_file(sub, "dmesg.txt", txt.s, txt.len);
+	/* Top level: the ramoops dump of another boot's oops. */
+	rec = dump_record(log, 0, ends[0], "Oops", 1, 1, &rl);
+	write_file(arch, "dmesg-ramoops-0", rec, rl);
+	sb_printf(&top, "dmesg-ramoops-0:\n");
+	sb_add(&top, rec, rl);
+	write_file(arch, "dmesg.txt", top.s, top.len);
+	write_file(arch, "pmsg-ramoops-0", "app log\n", 8);
+	write_file(arch, "notes.old", "x\n", 2);
+	snprintf(path, sizeof(path), "%s/link", arch);
+	assert_int_equal(symlink(sub, path), 0);
+	free(rec);
+
+	assert_true(pstore_dir_is_archive(arch));
+	assert_false(pstore_dir_is_archive(live));
+	assert_int_equal(pstore_scan_dir(live, NULL, &s), 0);
+	assert_true(s->nitems >= 1 && s->nitems < 8);
+
+	assert_int_equal(pstore_scan_archive(arch, NULL, arch_cb, &a, &as), 0);
+	assert_int_equal(as.scans, 2);		/* top level + one dump */
+	assert_int_equal(a.scans, 2);
+	/* dmesg.txt never counted: the dump's reports once, plus ramoops. */
+	assert_int_equal(a.n, 1 + (int)s->nitems);
+	assert_string_equal(a.subdir[0], "");
+	assert_non_null(strstr(a.titles[0], "first_crash"));
+	for (size_t i = 0; i < s->nitems; i++) {
+		/* The same key in /sys/fs/pstore and in the archive. */
+		pstore_item_key_hex(&s->items[i], live_key);
+		assert_string_equal(a.subdir[1 + i], id);
+		assert_string_equal(a.keys[1 + i], live_key);
+	}
+	/* notes.old and the symlink "link": names of no pstore record. */
+	assert_int_equal(a.bad_names, 2);
+	/* Top: ramoops, pmsg, notes.old, link; the dump: its parts. */
+	assert_int_equal(a.files, 4 + (unsigned int)np);
+	assert_int_equal(a.remove_rc, -EINVAL);
+	snprintf(name, sizeof(name), "%s/dmesg-efi_pstore-%llu", id,
+		 (unsigned long long)efi_id(1700000000, 1, 1));
+	assert_true(exists(arch, name));
+	assert_true(exists(arch, "dmesg-ramoops-0"));
+	/* A missing archive (systemd-pstore not installed). */
+	snprintf(path, sizeof(path), "%s/nope", arch);
+	assert_int_equal(pstore_scan_archive(path, NULL, arch_cb, &a, &as),
+			 -ENOENT);
+
+	pstore_scan_free(s);
+	free(txt.s);
+	free(top.s);
+	free(log);
+	test_rmtree(live);
+	test_rmtree(arch);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1836,6 +1965,7 @@ int main(void)
 		cmocka_unit_test(test_no_printk_time),
 		cmocka_unit_test(test_item_records),
 		cmocka_unit_test(test_big_record_head_tail),
+		cmocka_unit_test(test_archive),
 	};
 
 	return cmocka_run_group_tests_name("pstore", tests, NULL, NULL);

@@ -15,6 +15,7 @@
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -238,6 +239,37 @@ static void test_action_parse(void **state)
 	assert_int_equal(sandbox_action_parse("", &a), -EINVAL);
 }
 
+/*
+ * Under the daemons' filter, with $NOTIFY_SOCKET set as systemd sets it,
+ * daemon_notify() (sd_notify() in a libsystemd build) still works: it was
+ * killed by SIGSYS under a real systemd (setsockopt of the send buffer).
+ */
+static int child_notify(void *arg)
+{
+	const char *path = arg;
+	char buf[32];
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	ssize_t n;
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	unlink(path);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		return CHILD_SETUP;
+	setenv("NOTIFY_SOCKET", path, 1);
+	if (sandbox_seccomp(SANDBOX_NET | SANDBOX_FILES, NULL,
+			    SANDBOX_KILL) < 0)
+		return CHILD_SETUP;
+	if (daemon_notify("READY=1") != 1)
+		return CHILD_BAD;
+	daemon_notify("WATCHDOG=1");
+	n = recv(fd, buf, sizeof(buf) - 1, MSG_DONTWAIT);
+	if (n != 7 || memcmp(buf, "READY=1", 7) != 0)
+		return CHILD_BAD;
+	unlink(path);
+	return CHILD_OK;
+}
+
 static void test_seccomp(void **state)
 {
 	unsigned none = 0, files = SANDBOX_FILES, net = SANDBOX_NET;
@@ -255,6 +287,13 @@ static void test_seccomp(void **state)
 	assert_sigsys(run_child(child_net_group, &none));
 	assert_exit(run_child(child_extra, NULL), CHILD_OK);
 	assert_exit(run_child(child_bad_name, NULL), CHILD_OK);
+	{
+		char path[64];
+
+		snprintf(path, sizeof(path), "/tmp/oopsd-notify-%d",
+			 (int)getpid());
+		assert_exit(run_child(child_notify, path), CHILD_OK);
+	}
 }
 
 /* Capability sets of this process from /proc/self/status. */

@@ -44,7 +44,18 @@ static void test_parse(void **state)
 		parse_bad("udp://127.0.0.1:12x", "bad port");
 		parse_bad("udp://::1:5514", "brackets");
 		parse_bad("udp://[::1]5514", "[ADDR]:PORT");
-		parse_bad("udp://no.such.host.invalid:1", "cannot resolve");
+	}
+	if (ENABLE_TRANSPORT_UDP) {
+		/* Well-formed but not resolvable now: the caller may retry. */
+		struct transport_addr a;
+		char err[TRANSPORT_ERR_MAX] = "";
+
+		assert_int_equal(transport_parse("udp://no.such.host.invalid:1",
+						 &a, err, sizeof(err)),
+				 -EAGAIN);
+		assert_non_null(strstr(err, "cannot resolve"));
+		assert_int_equal(a.kind, TRANSPORT_UDP);
+		assert_int_equal(a.sslen, 0);
 	}
 	if (ENABLE_TRANSPORT_NETLINK) {
 		parse_ok("netlink:7514", "netlink:7514");

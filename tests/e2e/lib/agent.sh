@@ -38,7 +38,9 @@ agent_conf() {
 			set="$set${kv%%=*} "
 		done
 		for d in "spool_dir=$AG_SPOOL" "state_dir=$AG_STATE" \
-			"pstore_dir=$AG_PSTORE" "kmsg=no" "user=" \
+			"pstore_dir=$AG_PSTORE" "pstore_archive=" "kdump_dir=" \
+			"journal=no" \
+			"kmsg=no" "user=" \
 			"retry_min=100ms" "retry_max=400ms" \
 			"status_interval=200ms" "log_level=debug"; do
 			case $set in *" ${d%%=*} "*) continue ;; esac

@@ -124,6 +124,9 @@ e2e_agent_conf() {
 	{
 		echo "collector = $url"
 		echo "pstore_dir = $dir/pstore"
+		echo "pstore_archive ="
+		echo "kdump_dir ="
+		echo "journal = no"
 		echo "spool_dir = $dir/spool"
 		echo "state_dir = $dir/state"
 		echo 'user = ""'

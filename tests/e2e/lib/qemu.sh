@@ -73,6 +73,7 @@ e2e_qemu_guest_agent_conf() {
 		echo "collector = udp://10.0.2.2:$E2E_COLLECTOR_PORT"
 		echo "pstore_dir = /sys/fs/pstore"
 		echo "pstore_remove = yes"
+		echo "journal = no"
 		echo "spool_dir = /var/spool/oopsd"
 		echo "state_dir = /var/lib/oopsd"
 		echo 'user = ""'
