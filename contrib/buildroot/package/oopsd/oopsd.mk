@@ -61,7 +61,7 @@ endef
 define OOPSD_INSTALL_INIT_SYSTEMD
 	$(INSTALL) -d $(TARGET_DIR)/usr/lib/systemd/system
 	sed -e 's|@SBINDIR@|/usr/sbin|g' -e 's|@SYSCONFDIR@|/etc|g' \
-		$(@D)/scripts/systemd/oops-agent.service \
+		$(@D)/systemd/oops-agent.service \
 		> $(TARGET_DIR)/usr/lib/systemd/system/oops-agent.service
 endef
 
