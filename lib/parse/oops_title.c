@@ -148,18 +148,65 @@ enum {
  * oops_headers.def).
  */
 struct rule {
-	const char *has, *also, *unless, *file;
-	bool (*cond)(const struct tstate *t);
-	const char *title;
-	const char *alt; /* an alternative title: "%F" is the guilty frame */
-	const struct part *stack, *stack2;
-	const char *const *skip;
-	rule_fn fn;
-	const struct rule *sub;
-	enum oops_kind kind;
-	enum extractor ex;
-	unsigned flags;
+	const char *has, *title;
+	const struct rule_x *x; /* the rarer fields, or NULL */
+	/* Indices (0: none) into the tables at the end of this file. */
+	uint8_t stack, stack2; /* RULE_STACKS */
+	uint8_t skip; /* RULE_SKIPS */
+	uint8_t fn; /* RULE_FNS */
+	uint8_t sub; /* RULE_SUBS */
+	uint8_t kind; /* enum oops_kind */
+	uint8_t ex; /* enum extractor */
+	uint8_t flags;
 };
+
+struct rule_x {
+	const char *also, *unless, *file;
+	const char *alt; /* an alternative title: "%F" is the guilty frame */
+	uint8_t cond; /* RULE_CONDS */
+};
+
+/* The rarer fields of a rule: RX(.also = "x", .cond = I_c_y). */
+#define RX(...) .x = &(const struct rule_x){__VA_ARGS__}
+
+/*
+ * The stacks, skip lists, functions, conditions and tables a rule names,
+ * as one-byte indices: a rule is 32 bytes instead of 112, which keeps the
+ * tiny agent small (doc/boards.md).  I_<name> is the index of <name>.
+ */
+#define RULE_STACKS(X)                                                         \
+	X(ST_RIP_CT) X(ST_CT) X(ST_RIP_ONLY) X(ST_WARN) X(ST_HDR_STACK)        \
+	X(ST_RIP_CT_STALL) X(ST_STACK_ANY) X(ST_LEAK) X(ST_AT) X(ST_AFTER_AT)  \
+	X(ST_INV) X(ST_SAFE) X(ST_INCONS_OLD) X(ST_WAIT_CTX) X(ST_PAGE_ALLOC)
+#define RULE_SKIPS(X)                                                          \
+	X(skip_bad_page) X(skip_kasan) X(skip_kmalloc) X(skip_kobject)         \
+	X(skip_leak) X(skip_locking) X(skip_nonstatic) X(skip_odebug)          \
+	X(skip_proc) X(skip_rcu) X(skip_refcount) X(skip_schedule)             \
+	X(skip_skb) X(skip_ubsan) X(skip_usercopy) X(skip_vmalloc)
+#define RULE_FNS(X)                                                            \
+	X(r_after_bug) X(r_bad_bp) X(r_bare) X(r_circular) X(r_kasan)          \
+	X(r_kmsan) X(r_panic_msg) X(r_preemptible) X(r_rcu_stall) X(r_slub)    \
+	X(r_spinlock) X(r_stack_protector) X(r_usb_submit_urb) X(r_warning)    \
+	X(r_words_in) X(r_wq_leaked) X(r_kbug_cap) X(r_rust) X(r_trusty)       \
+	X(r_go_fatal) X(r_oops) X(r_oom) X(r_mce) X(r_irq)
+#define RULE_CONDS(X)                                                          \
+	X(c_bracketed) X(c_info) X(c_kmalloc) X(c_no_source) X(c_not_warn)     \
+	X(c_task_blocked)
+#define RULE_SUBS(X) X(rules_lock_held) X(rules_lockdep)
+
+#define RULE_INDEX(name) I_##name,
+enum { I_NONE_STACK, RULE_STACKS(RULE_INDEX) };
+enum { I_NONE_SKIP, RULE_SKIPS(RULE_INDEX) };
+enum { I_NONE_FN, RULE_FNS(RULE_INDEX) };
+enum { I_NONE_COND, RULE_CONDS(RULE_INDEX) };
+enum { I_NONE_SUB, RULE_SUBS(RULE_INDEX) };
+
+/* Defined after the tables, at the end of this file. */
+static const struct part *rule_stack(unsigned i);
+static const char *const *rule_skip(unsigned i);
+static bool rule_call(unsigned i, struct tstate *t, const struct rule *r);
+static bool rule_cond(unsigned i, const struct tstate *t);
+static const struct rule *rule_sub(unsigned i);
 
 #define RULES_END {.flags = R_END}
 
@@ -319,15 +366,19 @@ static void add_alt(struct tstate *t, const char *fmt)
 
 static bool rule_applies(const struct tstate *t, const struct rule *r)
 {
+	const struct rule_x *x = r->x;
+
 	if (r->has && !hdr_has_any(t, r->has))
 		return false;
-	if (r->also && !hdr_has_any(t, r->also))
+	if (x == NULL)
+		return true;
+	if (x->also && !hdr_has_any(t, x->also))
 		return false;
-	if (r->unless && hdr_has_any(t, r->unless))
+	if (x->unless && hdr_has_any(t, x->unless))
 		return false;
-	if (r->file && !warn_file(t, r->file))
+	if (x->file && !warn_file(t, x->file))
 		return false;
-	return r->cond == NULL || r->cond(t);
+	return x->cond == 0 || rule_cond(x->cond, t);
 }
 
 /* Run a rule table; false when no rule of it applied. */
@@ -338,16 +389,16 @@ static bool run_rules(struct tstate *t, const struct rule *r)
 	for (; !(r->flags & R_END); r++) {
 		if (!rule_applies(t, r))
 			continue;
-		if (r->fn != NULL) {
+		if (r->fn != 0) {
 			/* Only rules that never decline set a kind here. */
 			if (r->kind != OOPS_KIND_UNKNOWN)
 				t->res->kind = r->kind;
-			if (r->fn(t, r))
+			if (rule_call(r->fn, t, r))
 				return true;
 			continue;
 		}
-		if (r->sub != NULL) {
-			if (run_rules(t, r->sub))
+		if (r->sub != 0) {
+			if (run_rules(t, rule_sub(r->sub)))
 				return true;
 			continue;
 		}
@@ -362,14 +413,15 @@ static bool run_rules(struct tstate *t, const struct rule *r)
 				rule_text(t, title, text, sizeof(text));
 				title = text;
 			}
-			if (r->stack != NULL)
-				title_in(t, title, r->stack, r->stack2, r->ex,
-					 r->skip);
+			if (r->stack != 0)
+				title_in(t, title, rule_stack(r->stack),
+					 rule_stack(r->stack2), r->ex,
+					 rule_skip(r->skip));
 			else
 				set_title(t, title, "");
 		}
-		if (r->alt != NULL)
-			add_alt(t, r->alt);
+		if (r->x != NULL && r->x->alt != NULL)
+			add_alt(t, r->x->alt);
 		if (r->flags & R_CORRUPTED)
 			t->res->corrupted = true;
 		if (r->flags & R_GENERIC)
@@ -478,7 +530,8 @@ static bool r_words_in(struct tstate *t, const struct rule *r)
 
 	words_after(t, r->title, " in ", words, sizeof(words));
 	snprintf(pfx, sizeof(pfx), "%s%s", r->title, words);
-	title_in(t, pfx, r->stack, r->stack2, r->ex, r->skip);
+	title_in(t, pfx, rule_stack(r->stack), rule_stack(r->stack2), r->ex,
+		 rule_skip(r->skip));
 	return true;
 }
 
@@ -1086,8 +1139,8 @@ static const struct part ST_AFTER_AT[] = {{P_LINE, "at:"}, {P_PARSE}, {P_END}};
 	{.has = key,                                                           \
 	 .kind = OOPS_KIND_LOCKDEP,                                            \
 	 .title = "%L: " what,                                                 \
-	 .stack = ST_AT,                                                       \
-	 .stack2 = ST_AFTER_AT}
+	 .stack = I_ST_AT,                                                       \
+	 .stack2 = I_ST_AFTER_AT}
 static const struct rule rules_lock_held[] = {
     LOCK_HELD("still has locks held", "still has locks held"),
     LOCK_HELD("held lock freed", "held lock freed"),
@@ -1111,38 +1164,25 @@ static const struct part ST_INCONS_OLD[] = {
 static const struct rule rules_lockdep[] = {
     {.has = "possible circular locking dependency detected|"
 	    "possible recursive locking detected",
-     .fn = r_circular},
+     .fn = I_r_circular},
     {.has = "possible irq lock inversion dependency detected",
      .kind = OOPS_KIND_LOCKDEP,
      .title = "possible deadlock",
-     .stack = ST_INV,
-     .stack2 = ST_CT},
-    {.has = "-safe -> ",
-     .also = "-unsafe lock order detected",
-     .kind = OOPS_KIND_LOCKDEP,
-     .title = "possible deadlock",
-     .stack = ST_SAFE,
-     .stack2 = ST_CT},
-    {.has = "inconsistent lock state",
-     .cond = c_info,
-     .kind = OOPS_KIND_LOCKDEP,
-     .title = "inconsistent lock state",
-     .stack = ST_INCONS_OLD,
-     .stack2 = ST_CT},
+     .stack = I_ST_INV,
+     .stack2 = I_ST_CT},
+    {.has = "-safe -> ", .kind = OOPS_KIND_LOCKDEP, .title = "possible deadlock", .stack = I_ST_SAFE, .stack2 = I_ST_CT, RX(.also = "-unsafe lock order detected")},
+    {.has = "inconsistent lock state", .kind = OOPS_KIND_LOCKDEP, .title = "inconsistent lock state", .stack = I_ST_INCONS_OLD, .stack2 = I_ST_CT, RX(.cond = I_c_info)},
     {.has = "inconsistent lock state",
      .kind = OOPS_KIND_LOCKDEP,
      .title = "inconsistent lock state",
-     .stack = ST_CT},
-    {.has = "suspicious RCU usage|suspicious rcu_dereference_",
-     .cond = c_no_source,
-     .kind = OOPS_KIND_LOCKDEP,
-     .flags = R_REST | R_CORRUPTED},
+     .stack = I_ST_CT},
+    {.has = "suspicious RCU usage|suspicious rcu_dereference_", .kind = OOPS_KIND_LOCKDEP, .flags = R_REST | R_CORRUPTED, RX(.cond = I_c_no_source)},
     {.has = "suspicious RCU usage|suspicious rcu_dereference_",
      .kind = OOPS_KIND_LOCKDEP,
      .title = "%L: suspicious RCU usage",
-     .stack = ST_CT,
-     .skip = skip_rcu},
-    {.sub = rules_lock_held},
+     .stack = I_ST_CT,
+     .skip = I_skip_rcu},
+    {.sub = I_rules_lock_held},
     RULES_END,
 };
 
@@ -1164,81 +1204,58 @@ static const char *const skip_bad_page[] = {
 };
 
 static const struct rule rules_bug[] = {
-    {.has = "BUG: KASAN: ", .fn = r_kasan},
-    {.has = "BUG: KMSAN: ", .fn = r_kmsan},
-    {.has = "BUG: KCSAN: ", .kind = OOPS_KIND_KCSAN, .fn = r_after_bug},
+    {.has = "BUG: KASAN: ", .fn = I_r_kasan},
+    {.has = "BUG: KMSAN: ", .fn = I_r_kmsan},
+    {.has = "BUG: KCSAN: ", .kind = OOPS_KIND_KCSAN, .fn = I_r_after_bug},
     {.has = "BUG: KFENCE: ",
      .kind = OOPS_KIND_KFENCE,
      .title = "KFENCE: ",
-     .stack = ST_HDR_STACK,
-     .skip = skip_kasan,
-     .fn = r_words_in},
+     .stack = I_ST_HDR_STACK,
+     .skip = I_skip_kasan,
+     .fn = I_r_words_in},
     {.has = "unable to handle kernel paging request|"
 	    "unable to handle page fault for address|"
 	    "Unable to handle kernel data access|"
-	    "Unable to handle kernel instruction fetch",
-     .kind = OOPS_KIND_PAGING,
-     .title = "BUG: unable to handle kernel paging request",
-     .alt = "bad-access in %F",
-     .stack = ST_RIP_CT,
-     .stack2 = ST_CT},
+	    "Unable to handle kernel instruction fetch", .kind = OOPS_KIND_PAGING, .title = "BUG: unable to handle kernel paging request", .stack = I_ST_RIP_CT, .stack2 = I_ST_CT, RX(.alt = "bad-access in %F")},
     {.has = "kernel NULL pointer dereference|"
-	    "BUG: Kernel NULL pointer dereference",
-     .kind = OOPS_KIND_NULL_DEREF,
-     .title = "BUG: unable to handle kernel NULL pointer dereference",
-     .alt = "bad-access in %F",
-     .stack = ST_RIP_CT,
-     .stack2 = ST_CT},
+	    "BUG: Kernel NULL pointer dereference", .kind = OOPS_KIND_NULL_DEREF, .title = "BUG: unable to handle kernel NULL pointer dereference", .stack = I_ST_RIP_CT, .stack2 = I_ST_CT, RX(.alt = "bad-access in %F")},
     {.has = "unable to handle kernel",
      .kind = OOPS_KIND_PAGING,
      .title = "BUG: unable to handle kernel",
      .flags = R_CORRUPTED},
-    {.has = "BUG: soft lockup",
-     .kind = OOPS_KIND_LOCKUP,
-     .title = "BUG: soft lockup",
-     .alt = "stall in %F",
-     .stack = ST_RIP_CT_STALL,
-     .stack2 = ST_CT,
-     .ex = EX_STALL},
-    {.has = "stack guard page was hit at",
-     .title = "BUG: stack guard page was hit",
-     .alt = "stack-overflow in %F",
-     .stack = ST_RIP_CT_STALL,
-     .stack2 = ST_CT,
-     .ex = EX_STALL},
+    {.has = "BUG: soft lockup", .kind = OOPS_KIND_LOCKUP, .title = "BUG: soft lockup", .stack = I_ST_RIP_CT_STALL, .stack2 = I_ST_CT, .ex = EX_STALL, RX(.alt = "stall in %F")},
+    {.has = "stack guard page was hit at", .title = "BUG: stack guard page was hit", .stack = I_ST_RIP_CT_STALL, .stack2 = I_ST_CT, .ex = EX_STALL, RX(.alt = "stack-overflow in %F")},
     {.has = "BUG: sleeping function called from invalid context",
      .title = "BUG: sleeping function called from invalid context",
-     .stack = ST_CT},
+     .stack = I_ST_CT},
     {.has = "BUG: scheduling while atomic",
      .title = "BUG: scheduling while atomic",
-     .stack = ST_CT,
-     .skip = skip_schedule},
-    {.has = "BUG: using ", .also = "() in preemptible", .fn = r_preemptible},
-    {.has = "BUG: spinlock |BUG: rwlock ", .fn = r_spinlock},
+     .stack = I_ST_CT,
+     .skip = I_skip_schedule},
+    {.has = "BUG: using ", .fn = I_r_preemptible, RX(.also = "() in preemptible")},
+    {.has = "BUG: spinlock |BUG: rwlock ", .fn = I_r_spinlock},
     {.has = "BUG: Invalid wait context",
      .kind = OOPS_KIND_LOCKDEP,
      .title = "WARNING: locking bug",
-     .stack = ST_WAIT_CTX,
-     .stack2 = ST_STACK_ANY},
+     .stack = I_ST_WAIT_CTX,
+     .stack2 = I_ST_STACK_ANY},
     {.has = "BUG: memory leak",
      .kind = OOPS_KIND_LEAK,
      .title = "memory leak",
-     .stack = ST_LEAK,
-     .skip = skip_leak},
+     .stack = I_ST_LEAK,
+     .skip = I_skip_leak},
     {.has = "BUG: Bad page state",
      .title = "BUG: Bad page state",
-     .stack = ST_PAGE_ALLOC,
-     .stack2 = ST_CT,
-     .skip = skip_bad_page},
+     .stack = I_ST_PAGE_ALLOC,
+     .stack2 = I_ST_CT,
+     .skip = I_skip_bad_page},
     {.has = "BUG: Bad page cache",
      .title = "BUG: Bad page cache",
-     .stack = ST_PAGE_ALLOC,
-     .stack2 = ST_CT,
-     .skip = skip_bad_page},
-    {.has = "BUG: workqueue leaked lock or atomic", .fn = r_wq_leaked},
-    {.has = "BUG: Dentry ",
-     .also = "still in use",
-     .title = "BUG: Dentry still in use in unmount"},
+     .stack = I_ST_PAGE_ALLOC,
+     .stack2 = I_ST_CT,
+     .skip = I_skip_bad_page},
+    {.has = "BUG: workqueue leaked lock or atomic", .fn = I_r_wq_leaked},
+    {.has = "BUG: Dentry ", .title = "BUG: Dentry still in use in unmount", RX(.also = "still in use")},
     {.has = "BUG: Bad rss-counter state",
      .title = "BUG: Bad rss-counter state"},
     {.has = "BUG: non-zero nr_ptes on freeing mm",
@@ -1251,97 +1268,49 @@ static const struct rule rules_bug[] = {
     {.has = "BUG: workqueue lockup",
      .kind = OOPS_KIND_LOCKUP,
      .title = "BUG: workqueue lockup"},
-    {.sub = rules_lock_held},
-    {.cond = c_bracketed, .kind = OOPS_KIND_LOCKDEP, .flags = R_REST},
-    {.fn = r_bare},
+    {.sub = I_rules_lock_held},
+    {.kind = OOPS_KIND_LOCKDEP, .flags = R_REST, RX(.cond = I_c_bracketed)},
+    {.fn = I_r_bare},
     {.flags = R_REST | R_GENERIC},
     RULES_END,
 };
 
 static const struct rule rules_info[] = {
-    {.has = "INFO: rcu_", .also = "stall", .fn = r_rcu_stall},
-    {.has = "INFO: task ",
-     .cond = c_task_blocked,
-     .kind = OOPS_KIND_HANG,
-     .title = "INFO: task hung",
-     .alt = "hang in %F",
-     .stack = ST_CT,
-     .ex = EX_HANG},
-    {.has = "INFO: task ",
-     .also = "can't die for more than",
-     .kind = OOPS_KIND_HANG,
-     .title = "INFO: task can't die",
-     .stack = ST_CT,
-     .skip = skip_schedule},
+    {.has = "INFO: rcu_", .fn = I_r_rcu_stall, RX(.also = "stall")},
+    {.has = "INFO: task ", .kind = OOPS_KIND_HANG, .title = "INFO: task hung", .stack = I_ST_CT, .ex = EX_HANG, RX(.cond = I_c_task_blocked, .alt = "hang in %F")},
+    {.has = "INFO: task ", .kind = OOPS_KIND_HANG, .title = "INFO: task can't die", .stack = I_ST_CT, .skip = I_skip_schedule, RX(.also = "can't die for more than")},
     {.has = "INFO: trying to register non-static key",
      .kind = OOPS_KIND_LOCKDEP,
      .title = "INFO: trying to register non-static key",
-     .stack = ST_CT,
-     .skip = skip_nonstatic},
+     .stack = I_ST_CT,
+     .skip = I_skip_nonstatic},
     /* Every lockdep header says "lock" or "RCU"/"rcu_": a cheap test
      * before its table. */
-    {.has = "lock|RCU|rcu_", .sub = rules_lockdep},
-    {.cond = c_bracketed, .kind = OOPS_KIND_LOCKDEP, .flags = R_REST},
-    {.fn = r_bare},
+    {.has = "lock|RCU|rcu_", .sub = I_rules_lockdep},
+    {.kind = OOPS_KIND_LOCKDEP, .flags = R_REST, RX(.cond = I_c_bracketed)},
+    {.fn = I_r_bare},
     {.flags = R_REST | R_GENERIC},
     RULES_END,
 };
 
 /* A WARN() in a subsystem's checker names the subsystem's bug. */
 static const struct rule rules_warning[] = {
-    {.has = "lock|RCU|rcu_", .sub = rules_lockdep},
-    {.cond = c_bracketed, .kind = OOPS_KIND_LOCKDEP, .flags = R_REST},
+    {.has = "lock|RCU|rcu_", .sub = I_rules_lockdep},
+    {.kind = OOPS_KIND_LOCKDEP, .flags = R_REST, RX(.cond = I_c_bracketed)},
     {.has = "kernel stack regs at|kernel stack frame pointer at",
-     .fn = r_bad_bp},
-    {.fn = r_bare},
-    {.cond = c_not_warn, .flags = R_REST | R_GENERIC},
-    {.file = "lib/debugobjects.c",
-     .title = "WARNING: ODEBUG bug",
-     .stack = ST_WARN,
-     .stack2 = ST_CT,
-     .skip = skip_odebug},
-    {.file = "mm/usercopy.c",
-     .title = "WARNING: bad usercopy",
-     .stack = ST_WARN,
-     .stack2 = ST_CT,
-     .skip = skip_usercopy},
-    {.file = "lib/kobject.c",
-     .title = "WARNING: kobject bug",
-     .stack = ST_WARN,
-     .stack2 = ST_CT,
-     .skip = skip_kobject},
-    {.file = "fs/proc/generic.c",
-     .title = "WARNING: proc registration bug",
-     .stack = ST_WARN,
-     .stack2 = ST_CT,
-     .skip = skip_proc},
-    {.file = "lib/refcount.c",
-     .kind = OOPS_KIND_WARNING,
-     .title = "WARNING: refcount bug",
-     .stack = ST_WARN,
-     .stack2 = ST_CT,
-     .skip = skip_refcount},
-    {.file = "kernel/locking/lockdep.c",
-     .also = "lock_",
-     .kind = OOPS_KIND_LOCKDEP,
-     .title = "WARNING: locking bug",
-     .stack = ST_WARN,
-     .stack2 = ST_CT,
-     .skip = skip_locking},
-    {.file = "mm/vmalloc.c",
-     .also = "__vmalloc_node",
-     .title = "WARNING: zero-size vmalloc",
-     .stack = ST_WARN,
-     .stack2 = ST_CT,
-     .skip = skip_vmalloc},
-    {.has = " mm/",
-     .cond = c_kmalloc,
-     .title = "WARNING: kmalloc bug",
-     .stack = ST_WARN,
-     .stack2 = ST_CT,
-     .skip = skip_kmalloc},
-    {.has = "usb_submit_urb", .fn = r_usb_submit_urb},
-    {.fn = r_warning},
+     .fn = I_r_bad_bp},
+    {.fn = I_r_bare},
+    {.flags = R_REST | R_GENERIC, RX(.cond = I_c_not_warn)},
+    {.title = "WARNING: ODEBUG bug", .stack = I_ST_WARN, .stack2 = I_ST_CT, .skip = I_skip_odebug, RX(.file = "lib/debugobjects.c")},
+    {.title = "WARNING: bad usercopy", .stack = I_ST_WARN, .stack2 = I_ST_CT, .skip = I_skip_usercopy, RX(.file = "mm/usercopy.c")},
+    {.title = "WARNING: kobject bug", .stack = I_ST_WARN, .stack2 = I_ST_CT, .skip = I_skip_kobject, RX(.file = "lib/kobject.c")},
+    {.title = "WARNING: proc registration bug", .stack = I_ST_WARN, .stack2 = I_ST_CT, .skip = I_skip_proc, RX(.file = "fs/proc/generic.c")},
+    {.kind = OOPS_KIND_WARNING, .title = "WARNING: refcount bug", .stack = I_ST_WARN, .stack2 = I_ST_CT, .skip = I_skip_refcount, RX(.file = "lib/refcount.c")},
+    {.kind = OOPS_KIND_LOCKDEP, .title = "WARNING: locking bug", .stack = I_ST_WARN, .stack2 = I_ST_CT, .skip = I_skip_locking, RX(.file = "kernel/locking/lockdep.c", .also = "lock_")},
+    {.title = "WARNING: zero-size vmalloc", .stack = I_ST_WARN, .stack2 = I_ST_CT, .skip = I_skip_vmalloc, RX(.file = "mm/vmalloc.c", .also = "__vmalloc_node")},
+    {.has = " mm/", .title = "WARNING: kmalloc bug", .stack = I_ST_WARN, .stack2 = I_ST_CT, .skip = I_skip_kmalloc, RX(.cond = I_c_kmalloc)},
+    {.has = "usb_submit_urb", .fn = I_r_usb_submit_urb},
+    {.fn = I_r_warning},
     RULES_END,
 };
 
@@ -1352,13 +1321,7 @@ static const struct rule rules_warning[] = {
 // NOLINTBEGIN(bugprone-macro-parentheses)
 static const struct rule rules_unable[] = {
 #define UNABLE(what, k)                                                        \
-	{.has = what,                                                          \
-	 .kind = k,                                                            \
-	 .title = "BUG: unable to handle kernel " what,                        \
-	 .alt = "bad-access in %F",                                            \
-	 .stack = ST_RIP_CT,                                                   \
-	 .stack2 = ST_CT,                                                      \
-	 .skip = skip_kasan}
+	{.has = what, .kind = k, .title = "BUG: unable to handle kernel " what, .stack = I_ST_RIP_CT, .stack2 = I_ST_CT, .skip = I_skip_kasan, RX(.alt = "bad-access in %F")}
     UNABLE("paging request", OOPS_KIND_PAGING),
     UNABLE("NULL pointer dereference", OOPS_KIND_NULL_DEREF),
     /* s390: "Unable to handle kernel pointer dereference in virtual
@@ -1373,39 +1336,27 @@ static const struct rule rules_unable[] = {
 };
 
 static const struct rule rules_kpanic[] = {
-    {.unless = "Kernel panic - not syncing: ", .flags = R_REST | R_GENERIC},
-    {.has = "stack-protector:",
-     .also = "corrupted in: ",
-     .fn = r_stack_protector},
-    {.has = "kernel stack overflow",
-     .title = "kernel stack overflow",
-     .alt = "stack-overflow in %F",
-     .stack = ST_RIP_CT_STALL,
-     .stack2 = ST_CT,
-     .ex = EX_STALL},
-    {.has = "corrupted stack end",
-     .title = "kernel panic: corrupted stack end",
-     .alt = "stack-overflow in %F",
-     .stack = ST_RIP_CT_STALL,
-     .stack2 = ST_CT,
-     .ex = EX_STALL},
-    {.fn = r_panic_msg},
+    {.flags = R_REST | R_GENERIC, RX(.unless = "Kernel panic - not syncing: ")},
+    {.has = "stack-protector:", .fn = I_r_stack_protector, RX(.also = "corrupted in: ")},
+    {.has = "kernel stack overflow", .title = "kernel stack overflow", .stack = I_ST_RIP_CT_STALL, .stack2 = I_ST_CT, .ex = EX_STALL, RX(.alt = "stack-overflow in %F")},
+    {.has = "corrupted stack end", .title = "kernel panic: corrupted stack end", .stack = I_ST_RIP_CT_STALL, .stack2 = I_ST_CT, .ex = EX_STALL, RX(.alt = "stack-overflow in %F")},
+    {.fn = I_r_panic_msg},
     RULES_END,
 };
 
 static const struct rule rules_kbug[] = {
     {.has = "kernel BUG at mm/usercopy.c",
      .title = "BUG: bad usercopy",
-     .stack = ST_CT,
-     .skip = skip_usercopy},
+     .stack = I_ST_CT,
+     .skip = I_skip_usercopy},
     {.has = "kernel BUG at lib/list_debug.c",
      .title = "BUG: corrupted list",
-     .stack = ST_CT},
+     .stack = I_ST_CT},
     {.has = "kernel BUG at ",
      .title = "kernel BUG",
-     .stack = ST_RIP_CT,
-     .stack2 = ST_CT,
-     .skip = skip_skb},
+     .stack = I_ST_RIP_CT,
+     .stack2 = I_ST_CT,
+     .skip = I_skip_skb},
     RULES_END,
 };
 
@@ -1413,38 +1364,35 @@ static const char *const skip_ubsan[] = {"ubsan", "overflow", NULL};
 static const struct rule rules_ubsan[] = {
     {.has = "Undefined behaviour in",
      .title = "UBSAN: undefined-behaviour",
-     .stack = ST_CT,
-     .skip = skip_ubsan},
-    {.unless = " in ", .flags = R_REST},
+     .stack = I_ST_CT,
+     .skip = I_skip_ubsan},
+    {.flags = R_REST, RX(.unless = " in ")},
     {.title = "UBSAN: ",
-     .stack = ST_CT,
-     .skip = skip_ubsan,
-     .fn = r_words_in},
+     .stack = I_ST_CT,
+     .skip = I_skip_ubsan,
+     .fn = I_r_words_in},
     RULES_END,
 };
 
 /* "<what> in F", F from the PC line then the call trace. */
 #define RULES_PC_CT(name, what)                                                \
 	static const struct rule name[] = {                                    \
-	    {.title = what, .stack = ST_RIP_CT, .stack2 = ST_CT}, RULES_END}
+	    {.title = what, .stack = I_ST_RIP_CT, .stack2 = I_ST_CT}, RULES_END}
 /* The same for a bad memory access (alt "bad-access in F"). */
 #define RULES_ACCESS(name, what)                                               \
 	static const struct rule name[] = {                                    \
-	    {.title = what,                                                    \
-	     .alt = "bad-access in %F",                                        \
-	     .stack = ST_RIP_CT,                                               \
-	     .stack2 = ST_CT},                                                 \
+	    {.title = what, .stack = I_ST_RIP_CT, .stack2 = I_ST_CT, RX(.alt = "bad-access in %F")},                                                 \
 	    RULES_END}
 /* "<what> in F", F from the PC line only. */
 #define RULES_PC(name, what)                                                   \
 	static const struct rule name[] = {                                    \
-	    {.title = what, .stack = ST_RIP_ONLY}, RULES_END}
+	    {.title = what, .stack = I_ST_RIP_ONLY}, RULES_END}
 /* A fixed title. */
 #define RULES_FIXED(name, what)                                                \
 	static const struct rule name[] = {{.title = what}, RULES_END}
 /* One irregular rule. */
 #define RULES_FN(name, f)                                                      \
-	static const struct rule name[] = {{.fn = f}, RULES_END}
+	static const struct rule name[] = {{.fn = I_##f}, RULES_END}
 
 RULES_ACCESS(rules_gpf, "general protection fault");
 RULES_PC_CT(rules_stackseg, "stack segment fault");
@@ -1473,11 +1421,46 @@ RULES_FN(rules_irq, r_irq);
 // NOLINTEND(bugprone-macro-parentheses)
 static const struct rule rules_slub[] = {
     {.has = "Object already free", .title = "BUG: Object already free"},
-    {.fn = r_slub},
+    {.fn = I_r_slub},
     RULES_END,
 };
 /* The header text is the title (SYZFAIL:, panic:, ...). */
 static const struct rule rules_rest[] = {RULES_END};
+
+#define RULE_ENTRY(name) name,
+static const struct part *const rule_stacks[] = {NULL, RULE_STACKS(RULE_ENTRY)};
+static const char *const *const rule_skips[] = {NULL, RULE_SKIPS(RULE_ENTRY)};
+static const rule_fn rule_fns[] = {NULL, RULE_FNS(RULE_ENTRY)};
+static bool (*const rule_conds[])(const struct tstate *t) = {
+    NULL, RULE_CONDS(RULE_ENTRY)};
+static const struct rule *const rule_subs[] = {NULL, RULE_SUBS(RULE_ENTRY)};
+#undef RULE_ENTRY
+
+/* Index 0 is "none": NULL, as the pointer fields used to be. */
+static const struct part *rule_stack(unsigned i)
+{
+	return rule_stacks[i];
+}
+
+static const char *const *rule_skip(unsigned i)
+{
+	return rule_skips[i];
+}
+
+static bool rule_call(unsigned i, struct tstate *t, const struct rule *r)
+{
+	return rule_fns[i](t, r);
+}
+
+static bool rule_cond(unsigned i, const struct tstate *t)
+{
+	return rule_conds[i](t);
+}
+
+static const struct rule *rule_sub(unsigned i)
+{
+	return rule_subs[i];
+}
 
 /* The header table's rule tables and default kinds (oops_headers.def). */
 static const struct hdr_title {
