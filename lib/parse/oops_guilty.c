@@ -174,9 +174,7 @@ static bool extra_skip(const struct search *s, const char *name, size_t len)
 {
 	if (s->extra == NULL)
 		return false;
-	for (const char *const *e = s->extra; *e; e++) {
-		const char *pat = *e;
-
+	for (const char *pat = s->extra; *pat; pat += strlen(pat) + 1) {
 		if (pat[0] == '^') {
 			if (oops_starts(name, len, pat + 1))
 				return true;
