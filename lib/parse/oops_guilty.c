@@ -172,17 +172,20 @@ static void demangle(char *name)
 
 static bool extra_skip(const struct search *s, const char *name, size_t len)
 {
+	size_t m;
+
 	if (s->extra == NULL)
 		return false;
-	for (const char *pat = s->extra; *pat; pat += strlen(pat) + 1) {
+	/* "a\0b\0": each pattern's length is needed to step to the next. */
+	for (const char *pat = s->extra; *pat; pat += m + 1) {
+		m = strlen(pat);
 		if (pat[0] == '^') {
-			if (oops_starts(name, len, pat + 1))
+			if (len >= m - 1 && memcmp(name, pat + 1, m - 1) == 0)
 				return true;
 		} else if (pat[0] == '=') {
-			if (strlen(pat + 1) == len &&
-			    memcmp(name, pat + 1, len) == 0)
+			if (m - 1 == len && memcmp(name, pat + 1, len) == 0)
 				return true;
-		} else if (oops_has(name, len, pat)) {
+		} else if (oops_memstr_n(name, len, pat, m) != NULL) {
 			return true;
 		}
 	}
