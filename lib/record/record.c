@@ -102,12 +102,11 @@ void record_make_id(const struct oops_report *r, const struct record_origin *o,
  * only: old records name old dictionaries.
  */
 struct record_zdict {
-	const char *data;
-	const size_t *len;
+	const char *(*get)(size_t *len); /* NULL when it cannot be had */
 };
 
 static const struct record_zdict record_zdicts[] = {
-	{ record_zdict_v1, &record_zdict_v1_len },
+	{ record_zdict_v1 },
 };
 
 /*
@@ -120,11 +119,13 @@ int record_compress_parts(const char *text, size_t tlen, const char *det,
 {
 	const struct record_zdict *d = &record_zdicts[ARRAY_SIZE(record_zdicts) - 1];
 	uLong cap = compressBound(tlen + dlen) + 64;
+	size_t dictlen;
+	const char *dict = d->get(&dictlen);
 	uint8_t *z;
 	z_stream zs;
 	int zr;
 
-	if (tlen > UINT32_MAX || dlen > UINT32_MAX)
+	if (tlen > UINT32_MAX || dlen > UINT32_MAX || dict == NULL)
 		return -ENOMEM;
 	z = malloc(cap);
 	if (z == NULL)
@@ -135,7 +136,7 @@ int record_compress_parts(const char *text, size_t tlen, const char *det,
 		free(z);
 		return -ENOMEM;
 	}
-	zr = deflateSetDictionary(&zs, (const Bytef *)d->data, (uInt)*d->len);
+	zr = deflateSetDictionary(&zs, (const Bytef *)dict, (uInt)dictlen);
 	zs.next_out = z;
 	zs.avail_out = (uInt)cap;
 	if (zr == Z_OK && tlen > 0) {
@@ -653,13 +654,15 @@ static int record_inflate(const ProtobufCBinaryData *zin, size_t want,
 	if (zr == Z_NEED_DICT) {
 		zr = Z_DATA_ERROR; /* a dictionary we do not know */
 		for (size_t i = 0; i < ARRAY_SIZE(record_zdicts); i++) {
-			const struct record_zdict *d = &record_zdicts[i];
+			size_t dictlen;
+			const char *dict = record_zdicts[i].get(&dictlen);
 
-			if (adler32(1, (const Bytef *)d->data,
-				    (uInt)*d->len) != zs.adler)
+			if (dict == NULL ||
+			    adler32(1, (const Bytef *)dict, (uInt)dictlen) !=
+				    zs.adler)
 				continue;
-			if (inflateSetDictionary(&zs, (const Bytef *)d->data,
-						 (uInt)*d->len) == Z_OK)
+			if (inflateSetDictionary(&zs, (const Bytef *)dict,
+						 (uInt)dictlen) == Z_OK)
 				zr = inflate(&zs, Z_FINISH);
 			break;
 		}
