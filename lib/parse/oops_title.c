@@ -1606,13 +1606,20 @@ static const struct rule *rule_sub(unsigned i)
 	return rule_subs[i];
 }
 
-/* The header table's rule tables and default kinds (oops_headers.def). */
-static const struct hdr_title {
-	const struct rule *rules;
-	enum oops_kind kind;
-} hdr_titles[HDR_COUNT] = {
+/*
+ * The header table's rule tables and default kinds (oops_headers.def), as
+ * two arrays: a kind is one byte, a {pointer, enum} pair would be 16.
+ */
+static const struct rule *const hdr_rules[HDR_COUNT] = {
 #define OOPS_HDR(id, find, match, anchor, inside, kind, rules, pf)            \
-	[HDR_##id] = {rules, kind},
+	[HDR_##id] = rules,
+#include "oops_headers.def"
+#undef OOPS_HDR
+};
+_Static_assert(OOPS_KIND_COUNT <= UINT8_MAX, "a kind is one byte (rules too)");
+static const uint8_t hdr_kinds[HDR_COUNT] = {
+#define OOPS_HDR(id, find, match, anchor, inside, kind, rules, pf)            \
+	[HDR_##id] = kind,
 #include "oops_headers.def"
 #undef OOPS_HDR
 };
@@ -1662,8 +1669,8 @@ void oops_title_compute(const struct oops_tline *lines, size_t nlines,
 	t.lvl[k] = '\0';
 
 	if (hdr >= 0 && hdr < HDR_COUNT) {
-		res->kind = hdr_titles[hdr].kind;
-		if (!run_rules(&t, hdr_titles[hdr].rules))
+		res->kind = hdr_kinds[hdr];
+		if (!run_rules(&t, hdr_rules[hdr]))
 			title_rest(&t);
 	} else {
 		title_rest(&t);
