@@ -1610,6 +1610,7 @@ static const struct rule *rule_sub(unsigned i)
  * The header table's rule tables and default kinds (oops_headers.def), as
  * two arrays: a kind is one byte, a {pointer, enum} pair would be 16.
  */
+// NOLINTBEGIN(bugprone-macro-parentheses): names pasted into initialisers
 static const struct rule *const hdr_rules[HDR_COUNT] = {
 #define OOPS_HDR(id, find, match, anchor, inside, kind, rules, pf)            \
 	[HDR_##id] = rules,
@@ -1623,6 +1624,7 @@ static const uint8_t hdr_kinds[HDR_COUNT] = {
 #include "oops_headers.def"
 #undef OOPS_HDR
 };
+// NOLINTEND(bugprone-macro-parentheses)
 
 /* KASAN/KMSAN... title prefixes to kinds; the rest is set by the code. */
 static enum oops_kind kind_fixup(const char *title, enum oops_kind k)

@@ -170,6 +170,7 @@ size_t sig_function_len(const char *function)
  * into several signatures.
  */
 /* "a\0b\0...\0": one string, no pointer per name (the tiny agent's size). */
+// NOLINTBEGIN(bugprone-string-literal-with-embedded-nul): on purpose
 static const char sig_plumbing[] =
 	"dump_stack\0" "dump_stack_lvl\0" "__dump_stack\0" "show_stack\0"
 	"show_regs\0" "show_trace_log_lvl\0" "sched_show_task\0" "panic\0"
@@ -249,6 +250,7 @@ static const char sig_plumbing[] =
 	"worker_thread\0" "process_one_work\0" "invoke_syscall\0"
 	"el0_svc_common\0" "do_el0_svc\0" "el0_svc\0" "el0t_64_sync_handler\0"
 	"el0t_64_sync\0";
+// NOLINTEND(bugprone-string-literal-with-embedded-nul)
 
 static const char *const sig_plumbing_prefix[] = {
 	"__asan_", "__hwasan_", "__msan_", "__tsan_", "__ubsan_handle_",
