@@ -89,6 +89,8 @@ cfg-cflags-$(CONFIG_NO_UNWIND_TABLES) += -fno-asynchronous-unwind-tables -fno-un
 cfg-cflags-$(CONFIG_NO_PIE) += -fno-pie
 cfg-ldflags-$(CONFIG_NO_PIE) += -no-pie
 cfg-ldflags-$(CONFIG_LD_NO_SEPARATE_CODE) += -Wl,-z,noseparate-code
+cfg-cflags-$(CONFIG_NO_PLT) += -fno-plt
+cfg-ldflags-$(CONFIG_NO_PLT) += -Wl,-z,now
 cfg-ldflags-$(CONFIG_STATIC) += -static
 endif
 

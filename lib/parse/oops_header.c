@@ -322,16 +322,20 @@ static enum oops_hdr oops_header_find_any(const char *s, size_t n);
 /* The header table (oops_headers.def). */
 static const struct hdr_def {
 	const char *find;
-	size_t find_len;
 	bool (*match)(const char *s, size_t n);
 	const char *anchor;
+	uint8_t find_len; /* checked below: every find fits */
 	bool inside;
 } hdr_defs[HDR_COUNT] = {
 #define OOPS_HDR(id, find, match, anchor, inside, kind, rules, pf)            \
-	[HDR_##id] = {find, sizeof(find) - 1, match, anchor, inside},
+	[HDR_##id] = {find, match, anchor, sizeof(find) - 1, inside},
 #include "oops_headers.def"
 #undef OOPS_HDR
 };
+#define OOPS_HDR(id, find, match, anchor, inside, kind, rules, pf)            \
+	_Static_assert(sizeof(find) - 1 <= UINT8_MAX, #id ": find too long");
+#include "oops_headers.def"
+#undef OOPS_HDR
 
 /*
  * "name[pid]: " before the header: a user-space program's line in a

@@ -35,77 +35,99 @@ static const struct part ST_STACK_ANY[] = {
 static const struct part ST_LEAK[] = {
     {P_LINE, "backtrace"}, {P_PARSE}, {P_END}};
 
-static const char *const skip_kasan[] = {
-    "kernel_fault", "tag_check", "mem_abort", "^el1_", "^el1h_", NULL,
-};
-static const char *const skip_free[] = {
-    "slab_",	    "kfree",	 "vfree",     "vunmap", "^kmem_",
-    "kernel_fault", "tag_check", "mem_abort", NULL,
-};
-static const char *const skip_kmsan[] = {
-    "alloc_skb",
-    "^netlink_",
-    "^crypto_",
-    NULL,
-};
-static const char *const skip_leak[] = {
-    "alloc",	  "kmem",     "slab",	       "kmemleak",   "strdup",
-    "kstrdup",	  "kmemdup",  "^__do_kmalloc", "^kmalloc",   "create_object",
-    "vmap",	  "vzalloc",  "kvmalloc",      "^__kmalloc", "^kvzalloc",
-    "^__vmalloc", "^vmalloc", "^mempool",      NULL,
-};
-static const char *const skip_rcu[] = {
-    "rcu",
-    "kmem",
-    "slab",
-    NULL,
-};
+static const char skip_kasan[] = "kernel_fault\0"
+				 "tag_check\0"
+				 "mem_abort\0"
+				 "^el1_\0"
+				 "^el1h_\0";
+static const char skip_free[] = "slab_\0"
+				"kfree\0"
+				"vfree\0"
+				"vunmap\0"
+				"^kmem_\0"
+				"kernel_fault\0"
+				"tag_check\0"
+				"mem_abort\0";
+static const char skip_kmsan[] = "alloc_skb\0"
+				 "^netlink_\0"
+				 "^crypto_\0";
+static const char skip_leak[] = "alloc\0"
+				"kmem\0"
+				"slab\0"
+				"kmemleak\0"
+				"strdup\0"
+				"kstrdup\0"
+				"kmemdup\0"
+				"^__do_kmalloc\0"
+				"^kmalloc\0"
+				"create_object\0"
+				"vmap\0"
+				"vzalloc\0"
+				"kvmalloc\0"
+				"^__kmalloc\0"
+				"^kvzalloc\0"
+				"^__vmalloc\0"
+				"^vmalloc\0"
+				"^mempool\0";
+static const char skip_rcu[] = "rcu\0"
+			       "kmem\0"
+			       "slab\0";
 /* A lock taken by the workqueue machinery names no subsystem. */
-static const char *const skip_lockdep[] = {
-    "process_one_work", "worker_thread",
-    "print_circular",	"check_noncircular",
-    "check_prev_add",	"check_prevs_add",
-    "validate_chain",	NULL,
-};
-static const char *const skip_nonstatic[] = {
-    "stack",
-    "lock",
-    "IRQ",
-    NULL,
-};
-static const char *const skip_skb[] = {"^skb_", NULL};
-static const char *const skip_schedule[] = {"schedule", NULL};
+static const char skip_lockdep[] = "process_one_work\0"
+				   "worker_thread\0"
+				   "print_circular\0"
+				   "check_noncircular\0"
+				   "check_prev_add\0"
+				   "check_prevs_add\0"
+				   "validate_chain\0";
+static const char skip_nonstatic[] = "stack\0"
+				     "lock\0"
+				     "IRQ\0";
+static const char skip_skb[] = "^skb_\0";
+static const char skip_schedule[] = "schedule\0";
 /*
  * ODEBUG tracks timers and works: any frame naming a timer is its
  * machinery there (the conventions skip "timer" anywhere in the name, so
  * a report freed from a timer callback names the softirq that ran it).
  */
-static const char *const skip_odebug[] = {
-    "debug_check",  "debug_object", "^__debug", "^free_obj_work",
-    "^debug_",	    "timer",	    "hrtimer_", "^destroy_",
-    "vunmap",	    "free_pages",   "free_pcp", "init_timer",
-    "^__init_work", "kvfree",	    "^__free_", NULL,
-};
-static const char *const skip_usercopy[] = {
-    "^check_", "^usercopy", "^__check", "_copy_", "copy_", NULL,
-};
-static const char *const skip_kobject[] = {"^kobject", NULL};
-static const char *const skip_proc[] = {"^proc_", "^__proc", NULL};
-static const char *const skip_refcount[] = {"^refcount", "^__refcount", NULL};
-static const char *const skip_kmalloc[] = {
-    "^kmalloc",	 "^__kmalloc",	   "^kvmalloc", "^kvzalloc",	 "^kzalloc",
-    "^krealloc", "^kmalloc_array", "^kcalloc",	"^__do_kmalloc", NULL,
-};
-static const char *const skip_vmalloc[] = {
-    "vmalloc",
-    "^__vmalloc",
-    NULL,
-};
-static const char *const skip_locking[] = {
-    "lock",
-    "^__lock",
-    NULL,
-};
+static const char skip_odebug[] = "debug_check\0"
+				  "debug_object\0"
+				  "^__debug\0"
+				  "^free_obj_work\0"
+				  "^debug_\0"
+				  "timer\0"
+				  "hrtimer_\0"
+				  "^destroy_\0"
+				  "vunmap\0"
+				  "free_pages\0"
+				  "free_pcp\0"
+				  "init_timer\0"
+				  "^__init_work\0"
+				  "kvfree\0"
+				  "^__free_\0";
+static const char skip_usercopy[] = "^check_\0"
+				    "^usercopy\0"
+				    "^__check\0"
+				    "_copy_\0"
+				    "copy_\0";
+static const char skip_kobject[] = "^kobject\0";
+static const char skip_proc[] = "^proc_\0"
+				"^__proc\0";
+static const char skip_refcount[] = "^refcount\0"
+				    "^__refcount\0";
+static const char skip_kmalloc[] = "^kmalloc\0"
+				   "^__kmalloc\0"
+				   "^kvmalloc\0"
+				   "^kvzalloc\0"
+				   "^kzalloc\0"
+				   "^krealloc\0"
+				   "^kmalloc_array\0"
+				   "^kcalloc\0"
+				   "^__do_kmalloc\0";
+static const char skip_vmalloc[] = "vmalloc\0"
+				   "^__vmalloc\0";
+static const char skip_locking[] = "lock\0"
+				   "^__lock\0";
 
 /* ------------------------------------------------------- rule engine -- */
 
@@ -123,7 +145,7 @@ struct rule;
 typedef bool (*rule_fn)(struct tstate *t, const struct rule *r);
 
 enum {
-	R_END = 1 << 0, /* the end of a table: the title is the header text */
+	R_LAST = 1 << 0, /* the last rule of its table */
 	R_REST = 1 << 1, /* the title is the header text from its anchor */
 	R_CORRUPTED = 1 << 2, /* the report lost its body */
 	R_GENERIC = 1 << 3, /* no rule knows this form (see ->generic) */
@@ -145,23 +167,79 @@ enum {
  * a second name for the same crash ("bad-access in %F", syzkaller's alt
  * titles), so that a collector can match one crash under both names.
  * kind, when set, is the report's kind (else the header's, from
- * oops_headers.def).
+ * oops_headers.def).  also, unless, file, cond and alt, which few rules
+ * set, are in the rule's x (RX()); skip lists are "a\0b\0" strings, a
+ * leading '^' anchoring the name's start.  The last rule of a table has
+ * R_LAST.
  */
 struct rule {
-	const char *has, *also, *unless, *file;
-	bool (*cond)(const struct tstate *t);
-	const char *title;
-	const char *alt; /* an alternative title: "%F" is the guilty frame */
-	const struct part *stack, *stack2;
-	const char *const *skip;
-	rule_fn fn;
-	const struct rule *sub;
-	enum oops_kind kind;
-	enum extractor ex;
-	unsigned flags;
+	const char *has, *title;
+	const struct rule_x *x; /* the rarer fields, or NULL */
+	/* Indices (0: none) into the tables at the end of this file. */
+	uint8_t stack, stack2; /* RULE_STACKS */
+	uint8_t skip; /* RULE_SKIPS */
+	uint8_t fn; /* RULE_FNS */
+	uint8_t sub; /* RULE_SUBS */
+	uint8_t kind; /* enum oops_kind */
+	uint8_t ex; /* enum extractor */
+	uint8_t flags;
 };
 
-#define RULES_END {.flags = R_END}
+struct rule_x {
+	const char *also, *unless, *file;
+	const char *alt; /* an alternative title: "%F" is the guilty frame */
+	uint8_t cond; /* RULE_CONDS */
+};
+
+/* The rarer fields of a rule: RX(.also = "x", .cond = I_c_y). */
+#define RX(...)                                                                \
+	.x = &(const struct rule_x)                                            \
+	{                                                                      \
+		__VA_ARGS__                                                    \
+	}
+
+/*
+ * The stacks, skip lists, functions, conditions and tables a rule names,
+ * as one-byte indices: a rule is 32 bytes instead of 112, which keeps the
+ * tiny agent small (doc/boards.md).  I_<name> is the index of <name>.
+ */
+#define RULE_STACKS(X)                                                         \
+	X(ST_RIP_CT)                                                           \
+	X(ST_CT) X(ST_RIP_ONLY) X(ST_WARN) X(ST_HDR_STACK) X(ST_RIP_CT_STALL)  \
+	    X(ST_STACK_ANY) X(ST_LEAK) X(ST_AT) X(ST_AFTER_AT) X(ST_INV)       \
+		X(ST_SAFE) X(ST_INCONS_OLD) X(ST_WAIT_CTX) X(ST_PAGE_ALLOC)
+#define RULE_SKIPS(X)                                                          \
+	X(skip_bad_page)                                                       \
+	X(skip_kasan) X(skip_kmalloc) X(skip_kobject) X(skip_leak)             \
+	    X(skip_locking) X(skip_nonstatic) X(skip_odebug) X(skip_proc)      \
+		X(skip_rcu) X(skip_refcount) X(skip_schedule) X(skip_skb)      \
+		    X(skip_ubsan) X(skip_usercopy) X(skip_vmalloc)
+#define RULE_FNS(X)                                                            \
+	X(r_after_bug)                                                         \
+	X(r_bad_bp) X(r_bare) X(r_circular) X(r_kasan) X(r_kmsan)              \
+	    X(r_panic_msg) X(r_preemptible) X(r_rcu_stall) X(r_slub)           \
+		X(r_spinlock) X(r_stack_protector) X(r_usb_submit_urb)         \
+		    X(r_warning) X(r_words_in) X(r_wq_leaked) X(r_kbug_cap)    \
+			X(r_rust) X(r_trusty) X(r_go_fatal) X(r_oops) X(r_oom) \
+			    X(r_mce) X(r_irq)
+#define RULE_CONDS(X)                                                          \
+	X(c_bracketed)                                                         \
+	X(c_info) X(c_kmalloc) X(c_no_source) X(c_not_warn) X(c_task_blocked)
+#define RULE_SUBS(X) X(rules_lock_held) X(rules_lockdep)
+
+#define RULE_INDEX(name) I_##name,
+enum { I_NONE_STACK, RULE_STACKS(RULE_INDEX) };
+enum { I_NONE_SKIP, RULE_SKIPS(RULE_INDEX) };
+enum { I_NONE_FN, RULE_FNS(RULE_INDEX) };
+enum { I_NONE_COND, RULE_CONDS(RULE_INDEX) };
+enum { I_NONE_SUB, RULE_SUBS(RULE_INDEX) };
+
+/* Defined after the tables, at the end of this file. */
+static const struct part *rule_stack(unsigned i);
+static const char *rule_skip(unsigned i);
+static bool rule_call(unsigned i, struct tstate *t, const struct rule *r);
+static bool rule_cond(unsigned i, const struct tstate *t);
+static const struct rule *rule_sub(unsigned i);
 
 /* The title is a followed by b. */
 static void set_title(struct tstate *t, const char *a, const char *b)
@@ -172,7 +250,7 @@ static void set_title(struct tstate *t, const char *a, const char *b)
 /* "<prefix> in F" with F from the given stack search. */
 static void title_in(struct tstate *t, const char *prefix,
 		     const struct part *parts, const struct part *parts2,
-		     enum extractor ex, const char *const *extra)
+		     enum extractor ex, const char *extra)
 {
 	char f[NAME_MAX_LEN];
 
@@ -319,64 +397,75 @@ static void add_alt(struct tstate *t, const char *fmt)
 
 static bool rule_applies(const struct tstate *t, const struct rule *r)
 {
+	const struct rule_x *x = r->x;
+
 	if (r->has && !hdr_has_any(t, r->has))
 		return false;
-	if (r->also && !hdr_has_any(t, r->also))
+	if (x == NULL)
+		return true;
+	if (x->also && !hdr_has_any(t, x->also))
 		return false;
-	if (r->unless && hdr_has_any(t, r->unless))
+	if (x->unless && hdr_has_any(t, x->unless))
 		return false;
-	if (r->file && !warn_file(t, r->file))
+	if (x->file && !warn_file(t, x->file))
 		return false;
-	return r->cond == NULL || r->cond(t);
+	return x->cond == 0 || rule_cond(x->cond, t);
 }
 
-/* Run a rule table; false when no rule of it applied. */
-static bool run_rules(struct tstate *t, const struct rule *r)
+static bool run_rules(struct tstate *t, const struct rule *r);
+
+/* Make the title by one rule that applies; false when it declines. */
+static bool run_rule(struct tstate *t, const struct rule *r)
 {
 	char text[160];
 
-	for (; !(r->flags & R_END); r++) {
-		if (!rule_applies(t, r))
-			continue;
-		if (r->fn != NULL) {
-			/* Only rules that never decline set a kind here. */
-			if (r->kind != OOPS_KIND_UNKNOWN)
-				t->res->kind = r->kind;
-			if (r->fn(t, r))
-				return true;
-			continue;
-		}
-		if (r->sub != NULL) {
-			if (run_rules(t, r->sub))
-				return true;
-			continue;
-		}
+	if (r->fn != 0) {
+		/* Only rules that never decline set a kind here. */
 		if (r->kind != OOPS_KIND_UNKNOWN)
 			t->res->kind = r->kind;
-		if (r->flags & R_REST) {
-			title_rest(t);
-		} else {
-			const char *title = r->title ? r->title : "";
-
-			if (strstr(title, "%L") != NULL) {
-				rule_text(t, title, text, sizeof(text));
-				title = text;
-			}
-			if (r->stack != NULL)
-				title_in(t, title, r->stack, r->stack2, r->ex,
-					 r->skip);
-			else
-				set_title(t, title, "");
-		}
-		if (r->alt != NULL)
-			add_alt(t, r->alt);
-		if (r->flags & R_CORRUPTED)
-			t->res->corrupted = true;
-		if (r->flags & R_GENERIC)
-			t->res->generic = true;
-		return true;
+		return rule_call(r->fn, t, r);
 	}
-	return false;
+	if (r->sub != 0)
+		return run_rules(t, rule_sub(r->sub));
+	if (r->kind != OOPS_KIND_UNKNOWN)
+		t->res->kind = r->kind;
+	if (r->flags & R_REST) {
+		title_rest(t);
+	} else {
+		const char *title = r->title ? r->title : "";
+
+		if (strstr(title, "%L") != NULL) {
+			rule_text(t, title, text, sizeof(text));
+			title = text;
+		}
+		if (r->stack != 0)
+			title_in(t, title, rule_stack(r->stack),
+				 rule_stack(r->stack2), r->ex,
+				 rule_skip(r->skip));
+		else
+			set_title(t, title, "");
+	}
+	if (r->x != NULL && r->x->alt != NULL)
+		add_alt(t, r->x->alt);
+	if (r->flags & R_CORRUPTED)
+		t->res->corrupted = true;
+	if (r->flags & R_GENERIC)
+		t->res->generic = true;
+	return true;
+}
+
+/*
+ * Run a rule table (its last rule has R_LAST: no end marker, a rule fewer
+ * per table); false when no rule of it applied.
+ */
+static bool run_rules(struct tstate *t, const struct rule *r)
+{
+	for (;; r++) {
+		if (rule_applies(t, r) && run_rule(t, r))
+			return true;
+		if (r->flags & R_LAST)
+			return false;
+	}
 }
 
 /* --------------------------------------------------- irregular rules -- */
@@ -478,7 +567,8 @@ static bool r_words_in(struct tstate *t, const struct rule *r)
 
 	words_after(t, r->title, " in ", words, sizeof(words));
 	snprintf(pfx, sizeof(pfx), "%s%s", r->title, words);
-	title_in(t, pfx, r->stack, r->stack2, r->ex, r->skip);
+	title_in(t, pfx, rule_stack(r->stack), rule_stack(r->stack2), r->ex,
+		 rule_skip(r->skip));
 	return true;
 }
 
@@ -503,12 +593,9 @@ static bool r_spinlock(struct tstate *t, const struct rule *r)
 	    "recursion",	"bad magic",	    "wrong owner",
 	    "wrong CPU",	NULL,
 	};
-	static const char *const skip_spin[] = {
-	    "spin_",
-	    "_raw_",
-	    "do_raw_",
-	    NULL,
-	};
+	static const char skip_spin[] = "spin_\0"
+					"_raw_\0"
+					"do_raw_\0";
 	const char *lk = hdr_has(t, "BUG: spinlock ") ? "spinlock" : "rwlock";
 	char pfx[160];
 
@@ -869,11 +956,14 @@ static bool r_slub(struct tstate *t, const struct rule *r)
  */
 static bool r_rust(struct tstate *t, const struct rule *r)
 {
-	static const char *const skip_rust[] = {
-	    "panicking", "panic_fmt",	"rust_begin_unwind", "rust_panic",
-	    "rust_helper", "core::panic", "begin_panic",	"unwind",
-	    NULL,
-	};
+	static const char skip_rust[] = "panicking\0"
+					"panic_fmt\0"
+					"rust_begin_unwind\0"
+					"rust_panic\0"
+					"rust_helper\0"
+					"core::panic\0"
+					"begin_panic\0"
+					"unwind\0";
 	const char *end = t->hp + t->hn, *m = NULL, *me = NULL;
 	char msg[128];
 
@@ -1002,11 +1092,17 @@ static bool r_oops(struct tstate *t, const struct rule *r)
 
 static bool r_oom(struct tstate *t, const struct rule *r)
 {
-	static const char *const skip[] = {
-	    "oom",	  "alloc",	     "dump_header", "out_of_memory",
-	    "mem_cgroup", "charge",	     "try_charge",  "reclaim",
-	    "page_fault", "handle_mm_fault", "folio",	    NULL,
-	};
+	static const char skip[] = "oom\0"
+				   "alloc\0"
+				   "dump_header\0"
+				   "out_of_memory\0"
+				   "mem_cgroup\0"
+				   "charge\0"
+				   "try_charge\0"
+				   "reclaim\0"
+				   "page_fault\0"
+				   "handle_mm_fault\0"
+				   "folio\0";
 	const char *what = hdr_has(t, "Memory cgroup out of memory")
 			       ? "memory cgroup out of memory"
 			       : "out of memory";
@@ -1082,21 +1178,20 @@ static const struct part ST_AT[] = {{P_AT}, {P_END}};
 static const struct part ST_AFTER_AT[] = {{P_LINE, "at:"}, {P_PARSE}, {P_END}};
 /* LOCK_HELD pastes a string literal: no parentheses possible. */
 // NOLINTBEGIN(bugprone-macro-parentheses)
-#define LOCK_HELD(key, what)                                                   \
-	{.has = key,                                                           \
-	 .kind = OOPS_KIND_LOCKDEP,                                            \
-	 .title = "%L: " what,                                                 \
-	 .stack = ST_AT,                                                       \
-	 .stack2 = ST_AFTER_AT}
+#define LOCK_HELD(key, what, fl)                                               \
+	{                                                                      \
+		.has = key, .kind = OOPS_KIND_LOCKDEP, .title = "%L: " what,   \
+		.stack = I_ST_AT, .stack2 = I_ST_AFTER_AT, .flags = fl         \
+	}
 static const struct rule rules_lock_held[] = {
-    LOCK_HELD("still has locks held", "still has locks held"),
-    LOCK_HELD("held lock freed", "held lock freed"),
-    LOCK_HELD("bad unlock balance detected", "bad unlock balance"),
+    LOCK_HELD("still has locks held", "still has locks held", 0),
+    LOCK_HELD("held lock freed", "held lock freed", 0),
+    LOCK_HELD("bad unlock balance detected", "bad unlock balance", 0),
     LOCK_HELD("lock held when returning to user space",
-	      "lock held when returning to user space"),
-    LOCK_HELD("Nested lock was not taken", "nested lock was not taken"),
-    LOCK_HELD("lock held at task exit time", "lock held at task exit time"),
-    RULES_END,
+	      "lock held when returning to user space", 0),
+    LOCK_HELD("Nested lock was not taken", "nested lock was not taken", 0),
+    LOCK_HELD("lock held at task exit time", "lock held at task exit time",
+	      R_LAST),
 };
 // NOLINTEND(bugprone-macro-parentheses)
 
@@ -1111,39 +1206,38 @@ static const struct part ST_INCONS_OLD[] = {
 static const struct rule rules_lockdep[] = {
     {.has = "possible circular locking dependency detected|"
 	    "possible recursive locking detected",
-     .fn = r_circular},
+     .fn = I_r_circular},
     {.has = "possible irq lock inversion dependency detected",
      .kind = OOPS_KIND_LOCKDEP,
      .title = "possible deadlock",
-     .stack = ST_INV,
-     .stack2 = ST_CT},
+     .stack = I_ST_INV,
+     .stack2 = I_ST_CT},
     {.has = "-safe -> ",
-     .also = "-unsafe lock order detected",
      .kind = OOPS_KIND_LOCKDEP,
      .title = "possible deadlock",
-     .stack = ST_SAFE,
-     .stack2 = ST_CT},
-    {.has = "inconsistent lock state",
-     .cond = c_info,
-     .kind = OOPS_KIND_LOCKDEP,
-     .title = "inconsistent lock state",
-     .stack = ST_INCONS_OLD,
-     .stack2 = ST_CT},
+     .stack = I_ST_SAFE,
+     .stack2 = I_ST_CT,
+     RX(.also = "-unsafe lock order detected")},
     {.has = "inconsistent lock state",
      .kind = OOPS_KIND_LOCKDEP,
      .title = "inconsistent lock state",
-     .stack = ST_CT},
+     .stack = I_ST_INCONS_OLD,
+     .stack2 = I_ST_CT,
+     RX(.cond = I_c_info)},
+    {.has = "inconsistent lock state",
+     .kind = OOPS_KIND_LOCKDEP,
+     .title = "inconsistent lock state",
+     .stack = I_ST_CT},
     {.has = "suspicious RCU usage|suspicious rcu_dereference_",
-     .cond = c_no_source,
      .kind = OOPS_KIND_LOCKDEP,
-     .flags = R_REST | R_CORRUPTED},
+     .flags = R_REST | R_CORRUPTED,
+     RX(.cond = I_c_no_source)},
     {.has = "suspicious RCU usage|suspicious rcu_dereference_",
      .kind = OOPS_KIND_LOCKDEP,
      .title = "%L: suspicious RCU usage",
-     .stack = ST_CT,
-     .skip = skip_rcu},
-    {.sub = rules_lock_held},
-    RULES_END,
+     .stack = I_ST_CT,
+     .skip = I_skip_rcu},
+    {.sub = I_rules_lock_held, .flags = R_LAST},
 };
 
 static const struct part ST_WAIT_CTX[] = {
@@ -1155,40 +1249,43 @@ static const struct part ST_PAGE_ALLOC[] = {
  * allocated via ..." stack, as the conventions say), past the page
  * allocator; else by the freeing call trace, past the page freeing code.
  */
-static const char *const skip_bad_page[] = {
-    "bad_page",	  "free_pages",	     "free_pcp",
-    "free_unref", "__free_one_page", "free_page_is_bad",
-    "alloc",	  "get_page_from_freelist", "prep_new_page",
-    "page_owner",
-    NULL,
-};
+static const char skip_bad_page[] = "bad_page\0"
+				    "free_pages\0"
+				    "free_pcp\0"
+				    "free_unref\0"
+				    "__free_one_page\0"
+				    "free_page_is_bad\0"
+				    "alloc\0"
+				    "get_page_from_freelist\0"
+				    "prep_new_page\0"
+				    "page_owner\0";
 
 static const struct rule rules_bug[] = {
-    {.has = "BUG: KASAN: ", .fn = r_kasan},
-    {.has = "BUG: KMSAN: ", .fn = r_kmsan},
-    {.has = "BUG: KCSAN: ", .kind = OOPS_KIND_KCSAN, .fn = r_after_bug},
+    {.has = "BUG: KASAN: ", .fn = I_r_kasan},
+    {.has = "BUG: KMSAN: ", .fn = I_r_kmsan},
+    {.has = "BUG: KCSAN: ", .kind = OOPS_KIND_KCSAN, .fn = I_r_after_bug},
     {.has = "BUG: KFENCE: ",
      .kind = OOPS_KIND_KFENCE,
      .title = "KFENCE: ",
-     .stack = ST_HDR_STACK,
-     .skip = skip_kasan,
-     .fn = r_words_in},
+     .stack = I_ST_HDR_STACK,
+     .skip = I_skip_kasan,
+     .fn = I_r_words_in},
     {.has = "unable to handle kernel paging request|"
 	    "unable to handle page fault for address|"
 	    "Unable to handle kernel data access|"
 	    "Unable to handle kernel instruction fetch",
      .kind = OOPS_KIND_PAGING,
      .title = "BUG: unable to handle kernel paging request",
-     .alt = "bad-access in %F",
-     .stack = ST_RIP_CT,
-     .stack2 = ST_CT},
+     .stack = I_ST_RIP_CT,
+     .stack2 = I_ST_CT,
+     RX(.alt = "bad-access in %F")},
     {.has = "kernel NULL pointer dereference|"
 	    "BUG: Kernel NULL pointer dereference",
      .kind = OOPS_KIND_NULL_DEREF,
      .title = "BUG: unable to handle kernel NULL pointer dereference",
-     .alt = "bad-access in %F",
-     .stack = ST_RIP_CT,
-     .stack2 = ST_CT},
+     .stack = I_ST_RIP_CT,
+     .stack2 = I_ST_CT,
+     RX(.alt = "bad-access in %F")},
     {.has = "unable to handle kernel",
      .kind = OOPS_KIND_PAGING,
      .title = "BUG: unable to handle kernel",
@@ -1196,49 +1293,51 @@ static const struct rule rules_bug[] = {
     {.has = "BUG: soft lockup",
      .kind = OOPS_KIND_LOCKUP,
      .title = "BUG: soft lockup",
-     .alt = "stall in %F",
-     .stack = ST_RIP_CT_STALL,
-     .stack2 = ST_CT,
-     .ex = EX_STALL},
+     .stack = I_ST_RIP_CT_STALL,
+     .stack2 = I_ST_CT,
+     .ex = EX_STALL,
+     RX(.alt = "stall in %F")},
     {.has = "stack guard page was hit at",
      .title = "BUG: stack guard page was hit",
-     .alt = "stack-overflow in %F",
-     .stack = ST_RIP_CT_STALL,
-     .stack2 = ST_CT,
-     .ex = EX_STALL},
+     .stack = I_ST_RIP_CT_STALL,
+     .stack2 = I_ST_CT,
+     .ex = EX_STALL,
+     RX(.alt = "stack-overflow in %F")},
     {.has = "BUG: sleeping function called from invalid context",
      .title = "BUG: sleeping function called from invalid context",
-     .stack = ST_CT},
+     .stack = I_ST_CT},
     {.has = "BUG: scheduling while atomic",
      .title = "BUG: scheduling while atomic",
-     .stack = ST_CT,
-     .skip = skip_schedule},
-    {.has = "BUG: using ", .also = "() in preemptible", .fn = r_preemptible},
-    {.has = "BUG: spinlock |BUG: rwlock ", .fn = r_spinlock},
+     .stack = I_ST_CT,
+     .skip = I_skip_schedule},
+    {.has = "BUG: using ",
+     .fn = I_r_preemptible,
+     RX(.also = "() in preemptible")},
+    {.has = "BUG: spinlock |BUG: rwlock ", .fn = I_r_spinlock},
     {.has = "BUG: Invalid wait context",
      .kind = OOPS_KIND_LOCKDEP,
      .title = "WARNING: locking bug",
-     .stack = ST_WAIT_CTX,
-     .stack2 = ST_STACK_ANY},
+     .stack = I_ST_WAIT_CTX,
+     .stack2 = I_ST_STACK_ANY},
     {.has = "BUG: memory leak",
      .kind = OOPS_KIND_LEAK,
      .title = "memory leak",
-     .stack = ST_LEAK,
-     .skip = skip_leak},
+     .stack = I_ST_LEAK,
+     .skip = I_skip_leak},
     {.has = "BUG: Bad page state",
      .title = "BUG: Bad page state",
-     .stack = ST_PAGE_ALLOC,
-     .stack2 = ST_CT,
-     .skip = skip_bad_page},
+     .stack = I_ST_PAGE_ALLOC,
+     .stack2 = I_ST_CT,
+     .skip = I_skip_bad_page},
     {.has = "BUG: Bad page cache",
      .title = "BUG: Bad page cache",
-     .stack = ST_PAGE_ALLOC,
-     .stack2 = ST_CT,
-     .skip = skip_bad_page},
-    {.has = "BUG: workqueue leaked lock or atomic", .fn = r_wq_leaked},
+     .stack = I_ST_PAGE_ALLOC,
+     .stack2 = I_ST_CT,
+     .skip = I_skip_bad_page},
+    {.has = "BUG: workqueue leaked lock or atomic", .fn = I_r_wq_leaked},
     {.has = "BUG: Dentry ",
-     .also = "still in use",
-     .title = "BUG: Dentry still in use in unmount"},
+     .title = "BUG: Dentry still in use in unmount",
+     RX(.also = "still in use")},
     {.has = "BUG: Bad rss-counter state",
      .title = "BUG: Bad rss-counter state"},
     {.has = "BUG: non-zero nr_ptes on freeing mm",
@@ -1251,98 +1350,92 @@ static const struct rule rules_bug[] = {
     {.has = "BUG: workqueue lockup",
      .kind = OOPS_KIND_LOCKUP,
      .title = "BUG: workqueue lockup"},
-    {.sub = rules_lock_held},
-    {.cond = c_bracketed, .kind = OOPS_KIND_LOCKDEP, .flags = R_REST},
-    {.fn = r_bare},
-    {.flags = R_REST | R_GENERIC},
-    RULES_END,
+    {.sub = I_rules_lock_held},
+    {.kind = OOPS_KIND_LOCKDEP, .flags = R_REST, RX(.cond = I_c_bracketed)},
+    {.fn = I_r_bare},
+    {.flags = R_REST | R_GENERIC | R_LAST},
 };
 
 static const struct rule rules_info[] = {
-    {.has = "INFO: rcu_", .also = "stall", .fn = r_rcu_stall},
+    {.has = "INFO: rcu_", .fn = I_r_rcu_stall, RX(.also = "stall")},
     {.has = "INFO: task ",
-     .cond = c_task_blocked,
      .kind = OOPS_KIND_HANG,
      .title = "INFO: task hung",
-     .alt = "hang in %F",
-     .stack = ST_CT,
-     .ex = EX_HANG},
+     .stack = I_ST_CT,
+     .ex = EX_HANG,
+     RX(.cond = I_c_task_blocked, .alt = "hang in %F")},
     {.has = "INFO: task ",
-     .also = "can't die for more than",
      .kind = OOPS_KIND_HANG,
      .title = "INFO: task can't die",
-     .stack = ST_CT,
-     .skip = skip_schedule},
+     .stack = I_ST_CT,
+     .skip = I_skip_schedule,
+     RX(.also = "can't die for more than")},
     {.has = "INFO: trying to register non-static key",
      .kind = OOPS_KIND_LOCKDEP,
      .title = "INFO: trying to register non-static key",
-     .stack = ST_CT,
-     .skip = skip_nonstatic},
+     .stack = I_ST_CT,
+     .skip = I_skip_nonstatic},
     /* Every lockdep header says "lock" or "RCU"/"rcu_": a cheap test
      * before its table. */
-    {.has = "lock|RCU|rcu_", .sub = rules_lockdep},
-    {.cond = c_bracketed, .kind = OOPS_KIND_LOCKDEP, .flags = R_REST},
-    {.fn = r_bare},
-    {.flags = R_REST | R_GENERIC},
-    RULES_END,
+    {.has = "lock|RCU|rcu_", .sub = I_rules_lockdep},
+    {.kind = OOPS_KIND_LOCKDEP, .flags = R_REST, RX(.cond = I_c_bracketed)},
+    {.fn = I_r_bare},
+    {.flags = R_REST | R_GENERIC | R_LAST},
 };
 
 /* A WARN() in a subsystem's checker names the subsystem's bug. */
 static const struct rule rules_warning[] = {
-    {.has = "lock|RCU|rcu_", .sub = rules_lockdep},
-    {.cond = c_bracketed, .kind = OOPS_KIND_LOCKDEP, .flags = R_REST},
+    {.has = "lock|RCU|rcu_", .sub = I_rules_lockdep},
+    {.kind = OOPS_KIND_LOCKDEP, .flags = R_REST, RX(.cond = I_c_bracketed)},
     {.has = "kernel stack regs at|kernel stack frame pointer at",
-     .fn = r_bad_bp},
-    {.fn = r_bare},
-    {.cond = c_not_warn, .flags = R_REST | R_GENERIC},
-    {.file = "lib/debugobjects.c",
-     .title = "WARNING: ODEBUG bug",
-     .stack = ST_WARN,
-     .stack2 = ST_CT,
-     .skip = skip_odebug},
-    {.file = "mm/usercopy.c",
-     .title = "WARNING: bad usercopy",
-     .stack = ST_WARN,
-     .stack2 = ST_CT,
-     .skip = skip_usercopy},
-    {.file = "lib/kobject.c",
-     .title = "WARNING: kobject bug",
-     .stack = ST_WARN,
-     .stack2 = ST_CT,
-     .skip = skip_kobject},
-    {.file = "fs/proc/generic.c",
-     .title = "WARNING: proc registration bug",
-     .stack = ST_WARN,
-     .stack2 = ST_CT,
-     .skip = skip_proc},
-    {.file = "lib/refcount.c",
-     .kind = OOPS_KIND_WARNING,
+     .fn = I_r_bad_bp},
+    {.fn = I_r_bare},
+    {.flags = R_REST | R_GENERIC, RX(.cond = I_c_not_warn)},
+    {.title = "WARNING: ODEBUG bug",
+     .stack = I_ST_WARN,
+     .stack2 = I_ST_CT,
+     .skip = I_skip_odebug,
+     RX(.file = "lib/debugobjects.c")},
+    {.title = "WARNING: bad usercopy",
+     .stack = I_ST_WARN,
+     .stack2 = I_ST_CT,
+     .skip = I_skip_usercopy,
+     RX(.file = "mm/usercopy.c")},
+    {.title = "WARNING: kobject bug",
+     .stack = I_ST_WARN,
+     .stack2 = I_ST_CT,
+     .skip = I_skip_kobject,
+     RX(.file = "lib/kobject.c")},
+    {.title = "WARNING: proc registration bug",
+     .stack = I_ST_WARN,
+     .stack2 = I_ST_CT,
+     .skip = I_skip_proc,
+     RX(.file = "fs/proc/generic.c")},
+    {.kind = OOPS_KIND_WARNING,
      .title = "WARNING: refcount bug",
-     .stack = ST_WARN,
-     .stack2 = ST_CT,
-     .skip = skip_refcount},
-    {.file = "kernel/locking/lockdep.c",
-     .also = "lock_",
-     .kind = OOPS_KIND_LOCKDEP,
+     .stack = I_ST_WARN,
+     .stack2 = I_ST_CT,
+     .skip = I_skip_refcount,
+     RX(.file = "lib/refcount.c")},
+    {.kind = OOPS_KIND_LOCKDEP,
      .title = "WARNING: locking bug",
-     .stack = ST_WARN,
-     .stack2 = ST_CT,
-     .skip = skip_locking},
-    {.file = "mm/vmalloc.c",
-     .also = "__vmalloc_node",
-     .title = "WARNING: zero-size vmalloc",
-     .stack = ST_WARN,
-     .stack2 = ST_CT,
-     .skip = skip_vmalloc},
+     .stack = I_ST_WARN,
+     .stack2 = I_ST_CT,
+     .skip = I_skip_locking,
+     RX(.file = "kernel/locking/lockdep.c", .also = "lock_")},
+    {.title = "WARNING: zero-size vmalloc",
+     .stack = I_ST_WARN,
+     .stack2 = I_ST_CT,
+     .skip = I_skip_vmalloc,
+     RX(.file = "mm/vmalloc.c", .also = "__vmalloc_node")},
     {.has = " mm/",
-     .cond = c_kmalloc,
      .title = "WARNING: kmalloc bug",
-     .stack = ST_WARN,
-     .stack2 = ST_CT,
-     .skip = skip_kmalloc},
-    {.has = "usb_submit_urb", .fn = r_usb_submit_urb},
-    {.fn = r_warning},
-    RULES_END,
+     .stack = I_ST_WARN,
+     .stack2 = I_ST_CT,
+     .skip = I_skip_kmalloc,
+     RX(.cond = I_c_kmalloc)},
+    {.has = "usb_submit_urb", .fn = I_r_usb_submit_urb},
+    {.fn = I_r_warning, .flags = R_LAST},
 };
 
 /*
@@ -1355,10 +1448,10 @@ static const struct rule rules_unable[] = {
 	{.has = what,                                                          \
 	 .kind = k,                                                            \
 	 .title = "BUG: unable to handle kernel " what,                        \
-	 .alt = "bad-access in %F",                                            \
-	 .stack = ST_RIP_CT,                                                   \
-	 .stack2 = ST_CT,                                                      \
-	 .skip = skip_kasan}
+	 .stack = I_ST_RIP_CT,                                                 \
+	 .stack2 = I_ST_CT,                                                    \
+	 .skip = I_skip_kasan,                                                 \
+	 RX(.alt = "bad-access in %F")}
     UNABLE("paging request", OOPS_KIND_PAGING),
     UNABLE("NULL pointer dereference", OOPS_KIND_NULL_DEREF),
     /* s390: "Unable to handle kernel pointer dereference in virtual
@@ -1368,83 +1461,83 @@ static const struct rule rules_unable[] = {
     UNABLE("execute from non-executable memory", OOPS_KIND_PAGING),
     UNABLE("write to read-only memory", OOPS_KIND_PAGING),
 #undef UNABLE
-    {.title = "BUG: unable to handle kernel", .flags = R_CORRUPTED},
-    RULES_END,
+    {.title = "BUG: unable to handle kernel", .flags = R_CORRUPTED | R_LAST},
 };
 
 static const struct rule rules_kpanic[] = {
-    {.unless = "Kernel panic - not syncing: ", .flags = R_REST | R_GENERIC},
+    {.flags = R_REST | R_GENERIC, RX(.unless = "Kernel panic - not syncing: ")},
     {.has = "stack-protector:",
-     .also = "corrupted in: ",
-     .fn = r_stack_protector},
+     .fn = I_r_stack_protector,
+     RX(.also = "corrupted in: ")},
     {.has = "kernel stack overflow",
      .title = "kernel stack overflow",
-     .alt = "stack-overflow in %F",
-     .stack = ST_RIP_CT_STALL,
-     .stack2 = ST_CT,
-     .ex = EX_STALL},
+     .stack = I_ST_RIP_CT_STALL,
+     .stack2 = I_ST_CT,
+     .ex = EX_STALL,
+     RX(.alt = "stack-overflow in %F")},
     {.has = "corrupted stack end",
      .title = "kernel panic: corrupted stack end",
-     .alt = "stack-overflow in %F",
-     .stack = ST_RIP_CT_STALL,
-     .stack2 = ST_CT,
-     .ex = EX_STALL},
-    {.fn = r_panic_msg},
-    RULES_END,
+     .stack = I_ST_RIP_CT_STALL,
+     .stack2 = I_ST_CT,
+     .ex = EX_STALL,
+     RX(.alt = "stack-overflow in %F")},
+    {.fn = I_r_panic_msg, .flags = R_LAST},
 };
 
 static const struct rule rules_kbug[] = {
     {.has = "kernel BUG at mm/usercopy.c",
      .title = "BUG: bad usercopy",
-     .stack = ST_CT,
-     .skip = skip_usercopy},
+     .stack = I_ST_CT,
+     .skip = I_skip_usercopy},
     {.has = "kernel BUG at lib/list_debug.c",
      .title = "BUG: corrupted list",
-     .stack = ST_CT},
+     .stack = I_ST_CT},
     {.has = "kernel BUG at ",
      .title = "kernel BUG",
-     .stack = ST_RIP_CT,
-     .stack2 = ST_CT,
-     .skip = skip_skb},
-    RULES_END,
+     .stack = I_ST_RIP_CT,
+     .stack2 = I_ST_CT,
+     .skip = I_skip_skb,
+     .flags = R_LAST},
 };
 
-static const char *const skip_ubsan[] = {"ubsan", "overflow", NULL};
+static const char skip_ubsan[] = "ubsan\0"
+				 "overflow\0";
 static const struct rule rules_ubsan[] = {
     {.has = "Undefined behaviour in",
      .title = "UBSAN: undefined-behaviour",
-     .stack = ST_CT,
-     .skip = skip_ubsan},
-    {.unless = " in ", .flags = R_REST},
+     .stack = I_ST_CT,
+     .skip = I_skip_ubsan},
+    {.flags = R_REST, RX(.unless = " in ")},
     {.title = "UBSAN: ",
-     .stack = ST_CT,
-     .skip = skip_ubsan,
-     .fn = r_words_in},
-    RULES_END,
+     .stack = I_ST_CT,
+     .skip = I_skip_ubsan,
+     .fn = I_r_words_in,
+     .flags = R_LAST},
 };
 
 /* "<what> in F", F from the PC line then the call trace. */
 #define RULES_PC_CT(name, what)                                                \
-	static const struct rule name[] = {                                    \
-	    {.title = what, .stack = ST_RIP_CT, .stack2 = ST_CT}, RULES_END}
+	static const struct rule name[] = {{.title = what,                     \
+					    .stack = I_ST_RIP_CT,              \
+					    .stack2 = I_ST_CT,                 \
+					    .flags = R_LAST}}
 /* The same for a bad memory access (alt "bad-access in F"). */
 #define RULES_ACCESS(name, what)                                               \
-	static const struct rule name[] = {                                    \
-	    {.title = what,                                                    \
-	     .alt = "bad-access in %F",                                        \
-	     .stack = ST_RIP_CT,                                               \
-	     .stack2 = ST_CT},                                                 \
-	    RULES_END}
+	static const struct rule name[] = {{.title = what,                     \
+					    .stack = I_ST_RIP_CT,              \
+					    .stack2 = I_ST_CT,                 \
+					    .flags = R_LAST,                   \
+					    RX(.alt = "bad-access in %F")}}
 /* "<what> in F", F from the PC line only. */
 #define RULES_PC(name, what)                                                   \
 	static const struct rule name[] = {                                    \
-	    {.title = what, .stack = ST_RIP_ONLY}, RULES_END}
+	    {.title = what, .stack = I_ST_RIP_ONLY, .flags = R_LAST}}
 /* A fixed title. */
 #define RULES_FIXED(name, what)                                                \
-	static const struct rule name[] = {{.title = what}, RULES_END}
+	static const struct rule name[] = {{.title = what, .flags = R_LAST}}
 /* One irregular rule. */
 #define RULES_FN(name, f)                                                      \
-	static const struct rule name[] = {{.fn = f}, RULES_END}
+	static const struct rule name[] = {{.fn = I_##f, .flags = R_LAST}}
 
 RULES_ACCESS(rules_gpf, "general protection fault");
 RULES_PC_CT(rules_stackseg, "stack segment fault");
@@ -1473,22 +1566,65 @@ RULES_FN(rules_irq, r_irq);
 // NOLINTEND(bugprone-macro-parentheses)
 static const struct rule rules_slub[] = {
     {.has = "Object already free", .title = "BUG: Object already free"},
-    {.fn = r_slub},
-    RULES_END,
+    {.fn = I_r_slub, .flags = R_LAST},
 };
 /* The header text is the title (SYZFAIL:, panic:, ...). */
-static const struct rule rules_rest[] = {RULES_END};
+static const struct rule rules_rest[] = {{.flags = R_REST | R_LAST}};
 
-/* The header table's rule tables and default kinds (oops_headers.def). */
-static const struct hdr_title {
-	const struct rule *rules;
-	enum oops_kind kind;
-} hdr_titles[HDR_COUNT] = {
+#define RULE_ENTRY(name) name,
+static const struct part *const rule_stacks[] = {NULL, RULE_STACKS(RULE_ENTRY)};
+static const char *const rule_skips[] = {NULL, RULE_SKIPS(RULE_ENTRY)};
+static const rule_fn rule_fns[] = {NULL, RULE_FNS(RULE_ENTRY)};
+static bool (*const rule_conds[])(const struct tstate *t) = {
+    NULL, RULE_CONDS(RULE_ENTRY)};
+static const struct rule *const rule_subs[] = {NULL, RULE_SUBS(RULE_ENTRY)};
+#undef RULE_ENTRY
+
+/* Index 0 is "none": NULL, as the pointer fields used to be. */
+static const struct part *rule_stack(unsigned i)
+{
+	return rule_stacks[i];
+}
+
+static const char *rule_skip(unsigned i)
+{
+	return rule_skips[i];
+}
+
+static bool rule_call(unsigned i, struct tstate *t, const struct rule *r)
+{
+	return rule_fns[i](t, r);
+}
+
+static bool rule_cond(unsigned i, const struct tstate *t)
+{
+	return rule_conds[i](t);
+}
+
+static const struct rule *rule_sub(unsigned i)
+{
+	return rule_subs[i];
+}
+
+/*
+ * The header table's rule tables and default kinds (oops_headers.def), as
+ * two arrays: a kind is one byte, a {pointer, enum} pair would be 16.
+ */
+// NOLINTBEGIN(bugprone-macro-parentheses): names pasted into initialisers
+static const struct rule *const hdr_rules[HDR_COUNT] = {
 #define OOPS_HDR(id, find, match, anchor, inside, kind, rules, pf)            \
-	[HDR_##id] = {rules, kind},
+	[HDR_##id] = rules,
 #include "oops_headers.def"
 #undef OOPS_HDR
 };
+_Static_assert(OOPS_KIND_COUNT <= UINT8_MAX, "a kind is one byte (rules too)");
+static const uint8_t hdr_kinds[HDR_COUNT] = {
+#define OOPS_HDR(id, find, match, anchor, inside, kind, rules, pf)            \
+	[HDR_##id] = kind,
+#include "oops_headers.def"
+#undef OOPS_HDR
+};
+// NOLINTEND(bugprone-macro-parentheses)
 
 /* KASAN/KMSAN... title prefixes to kinds; the rest is set by the code. */
 static enum oops_kind kind_fixup(const char *title, enum oops_kind k)
@@ -1535,8 +1671,8 @@ void oops_title_compute(const struct oops_tline *lines, size_t nlines,
 	t.lvl[k] = '\0';
 
 	if (hdr >= 0 && hdr < HDR_COUNT) {
-		res->kind = hdr_titles[hdr].kind;
-		if (!run_rules(&t, hdr_titles[hdr].rules))
+		res->kind = hdr_kinds[hdr];
+		if (!run_rules(&t, hdr_rules[hdr]))
 			title_rest(&t);
 	} else {
 		title_rest(&t);

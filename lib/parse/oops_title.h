@@ -35,7 +35,7 @@ enum extractor { EX_FIRST = 0, EX_STALL, EX_HANG };
 struct search {
 	const struct oops_tline *l;
 	size_t n;
-	const char *const *extra; /* per-kind extra skip substrings */
+	const char *extra; /* per-kind extra skips: "a\0b\0" (ends at "") */
 	/*
 	 * Frames are consumed as they are found (stacks of recursion can be
 	 * thousands of frames long): the extractor keeps only its state.

@@ -213,9 +213,11 @@ int record_compress_parts(const char *text, size_t tlen, const char *det,
 int record_details(const Oopsd__CrashRecord *rec, size_t max_text,
 		   char **det, size_t *len);
 
-/* The preset zlib dictionary of report texts (lib/record_dict.c). */
-extern const char record_zdict_v1[];
-extern const size_t record_zdict_v1_len;
+/*
+ * The preset zlib dictionary of report texts (lib/record/record_dict.c):
+ * its text, *len its length; NULL if it cannot be unpacked.
+ */
+const char *record_zdict_v1(size_t *len);
 
 /* "KASAN", "WARNING", ... for a CrashKind; "UNKNOWN" for unknown values. */
 const char *record_kind_name(int kind);

@@ -11,210 +11,70 @@
  *
  * It is part of the record format: a record's zlib header names it by its
  * Adler-32 (DICTID 0xc47e2a12).  Never edit it: add another dictionary to
- * record_zdicts[] below and make it the one record_pack() uses,
+ * record_zdicts[] below and make it the last (the one record_pack() uses),
  * so that every record ever written still inflates.
  */
+#include <errno.h>
 #include <stddef.h>
 
-#include "record/record.h"
-#include "record/record_internal.h"
-#include "base/util.h"
+#include <zlib.h>
 
-const char record_zdict_v1[] =
-	" drivers/net/ drivers/gpu/drm/ drivers/block/ drivers/usb/core/ so"
-	"und/core/ net/core/ net/ipv4/ net/ipv6/ net/netfilter/ security/ b"
-	"lock/ io_uring/ ipc/ lib/ crypto/\n"
-	" mm/slub.c: mm/page_alloc.c: mm/memory.c: mm/filemap.c: mm/kasan/r"
-	"eport.c: mm/kasan/common.c: mm/kasan/generic.c: kernel/locking/loc"
-	"kdep.c: kernel/sched/core.c: kernel/rcu/tree.c: kernel/workqueue.c"
-	": kernel/kthread.c: kernel/panic.c: fs/namei.c: fs/open.c: fs/read"
-	"_write.c: fs/ioctl.c: fs/super.c: fs/inode.c: fs/ext4/ fs/btrfs/ f"
-	"s/xfs/ fs/f2fs/ fs/ntfs3/ fs/nilfs2/ fs/gfs2/ fs/fat/ fs/hfsplus/ "
-	"fs/reiserfs/ fs/jfs/ fs/ocfs2/\n"
-	"BUG: KASAN: slab-use-after-free in BUG: KASAN: use-after-free in B"
-	"UG: KASAN: slab-out-of-bounds in BUG: KASAN: null-ptr-deref in BUG"
-	": KASAN: global-out-of-bounds in BUG: KASAN: stack-out-of-bounds i"
-	"n\n"
-	"Read of size 8 at addr ffff888 by task Write of size 4 at addr fff"
-	"f888\n"
-	"The buggy address belongs to the object at ffff888 which belongs t"
-	"o the cache kmalloc-\n"
-	"The buggy address is located 0 bytes inside of\n"
-	"The buggy address belongs to the physical page:\n"
-	"page:ffffea000 refcount:1 mapcount:0 mapping:0000000000000000 inde"
-	"x:0x0 pfn:0x\n"
-	"flags: 0xfff00000000200(slab|node=0|zone=1|lastcpupid=0x7ff)\n"
-	"page_owner tracks the page as allocated\n"
-	"Memory state around the buggy address:\n"
-	">ffff888 ^\n"
-	" fb fb fb fb fb fb fb fb fc fc fc fc fc fc fc fc fa fb fb fb fb fb"
-	" fb fb 00 00 00 00 00 00 00 00\n"
-	"Allocated by task Freed by task Last potentially related work crea"
-	"tion:\n"
-	" kasan_save_stack+0x22/0x40 mm/kasan/common.c:45\n"
-	" kasan_set_track+0x25/0x30 mm/kasan/common.c:52\n"
-	" ____kasan_kmalloc mm/kasan/common.c:374 [inline]\n"
-	" __kasan_kmalloc+0xa2/0xb0 mm/kasan/common.c:383\n"
-	" kasan_save_free_info+0x2b/0x40 mm/kasan/generic.c:\n"
-	" ____kasan_slab_free mm/kasan/common.c:\n"
-	" slab_free_hook mm/slub.c: [inline]\n"
-	" slab_free_freelist_hook mm/slub.c:\n"
-	" __kmem_cache_free+0x\n"
-	" kmalloc include/linux/slab.h: [inline]\n"
-	" kzalloc include/linux/slab.h: [inline]\n"
-	" print_address_description mm/kasan/report.c: [inline]\n"
-	" print_report+0x\n"
-	" kasan_report+0x\n"
-	" __dump_stack lib/dump_stack.c:88 [inline]\n"
-	" dump_stack_lvl+0x\n"
-	" lib/dump_stack.c:106\n"
-	" general protection fault, probably for non-canonical address 0xdf"
-	"fffc0000000000: 0000 [#1] PREEMPT SMP KASAN\n"
-	"KASAN: null-ptr-deref in range [0x0000000000000000-0x0000000000000"
-	"007]\n"
-	"BUG: unable to handle page fault for address: \n"
-	"#PF: supervisor read access in kernel mode\n"
-	"#PF: supervisor write access in kernel mode\n"
-	"#PF: error_code(0x0000) - not-present page\n"
-	"PGD 0 P4D 0 \n"
-	"Oops: 0000 [#1] PREEMPT SMP NOPTI\n"
-	"BUG: kernel NULL pointer dereference, address: 0000000000000000\n"
-	"WARNING: CPU: 0 PID: 1 at \n"
-	"WARNING: possible circular locking dependency detected\n"
-	"WARNING: possible recursive locking detected\n"
-	"INFO: task hung_task:1 blocked for more than 143 seconds.\n"
-	"\"echo 0 > /proc/sys/kernel/hung_task_timeout_secs\" disables this"
-	" message.\n"
-	"rcu: INFO: rcu_preempt detected stalls on CPUs/tasks:\n"
-	"watchdog: BUG: soft lockup - CPU#0 stuck for 22s! \n"
-	" irq event stamp: \n"
-	"hardirqs last  enabled at (0): \n"
-	"hardirqs last disabled at (0): \n"
-	"softirqs last  enabled at (0): \n"
-	"softirqs last disabled at (0): \n"
-	" lock_acquire+0x\n"
-	" kernel/locking/lockdep.c:5668\n"
-	"other info that might help us debug this:\n"
-	" Possible unsafe locking scenario:\n"
-	"       CPU0                    CPU1\n"
-	"       ----                    ----\n"
-	"  lock(\n"
-	" *** DEADLOCK ***\n"
-	"the existing dependency chain (in reverse order) is:\n"
-	"-> #1 (\n"
-	" Workqueue: events \n"
-	" process_one_work+0x\n"
-	" kernel/workqueue.c:2\n"
-	" worker_thread+0x\n"
-	" kthread+0x\n"
-	" kernel/kthread.c:\n"
-	" ret_from_fork+0x1f/0x30 arch/x86/entry/entry_64.S:\n"
-	" ret_from_fork_asm+0x1b/0x30 arch/x86/entry/entry_64.S:\n"
-	" </IRQ>\n"
-	" <IRQ>\n"
-	" __do_softirq+0x\n"
-	" kernel/softirq.c:\n"
-	" __irq_exit_rcu kernel/softirq.c: [inline]\n"
-	" irq_exit_rcu+0x\n"
-	" sysvec_apic_timer_interrupt+0x\n"
-	" asm_sysvec_apic_timer_interrupt+0x\n"
-	" arch/x86/include/asm/idtentry.h:\n"
-	"pc : lr : sp : pstate: 60400005 (nZCv daif +PAN -UAO -TCO -DIT -SS"
-	"BS BTYPE=--)\n"
-	"x29: x28: x27: x26: x25: x24: x23: x22: x21: x20: x19: x18: x17: x"
-	"16: x15: x14: x13: x12: x11: x10: x9 : x8 : x7 : x6 : x5 : x4 : x3"
-	" : x2 : x1 : x0 : \n"
-	"Call trace:\n"
-	" el0_svc_common.constprop.0+0x\n"
-	" do_el0_svc+0x\n"
-	" el0_svc+0x\n"
-	" el0t_64_sync_handler+0x\n"
-	" el0t_64_sync+0x\n"
-	" invoke_syscall+0x\n"
-	"Internal error: Oops: \n"
-	"Unable to handle kernel NULL pointer dereference at virtual addres"
-	"s 0000000000000000\n"
-	"Mem abort info:\n"
-	"  ESR = 0x0000000096000004\n"
-	"  EC = 0x25: DABT (current EL), IL = 32 bits\n"
-	"Data abort info:\n"
-	"Kernel panic - not syncing: Fatal exception\n"
-	"Kernel panic - not syncing: Fatal exception in interrupt\n"
-	"Kernel panic - not syncing: panic_on_warn set ...\n"
-	"Kernel Offset: disabled\n"
-	"Kernel Offset: 0x0 from 0xffffffff81000000 (relocation range: 0xff"
-	"ffffff80000000-0xffffffffbfffffff)\n"
-	"Rebooting in 86400 seconds..\n"
-	"---[ end Kernel panic - not syncing: \n"
-	"Modules linked in:\n"
-	"---[ end trace 0000000000000000 ]---\n"
-	" __x64_sys_ioctl+0x\n"
-	" __do_sys_ioctl fs/ioctl.c: [inline]\n"
-	" __se_sys_ioctl fs/ioctl.c: [inline]\n"
-	" __x64_sys_write+0x\n"
-	" ksys_write+0x\n"
-	" fs/read_write.c:\n"
-	" vfs_write+0x\n"
-	" __x64_sys_openat+0x\n"
-	" do_sys_open fs/open.c:\n"
-	" do_sys_openat2+0x\n"
-	" __x64_sys_sendmsg+0x\n"
-	" __sys_sendmsg+0x\n"
-	" ___sys_sendmsg+0x\n"
-	" sock_sendmsg_nosec net/socket.c: [inline]\n"
-	" net/socket.c:\n"
-	" __x64_sys_\n"
-	" __do_sys_\n"
-	" __se_sys_\n"
-	" do_syscall_x64 arch/x86/entry/common.c:50 [inline]\n"
-	" do_syscall_64+0x\n"
-	" arch/x86/entry/common.c:80\n"
-	" entry_SYSCALL_64_after_hwframe+0x63/0xcd\n"
-	"RIP: 0033:0x7f\n"
-	"Code: \n"
-	"RSP: 002b:00007f EFLAGS: 00000246 ORIG_RAX: 0000000000000\n"
-	"RAX: ffffffffffffffda RBX: 00007f RCX: 00007f\n"
-	"RDX: 0000000000000000 RSI: 0000000020000 RDI: 000000000000000\n"
-	"RBP: 00007f R08: 0000000000000000 R09: 0000000000000000\n"
-	"R10: 0000000000000000 R11: 0000000000000246 R12: 00007f\n"
-	"R13: 00007ff R14: 00007f R15: 0000000000000000\n"
-	" </TASK>\n"
-	"Call Trace:\n"
-	" <TASK>\n"
-	"DR0: 0000000000000000 DR1: 0000000000000000 DR2: 0000000000000000"
-	"\n"
-	"DR3: 0000000000000000 DR6: 00000000fffe0ff0 DR7: 0000000000000400"
-	"\n"
-	"CS:  0010 DS: 0000 ES: 0000 CR0: 0000000080050033\n"
-	"CR2: 0000000000000000 CR3: 000000000 CR4: 0000000000350\n"
-	"FS:  0000000000000000(0000) GS:ffff8880b9 (0000) knlGS:00000000000"
-	"00000\n"
-	"R13: dffffc0000000000 R14: 0000000000000000 R15: 0000000000000000"
-	"\n"
-	"R10: 0000000000000000 R11: 0000000000000000 R12: 0000000000000000"
-	"\n"
-	"RBP: 0000000000000000 R08: 0000000000000000 R09: 0000000000000000"
-	"\n"
-	"RDX: 0000000000000000 RSI: ffffffff8 RDI: 0000000000000000\n"
-	"RAX: 0000000000000000 RBX: 0000000000000000 RCX: ffffffff8\n"
-	"RSP: 0018:ffffc900 EFLAGS: 00010246\n"
-	"Code: 48 89 df e8 48 8b 48 c7 c7 e8 0f 0b 48 89 ef 4c 89 e7 5b 5d "
-	"41 5c 41 5d 41 5e 41 5f c3 cc cc cc cc 0f 1f 44 00 00 90 90 90 90 "
-	"<0f> 0b\n"
-	"RIP: 0010:\n"
-	"Hardware name: QEMU Standard PC (Q35 + ICH9, 2009), BIOS 1.16.2-de"
-	"bian-1.16.2-1 04/01/2014\n"
-	"Hardware name: Google Google Compute Engine/Google Compute Engine,"
-	" BIOS Google \n"
-	" Not tainted 6.\n"
-	" Tainted: G        W          6.\n"
-	"CPU: 0 PID: 1 Comm: syz-executor\n"
-	"invalid opcode: 0000 [#1] PREEMPT SMP KASAN\n"
-	"kernel BUG at \n"
-	"------------[ cut here ]------------\n";
-const size_t record_zdict_v1_len = sizeof(record_zdict_v1) - 1;
+#include "base/util.h"
+#include "record/record.h"
+#include "record_dict_z.h"
+#include "record_internal.h"
+
+/*
+ * The programs carry the dictionary deflated (record_dict_z.h, generated
+ * from record_dict_v1.inc): 2.7 KB instead of 6.8 KB of text, which is
+ * what the tiny agent's size needs.  It is inflated here at its first use,
+ * once per process (the programs are single-threaded), and checked
+ * against its DICTID.  NULL if that fails (never, short of memory
+ * corruption): the caller then has no dictionary, an error.
+ */
+const char *record_zdict_v1(size_t *len)
+{
+	static char text[RECORD_ZDICT_V1_LEN];
+	static int state; /* 0: not yet, 1: inflated, -1: failed */
+	z_stream zs = {0};
+
+	if (state == 0) {
+		state = -1;
+		if (inflateInit2(&zs, -15) != Z_OK)
+			return NULL;
+		zs.next_in = (Bytef *)record_zdict_v1_z;
+		zs.avail_in = sizeof(record_zdict_v1_z);
+		zs.next_out = (Bytef *)text;
+		zs.avail_out = sizeof(text);
+		if (inflate(&zs, Z_FINISH) == Z_STREAM_END &&
+		    zs.total_out == sizeof(text) &&
+		    adler32(1, (const Bytef *)text, sizeof(text)) ==
+			    RECORD_ZDICT_V1_ADLER)
+			state = 1;
+		inflateEnd(&zs);
+	}
+	if (state != 1)
+		return NULL;
+	*len = sizeof(text);
+	return text;
+}
 
 const struct record_zdict record_zdicts[] = {
-	{ record_zdict_v1, &record_zdict_v1_len },
+	{ record_zdict_v1 },
 };
 const size_t record_nzdicts = ARRAY_SIZE(record_zdicts);
+
+int record_zdict_set(z_stream *zs)
+{
+	for (size_t i = 0; i < record_nzdicts; i++) {
+		size_t len;
+		const char *dict = record_zdicts[i].get(&len);
+
+		if (dict == NULL ||
+		    adler32(1, (const Bytef *)dict, (uInt)len) != zs->adler)
+			continue;
+		return inflateSetDictionary(zs, (const Bytef *)dict,
+					    (uInt)len) == Z_OK ? 0 : -EINVAL;
+	}
+	return -ENOENT;
+}

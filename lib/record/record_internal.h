@@ -8,17 +8,25 @@
 
 #include <stddef.h>
 
+#include <zlib.h>
+
 /*
  * Every preset dictionary ever used, by the DICTID of the zlib header
  * (Adler-32 of the dictionary); the last one is used to compress.  Append
  * only: old records name old dictionaries.  (lib/record/record_dict.c)
  */
 struct record_zdict {
-	const char *data;
-	const size_t *len;
+	const char *(*get)(size_t *len); /* NULL when it cannot be had */
 };
 
 extern const struct record_zdict record_zdicts[];
 extern const size_t record_nzdicts;
+
+/*
+ * The stream asked for a preset dictionary (Z_NEED_DICT): set the one its
+ * DICTID (zs->adler) names.  0, -ENOENT for a dictionary we do not know,
+ * -EINVAL when zlib refuses it.
+ */
+int record_zdict_set(z_stream *zs);
 
 #endif /* OOPSD_RECORD_INTERNAL_H */

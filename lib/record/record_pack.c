@@ -108,11 +108,13 @@ int record_compress_parts(const char *text, size_t tlen, const char *det,
 {
 	const struct record_zdict *d = &record_zdicts[record_nzdicts - 1];
 	uLong cap = compressBound(tlen + dlen) + 64;
+	size_t dictlen;
+	const char *dict = d->get(&dictlen);
 	uint8_t *z;
 	z_stream zs;
 	int zr;
 
-	if (tlen > UINT32_MAX || dlen > UINT32_MAX)
+	if (tlen > UINT32_MAX || dlen > UINT32_MAX || dict == NULL)
 		return -ENOMEM;
 	z = malloc(cap);
 	if (z == NULL)
@@ -123,7 +125,7 @@ int record_compress_parts(const char *text, size_t tlen, const char *det,
 		free(z);
 		return -ENOMEM;
 	}
-	zr = deflateSetDictionary(&zs, (const Bytef *)d->data, (uInt)*d->len);
+	zr = deflateSetDictionary(&zs, (const Bytef *)dict, (uInt)dictlen);
 	zs.next_out = z;
 	zs.avail_out = (uInt)cap;
 	if (zr == Z_OK && tlen > 0) {

@@ -158,20 +158,9 @@ static int record_inflate(const ProtobufCBinaryData *zin, size_t want,
 	 * is refused below, so a bomb never costs more than that.
 	 */
 	zr = inflate(&zs, Z_FINISH);
-	if (zr == Z_NEED_DICT) {
-		zr = Z_DATA_ERROR; /* a dictionary we do not know */
-		for (size_t i = 0; i < record_nzdicts; i++) {
-			const struct record_zdict *d = &record_zdicts[i];
-
-			if (adler32(1, (const Bytef *)d->data,
-				    (uInt)*d->len) != zs.adler)
-				continue;
-			if (inflateSetDictionary(&zs, (const Bytef *)d->data,
-						 (uInt)*d->len) == Z_OK)
-				zr = inflate(&zs, Z_FINISH);
-			break;
-		}
-	}
+	if (zr == Z_NEED_DICT) /* else: a dictionary we do not know */
+		zr = record_zdict_set(&zs) == 0 ? inflate(&zs, Z_FINISH) :
+						  Z_DATA_ERROR;
 	if (zr == Z_BUF_ERROR && zs.avail_out == 0) {
 		/* Full: does the stream have more to say (too long), or did
 		 * the input stop early (cut)?  One more byte tells. */
@@ -231,19 +220,8 @@ static int record_inflate_stream(const ProtobufCBinaryData *zin, size_t want,
 		zs.avail_out = (uInt)(room < cap ? room : cap);
 		zr = inflate(&zs, Z_NO_FLUSH);
 		if (zr == Z_NEED_DICT) {
-			zr = Z_DATA_ERROR; /* a dictionary we do not know */
-			for (size_t i = 0; i < record_nzdicts; i++) {
-				const struct record_zdict *d = &record_zdicts[i];
-
-				if (adler32(1, (const Bytef *)d->data,
-					    (uInt)*d->len) != zs.adler)
-					continue;
-				if (inflateSetDictionary(
-					    &zs, (const Bytef *)d->data,
-					    (uInt)*d->len) == Z_OK)
-					zr = Z_OK;
-				break;
-			}
+			/* A dictionary we do not know: Z_DATA_ERROR. */
+			zr = record_zdict_set(&zs) == 0 ? Z_OK : Z_DATA_ERROR;
 			if (zr != Z_OK)
 				break;
 			continue;

@@ -484,11 +484,37 @@ static void test_text_dictionaries(void **state)
 	n = record_pack(&rep, &o, SIZE_MAX, buf, sizeof(buf));
 	assert_int_equal(record_unpack(buf, n, NULL, &rec, &reason), 0);
 	assert_true(rec->details_z.data[1] & 0x20);
-	uLong a = adler32(1, (const Bytef *)record_zdict_v1,
-			  (uInt)record_zdict_v1_len);
+	size_t dlen;
+	const char *dict = record_zdict_v1(&dlen);
+
+	assert_non_null(dict);
+	uLong a = adler32(1, (const Bytef *)dict, (uInt)dlen);
 	assert_int_equal(rec->details_z.data[2], (a >> 24) & 0xff);
 	assert_int_equal(rec->details_z.data[5], a & 0xff);
 	record_free(rec);
+}
+
+/*
+ * The dictionary the programs carry packed (record_dict_z.h) inflates to
+ * the text of record_dict_v1.inc, byte for byte, and is the one records
+ * name as DICTID 0xc47e2a12 (the record format: never another).
+ */
+static const char zdict_v1_text[] =
+#include "record/record_dict_v1.inc"
+	;
+
+static void test_zdict_v1_unpacks_to_its_text(void **state)
+{
+	size_t len = 0;
+	const char *d = record_zdict_v1(&len);
+
+	(void)state;
+	assert_non_null(d);
+	assert_int_equal(len, sizeof(zdict_v1_text) - 1);
+	assert_memory_equal(d, zdict_v1_text, len);
+	assert_int_equal(adler32(1, (const Bytef *)d, (uInt)len), 0xc47e2a12UL);
+	/* Inflated once: the second call hands back the same text. */
+	assert_ptr_equal(record_zdict_v1(&len), d);
 }
 
 static void test_truncated_and_corrupt(void **state)
@@ -1111,6 +1137,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_round_trip),
+		cmocka_unit_test(test_zdict_v1_unpacks_to_its_text),
 		cmocka_unit_test(test_details_len_bounded_outside_unpack),
 		cmocka_unit_test(test_absent_values),
 		cmocka_unit_test(test_id),
