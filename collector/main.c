@@ -546,6 +546,13 @@ static int collector_check_store(const struct collector_config *cfg)
 		return 0;
 	}
 	rc = store_open(cfg->store, STORE_READONLY, &st);
+	if (rc == -ENOENT && strncmp(cfg->store, "sqlite:", 7) != 0) {
+		/* A server database reached, only empty: a new store, whose
+		 * tables the collector creates at start. */
+		fprintf(stderr, "store %s: no tables yet: the collector "
+				"creates them at start\n", shown);
+		return 0;
+	}
 	if (rc < 0) {
 		fprintf(stderr, "store %s: cannot open it: %s\n", shown,
 			strerror(-rc));

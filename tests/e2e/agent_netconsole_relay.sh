@@ -13,8 +13,7 @@
 . "$(dirname "$0")/lib/agent.sh"
 e2e_init agent_netconsole_relay
 e2e_need_bin oops-agent oops-collector oopsctl
-"$OOPSD_BIN/oops-agent" -n -o kmsg=no -o netconsole_listen=127.0.0.1:1 >/dev/null 2>&1 ||
-	e2e_skip "agent built without CONFIG_AGENT_NETCONSOLE"
+e2e_need_config AGENT_NETCONSOLE
 agent_setup
 
 port=$(e2e_free_port udp)

@@ -7,8 +7,7 @@
 . "$(dirname "$0")/lib/agent.sh"
 e2e_init agent_netlink
 e2e_need_bin oops-agent oops-collector oopsctl
-"$OOPSD_BIN/oops-agent" -n -o collector=netlink:1 -o kmsg=no >/dev/null 2>&1 ||
-	e2e_skip "agent built without CONFIG_TRANSPORT_NETLINK"
+e2e_need_config TRANSPORT_NETLINK
 agent_setup
 
 portid=$(( 0x3d000000 + $$ ))

@@ -21,8 +21,7 @@ agent_setup
 printf '%064x\n' 1 | tr 0 a >"$E2E_TMP/good.key"
 printf '%064x\n' 2 | tr 0 b >"$E2E_TMP/bad.key"
 chmod 600 "$E2E_TMP/good.key" "$E2E_TMP/bad.key"
-"$OOPSD_BIN/oops-agent" -n -o kmsg=no -o auth_key_file="$E2E_TMP/good.key" >/dev/null 2>&1 ||
-	e2e_skip "agent built without CONFIG_AUTH_HMAC"
+e2e_need_config AUTH_HMAC
 
 coll_start auth_key_file="$E2E_TMP/good.key" counters_interval=1s name=coll-a
 agent_kmsg_gen 1 1 100 >"$E2E_TMP/kmsg"

@@ -33,6 +33,8 @@ for cfg in configs/defconfig configs/tiny_agent_defconfig configs/collector_defc
 		libseccomp) want=libseccomp-dev;;
 		sqlite3) want=libsqlite3-dev;;
 		libpq) want=libpq-dev;;
+		libmicrohttpd) want=libmicrohttpd-dev;;
+		libcrypt) want=libcrypt-dev;;
 		*) e2e_fail "$cfg: no package known for pkg-config '$pc'";;
 		esac
 		case $demo in *" $want "*) ;; *) e2e_fail "$cfg: demo lacks $want ($pc)";; esac

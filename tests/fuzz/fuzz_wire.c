@@ -85,6 +85,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	} else if (m.type == WIRE_BODY_ACK) {
 		if (m.ack->n_ids > 1024 || m.ack->n_rejected_ids > 1024)
 			abort();
+	} else if (m.type == WIRE_BODY_HEARTBEAT) {
+		/* Decoded means every string was checked (UTF-8, bounds). */
+		if (m.hb == NULL)
+			abort();
 	} else {
 		abort();
 	}

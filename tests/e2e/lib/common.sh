@@ -27,6 +27,15 @@ e2e_skip() {
 	exit 77
 }
 
+# e2e_need_config SYMBOL: skip unless the build under test ($OOPSD_BIN's
+# configuration) has CONFIG_SYMBOL.  Reads the build's autoconf.h rather
+# than probing a daemon with -n, which also checks files and paths.
+e2e_need_config() {
+	local h="$OOPSD_BIN/../include/generated/autoconf.h"
+	[ -f "$h" ] || e2e_fail "no $h: which configuration is under test?"
+	grep -q "^#define CONFIG_$1 1\$" "$h" || e2e_skip "built without CONFIG_$1"
+}
+
 # e2e_fail MESSAGE: print it and exit 1 (cleanup runs from the trap).
 e2e_fail() {
 	echo "FAIL: $*" >&2
