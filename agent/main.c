@@ -129,15 +129,25 @@ static int check_dir(const char *key, const char *path, enum dir_check how)
 	}
 	if (how == DIR_IF_EXISTS)
 		return 0;
+	/* The agent makes it (and missing parents, as mkdir -p) at start:
+	 * the nearest ancestor that exists must be a directory. */
 	str_lcpy(parent, path, sizeof(parent));
-	slash = strrchr(parent, '/');
-	if (slash != NULL)
-		*(slash == parent ? slash + 1 : slash) = '\0';
-	else
-		str_lcpy(parent, ".", sizeof(parent));
+	for (;;) {
+		slash = strrchr(parent, '/');
+		if (slash == NULL) {
+			str_lcpy(parent, ".", sizeof(parent));
+		} else if (slash == parent) {
+			parent[1] = '\0';
+		} else {
+			*slash = '\0';
+		}
+		if (stat(parent, &st) == 0 || errno != ENOENT ||
+		    slash == NULL || slash == parent)
+			break;
+	}
 	if (stat(parent, &st) < 0 || !S_ISDIR(st.st_mode)) {
-		fprintf(stderr, "%s: %s does not exist and neither does %s\n",
-			key, path, parent);
+		fprintf(stderr, "%s: %s cannot be made: %s is not a "
+				"directory\n", key, path, parent);
 		return 1;
 	}
 	return 0;

@@ -78,7 +78,9 @@ fi
 if [ -x "$B/oops-agent" ]; then
 	a="-c $tmp/good.conf -o spool_dir=$tmp/spool -o state_dir=$tmp/state -o pstore_archive= -o kdump_dir="
 	expect_error oops-agent "pstore_dir: $tmp/nope: No such file" $a -o pstore_dir=$tmp/nope
-	expect_error oops-agent "spool_dir: $tmp/no/spool does not exist" $a -o pstore_dir= -o spool_dir=$tmp/no/spool
+	expect_error oops-agent "spool_dir: $tmp/good.conf/spool: Not a directory" $a -o pstore_dir= -o spool_dir=$tmp/good.conf/spool
+	"$B/oops-agent" -n $a -o pstore_dir= -o spool_dir=$tmp/no/such/spool >/dev/null 2>&1 ||
+		{ echo "FAIL: a spool_dir whose parents the agent makes (mkdir -p) refused"; fail=1; }
 	expect_error oops-agent "kdump_dir: $tmp/good.conf is not a directory" $a -o pstore_dir= -o kdump_dir=$tmp/good.conf
 	out=$("$B/oops-agent" -n $a -o pstore_dir= -o collector=udp://no.such.host.invalid:5514 2>&1) ||
 		{ echo "FAIL: an unresolvable name is fatal for -n: $out"; fail=1; }
