@@ -315,7 +315,11 @@ static bool pstore_scan_live(struct pstore_src *p)
 	pstore_scan_free(p->scan);
 	p->scan = scan;
 	pstore_add_counters(p, scan);
+	/* Our own state file, in a folder that may be root's (a unit's
+	 * StateDirectory): read with the capability, like pstore's files. */
+	agent_dac(p->a, true);
 	rc = pstore_state_apply(scan, p->state_path);
+	agent_dac(p->a, false);
 	if (rc < 0)
 		log_warnx("pstore: %s: %s", p->state_path, strerror(-rc));
 	if (scan->nitems > 0 || scan->stats.files > 0)
