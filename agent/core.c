@@ -424,15 +424,13 @@ int agent_drop_privileges(struct agent *a, bool keep_dac)
 	rc = daemon_drop_privileges_caps(user, dac, keep_dac ? 1 : 0);
 	if (rc < 0)
 		return rc;
-	/* Kept permitted, effective only around pstore file access: hostile
-	 * pstore content is never parsed with the right to override file
-	 * permissions. */
-	if (keep_dac) {
-		rc = daemon_cap_effective(CAP_DAC_OVERRIDE, false);
-		if (rc < 0)
-			return rc;
+	/* Kept, and lowered while pstore content is decoded and parsed
+	 * (pstore_options.read_done): hostile pstore content is never
+	 * parsed with the right to override file permissions.  Effective
+	 * otherwise: the agent's own files may be in a folder a service
+	 * manager made root's (a unit's StateDirectory). */
+	if (keep_dac)
 		a->dac_kept = true;
-	}
 	log_info("running as %s%s", user,
 		 keep_dac ? " (keeping CAP_DAC_OVERRIDE for pstore)" : "");
 	return 0;

@@ -246,15 +246,12 @@ static void pstore_read_begin(void *arg)
 	agent_dac(arg, true);
 }
 
-/* Delete an item's files: the one other moment the capability is on. */
+/* Delete an item's files (with the capability, which is on but while
+ * pstore content is decoded and parsed). */
 static int pstore_remove_dac(struct pstore_src *p, size_t i)
 {
-	int rc;
-
 	agent_dac(p->a, true);
-	rc = pstore_remove_entries(p->scan, i, p->state_path);
-	agent_dac(p->a, false);
-	return rc;
+	return pstore_remove_entries(p->scan, i, p->state_path);
 }
 
 static void pstore_options_init(struct pstore_src *p,
@@ -299,9 +296,11 @@ static bool pstore_scan_live(struct pstore_src *p)
 		return true;
 	pstore_options_init(p, &opt, &pc);
 	p->scans++;
+	/* read_done lowers the capability once the files are read, so
+	 * their content is decoded and parsed without it; back after. */
 	agent_dac(p->a, true);
 	rc = pstore_scan_dir(cfg->pstore_dir, &opt, &scan);
-	agent_dac(p->a, false);
+	agent_dac(p->a, true);
 	if (rc < 0) {
 		p->scan_errors++;
 		if (rc == -ENOENT)
@@ -315,11 +314,7 @@ static bool pstore_scan_live(struct pstore_src *p)
 	pstore_scan_free(p->scan);
 	p->scan = scan;
 	pstore_add_counters(p, scan);
-	/* Our own state file, in a folder that may be root's (a unit's
-	 * StateDirectory): read with the capability, like pstore's files. */
-	agent_dac(p->a, true);
 	rc = pstore_state_apply(scan, p->state_path);
-	agent_dac(p->a, false);
 	if (rc < 0)
 		log_warnx("pstore: %s: %s", p->state_path, strerror(-rc));
 	if (scan->nitems > 0 || scan->stats.files > 0)
@@ -449,7 +444,7 @@ static void pstore_do_scan(struct pstore_src *p)
 		agent_dac(p->a, true);
 		rc = pstore_scan_archive(cfg->pstore_archive, &opt,
 					 pstore_archive_scan, p, &as);
-		agent_dac(p->a, false);
+		agent_dac(p->a, true);
 		p->archive_dirs_unreadable += as.dirs_unreadable;
 		if (rc < 0 && rc != -ENOENT) {
 			p->scan_errors++;
