@@ -17,7 +17,8 @@ const struct conf_entry agent_conf_table[] = {
 	  "where records go: udp://HOST:PORT or netlink:PORTID" },
 	{ "pstore_dir", CONF_STRING, CONFIG_DEFAULT_PSTORE_DIR,
 	  offsetof(struct agent_config, pstore_dir), "pstore directory to scan" },
-	{ "pstore_archive", CONF_STRING, "/var/lib/systemd/pstore",
+	{ "pstore_archive", CONF_STRING,
+	  ENABLE_AGENT_PSTORE_ARCHIVE ? "/var/lib/systemd/pstore" : "",
 	  offsetof(struct agent_config, pstore_archive),
 	  "systemd-pstore's archive, read and never deleted from (empty: "
 	  "off)" },

@@ -193,6 +193,11 @@ static int agent_check(const struct agent_config *cfg)
 		fprintf(stderr, "redact: built without CONFIG_REDACT\n");
 		bad = 1;
 	}
+	if (cfg->pstore_archive[0] && !ENABLE_AGENT_PSTORE_ARCHIVE) {
+		fprintf(stderr, "pstore_archive: built without "
+				"CONFIG_AGENT_PSTORE_ARCHIVE\n");
+		bad = 1;
+	}
 	if (cfg->kmsg && !ENABLE_AGENT_KMSG) {
 		fprintf(stderr, "kmsg: built without CONFIG_AGENT_KMSG\n");
 		bad = 1;

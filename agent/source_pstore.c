@@ -439,7 +439,8 @@ static void pstore_do_scan(struct pstore_src *p)
 
 	pstore_seen_round_begin(p);
 	complete = pstore_scan_live(p);
-	if (cfg->pstore_archive[0] != '\0') {
+	/* Off (CONFIG_AGENT_PSTORE_ARCHIVE=n): no archive code is built. */
+	if (ENABLE_AGENT_PSTORE_ARCHIVE && cfg->pstore_archive[0] != '\0') {
 		pstore_options_init(p, &opt, &pc);
 		agent_dac(p->a, true);
 		rc = pstore_scan_archive(cfg->pstore_archive, &opt,
@@ -462,7 +463,8 @@ static void pstore_do_scan(struct pstore_src *p)
 
 static bool pstore_wanted(const struct agent_config *cfg)
 {
-	return cfg->pstore_dir[0] != '\0' || cfg->pstore_archive[0] != '\0';
+	return cfg->pstore_dir[0] != '\0' ||
+	       (ENABLE_AGENT_PSTORE_ARCHIVE && cfg->pstore_archive[0] != '\0');
 }
 
 static int pstore_init(struct agent *a, void **priv)
@@ -474,7 +476,11 @@ static int pstore_init(struct agent *a, void **priv)
 	p->a = a;
 	snprintf(p->state_path, sizeof(p->state_path), "%s/%s",
 		 agent_config(a)->state_dir, PSTORE_STATE);
-	p->boot_start_us = boot_start_realtime_us();
+	if (ENABLE_AGENT_PSTORE_ARCHIVE)
+		p->boot_start_us = boot_start_realtime_us();
+	else if (agent_config(a)->pstore_archive[0] != '\0')
+		log_warnx("pstore_archive: built without "
+			  "CONFIG_AGENT_PSTORE_ARCHIVE: ignored");
 	*priv = p;
 	return 0;
 }
@@ -564,13 +570,18 @@ static void pstore_status(struct agent *a, void *priv, FILE *out)
 	fprintf(out, "pstore_removed_files %" PRIu64 "\n", p->removed_files);
 	fprintf(out, "pstore_remove_errors %" PRIu64 "\n", p->remove_errors);
 	fprintf(out, "pstore_scan_errors %" PRIu64 "\n", p->scan_errors);
-	fprintf(out, "pstore_archive_scans %" PRIu64 "\n", p->archive_scans);
-	fprintf(out, "pstore_archive_items %" PRIu64 "\n", p->archive_items);
-	fprintf(out, "pstore_archive_sent %" PRIu64 "\n", p->archive_sent);
-	fprintf(out, "pstore_archive_skipped %" PRIu64 "\n",
-		p->archive_skipped);
-	fprintf(out, "pstore_archive_dirs_unreadable %" PRIu64 "\n",
-		p->archive_dirs_unreadable);
+	if (ENABLE_AGENT_PSTORE_ARCHIVE) {
+		fprintf(out, "pstore_archive_scans %" PRIu64 "\n",
+			p->archive_scans);
+		fprintf(out, "pstore_archive_items %" PRIu64 "\n",
+			p->archive_items);
+		fprintf(out, "pstore_archive_sent %" PRIu64 "\n",
+			p->archive_sent);
+		fprintf(out, "pstore_archive_skipped %" PRIu64 "\n",
+			p->archive_skipped);
+		fprintf(out, "pstore_archive_dirs_unreadable %" PRIu64 "\n",
+			p->archive_dirs_unreadable);
+	}
 	for (size_t i = 0; i < PSTORE_FILE_COUNTERS; i++)
 		fprintf(out, "pstore_%s %" PRIu64 "\n",
 			pstore_file_counters[i].name, p->files[i]);

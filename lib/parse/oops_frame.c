@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/zconst.h"
 #include "oops_internal.h"
 #include "oops_skiplist.h"
 
@@ -263,7 +264,8 @@ bool oops_frame_parse(const char *s, size_t n, struct oops_frame *f)
  * scripts/gen-oops-skiplist): report plumbing, allocators, locking,
  * atomics, string, list and tree helpers, ...; a title names the first
  * frame that matches none of these.  '^' anchors a pattern at the start of
- * the name, '$' at its end, '=' makes it exact.
+ * the name, '$' at its end, '=' makes it exact.  Its pool of patterns is
+ * carried deflated and inflated at the first search (lib/base/zconst.h).
  */
 /* One bit of a 64-bit signature per adjacent byte pair. */
 static uint64_t pair_bit(char a, char b)
@@ -275,10 +277,10 @@ static uint64_t pair_bit(char a, char b)
  * sig holds the pair bits of the name: a substring pattern whose first
  * pair is not among them cannot match, which saves most searches.
  */
-static bool skip_match(const struct oops_skip_pat *pat, const char *name,
-		       size_t len, uint64_t sig)
+static bool skip_match(const char *pool, const struct oops_skip_pat *pat,
+		       const char *name, size_t len, uint64_t sig)
 {
-	const char *ps = oops_skip_pool + pat->off;
+	const char *ps = pool + pat->off;
 	const char *p = ps + 1;
 	size_t m = pat->len - 1u;
 
@@ -344,12 +346,22 @@ static bool bit_or_crc(const char *name, size_t len)
 
 bool oops_frame_skip(const char *name, size_t len)
 {
+	static char pool_text[OOPS_SKIP_POOL_LEN];
+	static struct zconst pool_z = {
+		oops_skip_pool_z, sizeof(oops_skip_pool_z), pool_text,
+		sizeof(pool_text), OOPS_SKIP_POOL_ADLER, 0,
+	};
+	/* NULL only when zlib's 7 KB cannot be allocated (tried again at
+	 * the next frame): then the patterns cannot skip this one. */
+	const char *pool = zconst_text(&pool_z);
 	uint64_t sig = 0;
 
 	for (size_t i = 0; i + 1 < len; i++)
 		sig |= pair_bit(name[i], name[i + 1]);
-	for (size_t i = 0; i < OOPS_SKIP_COUNT; i++)
-		if (skip_match(&oops_skip_pats[i], name, len, sig))
-			return true;
+	if (pool != NULL)
+		for (size_t i = 0; i < OOPS_SKIP_COUNT; i++)
+			if (skip_match(pool, &oops_skip_pats[i], name, len,
+				       sig))
+				return true;
 	return atomic_op(name, len) || bit_or_crc(name, len);
 }

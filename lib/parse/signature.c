@@ -10,6 +10,8 @@
 
 #include "parse/signature.h"
 #include "base/util.h"
+#include "base/zconst.h"
+#include "sig_plumbing.h"
 
 static bool sig_is_word(char c)
 {
@@ -167,91 +169,10 @@ size_t sig_function_len(const char *function)
  * Functions that print or route a report rather than cause it.  They sit
  * on top of the trace of a WARNING, a KASAN report, a page fault or a
  * lockup, and differ between kernel versions, so they would split one bug
- * into several signatures.
+ * into several signatures.  The names are in lib/parse/sig_plumbing.list,
+ * carried deflated (sig_plumbing.h, scripts/gen-sig-plumbing) and
+ * inflated at the first use; names with these prefixes too:
  */
-/* "a\0b\0...\0": one string, no pointer per name (the tiny agent's size). */
-// NOLINTBEGIN(bugprone-string-literal-with-embedded-nul): on purpose
-static const char sig_plumbing[] =
-	"dump_stack\0" "dump_stack_lvl\0" "__dump_stack\0" "show_stack\0"
-	"show_regs\0" "show_trace_log_lvl\0" "sched_show_task\0" "panic\0"
-	"__warn\0" "warn_slowpath_fmt\0" "warn_slowpath_null\0" "__warn_printk\0"
-	"report_bug\0" "handle_bug\0" "exc_invalid_op\0" "asm_exc_invalid_op\0"
-	"do_error_trap\0" "do_trap\0" "do_invalid_op\0" "invalid_op\0" "die\0"
-	"__die\0" "__die_body\0" "oops_end\0" "die_kernel_fault\0" "bug_handler\0"
-	"exc_page_fault\0" "asm_exc_page_fault\0" "page_fault\0"
-	"do_page_fault\0" "__do_page_fault\0" "do_user_addr_fault\0"
-	"do_kern_addr_fault\0" "page_fault_oops\0" "no_context\0"
-	"kernelmode_fixup_or_oops\0" "__bad_area_nosemaphore\0"
-	"bad_area_nosemaphore\0" "bad_area\0" "do_translation_fault\0"
-	"do_mem_abort\0" "el1_abort\0" "el1h_64_sync_handler\0" "el1h_64_sync\0"
-	"el1_da\0" "el1_sync\0" "el1_sync_handler\0" "__do_kernel_fault\0"
-	"do_bad_area\0" "exc_general_protection\0"
-	"asm_exc_general_protection\0" "general_protection\0"
-	"do_general_protection\0" "print_report\0" "print_address_description\0"
-	"describe_object\0" "end_report\0" "start_report\0" "kasan_report\0"
-	"__kasan_report\0" "kasan_report_invalid_free\0" "kasan_check_range\0"
-	"check_memory_region\0" "check_region_inline\0" "kfence_report_error\0"
-	"kmsan_report\0" "ubsan_epilogue\0" "ubsan_prologue\0"
-	"lockdep_rcu_suspicious\0" "__might_sleep\0" "___might_sleep\0"
-	"__might_resched\0" "__might_fault\0" "rcu_dump_cpu_stacks\0"
-	"print_cpu_stall\0" "check_cpu_stall\0" "rcu_sched_clock_irq\0"
-	"nmi_cpu_backtrace\0" "nmi_trigger_cpumask_backtrace\0"
-	"arch_trigger_cpumask_backtrace\0" "watchdog_timer_fn\0"
-	"watchdog_overflow_callback\0" "check_hung_uninterruptible_tasks\0"
-	"watchdog\0" "hung_task_panic\0" "dump_header\0" "oom_kill_process\0"
-	"out_of_memory\0" "warn_alloc\0" "mce_panic\0" "do_machine_check\0"
-	"exc_machine_check\0" "asm_exc_machine_check\0"
-	"print_circular_bug\0" "check_noncircular\0" "check_prev_add\0"
-	"validate_chain\0" "__lock_acquire\0" "lock_acquire\0"
-	"print_usage_bug\0" "mark_lock\0" "valid_state\0"
-	"register_lock_class\0" "lockdep_init_map_type\0" "fixup_bug\0"
-	"__kasan_check_read\0" "__kasan_check_write\0" "kasan_check_read\0"
-	"kasan_check_write\0" "should_fail\0" "should_fail_ex\0"
-	"__should_failslab\0" "should_failslab\0" "should_fail_alloc_page\0"
-	"debug_print_object\0" "refcount_warn_saturate\0" "print_other_cpu_stall\0"
-	"print_cpu_stall_info\0" "rcu_check_callbacks\0" "rcu_pending\0"
-	"update_process_times\0" "tick_sched_handle\0" "tick_sched_timer\0"
-	"tick_sched_do_timer\0" "tick_nohz_handler\0" "__hrtimer_run_queues\0"
-	"hrtimer_interrupt\0" "local_apic_timer_interrupt\0"
-	"smp_apic_timer_interrupt\0" "apic_timer_interrupt\0"
-	"__sysvec_apic_timer_interrupt\0" "sysvec_apic_timer_interrupt\0"
-	"asm_sysvec_apic_timer_interrupt\0" "irq_exit\0" "irq_exit_rcu\0"
-	"__irq_exit_rcu\0"
-	"dump_backtrace\0" "arch_stack_walk\0"
-	/* Sleeping and locking primitives: a hung task or a lockup sits in
-	 * them whatever the bug; the callers tell bugs apart. */
-	"__switch_to\0" "__switch_to_asm\0" "context_switch\0" "__schedule\0"
-	"schedule\0" "schedule_timeout\0"
-	"schedule_preempt_disabled\0" "schedule_hrtimeout_range\0"
-	"schedule_hrtimeout_range_clock\0" "io_schedule\0" "io_schedule_timeout\0"
-	"__wait_for_common\0" "wait_for_common\0" "do_wait_for_common\0"
-	"wait_for_completion\0" "wait_for_completion_timeout\0"
-	"wait_for_completion_killable\0" "wait_for_completion_interruptible\0"
-	"wait_for_completion_io\0" "__mutex_lock\0" "__mutex_lock_common\0"
-	"__mutex_lock_slowpath\0" "mutex_lock\0" "mutex_lock_nested\0"
-	"mutex_lock_killable\0" "mutex_lock_interruptible\0"
-	"mutex_lock_io_nested\0" "rwsem_down_read_slowpath\0"
-	"rwsem_down_write_slowpath\0" "__down_read\0" "__down_write\0"
-	"down_read\0" "down_write\0" "down_read_killable\0" "down_write_killable\0"
-	"__down\0" "__down_common\0" "down\0" "rt_mutex_slowlock\0"
-	"__wait_on_bit\0" "out_of_line_wait_on_bit\0" "bit_wait\0" "bit_wait_io\0"
-	"_raw_spin_lock\0" "_raw_spin_lock_irq\0" "_raw_spin_lock_irqsave\0"
-	"_raw_spin_lock_bh\0" "_raw_read_lock\0" "_raw_write_lock\0"
-	"_raw_read_lock_bh\0" "_raw_write_lock_bh\0" "_raw_write_lock_irq\0"
-	"do_raw_spin_lock\0" "queued_spin_lock_slowpath\0"
-	"native_queued_spin_lock_slowpath\0" "__pv_queued_spin_lock_slowpath\0"
-	/* Generic entry and thread context: the same for every bug, and
-	 * renamed between kernel versions. */
-	"entry_SYSCALL_64\0" "entry_SYSCALL_64_after_hwframe\0"
-	"entry_SYSCALL_64_fastpath\0" "entry_SYSCALL_64_safe_stack\0"
-	"do_syscall_64\0" "do_syscall_x64\0" "x64_sys_call\0" "do_fast_syscall_32\0"
-	"entry_SYSENTER_compat_after_hwframe\0" "ret_from_fork\0"
-	"ret_from_fork_asm\0" "ret_from_fork_kernel\0" "kthread\0"
-	"worker_thread\0" "process_one_work\0" "invoke_syscall\0"
-	"el0_svc_common\0" "do_el0_svc\0" "el0_svc\0" "el0t_64_sync_handler\0"
-	"el0t_64_sync\0";
-// NOLINTEND(bugprone-string-literal-with-embedded-nul)
-
 static const char *const sig_plumbing_prefix[] = {
 	"__asan_", "__hwasan_", "__msan_", "__tsan_", "__ubsan_handle_",
 	"__sanitizer_", "kcsan_", "__kcsan_",
@@ -259,7 +180,16 @@ static const char *const sig_plumbing_prefix[] = {
 
 bool sig_is_plumbing(const char *function, size_t len)
 {
-	for (const char *p = sig_plumbing; *p; p += strlen(p) + 1)
+	static char names[SIG_PLUMBING_LEN];
+	static struct zconst names_z = {
+		sig_plumbing_z, sizeof(sig_plumbing_z), names, sizeof(names),
+		SIG_PLUMBING_ADLER, 0,
+	};
+	/* NULL only when zlib's 7 KB cannot be allocated (tried again at
+	 * the next frame): then only the prefixes below are known. */
+	const char *plumbing = zconst_text(&names_z);
+
+	for (const char *p = plumbing; p != NULL && *p; p += strlen(p) + 1)
 		if (strlen(p) == len && memcmp(p, function, len) == 0)
 			return true;
 	for (size_t i = 0; i < ARRAY_SIZE(sig_plumbing_prefix); i++) {

@@ -20,6 +20,7 @@
 #include <zlib.h>
 
 #include "base/util.h"
+#include "base/zconst.h"
 #include "record/record.h"
 #include "record_dict_z.h"
 #include "record_internal.h"
@@ -27,36 +28,21 @@
 /*
  * The programs carry the dictionary deflated (record_dict_z.h, generated
  * from record_dict_v1.inc): 2.7 KB instead of 6.8 KB of text, which is
- * what the tiny agent's size needs.  It is inflated here at its first use,
- * once per process (the programs are single-threaded), and checked
- * against its DICTID.  NULL if that fails (never, short of memory
- * corruption): the caller then has no dictionary, an error.
+ * what the tiny agent's size needs.  It is inflated at its first use, once
+ * per process, and checked against its DICTID (lib/base/zconst.h).  NULL
+ * if that fails (out of memory, or memory corruption): the caller then has
+ * no dictionary, an error.
  */
 const char *record_zdict_v1(size_t *len)
 {
 	static char text[RECORD_ZDICT_V1_LEN];
-	static int state; /* 0: not yet, 1: inflated, -1: failed */
-	z_stream zs = {0};
+	static struct zconst dict = {
+		record_zdict_v1_z, sizeof(record_zdict_v1_z), text,
+		sizeof(text), RECORD_ZDICT_V1_ADLER, 0,
+	};
 
-	if (state == 0) {
-		state = -1;
-		if (inflateInit2(&zs, -15) != Z_OK)
-			return NULL;
-		zs.next_in = (Bytef *)record_zdict_v1_z;
-		zs.avail_in = sizeof(record_zdict_v1_z);
-		zs.next_out = (Bytef *)text;
-		zs.avail_out = sizeof(text);
-		if (inflate(&zs, Z_FINISH) == Z_STREAM_END &&
-		    zs.total_out == sizeof(text) &&
-		    adler32(1, (const Bytef *)text, sizeof(text)) ==
-			    RECORD_ZDICT_V1_ADLER)
-			state = 1;
-		inflateEnd(&zs);
-	}
-	if (state != 1)
-		return NULL;
 	*len = sizeof(text);
-	return text;
+	return zconst_text(&dict);
 }
 
 const struct record_zdict record_zdicts[] = {

@@ -77,9 +77,11 @@ done
 strip -o "$out/agent.stripped" "$out/bin/oops-agent"
 echo "tiny agent: $(stat -c %s "$out/agent.stripped") bytes stripped (target <= 153600)"
 # Disabled features leave no code behind: no netlink, netconsole, kmsg,
-# sqlite, HMAC or seccomp symbols, and no such libraries linked.
+# sqlite, HMAC, seccomp or systemd-pstore archive symbols, and no such
+# libraries linked.
 syms=$(nm "$out/bin/oops-agent" 2>/dev/null; nm -D "$out/bin/oops-agent")
-for pat in 'nl_socket' 'ncon_' 'kmsg_' 'sqlite3_' 'HMAC' 'seccomp_' ' store_'; do
+for pat in 'nl_socket' 'ncon_' 'kmsg_' 'sqlite3_' 'HMAC' 'seccomp_' ' store_' \
+	'pstore_scan_archive' 'pstore_archive_'; do
 	if grep -q "$pat" <<<"$syms"; then
 		echo "FAIL: tiny agent contains $pat symbols"; fail=1
 	fi
@@ -90,6 +92,19 @@ for lib in libnl libsqlite libcrypto libseccomp libsystemd liblz4 libzstd; do
 		echo "FAIL: tiny agent links $lib"; fail=1
 	fi
 done
+# A key of a feature left out is refused by -n, not silently ignored; by
+# default it is off (empty), so a stock configuration passes.
+mkdir -p "$out/k/spool" "$out/k/state" "$out/k/pstore"; : > "$out/k/a.conf"
+kargs=(-n -c "$out/k/a.conf" -o spool_dir="$out/k/spool" -o state_dir="$out/k/state"
+	-o pstore_dir="$out/k/pstore")
+"$out/bin/oops-agent" "${kargs[@]}" >/dev/null 2>&1 ||
+	{ echo "FAIL: tiny agent -n refuses its own defaults"; fail=1; }
+if "$out/bin/oops-agent" "${kargs[@]}" -o pstore_archive="$out/k" 2>&1 |
+	grep -q "built without CONFIG_AGENT_PSTORE_ARCHIVE"; then
+	echo "ok: tiny agent -n refuses pstore_archive"
+else
+	echo "FAIL: tiny agent -n accepts pstore_archive without the archive reader"; fail=1
+fi
 size=$(stat -c %s "$out/bin/oops-agent")
 echo "tiny agent: $size bytes unstripped; libraries: $(awk '{print $1}' <<<"$libs" | tr '\n' ' ')"
 # The unit tests of what the tiny configuration builds must pass in it too

@@ -19,5 +19,6 @@ check() { # HEADER GENERATOR...
 command -v python3 >/dev/null || { echo "python3 not installed"; exit 77; }
 check lib/parse/oops_prefilter.h python3 scripts/gen-oops-prefilter
 check lib/parse/oops_skiplist.h python3 scripts/gen-oops-skiplist
+check lib/parse/sig_plumbing.h python3 scripts/gen-sig-plumbing
 check lib/record/record_dict_z.h python3 scripts/gen-record-zdict
 exit $fail

@@ -35,6 +35,9 @@ e2e_collector_start
 e2e_qemu_guest_agent_conf "$E2E_TMP/guest-agent.conf"
 # What rcS would run, and what the console should show of it.
 cat > "$E2E_TMP/s50start" <<'SH'
+# On a Buildroot target the oopsd user's home, the agent's state_dir,
+# exists (OOPSD_USERS): oops-agent -n, which S50 runs first, checks it.
+mkdir -p /var/lib/oopsd
 /etc/init.d/S50oops-agent start
 echo "E2E: S50 start exit $?, pid $(cat /var/run/oops-agent.pid 2>/dev/null) $(pidof oops-agent)"
 SH

@@ -3,6 +3,10 @@
 #include "testutil.h"
 
 #include <errno.h>
+#include <string.h>
+#include <zlib.h>
+
+#include "base/zconst.h"
 
 static void test_array_grow(void **state)
 {
@@ -122,6 +126,52 @@ static void test_hex_is_lower(void **state)
 	assert_false(hex_is_lower("", 0));
 }
 
+/* Raw deflate of text into out (cap bytes); its length. */
+static size_t deflate_raw(const char *text, size_t len, unsigned char *out,
+			  size_t cap)
+{
+	z_stream zs = {0};
+
+	assert_int_equal(deflateInit2(&zs, 9, Z_DEFLATED, -15, 9,
+				      Z_DEFAULT_STRATEGY), Z_OK);
+	zs.next_in = (Bytef *)text;
+	zs.avail_in = (uInt)len;
+	zs.next_out = out;
+	zs.avail_out = (uInt)cap;
+	assert_int_equal(deflate(&zs, Z_FINISH), Z_STREAM_END);
+	deflateEnd(&zs);
+	return zs.total_out;
+}
+
+/* Deflated constant text: inflated once, checked by length and Adler-32. */
+static void test_zconst(void **state)
+{
+	static const char text[] = "dump_stack\0dump_stack_lvl\0__warn\0"
+				   "dump_stack\0dump_stack_lvl\0panic\0";
+	unsigned char z[256];
+	char out[sizeof(text)], small[sizeof(text) - 2];
+	size_t zlen = deflate_raw(text, sizeof(text), z, sizeof(z));
+	unsigned long adler = adler32(1, (const Bytef *)text, sizeof(text));
+	struct zconst ok = { z, zlen, out, sizeof(out), adler, 0 };
+	struct zconst bad_sum = { z, zlen, out, sizeof(out), adler ^ 1, 0 };
+	struct zconst cut = { z, zlen / 2, out, sizeof(out), adler, 0 };
+	struct zconst too_long = { z, zlen, small, sizeof(small), adler, 0 };
+	const char *p;
+
+	p = zconst_text(&ok);
+	assert_ptr_equal(p, out);
+	assert_memory_equal(p, text, sizeof(text));
+	assert_ptr_equal(zconst_text(&ok), p); /* once */
+	/* Whatever went wrong, no text, and for good. */
+	assert_null(zconst_text(&bad_sum));
+	assert_int_equal(bad_sum.state, -1);
+	assert_null(zconst_text(&bad_sum));
+	assert_null(zconst_text(&cut));
+	assert_int_equal(cut.state, -1);
+	assert_null(zconst_text(&too_long));
+	assert_int_equal(too_long.state, -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -129,6 +179,7 @@ int main(void)
 		cmocka_unit_test(test_array_grow_overflow),
 		cmocka_unit_test(test_array_grow_bounded),
 		cmocka_unit_test(test_hex_is_lower),
+		cmocka_unit_test(test_zconst),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
