@@ -1920,8 +1920,9 @@ static void test_archive(void **state)
 	/* Top: ramoops, pmsg, notes.old, link; the dump: its parts. */
 	assert_int_equal(a.files, 4 + (unsigned int)np);
 	assert_int_equal(a.remove_rc, -EINVAL);
-	snprintf(name, sizeof(name), "%s/dmesg-efi_pstore-%llu", id,
-		 (unsigned long long)efi_id(1700000000, 1, 1));
+	assert_true(snprintf(name, sizeof(name), "%s/dmesg-efi_pstore-%llu",
+			     id, (unsigned long long)efi_id(1700000000, 1, 1)) <
+		    (int)sizeof(name));
 	assert_true(exists(arch, name));
 	assert_true(exists(arch, "dmesg-ramoops-0"));
 	/* A missing archive (systemd-pstore not installed). */
