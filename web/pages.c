@@ -1437,7 +1437,8 @@ static void host_out(struct hosts_out *ho, const struct store_host *h,
 {
 	struct web_req *r = ho->r;
 	int st = hb == NULL ? 2 : host_silent(r, hb) ? 1 : 0;
-	const char *key = h ? h->host_key : hb->host_key;
+	/* Called with a crash host, a heartbeat or both. */
+	const char *key = h ? h->host_key : hb ? hb->host_key : "";
 	const char *name = h && h->hostname ? h->hostname :
 			   hb ? hb->hostname : NULL;
 
