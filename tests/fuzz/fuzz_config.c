@@ -131,6 +131,18 @@ static void fuzz_roundtrip(const struct fuzz_cfg *cfg)
 	d1 = fuzz_dump(cfg, &l1);
 	if (d1 == NULL)
 		return;
+	/* A value near the loader's line limit (4096 bytes) whose quotes and
+	 * backslashes the dump doubles cannot be read back in one line: the
+	 * loader says "line too long", which is right; nothing to compare. */
+	for (const char *p = d1, *nl; p < d1 + l1; p = nl + 1) {
+		nl = memchr(p, '\n', (size_t)(d1 + l1 - p));
+		if (nl == NULL)
+			nl = d1 + l1;
+		if (nl - p >= 4096) {
+			free(d1);
+			return;
+		}
+	}
 	memset(&again, 0, sizeof(again));
 	if (conf_defaults(fuzz_table, &again, err, sizeof(err)) < 0)
 		abort();
