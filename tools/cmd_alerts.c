@@ -10,6 +10,7 @@
 
 #include "base/json.h"
 #include "oopsctl.h"
+#include "store/store_json.h"
 #include "store_cli.h"
 
 struct alerts_out {
@@ -38,12 +39,12 @@ static int alert_print(const struct store_alert *a, void *arg)
 		json_kstr(&o->j, "release", a->release);
 		json_kstr(&o->j, "host", a->host_key);
 		json_kint(&o->j, "count", a->count);
-		store_cli_json_time(&o->j, "seen", a->seen_us);
+		store_json_time(&o->j, "seen", a->seen_us);
 		json_kstr(&o->j, "state", state);
 		json_kint(&o->j, "attempts", a->attempts);
-		store_cli_json_time(&o->j, "delivered", a->delivered_us);
+		store_json_time(&o->j, "delivered", a->delivered_us);
 		if (!a->delivered_us)
-			store_cli_json_time(&o->j, "next_try", a->next_us);
+			store_json_time(&o->j, "next_try", a->next_us);
 		json_kstr(&o->j, "last_error", a->last_error);
 		json_obj_end(&o->j);
 		if (json_flush_line(&o->j, stdout) < 0)

@@ -14,6 +14,7 @@
 #include "base/json.h"
 #include "oopsctl.h"
 #include "record/record.h"
+#include "store/store_json.h"
 #include "store_cli.h"
 #include "base/util.h"
 
@@ -35,8 +36,8 @@ static int export_print(const struct store_rec *rec, void *arg)
 	/* What the collector adds, in the same object. */
 	json_obj_reopen(&o->j);
 	json_kstr(&o->j, "received_from", rec->sender);
-	store_cli_json_time(&o->j, "seen", rec->seen_us);
-	store_cli_json_time(&o->j, "received", rec->received_us);
+	store_json_time(&o->j, "seen", rec->seen_us);
+	store_json_time(&o->j, "received", rec->received_us);
 	json_obj_end(&o->j);
 	store_cli_rec_free(r);
 	return json_flush_line(&o->j, stdout) < 0;

@@ -19,6 +19,7 @@
 #include "base/json.h"
 #include "base/util.h"
 #include "oopsctl.h"
+#include "store/store_json.h"
 #include "store_cli.h"
 
 /* A heartbeat kept for the merge (the store's strings are copied). */
@@ -137,9 +138,9 @@ static int host_print(struct hosts_out *o, const struct store_host *h,
 		json_kstr(&o->j, "last_sender", h ? h->last_sender : NULL);
 		json_kuint(&o->j, "count", h ? h->count : 0);
 		json_kuint(&o->j, "signatures", h ? h->signatures : 0);
-		store_cli_json_time(&o->j, "first_seen", h ? h->first_seen_us : 0);
-		store_cli_json_time(&o->j, "last_seen", h ? h->last_seen_us : 0);
-		store_cli_json_time(&o->j, "last_heartbeat",
+		store_json_time(&o->j, "first_seen", h ? h->first_seen_us : 0);
+		store_json_time(&o->j, "last_seen", h ? h->last_seen_us : 0);
+		store_json_time(&o->j, "last_heartbeat",
 				    hb ? hb->received_us : 0);
 		json_kstr(&o->j, "agent_version", hb ? hb->agent_version : NULL);
 		json_kstr(&o->j, "release", hb ? hb->release : NULL);

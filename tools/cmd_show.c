@@ -43,8 +43,8 @@ static int recent_print(const struct store_rec *r, void *arg)
 		json_kstr(o->j, "hostname", hostname);
 		json_kstr(o->j, "release", r->release);
 		json_kstr(o->j, "sender", r->sender);
-		store_cli_json_time(o->j, "seen", r->seen_us);
-		store_cli_json_time(o->j, "received", r->received_us);
+		store_json_time(o->j, "seen", r->seen_us);
+		store_json_time(o->j, "received", r->received_us);
 		json_obj_end(o->j);
 	} else {
 		char t1[256], t2[256];
@@ -165,40 +165,15 @@ static int show_json(struct store *st, const struct store_sig_detail *d,
 	json_kstr(&j, "kind", s->kind);
 	json_kuint(&j, "count", s->count);
 	json_kuint(&j, "hosts", s->hosts);
-	store_cli_json_time(&j, "first_seen", s->first_seen_us);
-	store_cli_json_time(&j, "last_seen", s->last_seen_us);
+	store_json_time(&j, "first_seen", s->first_seen_us);
+	store_json_time(&j, "last_seen", s->last_seen_us);
 	json_key(&j, "releases");
 	json_arr_begin(&j);
 	for (size_t i = 0; i < s->n_releases; i++)
 		json_str(&j, s->releases[i].release);
 	json_arr_end(&j);
 	store_json_triage(&j, t);
-	json_key(&j, "kernels");
-	json_arr_begin(&j);
-	for (size_t i = 0; i < s->n_releases; i++) {
-		json_obj_begin(&j);
-		json_kstr(&j, "release", s->releases[i].release);
-		json_kuint(&j, "count", s->releases[i].count);
-		store_cli_json_time(&j, "first_seen",
-				    s->releases[i].first_seen_us);
-		store_cli_json_time(&j, "last_seen",
-				    s->releases[i].last_seen_us);
-		json_obj_end(&j);
-	}
-	json_arr_end(&j);
-	json_key(&j, "by_host");
-	json_arr_begin(&j);
-	for (size_t i = 0; i < d->n_hosts; i++) {
-		json_obj_begin(&j);
-		json_kstr(&j, "host", d->hosts[i].host_key);
-		json_kstr(&j, "hostname", d->hosts[i].hostname);
-		json_kuint(&j, "count", d->hosts[i].count);
-		store_cli_json_time(&j, "first_seen",
-				    d->hosts[i].first_seen_us);
-		store_cli_json_time(&j, "last_seen", d->hosts[i].last_seen_us);
-		json_obj_end(&j);
-	}
-	json_arr_end(&j);
+	store_json_sig_places(&j, d);
 	json_key(&j, "recent");
 	json_arr_begin(&j);
 	store_export(st, &q, recent_print, &o);

@@ -127,11 +127,6 @@ const char *store_cli_time(int64_t us, char *buf, size_t len)
 	return buf;
 }
 
-void store_cli_json_time(struct json *j, const char *key, int64_t us)
-{
-	store_json_time(j, key, us);
-}
-
 int store_cli_unpack(const uint8_t *buf, size_t len, Oopsd__CrashRecord **out)
 {
 	const char *reason = NULL;

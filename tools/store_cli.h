@@ -64,8 +64,6 @@ int store_cli_limit(const char *cmd, const char *arg, size_t *limit);
 
 /* "2026-11-21 05:10:34" (UTC) into buf; "-" for 0. */
 const char *store_cli_time(int64_t us, char *buf, size_t len);
-/* key: "2026-11-21T05:10:34Z" and key_us: integer. */
-void store_cli_json_time(struct json *j, const char *key, int64_t us);
 /*
  * The exit status of a listing that produced n rows (n < 0: an error):
  * flushes stdout; OOPSCTL_ERROR on a failed flush or n < 0, else

@@ -820,33 +820,7 @@ static void page_sig(struct web_req *r, const char *sig)
 		json_obj_begin(&j);
 		store_json_sig_fields(&j, s);
 		store_json_triage(&j, &t);
-		json_key(&j, "kernels");
-		json_arr_begin(&j);
-		for (size_t i = 0; i < s->n_releases; i++) {
-			json_obj_begin(&j);
-			json_kstr(&j, "release", s->releases[i].release);
-			json_kuint(&j, "count", s->releases[i].count);
-			store_json_time(&j, "first_seen",
-					s->releases[i].first_seen_us);
-			store_json_time(&j, "last_seen",
-					s->releases[i].last_seen_us);
-			json_obj_end(&j);
-		}
-		json_arr_end(&j);
-		json_key(&j, "by_host");
-		json_arr_begin(&j);
-		for (size_t i = 0; i < d->n_hosts; i++) {
-			json_obj_begin(&j);
-			json_kstr(&j, "host", d->hosts[i].host_key);
-			json_kstr(&j, "hostname", d->hosts[i].hostname);
-			json_kuint(&j, "count", d->hosts[i].count);
-			store_json_time(&j, "first_seen",
-					d->hosts[i].first_seen_us);
-			store_json_time(&j, "last_seen",
-					d->hosts[i].last_seen_us);
-			json_obj_end(&j);
-		}
-		json_arr_end(&j);
+		store_json_sig_places(&j, d);
 		json_key(&j, "histogram");
 		json_obj_begin(&j);
 		json_kuint(&j, "bucket_hours", 24);

@@ -52,3 +52,32 @@ void store_json_triage(struct json *j, const struct store_triage *t)
 	store_json_time(j, "updated", t->updated_us);
 	json_obj_end(j);
 }
+
+void store_json_sig_places(struct json *j, const struct store_sig_detail *d)
+{
+	const struct store_sig *s = &d->sig;
+
+	json_key(j, "kernels");
+	json_arr_begin(j);
+	for (size_t i = 0; i < s->n_releases; i++) {
+		json_obj_begin(j);
+		json_kstr(j, "release", s->releases[i].release);
+		json_kuint(j, "count", s->releases[i].count);
+		store_json_time(j, "first_seen", s->releases[i].first_seen_us);
+		store_json_time(j, "last_seen", s->releases[i].last_seen_us);
+		json_obj_end(j);
+	}
+	json_arr_end(j);
+	json_key(j, "by_host");
+	json_arr_begin(j);
+	for (size_t i = 0; i < d->n_hosts; i++) {
+		json_obj_begin(j);
+		json_kstr(j, "host", d->hosts[i].host_key);
+		json_kstr(j, "hostname", d->hosts[i].hostname);
+		json_kuint(j, "count", d->hosts[i].count);
+		store_json_time(j, "first_seen", d->hosts[i].first_seen_us);
+		store_json_time(j, "last_seen", d->hosts[i].last_seen_us);
+		json_obj_end(j);
+	}
+	json_arr_end(j);
+}

@@ -22,4 +22,11 @@ void store_json_sig_fields(struct json *j, const struct store_sig *s);
 /* "triage": {"state", "fixed_in", "bug", "note", "updated"(_us)}. */
 void store_json_triage(struct json *j, const struct store_triage *t);
 
+/*
+ * "kernels": [{release, count, first_seen, last_seen}] and "by_host":
+ * [{host, hostname, count, first_seen, last_seen}] of a signature's
+ * detail (store_show()), as `oopsctl show --json` and /api/v1/sig/ give.
+ */
+void store_json_sig_places(struct json *j, const struct store_sig_detail *d);
+
 #endif /* OOPSD_STORE_JSON_H */
