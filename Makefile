@@ -86,6 +86,7 @@ cfg-ldflags-$(CONFIG_LD_DEAD_CODE_DATA_ELIMINATION) += -Wl,--gc-sections
 cfg-cflags-$(CONFIG_LTO) += -flto -ffat-lto-objects
 cfg-ldflags-$(CONFIG_LTO) += -flto=auto
 cfg-cflags-$(CONFIG_NO_UNWIND_TABLES) += -fno-asynchronous-unwind-tables -fno-unwind-tables
+cfg-ldflags-$(CONFIG_NO_UNWIND_TABLES) += -Wl,--no-eh-frame-hdr
 cfg-cflags-$(CONFIG_NO_PIE) += -fno-pie
 cfg-ldflags-$(CONFIG_NO_PIE) += -no-pie
 cfg-ldflags-$(CONFIG_LD_NO_SEPARATE_CODE) += -Wl,-z,noseparate-code
@@ -184,7 +185,8 @@ $(O)/%.o: %.c | $(AUTOCONF) $(PROTO_H)
 
 $(O)/proto/oopsd.pb-c.o: $(PROTO_C) | $(AUTOCONF)
 	$(quiet) CC $@
-	$(Q)$(CC) $(filter-out -Wmissing-prototypes -Wshadow,$(ALL_CFLAGS)) -c -o $@ $<
+	$(Q)$(CC) $(filter-out -Wmissing-prototypes -Wshadow,$(ALL_CFLAGS)) \
+	  $(if $(CONFIG_PROTO_NDEBUG),-DNDEBUG) -c -o $@ $<
 
 $(LIBOOPSD): $(LIB_OBJS)
 $(AGENT_LIB): $(filter-out %/main.o,$(AGENT_OBJS))

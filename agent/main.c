@@ -176,10 +176,6 @@ static int agent_check(const struct agent_config *cfg)
 	bad |= check_dir("pstore_archive", cfg->pstore_archive, DIR_IF_EXISTS);
 	bad |= check_dir("kdump_dir", cfg->kdump_dir, DIR_IF_EXISTS);
 	bad |= check_dir("journal_dir", cfg->journal_dir, DIR_MUST_EXIST);
-	if (cfg->journal && !ENABLE_AGENT_JOURNAL) {
-		fprintf(stderr, "journal: built without CONFIG_AGENT_JOURNAL\n");
-		bad = 1;
-	}
 	if (cfg->auth_key_file[0]) {
 		rc = wire_key_load(cfg->auth_key_file, &key);
 		wire_key_clear(&key);
@@ -188,24 +184,6 @@ static int agent_check(const struct agent_config *cfg)
 				cfg->auth_key_file, wire_key_strerror(rc));
 			bad = 1;
 		}
-	}
-	if (cfg->redact && !ENABLE_REDACT) {
-		fprintf(stderr, "redact: built without CONFIG_REDACT\n");
-		bad = 1;
-	}
-	if (cfg->pstore_archive[0] && !ENABLE_AGENT_PSTORE_ARCHIVE) {
-		fprintf(stderr, "pstore_archive: built without "
-				"CONFIG_AGENT_PSTORE_ARCHIVE\n");
-		bad = 1;
-	}
-	if (cfg->kmsg && !ENABLE_AGENT_KMSG) {
-		fprintf(stderr, "kmsg: built without CONFIG_AGENT_KMSG\n");
-		bad = 1;
-	}
-	if (cfg->netconsole_listen[0] && !ENABLE_AGENT_NETCONSOLE) {
-		fprintf(stderr, "netconsole_listen: built without "
-				"CONFIG_AGENT_NETCONSOLE\n");
-		bad = 1;
 	}
 	if (cfg->spool_max_bytes < cfg->max_datagram + SPOOL_HDR_SIZE +
 					   SPOOL_MAX_ID + 1) {

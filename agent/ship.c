@@ -437,6 +437,7 @@ static void ship_handle_ack(struct ship *s, const uint8_t *buf, size_t len)
 	int rc;
 
 	lim.max_datagram = WIRE_UDP_MAX;
+	lim.want = WIRE_WANT(WIRE_BODY_ACK);
 	rc = wire_unpack(buf, len, s->cfg.key, &lim, &m, &reason);
 	if (rc < 0 || m.type != WIRE_BODY_ACK) {
 		s->st.bad_acks++;

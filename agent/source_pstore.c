@@ -478,9 +478,6 @@ static int pstore_init(struct agent *a, void **priv)
 		 agent_config(a)->state_dir, PSTORE_STATE);
 	if (ENABLE_AGENT_PSTORE_ARCHIVE)
 		p->boot_start_us = boot_start_realtime_us();
-	else if (agent_config(a)->pstore_archive[0] != '\0')
-		log_warnx("pstore_archive: built without "
-			  "CONFIG_AGENT_PSTORE_ARCHIVE: ignored");
 	*priv = p;
 	return 0;
 }

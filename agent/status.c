@@ -35,42 +35,53 @@ static void agent_status_text(struct agent *a, FILE *f)
 
 	spool_get_stats(a->spool, &sp);
 	ship_get_stats(a->ship, &sh);
-	fprintf(f, "version %s\n", OOPSD_VERSION);
-	fprintf(f, "pid %d\n", (int)getpid());
-	fprintf(f, "started_us %" PRId64 "\n", a->started_us);
-	fprintf(f, "updated_us %" PRId64 "\n", now_realtime_us());
-	fprintf(f, "collector %s\n", a->cfg->collector);
-	fprintf(f, "hostname %s\n", a->id.hostname);
-	fprintf(f, "boot_id %s\n", a->id.boot_id);
-	fprintf(f, "spool_dir %s\n", a->cfg->spool_dir);
-	fprintf(f, "spool_pending %" PRIu64 "\n", sp.pending);
-	fprintf(f, "spool_bytes %" PRIu64 "\n", sp.bytes);
-	fprintf(f, "spool_oldest_us %" PRId64 "\n", sp.oldest_us);
-	fprintf(f, "spool_stored %" PRIu64 "\n", sp.stored);
-	fprintf(f, "spool_duplicates %" PRIu64 "\n", sp.duplicates);
-	fprintf(f, "spool_dropped %" PRIu64 "\n", sp.dropped);
-	fprintf(f, "spool_quarantined %" PRIu64 "\n", sp.quarantined);
-	fprintf(f, "spool_write_errors %" PRIu64 "\n", sp.write_errors);
-	fprintf(f, "memory_queue %zu\n", a->memq_n);
-	fprintf(f, "memory_queue_dropped %" PRIu64 "\n", a->cnt.memq_dropped);
-	fprintf(f, "reports %" PRIu64 "\n", a->cnt.reports);
-	fprintf(f, "pack_errors %" PRIu64 "\n", a->cnt.pack_errors);
-	fprintf(f, "redacted %" PRIu64 "\n", a->cnt.redacted);
-	fprintf(f, "last_ack_us %" PRId64 "\n", sh.last_ack_us);
-	fprintf(f, "last_send_us %" PRId64 "\n", sh.last_send_us);
-	fprintf(f, "in_flight %u\n", sh.in_flight);
-	fprintf(f, "datagrams %" PRIu64 "\n", sh.datagrams);
-	fprintf(f, "retransmits %" PRIu64 "\n", sh.retransmits);
-	fprintf(f, "send_errors %" PRIu64 "\n", sh.send_errors);
-	fprintf(f, "acks %" PRIu64 "\n", sh.acks);
-	fprintf(f, "bad_acks %" PRIu64 "\n", sh.bad_acks);
-	fprintf(f, "acked %" PRIu64 "\n", sh.acked);
-	fprintf(f, "rejected %" PRIu64 "\n", sh.rejected);
-	fprintf(f, "oversize %" PRIu64 "\n", sh.oversize);
-	fprintf(f, "backoff_ms %" PRIu64 "\n", sh.rto_ms);
-	fprintf(f, "heartbeats %" PRIu64 "\n", sh.heartbeats);
-	fprintf(f, "collector_answering %d\n", !sh.silent);
-	fprintf(f, "resolves %" PRIu64 "\n", sh.resolves);
+	/* One call: the format names every line, -Wformat checks the values. */
+	fprintf(f,
+		"version %s\n"
+		"pid %d\n"
+		"started_us %" PRId64 "\n"
+		"updated_us %" PRId64 "\n"
+		"collector %s\n"
+		"hostname %s\n"
+		"boot_id %s\n"
+		"spool_dir %s\n"
+		"spool_pending %" PRIu64 "\n"
+		"spool_bytes %" PRIu64 "\n"
+		"spool_oldest_us %" PRId64 "\n"
+		"spool_stored %" PRIu64 "\n"
+		"spool_duplicates %" PRIu64 "\n"
+		"spool_dropped %" PRIu64 "\n"
+		"spool_quarantined %" PRIu64 "\n"
+		"spool_write_errors %" PRIu64 "\n"
+		"memory_queue %zu\n"
+		"memory_queue_dropped %" PRIu64 "\n"
+		"reports %" PRIu64 "\n"
+		"pack_errors %" PRIu64 "\n"
+		"redacted %" PRIu64 "\n"
+		"last_ack_us %" PRId64 "\n"
+		"last_send_us %" PRId64 "\n"
+		"in_flight %u\n"
+		"datagrams %" PRIu64 "\n"
+		"retransmits %" PRIu64 "\n"
+		"send_errors %" PRIu64 "\n"
+		"acks %" PRIu64 "\n"
+		"bad_acks %" PRIu64 "\n"
+		"acked %" PRIu64 "\n"
+		"rejected %" PRIu64 "\n"
+		"oversize %" PRIu64 "\n"
+		"backoff_ms %" PRIu64 "\n"
+		"heartbeats %" PRIu64 "\n"
+		"collector_answering %d\n"
+		"resolves %" PRIu64 "\n",
+		OOPSD_VERSION, (int)getpid(), a->started_us, now_realtime_us(),
+		a->cfg->collector, a->id.hostname, a->id.boot_id,
+		a->cfg->spool_dir, sp.pending, sp.bytes, sp.oldest_us,
+		sp.stored, sp.duplicates, sp.dropped, sp.quarantined,
+		sp.write_errors, a->memq_n, a->cnt.memq_dropped, a->cnt.reports,
+		a->cnt.pack_errors, a->cnt.redacted, sh.last_ack_us,
+		sh.last_send_us, sh.in_flight, sh.datagrams, sh.retransmits,
+		sh.send_errors, sh.acks, sh.bad_acks, sh.acked, sh.rejected,
+		sh.oversize, sh.rto_ms, sh.heartbeats, !sh.silent, sh.resolves);
 	for (size_t i = 0; i < a->nsrc; i++)
 		if (a->src[i]->status != NULL)
 			a->src[i]->status(a, a->src_priv[i], f);

@@ -158,6 +158,16 @@ static int conf_store_enum(const struct conf_entry *e, void *field,
 	return -1;
 }
 
+/* A key of a feature left out takes its default or off only. */
+static bool conf_allowed_without(const struct conf_entry *e, const char *value)
+{
+	int b, d;
+
+	if (e->type == CONF_BOOL && conf_parse_bool(value, &b) == 0)
+		return !b || (e->def && conf_parse_bool(e->def, &d) == 0 && b == d);
+	return value[0] == '\0' || (e->def && strcmp(value, e->def) == 0);
+}
+
 /* Store value into dst's field for e.  0, or -1 with a reason in err. */
 static int conf_store(const struct conf_entry *e, void *dst, const char *value,
 		      char *err, size_t errlen)
@@ -166,6 +176,11 @@ static int conf_store(const struct conf_entry *e, void *dst, const char *value,
 	uint64_t u;
 	int b;
 
+	if (e->without && !conf_allowed_without(e, value)) {
+		conf_err(err, errlen, "%s: built without %s", e->name,
+			 e->without);
+		return -1;
+	}
 	switch (e->type) {
 	case CONF_STRING: {
 		char *copy = strdup(value);
@@ -493,8 +508,10 @@ int conf_set(const struct conf_entry *table, void *dst, const char *kv,
 void conf_print_help(const struct conf_entry *table, FILE *out)
 {
 	for (const struct conf_entry *e = table; e->name != NULL; e++)
-		fprintf(out, "  %-20s %-28s %s\n", e->name,
-			e->def ? e->def : "(unset)", e->help ? e->help : "");
+		fprintf(out, "  %-20s %-28s %s%s\n", e->name,
+			e->def ? e->def : "(unset)",
+			e->without ? "built without " : "",
+			e->without ? e->without : e->help ? e->help : "");
 }
 
 void conf_dump(const struct conf_entry *table, const void *dst, FILE *out)

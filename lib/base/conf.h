@@ -47,7 +47,19 @@ struct conf_entry {
 	 * line, like any other bad value.
 	 */
 	const char *const *choices;
+	/*
+	 * Not NULL: the feature behind the key is not built in, and this is
+	 * its Kconfig symbol.  The key takes its default or "off" (an empty
+	 * string, no) only; another value is an error at its line ("kmsg:
+	 * built without CONFIG_AGENT_KMSG"), and --help says so in place of
+	 * the help.  CONF_FEATURE() fills help and without from one switch.
+	 */
+	const char *without;
 };
+
+/* A key of an optional feature: .help when ENABLE_X is 1, else .without. */
+#define CONF_FEATURE(enabled, symbol, text)                                    \
+	.help = (enabled) ? (text) : NULL, .without = (enabled) ? NULL : (symbol)
 
 #define CONF_END                                                               \
 	{                                                                      \

@@ -140,6 +140,7 @@ void log_info(const char *fmt, ...)
 	LOG_BODY(LOG_LEVEL_INFO, NULL);
 }
 
+#undef log_debug /* the function itself, whatever CONFIG_LOG_DEBUG says */
 void log_debug(const char *fmt, ...)
 {
 	LOG_BODY(LOG_LEVEL_DEBUG, NULL);

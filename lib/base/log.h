@@ -40,6 +40,18 @@ void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/*
+ * Without CONFIG_LOG_DEBUG the calls and their strings are left out of the
+ * build (still type-checked), as pr_debug() is without DEBUG in the kernel:
+ * `log_level = debug` then shows what info shows.
+ */
+#if !ENABLE_LOG_DEBUG
+#define log_debug(...)                                                         \
+	do {                                                                   \
+		if (0)                                                         \
+			log_debug(__VA_ARGS__);                                \
+	} while (0)
+#endif
 void fatal(const char *fmt, ...)
 	__attribute__((format(printf, 1, 2), noreturn));
 void fatalx(const char *fmt, ...)

@@ -18,13 +18,9 @@
 
 const char *record_kind_name(int kind)
 {
-	const ProtobufCEnumValue *v;
-
-	v = protobuf_c_enum_descriptor_get_value(&oopsd__crash_kind__descriptor,
-						 kind);
-	if (v == NULL || strncmp(v->name, "KIND_", 5) != 0)
-		return "UNKNOWN";
-	return v->name + 5;
+	/* CrashKind's values are enum oops_kind's (the descriptors carry no
+	 * names: see optimize_for in proto/oopsd.proto). */
+	return oops_kind_name((enum oops_kind)kind);
 }
 
 const char *record_source_name(int source)

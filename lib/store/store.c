@@ -408,18 +408,6 @@ void store_sig_hex(uint64_t sig, char out[STORE_SIG_LEN])
 	sig_format(sig, out);
 }
 
-const char *store_kind_name(int kind)
-{
-	const ProtobufCEnumValue *v =
-		protobuf_c_enum_descriptor_get_value(&oopsd__crash_kind__descriptor,
-						     kind);
-
-	/* The proto names are KIND_X; the kind's name is X. */
-	if (v == NULL || strncmp(v->name, "KIND_", 5) != 0)
-		return "UNKNOWN";
-	return v->name + 5;
-}
-
 /* Crash times further ahead of the collector's clock are not believed. */
 #define STORE_MAX_FUTURE_US (3600LL * 1000000)
 

@@ -538,8 +538,6 @@ int store_check(struct store *st, bool full, char *msg, size_t len);
 
 /* Helpers shared by the backends and the queries. */
 void store_sig_hex(uint64_t sig, char out[STORE_SIG_LEN]);
-/* Kind name ("WARNING") of a CrashKind value; "UNKNOWN" if out of range. */
-const char *store_kind_name(int kind);
 /* The "seen" time of a record (see above). */
 int64_t store_seen_us(const Oopsd__CrashRecord *rec, int64_t received_us);
 /*

@@ -12,6 +12,7 @@
 
 #include "base/log.h"
 #include "base/util.h"
+#include "record/record.h"
 #include "store_pg_internal.h"
 
 /* The length of the longest valid UTF-8 prefix of s. */
@@ -353,7 +354,7 @@ static int pg_agg_sig(void *arg, const struct store_agg_group *g)
 
 	pp_str(&pp, e->sig);
 	pp_str(&pp, e->title);
-	pp_str(&pp, store_kind_name(e->kind));
+	pp_str(&pp, record_kind_name(e->kind));
 	pp_str(&pp, e->has_stack ? e->stack_sig : NULL);
 	pp_i64(&pp, g->n);
 	pp_i64(&pp, g->news);

@@ -32,6 +32,7 @@
 #include "store/store.h"
 #include "store_internal.h"
 #include "base/util.h"
+#include "record/record.h"
 
 /*
  * Fleet coverage, collector counters, the alert queue and triage (written
@@ -500,7 +501,7 @@ static int sq_agg_sig(void *arg, const struct store_agg_group *g)
 
 	sqlite3_bind_text(s, 1, e->sig, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, e->title, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 3, store_kind_name(e->kind), -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, record_kind_name(e->kind), -1, SQLITE_STATIC);
 	if (e->has_stack)
 		sqlite3_bind_text(s, 4, e->stack_sig, -1, SQLITE_STATIC);
 	else

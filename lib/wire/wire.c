@@ -366,6 +366,12 @@ static int wire_check_auth(const Oopsd__Datagram *dg,
 	return err;
 }
 
+/* Inline, so that a caller's constant lim->want folds the branches away. */
+static inline bool wire_wants(const struct wire_limits *lim, uint32_t body)
+{
+	return lim->want == 0 || (body < 32 && (lim->want & WIRE_WANT(body)));
+}
+
 int wire_unpack(const uint8_t *buf, size_t len, const struct wire_key *key,
 		const struct wire_limits *lim, struct wire_msg *out,
 		const char **reason)
@@ -406,6 +412,11 @@ int wire_unpack(const uint8_t *buf, size_t len, const struct wire_key *key,
 		err = -EOPNOTSUPP;
 		goto out;
 	}
+	if (!wire_wants(lim, dg->body_type)) {
+		*reason = "unexpected_body_type";
+		err = -EOPNOTSUPP;
+		goto out;
+	}
 	/* Authenticate before decoding the body: forged input costs little. */
 	if (wire_has_key(key)) {
 		err = wire_check_auth(dg, key, out, reason);
@@ -413,7 +424,8 @@ int wire_unpack(const uint8_t *buf, size_t len, const struct wire_key *key,
 			goto out;
 		out->authenticated = true;
 	}
-	if (dg->body_type == WIRE_BODY_ENVELOPE) {
+	if (dg->body_type == WIRE_BODY_ENVELOPE &&
+	    wire_wants(lim, WIRE_BODY_ENVELOPE)) {
 		err = pb_unpack(&oopsd__envelope__descriptor, dg->body.data,
 				dg->body.len, &pl, &body, reason);
 		if (err)
@@ -437,7 +449,8 @@ int wire_unpack(const uint8_t *buf, size_t len, const struct wire_key *key,
 		out->nonce = out->env->has_nonce ? out->env->nonce : 0;
 		out->sender_id = out->env->sender_id.data;
 		out->sender_id_len = out->env->sender_id.len;
-	} else if (dg->body_type == WIRE_BODY_HEARTBEAT) {
+	} else if (dg->body_type == WIRE_BODY_HEARTBEAT &&
+		   wire_wants(lim, WIRE_BODY_HEARTBEAT)) {
 		err = pb_unpack(&oopsd__heartbeat__descriptor, dg->body.data,
 				dg->body.len, &pl, &body, reason);
 		if (err)

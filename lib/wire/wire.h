@@ -252,7 +252,16 @@ struct wire_limits {
 	size_t max_bytes;      /* any bytes field (report_z) */
 	size_t max_repeated;   /* any other repeated field (frames, files) */
 	size_t max_alloc;      /* decoder memory per datagram */
+	/*
+	 * The bodies wanted, WIRE_WANT(WIRE_BODY_X) | ...; 0: all.  Another
+	 * body is refused before it is decoded ("unexpected_body_type"): an
+	 * agent decodes acks only, and its build leaves the envelope and
+	 * heartbeat decoders out.
+	 */
+	unsigned int want;
 };
+
+#define WIRE_WANT(body) (1u << (body))
 
 #define WIRE_LIMITS_INIT                                                      \
 	{                                                                     \
@@ -297,7 +306,8 @@ struct wire_msg {
  *   -E2BIG           "too_many_records", "too_many_ids", "alloc_budget",
  *                    "string_length", "bytes_length", "repeated_count"
  *   -EPROTONOSUPPORT "bad_version"
- *   -EOPNOTSUPP      "unknown_body_type"
+ *   -EOPNOTSUPP      "unknown_body_type", "unexpected_body_type" (not in
+ *                    lim->want)
  *   -EACCES          "no_tag", "bad_tag", "key_mismatch"
  */
 int wire_unpack(const uint8_t *buf, size_t len, const struct wire_key *key,

@@ -335,6 +335,63 @@ static void check_enum_keys(const struct conf_entry *t, size_t size,
 	free(cfg);
 }
 
+/*
+ * A key of a feature left out of the build: its default and "off" load,
+ * anything else is refused at its line and names the Kconfig symbol, and
+ * --help says it is not built in.
+ */
+static void test_feature_not_built(void **state)
+{
+	static const struct conf_entry t[] = {
+		{ "dir", CONF_STRING, "/var/crash", offsetof(struct tconf, name),
+		  CONF_FEATURE(0, "CONFIG_X", "a directory") },
+		{ "on", CONF_BOOL, "no", offsetof(struct tconf, enabled),
+		  CONF_FEATURE(0, "CONFIG_Y", "a switch") },
+		{ "count", CONF_INT, "3", offsetof(struct tconf, count),
+		  CONF_FEATURE(1, "CONFIG_Z", "built in"), .min = 0, .max = 9 },
+		CONF_END,
+	};
+	static const char *const ok[] = { "", "dir = /var/crash\n",
+		"dir = \"\"\n", "on = no\n", "on = off\n", "count = 9\n" };
+	struct tconf c;
+	char err[CONF_ERR_MAX], *help = NULL;
+	size_t helplen = 0;
+	FILE *f;
+
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		memset(&c, 0, sizeof(c));
+		assert_int_equal(conf_defaults(t, &c, err, sizeof(err)), 0);
+		assert_int_equal(conf_load_buffer(t, &c, "f.conf", ok[i],
+						  strlen(ok[i]), err,
+						  sizeof(err)), 0);
+		conf_free(t, &c);
+	}
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(conf_defaults(t, &c, err, sizeof(err)), 0);
+	assert_int_equal(conf_load_buffer(t, &c, "f.conf", "\ndir = /x\n", 9,
+					  err, sizeof(err)), -1);
+	assert_string_equal(err, "f.conf:2: dir: built without CONFIG_X");
+	assert_int_equal(conf_load_buffer(t, &c, "f.conf", "on = yes\n", 9, err,
+					  sizeof(err)), -1);
+	assert_string_equal(err, "f.conf:1: on: built without CONFIG_Y");
+	assert_int_equal(conf_set(t, &c, "on=1", err, sizeof(err)), -1);
+	assert_string_equal(err, "override: on: built without CONFIG_Y");
+	assert_string_equal(c.name, "/var/crash");
+	assert_int_equal(c.enabled, 0);
+	conf_free(t, &c);
+
+	f = open_memstream(&help, &helplen);
+	assert_non_null(f);
+	conf_print_help(t, f);
+	fclose(f);
+	assert_non_null(strstr(help, "built without CONFIG_X"));
+	assert_non_null(strstr(help, "built without CONFIG_Y"));
+	assert_null(strstr(help, "a directory"));
+	assert_non_null(strstr(help, "built in"));
+	assert_null(strstr(help, "CONFIG_Z"));
+	free(help);
+}
+
 static void test_agent_enum_keys(void **state)
 {
 #if ENABLE_AGENT
@@ -370,6 +427,7 @@ int main(void)
 		cmocka_unit_test(test_fifo_refused),
 		cmocka_unit_test(test_dump_roundtrip),
 		cmocka_unit_test(test_enum),
+		cmocka_unit_test(test_feature_not_built),
 		cmocka_unit_test(test_agent_enum_keys),
 		cmocka_unit_test(test_collector_enum_keys),
 	};

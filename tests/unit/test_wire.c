@@ -363,6 +363,26 @@ static void test_bad_headers(void **state)
 	assert_int_equal(wire_unpack(dg, n, NULL, NULL, &m, &reason),
 			 -EOPNOTSUPP);
 	assert_string_equal(reason, "unknown_body_type");
+	/* A body the receiver does not want is refused undecoded. */
+	{
+		struct wire_limits lim = WIRE_LIMITS_INIT;
+
+		lim.want = WIRE_WANT(WIRE_BODY_ACK);
+		n = pack_raw_datagram(1, 1, env, sizeof(env), dg);
+		assert_int_equal(wire_unpack(dg, n, NULL, &lim, &m, &reason),
+				 -EOPNOTSUPP);
+		assert_string_equal(reason, "unexpected_body_type");
+		lim.want |= WIRE_WANT(WIRE_BODY_ENVELOPE);
+		assert_int_equal(wire_unpack(dg, n, NULL, &lim, &m, &reason),
+				 0);
+		assert_int_equal(m.type, WIRE_BODY_ENVELOPE);
+		wire_msg_release(&m);
+		lim.want = WIRE_WANT(WIRE_BODY_ACK);
+		n = pack_raw_datagram(1, 4, env, sizeof(env), dg);
+		assert_int_equal(wire_unpack(dg, n, NULL, &lim, &m, &reason),
+				 -EOPNOTSUPP);
+		assert_string_equal(reason, "unknown_body_type");
+	}
 	n = pack_raw_datagram(1, -1, env, sizeof(env), dg);
 	assert_int_equal(wire_unpack(dg, n, NULL, NULL, &m, &reason),
 			 -EOPNOTSUPP);
