@@ -90,6 +90,7 @@ cfg-ldflags-$(CONFIG_NO_UNWIND_TABLES) += -Wl,--no-eh-frame-hdr
 cfg-cflags-$(CONFIG_NO_PIE) += -fno-pie
 cfg-ldflags-$(CONFIG_NO_PIE) += -no-pie
 cfg-ldflags-$(CONFIG_LD_NO_SEPARATE_CODE) += -Wl,-z,noseparate-code
+cfg-ldflags-$(CONFIG_LD_HASH_STYLE_GNU) += -Wl,--hash-style=gnu
 cfg-cflags-$(CONFIG_NO_PLT) += -fno-plt
 cfg-ldflags-$(CONFIG_NO_PLT) += -Wl,-z,now
 cfg-ldflags-$(CONFIG_STATIC) += -static

@@ -6,13 +6,13 @@
 
 #include "base/zconst.h"
 
-const char *zconst_inflate(struct zconst *c)
+const char *zconst_inflate(const struct zconst *c)
 {
 	z_stream zs = {0};
 	int rc;
 
-	if (c->state != 0)
-		return c->state == 1 ? c->text : NULL;
+	if (*c->state != 0)
+		return *c->state == 1 ? c->text : NULL;
 	if (inflateInit2(&zs, -15) != Z_OK)
 		return NULL; /* out of memory: try again next time */
 	zs.next_in = (Bytef *)c->z;
@@ -22,9 +22,9 @@ const char *zconst_inflate(struct zconst *c)
 	rc = inflate(&zs, Z_FINISH);
 	if (rc == Z_STREAM_END && zs.total_out == c->len &&
 	    adler32(1, (const Bytef *)c->text, (uInt)c->len) == c->adler)
-		c->state = 1;
+		*c->state = 1;
 	else if (rc != Z_MEM_ERROR)
-		c->state = -1;
+		*c->state = -1;
 	inflateEnd(&zs);
-	return c->state == 1 ? c->text : NULL;
+	return *c->state == 1 ? c->text : NULL;
 }

@@ -10,13 +10,17 @@
 
 #include <stddef.h>
 
+/*
+ * Constant itself (read-only data); what changes is behind its pointers,
+ * in bss: a writable descriptor would cost its bytes in the program file.
+ */
 struct zconst {
 	const unsigned char *z;	/* raw deflate stream */
 	size_t zlen;
 	char *text;		/* where it is inflated: len bytes */
 	size_t len;
 	unsigned long adler;	/* of the text */
-	int state;		/* 0: not yet, 1: inflated, -1: corrupt */
+	int *state;		/* 0: not yet, 1: inflated, -1: corrupt */
 };
 
 /*
@@ -25,12 +29,12 @@ struct zconst {
  * Adler-32 (memory corruption: never tried again).  The programs are
  * single-threaded.
  */
-const char *zconst_inflate(struct zconst *c);
+const char *zconst_inflate(const struct zconst *c);
 
 /* The text, or NULL (above); inline: the parser asks at every frame. */
-static inline const char *zconst_text(struct zconst *c)
+static inline const char *zconst_text(const struct zconst *c)
 {
-	return c->state == 1 ? c->text : zconst_inflate(c);
+	return *c->state == 1 ? c->text : zconst_inflate(c);
 }
 
 #endif /* OOPSD_ZCONST_H */

@@ -347,9 +347,10 @@ static bool bit_or_crc(const char *name, size_t len)
 bool oops_frame_skip(const char *name, size_t len)
 {
 	static char pool_text[OOPS_SKIP_POOL_LEN];
-	static struct zconst pool_z = {
+	static int pool_state;
+	static const struct zconst pool_z = {
 		oops_skip_pool_z, sizeof(oops_skip_pool_z), pool_text,
-		sizeof(pool_text), OOPS_SKIP_POOL_ADLER, 0,
+		sizeof(pool_text), OOPS_SKIP_POOL_ADLER, &pool_state,
 	};
 	/* NULL only when zlib's 7 KB cannot be allocated (tried again at
 	 * the next frame): then the patterns cannot skip this one. */

@@ -181,9 +181,10 @@ static const char *const sig_plumbing_prefix[] = {
 bool sig_is_plumbing(const char *function, size_t len)
 {
 	static char names[SIG_PLUMBING_LEN];
-	static struct zconst names_z = {
+	static int state;
+	static const struct zconst names_z = {
 		sig_plumbing_z, sizeof(sig_plumbing_z), names, sizeof(names),
-		SIG_PLUMBING_ADLER, 0,
+		SIG_PLUMBING_ADLER, &state,
 	};
 	/* NULL only when zlib's 7 KB cannot be allocated (tried again at
 	 * the next frame): then only the prefixes below are known. */

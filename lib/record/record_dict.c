@@ -36,9 +36,10 @@
 const char *record_zdict_v1(size_t *len)
 {
 	static char text[RECORD_ZDICT_V1_LEN];
-	static struct zconst dict = {
+	static int state;
+	static const struct zconst dict = {
 		record_zdict_v1_z, sizeof(record_zdict_v1_z), text,
-		sizeof(text), RECORD_ZDICT_V1_ADLER, 0,
+		sizeof(text), RECORD_ZDICT_V1_ADLER, &state,
 	};
 
 	*len = sizeof(text);
