@@ -219,7 +219,7 @@ stripped_size() { strip -o "$work/s" "$1" && stat -c %s "$work/s"; }
 if [ "${BENCH_PARTS:-1}" = 1 ]; then
 	echo "== build options, added one by one (x86-64, glibc; stripped bytes)"
 	cp configs/tiny_agent_defconfig "$work/opt.config"
-	opts="CC_OPTIMIZE_FOR_SIZE LD_DEAD_CODE_DATA_ELIMINATION NO_UNWIND_TABLES NO_PIE LD_NO_SEPARATE_CODE LTO NO_PLT"
+	opts="CC_OPTIMIZE_FOR_SIZE LD_DEAD_CODE_DATA_ELIMINATION NO_UNWIND_TABLES NO_PIE LD_NO_SEPARATE_CODE LTO NO_PLT LD_HASH_STYLE_GNU PROTO_NDEBUG"
 	for opt in $opts; do scripts/config --file "$work/opt.config" -d "$opt"; done
 	scripts/config --file "$work/opt.config" -e CC_OPTIMIZE_FOR_PERFORMANCE
 	prev= label="none (-O2, PIE)"
