@@ -17,30 +17,25 @@ const struct conf_entry agent_conf_table[] = {
 	  "where records go: udp://HOST:PORT or netlink:PORTID" },
 	{ "pstore_dir", CONF_STRING, CONFIG_DEFAULT_PSTORE_DIR,
 	  offsetof(struct agent_config, pstore_dir),
-	  CONF_FEATURE(ENABLE_AGENT_PSTORE, "CONFIG_AGENT_PSTORE",
-		       "pstore directory to scan") },
+	  CONF_FEATURE(AGENT_PSTORE, "pstore directory to scan") },
 	{ "pstore_archive", CONF_STRING,
 	  ENABLE_AGENT_PSTORE_ARCHIVE ? "/var/lib/systemd/pstore" : "",
 	  offsetof(struct agent_config, pstore_archive),
-	  CONF_FEATURE(ENABLE_AGENT_PSTORE_ARCHIVE,
-		       "CONFIG_AGENT_PSTORE_ARCHIVE",
-		       "systemd-pstore's archive, read and never deleted from "
-		       "(empty: off)") },
+	  CONF_FEATURE(AGENT_PSTORE_ARCHIVE, "systemd-pstore's archive, "
+		       "read and never deleted from (empty: off)") },
 	{ "kdump_dir", CONF_STRING, "/var/crash",
 	  offsetof(struct agent_config, kdump_dir),
-	  CONF_FEATURE(ENABLE_AGENT_KDUMP, "CONFIG_AGENT_KDUMP",
-		       "kdump-tools' crash directory: dmesg.STAMP of each "
-		       "crash (empty: off)") },
+	  CONF_FEATURE(AGENT_KDUMP, "kdump-tools' crash directory: "
+		       "dmesg.STAMP of each crash (empty: off)") },
 	{ "journal", CONF_BOOL, ENABLE_AGENT_JOURNAL ? "yes" : "no",
 	  offsetof(struct agent_config, journal),
-	  CONF_FEATURE(ENABLE_AGENT_JOURNAL, "CONFIG_AGENT_JOURNAL",
-		       "at start, the journal's kernel messages of boots the "
-		       "agent did not run in (since its first start)") },
+	  CONF_FEATURE(AGENT_JOURNAL, "at start, the journal's kernel "
+		       "messages of boots the agent did not run in (since "
+		       "its first start)") },
 	{ "journal_dir", CONF_STRING, "",
 	  offsetof(struct agent_config, journal_dir),
-	  CONF_FEATURE(ENABLE_AGENT_JOURNAL, "CONFIG_AGENT_JOURNAL",
-		       "read this journal directory (empty: the system "
-		       "journal)") },
+	  CONF_FEATURE(AGENT_JOURNAL, "read this journal directory (empty: "
+		       "the system journal)") },
 	{ "pstore_remove", CONF_BOOL, "yes",
 	  offsetof(struct agent_config, pstore_remove),
 	  "delete pstore entries once the collector acknowledged them" },
@@ -56,23 +51,21 @@ const struct conf_entry agent_conf_table[] = {
 	  "spool record count limit", 1, 10000000 },
 	{ "kmsg", CONF_BOOL, ENABLE_AGENT_KMSG ? "yes" : "no",
 	  offsetof(struct agent_config, kmsg),
-	  CONF_FEATURE(ENABLE_AGENT_KMSG, "CONFIG_AGENT_KMSG",
-		       "follow /dev/kmsg for crashes of the running boot") },
+	  CONF_FEATURE(AGENT_KMSG, "follow /dev/kmsg for crashes of the "
+		       "running boot") },
 	{ "netconsole_listen", CONF_STRING, "",
 	  offsetof(struct agent_config, netconsole_listen),
-	  CONF_FEATURE(ENABLE_AGENT_NETCONSOLE, "CONFIG_AGENT_NETCONSOLE",
-		       "relay netconsole received on ADDR:PORT (empty: off)") },
+	  CONF_FEATURE(AGENT_NETCONSOLE, "relay netconsole received on "
+		       "ADDR:PORT (empty: off)") },
 	{ "auth_key_file", CONF_STRING, "",
 	  offsetof(struct agent_config, auth_key_file),
-	  CONF_FEATURE(ENABLE_AUTH_HMAC, "CONFIG_AUTH_HMAC",
-		       "shared key for HMAC-SHA256 datagram tags (empty: "
-		       "off)") },
+	  CONF_FEATURE(AUTH_HMAC, "shared key for HMAC-SHA256 datagram tags "
+		       "(empty: off)") },
 	{ "redact", CONF_BOOL, "no",
 	  offsetof(struct agent_config, redact),
-	  CONF_FEATURE(ENABLE_REDACT, "CONFIG_REDACT",
-		       "replace MAC, IPv4, IPv6 and e-mail addresses in "
-		       "reports by <mac-1>, <ipv4-1>, ... before they are "
-		       "spooled and sent") },
+	  CONF_FEATURE(REDACT, "replace MAC, IPv4, IPv6 and e-mail "
+		       "addresses in reports by <mac-1>, <ipv4-1>, ... "
+		       "before they are spooled and sent") },
 	{ "user", CONF_STRING, CONFIG_DEFAULT_USER,
 	  offsetof(struct agent_config, user),
 	  "drop privileges to this user after start-up" },
@@ -91,9 +84,8 @@ const struct conf_entry agent_conf_table[] = {
 	  "error, warn, info or debug", .choices = log_level_names },
 	{ "kmsg_path", CONF_STRING, "/dev/kmsg",
 	  offsetof(struct agent_config, kmsg_path),
-	  CONF_FEATURE(ENABLE_AGENT_KMSG, "CONFIG_AGENT_KMSG",
-		       "kernel log device (a file or FIFO of /dev/kmsg lines "
-		       "for tests)") },
+	  CONF_FEATURE(AGENT_KMSG, "kernel log device (a file or FIFO of "
+		       "/dev/kmsg lines for tests)") },
 	{ "retry_min", CONF_DURATION, "500ms",
 	  offsetof(struct agent_config, retry_min),
 	  "first retransmission of an unacknowledged datagram", 10,

@@ -57,9 +57,14 @@ struct conf_entry {
 	const char *without;
 };
 
-/* A key of an optional feature: .help when ENABLE_X is 1, else .without. */
-#define CONF_FEATURE(enabled, symbol, text)                                    \
-	.help = (enabled) ? (text) : NULL, .without = (enabled) ? NULL : (symbol)
+/*
+ * A key of the optional feature X (Kconfig CONFIG_X): .help when ENABLE_X
+ * is 1, else .without = "CONFIG_X".  Designated: min and max after it are
+ * written .min = ..., .max = ....
+ */
+#define CONF_FEATURE(X, text)                                                  \
+	.help = ENABLE_##X ? (text) : NULL,                                    \
+	.without = ENABLE_##X ? NULL : "CONFIG_" #X
 
 #define CONF_END                                                               \
 	{                                                                      \

@@ -340,15 +340,18 @@ static void check_enum_keys(const struct conf_entry *t, size_t size,
  * anything else is refused at its line and names the Kconfig symbol, and
  * --help says it is not built in.
  */
+#define ENABLE_X 0 /* features X and Y left out, Z built in */
+#define ENABLE_Y 0
+#define ENABLE_Z 1
 static void test_feature_not_built(void **state)
 {
 	static const struct conf_entry t[] = {
 		{ "dir", CONF_STRING, "/var/crash", offsetof(struct tconf, name),
-		  CONF_FEATURE(0, "CONFIG_X", "a directory") },
+		  CONF_FEATURE(X, "a directory") },
 		{ "on", CONF_BOOL, "no", offsetof(struct tconf, enabled),
-		  CONF_FEATURE(0, "CONFIG_Y", "a switch") },
+		  CONF_FEATURE(Y, "a switch") },
 		{ "count", CONF_INT, "3", offsetof(struct tconf, count),
-		  CONF_FEATURE(1, "CONFIG_Z", "built in"), .min = 0, .max = 9 },
+		  CONF_FEATURE(Z, "built in"), .min = 0, .max = 9 },
 		CONF_END,
 	};
 	static const char *const ok[] = { "", "dir = /var/crash\n",
