@@ -439,12 +439,9 @@ static void ship_handle_ack(struct ship *s, const uint8_t *buf, size_t len)
 	lim.max_datagram = WIRE_UDP_MAX;
 	lim.want = WIRE_WANT(WIRE_BODY_ACK);
 	rc = wire_unpack(buf, len, s->cfg.key, &lim, &m, &reason);
-	if (rc < 0 || m.type != WIRE_BODY_ACK) {
+	if (rc < 0) { /* not an ack (lim.want), or a bad one */
 		s->st.bad_acks++;
-		log_debug("ship: refused a reply: %s",
-			  rc < 0 ? reason : "not an ack");
-		if (rc == 0)
-			wire_msg_release(&m);
+		log_debug("ship: refused a reply: %s", reason);
 		return;
 	}
 	/* Only the flight whose nonce the ack echoes: ids alone are no proof

@@ -98,6 +98,8 @@ struct ingest *ingest_new(struct store *st, const struct ingest_config *cfg)
 	if (in->cfg.max_datagram == 0 || in->cfg.max_datagram > WIRE_UDP_MAX)
 		in->cfg.max_datagram = WIRE_UDP_MAX;
 	lim.max_datagram = in->cfg.max_datagram;
+	/* An ack sent here is refused undecoded ("unexpected_body_type"). */
+	lim.want = WIRE_WANT(WIRE_BODY_ENVELOPE) | WIRE_WANT(WIRE_BODY_HEARTBEAT);
 	in->lim = lim;
 	in->rl = ratelimit_new(cfg->rate_limit, cfg->rate_burst,
 			       cfg->max_senders ? cfg->max_senders : 65536);
@@ -397,14 +399,9 @@ void ingest_datagram(struct ingest *in, const struct ingest_peer *peer,
 		ingest_count_reject(&in->c, reason ? reason : "malformed");
 		return;
 	}
-	if (e->msg.type == WIRE_BODY_HEARTBEAT && e->msg.hb != NULL) {
+	/* lim.want: an envelope or a heartbeat, decoded. */
+	if (e->msg.type == WIRE_BODY_HEARTBEAT) {
 		ingest_heartbeat(in, &e->msg, peer, now_ms, now_us);
-		wire_msg_release(&e->msg);
-		return;
-	}
-	if (e->msg.type != WIRE_BODY_ENVELOPE || e->msg.env == NULL) {
-		in->c.rejected_datagrams++;
-		ingest_count_reject(&in->c, "unexpected_ack");
 		wire_msg_release(&e->msg);
 		return;
 	}

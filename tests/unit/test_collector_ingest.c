@@ -248,6 +248,19 @@ static void test_hostile_datagrams(void **state)
 		ingest_datagram(f->in, &p, lie, sizeof(lie), false, 0, NOW_US);
 		assert_int_equal(c->rejected_datagrams, before + 1);
 	}
+	/* An ack (the agent's side of the protocol) is refused undecoded. */
+	{
+		struct wire_iov id = { (const uint8_t *)"x", 1 };
+		int n = wire_pack_ack_nonce(5, 77, &id, 1, NULL, 0, NULL, NULL,
+					    buf, sizeof(buf));
+
+		assert_true(n > 0);
+		before = c->rejected_datagrams;
+		ingest_datagram(f->in, &p, buf, (size_t)n, false, 0, NOW_US);
+		assert_int_equal(c->rejected_datagrams, before + 1);
+		assert_int_equal(reject_count(c, "unexpected_body_type"), 1);
+		assert_int_equal(ingest_pending(f->in), 0);
+	}
 	/* Larger than max_datagram, and truncated by the socket. */
 	memset(big, 0, sizeof(big));
 	ingest_datagram(f->in, &p, big, sizeof(big), false, 0, NOW_US);
