@@ -35,53 +35,49 @@ static void agent_status_text(struct agent *a, FILE *f)
 
 	spool_get_stats(a->spool, &sp);
 	ship_get_stats(a->ship, &sh);
-	/* One call: the format names every line, -Wformat checks the values. */
-	fprintf(f,
-		"version %s\n"
-		"pid %d\n"
-		"started_us %" PRId64 "\n"
-		"updated_us %" PRId64 "\n"
-		"collector %s\n"
-		"hostname %s\n"
-		"boot_id %s\n"
-		"spool_dir %s\n"
-		"spool_pending %" PRIu64 "\n"
-		"spool_bytes %" PRIu64 "\n"
-		"spool_oldest_us %" PRId64 "\n"
-		"spool_stored %" PRIu64 "\n"
-		"spool_duplicates %" PRIu64 "\n"
-		"spool_dropped %" PRIu64 "\n"
-		"spool_quarantined %" PRIu64 "\n"
-		"spool_write_errors %" PRIu64 "\n"
-		"memory_queue %zu\n"
-		"memory_queue_dropped %" PRIu64 "\n"
-		"reports %" PRIu64 "\n"
-		"pack_errors %" PRIu64 "\n"
-		"redacted %" PRIu64 "\n"
-		"last_ack_us %" PRId64 "\n"
-		"last_send_us %" PRId64 "\n"
-		"in_flight %u\n"
-		"datagrams %" PRIu64 "\n"
-		"retransmits %" PRIu64 "\n"
-		"send_errors %" PRIu64 "\n"
-		"acks %" PRIu64 "\n"
-		"bad_acks %" PRIu64 "\n"
-		"acked %" PRIu64 "\n"
-		"rejected %" PRIu64 "\n"
-		"oversize %" PRIu64 "\n"
-		"backoff_ms %" PRIu64 "\n"
-		"heartbeats %" PRIu64 "\n"
-		"collector_answering %d\n"
-		"resolves %" PRIu64 "\n",
+	/* One "name value" line each; the counters are far below 2^63. */
+	const struct {
+		const char *name;
+		int64_t v;
+	} n[] = {
+		{ "spool_pending", (int64_t)sp.pending },
+		{ "spool_bytes", (int64_t)sp.bytes },
+		{ "spool_oldest_us", sp.oldest_us },
+		{ "spool_stored", (int64_t)sp.stored },
+		{ "spool_duplicates", (int64_t)sp.duplicates },
+		{ "spool_dropped", (int64_t)sp.dropped },
+		{ "spool_quarantined", (int64_t)sp.quarantined },
+		{ "spool_write_errors", (int64_t)sp.write_errors },
+		{ "memory_queue", (int64_t)a->memq_n },
+		{ "memory_queue_dropped", (int64_t)a->cnt.memq_dropped },
+		{ "reports", (int64_t)a->cnt.reports },
+		{ "pack_errors", (int64_t)a->cnt.pack_errors },
+		{ "redacted", (int64_t)a->cnt.redacted },
+		{ "last_ack_us", sh.last_ack_us },
+		{ "last_send_us", sh.last_send_us },
+		{ "in_flight", sh.in_flight },
+		{ "datagrams", (int64_t)sh.datagrams },
+		{ "retransmits", (int64_t)sh.retransmits },
+		{ "send_errors", (int64_t)sh.send_errors },
+		{ "acks", (int64_t)sh.acks },
+		{ "bad_acks", (int64_t)sh.bad_acks },
+		{ "acked", (int64_t)sh.acked },
+		{ "rejected", (int64_t)sh.rejected },
+		{ "oversize", (int64_t)sh.oversize },
+		{ "backoff_ms", (int64_t)sh.rto_ms },
+		{ "heartbeats", (int64_t)sh.heartbeats },
+		{ "collector_answering", !sh.silent },
+		{ "resolves", (int64_t)sh.resolves },
+	};
+
+	fprintf(f, "version %s\npid %d\nstarted_us %" PRId64 "\n"
+		   "updated_us %" PRId64 "\ncollector %s\nhostname %s\n"
+		   "boot_id %s\nspool_dir %s\n",
 		OOPSD_VERSION, (int)getpid(), a->started_us, now_realtime_us(),
 		a->cfg->collector, a->id.hostname, a->id.boot_id,
-		a->cfg->spool_dir, sp.pending, sp.bytes, sp.oldest_us,
-		sp.stored, sp.duplicates, sp.dropped, sp.quarantined,
-		sp.write_errors, a->memq_n, a->cnt.memq_dropped, a->cnt.reports,
-		a->cnt.pack_errors, a->cnt.redacted, sh.last_ack_us,
-		sh.last_send_us, sh.in_flight, sh.datagrams, sh.retransmits,
-		sh.send_errors, sh.acks, sh.bad_acks, sh.acked, sh.rejected,
-		sh.oversize, sh.rto_ms, sh.heartbeats, !sh.silent, sh.resolves);
+		a->cfg->spool_dir);
+	for (size_t i = 0; i < ARRAY_SIZE(n); i++)
+		fprintf(f, "%s %" PRId64 "\n", n[i].name, n[i].v);
 	for (size_t i = 0; i < a->nsrc; i++)
 		if (a->src[i]->status != NULL)
 			a->src[i]->status(a, a->src_priv[i], f);
