@@ -224,53 +224,6 @@ int store_stats(struct store *st, struct store_stats *out)
 	return st->ops->stats(st, out);
 }
 
-int store_heartbeat_put(struct store *st, const struct store_heartbeat *hb)
-{
-	return store_heartbeats_put(st, hb, 1);
-}
-
-/* Heartbeats per transaction, at most (each needs its host key's room). */
-#define STORE_HB_CHUNK 64
-
-static int hb_by_key(const void *a, const void *b)
-{
-	const struct store_heartbeat *x = a, *y = b;
-	int c = strcmp(x->host_key, y->host_key);
-
-	/* The same host twice: the newer last, so it stays. */
-	if (c == 0)
-		c = (x->received_us > y->received_us) -
-		    (x->received_us < y->received_us);
-	return c;
-}
-
-int store_heartbeats_put(struct store *st, const struct store_heartbeat *hbs,
-			 size_t n)
-{
-	struct store_heartbeat copy[STORE_HB_CHUNK] = { 0 };
-	char keys[STORE_HB_CHUNK][STORE_HOST_KEY_MAX];
-	int rc = 0;
-
-	for (size_t i = 0; i < n && rc == 0; i += STORE_HB_CHUNK) {
-		size_t k = n - i < STORE_HB_CHUNK ? n - i : STORE_HB_CHUNK;
-
-		for (size_t j = 0; j < k; j++) {
-			const struct store_heartbeat *hb = &hbs[i + j];
-
-			copy[j] = *hb;
-			if (hb->host_key == NULL || hb->host_key[0] == '\0')
-				copy[j].host_key = store_host_key_of(
-					hb->machine_id, hb->hostname,
-					hb->sender, keys[j], sizeof(keys[j]));
-		}
-		/* Rows in key order: collectors sharing a server lock
-		 * them in the same order. */
-		qsort(copy, k, sizeof(copy[0]), hb_by_key);
-		rc = st->ops->heartbeat_put(st, copy, k);
-	}
-	return rc;
-}
-
 bool store_heartbeat_silent(const struct store_heartbeat *hb, int64_t now_us,
 			    int64_t silent_after_us)
 {
@@ -282,54 +235,10 @@ bool store_heartbeat_silent(const struct store_heartbeat *hb, int64_t now_us,
 	return now_us - hb->received_us > limit;
 }
 
-int store_heartbeats(struct store *st, store_heartbeat_fn fn, void *arg)
-{
-	return st->ops->heartbeats(st, fn, arg);
-}
-
-int store_collector_put(struct store *st, const struct store_collector *c)
-{
-	if (c->name == NULL || c->name[0] == '\0')
-		return -EINVAL;
-	return st->ops->collector_put(st, c);
-}
-
-int store_collectors(struct store *st, store_collector_fn fn, void *arg)
-{
-	return st->ops->collectors(st, fn, arg);
-}
-
 void store_set_alert_rules(struct store *st,
 			   const struct store_alert_rules *rules)
 {
 	st->alert_rules = *rules;
-}
-
-int store_alerts_due(struct store *st, int64_t now_us, int64_t lease_us,
-		     size_t limit, store_alert_fn fn, void *arg)
-{
-	return st->ops->alerts_due(st, now_us, lease_us, limit, fn, arg);
-}
-
-int store_alert_done(struct store *st, const char *key, int64_t delivered_us)
-{
-	return st->ops->alert_done(st, key, delivered_us);
-}
-
-int store_alert_retry(struct store *st, const char *key, int64_t next_us,
-		      const char *error)
-{
-	return st->ops->alert_retry(st, key, next_us, error);
-}
-
-int64_t store_alerts_purge(struct store *st, int64_t delivered_before_us)
-{
-	return st->ops->alerts_purge(st, delivered_before_us);
-}
-
-int store_alerts(struct store *st, size_t limit, store_alert_fn fn, void *arg)
-{
-	return st->ops->alerts(st, limit, fn, arg);
 }
 
 #define RELEASE_PARTS 16

@@ -577,21 +577,16 @@ struct store_ops {
 	int (*query)(struct store *st, const char *sql,
 		     const struct store_param *p, int np, store_row_fn fn,
 		     void *arg);
-	int (*heartbeat_put)(struct store *st,
-			     const struct store_heartbeat *hbs, size_t n);
-	int (*heartbeats)(struct store *st, store_heartbeat_fn fn, void *arg);
-	int (*collector_put)(struct store *st,
-			     const struct store_collector *c);
-	int (*collectors)(struct store *st, store_collector_fn fn, void *arg);
-	int (*alerts_due)(struct store *st, int64_t now_us, int64_t lease_us,
-			  size_t limit, store_alert_fn fn, void *arg);
-	int (*alert_done)(struct store *st, const char *key,
-			  int64_t delivered_us);
-	int (*alert_retry)(struct store *st, const char *key, int64_t next_us,
-			   const char *error);
-	int (*alerts)(struct store *st, size_t limit, store_alert_fn fn,
-		      void *arg);
-	int64_t (*alerts_purge)(struct store *st, int64_t before_us);
+	/*
+	 * Whether the store has a table: 1, 0 or -errno.  A reader of a store
+	 * made before the fleet tables (store_fleet.c) sees none of them.
+	 */
+	int (*has_table)(struct store *st, const char *name);
+	/*
+	 * The backend locks rows: a statement may skip rows another writer
+	 * holds (FOR UPDATE SKIP LOCKED).  SQLite has one writer at a time.
+	 */
+	bool row_locks;
 	/* May be NULL: the check of store_check(). */
 	int (*check)(struct store *st, bool full, char *msg, size_t len);
 	const char *const *syscalls; /* see store_syscalls(); may be NULL */

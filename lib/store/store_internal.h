@@ -13,6 +13,8 @@
 #ifndef OOPSD_STORE_INTERNAL_H
 #define OOPSD_STORE_INTERNAL_H
 
+#include <stdlib.h>
+
 #include "store/store.h"
 
 #define STORE_US_PER_HOUR ((int64_t)3600 * 1000000)
@@ -129,5 +131,32 @@ int store_sig_prefix(const char *signature, char out[STORE_SIG_LEN]);
  * backends run after their own schema, in the same transaction.
  */
 extern const char store_query_schema[];
+
+/*
+ * Rows and parameters of the generic query (store_query()), for the code
+ * written once on top of it (store_query.c, store_fleet.c).
+ */
+static inline const char *row_str(const struct store_row *r, int i)
+{
+	return i < r->n ? r->v[i] : NULL;
+}
+
+static inline int64_t row_i64(const struct store_row *r, int i)
+{
+	const char *v = row_str(r, i);
+
+	return v ? strtoll(v, NULL, 10) : 0;
+}
+
+static inline struct store_param p_text(const char *s)
+{
+	return (struct store_param){ .type = s ? STORE_P_TEXT : STORE_P_NULL,
+				     .s = s };
+}
+
+static inline struct store_param p_int(int64_t v)
+{
+	return (struct store_param){ .type = STORE_P_INT, .i = v };
+}
 
 #endif /* OOPSD_STORE_INTERNAL_H */

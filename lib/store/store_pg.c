@@ -423,21 +423,17 @@ int pg_exec(struct store_pg *pg, const char *sql, const char *what)
 }
 
 /*
- * Stream the rows of a query one at a time (single-row mode: memory does
- * not grow with the result) to fn; nonzero from fn stops the reports (the
- * rest of the result is read and dropped).  Returns rows reported or
- * -errno.
+ * Report the rows of the statement just sent one at a time (single-row
+ * mode: memory does not grow with the result) to fn; nonzero from fn stops
+ * the reports (the rest of the result is read and dropped: the connection
+ * takes the next statement only then).  Returns rows reported or -errno.
  */
-int pg_stream(struct store_pg *pg, const char *sql,
-		     const struct pg_params *pp, pg_row_fn fn, void *arg)
+int pg_stream_rows(struct store_pg *pg, pg_row_fn fn, void *arg)
 {
 	PGresult *res;
 	bool stop = false;
 	int n = 0, err = 0;
 
-	if (!PQsendQueryParams(pg->conn, sql, pp->n, NULL, pp->v, pp->len,
-			       pp->fmt, 1))
-		return pg_fail(pg, NULL, "query");
 	PQsetSingleRowMode(pg->conn);
 	while ((res = PQgetResult(pg->conn)) != NULL) {
 		switch (PQresultStatus(res)) {
@@ -449,6 +445,7 @@ int pg_stream(struct store_pg *pg, const char *sql,
 			PQclear(res);
 			break;
 		case PGRES_TUPLES_OK:
+		case PGRES_COMMAND_OK:
 			PQclear(res);
 			break;
 		default:
@@ -460,6 +457,16 @@ int pg_stream(struct store_pg *pg, const char *sql,
 		}
 	}
 	return err < 0 ? err : n;
+}
+
+/* The same for a query sent here, rows in binary format. */
+int pg_stream(struct store_pg *pg, const char *sql,
+		     const struct pg_params *pp, pg_row_fn fn, void *arg)
+{
+	if (!PQsendQueryParams(pg->conn, sql, pp->n, NULL, pp->v, pp->len,
+			       pp->fmt, 1))
+		return pg_fail(pg, NULL, "query");
+	return pg_stream_rows(pg, fn, arg);
 }
 
 /* The schema, once per store, by one collector at a time. */
@@ -724,14 +731,7 @@ const struct store_ops store_pg_ops = {
 	.retention = pg_retention,
 	.stats = pg_stats,
 	.query = pg_query,
-	.heartbeat_put = pg_heartbeat_put,
-	.heartbeats = pg_heartbeats,
-	.collector_put = pg_collector_put,
-	.collectors = pg_collectors,
-	.alerts_due = pg_alerts_due,
-	.alert_done = pg_alert_done,
-	.alert_retry = pg_alert_retry,
-	.alerts = pg_alerts,
-	.alerts_purge = pg_alerts_purge,
+	.has_table = pg_has_table,
+	.row_locks = true,
 	.syscalls = pg_syscalls,
 };

@@ -103,6 +103,15 @@ char *col_strdup(const PGresult *r, int row, int col);
 int64_t pg_now_ms(void);
 /* Make s valid UTF-8 in place (invalid bytes become '?'). */
 void pg_utf8_repair(char *s);
+/*
+ * Text the server accepts: valid UTF-8 (it refuses anything else, which
+ * would fail the batch forever), at most max bytes.  Returns s, or a copy
+ * cut at max bytes with every invalid byte replaced by '?', kept in
+ * pg->owned until pg_owned_free(); NULL only without memory.
+ */
+const char *pg_text(struct store_pg *pg, const char *s, size_t max);
+/* Free the copies pg_text() made since pg->owned held from of them. */
+void pg_owned_free(struct store_pg *pg, size_t from);
 bool pg_sqlstate_is(const PGresult *res, const char *state);
 int pg_fail(struct store_pg *pg, PGresult *res, const char *what);
 PGresult *pg_run(struct store_pg *pg, const char *sql, bool prepared,
@@ -110,6 +119,7 @@ PGresult *pg_run(struct store_pg *pg, const char *sql, bool prepared,
 int pg_exec(struct store_pg *pg, const char *sql, const char *what);
 int pg_stream(struct store_pg *pg, const char *sql,
 		     const struct pg_params *pp, pg_row_fn fn, void *arg);
+int pg_stream_rows(struct store_pg *pg, pg_row_fn fn, void *arg);
 int pg_ready(struct store_pg *pg);
 
 /* The store operations, by part. */
@@ -126,17 +136,6 @@ int pg_show(struct store *st, const char *signature, size_t max_hosts,
 int pg_stats(struct store *st, struct store_stats *out);
 int pg_query(struct store *st, const char *sql, const struct store_param *p,
 	     int np, store_row_fn fn, void *arg);
-int pg_heartbeat_put(struct store *st, const struct store_heartbeat *hbs,
-		     size_t n);
-int pg_heartbeats(struct store *st, store_heartbeat_fn fn, void *arg);
-int pg_collector_put(struct store *st, const struct store_collector *c);
-int pg_collectors(struct store *st, store_collector_fn fn, void *arg);
-int pg_alerts_due(struct store *st, int64_t now_us, int64_t lease_us,
-		  size_t limit, store_alert_fn fn, void *arg);
-int pg_alert_done(struct store *st, const char *key, int64_t delivered_us);
-int pg_alert_retry(struct store *st, const char *key, int64_t next_us,
-		   const char *error);
-int pg_alerts(struct store *st, size_t limit, store_alert_fn fn, void *arg);
-int64_t pg_alerts_purge(struct store *st, int64_t before_us);
+int pg_has_table(struct store *st, const char *name);
 
 #endif /* OOPSD_STORE_PG_INTERNAL_H */

@@ -398,35 +398,97 @@ int pg_stats(struct store *st, struct store_stats *out)
 }
 
 
+/* Whether a table is there (a reader of an older store). */
+int pg_has_table(struct store *st, const char *name)
+{
+	struct store_pg *pg = to_pg(st);
+	struct pg_params pp = { 0 };
+	PGresult *res;
+	int err = 0, has;
+
+	if ((err = pg_ready(pg)) < 0)
+		return err;
+	pp_str(&pp, name);
+	res = pg_run(pg, "SELECT to_regclass($1) IS NOT NULL", false, &pp,
+		     &err);
+	if (res == NULL)
+		return err;
+	has = PQntuples(res) == 1 && PQgetvalue(res, 0, 0)[0] == 1;
+	PQclear(res);
+	return has;
+}
+
 /*
  * The query layer's generic query (store_query()): parameters typed for
- * the server (text, bigint, bytea), rows in text format (integers in
- * decimal, as SQLite gives them), bytea columns unescaped to bytes.  The
- * layer's queries are bounded (LIMIT), so the result is read whole.
+ * the server (text, bigint, bytea), text made valid UTF-8 (the server
+ * refuses anything else; SQLite keeps it), rows in text format (integers
+ * in decimal, as SQLite gives them), bytea columns unescaped to bytes.
+ * Rows are streamed (single-row mode): memory does not grow with the
+ * result, the fleet's heartbeats being a row per host.
  */
 #define PG_TEXTOID 25
 #define PG_INT8OID 20
 #define PG_BYTEAOID 17
 #define PG_MAX_COLUMNS 32
 
+struct pg_query_cb {
+	store_row_fn fn;
+	void *arg;
+	int err; /* fn's, or of the row's decoding */
+};
+
+/* Report row 0 of a single-row result to fn; nonzero stops. */
+static int pg_query_row(const PGresult *res, void *arg)
+{
+	struct pg_query_cb *cb = arg;
+	const char *v[PG_MAX_COLUMNS];
+	size_t len[PG_MAX_COLUMNS];
+	unsigned char *freeme[PG_MAX_COLUMNS] = { 0 };
+	struct store_row row = { .n = PQnfields(res), .v = v, .len = len };
+	int rc = 0;
+
+	if (row.n > PG_MAX_COLUMNS)
+		return cb->err = -E2BIG;
+	for (int c = 0; c < row.n && rc == 0; c++) {
+		if (PQgetisnull(res, 0, c)) {
+			v[c] = NULL;
+			len[c] = 0;
+		} else if (PQftype(res, c) == PG_BYTEAOID) {
+			freeme[c] = PQunescapeBytea(
+				(const unsigned char *)PQgetvalue(res, 0, c),
+				&len[c]);
+			if (freeme[c] == NULL)
+				rc = -ENOMEM;
+			v[c] = (const char *)freeme[c];
+		} else {
+			v[c] = PQgetvalue(res, 0, c);
+			len[c] = (size_t)PQgetlength(res, 0, c);
+		}
+	}
+	if (rc == 0 && cb->fn != NULL)
+		rc = cb->fn(&row, cb->arg);
+	for (int c = 0; c < row.n; c++)
+		PQfreemem(freeme[c]);
+	if (rc < 0)
+		cb->err = rc;
+	return rc;
+}
+
 int pg_query(struct store *st, const char *sql, const struct store_param *p,
 	     int np, store_row_fn fn, void *arg)
 {
 	struct store_pg *pg = to_pg(st);
+	struct pg_query_cb cb = { fn, arg, 0 };
 	const char *vals[STORE_MAX_PARAMS];
 	int lens[STORE_MAX_PARAMS], fmts[STORE_MAX_PARAMS];
 	unsigned int types[STORE_MAX_PARAMS];
 	char num[STORE_MAX_PARAMS][24];
-	const char *v[PG_MAX_COLUMNS];
-	size_t len[PG_MAX_COLUMNS];
-	unsigned char *freeme[PG_MAX_COLUMNS];
-	struct store_row row = { .v = v, .len = len };
-	PGresult *res;
-	int err, rows, ncol;
+	size_t owned = pg->nowned;
+	int err, rows;
 
 	if ((err = pg_ready(pg)) < 0)
 		return err;
-	for (int i = 0; i < np; i++) {
+	for (int i = 0; i < np && err == 0; i++) {
 		vals[i] = NULL;
 		lens[i] = 0;
 		fmts[i] = 0;
@@ -435,7 +497,9 @@ int pg_query(struct store *st, const char *sql, const struct store_param *p,
 		case STORE_P_NULL:
 			break;
 		case STORE_P_TEXT:
-			vals[i] = p[i].s;
+			vals[i] = pg_text(pg, p[i].s, SIZE_MAX);
+			if (vals[i] == NULL && p[i].s != NULL)
+				err = -ENOMEM;
 			types[i] = PG_TEXTOID;
 			break;
 		case STORE_P_INT:
@@ -451,54 +515,13 @@ int pg_query(struct store *st, const char *sql, const struct store_param *p,
 			break;
 		}
 	}
-	res = PQexecParams(pg->conn, sql, np, types, vals, lens, fmts, 0);
-	if (res == NULL || (PQresultStatus(res) != PGRES_COMMAND_OK &&
-			    PQresultStatus(res) != PGRES_TUPLES_OK))
-		return pg_fail(pg, res, "query");
-	ncol = PQnfields(res);
-	if (ncol > PG_MAX_COLUMNS) {
-		PQclear(res);
-		return -E2BIG;
-	}
-	row.n = ncol;
-	rows = 0;
-	for (int r = 0; r < PQntuples(res); r++) {
-		int stop = 0;
-
-		memset(freeme, 0, sizeof(freeme));
-		for (int c = 0; c < ncol; c++) {
-			if (PQgetisnull(res, r, c)) {
-				v[c] = NULL;
-				len[c] = 0;
-			} else if (PQftype(res, c) == PG_BYTEAOID) {
-				freeme[c] = PQunescapeBytea(
-					(const unsigned char *)PQgetvalue(res, r,
-									  c),
-					&len[c]);
-				if (freeme[c] == NULL) {
-					err = -ENOMEM;
-					break;
-				}
-				v[c] = (const char *)freeme[c];
-			} else {
-				v[c] = PQgetvalue(res, r, c);
-				len[c] = (size_t)PQgetlength(res, r, c);
-			}
-		}
-		if (err == 0) {
-			rows++;
-			if (fn != NULL)
-				stop = fn(&row, arg);
-		}
-		for (int c = 0; c < ncol; c++)
-			PQfreemem(freeme[c]);
-		if (err < 0)
-			break;
-		if (stop < 0)
-			err = stop;
-		if (stop)
-			break;
-	}
-	PQclear(res);
-	return err < 0 ? err : rows;
+	/* libpq copies the parameters into its buffer as it sends. */
+	if (err == 0 &&
+	    !PQsendQueryParams(pg->conn, sql, np, types, vals, lens, fmts, 0))
+		err = pg_fail(pg, NULL, "query");
+	pg_owned_free(pg, owned);
+	if (err < 0)
+		return err;
+	rows = pg_stream_rows(pg, pg_query_row, &cb);
+	return rows < 0 ? rows : cb.err < 0 ? cb.err : rows;
 }

@@ -61,13 +61,7 @@ void pg_utf8_repair(char *s)
 	}
 }
 
-/*
- * Text the server accepts: valid UTF-8 (it refuses anything else, which
- * would fail the batch forever), at most max bytes.  Returns s, or a copy
- * cut at max bytes with every invalid byte replaced by '?', freed after the
- * batch; NULL only without memory.
- */
-static const char *pg_text(struct store_pg *pg, const char *s, size_t max)
+const char *pg_text(struct store_pg *pg, const char *s, size_t max)
 {
 	size_t valid;
 	char *copy;
@@ -90,11 +84,11 @@ static const char *pg_text(struct store_pg *pg, const char *s, size_t max)
 	return copy;
 }
 
-static void pg_owned_free(struct store_pg *pg)
+void pg_owned_free(struct store_pg *pg, size_t from)
 {
-	for (size_t i = 0; i < pg->nowned; i++)
+	for (size_t i = from; i < pg->nowned; i++)
 		free(pg->owned[i]);
-	pg->nowned = 0;
+	pg->nowned = from;
 }
 
 /* The aggregate's strings as the server accepts them. */
@@ -480,7 +474,7 @@ static int pg_put_try(struct store_pg *pg, struct store_put *items,
 	size_t nagg = 0;
 	int stored = 0, rc;
 
-	pg_owned_free(pg);
+	pg_owned_free(pg, 0);
 	if ((rc = pg_pipe_enter(pg)) < 0)
 		return rc;
 	/* 1: BEGIN and the inserts; a record that comes back is new. */
@@ -525,13 +519,13 @@ static int pg_put_try(struct store_pg *pg, struct store_put *items,
 		goto rollback;
 	}
 	pg_pipe_leave(pg);
-	pg_owned_free(pg);
+	pg_owned_free(pg, 0);
 	return stored;
 rollback:
 	pg_pipe_leave(pg);
 	if (pg->ready && PQstatus(pg->conn) == CONNECTION_OK)
 		PQclear(PQexec(pg->conn, "ROLLBACK"));
-	pg_owned_free(pg);
+	pg_owned_free(pg, 0);
 	return rc;
 }
 

@@ -52,32 +52,9 @@ int store_query(struct store *st, const char *sql, const struct store_param *p,
 
 /* ---------------------------------------------------------------- rows -- */
 
-static const char *row_str(const struct store_row *r, int i)
-{
-	return i < r->n ? r->v[i] : NULL;
-}
-
-static int64_t row_i64(const struct store_row *r, int i)
-{
-	const char *v = row_str(r, i);
-
-	return v ? strtoll(v, NULL, 10) : 0;
-}
-
 static void row_sig(const struct store_row *r, int i, char out[STORE_SIG_LEN])
 {
 	str_lcpy(out, row_str(r, i) ?: "", STORE_SIG_LEN);
-}
-
-static struct store_param p_text(const char *s)
-{
-	return (struct store_param){ .type = s ? STORE_P_TEXT : STORE_P_NULL,
-				     .s = s };
-}
-
-static struct store_param p_int(int64_t v)
-{
-	return (struct store_param){ .type = STORE_P_INT, .i = v };
 }
 
 static bool is_sig(const char *s)
@@ -1022,47 +999,4 @@ int store_host_count(struct store *st, uint64_t *out)
 	rc = store_query(st, "SELECT count(*) FROM hosts", NULL, 0,
 			 one_count_row, out);
 	return rc < 0 ? rc : 0;
-}
-
-struct hb_cb {
-	store_heartbeat_fn fn;
-	void *arg;
-};
-
-static int hb_row(const struct store_row *r, void *arg)
-{
-	struct hb_cb *cb = arg;
-	struct store_heartbeat hb = {
-		.host_key = row_str(r, 0),
-		.hostname = row_str(r, 1),
-		.machine_id = row_str(r, 2),
-		.agent_version = row_str(r, 3),
-		.release = row_str(r, 4),
-		.boot_id = row_str(r, 5),
-		.sender = row_str(r, 6),
-		.backlog = row_i64(r, 7),
-		.interval_s = row_i64(r, 8),
-		.received_us = row_i64(r, 9),
-	};
-
-	return cb->fn(&hb, cb->arg);
-}
-
-int store_heartbeat_get(struct store *st, const char *host_key,
-			store_heartbeat_fn fn, void *arg)
-{
-	struct hb_cb cb = { fn, arg };
-	struct store_param p = p_text(host_key);
-	int rc;
-
-	if (host_key == NULL)
-		return -EINVAL;
-	rc = store_query(st,
-			 "SELECT host_key, hostname, machine_id, agent_version,"
-			 " release, boot_id, sender, backlog, interval_s,"
-			 " received_us FROM heartbeats WHERE host_key = $1",
-			 &p, 1, hb_row, &cb);
-	if (rc < 0)
-		return rc;
-	return rc == 0 ? -ENOENT : 0;
 }
