@@ -149,8 +149,12 @@ int store_triage_set(struct store *st, const struct store_triage *t)
 static void row_triage(const struct store_row *r, int i, const char *sig,
 		       struct store_triage *t)
 {
+	char key[STORE_SIG_LEN];
+
+	/* sig may be t->sig itself (a get), which the memset clears. */
+	str_lcpy(key, sig, sizeof(key));
 	memset(t, 0, sizeof(*t));
-	str_lcpy(t->sig, sig, STORE_SIG_LEN);
+	memcpy(t->sig, key, sizeof(key));
 	if (store_triage_parse(row_str(r, i), &t->state) < 0)
 		t->state = STORE_TRIAGE_OPEN;
 	t->fixed_in = row_str(r, i + 1);

@@ -1230,6 +1230,7 @@ static void test_triage(void **state)
 	assert_int_equal(store_triage_set(f->st, &t), 0);
 	assert_int_equal(store_triage_get(f->st, t.sig, &got), 0);
 	assert_int_equal(got.state, STORE_TRIAGE_FIXED);
+	assert_string_equal(got.sig, t.sig);
 	assert_string_equal(got.fixed_in, "6.12.9");
 	assert_string_equal(got.bug, "https://b/1");
 	assert_string_equal(got.note, "it's \"fixed\"");
