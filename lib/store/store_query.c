@@ -50,6 +50,18 @@ int store_query(struct store *st, const char *sql, const struct store_param *p,
 	return st->ops->query(st, sql, p, np, fn, arg);
 }
 
+/* A question about one row: 0, -ENOENT without a row, or -errno. */
+static int query_one(struct store *st, const char *sql,
+		     const struct store_param *p, int np, store_row_fn fn,
+		     void *arg)
+{
+	int rc = store_query(st, sql, p, np, fn, arg);
+
+	if (rc < 0)
+		return rc;
+	return rc == 0 ? -ENOENT : 0;
+}
+
 /* ---------------------------------------------------------------- rows -- */
 
 static const char *row_str(const struct store_row *r, int i)
@@ -78,6 +90,19 @@ static struct store_param p_text(const char *s)
 static struct store_param p_int(int64_t v)
 {
 	return (struct store_param){ .type = STORE_P_INT, .i = v };
+}
+
+/* A page's LIMIT: 0 asks for the most a page may hold. */
+static struct store_param p_limit(size_t limit)
+{
+	return p_int(limit ? (int64_t)limit : STORE_PAGE_MAX);
+}
+
+/* The first column of a one-row answer (a count), into *(uint64_t *)arg. */
+static int count_row(const struct store_row *r, void *arg)
+{
+	*(uint64_t *)arg = (uint64_t)row_i64(r, 0);
+	return 1;
 }
 
 static bool is_sig(const char *s)
@@ -163,74 +188,75 @@ static void row_triage(const struct store_row *r, int i, const char *sig,
 	t->updated_us = row_i64(r, i + 4);
 }
 
-/* Copies of strings that outlive the row: one block in st->scratch. */
-static int scratch_keep(struct store *st, const char **strs, size_t n)
+/*
+ * A copy of the first n columns of a row that outlives it (the answer of a
+ * get), in one block in st->scratch, which the next get replaces: out->v
+ * is v[n].  Returns 0 or -ENOMEM.
+ */
+static int scratch_row(struct store *st, const struct store_row *r, int n,
+		       const char **v, struct store_row *out)
 {
 	size_t total = 0;
 	char *p;
 
-	for (size_t i = 0; i < n; i++)
-		total += strs[i] ? strlen(strs[i]) + 1 : 0;
+	out->n = n < r->n ? n : r->n;
+	out->v = v;
+	out->len = NULL; /* text only: the getters read no blob */
+	for (int i = 0; i < out->n; i++)
+		total += r->v[i] ? strlen(r->v[i]) + 1 : 0;
 	free(st->scratch);
 	st->scratch = p = malloc(total ? total : 1);
 	if (p == NULL)
 		return -ENOMEM;
-	for (size_t i = 0; i < n; i++) {
+	for (int i = 0; i < out->n; i++) {
 		size_t len;
 
-		if (strs[i] == NULL)
+		v[i] = r->v[i];
+		if (v[i] == NULL)
 			continue;
-		len = strlen(strs[i]) + 1;
-		memcpy(p, strs[i], len);
-		strs[i] = p;
+		len = strlen(v[i]) + 1;
+		memcpy(p, v[i], len);
+		v[i] = p;
 		p += len;
 	}
 	return 0;
 }
 
-struct triage_get {
+struct row_get {
 	struct store *st;
-	struct store_triage *out;
-	int err;
+	void *out;
 };
+
+#define TRIAGE_NCOL 5
 
 static int triage_get_row(const struct store_row *r, void *arg)
 {
-	struct triage_get *g = arg;
-	const char *s[3];
+	struct row_get *g = arg;
+	struct store_triage *t = g->out;
+	const char *v[TRIAGE_NCOL];
+	struct store_row kept;
+	int err = scratch_row(g->st, r, TRIAGE_NCOL, v, &kept);
 
-	row_triage(r, 0, g->out->sig, g->out);
-	s[0] = g->out->fixed_in;
-	s[1] = g->out->bug;
-	s[2] = g->out->note;
-	g->err = scratch_keep(g->st, s, 3);
-	g->out->fixed_in = s[0];
-	g->out->bug = s[1];
-	g->out->note = s[2];
+	if (err < 0)
+		return err;
+	row_triage(&kept, 0, t->sig, t);
 	return 1;
 }
 
 int store_triage_get(struct store *st, const char *sig,
 		     struct store_triage *out)
 {
-	struct triage_get g = { st, NULL, 0 };
+	struct row_get g = { st, out };
 	struct store_param p = p_text(sig);
-	int rc;
 
 	memset(out, 0, sizeof(*out));
-	g.out = out;
 	if (!is_sig(sig))
 		return -EINVAL;
 	str_lcpy(out->sig, sig, STORE_SIG_LEN);
-	rc = store_query(st,
+	return query_one(st,
 			 "SELECT " TRIAGE_COLUMNS " FROM triage t"
 			 " WHERE t.sig = $1",
 			 &p, 1, triage_get_row, &g);
-	if (rc < 0)
-		return rc;
-	if (g.err < 0)
-		return g.err;
-	return rc == 0 ? -ENOENT : 0;
 }
 
 struct triage_list {
@@ -342,6 +368,15 @@ static int qparam(struct qbuf *q, struct store_param p)
 	return q->np;
 }
 
+/* Run the text put together; one too long for its buffer is -E2BIG. */
+static int qrun(struct store *st, const struct qbuf *q, store_row_fn fn,
+		void *arg)
+{
+	if (q->overflow)
+		return -E2BIG;
+	return store_query(st, q->sql, q->p, q->np, fn, arg);
+}
+
 /* "%text%" with LIKE's wildcards escaped, lower-cased (ASCII). */
 static char *like_pattern(const char *text)
 {
@@ -421,7 +456,6 @@ static int crash_from_where(struct qbuf *b, const struct store_crash_query *q,
 struct crash_page {
 	struct store_crash *rows;
 	size_t n;
-	bool windowed;
 	uint64_t matches; /* rows of the whole list */
 };
 
@@ -543,8 +577,7 @@ static int crash_page_details(struct store *st, struct crash_page *pg,
 		" FROM sig_releases WHERE sig");
 	page_in(b, pg);
 	qadd(b, " ORDER BY sig, first_seen_us, release");
-	rc = b->overflow ? -E2BIG : store_query(st, b->sql, b->p, b->np,
-						rel_row, pg);
+	rc = qrun(st, b, rel_row, pg);
 	if (rc >= 0) {
 		int h;
 
@@ -556,11 +589,9 @@ static int crash_page_details(struct store *st, struct crash_page *pg,
 		     h, h, 24 * STORE_TREND_DAYS, h);
 		page_in(b, pg);
 		qadd(b, " GROUP BY 1, 2");
-		rc = b->overflow ? -E2BIG :
-				   store_query(st, b->sql, b->p, b->np,
-					       trend_row, pg);
+		rc = qrun(st, b, trend_row, pg);
 	}
-	if (rc >= 0 && pg->windowed) {
+	if (rc >= 0 && q->since_us > 0) {
 		int h;
 
 		memset(b, 0, sizeof(*b));
@@ -571,18 +602,10 @@ static int crash_page_details(struct store *st, struct crash_page *pg,
 		     h);
 		page_in(b, pg);
 		qadd(b, " GROUP BY sig");
-		rc = b->overflow ? -E2BIG :
-				   store_query(st, b->sql, b->p, b->np,
-					       whosts_row, pg);
+		rc = qrun(st, b, whosts_row, pg);
 	}
 	free(b);
 	return rc < 0 ? rc : 0;
-}
-
-static int total_row(const struct store_row *r, void *arg)
-{
-	*(uint64_t *)arg = (uint64_t)row_i64(r, 0);
-	return 1;
 }
 
 int store_crashes(struct store *st, const struct store_crash_query *q,
@@ -608,7 +631,6 @@ int store_crashes(struct store *st, const struct store_crash_query *q,
 		return -ENOMEM;
 	b = calloc(1, sizeof(*b));
 	pg.rows = calloc(limit, sizeof(*pg.rows));
-	pg.windowed = q->since_us > 0;
 	if (b == NULL || pg.rows == NULL) {
 		rc = -ENOMEM;
 		goto out;
@@ -617,7 +639,7 @@ int store_crashes(struct store *st, const struct store_crash_query *q,
 	 * the same scan); only a page past the end needs its own count. */
 	qadd(b, "SELECT " SIG_COLUMNS ", s.count, " TRIAGE_COLUMNS ", %s AS c,"
 		" count(*) OVER () AS matches",
-	     pg.windowed ? "w.n" : "s.count");
+	     q->since_us > 0 ? "w.n" : "s.count");
 	if ((rc = crash_from_where(b, q, like)) < 0)
 		goto out;
 	/* Ties as in `oopsctl top`: the newest first, then by signature. */
@@ -626,8 +648,7 @@ int store_crashes(struct store *st, const struct store_crash_query *q,
 	     q->sort == STORE_SORT_LAST ? "" : " s.last_seen_us DESC,",
 	     qparam(b, p_int((int64_t)limit)),
 	     qparam(b, p_int((int64_t)q->offset)));
-	rc = b->overflow ? -E2BIG :
-			   store_query(st, b->sql, b->p, b->np, crash_row, &pg);
+	rc = qrun(st, b, crash_row, &pg);
 	if (rc < 0)
 		goto out;
 	if (total != NULL && pg.n > 0) {
@@ -637,9 +658,7 @@ int store_crashes(struct store *st, const struct store_crash_query *q,
 		qadd(b, "SELECT count(*)");
 		if ((rc = crash_from_where(b, q, like)) < 0)
 			goto out;
-		rc = b->overflow ? -E2BIG : store_query(st, b->sql, b->p,
-							b->np, total_row,
-							total);
+		rc = qrun(st, b, count_row, total);
 		if (rc < 0)
 			goto out;
 	}
@@ -761,9 +780,7 @@ int store_release_sigs(struct store *st, const char *release, size_t limit,
 		       store_release_sig_fn fn, void *arg)
 {
 	struct release_cb cb = { fn, arg };
-	struct store_param p[2] = { p_text(release),
-				    p_int(limit ? (int64_t)limit :
-						  STORE_PAGE_MAX) };
+	struct store_param p[2] = { p_text(release), p_limit(limit) };
 
 	if (release == NULL || limit > STORE_PAGE_MAX)
 		return -EINVAL;
@@ -789,6 +806,7 @@ int store_release_sigs(struct store *st, const char *release, size_t limit,
 #define HOST_COLUMNS                                                           \
 	"host_key, hostname, machine_id, last_release, last_sender, count,"   \
 	" signatures, first_seen_us, last_seen_us"
+#define HOST_NCOL 9
 
 static void row_to_host(const struct store_row *r, struct store_host *h)
 {
@@ -803,51 +821,31 @@ static void row_to_host(const struct store_row *r, struct store_host *h)
 	h->last_seen_us = row_i64(r, 8);
 }
 
-struct host_get {
-	struct store *st;
-	struct store_host *out;
-	int err;
-};
-
 static int host_get_row(const struct store_row *r, void *arg)
 {
-	struct host_get *g = arg;
-	const char *s[5];
+	struct row_get *g = arg;
+	const char *v[HOST_NCOL];
+	struct store_row kept;
+	int err = scratch_row(g->st, r, HOST_NCOL, v, &kept);
 
-	row_to_host(r, g->out);
-	s[0] = g->out->host_key;
-	s[1] = g->out->hostname;
-	s[2] = g->out->machine_id;
-	s[3] = g->out->last_release;
-	s[4] = g->out->last_sender;
-	g->err = scratch_keep(g->st, s, 5);
-	g->out->host_key = (char *)s[0];
-	g->out->hostname = (char *)s[1];
-	g->out->machine_id = (char *)s[2];
-	g->out->last_release = (char *)s[3];
-	g->out->last_sender = (char *)s[4];
+	if (err < 0)
+		return err;
+	row_to_host(&kept, g->out);
 	return 1;
 }
 
 int store_host_get(struct store *st, const char *host_key,
 		   struct store_host *out)
 {
-	struct host_get g = { st, NULL, 0 };
+	struct row_get g = { st, out };
 	struct store_param p = p_text(host_key);
-	int rc;
 
 	memset(out, 0, sizeof(*out));
-	g.out = out;
 	if (host_key == NULL)
 		return -EINVAL;
-	rc = store_query(st, "SELECT " HOST_COLUMNS " FROM hosts"
+	return query_one(st, "SELECT " HOST_COLUMNS " FROM hosts"
 			     " WHERE host_key = $1",
 			 &p, 1, host_get_row, &g);
-	if (rc < 0)
-		return rc;
-	if (g.err < 0)
-		return g.err;
-	return rc == 0 ? -ENOENT : 0;
 }
 
 struct sig_cb {
@@ -869,9 +867,7 @@ int store_host_sigs(struct store *st, const char *host_key, size_t limit,
 		    store_sig_fn fn, void *arg)
 {
 	struct sig_cb cb = { fn, arg };
-	struct store_param p[2] = { p_text(host_key),
-				    p_int(limit ? (int64_t)limit :
-						  STORE_PAGE_MAX) };
+	struct store_param p[2] = { p_text(host_key), p_limit(limit) };
 
 	if (host_key == NULL || limit > STORE_PAGE_MAX)
 		return -EINVAL;
@@ -953,9 +949,7 @@ int store_host_records(struct store *st, const char *host_key, size_t limit,
 		       store_rec_fn fn, void *arg)
 {
 	struct rec_cb cb = { fn, arg };
-	struct store_param p[2] = { p_text(host_key),
-				    p_int(limit ? (int64_t)limit :
-						  STORE_PAGE_MAX) };
+	struct store_param p[2] = { p_text(host_key), p_limit(limit) };
 
 	if (host_key == NULL || limit > STORE_PAGE_MAX)
 		return -EINVAL;
@@ -971,16 +965,12 @@ int store_record_get(struct store *st, const uint8_t *id, size_t id_len,
 	struct rec_cb cb = { fn, arg };
 	struct store_param p = { .type = STORE_P_BLOB, .b = id,
 				 .len = id_len };
-	int rc;
 
 	if (id_len == 0 || id_len > STORE_MAX_ID_BYTES)
 		return -EINVAL;
-	rc = store_query(st, "SELECT " REC_COLUMNS " FROM records"
+	return query_one(st, "SELECT " REC_COLUMNS " FROM records"
 			     " WHERE id = $1",
 			 &p, 1, rec_row, &cb);
-	if (rc < 0)
-		return rc;
-	return rc == 0 ? -ENOENT : 0;
 }
 
 /* --------------------------------------------------------------- kinds -- */
@@ -1012,19 +1002,13 @@ int store_kinds(struct store *st, store_kind_fn fn, void *arg)
 			   NULL, 0, kind_row, &cb);
 }
 
-static int one_count_row(const struct store_row *r, void *arg)
-{
-	*(uint64_t *)arg = (uint64_t)row_i64(r, 0);
-	return 1;
-}
-
 int store_host_count(struct store *st, uint64_t *out)
 {
 	int rc;
 
 	*out = 0;
 	rc = store_query(st, "SELECT count(*) FROM hosts", NULL, 0,
-			 one_count_row, out);
+			 count_row, out);
 	return rc < 0 ? rc : 0;
 }
 
@@ -1057,16 +1041,12 @@ int store_heartbeat_get(struct store *st, const char *host_key,
 {
 	struct hb_cb cb = { fn, arg };
 	struct store_param p = p_text(host_key);
-	int rc;
 
 	if (host_key == NULL)
 		return -EINVAL;
-	rc = store_query(st,
+	return query_one(st,
 			 "SELECT host_key, hostname, machine_id, agent_version,"
 			 " release, boot_id, sender, backlog, interval_s,"
 			 " received_us FROM heartbeats WHERE host_key = $1",
 			 &p, 1, hb_row, &cb);
-	if (rc < 0)
-		return rc;
-	return rc == 0 ? -ENOENT : 0;
 }
