@@ -89,10 +89,15 @@ static char *sig_array(const PGresult *r)
 		return NULL;
 	*p++ = '{';
 	for (int i = 0; i < n; i++) {
+		size_t len;
+
 		if (i > 0)
 			*p++ = ',';
-		/* Hex signatures: nothing to quote. */
-		p += str_lcpy(p, PQgetvalue(r, i, 0), STORE_SIG_LEN);
+		/* Hex signatures: nothing to quote.  A longer value in the
+		 * table is cut, as row_to_sig() cuts it: str_lcpy() returns
+		 * the whole length, which must not move p past the copy. */
+		len = str_lcpy(p, PQgetvalue(r, i, 0), STORE_SIG_LEN);
+		p += len < STORE_SIG_LEN - 1 ? len : STORE_SIG_LEN - 1;
 	}
 	*p++ = '}';
 	*p = '\0';
