@@ -79,6 +79,15 @@ static void row_to_sig(const PGresult *r, int row, struct store_sig *sig)
 	sig->last_seen_us = col_i64(r, row, 7);
 }
 
+/* A LIMIT of oopsctl's: 0 is NULL, which PostgreSQL reads as no limit. */
+static void pp_limit(struct pg_params *pp, size_t limit)
+{
+	if (limit)
+		pp_i64(pp, (int64_t)limit);
+	else
+		pp_str(pp, NULL);
+}
+
 /* "{sig,sig,...}": the signatures of a top result, an array parameter. */
 static char *sig_array(const PGresult *r)
 {
@@ -115,10 +124,7 @@ int pg_top(struct store *st, const struct store_top_query *q,
 
 	if ((err = pg_ready(pg)) < 0)
 		return err;
-	if (q->limit)
-		pp_i64(&pp, (int64_t)q->limit);
-	else
-		pp_str(&pp, NULL); /* LIMIT NULL: all */
+	pp_limit(&pp, q->limit);
 	if (q->since_us <= 0) {
 		res = pg_run(pg,
 			     "SELECT " PG_SIG_COLUMNS ", s.count, s.hosts"
@@ -272,10 +278,7 @@ int pg_export(struct store *st, const struct store_export_query *q,
 		return err;
 	pp_str(&pp, q->signature);
 	pp_i64(&pp, q->since_us > 0 ? q->since_us : INT64_MIN);
-	if (q->limit)
-		pp_i64(&pp, (int64_t)q->limit);
-	else
-		pp_str(&pp, NULL);
+	pp_limit(&pp, q->limit);
 	return pg_stream(pg, sql[q->signature != NULL][q->newest_first], &pp,
 			 rec_row, &cb);
 }
