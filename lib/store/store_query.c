@@ -113,6 +113,24 @@ static bool is_sig(const char *s)
 	       store_sig_prefix(s, lower) == 0 && strcmp(lower, s) == 0;
 }
 
+/*
+ * A list's callback and its argument, as its row function gets them: a
+ * list sets the member of fn its row function calls.
+ */
+struct list_cb {
+	union {
+		store_triage_fn triage;
+		store_variant_fn variant;
+		store_release_sig_fn release_sig;
+		store_sig_fn sig;
+		store_release_fn release;
+		store_rec_fn rec;
+		store_kind_fn kind;
+		store_heartbeat_fn heartbeat;
+	} fn;
+	void *arg;
+};
+
 /* -------------------------------------------------------------- triage -- */
 
 static const char *const triage_names[] = {
@@ -259,23 +277,18 @@ int store_triage_get(struct store *st, const char *sig,
 			 &p, 1, triage_get_row, &g);
 }
 
-struct triage_list {
-	store_triage_fn fn;
-	void *arg;
-};
-
 static int triage_list_row(const struct store_row *r, void *arg)
 {
-	struct triage_list *l = arg;
+	const struct list_cb *l = arg;
 	struct store_triage t;
 
 	row_triage(r, 1, row_str(r, 0) ?: "", &t);
-	return l->fn(&t, l->arg);
+	return l->fn.triage(&t, l->arg);
 }
 
 int store_triage_list(struct store *st, store_triage_fn fn, void *arg)
 {
-	struct triage_list l = { fn, arg };
+	struct list_cb l = { .fn.triage = fn, .arg = arg };
 	struct store_param p = p_int(STORE_TRIAGE_MAX_ROWS);
 
 	return store_query(st,
@@ -718,14 +731,9 @@ int store_sig_histogram(struct store *st, const char *sig, int64_t now_us,
 	return rc < 0 ? rc : 0;
 }
 
-struct variant_cb {
-	store_variant_fn fn;
-	void *arg;
-};
-
 static int variant_row(const struct store_row *r, void *arg)
 {
-	struct variant_cb *cb = arg;
+	const struct list_cb *cb = arg;
 	struct store_variant v = {
 		.stack_signature = row_str(r, 0),
 		.count = (uint64_t)row_i64(r, 1),
@@ -733,13 +741,13 @@ static int variant_row(const struct store_row *r, void *arg)
 		.last_seen_us = row_i64(r, 3),
 	};
 
-	return cb->fn(&v, cb->arg);
+	return cb->fn.variant(&v, cb->arg);
 }
 
 int store_sig_variants(struct store *st, const char *sig,
 		       store_variant_fn fn, void *arg)
 {
-	struct variant_cb cb = { fn, arg };
+	struct list_cb cb = { .fn.variant = fn, .arg = arg };
 	struct store_param p[2] = { p_text(sig), p_int(STORE_VARIANT_WINDOW) };
 
 	if (!is_sig(sig))
@@ -755,14 +763,9 @@ int store_sig_variants(struct store *st, const char *sig,
 
 /* ------------------------------------------------------------- release -- */
 
-struct release_cb {
-	store_release_sig_fn fn;
-	void *arg;
-};
-
 static int release_row(const struct store_row *r, void *arg)
 {
-	struct release_cb *cb = arg;
+	const struct list_cb *cb = arg;
 	struct store_release_sig rs;
 
 	memset(&rs, 0, sizeof(rs));
@@ -773,13 +776,13 @@ static int release_row(const struct store_row *r, void *arg)
 	rs.on.last_seen_us = row_i64(r, 11);
 	rs.is_new = row_i64(r, 12) != 0;
 	row_triage(r, 13, rs.sig.signature, &rs.triage);
-	return cb->fn(&rs, cb->arg);
+	return cb->fn.release_sig(&rs, cb->arg);
 }
 
 int store_release_sigs(struct store *st, const char *release, size_t limit,
 		       store_release_sig_fn fn, void *arg)
 {
-	struct release_cb cb = { fn, arg };
+	struct list_cb cb = { .fn.release_sig = fn, .arg = arg };
 	struct store_param p[2] = { p_text(release), p_limit(limit) };
 
 	if (release == NULL || limit > STORE_PAGE_MAX)
@@ -848,25 +851,20 @@ int store_host_get(struct store *st, const char *host_key,
 			 &p, 1, host_get_row, &g);
 }
 
-struct sig_cb {
-	store_sig_fn fn;
-	void *arg;
-};
-
 static int host_sig_row(const struct store_row *r, void *arg)
 {
-	struct sig_cb *cb = arg;
+	const struct list_cb *cb = arg;
 	struct store_sig sig;
 
 	row_to_sig(r, &sig);
 	sig.total = (uint64_t)row_i64(r, 8);
-	return cb->fn(&sig, cb->arg);
+	return cb->fn.sig(&sig, cb->arg);
 }
 
 int store_host_sigs(struct store *st, const char *host_key, size_t limit,
 		    store_sig_fn fn, void *arg)
 {
-	struct sig_cb cb = { fn, arg };
+	struct list_cb cb = { .fn.sig = fn, .arg = arg };
 	struct store_param p[2] = { p_text(host_key), p_limit(limit) };
 
 	if (host_key == NULL || limit > STORE_PAGE_MAX)
@@ -882,14 +880,9 @@ int store_host_sigs(struct store *st, const char *host_key, size_t limit,
 			   p, 2, host_sig_row, &cb);
 }
 
-struct rel_cb {
-	store_release_fn fn;
-	void *arg;
-};
-
 static int host_rel_row(const struct store_row *r, void *arg)
 {
-	struct rel_cb *cb = arg;
+	const struct list_cb *cb = arg;
 	struct store_release rel = {
 		.release = (char *)row_str(r, 0),
 		.count = (uint64_t)row_i64(r, 1),
@@ -897,13 +890,13 @@ static int host_rel_row(const struct store_row *r, void *arg)
 		.last_seen_us = row_i64(r, 3),
 	};
 
-	return cb->fn(&rel, cb->arg);
+	return cb->fn.release(&rel, cb->arg);
 }
 
 int store_host_releases(struct store *st, const char *host_key,
 			store_release_fn fn, void *arg)
 {
-	struct rel_cb cb = { fn, arg };
+	struct list_cb cb = { .fn.release = fn, .arg = arg };
 	struct store_param p[2] = { p_text(host_key),
 				    p_int(STORE_VARIANT_WINDOW) };
 
@@ -918,17 +911,12 @@ int store_host_releases(struct store *st, const char *host_key,
 			   p, 2, host_rel_row, &cb);
 }
 
-struct rec_cb {
-	store_rec_fn fn;
-	void *arg;
-};
-
 #define REC_COLUMNS                                                            \
 	"id, sig, host_key, sender, seen_us, received_us, record, release"
 
 static int rec_row(const struct store_row *r, void *arg)
 {
-	struct rec_cb *cb = arg;
+	const struct list_cb *cb = arg;
 	struct store_rec rec = {
 		.id = (const uint8_t *)row_str(r, 0),
 		.id_len = r->n > 0 ? r->len[0] : 0,
@@ -942,13 +930,13 @@ static int rec_row(const struct store_row *r, void *arg)
 		.release = row_str(r, 7),
 	};
 
-	return cb->fn(&rec, cb->arg);
+	return cb->fn.rec(&rec, cb->arg);
 }
 
 int store_host_records(struct store *st, const char *host_key, size_t limit,
 		       store_rec_fn fn, void *arg)
 {
-	struct rec_cb cb = { fn, arg };
+	struct list_cb cb = { .fn.rec = fn, .arg = arg };
 	struct store_param p[2] = { p_text(host_key), p_limit(limit) };
 
 	if (host_key == NULL || limit > STORE_PAGE_MAX)
@@ -962,7 +950,7 @@ int store_host_records(struct store *st, const char *host_key, size_t limit,
 int store_record_get(struct store *st, const uint8_t *id, size_t id_len,
 		     store_rec_fn fn, void *arg)
 {
-	struct rec_cb cb = { fn, arg };
+	struct list_cb cb = { .fn.rec = fn, .arg = arg };
 	struct store_param p = { .type = STORE_P_BLOB, .b = id,
 				 .len = id_len };
 
@@ -975,26 +963,21 @@ int store_record_get(struct store *st, const uint8_t *id, size_t id_len,
 
 /* --------------------------------------------------------------- kinds -- */
 
-struct kind_cb {
-	store_kind_fn fn;
-	void *arg;
-};
-
 static int kind_row(const struct store_row *r, void *arg)
 {
-	struct kind_cb *cb = arg;
+	const struct list_cb *cb = arg;
 	struct store_kind_count k = {
 		.kind = row_str(r, 0),
 		.signatures = (uint64_t)row_i64(r, 1),
 		.records = (uint64_t)row_i64(r, 2),
 	};
 
-	return cb->fn(&k, cb->arg);
+	return cb->fn.kind(&k, cb->arg);
 }
 
 int store_kinds(struct store *st, store_kind_fn fn, void *arg)
 {
-	struct kind_cb cb = { fn, arg };
+	struct list_cb cb = { .fn.kind = fn, .arg = arg };
 
 	return store_query(st,
 			   "SELECT kind, count(*), sum(count) FROM signatures"
@@ -1012,14 +995,9 @@ int store_host_count(struct store *st, uint64_t *out)
 	return rc < 0 ? rc : 0;
 }
 
-struct hb_cb {
-	store_heartbeat_fn fn;
-	void *arg;
-};
-
 static int hb_row(const struct store_row *r, void *arg)
 {
-	struct hb_cb *cb = arg;
+	const struct list_cb *cb = arg;
 	struct store_heartbeat hb = {
 		.host_key = row_str(r, 0),
 		.hostname = row_str(r, 1),
@@ -1033,13 +1011,13 @@ static int hb_row(const struct store_row *r, void *arg)
 		.received_us = row_i64(r, 9),
 	};
 
-	return cb->fn(&hb, cb->arg);
+	return cb->fn.heartbeat(&hb, cb->arg);
 }
 
 int store_heartbeat_get(struct store *st, const char *host_key,
 			store_heartbeat_fn fn, void *arg)
 {
-	struct hb_cb cb = { fn, arg };
+	struct list_cb cb = { .fn.heartbeat = fn, .arg = arg };
 	struct store_param p = p_text(host_key);
 
 	if (host_key == NULL)
