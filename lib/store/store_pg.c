@@ -498,7 +498,7 @@ static int pg_check_schema(struct store_pg *pg, bool quiet)
 {
 	struct pg_params pp = { 0 };
 	PGresult *res;
-	const char *v;
+	const char *v = NULL;
 	int err = 0;
 
 	/* A store made before the fleet tables is completed by the next
@@ -524,8 +524,7 @@ static int pg_check_schema(struct store_pg *pg, bool quiet)
 	if (res == NULL)
 		return err;
 	if (PQntuples(res) != 1 || (v = col_text(res, 0, 0)) == NULL ||
-		   strcmp(v, PG_SCHEMA_VERSION) != 0) {
-		v = PQntuples(res) == 1 ? col_text(res, 0, 0) : NULL;
+	    strcmp(v, PG_SCHEMA_VERSION) != 0) {
 		log_warnx("store %s: schema version %s, this build knows %s",
 			  pg->name, v ? v : "(none)", PG_SCHEMA_VERSION);
 		err = -EIO;

@@ -468,16 +468,19 @@ static int crash_from_where(struct qbuf *b, const struct store_crash_query *q,
 
 struct crash_page {
 	struct store_crash *rows;
-	size_t n;
+	size_t n, cap; /* cap: the LIMIT, which the backend keeps to */
 	uint64_t matches; /* rows of the whole list */
 };
 
 static int crash_row(const struct store_row *r, void *arg)
 {
 	struct crash_page *pg = arg;
-	struct store_crash *c = &pg->rows[pg->n];
-	const char *s[6];
+	struct store_crash *c;
+	const char *s[5];
 
+	if (pg->n >= pg->cap)
+		return 1; /* not on the page: never for a backend that works */
+	c = &pg->rows[pg->n];
 	memset(c, 0, sizeof(*c));
 	row_to_sig(r, &c->sig);
 	c->sig.total = (uint64_t)row_i64(r, 8);
@@ -644,6 +647,7 @@ int store_crashes(struct store *st, const struct store_crash_query *q,
 		return -ENOMEM;
 	b = calloc(1, sizeof(*b));
 	pg.rows = calloc(limit, sizeof(*pg.rows));
+	pg.cap = limit;
 	if (b == NULL || pg.rows == NULL) {
 		rc = -ENOMEM;
 		goto out;
