@@ -52,6 +52,11 @@ static struct store_param fleet_str(struct fleet_text *t, const char *v,
 		t->err = -ENOMEM;
 		return p_text(NULL);
 	}
+	if (t->n == FLEET_TEXTS) { /* a statement with more texts: a bug */
+		free(c);
+		t->err = -E2BIG;
+		return p_text(NULL);
+	}
 	t->s[t->n++] = c;
 	return p_text(c);
 }
@@ -238,17 +243,13 @@ int store_heartbeat_get(struct store *st, const char *host_key,
 {
 	struct hb_cb cb = { fn, arg };
 	struct store_param p = p_text(host_key);
-	int rc;
 
 	if (host_key == NULL)
 		return -EINVAL;
-	rc = store_query(st,
-			 "SELECT " HB_COLUMNS " FROM heartbeats"
-			 " WHERE host_key = $1",
-			 &p, 1, hb_row, &cb);
-	if (rc < 0)
-		return rc;
-	return rc == 0 ? -ENOENT : 0;
+	return store_query_one(st,
+			       "SELECT " HB_COLUMNS " FROM heartbeats"
+			       " WHERE host_key = $1",
+			       &p, 1, hb_row, &cb);
 }
 
 /* ---------------------------------------------------------- collectors -- */

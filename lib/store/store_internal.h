@@ -148,6 +148,11 @@ static inline int64_t row_i64(const struct store_row *r, int i)
 	return v ? strtoll(v, NULL, 10) : 0;
 }
 
+/* A question about one row: 0, -ENOENT without a row, or -errno. */
+int store_query_one(struct store *st, const char *sql,
+		    const struct store_param *p, int np, store_row_fn fn,
+		    void *arg);
+
 static inline struct store_param p_text(const char *s)
 {
 	return (struct store_param){ .type = s ? STORE_P_TEXT : STORE_P_NULL,

@@ -469,23 +469,35 @@ int pg_stream(struct store_pg *pg, const char *sql,
 	return pg_stream_rows(pg, fn, arg);
 }
 
-/* The schema, once per store, by one collector at a time. */
-static int pg_create_schema(struct store_pg *pg)
+/*
+ * Run the schema texts ddl[] (NULL-terminated) in one transaction under
+ * the schema lock, so that collectors change the schema one at a time.
+ * 0, or -errno with the transaction rolled back.
+ */
+static int pg_schema_locked(struct store_pg *pg, const char *const *ddl,
+			    const char *what)
 {
 	int rc;
 
 	rc = pg_exec(pg,
 		     "BEGIN; SELECT pg_advisory_xact_lock(" PG_SCHEMA_LOCK ")",
 		     "schema lock");
+	for (size_t i = 0; rc == 0 && ddl[i] != NULL; i++)
+		rc = pg_exec(pg, ddl[i], what);
 	if (rc == 0)
-		rc = pg_exec(pg, pg_schema, "creating the schema");
-	if (rc == 0)
-		rc = pg_exec(pg, store_query_schema, "creating the schema");
-	if (rc == 0)
-		rc = pg_exec(pg, "COMMIT", "creating the schema");
+		rc = pg_exec(pg, "COMMIT", what);
 	if (rc < 0 && PQstatus(pg->conn) == CONNECTION_OK)
 		PQclear(PQexec(pg->conn, "ROLLBACK"));
 	return rc;
+}
+
+/* The schema, once per store, by one collector at a time. */
+static int pg_create_schema(struct store_pg *pg)
+{
+	static const char *const ddl[] = { pg_schema, store_query_schema,
+					   NULL };
+
+	return pg_schema_locked(pg, ddl, "creating the schema");
 }
 
 /* -ENOENT (said in the log unless quiet) when the tables are not there. */
@@ -493,7 +505,7 @@ static int pg_check_schema(struct store_pg *pg, bool quiet)
 {
 	struct pg_params pp = { 0 };
 	PGresult *res;
-	const char *v;
+	const char *v = NULL;
 	int err = 0;
 
 	/* A store made before the fleet tables is completed by the next
@@ -519,8 +531,7 @@ static int pg_check_schema(struct store_pg *pg, bool quiet)
 	if (res == NULL)
 		return err;
 	if (PQntuples(res) != 1 || (v = col_text(res, 0, 0)) == NULL ||
-		   strcmp(v, PG_SCHEMA_VERSION) != 0) {
-		v = PQntuples(res) == 1 ? col_text(res, 0, 0) : NULL;
+	    strcmp(v, PG_SCHEMA_VERSION) != 0) {
 		log_warnx("store %s: schema version %s, this build knows %s",
 			  pg->name, v ? v : "(none)", PG_SCHEMA_VERSION);
 		err = -EIO;
@@ -535,8 +546,9 @@ static int pg_check_schema(struct store_pg *pg, bool quiet)
  */
 static int pg_upgrade_schema(struct store_pg *pg)
 {
+	static const char *const ddl[] = { store_query_schema, NULL };
 	PGresult *res;
-	int err = 0, rc;
+	int err = 0;
 	bool have;
 
 	res = pg_run(pg, "SELECT to_regclass('triage') IS NOT NULL AND"
@@ -548,16 +560,7 @@ static int pg_upgrade_schema(struct store_pg *pg)
 	PQclear(res);
 	if (have)
 		return 0;
-	rc = pg_exec(pg,
-		     "BEGIN; SELECT pg_advisory_xact_lock(" PG_SCHEMA_LOCK ")",
-		     "schema lock");
-	if (rc == 0)
-		rc = pg_exec(pg, store_query_schema, "upgrading the schema");
-	if (rc == 0)
-		rc = pg_exec(pg, "COMMIT", "upgrading the schema");
-	if (rc < 0 && PQstatus(pg->conn) == CONNECTION_OK)
-		PQclear(PQexec(pg->conn, "ROLLBACK"));
-	return rc;
+	return pg_schema_locked(pg, ddl, "upgrading the schema");
 }
 
 /* A new session: durability, schema, prepared statements. */

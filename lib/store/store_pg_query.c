@@ -79,6 +79,15 @@ static void row_to_sig(const PGresult *r, int row, struct store_sig *sig)
 	sig->last_seen_us = col_i64(r, row, 7);
 }
 
+/* A LIMIT of oopsctl's: 0 is NULL, which PostgreSQL reads as no limit. */
+static void pp_limit(struct pg_params *pp, size_t limit)
+{
+	if (limit)
+		pp_i64(pp, (int64_t)limit);
+	else
+		pp_str(pp, NULL);
+}
+
 /* "{sig,sig,...}": the signatures of a top result, an array parameter. */
 static char *sig_array(const PGresult *r)
 {
@@ -89,10 +98,15 @@ static char *sig_array(const PGresult *r)
 		return NULL;
 	*p++ = '{';
 	for (int i = 0; i < n; i++) {
+		size_t len;
+
 		if (i > 0)
 			*p++ = ',';
-		/* Hex signatures: nothing to quote. */
-		p += str_lcpy(p, PQgetvalue(r, i, 0), STORE_SIG_LEN);
+		/* Hex signatures: nothing to quote.  A longer value in the
+		 * table is cut, as row_to_sig() cuts it: str_lcpy() returns
+		 * the whole length, which must not move p past the copy. */
+		len = str_lcpy(p, PQgetvalue(r, i, 0), STORE_SIG_LEN);
+		p += len < STORE_SIG_LEN - 1 ? len : STORE_SIG_LEN - 1;
 	}
 	*p++ = '}';
 	*p = '\0';
@@ -110,10 +124,7 @@ int pg_top(struct store *st, const struct store_top_query *q,
 
 	if ((err = pg_ready(pg)) < 0)
 		return err;
-	if (q->limit)
-		pp_i64(&pp, (int64_t)q->limit);
-	else
-		pp_str(&pp, NULL); /* LIMIT NULL: all */
+	pp_limit(&pp, q->limit);
 	if (q->since_us <= 0) {
 		res = pg_run(pg,
 			     "SELECT " PG_SIG_COLUMNS ", s.count, s.hosts"
@@ -267,10 +278,7 @@ int pg_export(struct store *st, const struct store_export_query *q,
 		return err;
 	pp_str(&pp, q->signature);
 	pp_i64(&pp, q->since_us > 0 ? q->since_us : INT64_MIN);
-	if (q->limit)
-		pp_i64(&pp, (int64_t)q->limit);
-	else
-		pp_str(&pp, NULL);
+	pp_limit(&pp, q->limit);
 	return pg_stream(pg, sql[q->signature != NULL][q->newest_first], &pp,
 			 rec_row, &cb);
 }

@@ -307,6 +307,26 @@ static int pg_queue_insert(struct store_pg *pg, struct store_put *p,
 	return pg_queue(pg, pg_stmt[P_INS_RECORD].name, true, &pp);
 }
 
+static int pg_upsert(struct store_pg *pg, int stmt, const struct pg_params *pp)
+{
+	return pg_queue(pg, pg_stmt[stmt].name, true, pp);
+}
+
+/*
+ * The columns an aggregate row ends with (store_pg.c's schema), from its
+ * group: count, the new ones it counts where it does (news: a signature's
+ * hosts, a host's signatures), first_seen_us, last_seen_us.
+ */
+static void pp_group(struct pg_params *pp, const struct store_agg_group *g,
+		     bool news)
+{
+	pp_i64(pp, g->n);
+	if (news)
+		pp_i64(pp, g->news);
+	pp_i64(pp, g->first);
+	pp_i64(pp, g->last);
+}
+
 /* The aggregate UPSERTs, one per group (store_agg_apply()), queued. */
 static int64_t pg_agg_sig_host(void *arg, const struct store_agg_group *g)
 {
@@ -315,10 +335,8 @@ static int64_t pg_agg_sig_host(void *arg, const struct store_agg_group *g)
 	pp_str(&pp, g->key->sig);
 	pp_str(&pp, g->key->host_key);
 	pp_text(&pp, g->newest->hostname);
-	pp_i64(&pp, g->n);
-	pp_i64(&pp, g->first);
-	pp_i64(&pp, g->last);
-	return pg_queue(arg, pg_stmt[P_UPS_SIG_HOST].name, true, &pp);
+	pp_group(&pp, g, false);
+	return pg_upsert(arg, P_UPS_SIG_HOST, &pp);
 }
 
 /* The (signature, host) rows' counts after the update, in queue order. */
@@ -336,11 +354,6 @@ static int pg_agg_sig_host_counts(void *arg, const int64_t **counts)
 	return 0;
 }
 
-static int pg_upsert(struct store_pg *pg, int stmt, const struct pg_params *pp)
-{
-	return pg_queue(pg, pg_stmt[stmt].name, true, pp);
-}
-
 static int pg_agg_sig(void *arg, const struct store_agg_group *g)
 {
 	const struct store_agg *e = g->newest;
@@ -350,10 +363,7 @@ static int pg_agg_sig(void *arg, const struct store_agg_group *g)
 	pp_str(&pp, e->title);
 	pp_str(&pp, record_kind_name(e->kind));
 	pp_str(&pp, e->has_stack ? e->stack_sig : NULL);
-	pp_i64(&pp, g->n);
-	pp_i64(&pp, g->news);
-	pp_i64(&pp, g->first);
-	pp_i64(&pp, g->last);
+	pp_group(&pp, g, true);
 	pp_i64(&pp, e->rid);
 	return pg_upsert(arg, P_UPS_SIG, &pp);
 }
@@ -364,9 +374,7 @@ static int pg_agg_release(void *arg, const struct store_agg_group *g)
 
 	pp_str(&pp, g->key->sig);
 	pp_str(&pp, g->key->release);
-	pp_i64(&pp, g->n);
-	pp_i64(&pp, g->first);
-	pp_i64(&pp, g->last);
+	pp_group(&pp, g, false);
 	return pg_upsert(arg, P_UPS_SIG_RELEASE, &pp);
 }
 
@@ -379,10 +387,7 @@ static int pg_agg_host(void *arg, const struct store_agg_group *g)
 	pp_text(&pp, g->newest->machine_id);
 	pp_text(&pp, g->release);
 	pp_text(&pp, g->newest->sender);
-	pp_i64(&pp, g->n);
-	pp_i64(&pp, g->news);
-	pp_i64(&pp, g->first);
-	pp_i64(&pp, g->last);
+	pp_group(&pp, g, true);
 	return pg_upsert(arg, P_UPS_HOST, &pp);
 }
 

@@ -50,11 +50,35 @@ int store_query(struct store *st, const char *sql, const struct store_param *p,
 	return st->ops->query(st, sql, p, np, fn, arg);
 }
 
+int store_query_one(struct store *st, const char *sql,
+		    const struct store_param *p, int np, store_row_fn fn,
+		    void *arg)
+{
+	int rc = store_query(st, sql, p, np, fn, arg);
+
+	if (rc < 0)
+		return rc;
+	return rc == 0 ? -ENOENT : 0;
+}
+
 /* ---------------------------------------------------------------- rows -- */
 
 static void row_sig(const struct store_row *r, int i, char out[STORE_SIG_LEN])
 {
 	str_lcpy(out, row_str(r, i) ?: "", STORE_SIG_LEN);
+}
+
+/* A page's LIMIT: 0 asks for the most a page may hold. */
+static struct store_param p_limit(size_t limit)
+{
+	return p_int(limit ? (int64_t)limit : STORE_PAGE_MAX);
+}
+
+/* The first column of a one-row answer (a count), into *(uint64_t *)arg. */
+static int count_row(const struct store_row *r, void *arg)
+{
+	*(uint64_t *)arg = (uint64_t)row_i64(r, 0);
+	return 1;
 }
 
 static bool is_sig(const char *s)
@@ -64,6 +88,23 @@ static bool is_sig(const char *s)
 	return s && strlen(s) == STORE_SIG_LEN - 1 &&
 	       store_sig_prefix(s, lower) == 0 && strcmp(lower, s) == 0;
 }
+
+/*
+ * A list's callback and its argument, as its row function gets them: a
+ * list sets the member of fn its row function calls.
+ */
+struct list_cb {
+	union {
+		store_triage_fn triage;
+		store_variant_fn variant;
+		store_release_sig_fn release_sig;
+		store_sig_fn sig;
+		store_release_fn release;
+		store_rec_fn rec;
+		store_kind_fn kind;
+	} fn;
+	void *arg;
+};
 
 /* -------------------------------------------------------------- triage -- */
 
@@ -126,8 +167,12 @@ int store_triage_set(struct store *st, const struct store_triage *t)
 static void row_triage(const struct store_row *r, int i, const char *sig,
 		       struct store_triage *t)
 {
+	char key[STORE_SIG_LEN];
+
+	/* sig may be t->sig itself (a get), which the memset clears. */
+	str_lcpy(key, sig, sizeof(key));
 	memset(t, 0, sizeof(*t));
-	str_lcpy(t->sig, sig, STORE_SIG_LEN);
+	memcpy(t->sig, key, sizeof(key));
 	if (store_triage_parse(row_str(r, i), &t->state) < 0)
 		t->state = STORE_TRIAGE_OPEN;
 	t->fixed_in = row_str(r, i + 1);
@@ -136,93 +181,89 @@ static void row_triage(const struct store_row *r, int i, const char *sig,
 	t->updated_us = row_i64(r, i + 4);
 }
 
-/* Copies of strings that outlive the row: one block in st->scratch. */
-static int scratch_keep(struct store *st, const char **strs, size_t n)
+/*
+ * A copy of the first n columns of a row that outlives it (the answer of a
+ * get), in one block in st->scratch, which the next get replaces: out->v
+ * is v[n].  Returns 0 or -ENOMEM.
+ */
+static int scratch_row(struct store *st, const struct store_row *r, int n,
+		       const char **v, struct store_row *out)
 {
 	size_t total = 0;
 	char *p;
 
-	for (size_t i = 0; i < n; i++)
-		total += strs[i] ? strlen(strs[i]) + 1 : 0;
+	out->n = n < r->n ? n : r->n;
+	out->v = v;
+	out->len = NULL; /* text only: the getters read no blob */
+	for (int i = 0; i < out->n; i++)
+		total += r->v[i] ? strlen(r->v[i]) + 1 : 0;
 	free(st->scratch);
 	st->scratch = p = malloc(total ? total : 1);
 	if (p == NULL)
 		return -ENOMEM;
-	for (size_t i = 0; i < n; i++) {
+	for (int i = 0; i < out->n; i++) {
 		size_t len;
 
-		if (strs[i] == NULL)
+		v[i] = r->v[i];
+		if (v[i] == NULL)
 			continue;
-		len = strlen(strs[i]) + 1;
-		memcpy(p, strs[i], len);
-		strs[i] = p;
+		len = strlen(v[i]) + 1;
+		memcpy(p, v[i], len);
+		v[i] = p;
 		p += len;
 	}
 	return 0;
 }
 
-struct triage_get {
+struct row_get {
 	struct store *st;
-	struct store_triage *out;
-	int err;
+	void *out;
 };
+
+#define TRIAGE_NCOL 5
 
 static int triage_get_row(const struct store_row *r, void *arg)
 {
-	struct triage_get *g = arg;
-	const char *s[3];
+	struct row_get *g = arg;
+	struct store_triage *t = g->out;
+	const char *v[TRIAGE_NCOL];
+	struct store_row kept;
+	int err = scratch_row(g->st, r, TRIAGE_NCOL, v, &kept);
 
-	row_triage(r, 0, g->out->sig, g->out);
-	s[0] = g->out->fixed_in;
-	s[1] = g->out->bug;
-	s[2] = g->out->note;
-	g->err = scratch_keep(g->st, s, 3);
-	g->out->fixed_in = s[0];
-	g->out->bug = s[1];
-	g->out->note = s[2];
+	if (err < 0)
+		return err;
+	row_triage(&kept, 0, t->sig, t);
 	return 1;
 }
 
 int store_triage_get(struct store *st, const char *sig,
 		     struct store_triage *out)
 {
-	struct triage_get g = { st, NULL, 0 };
+	struct row_get g = { st, out };
 	struct store_param p = p_text(sig);
-	int rc;
 
 	memset(out, 0, sizeof(*out));
-	g.out = out;
 	if (!is_sig(sig))
 		return -EINVAL;
 	str_lcpy(out->sig, sig, STORE_SIG_LEN);
-	rc = store_query(st,
+	return store_query_one(st,
 			 "SELECT " TRIAGE_COLUMNS " FROM triage t"
 			 " WHERE t.sig = $1",
 			 &p, 1, triage_get_row, &g);
-	if (rc < 0)
-		return rc;
-	if (g.err < 0)
-		return g.err;
-	return rc == 0 ? -ENOENT : 0;
 }
-
-struct triage_list {
-	store_triage_fn fn;
-	void *arg;
-};
 
 static int triage_list_row(const struct store_row *r, void *arg)
 {
-	struct triage_list *l = arg;
+	const struct list_cb *l = arg;
 	struct store_triage t;
 
 	row_triage(r, 1, row_str(r, 0) ?: "", &t);
-	return l->fn(&t, l->arg);
+	return l->fn.triage(&t, l->arg);
 }
 
 int store_triage_list(struct store *st, store_triage_fn fn, void *arg)
 {
-	struct triage_list l = { fn, arg };
+	struct list_cb l = { .fn.triage = fn, .arg = arg };
 	struct store_param p = p_int(STORE_TRIAGE_MAX_ROWS);
 
 	return store_query(st,
@@ -315,6 +356,15 @@ static int qparam(struct qbuf *q, struct store_param p)
 	return q->np;
 }
 
+/* Run the text put together; one too long for its buffer is -E2BIG. */
+static int qrun(struct store *st, const struct qbuf *q, store_row_fn fn,
+		void *arg)
+{
+	if (q->overflow)
+		return -E2BIG;
+	return store_query(st, q->sql, q->p, q->np, fn, arg);
+}
+
 /* "%text%" with LIKE's wildcards escaped, lower-cased (ASCII). */
 static char *like_pattern(const char *text)
 {
@@ -393,17 +443,19 @@ static int crash_from_where(struct qbuf *b, const struct store_crash_query *q,
 
 struct crash_page {
 	struct store_crash *rows;
-	size_t n;
-	bool windowed;
+	size_t n, cap; /* cap: the LIMIT, which the backend keeps to */
 	uint64_t matches; /* rows of the whole list */
 };
 
 static int crash_row(const struct store_row *r, void *arg)
 {
 	struct crash_page *pg = arg;
-	struct store_crash *c = &pg->rows[pg->n];
-	const char *s[6];
+	struct store_crash *c;
+	const char *s[5];
 
+	if (pg->n >= pg->cap)
+		return 1; /* not on the page: never for a backend that works */
+	c = &pg->rows[pg->n];
 	memset(c, 0, sizeof(*c));
 	row_to_sig(r, &c->sig);
 	c->sig.total = (uint64_t)row_i64(r, 8);
@@ -516,8 +568,7 @@ static int crash_page_details(struct store *st, struct crash_page *pg,
 		" FROM sig_releases WHERE sig");
 	page_in(b, pg);
 	qadd(b, " ORDER BY sig, first_seen_us, release");
-	rc = b->overflow ? -E2BIG : store_query(st, b->sql, b->p, b->np,
-						rel_row, pg);
+	rc = qrun(st, b, rel_row, pg);
 	if (rc >= 0) {
 		int h;
 
@@ -529,11 +580,9 @@ static int crash_page_details(struct store *st, struct crash_page *pg,
 		     h, h, 24 * STORE_TREND_DAYS, h);
 		page_in(b, pg);
 		qadd(b, " GROUP BY 1, 2");
-		rc = b->overflow ? -E2BIG :
-				   store_query(st, b->sql, b->p, b->np,
-					       trend_row, pg);
+		rc = qrun(st, b, trend_row, pg);
 	}
-	if (rc >= 0 && pg->windowed) {
+	if (rc >= 0 && q->since_us > 0) {
 		int h;
 
 		memset(b, 0, sizeof(*b));
@@ -544,18 +593,10 @@ static int crash_page_details(struct store *st, struct crash_page *pg,
 		     h);
 		page_in(b, pg);
 		qadd(b, " GROUP BY sig");
-		rc = b->overflow ? -E2BIG :
-				   store_query(st, b->sql, b->p, b->np,
-					       whosts_row, pg);
+		rc = qrun(st, b, whosts_row, pg);
 	}
 	free(b);
 	return rc < 0 ? rc : 0;
-}
-
-static int total_row(const struct store_row *r, void *arg)
-{
-	*(uint64_t *)arg = (uint64_t)row_i64(r, 0);
-	return 1;
 }
 
 int store_crashes(struct store *st, const struct store_crash_query *q,
@@ -581,7 +622,7 @@ int store_crashes(struct store *st, const struct store_crash_query *q,
 		return -ENOMEM;
 	b = calloc(1, sizeof(*b));
 	pg.rows = calloc(limit, sizeof(*pg.rows));
-	pg.windowed = q->since_us > 0;
+	pg.cap = limit;
 	if (b == NULL || pg.rows == NULL) {
 		rc = -ENOMEM;
 		goto out;
@@ -590,7 +631,7 @@ int store_crashes(struct store *st, const struct store_crash_query *q,
 	 * the same scan); only a page past the end needs its own count. */
 	qadd(b, "SELECT " SIG_COLUMNS ", s.count, " TRIAGE_COLUMNS ", %s AS c,"
 		" count(*) OVER () AS matches",
-	     pg.windowed ? "w.n" : "s.count");
+	     q->since_us > 0 ? "w.n" : "s.count");
 	if ((rc = crash_from_where(b, q, like)) < 0)
 		goto out;
 	/* Ties as in `oopsctl top`: the newest first, then by signature. */
@@ -599,8 +640,7 @@ int store_crashes(struct store *st, const struct store_crash_query *q,
 	     q->sort == STORE_SORT_LAST ? "" : " s.last_seen_us DESC,",
 	     qparam(b, p_int((int64_t)limit)),
 	     qparam(b, p_int((int64_t)q->offset)));
-	rc = b->overflow ? -E2BIG :
-			   store_query(st, b->sql, b->p, b->np, crash_row, &pg);
+	rc = qrun(st, b, crash_row, &pg);
 	if (rc < 0)
 		goto out;
 	if (total != NULL && pg.n > 0) {
@@ -610,9 +650,7 @@ int store_crashes(struct store *st, const struct store_crash_query *q,
 		qadd(b, "SELECT count(*)");
 		if ((rc = crash_from_where(b, q, like)) < 0)
 			goto out;
-		rc = b->overflow ? -E2BIG : store_query(st, b->sql, b->p,
-							b->np, total_row,
-							total);
+		rc = qrun(st, b, count_row, total);
 		if (rc < 0)
 			goto out;
 	}
@@ -672,14 +710,9 @@ int store_sig_histogram(struct store *st, const char *sig, int64_t now_us,
 	return rc < 0 ? rc : 0;
 }
 
-struct variant_cb {
-	store_variant_fn fn;
-	void *arg;
-};
-
 static int variant_row(const struct store_row *r, void *arg)
 {
-	struct variant_cb *cb = arg;
+	const struct list_cb *cb = arg;
 	struct store_variant v = {
 		.stack_signature = row_str(r, 0),
 		.count = (uint64_t)row_i64(r, 1),
@@ -687,13 +720,13 @@ static int variant_row(const struct store_row *r, void *arg)
 		.last_seen_us = row_i64(r, 3),
 	};
 
-	return cb->fn(&v, cb->arg);
+	return cb->fn.variant(&v, cb->arg);
 }
 
 int store_sig_variants(struct store *st, const char *sig,
 		       store_variant_fn fn, void *arg)
 {
-	struct variant_cb cb = { fn, arg };
+	struct list_cb cb = { .fn.variant = fn, .arg = arg };
 	struct store_param p[2] = { p_text(sig), p_int(STORE_VARIANT_WINDOW) };
 
 	if (!is_sig(sig))
@@ -709,14 +742,9 @@ int store_sig_variants(struct store *st, const char *sig,
 
 /* ------------------------------------------------------------- release -- */
 
-struct release_cb {
-	store_release_sig_fn fn;
-	void *arg;
-};
-
 static int release_row(const struct store_row *r, void *arg)
 {
-	struct release_cb *cb = arg;
+	const struct list_cb *cb = arg;
 	struct store_release_sig rs;
 
 	memset(&rs, 0, sizeof(rs));
@@ -727,16 +755,14 @@ static int release_row(const struct store_row *r, void *arg)
 	rs.on.last_seen_us = row_i64(r, 11);
 	rs.is_new = row_i64(r, 12) != 0;
 	row_triage(r, 13, rs.sig.signature, &rs.triage);
-	return cb->fn(&rs, cb->arg);
+	return cb->fn.release_sig(&rs, cb->arg);
 }
 
 int store_release_sigs(struct store *st, const char *release, size_t limit,
 		       store_release_sig_fn fn, void *arg)
 {
-	struct release_cb cb = { fn, arg };
-	struct store_param p[2] = { p_text(release),
-				    p_int(limit ? (int64_t)limit :
-						  STORE_PAGE_MAX) };
+	struct list_cb cb = { .fn.release_sig = fn, .arg = arg };
+	struct store_param p[2] = { p_text(release), p_limit(limit) };
 
 	if (release == NULL || limit > STORE_PAGE_MAX)
 		return -EINVAL;
@@ -762,6 +788,7 @@ int store_release_sigs(struct store *st, const char *release, size_t limit,
 #define HOST_COLUMNS                                                           \
 	"host_key, hostname, machine_id, last_release, last_sender, count,"   \
 	" signatures, first_seen_us, last_seen_us"
+#define HOST_NCOL 9
 
 static void row_to_host(const struct store_row *r, struct store_host *h)
 {
@@ -776,75 +803,48 @@ static void row_to_host(const struct store_row *r, struct store_host *h)
 	h->last_seen_us = row_i64(r, 8);
 }
 
-struct host_get {
-	struct store *st;
-	struct store_host *out;
-	int err;
-};
-
 static int host_get_row(const struct store_row *r, void *arg)
 {
-	struct host_get *g = arg;
-	const char *s[5];
+	struct row_get *g = arg;
+	const char *v[HOST_NCOL];
+	struct store_row kept;
+	int err = scratch_row(g->st, r, HOST_NCOL, v, &kept);
 
-	row_to_host(r, g->out);
-	s[0] = g->out->host_key;
-	s[1] = g->out->hostname;
-	s[2] = g->out->machine_id;
-	s[3] = g->out->last_release;
-	s[4] = g->out->last_sender;
-	g->err = scratch_keep(g->st, s, 5);
-	g->out->host_key = (char *)s[0];
-	g->out->hostname = (char *)s[1];
-	g->out->machine_id = (char *)s[2];
-	g->out->last_release = (char *)s[3];
-	g->out->last_sender = (char *)s[4];
+	if (err < 0)
+		return err;
+	row_to_host(&kept, g->out);
 	return 1;
 }
 
 int store_host_get(struct store *st, const char *host_key,
 		   struct store_host *out)
 {
-	struct host_get g = { st, NULL, 0 };
+	struct row_get g = { st, out };
 	struct store_param p = p_text(host_key);
-	int rc;
 
 	memset(out, 0, sizeof(*out));
-	g.out = out;
 	if (host_key == NULL)
 		return -EINVAL;
-	rc = store_query(st, "SELECT " HOST_COLUMNS " FROM hosts"
+	return store_query_one(st, "SELECT " HOST_COLUMNS " FROM hosts"
 			     " WHERE host_key = $1",
 			 &p, 1, host_get_row, &g);
-	if (rc < 0)
-		return rc;
-	if (g.err < 0)
-		return g.err;
-	return rc == 0 ? -ENOENT : 0;
 }
-
-struct sig_cb {
-	store_sig_fn fn;
-	void *arg;
-};
 
 static int host_sig_row(const struct store_row *r, void *arg)
 {
-	struct sig_cb *cb = arg;
+	const struct list_cb *cb = arg;
 	struct store_sig sig;
 
 	row_to_sig(r, &sig);
 	sig.total = (uint64_t)row_i64(r, 8);
-	return cb->fn(&sig, cb->arg);
+	return cb->fn.sig(&sig, cb->arg);
 }
 
 int store_host_sigs(struct store *st, const char *host_key, size_t limit,
 		    store_sig_fn fn, void *arg)
 {
-	struct sig_cb cb = { fn, arg };
-	struct store_param p[2] = { p_text(host_key),
-				    p_int(limit ? (int64_t)limit :
-						  STORE_PAGE_MAX) };
+	struct list_cb cb = { .fn.sig = fn, .arg = arg };
+	struct store_param p[2] = { p_text(host_key), p_limit(limit) };
 
 	if (host_key == NULL || limit > STORE_PAGE_MAX)
 		return -EINVAL;
@@ -859,14 +859,9 @@ int store_host_sigs(struct store *st, const char *host_key, size_t limit,
 			   p, 2, host_sig_row, &cb);
 }
 
-struct rel_cb {
-	store_release_fn fn;
-	void *arg;
-};
-
 static int host_rel_row(const struct store_row *r, void *arg)
 {
-	struct rel_cb *cb = arg;
+	const struct list_cb *cb = arg;
 	struct store_release rel = {
 		.release = (char *)row_str(r, 0),
 		.count = (uint64_t)row_i64(r, 1),
@@ -874,13 +869,13 @@ static int host_rel_row(const struct store_row *r, void *arg)
 		.last_seen_us = row_i64(r, 3),
 	};
 
-	return cb->fn(&rel, cb->arg);
+	return cb->fn.release(&rel, cb->arg);
 }
 
 int store_host_releases(struct store *st, const char *host_key,
 			store_release_fn fn, void *arg)
 {
-	struct rel_cb cb = { fn, arg };
+	struct list_cb cb = { .fn.release = fn, .arg = arg };
 	struct store_param p[2] = { p_text(host_key),
 				    p_int(STORE_VARIANT_WINDOW) };
 
@@ -895,17 +890,12 @@ int store_host_releases(struct store *st, const char *host_key,
 			   p, 2, host_rel_row, &cb);
 }
 
-struct rec_cb {
-	store_rec_fn fn;
-	void *arg;
-};
-
 #define REC_COLUMNS                                                            \
 	"id, sig, host_key, sender, seen_us, received_us, record, release"
 
 static int rec_row(const struct store_row *r, void *arg)
 {
-	struct rec_cb *cb = arg;
+	const struct list_cb *cb = arg;
 	struct store_rec rec = {
 		.id = (const uint8_t *)row_str(r, 0),
 		.id_len = r->n > 0 ? r->len[0] : 0,
@@ -919,16 +909,14 @@ static int rec_row(const struct store_row *r, void *arg)
 		.release = row_str(r, 7),
 	};
 
-	return cb->fn(&rec, cb->arg);
+	return cb->fn.rec(&rec, cb->arg);
 }
 
 int store_host_records(struct store *st, const char *host_key, size_t limit,
 		       store_rec_fn fn, void *arg)
 {
-	struct rec_cb cb = { fn, arg };
-	struct store_param p[2] = { p_text(host_key),
-				    p_int(limit ? (int64_t)limit :
-						  STORE_PAGE_MAX) };
+	struct list_cb cb = { .fn.rec = fn, .arg = arg };
+	struct store_param p[2] = { p_text(host_key), p_limit(limit) };
 
 	if (host_key == NULL || limit > STORE_PAGE_MAX)
 		return -EINVAL;
@@ -941,54 +929,39 @@ int store_host_records(struct store *st, const char *host_key, size_t limit,
 int store_record_get(struct store *st, const uint8_t *id, size_t id_len,
 		     store_rec_fn fn, void *arg)
 {
-	struct rec_cb cb = { fn, arg };
+	struct list_cb cb = { .fn.rec = fn, .arg = arg };
 	struct store_param p = { .type = STORE_P_BLOB, .b = id,
 				 .len = id_len };
-	int rc;
 
 	if (id_len == 0 || id_len > STORE_MAX_ID_BYTES)
 		return -EINVAL;
-	rc = store_query(st, "SELECT " REC_COLUMNS " FROM records"
+	return store_query_one(st, "SELECT " REC_COLUMNS " FROM records"
 			     " WHERE id = $1",
 			 &p, 1, rec_row, &cb);
-	if (rc < 0)
-		return rc;
-	return rc == 0 ? -ENOENT : 0;
 }
 
 /* --------------------------------------------------------------- kinds -- */
 
-struct kind_cb {
-	store_kind_fn fn;
-	void *arg;
-};
-
 static int kind_row(const struct store_row *r, void *arg)
 {
-	struct kind_cb *cb = arg;
+	const struct list_cb *cb = arg;
 	struct store_kind_count k = {
 		.kind = row_str(r, 0),
 		.signatures = (uint64_t)row_i64(r, 1),
 		.records = (uint64_t)row_i64(r, 2),
 	};
 
-	return cb->fn(&k, cb->arg);
+	return cb->fn.kind(&k, cb->arg);
 }
 
 int store_kinds(struct store *st, store_kind_fn fn, void *arg)
 {
-	struct kind_cb cb = { fn, arg };
+	struct list_cb cb = { .fn.kind = fn, .arg = arg };
 
 	return store_query(st,
 			   "SELECT kind, count(*), sum(count) FROM signatures"
 			   " GROUP BY kind ORDER BY kind",
 			   NULL, 0, kind_row, &cb);
-}
-
-static int one_count_row(const struct store_row *r, void *arg)
-{
-	*(uint64_t *)arg = (uint64_t)row_i64(r, 0);
-	return 1;
 }
 
 int store_host_count(struct store *st, uint64_t *out)
@@ -997,6 +970,6 @@ int store_host_count(struct store *st, uint64_t *out)
 
 	*out = 0;
 	rc = store_query(st, "SELECT count(*) FROM hosts", NULL, 0,
-			 one_count_row, out);
+			 count_row, out);
 	return rc < 0 ? rc : 0;
 }

@@ -1230,6 +1230,7 @@ static void test_triage(void **state)
 	assert_int_equal(store_triage_set(f->st, &t), 0);
 	assert_int_equal(store_triage_get(f->st, t.sig, &got), 0);
 	assert_int_equal(got.state, STORE_TRIAGE_FIXED);
+	assert_string_equal(got.sig, t.sig);
 	assert_string_equal(got.fixed_in, "6.12.9");
 	assert_string_equal(got.bug, "https://b/1");
 	assert_string_equal(got.note, "it's \"fixed\"");
@@ -1569,6 +1570,43 @@ static void test_long_release(void **state)
 }
 
 /*
+ * Rows are input too: signatures longer than the store ever writes (a
+ * table filled by hand, or damaged) come back cut to STORE_SIG_LEN - 1,
+ * and what is built from them (PostgreSQL: the array of a top's
+ * signatures) stays inside its buffer.
+ */
+static void test_long_sig_rows(void **state)
+{
+	struct fixture *f = fixture(state);
+	enum { LEN = 60000, TAIL = 512 };
+	char *sql = malloc(LEN + 2 * TAIL);
+	struct collect c;
+	int n;
+
+	assert_non_null(sql);
+	/* Compressible, so that PostgreSQL's index takes them. */
+	n = snprintf(sql, TAIL,
+		     "WITH RECURSIVE k(i) AS (SELECT 1 UNION ALL"
+		     " SELECT i + 1 FROM k WHERE i < %d)"
+		     " INSERT INTO signatures(sig, title, kind, stack_sig,"
+		     " count, hosts, first_seen_us, last_seen_us)"
+		     " SELECT i || '",
+		     MAX_SIGS);
+	memset(sql + n, 'a', LEN);
+	snprintf(sql + n + LEN, TAIL,
+		 "', 'T', 'BUG', NULL, i, 1, %lld, %lld + i FROM k", T0, T0);
+	assert_int_equal(store_query(f->st, sql, NULL, 0, NULL, NULL), 0);
+	free(sql);
+	top(f->st, 0, 0, &c);
+	assert_int_equal(c.n, MAX_SIGS);
+	for (size_t i = 0; i < c.n; i++)
+		assert_int_equal(strlen(c.s[i].sig), STORE_SIG_LEN - 1);
+	assert_string_equal(c.s[0].sig, "16aaaaaaaaaaaaaa");
+	assert_int_equal(c.s[0].count, 16);
+	assert_int_equal(c.s[0].n_releases, 0);
+}
+
+/*
  * Two writers (processes, each with its connection) store the same
  * records at once, in batches that overlap in opposite orders: each
  * record is stored by exactly one of them, nothing deadlocks for good, and
@@ -1835,6 +1873,7 @@ static void test_sqlite_damage(void **state)
 	cmocka_unit_test_setup_teardown(test_not_utf8, SETUP, teardown),       \
 	cmocka_unit_test_setup_teardown(test_large_batch, SETUP, teardown),    \
 	cmocka_unit_test_setup_teardown(test_long_release, SETUP, teardown),   \
+	cmocka_unit_test_setup_teardown(test_long_sig_rows, SETUP, teardown),  \
 	cmocka_unit_test_setup_teardown(test_heartbeats, SETUP, teardown),     \
 	cmocka_unit_test_setup_teardown(test_heartbeats_batch, SETUP,          \
 					teardown),                             \
