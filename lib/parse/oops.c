@@ -840,12 +840,15 @@ static bool panic_consequence(const char *s, size_t n)
 {
 	const char *m = oops_memstr(s, n, "not syncing: ");
 
+	/* Every key below has "not syncing: ": without it, none matches. */
+	if (m == NULL)
+		return false;
 	/* die()'s panic: "Fatal exception", arm64 "Oops: Fatal exception",
-	 * "Oops - BUG: Fatal exception", "Fatal exception in interrupt". */
-	if (m != NULL && oops_has(m, n - (size_t)(m - s), "Fatal exception"))
+	 * "Oops - BUG: Fatal exception", "Fatal exception in interrupt"
+	 * (and so "not syncing: Fatal exception" itself). */
+	if (oops_has(m, n - (size_t)(m - s), "Fatal exception"))
 		return true;
-	return oops_has(s, n, "not syncing: Fatal exception") ||
-	       oops_has(s, n, "not syncing: panic_on_warn set") ||
+	return oops_has(s, n, "not syncing: panic_on_warn set") ||
 	       oops_has(s, n, "not syncing: softlockup: hung tasks") ||
 	       oops_has(s, n, "not syncing: hung_task: blocked tasks") ||
 	       oops_has(s, n, "not syncing: Attempted to kill") ||
