@@ -445,6 +445,27 @@ static void drain(struct ncon *nc, struct ncon_sender *s, uint64_t now)
 	}
 }
 
+/*
+ * A record that has caught up with next_order: the one due is delivered,
+ * with the held records it lets through; one behind it is a duplicate.
+ * False when it is still ahead (a gap before it): the caller holds it.
+ */
+static bool take_if_due(struct ncon *nc, struct ncon_sender *s,
+			uint64_t order, const struct ncon_meta *m,
+			const char *text, size_t len, uint64_t now)
+{
+	if (order > s->next_order)
+		return false;
+	if (order < s->next_order) {
+		nc->st.duplicates++;
+		return true;
+	}
+	deliver(nc, s, m, text, len, now);
+	s->next_order++;
+	drain(nc, s, now);
+	return true;
+}
+
 /* The index of the first held record with an order >= `order`. */
 static uint32_t recs_lower_bound(const struct ncon_active *a, uint64_t order)
 {
@@ -577,16 +598,8 @@ static void hold_record(struct ncon *nc, struct ncon_sender *s,
 		 */
 		while (a->nrecs >= nc->cfg.max_pending)
 			skip_gap(nc, s, now);
-		if (order == s->next_order) {
-			deliver(nc, s, m, text, len, now);
-			s->next_order++;
-			drain(nc, s, now);
+		if (take_if_due(nc, s, order, m, text, len, now))
 			return;
-		}
-		if (order < s->next_order) {
-			nc->st.duplicates++;
-			return;
-		}
 	}
 	if (!make_room(nc, s, sizeof(*r) + len + 64, now) ||
 	    (a = ncon_active_get(nc, s)) == NULL) {
@@ -594,17 +607,9 @@ static void hold_record(struct ncon *nc, struct ncon_sender *s,
 		count_lost(nc, s, 1);
 		return;
 	}
-	if (order < s->next_order) {
-		nc->st.duplicates++;
+	/* make_room() may have skipped up to this record. */
+	if (take_if_due(nc, s, order, m, text, len, now))
 		return;
-	}
-	if (order == s->next_order) {
-		/* make_room() may have skipped up to this record. */
-		deliver(nc, s, m, text, len, now);
-		s->next_order++;
-		drain(nc, s, now);
-		return;
-	}
 	if (a->nrecs == a->recs_cap) {
 		/* The count is a uint32_t: the capacity stays within it. */
 		size_t cap = a->recs_cap;
@@ -699,17 +704,8 @@ static void accept_record(struct ncon *nc, struct ncon_sender *s,
 	} else {
 		order = m->seq;
 	}
-	if (order < s->next_order) {
-		nc->st.duplicates++;
+	if (take_if_due(nc, s, order, m, body, tlen, now))
 		return;
-	}
-	if (order == s->next_order) {
-		deliver(nc, s, m, body, tlen, now);
-		s->next_order++;
-		if (s->act && s->act->nrecs)
-			drain(nc, s, now);
-		return;
-	}
 	if (order - s->next_order >= nc->cfg.reorder_window) {
 		/* Too far ahead to wait for: the gap is lost. */
 		while (s->act && s->act->nrecs)

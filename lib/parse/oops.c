@@ -840,12 +840,15 @@ static bool panic_consequence(const char *s, size_t n)
 {
 	const char *m = oops_memstr(s, n, "not syncing: ");
 
+	/* Every key below has "not syncing: ": without it, none matches. */
+	if (m == NULL)
+		return false;
 	/* die()'s panic: "Fatal exception", arm64 "Oops: Fatal exception",
-	 * "Oops - BUG: Fatal exception", "Fatal exception in interrupt". */
-	if (m != NULL && oops_has(m, n - (size_t)(m - s), "Fatal exception"))
+	 * "Oops - BUG: Fatal exception", "Fatal exception in interrupt"
+	 * (and so "not syncing: Fatal exception" itself). */
+	if (oops_has(m, n - (size_t)(m - s), "Fatal exception"))
 		return true;
-	return oops_has(s, n, "not syncing: Fatal exception") ||
-	       oops_has(s, n, "not syncing: panic_on_warn set") ||
+	return oops_has(s, n, "not syncing: panic_on_warn set") ||
 	       oops_has(s, n, "not syncing: softlockup: hung tasks") ||
 	       oops_has(s, n, "not syncing: hung_task: blocked tasks") ||
 	       oops_has(s, n, "not syncing: Attempted to kill") ||
@@ -984,22 +987,31 @@ static struct oops_open *find_open(struct oops_parser *p,
 	return NULL;
 }
 
-static bool decoded_code_line(const char *s, size_t n);
-
 /* Count a line against reports in their tail; complete the expired ones. */
 static int age_tails(struct oops_parser *p, const struct oops_open *except,
 		     const struct oops_line *l)
 {
 	struct oops_open *expired = NULL;
+	bool looked = false;
 
-	/* decode_stacktrace.sh prints its disassembly without a prefix. */
-	if (l->ctx_type == OOPS_CTX_NONE && decoded_code_line(l->text, l->len))
-		return 0;
 	for (size_t i = 0; i < p->nopen; i++) {
 		struct oops_open *o = p->open[i];
 
-		if (o != except && !o->shadow && o->ended &&
-		    ++o->tail > OOPS_TAIL_LINES && expired == NULL)
+		if (o == except || o->shadow || !o->ended)
+			continue;
+		/*
+		 * decode_stacktrace.sh prints its disassembly without a
+		 * prefix: not a line that ages a tail.  Looked at once, and
+		 * only when a report is in its tail (most lines of a report
+		 * are not).
+		 */
+		if (!looked) {
+			if (l->ctx_type == OOPS_CTX_NONE &&
+			    decoded_code_line(l->text, l->len))
+				return 0;
+			looked = true;
+		}
+		if (++o->tail > OOPS_TAIL_LINES && expired == NULL)
 			expired = o;
 	}
 	/* At most one per line: the others expire on the next lines. */

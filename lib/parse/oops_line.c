@@ -294,7 +294,7 @@ void oops_line_parse(const char *s, size_t n, struct oops_line *l)
 		if (q != NULL)
 			p = q + 8;
 	}
-	if (p < end && *p != '[' && memchr(p, '[', (size_t)(end - p)) != NULL)
+	if (p < end && *p != '[')
 		p = after_foreign_text(p, end);
 	k = parse_time(p, end, &us);
 	if (k > 0) {

@@ -189,10 +189,14 @@ bool sig_is_plumbing(const char *function, size_t len)
 	/* NULL only when zlib's 7 KB cannot be allocated (tried again at
 	 * the next frame): then only the prefixes below are known. */
 	const char *plumbing = zconst_text(&names_z);
+	size_t m;
 
-	for (const char *p = plumbing; p != NULL && *p; p += strlen(p) + 1)
-		if (strlen(p) == len && memcmp(p, function, len) == 0)
+	/* Each name's length is measured once: it is also the step. */
+	for (const char *p = plumbing; p != NULL && *p; p += m + 1) {
+		m = strlen(p);
+		if (m == len && memcmp(p, function, len) == 0)
 			return true;
+	}
 	for (size_t i = 0; i < ARRAY_SIZE(sig_plumbing_prefix); i++) {
 		size_t n = strlen(sig_plumbing_prefix[i]);
 

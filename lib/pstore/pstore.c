@@ -468,11 +468,6 @@ bool pstore_dir_is_archive(const char *dir)
 	return yes;
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 int pstore_scan_archive(const char *dir, const struct pstore_options *opt,
 			pstore_archive_fn fn, void *arg,
 			struct pstore_archive_stats *st)
@@ -514,7 +509,7 @@ int pstore_scan_archive(const char *dir, const struct pstore_options *opt,
 	}
 	closedir(d);
 	if (nsubs > 1)
-		qsort(subs, nsubs, sizeof(*subs), cmp_str);
+		qsort(subs, nsubs, sizeof(*subs), cmp_name);
 	/* The top level: ramoops files, .enc.z, console, pmsg, ... */
 	fd = dup(top);
 	s = NULL;

@@ -47,7 +47,7 @@ const char *record_zdict_v1(size_t *len)
 }
 
 const struct record_zdict record_zdicts[] = {
-	{ record_zdict_v1 },
+	{ record_zdict_v1, RECORD_ZDICT_V1_ADLER },
 };
 const size_t record_nzdicts = ARRAY_SIZE(record_zdicts);
 
@@ -55,11 +55,13 @@ int record_zdict_set(z_stream *zs)
 {
 	for (size_t i = 0; i < record_nzdicts; i++) {
 		size_t len;
-		const char *dict = record_zdicts[i].get(&len);
+		const char *dict;
 
-		if (dict == NULL ||
-		    adler32(1, (const Bytef *)dict, (uInt)len) != zs->adler)
+		if (record_zdicts[i].id != zs->adler)
 			continue;
+		dict = record_zdicts[i].get(&len);
+		if (dict == NULL)
+			return -ENOMEM;
 		return inflateSetDictionary(zs, (const Bytef *)dict,
 					    (uInt)len) == Z_OK ? 0 : -EINVAL;
 	}

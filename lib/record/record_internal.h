@@ -7,6 +7,7 @@
 #define OOPSD_RECORD_INTERNAL_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include <zlib.h>
 
@@ -17,6 +18,12 @@
  */
 struct record_zdict {
 	const char *(*get)(size_t *len); /* NULL when it cannot be had */
+	/*
+	 * Its DICTID, known at build time (and checked against the text
+	 * when get() inflates it): a stream is matched without summing
+	 * kilobytes of dictionary per record.
+	 */
+	uint32_t id;
 };
 
 extern const struct record_zdict record_zdicts[];
@@ -25,7 +32,7 @@ extern const size_t record_nzdicts;
 /*
  * The stream asked for a preset dictionary (Z_NEED_DICT): set the one its
  * DICTID (zs->adler) names.  0, -ENOENT for a dictionary we do not know,
- * -EINVAL when zlib refuses it.
+ * -ENOMEM when it cannot be inflated, -EINVAL when zlib refuses it.
  */
 int record_zdict_set(z_stream *zs);
 

@@ -126,68 +126,6 @@ void record_free(Oopsd__CrashRecord *rec)
 }
 
 /*
- * Inflate a zlib stream (one of our dictionaries, or none) into exactly
- * want bytes: *out malloc'd, NUL-terminated.  A stream that would give
- * more is -E2BIG, less or corrupt -EBADMSG.
- */
-static int record_inflate(const ProtobufCBinaryData *zin, size_t want,
-			  char **outp)
-{
-	bool too_long = false;
-	z_stream zs;
-	char *out;
-	int zr;
-
-	if (want >= UINT32_MAX || zin->len > UINT32_MAX)
-		return -E2BIG;
-	out = malloc(want + 1);
-	if (out == NULL)
-		return -ENOMEM;
-	memset(&zs, 0, sizeof(zs));
-	if (inflateInit(&zs) != Z_OK) {
-		free(out);
-		return -ENOMEM;
-	}
-	zs.next_in = zin->data;
-	zs.avail_in = (uInt)zin->len;
-	zs.next_out = (Bytef *)out;
-	zs.avail_out = (uInt)want;
-	/*
-	 * The output buffer is exactly want bytes: a stream that would
-	 * produce more stops with Z_OK/Z_BUF_ERROR and no room left, which
-	 * is refused below, so a bomb never costs more than that.
-	 */
-	zr = inflate(&zs, Z_FINISH);
-	if (zr == Z_NEED_DICT) /* else: a dictionary we do not know */
-		zr = record_zdict_set(&zs) == 0 ? inflate(&zs, Z_FINISH) :
-						  Z_DATA_ERROR;
-	if (zr == Z_BUF_ERROR && zs.avail_out == 0) {
-		/* Full: does the stream have more to say (too long), or did
-		 * the input stop early (cut)?  One more byte tells. */
-		uint8_t extra;
-
-		zs.next_out = &extra;
-		zs.avail_out = 1;
-		inflate(&zs, Z_FINISH);
-		too_long = zs.avail_out == 0;
-	}
-	inflateEnd(&zs);
-	if (zr != Z_STREAM_END) {
-		free(out);
-		return zr == Z_MEM_ERROR ? -ENOMEM
-		       : too_long	 ? -E2BIG
-					 : -EBADMSG;
-	}
-	if (zs.avail_out != 0) {
-		free(out);
-		return -EBADMSG;
-	}
-	out[want] = '\0';
-	*outp = out;
-	return 0;
-}
-
-/*
  * Inflate a zlib stream of exactly want bytes (one of our dictionaries, or
  * none) chunk by chunk: out(arg, chunk, n) sees every chunk in order and
  * may stop the stream by returning < 0 (that error is returned).  The
@@ -249,6 +187,51 @@ static int record_inflate_stream(const ProtobufCBinaryData *zin, size_t want,
 		return -ENOMEM;
 	if (zr != Z_STREAM_END || got != want)
 		return -EBADMSG;
+	return 0;
+}
+
+/* record_inflate()'s sink: the chunks, one after another. */
+struct inflate_all {
+	char *out;
+	size_t have;
+};
+
+static int inflate_all_chunk(void *arg, const char *chunk, size_t n)
+{
+	struct inflate_all *a = arg;
+
+	/* record_inflate_stream() never passes want: out has room. */
+	memcpy(a->out + a->have, chunk, n);
+	a->have += n;
+	return 0;
+}
+
+/*
+ * Inflate a zlib stream (one of our dictionaries, or none) into exactly
+ * want bytes: *out malloc'd, NUL-terminated.  A stream that would give
+ * more is -E2BIG, less or corrupt -EBADMSG (record_inflate_stream(), whose
+ * chunks are copied out: one zlib loop for both).
+ */
+static int record_inflate(const ProtobufCBinaryData *zin, size_t want,
+			  char **outp)
+{
+	struct inflate_all a = { 0 };
+	char chunk[4096];
+	int err;
+
+	if (want >= UINT32_MAX || zin->len > UINT32_MAX)
+		return -E2BIG;
+	a.out = malloc(want + 1);
+	if (a.out == NULL)
+		return -ENOMEM;
+	err = record_inflate_stream(zin, want, chunk, sizeof(chunk),
+				    inflate_all_chunk, &a);
+	if (err < 0) {
+		free(a.out);
+		return err;
+	}
+	a.out[want] = '\0';
+	*outp = a.out;
 	return 0;
 }
 
