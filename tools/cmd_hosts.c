@@ -188,6 +188,25 @@ static int hb_by_time(const void *a, const void *b)
 	return strcmp(x->hb.host_key, y->hb.host_key);
 }
 
+static void hosts_usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: oopsctl hosts [--json] [--silent] "
+		"[--silent-after DURATION]\n"
+		"                     " STORE_CLI_USAGE "\n"
+		"Every host known from its crashes or its "
+		"agent's heartbeats, with its state:\n"
+		"  reporting  the agent's last heartbeat is "
+		"recent\n"
+		"  silent     no heartbeat for longer than "
+		"--silent-after (default: the\n"
+		"             collector config's silent_after, "
+		"else 3 heartbeat intervals)\n"
+		"  no_agent   crashes only, never a heartbeat "
+		"(netconsole, an old agent)\n"
+		"--silent lists only the hosts not reporting.\n");
+}
+
 int cmd_hosts(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -203,9 +222,7 @@ int cmd_hosts(int argc, char **argv)
 	struct store *st;
 	int c, n;
 
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (store_cli_option(&so, c, optarg))
-			continue;
+	while ((c = store_cli_getopt(argc, argv, opts, &so)) != -1) {
 		switch (c) {
 		case 'j':
 			o.json = true;
@@ -216,24 +233,8 @@ int cmd_hosts(int argc, char **argv)
 		case 'a':
 			silent_after = optarg;
 			break;
-		case 'h':
 		default:
-			fprintf(c == 'h' ? stdout : stderr,
-				"Usage: oopsctl hosts [--json] [--silent] "
-				"[--silent-after DURATION]\n"
-				"                     " STORE_CLI_USAGE "\n"
-				"Every host known from its crashes or its "
-				"agent's heartbeats, with its state:\n"
-				"  reporting  the agent's last heartbeat is "
-				"recent\n"
-				"  silent     no heartbeat for longer than "
-				"--silent-after (default: the\n"
-				"             collector config's silent_after, "
-				"else 3 heartbeat intervals)\n"
-				"  no_agent   crashes only, never a heartbeat "
-				"(netconsole, an old agent)\n"
-				"--silent lists only the hosts not reporting.\n");
-			return c == 'h' ? OOPSCTL_OK : OOPSCTL_ERROR;
+			return store_cli_usage(c, hosts_usage);
 		}
 	}
 	if (optind != argc) {
