@@ -133,6 +133,46 @@ static void store_fail(struct web_req *r, int rc)
 			     "the store could not answer");
 }
 
+/* What a row callback writes into: the page (j NULL) or the JSON list j. */
+struct row_out {
+	struct web_req *r;
+	struct json *j;
+	size_t n; /* rows seen, for the callbacks that count */
+};
+
+/* {"key":[ : the start of a JSON answer around one list. */
+static void json_list_begin(struct json *j, const char *key)
+{
+	json_init(j);
+	json_obj_begin(j);
+	json_key(j, key);
+	json_arr_begin(j);
+}
+
+/* Close j (its list closed, its other members added) and answer it, or
+ * the store's error rc < 0 instead. */
+static void json_list_answer(struct web_req *r, struct json *j, int rc)
+{
+	json_obj_end(j);
+	if (rc < 0) {
+		json_free(j);
+		store_fail(r, rc);
+		return;
+	}
+	json_answer(r, j);
+}
+
+/* When the store failed (rc < 0), the page so far is dropped for the
+ * error page: true then. */
+static bool html_failed(struct web_req *r, int rc)
+{
+	if (rc >= 0)
+		return false;
+	out_free(&r->o);
+	store_fail(r, rc);
+	return true;
+}
+
 static void html_time(struct web_req *r, int64_t us)
 {
 	char buf[32];
@@ -328,11 +368,6 @@ static void list_query(struct web_req *r, const struct list_args *a,
 	}
 }
 
-struct list_out {
-	struct web_req *r;
-	struct json *j;
-};
-
 static void json_trend(struct json *j, const uint64_t *t, size_t n)
 {
 	json_key(j, "trend");
@@ -344,7 +379,7 @@ static void json_trend(struct json *j, const uint64_t *t, size_t n)
 
 static int list_row(const struct store_crash *c, void *arg)
 {
-	struct list_out *lo = arg;
+	struct row_out *lo = arg;
 	struct web_req *r = lo->r;
 	const struct store_sig *s = &c->sig;
 	size_t shown;
@@ -500,7 +535,7 @@ static void list_filters(struct web_req *r)
 static void page_list(struct web_req *r)
 {
 	struct list_args a;
-	struct list_out lo = { r, NULL };
+	struct row_out lo = { r, NULL, 0 };
 	struct json j;
 	uint64_t total = 0;
 	size_t pages;
@@ -511,23 +546,14 @@ static void page_list(struct web_req *r)
 		return;
 	}
 	if (r->json) {
-		json_init(&j);
+		json_list_begin(&j, "crashes");
 		lo.j = &j;
-		json_obj_begin(&j);
-		json_key(&j, "crashes");
-		json_arr_begin(&j);
 		rc = store_crashes(r->w->st, &a.q, list_row, &lo, &total);
 		json_arr_end(&j);
 		json_kuint(&j, "total", total);
 		json_kuint(&j, "page", a.page);
 		json_kuint(&j, "per_page", a.per);
-		json_obj_end(&j);
-		if (rc < 0) {
-			json_free(&j);
-			store_fail(r, rc);
-			return;
-		}
-		json_answer(r, &j);
+		json_list_answer(r, &j, rc);
 		return;
 	}
 	page_begin(r, "Crashes");
@@ -544,11 +570,8 @@ static void page_list(struct web_req *r)
 		       "<th>Triage</th></tr></thead><tbody>\n");
 	rc = store_crashes(r->w->st, &a.q, list_row, &lo, &total);
 	out_str(&r->o, "</tbody></table>\n");
-	if (rc < 0) {
-		out_free(&r->o);
-		store_fail(r, rc);
+	if (html_failed(r, rc))
 		return;
-	}
 	pages = (size_t)((total + a.per - 1) / a.per);
 	out_add(&r->o, "<p class=\"pager\"><span id=\"total\">%" PRIu64
 		       "</span> signature%s",
@@ -592,14 +615,9 @@ static char *report_text(const Oopsd__CrashRecord *rec)
 	return text;
 }
 
-struct recent_out {
-	struct web_req *r;
-	struct json *j;
-};
-
 static int recent_row(const struct store_rec *rec, void *arg)
 {
-	struct recent_out *ro = arg;
+	struct row_out *ro = arg;
 	struct web_req *r = ro->r;
 	char id[2 * STORE_MAX_ID_BYTES + 1];
 	Oopsd__CrashRecord *cr = unpack(rec->packed, rec->packed_len);
@@ -646,14 +664,9 @@ static const char recent_head[] =
 	"<table><thead><tr><th>Seen</th><th>Host</th><th>Release</th>"
 	"<th>Title</th><th>Record</th></tr></thead><tbody>\n";
 
-struct variant_out {
-	struct web_req *r;
-	struct json *j;
-};
-
 static int variant_row(const struct store_variant *v, void *arg)
 {
-	struct variant_out *vo = arg;
+	struct row_out *vo = arg;
 
 	if (vo->j) {
 		json_obj_begin(vo->j);
@@ -789,8 +802,7 @@ static void page_sig(struct web_req *r, const char *sig)
 	uint64_t hist[SIG_DAYS];
 	Oopsd__CrashRecord *ex = NULL;
 	struct json j;
-	struct recent_out ro = { r, NULL };
-	struct variant_out vo = { r, NULL };
+	struct row_out ro = { r, NULL, 0 };
 	const struct store_sig *s;
 	int rc;
 
@@ -816,7 +828,7 @@ static void page_sig(struct web_req *r, const char *sig)
 	ex = unpack(d->example, d->example_len);
 	if (r->json) {
 		json_init(&j);
-		ro.j = vo.j = &j;
+		ro.j = &j;
 		json_obj_begin(&j);
 		store_json_sig_fields(&j, s);
 		store_json_triage(&j, &t);
@@ -832,7 +844,7 @@ static void page_sig(struct web_req *r, const char *sig)
 		json_obj_end(&j);
 		json_key(&j, "variants");
 		json_arr_begin(&j);
-		store_sig_variants(r->w->st, s->signature, variant_row, &vo);
+		store_sig_variants(r->w->st, s->signature, variant_row, &ro);
 		json_arr_end(&j);
 		json_key(&j, "recent");
 		json_arr_begin(&j);
@@ -914,7 +926,7 @@ static void page_sig(struct web_req *r, const char *sig)
 		       "</th><th>First seen</th><th>Last seen</th></tr>"
 		       "</thead><tbody>\n",
 		STORE_VARIANT_WINDOW);
-	store_sig_variants(r->w->st, s->signature, variant_row, &vo);
+	store_sig_variants(r->w->st, s->signature, variant_row, &ro);
 	out_str(&r->o, "</tbody></table><h2>Latest records</h2>");
 	out_str(&r->o, recent_head);
 	store_export(r->w->st, &eq, recent_row, &ro);
@@ -1223,7 +1235,7 @@ static bool host_silent(const struct web_req *r,
 static void page_host(struct web_req *r, const char *key)
 {
 	struct host_out ho = { r, NULL, key, false, { 0 }, { 0 } };
-	struct recent_out ro = { r, NULL };
+	struct row_out ro = { r, NULL, 0 };
 	struct store_host h;
 	struct json j;
 	int rc;
@@ -1498,11 +1510,8 @@ static void page_hosts(struct web_req *r)
 	if (ho.nhbs > 1)
 		qsort(ho.hbs, ho.nhbs, sizeof(*ho.hbs), hb_key_cmp);
 	if (r->json) {
-		json_init(&j);
+		json_list_begin(&j, "hosts");
 		ho.j = &j;
-		json_obj_begin(&j);
-		json_key(&j, "hosts");
-		json_arr_begin(&j);
 	} else {
 		page_begin(r, "Hosts");
 		out_str(&r->o, "<h1>Hosts</h1><table><thead><tr><th>Host</th>"
@@ -1524,13 +1533,7 @@ static void page_hosts(struct web_req *r)
 		json_kuint(&j, "reporting", ho.reporting);
 		json_kuint(&j, "silent", ho.silent);
 		json_kuint(&j, "no_agent", ho.no_agent);
-		json_obj_end(&j);
-		if (rc < 0) {
-			json_free(&j);
-			store_fail(r, rc);
-		} else {
-			json_answer(r, &j);
-		}
+		json_list_answer(r, &j, rc);
 		goto out;
 	}
 	out_add(&r->o, "</tbody></table><p><span id=\"reporting\">%zu</span> "
@@ -1539,12 +1542,8 @@ static void page_hosts(struct web_req *r)
 		       "(crashes, never a heartbeat)%s.</p>",
 		ho.reporting, ho.silent, ho.no_agent,
 		ho.n > HOSTS_MAX ? "; the first 1000 are listed" : "");
-	if (rc < 0) {
-		out_free(&r->o);
-		store_fail(r, rc);
-		goto out;
-	}
-	page_end(r);
+	if (!html_failed(r, rc))
+		page_end(r);
 out:
 	for (size_t i = 0; i < ho.nhbs; i++)
 		for (int k = 0; k < 7; k++)
@@ -1702,12 +1701,6 @@ static void page_record(struct web_req *r, const char *idhex)
 
 /* ---------------------------------------------------------- collectors -- */
 
-struct coll_out {
-	struct web_req *r;
-	struct json *j;
-	size_t n;
-};
-
 /* Whether a collector's row is fresh: it rewrites it every few seconds. */
 #define COLLECTOR_STALE_US (60 * 1000000LL)
 
@@ -1747,7 +1740,7 @@ static void ctr_html(enum web_ctr_event ev, const char *name,
 
 static int coll_row(const struct store_collector *c, void *arg)
 {
-	struct coll_out *co = arg;
+	struct row_out *co = arg;
 	struct web_req *r = co->r;
 	bool stale = r->now_us - c->updated_us > COLLECTOR_STALE_US;
 
@@ -1795,35 +1788,23 @@ static int coll_row(const struct store_collector *c, void *arg)
 
 static void page_collectors(struct web_req *r)
 {
-	struct coll_out co = { r, NULL, 0 };
+	struct row_out co = { r, NULL, 0 };
 	struct json j;
 	int rc;
 
 	if (r->json) {
-		json_init(&j);
+		json_list_begin(&j, "collectors");
 		co.j = &j;
-		json_obj_begin(&j);
-		json_key(&j, "collectors");
-		json_arr_begin(&j);
 		rc = store_collectors(r->w->st, coll_row, &co);
 		json_arr_end(&j);
-		json_obj_end(&j);
-		if (rc < 0) {
-			json_free(&j);
-			store_fail(r, rc);
-			return;
-		}
-		json_answer(r, &j);
+		json_list_answer(r, &j, rc);
 		return;
 	}
 	page_begin(r, "Collectors");
 	out_str(&r->o, "<h1>Collectors</h1>");
 	rc = store_collectors(r->w->st, coll_row, &co);
-	if (rc < 0) {
-		out_free(&r->o);
-		store_fail(r, rc);
+	if (html_failed(r, rc))
 		return;
-	}
 	if (co.n == 0)
 		out_str(&r->o, "<p>No collector has written its counters to "
 			       "this store yet.</p>");
