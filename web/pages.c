@@ -19,6 +19,7 @@
 #include "base/conf.h"
 #include "base/util.h"
 #include "record/record.h"
+#include "store/store_hosts.h"
 #include "store/store_json.h"
 #include "web.h"
 
@@ -1145,8 +1146,7 @@ struct host_out {
 	struct json *j;
 	const char *host_key;
 	bool found;
-	struct store_heartbeat hb;
-	char *hb_strs[7];
+	struct store_hb_copy hbc;
 };
 
 static int host_sig_row(const struct store_sig *s, void *arg)
@@ -1204,23 +1204,11 @@ static int host_rel_row(const struct store_release *rel, void *arg)
 static int host_hb_row(const struct store_heartbeat *hb, void *arg)
 {
 	struct host_out *ho = arg;
-	const char *src[7] = { hb->host_key, hb->hostname, hb->machine_id,
-			       hb->agent_version, hb->release, hb->boot_id,
-			       hb->sender };
 
 	if (hb->host_key == NULL || strcmp(hb->host_key, ho->host_key) != 0)
 		return 0;
 	ho->found = true;
-	ho->hb = *hb;
-	for (int i = 0; i < 7; i++)
-		ho->hb_strs[i] = src[i] ? strdup(src[i]) : NULL;
-	ho->hb.host_key = ho->hb_strs[0];
-	ho->hb.hostname = ho->hb_strs[1];
-	ho->hb.machine_id = ho->hb_strs[2];
-	ho->hb.agent_version = ho->hb_strs[3];
-	ho->hb.release = ho->hb_strs[4];
-	ho->hb.boot_id = ho->hb_strs[5];
-	ho->hb.sender = ho->hb_strs[6];
+	store_hb_copy_set(&ho->hbc, hb);
 	return 1;
 }
 
@@ -1234,7 +1222,7 @@ static bool host_silent(const struct web_req *r,
 
 static void page_host(struct web_req *r, const char *key)
 {
-	struct host_out ho = { r, NULL, key, false, { 0 }, { 0 } };
+	struct host_out ho = { .r = r, .host_key = key };
 	struct row_out ro = { r, NULL, 0 };
 	struct store_host h;
 	struct json j;
@@ -1251,7 +1239,7 @@ static void page_host(struct web_req *r, const char *key)
 	if (rc == -ENOENT && ho.found) {
 		memset(&h, 0, sizeof(h));
 		h.host_key = (char *)key;
-		h.hostname = (char *)ho.hb.hostname;
+		h.hostname = (char *)ho.hbc.hb.hostname;
 		rc = 0;
 	}
 	if (rc < 0) {
@@ -1274,15 +1262,15 @@ static void page_host(struct web_req *r, const char *key)
 		json_key(&j, "heartbeat");
 		if (ho.found) {
 			json_obj_begin(&j);
-			json_kstr(&j, "agent_version", ho.hb.agent_version);
-			json_kstr(&j, "release", ho.hb.release);
-			json_kstr(&j, "boot_id", ho.hb.boot_id);
-			json_kstr(&j, "sender", ho.hb.sender);
-			json_kint(&j, "backlog", ho.hb.backlog);
-			json_kint(&j, "interval_s", ho.hb.interval_s);
-			store_json_time(&j, "received", ho.hb.received_us);
+			json_kstr(&j, "agent_version", ho.hbc.hb.agent_version);
+			json_kstr(&j, "release", ho.hbc.hb.release);
+			json_kstr(&j, "boot_id", ho.hbc.hb.boot_id);
+			json_kstr(&j, "sender", ho.hbc.hb.sender);
+			json_kint(&j, "backlog", ho.hbc.hb.backlog);
+			json_kint(&j, "interval_s", ho.hbc.hb.interval_s);
+			store_json_time(&j, "received", ho.hbc.hb.received_us);
 			json_kbool(&j, "silent",
-				   host_silent(r, &ho.hb));
+				   host_silent(r, &ho.hbc.hb));
 			json_obj_end(&j);
 		} else {
 			json_null(&j);
@@ -1319,15 +1307,15 @@ static void page_host(struct web_req *r, const char *key)
 	out_html(&r->o, h.last_release ? h.last_release : "-");
 	out_str(&r->o, "</dd><dt>Last check-in</dt><dd id=\"checkin\">");
 	if (ho.found) {
-		html_time(r, ho.hb.received_us);
-		out_str(&r->o, host_silent(r, &ho.hb) ?
+		html_time(r, ho.hbc.hb.received_us);
+		out_str(&r->o, host_silent(r, &ho.hbc.hb) ?
 				       " <span class=\"st st-open\">silent"
 				       "</span>" :
 				       " <span class=\"st st-fixed\">reporting"
 				       "</span>");
 		out_add(&r->o, " (agent ");
-		out_html(&r->o, ho.hb.agent_version);
-		out_add(&r->o, ", backlog %" PRId64 ")", ho.hb.backlog);
+		out_html(&r->o, ho.hbc.hb.agent_version);
+		out_add(&r->o, ", backlog %" PRId64 ")", ho.hbc.hb.backlog);
 	} else {
 		out_str(&r->o, "no heartbeat received");
 	}
@@ -1346,125 +1334,37 @@ static void page_host(struct web_req *r, const char *key)
 	out_str(&r->o, "</tbody></table>");
 	page_end(r);
 out:
-	for (int i = 0; i < 7; i++)
-		free(ho.hb_strs[i]);
+	store_hb_copy_free(&ho.hbc);
 }
 
 /*
  * The hosts: every host known from its crashes or its agent's heartbeats,
  * with the state and fields of `oopsctl hosts --json` (reporting, silent,
- * or no_agent), hosts that crashed first (newest crash first), then those
- * known only by their heartbeats (newest first); HOSTS_MAX rows at most.
+ * or no_agent), in the order of store_fleet_walk(); HOSTS_MAX rows at most.
  */
-struct hb_keep {
-	struct store_heartbeat hb;
-	char *s[7];
-	bool used;
-};
-
-struct hosts_out {
-	struct web_req *r;
-	struct json *j;
-	struct hb_keep *hbs; /* by host key */
-	size_t nhbs, cap;
-	size_t n, reporting, silent, no_agent;
-	int err;
-};
-
-static int hosts_hb_keep(const struct store_heartbeat *hb, void *arg)
+static int host_out(const struct store_host *h,
+		    const struct store_heartbeat *hb, enum store_host_state st,
+		    void *arg)
 {
-	struct hosts_out *ho = arg;
-	const char *src[7] = { hb->host_key, hb->hostname, hb->machine_id,
-			       hb->agent_version, hb->release, hb->boot_id,
-			       hb->sender };
-	struct hb_keep *k;
-
-	if (array_grow_bounded((void **)&ho->hbs, &ho->cap, ho->nhbs + 1,
-			       sizeof(*ho->hbs), 64, 1000000) < 0) {
-		ho->err = -ENOMEM;
-		return 1;
-	}
-	k = &ho->hbs[ho->nhbs++];
-	memset(k, 0, sizeof(*k));
-	k->hb = *hb;
-	for (int i = 0; i < 7; i++)
-		if (src[i] != NULL && (k->s[i] = strdup(src[i])) == NULL)
-			ho->err = -ENOMEM;
-	k->hb.host_key = k->s[0] ? k->s[0] : "";
-	k->hb.hostname = k->s[1];
-	k->hb.machine_id = k->s[2];
-	k->hb.agent_version = k->s[3];
-	k->hb.release = k->s[4];
-	k->hb.boot_id = k->s[5];
-	k->hb.sender = k->s[6];
-	return ho->err < 0;
-}
-
-static int hb_key_cmp(const void *a, const void *b)
-{
-	return strcmp(((const struct hb_keep *)a)->hb.host_key,
-		      ((const struct hb_keep *)b)->hb.host_key);
-}
-
-static int hb_time_cmp(const void *a, const void *b)
-{
-	const struct hb_keep *x = a, *y = b;
-
-	if (x->hb.received_us != y->hb.received_us)
-		return x->hb.received_us < y->hb.received_us ? 1 : -1;
-	return strcmp(x->hb.host_key, y->hb.host_key);
-}
-
-static const char *const host_states[] = { "reporting", "silent",
-					   "no_agent" };
-
-static void host_out(struct hosts_out *ho, const struct store_host *h,
-		     const struct store_heartbeat *hb)
-{
+	struct row_out *ho = arg;
 	struct web_req *r = ho->r;
-	int st = hb == NULL ? 2 : host_silent(r, hb) ? 1 : 0;
 	/* Called with a crash host, a heartbeat or both. */
-	const char *key = h ? h->host_key : hb ? hb->host_key : "";
-	const char *name = h && h->hostname ? h->hostname :
-			   hb ? hb->hostname : NULL;
+	const char *key = store_fleet_key(h, hb);
+	const char *name = store_fleet_hostname(h, hb);
 
-	ho->reporting += st == 0;
-	ho->silent += st == 1;
-	ho->no_agent += st == 2;
 	if (ho->n++ >= HOSTS_MAX)
-		return;
+		return 0;
 	if (ho->j) {
-		struct json *j = ho->j;
-
-		json_obj_begin(j);
-		json_kstr(j, "host", key);
-		json_kstr(j, "hostname", name);
-		json_kstr(j, "machine_id", h && h->machine_id ? h->machine_id :
-					   hb ? hb->machine_id : NULL);
-		json_kstr(j, "state", host_states[st]);
-		json_kstr(j, "last_release", h ? h->last_release : NULL);
-		json_kstr(j, "last_sender", h ? h->last_sender : NULL);
-		json_kuint(j, "count", h ? h->count : 0);
-		json_kuint(j, "signatures", h ? h->signatures : 0);
-		store_json_time(j, "first_seen", h ? h->first_seen_us : 0);
-		store_json_time(j, "last_seen", h ? h->last_seen_us : 0);
-		store_json_time(j, "last_heartbeat", hb ? hb->received_us : 0);
-		json_kstr(j, "agent_version", hb ? hb->agent_version : NULL);
-		json_kstr(j, "release", hb ? hb->release : NULL);
-		json_kstr(j, "boot_id", hb ? hb->boot_id : NULL);
-		json_kstr(j, "heartbeat_sender", hb ? hb->sender : NULL);
-		if (hb != NULL) {
-			json_kint(j, "backlog", hb->backlog);
-			json_kint(j, "heartbeat_interval_s", hb->interval_s);
-		}
-		json_obj_end(j);
-		return;
+		store_json_fleet_host(ho->j, h, hb, st);
+		return 0;
 	}
 	out_str(&r->o, "<tr><td>");
 	link_to(r, "/host/", key, name);
 	out_add(&r->o, "</td><td><span class=\"st st-%s\">%s</span></td><td>",
-		st == 0 ? "fixed" : st == 1 ? "open" : "ignored",
-		host_states[st]);
+		st == STORE_HOST_REPORTING ? "fixed" :
+		st == STORE_HOST_SILENT	   ? "open" :
+					     "ignored",
+		store_host_state_name(st));
 	html_time(r, hb ? hb->received_us : 0);
 	out_str(&r->o, "</td><td>");
 	out_html(&r->o, hb ? hb->agent_version : NULL);
@@ -1480,35 +1380,24 @@ static void host_out(struct hosts_out *ho, const struct store_host *h,
 	if (h && h->last_release)
 		link_to(r, "/release/", h->last_release, NULL);
 	out_str(&r->o, "</td></tr>\n");
-}
-
-static int hosts_row(const struct store_host *h, void *arg)
-{
-	struct hosts_out *ho = arg;
-	struct hb_keep key = { .hb.host_key = h->host_key }, *k = NULL;
-
-	if (ho->nhbs > 0)
-		k = bsearch(&key, ho->hbs, ho->nhbs, sizeof(*ho->hbs),
-			    hb_key_cmp);
-	if (k != NULL)
-		k->used = true;
-	host_out(ho, h, k ? &k->hb : NULL);
 	return 0;
 }
 
 static void page_hosts(struct web_req *r)
 {
-	struct hosts_out ho = { .r = r };
+	struct store_fleet f = {
+		.now_us = r->now_us,
+		.silent_after_us = (int64_t)r->w->cfg->silent_after * 1000,
+	};
+	struct row_out ho = { r, NULL, 0 };
 	struct json j;
 	int rc;
 
-	rc = store_heartbeats(r->w->st, hosts_hb_keep, &ho);
-	if (rc < 0 || ho.err < 0) {
-		store_fail(r, rc < 0 ? rc : ho.err);
+	rc = store_fleet_load(r->w->st, &f);
+	if (rc < 0) {
+		store_fail(r, rc);
 		goto out;
 	}
-	if (ho.nhbs > 1)
-		qsort(ho.hbs, ho.nhbs, sizeof(*ho.hbs), hb_key_cmp);
 	if (r->json) {
 		json_list_begin(&j, "hosts");
 		ho.j = &j;
@@ -1521,18 +1410,12 @@ static void page_hosts(struct web_req *r)
 			       "<th>Last crash</th><th>Crashed kernel</th></tr>"
 			       "</thead><tbody>\n");
 	}
-	rc = store_hosts(r->w->st, hosts_row, &ho);
-	/* Then the hosts with an agent and no crash, newest first. */
-	if (ho.nhbs > 1)
-		qsort(ho.hbs, ho.nhbs, sizeof(*ho.hbs), hb_time_cmp);
-	for (size_t i = 0; rc >= 0 && i < ho.nhbs; i++)
-		if (!ho.hbs[i].used)
-			host_out(&ho, NULL, &ho.hbs[i].hb);
+	rc = store_fleet_walk(r->w->st, &f, host_out, &ho);
 	if (r->json) {
 		json_arr_end(&j);
-		json_kuint(&j, "reporting", ho.reporting);
-		json_kuint(&j, "silent", ho.silent);
-		json_kuint(&j, "no_agent", ho.no_agent);
+		json_kuint(&j, "reporting", f.by_state[STORE_HOST_REPORTING]);
+		json_kuint(&j, "silent", f.by_state[STORE_HOST_SILENT]);
+		json_kuint(&j, "no_agent", f.by_state[STORE_HOST_NO_AGENT]);
 		json_list_answer(r, &j, rc);
 		goto out;
 	}
@@ -1540,15 +1423,13 @@ static void page_hosts(struct web_req *r)
 		       "reporting, <span id=\"silent\">%zu</span> silent, "
 		       "<span id=\"no_agent\">%zu</span> without an agent "
 		       "(crashes, never a heartbeat)%s.</p>",
-		ho.reporting, ho.silent, ho.no_agent,
+		f.by_state[STORE_HOST_REPORTING], f.by_state[STORE_HOST_SILENT],
+		f.by_state[STORE_HOST_NO_AGENT],
 		ho.n > HOSTS_MAX ? "; the first 1000 are listed" : "");
 	if (!html_failed(r, rc))
 		page_end(r);
 out:
-	for (size_t i = 0; i < ho.nhbs; i++)
-		for (int k = 0; k < 7; k++)
-			free(ho.hbs[i].s[k]);
-	free(ho.hbs);
+	store_fleet_free(&f);
 }
 
 /* -------------------------------------------------------------- record -- */
