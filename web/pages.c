@@ -181,6 +181,18 @@ static void html_time(struct web_req *r, int64_t us)
 	out_str(&r->o, web_time(us, buf, sizeof(buf)));
 }
 
+/* The rest of a row whose first cell is open: a count, then first and
+ * last seen. */
+static void html_count_cells(struct web_req *r, uint64_t count,
+			     int64_t first_us, int64_t last_us)
+{
+	out_add(&r->o, "</td><td class=\"n\">%" PRIu64 "</td><td>", count);
+	html_time(r, first_us);
+	out_str(&r->o, "</td><td>");
+	html_time(r, last_us);
+	out_str(&r->o, "</td></tr>\n");
+}
+
 static void html_state(struct web_req *r, const struct store_triage *t)
 {
 	const char *s = store_triage_name(t->state);
@@ -681,12 +693,7 @@ static int variant_row(const struct store_variant *v, void *arg)
 	out_str(&vo->r->o, "<tr><td class=\"sig\">");
 	out_html(&vo->r->o, v->stack_signature ? v->stack_signature :
 						 "(no reliable frames)");
-	out_add(&vo->r->o, "</td><td class=\"n\">%" PRIu64 "</td><td>",
-		v->count);
-	html_time(vo->r, v->first_seen_us);
-	out_str(&vo->r->o, "</td><td>");
-	html_time(vo->r, v->last_seen_us);
-	out_str(&vo->r->o, "</td></tr>\n");
+	html_count_cells(vo->r, v->count, v->first_seen_us, v->last_seen_us);
 	return 0;
 }
 
@@ -898,12 +905,9 @@ static void page_sig(struct web_req *r, const char *sig)
 	for (size_t i = 0; i < s->n_releases; i++) {
 		out_str(&r->o, "<tr><td>");
 		link_to(r, "/release/", s->releases[i].release, NULL);
-		out_add(&r->o, "</td><td class=\"n\">%" PRIu64 "</td><td>",
-			s->releases[i].count);
-		html_time(r, s->releases[i].first_seen_us);
-		out_str(&r->o, "</td><td>");
-		html_time(r, s->releases[i].last_seen_us);
-		out_str(&r->o, "</td></tr>\n");
+		html_count_cells(r, s->releases[i].count,
+				 s->releases[i].first_seen_us,
+				 s->releases[i].last_seen_us);
 	}
 	out_add(&r->o, "</tbody></table><h2>Hosts</h2><p class=\"muted\">"
 		       "The %d with the most records.</p><table><thead>"
@@ -914,12 +918,9 @@ static void page_sig(struct web_req *r, const char *sig)
 		out_str(&r->o, "<tr><td>");
 		link_to(r, "/host/", d->hosts[i].host_key,
 			d->hosts[i].hostname);
-		out_add(&r->o, "</td><td class=\"n\">%" PRIu64 "</td><td>",
-			d->hosts[i].count);
-		html_time(r, d->hosts[i].first_seen_us);
-		out_str(&r->o, "</td><td>");
-		html_time(r, d->hosts[i].last_seen_us);
-		out_str(&r->o, "</td></tr>\n");
+		html_count_cells(r, d->hosts[i].count,
+				 d->hosts[i].first_seen_us,
+				 d->hosts[i].last_seen_us);
 	}
 	out_add(&r->o, "</tbody></table><h2>Stack variants</h2>"
 		       "<p class=\"muted\">Among the newest %d records.</p>"
@@ -1012,6 +1013,7 @@ struct release_out {
 	struct json *j;
 	struct out all; /* HTML: rows of the all-crashes table, kept apart */
 	size_t n_new, n;
+	bool show_ignored; /* ?all: asked once, not per row */
 };
 
 static int release_row(const struct store_release_sig *rs, void *arg)
@@ -1021,7 +1023,7 @@ static int release_row(const struct store_release_sig *rs, void *arg)
 
 	ro->n++;
 	ro->n_new += rs->is_new;
-	if (rs->triage.state == STORE_TRIAGE_IGNORED && !web_arg(r, "all") &&
+	if (rs->triage.state == STORE_TRIAGE_IGNORED && !ro->show_ignored &&
 	    !ro->j)
 		return 0;
 	if (ro->j) {
@@ -1076,7 +1078,8 @@ static const char release_head[] =
 
 static void page_release(struct web_req *r, const char *release)
 {
-	struct release_out ro = { r, NULL, { 0 }, 0, 0 };
+	struct release_out ro = { .r = r,
+				  .show_ignored = web_arg(r, "all") != NULL };
 	struct json j;
 	int rc;
 
@@ -1164,11 +1167,7 @@ static int host_sig_row(const struct store_sig *s, void *arg)
 	link_sig(r, s->signature, s->title);
 	out_str(&r->o, "</td><td>");
 	out_html(&r->o, s->kind);
-	out_add(&r->o, "</td><td class=\"n\">%" PRIu64 "</td><td>", s->count);
-	html_time(r, s->first_seen_us);
-	out_str(&r->o, "</td><td>");
-	html_time(r, s->last_seen_us);
-	out_str(&r->o, "</td></tr>\n");
+	html_count_cells(r, s->count, s->first_seen_us, s->last_seen_us);
 	return 0;
 }
 
@@ -1191,12 +1190,7 @@ static int host_rel_row(const struct store_release *rel, void *arg)
 		link_to(r, "/release/", rel->release, NULL);
 	else
 		out_str(&r->o, "unknown");
-	out_add(&r->o, "</td><td class=\"n\">%" PRIu64 "</td><td>",
-		rel->count);
-	html_time(r, rel->first_seen_us);
-	out_str(&r->o, "</td><td>");
-	html_time(r, rel->last_seen_us);
-	out_str(&r->o, "</td></tr>\n");
+	html_count_cells(r, rel->count, rel->first_seen_us, rel->last_seen_us);
 	return 0;
 }
 
