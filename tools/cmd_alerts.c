@@ -103,7 +103,7 @@ int cmd_alerts(int argc, char **argv)
 				return OOPSCTL_ERROR;
 			break;
 		default:
-			return store_cli_usage(c, alerts_usage);
+			return oopsctl_usage(c, alerts_usage);
 		}
 	}
 	if (optind != argc) {

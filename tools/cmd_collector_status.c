@@ -136,7 +136,7 @@ int cmd_collector_status(int argc, char **argv)
 			file_opt = optarg;
 			break;
 		default:
-			return store_cli_usage(c, collector_status_usage);
+			return oopsctl_usage(c, collector_status_usage);
 		}
 	}
 	if (optind != argc) {

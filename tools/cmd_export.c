@@ -87,7 +87,7 @@ int cmd_export(int argc, char **argv)
 				return OOPSCTL_ERROR;
 			break;
 		default:
-			return store_cli_usage(c, export_usage);
+			return oopsctl_usage(c, export_usage);
 		}
 	}
 	if (optind != argc) {

@@ -104,7 +104,7 @@ int cmd_hosts(int argc, char **argv)
 			silent_after = optarg;
 			break;
 		default:
-			return store_cli_usage(c, hosts_usage);
+			return oopsctl_usage(c, hosts_usage);
 		}
 	}
 	if (optind != argc) {

@@ -212,7 +212,7 @@ int cmd_show(int argc, char **argv)
 			json = true;
 			break;
 		default:
-			return store_cli_usage(c, show_usage);
+			return oopsctl_usage(c, show_usage);
 		}
 	}
 	if (optind + 1 != argc) {

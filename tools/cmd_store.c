@@ -53,7 +53,7 @@ int cmd_store(int argc, char **argv)
 			full = true;
 			break;
 		default:
-			return store_cli_usage(c, store_usage);
+			return oopsctl_usage(c, store_usage);
 		}
 	}
 	if (optind != argc) {

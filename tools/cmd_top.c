@@ -101,7 +101,7 @@ int cmd_top(int argc, char **argv)
 			o.all = true;
 			break;
 		default:
-			return store_cli_usage(c, top_usage);
+			return oopsctl_usage(c, top_usage);
 		}
 	}
 	if (optind != argc) {

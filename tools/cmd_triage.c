@@ -76,7 +76,7 @@ int cmd_triage(int argc, char **argv)
 			json = true;
 			break;
 		default:
-			return store_cli_usage(c, triage_usage);
+			return oopsctl_usage(c, triage_usage);
 		}
 	}
 	if (optind + 1 != argc) {

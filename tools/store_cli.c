@@ -60,12 +60,6 @@ int store_cli_getopt(int argc, char **argv, const struct option *opts,
 	return c;
 }
 
-int store_cli_usage(int c, void (*usage)(FILE *out))
-{
-	usage(c == 'h' ? stdout : stderr);
-	return c == 'h' ? OOPSCTL_OK : OOPSCTL_ERROR;
-}
-
 char *store_cli_spec(const char *store_opt, const char *config_opt)
 {
 	struct collector_config cfg;

@@ -20,7 +20,7 @@
  * The options every store query takes.  Its getopt_long() table ends with
  * STORE_CLI_OPTIONS (--store, --config, --help and the terminator), it
  * reads its options with store_cli_getopt(), answers 'h' and the rest it
- * does not know with store_cli_usage(), and its usage text names
+ * does not know with oopsctl_usage(), and its usage text names
  * STORE_CLI_USAGE.
  */
 #define STORE_CLI_OPTIONS                                                      \
@@ -40,9 +40,6 @@ struct store_cli_opts {
  * the end of the options. */
 int store_cli_getopt(int argc, char **argv, const struct option *opts,
 		     struct store_cli_opts *so);
-/* --help (c 'h'): usage on stdout, OOPSCTL_OK; any other c, a bad option:
- * usage on stderr, OOPSCTL_ERROR. */
-int store_cli_usage(int c, void (*usage)(FILE *out));
 
 /*
  * The store spec to use: `--store` when given, else the `store` key of the
