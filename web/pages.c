@@ -1003,7 +1003,8 @@ static void post_triage(struct web_req *r, const char *sig)
 	/* Post/redirect/get: a reload does not post again. */
 	r->status = MHD_HTTP_SEE_OTHER;
 	snprintf(r->location, sizeof(r->location), "/sig/%s", t.sig);
-	out_add(&r->o, "<a href=\"/sig/%s\">saved</a>\n", t.sig);
+	link_sig(r, t.sig, "saved");
+	out_str(&r->o, "\n");
 }
 
 /* ------------------------------------------------------------- release -- */
