@@ -193,6 +193,18 @@ static void html_count_cells(struct web_req *r, uint64_t count,
 	out_str(&r->o, "</td></tr>\n");
 }
 
+/* Its JSON twin: {KEY: name, count, first_seen, last_seen}. */
+static void json_count_row(struct json *j, const char *key, const char *name,
+			   uint64_t count, int64_t first_us, int64_t last_us)
+{
+	json_obj_begin(j);
+	json_kstr(j, key, name);
+	json_kuint(j, "count", count);
+	store_json_time(j, "first_seen", first_us);
+	store_json_time(j, "last_seen", last_us);
+	json_obj_end(j);
+}
+
 static void html_state(struct web_req *r, const struct store_triage *t)
 {
 	const char *s = store_triage_name(t->state);
@@ -682,12 +694,8 @@ static int variant_row(const struct store_variant *v, void *arg)
 	struct row_out *vo = arg;
 
 	if (vo->j) {
-		json_obj_begin(vo->j);
-		json_kstr(vo->j, "stack_signature", v->stack_signature);
-		json_kuint(vo->j, "count", v->count);
-		store_json_time(vo->j, "first_seen", v->first_seen_us);
-		store_json_time(vo->j, "last_seen", v->last_seen_us);
-		json_obj_end(vo->j);
+		json_count_row(vo->j, "stack_signature", v->stack_signature,
+			       v->count, v->first_seen_us, v->last_seen_us);
 		return 0;
 	}
 	out_str(&vo->r->o, "<tr><td class=\"sig\">");
@@ -1178,12 +1186,8 @@ static int host_rel_row(const struct store_release *rel, void *arg)
 	struct web_req *r = ho->r;
 
 	if (ho->j) {
-		json_obj_begin(ho->j);
-		json_kstr(ho->j, "release", rel->release);
-		json_kuint(ho->j, "count", rel->count);
-		store_json_time(ho->j, "first_seen", rel->first_seen_us);
-		store_json_time(ho->j, "last_seen", rel->last_seen_us);
-		json_obj_end(ho->j);
+		json_count_row(ho->j, "release", rel->release, rel->count,
+			       rel->first_seen_us, rel->last_seen_us);
 		return 0;
 	}
 	out_str(&r->o, "<tr><td>");
