@@ -110,12 +110,8 @@ int cmd_agent_status(int argc, char **argv)
 		case 'j':
 			json = true;
 			break;
-		case 'h':
-			usage(stdout);
-			return OOPSCTL_OK;
 		default:
-			usage(stderr);
-			return OOPSCTL_ERROR;
+			return oopsctl_usage(c, usage);
 		}
 	}
 	if (optind < argc) {

@@ -64,6 +64,18 @@ static int alert_print(const struct store_alert *a, void *arg)
 	return 0;
 }
 
+static void alerts_usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: oopsctl alerts [--json] [--pending] "
+		"[--limit N] " STORE_CLI_USAGE "\n"
+		"The newest alerts (default 50; --limit 0: "
+		"all): new signatures, new kernel\n"
+		"releases, regressions and spikes, and whether "
+		"each was delivered.\n"
+		"--pending: only those not delivered yet.\n");
+}
+
 int cmd_alerts(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -78,9 +90,7 @@ int cmd_alerts(int argc, char **argv)
 	struct store *st;
 	int c, n;
 
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (store_cli_option(&so, c, optarg))
-			continue;
+	while ((c = store_cli_getopt(argc, argv, opts, &so)) != -1) {
 		switch (c) {
 		case 'j':
 			o.json = true;
@@ -92,17 +102,8 @@ int cmd_alerts(int argc, char **argv)
 			if (store_cli_limit("alerts", optarg, &limit) < 0)
 				return OOPSCTL_ERROR;
 			break;
-		case 'h':
 		default:
-			fprintf(c == 'h' ? stdout : stderr,
-				"Usage: oopsctl alerts [--json] [--pending] "
-				"[--limit N] " STORE_CLI_USAGE "\n"
-				"The newest alerts (default 50; --limit 0: "
-				"all): new signatures, new kernel\n"
-				"releases, regressions and spikes, and whether "
-				"each was delivered.\n"
-				"--pending: only those not delivered yet.\n");
-			return c == 'h' ? OOPSCTL_OK : OOPSCTL_ERROR;
+			return oopsctl_usage(c, alerts_usage);
 		}
 	}
 	if (optind != argc) {

@@ -101,6 +101,18 @@ static bool status_running(const char *buf)
 	return pid > 0 && (kill((pid_t)pid, 0) == 0 || errno == EPERM);
 }
 
+static void collector_status_usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: oopsctl collector-status [--json] "
+		"[--status-file FILE]\n"
+		"       " STORE_CLI_USAGE "\n"
+		"The running collector's counters (times as\n"
+		"dates and ages; --json: raw numbers).  Exit\n"
+		"status: 0 a collector runs, 1 none runs (or no\n"
+		"status file), 2 error.\n");
+}
+
 int cmd_collector_status(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -115,9 +127,7 @@ int cmd_collector_status(int argc, char **argv)
 	size_t len;
 	int c, rc;
 
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (store_cli_option(&so, c, optarg))
-			continue;
+	while ((c = store_cli_getopt(argc, argv, opts, &so)) != -1) {
 		switch (c) {
 		case 'j':
 			json = true;
@@ -125,17 +135,8 @@ int cmd_collector_status(int argc, char **argv)
 		case 'f':
 			file_opt = optarg;
 			break;
-		case 'h':
 		default:
-			fprintf(c == 'h' ? stdout : stderr,
-				"Usage: oopsctl collector-status [--json] "
-				"[--status-file FILE]\n"
-				"       " STORE_CLI_USAGE "\n"
-				"The running collector's counters (times as\n"
-				"dates and ages; --json: raw numbers).  Exit\n"
-				"status: 0 a collector runs, 1 none runs (or no\n"
-				"status file), 2 error.\n");
-			return c == 'h' ? OOPSCTL_OK : OOPSCTL_ERROR;
+			return oopsctl_usage(c, collector_status_usage);
 		}
 	}
 	if (optind != argc) {

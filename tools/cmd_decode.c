@@ -95,12 +95,7 @@ int cmd_decode(int argc, char **argv)
 	uint8_t *buf;
 
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		if (c == 'h') {
-			decode_usage(stdout);
-			return OOPSCTL_OK;
-		}
-		decode_usage(stderr);
-		return OOPSCTL_ERROR;
+		return oopsctl_usage(c, decode_usage);
 	}
 	buf = malloc(lim.max_record);
 	if (buf == NULL) {

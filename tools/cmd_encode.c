@@ -180,12 +180,8 @@ int cmd_encode(int argc, char **argv)
 		case 'b':
 			eo.boot_id = optarg;
 			break;
-		case 'h':
-			encode_usage(stdout);
-			return OOPSCTL_OK;
 		default:
-			encode_usage(stderr);
-			return OOPSCTL_ERROR;
+			return oopsctl_usage(c, encode_usage);
 		}
 	}
 	if (isatty(STDOUT_FILENO)) {

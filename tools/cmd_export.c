@@ -71,9 +71,7 @@ int cmd_export(int argc, char **argv)
 	struct store *st;
 	int c, n;
 
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (store_cli_option(&so, c, optarg))
-			continue;
+	while ((c = store_cli_getopt(argc, argv, opts, &so)) != -1) {
 		switch (c) {
 		case 'j':
 			break; /* JSON Lines is the only format */
@@ -88,12 +86,8 @@ int cmd_export(int argc, char **argv)
 			if (store_cli_limit("export", optarg, &q.limit) < 0)
 				return OOPSCTL_ERROR;
 			break;
-		case 'h':
-			export_usage(stdout);
-			return OOPSCTL_OK;
 		default:
-			export_usage(stderr);
-			return OOPSCTL_ERROR;
+			return oopsctl_usage(c, export_usage);
 		}
 	}
 	if (optind != argc) {

@@ -54,12 +54,8 @@ int cmd_key(int argc, char **argv)
 		case 'H':
 			hostname = optarg;
 			break;
-		case 'h':
-			key_usage(stdout);
-			return OOPSCTL_OK;
 		default:
-			key_usage(stderr);
-			return OOPSCTL_ERROR;
+			return oopsctl_usage(c, key_usage);
 		}
 	}
 	if (master_path == NULL ||

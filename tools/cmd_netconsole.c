@@ -208,12 +208,8 @@ int cmd_netconsole(int argc, char **argv)
 				return OOPSCTL_ERROR;
 			}
 			break;
-		case 'h':
-			usage(stdout);
-			return OOPSCTL_OK;
 		default:
-			usage(stderr);
-			return OOPSCTL_ERROR;
+			return oopsctl_usage(ch, usage);
 		}
 	}
 	if (optind != argc) {

@@ -173,12 +173,8 @@ int cmd_parse(int argc, char **argv)
 		case 'j':
 			o.json = true;
 			break;
-		case 'h':
-			parse_usage(stdout);
-			return OOPSCTL_OK;
 		default:
-			parse_usage(stderr);
-			return OOPSCTL_ERROR;
+			return oopsctl_usage(c, parse_usage);
 		}
 	}
 	json_init(&j);

@@ -263,12 +263,8 @@ int cmd_pstore(int argc, char **argv)
 		case 's':
 			run.state = optarg;
 			break;
-		case 'h':
-			pstore_usage(stdout);
-			return OOPSCTL_OK;
 		default:
-			pstore_usage(stderr);
-			return OOPSCTL_ERROR;
+			return oopsctl_usage(c, pstore_usage);
 		}
 	}
 	if (optind < argc) {

@@ -206,19 +206,13 @@ int cmd_show(int argc, char **argv)
 	size_t rlen;
 	int c, rc, ret = OOPSCTL_ERROR;
 
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (store_cli_option(&so, c, optarg))
-			continue;
+	while ((c = store_cli_getopt(argc, argv, opts, &so)) != -1) {
 		switch (c) {
 		case 'j':
 			json = true;
 			break;
-		case 'h':
-			show_usage(stdout);
-			return OOPSCTL_OK;
 		default:
-			show_usage(stderr);
-			return OOPSCTL_ERROR;
+			return oopsctl_usage(c, show_usage);
 		}
 	}
 	if (optind + 1 != argc) {

@@ -47,17 +47,13 @@ int cmd_store(int argc, char **argv)
 	}
 	argc--;
 	argv++;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (store_cli_option(&so, c, optarg))
-			continue;
+	while ((c = store_cli_getopt(argc, argv, opts, &so)) != -1) {
 		switch (c) {
 		case 'f':
 			full = true;
 			break;
-		case 'h':
 		default:
-			store_usage(c == 'h' ? stdout : stderr);
-			return c == 'h' ? OOPSCTL_OK : OOPSCTL_ERROR;
+			return oopsctl_usage(c, store_usage);
 		}
 	}
 	if (optind != argc) {

@@ -84,9 +84,7 @@ int cmd_top(int argc, char **argv)
 	struct store *st;
 	int c, n;
 
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (store_cli_option(&so, c, optarg))
-			continue;
+	while ((c = store_cli_getopt(argc, argv, opts, &so)) != -1) {
 		switch (c) {
 		case 's':
 			if (store_cli_since("top", optarg, &q.since_us) < 0)
@@ -102,12 +100,8 @@ int cmd_top(int argc, char **argv)
 		case 'a':
 			o.all = true;
 			break;
-		case 'h':
-			top_usage(stdout);
-			return OOPSCTL_OK;
 		default:
-			top_usage(stderr);
-			return OOPSCTL_ERROR;
+			return oopsctl_usage(c, top_usage);
 		}
 	}
 	if (optind != argc) {

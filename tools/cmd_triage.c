@@ -58,9 +58,7 @@ int cmd_triage(int argc, char **argv)
 	bool json = false, write;
 	int c, rc, ret = OOPSCTL_ERROR;
 
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (store_cli_option(&so, c, optarg))
-			continue;
+	while ((c = store_cli_getopt(argc, argv, opts, &so)) != -1) {
 		switch (c) {
 		case 's':
 			state = optarg;
@@ -77,12 +75,8 @@ int cmd_triage(int argc, char **argv)
 		case 'j':
 			json = true;
 			break;
-		case 'h':
-			triage_usage(stdout);
-			return OOPSCTL_OK;
 		default:
-			triage_usage(stderr);
-			return OOPSCTL_ERROR;
+			return oopsctl_usage(c, triage_usage);
 		}
 	}
 	if (optind + 1 != argc) {

@@ -14,6 +14,17 @@
 #define OOPSCTL_NONE 1
 #define OOPSCTL_ERROR 2
 
+/*
+ * The end of a subcommand's option switch: c 'h' (--help) prints usage
+ * on stdout and gives OOPSCTL_OK, any other c (a bad option) prints it on
+ * stderr and gives OOPSCTL_ERROR.
+ */
+static inline int oopsctl_usage(int c, void (*usage)(FILE *out))
+{
+	usage(c == 'h' ? stdout : stderr);
+	return c == 'h' ? OOPSCTL_OK : OOPSCTL_ERROR;
+}
+
 struct oopsctl_cmd {
 	const char *name;
 	const char *args;    /* "[--json] [FILE...]" for the usage line */

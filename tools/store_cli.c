@@ -3,6 +3,7 @@
  * store_cli.c - shared by oopsctl's store queries.
  */
 #include <errno.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,15 +44,20 @@ static int load_collector_config(const char *config_opt,
 	return 0;
 }
 
-bool store_cli_option(struct store_cli_opts *o, int c, const char *arg)
+int store_cli_getopt(int argc, char **argv, const struct option *opts,
+		     struct store_cli_opts *so)
 {
-	if (c == 'S')
-		o->store = arg;
-	else if (c == 'c')
-		o->config = arg;
-	else
-		return false;
-	return true;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c == 'S')
+			so->store = optarg;
+		else if (c == 'c')
+			so->config = optarg;
+		else
+			break;
+	}
+	return c;
 }
 
 char *store_cli_spec(const char *store_opt, const char *config_opt)

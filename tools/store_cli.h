@@ -7,18 +7,21 @@
 #ifndef OOPSD_STORE_CLI_H
 #define OOPSD_STORE_CLI_H
 
+#include <getopt.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "base/json.h"
 #include "store/store.h"
 
 /*
  * The options every store query takes.  Its getopt_long() table ends with
- * STORE_CLI_OPTIONS (--store, --config, --help and the terminator), its
- * option loop offers each option to store_cli_option() before its own
- * switch, and its usage text names STORE_CLI_USAGE.
+ * STORE_CLI_OPTIONS (--store, --config, --help and the terminator), it
+ * reads its options with store_cli_getopt(), answers 'h' and the rest it
+ * does not know with oopsctl_usage(), and its usage text names
+ * STORE_CLI_USAGE.
  */
 #define STORE_CLI_OPTIONS                                                      \
 	{ "store", required_argument, NULL, 'S' },                             \
@@ -32,9 +35,11 @@ struct store_cli_opts {
 	const char *config; /* --config, or NULL */
 };
 
-/* Take getopt_long()'s c (argument arg) when it is --store or --config:
- * true then, false for the command's own options and --help. */
-bool store_cli_option(struct store_cli_opts *o, int c, const char *arg);
+/* getopt_long() over opts that keeps --store and --config in so: the
+ * command's next own option (its argument in optarg), 'h', '?', or -1 at
+ * the end of the options. */
+int store_cli_getopt(int argc, char **argv, const struct option *opts,
+		     struct store_cli_opts *so);
 
 /*
  * The store spec to use: `--store` when given, else the `store` key of the

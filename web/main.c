@@ -75,17 +75,6 @@ const char *web_arg(struct web_req *r, const char *name)
 	return v && *v ? v : NULL;
 }
 
-static int unhex(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 const char *web_form(struct web_req *r, const char *name, char *buf,
 		     size_t len, bool *too_long)
 {
@@ -102,14 +91,14 @@ const char *web_form(struct web_req *r, const char *name, char *buf,
 		    p[nlen] == '=') {
 			for (const char *s = p + nlen + 1; s < end; s++) {
 				char c = *s;
+				int hi, lo;
 
 				if (c == '+') {
 					c = ' ';
 				} else if (c == '%' && end - s >= 3 &&
-					   unhex(s[1]) >= 0 &&
-					   unhex(s[2]) >= 0) {
-					c = (char)(unhex(s[1]) * 16 +
-						   unhex(s[2]));
+					   (hi = hex_digit_value(s[1])) >= 0 &&
+					   (lo = hex_digit_value(s[2])) >= 0) {
+					c = (char)(hi * 16 + lo);
 					s += 2;
 				}
 				if (k + 1 >= len) {

@@ -19,6 +19,7 @@
 #include "base/conf.h"
 #include "base/util.h"
 #include "record/record.h"
+#include "store/store_hosts.h"
 #include "store/store_json.h"
 #include "web.h"
 
@@ -133,11 +134,75 @@ static void store_fail(struct web_req *r, int rc)
 			     "the store could not answer");
 }
 
+/* What a row callback writes into: the page (j NULL) or the JSON list j. */
+struct row_out {
+	struct web_req *r;
+	struct json *j;
+	size_t n; /* rows seen, for the callbacks that count */
+};
+
+/* {"key":[ : the start of a JSON answer around one list. */
+static void json_list_begin(struct json *j, const char *key)
+{
+	json_init(j);
+	json_obj_begin(j);
+	json_key(j, key);
+	json_arr_begin(j);
+}
+
+/* Close j (its list closed, its other members added) and answer it, or
+ * the store's error rc < 0 instead. */
+static void json_list_answer(struct web_req *r, struct json *j, int rc)
+{
+	json_obj_end(j);
+	if (rc < 0) {
+		json_free(j);
+		store_fail(r, rc);
+		return;
+	}
+	json_answer(r, j);
+}
+
+/* When the store failed (rc < 0), the page so far is dropped for the
+ * error page: true then. */
+static bool html_failed(struct web_req *r, int rc)
+{
+	if (rc >= 0)
+		return false;
+	out_free(&r->o);
+	store_fail(r, rc);
+	return true;
+}
+
 static void html_time(struct web_req *r, int64_t us)
 {
 	char buf[32];
 
 	out_str(&r->o, web_time(us, buf, sizeof(buf)));
+}
+
+/* The rest of a row whose first cell is open: a count, then first and
+ * last seen. */
+static void html_count_cells(struct web_req *r, uint64_t count,
+			     int64_t first_us, int64_t last_us)
+{
+	out_add(&r->o, "</td><td class=\"n\">%" PRIu64 "</td><td>", count);
+	html_time(r, first_us);
+	out_str(&r->o, "</td><td>");
+	html_time(r, last_us);
+	out_str(&r->o, "</td></tr>\n");
+}
+
+/* Its JSON twin: {KEY: name, count, first_seen, last_seen}. */
+static void json_count_row(struct json *j, const char *key, const char *name,
+			   uint64_t count, int64_t first_us, int64_t last_us)
+{
+	json_obj_begin(j);
+	json_kstr(j, key, name);
+	json_kuint(j, "count", count);
+	store_json_time(j, "first_seen", first_us);
+	store_json_time(j, "last_seen", last_us);
+	json_obj_end(j);
 }
 
 static void html_state(struct web_req *r, const struct store_triage *t)
@@ -328,11 +393,6 @@ static void list_query(struct web_req *r, const struct list_args *a,
 	}
 }
 
-struct list_out {
-	struct web_req *r;
-	struct json *j;
-};
-
 static void json_trend(struct json *j, const uint64_t *t, size_t n)
 {
 	json_key(j, "trend");
@@ -344,7 +404,7 @@ static void json_trend(struct json *j, const uint64_t *t, size_t n)
 
 static int list_row(const struct store_crash *c, void *arg)
 {
-	struct list_out *lo = arg;
+	struct row_out *lo = arg;
 	struct web_req *r = lo->r;
 	const struct store_sig *s = &c->sig;
 	size_t shown;
@@ -500,7 +560,7 @@ static void list_filters(struct web_req *r)
 static void page_list(struct web_req *r)
 {
 	struct list_args a;
-	struct list_out lo = { r, NULL };
+	struct row_out lo = { r, NULL, 0 };
 	struct json j;
 	uint64_t total = 0;
 	size_t pages;
@@ -511,23 +571,14 @@ static void page_list(struct web_req *r)
 		return;
 	}
 	if (r->json) {
-		json_init(&j);
+		json_list_begin(&j, "crashes");
 		lo.j = &j;
-		json_obj_begin(&j);
-		json_key(&j, "crashes");
-		json_arr_begin(&j);
 		rc = store_crashes(r->w->st, &a.q, list_row, &lo, &total);
 		json_arr_end(&j);
 		json_kuint(&j, "total", total);
 		json_kuint(&j, "page", a.page);
 		json_kuint(&j, "per_page", a.per);
-		json_obj_end(&j);
-		if (rc < 0) {
-			json_free(&j);
-			store_fail(r, rc);
-			return;
-		}
-		json_answer(r, &j);
+		json_list_answer(r, &j, rc);
 		return;
 	}
 	page_begin(r, "Crashes");
@@ -544,11 +595,8 @@ static void page_list(struct web_req *r)
 		       "<th>Triage</th></tr></thead><tbody>\n");
 	rc = store_crashes(r->w->st, &a.q, list_row, &lo, &total);
 	out_str(&r->o, "</tbody></table>\n");
-	if (rc < 0) {
-		out_free(&r->o);
-		store_fail(r, rc);
+	if (html_failed(r, rc))
 		return;
-	}
 	pages = (size_t)((total + a.per - 1) / a.per);
 	out_add(&r->o, "<p class=\"pager\"><span id=\"total\">%" PRIu64
 		       "</span> signature%s",
@@ -592,14 +640,9 @@ static char *report_text(const Oopsd__CrashRecord *rec)
 	return text;
 }
 
-struct recent_out {
-	struct web_req *r;
-	struct json *j;
-};
-
 static int recent_row(const struct store_rec *rec, void *arg)
 {
-	struct recent_out *ro = arg;
+	struct row_out *ro = arg;
 	struct web_req *r = ro->r;
 	char id[2 * STORE_MAX_ID_BYTES + 1];
 	Oopsd__CrashRecord *cr = unpack(rec->packed, rec->packed_len);
@@ -646,33 +689,19 @@ static const char recent_head[] =
 	"<table><thead><tr><th>Seen</th><th>Host</th><th>Release</th>"
 	"<th>Title</th><th>Record</th></tr></thead><tbody>\n";
 
-struct variant_out {
-	struct web_req *r;
-	struct json *j;
-};
-
 static int variant_row(const struct store_variant *v, void *arg)
 {
-	struct variant_out *vo = arg;
+	struct row_out *vo = arg;
 
 	if (vo->j) {
-		json_obj_begin(vo->j);
-		json_kstr(vo->j, "stack_signature", v->stack_signature);
-		json_kuint(vo->j, "count", v->count);
-		store_json_time(vo->j, "first_seen", v->first_seen_us);
-		store_json_time(vo->j, "last_seen", v->last_seen_us);
-		json_obj_end(vo->j);
+		json_count_row(vo->j, "stack_signature", v->stack_signature,
+			       v->count, v->first_seen_us, v->last_seen_us);
 		return 0;
 	}
 	out_str(&vo->r->o, "<tr><td class=\"sig\">");
 	out_html(&vo->r->o, v->stack_signature ? v->stack_signature :
 						 "(no reliable frames)");
-	out_add(&vo->r->o, "</td><td class=\"n\">%" PRIu64 "</td><td>",
-		v->count);
-	html_time(vo->r, v->first_seen_us);
-	out_str(&vo->r->o, "</td><td>");
-	html_time(vo->r, v->last_seen_us);
-	out_str(&vo->r->o, "</td></tr>\n");
+	html_count_cells(vo->r, v->count, v->first_seen_us, v->last_seen_us);
 	return 0;
 }
 
@@ -789,8 +818,7 @@ static void page_sig(struct web_req *r, const char *sig)
 	uint64_t hist[SIG_DAYS];
 	Oopsd__CrashRecord *ex = NULL;
 	struct json j;
-	struct recent_out ro = { r, NULL };
-	struct variant_out vo = { r, NULL };
+	struct row_out ro = { r, NULL, 0 };
 	const struct store_sig *s;
 	int rc;
 
@@ -816,7 +844,7 @@ static void page_sig(struct web_req *r, const char *sig)
 	ex = unpack(d->example, d->example_len);
 	if (r->json) {
 		json_init(&j);
-		ro.j = vo.j = &j;
+		ro.j = &j;
 		json_obj_begin(&j);
 		store_json_sig_fields(&j, s);
 		store_json_triage(&j, &t);
@@ -832,7 +860,7 @@ static void page_sig(struct web_req *r, const char *sig)
 		json_obj_end(&j);
 		json_key(&j, "variants");
 		json_arr_begin(&j);
-		store_sig_variants(r->w->st, s->signature, variant_row, &vo);
+		store_sig_variants(r->w->st, s->signature, variant_row, &ro);
 		json_arr_end(&j);
 		json_key(&j, "recent");
 		json_arr_begin(&j);
@@ -885,12 +913,9 @@ static void page_sig(struct web_req *r, const char *sig)
 	for (size_t i = 0; i < s->n_releases; i++) {
 		out_str(&r->o, "<tr><td>");
 		link_to(r, "/release/", s->releases[i].release, NULL);
-		out_add(&r->o, "</td><td class=\"n\">%" PRIu64 "</td><td>",
-			s->releases[i].count);
-		html_time(r, s->releases[i].first_seen_us);
-		out_str(&r->o, "</td><td>");
-		html_time(r, s->releases[i].last_seen_us);
-		out_str(&r->o, "</td></tr>\n");
+		html_count_cells(r, s->releases[i].count,
+				 s->releases[i].first_seen_us,
+				 s->releases[i].last_seen_us);
 	}
 	out_add(&r->o, "</tbody></table><h2>Hosts</h2><p class=\"muted\">"
 		       "The %d with the most records.</p><table><thead>"
@@ -901,12 +926,9 @@ static void page_sig(struct web_req *r, const char *sig)
 		out_str(&r->o, "<tr><td>");
 		link_to(r, "/host/", d->hosts[i].host_key,
 			d->hosts[i].hostname);
-		out_add(&r->o, "</td><td class=\"n\">%" PRIu64 "</td><td>",
-			d->hosts[i].count);
-		html_time(r, d->hosts[i].first_seen_us);
-		out_str(&r->o, "</td><td>");
-		html_time(r, d->hosts[i].last_seen_us);
-		out_str(&r->o, "</td></tr>\n");
+		html_count_cells(r, d->hosts[i].count,
+				 d->hosts[i].first_seen_us,
+				 d->hosts[i].last_seen_us);
 	}
 	out_add(&r->o, "</tbody></table><h2>Stack variants</h2>"
 		       "<p class=\"muted\">Among the newest %d records.</p>"
@@ -914,7 +936,7 @@ static void page_sig(struct web_req *r, const char *sig)
 		       "</th><th>First seen</th><th>Last seen</th></tr>"
 		       "</thead><tbody>\n",
 		STORE_VARIANT_WINDOW);
-	store_sig_variants(r->w->st, s->signature, variant_row, &vo);
+	store_sig_variants(r->w->st, s->signature, variant_row, &ro);
 	out_str(&r->o, "</tbody></table><h2>Latest records</h2>");
 	out_str(&r->o, recent_head);
 	store_export(r->w->st, &eq, recent_row, &ro);
@@ -989,7 +1011,8 @@ static void post_triage(struct web_req *r, const char *sig)
 	/* Post/redirect/get: a reload does not post again. */
 	r->status = MHD_HTTP_SEE_OTHER;
 	snprintf(r->location, sizeof(r->location), "/sig/%s", t.sig);
-	out_add(&r->o, "<a href=\"/sig/%s\">saved</a>\n", t.sig);
+	link_sig(r, t.sig, "saved");
+	out_str(&r->o, "\n");
 }
 
 /* ------------------------------------------------------------- release -- */
@@ -999,6 +1022,7 @@ struct release_out {
 	struct json *j;
 	struct out all; /* HTML: rows of the all-crashes table, kept apart */
 	size_t n_new, n;
+	bool show_ignored; /* ?all: asked once, not per row */
 };
 
 static int release_row(const struct store_release_sig *rs, void *arg)
@@ -1008,7 +1032,7 @@ static int release_row(const struct store_release_sig *rs, void *arg)
 
 	ro->n++;
 	ro->n_new += rs->is_new;
-	if (rs->triage.state == STORE_TRIAGE_IGNORED && !web_arg(r, "all") &&
+	if (rs->triage.state == STORE_TRIAGE_IGNORED && !ro->show_ignored &&
 	    !ro->j)
 		return 0;
 	if (ro->j) {
@@ -1063,7 +1087,8 @@ static const char release_head[] =
 
 static void page_release(struct web_req *r, const char *release)
 {
-	struct release_out ro = { r, NULL, { 0 }, 0, 0 };
+	struct release_out ro = { .r = r,
+				  .show_ignored = web_arg(r, "all") != NULL };
 	struct json j;
 	int rc;
 
@@ -1133,8 +1158,7 @@ struct host_out {
 	struct json *j;
 	const char *host_key;
 	bool found;
-	struct store_heartbeat hb;
-	char *hb_strs[7];
+	struct store_hb_copy hbc;
 };
 
 static int host_sig_row(const struct store_sig *s, void *arg)
@@ -1152,11 +1176,7 @@ static int host_sig_row(const struct store_sig *s, void *arg)
 	link_sig(r, s->signature, s->title);
 	out_str(&r->o, "</td><td>");
 	out_html(&r->o, s->kind);
-	out_add(&r->o, "</td><td class=\"n\">%" PRIu64 "</td><td>", s->count);
-	html_time(r, s->first_seen_us);
-	out_str(&r->o, "</td><td>");
-	html_time(r, s->last_seen_us);
-	out_str(&r->o, "</td></tr>\n");
+	html_count_cells(r, s->count, s->first_seen_us, s->last_seen_us);
 	return 0;
 }
 
@@ -1166,12 +1186,8 @@ static int host_rel_row(const struct store_release *rel, void *arg)
 	struct web_req *r = ho->r;
 
 	if (ho->j) {
-		json_obj_begin(ho->j);
-		json_kstr(ho->j, "release", rel->release);
-		json_kuint(ho->j, "count", rel->count);
-		store_json_time(ho->j, "first_seen", rel->first_seen_us);
-		store_json_time(ho->j, "last_seen", rel->last_seen_us);
-		json_obj_end(ho->j);
+		json_count_row(ho->j, "release", rel->release, rel->count,
+			       rel->first_seen_us, rel->last_seen_us);
 		return 0;
 	}
 	out_str(&r->o, "<tr><td>");
@@ -1179,12 +1195,7 @@ static int host_rel_row(const struct store_release *rel, void *arg)
 		link_to(r, "/release/", rel->release, NULL);
 	else
 		out_str(&r->o, "unknown");
-	out_add(&r->o, "</td><td class=\"n\">%" PRIu64 "</td><td>",
-		rel->count);
-	html_time(r, rel->first_seen_us);
-	out_str(&r->o, "</td><td>");
-	html_time(r, rel->last_seen_us);
-	out_str(&r->o, "</td></tr>\n");
+	html_count_cells(r, rel->count, rel->first_seen_us, rel->last_seen_us);
 	return 0;
 }
 
@@ -1192,23 +1203,11 @@ static int host_rel_row(const struct store_release *rel, void *arg)
 static int host_hb_row(const struct store_heartbeat *hb, void *arg)
 {
 	struct host_out *ho = arg;
-	const char *src[7] = { hb->host_key, hb->hostname, hb->machine_id,
-			       hb->agent_version, hb->release, hb->boot_id,
-			       hb->sender };
 
 	if (hb->host_key == NULL || strcmp(hb->host_key, ho->host_key) != 0)
 		return 0;
 	ho->found = true;
-	ho->hb = *hb;
-	for (int i = 0; i < 7; i++)
-		ho->hb_strs[i] = src[i] ? strdup(src[i]) : NULL;
-	ho->hb.host_key = ho->hb_strs[0];
-	ho->hb.hostname = ho->hb_strs[1];
-	ho->hb.machine_id = ho->hb_strs[2];
-	ho->hb.agent_version = ho->hb_strs[3];
-	ho->hb.release = ho->hb_strs[4];
-	ho->hb.boot_id = ho->hb_strs[5];
-	ho->hb.sender = ho->hb_strs[6];
+	store_hb_copy_set(&ho->hbc, hb);
 	return 1;
 }
 
@@ -1222,8 +1221,8 @@ static bool host_silent(const struct web_req *r,
 
 static void page_host(struct web_req *r, const char *key)
 {
-	struct host_out ho = { r, NULL, key, false, { 0 }, { 0 } };
-	struct recent_out ro = { r, NULL };
+	struct host_out ho = { .r = r, .host_key = key };
+	struct row_out ro = { r, NULL, 0 };
 	struct store_host h;
 	struct json j;
 	int rc;
@@ -1239,7 +1238,7 @@ static void page_host(struct web_req *r, const char *key)
 	if (rc == -ENOENT && ho.found) {
 		memset(&h, 0, sizeof(h));
 		h.host_key = (char *)key;
-		h.hostname = (char *)ho.hb.hostname;
+		h.hostname = (char *)ho.hbc.hb.hostname;
 		rc = 0;
 	}
 	if (rc < 0) {
@@ -1262,15 +1261,15 @@ static void page_host(struct web_req *r, const char *key)
 		json_key(&j, "heartbeat");
 		if (ho.found) {
 			json_obj_begin(&j);
-			json_kstr(&j, "agent_version", ho.hb.agent_version);
-			json_kstr(&j, "release", ho.hb.release);
-			json_kstr(&j, "boot_id", ho.hb.boot_id);
-			json_kstr(&j, "sender", ho.hb.sender);
-			json_kint(&j, "backlog", ho.hb.backlog);
-			json_kint(&j, "interval_s", ho.hb.interval_s);
-			store_json_time(&j, "received", ho.hb.received_us);
+			json_kstr(&j, "agent_version", ho.hbc.hb.agent_version);
+			json_kstr(&j, "release", ho.hbc.hb.release);
+			json_kstr(&j, "boot_id", ho.hbc.hb.boot_id);
+			json_kstr(&j, "sender", ho.hbc.hb.sender);
+			json_kint(&j, "backlog", ho.hbc.hb.backlog);
+			json_kint(&j, "interval_s", ho.hbc.hb.interval_s);
+			store_json_time(&j, "received", ho.hbc.hb.received_us);
 			json_kbool(&j, "silent",
-				   host_silent(r, &ho.hb));
+				   host_silent(r, &ho.hbc.hb));
 			json_obj_end(&j);
 		} else {
 			json_null(&j);
@@ -1307,15 +1306,15 @@ static void page_host(struct web_req *r, const char *key)
 	out_html(&r->o, h.last_release ? h.last_release : "-");
 	out_str(&r->o, "</dd><dt>Last check-in</dt><dd id=\"checkin\">");
 	if (ho.found) {
-		html_time(r, ho.hb.received_us);
-		out_str(&r->o, host_silent(r, &ho.hb) ?
+		html_time(r, ho.hbc.hb.received_us);
+		out_str(&r->o, host_silent(r, &ho.hbc.hb) ?
 				       " <span class=\"st st-open\">silent"
 				       "</span>" :
 				       " <span class=\"st st-fixed\">reporting"
 				       "</span>");
 		out_add(&r->o, " (agent ");
-		out_html(&r->o, ho.hb.agent_version);
-		out_add(&r->o, ", backlog %" PRId64 ")", ho.hb.backlog);
+		out_html(&r->o, ho.hbc.hb.agent_version);
+		out_add(&r->o, ", backlog %" PRId64 ")", ho.hbc.hb.backlog);
 	} else {
 		out_str(&r->o, "no heartbeat received");
 	}
@@ -1334,125 +1333,37 @@ static void page_host(struct web_req *r, const char *key)
 	out_str(&r->o, "</tbody></table>");
 	page_end(r);
 out:
-	for (int i = 0; i < 7; i++)
-		free(ho.hb_strs[i]);
+	store_hb_copy_free(&ho.hbc);
 }
 
 /*
  * The hosts: every host known from its crashes or its agent's heartbeats,
  * with the state and fields of `oopsctl hosts --json` (reporting, silent,
- * or no_agent), hosts that crashed first (newest crash first), then those
- * known only by their heartbeats (newest first); HOSTS_MAX rows at most.
+ * or no_agent), in the order of store_fleet_walk(); HOSTS_MAX rows at most.
  */
-struct hb_keep {
-	struct store_heartbeat hb;
-	char *s[7];
-	bool used;
-};
-
-struct hosts_out {
-	struct web_req *r;
-	struct json *j;
-	struct hb_keep *hbs; /* by host key */
-	size_t nhbs, cap;
-	size_t n, reporting, silent, no_agent;
-	int err;
-};
-
-static int hosts_hb_keep(const struct store_heartbeat *hb, void *arg)
+static int host_out(const struct store_host *h,
+		    const struct store_heartbeat *hb, enum store_host_state st,
+		    void *arg)
 {
-	struct hosts_out *ho = arg;
-	const char *src[7] = { hb->host_key, hb->hostname, hb->machine_id,
-			       hb->agent_version, hb->release, hb->boot_id,
-			       hb->sender };
-	struct hb_keep *k;
-
-	if (array_grow_bounded((void **)&ho->hbs, &ho->cap, ho->nhbs + 1,
-			       sizeof(*ho->hbs), 64, 1000000) < 0) {
-		ho->err = -ENOMEM;
-		return 1;
-	}
-	k = &ho->hbs[ho->nhbs++];
-	memset(k, 0, sizeof(*k));
-	k->hb = *hb;
-	for (int i = 0; i < 7; i++)
-		if (src[i] != NULL && (k->s[i] = strdup(src[i])) == NULL)
-			ho->err = -ENOMEM;
-	k->hb.host_key = k->s[0] ? k->s[0] : "";
-	k->hb.hostname = k->s[1];
-	k->hb.machine_id = k->s[2];
-	k->hb.agent_version = k->s[3];
-	k->hb.release = k->s[4];
-	k->hb.boot_id = k->s[5];
-	k->hb.sender = k->s[6];
-	return ho->err < 0;
-}
-
-static int hb_key_cmp(const void *a, const void *b)
-{
-	return strcmp(((const struct hb_keep *)a)->hb.host_key,
-		      ((const struct hb_keep *)b)->hb.host_key);
-}
-
-static int hb_time_cmp(const void *a, const void *b)
-{
-	const struct hb_keep *x = a, *y = b;
-
-	if (x->hb.received_us != y->hb.received_us)
-		return x->hb.received_us < y->hb.received_us ? 1 : -1;
-	return strcmp(x->hb.host_key, y->hb.host_key);
-}
-
-static const char *const host_states[] = { "reporting", "silent",
-					   "no_agent" };
-
-static void host_out(struct hosts_out *ho, const struct store_host *h,
-		     const struct store_heartbeat *hb)
-{
+	struct row_out *ho = arg;
 	struct web_req *r = ho->r;
-	int st = hb == NULL ? 2 : host_silent(r, hb) ? 1 : 0;
 	/* Called with a crash host, a heartbeat or both. */
-	const char *key = h ? h->host_key : hb ? hb->host_key : "";
-	const char *name = h && h->hostname ? h->hostname :
-			   hb ? hb->hostname : NULL;
+	const char *key = store_fleet_key(h, hb);
+	const char *name = store_fleet_hostname(h, hb);
 
-	ho->reporting += st == 0;
-	ho->silent += st == 1;
-	ho->no_agent += st == 2;
 	if (ho->n++ >= HOSTS_MAX)
-		return;
+		return 0;
 	if (ho->j) {
-		struct json *j = ho->j;
-
-		json_obj_begin(j);
-		json_kstr(j, "host", key);
-		json_kstr(j, "hostname", name);
-		json_kstr(j, "machine_id", h && h->machine_id ? h->machine_id :
-					   hb ? hb->machine_id : NULL);
-		json_kstr(j, "state", host_states[st]);
-		json_kstr(j, "last_release", h ? h->last_release : NULL);
-		json_kstr(j, "last_sender", h ? h->last_sender : NULL);
-		json_kuint(j, "count", h ? h->count : 0);
-		json_kuint(j, "signatures", h ? h->signatures : 0);
-		store_json_time(j, "first_seen", h ? h->first_seen_us : 0);
-		store_json_time(j, "last_seen", h ? h->last_seen_us : 0);
-		store_json_time(j, "last_heartbeat", hb ? hb->received_us : 0);
-		json_kstr(j, "agent_version", hb ? hb->agent_version : NULL);
-		json_kstr(j, "release", hb ? hb->release : NULL);
-		json_kstr(j, "boot_id", hb ? hb->boot_id : NULL);
-		json_kstr(j, "heartbeat_sender", hb ? hb->sender : NULL);
-		if (hb != NULL) {
-			json_kint(j, "backlog", hb->backlog);
-			json_kint(j, "heartbeat_interval_s", hb->interval_s);
-		}
-		json_obj_end(j);
-		return;
+		store_json_fleet_host(ho->j, h, hb, st);
+		return 0;
 	}
 	out_str(&r->o, "<tr><td>");
 	link_to(r, "/host/", key, name);
 	out_add(&r->o, "</td><td><span class=\"st st-%s\">%s</span></td><td>",
-		st == 0 ? "fixed" : st == 1 ? "open" : "ignored",
-		host_states[st]);
+		st == STORE_HOST_REPORTING ? "fixed" :
+		st == STORE_HOST_SILENT	   ? "open" :
+					     "ignored",
+		store_host_state_name(st));
 	html_time(r, hb ? hb->received_us : 0);
 	out_str(&r->o, "</td><td>");
 	out_html(&r->o, hb ? hb->agent_version : NULL);
@@ -1468,41 +1379,27 @@ static void host_out(struct hosts_out *ho, const struct store_host *h,
 	if (h && h->last_release)
 		link_to(r, "/release/", h->last_release, NULL);
 	out_str(&r->o, "</td></tr>\n");
-}
-
-static int hosts_row(const struct store_host *h, void *arg)
-{
-	struct hosts_out *ho = arg;
-	struct hb_keep key = { .hb.host_key = h->host_key }, *k = NULL;
-
-	if (ho->nhbs > 0)
-		k = bsearch(&key, ho->hbs, ho->nhbs, sizeof(*ho->hbs),
-			    hb_key_cmp);
-	if (k != NULL)
-		k->used = true;
-	host_out(ho, h, k ? &k->hb : NULL);
 	return 0;
 }
 
 static void page_hosts(struct web_req *r)
 {
-	struct hosts_out ho = { .r = r };
+	struct store_fleet f = {
+		.now_us = r->now_us,
+		.silent_after_us = (int64_t)r->w->cfg->silent_after * 1000,
+	};
+	struct row_out ho = { r, NULL, 0 };
 	struct json j;
 	int rc;
 
-	rc = store_heartbeats(r->w->st, hosts_hb_keep, &ho);
-	if (rc < 0 || ho.err < 0) {
-		store_fail(r, rc < 0 ? rc : ho.err);
+	rc = store_fleet_load(r->w->st, &f);
+	if (rc < 0) {
+		store_fail(r, rc);
 		goto out;
 	}
-	if (ho.nhbs > 1)
-		qsort(ho.hbs, ho.nhbs, sizeof(*ho.hbs), hb_key_cmp);
 	if (r->json) {
-		json_init(&j);
+		json_list_begin(&j, "hosts");
 		ho.j = &j;
-		json_obj_begin(&j);
-		json_key(&j, "hosts");
-		json_arr_begin(&j);
 	} else {
 		page_begin(r, "Hosts");
 		out_str(&r->o, "<h1>Hosts</h1><table><thead><tr><th>Host</th>"
@@ -1512,44 +1409,26 @@ static void page_hosts(struct web_req *r)
 			       "<th>Last crash</th><th>Crashed kernel</th></tr>"
 			       "</thead><tbody>\n");
 	}
-	rc = store_hosts(r->w->st, hosts_row, &ho);
-	/* Then the hosts with an agent and no crash, newest first. */
-	if (ho.nhbs > 1)
-		qsort(ho.hbs, ho.nhbs, sizeof(*ho.hbs), hb_time_cmp);
-	for (size_t i = 0; rc >= 0 && i < ho.nhbs; i++)
-		if (!ho.hbs[i].used)
-			host_out(&ho, NULL, &ho.hbs[i].hb);
+	rc = store_fleet_walk(r->w->st, &f, host_out, &ho);
 	if (r->json) {
 		json_arr_end(&j);
-		json_kuint(&j, "reporting", ho.reporting);
-		json_kuint(&j, "silent", ho.silent);
-		json_kuint(&j, "no_agent", ho.no_agent);
-		json_obj_end(&j);
-		if (rc < 0) {
-			json_free(&j);
-			store_fail(r, rc);
-		} else {
-			json_answer(r, &j);
-		}
+		json_kuint(&j, "reporting", f.by_state[STORE_HOST_REPORTING]);
+		json_kuint(&j, "silent", f.by_state[STORE_HOST_SILENT]);
+		json_kuint(&j, "no_agent", f.by_state[STORE_HOST_NO_AGENT]);
+		json_list_answer(r, &j, rc);
 		goto out;
 	}
 	out_add(&r->o, "</tbody></table><p><span id=\"reporting\">%zu</span> "
 		       "reporting, <span id=\"silent\">%zu</span> silent, "
 		       "<span id=\"no_agent\">%zu</span> without an agent "
 		       "(crashes, never a heartbeat)%s.</p>",
-		ho.reporting, ho.silent, ho.no_agent,
+		f.by_state[STORE_HOST_REPORTING], f.by_state[STORE_HOST_SILENT],
+		f.by_state[STORE_HOST_NO_AGENT],
 		ho.n > HOSTS_MAX ? "; the first 1000 are listed" : "");
-	if (rc < 0) {
-		out_free(&r->o);
-		store_fail(r, rc);
-		goto out;
-	}
-	page_end(r);
+	if (!html_failed(r, rc))
+		page_end(r);
 out:
-	for (size_t i = 0; i < ho.nhbs; i++)
-		for (int k = 0; k < 7; k++)
-			free(ho.hbs[i].s[k]);
-	free(ho.hbs);
+	store_fleet_free(&f);
 }
 
 /* -------------------------------------------------------------- record -- */
@@ -1702,12 +1581,6 @@ static void page_record(struct web_req *r, const char *idhex)
 
 /* ---------------------------------------------------------- collectors -- */
 
-struct coll_out {
-	struct web_req *r;
-	struct json *j;
-	size_t n;
-};
-
 /* Whether a collector's row is fresh: it rewrites it every few seconds. */
 #define COLLECTOR_STALE_US (60 * 1000000LL)
 
@@ -1747,7 +1620,7 @@ static void ctr_html(enum web_ctr_event ev, const char *name,
 
 static int coll_row(const struct store_collector *c, void *arg)
 {
-	struct coll_out *co = arg;
+	struct row_out *co = arg;
 	struct web_req *r = co->r;
 	bool stale = r->now_us - c->updated_us > COLLECTOR_STALE_US;
 
@@ -1795,35 +1668,23 @@ static int coll_row(const struct store_collector *c, void *arg)
 
 static void page_collectors(struct web_req *r)
 {
-	struct coll_out co = { r, NULL, 0 };
+	struct row_out co = { r, NULL, 0 };
 	struct json j;
 	int rc;
 
 	if (r->json) {
-		json_init(&j);
+		json_list_begin(&j, "collectors");
 		co.j = &j;
-		json_obj_begin(&j);
-		json_key(&j, "collectors");
-		json_arr_begin(&j);
 		rc = store_collectors(r->w->st, coll_row, &co);
 		json_arr_end(&j);
-		json_obj_end(&j);
-		if (rc < 0) {
-			json_free(&j);
-			store_fail(r, rc);
-			return;
-		}
-		json_answer(r, &j);
+		json_list_answer(r, &j, rc);
 		return;
 	}
 	page_begin(r, "Collectors");
 	out_str(&r->o, "<h1>Collectors</h1>");
 	rc = store_collectors(r->w->st, coll_row, &co);
-	if (rc < 0) {
-		out_free(&r->o);
-		store_fail(r, rc);
+	if (html_failed(r, rc))
 		return;
-	}
 	if (co.n == 0)
 		out_str(&r->o, "<p>No collector has written its counters to "
 			       "this store yet.</p>");

@@ -6,6 +6,10 @@ tests-$(CONFIG_AGENT) += test_spool
 tests-y += test_transport
 tests-y += test_wire test_signature test_record
 tests-$(CONFIG_STORE_SQLITE) += test_store
+# The fleet view over a store that answers from the test's tables.
+tests-y += test_store_hosts
+$(O)/tests/bin/test_store_hosts: ALL_LDFLAGS += -Wl,--wrap=store_hosts \
+	-Wl,--wrap=store_heartbeats
 tests-$(CONFIG_WEB) += test_web
 $(O)/tests/unit/test_web.o: ALL_CFLAGS += -Iweb
 tests-y += test_oops
