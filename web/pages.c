@@ -31,6 +31,8 @@
 #define HOST_SIGS 100
 #define HOST_RECENT 20
 #define HOSTS_MAX 1000
+#define STR_(x) #x
+#define STR(x) STR_(x) /* a number macro's value as a string */
 #define MAX_FILTER 256
 
 /* ------------------------------------------------------------- framing -- */
@@ -1424,7 +1426,7 @@ static void page_hosts(struct web_req *r)
 		       "(crashes, never a heartbeat)%s.</p>",
 		f.by_state[STORE_HOST_REPORTING], f.by_state[STORE_HOST_SILENT],
 		f.by_state[STORE_HOST_NO_AGENT],
-		ho.n > HOSTS_MAX ? "; the first 1000 are listed" : "");
+		ho.n > HOSTS_MAX ? "; the first " STR(HOSTS_MAX) " are listed" : "");
 	if (!html_failed(r, rc))
 		page_end(r);
 out:
