@@ -176,6 +176,24 @@ static bool html_failed(struct web_req *r, int rc)
 	return true;
 }
 
+/* The first error of a page's several queries (a page is not answered
+ * half-filled with 200). */
+static int first_err(int err, int rc)
+{
+	return err < 0 ? err : rc < 0 ? rc : 0;
+}
+
+/* A JSON answer, or the store's error when one of its queries failed. */
+static void json_answer_or_fail(struct web_req *r, struct json *j, int err)
+{
+	if (err < 0) {
+		json_free(j);
+		store_fail(r, err);
+		return;
+	}
+	json_answer(r, j);
+}
+
 static void html_time(struct web_req *r, int64_t us)
 {
 	char buf[32];
@@ -822,7 +840,7 @@ static void page_sig(struct web_req *r, const char *sig)
 	struct json j;
 	struct row_out ro = { r, NULL, 0 };
 	const struct store_sig *s;
-	int rc;
+	int rc, qerr;
 
 	rc = store_show(r->w->st, sig, SIG_HOSTS, &d);
 	if (rc < 0) {
@@ -862,11 +880,13 @@ static void page_sig(struct web_req *r, const char *sig)
 		json_obj_end(&j);
 		json_key(&j, "variants");
 		json_arr_begin(&j);
-		store_sig_variants(r->w->st, s->signature, variant_row, &ro);
+		qerr = store_sig_variants(r->w->st, s->signature, variant_row,
+					  &ro);
 		json_arr_end(&j);
 		json_key(&j, "recent");
 		json_arr_begin(&j);
-		store_export(r->w->st, &eq, recent_row, &ro);
+		qerr = first_err(qerr, store_export(r->w->st, &eq, recent_row,
+						    &ro));
 		json_arr_end(&j);
 		json_key(&j, "example");
 		if (ex)
@@ -874,7 +894,7 @@ static void page_sig(struct web_req *r, const char *sig)
 		else
 			json_null(&j);
 		json_obj_end(&j);
-		json_answer(r, &j);
+		json_answer_or_fail(r, &j, qerr);
 		goto out;
 	}
 	page_begin(r, s->title ? s->title : s->signature);
@@ -938,11 +958,13 @@ static void page_sig(struct web_req *r, const char *sig)
 		       "</th><th>First seen</th><th>Last seen</th></tr>"
 		       "</thead><tbody>\n",
 		STORE_VARIANT_WINDOW);
-	store_sig_variants(r->w->st, s->signature, variant_row, &ro);
+	qerr = store_sig_variants(r->w->st, s->signature, variant_row, &ro);
 	out_str(&r->o, "</tbody></table><h2>Latest records</h2>");
 	out_str(&r->o, recent_head);
-	store_export(r->w->st, &eq, recent_row, &ro);
+	qerr = first_err(qerr, store_export(r->w->st, &eq, recent_row, &ro));
 	out_str(&r->o, "</tbody></table>");
+	if (html_failed(r, qerr))
+		goto out;
 	if (ex) {
 		out_str(&r->o, "<h2>Example</h2><p>From ");
 		out_html(&r->o, ex->host && ex->host->hostname ?
@@ -1227,7 +1249,7 @@ static void page_host(struct web_req *r, const char *key)
 	struct row_out ro = { r, NULL, 0 };
 	struct store_host h;
 	struct json j;
-	int rc;
+	int rc, qerr;
 
 	if (strlen(key) > STORE_HOST_KEY_MAX) {
 		fail(r, MHD_HTTP_BAD_REQUEST, "host name too long");
@@ -1278,18 +1300,22 @@ static void page_host(struct web_req *r, const char *key)
 		}
 		json_key(&j, "crashes");
 		json_arr_begin(&j);
-		store_host_sigs(r->w->st, key, HOST_SIGS, host_sig_row, &ho);
+		qerr = store_host_sigs(r->w->st, key, HOST_SIGS, host_sig_row,
+				       &ho);
 		json_arr_end(&j);
 		json_key(&j, "kernels");
 		json_arr_begin(&j);
-		store_host_releases(r->w->st, key, host_rel_row, &ho);
+		qerr = first_err(qerr, store_host_releases(r->w->st, key,
+							   host_rel_row, &ho));
 		json_arr_end(&j);
 		json_key(&j, "recent");
 		json_arr_begin(&j);
-		store_host_records(r->w->st, key, HOST_RECENT, recent_row, &ro);
+		qerr = first_err(qerr, store_host_records(r->w->st, key,
+							  HOST_RECENT,
+							  recent_row, &ro));
 		json_arr_end(&j);
 		json_obj_end(&j);
-		json_answer(r, &j);
+		json_answer_or_fail(r, &j, qerr);
 		goto out;
 	}
 	page_begin(r, h.hostname ? h.hostname : h.host_key);
@@ -1324,15 +1350,19 @@ static void page_host(struct web_req *r, const char *key)
 		       "<th>Title</th><th>Kind</th><th>Count</th>"
 		       "<th>First seen</th><th>Last seen</th></tr></thead>"
 		       "<tbody>\n");
-	store_host_sigs(r->w->st, key, HOST_SIGS, host_sig_row, &ho);
+	qerr = store_host_sigs(r->w->st, key, HOST_SIGS, host_sig_row, &ho);
 	out_str(&r->o, "</tbody></table><h2>Kernels</h2><table><thead><tr>"
 		       "<th>Release</th><th>Records</th><th>First seen</th>"
 		       "<th>Last seen</th></tr></thead><tbody>\n");
-	store_host_releases(r->w->st, key, host_rel_row, &ho);
+	qerr = first_err(qerr, store_host_releases(r->w->st, key, host_rel_row,
+						   &ho));
 	out_str(&r->o, "</tbody></table><h2>Latest records</h2>");
 	out_str(&r->o, recent_head);
-	store_host_records(r->w->st, key, HOST_RECENT, recent_row, &ro);
+	qerr = first_err(qerr, store_host_records(r->w->st, key, HOST_RECENT,
+						  recent_row, &ro));
 	out_str(&r->o, "</tbody></table>");
+	if (html_failed(r, qerr))
+		goto out;
 	page_end(r);
 out:
 	store_hb_copy_free(&ho.hbc);
