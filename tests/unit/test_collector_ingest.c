@@ -1063,6 +1063,41 @@ static void test_replay_window_per_key(void **state)
 	fixture_free(f);
 }
 
+/*
+ * A heartbeat names a sender id too, and shares the envelopes' replay
+ * window: an agent key speaks for its own identity there as well.
+ * Mallory's heartbeat as alice, numbered 2^64-1, is refused, so alice's
+ * next envelope is not "stale".
+ */
+static void test_agent_key_heartbeat_only_as_itself(void **state)
+{
+	struct fixture *f = fixture_master(true);
+	struct ingest_peer p = peer_v4("127.0.0.1", 4000);
+	const struct ingest_counters *c = ingest_counters(f->in);
+	struct wire_iov sid = { "alice", 5 };
+	struct wire_heartbeat hb = { .hostname = "board1", .interval_s = 60 };
+	struct wire_key alice, mallory;
+	uint8_t buf[8192];
+	size_t len;
+	int n;
+
+	assert_int_equal(wire_key_derive(&f->key, "alice", 5, &alice), 0);
+	assert_int_equal(wire_key_derive(&f->key, "mallory", 7, &mallory), 0);
+	n = wire_pack_heartbeat(&sid, UINT64_MAX, &hb, &mallory, buf,
+				sizeof(buf));
+	assert_true(n > 0);
+	ingest_datagram(f->in, &p, buf, (size_t)n, false, 0, NOW_US);
+	assert_int_equal(reject_count(c, "identity_mismatch"), 1);
+	f->acks.key = &alice;
+	len = envelope_as(buf, sizeof(buf), 1, 5, "alice", &alice);
+	ingest_datagram(f->in, &p, buf, len, false, 0, NOW_US);
+	ingest_flush(f->in);
+	assert_int_equal(reject_count(c, "stale"), 0);
+	assert_int_equal(f->acks.ids, 1);
+	assert_int_equal(c->stored, 1);
+	fixture_free(f);
+}
+
 /* Make the store refuse the record of id i (make_record()), or stop. */
 static void poison(struct fixture *f, unsigned i, bool on)
 {
@@ -1269,6 +1304,7 @@ int main(void)
 		cmocka_unit_test(test_spoofed_flood_new_agent_delivers),
 		cmocka_unit_test(test_prefix_flood_limited_as_whole),
 		cmocka_unit_test(test_agent_key_speaks_only_as_itself),
+		cmocka_unit_test(test_agent_key_heartbeat_only_as_itself),
 		cmocka_unit_test(test_replay_window_per_key),
 	};
 
