@@ -159,5 +159,12 @@ struct evloop *agent_loop(struct agent *a);
  * not be searchable by the user we run as).  Borrowed: dup() it to keep.
  */
 int agent_state_dirfd(const struct agent *a);
+/*
+ * Replace the state file name (in the state directory) by the text fill()
+ * prints, atomically.  A failed write is logged here, "who: cannot write
+ * NAME: why"; a text that cannot be made (no memory) is not.  0 or -errno.
+ */
+int agent_state_save(struct agent *a, const char *who, const char *name,
+		     void (*fill)(FILE *out, void *arg), void *arg);
 
 #endif /* OOPSD_AGENT_H */

@@ -51,6 +51,28 @@ bool agent_all_spooled(const struct agent *a)
 {
 	return a->memq_n == 0;
 }
+
+int agent_state_save(struct agent *a, const char *who, const char *name,
+		     void (*fill)(FILE *out, void *arg), void *arg)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	int rc;
+
+	if (f == NULL)
+		return -ENOMEM;
+	fill(f, arg);
+	if (fclose(f) != 0) {
+		free(text);
+		return -ENOMEM;
+	}
+	rc = write_file_atomic(a->state_dirfd, name, text, len);
+	if (rc < 0)
+		log_warnx("%s: cannot write %s: %s", who, name, strerror(-rc));
+	free(text);
+	return rc;
+}
 /* ----------------------------------------------------------- identity -- */
 
 /*

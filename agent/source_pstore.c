@@ -152,28 +152,19 @@ static void pstore_seen_load(struct pstore_src *p)
 	free(buf);
 }
 
-static void pstore_seen_save(struct pstore_src *p)
+static void pstore_seen_print(FILE *f, void *arg)
 {
-	char *text = NULL;
-	size_t len = 0;
-	FILE *f;
-	int rc;
+	const struct pstore_src *p = arg;
 
-	f = open_memstream(&text, &len);
-	if (f == NULL)
-		return;
 	for (size_t i = 0; i < p->nseen; i++)
 		fprintf(f, "%s %s %d\n", p->seen[i].key,
 			p->seen[i].boot[0] ? p->seen[i].boot : "-",
 			p->seen[i].acked);
-	if (fclose(f) == 0) {
-		rc = write_file_atomic(agent_state_dirfd(p->a), PSTORE_SEEN,
-				       text, len);
-		if (rc < 0)
-			log_warnx("pstore: cannot write %s: %s", PSTORE_SEEN,
-				  strerror(-rc));
-	}
-	free(text);
+}
+
+static void pstore_seen_save(struct pstore_src *p)
+{
+	agent_state_save(p->a, "pstore", PSTORE_SEEN, pstore_seen_print, p);
 }
 
 static struct pstore_seen *pstore_seen_find(struct pstore_src *p,
