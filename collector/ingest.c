@@ -23,7 +23,6 @@
 #include "record/pbutil.h"
 #include "record/record.h"
 #include "wire/replay.h"
-#include "wire/transport.h"
 #include "base/util.h"
 
 /* Local (netconsole) records kept across failed transactions, at most. */
@@ -563,19 +562,13 @@ int ingest_add_local_packed(struct ingest *in, Oopsd__CrashRecord *rec,
 	return 0;
 }
 
-bool ingest_charge_local(struct ingest *in, const char *sender,
+bool ingest_charge_local(struct ingest *in, const struct ingest_peer *peer,
 			 uint64_t now_ms)
 {
-	struct ingest_peer p = { .kind = INGEST_PEER_UDP, .fd = -1 };
-	struct transport_hostport hp;
 	uint8_t key[RATELIMIT_KEY_MAX];
 	size_t keylen, prefix;
 
-	/* A name we did not make from an address: one shared bucket. */
-	if (transport_parse_hostport(sender, 0, 0, &hp, NULL, 0) < 0 ||
-	    transport_numeric_addr(hp.host, hp.port, &p.ss, &p.sslen) < 0)
-		p.kind = INGEST_PEER_LOCAL;
-	keylen = peer_key(&p, key, &prefix);
+	keylen = peer_key(peer, key, &prefix);
 	if (ratelimit_take_prefix(in->rl, key, keylen, prefix, 1, now_ms) ==
 	    1)
 		return true;

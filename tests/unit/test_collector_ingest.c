@@ -448,6 +448,38 @@ static void test_bad_record_refused_alone(void **state)
 	fixture_free(f);
 }
 
+/*
+ * A raw netconsole sender is charged to the bucket of its address, the one
+ * an agent at that address uses: the receiver's v4-mapped address is the
+ * IPv4 sender, whatever the port.
+ */
+static void test_netconsole_charge_shares_agent_bucket(void **state)
+{
+	struct fixture *f = fixture_new(60, 5, false, 0);
+	struct ingest_peer agent = peer_v4("10.0.0.1", 4000);
+	struct ingest_peer ncon = { .kind = INGEST_PEER_UDP, .fd = -1 };
+	struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)&ncon.ss;
+	const struct ingest_counters *c = ingest_counters(f->in);
+	uint8_t buf[8192];
+	size_t len = make_envelope(buf, sizeof(buf), 1, 3, 1, NULL);
+
+	a6->sin6_family = AF_INET6;
+	a6->sin6_port = htons(6666);
+	assert_int_equal(inet_pton(AF_INET6, "::ffff:10.0.0.1",
+				   &a6->sin6_addr), 1);
+	ncon.sslen = sizeof(*a6);
+	/* A burst of 5: three reports, then an agent's 3 records. */
+	for (int i = 0; i < 3; i++)
+		assert_true(ingest_charge_local(f->in, &ncon, 1000));
+	ingest_datagram(f->in, &agent, buf, len, false, 1000, NOW_US);
+	assert_int_equal(ingest_flush(f->in), 2);
+	assert_int_equal(c->rate_limited, 1);
+	assert_false(ingest_charge_local(f->in, &ncon, 1000));
+	assert_int_equal(c->rate_limited, 2);
+	assert_int_equal(reject_count(c, "netconsole_rate"), 1);
+	fixture_free(f);
+}
+
 static void test_rate_limit_holds_back(void **state)
 {
 	/* 60 a minute (one a second), bursts of 5, on an invented clock. */
@@ -1289,6 +1321,7 @@ int main(void)
 		cmocka_unit_test(test_bad_record_refused_alone),
 		cmocka_unit_test(test_heartbeats),
 		cmocka_unit_test(test_rate_limit_holds_back),
+		cmocka_unit_test(test_netconsole_charge_shares_agent_bucket),
 		cmocka_unit_test(test_rate_table_full),
 		cmocka_unit_test(test_store_failure_no_ack),
 		cmocka_unit_test(test_store_refuses_one_record),
