@@ -298,6 +298,20 @@ int daemon_reload_config(const struct daemon_desc *d,
 	return 0;
 }
 
+void daemon_reload_warn_restart(const struct daemon_desc *d, const void *cur,
+				const void *next, const char *const *live)
+{
+	for (const struct conf_entry *e = d->table; e->name != NULL; e++) {
+		const char *const *l = live;
+
+		while (*l != NULL && strcmp(*l, e->name) != 0)
+			l++;
+		if (*l == NULL && conf_differs(d->table, cur, next, e->name) > 0)
+			log_warnx("reload: %s changed: takes effect after a "
+				  "restart", e->name);
+	}
+}
+
 #ifdef CONFIG_SYSTEMD
 int daemon_notify(const char *state)
 {
