@@ -595,21 +595,14 @@ int main(int argc, char **argv)
 		 * agent's key, and checks shared-key datagrams with it. */
 		co.key.master = true;
 	}
-	if (opts.check_only && check_addresses(&cfg, desc.progname) < 0) {
-		wire_key_clear(&co.key);
-		conf_free(collector_conf_table, &cfg);
-		return 1;
-	}
 	if (opts.check_only) {
-		if (collector_check_store(&cfg) < 0) {
-			wire_key_clear(&co.key);
-			conf_free(collector_conf_table, &cfg);
-			return 1;
-		}
-		printf("%s: configuration OK\n", opts.config_path);
+		rc = check_addresses(&cfg, desc.progname) < 0 ||
+		     collector_check_store(&cfg) < 0;
+		if (rc == 0)
+			printf("%s: configuration OK\n", opts.config_path);
 		wire_key_clear(&co.key);
 		conf_free(collector_conf_table, &cfg);
-		return 0;
+		return rc;
 	}
 	if (!opts.verbose)
 		log_set_level((enum log_level)cfg.log_level);
