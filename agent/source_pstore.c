@@ -273,6 +273,32 @@ static void pstore_add_counters(struct pstore_src *p,
 	}
 }
 
+/*
+ * Item i of scan made into a record, attributed to the boot its seen
+ * entry s (may be NULL) noted, and handed to agent_emit() as key (32 hex
+ * digits).  false, counted as a scan error, when no record could be made;
+ * else true with agent_emit()'s result in *erc.
+ */
+static bool pstore_emit(struct pstore_src *p, struct pstore_scan *scan,
+			size_t i, const struct pstore_seen *s, const char *key,
+			enum agent_emit_result *erc)
+{
+	struct pstore_record rec;
+
+	if (pstore_item_record(scan, i, &rec) < 0) {
+		p->scan_errors++;
+		return false;
+	}
+	if (s != NULL && s->boot[0] && strcmp(s->boot, "-") != 0) {
+		rec.origin.boot_id = s->boot;
+		rec.origin.boot_id_is_crashed_boot = true;
+	}
+	*erc = agent_emit(p->a, &agent_source_pstore, rec.report, &rec.origin,
+			  key, 32);
+	pstore_record_release(&rec);
+	return true;
+}
+
 /* /sys/fs/pstore.  false when it could not be read. */
 static bool pstore_scan_live(struct pstore_src *p)
 {
@@ -313,7 +339,6 @@ static bool pstore_scan_live(struct pstore_src *p)
 			 cfg->pstore_dir, scan->stats.files, scan->nitems);
 	for (size_t i = 0; i < scan->nitems; i++) {
 		struct pstore_item *it = &scan->items[i];
-		struct pstore_record rec;
 		struct pstore_seen *s;
 		char key[33];
 		enum agent_emit_result erc;
@@ -330,23 +355,14 @@ static bool pstore_scan_live(struct pstore_src *p)
 				pstore_remove_dac(p, i);
 			continue;
 		}
-		if (pstore_item_record(scan, i, &rec) < 0) {
-			p->scan_errors++;
+		if (!pstore_emit(p, scan, i, s, key, &erc))
 			continue;
-		}
-		if (s != NULL && s->boot[0] && strcmp(s->boot, "-") != 0) {
-			rec.origin.boot_id = s->boot;
-			rec.origin.boot_id_is_crashed_boot = true;
-		}
-		erc = agent_emit(p->a, &agent_source_pstore, rec.report,
-				 &rec.origin, key, 32);
 		if (erc == AGENT_EMIT_SPOOLED || erc == AGENT_EMIT_DUPLICATE)
 			p->sent++;
 		else if (erc == AGENT_EMIT_DROPPED)
 			p->rescan_wanted = true;
 		if (s != NULL && erc != AGENT_EMIT_DROPPED)
 			s->emitted = true;
-		pstore_record_release(&rec);
 	}
 	return true;
 }
@@ -377,7 +393,6 @@ static void pstore_archive_scan(struct pstore_scan *scan, const char *subdir,
 	pstore_add_counters(p, scan);
 	for (size_t i = 0; i < scan->nitems; i++) {
 		struct pstore_item *it = &scan->items[i];
-		struct pstore_record rec;
 		struct pstore_seen *s;
 		char key[33];
 		enum agent_emit_result erc;
@@ -398,16 +413,8 @@ static void pstore_archive_scan(struct pstore_scan *scan, const char *subdir,
 			p->archive_skipped++;
 			continue;
 		}
-		if (pstore_item_record(scan, i, &rec) < 0) {
-			p->scan_errors++;
+		if (!pstore_emit(p, scan, i, s, key, &erc))
 			continue;
-		}
-		if (s->boot[0] && strcmp(s->boot, "-") != 0) {
-			rec.origin.boot_id = s->boot;
-			rec.origin.boot_id_is_crashed_boot = true;
-		}
-		erc = agent_emit(p->a, &agent_source_pstore, rec.report,
-				 &rec.origin, key, 32);
 		if (erc == AGENT_EMIT_DROPPED) {
 			p->rescan_wanted = true;
 		} else {
@@ -415,7 +422,6 @@ static void pstore_archive_scan(struct pstore_scan *scan, const char *subdir,
 			if (erc == AGENT_EMIT_SPOOLED)
 				p->archive_sent++;
 		}
-		pstore_record_release(&rec);
 	}
 }
 
