@@ -734,24 +734,26 @@ static void test_stored_as_received(void **state)
 }
 
 /*
- * Defect 1/3: a record whose expansion would cost more than its datagram's
- * budget is refused before any of it is inflated: its stream is corrupt
- * at the end, so a decoder that inflated it would say "bad_details".
+ * One record of nframes frames of namelen bytes, its compressed stream
+ * corrupt at the end (a decoder that inflated it all would say
+ * "bad_details"), is refused for `why` before that, for good (its id in
+ * the ack), and nothing is stored.
  */
-static void test_cost_budget_refuses_unread(void **state)
+static void check_refused_unread(size_t nframes, size_t namelen,
+				 const char *why)
 {
 	struct fixture *f = fixture_new(6000, 1000, false, 0);
 	struct ingest_peer p = peer_v4("127.0.0.1", 4000);
 	const struct ingest_counters *c = ingest_counters(f->in);
 	static uint8_t rec[8192], dg[8192];
 	size_t dlen, rlen, len;
-	char *det = frames_block(200, 1000, &dlen); /* 200 KB */
+	char *det = frames_block(nframes, namelen, &dlen);
 
 	rlen = make_compact(rec, sizeof(rec), 1, det, dlen, 2);
 	len = envelope_of(dg, sizeof(dg), rec, rlen, 1, 1);
 	ingest_datagram(f->in, &p, dg, len, false, 0, NOW_US);
 	ingest_flush(f->in);
-	assert_int_equal(reject_count(c, "cost_budget"), 1);
+	assert_int_equal(reject_count(c, why), 1);
 	assert_int_equal(reject_count(c, "bad_details"), 0);
 	assert_int_equal(f->acks.rejected, 1);
 	assert_int_equal(stored_bytes(f), 0);
@@ -760,27 +762,22 @@ static void test_cost_budget_refuses_unread(void **state)
 }
 
 /*
+ * Defect 1/3: a record whose expansion would cost more than its datagram's
+ * budget is refused before any of it is inflated.
+ */
+static void test_cost_budget_refuses_unread(void **state)
+{
+	check_refused_unread(200, 1000, "cost_budget"); /* 200 KB */
+}
+
+/*
  * Defect 3: too many frames are refused at the first one too many, not
- * after inflating the whole stream (its end is corrupt: reading it to the
- * end would say "bad_details").
+ * after inflating the whole stream.
  */
 static void test_frames_refused_early(void **state)
 {
-	struct fixture *f = fixture_new(6000, 1000, false, 0);
-	struct ingest_peer p = peer_v4("127.0.0.1", 4000);
-	const struct ingest_counters *c = ingest_counters(f->in);
-	static uint8_t rec[8192], dg[8192];
-	size_t dlen, rlen, len;
-	char *det = frames_block(20000, 1, &dlen); /* 60 KB, 20,000 frames */
-
-	rlen = make_compact(rec, sizeof(rec), 1, det, dlen, 2);
-	len = envelope_of(dg, sizeof(dg), rec, rlen, 1, 1);
-	ingest_datagram(f->in, &p, dg, len, false, 0, NOW_US);
-	ingest_flush(f->in);
-	assert_int_equal(reject_count(c, "too_many_frames"), 1);
-	assert_int_equal(reject_count(c, "bad_details"), 0);
-	free(det);
-	fixture_free(f);
+	/* 60 KB, 20,000 frames */
+	check_refused_unread(20000, 1, "too_many_frames");
 }
 
 static size_t heap_in_use(void)
