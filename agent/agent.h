@@ -67,7 +67,8 @@ struct agent_source_ops {
 	 * 0 or -errno (fatal at start-up).
 	 */
 	int (*init)(struct agent *a, void **priv);
-	/* Start producing records (after the privilege drop). 0 or -errno. */
+	/* Start producing records (after the privilege drop). 0 or -errno.
+	 * May be NULL (a source that did all its work in init()). */
 	int (*start)(struct agent *a, void *priv);
 	/* Save state and free priv.  Always called once after init(). */
 	void (*stop)(struct agent *a, void *priv);

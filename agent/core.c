@@ -317,14 +317,14 @@ int agent_open(struct agent *a, struct agent_config *cfg,
 int agent_start(struct agent *a)
 {
 	for (size_t i = 0; i < a->nsrc; i++) {
-		int rc = a->src[i]->start(a, a->src_priv[i]);
+		const struct agent_source_ops *ops = a->src[i];
+		int rc = ops->start ? ops->start(a, a->src_priv[i]) : 0;
 
 		if (rc < 0) {
-			log_warnx("source %s: %s", a->src[i]->name,
-				  strerror(-rc));
+			log_warnx("source %s: %s", ops->name, strerror(-rc));
 			return rc;
 		}
-		log_info("source %s started", a->src[i]->name);
+		log_info("source %s started", ops->name);
 	}
 	/* Whatever a previous run left in the spool goes first. */
 	ship_kick(a->ship);

@@ -282,11 +282,6 @@ static int journal_init(struct agent *a, void **priv)
 	return 0;
 }
 
-static int journal_start(struct agent *a, void *priv)
-{
-	return 0;
-}
-
 static void journal_stop(struct agent *a, void *priv)
 {
 	struct journal_src *s = priv;
@@ -311,7 +306,6 @@ const struct agent_source_ops agent_source_journal = {
 	.tag = 'J',
 	.wanted = journal_wanted,
 	.init = journal_init,
-	.start = journal_start,
 	.stop = journal_stop,
 	.status = journal_status,
 };
