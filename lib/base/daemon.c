@@ -161,7 +161,7 @@ static int daemon_capget(uint64_t *effective, uint64_t *permitted)
 	return 0;
 }
 
-static int daemon_capset(uint64_t caps)
+static int daemon_capset(uint64_t effective, uint64_t permitted)
 {
 	struct __user_cap_header_struct hdr = {
 		.version = _LINUX_CAPABILITY_VERSION_3,
@@ -169,8 +169,10 @@ static int daemon_capset(uint64_t caps)
 	struct __user_cap_data_struct data[2];
 
 	memset(data, 0, sizeof(data));
-	data[0].effective = data[0].permitted = (uint32_t)caps;
-	data[1].effective = data[1].permitted = (uint32_t)(caps >> 32);
+	data[0].effective = (uint32_t)effective;
+	data[1].effective = (uint32_t)(effective >> 32);
+	data[0].permitted = (uint32_t)permitted;
+	data[1].permitted = (uint32_t)(permitted >> 32);
 	if (syscall(SYS_capset, &hdr, data) < 0)
 		return -errno;
 	return 0;
@@ -191,24 +193,8 @@ int daemon_cap_effective(int cap, bool on)
 		return -EPERM;
 	if (on == !!(eff & bit))
 		return 0;
-	/* daemon_capset() sets effective and permitted alike: keep the
-	 * permitted set as it is by passing it, then narrow effective. */
-	{
-		struct __user_cap_header_struct hdr = {
-			.version = _LINUX_CAPABILITY_VERSION_3,
-		};
-		struct __user_cap_data_struct data[2];
-		uint64_t neweff = on ? eff | bit : eff & ~bit;
-
-		memset(data, 0, sizeof(data));
-		data[0].effective = (uint32_t)neweff;
-		data[1].effective = (uint32_t)(neweff >> 32);
-		data[0].permitted = (uint32_t)perm;
-		data[1].permitted = (uint32_t)(perm >> 32);
-		if (syscall(SYS_capset, &hdr, data) < 0)
-			return -errno;
-	}
-	return 0;
+	/* The permitted set stays as it is; only effective changes. */
+	return daemon_capset(on ? eff | bit : eff & ~bit, perm);
 }
 
 int daemon_drop_privileges_caps(const char *user, const int *keep, size_t n)
@@ -261,7 +247,7 @@ int daemon_drop_privileges_caps(const char *user, const int *keep, size_t n)
 		return -errno;
 	if (keep_mask != 0) {
 		/* The uid change cleared the effective set: restore the kept. */
-		rc = daemon_capset(keep_mask);
+		rc = daemon_capset(keep_mask, keep_mask);
 		if (rc < 0)
 			return rc;
 		if (prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0)
