@@ -62,9 +62,8 @@ void daemon_setup(const struct daemon_desc *d, int argc, char **argv,
 		{ NULL, 0, NULL, 0 },
 	};
 	char err[CONF_ERR_MAX];
-	const char *overrides[64];
-	int noverrides = 0, c;
 	bool explicit_config = false;
+	int c;
 	struct stat st;
 
 	memset(opts, 0, sizeof(*opts));
@@ -83,13 +82,12 @@ void daemon_setup(const struct daemon_desc *d, int argc, char **argv,
 			opts->foreground = true;
 			break;
 		case 'o':
-			if (noverrides == (int)(sizeof(overrides) /
-						sizeof(overrides[0]))) {
+			if (opts->noverrides == (int)(sizeof(opts->overrides) /
+						      sizeof(opts->overrides[0]))) {
 				fprintf(stderr, "%s: too many -o options\n",
 					d->progname);
 				exit(1);
 			}
-			overrides[noverrides++] = optarg;
 			opts->overrides[opts->noverrides++] = optarg;
 			break;
 		case 'd':
@@ -113,10 +111,6 @@ void daemon_setup(const struct daemon_desc *d, int argc, char **argv,
 	}
 	log_init(d->progname, !opts->foreground && !opts->check_only,
 		 opts->verbose ? LOG_LEVEL_DEBUG : LOG_LEVEL_INFO);
-	if (conf_defaults(d->table, cfg, err, sizeof(err)) < 0) {
-		fprintf(stderr, "%s: default: %s\n", d->progname, err);
-		exit(1);
-	}
 	/*
 	 * -n checks a file: a missing one is an error even at the default
 	 * path (a typo in a unit's -c must not pass as "OK").  A start
@@ -130,18 +124,10 @@ void daemon_setup(const struct daemon_desc *d, int argc, char **argv,
 	}
 	opts->config_found = explicit_config ||
 			     stat(opts->config_path, &st) == 0;
-	if (opts->config_found) {
-		if (conf_load_file(d->table, cfg, opts->config_path, err,
-				   sizeof(err)) < 0) {
-			fprintf(stderr, "%s: %s\n", d->progname, err);
-			exit(1);
-		}
-	}
-	for (int i = 0; i < noverrides; i++) {
-		if (conf_set(d->table, cfg, overrides[i], err, sizeof(err)) < 0) {
-			fprintf(stderr, "%s: %s\n", d->progname, err);
-			exit(1);
-		}
+	/* Defaults, the file, then the -o overrides: what a reload does. */
+	if (daemon_reload_config(d, opts, cfg, err, sizeof(err)) < 0) {
+		fprintf(stderr, "%s: %s\n", d->progname, err);
+		exit(1);
 	}
 }
 
