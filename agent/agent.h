@@ -67,7 +67,8 @@ struct agent_source_ops {
 	 * 0 or -errno (fatal at start-up).
 	 */
 	int (*init)(struct agent *a, void **priv);
-	/* Start producing records (after the privilege drop). 0 or -errno. */
+	/* Start producing records (after the privilege drop). 0 or -errno.
+	 * May be NULL (a source that did all its work in init()). */
 	int (*start)(struct agent *a, void *priv);
 	/* Save state and free priv.  Always called once after init(). */
 	void (*stop)(struct agent *a, void *priv);
@@ -159,5 +160,12 @@ struct evloop *agent_loop(struct agent *a);
  * not be searchable by the user we run as).  Borrowed: dup() it to keep.
  */
 int agent_state_dirfd(const struct agent *a);
+/*
+ * Replace the state file name (in the state directory) by the text fill()
+ * prints, atomically.  A failed write is logged here, "who: cannot write
+ * NAME: why"; a text that cannot be made (no memory) is not.  0 or -errno.
+ */
+int agent_state_save(struct agent *a, const char *who, const char *name,
+		     void (*fill)(FILE *out, void *arg), void *arg);
 
 #endif /* OOPSD_AGENT_H */

@@ -51,6 +51,28 @@ bool agent_all_spooled(const struct agent *a)
 {
 	return a->memq_n == 0;
 }
+
+int agent_state_save(struct agent *a, const char *who, const char *name,
+		     void (*fill)(FILE *out, void *arg), void *arg)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	int rc;
+
+	if (f == NULL)
+		return -ENOMEM;
+	fill(f, arg);
+	if (fclose(f) != 0) {
+		free(text);
+		return -ENOMEM;
+	}
+	rc = write_file_atomic(a->state_dirfd, name, text, len);
+	if (rc < 0)
+		log_warnx("%s: cannot write %s: %s", who, name, strerror(-rc));
+	free(text);
+	return rc;
+}
 /* ----------------------------------------------------------- identity -- */
 
 /*
@@ -295,14 +317,14 @@ int agent_open(struct agent *a, struct agent_config *cfg,
 int agent_start(struct agent *a)
 {
 	for (size_t i = 0; i < a->nsrc; i++) {
-		int rc = a->src[i]->start(a, a->src_priv[i]);
+		const struct agent_source_ops *ops = a->src[i];
+		int rc = ops->start ? ops->start(a, a->src_priv[i]) : 0;
 
 		if (rc < 0) {
-			log_warnx("source %s: %s", a->src[i]->name,
-				  strerror(-rc));
+			log_warnx("source %s: %s", ops->name, strerror(-rc));
 			return rc;
 		}
-		log_info("source %s started", a->src[i]->name);
+		log_info("source %s started", ops->name);
 	}
 	/* Whatever a previous run left in the spool goes first. */
 	ship_kick(a->ship);

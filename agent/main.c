@@ -36,13 +36,10 @@ struct agent_main {
 	const struct daemon_opts *opts;
 };
 
-/* Keys a running agent cannot change: sockets, sources, spool, identity. */
-static const char *const restart_keys[] = {
-	"collector", "pstore_dir", "pstore_archive", "kdump_dir", "spool_dir",
-	"spool_max_bytes", "spool_max_records", "kmsg", "kmsg_path",
-	"netconsole_listen", "auth_key_file", "user", "seccomp", "state_dir",
-	"max_datagram", "retry_min", "retry_max", "journal", "journal_dir",
-	"heartbeat_interval",
+/* The keys agent_reload() applies while running; every other one (sockets,
+ * sources, spool, identity) takes a restart. */
+static const char *const live_keys[] = {
+	"log_level", "redact", "pstore_remove", "status_interval", NULL,
 };
 
 /*
@@ -65,10 +62,7 @@ static void agent_reload(struct agent_main *m)
 		goto out;
 	}
 	level = n.log_level; /* checked by the config reader */
-	for (size_t i = 0; i < ARRAY_SIZE(restart_keys); i++)
-		if (conf_differs(agent_conf_table, cur, &n, restart_keys[i]) > 0)
-			log_warnx("reload: %s changed: takes effect after a "
-				  "restart", restart_keys[i]);
+	daemon_reload_warn_restart(m->desc, cur, &n, live_keys);
 	if (!m->opts->verbose)
 		log_set_level((enum log_level)level);
 	cur->log_level = n.log_level;

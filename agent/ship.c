@@ -216,6 +216,8 @@ static void ship_transmit(struct ship *s, struct ship_flight *f)
 	if (s->next_wire_seq >= s->seq_lease && ship_seq_lease(s) < 0) {
 		/* Cannot persist the mark: send nothing rather than risk
 		 * reusing numbers after a restart; the flight is retried. */
+		for (size_t i = 0; i < n; i++)
+			spool_item_clear(&items[i]);
 		ship_flight_release(s, f);
 		return;
 	}
@@ -251,7 +253,6 @@ static void ship_transmit(struct ship *s, struct ship_flight *f)
 static void ship_on_timer(struct evloop *loop, void *arg)
 {
 	struct ship_flight *f = arg;
-
 	struct ship *s = f->ship;
 
 	log_debug("ship: no ack for envelope %" PRIu64 " (try %u)",

@@ -91,26 +91,18 @@ static void journal_load(struct journal_src *s)
 	free(buf);
 }
 
-static void journal_save(struct journal_src *s)
+static void journal_print(FILE *f, void *arg)
 {
-	char *text = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&text, &len);
-	int rc;
+	const struct journal_src *s = arg;
 
-	if (f == NULL)
-		return;
 	fprintf(f, "since %" PRIu64 "\n", s->since_us);
 	for (size_t i = 0; i < s->ndone; i++)
 		fprintf(f, "%s\n", s->done[i]);
-	if (fclose(f) == 0) {
-		rc = write_file_atomic(agent_state_dirfd(s->a), JOURNAL_STATE,
-				       text, len);
-		if (rc < 0)
-			log_warnx("journal: cannot write %s: %s", JOURNAL_STATE,
-				  strerror(-rc));
-	}
-	free(text);
+}
+
+static void journal_save(struct journal_src *s)
+{
+	agent_state_save(s->a, "journal", JOURNAL_STATE, journal_print, s);
 }
 
 /* The field's value ("NAME=value" in data), or NULL. */
@@ -290,11 +282,6 @@ static int journal_init(struct agent *a, void **priv)
 	return 0;
 }
 
-static int journal_start(struct agent *a, void *priv)
-{
-	return 0;
-}
-
 static void journal_stop(struct agent *a, void *priv)
 {
 	struct journal_src *s = priv;
@@ -319,7 +306,6 @@ const struct agent_source_ops agent_source_journal = {
 	.tag = 'J',
 	.wanted = journal_wanted,
 	.init = journal_init,
-	.start = journal_start,
 	.stop = journal_stop,
 	.status = journal_status,
 };

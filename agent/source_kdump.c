@@ -124,28 +124,20 @@ static void kdump_seen_load(struct kdump_src *k)
 	free(buf);
 }
 
-static void kdump_seen_save(struct kdump_src *k)
+static void kdump_seen_print(FILE *f, void *arg)
 {
-	char *text = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&text, &len);
-	int rc;
+	const struct kdump_src *k = arg;
 
-	if (f == NULL)
-		return;
 	for (size_t i = 0; i < k->nseen; i++)
 		fprintf(f, "%s %s %d\n", k->seen[i].id, k->seen[i].boot,
 			k->seen[i].acked);
-	if (fclose(f) == 0) {
-		rc = write_file_atomic(agent_state_dirfd(k->a), KDUMP_SEEN, text,
-				       len);
-		if (rc < 0)
-			log_warnx("kdump: cannot write %s: %s", KDUMP_SEEN,
-				  strerror(-rc));
-		else
-			k->changed = false;
-	}
-	free(text);
+}
+
+static void kdump_seen_save(struct kdump_src *k)
+{
+	if (agent_state_save(k->a, "kdump", KDUMP_SEEN, kdump_seen_print, k) ==
+	    0)
+		k->changed = false;
 }
 
 /* ---------------------------------------------------------------- scan -- */

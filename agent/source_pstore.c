@@ -152,28 +152,19 @@ static void pstore_seen_load(struct pstore_src *p)
 	free(buf);
 }
 
-static void pstore_seen_save(struct pstore_src *p)
+static void pstore_seen_print(FILE *f, void *arg)
 {
-	char *text = NULL;
-	size_t len = 0;
-	FILE *f;
-	int rc;
+	const struct pstore_src *p = arg;
 
-	f = open_memstream(&text, &len);
-	if (f == NULL)
-		return;
 	for (size_t i = 0; i < p->nseen; i++)
 		fprintf(f, "%s %s %d\n", p->seen[i].key,
 			p->seen[i].boot[0] ? p->seen[i].boot : "-",
 			p->seen[i].acked);
-	if (fclose(f) == 0) {
-		rc = write_file_atomic(agent_state_dirfd(p->a), PSTORE_SEEN,
-				       text, len);
-		if (rc < 0)
-			log_warnx("pstore: cannot write %s: %s", PSTORE_SEEN,
-				  strerror(-rc));
-	}
-	free(text);
+}
+
+static void pstore_seen_save(struct pstore_src *p)
+{
+	agent_state_save(p->a, "pstore", PSTORE_SEEN, pstore_seen_print, p);
 }
 
 static struct pstore_seen *pstore_seen_find(struct pstore_src *p,
@@ -282,6 +273,32 @@ static void pstore_add_counters(struct pstore_src *p,
 	}
 }
 
+/*
+ * Item i of scan made into a record, attributed to the boot its seen
+ * entry s (may be NULL) noted, and handed to agent_emit() as key (32 hex
+ * digits).  false, counted as a scan error, when no record could be made;
+ * else true with agent_emit()'s result in *erc.
+ */
+static bool pstore_emit(struct pstore_src *p, struct pstore_scan *scan,
+			size_t i, const struct pstore_seen *s, const char *key,
+			enum agent_emit_result *erc)
+{
+	struct pstore_record rec;
+
+	if (pstore_item_record(scan, i, &rec) < 0) {
+		p->scan_errors++;
+		return false;
+	}
+	if (s != NULL && s->boot[0] && strcmp(s->boot, "-") != 0) {
+		rec.origin.boot_id = s->boot;
+		rec.origin.boot_id_is_crashed_boot = true;
+	}
+	*erc = agent_emit(p->a, &agent_source_pstore, rec.report, &rec.origin,
+			  key, 32);
+	pstore_record_release(&rec);
+	return true;
+}
+
 /* /sys/fs/pstore.  false when it could not be read. */
 static bool pstore_scan_live(struct pstore_src *p)
 {
@@ -322,7 +339,6 @@ static bool pstore_scan_live(struct pstore_src *p)
 			 cfg->pstore_dir, scan->stats.files, scan->nitems);
 	for (size_t i = 0; i < scan->nitems; i++) {
 		struct pstore_item *it = &scan->items[i];
-		struct pstore_record rec;
 		struct pstore_seen *s;
 		char key[33];
 		enum agent_emit_result erc;
@@ -339,23 +355,14 @@ static bool pstore_scan_live(struct pstore_src *p)
 				pstore_remove_dac(p, i);
 			continue;
 		}
-		if (pstore_item_record(scan, i, &rec) < 0) {
-			p->scan_errors++;
+		if (!pstore_emit(p, scan, i, s, key, &erc))
 			continue;
-		}
-		if (s != NULL && s->boot[0] && strcmp(s->boot, "-") != 0) {
-			rec.origin.boot_id = s->boot;
-			rec.origin.boot_id_is_crashed_boot = true;
-		}
-		erc = agent_emit(p->a, &agent_source_pstore, rec.report,
-				 &rec.origin, key, 32);
 		if (erc == AGENT_EMIT_SPOOLED || erc == AGENT_EMIT_DUPLICATE)
 			p->sent++;
 		else if (erc == AGENT_EMIT_DROPPED)
 			p->rescan_wanted = true;
 		if (s != NULL && erc != AGENT_EMIT_DROPPED)
 			s->emitted = true;
-		pstore_record_release(&rec);
 	}
 	return true;
 }
@@ -386,7 +393,6 @@ static void pstore_archive_scan(struct pstore_scan *scan, const char *subdir,
 	pstore_add_counters(p, scan);
 	for (size_t i = 0; i < scan->nitems; i++) {
 		struct pstore_item *it = &scan->items[i];
-		struct pstore_record rec;
 		struct pstore_seen *s;
 		char key[33];
 		enum agent_emit_result erc;
@@ -407,16 +413,8 @@ static void pstore_archive_scan(struct pstore_scan *scan, const char *subdir,
 			p->archive_skipped++;
 			continue;
 		}
-		if (pstore_item_record(scan, i, &rec) < 0) {
-			p->scan_errors++;
+		if (!pstore_emit(p, scan, i, s, key, &erc))
 			continue;
-		}
-		if (s->boot[0] && strcmp(s->boot, "-") != 0) {
-			rec.origin.boot_id = s->boot;
-			rec.origin.boot_id_is_crashed_boot = true;
-		}
-		erc = agent_emit(p->a, &agent_source_pstore, rec.report,
-				 &rec.origin, key, 32);
 		if (erc == AGENT_EMIT_DROPPED) {
 			p->rescan_wanted = true;
 		} else {
@@ -424,7 +422,6 @@ static void pstore_archive_scan(struct pstore_scan *scan, const char *subdir,
 			if (erc == AGENT_EMIT_SPOOLED)
 				p->archive_sent++;
 		}
-		pstore_record_release(&rec);
 	}
 }
 

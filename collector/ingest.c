@@ -23,7 +23,6 @@
 #include "record/pbutil.h"
 #include "record/record.h"
 #include "wire/replay.h"
-#include "wire/transport.h"
 #include "base/util.h"
 
 /* Local (netconsole) records kept across failed transactions, at most. */
@@ -292,6 +291,40 @@ static int add_item(struct ingest *in, const Oopsd__CrashRecord *r,
 }
 
 /*
+ * Whether an authenticated datagram (envelope or heartbeat) may be taken:
+ * not signed with the shared key when that is refused, and new.  A good
+ * tag does not make a datagram new: an envelope number this sender used
+ * before, or one too old to tell, is refused (wire/replay.h).  The window
+ * is per (key, sender), so a holder of the shared key cannot use up the
+ * numbers of an agent that has its own key; unauthenticated datagrams
+ * have none, or anyone could use up another agent's numbers.  A refusal
+ * is counted here.
+ */
+static bool ingest_fresh(struct ingest *in, const struct wire_msg *m)
+{
+	uint8_t rid[1 + WIRE_SENDER_ID_MAX];
+	enum replay_verdict v;
+
+	if (!m->authenticated)
+		return true;
+	if (m->legacy && in->cfg.refuse_shared_key) {
+		in->c.rejected_datagrams++;
+		ingest_count_reject(&in->c, "shared_key");
+		return false;
+	}
+	if (in->rp == NULL)
+		return true;
+	rid[0] = m->legacy ? 'S' : 'A';
+	memcpy(rid + 1, m->sender_id, m->sender_id_len);
+	v = replay_check(in->rp, rid, 1 + m->sender_id_len, m->seq);
+	if (v == REPLAY_OK)
+		return true;
+	in->c.rejected_datagrams++;
+	ingest_count_reject(&in->c, replay_verdict_name(v));
+	return false;
+}
+
+/*
  * A heartbeat (body type 3): checked like an envelope (replay window when
  * authenticated, the sender's rate limit for one record), then handed to
  * the daemon.  Never acknowledged: the agent does not wait for one.
@@ -304,25 +337,8 @@ static void ingest_heartbeat(struct ingest *in, const struct wire_msg *m,
 	char sender[INGEST_SENDER_MAX];
 	size_t prefix, keylen;
 
-	if (m->authenticated && m->legacy && in->cfg.refuse_shared_key) {
-		in->c.rejected_datagrams++;
-		ingest_count_reject(&in->c, "shared_key");
+	if (!ingest_fresh(in, m))
 		return;
-	}
-	if (in->rp != NULL && m->authenticated) {
-		/* The replay window of the envelopes: per (key, sender). */
-		uint8_t rid[1 + WIRE_SENDER_ID_MAX];
-		enum replay_verdict v;
-
-		rid[0] = m->legacy ? 'S' : 'A';
-		memcpy(rid + 1, m->sender_id, m->sender_id_len);
-		v = replay_check(in->rp, rid, 1 + m->sender_id_len, m->seq);
-		if (v != REPLAY_OK) {
-			in->c.rejected_datagrams++;
-			ingest_count_reject(&in->c, replay_verdict_name(v));
-			return;
-		}
-	}
 	keylen = peer_key(peer, key, &prefix);
 	if (ratelimit_take_prefix(in->rl, key, keylen, prefix, 1, now_ms) < 1) {
 		ingest_count_reject(&in->c, "heartbeat_rate_limited");
@@ -405,36 +421,9 @@ void ingest_datagram(struct ingest *in, const struct ingest_peer *peer,
 		wire_msg_release(&e->msg);
 		return;
 	}
-	/*
-	 * A good tag does not make a datagram new: refuse an envelope
-	 * number this sender used before, or one too old to tell
-	 * (lib/replay.h).  Authenticated datagrams only: without a key
-	 * anyone could use up another agent's numbers.
-	 */
-	if (e->msg.authenticated && e->msg.legacy &&
-	    in->cfg.refuse_shared_key) {
-		in->c.rejected_datagrams++;
-		ingest_count_reject(&in->c, "shared_key");
+	if (!ingest_fresh(in, &e->msg)) {
 		wire_msg_release(&e->msg);
 		return;
-	}
-	if (in->rp != NULL && e->msg.authenticated) {
-		/* Per (key, sender): a holder of the shared key cannot use
-		 * up the numbers of an agent that has its own key. */
-		uint8_t rid[1 + WIRE_SENDER_ID_MAX];
-		enum replay_verdict v;
-
-		rid[0] = e->msg.legacy ? 'S' : 'A';
-		memcpy(rid + 1, e->msg.sender_id, e->msg.sender_id_len);
-		v = replay_check(in->rp, rid, 1 + e->msg.sender_id_len,
-				 e->msg.seq);
-
-		if (v != REPLAY_OK) {
-			in->c.rejected_datagrams++;
-			ingest_count_reject(&in->c, replay_verdict_name(v));
-			wire_msg_release(&e->msg);
-			return;
-		}
 	}
 	e->peer = *peer;
 	nrec = e->msg.env->n_records;
@@ -570,19 +559,13 @@ int ingest_add_local_packed(struct ingest *in, Oopsd__CrashRecord *rec,
 	return 0;
 }
 
-bool ingest_charge_local(struct ingest *in, const char *sender,
+bool ingest_charge_local(struct ingest *in, const struct ingest_peer *peer,
 			 uint64_t now_ms)
 {
-	struct ingest_peer p = { .kind = INGEST_PEER_UDP, .fd = -1 };
-	struct transport_hostport hp;
 	uint8_t key[RATELIMIT_KEY_MAX];
 	size_t keylen, prefix;
 
-	/* A name we did not make from an address: one shared bucket. */
-	if (transport_parse_hostport(sender, 0, 0, &hp, NULL, 0) < 0 ||
-	    transport_numeric_addr(hp.host, hp.port, &p.ss, &p.sslen) < 0)
-		p.kind = INGEST_PEER_LOCAL;
-	keylen = peer_key(&p, key, &prefix);
+	keylen = peer_key(peer, key, &prefix);
 	if (ratelimit_take_prefix(in->rl, key, keylen, prefix, 1, now_ms) ==
 	    1)
 		return true;

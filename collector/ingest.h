@@ -143,13 +143,13 @@ int ingest_add_local_packed(struct ingest *in, Oopsd__CrashRecord *rec,
 			    const char *sender, int64_t now_us);
 
 /*
- * Charge one report of a raw netconsole sender (sender "ADDR:PORT" or
- * "[V6]:PORT") to the rate limit its address shares with agents, before
- * the report is made into a record: a netconsole flood costs what an
- * agent's does.  true when it may be queued; false when it is over the
- * rate (counted as rate_limited: drop it, netconsole has no retransmit).
+ * Charge one report of a raw netconsole sender (peer: its UDP address) to
+ * the rate limit its address shares with agents, before the report is
+ * made into a record: a netconsole flood costs what an agent's does.
+ * true when it may be queued; false when it is over the rate (counted as
+ * rate_limited: drop it, netconsole has no retransmit).
  */
-bool ingest_charge_local(struct ingest *in, const char *sender,
+bool ingest_charge_local(struct ingest *in, const struct ingest_peer *peer,
 			 uint64_t now_ms);
 
 /* Records waiting for ingest_flush(). */

@@ -334,14 +334,11 @@ static void on_usr1(struct evloop *loop, int signo, void *arg)
 	status_write(co, true);
 }
 
-/* Keys a running collector cannot change: sockets, store, identity. */
-static const char *const restart_keys[] = {
-	"listen", "listen_netlink", "netconsole_listen", "store",
-	"auth_key_file", "user", "seccomp", "rate_limit", "rate_burst",
-	"max_datagram", "status_file", "batch_max", "auth_shared_key", "name",
-	"counters_interval", "alert_exec", "alert_webhook", "alert_base_url",
-	"alert_rate", "alert_timeout", "alert_retry_min", "alert_retry_max",
-	"alert_spike_min", "alert_spike_factor", "alert_keep", "silent_after",
+/* The keys on_hup() applies while running; every other one (sockets,
+ * store, identity, alerts) takes a restart. */
+static const char *const live_keys[] = {
+	"log_level", "retention_age", "retention_count",
+	"retention_max_share", NULL,
 };
 
 /*
@@ -365,11 +362,7 @@ static void on_hup(struct evloop *loop, int signo, void *arg)
 		goto out;
 	}
 	level = n.log_level; /* checked by the config reader */
-	for (size_t i = 0; i < ARRAY_SIZE(restart_keys); i++)
-		if (conf_differs(collector_conf_table, co->cfg, &n,
-				 restart_keys[i]) > 0)
-			log_warnx("reload: %s changed: takes effect after a "
-				  "restart", restart_keys[i]);
+	daemon_reload_warn_restart(co->desc, co->cfg, &n, live_keys);
 	if (!co->opts->verbose)
 		log_set_level((enum log_level)level);
 	co->cfg->retention_age = n.retention_age;
@@ -602,21 +595,14 @@ int main(int argc, char **argv)
 		 * agent's key, and checks shared-key datagrams with it. */
 		co.key.master = true;
 	}
-	if (opts.check_only && check_addresses(&cfg, desc.progname) < 0) {
-		wire_key_clear(&co.key);
-		conf_free(collector_conf_table, &cfg);
-		return 1;
-	}
 	if (opts.check_only) {
-		if (collector_check_store(&cfg) < 0) {
-			wire_key_clear(&co.key);
-			conf_free(collector_conf_table, &cfg);
-			return 1;
-		}
-		printf("%s: configuration OK\n", opts.config_path);
+		rc = check_addresses(&cfg, desc.progname) < 0 ||
+		     collector_check_store(&cfg) < 0;
+		if (rc == 0)
+			printf("%s: configuration OK\n", opts.config_path);
 		wire_key_clear(&co.key);
 		conf_free(collector_conf_table, &cfg);
-		return 0;
+		return rc;
 	}
 	if (!opts.verbose)
 		log_set_level((enum log_level)cfg.log_level);

@@ -16,6 +16,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 
 #include "collector.h"
 #include "base/log.h"
@@ -31,6 +33,24 @@ struct collector_ncon {
 	uint64_t reports, pack_errors;
 };
 
+/*
+ * The sender as ingest's peer, straight from the receiver's key (an IPv4
+ * sender is v4-mapped there; ingest keys it as IPv4), never from the
+ * printed name: nothing is formatted and parsed back per report.
+ */
+static void ncon_peer(const struct ncon_key *k, struct ingest_peer *p)
+{
+	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&p->ss;
+
+	memset(p, 0, sizeof(*p));
+	p->kind = INGEST_PEER_UDP;
+	p->fd = -1;
+	s6->sin6_family = AF_INET6;
+	memcpy(&s6->sin6_addr, k->addr, sizeof(k->addr));
+	s6->sin6_port = htons(k->port);
+	p->sslen = sizeof(*s6);
+}
+
 /* Records from netconsole are packed within this size, like an agent's. */
 #define NCON_RECORD_MAX (60u << 10)
 
@@ -39,6 +59,7 @@ static void on_report(void *arg, const struct ncon_rx_from *from,
 {
 	struct collector_ncon *nc = arg;
 	struct record_origin o = RECORD_ORIGIN_INIT;
+	struct ingest_peer peer;
 	Oopsd__CrashRecord *rec = NULL;
 	const char *reason = NULL;
 	int64_t now = now_realtime_us();
@@ -46,7 +67,8 @@ static void on_report(void *arg, const struct ncon_rx_from *from,
 
 	/* Charged like an agent's records, before any work is spent on it:
 	 * one sender's 20,000 reports a second are not 20,000 records. */
-	if (!ingest_charge_local(nc->co->in, from->sender, evloop_now_ms())) {
+	ncon_peer(from->key, &peer);
+	if (!ingest_charge_local(nc->co->in, &peer, evloop_now_ms())) {
 		oops_report_free(r);
 		return;
 	}

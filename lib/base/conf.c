@@ -591,6 +591,7 @@ int conf_differs(const struct conf_entry *table, const void *a, const void *b,
 			return strcmp(sa ? sa : "", sb ? sb : "") != 0;
 		}
 		case CONF_BOOL:
+		case CONF_ENUM: /* an int too, not a pointer's width */
 			return memcmp(fa, fb, sizeof(int)) != 0;
 		case CONF_INT:
 			return memcmp(fa, fb, sizeof(long long)) != 0;

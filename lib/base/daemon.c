@@ -62,9 +62,8 @@ void daemon_setup(const struct daemon_desc *d, int argc, char **argv,
 		{ NULL, 0, NULL, 0 },
 	};
 	char err[CONF_ERR_MAX];
-	const char *overrides[64];
-	int noverrides = 0, c;
 	bool explicit_config = false;
+	int c;
 	struct stat st;
 
 	memset(opts, 0, sizeof(*opts));
@@ -83,13 +82,12 @@ void daemon_setup(const struct daemon_desc *d, int argc, char **argv,
 			opts->foreground = true;
 			break;
 		case 'o':
-			if (noverrides == (int)(sizeof(overrides) /
-						sizeof(overrides[0]))) {
+			if (opts->noverrides == (int)(sizeof(opts->overrides) /
+						      sizeof(opts->overrides[0]))) {
 				fprintf(stderr, "%s: too many -o options\n",
 					d->progname);
 				exit(1);
 			}
-			overrides[noverrides++] = optarg;
 			opts->overrides[opts->noverrides++] = optarg;
 			break;
 		case 'd':
@@ -113,10 +111,6 @@ void daemon_setup(const struct daemon_desc *d, int argc, char **argv,
 	}
 	log_init(d->progname, !opts->foreground && !opts->check_only,
 		 opts->verbose ? LOG_LEVEL_DEBUG : LOG_LEVEL_INFO);
-	if (conf_defaults(d->table, cfg, err, sizeof(err)) < 0) {
-		fprintf(stderr, "%s: default: %s\n", d->progname, err);
-		exit(1);
-	}
 	/*
 	 * -n checks a file: a missing one is an error even at the default
 	 * path (a typo in a unit's -c must not pass as "OK").  A start
@@ -130,18 +124,10 @@ void daemon_setup(const struct daemon_desc *d, int argc, char **argv,
 	}
 	opts->config_found = explicit_config ||
 			     stat(opts->config_path, &st) == 0;
-	if (opts->config_found) {
-		if (conf_load_file(d->table, cfg, opts->config_path, err,
-				   sizeof(err)) < 0) {
-			fprintf(stderr, "%s: %s\n", d->progname, err);
-			exit(1);
-		}
-	}
-	for (int i = 0; i < noverrides; i++) {
-		if (conf_set(d->table, cfg, overrides[i], err, sizeof(err)) < 0) {
-			fprintf(stderr, "%s: %s\n", d->progname, err);
-			exit(1);
-		}
+	/* Defaults, the file, then the -o overrides: what a reload does. */
+	if (daemon_reload_config(d, opts, cfg, err, sizeof(err)) < 0) {
+		fprintf(stderr, "%s: %s\n", d->progname, err);
+		exit(1);
 	}
 }
 
@@ -161,7 +147,7 @@ static int daemon_capget(uint64_t *effective, uint64_t *permitted)
 	return 0;
 }
 
-static int daemon_capset(uint64_t caps)
+static int daemon_capset(uint64_t effective, uint64_t permitted)
 {
 	struct __user_cap_header_struct hdr = {
 		.version = _LINUX_CAPABILITY_VERSION_3,
@@ -169,8 +155,10 @@ static int daemon_capset(uint64_t caps)
 	struct __user_cap_data_struct data[2];
 
 	memset(data, 0, sizeof(data));
-	data[0].effective = data[0].permitted = (uint32_t)caps;
-	data[1].effective = data[1].permitted = (uint32_t)(caps >> 32);
+	data[0].effective = (uint32_t)effective;
+	data[1].effective = (uint32_t)(effective >> 32);
+	data[0].permitted = (uint32_t)permitted;
+	data[1].permitted = (uint32_t)(permitted >> 32);
 	if (syscall(SYS_capset, &hdr, data) < 0)
 		return -errno;
 	return 0;
@@ -191,24 +179,8 @@ int daemon_cap_effective(int cap, bool on)
 		return -EPERM;
 	if (on == !!(eff & bit))
 		return 0;
-	/* daemon_capset() sets effective and permitted alike: keep the
-	 * permitted set as it is by passing it, then narrow effective. */
-	{
-		struct __user_cap_header_struct hdr = {
-			.version = _LINUX_CAPABILITY_VERSION_3,
-		};
-		struct __user_cap_data_struct data[2];
-		uint64_t neweff = on ? eff | bit : eff & ~bit;
-
-		memset(data, 0, sizeof(data));
-		data[0].effective = (uint32_t)neweff;
-		data[1].effective = (uint32_t)(neweff >> 32);
-		data[0].permitted = (uint32_t)perm;
-		data[1].permitted = (uint32_t)(perm >> 32);
-		if (syscall(SYS_capset, &hdr, data) < 0)
-			return -errno;
-	}
-	return 0;
+	/* The permitted set stays as it is; only effective changes. */
+	return daemon_capset(on ? eff | bit : eff & ~bit, perm);
 }
 
 int daemon_drop_privileges_caps(const char *user, const int *keep, size_t n)
@@ -261,7 +233,7 @@ int daemon_drop_privileges_caps(const char *user, const int *keep, size_t n)
 		return -errno;
 	if (keep_mask != 0) {
 		/* The uid change cleared the effective set: restore the kept. */
-		rc = daemon_capset(keep_mask);
+		rc = daemon_capset(keep_mask, keep_mask);
 		if (rc < 0)
 			return rc;
 		if (prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0)
@@ -296,6 +268,20 @@ int daemon_reload_config(const struct daemon_desc *d,
 		if (conf_set(d->table, cfg, opts->overrides[i], err, errlen) < 0)
 			return -1;
 	return 0;
+}
+
+void daemon_reload_warn_restart(const struct daemon_desc *d, const void *cur,
+				const void *next, const char *const *live)
+{
+	for (const struct conf_entry *e = d->table; e->name != NULL; e++) {
+		const char *const *l = live;
+
+		while (*l != NULL && strcmp(*l, e->name) != 0)
+			l++;
+		if (*l == NULL && conf_differs(d->table, cur, next, e->name) > 0)
+			log_warnx("reload: %s changed: takes effect after a "
+				  "restart", e->name);
+	}
 }
 
 #ifdef CONFIG_SYSTEMD

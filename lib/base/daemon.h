@@ -81,6 +81,15 @@ int daemon_cap_effective(int cap, bool on);
 int daemon_reload_config(const struct daemon_desc *d,
 			 const struct daemon_opts *opts, void *cfg, char *err,
 			 size_t errlen);
+/*
+ * After daemon_reload_config(): for every key of d->table whose value
+ * differs between cur and next, except the live ones (those the caller
+ * applies while running; a NULL-terminated list), log that it takes
+ * effect after a restart.  Every other key is named, so a key added to
+ * the table is never silently ignored by a reload.
+ */
+void daemon_reload_warn_restart(const struct daemon_desc *d, const void *cur,
+				const void *next, const char *const *live);
 
 /*
  * Messages to the service manager ($NOTIFY_SOCKET): "READY=1",

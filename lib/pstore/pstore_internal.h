@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/hash.h"
 #include "pstore/pstore.h"
 
 /*
@@ -22,8 +23,9 @@ bool pstore_is_text(const char *buf, size_t len);
 /* Analyse scan->files once they are read (pstore_item.c). */
 int pstore_scan_analyse(struct pstore_scan *s, const struct pstore_options *o);
 
-/* Seeds of the two FNV-1a hashes that make a 128-bit identity. */
-#define FNV_SEED1 0xcbf29ce484222325ULL
+/* Seeds of the two FNV-1a hashes that make a 128-bit identity: the
+ * standard offset basis, and the same with its halves swapped. */
+#define FNV_SEED1 FNV1A64_INIT
 #define FNV_SEED2 0x84222325cbf29ce4ULL
 
 /* pstore_name.c: one line of a record. */

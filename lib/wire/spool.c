@@ -243,44 +243,43 @@ static void spool_compact(struct spool *s)
 	}
 }
 
-static struct spool_slot *spool_find(const struct spool *s, uint64_t seqno)
+/*
+ * The index of the first live slot whose seq is above after (s->n: none).
+ * Dead slots keep their place until compaction: a probe that lands on one
+ * looks at the next live slot.
+ */
+static size_t spool_first_after(const struct spool *s, uint64_t after)
 {
 	size_t lo = s->head, hi = s->n;
-	uint32_t seq = seq_rel(s, seqno);
 
-	if (seq == 0)
-		return NULL;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		uint32_t m = s->slots[mid].rel;
+		size_t j = mid;
 
-		/* Dead slots keep their place: look at a live neighbour. */
-		if (m == 0) {
-			size_t j = mid;
-
-			while (j < hi && s->slots[j].rel == 0)
-				j++;
-			if (j == hi) {
-				hi = mid;
-				continue;
-			}
-			m = s->slots[j].rel;
-			if (m == seq)
-				return &s->slots[j];
-			if (m < seq)
-				lo = j + 1;
-			else
-				hi = mid;
-			continue;
-		}
-		if (m == seq)
-			return &s->slots[mid];
-		if (m < seq)
-			lo = mid + 1;
+		while (j < hi && s->slots[j].rel == 0)
+			j++;
+		if (j == hi)
+			hi = mid;
+		else if (slot_seq(s, &s->slots[j]) <= after)
+			lo = j + 1;
 		else
 			hi = mid;
 	}
-	return NULL;
+	while (lo < s->n && s->slots[lo].rel == 0)
+		lo++;
+	return lo;
+}
+
+static struct spool_slot *spool_find(const struct spool *s, uint64_t seqno)
+{
+	uint32_t seq = seq_rel(s, seqno);
+	size_t i;
+
+	if (seq == 0)
+		return NULL;
+	/* seq_rel() != 0: seqno is above the base, seqno - 1 cannot wrap. */
+	i = spool_first_after(s, seqno - 1);
+	return i < s->n && s->slots[i].rel == seq ? &s->slots[i] : NULL;
 }
 
 /* The size of a record file, or -1 when it cannot be known. */
@@ -639,31 +638,12 @@ int spool_put(struct spool *s, const void *id, size_t id_len,
 
 int spool_next(const struct spool *s, uint64_t after, uint64_t *seq)
 {
-	size_t lo = s->head, hi = s->n;
+	size_t i = spool_first_after(s, after);
 
-	/* First slot with seq > after (dead slots are skipped after). */
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		size_t j = mid;
-
-		while (j < hi && s->slots[j].rel == 0)
-			j++;
-		if (j == hi) {
-			hi = mid;
-			continue;
-		}
-		if (slot_seq(s, &s->slots[j]) <= after)
-			lo = j + 1;
-		else
-			hi = mid;
-	}
-	for (size_t i = lo; i < s->n; i++) {
-		if (s->slots[i].rel != 0 && slot_seq(s, &s->slots[i]) > after) {
-			*seq = slot_seq(s, &s->slots[i]);
-			return 0;
-		}
-	}
-	return -ENOENT;
+	if (i == s->n)
+		return -ENOENT;
+	*seq = slot_seq(s, &s->slots[i]);
+	return 0;
 }
 
 int spool_load(struct spool *s, uint64_t seq, struct spool_item *item)

@@ -434,16 +434,6 @@ int wire_unpack(const uint8_t *buf, size_t len, const struct wire_key *key,
 		err = wire_check_envelope(out->env, lim, reason);
 		if (err)
 			goto out;
-		/* An agent key speaks for its identity only: a board whose
-		 * key was stolen cannot speak as (or for) another. */
-		if (out->authenticated && !out->legacy && key->master &&
-		    (out->env->sender_id.len != dg->key_identity.len ||
-		     memcmp(out->env->sender_id.data, dg->key_identity.data,
-			    dg->key_identity.len) != 0)) {
-			*reason = "identity_mismatch";
-			err = -EACCES;
-			goto out;
-		}
 		out->type = WIRE_BODY_ENVELOPE;
 		out->seq = out->env->seq;
 		out->nonce = out->env->has_nonce ? out->env->nonce : 0;
@@ -475,6 +465,20 @@ int wire_unpack(const uint8_t *buf, size_t len, const struct wire_key *key,
 		out->type = WIRE_BODY_ACK;
 		out->seq = out->ack->seq;
 		out->nonce = out->ack->has_nonce ? out->ack->nonce : 0;
+	}
+	/*
+	 * An agent key speaks for its identity only, in every body that
+	 * names a sender (envelope, heartbeat: they share the replay
+	 * window): a board whose key was stolen cannot speak as, nor use up
+	 * the numbers of, another.
+	 */
+	if (out->sender_id != NULL && out->authenticated && !out->legacy &&
+	    key->master &&
+	    (out->sender_id_len != dg->key_identity.len ||
+	     memcmp(out->sender_id, dg->key_identity.data,
+		    dg->key_identity.len) != 0)) {
+		*reason = "identity_mismatch";
+		err = -EACCES;
 	}
 out:
 	pb_free(m);

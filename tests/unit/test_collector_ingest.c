@@ -461,6 +461,38 @@ static void test_bad_record_refused_alone(void **state)
 	fixture_free(f);
 }
 
+/*
+ * A raw netconsole sender is charged to the bucket of its address, the one
+ * an agent at that address uses: the receiver's v4-mapped address is the
+ * IPv4 sender, whatever the port.
+ */
+static void test_netconsole_charge_shares_agent_bucket(void **state)
+{
+	struct fixture *f = fixture_new(60, 5, false, 0);
+	struct ingest_peer agent = peer_v4("10.0.0.1", 4000);
+	struct ingest_peer ncon = { .kind = INGEST_PEER_UDP, .fd = -1 };
+	struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)&ncon.ss;
+	const struct ingest_counters *c = ingest_counters(f->in);
+	uint8_t buf[8192];
+	size_t len = make_envelope(buf, sizeof(buf), 1, 3, 1, NULL);
+
+	a6->sin6_family = AF_INET6;
+	a6->sin6_port = htons(6666);
+	assert_int_equal(inet_pton(AF_INET6, "::ffff:10.0.0.1",
+				   &a6->sin6_addr), 1);
+	ncon.sslen = sizeof(*a6);
+	/* A burst of 5: three reports, then an agent's 3 records. */
+	for (int i = 0; i < 3; i++)
+		assert_true(ingest_charge_local(f->in, &ncon, 1000));
+	ingest_datagram(f->in, &agent, buf, len, false, 1000, NOW_US);
+	assert_int_equal(ingest_flush(f->in), 2);
+	assert_int_equal(c->rate_limited, 1);
+	assert_false(ingest_charge_local(f->in, &ncon, 1000));
+	assert_int_equal(c->rate_limited, 2);
+	assert_int_equal(reject_count(c, "netconsole_rate"), 1);
+	fixture_free(f);
+}
+
 static void test_rate_limit_holds_back(void **state)
 {
 	/* 60 a minute (one a second), bursts of 5, on an invented clock. */
@@ -715,24 +747,26 @@ static void test_stored_as_received(void **state)
 }
 
 /*
- * Defect 1/3: a record whose expansion would cost more than its datagram's
- * budget is refused before any of it is inflated: its stream is corrupt
- * at the end, so a decoder that inflated it would say "bad_details".
+ * One record of nframes frames of namelen bytes, its compressed stream
+ * corrupt at the end (a decoder that inflated it all would say
+ * "bad_details"), is refused for `why` before that, for good (its id in
+ * the ack), and nothing is stored.
  */
-static void test_cost_budget_refuses_unread(void **state)
+static void check_refused_unread(size_t nframes, size_t namelen,
+				 const char *why)
 {
 	struct fixture *f = fixture_new(6000, 1000, false, 0);
 	struct ingest_peer p = peer_v4("127.0.0.1", 4000);
 	const struct ingest_counters *c = ingest_counters(f->in);
 	static uint8_t rec[8192], dg[8192];
 	size_t dlen, rlen, len;
-	char *det = frames_block(200, 1000, &dlen); /* 200 KB */
+	char *det = frames_block(nframes, namelen, &dlen);
 
 	rlen = make_compact(rec, sizeof(rec), 1, det, dlen, 2);
 	len = envelope_of(dg, sizeof(dg), rec, rlen, 1, 1);
 	ingest_datagram(f->in, &p, dg, len, false, 0, NOW_US);
 	ingest_flush(f->in);
-	assert_int_equal(reject_count(c, "cost_budget"), 1);
+	assert_int_equal(reject_count(c, why), 1);
 	assert_int_equal(reject_count(c, "bad_details"), 0);
 	assert_int_equal(f->acks.rejected, 1);
 	assert_int_equal(stored_bytes(f), 0);
@@ -741,27 +775,22 @@ static void test_cost_budget_refuses_unread(void **state)
 }
 
 /*
+ * Defect 1/3: a record whose expansion would cost more than its datagram's
+ * budget is refused before any of it is inflated.
+ */
+static void test_cost_budget_refuses_unread(void **state)
+{
+	check_refused_unread(200, 1000, "cost_budget"); /* 200 KB */
+}
+
+/*
  * Defect 3: too many frames are refused at the first one too many, not
- * after inflating the whole stream (its end is corrupt: reading it to the
- * end would say "bad_details").
+ * after inflating the whole stream.
  */
 static void test_frames_refused_early(void **state)
 {
-	struct fixture *f = fixture_new(6000, 1000, false, 0);
-	struct ingest_peer p = peer_v4("127.0.0.1", 4000);
-	const struct ingest_counters *c = ingest_counters(f->in);
-	static uint8_t rec[8192], dg[8192];
-	size_t dlen, rlen, len;
-	char *det = frames_block(20000, 1, &dlen); /* 60 KB, 20,000 frames */
-
-	rlen = make_compact(rec, sizeof(rec), 1, det, dlen, 2);
-	len = envelope_of(dg, sizeof(dg), rec, rlen, 1, 1);
-	ingest_datagram(f->in, &p, dg, len, false, 0, NOW_US);
-	ingest_flush(f->in);
-	assert_int_equal(reject_count(c, "too_many_frames"), 1);
-	assert_int_equal(reject_count(c, "bad_details"), 0);
-	free(det);
-	fixture_free(f);
+	/* 60 KB, 20,000 frames */
+	check_refused_unread(20000, 1, "too_many_frames");
 }
 
 static size_t heap_in_use(void)
@@ -1076,6 +1105,41 @@ static void test_replay_window_per_key(void **state)
 	fixture_free(f);
 }
 
+/*
+ * A heartbeat names a sender id too, and shares the envelopes' replay
+ * window: an agent key speaks for its own identity there as well.
+ * Mallory's heartbeat as alice, numbered 2^64-1, is refused, so alice's
+ * next envelope is not "stale".
+ */
+static void test_agent_key_heartbeat_only_as_itself(void **state)
+{
+	struct fixture *f = fixture_master(true);
+	struct ingest_peer p = peer_v4("127.0.0.1", 4000);
+	const struct ingest_counters *c = ingest_counters(f->in);
+	struct wire_iov sid = { "alice", 5 };
+	struct wire_heartbeat hb = { .hostname = "board1", .interval_s = 60 };
+	struct wire_key alice, mallory;
+	uint8_t buf[8192];
+	size_t len;
+	int n;
+
+	assert_int_equal(wire_key_derive(&f->key, "alice", 5, &alice), 0);
+	assert_int_equal(wire_key_derive(&f->key, "mallory", 7, &mallory), 0);
+	n = wire_pack_heartbeat(&sid, UINT64_MAX, &hb, &mallory, buf,
+				sizeof(buf));
+	assert_true(n > 0);
+	ingest_datagram(f->in, &p, buf, (size_t)n, false, 0, NOW_US);
+	assert_int_equal(reject_count(c, "identity_mismatch"), 1);
+	f->acks.key = &alice;
+	len = envelope_as(buf, sizeof(buf), 1, 5, "alice", &alice);
+	ingest_datagram(f->in, &p, buf, len, false, 0, NOW_US);
+	ingest_flush(f->in);
+	assert_int_equal(reject_count(c, "stale"), 0);
+	assert_int_equal(f->acks.ids, 1);
+	assert_int_equal(c->stored, 1);
+	fixture_free(f);
+}
+
 /* Make the store refuse the record of id i (make_record()), or stop. */
 static void poison(struct fixture *f, unsigned i, bool on)
 {
@@ -1267,6 +1331,7 @@ int main(void)
 		cmocka_unit_test(test_bad_record_refused_alone),
 		cmocka_unit_test(test_heartbeats),
 		cmocka_unit_test(test_rate_limit_holds_back),
+		cmocka_unit_test(test_netconsole_charge_shares_agent_bucket),
 		cmocka_unit_test(test_rate_table_full),
 		cmocka_unit_test(test_store_failure_no_ack),
 		cmocka_unit_test(test_store_refuses_one_record),
@@ -1282,6 +1347,7 @@ int main(void)
 		cmocka_unit_test(test_spoofed_flood_new_agent_delivers),
 		cmocka_unit_test(test_prefix_flood_limited_as_whole),
 		cmocka_unit_test(test_agent_key_speaks_only_as_itself),
+		cmocka_unit_test(test_agent_key_heartbeat_only_as_itself),
 		cmocka_unit_test(test_replay_window_per_key),
 	};
 

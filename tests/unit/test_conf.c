@@ -278,6 +278,28 @@ static void test_enum(void **state)
 }
 
 /*
+ * A reload compares an enumerated key as the int it is: a change in the
+ * bytes after it (another field, padding) is not a change of the key.
+ */
+static void test_enum_differs(void **state)
+{
+	static const char *const names[] = { "low", "high", NULL };
+	struct two {
+		int mode;
+		int other;
+	} a = { 1, 1 }, b = { 1, 2 };
+	static const struct conf_entry t[] = {
+		{ "mode", CONF_ENUM, "low", offsetof(struct two, mode), "",
+		  .choices = names },
+		CONF_END,
+	};
+
+	assert_int_equal(conf_differs(t, &a, &b, "mode"), 0);
+	b.mode = 0;
+	assert_int_equal(conf_differs(t, &a, &b, "mode"), 1);
+}
+
+/*
  * Each enumerated key of a daemon's table: the names map to the C enum
  * the daemon uses, and a bad value is refused at its line.
  */
@@ -430,6 +452,7 @@ int main(void)
 		cmocka_unit_test(test_fifo_refused),
 		cmocka_unit_test(test_dump_roundtrip),
 		cmocka_unit_test(test_enum),
+		cmocka_unit_test(test_enum_differs),
 		cmocka_unit_test(test_feature_not_built),
 		cmocka_unit_test(test_agent_enum_keys),
 		cmocka_unit_test(test_collector_enum_keys),

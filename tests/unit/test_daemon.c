@@ -220,6 +220,42 @@ static void test_reload_config(void **state)
 	test_rmtree(dir);
 }
 
+static char restart_seen[256];
+
+static void restart_hook(enum log_level level, const char *line)
+{
+	const char *k = strstr(line, "reload: ");
+
+	if (k != NULL && strstr(k, "changed: takes effect after a restart"))
+		snprintf(restart_seen + strlen(restart_seen),
+			 sizeof(restart_seen) - strlen(restart_seen), "%.*s;",
+			 (int)strcspn(k + 8, " "), k + 8);
+}
+
+/* Every changed key but the live ones is named, in table order; keys
+ * that did not change never are. */
+static void test_reload_warn_restart(void **state)
+{
+	static const char *const live[] = { "level", NULL };
+	struct daemon_desc d = { .progname = "t", .table = ttable };
+	struct tcfg a = { "x", 1, (char *)"info" };
+	struct tcfg b = { "y", 2, (char *)"debug" };
+	static const char *const none[] = { NULL };
+
+	log_init("t", 0, LOG_LEVEL_INFO);
+	log_set_hook(restart_hook);
+	daemon_reload_warn_restart(&d, &a, &b, live);
+	assert_string_equal(restart_seen, "name;n;");
+	restart_seen[0] = '\0';
+	daemon_reload_warn_restart(&d, &a, &b, none);
+	assert_string_equal(restart_seen, "name;n;level;");
+	restart_seen[0] = '\0';
+	b = a;
+	daemon_reload_warn_restart(&d, &a, &b, none);
+	assert_string_equal(restart_seen, "");
+	log_set_hook(NULL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -228,6 +264,7 @@ int main(void)
 		cmocka_unit_test(test_watchdog),
 		cmocka_unit_test(test_journal_priorities),
 		cmocka_unit_test(test_reload_config),
+		cmocka_unit_test(test_reload_warn_restart),
 	};
 
 	return cmocka_run_group_tests_name("daemon", tests, NULL, NULL);

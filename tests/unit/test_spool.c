@@ -376,6 +376,9 @@ static void test_random_against_model(void **state)
 			if (k == next)
 				continue;
 			assert_int_equal(spool_remove(s, seq_of[k]), 0);
+			/* Its slot is dead now, not yet compacted: a lookup
+			 * that lands on it must not find it. */
+			assert_int_equal(spool_remove(s, seq_of[k]), -ENOENT);
 			live[k] = false;
 			nlive--;
 		}
@@ -395,6 +398,14 @@ static void test_random_against_model(void **state)
 			assert_int_equal(seq, seq_of[i]);
 			if (i % 97 == 0)
 				check_rec(s, seq, i);
+		}
+		/* Among dead slots, a live one is still found by its seq. */
+		for (int i = 0; i < next; i++) {
+			struct spool_item it;
+			int want = live[i] ? 0 : -ENOENT;
+
+			assert_int_equal(spool_load(s, seq_of[i], &it), want);
+			spool_item_clear(&it);
 		}
 		assert_int_equal(spool_next(s, seq, &seq), -ENOENT);
 		spool_free(s);
