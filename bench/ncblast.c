@@ -32,6 +32,7 @@
 #include <netinet/in.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include "benchutil.h"
 
 #define BATCH 64
 #define DGRAM_MAX 1400
@@ -93,14 +94,6 @@ static uint64_t rng(void)
 static bool chance(double pct)
 {
 	return pct > 0 && (double)(rng() % 1000000) < pct * 10000.0;
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 static int load_crash(const char *path, struct crash_text *t)
@@ -409,11 +402,11 @@ int main(int argc, char **argv)
 		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz));
 	}
 	memset(msgs, 0, sizeof(msgs));
-	t0 = now_s();
+	t0 = bench_now_s();
 	deadline = o.count ? 1e18 : t0 + o.seconds;
 	for (;;) {
 		unsigned n = 0, nslot = 0;
-		double now = now_s();
+		double now = bench_now_s();
 
 		if ((o.count && sent_msgs >= o.count) ||
 		    (!o.count && now >= deadline))
@@ -541,7 +534,7 @@ int main(int argc, char **argv)
 		sent_dgrams += n;
 		if (o.rate > 0) {
 			double due = t0 + (double)sent_msgs / o.rate;
-			double d = due - now_s();
+			double d = due - bench_now_s();
 
 			if (d > 0) {
 				struct timespec ts = {
@@ -602,7 +595,7 @@ int main(int argc, char **argv)
 		if (h->fd >= 0)
 			close(h->fd);
 	}
-	t1 = now_s();
+	t1 = bench_now_s();
 	printf("ncblast: hosts=%u format=%s size=%zu messages=%" PRIu64
 	       " datagrams=%" PRIu64 " bytes=%" PRIu64 " seconds=%.3f"
 	       " offered_msgs_per_s=%.0f crashes=%u crash_datagrams=%" PRIu64

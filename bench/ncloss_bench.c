@@ -24,6 +24,7 @@
 #include <netinet/in.h>
 
 #include "netconsole/ncon_rx.h"
+#include "benchutil.h"
 
 static uint64_t rng_state = 88172645463325252ull;
 
@@ -33,32 +34,6 @@ static uint64_t rng(void)
 	rng_state ^= rng_state >> 7;
 	rng_state ^= rng_state << 17;
 	return rng_state;
-}
-
-static double cpu_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static long status_kb(const char *key)
-{
-	FILE *f = fopen("/proc/self/status", "r");
-	char line[256];
-	long v = -1;
-	size_t n = strlen(key);
-
-	if (f == NULL)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (strncmp(line, key, n) == 0) {
-			v = strtol(line + n, NULL, 10);
-			break;
-		}
-	fclose(f);
-	return v;
 }
 
 #define CHUNK 4096
@@ -168,7 +143,7 @@ int main(int argc, char **argv)
 						   "%" PRIu64, msgid[h]);
 			k++;
 		}
-		t0 = cpu_s();
+		t0 = bench_clock_s(CLOCK_PROCESS_CPUTIME_ID);
 		for (size_t j = 0; j < k; j++) {
 			/* The clock moves at the offered rate (1 ms a tick). */
 			if (chunk[j].tick) {
@@ -181,11 +156,11 @@ int main(int argc, char **argv)
 				      (size_t)chunk[j].len, now);
 			fed++;
 		}
-		spent += cpu_s() - t0;
+		spent += bench_clock_s(CLOCK_PROCESS_CPUTIME_ID) - t0;
 	}
 	ncon_rx_get_counters(rx, &c);
 	heap_end = mallinfo2().uordblks;
-	rss_end = status_kb("VmRSS:");
+	rss_end = bench_status_kb("VmRSS:");
 	/* Idle: every deadline passes, held lines and parsers go. */
 	for (int k = 0; k < 100 && ncon_rx_deadline(rx) != UINT64_MAX; k++) {
 		now += 1000;
@@ -200,8 +175,8 @@ int main(int argc, char **argv)
 	       hosts, msgs, fed, loss, cfg.no_parse ? "no" : "yes",
 	       use_msgid ? "yes" : "no", spent * 1e9 / (double)fed,
 	       c.lost, c.ncon.buffered_peak, c.ncon.overflows,
-	       heap_end >> 10, rss_end, status_kb("VmHWM:"),
-	       mallinfo2().uordblks >> 10, status_kb("VmRSS:"));
+	       heap_end >> 10, rss_end, bench_status_kb("VmHWM:"),
+	       mallinfo2().uordblks >> 10, bench_status_kb("VmRSS:"));
 	ncon_rx_free(rx);
 	free(chunk);
 	free(seq);

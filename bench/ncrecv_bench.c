@@ -44,6 +44,7 @@
 #include "netconsole/ncon_rx.h"
 #include "parse/oops.h"
 #include "base/util.h"
+#include "benchutil.h"
 
 #define MAX_TITLES 16
 
@@ -66,24 +67,6 @@ struct bench {
 	size_t quiet_heap;
 	uint64_t quiet_parsers, quiet_buffered;
 };
-
-static long status_kb(const char *key)
-{
-	FILE *f = fopen("/proc/self/status", "r");
-	char line[256];
-	long v = -1;
-	size_t n = strlen(key);
-
-	if (f == NULL)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (strncmp(line, key, n) == 0) {
-			v = strtol(line + n, NULL, 10);
-			break;
-		}
-	fclose(f);
-	return v;
-}
 
 static void on_report(void *arg, const struct ncon_rx_from *from,
 		      struct oops_report *r, uint64_t lost)
@@ -214,7 +197,7 @@ static void on_tick(struct evloop *loop, void *arg)
 		/* Idle: held lines out, parsers given back. */
 		b->idle_heap = mallinfo2().uordblks;
 		b->idle_senders = c.ncon.senders;
-		b->rss_idle = status_kb("VmRSS:");
+		b->rss_idle = bench_status_kb("VmRSS:");
 		if (!b->want_expire) {
 			evloop_stop(loop);
 			return;
@@ -222,7 +205,7 @@ static void on_tick(struct evloop *loop, void *arg)
 		b->expire_phase = true;
 	}
 	if (b->expire_phase && c.ncon.senders == 0) {
-		b->rss_after = status_kb("VmRSS:");
+		b->rss_after = bench_status_kb("VmRSS:");
 		evloop_stop(loop);
 		return;
 	}
@@ -325,7 +308,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	base = mallinfo2().uordblks;
-	b.rss_start = status_kb("VmRSS:");
+	b.rss_start = bench_status_kb("VmRSS:");
 	fprintf(stderr, "ncrecv_bench: listening on %s\n", cfg.listen);
 	if (raw) {
 		ncon_rx_get_counters(b.rx, &c);
@@ -351,8 +334,8 @@ int main(int argc, char **argv)
 	if (!b.want_idle)
 		ncon_rx_flush(b.rx, evloop_now_ms());
 	ncon_rx_get_counters(b.rx, &c);
-	hwm = status_kb("VmHWM:");
-	rss = status_kb("VmRSS:");
+	hwm = bench_status_kb("VmHWM:");
+	rss = bench_status_kb("VmRSS:");
 	mi = mallinfo2();
 	secs = b.last_ms > b.first_ms ? (double)(b.last_ms - b.first_ms) / 1e3 :
 					0.001;

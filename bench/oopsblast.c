@@ -41,6 +41,7 @@
 #include "wire/transport.h"
 #include "base/util.h"
 #include "wire/wire.h"
+#include "benchutil.h"
 
 struct slot {
 	uint64_t first, n; /* records [first, first + n) */
@@ -56,14 +57,6 @@ static uint64_t mono_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-static double mono_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 struct blast {
@@ -274,7 +267,7 @@ int main(int argc, char **argv)
 
 	/* Numbers continue above those of earlier runs (one sender id). */
 	b.seq = (uint64_t)now_realtime_us();
-	t0 = mono_s();
+	t0 = bench_now_s();
 	if (b.fire) {
 		while (b.next < b.n) {
 			struct slot s = { .first = b.next,
@@ -291,7 +284,7 @@ int main(int argc, char **argv)
 		struct pollfd pfd = { .fd = b.fd, .events = POLLIN };
 		uint64_t now;
 
-		if (mono_s() - t0 > limit_s)
+		if (bench_now_s() - t0 > limit_s)
 			break;
 		if (fill(&b) < 0)
 			return 1;
@@ -317,7 +310,7 @@ int main(int argc, char **argv)
 			}
 		}
 	}
-	t1 = mono_s();
+	t1 = bench_now_s();
 	printf("oopsblast: %" PRIu64 "/%" PRIu64 " records acked, %" PRIu64
 	       " datagrams, %" PRIu64 " retransmissions, %" PRIu64
 	       " acks (%" PRIu64 " bad), %.2f s, %.0f records/s\n",

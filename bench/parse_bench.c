@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "parse/oops.h"
+#include "benchutil.h"
 
 static const char *const noise[] = {
     "e1000e 0000:00:19.0 eth0: NIC Link is Up 1000 Mbps Full Duplex, Flow Control: Rx/Tx",
@@ -193,14 +194,6 @@ static int gen(const char *kind, long mb, const char *path)
 	return 0;
 }
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static int run(const char *path)
 {
 	static char buf[256 * 1024];
@@ -221,7 +214,7 @@ static int run(const char *path)
 	if (p == NULL)
 		return 2;
 	getrusage(RUSAGE_SELF, &ru0);
-	t0 = now_s();
+	t0 = bench_now_s();
 	for (;;) {
 		ssize_t n = read(fd, buf, sizeof(buf));
 
@@ -242,7 +235,7 @@ static int run(const char *path)
 		reports++;
 		oops_report_free(r);
 	}
-	t1 = now_s();
+	t1 = bench_now_s();
 	oops_parser_free(p);
 	close(fd);
 	getrusage(RUSAGE_SELF, &ru);

@@ -22,14 +22,7 @@
 #include "recgen.h"
 #include "store/store.h"
 #include "base/util.h"
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
+#include "benchutil.h"
 
 struct gen {
 	struct recgen r;
@@ -80,7 +73,7 @@ int main(int argc, char **argv)
 	puts = calloc(batch, sizeof(*puts));
 	if (g == NULL || puts == NULL)
 		return 1;
-	t0 = now_s();
+	t0 = bench_now_s();
 	while (done < count) {
 		size_t n = count - done < batch ? count - done : batch;
 
@@ -104,7 +97,7 @@ int main(int argc, char **argv)
 		stored += (uint64_t)rc;
 		done += n;
 	}
-	t1 = now_s();
+	t1 = bench_now_s();
 	printf("storegen: %" PRIu64 " records (%" PRIu64 " new) in %.2f s: "
 	       "%.0f records/s through the store API, batches of %" PRIu64
 	       "\n",
