@@ -26,24 +26,12 @@ expected=$(cat "$hosts/expected")
 
 e2e_collector_start
 
-# Runs inside the new namespaces: take the identity, then become the agent.
-cat > "$E2E_TMP/as-host.sh" <<'EOF'
-set -e
-d=$1
-shift
-mount --make-rprivate /
-hostname "$(cat "$d/hostname")"
-mount --bind "$d/machine-id" /etc/machine-id
-mount --bind "$d/boot-id" /proc/sys/kernel/random/boot_id
-exec "$@"
-EOF
-
 t0=$(date +%s)
 for ((i = 0; i < HOSTS; i++)); do
 	d=$hosts/$(printf 'host%03d' "$i")
 	e2e_agent_conf "$d/agent.conf" "udp://127.0.0.1:$E2E_COLLECTOR_PORT" "$d" \
 		pstore_remove=yes
-	e2e_bg "$d/agent.log" unshare -u -m /bin/sh "$E2E_TMP/as-host.sh" "$d" \
+	e2e_bg "$d/agent.log" unshare -u -m /bin/sh "$E2E_ROOT/tests/e2e/lib/as-host.sh" "$d" \
 		"$OOPSD_BIN/oops-agent" -f -c "$d/agent.conf"
 done
 e2e_log "$HOSTS agents started in $(( $(date +%s) - t0 ))s"

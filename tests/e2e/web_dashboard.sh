@@ -47,20 +47,10 @@ ncport=$(e2e_free_port udp)
 E2E_COLLECTOR_EXTRA="netconsole_listen = 127.0.0.1:$ncport"
 e2e_collector_start
 
-cat > "$E2E_TMP/as-host.sh" <<'EOF'
-set -e
-d=$1
-shift
-mount --make-rprivate /
-hostname "$(cat "$d/hostname")"
-mount --bind "$d/machine-id" /etc/machine-id
-mount --bind "$d/boot-id" /proc/sys/kernel/random/boot_id
-exec "$@"
-EOF
 for ((i = 0; i < HOSTS; i++)); do
 	d=$hosts/host00$i
 	e2e_agent_conf "$d/agent.conf" "udp://127.0.0.1:$E2E_COLLECTOR_PORT" "$d"
-	e2e_bg "$d/agent.log" unshare -u -m /bin/sh "$E2E_TMP/as-host.sh" "$d" \
+	e2e_bg "$d/agent.log" unshare -u -m /bin/sh "$E2E_ROOT/tests/e2e/lib/as-host.sh" "$d" \
 		"$OOPSD_BIN/oops-agent" -f -c "$d/agent.conf"
 done
 
