@@ -53,8 +53,12 @@ static int capture_ack(void *arg, const struct ingest_peer *peer,
 	return 0;
 }
 
-static struct fixture *fixture_new(uint64_t rate, uint64_t burst,
-				   bool with_key, unsigned store_flags)
+/*
+ * A fixture's SQLite store (store_flags) and the ingest settings the cases
+ * share: 8 KB datagrams, 16 senders, batches of 64, acks captured.  The
+ * caller changes what its case needs, then fixture_start().
+ */
+static struct fixture *fixture_store(unsigned store_flags)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
 	char spec[1100];
@@ -67,6 +71,26 @@ static struct fixture *fixture_new(uint64_t rate, uint64_t burst,
 		store_close(f->st);
 	}
 	assert_int_equal(store_open(spec, store_flags, &f->st), 0);
+	f->cfg.max_datagram = 8192;
+	f->cfg.max_senders = 16;
+	f->cfg.batch_max = 64;
+	f->cfg.reply = capture_ack;
+	f->cfg.reply_arg = &f->acks;
+	return f;
+}
+
+static struct fixture *fixture_start(struct fixture *f)
+{
+	f->in = ingest_new(f->st, &f->cfg);
+	assert_non_null(f->in);
+	return f;
+}
+
+static struct fixture *fixture_new(uint64_t rate, uint64_t burst,
+				   bool with_key, unsigned store_flags)
+{
+	struct fixture *f = fixture_store(store_flags);
+
 	if (with_key) {
 		assert_int_equal(wire_key_set(&f->key, "0123456789abcdef0123",
 					      20),
@@ -74,16 +98,9 @@ static struct fixture *fixture_new(uint64_t rate, uint64_t burst,
 		f->acks.key = &f->key;
 		f->cfg.key = &f->key;
 	}
-	f->cfg.max_datagram = 8192;
 	f->cfg.rate_limit = rate;
 	f->cfg.rate_burst = burst;
-	f->cfg.max_senders = 16;
-	f->cfg.batch_max = 64;
-	f->cfg.reply = capture_ack;
-	f->cfg.reply_arg = &f->acks;
-	f->in = ingest_new(f->st, &f->cfg);
-	assert_non_null(f->in);
-	return f;
+	return fixture_start(f);
 }
 
 static void fixture_free(struct fixture *f)
@@ -868,22 +885,12 @@ static struct ingest_peer peer_v6(const uint8_t addr[16], uint16_t port)
 /* A fixture with the collector's default table: 65,536 buckets. */
 static struct fixture *fixture_big_table(void)
 {
-	struct fixture *f = calloc(1, sizeof(*f));
-	char spec[1100];
+	struct fixture *f = fixture_store(0);
 
-	f->dir = test_tmpdir();
-	snprintf(spec, sizeof(spec), "sqlite:%s/s.db", f->dir);
-	assert_int_equal(store_open(spec, 0, &f->st), 0);
-	f->cfg.max_datagram = 8192;
 	f->cfg.rate_limit = 600;
 	f->cfg.rate_burst = 100;
 	f->cfg.max_senders = 65536;
-	f->cfg.batch_max = 64;
-	f->cfg.reply = capture_ack;
-	f->cfg.reply_arg = &f->acks;
-	f->in = ingest_new(f->st, &f->cfg);
-	assert_non_null(f->in);
-	return f;
+	return fixture_start(f);
 }
 
 /*
@@ -996,25 +1003,16 @@ static size_t envelope_as(uint8_t *out, size_t cap, unsigned first,
 /* A fixture whose collector holds the master key. */
 static struct fixture *fixture_master(bool refuse_shared)
 {
-	struct fixture *f = calloc(1, sizeof(*f));
-	char spec[1100];
+	struct fixture *f = fixture_store(0);
 
-	f->dir = test_tmpdir();
-	snprintf(spec, sizeof(spec), "sqlite:%s/s.db", f->dir);
-	assert_int_equal(store_open(spec, 0, &f->st), 0);
 	assert_int_equal(wire_key_set(&f->key, "0123456789abcdef0123", 20), 0);
 	f->key.master = true;
 	f->cfg.key = &f->key;
 	f->cfg.refuse_shared_key = refuse_shared;
-	f->cfg.max_datagram = 8192;
 	f->cfg.rate_limit = 6000;
 	f->cfg.rate_burst = 1000;
-	f->cfg.max_senders = 16;
-	f->cfg.reply = capture_ack;
-	f->cfg.reply_arg = &f->acks;
-	f->in = ingest_new(f->st, &f->cfg);
-	assert_non_null(f->in);
-	return f;
+	f->cfg.batch_max = 0; /* the collector's default */
+	return fixture_start(f);
 }
 
 /*
