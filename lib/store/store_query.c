@@ -239,10 +239,11 @@ static int triage_get_row(const struct store_row *r, void *arg)
 int store_triage_get(struct store *st, const char *sig,
 		     struct store_triage *out)
 {
-	struct row_get g = { st, out };
+	struct row_get g;
 	struct store_param p = p_text(sig);
 
 	memset(out, 0, sizeof(*out));
+	g = (struct row_get){ st, out };
 	if (!is_sig(sig))
 		return -EINVAL;
 	str_lcpy(out->sig, sig, STORE_SIG_LEN);
@@ -819,10 +820,11 @@ static int host_get_row(const struct store_row *r, void *arg)
 int store_host_get(struct store *st, const char *host_key,
 		   struct store_host *out)
 {
-	struct row_get g = { st, out };
+	struct row_get g;
 	struct store_param p = p_text(host_key);
 
 	memset(out, 0, sizeof(*out));
+	g = (struct row_get){ st, out };
 	if (host_key == NULL)
 		return -EINVAL;
 	return store_query_one(st, "SELECT " HOST_COLUMNS " FROM hosts"
